@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", ".orion/**", "dist/**"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: more workers only contend for the devnet and PostgreSQL.
+    maxWorkers: 2,
+  },
+});
