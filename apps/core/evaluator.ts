@@ -1,0 +1,93 @@
+import type { CycleIndex } from "./cycle-index.ts";
+import type { MarketState } from "./market-state.ts";
+import type { Hop } from "./pool.ts";
+import type { SizedTrade } from "./sizing.ts";
+import { optimalTrade } from "./sizing.ts";
+
+/**
+ * Float rates carry a relative error of a few ulps per hop; below this product a cycle's exact marginal rate is
+ * certainly under 1, so no input can be profitable. Anything at or above goes to the exact integer check.
+ */
+const RATE_FLOOR = 1 - 1e-12;
+/** Headroom on the float profit bound, far above its rounding error, so the float test only rejects, never decides. */
+const BOUND_SLACK = 1 + 1e-9;
+
+export interface CycleCounters {
+  /** Cycles looked at. */
+  evaluated: number;
+  /** Cycles that passed the float prefilter and were sized with exact integer math. */
+  exact: number;
+}
+
+/** Sizes one cycle of the index against the current market state. */
+export class CycleEvaluator {
+  private readonly minProfitFloat: number;
+
+  constructor(
+    private readonly state: MarketState,
+    private readonly index: CycleIndex,
+    readonly minProfit: bigint,
+  ) {
+    this.minProfitFloat = Number(minProfit);
+  }
+
+  /** Float product of marginal rates at zero input (= A/B of the folded pool). */
+  marginalRate(c: number): number {
+    const { edges, stride, hops } = this.index;
+    const rate = this.state.rate;
+    const at = c * stride;
+    let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
+    for (let h = 2; h < hops[c]!; h++) rho *= rate[edges[at + h]!]!;
+    return rho;
+  }
+
+  /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
+  evaluate(c: number, counters: CycleCounters): SizedTrade | null {
+    counters.evaluated++;
+    const rho = this.marginalRate(c);
+    if (!(rho >= RATE_FLOOR)) return null;
+    if (this.minProfit > 0n && this.profitBound(c, rho) * BOUND_SLACK < this.minProfitFloat) return null;
+    counters.exact++;
+    const trade = optimalTrade(this.hops(c));
+    return trade !== null && trade.profit > this.minProfit ? trade : null;
+  }
+
+  /** Exact hops of cycle `c` in route order. */
+  hops(c: number): Hop[] {
+    const { reserve0, reserve1, feeBps } = this.state;
+    const result: Hop[] = [];
+    for (const e of this.index.cycleEdges(c)) {
+      const p = e >> 1;
+      const sellsToken0 = (e & 1) === 0;
+      result.push({
+        reserveIn: sellsToken0 ? reserve0[p]! : reserve1[p]!,
+        reserveOut: sellsToken0 ? reserve1[p]! : reserve0[p]!,
+        feeBps: feeBps[p]!,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Float upper bound of the real-valued optimum profit B*(sqrt(A/B) - 1)^2 / C, with A/B taken from the rate product
+   * (accurate to ulps) rather than from A - B (which cancels).
+   */
+  private profitBound(c: number, rho: number): number {
+    const { floatReserve0, floatReserve1, feeBps } = this.state;
+    let B = 1;
+    let C = 0;
+    let A = 1;
+    for (const e of this.index.cycleEdges(c)) {
+      const p = e >> 1;
+      const rin = (e & 1) === 0 ? floatReserve0[p]! : floatReserve1[p]!;
+      const rout = (e & 1) === 0 ? floatReserve1[p]! : floatReserve0[p]!;
+      const g = 10_000 - feeBps[p]!;
+      // compose (A, B, C) with (g*rout, 1e4*rin, g)
+      C = 1e4 * rin * C + A * g;
+      A *= g * rout;
+      B *= 1e4 * rin;
+    }
+    const gap = Math.sqrt(rho * (1 + 1e-12)) - 1;
+    return (B * gap * gap) / C;
+  }
+}

@@ -1,0 +1,22 @@
+// Public API of the domain core: pure, synchronous, no I/O. Everything else in apps/ imports from here only.
+export type { Token } from "./tokens.ts";
+export { normalizeAddress } from "./tokens.ts";
+export type { Pool, ReserveUpdate, Hop } from "./pool.ts";
+export { hopFrom, otherToken } from "./pool.ts";
+export type { Opportunity } from "./opportunity.ts";
+export {
+  FEE_DENOMINATOR,
+  MAX_RESERVE,
+  getAmountOut,
+  getAmountIn,
+  quoteRoute,
+  routeAmountOut,
+  routeAmountIn,
+} from "./pool-math.ts";
+export { routeHops, quoteOpportunity } from "./route.ts";
+export type { VirtualPool, SizedTrade, Optimality } from "./sizing.ts";
+export { optimalTrade, foldRoute, hopToVirtualPool, composeVirtualPools } from "./sizing.ts";
+export { CycleIndex, MIN_HOPS, MAX_SUPPORTED_HOPS } from "./cycle-index.ts";
+export type { PoolGraph } from "./cycle-index.ts";
+export { ArbitrageScanner } from "./scanner.ts";
+export type { ScannerOptions, ScanStats } from "./scanner.ts";

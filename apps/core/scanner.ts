@@ -1,0 +1,186 @@
+import { CycleIndex } from "./cycle-index.ts";
+import { edgeSource } from "./cycle-index.ts";
+import type { CycleCounters } from "./evaluator.ts";
+import { CycleEvaluator } from "./evaluator.ts";
+import { MarketState } from "./market-state.ts";
+import type { Opportunity } from "./opportunity.ts";
+import { OpportunityBook } from "./opportunity-book.ts";
+import type { Pool, ReserveUpdate } from "./pool.ts";
+import type { SizedTrade } from "./sizing.ts";
+import type { Token } from "./tokens.ts";
+import { normalizeAddress } from "./tokens.ts";
+
+export interface ScannerOptions {
+  tokens: readonly Token[];
+  pools: readonly Pool[];
+  /** Addresses cycles start and end at; results are grouped in this order. */
+  baseTokens: readonly string[];
+  /** Longest cycle, 2..4 (the CLI offers 2 and 3). */
+  maxHops: number;
+  /** Report only cycles whose exact profit is strictly greater (base units of the base token). Default 0. */
+  minProfit?: bigint;
+}
+
+export interface ScanStats {
+  pools: number;
+  cycles: number;
+  /** Cycles evaluated by the last fullScan / applyReserves. */
+  evaluated: number;
+  /** Of those, how many passed the float prefilter and were sized with exact integer math. */
+  exactChecks: number;
+  /** Wall time of the last fullScan / applyReserves, in milliseconds. */
+  elapsedMs: number;
+  opportunities: number;
+  /** Current opportunities whose size could be proven neither optimal nor within 1e-6 (dust-sized profits only). */
+  unproven: number;
+}
+
+/**
+ * Finds and sizes every profitable cycle of a pool set, and keeps that set current as reserves change.
+ * Build once per pool graph (the cycle index is precomputed), then call fullScan() once and applyReserves() per block.
+ */
+export class ArbitrageScanner {
+  readonly index: CycleIndex;
+  private readonly state: MarketState;
+  private readonly evaluator: CycleEvaluator;
+  private readonly book: OpportunityBook;
+  /** Group (position in baseTokens) of each token index, -1 for non-base tokens. */
+  private readonly groupOfToken: Int32Array;
+  /** Per-cycle mark of the last update that queued it, so a cycle touching several changed pools runs once. */
+  private readonly queued: Uint32Array;
+  private epoch = 0;
+  private readonly unproven = new Set<number>();
+  private last: { evaluated: number; exactChecks: number; elapsedMs: number } = {
+    evaluated: 0,
+    exactChecks: 0,
+    elapsedMs: 0,
+  };
+
+  constructor(options: ScannerOptions) {
+    this.state = new MarketState(options.tokens, options.pools);
+    const bases = options.baseTokens.map((address) => {
+      const i = this.state.tokenIndex.get(normalizeAddress(address));
+      if (i === undefined) throw new Error(`base token ${address} is not among the tokens`);
+      return i;
+    });
+    if (new Set(bases).size !== bases.length) throw new Error("duplicate base token");
+    this.groupOfToken = new Int32Array(this.state.tokens.length).fill(-1);
+    bases.forEach((t, g) => (this.groupOfToken[t] = g));
+    this.index = CycleIndex.build({
+      tokenCount: this.state.tokens.length,
+      token0: this.state.token0,
+      token1: this.state.token1,
+      baseTokens: bases,
+      maxHops: options.maxHops,
+    });
+    this.evaluator = new CycleEvaluator(this.state, this.index, options.minProfit ?? 0n);
+    this.book = new OpportunityBook(bases.length);
+    this.queued = new Uint32Array(this.index.cycleCount);
+  }
+
+  get cycleCount(): number {
+    return this.index.cycleCount;
+  }
+
+  get stats(): ScanStats {
+    return {
+      pools: this.state.poolCount,
+      cycles: this.index.cycleCount,
+      evaluated: this.last.evaluated,
+      exactChecks: this.last.exactChecks,
+      elapsedMs: this.last.elapsedMs,
+      opportunities: this.book.size,
+      unproven: this.unproven.size,
+    };
+  }
+
+  /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
+  fullScan(): Opportunity[] {
+    const started = performance.now();
+    const counters: CycleCounters = { evaluated: 0, exact: 0 };
+    const entries = [];
+    this.unproven.clear();
+    for (let c = 0; c < this.index.cycleCount; c++) {
+      const trade = this.evaluator.evaluate(c, counters);
+      if (trade !== null) entries.push({ cycle: c, group: this.groupOf(c), opportunity: this.record(c, trade) });
+    }
+    this.book.reset(entries);
+    const result = this.book.list();
+    this.finish(started, counters);
+    return result;
+  }
+
+  /**
+   * Applies one block's reserve changes, re-evaluates only the cycles through the changed pools, and returns the
+   * current opportunity set (same order as fullScan). Unchanged reserves cost nothing. Throws for an unknown pool.
+   */
+  applyReserves(changes: Iterable<ReserveUpdate>): Opportunity[] {
+    const started = performance.now();
+    const counters: CycleCounters = { evaluated: 0, exact: 0 };
+    const epoch = this.nextEpoch();
+    const dirty: number[] = [];
+    for (const change of changes) {
+      const p = this.state.resolve(change);
+      if (!this.state.setReserves(p, change.reserve0, change.reserve1)) continue;
+      for (const c of this.index.cyclesOfPool(p)) {
+        if (this.queued[c] === epoch) continue;
+        this.queued[c] = epoch;
+        dirty.push(c);
+      }
+    }
+    for (const c of dirty) {
+      const trade = this.evaluator.evaluate(c, counters);
+      this.book.set(c, this.groupOf(c), trade === null ? null : this.record(c, trade));
+      if (trade === null) this.unproven.delete(c);
+    }
+    const result = this.book.list();
+    this.finish(started, counters);
+    return result;
+  }
+
+  /** Current state of a pool, or undefined if the scanner does not know it. */
+  pool(address: string): Pool | undefined {
+    const p = this.state.poolIndex.get(normalizeAddress(address));
+    return p === undefined ? undefined : this.state.pool(p);
+  }
+
+  private record(c: number, trade: SizedTrade): Opportunity {
+    if (trade.optimality === "unproven") this.unproven.add(c);
+    else this.unproven.delete(c);
+    const { token0, token1, tokens, poolAddress } = this.state;
+    const edges = this.index.cycleEdges(c);
+    const path: string[] = [];
+    const pools: string[] = [];
+    for (const e of edges) {
+      path.push(tokens[edgeSource(e, token0, token1)]!.address);
+      pools.push(poolAddress[e >> 1]!);
+    }
+    path.push(path[0]!);
+    return {
+      baseToken: path[0]!,
+      pools,
+      tokens: path,
+      amountIn: trade.amountIn,
+      amountOut: trade.amountOut,
+      profit: trade.profit,
+    };
+  }
+
+  private groupOf(c: number): number {
+    const first = this.index.edges[c * this.index.stride]!;
+    return this.groupOfToken[edgeSource(first, this.state.token0, this.state.token1)]!;
+  }
+
+  private nextEpoch(): number {
+    // Wrapping to 0 would match never-queued cycles; start the marks over instead.
+    if (this.epoch === 0xffffffff) {
+      this.queued.fill(0);
+      this.epoch = 0;
+    }
+    return ++this.epoch;
+  }
+
+  private finish(started: number, counters: CycleCounters): void {
+    this.last = { evaluated: counters.evaluated, exactChecks: counters.exact, elapsedMs: performance.now() - started };
+  }
+}
