@@ -1,0 +1,87 @@
+import type pg from "pg";
+import type { Mode, Order } from "../executor/ports.ts";
+
+/** An opportunity as the orchestrator saw it, with its verdict: "order" or the rule that rejected it. */
+export interface DecidedOpportunity {
+  id: string;
+  mode: Mode;
+  epoch: number;
+  blockNumber: number;
+  baseToken: string;
+  pools: string[];
+  tokens: string[];
+  amountIn: bigint;
+  amountOut: bigint;
+  profit: bigint;
+  detectedAt: Date;
+  decision: string;
+}
+
+/**
+ * Records a block's decisions in one transaction: every opportunity with its verdict and the orders placed, so an
+ * order never exists without the opportunity it came from. Redelivered blocks change nothing (ON CONFLICT).
+ */
+export async function recordDecisions(pool: pg.Pool, decided: DecidedOpportunity[], orders: Order[]): Promise<void> {
+  if (decided.length === 0 && orders.length === 0) return;
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    if (decided.length > 0) {
+      await client.query(
+        `INSERT INTO opportunities (id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out,
+           profit, decision, detected_at)
+         SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
+           amount_in, amount_out, profit, decision, detected_at
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+           $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::timestamptz[])
+           AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out, profit, decision,
+                detected_at)
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          decided.map((d) => d.id),
+          decided.map((d) => d.mode),
+          decided.map((d) => d.epoch),
+          decided.map((d) => d.blockNumber),
+          decided.map((d) => d.baseToken.toLowerCase()),
+          decided.map((d) => d.pools.join(",").toLowerCase()),
+          decided.map((d) => d.tokens.join(",").toLowerCase()),
+          decided.map((d) => d.amountIn.toString()),
+          decided.map((d) => d.amountOut.toString()),
+          decided.map((d) => d.profit.toString()),
+          decided.map((d) => d.decision),
+          decided.map((d) => d.detectedAt.toISOString()),
+        ],
+      );
+    }
+    if (orders.length > 0) {
+      await client.query(
+        `INSERT INTO orders (opportunity_id, mode, epoch, block_number, base_token, pools, tokens, amount_in,
+           predicted_profit, min_profit)
+         SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
+           amount_in, predicted_profit, min_profit
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+           $8::numeric[], $9::numeric[], $10::numeric[])
+           AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit)
+         ON CONFLICT (opportunity_id) DO NOTHING`,
+        [
+          orders.map((o) => o.opportunityId),
+          orders.map((o) => o.mode),
+          orders.map((o) => o.epoch),
+          orders.map((o) => o.blockNumber),
+          orders.map((o) => o.baseToken),
+          orders.map((o) => o.pools.join(",")),
+          orders.map((o) => o.tokens.join(",")),
+          orders.map((o) => o.amountIn.toString()),
+          orders.map((o) => o.predictedProfit.toString()),
+          orders.map((o) => o.minProfit.toString()),
+        ],
+      );
+    }
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

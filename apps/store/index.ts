@@ -1,0 +1,7 @@
+export { migrate } from "./migrate.ts";
+export { createPgPool } from "./db.ts";
+export { PgTradeJournal, DuplicateTrade, IllegalTransition } from "./journal.ts";
+export { recordDecisions, type DecidedOpportunity } from "./decisions.ts";
+export { listTrades, pnl, type TradeRow, type EpochPnl } from "./trades.ts";
+export { StoreHealth } from "./health.ts";
+export { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded.ts";

@@ -1,0 +1,171 @@
+import type pg from "pg";
+import type { FinalOutcome, InFlightTrade, LiveIntent, TradeJournal, UnsentTrade } from "../executor/ports.ts";
+import { fromBig } from "./db.ts";
+
+/** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
+export class DuplicateTrade extends Error {
+  override readonly name = "DuplicateTrade";
+}
+
+/** A status change that the trade's current status does not allow, e.g. marking a confirmed trade sent. */
+export class IllegalTransition extends Error {
+  override readonly name = "IllegalTransition";
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+interface InFlightRow {
+  id: string;
+  opportunity_id: string;
+  mode: "live";
+  epoch: number;
+  order_block: string;
+  base_token: string;
+  pools: string[];
+  tokens: string[];
+  amount_in: string;
+  predicted_profit: string;
+  min_profit: string;
+  status: "pending" | "sent";
+  account: string;
+  nonce: string;
+  tx_hash: string;
+  deadline_block: string;
+}
+
+/**
+ * The executor's journal in PostgreSQL. Every write is one statement in autocommit, so it is durable (synchronous
+ * commit) before the promise resolves: the executor broadcasts only after recordIntent returns.
+ */
+export class PgTradeJournal implements TradeJournal {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async recordIntent(t: LiveIntent): Promise<void> {
+    await this.insert(
+      `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+         predicted_profit, min_profit, status, account, nonce, tx_hash, deadline_block)
+       VALUES ($1, $2, 'live', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14)`,
+      [
+        t.id,
+        t.opportunityId,
+        t.epoch,
+        t.orderBlock,
+        t.baseToken.toLowerCase(),
+        t.pools.map((p) => p.toLowerCase()),
+        t.tokens.map((p) => p.toLowerCase()),
+        t.amountIn.toString(),
+        t.predictedProfit.toString(),
+        t.minProfit.toString(),
+        t.account.toLowerCase(),
+        t.nonce,
+        t.txHash.toLowerCase(),
+        t.deadlineBlock,
+      ],
+    );
+  }
+
+  async markSent(id: string, txHash: string): Promise<void> {
+    const hash = txHash.toLowerCase();
+    const res = await this.pool.query(
+      "UPDATE trades SET status = 'sent', tx_hash = $2, sent_at = now() WHERE id = $1 AND status = 'pending'",
+      [id, hash],
+    );
+    if (res.rowCount === 1) return;
+    // A retried markSent after success is harmless; anything else is a bug in the caller.
+    const current = await this.statusOf(id);
+    if (current?.status === "sent" && current.txHash === hash) return;
+    throw new IllegalTransition(`trade ${id}: cannot mark sent from ${current?.status ?? "missing"}`);
+  }
+
+  async markFinal(id: string, o: FinalOutcome): Promise<void> {
+    const res = await this.pool.query(
+      `UPDATE trades SET status = $2, realized_profit = $3, gas_used = $4, preceded_by = $5, block_number = $6,
+         final_at = now()
+       WHERE id = $1 AND status IN ('pending', 'sent')`,
+      [id, o.status, fromBig(o.realizedProfit), fromBig(o.gasUsed), o.precededBy, o.blockNumber],
+    );
+    if (res.rowCount === 1) return;
+    // Reconciliation and the executor may both finalise a trade; the same verdict twice is fine, a different one is not.
+    const current = await this.statusOf(id);
+    if (current?.status === o.status) return;
+    throw new IllegalTransition(`trade ${id}: cannot mark ${o.status} from ${current?.status ?? "missing"}`);
+  }
+
+  async recordSimulated(t: UnsentTrade): Promise<void> {
+    await this.insert(
+      `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+         predicted_profit, min_profit, status, block_number, simulated_profit, gas_estimate, reason, final_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())`,
+      [
+        t.id,
+        t.opportunityId,
+        t.mode,
+        t.epoch,
+        t.orderBlock,
+        t.baseToken.toLowerCase(),
+        t.pools.map((p) => p.toLowerCase()),
+        t.tokens.map((p) => p.toLowerCase()),
+        t.amountIn.toString(),
+        t.predictedProfit.toString(),
+        t.minProfit.toString(),
+        t.status,
+        t.blockNumber,
+        fromBig(t.simulatedProfit),
+        fromBig(t.gasEstimate),
+        t.reason,
+      ],
+    );
+  }
+
+  async listInFlight(account: string): Promise<InFlightTrade[]> {
+    const { rows } = await this.pool.query<InFlightRow>(
+      `SELECT id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit,
+         min_profit, status, account, nonce, tx_hash, deadline_block
+       FROM trades WHERE account = $1 AND status IN ('pending', 'sent') ORDER BY nonce, created_at`,
+      [account.toLowerCase()],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      opportunityId: r.opportunity_id,
+      mode: r.mode,
+      epoch: r.epoch,
+      orderBlock: Number(r.order_block),
+      baseToken: r.base_token,
+      pools: r.pools,
+      tokens: r.tokens,
+      amountIn: BigInt(r.amount_in),
+      predictedProfit: BigInt(r.predicted_profit),
+      minProfit: BigInt(r.min_profit),
+      status: r.status,
+      account: r.account,
+      nonce: Number(r.nonce),
+      txHash: r.tx_hash,
+      deadlineBlock: Number(r.deadline_block),
+    }));
+  }
+
+  async hasTradeFor(opportunityId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query("SELECT 1 FROM trades WHERE opportunity_id = $1", [opportunityId]);
+    return rowCount === 1;
+  }
+
+  private async insert(sql: string, params: unknown[]): Promise<void> {
+    try {
+      await this.pool.query(sql, params);
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new DuplicateTrade(`trade refused: ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async statusOf(id: string): Promise<{ status: string; txHash: string | null } | null> {
+    const { rows } = await this.pool.query<{ status: string; tx_hash: string | null }>(
+      "SELECT status, tx_hash FROM trades WHERE id = $1",
+      [id],
+    );
+    const row = rows[0];
+    return row ? { status: row.status, txHash: row.tx_hash } : null;
+  }
+}

@@ -1,0 +1,273 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import type { LiveIntent, UnsentTrade } from "../executor/ports.ts";
+import {
+  createPgPool,
+  DuplicateTrade,
+  IllegalTransition,
+  listTrades,
+  migrate,
+  PgTradeJournal,
+  pnl,
+  recordDecisions,
+  StoreHealth,
+} from "./index.ts";
+import { startTcpProxy } from "./testing/tcp-proxy.ts";
+
+const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
+const ACCOUNT = A(0xacc);
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let journal: PgTradeJournal;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPgPool(db.url);
+  await migrate(pool);
+  journal = new PgTradeJournal(pool);
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+function intent(over: Partial<LiveIntent> = {}): LiveIntent {
+  return {
+    id: randomUUID(),
+    opportunityId: `opp-${randomUUID()}`,
+    mode: "live",
+    epoch: 2,
+    orderBlock: 10,
+    baseToken: A(1),
+    pools: [A(10), A(11)],
+    tokens: [A(1), A(2), A(1)],
+    amountIn: 10n ** 30n,
+    predictedProfit: 123_456_789_012_345_678_901n,
+    minProfit: 1n,
+    account: ACCOUNT,
+    nonce: 0,
+    txHash: "0x" + "ab".repeat(32),
+    deadlineBlock: 12,
+    ...over,
+  };
+}
+
+function unsent(over: Partial<UnsentTrade> = {}): UnsentTrade {
+  return {
+    id: randomUUID(),
+    opportunityId: `opp-${randomUUID()}`,
+    mode: "sim",
+    epoch: 1,
+    orderBlock: 10,
+    baseToken: A(1),
+    pools: [A(10), A(11)],
+    tokens: [A(1), A(2), A(1)],
+    amountIn: 5n,
+    predictedProfit: 7n,
+    minProfit: 1n,
+    status: "simulated",
+    blockNumber: 10,
+    simulatedProfit: 7n,
+    gasEstimate: 150_000n,
+    reason: null,
+    ...over,
+  };
+}
+
+describe("migrations", () => {
+  it("create the trading tables and are idempotent", async () => {
+    expect(await migrate(pool)).toEqual([]);
+    const { rows } = await pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(["opportunities", "orders", "trades", "pnl_by_epoch"]),
+    );
+  });
+
+  it("the database itself refuses a sim trade that claims a broadcast", async () => {
+    await expect(
+      pool.query(
+        `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+           predicted_profit, min_profit, status, account, nonce, tx_hash)
+         VALUES ($1, 'x', 'sim', 1, 1, 'a', '{}', '{}', 1, 1, 1, 'sent', 'a', 1, '0x1')`,
+        [randomUUID()],
+      ),
+    ).rejects.toThrow(/sim_never_broadcasts/);
+  });
+});
+
+describe("PgTradeJournal", () => {
+  it("records a live intent as pending before broadcast, then sent, then final, with exact amounts", async () => {
+    const t = intent({ nonce: 1 });
+    await journal.recordIntent(t);
+    expect(await journal.hasTradeFor(t.opportunityId)).toBe(true);
+    let inFlight = await journal.listInFlight(ACCOUNT.toUpperCase().replace("0X", "0x"));
+    expect(inFlight).toEqual([{ ...t, status: "pending" }]);
+    await journal.markSent(t.id, t.txHash);
+    await journal.markSent(t.id, t.txHash); // a retry is harmless
+    inFlight = await journal.listInFlight(ACCOUNT);
+    expect(inFlight[0]?.status).toBe("sent");
+    const outcome = {
+      status: "confirmed" as const,
+      realizedProfit: t.predictedProfit,
+      gasUsed: 180_000n,
+      precededBy: 0,
+      blockNumber: 11,
+    };
+    await journal.markFinal(t.id, outcome);
+    await journal.markFinal(t.id, outcome); // reconciliation may repeat the executor's verdict
+    expect(await journal.listInFlight(ACCOUNT)).toEqual([]);
+    await expect(journal.markFinal(t.id, { ...outcome, status: "reverted" })).rejects.toBeInstanceOf(IllegalTransition);
+    await expect(journal.markSent(t.id, t.txHash)).rejects.toBeInstanceOf(IllegalTransition);
+    const [row] = (await listTrades(pool, "live", 2, new Date(0))).filter((r) => r.id === t.id);
+    expect(row).toMatchObject({
+      status: "confirmed",
+      realizedProfit: t.predictedProfit,
+      blockNumber: 11,
+      precededBy: 0,
+    });
+  });
+
+  it("refuses a second trade for one opportunity and a second live trade on one nonce", async () => {
+    const t = intent({ nonce: 2 });
+    await journal.recordIntent(t);
+    await expect(journal.recordIntent({ ...t, id: randomUUID(), nonce: 3 })).rejects.toBeInstanceOf(DuplicateTrade);
+    await expect(journal.recordIntent(intent({ nonce: 2 }))).rejects.toBeInstanceOf(DuplicateTrade);
+    await expect(journal.recordSimulated(unsent({ opportunityId: t.opportunityId }))).rejects.toBeInstanceOf(
+      DuplicateTrade,
+    );
+  });
+
+  it("frees the nonce of a dropped intent for reuse and lists in-flight trades lowest nonce first", async () => {
+    const account = A(0xbeef);
+    const dropped = intent({ account, nonce: 7 });
+    await journal.recordIntent(dropped);
+    await journal.markFinal(dropped.id, {
+      status: "dropped",
+      realizedProfit: null,
+      gasUsed: null,
+      precededBy: null,
+      blockNumber: null,
+    });
+    const b = intent({ account, nonce: 8 });
+    const a = intent({ account, nonce: 7 });
+    await journal.recordIntent(b);
+    await journal.recordIntent(a);
+    expect((await journal.listInFlight(account)).map((t) => t.nonce)).toEqual([7, 8]);
+  });
+
+  it("records simulated and rejected trades and never lists them in flight", async () => {
+    const s = unsent();
+    const r = unsent({ status: "rejected", simulatedProfit: null, reason: "execution reverted: profit" });
+    await journal.recordSimulated(s);
+    await journal.recordSimulated(r);
+    const rows = await listTrades(pool, "sim", 1, new Date(0));
+    expect(rows.find((x) => x.id === r.id)).toMatchObject({ status: "rejected", reason: "execution reverted: profit" });
+    expect(rows.find((x) => x.id === s.id)).toMatchObject({ status: "simulated", simulatedProfit: 7n, txHash: null });
+  });
+});
+
+describe("decisions and P&L", () => {
+  it("records opportunities with verdicts and orders once, even when a block is delivered twice", async () => {
+    const base = {
+      mode: "live" as const,
+      epoch: 5,
+      blockNumber: 30,
+      baseToken: A(1),
+      pools: [A(10), A(11)],
+      tokens: [A(1), A(2), A(1)],
+      amountIn: 100n,
+      amountOut: 150n,
+      profit: 50n,
+      detectedAt: new Date(),
+    };
+    const decided = [
+      { ...base, id: "o-1", decision: "order" },
+      { ...base, id: "o-2", decision: "pool-already-ordered" },
+    ];
+    const order = {
+      opportunityId: "o-1",
+      mode: "live" as const,
+      epoch: 5,
+      blockNumber: 30,
+      baseToken: A(1),
+      pools: base.pools,
+      tokens: base.tokens,
+      amountIn: 100n,
+      predictedProfit: 50n,
+      minProfit: 40n,
+    };
+    await recordDecisions(pool, decided, [order]);
+    await recordDecisions(pool, decided, [order]);
+    const { rows } = await pool.query("SELECT id, decision, pools FROM opportunities WHERE epoch = 5 ORDER BY id");
+    expect(rows).toEqual([
+      { id: "o-1", decision: "order", pools: base.pools },
+      { id: "o-2", decision: "pool-already-ordered", pools: base.pools },
+    ]);
+    const orders = await pool.query("SELECT opportunity_id, min_profit FROM orders WHERE epoch = 5");
+    expect(orders.rows).toEqual([{ opportunity_id: "o-1", min_profit: "40" }]);
+  });
+
+  it("keeps P&L per mode and epoch: a new epoch starts at zero", async () => {
+    for (const [profit, status] of [
+      [10n, "confirmed"],
+      [20n, "confirmed"],
+      [null, "reverted"],
+    ] as const) {
+      const t = intent({ epoch: 9, account: A(0x99), nonce: Number(profit ?? 0n) });
+      await journal.recordIntent(t);
+      await journal.markFinal(t.id, {
+        status,
+        realizedProfit: profit,
+        gasUsed: 100n,
+        precededBy: 0,
+        blockNumber: 40,
+      });
+    }
+    expect(await pnl(pool, "live", 9)).toMatchObject({ confirmed: 2, reverted: 1, realizedProfit: 30n, gasUsed: 300n });
+    expect(await pnl(pool, "live", 10)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
+    expect(await pnl(pool, "sim", 9)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
+  });
+});
+
+describe("PostgreSQL unreachable", () => {
+  it("fails closed: health turns unhealthy, journal writes reject; recorded rows survive and service resumes", async () => {
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    const flaky = createPgPool(proxy.url(db.url), 2);
+    const flakyJournal = new PgTradeJournal(flaky);
+    const health = new StoreHealth(flaky, 50);
+    const changes: boolean[] = [];
+    health.onChange((h) => changes.push(h));
+    try {
+      expect(await health.start()).toBe(true);
+      const before = intent({ account: A(0x77), nonce: 1 });
+      await flakyJournal.recordIntent(before);
+
+      await proxy.down();
+      await expect.poll(() => health.healthy).toBe(false);
+      await expect(flakyJournal.recordIntent(intent({ account: A(0x77), nonce: 2 }))).rejects.toThrow();
+      await expect(flakyJournal.listInFlight(A(0x77))).rejects.toThrow();
+
+      await proxy.up();
+      await expect.poll(() => health.healthy, { timeout: 5_000 }).toBe(true);
+      expect((await flakyJournal.listInFlight(A(0x77))).map((t) => t.id)).toEqual([before.id]);
+      expect(changes).toEqual([true, false, true]);
+    } finally {
+      health.stop();
+      await flaky.end();
+      await proxy.close();
+    }
+  });
+
+  it("a dead port is unhealthy from the start", async () => {
+    const dead = createPgPool("postgres://postgres@127.0.0.1:1/postgres", 1);
+    const health = new StoreHealth(dead);
+    expect(await health.start()).toBe(false);
+    health.stop();
+    await dead.end();
+  });
+});
