@@ -1,0 +1,280 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { DEFAULT_RISK_LIMITS, initialControlState, type ControlState, type RiskLimits } from "../control/index.ts";
+import {
+  decide,
+  gasCostWei,
+  RiskLedger,
+  weiToBase,
+  type Candidate,
+  type DecideInput,
+  type TradeResult,
+} from "./index.ts";
+
+const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
+const WETH = A(1);
+const USDC = A(2);
+const DAI = A(3);
+const [P1, P2, P3, P4] = [A(0x11), A(0x12), A(0x13), A(0x14)];
+const E = 10n ** 18n;
+const NOW = new Date("2026-11-27T12:00:00Z");
+const GAS = { fixed: 50_000n, perHop: 50_000n };
+const GAS_PRICE = 10n ** 9n; // 1 gwei: a 2-hop route costs 150_000 gwei = 1.5e14 wei
+const TWO_HOP_GAS = gasCostWei(2, GAS, GAS_PRICE);
+
+function limits(over: Partial<RiskLimits> = {}): RiskLimits {
+  return { ...DEFAULT_RISK_LIMITS, minProfitAfterGasWei: 0n, ...over };
+}
+function control(over: Partial<ControlState> = {}, l: Partial<RiskLimits> = {}): ControlState {
+  return initialControlState(NOW, { limits: limits(l), ...over });
+}
+let seq = 0;
+function cand(over: Partial<Candidate> = {}): Candidate {
+  seq++;
+  return {
+    id: `c${seq}`,
+    blockNumber: 100,
+    baseToken: WETH,
+    pools: [P1, P2],
+    tokens: [WETH, USDC, WETH],
+    amountIn: E,
+    amountOut: E + E / 100n,
+    profit: E / 100n,
+    ...over,
+  };
+}
+function input(candidates: Candidate[], over: Partial<DecideInput> = {}): DecideInput {
+  return {
+    candidates,
+    control: control(),
+    storeHealthy: true,
+    market: { latestBlock: 100, gasPriceWei: GAS_PRICE, basePerNative: { [WETH]: { num: 1n, den: 1n } } },
+    gas: GAS,
+    now: NOW,
+    ...over,
+  };
+}
+
+describe("gates that halt the whole block", () => {
+  it.each([
+    ["control store unreadable", { control: null }, "control-store-unavailable"],
+    ["PostgreSQL unreachable", { storeHealthy: false }, "trade-store-unavailable"],
+    [
+      "kill switch engaged",
+      { control: control({ killSwitch: { engaged: true, reason: "ops", since: NOW.toISOString() } }) },
+      "kill-switch",
+    ],
+  ] as const)("%s -> no orders, every candidate rejected", (_what, over, reason) => {
+    const cs = [cand(), cand({ pools: [P3, P4] })];
+    const d = decide(input(cs, over), new RiskLedger());
+    expect(d.orders).toEqual([]);
+    expect(d.halted).toBe(reason);
+    expect(d.rejections).toEqual(cs.map((c) => ({ opportunityId: c.id, reason })));
+  });
+
+  it("an unreadable control store never yields an order in any mode, even one earlier decided live", () => {
+    const ledger = new RiskLedger();
+    expect(decide(input([cand()], { control: control({ mode: "live" }) }), ledger).orders).toHaveLength(1);
+    expect(decide(input([cand({ pools: [P3, P4] })], { control: null }), ledger).orders).toEqual([]);
+  });
+});
+
+describe("per-candidate risk rules", () => {
+  const cases: [string, Partial<Candidate>, Partial<RiskLimits>, Partial<DecideInput["market"]>, string | null][] = [
+    ["profitable after gas", {}, {}, {}, null],
+    ["state older than the newest block", { blockNumber: 99 }, {}, {}, "stale-state"],
+    ["base token with no gas price", { baseToken: DAI, tokens: [DAI, USDC, DAI] }, {}, {}, "no-gas-price"],
+    ["profit exactly the gas cost", { profit: TWO_HOP_GAS }, {}, {}, "below-min-profit-after-gas"],
+    ["profit one wei above gas", { profit: TWO_HOP_GAS + 1n }, {}, {}, null],
+    [
+      "below min profit after gas",
+      { profit: TWO_HOP_GAS + 99n },
+      { minProfitAfterGasWei: 100n },
+      {},
+      "below-min-profit-after-gas",
+    ],
+    ["exactly min profit after gas", { profit: TWO_HOP_GAS + 100n }, { minProfitAfterGasWei: 100n }, {}, null],
+    [
+      "amountIn above the default max",
+      { amountIn: 2n * E },
+      { defaultMaxAmountIn: 2n * E - 1n },
+      {},
+      "amount-above-limit",
+    ],
+    ["amountIn at the default max", { amountIn: 2n * E }, { defaultMaxAmountIn: 2n * E }, {}, null],
+    [
+      "per-token max overrides the default",
+      { amountIn: 2n * E },
+      { defaultMaxAmountIn: 100n * E, maxAmountInPerToken: { [WETH]: E } },
+      {},
+      "amount-above-limit",
+    ],
+    ["exposure above the limit", { amountIn: 5n * E }, { maxOpenExposureWei: 5n * E - 1n }, {}, "exposure-limit"],
+    [
+      "gas priced through the base token's rate",
+      { profit: 1_000n, amountIn: 1_000_000n },
+      {},
+      { basePerNative: { [WETH]: { num: 1n, den: 10n ** 12n } } },
+      null,
+    ],
+  ];
+  it.each(cases)("%s", (_what, c, l, m, reason) => {
+    const candidate = cand(c);
+    const base = input([candidate]);
+    const d = decide({ ...base, control: control({}, l), market: { ...base.market, ...m } }, new RiskLedger());
+    if (reason === null) {
+      expect(d.rejections).toEqual([]);
+      expect(d.orders).toHaveLength(1);
+    } else {
+      expect(d.orders).toEqual([]);
+      expect(d.rejections).toEqual([{ opportunityId: candidate.id, reason }]);
+    }
+  });
+
+  it("stamps the order with mode and epoch and sets minProfit to gas plus the minimum, so a mined trade never loses", () => {
+    const c = cand();
+    const ctl = control({ mode: "live", epoch: 4, version: 9 }, { minProfitAfterGasWei: 7n });
+    const [order] = decide(input([c], { control: ctl }), new RiskLedger()).orders;
+    expect(order).toEqual({
+      opportunityId: c.id,
+      mode: "live",
+      epoch: 4,
+      blockNumber: 100,
+      baseToken: WETH,
+      pools: c.pools,
+      tokens: c.tokens,
+      amountIn: c.amountIn,
+      predictedProfit: c.profit,
+      minProfit: weiToBase(TWO_HOP_GAS, { num: 1n, den: 1n }) + 7n,
+    });
+  });
+});
+
+describe("dedupe: one order per pool per block, best first", () => {
+  it("keeps the most profitable of overlapping candidates and every disjoint one", () => {
+    const small = cand({ pools: [P1, P2], profit: E / 200n });
+    const best = cand({ pools: [P2, P3], profit: E / 50n });
+    const disjoint = cand({ pools: [P4, A(0x15)], profit: E / 300n });
+    const alsoOverlapping = cand({ pools: [P3, P4], profit: E / 100n });
+    const d = decide(input([small, best, disjoint, alsoOverlapping]), new RiskLedger());
+    expect(d.orders.map((o) => o.opportunityId)).toEqual([best.id, disjoint.id]);
+    expect(d.rejections).toEqual(
+      expect.arrayContaining([
+        { opportunityId: alsoOverlapping.id, reason: "pool-already-ordered" },
+        { opportunityId: small.id, reason: "pool-already-ordered" },
+      ]),
+    );
+  });
+
+  it("skips pools with a trade still in flight from an earlier block until its result arrives", () => {
+    const ledger = new RiskLedger();
+    const first = cand();
+    expect(decide(input([first]), ledger).orders).toHaveLength(1);
+    const next = cand({ blockNumber: 101 });
+    const market = { latestBlock: 101, gasPriceWei: GAS_PRICE, basePerNative: { [WETH]: { num: 1n, den: 1n } } };
+    expect(decide(input([next], { market }), ledger).rejections[0]?.reason).toBe("pool-in-flight");
+    ledger.settled({ opportunityId: first.id, status: "confirmed", netWei: 1n }, NOW);
+    expect(decide(input([cand({ blockNumber: 101 })], { market }), ledger).orders).toHaveLength(1);
+  });
+
+  it("counts open exposure across blocks and within a block", () => {
+    const ledger = new RiskLedger();
+    const ctl = control({}, { maxOpenExposureWei: 3n * E });
+    const d1 = decide(input([cand({ amountIn: 2n * E })], { control: ctl }), ledger);
+    expect(d1.orders).toHaveLength(1);
+    const d2 = decide(
+      input([cand({ pools: [P3, P4], amountIn: 2n * E }), cand({ pools: [A(0x20), A(0x21)], amountIn: E })], {
+        control: ctl,
+      }),
+      ledger,
+    );
+    expect(d2.orders.map((o) => o.amountIn)).toEqual([E]);
+    expect(d2.rejections.map((r) => r.reason)).toEqual(["exposure-limit"]);
+    expect(ledger.openExposureWei).toBe(3n * E);
+  });
+});
+
+describe("circuit breaker and daily loss", () => {
+  const fail = (id: string): TradeResult => ({ opportunityId: id, status: "reverted", netWei: -1000n });
+
+  it("opens after N consecutive failures, a success in between resets the streak", () => {
+    const ledger = new RiskLedger();
+    const ctl = control({}, { maxConsecutiveFailures: 3 });
+    ledger.settled(fail("a"), NOW);
+    ledger.settled(fail("b"), NOW);
+    ledger.settled({ opportunityId: "c", status: "confirmed", netWei: 5000n }, NOW);
+    ledger.settled(fail("d"), NOW);
+    ledger.settled(fail("e"), NOW);
+    expect(decide(input([cand()], { control: ctl }), ledger).halted).toBeNull();
+    ledger.settled({ opportunityId: "f", status: "dropped", netWei: 0n }, NOW);
+    expect(decide(input([cand({ pools: [P3, P4] })], { control: ctl }), ledger).halted).toBe("circuit-open");
+  });
+
+  it("stays open until an operator changes the control state, then re-arms", () => {
+    const ledger = new RiskLedger();
+    const ctl = control({ version: 5 }, { maxConsecutiveFailures: 1 });
+    ledger.settled({ opportunityId: "x", status: "rejected", netWei: 0n }, NOW);
+    expect(decide(input([cand()], { control: ctl }), ledger).halted).toBe("circuit-open");
+    expect(decide(input([cand()], { control: ctl }), ledger).halted).toBe("circuit-open");
+    expect(decide(input([cand()], { control: { ...ctl, version: 6 } }), ledger).halted).toBeNull();
+  });
+
+  it("halts once the day's loss reaches the limit; a new UTC day or a new epoch starts at zero", () => {
+    const ledger = new RiskLedger();
+    const ctl = control({}, { dailyLossLimitWei: 3000n, maxConsecutiveFailures: 100 });
+    ledger.settled(fail("a"), NOW);
+    ledger.settled(fail("b"), NOW);
+    expect(decide(input([cand()], { control: ctl }), ledger).halted).toBeNull();
+    ledger.settled({ ...fail("c"), netWei: -1000n }, NOW);
+    expect(ledger.dailyLossWei(NOW)).toBe(3000n);
+    expect(decide(input([cand({ pools: [P3, P4] })], { control: ctl }), ledger).halted).toBe("daily-loss-limit");
+    const tomorrow = new Date("2026-11-28T00:00:01Z");
+    expect(decide(input([cand({ pools: [P3, P4] })], { control: ctl, now: tomorrow }), ledger).halted).toBeNull();
+    const other = new RiskLedger();
+    other.enterEpoch(1);
+    other.settled({ ...fail("z"), netWei: -5000n }, NOW);
+    expect(decide(input([cand()], { control: ctl }), other).halted).toBe("daily-loss-limit");
+    expect(decide(input([cand()], { control: { ...ctl, epoch: 2 } }), other).halted).toBeNull();
+  });
+
+  it("releases an order that never reports back once its time to live has passed", () => {
+    const ledger = new RiskLedger(5);
+    decide(input([cand()]), ledger);
+    expect(ledger.isBusy(P1)).toBe(true);
+    const later = { latestBlock: 106, gasPriceWei: GAS_PRICE, basePerNative: { [WETH]: { num: 1n, den: 1n } } };
+    decide(input([], { market: later }), ledger);
+    expect(ledger.isBusy(P1)).toBe(false);
+    expect(ledger.openExposureWei).toBe(0n);
+  });
+});
+
+describe("properties", () => {
+  it("every candidate is ordered or rejected exactly once, orders never share a pool, and each clears its minimum", () => {
+    const pools = [P1, P2, P3, P4, A(0x15), A(0x16)];
+    const arb = fc.array(
+      fc.record({
+        pools: fc.uniqueArray(fc.constantFrom(...pools), { minLength: 2, maxLength: 3 }),
+        profit: fc.bigInt({ min: 0n, max: E }),
+        amountIn: fc.bigInt({ min: 1n, max: 300n * E }),
+        blockNumber: fc.constantFrom(99, 100),
+      }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(arb, (specs) => {
+        const cs = specs.map((s) => cand({ ...s, tokens: [WETH, ...s.pools.slice(1).map(() => USDC), WETH] }));
+        const d = decide(input(cs), new RiskLedger());
+        const ids = [...d.orders.map((o) => o.opportunityId), ...d.rejections.map((r) => r.opportunityId)];
+        expect(ids.sort()).toEqual(cs.map((c) => c.id).sort());
+        const seen = new Set<string>();
+        for (const o of d.orders) {
+          for (const p of o.pools) {
+            expect(seen.has(p)).toBe(false);
+            seen.add(p);
+          }
+          expect(o.predictedProfit).toBeGreaterThan(o.minProfit);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,74 @@
+import type { ControlState } from "../control/index.ts";
+import type { Order } from "../executor/ports.ts";
+
+/** An opportunity as the scanner publishes it: the core's exact sizing plus where and when it was found. */
+export interface Candidate {
+  /** Deterministic per block and cycle, so a redelivered message maps to the same id. */
+  id: string;
+  blockNumber: number;
+  baseToken: string;
+  pools: string[];
+  tokens: string[];
+  amountIn: bigint;
+  amountOut: bigint;
+  profit: bigint;
+}
+
+/** A price as an exact ratio: `num / den` base-token units per wei of the native token. */
+export interface Ratio {
+  num: bigint;
+  den: bigint;
+}
+
+/** What the chain costs right now: gas price and each base token's value in native wei. */
+export interface Market {
+  /** Newest block the platform has seen; candidates computed on older state are stale. */
+  latestBlock: number;
+  /** Max fee per gas the executor would pay (base fee + tip), in wei. */
+  gasPriceWei: bigint;
+  /** Base-token units per native wei; a base token missing here cannot be priced against gas and is rejected. */
+  basePerNative: Record<string, Ratio>;
+}
+
+/** Gas a route of `hops` pools costs the executor contract: fixed part (flash swap, checks) + per hop. */
+export interface GasModel {
+  fixed: bigint;
+  perHop: bigint;
+}
+
+export type RejectReason =
+  | "control-store-unavailable"
+  | "trade-store-unavailable"
+  | "kill-switch"
+  | "circuit-open"
+  | "daily-loss-limit"
+  | "stale-state"
+  | "no-gas-price"
+  | "below-min-profit-after-gas"
+  | "amount-above-limit"
+  | "pool-in-flight"
+  | "pool-already-ordered"
+  | "exposure-limit";
+
+export interface Rejection {
+  opportunityId: string;
+  reason: RejectReason;
+}
+
+export interface DecideInput {
+  candidates: readonly Candidate[];
+  /** null when the control store could not be read: halt, never assume a mode. */
+  control: ControlState | null;
+  /** false while PostgreSQL is unreachable: an order must never outrun its journal. */
+  storeHealthy: boolean;
+  market: Market;
+  gas: GasModel;
+  now: Date;
+}
+
+export interface Decision {
+  orders: Order[];
+  rejections: Rejection[];
+  /** Set when the whole block was refused (every candidate carries this reason). */
+  halted: RejectReason | null;
+}
