@@ -1,0 +1,69 @@
+/**
+ * New-block subscription by polling the head: works the same over HTTP, WebSocket-less nodes and the in-process
+ * devnet. Heads are delivered one at a time; a slow consumer sees a gap instead of a backlog, which pool-state
+ * answers with a full refresh.
+ */
+import type { FailoverProvider } from "./rpc.ts";
+
+export interface BlockHead {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+  /** performance.now() when the collector first saw this head: the start of every per-block latency. */
+  seenAt: number;
+}
+
+export class BlockCollector {
+  private last: BlockHead | null = null;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly provider: FailoverProvider,
+    private readonly pollMs = 25,
+  ) {}
+
+  get lastHead(): BlockHead | null {
+    return this.last;
+  }
+
+  /** One look at the chain head: the head if it is new (a higher number or a different hash), otherwise null. */
+  async poll(): Promise<BlockHead | null> {
+    const block = await this.provider.getBlock("latest");
+    if (!block || !block.hash) return null;
+    if (this.last && this.last.hash === block.hash) return null;
+    const head: BlockHead = {
+      number: block.number,
+      hash: block.hash,
+      parentHash: block.parentHash,
+      timestamp: block.timestamp,
+      seenAt: performance.now(),
+    };
+    this.provider.observeBlock(head.number);
+    this.last = head;
+    return head;
+  }
+
+  /** Calls onBlock for each new head, one at a time, until stop(). Poll errors are reported and retried. */
+  start(onBlock: (head: BlockHead) => Promise<void> | void, onError: (err: unknown) => void): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          const head = await this.poll();
+          if (head) await onBlock(head);
+        } catch (err) {
+          onError(err);
+        }
+        await new Promise((r) => setTimeout(r, this.pollMs));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}

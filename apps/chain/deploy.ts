@@ -1,0 +1,162 @@
+/**
+ * Deploys the devnet's world: test tokens, one Uniswap-V2 factory per DEX (real v2-core bytecode), the planned
+ * pools with their liquidity, the traders' router and balances, and the arbitrage executor contract.
+ */
+import { Interface, MaxUint256 } from "ethers";
+import { loadArtifacts } from "../contracts/index.ts";
+import type { Eip1193 } from "./devnet.ts";
+import type { MarketSpec } from "./markets.ts";
+import { planPools } from "./markets.ts";
+
+export interface DeployedToken {
+  address: string;
+  symbol: string;
+  decimals: number;
+}
+
+export interface DeployedPool {
+  address: string;
+  dex: string;
+  token0: string;
+  token1: string;
+  feeBps: number;
+}
+
+export interface DeployedMarkets {
+  chainId: number;
+  tokens: DeployedToken[];
+  baseToken: string;
+  dexes: { name: string; factory: string; feeBps: number }[];
+  pools: DeployedPool[];
+  /** The simulated traders' one-transaction swap router. */
+  router: string;
+  executor: { address: string; owner: string; treasury: string };
+  traders: string[];
+  /** Block after which everything above exists. */
+  blockNumber: number;
+}
+
+export interface DeployOptions {
+  spec: MarketSpec;
+  seed: number;
+  /** Unlocked devnet accounts (lowercase). */
+  deployer: string;
+  executorOwner: string;
+  treasury: string;
+  traders: string[];
+  /** Each trader's balance of every token, in dollars. */
+  traderBalanceUsd?: bigint;
+}
+
+interface Receipt {
+  status: string;
+  contractAddress: string | null;
+  blockNumber: string;
+}
+
+/** Sends from an unlocked devnet account and returns the receipt; needs automine, which deployment runs under. */
+async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
+  const hash = (await chain.request({
+    method: "eth_sendTransaction",
+    params: [{ from, ...(to === null ? {} : { to }), data, gas: "0x989680" }],
+  })) as string;
+  const receipt = (await chain.request({ method: "eth_getTransactionReceipt", params: [hash] })) as Receipt | null;
+  if (receipt === null) throw new Error(`transaction ${hash} was not mined: deployment needs automine on`);
+  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} from ${from} reverted`);
+  return receipt;
+}
+
+async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
+  const receipt = await send(chain, from, null, bytecode + iface.encodeDeploy(args).slice(2));
+  if (!receipt.contractAddress) throw new Error("deployment receipt has no contract address");
+  return receipt.contractAddress.toLowerCase();
+}
+
+async function call(chain: Eip1193, to: string, data: string): Promise<string> {
+  return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
+}
+
+export async function deployMarkets(chain: Eip1193, options: DeployOptions): Promise<DeployedMarkets> {
+  const artifacts = await loadArtifacts();
+  const token = new Interface(artifacts.TestToken.abi);
+  const factory = new Interface(artifacts.UniswapV2Factory.abi);
+  const pair = new Interface(artifacts.UniswapV2Pair.abi);
+  const { spec, deployer } = options;
+
+  const tokens: DeployedToken[] = [];
+  for (const t of spec.tokens) {
+    const address = await deploy(chain, deployer, artifacts.TestToken.bytecode, token, [
+      t.symbol,
+      t.symbol,
+      t.decimals,
+    ]);
+    tokens.push({ address, symbol: t.symbol, decimals: t.decimals });
+  }
+  const tokenBySymbol = new Map(tokens.map((t) => [t.symbol, t]));
+
+  const dexes: DeployedMarkets["dexes"] = [];
+  for (const d of spec.dexes) {
+    const address = await deploy(chain, deployer, artifacts.UniswapV2Factory.bytecode, factory, [deployer]);
+    dexes.push({ name: d.name, factory: address, feeBps: d.feeBps });
+  }
+  const dexByName = new Map(dexes.map((d) => [d.name, d]));
+
+  const pools: DeployedPool[] = [];
+  for (const plan of planPools(spec, options.seed)) {
+    const dex = dexByName.get(plan.dex);
+    const a = tokenBySymbol.get(plan.tokenA);
+    const b = tokenBySymbol.get(plan.tokenB);
+    if (!dex || !a || !b) throw new Error(`pool plan ${plan.dex} ${plan.tokenA}/${plan.tokenB} names unknown parts`);
+    await send(chain, deployer, dex.factory, factory.encodeFunctionData("createPair", [a.address, b.address]));
+    const [pairAddress] = factory.decodeFunctionResult(
+      "getPair",
+      await call(chain, dex.factory, factory.encodeFunctionData("getPair", [a.address, b.address])),
+    );
+    const address = String(pairAddress).toLowerCase();
+    await send(chain, deployer, a.address, token.encodeFunctionData("mint", [address, plan.amountA]));
+    await send(chain, deployer, b.address, token.encodeFunctionData("mint", [address, plan.amountB]));
+    await send(chain, deployer, address, pair.encodeFunctionData("mint", [deployer]));
+    const [t0, t1] = [a.address, b.address].sort();
+    pools.push({ address, dex: dex.name, token0: t0 as string, token1: t1 as string, feeBps: dex.feeBps });
+  }
+
+  const router = await deploy(
+    chain,
+    deployer,
+    artifacts.SimRouter.bytecode,
+    new Interface(artifacts.SimRouter.abi),
+    [],
+  );
+  const balanceUsd = options.traderBalanceUsd ?? 50_000_000n;
+  for (const trader of options.traders) {
+    for (const t of spec.tokens) {
+      const address = tokenBySymbol.get(t.symbol)?.address as string;
+      const amount = (balanceUsd * 1_000_000n * 10n ** BigInt(t.decimals)) / t.priceMicroUsd;
+      await send(chain, deployer, address, token.encodeFunctionData("mint", [trader, amount]));
+      await send(chain, trader, address, token.encodeFunctionData("approve", [router, MaxUint256]));
+    }
+  }
+
+  const executorAddress = await deploy(
+    chain,
+    deployer,
+    artifacts.ArbExecutor.bytecode,
+    new Interface(artifacts.ArbExecutor.abi),
+    [options.executorOwner, options.treasury],
+  );
+  const chainId = Number(BigInt((await chain.request({ method: "eth_chainId" })) as string));
+  const blockNumber = Number(BigInt((await chain.request({ method: "eth_blockNumber" })) as string));
+  const base = tokenBySymbol.get(spec.baseToken);
+  if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
+  return {
+    chainId,
+    tokens,
+    baseToken: base.address,
+    dexes,
+    pools,
+    router,
+    executor: { address: executorAddress, owner: options.executorOwner, treasury: options.treasury },
+    traders: options.traders,
+    blockNumber,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Hardhat 3's EDR devnet: in-process for tests, or served on 127.0.0.1 for `orion dev`. Both start with automine
+ * (deployment is then one block per transaction and needs no waiting) and switch to interval mining or on-demand
+ * blocks once the markets are seeded.
+ */
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import type { EthereumProvider } from "hardhat/types/providers";
+import { HDNodeWallet, JsonRpcProvider } from "ethers";
+
+export const DEVNET_CHAIN_ID = 31337;
+/** Hardhat's well-known development mnemonic: every account is funded with 10 000 ETH at genesis. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+export interface DevAccount {
+  address: string;
+  privateKey: string;
+}
+
+/** The devnet's funded accounts (lowercase addresses). Public test keys: never use them on a real chain. */
+export function devAccounts(count = 20): DevAccount[] {
+  return Array.from({ length: count }, (_, i) => {
+    const w = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+    return { address: w.address.toLowerCase(), privateKey: w.privateKey };
+  });
+}
+
+/** The JSON-RPC surface of the devnet, in-process or over HTTP. */
+export interface Eip1193 {
+  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+}
+
+export interface Devnet {
+  readonly chainId: number;
+  readonly provider: Eip1193;
+  /** http://127.0.0.1:PORT when served, null when in-process only. */
+  readonly url: string | null;
+  blockNumber(): Promise<number>;
+  /** Mine blocks now (tests use this instead of waiting for the interval). */
+  mine(blocks?: number): Promise<void>;
+  /** Automine on or off; with it off, transactions wait in the mempool for the next block. */
+  setAutomine(on: boolean): Promise<void>;
+  /** Mine a block every `ms` (0 stops interval mining). */
+  setBlockInterval(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DevnetOptions {
+  /** Serve JSON-RPC on 127.0.0.1 (port 0 = any free port). Omit for in-process only. */
+  listen?: { port?: number; host?: string };
+}
+
+function networkConfig() {
+  return {
+    type: "edr-simulated" as const,
+    chainId: DEVNET_CHAIN_ID,
+    // Priority ordering: a higher tip goes first in the block, as on a real chain.
+    mining: { auto: true, interval: 0, mempool: { order: "priority" as const } },
+  };
+}
+
+export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig() } });
+  let provider: Eip1193;
+  let url: string | null = null;
+  let closeAll: () => Promise<void>;
+  if (options.listen) {
+    const host = options.listen.host ?? "127.0.0.1";
+    const server = await hre.network.createServer("default", host, options.listen.port ?? 0);
+    const { address, port } = await server.listen();
+    url = `http://${address}:${port}`;
+    const http = new JsonRpcProvider(url, DEVNET_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
+    provider = { request: ({ method, params }) => http.send(method, params ?? []) };
+    closeAll = async () => {
+      http.destroy();
+      await server.close();
+    };
+  } else {
+    const connection = await hre.network.connect();
+    const edr: EthereumProvider = connection.provider;
+    provider = { request: (args) => edr.request(args) };
+    closeAll = () => connection.close();
+  }
+  const request = (method: string, params: unknown[] = []) => provider.request({ method, params });
+  return {
+    chainId: DEVNET_CHAIN_ID,
+    provider,
+    url,
+    async blockNumber() {
+      return Number(BigInt((await request("eth_blockNumber")) as string));
+    },
+    async mine(blocks = 1) {
+      for (let i = 0; i < blocks; i++) await request("evm_mine");
+    },
+    async setAutomine(on) {
+      await request("evm_setAutomine", [on]);
+    },
+    async setBlockInterval(ms) {
+      await request("evm_setIntervalMining", [ms]);
+    },
+    close: closeAll,
+  };
+}

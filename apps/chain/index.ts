@@ -1,0 +1,17 @@
+// Public API of chain access and the local devnet.
+export { startDevnet, devAccounts, DEVNET_CHAIN_ID } from "./devnet.ts";
+export type { Devnet, DevnetOptions, DevAccount, Eip1193 } from "./devnet.ts";
+export { DEFAULT_MARKETS, planPools } from "./markets.ts";
+export type { MarketSpec, TokenSpec, DexSpec, PairSpec, PoolPlan } from "./markets.ts";
+export { deployMarkets } from "./deploy.ts";
+export type { DeployedMarkets, DeployedPool, DeployedToken, DeployOptions } from "./deploy.ts";
+export { TraderSimulator } from "./trader-simulator.ts";
+export type { TraderSimulatorOptions, SimulatedSwap } from "./trader-simulator.ts";
+export { startLocalChain } from "./local-chain.ts";
+export type { LocalChain, LocalChainOptions } from "./local-chain.ts";
+export { FailoverProvider, httpTransport, eip1193Transport } from "./rpc.ts";
+export type { RpcTransport, EndpointHealth, FailoverOptions } from "./rpc.ts";
+export { BlockCollector } from "./block-collector.ts";
+export type { BlockHead } from "./block-collector.ts";
+export { PoolState, SYNC_TOPIC } from "./pool-state.ts";
+export type { PoolMeta, PoolStateUpdate } from "./pool-state.ts";

@@ -1,0 +1,53 @@
+/** The whole local chain in one call: devnet, deployed markets, and the trader simulator, ready to mine. */
+import { DEFAULT_MARKETS } from "./markets.ts";
+import type { MarketSpec } from "./markets.ts";
+import type { DeployedMarkets } from "./deploy.ts";
+import { deployMarkets } from "./deploy.ts";
+import type { DevAccount, Devnet, DevnetOptions } from "./devnet.ts";
+import { devAccounts, startDevnet } from "./devnet.ts";
+import { TraderSimulator } from "./trader-simulator.ts";
+import type { TraderSimulatorOptions } from "./trader-simulator.ts";
+
+export interface LocalChain {
+  devnet: Devnet;
+  markets: DeployedMarkets;
+  simulator: TraderSimulator;
+  /** The executor's sending account (owner of the executor contract). Its key is a public devnet key. */
+  executorAccount: DevAccount;
+  close(): Promise<void>;
+}
+
+export interface LocalChainOptions extends DevnetOptions {
+  seed?: number;
+  spec?: MarketSpec;
+  /** Interval mining in ms after setup; 0 (default) leaves mining to devnet.mine(). */
+  blockIntervalMs?: number;
+  simulator?: Omit<TraderSimulatorOptions, "seed">;
+}
+
+// Fixed roles among the devnet accounts: 0 deploys, 1 runs the executor, 2 receives profit, 10..19 trade.
+const ROLES = { deployer: 0, executor: 1, treasury: 2, firstTrader: 10, traders: 10 } as const;
+
+export async function startLocalChain(options: LocalChainOptions = {}): Promise<LocalChain> {
+  const seed = options.seed ?? 1;
+  const devnet = await startDevnet(options.listen ? { listen: options.listen } : {});
+  try {
+    const accounts = devAccounts(ROLES.firstTrader + ROLES.traders);
+    const role = (i: number) => accounts[i] as DevAccount;
+    const markets = await deployMarkets(devnet.provider, {
+      spec: options.spec ?? DEFAULT_MARKETS,
+      seed,
+      deployer: role(ROLES.deployer).address,
+      executorOwner: role(ROLES.executor).address,
+      treasury: role(ROLES.treasury).address,
+      traders: accounts.slice(ROLES.firstTrader).map((a) => a.address),
+    });
+    const simulator = await TraderSimulator.create(devnet.provider, markets, { ...options.simulator, seed });
+    await devnet.setAutomine(false);
+    if (options.blockIntervalMs) await devnet.setBlockInterval(options.blockIntervalMs);
+    return { devnet, markets, simulator, executorAccount: role(ROLES.executor), close: () => devnet.close() };
+  } catch (err) {
+    await devnet.close();
+    throw err;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Chain access over several JSON-RPC endpoints with failover: an ethers v6 provider whose every request goes to the
+ * active endpoint and, when that one fails at the transport level or times out, to the next one within the same
+ * call. A request timeout well under the block time keeps a failover within one block. Health checks demote
+ * endpoints that are down or lag behind the newest block seen on any of them.
+ */
+import { JsonRpcApiProvider, Network } from "ethers";
+import type { JsonRpcError, JsonRpcPayload, JsonRpcResult } from "ethers";
+import type { Logger } from "pino";
+import type { Eip1193 } from "./devnet.ts";
+
+type RpcResponse = JsonRpcResult | JsonRpcError;
+
+/** One way to reach a node. `send` rejects only on transport failure; JSON-RPC errors are responses. */
+export interface RpcTransport {
+  readonly name: string;
+  send(payloads: JsonRpcPayload[], timeoutMs: number): Promise<RpcResponse[]>;
+}
+
+export function httpTransport(url: string): RpcTransport {
+  return {
+    name: url,
+    async send(payloads, timeoutMs) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payloads),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
+      const body: unknown = await res.json();
+      if (!Array.isArray(body)) throw new Error(`${url} answered a batch with a non-array`);
+      return body as RpcResponse[];
+    },
+  };
+}
+
+/** An in-process node (the devnet's EIP-1193 provider). Errors it throws with a JSON-RPC code are responses. */
+export function eip1193Transport(name: string, provider: Eip1193): RpcTransport {
+  return {
+    name,
+    send(payloads) {
+      return Promise.all(
+        payloads.map(async (p): Promise<RpcResponse> => {
+          try {
+            const params = Array.isArray(p.params) ? p.params : [p.params];
+            return { id: p.id, result: await provider.request({ method: p.method, params }) };
+          } catch (err) {
+            const e = err as { code?: unknown; message?: unknown; data?: unknown };
+            if (typeof e.code !== "number") throw err;
+            return { id: p.id, error: { code: e.code, message: String(e.message), data: e.data } };
+          }
+        }),
+      );
+    },
+  };
+}
+
+export interface EndpointHealth {
+  name: string;
+  healthy: boolean;
+  blockNumber: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface FailoverOptions {
+  chainId: number;
+  /** Per-request timeout; keep it well under the block time. Default 400 ms. */
+  requestTimeoutMs?: number;
+  /** An endpoint more than this many blocks behind the newest block seen is lagging. Default 1. */
+  maxLagBlocks?: number;
+  /** Interval of background health checks once started. Default 1000 ms. */
+  healthIntervalMs?: number;
+  log?: Logger;
+}
+
+export class FailoverProvider extends JsonRpcApiProvider {
+  private readonly transports: RpcTransport[];
+  private readonly healthy: boolean[];
+  private active = 0;
+  private newest = -1;
+  private readonly timeoutMs: number;
+  private readonly maxLag: number;
+  private readonly healthIntervalMs: number;
+  private readonly log: Logger | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(transports: RpcTransport[], options: FailoverOptions) {
+    if (transports.length === 0) throw new Error("FailoverProvider needs at least one endpoint");
+    const network = Network.from(options.chainId);
+    // No batching stall, no response cache: the newest state matters more than saving a round trip.
+    super(network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1, pollingInterval: 250 });
+    this.transports = transports;
+    this.healthy = transports.map(() => true);
+    this.timeoutMs = options.requestTimeoutMs ?? 400;
+    this.maxLag = options.maxLagBlocks ?? 1;
+    this.healthIntervalMs = options.healthIntervalMs ?? 1000;
+    this.log = options.log;
+  }
+
+  static fromUrls(urls: string[], options: FailoverOptions): FailoverProvider {
+    return new FailoverProvider(urls.map(httpTransport), options);
+  }
+
+  /** The newest block number any endpoint has reported (-1 before the first). */
+  get newestBlock(): number {
+    return this.newest;
+  }
+
+  get activeEndpoint(): string {
+    return (this.transports[this.active] as RpcTransport).name;
+  }
+
+  /** Records a block number seen elsewhere (e.g. by the block collector). */
+  observeBlock(blockNumber: number): void {
+    if (blockNumber > this.newest) this.newest = blockNumber;
+  }
+
+  override send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    this._start();
+    return super.send(method, params);
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
+    const payloads = Array.isArray(payload) ? payload : [payload];
+    let lastError: unknown;
+    for (const i of this.order()) {
+      const transport = this.transports[i] as RpcTransport;
+      try {
+        const responses = await transport.send(payloads, this.timeoutMs);
+        this.healthy[i] = true;
+        if (i !== this.active) this.switchTo(i, "request failed on the active endpoint");
+        this.observeResponses(payloads, responses);
+        return responses;
+      } catch (err) {
+        lastError = err;
+        if (this.healthy[i]) this.log?.warn({ endpoint: transport.name, err }, "rpc endpoint failed");
+        this.healthy[i] = false;
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error("every rpc endpoint failed");
+  }
+
+  /** Probes every endpoint; demotes the active one if it is down or lagging. */
+  async checkHealth(): Promise<EndpointHealth[]> {
+    const results = await Promise.all(
+      this.transports.map(async (t): Promise<EndpointHealth> => {
+        const started = performance.now();
+        try {
+          const [res] = await t.send(
+            [{ id: 1, jsonrpc: "2.0", method: "eth_blockNumber", params: [] }],
+            this.timeoutMs,
+          );
+          if (!res || !("result" in res)) throw new Error("eth_blockNumber returned an error");
+          const blockNumber = Number(BigInt(res.result as string));
+          return { name: t.name, healthy: true, blockNumber, latencyMs: performance.now() - started, error: null };
+        } catch (err) {
+          return { name: t.name, healthy: false, blockNumber: null, latencyMs: null, error: String(err) };
+        }
+      }),
+    );
+    for (const r of results) if (r.blockNumber !== null) this.observeBlock(r.blockNumber);
+    results.forEach((r, i) => {
+      if (r.blockNumber !== null && r.blockNumber < this.newest - this.maxLag) {
+        r.healthy = false;
+        r.error = `lagging: block ${r.blockNumber}, newest seen ${this.newest}`;
+      }
+      this.healthy[i] = r.healthy;
+    });
+    if (!this.healthy[this.active]) {
+      const next = this.healthy.findIndex((h) => h);
+      if (next >= 0) this.switchTo(next, results[this.active]?.error ?? "unhealthy");
+    }
+    return results;
+  }
+
+  startHealthChecks(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.checkHealth().catch((err: unknown) => this.log?.error({ err }, "rpc health check failed"));
+    }, this.healthIntervalMs);
+    this.timer.unref();
+  }
+
+  override destroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    super.destroy();
+  }
+
+  /** Active first, then the other healthy endpoints, then the unhealthy ones as a last resort. */
+  private order(): number[] {
+    const rest = this.transports.map((_, i) => i).filter((i) => i !== this.active);
+    return [this.active, ...rest.filter((i) => this.healthy[i]), ...rest.filter((i) => !this.healthy[i])];
+  }
+
+  private switchTo(i: number, reason: string): void {
+    this.log?.warn({ from: this.activeEndpoint, to: this.transports[i]?.name, reason }, "rpc failover");
+    this.active = i;
+  }
+
+  private observeResponses(payloads: JsonRpcPayload[], responses: RpcResponse[]): void {
+    for (const p of payloads) {
+      if (p.method !== "eth_blockNumber") continue;
+      // Batch responses may come in any order; ids pair them with their requests.
+      const res = responses.find((r) => r.id === p.id);
+      if (res && "result" in res && typeof res.result === "string") this.observeBlock(Number(BigInt(res.result)));
+    }
+  }
+}
