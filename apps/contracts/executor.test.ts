@@ -1,0 +1,119 @@
+import { Contract, Interface, Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quoteOpportunity } from "../core/index.ts";
+import type { Opportunity } from "../core/index.ts";
+import { startLocalChain } from "../chain/local-chain.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { loadArtifacts } from "./index.ts";
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+let arb: Interface;
+let token: Interface;
+let owner: Wallet;
+
+const fees = (pools: string[]) => pools.map(() => 30);
+
+function executeData(o: Pick<Opportunity, "baseToken" | "pools" | "amountIn">, minProfit: bigint, deadline: number) {
+  return arb.encodeFunctionData("execute", [o.baseToken, o.pools, fees(o.pools), o.amountIn, minProfit, deadline]);
+}
+
+/** The custom error an eth_call reverted with, decoded from the executor's ABI. */
+async function revertOf(from: string, data: string): Promise<string> {
+  try {
+    await provider.call({ from, to: chain.markets.executor.address, data });
+  } catch (err) {
+    const revertData = (err as { data?: string }).data;
+    if (!revertData) throw err;
+    return arb.parseError(revertData)?.name ?? "unknown";
+  }
+  throw new Error("expected a revert");
+}
+
+async function balanceOf(tokenAddress: string, holder: string): Promise<bigint> {
+  return BigInt(await new Contract(tokenAddress, token, provider).getFunction("balanceOf")(holder));
+}
+
+beforeAll(async () => {
+  chain = await startLocalChain({ seed: 11 });
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  const artifacts = await loadArtifacts();
+  arb = new Interface(artifacts.ArbExecutor.abi);
+  token = new Interface(artifacts.TestToken.abi);
+  owner = new Wallet(chain.executorAccount.privateKey, provider);
+});
+
+afterAll(async () => {
+  provider?.destroy();
+  await chain?.close();
+});
+
+describe("ArbExecutor", () => {
+  it("takes a flash-swap arbitrage with the profit the off-chain quote predicts, to the wei", async () => {
+    const { opportunity, state } = await createArbitrage(chain, provider);
+    const poolsByAddress = new Map(state.pools().map((p) => [p.address, p]));
+    const amounts = quoteOpportunity(opportunity, poolsByAddress);
+    const predicted = (amounts[amounts.length - 1] as bigint) - opportunity.amountIn;
+    expect(predicted).toBe(opportunity.profit);
+    expect(predicted).toBeGreaterThan(0n);
+
+    const { executor, treasury, baseToken } = {
+      executor: chain.markets.executor.address,
+      treasury: chain.markets.executor.treasury,
+      baseToken: chain.markets.baseToken,
+    };
+    const treasuryBefore = await balanceOf(baseToken, treasury);
+    const block = await provider.getBlockNumber();
+    const tx = await owner.sendTransaction({
+      to: executor,
+      data: executeData(opportunity, predicted, block + 1),
+      gasLimit: 600_000n,
+    });
+    await chain.devnet.mine();
+    const receipt = await provider.getTransactionReceipt(tx.hash);
+    expect(receipt?.status).toBe(1);
+    const events = receipt!.logs
+      .filter((l) => l.address.toLowerCase() === executor)
+      .map((l) => arb.parseLog(l))
+      .filter((e) => e?.name === "Trade");
+    expect(events).toHaveLength(1);
+    expect(events[0]!.args.profit).toBe(predicted);
+    expect(events[0]!.args.amountIn).toBe(opportunity.amountIn);
+    expect(await balanceOf(baseToken, treasury)).toBe(treasuryBefore + predicted);
+    for (const t of new Set(opportunity.tokens)) expect(await balanceOf(t, executor)).toBe(0n);
+  });
+
+  it("reverts a route that does not make the minimum profit", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const block = await provider.getBlockNumber();
+    const reversed = { ...opportunity, pools: [...opportunity.pools].reverse() };
+    expect(await revertOf(owner.address, executeData(reversed, 0n, block + 1))).toBe("InsufficientProfit");
+    expect(await revertOf(owner.address, executeData(opportunity, opportunity.profit + 1n, block + 1))).toBe(
+      "InsufficientProfit",
+    );
+  });
+
+  it("refuses a stranger", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const block = await provider.getBlockNumber();
+    expect(await revertOf(chain.markets.traders[1]!, executeData(opportunity, 0n, block + 1))).toBe("NotOwner");
+  });
+
+  it("refuses a callback from anyone but the pool it is flash-swapping from", async () => {
+    const executor = chain.markets.executor.address;
+    const pool = chain.markets.pools[0]!.address;
+    const data = arb.encodeFunctionData("uniswapV2Call", [executor, 1n, 0n, "0x"]);
+    // A fake pool (any caller) outside an execution, and a real pool's address spoofed as the caller.
+    expect(await revertOf(chain.markets.traders[2]!, data)).toBe("UnexpectedCallback");
+    expect(await revertOf(pool, data)).toBe("UnexpectedCallback");
+  });
+
+  it("reverts after its deadline block", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const block = await provider.getBlockNumber();
+    // A deadline behind the chain head: the order is stale, whatever the route would pay.
+    expect(await revertOf(owner.address, executeData(opportunity, 0n, block - 1))).toBe("Expired");
+  });
+});
