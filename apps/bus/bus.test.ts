@@ -1,0 +1,209 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import {
+  createMemoryBus,
+  createRedisBus,
+  opportunitiesTopic,
+  ordersTopic,
+  tradesTopic,
+  type Bus,
+  type Topic,
+} from "./index.ts";
+
+interface Ping {
+  id: string;
+  amount: bigint;
+}
+const pingTopic: Topic<Ping, { id: string; amount: string }> = {
+  name: "ping",
+  schema: z.object({ id: z.string(), amount: z.string().transform((s) => BigInt(s)) }),
+  encode: (p) => ({ id: p.id, amount: p.amount.toString() }),
+  key: (p) => p.id,
+};
+
+const prefixes: string[] = [];
+const buses: Bus[] = [];
+afterAll(async () => {
+  await Promise.all(buses.map((b) => b.close()));
+  await Promise.all(prefixes.map((p) => deleteKeysWithPrefix(p)));
+});
+
+function redisBus(prefix: string, claimIdleMs = 5_000, errors: unknown[] = []): Bus {
+  const bus = createRedisBus({
+    url: TEST_REDIS_URL,
+    keyPrefix: prefix,
+    claimIdleMs,
+    blockMs: 100,
+    onError: (e) => errors.push(e),
+  });
+  buses.push(bus);
+  return bus;
+}
+
+function fresh(): string {
+  const p = testKeyPrefix();
+  prefixes.push(p);
+  return p;
+}
+
+const both: [string, () => Bus][] = [
+  ["memory", () => createMemoryBus()],
+  ["redis", () => redisBus(fresh())],
+];
+
+describe.each(both)("%s bus", (_name, make) => {
+  it("delivers every message to every group, exactly once per group, in order, with bigints intact", async () => {
+    const bus = make();
+    const a: Ping[] = [];
+    const b: Ping[] = [];
+    await bus.subscribe(pingTopic, { group: "a", consumer: "a1" }, async (p) => void a.push(p));
+    await bus.subscribe(pingTopic, { group: "b", consumer: "b1" }, async (p) => void b.push(p));
+    for (let i = 0; i < 5; i++) await bus.publish(pingTopic, { id: `m${i}`, amount: 10n ** 40n + BigInt(i) });
+    await expect.poll(() => [a.length, b.length]).toEqual([5, 5]);
+    expect(a.map((p) => p.id)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(b[4]?.amount).toBe(10n ** 40n + 4n);
+  });
+
+  it("shares a group's messages between its consumers: each handled once", async () => {
+    const bus = make();
+    const seen: string[] = [];
+    await bus.subscribe(pingTopic, { group: "g", consumer: "c1" }, async (p) => void seen.push(`c1:${p.id}`));
+    await bus.subscribe(pingTopic, { group: "g", consumer: "c2" }, async (p) => void seen.push(`c2:${p.id}`));
+    for (let i = 0; i < 20; i++) await bus.publish(pingTopic, { id: `m${i}`, amount: 1n });
+    await expect.poll(() => seen.length).toBe(20);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(new Set(seen.map((s) => s.split(":")[1])).size).toBe(20);
+    expect(seen).toHaveLength(20);
+  });
+
+  it("is idempotent by key: a message published twice runs the handler once", async () => {
+    const bus = make();
+    const seen: string[] = [];
+    await bus.subscribe(pingTopic, { group: "g", consumer: "c1" }, async (p) => void seen.push(p.id));
+    await bus.publish(pingTopic, { id: "same", amount: 1n });
+    await bus.publish(pingTopic, { id: "same", amount: 1n });
+    await bus.publish(pingTopic, { id: "other", amount: 1n });
+    await expect.poll(() => seen).toEqual(["same", "other"]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(seen).toEqual(["same", "other"]);
+  });
+});
+
+describe("redis bus: at-least-once", () => {
+  it("redelivers a message whose handler failed to another consumer once it has been idle, and only then acks", async () => {
+    const prefix = fresh();
+    const bus = redisBus(prefix, 200);
+    const handled: { by: string; attempt: number }[] = [];
+    const dying = await bus.subscribe(pingTopic, { group: "g", consumer: "dying" }, async () => {
+      throw new Error("crashed mid-message");
+    });
+    await bus.publish(pingTopic, { id: "m1", amount: 1n });
+    const raw = new Redis(TEST_REDIS_URL);
+    try {
+      await expect.poll(async () => ((await raw.xpending(`${prefix}bus:ping`, "g")) as [number])[0]).toBe(1);
+      await dying.stop();
+      await bus.subscribe(
+        pingTopic,
+        { group: "g", consumer: "healthy" },
+        async (_p, d) => void handled.push({ by: "healthy", attempt: d.attempt }),
+      );
+      await expect.poll(() => handled.length, { timeout: 5_000 }).toBe(1);
+      expect(handled[0]!.attempt).toBeGreaterThanOrEqual(2);
+      await expect.poll(async () => ((await raw.xpending(`${prefix}bus:ping`, "g")) as [number])[0]).toBe(0);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it("a consumer started after messages were published still receives them (the group starts at the stream's start)", async () => {
+    const prefix = fresh();
+    const producer = redisBus(prefix);
+    await producer.publish(pingTopic, { id: "early", amount: 1n });
+    const seen: string[] = [];
+    await redisBus(prefix).subscribe(pingTopic, { group: "late", consumer: "c" }, async (p) => void seen.push(p.id));
+    await expect.poll(() => seen).toEqual(["early"]);
+  });
+
+  it("drops and reports a malformed message without blocking the ones after it", async () => {
+    const prefix = fresh();
+    const errors: unknown[] = [];
+    const bus = redisBus(prefix, 5_000, errors);
+    const seen: string[] = [];
+    await bus.subscribe(pingTopic, { group: "g", consumer: "c" }, async (p) => void seen.push(p.id));
+    const raw = new Redis(TEST_REDIS_URL);
+    await raw.xadd(`${prefix}bus:ping`, "*", "m", JSON.stringify({ id: "bad", amount: "1.5" }));
+    raw.disconnect();
+    await bus.publish(pingTopic, { id: "good", amount: 2n });
+    await expect.poll(() => seen).toEqual(["good"]);
+    expect(String(errors[0])).toMatch(/malformed/);
+  });
+});
+
+describe("message schemas", () => {
+  const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
+  it("round-trip the pipeline's messages through JSON", () => {
+    const block = {
+      blockNumber: 7,
+      seenAt: 123.5,
+      gasPriceWei: 10n ** 9n,
+      basePerNative: { [A(1)]: { num: 1n, den: 1n } },
+      candidates: [
+        {
+          id: "7:x",
+          blockNumber: 7,
+          baseToken: A(1),
+          pools: [A(2), A(3)],
+          tokens: [A(1), A(4), A(1)],
+          amountIn: 10n ** 30n,
+          amountOut: 10n ** 30n + 1n,
+          profit: 1n,
+        },
+      ],
+    };
+    const order = {
+      order: {
+        opportunityId: "7:x",
+        mode: "sim" as const,
+        epoch: 1,
+        blockNumber: 7,
+        baseToken: A(1),
+        pools: [A(2), A(3)],
+        tokens: [A(1), A(4), A(1)],
+        amountIn: 5n,
+        predictedProfit: 2n,
+        minProfit: 1n,
+      },
+      seenAt: 1,
+    };
+    const trade = {
+      tradeId: "t",
+      opportunityId: "7:x",
+      mode: "live" as const,
+      epoch: 2,
+      status: "reverted" as const,
+      netWei: -5n,
+    };
+    for (const [topic, value] of [
+      [opportunitiesTopic, block],
+      [ordersTopic, order],
+      [tradesTopic, trade],
+    ] as [Topic<unknown, unknown>, unknown][]) {
+      expect(topic.schema.parse(JSON.parse(JSON.stringify(topic.encode(value))))).toEqual(value);
+    }
+  });
+
+  it("reject a number where a bigint string belongs", () => {
+    expect(
+      tradesTopic.schema.safeParse({
+        tradeId: "t",
+        opportunityId: "o",
+        mode: "sim",
+        epoch: 1,
+        status: "simulated",
+        netWei: 5,
+      }).success,
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,14 @@
+export type { Bus, Delivery, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
+export { createMemoryBus } from "./memory.ts";
+export { createRedisBus, type RedisBusOptions } from "./redis.ts";
+export {
+  blockOpportunitiesSchema,
+  opportunitiesTopic,
+  orderEnvelopeSchema,
+  ordersTopic,
+  tradeOutcomeSchema,
+  tradesTopic,
+  type BlockOpportunities,
+  type OrderEnvelope,
+  type TradeOutcome,
+} from "./messages.ts";
