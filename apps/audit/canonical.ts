@@ -30,7 +30,7 @@ export interface ChainedFields {
   prevHash: Buffer;
 }
 
-export const GENESIS_HASH = Buffer.alloc(32);
+export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 
 /** SHA-256 over the canonical encoding of the row, which includes the previous row's hash: the chain. */
 export function rowHash(row: ChainedFields): Buffer {

@@ -122,7 +122,7 @@ export class AuditLedger {
         "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
       );
       let seq = Number(head.rows[0]?.seq ?? 0);
-      let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
+      let prevHash: Buffer = head.rows[0]?.hash ?? GENESIS_HASH;
       const values: unknown[] = [];
       const tuples: string[] = [];
       const results: { seq: number; hash: string }[] = [];
@@ -221,7 +221,7 @@ export class AuditLedger {
  */
 export async function verifyChain(pool: pg.Pool, batchSize = 10_000): Promise<VerifyResult> {
   let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  let prevHash: Buffer = GENESIS_HASH;
   let rows = 0;
   for (;;) {
     // Binary rows and a cursor on seq; at is read as text in UTC so its ISO form matches what was hashed.

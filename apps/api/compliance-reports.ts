@@ -1,0 +1,82 @@
+import type pg from "pg";
+import { z } from "zod";
+
+/**
+ * The parts of the compliance report contract (DESIGN.md) this store relies on; the rest is kept verbatim.
+ * Reports come from `orion compliance report --format json`, through POST /compliance/reports or recordComplianceReport.
+ */
+export const complianceReportSchema = z
+  .object({
+    generatedAt: z.string().datetime({ offset: true }),
+    source: z
+      .object({ kind: z.enum(["program", "export", "preview"]), stack: z.string().min(1).max(100).nullable() })
+      .passthrough(),
+    frameworks: z.array(z.string()),
+    summary: z
+      .object({
+        resources: z.number().int().min(0),
+        controls: z.number().int().min(0),
+        violations: z.number().int().min(0),
+        mandatory: z.number().int().min(0),
+        advisory: z.number().int().min(0),
+      })
+      .passthrough(),
+    controls: z.array(z.object({ id: z.string(), status: z.string() }).passthrough()),
+    violations: z.array(
+      z.object({ control: z.string(), enforcementLevel: z.enum(["mandatory", "advisory"]) }).passthrough(),
+    ),
+  })
+  .passthrough();
+export type ComplianceReport = z.infer<typeof complianceReportSchema>;
+
+export interface StoredReport {
+  id: number;
+  stack: string;
+  generatedAt: string;
+  receivedAt: string;
+  mandatory: number;
+  report: ComplianceReport;
+}
+
+/** Stores a report; mandatory violations are counted from the violations themselves, not trusted from the summary. */
+export async function recordComplianceReport(pool: pg.Pool, input: unknown): Promise<StoredReport> {
+  const report = complianceReportSchema.parse(input);
+  const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const stack = report.source.stack ?? "unnamed";
+  const { rows } = await pool.query<{ id: string; received_at: Date }>(
+    `INSERT INTO compliance_reports (stack, generated_at, mandatory, report) VALUES ($1, $2, $3, $4)
+     RETURNING id, received_at`,
+    [stack, report.generatedAt, mandatory, JSON.stringify(report)],
+  );
+  const row = rows[0] as { id: string; received_at: Date };
+  return {
+    id: Number(row.id),
+    stack,
+    generatedAt: new Date(report.generatedAt).toISOString(),
+    receivedAt: row.received_at.toISOString(),
+    mandatory,
+    report,
+  };
+}
+
+/** The newest report, for one stack or (null) across all stacks. */
+export async function latestComplianceReport(pool: pg.Pool, stack: string | null): Promise<StoredReport | null> {
+  const { rows } = await pool.query<{
+    id: string;
+    stack: string;
+    generated_at: Date;
+    received_at: Date;
+    mandatory: number;
+    report: ComplianceReport;
+  }>(`SELECT * FROM compliance_reports WHERE ($1::text IS NULL OR stack = $1) ORDER BY id DESC LIMIT 1`, [stack]);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: Number(r.id),
+    stack: r.stack,
+    generatedAt: r.generated_at.toISOString(),
+    receivedAt: r.received_at.toISOString(),
+    mandatory: r.mandatory,
+    report: r.report,
+  };
+}

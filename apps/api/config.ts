@@ -1,0 +1,91 @@
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { generateKeyFile, keyFileSchema, roleSchema, type KeyFile, type OidcConfig } from "../identity/index.ts";
+
+/** Environment of `orion api` and of the API inside `orion dev`. */
+export const apiEnvSchema = z.object({
+  DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
+  REDIS_URL: z.string().url({ message: "REDIS_URL must be a redis:// URL" }),
+  ORION_KEY_PREFIX: z.string().default("orion:"),
+  ORION_API_ISSUER: z.string().default("https://control.alpha-orion.local"),
+  ORION_API_AUDIENCE: z.string().default("alpha-orion-control-plane"),
+  ORION_CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  /** The key material as JSON (Secret Manager in the cloud); else read from ORION_KEYS_FILE. */
+  ORION_KEYS: z.string().optional(),
+  ORION_KEYS_FILE: z.string().default(".orion/keys.json"),
+  ORION_OIDC_ISSUER: z.string().url().optional(),
+  ORION_OIDC_AUDIENCE: z.string().optional(),
+  ORION_OIDC_JWKS_URL: z.string().url().optional(),
+  ORION_OIDC_ROLE_CLAIM: z.string().default("orion_role"),
+  ORION_OIDC_ROLE_MAP: z.string().optional(),
+  ORION_TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+});
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export function parseApiEnv(env: NodeJS.ProcessEnv): ApiEnv {
+  const r = apiEnvSchema.safeParse(env);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`environment ${i?.path.join(".")}: ${i?.message}`);
+  }
+  return r.data;
+}
+
+export function oidcFromEnv(env: ApiEnv): OidcConfig | undefined {
+  if (!env.ORION_OIDC_ISSUER) return undefined;
+  if (!env.ORION_OIDC_JWKS_URL || !env.ORION_OIDC_AUDIENCE || !env.ORION_OIDC_ROLE_MAP) {
+    throw new Error("ORION_OIDC_ISSUER needs ORION_OIDC_AUDIENCE, ORION_OIDC_JWKS_URL and ORION_OIDC_ROLE_MAP");
+  }
+  const roleMap = z.record(z.string(), roleSchema).parse(JSON.parse(env.ORION_OIDC_ROLE_MAP));
+  return {
+    issuer: env.ORION_OIDC_ISSUER,
+    audience: env.ORION_OIDC_AUDIENCE,
+    jwksUrl: env.ORION_OIDC_JWKS_URL,
+    roleClaim: env.ORION_OIDC_ROLE_CLAIM,
+    roleMap,
+  };
+}
+
+/** Atomic 0600 write: a crash never leaves a half-written key file. */
+export async function writeKeyFile(path: string, file: KeyFile): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(file, null, 2) + "\n", { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}
+
+function checkedKeyFile(raw: unknown): KeyFile {
+  keyFileSchema.parse(raw);
+  return raw as KeyFile;
+}
+
+/**
+ * Key material: ORION_KEYS if set (the cloud), else the key file. A laptop without one gets a fresh file on first
+ * use, so `orion users create` and `orion api` agree on the keys without any setup.
+ */
+export async function loadOrCreateKeyFile(env: Pick<ApiEnv, "ORION_KEYS" | "ORION_KEYS_FILE">): Promise<KeyFile> {
+  if (env.ORION_KEYS) return checkedKeyFile(JSON.parse(env.ORION_KEYS));
+  try {
+    return checkedKeyFile(JSON.parse(await readFile(env.ORION_KEYS_FILE, "utf8")));
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ENOENT") {
+      throw new Error(`${env.ORION_KEYS_FILE}: not a valid key file (${(err as Error).message.split("\n")[0]})`);
+    }
+  }
+  const file = await generateKeyFile();
+  await writeKeyFile(env.ORION_KEYS_FILE, file);
+  return file;
+}

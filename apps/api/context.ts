@@ -1,0 +1,45 @@
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import type { ControlStore } from "../control/index.ts";
+import type { AuditEvent, AuditLedger, SubjectKeyVault } from "../audit/index.ts";
+import type {
+  AccessClaims,
+  ExternalIdentity,
+  KeyMaterial,
+  LoginLockout,
+  SessionStore,
+  TokenConfig,
+  UserDirectory,
+} from "../identity/index.ts";
+import type { Mode } from "../control/index.ts";
+import type { PreflightReport } from "./preflight.ts";
+
+/** What every route group gets: the injected dependencies plus the services built from them. */
+export interface ApiContext {
+  pool: pg.Pool;
+  redis: Redis;
+  keyPrefix: string;
+  control: ControlStore;
+  keys: KeyMaterial;
+  tokens: TokenConfig;
+  clock: () => Date;
+  ledger: AuditLedger;
+  vault: SubjectKeyVault;
+  users: UserDirectory;
+  sessions: SessionStore;
+  lockout: LoginLockout;
+  verifyOidc: ((idToken: string, now: Date) => Promise<ExternalIdentity>) | null;
+  preflight(target: Mode): Promise<PreflightReport>;
+  /** Appends to the ledger and marks the request as audited, so the generic denial row is not added as well. */
+  audit(request: { audited: boolean }, event: AuditEvent): Promise<void>;
+  perUserLimit: number;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: AccessClaims | null;
+    audited: boolean;
+    /** The problem this request ended with, for the denial row. */
+    problemType: string | null;
+  }
+}

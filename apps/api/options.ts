@@ -1,0 +1,44 @@
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import type { Registry } from "prom-client";
+import type { ControlStore } from "../control/index.ts";
+import type { KeyMaterial, OidcConfig, TokenConfig } from "../identity/index.ts";
+import type { ChainChecks } from "./preflight.ts";
+
+export interface RateLimitOptions {
+  /** Requests per minute per client IP, all routes. */
+  perIp: number;
+  /** Requests per minute per authenticated user. */
+  perUser: number;
+  /** Login, refresh and OIDC attempts per minute per client IP: much stricter. */
+  login: number;
+}
+
+export interface ApiOptions {
+  pool: pg.Pool;
+  /** Sessions, revocations, rate limits, TOTP replay and lockout live here. */
+  redis: Redis;
+  /** Prefix for every Redis key the API writes (tests give each file its own). */
+  keyPrefix: string;
+  control: ControlStore;
+  keys: KeyMaterial;
+  tokens: TokenConfig;
+  oidc?: OidcConfig;
+  /** Chain-side pre-flight checks, wired by `orion dev` from apps/chain and apps/executor. */
+  chainChecks?: ChainChecks;
+  clock?: () => Date;
+  rateLimits?: Partial<RateLimitOptions>;
+  /** Origins allowed by CORS; empty means no cross-origin access at all. */
+  corsOrigins?: string[];
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  /** pino level; "silent" in tests. */
+  logLevel?: string;
+  /** Where /metrics reads from; a fresh registry per app by default. */
+  metrics?: Registry;
+  /** Trust X-Forwarded-For from this many proxies (the cloud load balancer): rate limits key on the client IP. */
+  trustProxy?: boolean;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitOptions = { perIp: 6000, perUser: 3000, login: 10 };
+export const DEFAULT_BODY_LIMIT = 16 * 1024;

@@ -1,0 +1,330 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  issueAccessToken,
+  mustUseTotp,
+  OidcRejected,
+  verifyPassword,
+  verifyTotp,
+  type Role,
+  type User,
+} from "../../identity/index.ts";
+import type { ApiContext } from "../context.ts";
+import { ProblemError } from "../problem.ts";
+import { problemResponses, type RouteDeps } from "./deps.ts";
+
+const tokenResponse = {
+  type: "object",
+  properties: {
+    accessToken: { type: "string" },
+    tokenType: { type: "string" },
+    expiresIn: { type: "integer" },
+    refreshToken: { type: "string" },
+  },
+} as const;
+
+async function grant(ctx: ApiContext, user: { id: string; role: Role }, mfaAt: number | null) {
+  const { session, refreshToken } = await ctx.sessions.create(user.id, user.role, mfaAt);
+  const { token } = await issueAccessToken(
+    ctx.keys,
+    ctx.tokens,
+    { userId: user.id, role: user.role, sessionId: session.sessionId, mfaAt },
+    ctx.clock(),
+  );
+  return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS, refreshToken };
+}
+
+const INVALID_LOGIN = "email, password or one-time code is wrong";
+
+export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRateLimit }: RouteDeps): void {
+  const strict = { rateLimit: { max: loginRateLimit, timeWindow: 60_000 } };
+
+  async function loginFailed(request: FastifyRequest, user: User | null, accountKey: string, reason: string) {
+    const locked = await ctx.lockout.recordFailure(accountKey);
+    const subject = user?.id ?? null;
+    await ctx.audit(request, {
+      actor: subject ?? "anonymous",
+      action: "auth.login",
+      outcome: "denied",
+      subject,
+      detail: { reason, account: accountKey.slice(0, 16) },
+      ...(subject ? { pii: { ip: request.ip } } : {}),
+    });
+    if (locked) {
+      await ctx.ledger.append({
+        actor: subject ?? "anonymous",
+        action: "auth.lockout",
+        outcome: "denied",
+        subject,
+        detail: { account: accountKey.slice(0, 16) },
+      });
+    }
+    return new ProblemError(401, "invalid-credentials", INVALID_LOGIN);
+  }
+
+  app.post<{ Body: { email: string; password: string; totp?: string } }>(
+    "/auth/login",
+    {
+      config: strict,
+      schema: {
+        tags: ["auth"],
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["email", "password"],
+          properties: {
+            email: { type: "string", minLength: 3, maxLength: 254 },
+            password: { type: "string", minLength: 1, maxLength: 256 },
+            totp: { type: "string", maxLength: 12 },
+          },
+        },
+        response: { 200: tokenResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { email, password, totp } = request.body;
+      const accountKey = ctx.users.emailIndex(email).toString("hex");
+      if (await ctx.lockout.isLocked(accountKey)) {
+        await ctx.audit(request, {
+          actor: "anonymous",
+          action: "auth.login",
+          outcome: "denied",
+          detail: { reason: "locked", account: accountKey.slice(0, 16) },
+        });
+        throw new ProblemError(423, "account-locked", "too many failed logins; try again in 15 minutes");
+      }
+      const user = await ctx.users.findByEmail(email);
+      // verifyPassword checks against a dummy hash when there is no user, so timing says nothing about existence.
+      const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
+      if (!user || !passwordOk || user.disabled) throw await loginFailed(request, user, accountKey, "password");
+      const now = ctx.clock();
+      let mfaAt: number | null = null;
+      if (mustUseTotp(user)) {
+        if (totp === undefined) {
+          await ctx.audit(request, {
+            actor: user.id,
+            action: "auth.login",
+            outcome: "denied",
+            subject: user.id,
+            detail: { reason: "mfa-required" },
+          });
+          throw new ProblemError(401, "mfa-required", "this account needs a one-time code: send totp");
+        }
+        const verdict = user.totpSecret
+          ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, totp, now)
+          : "invalid";
+        if (verdict !== "ok") throw await loginFailed(request, user, accountKey, `totp-${verdict}`);
+        mfaAt = Math.floor(now.getTime() / 1000);
+      }
+      await ctx.lockout.clear(accountKey);
+      await ctx.audit(request, {
+        actor: user.id,
+        action: "auth.login",
+        outcome: "success",
+        subject: user.id,
+        detail: { method: "password", mfa: mfaAt !== null },
+        pii: { ip: request.ip },
+      });
+      return grant(ctx, user, mfaAt);
+    },
+  );
+
+  app.post<{ Body: { idToken: string } }>(
+    "/auth/oidc",
+    {
+      config: strict,
+      schema: {
+        tags: ["auth"],
+        description: "Exchange an ID token of the configured OIDC issuer for a session.",
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["idToken"],
+          properties: { idToken: { type: "string", minLength: 10, maxLength: 8192 } },
+        },
+        response: { 200: tokenResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      if (!ctx.verifyOidc) throw new ProblemError(404, "not-found", "no OIDC issuer is configured");
+      let identity;
+      try {
+        identity = await ctx.verifyOidc(request.body.idToken, ctx.clock());
+      } catch (err) {
+        if (!(err instanceof OidcRejected)) throw err;
+        await ctx.audit(request, {
+          actor: "anonymous",
+          action: "auth.oidc",
+          outcome: "denied",
+          detail: { reason: err.message.slice(0, 200) },
+        });
+        throw new ProblemError(401, "invalid-token", "the ID token was not accepted");
+      }
+      let user = await ctx.users.findByExternalSubject(identity.externalSubject);
+      if (!user) {
+        ({ user } = await ctx.users.create({
+          email: identity.email,
+          role: identity.role,
+          externalSubject: identity.externalSubject,
+        }));
+      } else if (user.role !== identity.role) {
+        // The identity provider is the source of truth for external users' roles.
+        await ctx.users.setRole(user.id, identity.role);
+        user = { ...user, role: identity.role };
+      }
+      if (user.disabled) throw new ProblemError(401, "invalid-token", "the ID token was not accepted");
+      if (mustUseTotp(user) && identity.mfaAt === null) {
+        await ctx.audit(request, {
+          actor: user.id,
+          action: "auth.oidc",
+          outcome: "denied",
+          subject: user.id,
+          detail: { reason: "idp-mfa-missing", role: user.role },
+        });
+        throw new ProblemError(401, "mfa-required", `role ${user.role} needs a second factor at the identity provider`);
+      }
+      await ctx.audit(request, {
+        actor: user.id,
+        action: "auth.login",
+        outcome: "success",
+        subject: user.id,
+        detail: { method: "oidc", mfa: identity.mfaAt !== null },
+        pii: { ip: request.ip },
+      });
+      return grant(ctx, user, identity.mfaAt);
+    },
+  );
+
+  app.post<{ Body: { refreshToken: string } }>(
+    "/auth/refresh",
+    {
+      config: strict,
+      schema: {
+        tags: ["auth"],
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["refreshToken"],
+          properties: { refreshToken: { type: "string", minLength: 1, maxLength: 128 } },
+        },
+        response: { 200: tokenResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const r = await ctx.sessions.rotate(request.body.refreshToken);
+      if (r.kind === "reuse") {
+        await ctx.audit(request, {
+          actor: r.userId,
+          action: "auth.refresh.reuse",
+          outcome: "denied",
+          subject: r.userId,
+          detail: { sessionId: r.sessionId, consequence: "session family revoked" },
+        });
+        throw new ProblemError(401, "invalid-refresh-token", "the refresh token is not valid");
+      }
+      if (r.kind !== "ok") {
+        await ctx.audit(request, {
+          actor: "anonymous",
+          action: "auth.refresh",
+          outcome: "denied",
+          detail: { reason: r.kind },
+        });
+        throw new ProblemError(401, "invalid-refresh-token", "the refresh token is not valid");
+      }
+      const user = await ctx.users.findById(r.session.userId);
+      if (!user || user.disabled || user.role !== r.session.role) {
+        await ctx.sessions.revoke(r.session.sessionId);
+        throw new ProblemError(401, "invalid-refresh-token", "the refresh token is not valid");
+      }
+      const { token } = await issueAccessToken(
+        ctx.keys,
+        ctx.tokens,
+        { userId: user.id, role: user.role, sessionId: r.session.sessionId, mfaAt: r.session.mfaAt },
+        ctx.clock(),
+      );
+      return {
+        accessToken: token,
+        tokenType: "Bearer",
+        expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+        refreshToken: r.refreshToken,
+      };
+    },
+  );
+
+  app.post(
+    "/auth/logout",
+    {
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        response: { 204: { type: "null" }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const claims = await guard.authenticate(request);
+      await ctx.sessions.revoke(claims.sessionId);
+      await ctx.audit(request, {
+        actor: claims.userId,
+        action: "auth.logout",
+        outcome: "success",
+        subject: claims.userId,
+        detail: { sessionId: claims.sessionId },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  // Step-up: prove the second factor again on the current session, for actions that need it fresh.
+  app.post<{ Body: { totp: string } }>(
+    "/auth/mfa",
+    {
+      config: strict,
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["totp"],
+          properties: { totp: { type: "string", maxLength: 12 } },
+        },
+        response: { 200: tokenResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const claims = await guard.authenticate(request);
+      const user = await ctx.users.findById(claims.userId);
+      const now = ctx.clock();
+      const verdict =
+        user?.totpSecret != null
+          ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, request.body.totp, now)
+          : "invalid";
+      if (verdict !== "ok") {
+        await ctx.audit(request, {
+          actor: claims.userId,
+          action: "auth.mfa",
+          outcome: "denied",
+          subject: claims.userId,
+          detail: { reason: verdict },
+        });
+        throw new ProblemError(401, "invalid-credentials", "the one-time code is wrong or was already used");
+      }
+      const mfaAt = Math.floor(now.getTime() / 1000);
+      await ctx.sessions.markMfa(claims.sessionId, mfaAt);
+      await ctx.audit(request, {
+        actor: claims.userId,
+        action: "auth.mfa",
+        outcome: "success",
+        subject: claims.userId,
+        detail: {},
+      });
+      const { token } = await issueAccessToken(
+        ctx.keys,
+        ctx.tokens,
+        { userId: claims.userId, role: claims.role, sessionId: claims.sessionId, mfaAt },
+        now,
+      );
+      return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+    },
+  );
+}

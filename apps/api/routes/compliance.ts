@@ -1,0 +1,124 @@
+import type { FastifyInstance } from "fastify";
+import { ZodError } from "zod";
+import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
+import { ProblemError } from "../problem.ts";
+import { pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+
+interface AuditQuery {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  cursor?: string;
+  limit?: string;
+}
+
+export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  app.get<{ Querystring: AuditQuery }>(
+    "/compliance/audit",
+    {
+      preHandler: guard.require("audit.read"),
+      schema: {
+        tags: ["compliance"],
+        security: [{ bearer: [] }],
+        description: "The audit ledger in chain order. Personal data shows only while its subject's key exists.",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            from: { type: "string", format: "date-time" },
+            to: { type: "string", format: "date-time" },
+            actor: { type: "string", minLength: 1, maxLength: 200 },
+            action: { type: "string", minLength: 1, maxLength: 100 },
+            ...pageQuery,
+          },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      if (q.cursor !== undefined && !/^[0-9]{1,15}$/.test(q.cursor)) {
+        throw new ProblemError(400, "validation", "cursor is not one this API issued");
+      }
+      const limit = pageLimit(q.limit);
+      const items = await ctx.ledger.list({
+        from: q.from === undefined ? undefined : new Date(q.from),
+        to: q.to === undefined ? undefined : new Date(q.to),
+        actor: q.actor,
+        action: q.action,
+        after: q.cursor === undefined ? undefined : Number(q.cursor),
+        limit,
+      });
+      // Reading the audit trail is itself audited.
+      await ctx.audit(request, {
+        actor: request.principal?.userId as string,
+        action: "compliance.audit.read",
+        outcome: "success",
+        detail: { rows: items.length },
+      });
+      return { items, nextCursor: items.length === limit ? String(items.at(-1)?.seq) : null };
+    },
+  );
+
+  app.get<{ Querystring: { stack?: string } }>(
+    "/compliance/report",
+    {
+      preHandler: guard.require("compliance.report.read"),
+      schema: {
+        tags: ["compliance"],
+        security: [{ bearer: [] }],
+        description: "The latest policy report (orion compliance report --format json), for one stack or any.",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { stack: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" } },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const latest = await latestComplianceReport(ctx.pool, request.query.stack ?? null);
+      if (!latest) throw new ProblemError(404, "not-found", "no compliance report recorded for that stack");
+      return latest;
+    },
+  );
+
+  app.post(
+    "/compliance/reports",
+    {
+      preHandler: guard.require("compliance.report.write"),
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags: ["compliance"],
+        security: [{ bearer: [] }],
+        description: "Records a report produced by `orion compliance report --format json`.",
+        body: { type: "object" },
+        response: problemResponses,
+      },
+    },
+    async (request, reply) => {
+      let stored;
+      try {
+        stored = await recordComplianceReport(ctx.pool, request.body);
+      } catch (err) {
+        if (err instanceof ZodError) {
+          const issue = err.issues[0];
+          throw new ProblemError(
+            400,
+            "validation",
+            `report${issue ? `.${issue.path.join(".")}` : ""}: ${issue?.message ?? "invalid"}`,
+          );
+        }
+        throw err;
+      }
+      await ctx.audit(request, {
+        actor: request.principal?.userId as string,
+        action: "compliance.report.recorded",
+        outcome: "success",
+        detail: { id: stored.id, stack: stored.stack, mandatory: stored.mandatory },
+      });
+      return reply.code(201).send({ id: stored.id, stack: stored.stack, mandatory: stored.mandatory });
+    },
+  );
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from "fastify";
+import { ModeRequests } from "../mode-requests.ts";
+import { ProblemError } from "../problem.ts";
+import { problemResponses, type RouteDeps } from "./deps.ts";
+
+type Right = "access" | "erasure" | "rectification";
+
+export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const modeRequests = new ModeRequests(ctx.pool);
+
+  app.post<{ Body: { subject: string; right: Right; email?: string } }>(
+    "/gdpr/subject-rights",
+    {
+      preHandler: guard.require("gdpr.request", { freshMfa: true }),
+      schema: {
+        tags: ["gdpr"],
+        security: [{ bearer: [] }],
+        description:
+          "subject is a user id or an email. access exports everything held; erasure shreds personal data (the " +
+          "subject key is destroyed) and keeps financial and audit records under the pseudonymous user id; " +
+          "rectification replaces the email.",
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["subject", "right"],
+          properties: {
+            subject: { type: "string", minLength: 3, maxLength: 254 },
+            right: { type: "string", enum: ["access", "erasure", "rectification"] },
+            email: { type: "string", minLength: 3, maxLength: 254 },
+          },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const officer = request.principal?.userId as string;
+      const { subject, right, email } = request.body;
+      const user = subject.includes("@") ? await ctx.users.findByEmail(subject) : await ctx.users.findById(subject);
+      if (!user) throw new ProblemError(404, "not-found", "no data subject matches");
+      const now = ctx.clock();
+      const record = (outcome: "success" | "denied", detail: Record<string, string | boolean>) =>
+        ctx.audit(request, { actor: officer, action: `gdpr.${right}`, outcome, subject: user.id, detail });
+
+      if (right === "access") {
+        const audit = [];
+        for (let after = 0; ;) {
+          const page = await ctx.ledger.list({ subject: user.id, after, limit: 1000 });
+          audit.push(...page);
+          if (page.length < 1000) break;
+          after = page.at(-1)?.seq ?? after;
+        }
+        const sessions = await ctx.redis.scard(`${ctx.keyPrefix}usess:${user.id}`);
+        await record("success", { exported: true });
+        return {
+          subject: user.id,
+          right,
+          generatedAt: now.toISOString(),
+          data: {
+            account: {
+              id: user.id,
+              email: user.email,
+              role: user.role,
+              createdAt: user.createdAt,
+              disabled: user.disabled,
+              erased: user.erased,
+              mfaEnrolled: user.totpSecret !== null,
+              externalIdentity: user.externalSubject !== null,
+            },
+            activeSessions: sessions,
+            auditEvents: audit,
+            modeSwitchRequests: await modeRequests.listByUser(user.id),
+          },
+        };
+      }
+      if (right === "erasure") {
+        await ctx.sessions.revokeAllForUser(user.id);
+        await ctx.users.erase(user.id, now);
+        await record("success", { keyDestroyed: true });
+        return {
+          subject: user.id,
+          right,
+          completedAt: now.toISOString(),
+          kept: "audit and financial records under the pseudonymous id, for their retention period",
+        };
+      }
+      if (email === undefined) {
+        throw new ProblemError(400, "validation", "rectification needs email: the corrected address");
+      }
+      if (user.erased) throw new ProblemError(409, "erased", "the subject has been erased");
+      try {
+        await ctx.users.rectifyEmail(user.id, email);
+      } catch (err) {
+        if (err instanceof Error && err.name === "ZodError")
+          throw new ProblemError(400, "validation", "email is not a valid address");
+        if ((err as { code?: string }).code === "23505")
+          throw new ProblemError(409, "user-exists", "that email belongs to another user");
+        throw err;
+      }
+      await record("success", { field: "email" });
+      return { subject: user.id, right, completedAt: now.toISOString() };
+    },
+  );
+}

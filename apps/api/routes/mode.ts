@@ -1,0 +1,202 @@
+import type { FastifyInstance } from "fastify";
+import { VersionConflict, type ControlState, type Mode } from "../../control/index.ts";
+import { phraseMatches } from "../auth-guard.ts";
+import { CONFIRM_PHRASES, ModeRequests } from "../mode-requests.ts";
+import { ProblemError } from "../problem.ts";
+import { epochMetrics, type EpochMetrics } from "../trading-read.ts";
+import { problemResponses, type RouteDeps } from "./deps.ts";
+
+const METRICS_CACHE_MS = 1000;
+
+const modeBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["target", "reason", "confirm"],
+  properties: {
+    target: { type: "string", enum: ["sim", "live"] },
+    reason: { type: "string", minLength: 3, maxLength: 500 },
+    confirm: { type: "string", maxLength: 100 },
+  },
+} as const;
+
+function stateView(s: ControlState) {
+  return { mode: s.mode, version: s.version, epoch: s.epoch, since: s.since, killSwitch: s.killSwitch };
+}
+
+export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const requests = new ModeRequests(ctx.pool);
+  // Epoch metrics are aggregates over the trade tables: a second of staleness keeps GET /mode/status cheap under load.
+  let metricsCache: { key: string; at: number; value: Promise<EpochMetrics> } | null = null;
+  function metricsFor(mode: Mode, epoch: number): Promise<EpochMetrics> {
+    const key = `${mode}:${epoch}`;
+    const now = Date.now();
+    if (metricsCache && metricsCache.key === key && now - metricsCache.at < METRICS_CACHE_MS) return metricsCache.value;
+    const value = epochMetrics(ctx.pool, mode, epoch);
+    metricsCache = { key, at: now, value };
+    value.catch(() => (metricsCache = null));
+    return value;
+  }
+
+  async function controlUnavailable(): Promise<never> {
+    throw new ProblemError(503, "control-store-unavailable", "the mode cannot be read; the platform halts new orders");
+  }
+
+  app.get(
+    "/mode/status",
+    {
+      preHandler: guard.require("mode.read"),
+      schema: { tags: ["mode"], security: [{ bearer: [] }], response: problemResponses },
+    },
+    async () => {
+      const state = await ctx.control.read().catch(controlUnavailable);
+      return { ...stateView(state), metrics: await metricsFor(state.mode, state.epoch) };
+    },
+  );
+
+  app.post<{ Body: { target: Mode } }>(
+    "/mode/validate",
+    {
+      preHandler: guard.require("mode.validate"),
+      schema: {
+        tags: ["mode"],
+        security: [{ bearer: [] }],
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["target"],
+          properties: { target: { type: "string", enum: ["sim", "live"] } },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => ctx.preflight(request.body.target),
+  );
+
+  app.post<{ Body: { target: Mode; reason: string; confirm: string } }>(
+    "/mode/switch",
+    {
+      // Live needs admin (checked below); sim is open to operators too.
+      preHandler: guard.require("mode.switch.sim", { freshMfa: true }),
+      schema: { tags: ["mode"], security: [{ bearer: [] }], body: modeBody, response: problemResponses },
+    },
+    async (request, reply) => {
+      const actor = request.principal?.userId as string;
+      const { target, reason, confirm } = request.body;
+      if (!phraseMatches(confirm, CONFIRM_PHRASES[target])) {
+        throw new ProblemError(400, "confirm-mismatch", `confirm must be exactly "${CONFIRM_PHRASES[target]}"`);
+      }
+      const state = await ctx.control.read().catch(controlUnavailable);
+      if (target === "sim") {
+        let next: ControlState;
+        try {
+          next = await ctx.control.switchMode("sim", state.version, actor);
+        } catch (err) {
+          if (err instanceof VersionConflict)
+            throw new ProblemError(409, "version-conflict", "the mode changed meanwhile; read it and retry");
+          throw err;
+        }
+        await ctx.audit(request, {
+          actor,
+          action: "mode.switch",
+          outcome: "success",
+          detail: { from: state.mode, to: "sim", reason, version: next.version, epoch: next.epoch },
+        });
+        return stateView(next);
+      }
+      if (request.principal?.role !== "admin") {
+        await ctx.audit(request, {
+          actor,
+          action: "authz.denied",
+          outcome: "denied",
+          subject: actor,
+          detail: { permission: "mode.switch.live", role: request.principal?.role ?? "none" },
+        });
+        throw new ProblemError(403, "forbidden", "only an admin may request live mode");
+      }
+      const created = await requests.create("live", reason, actor, state.version, ctx.clock());
+      await ctx.audit(request, {
+        actor,
+        action: "mode.switch.requested",
+        outcome: "success",
+        detail: { requestId: created.id, target: "live", reason, expectedVersion: state.version },
+      });
+      return reply.code(202).send(created);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { confirm: string } }>(
+    "/mode/switch/:id/approve",
+    {
+      preHandler: guard.require("mode.switch.live", { freshMfa: true }),
+      schema: {
+        tags: ["mode"],
+        security: [{ bearer: [] }],
+        params: {
+          type: "object",
+          additionalProperties: false,
+          required: ["id"],
+          properties: { id: { type: "string", format: "uuid" } },
+        },
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["confirm"],
+          properties: { confirm: { type: "string", maxLength: 100 } },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const approver = request.principal?.userId as string;
+      const now = ctx.clock();
+      const req = await requests.get(request.params.id);
+      if (!req) throw new ProblemError(404, "not-found", "no such mode switch request");
+      const deny = async (status: number, slug: string, reason: string, extra: Record<string, unknown> = {}) => {
+        await ctx.audit(request, {
+          actor: approver,
+          action: "mode.switch.approval",
+          outcome: "denied",
+          detail: { requestId: req.id, reason },
+        });
+        return new ProblemError(status, slug, reason, extra);
+      };
+      if (req.requestedBy === approver) throw await deny(403, "four-eyes", "a second, different admin must approve");
+      if (!phraseMatches(request.body.confirm, CONFIRM_PHRASES[req.target])) {
+        throw await deny(400, "confirm-mismatch", `confirm must be exactly "${CONFIRM_PHRASES[req.target]}"`);
+      }
+      if (req.status !== "pending") throw await deny(409, "not-pending", `the request is ${req.status}`);
+      if (Date.parse(req.expiresAt) <= now.getTime()) {
+        await requests.finish(req.id, "expired", "approval window of 15 minutes passed", now);
+        throw await deny(410, "expired", "the request expired; ask for a new one");
+      }
+      const report = await ctx.preflight(req.target);
+      if (!report.ok) throw await deny(412, "preflight-failed", "pre-flight checks failed", { checks: report.checks });
+      const claimed = await requests.claim(req.id, approver, now);
+      if (!claimed) throw await deny(409, "not-pending", "the request was decided meanwhile");
+      let next: ControlState;
+      try {
+        next = await ctx.control.switchMode(req.target, req.expectedVersion, approver);
+      } catch (err) {
+        const detail =
+          err instanceof VersionConflict ? "the control state changed since the request" : "control store error";
+        await requests.finish(req.id, "failed", detail, now);
+        if (err instanceof VersionConflict) throw await deny(409, "version-conflict", `${detail}; request again`);
+        throw err;
+      }
+      await ctx.audit(request, {
+        actor: approver,
+        action: "mode.switch",
+        outcome: "success",
+        detail: {
+          requestId: req.id,
+          requestedBy: req.requestedBy,
+          to: req.target,
+          reason: req.reason,
+          version: next.version,
+          epoch: next.epoch,
+        },
+      });
+      return { request: { ...claimed }, state: stateView(next) };
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import { Redis } from "ioredis";
+import type { FastifyInstance } from "fastify";
+import { createRedisControlStore, type ControlStore } from "../control/index.ts";
+import { loadKeyMaterial } from "../identity/index.ts";
+import { createPgPool, migrate } from "../store/index.ts";
+import { buildApi } from "./app.ts";
+import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
+import type { ChainChecks } from "./preflight.ts";
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The control plane as a process: environment -> connections -> migrations -> listening server. `orion api` runs
+ * it alone; `orion dev` passes its chain checks (and its own control store, when it already has one).
+ */
+export async function startApiServer(opts: {
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  host?: string;
+  chainChecks?: ChainChecks;
+  control?: ControlStore;
+  logLevel?: string;
+}): Promise<RunningApi> {
+  const env = parseApiEnv(opts.env ?? process.env);
+  const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
+  const pool = createPgPool(env.DATABASE_URL, 20);
+  // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
+  const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  const ownControl = opts.control === undefined;
+  const control = opts.control ?? createRedisControlStore({ url: env.REDIS_URL, keyPrefix: env.ORION_KEY_PREFIX });
+  try {
+    await migrate(pool);
+    const app = await buildApi({
+      pool,
+      redis,
+      keyPrefix: env.ORION_KEY_PREFIX,
+      control,
+      keys,
+      tokens: { issuer: env.ORION_API_ISSUER, audience: env.ORION_API_AUDIENCE },
+      oidc: oidcFromEnv(env),
+      chainChecks: opts.chainChecks,
+      corsOrigins: env.ORION_CORS_ORIGINS,
+      trustProxy: env.ORION_TRUST_PROXY,
+      logLevel: opts.logLevel,
+    });
+    const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? "127.0.0.1" });
+    return {
+      app,
+      url,
+      async close() {
+        await app.close();
+        if (ownControl) await control.close();
+        redis.disconnect();
+        await pool.end();
+      },
+    };
+  } catch (err) {
+    if (ownControl) await control.close().catch(() => undefined);
+    redis.disconnect();
+    await pool.end();
+    throw err;
+  }
+}

@@ -1,0 +1,165 @@
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { createRedisControlStore, type ControlStore } from "../../control/index.ts";
+import {
+  generateKeyFile,
+  loadKeyMaterial,
+  totpCode,
+  UserDirectory,
+  type KeyMaterial,
+  type Role,
+} from "../../identity/index.ts";
+import { SubjectKeyVault } from "../../audit/index.ts";
+import { migrate } from "../../store/index.ts";
+import { buildApi } from "../app.ts";
+import type { ApiOptions } from "../options.ts";
+
+export const TEST_TOKENS = { issuer: "https://control.test", audience: "orion-test" };
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  role: Role;
+  totpSecret: string;
+}
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/**
+ * A control plane on real PostgreSQL (own database) and real Redis (own key prefix) with a clock tests can move
+ * forward. Requests go through fastify's inject: the whole stack except the socket.
+ */
+export class ApiHarness {
+  offsetMs = 0;
+  private lastStep = new Map<string, number>();
+
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly db: TestDatabase,
+    readonly pool: pg.Pool,
+    readonly redis: Redis,
+    readonly prefix: string,
+    readonly control: ControlStore,
+    readonly keys: KeyMaterial,
+    readonly users: UserDirectory,
+  ) {}
+
+  static async start(overrides: Partial<ApiOptions> = {}): Promise<ApiHarness> {
+    const db = await createTestDatabase("orion_api");
+    const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    await migrate(pool);
+    const prefix = testKeyPrefix();
+    const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    const keys = await loadKeyMaterial(await generateKeyFile());
+    let harness: ApiHarness | null = null;
+    const clock = () => new Date(Date.now() + (harness?.offsetMs ?? 0));
+    const app = await buildApi({
+      pool,
+      redis,
+      keyPrefix: prefix,
+      control,
+      keys,
+      tokens: TEST_TOKENS,
+      clock,
+      logLevel: "silent",
+      ...overrides,
+    });
+    await app.ready();
+    const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
+    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users);
+    return harness;
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  async createUser(
+    role: Role,
+    email = `${role}-${Math.random().toString(36).slice(2, 10)}@example.com`,
+  ): Promise<TestUser> {
+    const password = "correct horse battery staple";
+    const { user, totpSecret } = await this.users.create({ email, role, password });
+    return { id: user.id, email, password, role, totpSecret: totpSecret as string };
+  }
+
+  /** A fresh TOTP code; moves the clock to the next step if this user already spent the current one. */
+  code(user: TestUser): string {
+    const step = Math.floor(this.now().getTime() / 30_000);
+    if (this.lastStep.get(user.id) === step) this.advance(30_000);
+    this.lastStep.set(user.id, Math.floor(this.now().getTime() / 30_000));
+    return totpCode(user.totpSecret, this.now());
+  }
+
+  async login(user: TestUser): Promise<Tokens> {
+    const res = await this.request("POST", "/auth/login", {
+      body: { email: user.email, password: user.password, totp: this.code(user) },
+    });
+    if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+    return res.json() as Tokens;
+  }
+
+  request(
+    method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH",
+    url: string,
+    opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.body !== undefined || opts.rawBody !== undefined) headers["content-type"] ??= "application/json";
+    return this.app.inject({
+      method,
+      url,
+      headers,
+      payload: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
+  }
+
+  async auditCount(filter: { action?: string; outcome?: string } = {}): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR outcome = $2)`,
+      [filter.action ?? null, filter.outcome ?? null],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.control.close();
+    this.redis.disconnect();
+    await this.pool.end();
+    await this.db.drop();
+    await deleteKeysWithPrefix(this.prefix);
+  }
+}
+
+/** Asserts the RFC 9457 shape; returns the parsed problem. */
+export function expectProblem(res: LightMyRequestResponse, status: number): Record<string, unknown> {
+  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
+  if (!String(res.headers["content-type"]).startsWith("application/problem+json")) {
+    throw new Error(`expected application/problem+json, got ${res.headers["content-type"]}`);
+  }
+  const p = res.json() as Record<string, unknown>;
+  if (
+    p.status !== status ||
+    typeof p.type !== "string" ||
+    typeof p.title !== "string" ||
+    typeof p.detail !== "string"
+  ) {
+    throw new Error(`not a problem document: ${res.body}`);
+  }
+  if (/\bat .+:\d+:\d+|node_modules|stack/i.test(res.body)) throw new Error(`problem leaks internals: ${res.body}`);
+  return p;
+}

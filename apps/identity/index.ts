@@ -1,0 +1,24 @@
+export { ROLES, roleSchema, requiresMfa, allows, PERMISSIONS, type Role, type Permission } from "./roles.ts";
+export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from "./passwords.ts";
+export { generateTotpSecret, totpCode, totpUri, verifyTotp } from "./totp.ts";
+export {
+  generateKeyFile,
+  rotateSigningKey,
+  retireVerifyKeys,
+  loadKeyMaterial,
+  keyFileSchema,
+  type KeyFile,
+  type KeyMaterial,
+} from "./keys.ts";
+export {
+  issueAccessToken,
+  verifyAccessToken,
+  InvalidToken,
+  ACCESS_TOKEN_TTL_SECONDS,
+  type AccessClaims,
+  type TokenConfig,
+} from "./access-tokens.ts";
+export { SessionStore, REFRESH_TTL_SECONDS, type Session, type RotateResult } from "./sessions.ts";
+export { LoginLockout, MAX_FAILED_LOGINS, LOCKOUT_SECONDS } from "./lockout.ts";
+export { UserDirectory, UserExists, mustUseTotp, emailSchema, passwordSchema, type User } from "./users.ts";
+export { createOidcVerifier, OidcRejected, type OidcConfig, type ExternalIdentity } from "./oidc.ts";

@@ -1,0 +1,171 @@
+import { createHmac, randomUUID } from "node:crypto";
+import type pg from "pg";
+import { z } from "zod";
+import type { SubjectKeyVault } from "../audit/index.ts";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.ts";
+import { requiresMfa, roleSchema, type Role } from "./roles.ts";
+import { generateTotpSecret } from "./totp.ts";
+
+export const emailSchema = z
+  .string()
+  .max(254)
+  .email()
+  .transform((e) => e.toLowerCase());
+export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(256);
+
+export interface User {
+  id: string;
+  role: Role;
+  /** Null once erased (GDPR) or when the key is gone. */
+  email: string | null;
+  passwordHash: string | null;
+  totpSecret: string | null;
+  externalSubject: string | null;
+  createdAt: string;
+  disabled: boolean;
+  erased: boolean;
+}
+
+interface UserRow {
+  id: string;
+  role: string;
+  email_enc: Buffer | null;
+  password_hash: string | null;
+  totp_enc: Buffer | null;
+  external_subject: string | null;
+  created_at: Date;
+  disabled_at: Date | null;
+  erased_at: Date | null;
+}
+
+export class UserExists extends Error {
+  override readonly name = "UserExists";
+}
+
+/**
+ * Users in PostgreSQL. Email and TOTP secret are personal data, sealed with the user's own subject key; the user id
+ * (a random UUID) is the pseudonym everything else (ledger, trades, mode requests) refers to.
+ */
+export class UserDirectory {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly vault: SubjectKeyVault,
+    private readonly pepper: Buffer,
+  ) {}
+
+  /** Keyed blind index of an email: lookups without storing the address in clear. */
+  emailIndex(email: string): Buffer {
+    return createHmac("sha256", this.pepper).update(email.toLowerCase()).digest();
+  }
+
+  async create(input: {
+    email: string;
+    role: Role;
+    password?: string | null;
+    externalSubject?: string | null;
+  }): Promise<{ user: User; totpSecret: string | null }> {
+    const email = emailSchema.parse(input.email);
+    const role = roleSchema.parse(input.role);
+    const password = input.password == null ? null : passwordSchema.parse(input.password);
+    const id = randomUUID();
+    // Local accounts always get a TOTP secret at creation (required for MFA roles, available to the others).
+    const totpSecret = input.externalSubject ? null : generateTotpSecret();
+    const emailEnc = await this.vault.encrypt(id, email);
+    const totpEnc = totpSecret === null ? null : await this.vault.encrypt(id, totpSecret);
+    try {
+      await this.pool.query(
+        `INSERT INTO users (id, email_index, email_enc, role, password_hash, totp_enc, external_subject)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          id,
+          this.emailIndex(email),
+          emailEnc,
+          role,
+          password === null ? null : await hashPassword(password),
+          totpEnc,
+          input.externalSubject ?? null,
+        ],
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === "23505") throw new UserExists(`a user with that email already exists`);
+      throw err;
+    }
+    return { user: (await this.findById(id)) as User, totpSecret };
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    const { rows } = await this.pool.query<UserRow>("SELECT * FROM users WHERE email_index = $1", [
+      this.emailIndex(email),
+    ]);
+    return rows[0] ? this.toUser(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<User | null> {
+    if (!z.string().uuid().safeParse(id).success) return null;
+    const { rows } = await this.pool.query<UserRow>("SELECT * FROM users WHERE id = $1", [id]);
+    return rows[0] ? this.toUser(rows[0]) : null;
+  }
+
+  async findByExternalSubject(externalSubject: string): Promise<User | null> {
+    const { rows } = await this.pool.query<UserRow>("SELECT * FROM users WHERE external_subject = $1", [
+      externalSubject,
+    ]);
+    return rows[0] ? this.toUser(rows[0]) : null;
+  }
+
+  async setRole(id: string, role: Role): Promise<void> {
+    await this.pool.query("UPDATE users SET role = $2 WHERE id = $1", [id, role]);
+  }
+
+  async countByRole(role: Role): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM users WHERE role = $1 AND erased_at IS NULL",
+      [role],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** GDPR rectification of the email: re-sealed under the same subject key. */
+  async rectifyEmail(id: string, email: string): Promise<void> {
+    const clean = emailSchema.parse(email);
+    const sealed = await this.vault.encrypt(id, clean);
+    if (sealed === null) throw new Error("subject has been erased");
+    await this.pool.query("UPDATE users SET email_index = $2, email_enc = $3 WHERE id = $1", [
+      id,
+      this.emailIndex(clean),
+      sealed,
+    ]);
+  }
+
+  /**
+   * GDPR erasure: the account is disabled, the blind index and credentials removed, and the subject key destroyed,
+   * which shreds every sealed copy of the user's personal data (ledger rows included). The id stays as pseudonym.
+   */
+  async erase(id: string, at: Date): Promise<void> {
+    await this.pool.query(
+      `UPDATE users SET email_index = NULL, email_enc = NULL, password_hash = NULL, totp_enc = NULL,
+              external_subject = NULL, disabled_at = coalesce(disabled_at, $2), erased_at = $2 WHERE id = $1`,
+      [id, at],
+    );
+    await this.vault.destroy(id, at);
+  }
+
+  private async toUser(r: UserRow): Promise<User> {
+    return {
+      id: r.id,
+      role: roleSchema.parse(r.role),
+      email: r.email_enc ? await this.vault.decrypt(r.id, r.email_enc) : null,
+      passwordHash: r.password_hash,
+      totpSecret: r.totp_enc ? await this.vault.decrypt(r.id, r.totp_enc) : null,
+      externalSubject: r.external_subject,
+      createdAt: r.created_at.toISOString(),
+      disabled: r.disabled_at !== null,
+      erased: r.erased_at !== null,
+    };
+  }
+}
+
+/** Whether this user must present a TOTP code to log in. */
+export function mustUseTotp(user: User): boolean {
+  return requiresMfa(user.role) || user.totpSecret !== null;
+}
