@@ -1,0 +1,2 @@
+export { PipelineMetrics, type Labels, type Stage } from "./pipeline.ts";
+export { serveMetrics, type MetricsServer } from "./server.ts";
