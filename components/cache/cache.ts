@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as redis from "@pulumi/gcp/redis/index.js";
+import { gcpName, shortRegion } from "../common/naming.ts";
+import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import { Secret } from "../secrets/secret.ts";
+
+export interface CacheArgs {
+  project: string;
+  prefix: string;
+  region: string;
+  networkId: pulumi.Input<string>;
+  /** CMEK for the data at rest (RED-003). */
+  redisKeyId: pulumi.Input<string>;
+  /** CMEK for the AUTH string's secret in this region. */
+  secretsKeyId: pulumi.Input<string>;
+  /** Who may read the AUTH string (the bots in this region). */
+  authReaders: readonly pulumi.Input<string>[];
+  labels: Labels;
+  /** Default 1 GB. */
+  memorySizeGb?: number;
+  /** Read replicas besides the primary node. Default 1 (RED-005 needs >= 1). */
+  replicaCount?: number;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Memorystore for Redis STANDARD_HA in one region: AUTH, TLS, CMEK, RDB snapshots, reached only over Private Service
+ * Access. The AUTH string goes straight into Secret Manager; the bots read it from there.
+ */
+export class Cache extends pulumi.ComponentResource {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Secret Manager secret id holding the AUTH string. */
+  readonly authSecretId: pulumi.Output<string>;
+
+  constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    const replicas = args.replicaCount ?? 1;
+    if (replicas < 1 || replicas > 5)
+      throw new Error(`Cache ${name}: replicaCount must be 1..5 for STANDARD_HA (RED-005), got ${replicas}`);
+    const memory = args.memorySizeGb ?? 1;
+    if (memory < 1) throw new Error(`Cache ${name}: memorySizeGb must be >= 1, got ${memory}`);
+    validateLabels(args.labels, `Cache ${name}`);
+    super("alpha-orion:platform:Cache", name, {}, opts);
+
+    const instance = new redis.Instance(
+      name,
+      {
+        project: args.project,
+        name: gcpName([args.prefix, "redis", shortRegion(args.region)], 40),
+        region: args.region,
+        tier: "STANDARD_HA",
+        memorySizeGb: memory,
+        replicaCount: replicas,
+        readReplicasMode: "READ_REPLICAS_ENABLED",
+        redisVersion: "REDIS_7_2",
+        authEnabled: true,
+        transitEncryptionMode: "SERVER_AUTHENTICATION",
+        customerManagedKey: args.redisKeyId,
+        connectMode: "PRIVATE_SERVICE_ACCESS",
+        authorizedNetwork: args.networkId,
+        persistenceConfig: { persistenceMode: "RDB", rdbSnapshotPeriod: "ONE_HOUR" },
+        maintenancePolicy: { weeklyMaintenanceWindows: [{ day: "SUNDAY", startTime: { hours: 4, minutes: 0 } }] },
+        labels: labelsFor(args.labels, { region: args.region }),
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+    this.host = instance.host;
+    this.port = instance.port;
+
+    const auth = new Secret(
+      `${name}-auth`,
+      {
+        project: args.project,
+        secretId: gcpName([args.prefix, "redis-auth", args.region]),
+        replicas: { [args.region]: args.secretsKeyId },
+        accessors: args.authReaders,
+        labels: args.labels,
+        value: instance.authString,
+      },
+      { parent: this },
+    );
+    this.authSecretId = auth.secretId;
+    this.registerOutputs({ host: this.host, port: this.port, authSecretId: this.authSecretId });
+  }
+}

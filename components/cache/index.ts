@@ -1,0 +1,1 @@
+export { Cache, type CacheArgs } from "./cache.ts";

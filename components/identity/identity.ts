@@ -1,0 +1,124 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as iam from "@pulumi/gcp/iam/index.js";
+import * as projects from "@pulumi/gcp/projects/index.js";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import { accountId, forbiddenRole, githubAttributeCondition, projectRoles, WORKLOADS, type Workload } from "./roles.ts";
+
+export interface IdentityArgs {
+  project: string;
+  /** Name prefix, e.g. "orion-prod". */
+  prefix: string;
+  /** "OWNER/REPO" allowed to deploy through Workload Identity Federation. */
+  githubRepository: string;
+  /** Extra project roles per bot, on top of `projectRoles`; each is checked against the forbidden set. */
+  extraRoles?: Partial<Record<Workload, readonly string[]>>;
+}
+
+export interface ServiceAccountRef {
+  email: pulumi.Output<string>;
+  member: pulumi.Output<string>;
+  name: pulumi.Output<string>;
+}
+
+/** Google-managed agents that encrypt with the platform's keys (CMEK) or write on its behalf. */
+export const AGENT_SERVICES = {
+  sql: "sqladmin.googleapis.com",
+  redis: "redis.googleapis.com",
+  pubsub: "pubsub.googleapis.com",
+  secrets: "secretmanager.googleapis.com",
+  run: "run.googleapis.com",
+  gke: "container.googleapis.com",
+} as const;
+export type Agent = keyof typeof AGENT_SERVICES;
+
+/** Service accounts per bot with least-privilege project roles, the CI deployer and its GitHub federation. */
+export class Identity extends pulumi.ComponentResource {
+  readonly accounts: Record<Workload, ServiceAccountRef>;
+  readonly agents: Record<Agent, pulumi.Output<string>>;
+  readonly deployer: ServiceAccountRef;
+  readonly workloadIdentityProvider: pulumi.Output<string>;
+
+  constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    for (const [workload, roles] of Object.entries(args.extraRoles ?? {})) {
+      for (const role of roles) {
+        const why = forbiddenRole(role);
+        if (why) throw new Error(`Identity ${name}: extraRoles.${workload} "${role}": ${why}`);
+      }
+    }
+    super("alpha-orion:platform:Identity", name, {}, opts);
+    const parent = { parent: this };
+
+    const account = (key: string, id: string, display: string): ServiceAccountRef => {
+      const sa = new serviceaccount.Account(
+        key,
+        { project: args.project, accountId: id, displayName: display },
+        parent,
+      );
+      return { email: sa.email, member: sa.member, name: sa.name };
+    };
+
+    this.accounts = {} as Record<Workload, ServiceAccountRef>;
+    for (const workload of WORKLOADS) {
+      const sa = account(`${name}-${workload}`, accountId(args.prefix, workload), `Alpha-Orion ${workload}`);
+      this.accounts[workload] = sa;
+      for (const role of [...projectRoles(workload), ...(args.extraRoles?.[workload] ?? [])]) {
+        new projects.IAMMember(
+          `${name}-${workload}-${role.replace("roles/", "").replace(/\./g, "-")}`,
+          { project: args.project, role, member: sa.member },
+          parent,
+        );
+      }
+    }
+
+    this.agents = {} as Record<Agent, pulumi.Output<string>>;
+    for (const [agent, service] of Object.entries(AGENT_SERVICES) as [Agent, string][]) {
+      const identity = new projects.ServiceIdentity(
+        `${name}-agent-${agent}`,
+        { project: args.project, service },
+        parent,
+      );
+      this.agents[agent] = identity.member;
+    }
+
+    // The deployer's project roles are granted by the organisation bootstrap, not here: a stack that could grant its
+    // own deployer more rights would be one `pulumi up` away from owning the project.
+    this.deployer = account(`${name}-deployer`, accountId(args.prefix, "deployer"), "Alpha-Orion CI deployer");
+    const pool = new iam.WorkloadIdentityPool(
+      `${name}-github`,
+      { project: args.project, workloadIdentityPoolId: `${args.prefix}-github`, displayName: "GitHub Actions" },
+      parent,
+    );
+    const provider = new iam.WorkloadIdentityPoolProvider(
+      `${name}-github`,
+      {
+        project: args.project,
+        workloadIdentityPoolId: pool.workloadIdentityPoolId,
+        workloadIdentityPoolProviderId: "github-actions",
+        attributeCondition: githubAttributeCondition(args.githubRepository),
+        attributeMapping: {
+          "google.subject": "assertion.sub",
+          "attribute.repository": "assertion.repository",
+          "attribute.ref": "assertion.ref",
+        },
+        oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
+      },
+      parent,
+    );
+    new serviceaccount.IAMMember(
+      `${name}-deployer-wif`,
+      {
+        serviceAccountId: this.deployer.name,
+        role: "roles/iam.workloadIdentityUser",
+        member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${args.githubRepository}`,
+      },
+      parent,
+    );
+    this.workloadIdentityProvider = provider.name;
+
+    this.registerOutputs({
+      accounts: this.accounts,
+      deployer: this.deployer,
+      workloadIdentityProvider: this.workloadIdentityProvider,
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export { Identity, AGENT_SERVICES, type Agent, type IdentityArgs, type ServiceAccountRef } from "./identity.ts";
+export { WORKLOADS, projectRoles, forbiddenRole, accountId, githubAttributeCondition, type Workload } from "./roles.ts";

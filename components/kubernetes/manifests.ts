@@ -1,0 +1,98 @@
+import type { Input } from "@pulumi/pulumi";
+
+/** Pure builders for the workload manifests: what K8S-001..005 require, testable without a cluster. */
+
+export const NAMESPACE = "orion";
+
+export interface WorkloadSpec {
+  workload: string;
+  image: string;
+  minReplicas: number;
+  maxReplicas: number;
+  /** Scale on this Pub/Sub subscription's backlog instead of CPU (consumers of the trading flow). */
+  backlogSubscription?: string;
+  env: Readonly<Record<string, Input<string>>>;
+}
+
+/** K8S-001: non-root, read-only root, no escalation, no capabilities, the runtime's seccomp profile. */
+export function containerSecurityContext() {
+  return {
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    runAsGroup: 65532,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function deploymentSpec(w: WorkloadSpec) {
+  const labels = { app: w.workload };
+  return {
+    replicas: w.minReplicas,
+    selector: { matchLabels: labels },
+    template: {
+      metadata: { labels },
+      spec: {
+        serviceAccountName: w.workload,
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: w.workload,
+            image: w.image,
+            ports: [{ containerPort: 8080, name: "http" }],
+            env: Object.entries(w.env).map(([name, value]) => ({ name, value })),
+            // K8S-002: requests for scheduling, limits so one bot cannot starve another.
+            resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            securityContext: containerSecurityContext(),
+            readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5 },
+            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 15 },
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          },
+        ],
+        // The root filesystem is read-only; scratch space is an emptyDir.
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+      },
+    },
+  };
+}
+
+/** Consumers scale on undelivered messages (about 50 per replica); the others on CPU. */
+export function hpaSpec(w: WorkloadSpec) {
+  if (w.minReplicas < 1 || w.maxReplicas < w.minReplicas) {
+    throw new Error(`${w.workload}: replicas must satisfy 1 <= min <= max, got ${w.minReplicas}..${w.maxReplicas}`);
+  }
+  const metric = w.backlogSubscription
+    ? {
+        type: "External",
+        external: {
+          metric: {
+            name: "pubsub.googleapis.com|subscription|num_undelivered_messages",
+            selector: { matchLabels: { "resource.labels.subscription_id": w.backlogSubscription } },
+          },
+          target: { type: "AverageValue", averageValue: "50" },
+        },
+      }
+    : { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } };
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.workload },
+    minReplicas: w.minReplicas,
+    maxReplicas: w.maxReplicas,
+    metrics: [metric],
+  };
+}
+
+/** Istio circuit breaking: eject a pod after 5 consecutive 5xx for 30 s, never more than half of them. */
+export function destinationRuleSpec(workload: string) {
+  return {
+    host: `${workload}.${NAMESPACE}.svc.cluster.local`,
+    trafficPolicy: {
+      connectionPool: { http: { http1MaxPendingRequests: 100, maxRequestsPerConnection: 100 } },
+      outlierDetection: { consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s", maxEjectionPercent: 50 },
+      tls: { mode: "ISTIO_MUTUAL" },
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as bigquery from "@pulumi/gcp/bigquery/index.js";
+import * as logging from "@pulumi/gcp/logging/index.js";
+import * as storage from "@pulumi/gcp/storage/index.js";
+import { validateLabels, type Labels } from "../common/labels.ts";
+import { AuditTrail } from "../audit-trail/audit-trail.ts";
+import { Database } from "../database/database.ts";
+import { Identity } from "../identity/identity.ts";
+import { Kms } from "../kms/kms.ts";
+import type { KeyPurpose } from "../kms/keys.ts";
+import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
+import { Messaging } from "../messaging/messaging.ts";
+import { Network } from "../network/network.ts";
+import { Observability } from "../observability/observability.ts";
+import type { Severity } from "../observability/cis.ts";
+import { Region, BOT_NAMES } from "../region/region.ts";
+import type { Bot } from "../region/env.ts";
+import { Secrets } from "../secrets/secrets.ts";
+import type { Rollout } from "../service/traffic.ts";
+
+export interface PlatformArgs {
+  project: string;
+  /** "dev" | "staging" | "prod": part of every name. */
+  environment: string;
+  /** Regions in their approved, stable order; the first is home to the global stores (topics' key, archives). */
+  regions: readonly string[];
+  /** Where the Cloud SQL primary runs; every other region holds a replica. Changing it is the DR failover. */
+  primaryRegion: string;
+  runtime: "cloudrun" | "gke";
+  networkCidr: string;
+  domain: string;
+  imageRegistry: string;
+  imageTag: string;
+  scaling: Record<Bot, { min: number; max: number }>;
+  rollout: Rollout;
+  databaseTier: string;
+  redisMemoryGb: number;
+  alertEmails: Record<Severity, readonly string[]>;
+  pagerdutyServiceKey?: pulumi.Input<string>;
+  replicaLagRpoSeconds: number;
+  githubRepository: string;
+  secretRotationStart: string;
+  /** env, owner, data-classification (GOV-001), on every labelable resource. */
+  labels: Labels;
+}
+
+/** Which Google agent encrypts with which key purpose. */
+const KEY_USERS: Partial<Record<KeyPurpose, "sql" | "redis" | "pubsub" | "secrets" | "run" | "gke">> = {
+  sql: "sql",
+  redis: "redis",
+  pubsub: "pubsub",
+  secrets: "secrets",
+  run: "run",
+  gke: "gke",
+};
+
+/** The whole Alpha-Orion platform of one stack: global parts once, regional parts per region. */
+export class Platform extends pulumi.ComponentResource {
+  readonly loadBalancerIp: pulumi.Output<string>;
+  readonly primaryConnectionName: pulumi.Output<string>;
+  readonly connectionNames: Record<string, pulumi.Output<string>>;
+  readonly apiServices: Record<string, pulumi.Output<string>>;
+  readonly workloadIdentityProvider: pulumi.Output<string>;
+  readonly deployerEmail: pulumi.Output<string>;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (!/^[a-z][a-z0-9]{1,9}$/.test(args.environment)) {
+      throw new Error(`Platform ${name}: environment "${args.environment}" must be 2-10 lowercase letters/digits`);
+    }
+    if (!args.regions.includes(args.primaryRegion)) {
+      throw new Error(
+        `Platform ${name}: primaryRegion ${args.primaryRegion} must be one of regions (${args.regions.join(", ")})`,
+      );
+    }
+    for (const bot of BOT_NAMES) {
+      if (args.scaling[bot] === undefined) throw new Error(`Platform ${name}: scaling.${bot} is missing`);
+    }
+    validateLabels(args.labels, `Platform ${name}`);
+    super("alpha-orion:platform:Platform", name, {}, opts);
+    const parent = { parent: this };
+    const { project, labels } = args;
+    const prefix = `orion-${args.environment}`;
+    const home = args.regions[0] as string;
+
+    const identity = new Identity(
+      `${name}-identity`,
+      { project, prefix, githubRepository: args.githubRepository },
+      parent,
+    );
+    const members = Object.fromEntries(BOT_NAMES.map((b) => [b, identity.accounts[b].member])) as Record<
+      Bot,
+      pulumi.Output<string>
+    >;
+    // Agents known only through lookups: storage, logging (log bucket CMEK) and BigQuery.
+    const storageAgent = storage
+      .getProjectServiceAccountOutput({ project }, parent)
+      .apply((a) => `serviceAccount:${a.emailAddress}`);
+    const loggingAgent = logging
+      .getProjectCmekSettingsOutput({ project }, parent)
+      .apply((s) => `serviceAccount:${s.serviceAccountId}`);
+    const bigqueryAgent = bigquery
+      .getDefaultServiceAccountOutput({ project }, parent)
+      .apply((a) => `serviceAccount:${a.email}`);
+
+    const network = new Network(
+      `${name}-network`,
+      { project, prefix, regions: args.regions, cidr: args.networkCidr, labels },
+      parent,
+    );
+
+    const kms: Record<string, Kms> = {};
+    for (const region of args.regions) {
+      const encrypters: Partial<Record<KeyPurpose, pulumi.Input<string>[]>> = {
+        storage: [storageAgent],
+        logs: [loggingAgent],
+        bigquery: [bigqueryAgent],
+      };
+      for (const [purpose, agent] of Object.entries(KEY_USERS) as [KeyPurpose, keyof Identity["agents"]][]) {
+        encrypters[purpose] = [identity.agents[agent]];
+      }
+      kms[region] = new Kms(
+        `${name}-kms-${region}`,
+        { project, prefix, region, labels, encrypters, signers: [identity.accounts.executor.member] },
+        parent,
+      );
+    }
+    const key = (region: string, purpose: KeyPurpose): pulumi.Output<string> => {
+      const ring = kms[region];
+      if (!ring) throw new Error(`Platform ${name}: no key ring in ${region}`);
+      return ring.keyIds[purpose];
+    };
+    // Resources with CMEK wait for every key grant: a key the agent cannot use fails creation late and confusingly.
+    const keysReady = Object.values(kms);
+
+    const messaging = new Messaging(
+      `${name}-messaging`,
+      {
+        project,
+        prefix,
+        regions: args.regions,
+        homeRegion: home,
+        pubsubKeyId: key(home, "pubsub"),
+        bigqueryKeyId: key(home, "bigquery"),
+        pubsubAgent: identity.agents.pubsub,
+        members,
+        labels,
+      },
+      { parent: this, dependsOn: keysReady },
+    );
+
+    const secrets = new Secrets(
+      `${name}-secrets`,
+      {
+        project,
+        prefix,
+        keys: Object.fromEntries(args.regions.map((r) => [r, key(r, "secrets")])),
+        members,
+        secretManagerAgent: identity.agents.secrets,
+        rotationTopicId: messaging.rotationTopicId,
+        rotationStart: args.secretRotationStart,
+        labels,
+      },
+      { parent: this, dependsOn: keysReady },
+    );
+
+    const database = new Database(
+      `${name}-database`,
+      {
+        project,
+        prefix,
+        primaryRegion: args.primaryRegion,
+        regions: args.regions,
+        keys: Object.fromEntries(args.regions.map((r) => [r, key(r, "sql")])),
+        networkId: network.networkId,
+        iamUsers: {
+          orchestrator: identity.accounts.orchestrator.email,
+          executor: identity.accounts.executor.email,
+          api: identity.accounts.api.email,
+        },
+        tier: args.databaseTier,
+        labels,
+        dependsOn: [network.privateServiceAccess, ...keysReady],
+      },
+      parent,
+    );
+    this.primaryConnectionName = database.primaryConnectionName;
+    this.connectionNames = database.connectionNames;
+
+    const audit = new AuditTrail(
+      `${name}-audit`,
+      {
+        project,
+        prefix,
+        region: home,
+        storageKeyId: key(home, "storage"),
+        logsKeyId: key(home, "logs"),
+        bigqueryKeyId: key(home, "bigquery"),
+        labels,
+        dependsOn: keysReady,
+      },
+      parent,
+    );
+
+    this.apiServices = {};
+    for (const region of args.regions) {
+      const ring = kms[region] as Kms;
+      const reader = database.connectionNames[region];
+      if (reader === undefined) throw new Error(`Platform ${name}: no database instance in ${region}`);
+      const r = new Region(
+        `${name}-${region}`,
+        {
+          project,
+          prefix,
+          region,
+          primaryRegion: args.primaryRegion,
+          runtime: args.runtime,
+          networkId: network.networkId,
+          subnet: network.subnets[region] as Network["subnets"][string],
+          keys: ring.keyIds,
+          signingKeyId: ring.signingKeyId,
+          accounts: identity.accounts,
+          secrets: secrets.ids,
+          databaseWriter: database.primaryConnectionName,
+          databaseReader: reader,
+          topics: messaging.topicIds,
+          subscriptions: messaging.subscriptionIds,
+          imageRegistry: args.imageRegistry,
+          imageTag: args.imageTag,
+          scaling: args.scaling,
+          rollout: args.rollout,
+          redisMemoryGb: args.redisMemoryGb,
+          labels,
+          dependsOn: [network.privateServiceAccess, ...keysReady],
+        },
+        parent,
+      );
+      this.apiServices[region] = r.apiServiceName;
+    }
+
+    const lb = new GlobalLoadBalancer(
+      `${name}-lb`,
+      {
+        project,
+        prefix,
+        domain: args.domain,
+        apiServices: this.apiServices,
+        assetsRegion: home,
+        storageKeyId: key(home, "storage"),
+        accessLogBucket: audit.accessLogBucket,
+        labels,
+        dependsOn: keysReady,
+      },
+      parent,
+    );
+    this.loadBalancerIp = lb.ipAddress;
+
+    new Observability(
+      `${name}-observability`,
+      {
+        project,
+        prefix,
+        emails: args.alertEmails,
+        ...(args.pagerdutyServiceKey !== undefined ? { pagerdutyServiceKey: args.pagerdutyServiceKey } : {}),
+        domain: args.domain,
+        replicaLagRpoSeconds: args.replicaLagRpoSeconds,
+        labels,
+      },
+      parent,
+    );
+
+    this.workloadIdentityProvider = identity.workloadIdentityProvider;
+    this.deployerEmail = identity.deployer.email;
+    this.registerOutputs({
+      loadBalancerIp: this.loadBalancerIp,
+      primaryConnectionName: this.primaryConnectionName,
+      connectionNames: this.connectionNames,
+      apiServices: this.apiServices,
+      workloadIdentityProvider: this.workloadIdentityProvider,
+    });
+  }
+}

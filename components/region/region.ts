@@ -1,0 +1,172 @@
+import * as pulumi from "@pulumi/pulumi";
+import { validateLabels, type Labels } from "../common/labels.ts";
+import { Cache } from "../cache/cache.ts";
+import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
+import { Service } from "../service/service.ts";
+import type { Rollout } from "../service/traffic.ts";
+import type { SubnetRef } from "../network/network.ts";
+import type { KeyPurpose } from "../kms/keys.ts";
+import { botEnv, botSecrets, type Bot } from "./env.ts";
+
+export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
+
+export interface RegionArgs {
+  project: string;
+  prefix: string;
+  region: string;
+  primaryRegion: string;
+  /** cloudrun: every bot on Cloud Run. gke: the workers on a private GKE cluster; the API stays on Cloud Run behind the LB. */
+  runtime: "cloudrun" | "gke";
+  networkId: pulumi.Input<string>;
+  subnet: SubnetRef;
+  /** This region's keys (from its Kms). */
+  keys: Record<KeyPurpose, pulumi.Input<string>>;
+  signingKeyId: pulumi.Input<string>;
+  accounts: Record<Bot, { email: pulumi.Input<string>; member: pulumi.Input<string>; name: pulumi.Input<string> }>;
+  /** Operator secrets by key ("rpc-urls", "api-session-secret") -> secret id. */
+  secrets: Record<string, pulumi.Input<string>>;
+  databaseWriter: pulumi.Input<string>;
+  databaseReader: pulumi.Input<string>;
+  topics: Record<string, pulumi.Input<string>>;
+  subscriptions: Record<string, pulumi.Input<string>>;
+  imageRegistry: string;
+  imageTag: string;
+  scaling: Record<Bot, { min: number; max: number }>;
+  rollout: Rollout;
+  redisMemoryGb: number;
+  labels: Labels;
+  /** Private Service Access and the agents' key grants. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Everything that runs in one region: its Memorystore and its bots (Cloud Run services or GKE workloads). */
+export class Region extends pulumi.ComponentResource {
+  readonly apiServiceName: pulumi.Output<string>;
+  readonly serviceNames: Partial<Record<Bot, pulumi.Output<string>>>;
+  readonly redisHost: pulumi.Output<string>;
+
+  constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
+    for (const bot of BOT_NAMES) {
+      for (const secretKey of Object.values(botSecrets(bot))) {
+        if (secretKey !== "redis-auth" && args.secrets[secretKey] === undefined) {
+          throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
+        }
+      }
+    }
+    validateLabels(args.labels, `Region ${name}`);
+    super("alpha-orion:platform:Region", name, {}, opts);
+
+    const cache = new Cache(
+      `${name}-cache`,
+      {
+        project: args.project,
+        prefix: args.prefix,
+        region: args.region,
+        networkId: args.networkId,
+        redisKeyId: args.keys.redis,
+        secretsKeyId: args.keys.secrets,
+        authReaders: BOT_NAMES.map((b) => args.accounts[b].member),
+        memorySizeGb: args.redisMemoryGb,
+        labels: args.labels,
+        dependsOn: args.dependsOn ?? [],
+      },
+      { parent: this },
+    );
+    this.redisHost = cache.host;
+
+    const secretIds: Record<string, pulumi.Input<string>> = { ...args.secrets, "redis-auth": cache.authSecretId };
+    const endpoints = {
+      region: args.region,
+      primaryRegion: args.primaryRegion,
+      redisHost: cache.host,
+      databaseWriter: args.databaseWriter,
+      databaseReader: args.databaseReader,
+      topics: args.topics,
+      subscriptions: args.subscriptions,
+      signer: args.signingKeyId,
+    };
+    const image = (bot: Bot): string => `${args.imageRegistry}/${bot}:${args.imageTag}`;
+    const secretEnv = (bot: Bot): Record<string, pulumi.Input<string>> =>
+      Object.fromEntries(
+        Object.entries(botSecrets(bot)).map(([envName, key]) => {
+          const id = secretIds[key];
+          if (id === undefined) throw new Error(`Region ${name}: secrets.${key} is missing (${bot} reads it)`);
+          return [envName, id];
+        }),
+      );
+
+    this.serviceNames = {};
+    const onCloudRun: readonly Bot[] = args.runtime === "cloudrun" ? BOT_NAMES : ["api"];
+    for (const bot of onCloudRun) {
+      const service = new Service(
+        `${name}-${bot}`,
+        {
+          project: args.project,
+          prefix: args.prefix,
+          region: args.region,
+          workload: bot,
+          image: image(bot),
+          serviceAccountEmail: args.accounts[bot].email,
+          runKeyId: args.keys.run,
+          networkId: args.networkId,
+          subnetId: args.subnet.id,
+          scaling: args.scaling[bot],
+          rollout: args.rollout,
+          env: botEnv(bot, endpoints),
+          secretEnv: secretEnv(bot),
+          cloudSqlInstances: bot === "scanner" ? [] : [args.databaseWriter, args.databaseReader],
+          public: bot === "api",
+          labels: args.labels,
+        },
+        { parent: this },
+      );
+      this.serviceNames[bot] = service.name;
+    }
+    const api = this.serviceNames.api;
+    if (api === undefined) throw new Error(`Region ${name}: the API service was not created`);
+    this.apiServiceName = api;
+
+    if (args.runtime === "gke") {
+      const workers = BOT_NAMES.filter((b) => b !== "api");
+      new KubernetesRuntime(
+        `${name}-gke`,
+        {
+          project: args.project,
+          prefix: args.prefix,
+          region: args.region,
+          networkId: args.networkId,
+          subnetId: args.subnet.id,
+          subnetCidr: args.subnet.ranges.primary,
+          masterCidr: args.subnet.ranges.master,
+          gkeKeyId: args.keys.gke,
+          labels: args.labels,
+          workloads: workers.map((bot) => ({
+            workload: bot,
+            image: image(bot),
+            gsaEmail: args.accounts[bot].email,
+            gsaName: args.accounts[bot].name,
+            minReplicas: Math.max(1, args.scaling[bot].min),
+            maxReplicas: Math.max(1, args.scaling[bot].max),
+            ...(bot === "orchestrator" ? { backlogSubscription: "opportunities-orchestrator" } : {}),
+            ...(bot === "executor" ? { backlogSubscription: "orders-executor" } : {}),
+            // Pods read secrets through the Secret Manager API as their own identity: env holds secret names only.
+            env: {
+              ...botEnv(bot, endpoints),
+              ...Object.fromEntries(
+                Object.entries(secretEnv(bot)).map(([envName, id]) => [`${envName}_SECRET_NAME`, id]),
+              ),
+            },
+          })),
+          dependsOn: args.dependsOn ?? [],
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({
+      apiServiceName: this.apiServiceName,
+      serviceNames: this.serviceNames,
+      redisHost: this.redisHost,
+    });
+  }
+}

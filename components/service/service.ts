@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2/index.js";
+import { gcpName } from "../common/naming.ts";
+import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import { literalSecretLikeEnv, trafficFor, type Rollout } from "./traffic.ts";
+
+export interface ServiceArgs {
+  project: string;
+  prefix: string;
+  region: string;
+  /** The bot: scanner, orchestrator, executor or api. */
+  workload: string;
+  image: string;
+  /** The bot's dedicated service account (RUN-003). */
+  serviceAccountEmail: pulumi.Input<string>;
+  /** CMEK for the container image and revision data (RUN-004). */
+  runKeyId: pulumi.Input<string>;
+  /** Direct VPC egress: all traffic leaves through the VPC (RUN-005). */
+  networkId: pulumi.Input<string>;
+  subnetId: pulumi.Input<string>;
+  scaling: { min: number; max: number };
+  /** Default { strategy: "latest" }. */
+  rollout?: Rollout;
+  /** Plain settings. A name that looks secret (KEY, SECRET, TOKEN, PASSWORD, PRIVATE) is refused: use secretEnv. */
+  env?: Record<string, pulumi.Input<string>>;
+  /** Env var -> Secret Manager secret id, read at the latest version (RUN-006). */
+  secretEnv?: Record<string, pulumi.Input<string>>;
+  /** Cloud SQL connection names mounted through the Cloud SQL connector (SQL-014 connector enforcement). */
+  cloudSqlInstances?: pulumi.Input<string>[];
+  /**
+   * Serve the public load balancer: ingress from the internal LB only and anonymous invocation, which RUN-002 allows
+   * because the only path in is the LB with Cloud Armor. Default false: internal only, no invokers.
+   */
+  public?: boolean;
+  labels: Labels;
+  cpu?: string;
+  memory?: string;
+}
+
+/** One bot as a Cloud Run v2 service in one region. */
+export class Service extends pulumi.ComponentResource {
+  readonly name: pulumi.Output<string>;
+  readonly uri: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const leaked = literalSecretLikeEnv(args.env ?? {});
+    if (leaked.length > 0) {
+      throw new Error(`Service ${name}: env ${leaked.join(", ")} look like secrets (RUN-006): move them to secretEnv`);
+    }
+    if (args.scaling.min < 0 || args.scaling.max < 1 || args.scaling.min > args.scaling.max) {
+      throw new Error(
+        `Service ${name}: scaling must satisfy 0 <= min <= max and max >= 1, got ${JSON.stringify(args.scaling)}`,
+      );
+    }
+    const traffic = trafficFor(args.rollout ?? { strategy: "latest" });
+    validateLabels(args.labels, `Service ${name}`);
+    super("alpha-orion:platform:Service", name, {}, opts);
+
+    const sqlInstances = args.cloudSqlInstances ?? [];
+    const service = new cloudrunv2.Service(
+      name,
+      {
+        project: args.project,
+        name: gcpName([args.prefix, args.workload, args.region], 49),
+        location: args.region,
+        ingress: args.public ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_INTERNAL_ONLY",
+        launchStage: "GA",
+        deletionProtection: true,
+        binaryAuthorization: { useDefault: true },
+        invokerIamDisabled: false,
+        labels: labelsFor(args.labels, { workload: args.workload }),
+        template: {
+          serviceAccount: args.serviceAccountEmail,
+          encryptionKey: args.runKeyId,
+          executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+          scaling: { minInstanceCount: args.scaling.min, maxInstanceCount: args.scaling.max },
+          vpcAccess: {
+            egress: "ALL_TRAFFIC",
+            networkInterfaces: [{ network: args.networkId, subnetwork: args.subnetId }],
+          },
+          labels: labelsFor(args.labels, { workload: args.workload }),
+          containers: [
+            {
+              image: args.image,
+              ports: { containerPort: 8080 },
+              resources: { limits: { cpu: args.cpu ?? "1", memory: args.memory ?? "512Mi" }, cpuIdle: false },
+              envs: [
+                ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
+                ...Object.entries(args.secretEnv ?? {}).map(([envName, secret]) => ({
+                  name: envName,
+                  valueSource: { secretKeyRef: { secret, version: "latest" } },
+                })),
+              ],
+              startupProbe: { httpGet: { path: "/healthz" }, periodSeconds: 5, failureThreshold: 12 },
+              livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: 15 },
+              volumeMounts: sqlInstances.length > 0 ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : [],
+            },
+          ],
+          volumes: sqlInstances.length > 0 ? [{ name: "cloudsql", cloudSqlInstance: { instances: sqlInstances } }] : [],
+        },
+        traffics: traffic.map((t) => ({
+          type: t.type,
+          percent: t.percent,
+          tag: t.tag,
+          ...(t.revision ? { revision: t.revision } : {}),
+        })),
+      },
+      { parent: this },
+    );
+    this.name = service.name;
+    this.uri = service.uri;
+
+    if (args.public) {
+      new cloudrunv2.ServiceIamMember(
+        `${name}-lb-invoker`,
+        {
+          project: args.project,
+          location: args.region,
+          name: service.name,
+          role: "roles/run.invoker",
+          member: "allUsers",
+        },
+        { parent: this },
+      );
+    }
+    this.registerOutputs({ name: this.name, uri: this.uri });
+  }
+}

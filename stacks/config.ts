@@ -1,0 +1,165 @@
+import { z } from "zod";
+
+/** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
+export const APPROVED_REGIONS = [
+  "us-central1",
+  "us-east4",
+  "us-west1",
+  "europe-west1",
+  "europe-west3",
+  "europe-west4",
+  "asia-southeast1",
+] as const;
+
+export const BOTS = ["scanner", "orchestrator", "executor", "api"] as const;
+export type Bot = (typeof BOTS)[number];
+
+/** Config keys that hold secrets: `pulumi config set --secret KEY`. Offline they are never known. */
+export const SECRET_KEYS = ["alpha-orion:pagerdutyServiceKey"] as const;
+
+const labelValue = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,63}$/, "must be lowercase letters, digits, '_' or '-', at most 63 chars");
+const email = z.string().email("must be an email address");
+
+const scaling = z
+  .object({ min: z.number().int().min(0).max(100), max: z.number().int().min(1).max(1000) })
+  .strict()
+  .refine((s) => s.min <= s.max, { message: "min must not exceed max" });
+
+const rollout = z.discriminatedUnion("strategy", [
+  // Every request to the newest revision.
+  z.object({ strategy: z.literal("latest") }).strict(),
+  // `canaryPercent` of requests to the newest revision, the rest to `stableRevision`.
+  z
+    .object({
+      strategy: z.literal("canary"),
+      stableRevision: z.string().min(1),
+      canaryPercent: z.number().int().min(1).max(50),
+    })
+    .strict(),
+  // All traffic on `stableRevision` ("blue"); the newest revision ("green") is reachable only by its tag URL.
+  z.object({ strategy: z.literal("blue-green"), stableRevision: z.string().min(1) }).strict(),
+]);
+
+const schema = z
+  .object({
+    project: z
+      .string()
+      .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "must be a GCP project id (6-30 lowercase letters, digits, '-')"),
+    environment: z.enum(["dev", "staging", "prod"]),
+    owner: labelValue,
+    dataClassification: z.enum(["internal", "confidential", "restricted"]),
+    regions: z
+      .array(
+        z.enum(APPROVED_REGIONS, { errorMap: () => ({ message: `must be one of ${APPROVED_REGIONS.join(", ")}` }) }),
+      )
+      .min(1, "must list at least one region")
+      .max(5)
+      .refine((r) => new Set(r).size === r.length, "must not repeat a region"),
+    primaryRegion: z.string(),
+    runtime: z.enum(["cloudrun", "gke"]).default("cloudrun"),
+    networkCidr: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/(8|9|1[0-6])$/, "must be an IPv4 CIDR between /8 and /16")
+      .default("10.20.0.0/16"),
+    domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a DNS name for the managed certificate"),
+    imageRegistry: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._/-]+$/, "must be an Artifact Registry path"),
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag"),
+    scaling: z.record(z.enum(BOTS), scaling).default({}),
+    rollout: rollout.default({ strategy: "latest" }),
+    databaseTier: z
+      .string()
+      .regex(/^db-/, "must be a Cloud SQL tier such as db-custom-2-7680")
+      .default("db-custom-2-7680"),
+    redisMemoryGb: z.number().int().min(1).max(300).default(1),
+    alertEmails: z
+      .object({ warning: z.array(email).min(1), critical: z.array(email).min(1), emergency: z.array(email).min(1) })
+      .strict(),
+    pagerduty: z.boolean().default(false),
+    pagerdutyServiceKey: z.string().optional(),
+    replicaLagRpoSeconds: z.number().int().min(1).max(3600).default(60),
+    githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
+    secretRotationStart: z.string().datetime({ message: "must be an ISO-8601 UTC time such as 2027-01-01T00:00:00Z" }),
+    policyEnforcement: z.enum(["advisory", "mandatory"]).default("mandatory"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.regions.includes(c.primaryRegion as (typeof APPROVED_REGIONS)[number])) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["primaryRegion"],
+        message: `must be one of regions (${c.regions.join(", ")})`,
+      });
+    }
+    if (c.environment === "prod" && c.regions.length < 2) {
+      ctx.addIssue({ code: "custom", path: ["regions"], message: "prod needs a replica region besides the primary" });
+    }
+    if (c.pagerduty && c.pagerdutyServiceKey === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pagerdutyServiceKey"],
+        message: "is required when pagerduty is true: pulumi config set --secret alpha-orion:pagerdutyServiceKey KEY",
+      });
+    }
+    for (const [bot, s] of Object.entries(c.scaling)) {
+      if (c.environment === "prod" && s.min < 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["scaling", bot, "min"],
+          message: "must be >= 1 in prod (no cold starts)",
+        });
+      }
+    }
+  });
+
+export type StackConfig = z.infer<typeof schema> & { primaryRegion: (typeof APPROVED_REGIONS)[number] };
+
+/** A stack config the program refuses; `key` is the Pulumi config key ("alpha-orion:regions[1]"). */
+export class StackConfigError extends Error {
+  override readonly name = "StackConfigError";
+  constructor(
+    readonly source: string,
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`${source}: ${key}: ${reason}`);
+  }
+}
+
+const PROJECT = "alpha-orion";
+
+function keyOf(path: readonly (string | number)[]): string {
+  const [head, ...rest] = path;
+  const base = head === "project" ? "gcp:project" : `${PROJECT}:${String(head ?? "")}`;
+  return base + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+}
+
+/**
+ * Validates Pulumi config (keys as in Pulumi.<stack>.yaml: "gcp:project", "alpha-orion:regions", ...).
+ * Keys of other namespaces (gcp:region, ...) are the providers' business and pass through unchecked.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>, source: string): StackConfig {
+  const own: Record<string, unknown> = { project: raw["gcp:project"] };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(`${PROJECT}:`)) own[key.slice(PROJECT.length + 1)] = value;
+  }
+  const parsed = schema.safeParse(own);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue === undefined) throw new StackConfigError(source, "config", "is invalid");
+    const reason =
+      issue.code === "unrecognized_keys"
+        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `${PROJECT}:${k}`).join(", ")}`
+        : issue.message === "Required"
+          ? "is required"
+          : issue.message;
+    throw new StackConfigError(source, issue.code === "unrecognized_keys" ? "config" : keyOf(issue.path), reason);
+  }
+  return parsed.data as StackConfig;
+}
+
+/** The regions other than the primary, in config order: each holds a read replica. */
+export function replicaRegions(config: StackConfig): string[] {
+  return config.regions.filter((r) => r !== config.primaryRegion);
+}
