@@ -274,6 +274,29 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     },
   );
 
+  // Emergency shutdown, step 3: every session of every user ends, the caller's included.
+  app.post(
+    "/auth/sessions/revoke-all",
+    {
+      preHandler: guard.require("sessions.revoke_all"),
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        response: { 200: { type: "object", properties: { revoked: { type: "integer" } } }, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const revoked = await ctx.sessions.revokeAll();
+      await ctx.audit(request, {
+        actor: request.principal?.userId as string,
+        action: "auth.sessions.revoke_all",
+        outcome: "success",
+        detail: { revoked },
+      });
+      return { revoked };
+    },
+  );
+
   // Step-up: prove the second factor again on the current session, for actions that need it fresh.
   app.post<{ Body: { totp: string } }>(
     "/auth/mfa",

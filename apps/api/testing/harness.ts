@@ -70,6 +70,8 @@ export class ApiHarness {
       tokens: TEST_TOKENS,
       clock,
       logLevel: "silent",
+      // Tests log in many times from one address; the login limit has its own test with its own harness.
+      rateLimits: { login: 1000 },
       ...overrides,
     });
     await app.ready();
