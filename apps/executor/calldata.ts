@@ -1,0 +1,69 @@
+/** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
+import { Interface } from "ethers";
+import type { InterfaceAbi, Log } from "ethers";
+import type { Order } from "./ports.ts";
+
+export class ExecutorCodec {
+  readonly iface: Interface;
+
+  constructor(abi: InterfaceAbi) {
+    this.iface = new Interface(abi);
+  }
+
+  /** execute(baseToken, pools, feesBps, amountIn, minProfit, deadlineBlock). */
+  encodeExecute(order: Order, feesBps: number[], deadlineBlock: number): string {
+    return this.iface.encodeFunctionData("execute", [
+      order.baseToken,
+      order.pools,
+      feesBps,
+      order.amountIn,
+      order.minProfit,
+      deadlineBlock,
+    ]);
+  }
+
+  /** The profit execute() returns (from an eth_call). */
+  decodeProfit(returnData: string): bigint {
+    const [profit] = this.iface.decodeFunctionResult("execute", returnData);
+    return BigInt(profit);
+  }
+
+  /** The custom error (or revert string) in revert data, for a rejected trade's reason. */
+  describeRevert(data: string | undefined): string {
+    if (!data || data === "0x") return "reverted without data";
+    try {
+      const parsed = this.iface.parseError(data);
+      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // Not one of ours: a pool's or token's revert string, reported raw below.
+    }
+    return `reverted: ${data.slice(0, 138)}`;
+  }
+
+  /** Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. */
+  tradeProfit(logs: readonly Log[], contract: string): bigint | null {
+    for (const log of logs) {
+      if (log.address.toLowerCase() !== contract) continue;
+      const parsed = this.iface.parseLog(log);
+      if (parsed?.name === "Trade") return BigInt(parsed.args.profit);
+    }
+    return null;
+  }
+}
+
+/**
+ * How many transactions earlier in the block touched any of the route's pools (any log a pool emitted: Sync, Swap,
+ * Mint, Burn). Zero means the trade ran on exactly the state it was priced on.
+ */
+export function countPrecedingTouches(
+  poolLogs: readonly Pick<Log, "address" | "transactionIndex">[],
+  pools: readonly string[],
+  txIndex: number,
+): number {
+  const route = new Set(pools.map((p) => p.toLowerCase()));
+  const earlier = new Set<number>();
+  for (const log of poolLogs) {
+    if (log.transactionIndex < txIndex && route.has(log.address.toLowerCase())) earlier.add(log.transactionIndex);
+  }
+  return earlier.size;
+}

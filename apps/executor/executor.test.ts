@@ -1,0 +1,254 @@
+import { randomUUID } from "node:crypto";
+import { Interface } from "ethers";
+import type pg from "pg";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/support/postgres.ts";
+import type { TestDatabase } from "../../test/support/postgres.ts";
+import type { Opportunity } from "../core/index.ts";
+import { startLocalChain } from "../chain/local-chain.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { Executor } from "./executor.ts";
+import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
+import type { Mode, Order, TradeJournal } from "./ports.ts";
+import { privateKeySigner } from "./signer.ts";
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+let db: TestDatabase;
+let pool: pg.Pool;
+let journal: PgTradeJournal;
+let abi: ExecutorDeps["contract"]["abi"];
+const since = new Date(Date.now() - 60_000);
+
+beforeAll(async () => {
+  [chain, db] = await Promise.all([startLocalChain({ seed: 21 }), createTestDatabase()]);
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  pool = createPgPool(db.url);
+  await migrate(pool);
+  journal = new PgTradeJournal(pool);
+  abi = (await loadArtifacts()).ArbExecutor.abi;
+});
+
+afterAll(async () => {
+  provider?.destroy();
+  await pool?.end();
+  await Promise.all([chain?.close(), db?.drop()]);
+});
+
+let account: string;
+beforeEach(() => {
+  account = chain.executorAccount.address;
+});
+
+function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps> = {}): Executor {
+  const live = mode === "live";
+  return new Executor({
+    provider,
+    journal,
+    readMode: typeof mode === "function" ? mode : async () => mode,
+    contract: { address: chain.markets.executor.address, abi },
+    account,
+    // A key exists only for a live executor, as in the service.
+    signer: live ? privateKeySigner(chain.executorAccount.privateKey) : null,
+    feeOf: () => 30,
+    ...over,
+  });
+}
+
+async function order(mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> {
+  return {
+    opportunityId: `opp-${randomUUID()}`,
+    mode,
+    epoch: 1,
+    blockNumber: await provider.getBlockNumber(),
+    baseToken: o.baseToken,
+    pools: o.pools,
+    tokens: o.tokens,
+    amountIn: o.amountIn,
+    predictedProfit: o.profit,
+    minProfit,
+  };
+}
+
+const nonces = async () => ({
+  latest: await provider.getTransactionCount(account, "latest"),
+  pending: await provider.getTransactionCount(account, "pending"),
+});
+
+async function pendingTxCount(): Promise<number> {
+  const block = (await provider.send("eth_getBlockByNumber", ["pending", false])) as { transactions: string[] };
+  return block.transactions.length;
+}
+
+async function sent(s: Submission): Promise<Extract<Submission, { kind: "sent" }>> {
+  if (s.kind !== "sent") throw new Error(`expected a broadcast, got ${JSON.stringify(s, (_, v) => String(v))}`);
+  return s;
+}
+
+async function row(id: string) {
+  const rows = [...(await listTrades(pool, "live", 1, since)), ...(await listTrades(pool, "sim", 1, since))];
+  return rows.find((r) => r.id === id);
+}
+
+/** A journal that "dies" right after one of its writes, as a process killed at that point would. */
+function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
+  const killed = () => new Error(`process killed after ${step}`);
+  return {
+    recordIntent: async (t) => {
+      await journal.recordIntent(t);
+      if (step === "recordIntent") throw killed();
+    },
+    markSent: async (id, hash) => {
+      await journal.markSent(id, hash);
+      if (step === "markSent") throw killed();
+    },
+    markFinal: (id, o) => journal.markFinal(id, o),
+    recordSimulated: (t) => journal.recordSimulated(t),
+    listInFlight: (a) => journal.listInFlight(a),
+    hasTradeFor: (id) => journal.hasTradeFor(id),
+  };
+}
+
+describe("Executor in sim mode", () => {
+  it("simulates at the latest block, records a simulated trade, and broadcasts nothing", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const o = await order("sim", opportunity);
+    const result = (await executor("sim").handle(o)) as TradeResult;
+    expect(result).toMatchObject({ status: "simulated", txHash: null, simulatedProfit: opportunity.profit });
+    expect(await pendingTxCount()).toBe(0);
+    await chain.devnet.mine();
+    expect(await nonces()).toEqual(before);
+    expect(await row(result.id)).toMatchObject({ status: "simulated", simulatedProfit: opportunity.profit });
+    // A redelivered order is recognised by its opportunity id and not executed again.
+    expect(await executor("sim").submit(o)).toEqual({ kind: "duplicate" });
+  });
+
+  it("records a route the simulation reverts as rejected, with the contract's reason", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const result = (await executor("sim").handle(await order("sim", opportunity, opportunity.profit + 1n)))!;
+    expect(result.status).toBe("rejected");
+    expect(result.reason).toMatch(/^InsufficientProfit/);
+  });
+
+  it("sends nothing for a live order when the mode store says sim or cannot be read", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const key = { signer: privateKeySigner(chain.executorAccount.privateKey) };
+    const modeSim = executor("sim", key);
+    await modeSim.reconcile();
+    const a = (await modeSim.handle(await order("live", opportunity)))!;
+    expect(a).toMatchObject({ status: "rejected", reason: "mode is sim: live order not sent" });
+    const storeDown = executor(() => Promise.reject(new Error("ECONNREFUSED 127.0.0.1:6379")), key);
+    await storeDown.reconcile();
+    const b = (await storeDown.handle(await order("live", opportunity)))!;
+    expect(b.status).toBe("rejected");
+    expect(b.reason).toMatch(/^mode unreadable, nothing sent/);
+    const noKey = executor("live", { signer: null });
+    await noKey.reconcile();
+    expect((await noKey.handle(await order("live", opportunity)))!.reason).toBe("no signing key loaded");
+    expect(await pendingTxCount()).toBe(0);
+    expect(await nonces()).toEqual(before);
+  });
+});
+
+describe("Executor in live mode", () => {
+  it("confirms a trade whose realized profit equals the prediction to the wei when nothing preceded it", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live");
+    expect(await ex.reconcile()).toEqual({ resolved: [], inFlight: 0 });
+    const s = await sent(await ex.submit(await order("live", opportunity)));
+    expect(s.nonce).toBe(before.pending);
+    expect((await row(s.id))?.status).toBe("sent");
+    await chain.devnet.mine();
+    const result = await s.final;
+    expect(result).toMatchObject({ status: "confirmed", precededBy: 0, realizedProfit: opportunity.profit });
+    expect(result.gasUsed).toBeGreaterThan(0n);
+    expect(await row(s.id)).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit, precededBy: 0 });
+    expect((await nonces()).latest).toBe(before.latest + 1);
+  });
+
+  it("counts the transactions that touched the route's pools before it in the same block", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const ex = executor("live");
+    await ex.reconcile();
+    const s = await sent(await ex.submit(await order("live", opportunity, 1n)));
+    // A trader outbids the executor's tip on the route's first pool: it lands first in the block.
+    const trader = chain.markets.traders[3]!;
+    const tokenIn = opportunity.tokens[1]!;
+    await provider.send("eth_sendTransaction", [
+      {
+        from: trader,
+        to: chain.markets.router,
+        gas: "0x30d40",
+        maxPriorityFeePerGas: "0xba43b7400",
+        maxFeePerGas: "0x174876e800",
+        data: Interface.from((await loadArtifacts()).SimRouter.abi).encodeFunctionData("swapExactIn", [
+          opportunity.pools[0],
+          tokenIn,
+          10n ** 6n,
+          0n,
+          trader,
+        ]),
+      },
+    ]);
+    await chain.devnet.mine();
+    const result = await s.final;
+    expect(["confirmed", "reverted"]).toContain(result.status);
+    expect(result.precededBy).toBe(1);
+  });
+
+  it("reconciles a trade killed between journaling and broadcast as dropped, and reuses its nonce once", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const dying = executor("live", { journal: killedAfter("recordIntent") });
+    await dying.reconcile();
+    await expect(dying.submit(await order("live", opportunity))).rejects.toThrow(/killed after recordIntent/);
+    expect(await pendingTxCount()).toBe(0);
+    const [stuck] = await journal.listInFlight(account);
+    expect(stuck).toMatchObject({ status: "pending", nonce: before.pending });
+
+    const restarted = executor("live");
+    // Before its deadline the intent cannot be declared dead, and new live orders wait for it.
+    expect(await restarted.reconcile()).toEqual({ resolved: [], inFlight: 1 });
+    const waiting = (await restarted.handle(await order("live", opportunity)))!;
+    expect(waiting.reason).toMatch(/not reconciled/);
+    await chain.devnet.mine(3);
+    expect(await restarted.reconcile()).toEqual({ resolved: [{ id: stuck!.id, status: "dropped" }], inFlight: 0 });
+
+    const { opportunity: next } = await createArbitrage(chain, provider);
+    const s = await sent(await restarted.submit(await order("live", next)));
+    expect(s.nonce).toBe(before.pending);
+    await chain.devnet.mine();
+    expect((await s.final).status).toBe("confirmed");
+    expect((await nonces()).latest).toBe(before.latest + 1);
+  });
+
+  it("reconciles a trade killed between broadcast and receipt from its receipt, without sending it again", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const dying = executor("live", { journal: killedAfter("markSent") });
+    await dying.reconcile();
+    await expect(dying.submit(await order("live", opportunity))).rejects.toThrow(/killed after markSent/);
+    expect(await pendingTxCount()).toBe(1);
+
+    const restarted = executor("live");
+    expect(await restarted.reconcile()).toEqual({ resolved: [], inFlight: 1 });
+    await chain.devnet.mine();
+    const report = await restarted.reconcile();
+    expect(report.inFlight).toBe(0);
+    expect(report.resolved).toHaveLength(1);
+    expect(report.resolved[0]!.status).toBe("confirmed");
+    expect(await row(report.resolved[0]!.id)).toMatchObject({
+      status: "confirmed",
+      realizedProfit: opportunity.profit,
+      precededBy: 0,
+    });
+    expect(await nonces()).toEqual({ latest: before.latest + 1, pending: before.pending + 1 });
+  });
+});

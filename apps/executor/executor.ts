@@ -1,0 +1,351 @@
+/**
+ * The executor: turns an order into calldata, simulates it with eth_call at the latest block, and then either
+ * records the simulation (sim) or signs, journals, broadcasts and follows the transaction to its receipt (live).
+ *
+ * Safety, in order of the live path: the mode is re-read right before signing (an unreadable mode sends nothing);
+ * there is no signer at all in sim; the trade row, with its nonce and hash, is durable before the broadcast; a
+ * restart resolves every in-flight row from the chain (receipt by hash, else the nonce used by another transaction,
+ * else gone after its deadline block) and sends nothing for it; new live orders wait until that is done.
+ */
+import { randomUUID } from "node:crypto";
+import { keccak256 } from "ethers";
+import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ethers";
+import type { Logger } from "pino";
+import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+import { NonceManager } from "./nonce-manager.ts";
+import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order, TradeJournal } from "./ports.ts";
+import type { TxSigner } from "./signer.ts";
+
+export interface ExecutorOptions {
+  /** Gas limit of execute(); a 3-hop route uses about 250k. Default 500 000. */
+  gasLimit?: bigint;
+  /** The contract reverts after order.blockNumber + deadlineBlocks. Default 2. */
+  deadlineBlocks?: number;
+  /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
+  priorityFeeWei?: bigint;
+  /** How often a sent transaction's receipt is looked for. Default 20 ms. */
+  receiptPollMs?: number;
+}
+
+export interface ExecutorDeps {
+  provider: JsonRpcApiProvider;
+  journal: TradeJournal;
+  /** The current mode from the coordination store; the live broadcast path calls it right before signing. */
+  readMode: () => Promise<Mode>;
+  contract: { address: string; abi: InterfaceAbi };
+  /** The sending account (the contract's owner); simulations run from it, in both modes. */
+  account: string;
+  /** Only in live mode. Sim runs construct none, so no key is loaded. */
+  signer: TxSigner | null;
+  /** Fee in basis points of each pool the executor may route through. */
+  feeOf: (pool: string) => number;
+  log?: Logger;
+  options?: ExecutorOptions;
+}
+
+export interface TradeResult {
+  id: string;
+  order: Order;
+  status: "simulated" | "rejected" | FinalStatus;
+  txHash: string | null;
+  nonce: number | null;
+  /** Sim/rejected: the block simulated at. Live: the block mined in (null when dropped). */
+  blockNumber: number | null;
+  simulatedProfit: bigint | null;
+  realizedProfit: bigint | null;
+  gasUsed: bigint | null;
+  precededBy: number | null;
+  reason: string | null;
+  /** performance.now() stamps: order received, simulation done, transaction broadcast (live only). */
+  timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
+}
+
+/** What submit() achieved: finished without broadcasting, or broadcast with the outcome still to come. */
+export type Submission =
+  | { kind: "duplicate" }
+  | { kind: "done"; result: TradeResult }
+  | { kind: "sent"; id: string; txHash: string; nonce: number; sentAt: number; final: Promise<TradeResult> };
+
+export interface ReconcileReport {
+  resolved: { id: string; status: FinalStatus }[];
+  /** Rows that cannot be decided yet (e.g. the deadline block has not passed); reconcile again next block. */
+  inFlight: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Executor {
+  private readonly codec: ExecutorCodec;
+  private readonly contract: string;
+  private readonly account: string;
+  private readonly nonces: NonceManager;
+  private readonly gasLimit: bigint;
+  private readonly deadlineBlocks: number;
+  private readonly tip: bigint;
+  private readonly pollMs: number;
+  /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
+  private settled = false;
+  private chainId: bigint | undefined;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.codec = new ExecutorCodec(deps.contract.abi);
+    this.contract = deps.contract.address.toLowerCase();
+    this.account = deps.account.toLowerCase();
+    if (deps.signer && deps.signer.address !== this.account) {
+      throw new Error(`signer ${deps.signer.address} is not the executor account ${this.account}`);
+    }
+    this.nonces = new NonceManager(deps.provider, deps.journal, this.account);
+    this.gasLimit = deps.options?.gasLimit ?? 500_000n;
+    this.deadlineBlocks = deps.options?.deadlineBlocks ?? 2;
+    this.tip = deps.options?.priorityFeeWei ?? 2_000_000_000n;
+    this.pollMs = deps.options?.receiptPollMs ?? 20;
+  }
+
+  /** Submits and waits for the outcome; null for an order already handled (a redelivery). */
+  async handle(order: Order): Promise<TradeResult | null> {
+    const s = await this.submit(order);
+    if (s.kind === "duplicate") return null;
+    return s.kind === "done" ? s.result : s.final;
+  }
+
+  /** Simulates, then records (sim) or broadcasts (live). Resolves as soon as the transaction is sent. */
+  async submit(order: Order): Promise<Submission> {
+    const receivedAt = performance.now();
+    if (await this.deps.journal.hasTradeFor(order.opportunityId)) return { kind: "duplicate" };
+    const id = randomUUID();
+    const deadlineBlock = order.blockNumber + this.deadlineBlocks;
+    const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
+    const sim = await this.simulate(data);
+    const timings = { receivedAt, simulatedAt: performance.now(), sentAt: null };
+    const unsent = (status: "simulated" | "rejected", reason: string | null) =>
+      this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings);
+
+    if (!sim.ok) return unsent("rejected", sim.reason);
+    if (order.mode === "sim") return unsent("simulated", null);
+
+    // Live: every gate below runs on the broadcast path itself, whatever the caller checked before.
+    let mode: Mode;
+    try {
+      mode = await this.deps.readMode();
+    } catch (err) {
+      return unsent("rejected", `mode unreadable, nothing sent: ${(err as Error).message}`);
+    }
+    if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
+    if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
+    if (!this.settled) return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
+    return this.send(id, order, data, deadlineBlock, this.deps.signer, timings);
+  }
+
+  /**
+   * Resolves every in-flight row of the account from the chain; run at start (and each block while rows remain).
+   * Sends nothing. Live orders are refused until a pass leaves no row in flight.
+   */
+  async reconcile(): Promise<ReconcileReport> {
+    const rows = await this.deps.journal.listInFlight(this.account);
+    const resolved: ReconcileReport["resolved"] = [];
+    for (const row of rows) {
+      const outcome = await this.resolve(row);
+      if (!outcome) continue;
+      await this.deps.journal.markFinal(row.id, outcome);
+      resolved.push({ id: row.id, status: outcome.status });
+      this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
+    }
+    if (resolved.length > 0) this.nonces.reset();
+    const inFlight = rows.length - resolved.length;
+    if (inFlight === 0) this.settled = true;
+    return { resolved, inFlight };
+  }
+
+  private async simulate(
+    data: string,
+  ): Promise<{ ok: true; profit: bigint; blockNumber: number } | { ok: false; reason: string; blockNumber: number }> {
+    const { provider } = this.deps;
+    const [call, blockNumber] = await Promise.all([
+      provider
+        .call({ from: this.account, to: this.contract, data, blockTag: "latest" })
+        .then((ret) => ({ ok: true as const, ret }))
+        .catch((err: unknown) => ({ ok: false as const, err })),
+      provider.getBlockNumber(),
+    ]);
+    if (call.ok) return { ok: true, profit: this.codec.decodeProfit(call.ret), blockNumber };
+    const revertData = (call.err as { data?: unknown }).data;
+    if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
+    return { ok: false, reason: this.codec.describeRevert(revertData), blockNumber };
+  }
+
+  private async recordUnsent(
+    id: string,
+    order: Order,
+    status: "simulated" | "rejected",
+    blockNumber: number,
+    simulatedProfit: bigint | null,
+    reason: string | null,
+    timings: TradeResult["timings"],
+  ): Promise<Submission> {
+    await this.deps.journal.recordSimulated({
+      ...tradeBase(id, order),
+      status,
+      blockNumber,
+      simulatedProfit,
+      gasEstimate: null,
+      reason,
+    });
+    const result: TradeResult = {
+      id,
+      order,
+      status,
+      txHash: null,
+      nonce: null,
+      blockNumber,
+      simulatedProfit,
+      realizedProfit: null,
+      gasUsed: null,
+      precededBy: null,
+      reason,
+      timings,
+    };
+    return { kind: "done", result };
+  }
+
+  private async send(
+    id: string,
+    order: Order,
+    data: string,
+    deadlineBlock: number,
+    signer: TxSigner,
+    timings: TradeResult["timings"],
+  ): Promise<Submission> {
+    const { provider, journal } = this.deps;
+    const [latest, chainId] = await Promise.all([provider.getBlock("latest"), this.getChainId()]);
+    const baseFee = latest?.baseFeePerGas ?? 0n;
+    const sent = await this.nonces.withNonce(async (nonce) => {
+      const raw = await signer.signTransaction({
+        type: 2,
+        chainId,
+        to: this.contract,
+        data,
+        nonce,
+        gasLimit: this.gasLimit,
+        // Twice the base fee survives several full blocks of base-fee increases before the trade stalls.
+        maxFeePerGas: 2n * baseFee + this.tip,
+        maxPriorityFeePerGas: this.tip,
+        value: 0n,
+      });
+      const txHash = keccak256(raw);
+      const intent: LiveIntent = {
+        ...tradeBase(id, order),
+        mode: "live",
+        account: this.account,
+        nonce,
+        txHash,
+        deadlineBlock,
+      };
+      await journal.recordIntent(intent);
+      try {
+        await provider.send("eth_sendRawTransaction", [raw]);
+      } catch (err) {
+        // A node that refuses a transaction does not hold it; one that merely timed out might.
+        if (await provider.getTransaction(txHash)) return { intent, nonce, txHash };
+        await journal.markFinal(id, {
+          status: "dropped",
+          realizedProfit: null,
+          gasUsed: null,
+          precededBy: null,
+          blockNumber: null,
+        });
+        throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+      }
+      await journal.markSent(id, txHash);
+      return { intent, nonce, txHash };
+    });
+    const sentAt = performance.now();
+    timings.sentAt = sentAt;
+    const final = this.follow({ ...sent.intent, status: "sent" }).then((o): TradeResult => ({
+      id,
+      order,
+      status: o.status,
+      txHash: sent.txHash,
+      nonce: sent.nonce,
+      blockNumber: o.blockNumber,
+      simulatedProfit: null,
+      realizedProfit: o.realizedProfit,
+      gasUsed: o.gasUsed,
+      precededBy: o.precededBy,
+      reason: null,
+      timings,
+    }));
+    return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, final };
+  }
+
+  /** Waits for a sent trade's outcome and journals it. */
+  private async follow(trade: InFlightTrade): Promise<FinalOutcome> {
+    for (;;) {
+      const outcome = await this.resolve(trade);
+      if (outcome) {
+        await this.deps.journal.markFinal(trade.id, outcome);
+        return outcome;
+      }
+      await sleep(this.pollMs);
+    }
+  }
+
+  /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
+  private async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+    const { provider } = this.deps;
+    const receipt = await provider.getTransactionReceipt(trade.txHash);
+    if (receipt) return this.outcomeOf(trade, receipt);
+    const used = await provider.getTransactionCount(trade.account, "latest");
+    if (used > trade.nonce) {
+      // Mined between the two calls, or the nonce went to another transaction.
+      const late = await provider.getTransactionReceipt(trade.txHash);
+      return late ? this.outcomeOf(trade, late) : dropped();
+    }
+    // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
+    const head = await provider.getBlockNumber();
+    if (head > trade.deadlineBlock && !(await provider.getTransaction(trade.txHash))) return dropped();
+    return null;
+  }
+
+  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome> {
+    const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
+    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
+    const confirmed = receipt.status === 1;
+    return {
+      status: confirmed ? "confirmed" : "reverted",
+      realizedProfit: confirmed ? this.codec.tradeProfit(receipt.logs, this.contract) : null,
+      gasUsed: receipt.gasUsed,
+      precededBy,
+      blockNumber: receipt.blockNumber,
+    };
+  }
+
+  private async getChainId(): Promise<bigint> {
+    this.chainId ??= (await this.deps.provider.getNetwork()).chainId;
+    return this.chainId;
+  }
+}
+
+/** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
+export class BroadcastRefused extends Error {
+  override readonly name = "BroadcastRefused";
+}
+
+function dropped(): FinalOutcome {
+  return { status: "dropped", realizedProfit: null, gasUsed: null, precededBy: null, blockNumber: null };
+}
+
+function tradeBase(id: string, o: Order) {
+  return {
+    id,
+    opportunityId: o.opportunityId,
+    mode: o.mode,
+    epoch: o.epoch,
+    orderBlock: o.blockNumber,
+    baseToken: o.baseToken,
+    pools: o.pools,
+    tokens: o.tokens,
+    amountIn: o.amountIn,
+    predictedProfit: o.predictedProfit,
+    minProfit: o.minProfit,
+  };
+}

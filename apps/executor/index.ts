@@ -1,0 +1,23 @@
+// Public API of the executor.
+export { Executor, BroadcastRefused } from "./executor.ts";
+export type { ExecutorDeps, ExecutorOptions, TradeResult, Submission, ReconcileReport } from "./executor.ts";
+export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+export { NonceManager } from "./nonce-manager.ts";
+export { privateKeySigner } from "./signer.ts";
+export type { TxSigner } from "./signer.ts";
+export { orderSchema, orderToMessage } from "./ports.ts";
+export type {
+  Order,
+  OrderMessage,
+  Mode,
+  TradeJournal,
+  TradeStatus,
+  FinalStatus,
+  UnsentStatus,
+  InFlightStatus,
+  TradeBase,
+  LiveIntent,
+  UnsentTrade,
+  FinalOutcome,
+  InFlightTrade,
+} from "./ports.ts";
