@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { describeFailure, EXIT_USAGE } from "./errors.ts";
+import { registerCompliance } from "./commands/compliance.ts";
+import { registerPlan } from "./commands/plan.ts";
 
 const program = new Command("orion")
   .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
@@ -7,6 +9,8 @@ const program = new Command("orion")
   .exitOverride();
 
 // Each command lives in ./commands/<name>.ts and exports register<Name>(program).
+registerCompliance(program);
+registerPlan(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,140 @@
+import { resourcePolicy, stackPolicy } from "./factory.ts";
+import { at, isPublicMember, isSet, isTrue, list, membersOf, refersTo, str } from "./props.ts";
+import type { OrionPolicy } from "./types.ts";
+
+export const RUN_SERVICE = "gcp:cloudrunv2/service:Service";
+export const RUN_IAM_TYPES = [
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+];
+const PRIVATE_INGRESS = ["INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "INGRESS_TRAFFIC_INTERNAL_ONLY"];
+const DEFAULT_COMPUTE_SA = /-compute@developer\.gserviceaccount\.com$/;
+const SECRET_LIKE = /KEY|SECRET|TOKEN|PASSWORD|PRIVATE/i;
+// Names that carry a reference to a secret or key (a resource path), never the secret itself.
+const REFERENCE_SUFFIX = /_(NAME|ID|REF|PATH|URI|RESOURCE)$/i;
+
+export const runIngress = () =>
+  resourcePolicy({
+    name: "cloudrun-ingress-internal-or-lb",
+    description: "Cloud Run services must accept traffic only from the load balancer or from inside the VPC.",
+    controls: ["RUN-001"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      // The API default is INGRESS_TRAFFIC_ALL.
+      if (!PRIVATE_INGRESS.includes(str(props, "ingress") ?? "INGRESS_TRAFFIC_ALL")) {
+        report("RUN-001", "ingress must be INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER or INGRESS_TRAFFIC_INTERNAL_ONLY.");
+      }
+    },
+  });
+
+export const runPublicInvoker = () =>
+  stackPolicy({
+    name: "cloudrun-no-public-invoker-around-lb",
+    description:
+      "Cloud Run services may be invoked by allUsers/allAuthenticatedUsers only when their ingress is internal or load-balancer only.",
+    controls: ["RUN-002"],
+    types: RUN_IAM_TYPES,
+    check: (resources, _args, report) => {
+      const services = resources.filter((r) => r.type === RUN_SERVICE);
+      for (const grant of resources.filter((r) => RUN_IAM_TYPES.includes(r.type))) {
+        const publicMembers = membersOf(grant.props).filter(isPublicMember);
+        if (publicMembers.length === 0) continue;
+        const service = services.find((s) => refersTo(at(grant.props, "name"), s));
+        const shielded = service !== undefined && PRIVATE_INGRESS.includes(str(service.props, "ingress") ?? "");
+        if (!shielded) {
+          report(
+            "RUN-002",
+            `${grant.name} must not grant ${publicMembers.join(", ")} on a service whose ingress is not internal or load-balancer only.`,
+            grant.urn,
+          );
+        }
+      }
+    },
+  });
+
+export const runServiceAccount = () =>
+  resourcePolicy({
+    name: "cloudrun-dedicated-service-account",
+    description: "Cloud Run services must run as a dedicated service account, never the default compute one.",
+    controls: ["RUN-003"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      const sa = str(props, "template.serviceAccount");
+      if (sa === undefined || sa === "" || DEFAULT_COMPUTE_SA.test(sa)) {
+        report("RUN-003", "template.serviceAccount must be a dedicated service account, not the default compute one.");
+      }
+    },
+  });
+
+export const runCmek = () =>
+  resourcePolicy({
+    name: "cloudrun-cmek",
+    description: "Cloud Run services must be encrypted with a customer-managed key.",
+    controls: ["RUN-004"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      if (!isSet(at(props, "template.encryptionKey")))
+        report("RUN-004", "template.encryptionKey must name a Cloud KMS key.");
+    },
+  });
+
+export const runVpcEgress = () =>
+  resourcePolicy({
+    name: "cloudrun-all-egress-through-vpc",
+    description: "Cloud Run services must send all egress through the VPC.",
+    controls: ["RUN-005"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      const v = "template.vpcAccess";
+      if (str(props, `${v}.egress`) !== "ALL_TRAFFIC") report("RUN-005", `${v}.egress must be ALL_TRAFFIC.`);
+      if (!isSet(at(props, `${v}.connector`)) && !isSet(at(props, `${v}.networkInterfaces`))) {
+        report("RUN-005", `${v} must use a connector or direct VPC networkInterfaces.`);
+      }
+    },
+  });
+
+export const runSecretEnv = () =>
+  resourcePolicy({
+    name: "cloudrun-secrets-from-secret-manager",
+    description: "Secret-like environment variables of Cloud Run services must come from Secret Manager.",
+    controls: ["RUN-006"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      for (const container of list(props, "template.containers")) {
+        for (const env of list(container, "envs")) {
+          const name = str(env, "name") ?? "";
+          if (!SECRET_LIKE.test(name) || REFERENCE_SUFFIX.test(name)) continue;
+          if (at(env, "value") !== undefined || !isSet(at(env, "valueSource.secretKeyRef"))) {
+            // Never echo the value: it is the secret.
+            report("RUN-006", `env ${name} must come from valueSource.secretKeyRef, not a literal value.`);
+          }
+        }
+      }
+    },
+  });
+
+export const runHardening = () =>
+  resourcePolicy({
+    name: "cloudrun-binary-authorization-and-deletion-protection",
+    description: "Cloud Run services must enforce Binary Authorization and be protected against deletion.",
+    controls: ["RUN-007"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      if (!isTrue(props, "binaryAuthorization.useDefault") && !isSet(at(props, "binaryAuthorization.policy"))) {
+        report("RUN-007", "binaryAuthorization.useDefault must be true (or a policy set).");
+      }
+      if (!isTrue(props, "deletionProtection")) report("RUN-007", "deletionProtection must be true.");
+    },
+  });
+
+export function cloudRunPolicies(): OrionPolicy[] {
+  return [
+    runIngress(),
+    runPublicInvoker(),
+    runServiceAccount(),
+    runCmek(),
+    runVpcEgress(),
+    runSecretEnv(),
+    runHardening(),
+  ];
+}

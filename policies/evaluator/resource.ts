@@ -1,0 +1,46 @@
+/** A resource as every source (program, export, preview) hands it to the evaluator. */
+export interface EvalResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly custom: boolean;
+  readonly protect: boolean;
+  /** What resource policies see: the inputs, as the engine's analyze call passes them. */
+  readonly inputs: Record<string, unknown>;
+  /** What stack policies see: the outputs (state) where the source has them, else the inputs. */
+  readonly outputs: Record<string, unknown>;
+}
+
+export type SourceKind = "program" | "export" | "preview";
+
+export interface Source {
+  readonly kind: SourceKind;
+  readonly stack: string | null;
+  readonly project: string | null;
+  readonly file: string | null;
+  readonly resources: readonly EvalResource[];
+}
+
+/** A source file the evaluator cannot read: names the file and the reason in one line. */
+export class SourceError extends Error {
+  override readonly name = "SourceError";
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+/** urn:pulumi:<stack>::<project>::<type chain>::<name> -> its parts; the name may itself contain "::". */
+export function parseUrn(urn: string): { stack: string; project: string; name: string } | undefined {
+  const parts = urn.split("::");
+  const head = parts[0] ?? "";
+  if (parts.length < 4 || !head.startsWith("urn:pulumi:")) return undefined;
+  return { stack: head.slice("urn:pulumi:".length), project: parts[1] ?? "", name: parts.slice(3).join("::") };
+}
+
+export const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+/** Resources policies judge: real cloud resources, not components, providers or the stack itself. */
+export const isEvaluable = (r: EvalResource) => r.custom && !isProvider(r.type);

@@ -1,0 +1,57 @@
+import type {
+  EnforcementLevel,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+/** Framework keys exactly as the compliance report's `frameworks` uses them. */
+export const FRAMEWORKS = ["soc2", "pci-dss-4.0", "cis-gcp-3.0"] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+export type FrameworkRefs = Record<Framework, readonly string[]>;
+
+/** One row of CONTROLS.md. */
+export interface Control {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly remediation: string;
+  readonly frameworks: FrameworkRefs;
+}
+
+/** Settings a stack's policy configuration supplies (policies/config/<stack>.json). */
+export interface PolicySettings {
+  /** "prod" turns on the production-only requirements (cross-region replicas). */
+  readonly environment: string | undefined;
+  /** Regions data may live in; undefined means the stack configured none, so only presence is checked. */
+  readonly approvedRegions: readonly string[] | undefined;
+  /** GCS locations (regions, dual- or multi-regions) buckets may use. */
+  readonly approvedLocations: readonly string[] | undefined;
+}
+
+export const DEFAULT_SETTINGS: PolicySettings = {
+  environment: undefined,
+  approvedRegions: undefined,
+  approvedLocations: undefined,
+};
+
+/** What the library adds to @pulumi/policy's policy shape: the controls it enforces and how to find its targets. */
+export interface OrionPolicyMeta {
+  readonly controls: readonly string[];
+  /** Resource types the policy inspects; the evaluator uses it to skip the rest and to count unchecked types. */
+  readonly appliesTo: (type: string) => boolean;
+  readonly severity: Severity;
+  readonly remediationSteps: string;
+}
+
+export type OrionResourcePolicy = ResourceValidationPolicy & OrionPolicyMeta & { readonly kind: "resource" };
+export type OrionStackPolicy = StackValidationPolicy & OrionPolicyMeta & { readonly kind: "stack" };
+export type OrionPolicy = OrionResourcePolicy | OrionStackPolicy;
+
+/** A policy factory: AWSGuard style, it takes the stack's settings and returns a plain policy object. */
+export type PolicyFactory = (settings: PolicySettings) => OrionPolicy;
+
+export type { EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs };
