@@ -147,6 +147,7 @@ describe("message schemas", () => {
     const block = {
       blockNumber: 7,
       seenAt: 123.5,
+      rpcMs: 1.25,
       gasPriceWei: 10n ** 9n,
       basePerNative: { [A(1)]: { num: 1n, den: 1n } },
       candidates: [

@@ -36,6 +36,8 @@ export const blockOpportunitiesSchema = z
     blockNumber: block,
     /** performance.timeOrigin + performance.now() when the block was seen: the start of the latency clock. */
     seenAt: z.number().nonnegative(),
+    /** Time the scanner waited for the node on this block; latency figures "excluding RPC" subtract it. */
+    rpcMs: z.number().nonnegative(),
     gasPriceWei: uint,
     basePerNative: z.record(z.string(), z.object({ num: uint, den: uint }).strict()),
     candidates: z.array(candidateSchema),

@@ -89,6 +89,11 @@ export class RiskLedger {
     this.streak = FAILURES.has(result.status) ? this.streak + 1 : 0;
   }
 
+  /** Takes back an order that was never handed on (its record failed): it holds no exposure. */
+  withdraw(opportunityId: string): void {
+    this.release(opportunityId);
+  }
+
   /** Releases orders that never produced a result (lost messages), so they cannot block trading forever. */
   expire(latestBlock: number): void {
     for (const [id, o] of this.open) if (o.blockNumber + this.orderTtlBlocks < latestBlock) this.release(id);

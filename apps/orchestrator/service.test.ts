@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { createMemoryBus, ordersTopic, type BlockOpportunities, type OrderEnvelope } from "../bus/index.ts";
+import { createRedisControlStore, type ControlStore } from "../control/index.ts";
+import { createPgPool, migrate } from "../store/index.ts";
+import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
+import { OrchestratorService } from "./index.ts";
+
+const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
+const E = 10n ** 18n;
+const GAS = { fixed: 50_000n, perHop: 50_000n };
+
+let db: TestDatabase;
+let pool: pg.Pool;
+const prefix = testKeyPrefix();
+const stores: ControlStore[] = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPgPool(db.url);
+  await migrate(pool);
+});
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await pool.end();
+  await db.drop();
+  await deleteKeysWithPrefix(prefix);
+});
+
+function block(n: number): BlockOpportunities {
+  return {
+    blockNumber: n,
+    seenAt: performance.timeOrigin + performance.now(),
+    rpcMs: 0.5,
+    gasPriceWei: 10n ** 9n,
+    basePerNative: { [A(1)]: { num: 1n, den: 1n } },
+    candidates: [
+      {
+        id: `${n}:a`,
+        blockNumber: n,
+        baseToken: A(1),
+        pools: [A(10), A(11)],
+        tokens: [A(1), A(2), A(1)],
+        amountIn: E,
+        amountOut: E + E / 100n,
+        profit: E / 100n,
+      },
+      {
+        id: `${n}:b`,
+        blockNumber: n,
+        baseToken: A(1),
+        pools: [A(11), A(12)],
+        tokens: [A(1), A(2), A(1)],
+        amountIn: E,
+        amountOut: E + E / 200n,
+        profit: E / 200n,
+      },
+    ],
+  };
+}
+
+async function harness(control: ControlStore, db: pg.Pool | null, healthy = () => true) {
+  const bus = createMemoryBus();
+  const published: OrderEnvelope[] = [];
+  await bus.subscribe(ordersTopic, { group: "executor", consumer: "t" }, async (o) => void published.push(o));
+  const svc = new OrchestratorService({ bus, control, storeHealthy: healthy, db, gas: GAS });
+  return { svc, published, bus };
+}
+
+describe("orchestrator service", () => {
+  it("reads the mode from Redis, records every verdict, and publishes the best order per pool", async () => {
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    stores.push(control);
+    const s = await control.read();
+    await control.switchMode("live", s.version, "test");
+    const { svc, published, bus } = await harness(control, pool);
+    const d = await svc.handleBlock(block(10));
+    await bus.close();
+    expect(d.orders.map((o) => [o.opportunityId, o.mode, o.epoch])).toEqual([["10:a", "live", 2]]);
+    expect(d.rejections).toEqual([{ opportunityId: "10:b", reason: "pool-already-ordered" }]);
+    expect(published.map((p) => p.order.opportunityId)).toEqual(["10:a"]);
+    const { rows } = await pool.query(
+      "SELECT id, decision, mode, epoch FROM opportunities WHERE block_number = 10 ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { id: "10:a", decision: "order", mode: "live", epoch: 2 },
+      { id: "10:b", decision: "pool-already-ordered", mode: "live", epoch: 2 },
+    ]);
+  });
+
+  it("halts when the control store is unreachable (dead port): no order, never a fallback mode", async () => {
+    const dead = createRedisControlStore({ url: "redis://127.0.0.1:1", keyPrefix: prefix });
+    stores.push(dead);
+    const { svc, published, bus } = await harness(dead, pool);
+    const d = await svc.handleBlock(block(20));
+    await bus.close();
+    expect(d.halted).toBe("control-store-unavailable");
+    expect(d.orders).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
+  it("fails closed when PostgreSQL is unreachable: no orders while unhealthy, and none whose record failed", async () => {
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    stores.push(control);
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    const flaky = createPgPool(proxy.url(db.url), 2);
+    try {
+      await proxy.down();
+      // Health not yet noticed the outage: the record fails and the order is withheld.
+      const unnoticed = await harness(control, flaky, () => true);
+      const d1 = await unnoticed.svc.handleBlock(block(30));
+      await unnoticed.bus.close();
+      expect(d1.unrecorded).toBe(true);
+      expect(unnoticed.published).toEqual([]);
+      expect(unnoticed.svc.ledger.openExposureWei).toBe(0n);
+      // Health noticed: nothing is even decided.
+      const noticed = await harness(control, flaky, () => false);
+      const d2 = await noticed.svc.handleBlock(block(31));
+      await noticed.bus.close();
+      expect(d2.halted).toBe("trade-store-unavailable");
+      expect(noticed.published).toEqual([]);
+      // Back: orders flow again.
+      await proxy.up();
+      const back = await harness(control, flaky, () => true);
+      const d3 = await back.svc.handleBlock(block(32));
+      await back.bus.close();
+      expect(back.published.map((p) => p.order.opportunityId)).toEqual(["32:a"]);
+      expect(d3.unrecorded).toBe(false);
+    } finally {
+      await flaky.end();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+import type { Logger } from "pino";
+import type pg from "pg";
+import {
+  opportunitiesTopic,
+  ordersTopic,
+  tradesTopic,
+  type BlockOpportunities,
+  type Bus,
+  type Subscription,
+} from "../bus/index.ts";
+import type { ControlState, ControlStore } from "../control/index.ts";
+import type { PipelineMetrics } from "../metrics/index.ts";
+import { recordDecisions, type DecidedOpportunity } from "../store/index.ts";
+import { decide } from "./decide.ts";
+import { RiskLedger } from "./ledger.ts";
+import type { Decision, GasModel } from "./types.ts";
+
+export interface BlockDecision extends Decision {
+  blockNumber: number;
+  control: ControlState | null;
+  /** Orders decided but not published because their record could not be written (fail closed). */
+  unrecorded: boolean;
+  /** Block seen -> orders decided, in ms, and the same without the scanner's RPC wait. */
+  decideMs: number;
+  decideMsExcludingRpc: number;
+}
+
+export interface OrchestratorDeps {
+  bus: Bus;
+  control: ControlStore;
+  /** Whether PostgreSQL answers (StoreHealth); no orders while it does not. */
+  storeHealthy: () => boolean;
+  /** Where decisions are recorded before their orders are published; null records nothing (tests). */
+  db: pg.Pool | null;
+  gas: GasModel;
+  metrics?: PipelineMetrics;
+  log?: Logger;
+  consumer?: string;
+  onDecision?: (d: BlockDecision) => void;
+}
+
+/**
+ * The orchestrator service: the I/O around the pure strategy. Per block it reads the control state (an unreadable
+ * store halts: never a default mode), decides, records every verdict in PostgreSQL, and only then publishes the
+ * orders, so an order exists on the bus only if its record exists. Trade outcomes settle the risk ledger.
+ */
+export class OrchestratorService {
+  readonly ledger = new RiskLedger();
+  private latestBlock = 0;
+  private readonly subs: Subscription[] = [];
+
+  constructor(private readonly deps: OrchestratorDeps) {}
+
+  async start(): Promise<void> {
+    const consumer = this.deps.consumer ?? `orchestrator-${process.pid}`;
+    this.subs.push(
+      await this.deps.bus.subscribe(opportunitiesTopic, { group: "orchestrator", consumer }, async (b) => {
+        await this.handleBlock(b);
+      }),
+      await this.deps.bus.subscribe(tradesTopic, { group: "orchestrator", consumer }, async (t) => {
+        this.ledger.settled(t, new Date());
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.subs.splice(0).map((s) => s.stop()));
+  }
+
+  async handleBlock(b: BlockOpportunities): Promise<BlockDecision> {
+    const { deps } = this;
+    let control: ControlState | null;
+    try {
+      control = await deps.control.read();
+    } catch (err) {
+      deps.log?.error(
+        { err: (err as Error).message, block: b.blockNumber },
+        "control store unreadable: halting orders",
+      );
+      control = null;
+    }
+    this.latestBlock = Math.max(this.latestBlock, b.blockNumber);
+    const now = new Date();
+    const decision = decide(
+      {
+        candidates: b.candidates,
+        control,
+        storeHealthy: deps.storeHealthy(),
+        market: { latestBlock: this.latestBlock, gasPriceWei: b.gasPriceWei, basePerNative: b.basePerNative },
+        gas: deps.gas,
+        now,
+      },
+      this.ledger,
+    );
+    const decideMs = performance.timeOrigin + performance.now() - b.seenAt;
+    const result: BlockDecision = {
+      ...decision,
+      blockNumber: b.blockNumber,
+      control,
+      unrecorded: false,
+      decideMs,
+      decideMsExcludingRpc: decideMs - b.rpcMs,
+    };
+    const mode = control?.mode ?? "unknown";
+    const epoch = control?.epoch ?? 0;
+    const labels = { mode, epoch: String(epoch) };
+    deps.metrics?.observeStage({ mode, epoch }, "decide", decideMs);
+    deps.metrics?.halted.reset();
+    if (decision.halted) deps.metrics?.halted.set({ reason: decision.halted }, 1);
+    for (const r of decision.rejections) deps.metrics?.rejections.inc({ ...labels, reason: r.reason });
+
+    if (control && deps.db && (decision.orders.length > 0 || b.candidates.length > 0)) {
+      try {
+        await recordDecisions(deps.db, decided(b, control, decision, now), decision.orders);
+      } catch (err) {
+        // Fail closed: an order whose record cannot be written is not placed.
+        deps.log?.error(
+          { err: (err as Error).message, block: b.blockNumber },
+          "decisions not recorded: orders withheld",
+        );
+        for (const o of decision.orders) this.ledger.withdraw(o.opportunityId);
+        result.unrecorded = true;
+        deps.onDecision?.(result);
+        return result;
+      }
+    }
+    for (const order of decision.orders) await deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt });
+    deps.metrics?.orders.inc(labels, decision.orders.length);
+    deps.onDecision?.(result);
+    return result;
+  }
+}
+
+function decided(b: BlockOpportunities, control: ControlState, d: Decision, now: Date): DecidedOpportunity[] {
+  const verdict = new Map<string, string>(d.rejections.map((r) => [r.opportunityId, r.reason]));
+  for (const o of d.orders) verdict.set(o.opportunityId, "order");
+  return b.candidates.map((c) => ({
+    ...c,
+    mode: control.mode,
+    epoch: control.epoch,
+    detectedAt: new Date(b.seenAt),
+    decision: verdict.get(c.id) ?? "unknown",
+  }));
+}

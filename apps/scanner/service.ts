@@ -1,0 +1,108 @@
+import type { Logger } from "pino";
+import { opportunitiesTopic, type Bus } from "../bus/index.ts";
+import type { BlockHead, FailoverProvider, PoolState } from "../chain/index.ts";
+import { ArbitrageScanner, type Token } from "../core/index.ts";
+import type { PipelineMetrics } from "../metrics/index.ts";
+import type { Ratio } from "../orchestrator/index.ts";
+import { toCandidates } from "./candidates.ts";
+
+export interface ScannerServiceOptions {
+  tokens: readonly Token[];
+  baseTokens: readonly string[];
+  /** Longest cycle searched, 2..3. */
+  maxHops: number;
+  /** Base-token units per native wei for each base token that can be priced against gas (wrapped native: 1/1). */
+  basePerNative: Record<string, Ratio>;
+  /** Tip the executor adds to the node's gas price, so the orchestrator's gas cost is not understated. */
+  tipWei: bigint;
+}
+
+export interface ScanReport {
+  blockNumber: number;
+  kind: "incremental" | "full";
+  changedPools: number;
+  opportunities: number;
+  /** False when a newer block was seen while this one was processed: its state is stale and was not published. */
+  published: boolean;
+  /** Time spent waiting for the node (logs, gas price). */
+  rpcMs: number;
+  /** Time the exact scan took. */
+  scanMs: number;
+  /** Block seen -> opportunities published, in ms. */
+  detectMs: number;
+}
+
+/**
+ * The scanner service (a collector feeding the core's incremental scanner): each new block advances the pool state
+ * from its Sync logs, re-evaluates only the cycles through changed pools, and publishes the block's opportunities.
+ * It never publishes on state older than the newest block seen: the block's results are dropped instead.
+ */
+export class ScannerService {
+  private scanner: ArbitrageScanner | null = null;
+
+  constructor(
+    private readonly provider: FailoverProvider,
+    private readonly poolState: PoolState,
+    private readonly bus: Bus,
+    private readonly options: ScannerServiceOptions,
+    private readonly metrics: PipelineMetrics | null = null,
+    private readonly log: Logger | null = null,
+    /** Labels for metrics; the scanner does not depend on the mode, but its figures are reported per epoch. */
+    private readonly labels: () => { mode: string; epoch: number } = () => ({ mode: "unknown", epoch: 0 }),
+  ) {}
+
+  async onHead(head: BlockHead): Promise<ScanReport | null> {
+    const rpcStarted = performance.now();
+    const [update, gasPriceHex] = await Promise.all([
+      this.poolState.onBlock(head),
+      this.provider.send("eth_gasPrice", []) as Promise<string>,
+    ]);
+    if (update === null) return null;
+    const rpcMs = performance.now() - rpcStarted;
+
+    const scanStarted = performance.now();
+    let opportunities;
+    if (this.scanner === null) {
+      this.scanner = new ArbitrageScanner({
+        tokens: this.options.tokens,
+        pools: this.poolState.pools(),
+        baseTokens: this.options.baseTokens,
+        maxHops: this.options.maxHops,
+      });
+      opportunities = this.scanner.fullScan();
+    } else {
+      opportunities = this.scanner.applyReserves(update.changed);
+    }
+    const scanMs = performance.now() - scanStarted;
+
+    const newest = Math.max(this.provider.newestBlock, head.number);
+    const report: ScanReport = {
+      blockNumber: update.blockNumber,
+      kind: update.kind,
+      changedPools: update.changed.length,
+      opportunities: opportunities.length,
+      published: false,
+      rpcMs,
+      scanMs,
+      detectMs: 0,
+    };
+    if (newest > update.blockNumber) {
+      this.log?.warn({ block: update.blockNumber, newest }, "state is older than the newest block seen: not published");
+      return report;
+    }
+    await this.bus.publish(opportunitiesTopic, {
+      blockNumber: update.blockNumber,
+      seenAt: performance.timeOrigin + head.seenAt,
+      rpcMs,
+      gasPriceWei: BigInt(gasPriceHex) + this.options.tipWei,
+      basePerNative: this.options.basePerNative,
+      candidates: toCandidates(update.blockNumber, opportunities),
+    });
+    report.published = true;
+    report.detectMs = performance.now() - head.seenAt;
+    const labels = this.labels();
+    this.metrics?.opportunities.inc({ mode: labels.mode, epoch: String(labels.epoch) }, opportunities.length);
+    this.metrics?.observeStage(labels, "detect", report.detectMs);
+    return report;
+  }
+}
