@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { StackConfigError } from "../../../stacks/config.ts";
+import { captureStack } from "../../../stacks/offline/capture.ts";
+import { StackNotFound } from "../../../stacks/offline/stack-file.ts";
+import { renderPlan, summarize } from "../../../stacks/offline/summary.ts";
+import { InputError } from "../errors.ts";
+
+const flags = z.object({ stack: z.string().min(1), json: z.boolean().default(false) }).strict();
+
+/** `orion plan --stack NAME [--json]`: what the stack's program would create, run offline under Pulumi's mocks. */
+export function registerPlan(program: Command): void {
+  program
+    .command("plan")
+    .description("run the Pulumi program for a stack offline and list every resource it would create")
+    .requiredOption("--stack <name>", "stack name: a stacks/Pulumi.<name>.yaml file (dev, staging, prod)")
+    .option("--json", "machine-readable output: { stack, project, resources, summary }")
+    .action(async (options: unknown) => {
+      const f = flags.parse(options);
+      let plan;
+      try {
+        plan = await captureStack(f.stack);
+      } catch (err) {
+        if (err instanceof StackNotFound || err instanceof StackConfigError) throw new InputError(err.message);
+        throw err;
+      }
+      const text = f.json
+        ? JSON.stringify({ ...plan, summary: summarize(plan.resources) }, null, 2) + "\n"
+        : renderPlan(plan.stack, plan.project, plan.resources);
+      process.stdout.write(text);
+    });
+}
