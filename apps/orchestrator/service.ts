@@ -111,7 +111,7 @@ export class OrchestratorService {
 
     if (control && deps.db && (decision.orders.length > 0 || b.candidates.length > 0)) {
       try {
-        await recordDecisions(deps.db, decided(b, control, decision, now), decision.orders);
+        await recordDecisions(deps.db, decided(b, control, decision), decision.orders);
       } catch (err) {
         // Fail closed: an order whose record cannot be written is not placed.
         deps.log?.error(
@@ -131,7 +131,7 @@ export class OrchestratorService {
   }
 }
 
-function decided(b: BlockOpportunities, control: ControlState, d: Decision, now: Date): DecidedOpportunity[] {
+function decided(b: BlockOpportunities, control: ControlState, d: Decision): DecidedOpportunity[] {
   const verdict = new Map<string, string>(d.rejections.map((r) => [r.opportunityId, r.reason]));
   for (const o of d.orders) verdict.set(o.opportunityId, "order");
   return b.candidates.map((c) => ({
