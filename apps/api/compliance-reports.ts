@@ -9,7 +9,13 @@ export const complianceReportSchema = z
   .object({
     generatedAt: z.string().datetime({ offset: true }),
     source: z
-      .object({ kind: z.enum(["program", "export", "preview"]), stack: z.string().min(1).max(100).nullable() })
+      .object({
+        kind: z.enum(["program", "export", "preview"]),
+        stack: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a stack name")
+          .nullable(),
+      })
       .passthrough(),
     frameworks: z.array(z.string()),
     summary: z

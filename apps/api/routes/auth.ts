@@ -11,7 +11,7 @@ import {
 } from "../../identity/index.ts";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 const tokenResponse = {
   type: "object",
@@ -73,9 +73,9 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           additionalProperties: false,
           required: ["email", "password"],
           properties: {
-            email: { type: "string", minLength: 3, maxLength: 254 },
-            password: { type: "string", minLength: 1, maxLength: 256 },
-            totp: { type: "string", maxLength: 12 },
+            email: fields.email,
+            password: fields.password,
+            totp: fields.totp,
           },
         },
         response: { 200: tokenResponse, ...problemResponses },
@@ -140,7 +140,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           type: "object",
           additionalProperties: false,
           required: ["idToken"],
-          properties: { idToken: { type: "string", minLength: 10, maxLength: 8192 } },
+          properties: { idToken: fields.jwt },
         },
         response: { 200: tokenResponse, ...problemResponses },
       },
@@ -205,7 +205,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           type: "object",
           additionalProperties: false,
           required: ["refreshToken"],
-          properties: { refreshToken: { type: "string", minLength: 1, maxLength: 128 } },
+          properties: { refreshToken: fields.refreshToken },
         },
         response: { 200: tokenResponse, ...problemResponses },
       },
@@ -278,7 +278,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
   app.post(
     "/auth/sessions/revoke-all",
     {
-      preHandler: guard.require("sessions.revoke_all"),
+      onRequest: guard.require("sessions.revoke_all"),
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],
@@ -309,7 +309,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           type: "object",
           additionalProperties: false,
           required: ["totp"],
-          properties: { totp: { type: "string", maxLength: 12 } },
+          properties: { totp: fields.totp },
         },
         response: { 200: tokenResponse, ...problemResponses },
       },

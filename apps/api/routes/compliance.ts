@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { ZodError } from "zod";
 import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
 import { ProblemError } from "../problem.ts";
-import { pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
 
 interface AuditQuery {
   from?: string;
@@ -17,7 +17,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.get<{ Querystring: AuditQuery }>(
     "/compliance/audit",
     {
-      preHandler: guard.require("audit.read"),
+      onRequest: guard.require("audit.read"),
       schema: {
         tags: ["compliance"],
         security: [{ bearer: [] }],
@@ -28,8 +28,8 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
           properties: {
             from: { type: "string", format: "date-time" },
             to: { type: "string", format: "date-time" },
-            actor: { type: "string", minLength: 1, maxLength: 200 },
-            action: { type: "string", minLength: 1, maxLength: 100 },
+            actor: fields.actor,
+            action: fields.action,
             ...pageQuery,
           },
         },
@@ -64,7 +64,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.get<{ Querystring: { stack?: string } }>(
     "/compliance/report",
     {
-      preHandler: guard.require("compliance.report.read"),
+      onRequest: guard.require("compliance.report.read"),
       schema: {
         tags: ["compliance"],
         security: [{ bearer: [] }],
@@ -87,7 +87,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.post(
     "/compliance/reports",
     {
-      preHandler: guard.require("compliance.report.write"),
+      onRequest: guard.require("compliance.report.write"),
       bodyLimit: 8 * 1024 * 1024,
       schema: {
         tags: ["compliance"],

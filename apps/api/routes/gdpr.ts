@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 type Right = "access" | "erasure" | "rectification";
 
@@ -11,7 +11,7 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Body: { subject: string; right: Right; email?: string } }>(
     "/gdpr/subject-rights",
     {
-      preHandler: guard.require("gdpr.request", { freshMfa: true }),
+      onRequest: guard.require("gdpr.request", { freshMfa: true }),
       schema: {
         tags: ["gdpr"],
         security: [{ bearer: [] }],
@@ -24,9 +24,9 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
           additionalProperties: false,
           required: ["subject", "right"],
           properties: {
-            subject: { type: "string", minLength: 3, maxLength: 254 },
+            subject: { anyOf: [fields.uuid, fields.email] },
             right: { type: "string", enum: ["access", "erasure", "rectification"] },
-            email: { type: "string", minLength: 3, maxLength: 254 },
+            email: fields.email,
           },
         },
         response: problemResponses,

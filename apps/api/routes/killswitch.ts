@@ -1,13 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { ProblemError } from "../problem.ts";
 import { MFA_FRESH_SECONDS } from "../auth-guard.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
   app.post<{ Body: { engaged: boolean; reason: string } }>(
     "/killswitch",
     {
-      preHandler: guard.require("killswitch.set"),
+      onRequest: guard.require("killswitch.set"),
       schema: {
         tags: ["killswitch"],
         security: [{ bearer: [] }],
@@ -17,7 +17,7 @@ export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: R
           type: "object",
           additionalProperties: false,
           required: ["engaged", "reason"],
-          properties: { engaged: { type: "boolean" }, reason: { type: "string", minLength: 3, maxLength: 500 } },
+          properties: { engaged: { type: "boolean" }, reason: fields.reason },
         },
         response: problemResponses,
       },

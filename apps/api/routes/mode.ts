@@ -4,7 +4,7 @@ import { phraseMatches } from "../auth-guard.ts";
 import { CONFIRM_PHRASES, ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
 import { epochMetrics, type EpochMetrics } from "../trading-read.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 const METRICS_CACHE_MS = 1000;
 
@@ -14,8 +14,8 @@ const modeBody = {
   required: ["target", "reason", "confirm"],
   properties: {
     target: { type: "string", enum: ["sim", "live"] },
-    reason: { type: "string", minLength: 3, maxLength: 500 },
-    confirm: { type: "string", maxLength: 100 },
+    reason: fields.reason,
+    confirm: fields.confirm,
   },
 } as const;
 
@@ -44,7 +44,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.get(
     "/mode/status",
     {
-      preHandler: guard.require("mode.read"),
+      onRequest: guard.require("mode.read"),
       schema: { tags: ["mode"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
@@ -56,7 +56,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Body: { target: Mode } }>(
     "/mode/validate",
     {
-      preHandler: guard.require("mode.validate"),
+      onRequest: guard.require("mode.validate"),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
@@ -76,7 +76,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     "/mode/switch",
     {
       // Live needs admin (checked below); sim is open to operators too.
-      preHandler: guard.require("mode.switch.sim", { freshMfa: true }),
+      onRequest: guard.require("mode.switch.sim", { freshMfa: true }),
       schema: { tags: ["mode"], security: [{ bearer: [] }], body: modeBody, response: problemResponses },
     },
     async (request, reply) => {
@@ -127,7 +127,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Params: { id: string }; Body: { confirm: string } }>(
     "/mode/switch/:id/approve",
     {
-      preHandler: guard.require("mode.switch.live", { freshMfa: true }),
+      onRequest: guard.require("mode.switch.live", { freshMfa: true }),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
@@ -135,13 +135,13 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
           type: "object",
           additionalProperties: false,
           required: ["id"],
-          properties: { id: { type: "string", format: "uuid" } },
+          properties: { id: fields.uuid },
         },
         body: {
           type: "object",
           additionalProperties: false,
           required: ["confirm"],
-          properties: { confirm: { type: "string", maxLength: 100 } },
+          properties: { confirm: fields.confirm },
         },
         response: problemResponses,
       },

@@ -10,7 +10,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.get(
     "/risk/limits",
     {
-      preHandler: guard.require("risk.read"),
+      onRequest: guard.require("risk.read"),
       schema: { tags: ["risk"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
@@ -24,7 +24,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.put<{ Body: { expectedVersion: number; limits: RiskLimitsWire } }>(
     "/risk/limits",
     {
-      preHandler: guard.require("risk.write", { freshMfa: true }),
+      onRequest: guard.require("risk.write", { freshMfa: true }),
       schema: {
         tags: ["risk"],
         security: [{ bearer: [] }],

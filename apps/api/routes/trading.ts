@@ -49,20 +49,20 @@ export function registerTradingRoutes(app: FastifyInstance, { ctx, guard }: Rout
 
   app.get<{ Querystring: ListQuery }>(
     "/opportunities",
-    { preHandler: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
+    { onRequest: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
     async (request) => listOpportunities(ctx.pool, toFilter(request.query)),
   );
 
   app.get<{ Querystring: ListQuery }>(
     "/trades",
-    { preHandler: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
+    { onRequest: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
     async (request) => listTrades(ctx.pool, toFilter(request.query)),
   );
 
   app.get<{ Querystring: { mode?: Mode; epoch?: string } }>(
     "/pnl",
     {
-      preHandler: guard.require("trading.read"),
+      onRequest: guard.require("trading.read"),
       schema: {
         ...common,
         description: "P&L per mode and epoch: each epoch starts at zero, sim and live never mix.",

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { ROLES, totpUri, UserExists, type Role } from "../../identity/index.ts";
 import { ProblemError } from "../problem.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
   // Enrolment through the API: the new user's TOTP secret is returned once, here, and never again.
   app.post<{ Body: { email: string; role: Role; password: string } }>(
     "/users",
     {
-      preHandler: guard.require("users.create", { freshMfa: true }),
+      onRequest: guard.require("users.create", { freshMfa: true }),
       schema: {
         tags: ["users"],
         security: [{ bearer: [] }],
@@ -17,9 +17,9 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
           additionalProperties: false,
           required: ["email", "role", "password"],
           properties: {
-            email: { type: "string", minLength: 3, maxLength: 254 },
+            email: fields.email,
             role: { type: "string", enum: [...ROLES] },
-            password: { type: "string", minLength: 12, maxLength: 256 },
+            password: { ...fields.password, minLength: 12 },
           },
         },
         response: {
