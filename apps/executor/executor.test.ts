@@ -11,7 +11,10 @@ import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
+import type { TradeOutcome } from "../bus/index.ts";
 import { Executor } from "./executor.ts";
+import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order, TradeJournal } from "./ports.ts";
 import { privateKeySigner } from "./signer.ts";
@@ -250,5 +253,40 @@ describe("Executor in live mode", () => {
       precededBy: 0,
     });
     expect(await nonces()).toEqual({ latest: before.latest + 1, pending: before.pending + 1 });
+  });
+});
+
+describe("ExecutorService", () => {
+  it("takes orders from the bus, sends them, and publishes each trade's outcome once", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const bus = createMemoryBus();
+    const outcomes: TradeOutcome[] = [];
+    await bus.subscribe(tradesTopic, { group: "test", consumer: "t" }, async (t) => {
+      outcomes.push(t);
+    });
+    const results: TradeResult[] = [];
+    const service = new ExecutorService({ bus, executor: executor("live"), onTrade: (r) => results.push(r) });
+    await service.start();
+    const o = await order("live", opportunity);
+    const seenAt = performance.timeOrigin + performance.now();
+    await bus.publish(ordersTopic, { order: o, seenAt });
+    // Redelivery of the same order: handled once.
+    await bus.publish(ordersTopic, { order: o, seenAt });
+    await expect.poll(() => service.inFlight, { interval: 5 }).toBe(1);
+    await chain.devnet.mine();
+    await service.stop();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit, precededBy: 0 });
+    expect(outcomes).toEqual([
+      {
+        tradeId: results[0]!.id,
+        opportunityId: o.opportunityId,
+        mode: "live",
+        epoch: 1,
+        status: "confirmed",
+        netWei: opportunity.profit - results[0]!.gasCostWei!,
+      },
+    ]);
+    await bus.close();
   });
 });

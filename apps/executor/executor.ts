@@ -54,6 +54,8 @@ export interface TradeResult {
   simulatedProfit: bigint | null;
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
+  /** gasUsed times the effective gas price, in native wei; null unless mined. */
+  gasCostWei: bigint | null;
   precededBy: number | null;
   reason: string | null;
   /** performance.now() stamps: order received, simulation done, transaction broadcast (live only). */
@@ -146,7 +148,7 @@ export class Executor {
     for (const row of rows) {
       const outcome = await this.resolve(row);
       if (!outcome) continue;
-      await this.deps.journal.markFinal(row.id, outcome);
+      await this.deps.journal.markFinal(row.id, journalOutcome(outcome));
       resolved.push({ id: row.id, status: outcome.status });
       this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
     }
@@ -200,6 +202,7 @@ export class Executor {
       simulatedProfit,
       realizedProfit: null,
       gasUsed: null,
+      gasCostWei: null,
       precededBy: null,
       reason,
       timings,
@@ -270,6 +273,7 @@ export class Executor {
       simulatedProfit: null,
       realizedProfit: o.realizedProfit,
       gasUsed: o.gasUsed,
+      gasCostWei: o.gasCostWei,
       precededBy: o.precededBy,
       reason: null,
       timings,
@@ -278,11 +282,11 @@ export class Executor {
   }
 
   /** Waits for a sent trade's outcome and journals it. */
-  private async follow(trade: InFlightTrade): Promise<FinalOutcome> {
+  private async follow(trade: InFlightTrade): Promise<MinedOutcome> {
     for (;;) {
       const outcome = await this.resolve(trade);
       if (outcome) {
-        await this.deps.journal.markFinal(trade.id, outcome);
+        await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
         return outcome;
       }
       await sleep(this.pollMs);
@@ -290,7 +294,7 @@ export class Executor {
   }
 
   /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
-  private async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+  private async resolve(trade: InFlightTrade): Promise<MinedOutcome | null> {
     const { provider } = this.deps;
     const receipt = await provider.getTransactionReceipt(trade.txHash);
     if (receipt) return this.outcomeOf(trade, receipt);
@@ -306,7 +310,7 @@ export class Executor {
     return null;
   }
 
-  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome> {
+  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome> {
     const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
     const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
     const confirmed = receipt.status === 1;
@@ -314,6 +318,7 @@ export class Executor {
       status: confirmed ? "confirmed" : "reverted",
       realizedProfit: confirmed ? this.codec.tradeProfit(receipt.logs, this.contract) : null,
       gasUsed: receipt.gasUsed,
+      gasCostWei: receipt.gasUsed * receipt.gasPrice,
       precededBy,
       blockNumber: receipt.blockNumber,
     };
@@ -330,8 +335,22 @@ export class BroadcastRefused extends Error {
   override readonly name = "BroadcastRefused";
 }
 
-function dropped(): FinalOutcome {
-  return { status: "dropped", realizedProfit: null, gasUsed: null, precededBy: null, blockNumber: null };
+/** What the journal keeps, plus the gas cost the trade outcome on the bus needs. */
+type MinedOutcome = FinalOutcome & { gasCostWei: bigint | null };
+
+function journalOutcome({ gasCostWei: _, ...outcome }: MinedOutcome): FinalOutcome {
+  return outcome;
+}
+
+function dropped(): MinedOutcome {
+  return {
+    status: "dropped",
+    realizedProfit: null,
+    gasUsed: null,
+    gasCostWei: null,
+    precededBy: null,
+    blockNumber: null,
+  };
 }
 
 function tradeBase(id: string, o: Order) {

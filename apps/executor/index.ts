@@ -4,6 +4,8 @@ export type { ExecutorDeps, ExecutorOptions, TradeResult, Submission, ReconcileR
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
+export { ExecutorService } from "./service.ts";
+export type { ExecutorServiceDeps } from "./service.ts";
 export type { TxSigner } from "./signer.ts";
 export { orderSchema, orderToMessage } from "./ports.ts";
 export type {

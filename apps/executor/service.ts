@@ -1,0 +1,131 @@
+/**
+ * The executor service: consumes orders from the bus, hands each to the Executor, and publishes every trade's
+ * outcome for the orchestrator's risk ledger. A handler returns once its transaction is broadcast (or the trade is
+ * recorded unsent), so one block's orders go out back to back; outcomes are followed in the background.
+ */
+import type { Logger } from "pino";
+import { ordersTopic, tradesTopic } from "../bus/index.ts";
+import type { Bus, OrderEnvelope, Subscription } from "../bus/index.ts";
+import type { PipelineMetrics } from "../metrics/index.ts";
+import type { Executor, TradeResult } from "./executor.ts";
+
+export interface ExecutorServiceDeps {
+  bus: Bus;
+  executor: Executor;
+  metrics?: PipelineMetrics;
+  log?: Logger;
+  consumer?: string;
+  /** Values a profit in the base token as native wei; the default treats the base token as wrapped native (1:1). */
+  profitToWei?: (baseToken: string, amount: bigint) => bigint;
+  /** Called with every trade's final result (for reports and the console). */
+  onTrade?: (result: TradeResult) => void;
+  /** How often to retry reconciliation while rows from an earlier run are still undecided. Default 250 ms. */
+  reconcileRetryMs?: number;
+}
+
+/** Wall-clock milliseconds of a performance.now() stamp, the clock the bus's seenAt uses. */
+const wallMs = (t: number) => performance.timeOrigin + t;
+
+export class ExecutorService {
+  private sub: Subscription | undefined;
+  private readonly following = new Set<Promise<void>>();
+  private reconciling: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ExecutorServiceDeps) {}
+
+  /** Reconciles what an earlier run left in flight, then starts consuming orders. */
+  async start(): Promise<void> {
+    await this.reconcileUntilSettled();
+    this.sub = await this.deps.bus.subscribe(
+      ordersTopic,
+      { group: "executor", consumer: this.deps.consumer ?? `executor-${process.pid}` },
+      (envelope) => this.handle(envelope),
+    );
+  }
+
+  /** Stops consuming, then waits for the outcomes of trades already sent. */
+  async stop(): Promise<void> {
+    if (this.reconciling) clearTimeout(this.reconciling);
+    await this.sub?.stop();
+    await Promise.all([...this.following]);
+  }
+
+  /** Trades sent whose outcome is not known yet. */
+  get inFlight(): number {
+    return this.following.size;
+  }
+
+  async handle({ order, seenAt }: OrderEnvelope): Promise<void> {
+    const { executor, metrics, log } = this.deps;
+    const labels = { mode: order.mode, epoch: order.epoch };
+    const submission = await executor.submit(order);
+    if (submission.kind === "duplicate") {
+      log?.info({ opportunity: order.opportunityId }, "order already handled: skipped");
+      return;
+    }
+    if (submission.kind === "done") {
+      const { result } = submission;
+      if (result.timings.simulatedAt !== null) {
+        metrics?.observeStage(labels, "simulate", wallMs(result.timings.simulatedAt) - seenAt);
+      }
+      this.settle(result);
+      return;
+    }
+    metrics?.observeStage(labels, "send", wallMs(submission.sentAt) - seenAt);
+    log?.info({ opportunity: order.opportunityId, tx: submission.txHash, nonce: submission.nonce }, "trade sent");
+    const following = submission.final
+      .then((result) => {
+        metrics?.observeStage(labels, "confirm", performance.timeOrigin + performance.now() - seenAt);
+        this.settle(result);
+      })
+      .catch((err: unknown) => log?.error({ err, trade: submission.id }, "following a sent trade failed"))
+      .finally(() => this.following.delete(following));
+    this.following.add(following);
+  }
+
+  private settle(result: TradeResult): void {
+    const { bus, metrics, log, onTrade } = this.deps;
+    const { order } = result;
+    const labels = { mode: order.mode, epoch: order.epoch };
+    metrics?.trades.inc({ mode: order.mode, epoch: String(order.epoch), status: result.status });
+    if (result.status === "confirmed" && result.realizedProfit !== null) {
+      metrics?.addRealizedProfit(labels, result.realizedProfit);
+    }
+    const toWei = this.deps.profitToWei ?? ((_token: string, amount: bigint) => amount);
+    const profit = result.realizedProfit ?? (result.status === "simulated" ? (result.simulatedProfit ?? 0n) : 0n);
+    const netWei = toWei(order.baseToken, profit) - (result.gasCostWei ?? 0n);
+    bus
+      .publish(tradesTopic, {
+        tradeId: result.id,
+        opportunityId: order.opportunityId,
+        mode: order.mode,
+        epoch: order.epoch,
+        status: result.status,
+        netWei,
+      })
+      .catch((err: unknown) => log?.error({ err, trade: result.id }, "trade outcome not published"));
+    onTrade?.(result);
+  }
+
+  private async reconcileUntilSettled(): Promise<void> {
+    const report = await this.deps.executor.reconcile();
+    if (report.inFlight === 0) return;
+    // Undecided rows (deadline not yet passed) keep live orders refused; retry until the chain decides them.
+    this.deps.log?.warn({ inFlight: report.inFlight }, "in-flight trades from an earlier run: reconciling");
+    const retry = this.deps.reconcileRetryMs ?? 250;
+    const again = () => {
+      this.reconciling = setTimeout(() => {
+        this.deps.executor
+          .reconcile()
+          .then((r) => {
+            if (r.inFlight > 0) again();
+          })
+          .catch((err: unknown) => {
+            this.deps.log?.error({ err }, "reconciliation failed: retrying");
+            again();
+          });
+      }, retry);
+    };
+    again();
+  }
+}
