@@ -20,6 +20,11 @@ export interface CacheArgs {
   memorySizeGb?: number;
   /** Read replicas besides the primary node. Default 1 (RED-005 needs >= 1). */
   replicaCount?: number;
+  /**
+   * Rotation reminders for the AUTH string (SEC-002): a new one is issued by re-enabling AUTH, a runbook step, so
+   * Secret Manager reminds the operators through this topic.
+   */
+  rotation: { topicId: pulumi.Input<string>; nextRotationTime: string };
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -76,6 +81,8 @@ export class Cache extends pulumi.ComponentResource {
         accessors: args.authReaders,
         labels: args.labels,
         value: instance.authString,
+        rotation: args.rotation,
+        dependsOn: args.dependsOn ?? [],
       },
       { parent: this },
     );

@@ -229,8 +229,10 @@ export class Platform extends pulumi.ComponentResource {
           scaling: args.scaling,
           rollout: args.rollout,
           redisMemoryGb: args.redisMemoryGb,
+          secretRotation: { topicId: messaging.rotationTopicId, nextRotationTime: args.secretRotationStart },
           labels,
-          dependsOn: [network.privateServiceAccess, ...keysReady],
+          // The Secrets component holds the agent's grant on the rotation topic the AUTH secret notifies.
+          dependsOn: [network.privateServiceAccess, secrets, ...keysReady],
         },
         parent,
       );

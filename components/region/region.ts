@@ -34,6 +34,8 @@ export interface RegionArgs {
   scaling: Record<Bot, { min: number; max: number }>;
   rollout: Rollout;
   redisMemoryGb: number;
+  /** Where Secret Manager sends rotation reminders for the Redis AUTH secret, and when the first is due. */
+  secretRotation: { topicId: pulumi.Input<string>; nextRotationTime: string };
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -67,6 +69,7 @@ export class Region extends pulumi.ComponentResource {
         secretsKeyId: args.keys.secrets,
         authReaders: BOT_NAMES.map((b) => args.accounts[b].member),
         memorySizeGb: args.redisMemoryGb,
+        rotation: args.secretRotation,
         labels: args.labels,
         dependsOn: args.dependsOn ?? [],
       },

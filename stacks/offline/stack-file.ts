@@ -3,12 +3,13 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { SECRET_MARKER } from "../../components/common/offline.ts";
 
 /** stackConfigDir of Pulumi.yaml. */
 export const STACKS_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /** Offline, an encrypted value is never known: it stands as this marker, kept secret all the way. */
-export const SECRET_PLACEHOLDER = "[secret]";
+export const SECRET_PLACEHOLDER = SECRET_MARKER;
 
 export class StackNotFound extends Error {
   override readonly name = "StackNotFound";
