@@ -9,7 +9,7 @@ export function xmlEscape(text: string): string {
       .replace(/"/g, "&quot;")
       .replace(/'/g, "&apos;")
       // XML 1.0 forbids most control characters even when escaped, so they are dropped.
-    // eslint-disable-next-line no-control-regex
+      // eslint-disable-next-line no-control-regex
       .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
   );
 }

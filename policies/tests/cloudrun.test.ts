@@ -1,0 +1,104 @@
+import { cloudRunPolicies } from "../cloudrun.ts";
+import { policySpec, setPath, type PolicyCase } from "./harness.ts";
+
+const envs = (i: Record<string, unknown>) =>
+  ((i["template"] as { containers: Array<{ envs: unknown[] }> }).containers[0] as { envs: unknown[] }).envs;
+
+const cases: PolicyCase[] = [
+  {
+    policy: "cloudrun-ingress-internal-or-lb",
+    breaks: "all ingress",
+    target: "api",
+    mutate: (i) => setPath(i, "ingress", "INGRESS_TRAFFIC_ALL"),
+    expect: ["RUN-001"],
+  },
+  {
+    policy: "cloudrun-ingress-internal-or-lb",
+    breaks: "ingress left to the default",
+    target: "api",
+    mutate: (i) => setPath(i, "ingress", undefined),
+    expect: ["RUN-001"],
+  },
+  {
+    policy: "cloudrun-no-public-invoker-around-lb",
+    breaks: "public invoker on an all-ingress service",
+    target: "api",
+    mutate: (i) => setPath(i, "ingress", "INGRESS_TRAFFIC_ALL"),
+    expect: ["RUN-002"],
+  },
+  {
+    policy: "cloudrun-no-public-invoker-around-lb",
+    breaks: "public invoker on a service outside the stack",
+    add: [
+      {
+        type: "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+        name: "other",
+        inputs: {
+          name: "elsewhere",
+          location: "us-east4",
+          role: "roles/run.invoker",
+          members: ["allAuthenticatedUsers"],
+        },
+      },
+    ],
+    expect: ["RUN-002"],
+  },
+  {
+    policy: "cloudrun-dedicated-service-account",
+    breaks: "default compute account",
+    target: "api",
+    mutate: (i) => setPath(i, "template.serviceAccount", "123456789012-compute@developer.gserviceaccount.com"),
+    expect: ["RUN-003"],
+  },
+  {
+    policy: "cloudrun-dedicated-service-account",
+    breaks: "no service account",
+    target: "api",
+    mutate: (i) => setPath(i, "template.serviceAccount", undefined),
+    expect: ["RUN-003"],
+  },
+  {
+    policy: "cloudrun-cmek",
+    breaks: "no CMEK",
+    target: "api",
+    mutate: (i) => setPath(i, "template.encryptionKey", undefined),
+    expect: ["RUN-004"],
+  },
+  {
+    policy: "cloudrun-all-egress-through-vpc",
+    breaks: "private ranges only",
+    target: "api",
+    mutate: (i) => setPath(i, "template.vpcAccess.egress", "PRIVATE_RANGES_ONLY"),
+    expect: ["RUN-005"],
+  },
+  {
+    policy: "cloudrun-all-egress-through-vpc",
+    breaks: "no VPC access",
+    target: "api",
+    mutate: (i) => setPath(i, "template.vpcAccess", undefined),
+    expect: ["RUN-005"],
+  },
+  {
+    policy: "cloudrun-secrets-from-secret-manager",
+    breaks: "literal API token",
+    target: "api",
+    mutate: (i) => envs(i).push({ name: "RPC_API_TOKEN", value: "tok_live_123" }),
+    expect: ["RUN-006"],
+  },
+  {
+    policy: "cloudrun-binary-authorization-and-deletion-protection",
+    breaks: "no binary authorization",
+    target: "api",
+    mutate: (i) => setPath(i, "binaryAuthorization", undefined),
+    expect: ["RUN-007"],
+  },
+  {
+    policy: "cloudrun-binary-authorization-and-deletion-protection",
+    breaks: "deletable",
+    target: "api",
+    mutate: (i) => setPath(i, "deletionProtection", false),
+    expect: ["RUN-007"],
+  },
+];
+
+policySpec("cloudrun", () => cloudRunPolicies(), cases);
