@@ -68,8 +68,8 @@ export interface ListFilter {
   to?: Date;
   status?: string;
   baseToken?: string;
-  /** Keyset cursor: the sort key of the last row of the previous page. */
-  after?: { at: Date; id: string };
+  /** Keyset cursor: the sort key (microseconds since the epoch, id) of the last row of the previous page. */
+  after?: { atMicros: string; id: string };
   limit: number;
 }
 
@@ -87,7 +87,8 @@ function whereClause(f: ListFilter, timeColumn: string, idColumn: string, status
   if (f.to) add(`${timeColumn} < ?`, f.to);
   if (f.status && statusColumn) add(`${statusColumn} = ?`, f.status);
   if (f.baseToken) add("base_token = ?", f.baseToken.toLowerCase());
-  if (f.after) add(`(${timeColumn}, ${idColumn}::text) > (?, ?)`, f.after.at, f.after.id);
+  // Microseconds, not a JS Date: timestamptz is finer than milliseconds, and a truncated key would repeat rows.
+  if (f.after) add(`(${micros(timeColumn)}, ${idColumn}::text) > (?::bigint, ?)`, f.after.atMicros, f.after.id);
   params.push(f.limit);
   return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params, limitParam: `$${params.length}` };
 }
@@ -97,15 +98,17 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Cursors are opaque to clients: base64url of "iso-time|id". */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString("base64url");
+const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint`;
+
+/** Cursors are opaque to clients: base64url of "micros|id". */
+export function encodeCursor(atMicros: string, id: string): string {
+  return Buffer.from(`${atMicros}|${id}`).toString("base64url");
 }
 
-export function decodeCursor(cursor: string): { at: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!at || !id || Number.isNaN(Date.parse(at)) || id.length > 200) return null;
-  return { at: new Date(at), id };
+export function decodeCursor(cursor: string): { atMicros: string; id: string } | null {
+  const [atMicros, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (!atMicros || !id || !/^[0-9]{1,18}$/.test(atMicros) || id.length > 200) return null;
+  return { atMicros, id };
 }
 
 export async function listOpportunities(pool: pg.Pool, f: ListFilter): Promise<Page<Record<string, unknown>>> {
@@ -113,7 +116,7 @@ export async function listOpportunities(pool: pg.Pool, f: ListFilter): Promise<P
   const { rows } = await pool.query(
     `SELECT id, mode, epoch, block_number::text AS "blockNumber", base_token AS "baseToken", pools, tokens,
             amount_in::text AS "amountIn", amount_out::text AS "amountOut", profit::text AS profit, decision,
-            detected_at AS "detectedAt"
+            detected_at AS "detectedAt", ${micros("detected_at")}::text AS _key
        FROM opportunities ${w.sql} ORDER BY detected_at, id LIMIT ${w.limitParam}`,
     w.params,
   );
@@ -127,7 +130,7 @@ export async function listTrades(pool: pg.Pool, f: ListFilter): Promise<Page<Rec
             base_token AS "baseToken", pools, tokens, amount_in::text AS "amountIn",
             predicted_profit::text AS "predictedProfit", simulated_profit::text AS "simulatedProfit",
             realized_profit::text AS "realizedProfit", gas_used::text AS "gasUsed", tx_hash AS "txHash",
-            preceded_by AS "precededBy", reason, created_at AS "createdAt"
+            preceded_by AS "precededBy", reason, created_at AS "createdAt", ${micros("created_at")}::text AS _key
        FROM trades ${w.sql} ORDER BY created_at, id LIMIT ${w.limitParam}`,
     w.params,
   );
@@ -135,9 +138,9 @@ export async function listTrades(pool: pg.Pool, f: ListFilter): Promise<Page<Rec
 }
 
 function page(rows: Record<string, unknown>[], limit: number, timeKey: string): Page<Record<string, unknown>> {
-  const items = rows.map((r) => ({ ...r, [timeKey]: (r[timeKey] as Date).toISOString() }));
+  const items = rows.map(({ _key, ...r }) => ({ ...r, [timeKey]: (r[timeKey] as Date).toISOString() }));
   const last = rows.length === limit ? rows.at(-1) : undefined;
-  return { items, nextCursor: last ? encodeCursor(last[timeKey] as Date, String(last.id)) : null };
+  return { items, nextCursor: last ? encodeCursor(String(last._key), String(last.id)) : null };
 }
 
 export async function pnlByEpoch(

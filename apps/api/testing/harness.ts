@@ -12,7 +12,7 @@ import {
   type KeyMaterial,
   type Role,
 } from "../../identity/index.ts";
-import { SubjectKeyVault } from "../../audit/index.ts";
+import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
 import { migrate } from "../../store/index.ts";
 import { buildApi } from "../app.ts";
 import type { ApiOptions } from "../options.ts";
@@ -78,6 +78,11 @@ export class ApiHarness {
     const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
     harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users);
     return harness;
+  }
+
+  /** A ledger reader over the same database and keys as the app. */
+  ledger(): AuditLedger {
+    return new AuditLedger(this.pool, new SubjectKeyVault(this.pool, this.keys.kek));
   }
 
   now(): Date {
