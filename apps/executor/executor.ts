@@ -66,7 +66,15 @@ export interface TradeResult {
 export type Submission =
   | { kind: "duplicate" }
   | { kind: "done"; result: TradeResult }
-  | { kind: "sent"; id: string; txHash: string; nonce: number; sentAt: number; final: Promise<TradeResult> };
+  | {
+      kind: "sent";
+      id: string;
+      txHash: string;
+      nonce: number;
+      sentAt: number;
+      timings: TradeResult["timings"];
+      final: Promise<TradeResult>;
+    };
 
 export interface ReconcileReport {
   resolved: { id: string; status: FinalStatus }[];
@@ -113,12 +121,16 @@ export class Executor {
   /** Simulates, then records (sim) or broadcasts (live). Resolves as soon as the transaction is sent. */
   async submit(order: Order): Promise<Submission> {
     const receivedAt = performance.now();
-    if (await this.deps.journal.hasTradeFor(order.opportunityId)) return { kind: "duplicate" };
     const id = randomUUID();
     const deadlineBlock = order.blockNumber + this.deadlineBlocks;
     const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
-    const sim = await this.simulate(data);
-    const timings = { receivedAt, simulatedAt: performance.now(), sentAt: null };
+    // The duplicate check and the simulation are independent reads: run them together.
+    const [duplicate, sim] = await Promise.all([
+      this.deps.journal.hasTradeFor(order.opportunityId),
+      this.simulate(data),
+    ]);
+    if (duplicate) return { kind: "duplicate" };
+    const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
     const unsent = (status: "simulated" | "rejected", reason: string | null) =>
       this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings);
 
@@ -135,7 +147,7 @@ export class Executor {
     if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
     if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
     if (!this.settled) return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
-    return this.send(id, order, data, deadlineBlock, this.deps.signer, timings);
+    return this.send(id, order, data, deadlineBlock, sim.baseFee, this.deps.signer, timings);
   }
 
   /**
@@ -160,16 +172,25 @@ export class Executor {
 
   private async simulate(
     data: string,
-  ): Promise<{ ok: true; profit: bigint; blockNumber: number } | { ok: false; reason: string; blockNumber: number }> {
+  ): Promise<
+    | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
+    | { ok: false; reason: string; blockNumber: number }
+  > {
     const { provider } = this.deps;
-    const [call, blockNumber] = await Promise.all([
+    const [call, latest] = await Promise.all([
       provider
         .call({ from: this.account, to: this.contract, data, blockTag: "latest" })
         .then((ret) => ({ ok: true as const, ret }))
         .catch((err: unknown) => ({ ok: false as const, err })),
-      provider.getBlockNumber(),
+      // The head, for the simulation's block number and the base fee the transaction is priced on.
+      provider.getBlock("latest"),
     ]);
-    if (call.ok) return { ok: true, profit: this.codec.decodeProfit(call.ret), blockNumber };
+    if (!latest) throw new Error("the node returned no latest block");
+    const blockNumber = latest.number;
+    if (call.ok) {
+      const profit = this.codec.decodeProfit(call.ret);
+      return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
+    }
     const revertData = (call.err as { data?: unknown }).data;
     if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
     return { ok: false, reason: this.codec.describeRevert(revertData), blockNumber };
@@ -215,12 +236,12 @@ export class Executor {
     order: Order,
     data: string,
     deadlineBlock: number,
+    baseFee: bigint,
     signer: TxSigner,
     timings: TradeResult["timings"],
   ): Promise<Submission> {
     const { provider, journal } = this.deps;
-    const [latest, chainId] = await Promise.all([provider.getBlock("latest"), this.getChainId()]);
-    const baseFee = latest?.baseFeePerGas ?? 0n;
+    const chainId = await this.getChainId();
     const sent = await this.nonces.withNonce(async (nonce) => {
       const raw = await signer.signTransaction({
         type: 2,
@@ -248,7 +269,11 @@ export class Executor {
         await provider.send("eth_sendRawTransaction", [raw]);
       } catch (err) {
         // A node that refuses a transaction does not hold it; one that merely timed out might.
-        if (await provider.getTransaction(txHash)) return { intent, nonce, txHash };
+        if (await provider.getTransaction(txHash)) {
+          timings.sentAt = performance.now();
+          await journal.markSent(id, txHash);
+          return { intent, nonce, txHash };
+        }
         await journal.markFinal(id, {
           status: "dropped",
           realizedProfit: null,
@@ -258,11 +283,12 @@ export class Executor {
         });
         throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
       }
+      // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
+      timings.sentAt = performance.now();
       await journal.markSent(id, txHash);
       return { intent, nonce, txHash };
     });
-    const sentAt = performance.now();
-    timings.sentAt = sentAt;
+    const sentAt = timings.sentAt ?? performance.now();
     const final = this.follow({ ...sent.intent, status: "sent" }).then((o): TradeResult => ({
       id,
       order,
@@ -278,7 +304,7 @@ export class Executor {
       reason: null,
       timings,
     }));
-    return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, final };
+    return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
   }
 
   /** Waits for a sent trade's outcome and journals it. */

@@ -5,6 +5,8 @@ export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
 export { ExecutorService } from "./service.ts";
+export { createExecutor } from "./factory.ts";
+export type { CreateExecutorOptions } from "./factory.ts";
 export type { ExecutorServiceDeps } from "./service.ts";
 export type { TxSigner } from "./signer.ts";
 export { orderSchema, orderToMessage } from "./ports.ts";

@@ -1,0 +1,41 @@
+/** Builds an Executor for a mode: the signing key is loaded only for live, so a sim process never holds one. */
+import type { JsonRpcApiProvider } from "ethers";
+import type { Logger } from "pino";
+import { loadArtifacts } from "../contracts/index.ts";
+import { Executor } from "./executor.ts";
+import type { ExecutorOptions } from "./executor.ts";
+import type { Mode, TradeJournal } from "./ports.ts";
+import type { TxSigner } from "./signer.ts";
+
+export interface CreateExecutorOptions {
+  /** The mode the process starts in. */
+  mode: Mode;
+  provider: JsonRpcApiProvider;
+  journal: TradeJournal;
+  readMode: () => Promise<Mode>;
+  /** Address of the deployed ArbExecutor. */
+  contract: string;
+  /** The sending account, owner of the contract. */
+  account: string;
+  /** Called only when mode is live. */
+  loadSigner: () => TxSigner | Promise<TxSigner>;
+  feeOf: (pool: string) => number;
+  log?: Logger;
+  options?: ExecutorOptions;
+}
+
+export async function createExecutor(o: CreateExecutorOptions): Promise<Executor> {
+  const { ArbExecutor } = await loadArtifacts();
+  const signer = o.mode === "live" ? await o.loadSigner() : null;
+  return new Executor({
+    provider: o.provider,
+    journal: o.journal,
+    readMode: o.readMode,
+    contract: { address: o.contract, abi: ArbExecutor.abi },
+    account: o.account,
+    signer,
+    feeOf: o.feeOf,
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.options ? { options: o.options } : {}),
+  });
+}
