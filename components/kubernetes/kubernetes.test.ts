@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
+import { KubernetesRuntime } from "./kubernetes.ts";
+import { containerSecurityContext, deploymentSpec, destinationRuleSpec, hpaSpec } from "./manifests.ts";
+
+const worker = {
+  workload: "executor",
+  image: "img:1",
+  minReplicas: 2,
+  maxReplicas: 6,
+  backlogSubscription: "orders-executor",
+  env: {},
+};
+const args = {
+  project: TEST_PROJECT,
+  prefix: "orion-test",
+  region: "us-central1",
+  networkId: "projects/p/global/networks/vpc",
+  subnetId: "projects/p/regions/us-central1/subnetworks/s",
+  subnetCidr: "10.20.0.0/20",
+  masterCidr: "172.16.0.0/28",
+  gkeKeyId: "projects/p/locations/us-central1/keyRings/k/cryptoKeys/gke",
+  labels: TEST_LABELS,
+  workloads: [
+    {
+      ...worker,
+      gsaEmail: "executor@p.iam.gserviceaccount.com",
+      gsaName: "projects/p/serviceAccounts/executor@p.iam.gserviceaccount.com",
+    },
+    {
+      workload: "scanner",
+      image: "img:1",
+      minReplicas: 1,
+      maxReplicas: 2,
+      env: {},
+      gsaEmail: "scanner@p.iam.gserviceaccount.com",
+      gsaName: "projects/p/serviceAccounts/scanner@p.iam.gserviceaccount.com",
+    },
+  ],
+};
+
+describe("manifests", () => {
+  it("runs containers non-root, read-only, without escalation (K8S-001) with requests and limits (K8S-002)", () => {
+    const container = deploymentSpec(worker).template.spec.containers[0];
+    expect(container?.securityContext).toEqual(containerSecurityContext());
+    expect(container?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(container?.resources.requests).toBeDefined();
+    expect(container?.resources.limits).toBeDefined();
+  });
+  it("scales consumers on their Pub/Sub backlog and others on CPU", () => {
+    expect(hpaSpec(worker).metrics[0]).toMatchObject({
+      type: "External",
+      external: { metric: { selector: { matchLabels: { "resource.labels.subscription_id": "orders-executor" } } } },
+    });
+    expect(hpaSpec({ ...worker, backlogSubscription: undefined }).metrics[0]?.type).toBe("Resource");
+    expect(() => hpaSpec({ ...worker, minReplicas: 0 })).toThrow(/1 <= min <= max/);
+  });
+  it("ejects failing pods (outlier detection) over mTLS", () => {
+    expect(destinationRuleSpec("executor").trafficPolicy).toMatchObject({
+      outlierDetection: { consecutive5xxErrors: 5 },
+      tls: { mode: "ISTIO_MUTUAL" },
+    });
+  });
+});
+
+describe("KubernetesRuntime", () => {
+  it("is a private, shielded, Workload Identity cluster with CMEK secrets (GKE-001..004)", async () => {
+    const resources = await build(() => new KubernetesRuntime("gke", args));
+    const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0];
+    expect(cluster?.inputs).toMatchObject({
+      privateClusterConfig: {
+        enablePrivateNodes: true,
+        enablePrivateEndpoint: true,
+        masterIpv4CidrBlock: "172.16.0.0/28",
+      },
+      masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "10.20.0.0/20" }] },
+      workloadIdentityConfig: { workloadPool: `${TEST_PROJECT}.svc.id.goog` },
+      enableShieldedNodes: true,
+      enableLegacyAbac: false,
+      masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+      binaryAuthorization: { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" },
+      databaseEncryption: { state: "ENCRYPTED", keyName: args.gkeKeyId },
+      releaseChannel: { channel: "REGULAR" },
+    });
+    const pool = ofType(resources, "NodePool")[0];
+    expect(at(pool, "management")).toEqual({ autoRepair: true, autoUpgrade: true });
+    expect(at(pool, "nodeConfig.workloadMetadataConfig.mode")).toBe("GKE_METADATA");
+    expect(at(pool, "nodeConfig.shieldedInstanceConfig.enableSecureBoot")).toBe(true);
+    expect(unlabelled(resources)).toEqual([]);
+  });
+
+  it("deploys each bot with an HPA, a PDB and a circuit breaker, behind default-deny and STRICT mTLS (K8S-003..005)", async () => {
+    const resources = await build(() => new KubernetesRuntime("gke", args));
+    expect(ofType(resources, "kubernetes:apps/v1:Deployment")).toHaveLength(2);
+    expect(ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toHaveLength(2);
+    expect(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(2);
+    const deny = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+      (p) => at(p, "metadata.name") === "default-deny",
+    );
+    expect(at(deny, "spec")).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const custom = ofType(resources, "kubernetes:security.istio.io/v1:PeerAuthentication");
+    expect(at(custom[0], "spec.mtls.mode")).toBe("STRICT");
+    expect(ofType(resources, "kubernetes:networking.istio.io/v1:DestinationRule")).toHaveLength(2);
+    const wi = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").map((m) => m.inputs.member);
+    expect(wi).toContain(`serviceAccount:${TEST_PROJECT}.svc.id.goog[orion/executor]`);
+  });
+
+  it("never puts cluster credentials in the plan", async () => {
+    const resources = await build(() => new KubernetesRuntime("gke", args));
+    expect(ofType(resources, "pulumi:providers:kubernetes")[0]?.inputs.kubeconfig).toBe("[secret]");
+  });
+
+  it("refuses a control-plane range that is not a /28", async () => {
+    await expect(build(() => new KubernetesRuntime("gke", { ...args, masterCidr: "172.16.0.0/24" }))).rejects.toThrow(
+      /masterCidr must be a \/28/,
+    );
+  });
+});
