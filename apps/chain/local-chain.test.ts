@@ -134,3 +134,31 @@ describe("local chain", () => {
     expect(found).toBeGreaterThan(0);
   });
 });
+
+describe("local chain under interval mining", () => {
+  it("mines on its own every interval, and the traders swap in every block", async () => {
+    const own = await startLocalChain({ seed: 3, blockIntervalMs: 100 });
+    try {
+      const start = await own.devnet.blockNumber();
+      const stop = own.startTraders((err) => {
+        throw err;
+      });
+      await new Promise((r) => setTimeout(r, 650));
+      await stop();
+      await own.devnet.setBlockInterval(0);
+      const end = await own.devnet.blockNumber();
+      expect(end - start).toBeGreaterThanOrEqual(4);
+      let swapBlocks = 0;
+      for (let n = start + 2; n < end; n++) {
+        const block = (await own.devnet.provider.request({
+          method: "eth_getBlockByNumber",
+          params: [`0x${n.toString(16)}`, false],
+        })) as { transactions: string[] };
+        if (block.transactions.length > 0) swapBlocks++;
+      }
+      expect(swapBlocks).toBeGreaterThanOrEqual(end - start - 3);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -14,6 +14,11 @@ export interface LocalChain {
   simulator: TraderSimulator;
   /** The executor's sending account (owner of the executor contract). Its key is a public devnet key. */
   executorAccount: DevAccount;
+  /**
+   * Lets the traders swap once per new block, as outside traders would, until the returned stop() is called.
+   * For interval mining (`orion dev`); tests call simulator.step() and devnet.mine() themselves.
+   */
+  startTraders(onError: (err: unknown) => void, pollMs?: number): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,9 +50,44 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     const simulator = await TraderSimulator.create(devnet.provider, markets, { ...options.simulator, seed });
     await devnet.setAutomine(false);
     if (options.blockIntervalMs) await devnet.setBlockInterval(options.blockIntervalMs);
-    return { devnet, markets, simulator, executorAccount: role(ROLES.executor), close: () => devnet.close() };
+    return {
+      devnet,
+      markets,
+      simulator,
+      executorAccount: role(ROLES.executor),
+      startTraders: (onError, pollMs = 20) => runTraders(devnet, simulator, onError, pollMs),
+      close: () => devnet.close(),
+    };
   } catch (err) {
     await devnet.close();
     throw err;
   }
+}
+
+function runTraders(
+  devnet: Devnet,
+  simulator: TraderSimulator,
+  onError: (err: unknown) => void,
+  pollMs: number,
+): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    let last = await devnet.blockNumber();
+    while (running) {
+      try {
+        const head = await devnet.blockNumber();
+        if (head > last) {
+          last = head;
+          await simulator.step();
+        }
+      } catch (err) {
+        onError(err);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
 }

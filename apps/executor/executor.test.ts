@@ -176,6 +176,21 @@ describe("Executor in live mode", () => {
     expect((await nonces()).latest).toBe(before.latest + 1);
   });
 
+  it("gives concurrent orders distinct consecutive nonces", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live");
+    await ex.reconcile();
+    const orders = await Promise.all([1, 2, 3].map(() => order("live", opportunity, 1n)));
+    const submissions = await Promise.all(orders.map(async (o) => sent(await ex.submit(o))));
+    expect(submissions.map((s) => s.nonce).sort((a, b) => a - b)).toEqual([0, 1, 2].map((i) => before.pending + i));
+    await chain.devnet.mine();
+    const results = await Promise.all(submissions.map((s) => s.final));
+    // The first takes the arbitrage; the others find it gone and revert, but each used its own nonce.
+    expect(results.map((r) => r.status).sort()).toEqual(["confirmed", "reverted", "reverted"]);
+    expect((await nonces()).latest).toBe(before.latest + 3);
+  });
+
   it("counts the transactions that touched the route's pools before it in the same block", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const ex = executor("live");

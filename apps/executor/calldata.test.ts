@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { loadArtifacts } from "../contracts/index.ts";
+import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+import { orderSchema, orderToMessage } from "./ports.ts";
+
+const A = "0x00000000000000000000000000000000000000aa";
+const B = "0x00000000000000000000000000000000000000bb";
+const C = "0x00000000000000000000000000000000000000cc";
+const WETH = "0x00000000000000000000000000000000000000e1";
+const USDC = "0x00000000000000000000000000000000000000e2";
+
+describe("countPrecedingTouches", () => {
+  it.each([
+    { name: "nothing before", logs: [{ address: A, transactionIndex: 3 }], txIndex: 3, want: 0 },
+    {
+      name: "one tx, two logs on the route",
+      logs: [
+        { address: A, transactionIndex: 0 },
+        { address: B, transactionIndex: 0 },
+      ],
+      txIndex: 2,
+      want: 1,
+    },
+    {
+      name: "two txs",
+      logs: [
+        { address: A, transactionIndex: 0 },
+        { address: B, transactionIndex: 1 },
+      ],
+      txIndex: 2,
+      want: 2,
+    },
+    { name: "after it does not count", logs: [{ address: A, transactionIndex: 5 }], txIndex: 2, want: 0 },
+    { name: "other pools do not count", logs: [{ address: C, transactionIndex: 0 }], txIndex: 2, want: 0 },
+    {
+      name: "addresses compare case-insensitively",
+      logs: [{ address: A.toUpperCase().replace("0X", "0x"), transactionIndex: 1 }],
+      txIndex: 2,
+      want: 1,
+    },
+  ])("$name", ({ logs, txIndex, want }) => {
+    expect(countPrecedingTouches(logs, [A, B], txIndex)).toBe(want);
+  });
+});
+
+describe("ExecutorCodec", () => {
+  it("names the contract's custom errors in a revert, and passes unknown data through", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const data = codec.iface.encodeErrorResult("InsufficientProfit", [5n, 10n]);
+    expect(codec.describeRevert(data)).toBe("InsufficientProfit(5, 10)");
+    expect(codec.describeRevert("0x")).toBe("reverted without data");
+    expect(codec.describeRevert("0x08c379a0")).toBe("reverted: 0x08c379a0");
+  });
+
+  it("encodes execute() so that it decodes to the order's route, fees and deadline", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const order = orderSchema.parse({
+      opportunityId: "o1",
+      mode: "sim",
+      epoch: 1,
+      blockNumber: 10,
+      baseToken: WETH,
+      pools: [A, B],
+      tokens: [WETH, USDC, WETH],
+      amountIn: "1000",
+      predictedProfit: "7",
+      minProfit: "5",
+    });
+    const [baseToken, pools, fees, amountIn, minProfit, deadline] = codec.iface.decodeFunctionData(
+      "execute",
+      codec.encodeExecute(order, [30, 25], 12),
+    );
+    expect(String(baseToken).toLowerCase()).toBe(WETH);
+    expect([...pools].map((p: string) => p.toLowerCase())).toEqual([A, B]);
+    expect([...fees]).toEqual([30n, 25n]);
+    expect([amountIn, minProfit, deadline]).toEqual([1000n, 5n, 12n]);
+  });
+});
+
+describe("orderSchema", () => {
+  const wire = {
+    opportunityId: "o1",
+    mode: "live",
+    epoch: 2,
+    blockNumber: 10,
+    baseToken: WETH.toUpperCase().replace("0X", "0x"),
+    pools: [A, B],
+    tokens: [WETH, USDC, WETH],
+    amountIn: "1000",
+    predictedProfit: "7",
+    minProfit: "5",
+  };
+
+  it("parses the wire form into bigints and lowercase addresses, and round-trips", () => {
+    const order = orderSchema.parse(wire);
+    expect(order.baseToken).toBe(WETH);
+    expect(order.amountIn).toBe(1000n);
+    expect(orderSchema.parse(orderToMessage(order))).toEqual(order);
+  });
+
+  it.each([
+    { name: "a route of one pool", patch: { pools: [A], tokens: [WETH, WETH] } },
+    { name: "tokens not matching the pools", patch: { tokens: [WETH, USDC, USDC, WETH] } },
+    { name: "a cycle not closing at the base token", patch: { tokens: [WETH, USDC, USDC] } },
+    { name: "a fractional amount", patch: { amountIn: "1.5" } },
+    { name: "a negative profit", patch: { minProfit: "-1" } },
+    { name: "an unknown mode", patch: { mode: "paper" } },
+  ])("refuses $name", ({ patch }) => {
+    expect(orderSchema.safeParse({ ...wire, ...patch }).success).toBe(false);
+  });
+});
