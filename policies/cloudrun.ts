@@ -34,6 +34,7 @@ export const runPublicInvoker = () =>
       "Cloud Run services may be invoked by allUsers/allAuthenticatedUsers only when their ingress is internal or load-balancer only.",
     controls: ["RUN-002"],
     types: RUN_IAM_TYPES,
+    examines: [...RUN_IAM_TYPES, RUN_SERVICE],
     check: (resources, _args, report) => {
       const services = resources.filter((r) => r.type === RUN_SERVICE);
       for (const grant of resources.filter((r) => RUN_IAM_TYPES.includes(r.type))) {

@@ -69,6 +69,7 @@ export function resourcePolicy(
     description: spec.description,
     controls: spec.controls,
     appliesTo,
+    examines: appliesTo,
     tags: [...spec.controls],
     ...describeControls(spec.controls),
     validateResource,
@@ -78,6 +79,8 @@ export function resourcePolicy(
 /** A stack policy over every resource of the stack (their outputs, as the engine passes them at the end). */
 export function stackPolicy(
   spec: Common & {
+    /** Types the check reads besides `types` (which decide whether the policy applies at all). */
+    examines?: TypeFilter;
     check: (resources: readonly PolicyResource[], args: StackValidationArgs, report: Report) => void;
   },
 ): OrionStackPolicy {
@@ -94,6 +97,7 @@ export function stackPolicy(
     description: spec.description,
     controls: spec.controls,
     appliesTo,
+    examines: toPredicate(spec.examines ?? spec.types),
     tags: [...spec.controls],
     ...describeControls(spec.controls),
     validateStack,

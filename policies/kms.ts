@@ -103,6 +103,7 @@ export const kmsSeparationOfDuties = () =>
     description: "No principal may both administer Cloud KMS and use keys to encrypt, decrypt or sign.",
     controls: ["KMS-005"],
     types: [...KMS_IAM_TYPES, ...PROJECT_IAM_TYPES],
+    examines: [...KMS_IAM_TYPES, ...PROJECT_IAM_TYPES],
     check: (resources, _args, report) => {
       const all = grants(resources);
       const admins = new Set(all.filter((g) => g.role === "roles/cloudkms.admin").map((g) => g.member));

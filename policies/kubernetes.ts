@@ -85,6 +85,7 @@ export const k8sDefaultDeny = () =>
     description: "Every namespace that runs workloads must have a default-deny NetworkPolicy.",
     controls: ["K8S-003"],
     types: WORKLOAD_TYPES,
+    examines: [...WORKLOAD_TYPES, NETWORK_POLICY],
     check: (resources, _args, report) => {
       const namespaces = new Set(
         resources.filter((r) => WORKLOAD_TYPES.includes(r.type)).map((r) => namespaceOf(r.props)),
@@ -114,6 +115,7 @@ export const k8sDisruptionBudgets = () =>
     description: "Every Deployment must have a PodDisruptionBudget selecting its pods.",
     controls: ["K8S-004"],
     types: [DEPLOYMENT],
+    examines: [DEPLOYMENT, PDB],
     check: (resources, _args, report) => {
       const pdbs = resources.filter((r) => r.type === PDB);
       for (const d of resources.filter((r) => r.type === DEPLOYMENT)) {
@@ -140,6 +142,7 @@ export const k8sMeshMtls = () =>
     description: "Every workload namespace must be covered by a STRICT PeerAuthentication (mesh-wide or its own).",
     controls: ["K8S-005"],
     types: WORKLOAD_TYPES,
+    examines: [...WORKLOAD_TYPES, ...PEER_AUTHENTICATION_TYPES],
     check: (resources, _args, report) => {
       const strict = resources.filter(
         (r) => PEER_AUTHENTICATION_TYPES.includes(r.type) && str(r.props, "spec.mtls.mode") === "STRICT",

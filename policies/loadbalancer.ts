@@ -60,6 +60,7 @@ export const lbHttpRedirects = () =>
     description: "Plain-HTTP proxies must serve only a URL map that redirects to HTTPS.",
     controls: ["LB-003"],
     types: [HTTP_PROXY],
+    examines: [HTTP_PROXY, URL_MAP],
     check: (resources, _args, report) => {
       const maps = resources.filter((r) => r.type === URL_MAP);
       for (const proxy of resources.filter((r) => r.type === HTTP_PROXY)) {

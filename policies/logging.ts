@@ -47,6 +47,7 @@ export const auditConfigPresent = () =>
     description: "The stack must turn on Data Access audit logs for all services.",
     controls: ["LOG-001"],
     types: isGcp,
+    examines: [AUDIT_CONFIG],
     check: (resources, _args, report) => {
       const ok = resources.some((r) => r.type === AUDIT_CONFIG && auditConfigProblems(r.props).length === 0);
       if (!ok)
@@ -75,6 +76,7 @@ export const auditSink = () =>
     description: "A logging sink with its own writer identity must route all audit logs to the audit bucket.",
     controls: ["LOG-002"],
     types: isGcp,
+    examines: [...SINK_TYPES, BUCKET, LOG_BUCKET],
     check: (resources, _args, report) => {
       const ok = resources.some((r) => {
         if (!SINK_TYPES.includes(r.type) || isTrue(r.props, "disabled")) return false;
@@ -132,6 +134,7 @@ export const securityAlerts = () =>
       "Log-based metrics and alert policies with notification channels must watch every security-relevant change.",
     controls: ["LOG-004"],
     types: isGcp,
+    examines: [LOG_METRIC, ALERT_POLICY],
     check: (resources, _args, report) => {
       const metrics = resources.filter((r) => r.type === LOG_METRIC);
       const alerts = resources.filter(

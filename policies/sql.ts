@@ -120,6 +120,7 @@ export const sqlCrossRegionReplica = (settings: PolicySettings) =>
     description: "In prod every Cloud SQL primary must have a replica in another region.",
     controls: ["SQL-005"],
     types: [SQL_INSTANCE],
+    examines: [SQL_INSTANCE],
     check: (resources, args, report) => {
       if (settings.environment !== "prod") return args.notApplicable("Cross-region replicas are required in prod only");
       const instances = resources.filter((r) => r.type === SQL_INSTANCE);
@@ -173,6 +174,7 @@ export const sqlCmekSameRegion = () =>
     description: "Every Cloud SQL instance must be encrypted with a customer-managed key in its own region.",
     controls: ["SQL-007"],
     types: [SQL_INSTANCE],
+    examines: [SQL_INSTANCE, KMS_KEY, KMS_KEY_RING],
     check: (resources, _args, report) => {
       for (const db of resources.filter((r) => r.type === SQL_INSTANCE)) {
         const key = str(db.props, "encryptionKeyName");

@@ -43,6 +43,8 @@ export interface OrionPolicyMeta {
   readonly controls: readonly string[];
   /** Resource types the policy inspects; the evaluator uses it to skip the rest and to count unchecked types. */
   readonly appliesTo: (type: string) => boolean;
+  /** Resource types whose properties the policy reads: they count as checked (for a stack policy, not its trigger). */
+  readonly examines: (type: string) => boolean;
   readonly severity: Severity;
   readonly remediationSteps: string;
 }

@@ -10,7 +10,7 @@ import type {
 } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import type { OrionPolicy, OrionResourcePolicy, OrionStackPolicy } from "../types.ts";
-import { isEvaluable, type EvalResource } from "./resource.ts";
+import { isEvaluable, stackUrnOf, type EvalResource } from "./resource.ts";
 
 // The engine's own deserializer (secrets unwrapped, assets rebuilt, undefined dropped); it is internal to
 // @pulumi/policy, so it is reached by path.
@@ -38,15 +38,18 @@ export interface EngineDiagnostic {
 export interface Finding {
   readonly diagnostic: EngineDiagnostic;
   readonly policy: OrionPolicy;
-  /** The resource a resource policy ran on; for a stack policy, the URN it reported (if any). */
-  readonly resourceUrn: string | undefined;
+  /** The resource a resource policy ran on; for a stack policy, the URN it reported, else the stack's. */
+  readonly resourceUrn: string;
   /** True when the policy could not run because a value is unknown during preview (the engine's advisory). */
   readonly unknown: boolean;
 }
 
 export interface Evaluation {
   readonly findings: readonly Finding[];
-  /** Per policy, the URNs it examined (it applied and did not declare itself not applicable). */
+  /**
+   * Per policy, the URNs it examined (it applied and did not declare itself not applicable); a stack policy that ran
+   * examined the stack itself too.
+   */
   readonly examined: ReadonlyMap<string, ReadonlySet<string>>;
   /** Custom resources whose type no policy of the pack looks at. */
   readonly unchecked: readonly EvalResource[];
@@ -119,11 +122,12 @@ export async function evaluate(
   const stackPolicies = active.filter((p): p is OrionStackPolicy => p.kind === "stack");
   const pack = `'${options.policyPackName}@v${options.policyPackVersion}'`;
 
+  const rootUrn = stackUrnOf(resources);
   const reporter = (p: OrionPolicy, level: EnforcementLevel, resourceUrn: string | undefined): ReportViolation => {
     return (message, urn) => {
       findings.push({
         policy: p,
-        resourceUrn: resourceUrn ?? urn,
+        resourceUrn: resourceUrn ?? urn ?? rootUrn,
         unknown: false,
         diagnostic: {
           policyName: p.name,
@@ -138,7 +142,7 @@ export async function evaluate(
       });
     };
   };
-  const unknownFinding = (p: OrionPolicy, e: UnknownValueError, resourceUrn: string | undefined): Finding => ({
+  const unknownFinding = (p: OrionPolicy, e: UnknownValueError, resourceUrn: string): Finding => ({
     policy: p,
     resourceUrn,
     unknown: true,
@@ -158,7 +162,7 @@ export async function evaluate(
   const covered = new Set<string>();
   for (const r of evaluable) {
     const applicable = resourcePolicies.filter((p) => p.appliesTo(r.type));
-    if (applicable.length > 0 || stackPolicies.some((p) => p.appliesTo(r.type))) covered.add(r.urn);
+    if (applicable.length > 0 || stackPolicies.some((p) => p.examines(r.type))) covered.add(r.urn);
     if (applicable.length === 0) continue;
     const raw = r.inputs;
     for (const p of applicable) {
@@ -186,8 +190,10 @@ export async function evaluate(
           if (isThenable(result)) await result;
           examined.get(p.name)?.add(r.urn);
         } catch (e) {
-          if (e instanceof UnknownValueError) findings.push(unknownFinding(p, e, r.urn));
-          else if (!(e instanceof NotApplicable)) {
+          if (e instanceof UnknownValueError) {
+            findings.push(unknownFinding(p, e, r.urn));
+            examined.get(p.name)?.add(r.urn);
+          } else if (!(e instanceof NotApplicable)) {
             throw new Error(
               `Error validating resource with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
             );
@@ -211,10 +217,13 @@ export async function evaluate(
       const result = p.validateStack(args, reporter(p, level, undefined));
       if (isThenable(result)) await result;
       const seen = examined.get(p.name);
-      for (const r of evaluable) if (p.appliesTo(r.type)) seen?.add(r.urn);
+      seen?.add(rootUrn);
+      for (const r of evaluable) if (p.examines(r.type)) seen?.add(r.urn);
     } catch (e) {
-      if (e instanceof UnknownValueError) findings.push(unknownFinding(p, e, undefined));
-      else if (!(e instanceof NotApplicable)) {
+      if (e instanceof UnknownValueError) {
+        findings.push(unknownFinding(p, e, rootUrn));
+        examined.get(p.name)?.add(rootUrn);
+      } else if (!(e instanceof NotApplicable)) {
         throw new Error(
           `Error validating stack with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
         );

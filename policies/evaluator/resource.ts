@@ -44,3 +44,13 @@ export function parseUrn(urn: string): { stack: string; project: string; name: s
 export const isProvider = (type: string) => type.startsWith("pulumi:providers:");
 /** Resources policies judge: real cloud resources, not components, providers or the stack itself. */
 export const isEvaluable = (r: EvalResource) => r.custom && !isProvider(r.type);
+
+/** The stack's own URN: its pulumi:pulumi:Stack resource, else built from the first resource's URN. */
+export function stackUrnOf(resources: readonly EvalResource[]): string {
+  const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  if (root) return root.urn;
+  const parts = resources[0] ? parseUrn(resources[0].urn) : undefined;
+  const stack = parts?.stack ?? "unknown";
+  const project = parts?.project ?? "unknown";
+  return `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+}

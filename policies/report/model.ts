@@ -1,7 +1,7 @@
 import type { EnforcementLevel, Severity } from "@pulumi/policy";
 import type { Evaluation, Finding } from "../evaluator/evaluate.ts";
 import type { Source, SourceKind } from "../evaluator/resource.ts";
-import { isEvaluable } from "../evaluator/resource.ts";
+import { isEvaluable, stackUrnOf } from "../evaluator/resource.ts";
 import type { Pack } from "../packs.ts";
 import type { Framework, FrameworkRefs } from "../types.ts";
 
@@ -54,14 +54,6 @@ function requirementOf(f: Finding): { control: string | undefined; text: string 
   return m ? { control: m[1], text: body.slice(m[0].length) } : { control: undefined, text: body };
 }
 
-function stackUrn(source: Source): string {
-  const root = source.resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  if (root) return root.urn;
-  const stack = source.stack ?? "unknown";
-  const project = source.project ?? "unknown";
-  return `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
-}
-
 export interface BuildReportInput {
   readonly pack: Pack;
   readonly source: Source;
@@ -72,21 +64,20 @@ export interface BuildReportInput {
 export function buildReport({ pack, source, evaluation, now = new Date() }: BuildReportInput): ComplianceReport {
   const selected = new Set(pack.controls.map((c) => c.id));
   const byUrn = new Map(source.resources.map((r) => [r.urn, r]));
-  const rootUrn = stackUrn(source);
+  const rootUrn = stackUrnOf(source.resources);
 
   const violations: ComplianceReport["violations"] = [];
   const failedUrns = new Map<string, Set<string>>();
   for (const f of evaluation.findings) {
     const { control, text } = requirementOf(f);
     const controls = control !== undefined ? [control] : f.policy.controls;
-    const urn = f.resourceUrn ?? rootUrn;
+    const urn = f.resourceUrn;
     const resource = byUrn.get(urn);
     for (const id of controls.filter((c) => selected.has(c))) {
-      if (!f.unknown) {
-        const set = failedUrns.get(id) ?? new Set<string>();
-        set.add(urn);
-        failedUrns.set(id, set);
-      }
+      // A control that could not be checked (a value unknown during preview) is not shown to pass.
+      const set = failedUrns.get(id) ?? new Set<string>();
+      set.add(urn);
+      failedUrns.set(id, set);
       violations.push({
         control: id,
         policy: f.policy.name,
