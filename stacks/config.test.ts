@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, replicaRegions, StackConfigError } from "./config.ts";
+
+const prod = (
+  parse(readFileSync(new URL("./Pulumi.prod.yaml", import.meta.url), "utf8")) as { config: Record<string, unknown> }
+).config;
+const withKey = (key: string, value: unknown): Record<string, unknown> => ({
+  ...prod,
+  "alpha-orion:pagerdutyServiceKey": "k",
+  [key]: value,
+});
+
+function rejection(raw: Record<string, unknown>): StackConfigError {
+  try {
+    parseStackConfig(raw, "Pulumi.prod.yaml");
+  } catch (err) {
+    if (err instanceof StackConfigError) return err;
+    throw err;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("parseStackConfig", () => {
+  it("accepts the prod stack and derives its replicas", () => {
+    const config = parseStackConfig({ ...prod, "alpha-orion:pagerdutyServiceKey": "k" }, "Pulumi.prod.yaml");
+    expect(config.primaryRegion).toBe("us-central1");
+    expect(replicaRegions(config)).toEqual(["us-east4", "us-west1"]);
+    expect(config.runtime).toBe("cloudrun");
+  });
+
+  it.each([
+    ["alpha-orion:regions", ["us-central1", "mars-north1"], "alpha-orion:regions[1]", /must be one of us-central1/],
+    ["alpha-orion:regions", ["us-central1", "us-central1"], "alpha-orion:regions", /must not repeat a region/],
+    [
+      "alpha-orion:primaryRegion",
+      "europe-west1",
+      "alpha-orion:primaryRegion",
+      /must be one of regions \(us-central1, us-east4, us-west1\)/,
+    ],
+    ["alpha-orion:runtime", "lambda", "alpha-orion:runtime", /Expected 'cloudrun' \| 'gke'/],
+    ["alpha-orion:networkCidr", "10.0.0.0/24", "alpha-orion:networkCidr", /between \/8 and \/16/],
+    ["alpha-orion:owner", "Platform Team", "alpha-orion:owner", /lowercase/],
+    ["gcp:project", "X", "gcp:project", /GCP project id/],
+    ["alpha-orion:scaling", { api: { min: 5, max: 2 } }, "alpha-orion:scaling.api", /min must not exceed max/],
+    ["alpha-orion:scaling", { api: { min: 0, max: 2 } }, "alpha-orion:scaling.api.min", /must be >= 1 in prod/],
+    [
+      "alpha-orion:rollout",
+      { strategy: "canary", stableRevision: "r" },
+      "alpha-orion:rollout.canaryPercent",
+      /is required/,
+    ],
+    ["alpha-orion:secretRotationStart", "tomorrow", "alpha-orion:secretRotationStart", /ISO-8601/],
+  ])("%s = %j is refused, naming %s", (key, value, named, reason) => {
+    const err = rejection(withKey(key, value));
+    expect(err.key).toBe(named);
+    expect(err.reason).toMatch(reason);
+    expect(err.message).toMatch(new RegExp(`^Pulumi\\.prod\\.yaml: ${named.replace(/[.[\]]/g, "\\$&")}: `));
+  });
+
+  it("names a missing key", () => {
+    const { ["alpha-orion:domain"]: _domain, ...rest } = { ...prod, "alpha-orion:pagerdutyServiceKey": "k" };
+    expect(rejection(rest).message).toBe("Pulumi.prod.yaml: alpha-orion:domain: is required");
+  });
+
+  it("names an unknown key (a typo would otherwise be ignored)", () => {
+    expect(rejection(withKey("alpha-orion:primaryRgion", "us-east4")).message).toBe(
+      "Pulumi.prod.yaml: config: unknown key alpha-orion:primaryRgion",
+    );
+  });
+
+  it("requires the PagerDuty key when paging is on, and says how to set it", () => {
+    expect(rejection(prod).message).toMatch(
+      /alpha-orion:pagerdutyServiceKey: is required when pagerduty is true: pulumi config set --secret/,
+    );
+  });
+
+  it("requires a replica region in prod", () => {
+    const err = rejection({ ...withKey("alpha-orion:regions", ["us-central1"]) });
+    expect(err.key).toBe("alpha-orion:regions");
+    expect(err.reason).toMatch(/replica region/);
+  });
+});
