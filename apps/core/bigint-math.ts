@@ -11,10 +11,22 @@ export function isqrt(n: bigint): bigint {
   }
 }
 
+/** Ceiling of num/den for den > 0. */
+export function ceilDiv(num: bigint, den: bigint): bigint {
+  return num >= 0n ? (num + den - 1n) / den : num / den;
+}
+
+/** Floor of num/den for den > 0. */
+export function floorDiv(num: bigint, den: bigint): bigint {
+  return num >= 0n ? num / den : -((-num + den - 1n) / den);
+}
+
+// 53-bit accurate and nudged up so it is an upper bound: quadratic convergence then needs only a few steps.
 function initialGuess(n: bigint): bigint {
   const f = Number(n);
-  // 53-bit accurate, nudged up so it is an upper bound; quadratic convergence then needs only a few steps.
   if (Number.isFinite(f)) return BigInt(Math.ceil(Math.sqrt(f) * (1 + 2 ** -40))) + 1n;
-  // Beyond float range: 2^(2*hexDigits) >= sqrt(n).
-  return 1n << BigInt(n.toString(16).length * 2);
+  // Beyond float range: scale down by an even power of two, take the root, scale back up.
+  const shift = BigInt(Math.max(0, n.toString(16).length * 2 - 960) & ~1);
+  const top = Number(n >> (2n * shift)) + 1;
+  return (BigInt(Math.ceil(Math.sqrt(top) * (1 + 2 ** -40))) + 1n) << shift;
 }

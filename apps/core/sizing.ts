@@ -1,4 +1,4 @@
-import { isqrt } from "./bigint-math.ts";
+import { ceilDiv, floorDiv, isqrt } from "./bigint-math.ts";
 import type { Hop } from "./pool.ts";
 import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
 
@@ -12,6 +12,9 @@ export interface VirtualPool {
   c: bigint;
 }
 
+/** The identity map x -> x, the fold of an empty route. */
+const IDENTITY: VirtualPool = { a: 1n, b: 1n, c: 0n };
+
 export function hopToVirtualPool(hop: Hop): VirtualPool {
   const g = FEE_DENOMINATOR - BigInt(hop.feeBps);
   return { a: g * hop.reserveOut, b: FEE_DENOMINATOR * hop.reserveIn, c: g };
@@ -23,8 +26,8 @@ export function composeVirtualPools(first: VirtualPool, second: VirtualPool): Vi
 }
 
 export function foldRoute(hops: readonly Hop[]): VirtualPool {
-  let folded = hopToVirtualPool(hops[0]!);
-  for (let i = 1; i < hops.length; i++) folded = composeVirtualPools(folded, hopToVirtualPool(hops[i]!));
+  let folded = IDENTITY;
+  for (const hop of hops) folded = composeVirtualPools(folded, hopToVirtualPool(hop));
   return folded;
 }
 
@@ -40,75 +43,124 @@ export interface SizedTrade {
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
 const PPM = 1_000_000n;
-/** Step-start probes allowed when the optimum has to be found by enumeration (only dust-sized profits get here). */
-const ENUMERATION_BUDGET = 4096;
+/** Most candidates tried in one certification round (only dust-sized profits ever need many). */
+const ENUMERATION_BUDGET = 2048n;
 
 /**
  * The integer input that maximises exact cycle profit `route(x) - x`, or null when no input is profitable.
  *
- * The folded virtual pool gives the real optimum x* = (sqrt(AB) - B) / C and the bound
- * profit <= (A + B - 2*sqrt(AB)) / C on every integer input. Integer candidates next to x* are evaluated with the
- * floored pool math and moved to the start of their output step (the cheapest input for the same output). If that
- * meets the bound to 1e-6 we are done; otherwise the inputs that could still beat it solve a quadratic, and those are
- * enumerated step by step.
+ * Split the cycle at hop i into a head (base -> token i) and a tail (token i -> base). Any input x that leaves y of
+ * token i is beaten or matched by the cheapest input buying y, so the integer optimum is
+ *   max over integer y of  tail(y) - headInverse(y),
+ * and, floors aside, both parts are folded virtual pools: the real-valued profit R(y) is concave with a closed-form
+ * maximiser. We split where the token's base unit is coarsest (its floors are what separate the integer optimum from
+ * the real one), start from the integers next to the real maximiser, and prove the result: every integer y that could
+ * still beat the best found satisfies a quadratic inequality R(y) >= t, whose few integer solutions are tried
+ * exactly. Float64 only picks the split; every decision is exact.
  */
 export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
-  const { a: A, b: B, c: C } = foldRoute(hops);
+  const whole = foldRoute(hops);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
-  if (A <= B || C === 0n) return null;
-  const root = isqrt(A * B);
-  const x0 = (root - B) / C;
+  if (whole.a <= whole.b) return null;
+  const split = coarsestSplit(hops);
+  const head = hops.slice(0, split);
+  const tail = hops.slice(split);
+  const h = foldRoute(head);
+  const t = foldRoute(tail);
 
-  let best = probe(hops, x0 > 0n ? x0 : 1n);
-  const next = probe(hops, x0 + 1n);
-  if (next.profit > best.profit) best = next;
+  // Real maximiser of R: tail'(y) = headInverse'(y) gives y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(AxBx).
+  const sT = isqrt(t.a * t.b);
+  const sH = isqrt(h.a * h.b);
+  const y0 = floorDiv(sT * h.a - sH * t.b, sT * h.c + sH * t.c);
 
-  const bound = (A + B - 2n * root) / C;
-  if (best.profit > 0n && best.profit >= bound) return { ...best, optimality: "exact" };
-  if (best.profit > 0n && best.profit * PPM >= bound * (PPM - 1n)) return { ...best, optimality: "ppm" };
-  // Integer profit never exceeds the bound, so a bound of zero settles it.
-  if (bound <= 0n) return null;
-  return refine(hops, A, B, C, best);
+  let best: Candidate = { y: 0n, value: 0n };
+  for (let y = y0 - 1n; y <= y0 + 2n; y++) best = better(best, y, head, tail);
+
+  for (;;) {
+    // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
+    const target = (best.value * PPM) / (PPM - 1n) + 1n;
+    const window = profitWindow(h, t, target);
+    if (window === null) return finish(hops, head, best, target === best.value + 1n ? "exact" : "ppm");
+    if (window.hi - window.lo + 1n > ENUMERATION_BUDGET) return finish(hops, head, best, "unproven");
+    let improved = false;
+    for (let y = window.lo; y <= window.hi; y++) {
+      const next = better(best, y, head, tail);
+      if (next !== best) {
+        best = next;
+        improved = best.value >= target;
+      }
+    }
+    // Nothing in the window reached t, so the optimum is below t: best (possibly raised) is within tolerance.
+    if (!improved) return finish(hops, head, best, target === best.value + 1n ? "exact" : "ppm");
+  }
 }
 
+/** A split point y with value tail(y) - headInverse(y). */
 interface Candidate {
-  amountIn: bigint;
-  amountOut: bigint;
-  profit: bigint;
+  y: bigint;
+  value: bigint;
 }
 
-/** Exact profit at `x`, after moving `x` down to the first input that yields the same output. */
-function probe(hops: readonly Hop[], x: bigint): Candidate {
-  const out = routeAmountOut(x, hops);
-  if (out === 0n) return { amountIn: x, amountOut: 0n, profit: -x };
-  const start = routeAmountIn(out, hops) ?? x;
-  return { amountIn: start, amountOut: out, profit: out - start };
+function better(best: Candidate, y: bigint, head: readonly Hop[], tail: readonly Hop[]): Candidate {
+  if (y <= 0n) return best;
+  const x = routeAmountIn(y, head);
+  if (x === null) return best;
+  const value = routeAmountOut(y, tail) - x;
+  return value > best.value ? { y, value } : best;
+}
+
+function finish(
+  hops: readonly Hop[],
+  head: readonly Hop[],
+  best: Candidate,
+  optimality: Optimality,
+): SizedTrade | null {
+  if (best.value <= 0n) return null;
+  const amountIn = routeAmountIn(best.y, head)!;
+  // The cheapest input for y may buy a little more than y, which only adds profit; report what the pools give.
+  const amountOut = routeAmountOut(amountIn, hops);
+  return { amountIn, amountOut, profit: amountOut - amountIn, optimality };
 }
 
 /**
- * Integer inputs with profit >= t satisfy the real inequality A*x/(B+C*x) - x >= t, i.e.
- * C*x^2 - (A - B - C*t)*x + t*B <= 0. No real root means `best` is already the integer optimum.
+ * Integers y (outward-rounded, so possibly a few extra) where the real profit R(y) = tail(y) - headInverse(y) >= t.
+ * Multiplying out the positive denominators gives q2*y^2 - q1*y + q0 <= 0. Null when there are none.
  */
-function refine(hops: readonly Hop[], A: bigint, B: bigint, C: bigint, best: Candidate): SizedTrade | null {
-  const t = (best.profit > 0n ? best.profit : 0n) + 1n;
-  const m = A - B - C * t;
-  const discriminant = m * m - 4n * C * t * B;
-  if (m <= 0n || discriminant < 0n) return best.profit > 0n ? { ...best, optimality: "exact" } : null;
+function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: bigint; hi: bigint } | null {
+  const q2 = t.a * h.c + h.b * t.c - target * t.c * h.c;
+  // q2 <= 0 means target exceeds what the tail can ever pay out, so no y reaches it.
+  if (q2 <= 0n) return null;
+  const q1 = t.a * h.a - h.b * t.b + target * (t.b * h.c - t.c * h.a);
+  const q0 = target * t.b * h.a;
+  const discriminant = q1 * q1 - 4n * q2 * q0;
+  if (q1 <= 0n || discriminant < 0n) return null;
   const r = isqrt(discriminant);
-  let x = (m - r - 1n) / (2n * C);
-  if (x < 1n) x = 1n;
-  const hi = (m + r + 1n) / (2n * C);
-  let probes = 0;
-  while (x <= hi) {
-    if (++probes > ENUMERATION_BUDGET) {
-      return best.profit > 0n ? { ...best, optimality: "unproven" } : null;
-    }
-    const out = routeAmountOut(x, hops);
-    if (out - x > best.profit) best = { amountIn: x, amountOut: out, profit: out - x };
-    // Within one output step profit only falls, so jump to the first input of the next step.
-    const nextStart = routeAmountIn(out + 1n, hops);
-    if (nextStart === null) break;
-    x = nextStart > x ? nextStart : x + 1n;
+  let lo = floorDiv(q1 - r - 1n, 2n * q2);
+  let hi = floorDiv(q1 + r + 1n, 2n * q2);
+  if (lo < 1n) lo = 1n;
+  // headInverse is only defined (finite) for Ch*y < Ah.
+  if (h.c > 0n) {
+    const limit = ceilDiv(h.a, h.c) - 1n;
+    if (hi > limit) hi = limit;
   }
-  return best.profit > 0n ? { ...best, optimality: "exact" } : null;
+  return lo <= hi ? { lo, hi } : null;
+}
+
+/**
+ * The hop after which one base unit of the token held is worth the most base units of the start token: splitting
+ * there makes the search window smallest. Judged from float marginal rates; any choice would be correct.
+ */
+function coarsestSplit(hops: readonly Hop[]): number {
+  let split = 0;
+  let unitsPerBase = 1;
+  let lowest = 1;
+  for (let i = 1; i < hops.length; i++) {
+    const hop = hops[i - 1]!;
+    unitsPerBase *= (Number(hop.reserveOut) / Number(hop.reserveIn)) * (1 - hop.feeBps / 10_000);
+    if (unitsPerBase < lowest) {
+      lowest = unitsPerBase;
+      split = i;
+    }
+  }
+  return split;
 }
