@@ -1,18 +1,29 @@
+import { createHash } from "node:crypto";
 import type { Opportunity } from "../core/index.ts";
 import type { Candidate } from "../orchestrator/index.ts";
 
 /**
- * The id of an opportunity: block, base token and ordered pools. Deterministic, so a redelivered or re-published
- * block maps to the same ids, and the executor's journal (one trade per opportunity id) refuses a second trade.
+ * The id of an opportunity: its block (number and hash), base token and ordered pools. Deterministic, so a
+ * redelivered block maps to the same ids and the journal (one trade per opportunity id) refuses a second trade; the
+ * block hash keeps ids distinct across reorgs and across fresh devnets that reuse block numbers and addresses.
  */
-export function opportunityId(blockNumber: number, o: Pick<Opportunity, "baseToken" | "pools">): string {
-  return `${blockNumber}:${o.baseToken}:${o.pools.join(",")}`;
+export function opportunityId(
+  block: { number: number; hash: string },
+  o: Pick<Opportunity, "baseToken" | "pools">,
+): string {
+  const digest = createHash("sha256")
+    .update(`${block.hash.toLowerCase()}|${o.baseToken}|${o.pools.join(",")}`)
+    .digest("hex");
+  return `${block.number}-${digest.slice(0, 24)}`;
 }
 
-export function toCandidates(blockNumber: number, opportunities: readonly Opportunity[]): Candidate[] {
+export function toCandidates(
+  block: { number: number; hash: string },
+  opportunities: readonly Opportunity[],
+): Candidate[] {
   return opportunities.map((o) => ({
-    id: opportunityId(blockNumber, o),
-    blockNumber,
+    id: opportunityId(block, o),
+    blockNumber: block.number,
     baseToken: o.baseToken,
     pools: o.pools,
     tokens: o.tokens,

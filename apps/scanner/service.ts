@@ -40,16 +40,27 @@ export interface ScanReport {
 export class ScannerService {
   private scanner: ArbitrageScanner | null = null;
 
+  private readonly provider: FailoverProvider;
+  private readonly poolState: PoolState;
+  private readonly bus: Bus;
+  private readonly options: ScannerServiceOptions;
+
   constructor(
-    private readonly provider: FailoverProvider,
-    private readonly poolState: PoolState,
-    private readonly bus: Bus,
-    private readonly options: ScannerServiceOptions,
-    private readonly metrics: PipelineMetrics | null = null,
-    private readonly log: Logger | null = null,
-    /** Labels for metrics; the scanner does not depend on the mode, but its figures are reported per epoch. */
-    private readonly labels: () => { mode: string; epoch: number } = () => ({ mode: "unknown", epoch: 0 }),
-  ) {}
+    deps: { provider: FailoverProvider; poolState: PoolState; bus: Bus; options: ScannerServiceOptions },
+    private readonly observe: {
+      metrics?: PipelineMetrics;
+      log?: Logger;
+      /** Labels for metrics: the scanner ignores the mode, but its figures are reported per mode and epoch. */
+      labels?: () => { mode: string; epoch: number };
+      /** Called with each block's report before its opportunities are published. */
+      onScanned?: (report: ScanReport) => void;
+    } = {},
+  ) {
+    this.provider = deps.provider;
+    this.poolState = deps.poolState;
+    this.bus = deps.bus;
+    this.options = deps.options;
+  }
 
   async onHead(head: BlockHead): Promise<ScanReport | null> {
     const rpcStarted = performance.now();
@@ -87,22 +98,27 @@ export class ScannerService {
       detectMs: 0,
     };
     if (newest > update.blockNumber) {
-      this.log?.warn({ block: update.blockNumber, newest }, "state is older than the newest block seen: not published");
+      this.observe.onScanned?.(report);
+      this.observe.log?.warn(
+        { block: update.blockNumber, newest },
+        "state is older than the newest block seen: not published",
+      );
       return report;
     }
+    report.published = true;
+    report.detectMs = performance.now() - head.seenAt;
+    this.observe.onScanned?.(report);
     await this.bus.publish(opportunitiesTopic, {
       blockNumber: update.blockNumber,
       seenAt: performance.timeOrigin + head.seenAt,
       rpcMs,
       gasPriceWei: BigInt(gasPriceHex) + this.options.tipWei,
       basePerNative: this.options.basePerNative,
-      candidates: toCandidates(update.blockNumber, opportunities),
+      candidates: toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities),
     });
-    report.published = true;
-    report.detectMs = performance.now() - head.seenAt;
-    const labels = this.labels();
-    this.metrics?.opportunities.inc({ mode: labels.mode, epoch: String(labels.epoch) }, opportunities.length);
-    this.metrics?.observeStage(labels, "detect", report.detectMs);
+    const labels = this.observe.labels?.() ?? { mode: "unknown", epoch: 0 };
+    this.observe.metrics?.opportunities.inc({ mode: labels.mode, epoch: String(labels.epoch) }, opportunities.length);
+    this.observe.metrics?.observeStage(labels, "detect", report.detectMs);
     return report;
   }
 }

@@ -5,3 +5,4 @@ export { recordDecisions, type DecidedOpportunity } from "./decisions.ts";
 export { listTrades, pnl, type TradeRow, type EpochPnl } from "./trades.ts";
 export { StoreHealth } from "./health.ts";
 export { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded.ts";
+export { nextEpoch, chainTag } from "./epochs.ts";

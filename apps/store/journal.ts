@@ -38,13 +38,17 @@ interface InFlightRow {
  * commit) before the promise resolves: the executor broadcasts only after recordIntent returns.
  */
 export class PgTradeJournal implements TradeJournal {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The chain instance this journal's nonces belong to, e.g. "31337:<genesis hash>" (see chainTag). */
+    private readonly chain = "",
+  ) {}
 
   async recordIntent(t: LiveIntent): Promise<void> {
     await this.insert(
       `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
-         predicted_profit, min_profit, status, account, nonce, tx_hash, deadline_block)
-       VALUES ($1, $2, 'live', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14)`,
+         predicted_profit, min_profit, status, account, nonce, tx_hash, deadline_block, chain)
+       VALUES ($1, $2, 'live', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15)`,
       [
         t.id,
         t.opportunityId,
@@ -60,6 +64,7 @@ export class PgTradeJournal implements TradeJournal {
         t.nonce,
         t.txHash.toLowerCase(),
         t.deadlineBlock,
+        this.chain,
       ],
     );
   }
@@ -94,8 +99,8 @@ export class PgTradeJournal implements TradeJournal {
   async recordSimulated(t: UnsentTrade): Promise<void> {
     await this.insert(
       `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
-         predicted_profit, min_profit, status, block_number, simulated_profit, gas_estimate, reason, final_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())`,
+         predicted_profit, min_profit, status, block_number, simulated_profit, gas_estimate, reason, final_at, chain)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now(), $17)`,
       [
         t.id,
         t.opportunityId,
@@ -113,6 +118,7 @@ export class PgTradeJournal implements TradeJournal {
         fromBig(t.simulatedProfit),
         fromBig(t.gasEstimate),
         t.reason,
+        this.chain,
       ],
     );
   }
@@ -121,8 +127,8 @@ export class PgTradeJournal implements TradeJournal {
     const { rows } = await this.pool.query<InFlightRow>(
       `SELECT id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit,
          min_profit, status, account, nonce, tx_hash, deadline_block
-       FROM trades WHERE account = $1 AND status IN ('pending', 'sent') ORDER BY nonce, created_at`,
-      [account.toLowerCase()],
+       FROM trades WHERE chain = $2 AND account = $1 AND status IN ('pending', 'sent') ORDER BY nonce, created_at`,
+      [account.toLowerCase(), this.chain],
     );
     return rows.map((r) => ({
       id: r.id,

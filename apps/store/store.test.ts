@@ -13,6 +13,8 @@ import {
   pnl,
   recordDecisions,
   StoreHealth,
+  chainTag,
+  nextEpoch,
 } from "./index.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
@@ -167,6 +169,25 @@ describe("PgTradeJournal", () => {
     const rows = await listTrades(pool, "sim", 1, new Date(0));
     expect(rows.find((x) => x.id === r.id)).toMatchObject({ status: "rejected", reason: "execution reverted: profit" });
     expect(rows.find((x) => x.id === s.id)).toMatchObject({ status: "simulated", simulatedProfit: 7n, txHash: null });
+  });
+});
+
+describe("chain instances", () => {
+  it("scope nonces and in-flight lists: a fresh devnet reuses account and nonce 0 without clashing", async () => {
+    const older = new PgTradeJournal(pool, chainTag(31337, "0x" + "aa".repeat(32)));
+    const fresh = new PgTradeJournal(pool, chainTag(31337, "0x" + "BB".repeat(32)));
+    const account = A(0x5ca1e);
+    const old = intent({ account, nonce: 0 });
+    await older.recordIntent(old);
+    await fresh.recordIntent(intent({ account, nonce: 0 }));
+    await expect(fresh.recordIntent(intent({ account, nonce: 0 }))).rejects.toBeInstanceOf(DuplicateTrade);
+    expect((await older.listInFlight(account)).map((t) => t.id)).toEqual([old.id]);
+    expect(await fresh.listInFlight(account)).toHaveLength(1);
+  });
+
+  it("a new single-process session starts after every recorded epoch", async () => {
+    const { rows } = await pool.query<{ m: number }>("SELECT max(epoch)::int AS m FROM trades");
+    expect(await nextEpoch(pool)).toBe((rows[0]?.m ?? 0) + 1);
   });
 });
 

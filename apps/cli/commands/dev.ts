@@ -1,0 +1,91 @@
+import { access, constants } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Option, type Command } from "commander";
+import { z } from "zod";
+import { runDev } from "../../platform/run.ts";
+import { InputError } from "../errors.ts";
+
+const intString = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${what} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${what} must be between ${min} and ${max}`);
+
+const flags = z
+  .object({
+    mode: z.enum(["sim", "live"]),
+    blocks: intString("--blocks", 1, 1_000_000).optional(),
+    report: z.string().min(1).optional(),
+    port: intString("--port", 0, 65_535),
+    blockTime: intString("--block-time", 100, 60_000),
+  })
+  .strict();
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export async function runDevCommand(raw: Record<string, unknown>): Promise<void> {
+  const parsed = flags.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`orion dev: ${issue?.path.join(".") ?? "flags"}: ${issue?.message ?? "invalid"}`);
+  }
+  const f = parsed.data;
+  const report = f.report === undefined ? null : resolve(f.report);
+  if (report) {
+    // Checked before anything starts, so a run is never wasted on a report that cannot be written.
+    await access(dirname(report), constants.W_OK).catch(() => {
+      throw new InputError(`--report ${f.report}: directory ${dirname(report)} does not exist or is not writable`);
+    });
+  }
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stdout.write("\nstopping: finishing in-flight trades (Ctrl-C again to quit at once)\n");
+      abort.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  try {
+    await runDev({
+      mode: f.mode,
+      blocks: f.blocks ?? null,
+      report,
+      port: f.port,
+      blockIntervalMs: f.blockTime,
+      dataDir: process.env.ORION_HOME ?? resolve(ROOT, ".orion"),
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      redisUrl: process.env.REDIS_URL || undefined,
+      out: (line) => process.stdout.write(line + "\n"),
+      signal: abort.signal,
+    });
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command("dev")
+    .description(
+      "run the whole platform locally: devnet with seeded markets and traders, scanner, orchestrator, executor " +
+        "(PostgreSQL from DATABASE_URL or embedded; Redis from REDIS_URL or in-process)",
+    )
+    .addOption(
+      new Option("--mode <mode>", "sim (simulate, never broadcast) or live (trade on the devnet)").default("sim"),
+    )
+    .option("--blocks <n>", "stop after N blocks and write the session report (default: run until Ctrl-C)")
+    .option("--report <file>", "write the session report (JSON) to FILE at the end")
+    .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
+    .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
+    .action(async (opts: Record<string, unknown>) => {
+      await runDevCommand(opts);
+    });
+}

@@ -1,0 +1,325 @@
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { createMemoryBus, createRedisBus, type Bus } from "../bus/index.ts";
+import {
+  BlockCollector,
+  FailoverProvider,
+  PoolState,
+  startLocalChain,
+  type BlockHead,
+  type LocalChain,
+} from "../chain/index.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import {
+  createMemoryControlStore,
+  createRedisControlStore,
+  type ControlState,
+  type ControlStore,
+  type Mode,
+} from "../control/index.ts";
+import { Executor } from "../executor/executor.ts";
+import { privateKeySigner } from "../executor/signer.ts";
+import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
+import { OrchestratorService, type BlockDecision, type GasModel } from "../orchestrator/index.ts";
+import { ScannerService, type ScanReport } from "../scanner/index.ts";
+import {
+  createPgPool,
+  listTrades,
+  migrate,
+  PgTradeJournal,
+  startEmbeddedPostgres,
+  StoreHealth,
+  chainTag,
+  nextEpoch,
+} from "../store/index.ts";
+import { ConsoleView } from "./console-view.ts";
+import { ExecutorService, type FinishedTrade } from "./executor-service.ts";
+import { LatencyRecorder } from "./latency.ts";
+import { reportTrade, writeReport, type SessionReport } from "./report.ts";
+
+export interface DevOptions {
+  mode: Mode;
+  /** Stop after this many blocks; null runs until the signal aborts. */
+  blocks: number | null;
+  /** Where to write the session report (atomically); null writes none. */
+  report: string | null;
+  /** Port of the HTTP API and /metrics (0 = any free port). */
+  port: number;
+  blockIntervalMs: number;
+  /** Home of embedded PostgreSQL and other local state (.orion/). */
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  seed?: number;
+  /** Human-readable progress, one line at a time. */
+  out: (line: string) => void;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** Gas of the executor contract per route: a flash swap and checks, plus one pool swap per hop (measured ~). */
+export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
+const EXECUTOR_TIP_WEI = 2_000_000_000n;
+
+type Closer = () => Promise<unknown> | unknown;
+
+/**
+ * `orion dev`: the whole trading loop in one process. PostgreSQL from DATABASE_URL or embedded under .orion/;
+ * Redis for bus and control store when REDIS_URL is set, in-process otherwise; a devnet on 127.0.0.1 with seeded
+ * markets and simulated traders. Runs N blocks (or until aborted), then writes the session report.
+ */
+export async function runDev(o: DevOptions): Promise<SessionReport> {
+  const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn({ err }, "shutdown step failed");
+      }
+    }
+  };
+  try {
+    // The slow starts (PostgreSQL, the devnet with its markets) run side by side.
+    const [dbUrl, chain] = await Promise.all([
+      (async () => {
+        if (o.databaseUrl) return o.databaseUrl;
+        o.out(`PostgreSQL: embedded under ${join(o.dataDir, "pg")}`);
+        const embedded = await startEmbeddedPostgres(o.dataDir, (line) => log.debug({ pg: line }));
+        closers.push(() => embedded.stop());
+        return embedded.url;
+      })(),
+      (async () => {
+        const c: LocalChain = await startLocalChain({ listen: { port: 0 }, seed: o.seed ?? 1 });
+        closers.push(() => c.close());
+        return c;
+      })(),
+    ]);
+    const db = createPgPool(dbUrl);
+    closers.push(() => db.end());
+    await migrate(db);
+    const health = new StoreHealth(db);
+    await health.start();
+    closers.push(() => health.stop());
+    health.onChange((ok) =>
+      o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
+    );
+
+    const control: ControlStore = o.redisUrl
+      ? createRedisControlStore({ url: o.redisUrl })
+      : createMemoryControlStore({ mode: o.mode, epoch: await nextEpoch(db) });
+    closers.push(() => control.close());
+    let state: ControlState = await control.read();
+    if (state.mode !== o.mode) state = await control.switchMode(o.mode, state.version, "orion dev --mode");
+    const session = { mode: state.mode, epoch: state.epoch, startedAt: new Date() };
+    let current = state;
+    const unwatch = await control.watch((s) => {
+      if (s.mode !== current.mode || s.killSwitch.engaged !== current.killSwitch.engaged) {
+        o.out(`control: mode ${s.mode}, epoch ${s.epoch}, kill switch ${s.killSwitch.engaged ? "ENGAGED" : "off"}`);
+      }
+      current = s;
+    });
+    closers.push(unwatch);
+
+    // A fresh devnet per run: its bus streams are this session's alone.
+    const bus: Bus = o.redisUrl
+      ? createRedisBus({
+          url: o.redisUrl,
+          keyPrefix: `orion:dev:${process.pid}:${Date.now()}:`,
+          onError: (err) => log.error({ err }),
+        })
+      : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
+    closers.push(() => bus.close());
+
+    const { markets, devnet } = chain;
+    if (!devnet.url) throw new Error("the devnet did not start an RPC server");
+    const provider = FailoverProvider.fromUrls([devnet.url], { chainId: devnet.chainId, log });
+    provider.startHealthChecks();
+    closers.push(() => provider.destroy());
+
+    const metrics = new PipelineMetrics("orion-dev");
+    const metricsServer = await serveMetrics(metrics.registry, o.port);
+    closers.push(() => metricsServer.close());
+    const labels = () => ({ mode: current.mode, epoch: current.epoch });
+
+    const poolState = await PoolState.create(provider, markets.pools);
+    const feeOf = new Map(markets.pools.map((p) => [p.address, p.feeBps]));
+    const genesis = await provider.getBlock(0);
+    const journal = new PgTradeJournal(db, chainTag(markets.chainId, genesis?.hash ?? ""));
+    const account = chain.executorAccount.address;
+    const executor = new Executor({
+      provider,
+      journal,
+      readMode: async () => (await control.read()).mode,
+      contract: { address: markets.executor.address, abi: (await loadArtifacts()).ArbExecutor.abi },
+      account,
+      // Safety invariant 1: a sim session never constructs a signer, so no key is loaded at all.
+      signer: o.mode === "live" ? privateKeySigner(chain.executorAccount.privateKey) : null,
+      feeOf: (pool) => feeOf.get(pool) ?? 30,
+      log,
+      options: { priorityFeeWei: EXECUTOR_TIP_WEI },
+    });
+    const reconciled = await executor.reconcile();
+    if (reconciled.resolved.length > 0)
+      o.out(`reconciled ${reconciled.resolved.length} in-flight trade(s) from the chain`);
+    const nonceStart = await provider.getTransactionCount(account, "latest");
+
+    const view = new ConsoleView(
+      new Map(markets.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
+      new Map(markets.pools.map((p) => [p.address, p.dex])),
+    );
+    const latency = new LatencyRecorder();
+    const scans = new Map<number, ScanReport>();
+    const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
+
+    const scanner = new ScannerService(
+      {
+        provider,
+        poolState,
+        bus,
+        options: {
+          tokens: markets.tokens,
+          baseTokens: [markets.baseToken],
+          maxHops: 3,
+          basePerNative: { [markets.baseToken]: { num: 1n, den: 1n } },
+          tipWei: EXECUTOR_TIP_WEI,
+        },
+      },
+      {
+        metrics,
+        log,
+        labels,
+        onScanned: (scan) => {
+          scans.set(scan.blockNumber, scan);
+          if (scan.published) latency.add("detect", scan.detectMs);
+          counts.opportunities += scan.published ? scan.opportunities : 0;
+          counts.published += scan.published ? 1 : 0;
+          if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
+        },
+      },
+    );
+    const orchestrator = new OrchestratorService({
+      bus,
+      control,
+      storeHealthy: () => health.healthy,
+      db,
+      gas: DEFAULT_GAS_MODEL,
+      metrics,
+      log,
+      onDecision: (d: BlockDecision) => {
+        latency.add("decide", d.decideMs);
+        latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
+        counts.orders += d.unrecorded ? 0 : d.orders.length;
+        counts.decided++;
+        o.out(view.block(scans.get(d.blockNumber), d));
+        scans.delete(d.blockNumber);
+      },
+    });
+    const executorService = new ExecutorService({
+      bus,
+      executor,
+      provider,
+      nativeTokens: new Set([markets.baseToken]),
+      metrics,
+      log,
+      onTrade: ({ result, seenAt }: FinishedTrade) => {
+        const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+        const sim = at(result.timings.simulatedAt);
+        const sent = at(result.timings.sentAt);
+        if (sim !== null) latency.add("simulate", sim);
+        if (sent !== null) latency.add("send", sent);
+        o.out(view.trade(result));
+      },
+    });
+    await orchestrator.start();
+    closers.push(() => orchestrator.stop());
+    await executorService.start();
+    closers.push(() => executorService.stop());
+
+    o.out(
+      `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${devnet.url} (chain ${markets.chainId}), ` +
+        `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}`,
+    );
+
+    const collector = new BlockCollector(provider);
+    const blocks = { from: -1, to: -1, seen: 0 };
+    const finished = new Promise<void>((resolve) => {
+      const stopOn = () => resolve();
+      o.signal?.addEventListener("abort", stopOn, { once: true });
+      if (o.signal?.aborted) resolve();
+      collector.start(
+        async (head: BlockHead) => {
+          if (o.blocks !== null && blocks.seen >= o.blocks) return;
+          await scanner.onHead(head);
+          if (blocks.from < 0) blocks.from = head.number;
+          blocks.to = head.number;
+          blocks.seen++;
+          // Traders swap after our scan: their transactions land in the next block, behind a higher-tipped trade.
+          await chain.simulator.step();
+          if (o.blocks !== null && blocks.seen >= o.blocks) resolve();
+        },
+        (err) => log.error({ err }, "block handling failed"),
+      );
+    });
+    await devnet.setBlockInterval(o.blockIntervalMs);
+    await finished;
+    await collector.stop();
+
+    // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
+    // receipt, while blocks keep coming.
+    const patience = Math.max(10_000, o.blockIntervalMs * 10);
+    await until(() => counts.decided >= counts.published && executorService.handled >= counts.orders, patience);
+    const open = await executorService.drain(patience);
+    if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
+    await orchestrator.stop();
+    await executorService.stop();
+    await devnet.setBlockInterval(0);
+    const nonceEnd = await provider.getTransactionCount(account, "latest");
+
+    const rows = await listTrades(db, session.mode, session.epoch, session.startedAt);
+    const trades = rows.map(reportTrade).filter((t) => t !== null);
+    const report: SessionReport = {
+      mode: session.mode,
+      epoch: session.epoch,
+      chainId: markets.chainId,
+      blocks: { from: Math.max(blocks.from, 0), to: Math.max(blocks.to, 0) },
+      executor: { address: account, nonceStart, nonceEnd },
+      opportunities: counts.opportunities,
+      orders: counts.orders,
+      trades,
+      latencyMs: {
+        detect: latency.summary("detect"),
+        decide: latency.summary("decide"),
+        simulate: latency.summary("simulate"),
+        send: latency.summary("send"),
+      },
+    };
+    o.out(summaryLine(report, latency));
+    if (o.report) {
+      await writeReport(o.report, report);
+      o.out(`session report written to ${o.report}`);
+    }
+    return report;
+  } finally {
+    await closeAll();
+  }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+function summaryLine(r: SessionReport, latency: LatencyRecorder): string {
+  const by = new Map<string, number>();
+  for (const t of r.trades) by.set(t.status, (by.get(t.status) ?? 0) + 1);
+  const statuses = [...by].map(([s, n]) => `${n} ${s}`).join(", ") || "no trades";
+  const realized = r.trades.reduce((s, t) => s + BigInt(t.realizedProfit ?? "0"), 0n);
+  const d = latency.summary("decideExcludingRpc");
+  return (
+    `session: blocks ${r.blocks.from}..${r.blocks.to}, ${r.opportunities} opportunities, ${r.orders} orders, ` +
+    `${statuses}; realized ${realized} wei; nonce ${r.executor.nonceStart} -> ${r.executor.nonceEnd}; ` +
+    `block->decided p50 ${r.latencyMs.decide.p50} ms (${d.p50} ms excluding RPC), block->sent p50 ${r.latencyMs.send.p50} ms`
+  );
+}
