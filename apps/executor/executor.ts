@@ -95,6 +95,9 @@ export class Executor {
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
   private settled = false;
+  /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
+  private readonly own = new Set<string>();
+  private stopped = false;
   private chainId: bigint | undefined;
 
   constructor(private readonly deps: ExecutorDeps) {
@@ -146,7 +149,9 @@ export class Executor {
     }
     if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
     if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
-    if (!this.settled) return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
+    if (!this.settled && (await this.reconcile()).inFlight > 0) {
+      return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
+    }
     return this.send(id, order, data, deadlineBlock, sim.baseFee, this.deps.signer, timings);
   }
 
@@ -155,7 +160,7 @@ export class Executor {
    * Sends nothing. Live orders are refused until a pass leaves no row in flight.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const rows = await this.deps.journal.listInFlight(this.account);
+    const rows = (await this.deps.journal.listInFlight(this.account)).filter((r) => !this.own.has(r.id));
     const resolved: ReconcileReport["resolved"] = [];
     for (const row of rows) {
       const outcome = await this.resolve(row);
@@ -243,50 +248,51 @@ export class Executor {
     const { provider, journal } = this.deps;
     const chainId = await this.getChainId();
     const sent = await this.nonces.withNonce(async (nonce) => {
-      const raw = await signer.signTransaction({
-        type: 2,
-        chainId,
-        to: this.contract,
-        data,
-        nonce,
-        gasLimit: this.gasLimit,
-        // Twice the base fee survives several full blocks of base-fee increases before the trade stalls.
-        maxFeePerGas: 2n * baseFee + this.tip,
-        maxPriorityFeePerGas: this.tip,
-        value: 0n,
-      });
-      const txHash = keccak256(raw);
-      const intent: LiveIntent = {
-        ...tradeBase(id, order),
-        mode: "live",
-        account: this.account,
-        nonce,
-        txHash,
-        deadlineBlock,
-      };
-      await journal.recordIntent(intent);
       try {
-        await provider.send("eth_sendRawTransaction", [raw]);
-      } catch (err) {
-        // A node that refuses a transaction does not hold it; one that merely timed out might.
-        if (await provider.getTransaction(txHash)) {
-          timings.sentAt = performance.now();
-          await journal.markSent(id, txHash);
-          return { intent, nonce, txHash };
-        }
-        await journal.markFinal(id, {
-          status: "dropped",
-          realizedProfit: null,
-          gasUsed: null,
-          precededBy: null,
-          blockNumber: null,
+        const raw = await signer.signTransaction({
+          type: 2,
+          chainId,
+          to: this.contract,
+          data,
+          nonce,
+          gasLimit: this.gasLimit,
+          // Twice the base fee survives several full blocks of base-fee increases before the trade stalls.
+          maxFeePerGas: 2n * baseFee + this.tip,
+          maxPriorityFeePerGas: this.tip,
+          value: 0n,
         });
-        throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+        const txHash = keccak256(raw);
+        this.own.add(id);
+        const intent: LiveIntent = {
+          ...tradeBase(id, order),
+          mode: "live",
+          account: this.account,
+          nonce,
+          txHash,
+          deadlineBlock,
+        };
+        await journal.recordIntent(intent);
+        try {
+          await provider.send("eth_sendRawTransaction", [raw]);
+        } catch (err) {
+          // A node that refuses a transaction does not hold it; one that merely timed out might.
+          if (await provider.getTransaction(txHash)) {
+            timings.sentAt = performance.now();
+            await journal.markSent(id, txHash);
+            return { intent, nonce, txHash };
+          }
+          await journal.markFinal(id, journalOutcome(dropped()));
+          throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+        }
+        // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
+        timings.sentAt = performance.now();
+        await journal.markSent(id, txHash);
+        return { intent, nonce, txHash };
+      } catch (err) {
+        // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
+        this.own.delete(id);
+        throw err;
       }
-      // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
-      timings.sentAt = performance.now();
-      await journal.markSent(id, txHash);
-      return { intent, nonce, txHash };
     });
     const sentAt = timings.sentAt ?? performance.now();
     const final = this.follow({ ...sent.intent, status: "sent" }).then((o): TradeResult => ({
@@ -307,15 +313,32 @@ export class Executor {
     return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
   }
 
-  /** Waits for a sent trade's outcome and journals it. */
+  /**
+   * Stops following sent trades: their promises reject and their rows stay in flight, for the next start's
+   * reconcile() to resolve from the chain.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
   private async follow(trade: InFlightTrade): Promise<MinedOutcome> {
-    for (;;) {
-      const outcome = await this.resolve(trade);
-      if (outcome) {
-        await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
-        return outcome;
+    try {
+      for (;;) {
+        if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
+        try {
+          const outcome = await this.resolve(trade);
+          if (outcome) {
+            await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
+            return outcome;
+          }
+        } catch (err) {
+          this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
+        }
+        await sleep(this.pollMs);
       }
-      await sleep(this.pollMs);
+    } finally {
+      this.own.delete(trade.id);
     }
   }
 
@@ -354,6 +377,11 @@ export class Executor {
     this.chainId ??= (await this.deps.provider.getNetwork()).chainId;
     return this.chainId;
   }
+}
+
+/** The executor was stopped while a trade was in flight; its row is left for reconciliation. */
+export class ExecutorStopped extends Error {
+  override readonly name = "ExecutorStopped";
 }
 
 /** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */

@@ -19,8 +19,6 @@ export interface ExecutorServiceDeps {
   profitToWei?: (baseToken: string, amount: bigint) => bigint;
   /** Called with every trade's final result (for reports and the console). */
   onTrade?: (result: TradeResult) => void;
-  /** How often to retry reconciliation while rows from an earlier run are still undecided. Default 250 ms. */
-  reconcileRetryMs?: number;
 }
 
 /** Wall-clock milliseconds of a performance.now() stamp, the clock the bus's seenAt uses. */
@@ -29,25 +27,53 @@ const wallMs = (t: number) => performance.timeOrigin + t;
 export class ExecutorService {
   private sub: Subscription | undefined;
   private readonly following = new Set<Promise<void>>();
-  private reconciling: NodeJS.Timeout | undefined;
+  /** Orders taken off the bus and carried as far as they go (recorded, sent, refused or failed). */
+  handled = 0;
 
   constructor(private readonly deps: ExecutorServiceDeps) {}
 
-  /** Reconciles what an earlier run left in flight, then starts consuming orders. */
+  /**
+   * Reconciles what an earlier run left in flight, then starts consuming orders. Rows still undecided (their
+   * deadline block has not passed) are retried by the executor before each live order until they are settled.
+   */
   async start(): Promise<void> {
-    await this.reconcileUntilSettled();
+    const report = await this.deps.executor.reconcile();
+    if (report.resolved.length > 0 || report.inFlight > 0) {
+      this.deps.log?.info({ resolved: report.resolved.length, inFlight: report.inFlight }, "reconciled at start");
+    }
     this.sub = await this.deps.bus.subscribe(
       ordersTopic,
       { group: "executor", consumer: this.deps.consumer ?? `executor-${process.pid}` },
-      (envelope) => this.handle(envelope),
+      async (envelope) => {
+        try {
+          await this.handle(envelope);
+        } finally {
+          this.handled++;
+        }
+      },
     );
   }
 
-  /** Stops consuming, then waits for the outcomes of trades already sent. */
-  async stop(): Promise<void> {
-    if (this.reconciling) clearTimeout(this.reconciling);
+  /** Waits until every sent trade has its outcome or `timeoutMs` passes; returns how many are still open. */
+  async drain(timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.following.size > 0 && performance.now() < deadline) {
+      await Promise.race([Promise.all([...this.following]), new Promise((r) => setTimeout(r, 50))]);
+    }
+    return this.following.size;
+  }
+
+  /**
+   * Stops consuming and gives trades already sent `graceMs` to finish; the rest stay in flight in the journal,
+   * for the next start's reconciliation.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     await this.sub?.stop();
-    await Promise.all([...this.following]);
+    this.sub = undefined;
+    if ((await this.drain(graceMs)) > 0) {
+      this.deps.executor.stop();
+      await Promise.all([...this.following]);
+    }
   }
 
   /** Trades sent whose outcome is not known yet. */
@@ -105,27 +131,5 @@ export class ExecutorService {
       })
       .catch((err: unknown) => log?.error({ err, trade: result.id }, "trade outcome not published"));
     onTrade?.(result);
-  }
-
-  private async reconcileUntilSettled(): Promise<void> {
-    const report = await this.deps.executor.reconcile();
-    if (report.inFlight === 0) return;
-    // Undecided rows (deadline not yet passed) keep live orders refused; retry until the chain decides them.
-    this.deps.log?.warn({ inFlight: report.inFlight }, "in-flight trades from an earlier run: reconciling");
-    const retry = this.deps.reconcileRetryMs ?? 250;
-    const again = () => {
-      this.reconciling = setTimeout(() => {
-        this.deps.executor
-          .reconcile()
-          .then((r) => {
-            if (r.inFlight > 0) again();
-          })
-          .catch((err: unknown) => {
-            this.deps.log?.error({ err }, "reconciliation failed: retrying");
-            again();
-          });
-      }, retry);
-    };
-    again();
   }
 }
