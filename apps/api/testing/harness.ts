@@ -13,7 +13,7 @@ import {
   type Role,
 } from "../../identity/index.ts";
 import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
-import { migrate } from "../../store/index.ts";
+import { migrate } from "../../store/migrate.ts";
 import { buildApi } from "../app.ts";
 import type { ApiOptions } from "../options.ts";
 

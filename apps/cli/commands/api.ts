@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { startApiServer } from "../../api/index.ts";
+import { InputError } from "../errors.ts";
+
+const flags = z
+  .object({
+    port: z
+      .string()
+      .regex(/^\d+$/, "--port must be a whole number")
+      .transform(Number)
+      .refine((p) => p <= 65_535, "--port must be at most 65535"),
+    host: z.string().min(1),
+  })
+  .strict();
+
+export async function runApi(raw: Record<string, unknown>): Promise<void> {
+  const parsed = flags.safeParse(raw);
+  if (!parsed.success) throw new InputError(`orion api: ${parsed.error.issues[0]?.message ?? "invalid flags"}`);
+  if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
+    throw new InputError("orion api: set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)");
+  }
+  const api = await startApiServer({ port: parsed.data.port, host: parsed.data.host });
+  process.stderr.write(`orion api: control plane on ${api.url} (OpenAPI at ${api.url}/docs)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await api.close();
+}
+
+export function registerApi(program: Command): void {
+  program
+    .command("api")
+    .description("run the control-plane API alone against DATABASE_URL and REDIS_URL")
+    .option("--port <port>", "TCP port", "8080")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .action((opts: Record<string, unknown>) => runApi(opts));
+}
