@@ -1,9 +1,5 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { StackConfigError } from "../../../stacks/config.ts";
-import { captureStack } from "../../../stacks/offline/capture.ts";
-import { StackNotFound } from "../../../stacks/offline/stack-file.ts";
-import { renderPlan, summarize } from "../../../stacks/offline/summary.ts";
 import { InputError } from "../errors.ts";
 
 const flags = z.object({ stack: z.string().min(1), json: z.boolean().default(false) }).strict();
@@ -17,6 +13,13 @@ export function registerPlan(program: Command): void {
     .option("--json", "machine-readable output: { stack, project, resources, summary }")
     .action(async (options: unknown) => {
       const f = flags.parse(options);
+      // Loaded on use: the program pulls in @pulumi/gcp, which every other command can do without.
+      const [{ StackConfigError }, { captureStack }, { StackNotFound }, { renderPlan, summarize }] = await Promise.all([
+        import("../../../stacks/config.ts"),
+        import("../../../stacks/offline/capture.ts"),
+        import("../../../stacks/offline/stack-file.ts"),
+        import("../../../stacks/offline/summary.ts"),
+      ]);
       let plan;
       try {
         plan = await captureStack(f.stack);
