@@ -16,6 +16,10 @@ export interface MarketShape {
   shocked?: number;
   /** Standard deviation of a shocked pool's log-price (default 0.01 = 1%). */
   shock?: number;
+  /** How many of WETH, USDC, USDT, WBTC, DAI to use as base tokens (default 5). */
+  bases?: number;
+  /** How many DEXes (fees 30, 30, 25, 5, 100 bps, in that order) list pools (default 5). */
+  dexes?: number;
 }
 
 export interface SyntheticMarket {
@@ -81,7 +85,8 @@ export function syntheticMarket(shape: MarketShape): SyntheticMarket {
   const shocked = shape.shocked ?? 0.01;
   const shock = shape.shock ?? 0.01;
   type Meta = Token & { usd: number; weight: number };
-  const bases: Meta[] = BASES.map((b) => ({ ...b, address: address(random) }));
+  const bases: Meta[] = BASES.slice(0, shape.bases ?? BASES.length).map((b) => ({ ...b, address: address(random) }));
+  const dexes = DEXES.slice(0, shape.dexes ?? DEXES.length);
   const tailSymbols = TAIL_SYMBOLS.split(" ");
   const tailCount = Math.max(10, Math.round(shape.pools / 4));
   const tail: Meta[] = Array.from({ length: tailCount }, (_, i) => ({
@@ -116,7 +121,7 @@ export function syntheticMarket(shape: MarketShape): SyntheticMarket {
   // Deep base/base pools on every DEX: they carry the most cycles, and arbitrageurs keep them tightest.
   for (let i = 0; i < bases.length; i++) {
     for (let j = i + 1; j < bases.length; j++) {
-      for (const dex of DEXES)
+      for (const dex of dexes)
         if (pools.length < shape.pools) addPool(bases[i]!, bases[j]!, dex, 10 ** (6 + 2 * random()), false);
     }
   }
@@ -124,7 +129,7 @@ export function syntheticMarket(shape: MarketShape): SyntheticMarket {
   while (pools.length < shape.pools && attempts++ < shape.pools * 50) {
     const x = pick(tail, random);
     const y = random() < 0.85 ? pick(bases, random) : pick(tail, random);
-    const dex = DEXES[Math.floor(random() * DEXES.length)]!;
+    const dex = dexes[Math.floor(random() * dexes.length)]!;
     addPool(x, y, dex, 10 ** (3 + 3 * random() + 2 * x.weight), true);
   }
   return {

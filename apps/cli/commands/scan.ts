@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { parseSnapshot, runScan, SnapshotError, toJson, toTable } from "../../scan/index.ts";
+import { InputError } from "../errors.ts";
+
+interface ScanFlags {
+  pools: string;
+  maxHops: string;
+  minProfit: string;
+  json?: boolean;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command("scan")
+    .description("one full arbitrage scan of a pool snapshot (schema v1)")
+    .requiredOption("--pools <file>", "pool snapshot JSON (schema v1)")
+    .option("--max-hops <n>", "longest cycle: 2 or 3", "3")
+    .option("--min-profit <wei>", "report only cycles whose profit exceeds this, in base units of the base token", "0")
+    .option("--json", "machine-readable output (the scan output contract)")
+    .action(async (flags: ScanFlags) => {
+      const maxHops = parseMaxHops(flags.maxHops);
+      const minProfit = parseMinProfit(flags.minProfit);
+      let text: string;
+      try {
+        text = await readFile(flags.pools, "utf8");
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
+        throw new InputError(`${flags.pools}: cannot read the file (${reason})`);
+      }
+      let snapshot;
+      try {
+        snapshot = parseSnapshot(text);
+      } catch (err) {
+        if (err instanceof SnapshotError) throw new InputError(`${flags.pools}: ${err.message}`);
+        throw err;
+      }
+      for (const warning of snapshot.warnings)
+        process.stderr.write(`orion scan: warning: ${flags.pools}: ${warning}\n`);
+      const report = runScan(snapshot, { maxHops, minProfit });
+      process.stdout.write((flags.json ? toJson(report) : toTable(report, snapshot.tokens)) + "\n");
+    });
+}
+
+function parseMaxHops(value: string): number {
+  if (value !== "2" && value !== "3") throw new InputError(`--max-hops: must be 2 or 3, got "${value}"`);
+  return Number(value);
+}
+
+function parseMinProfit(value: string): bigint {
+  if (!/^[0-9]+$/.test(value)) {
+    throw new InputError(`--min-profit: must be a non-negative integer in base units (wei), got "${value}"`);
+  }
+  return BigInt(value);
+}
