@@ -11,17 +11,25 @@ import { PgTradeJournal, createPgPool, migrate } from "../apps/store/index.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
 
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 120);
+/** BENCH_TRANSPORT=http serves the devnet on 127.0.0.1 and goes through JSON-RPC over HTTP, as `orion dev` does. */
+const HTTP = process.env.BENCH_TRANSPORT === "http";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-const chain = await startLocalChain({ seed: 5, simulator: { sizeOfReserve: { min: 0.002, max: 0.02 } } });
+const chain = await startLocalChain({
+  seed: 5,
+  simulator: { sizeOfReserve: { min: 0.002, max: 0.02 } },
+  ...(HTTP ? { listen: { port: 0 } } : {}),
+});
 const db = await createTestDatabase("orion_bench");
 const pool = createPgPool(db.url);
 try {
   await migrate(pool);
-  const provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  const provider = HTTP
+    ? FailoverProvider.fromUrls([chain.devnet.url!], { chainId: 31337 })
+    : new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   const state = await PoolState.create(provider, chain.markets.pools);
   const collector = new BlockCollector(provider);
   await state.onBlock((await collector.poll())!);
@@ -90,6 +98,7 @@ try {
     process.stdout.write(
       JSON.stringify({
         bench: "chain",
+        transport: HTTP ? "http" : "in-process",
         metric: `block_to_${stage}_ms`,
         n: sorted.length,
         p50: round(percentile(sorted, 50)),

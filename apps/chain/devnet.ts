@@ -5,7 +5,8 @@
  */
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
-import { HDNodeWallet, JsonRpcProvider } from "ethers";
+import { HDNodeWallet } from "ethers";
+import { httpTransport } from "./rpc.ts";
 
 export const DEVNET_CHAIN_ID = 31337;
 /** Hardhat's well-known development mnemonic: every account is funded with 10 000 ETH at genesis. */
@@ -68,12 +69,17 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     const server = await hre.network.createServer("default", host, options.listen.port ?? 0);
     const { address, port } = await server.listen();
     url = `http://${address}:${port}`;
-    const http = new JsonRpcProvider(url, DEVNET_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
-    provider = { request: ({ method, params }) => http.send(method, params ?? []) };
-    closeAll = async () => {
-      http.destroy();
-      await server.close();
+    const http = httpTransport(url);
+    let id = 0;
+    provider = {
+      async request({ method, params }) {
+        const [res] = await http.send([{ id: ++id, jsonrpc: "2.0", method, params: params ?? [] }], 30_000);
+        if (!res) throw new Error(`${method}: empty answer from ${url}`);
+        if ("error" in res) throw Object.assign(new Error(res.error.message ?? method), res.error);
+        return res.result;
+      },
     };
+    closeAll = () => server.close();
   } else {
     const connection = await hre.network.connect();
     const edr: EthereumProvider = connection.provider;

@@ -70,7 +70,8 @@ export class TraderSimulator {
         "getReserves",
         (await this.chain.request({
           method: "eth_call",
-          params: [{ to: pool.address, data: this.pair.encodeFunctionData("getReserves") }, "pending"],
+          // "latest", not "pending": a pending block re-executes the mempool on every call, and sizing needs no precision.
+          params: [{ to: pool.address, data: this.pair.encodeFunctionData("getReserves") }, "latest"],
         })) as string,
       );
       const reserveIn = BigInt(zeroForOne ? reserves[0] : reserves[1]);
