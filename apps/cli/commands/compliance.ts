@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { z } from "zod";
-import { complianceReport, type SourceSpec } from "../../../policies/compliance.ts";
+import type { SourceSpec } from "../../../policies/compliance.ts";
 import { PolicyConfigError } from "../../../policies/config.ts";
 import { SourceError } from "../../../policies/evaluator/resource.ts";
 import { POLICY_PACK_VERSION } from "../../../policies/pack-version.ts";
@@ -53,6 +53,8 @@ export async function runComplianceReport(raw: Record<string, unknown>): Promise
   }
   const f = parsed.data;
   const source = sourceOf(f);
+  // Loaded on use: the evaluator pulls in the Pulumi SDK, which no other command needs.
+  const { complianceReport } = await import("../../../policies/compliance.ts");
   let report;
   try {
     report = await complianceReport({ source, framework: f.framework, stack: f.stack });
