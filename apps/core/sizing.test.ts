@@ -89,3 +89,40 @@ describe("optimalTrade against exhaustive integer search", () => {
     );
   });
 });
+
+describe("optimalTrade on named fees and extreme reserves", () => {
+  it.each([5, 25, 30, 100])("two pools charging %i bps: matches exhaustive search", (fee) => {
+    const hops: Hop[] = [
+      { reserveIn: 2000n, reserveOut: 4100n, feeBps: fee },
+      { reserveIn: 3900n, reserveOut: 2100n, feeBps: fee },
+    ];
+    const truth = exhaustive(hops);
+    expect(truth.profit > 0n).toBe(true);
+    expect(optimalTrade(hops)?.profit).toBe(truth.profit);
+  });
+
+  it("mixes fees along one cycle (5, 25, 100 bps)", () => {
+    const hops: Hop[] = [
+      { reserveIn: 1500n, reserveOut: 3000n, feeBps: 5 },
+      { reserveIn: 2800n, reserveOut: 900n, feeBps: 25 },
+      { reserveIn: 800n, reserveOut: 1700n, feeBps: 100 },
+    ];
+    expect(optimalTrade(hops)?.profit ?? 0n).toBe(exhaustive(hops).profit);
+  });
+
+  it("sizes exactly with reserves at the V2 maximum of 2^112", () => {
+    const max = 1n << 112n;
+    const hops: Hop[] = [
+      { reserveIn: max, reserveOut: max, feeBps: 30 },
+      { reserveIn: (max / 100n) * 98n, reserveOut: max, feeBps: 30 },
+    ];
+    const trade = optimalTrade(hops)!;
+    expect(trade.optimality).not.toBe("unproven");
+    expect(trade.amountOut).toBe(routeAmountOut(trade.amountIn, hops));
+    expect(trade.profit).toBe(trade.amountOut - trade.amountIn);
+    for (const dx of [-1000n, -1n, 1n, 1000n, trade.amountIn / 1000n]) {
+      const x = trade.amountIn + dx;
+      expect(routeAmountOut(x, hops) - x <= trade.profit).toBe(true);
+    }
+  });
+});
