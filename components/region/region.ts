@@ -4,7 +4,7 @@ import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
 import { Service } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
-import type { SubnetRef } from "../network/network.ts";
+import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
 import { botEnv, botSecrets, type Bot } from "./env.ts";
 
@@ -18,7 +18,8 @@ export interface RegionArgs {
   /** cloudrun: every bot on Cloud Run. gke: the workers on a private GKE cluster; the API stays on Cloud Run behind the LB. */
   runtime: "cloudrun" | "gke";
   networkId: pulumi.Input<string>;
-  subnet: SubnetRef;
+  /** This region's subnet and its planned ranges (GKE uses the pods, services and master ranges). */
+  subnet: { id: pulumi.Input<string>; ranges: RegionRanges };
   /** This region's keys (from its Kms). */
   keys: Record<KeyPurpose, pulumi.Input<string>>;
   signingKeyId: pulumi.Input<string>;
