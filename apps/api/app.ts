@@ -8,6 +8,7 @@ import { Counter, Histogram, Registry } from "prom-client";
 import { AuditLedger, SubjectKeyVault } from "../audit/index.ts";
 import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
 import { createGuard } from "./auth-guard.ts";
+import { ControlView } from "./control-view.ts";
 import type { ApiContext } from "./context.ts";
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMITS, type ApiOptions } from "./options.ts";
 import { buildPreflightChecks } from "./preflight-checks.ts";
@@ -67,6 +68,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const registry = options.metrics ?? new Registry();
   const vault = new SubjectKeyVault(options.pool, options.keys.kek);
   const ledger = new AuditLedger(options.pool, vault, clock);
+  const controlView = new ControlView(options.control);
+  await controlView.start();
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -86,6 +89,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     redis: options.redis,
     keyPrefix: options.keyPrefix,
     control: options.control,
+    controlView,
     keys: options.keys,
     tokens: options.tokens,
     clock,
@@ -194,6 +198,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
     return payload;
   });
+  app.addHook("onClose", async () => controlView.stop());
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });

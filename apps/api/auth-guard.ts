@@ -9,6 +9,13 @@ export const MFA_FRESH_SECONDS = 300;
 
 const CACHE_MAX = 10_000;
 
+// KEYS: session, this minute's per-user counter. Returns {session exists, requests used this minute}.
+const SESSION_AND_BUDGET = `
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], 120) end
+return {redis.call('EXISTS', KEYS[1]), n}
+`;
+
 /**
  * Verified access tokens by their exact string, until they expire. Signature checks dominate the cost of an
  * authenticated request; the session-revocation check below still runs on every request.
@@ -68,17 +75,15 @@ export function createGuard(ctx: ApiContext) {
       }
       cache.set(token, claims);
     }
-    // Revocation and the per-user budget in one round trip.
+    // Revocation and the per-user budget in one Redis command: this runs on every authenticated request.
     const minute = Math.floor(nowSeconds / 60);
-    const rlKey = `${ctx.keyPrefix}rl-user:${claims.userId}:${minute}`;
-    const res = await ctx.redis
-      .pipeline()
-      .exists(`${ctx.keyPrefix}sess:${claims.sessionId}`)
-      .incr(rlKey)
-      .expire(rlKey, 120)
-      .exec();
-    const active = res?.[0]?.[1] === 1;
-    const used = Number(res?.[1]?.[1] ?? 0);
+    const [exists, used] = (await ctx.redis.eval(
+      SESSION_AND_BUDGET,
+      2,
+      `${ctx.keyPrefix}sess:${claims.sessionId}`,
+      `${ctx.keyPrefix}rl-user:${claims.userId}:${minute}`,
+    )) as [number, number];
+    const active = exists === 1;
     request.principal = claims;
     if (!active) {
       request.principal = null;

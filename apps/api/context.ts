@@ -13,6 +13,7 @@ import type {
 } from "../identity/index.ts";
 import type { Mode } from "../control/index.ts";
 import type { PreflightReport } from "./preflight.ts";
+import type { ControlView } from "./control-view.ts";
 
 /** What every route group gets: the injected dependencies plus the services built from them. */
 export interface ApiContext {
@@ -20,6 +21,8 @@ export interface ApiContext {
   redis: Redis;
   keyPrefix: string;
   control: ControlStore;
+  /** Cached control state for display only; call invalidate() after writing the store. */
+  controlView: ControlView;
   keys: KeyMaterial;
   tokens: TokenConfig;
   clock: () => Date;

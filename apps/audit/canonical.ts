@@ -32,18 +32,21 @@ export interface ChainedFields {
 
 export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 
+/**
+ * The canonical encoding of a row: canonicalJson of its fields, written out in sorted key order directly because
+ * `orion audit verify` runs it for every row of the ledger (a test holds it equal to canonicalJson).
+ */
+export function encodeRow(row: ChainedFields): string {
+  if (!Number.isSafeInteger(row.seq)) throw new TypeError(`seq must be a safe integer, got ${row.seq}`);
+  const str = JSON.stringify;
+  return (
+    `{"action":${str(row.action)},"actor":${str(row.actor)},"at":${str(row.at)},"detail":${str(row.detail)},` +
+    `"outcome":${str(row.outcome)},"pii":${row.pii === null ? "null" : str(row.pii.toString("base64"))},` +
+    `"prevHash":"${row.prevHash.toString("hex")}","seq":${row.seq},"subject":${row.subject === null ? "null" : str(row.subject)}}`
+  );
+}
+
 /** SHA-256 over the canonical encoding of the row, which includes the previous row's hash: the chain. */
 export function rowHash(row: ChainedFields): Buffer {
-  const encoded = canonicalJson({
-    seq: row.seq,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    outcome: row.outcome,
-    subject: row.subject,
-    detail: row.detail,
-    pii: row.pii === null ? null : row.pii.toString("base64"),
-    prevHash: row.prevHash.toString("hex"),
-  });
-  return createHash("sha256").update(encoded).digest();
+  return createHash("sha256").update(encodeRow(row)).digest();
 }

@@ -5,7 +5,8 @@ import { createTestDatabase, type TestDatabase } from "../../test/support/postgr
 import { migrate } from "../store/migrate.ts";
 import { AuditLedger, verifyChain } from "./ledger.ts";
 import { SubjectKeyVault } from "./subject-keys.ts";
-import { canonicalJson } from "./canonical.ts";
+import { canonicalJson, encodeRow } from "./canonical.ts";
+import fc from "fast-check";
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -29,6 +30,37 @@ describe("canonicalJson", () => {
   it("sorts keys at every depth and refuses non-integers", () => {
     expect(canonicalJson({ b: 1, a: { d: [true, null], c: "x" } })).toBe('{"a":{"c":"x","d":[true,null]},"b":1}');
     expect(() => canonicalJson({ a: 1.5 })).toThrow(/safe integers/);
+  });
+});
+
+describe("encodeRow", () => {
+  it("is canonicalJson of the row's fields, for any contents", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          at: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          actor: fc.string(),
+          action: fc.string(),
+          outcome: fc.constantFrom("success", "denied", "failure"),
+          subject: fc.option(fc.string(), { nil: null }),
+          detail: fc.string(),
+          pii: fc.option(
+            fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+            { nil: null },
+          ),
+          prevHash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((a) => Buffer.from(a)),
+        }),
+        (row) => {
+          const expected = canonicalJson({
+            ...row,
+            pii: row.pii === null ? null : row.pii.toString("base64"),
+            prevHash: row.prevHash.toString("hex"),
+          });
+          expect(encodeRow(row)).toBe(expected);
+        },
+      ),
+    );
   });
 });
 

@@ -47,6 +47,7 @@ export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: R
       let state;
       try {
         state = await ctx.control.setKillSwitch(engaged, reason, claims.userId);
+        ctx.controlView.invalidate();
       } catch {
         throw new ProblemError(503, "control-store-unavailable", "the control store cannot be written; retry");
       }

@@ -48,7 +48,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       schema: { tags: ["mode"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
-      const state = await ctx.control.read().catch(controlUnavailable);
+      const state = await ctx.controlView.read().catch(controlUnavailable);
       return { ...stateView(state), metrics: await metricsFor(state.mode, state.epoch) };
     },
   );
@@ -90,6 +90,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         let next: ControlState;
         try {
           next = await ctx.control.switchMode("sim", state.version, actor);
+          ctx.controlView.invalidate();
         } catch (err) {
           if (err instanceof VersionConflict)
             throw new ProblemError(409, "version-conflict", "the mode changed meanwhile; read it and retry");
@@ -176,6 +177,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       let next: ControlState;
       try {
         next = await ctx.control.switchMode(req.target, req.expectedVersion, approver);
+        ctx.controlView.invalidate();
       } catch (err) {
         const detail =
           err instanceof VersionConflict ? "the control state changed since the request" : "control store error";

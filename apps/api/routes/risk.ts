@@ -79,6 +79,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       let next;
       try {
         next = await ctx.control.setRiskLimits(limits, request.body.expectedVersion, actor);
+        ctx.controlView.invalidate();
       } catch (err) {
         if (err instanceof VersionConflict) {
           throw new ProblemError(

@@ -1,0 +1,141 @@
+/**
+ * Control plane under load, on 127.0.0.1 against real PostgreSQL and Redis (like the tests):
+ * - authenticated GET /mode/status with autocannon (target >= 10,000 req/s);
+ * - audit appends with the hash chain (target >= 2,000 rows/s);
+ * - `orion audit verify` of 100,000 rows (target < 5 s).
+ * Prints one JSON object per measurement.
+ */
+import autocannon from "autocannon";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { AuditLedger, SubjectKeyVault, verifyChain } from "../apps/audit/index.ts";
+import { buildApi } from "../apps/api/index.ts";
+import { createRedisControlStore } from "../apps/control/index.ts";
+import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../apps/identity/index.ts";
+import { migrate } from "../apps/store/migrate.ts";
+import { createTestDatabase } from "../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../test/support/redis.ts";
+
+const DURATION = Number(process.env.BENCH_API_SECONDS ?? 10);
+const VERIFY_ROWS = 100_000;
+const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: "api", ...o }) + "\n");
+
+const db = await createTestDatabase("orion_bench_api");
+const pool = new pg.Pool({ connectionString: db.url, max: 20 });
+const prefix = testKeyPrefix();
+const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+try {
+  await migrate(pool);
+  const keys = await loadKeyMaterial(await generateKeyFile());
+  const app = await buildApi({
+    pool,
+    redis,
+    keyPrefix: prefix,
+    control,
+    keys,
+    tokens: { issuer: "bench", audience: "bench" },
+    logLevel: "silent",
+    // The limits are still checked in Redis on every request; they are only set high enough not to refuse the load.
+    rateLimits: { perIp: 1e9, perUser: 1e9 },
+  });
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+
+  const vault = new SubjectKeyVault(pool, keys.kek);
+  const { totpSecret } = await new UserDirectory(pool, vault, keys.pepper).create({
+    email: "bench@example.com",
+    role: "viewer",
+    password: "bench password 123",
+  });
+  const login = await fetch(`${url}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      email: "bench@example.com",
+      password: "bench password 123",
+      totp: totpCode(totpSecret as string, new Date()),
+    }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+
+  // Load from a worker thread, so the generator does not share the server's event loop.
+  const result = await autocannon({
+    url: `${url}/mode/status`,
+    headers: { authorization: `Bearer ${accessToken}` },
+    connections: 64,
+    workers: 1,
+    duration: DURATION,
+  });
+  emit({
+    name: "GET /mode/status (authenticated)",
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    target: ">= 10000 req/s",
+  });
+  await app.close();
+
+  // Audit appends: many concurrent writers, each append chained and committed before its promise resolves.
+  const ledger = new AuditLedger(pool, vault);
+  const appendN = async (n: number) => {
+    const inFlight: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      inFlight.push(ledger.append({ actor: "bench", action: "bench.append", outcome: "success", detail: { i } }));
+      if (inFlight.length >= 2000) await Promise.all(inFlight.splice(0));
+    }
+    await Promise.all(inFlight);
+  };
+  const appendRows = 20_000;
+  const t0 = performance.now();
+  await appendN(appendRows);
+  const appendSeconds = (performance.now() - t0) / 1000;
+  emit({
+    name: "audit appends (hash-chained)",
+    rows: appendRows,
+    rowsPerSecond: Math.round(appendRows / appendSeconds),
+    target: ">= 2000 rows/s",
+  });
+
+  // Sequential appends (one writer, each waiting for the previous): the worst case of group commit.
+  const seqRows = 2000;
+  const t1 = performance.now();
+  for (let i = 0; i < seqRows; i++)
+    await ledger.append({ actor: "bench", action: "bench.sequential", outcome: "success" });
+  emit({
+    name: "audit appends, one at a time",
+    rows: seqRows,
+    rowsPerSecond: Math.round(seqRows / ((performance.now() - t1) / 1000)),
+  });
+
+  await appendN(VERIFY_ROWS - appendRows - seqRows);
+  const t2 = performance.now();
+  const inProcess = await verifyChain(pool);
+  const verifyMs = performance.now() - t2;
+  const cli = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL("../bin/orion.mjs", import.meta.url)), "audit", "verify", "--json"],
+    {
+      env: { ...process.env, DATABASE_URL: db.url },
+      encoding: "utf8",
+    },
+  );
+  const cliOut = JSON.parse(cli.stdout || "{}") as { ok?: boolean; rows?: number; elapsedMs?: number };
+  emit({
+    name: "orion audit verify",
+    rows: inProcess.rows,
+    ok: inProcess.ok && cliOut.ok === true && cli.status === 0,
+    verifyMs: Math.round(verifyMs),
+    cliVerifyMs: cliOut.elapsedMs,
+    target: "< 5000 ms",
+  });
+} finally {
+  await control.close();
+  redis.disconnect();
+  await pool.end();
+  await db.drop();
+  await deleteKeysWithPrefix(prefix);
+}
