@@ -12,6 +12,10 @@ export class LatencyRecorder {
     return this.samples.get(stage)?.length ?? 0;
   }
 
+  all(): Record<string, { p50: number; p99: number; n: number }> {
+    return Object.fromEntries([...this.samples.keys()].map((k) => [k, { ...this.summary(k), n: this.count(k) }]));
+  }
+
   /** p50 and p99 of a stage (0 when it has no samples), rounded to microseconds. */
   summary(stage: string): { p50: number; p99: number } {
     const sorted = [...(this.samples.get(stage) ?? [])].sort((a, b) => a - b);

@@ -1,15 +1,7 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, type Bus } from "../bus/index.ts";
-import {
-  BlockCollector,
-  FailoverProvider,
-  PoolState,
-  startLocalChain,
-  type BlockHead,
-  type LocalChain,
-} from "../chain/index.ts";
-import { loadArtifacts } from "../contracts/index.ts";
+import { BlockCollector, FailoverProvider, PoolState, type BlockHead } from "../chain/index.ts";
 import {
   createMemoryControlStore,
   createRedisControlStore,
@@ -17,8 +9,7 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import { Executor } from "../executor/executor.ts";
-import { privateKeySigner } from "../executor/signer.ts";
+import { createExecutor, ExecutorService, privateKeySigner, type TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import { OrchestratorService, type BlockDecision, type GasModel } from "../orchestrator/index.ts";
 import { ScannerService, type ScanReport } from "../scanner/index.ts";
@@ -33,7 +24,7 @@ import {
   nextEpoch,
 } from "../store/index.ts";
 import { ConsoleView } from "./console-view.ts";
-import { ExecutorService, type FinishedTrade } from "./executor-service.ts";
+import { startDevnetProcess } from "./devnet-host.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { reportTrade, writeReport, type SessionReport } from "./report.ts";
 
@@ -50,6 +41,8 @@ export interface DevOptions {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Prefix of the control store's Redis keys (default "orion:"), so tests and several stacks can share a Redis. */
+  redisKeyPrefix?: string;
   seed?: number;
   /** Human-readable progress, one line at a time. */
   out: (line: string) => void;
@@ -68,7 +61,13 @@ type Closer = () => Promise<unknown> | unknown;
  * Redis for bus and control store when REDIS_URL is set, in-process otherwise; a devnet on 127.0.0.1 with seeded
  * markets and simulated traders. Runs N blocks (or until aborted), then writes the session report.
  */
-export async function runDev(o: DevOptions): Promise<SessionReport> {
+export interface DevSession {
+  report: SessionReport;
+  /** Every stage measured, for benchmarks: the report's four plus breakdowns (e.g. decide excluding RPC). */
+  latency: Record<string, { p50: number; p99: number; n: number }>;
+}
+
+export async function runDev(o: DevOptions): Promise<DevSession> {
   const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
   const closers: Closer[] = [];
   const closeAll = async () => {
@@ -91,7 +90,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
         return embedded.url;
       })(),
       (async () => {
-        const c: LocalChain = await startLocalChain({ listen: { port: 0 }, seed: o.seed ?? 1 });
+        const c = await startDevnetProcess({ seed: o.seed ?? 1, withExecutorKey: o.mode === "live" });
         closers.push(() => c.close());
         return c;
       })(),
@@ -107,7 +106,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     );
 
     const control: ControlStore = o.redisUrl
-      ? createRedisControlStore({ url: o.redisUrl })
+      ? createRedisControlStore({ url: o.redisUrl, keyPrefix: o.redisKeyPrefix ?? "orion:" })
       : createMemoryControlStore({ mode: o.mode, epoch: await nextEpoch(db) });
     closers.push(() => control.close());
     let state: ControlState = await control.read();
@@ -126,15 +125,14 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     const bus: Bus = o.redisUrl
       ? createRedisBus({
           url: o.redisUrl,
-          keyPrefix: `orion:dev:${process.pid}:${Date.now()}:`,
+          keyPrefix: `${o.redisKeyPrefix ?? "orion:"}dev:${process.pid}:${Date.now()}:`,
           onError: (err) => log.error({ err }),
         })
       : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
     closers.push(() => bus.close());
 
-    const { markets, devnet } = chain;
-    if (!devnet.url) throw new Error("the devnet did not start an RPC server");
-    const provider = FailoverProvider.fromUrls([devnet.url], { chainId: devnet.chainId, log });
+    const { markets } = chain;
+    const provider = FailoverProvider.fromUrls([chain.url], { chainId: markets.chainId, log });
     provider.startHealthChecks();
     closers.push(() => provider.destroy());
 
@@ -147,18 +145,25 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     const feeOf = new Map(markets.pools.map((p) => [p.address, p.feeBps]));
     const genesis = await provider.getBlock(0);
     const journal = new PgTradeJournal(db, chainTag(markets.chainId, genesis?.hash ?? ""));
-    const account = chain.executorAccount.address;
-    const executor = new Executor({
+    const account = chain.executor.address;
+    const executorKey = chain.executor.privateKey;
+    const executor = await createExecutor({
+      mode: o.mode,
       provider,
       journal,
       readMode: async () => (await control.read()).mode,
-      contract: { address: markets.executor.address, abi: (await loadArtifacts()).ArbExecutor.abi },
+      contract: markets.executor.address,
       account,
-      // Safety invariant 1: a sim session never constructs a signer, so no key is loaded at all.
-      signer: o.mode === "live" ? privateKeySigner(chain.executorAccount.privateKey) : null,
+      // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
+      loadSigner: () => {
+        if (!executorKey) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+        return privateKeySigner(executorKey);
+      },
       feeOf: (pool) => feeOf.get(pool) ?? 30,
       log,
-      options: { priorityFeeWei: EXECUTOR_TIP_WEI },
+      // The trade must land in the block right after the one it was priced on, or revert: so a mined trade that no
+      // transaction preceded in its block runs on exactly the predicted state.
+      options: { priorityFeeWei: EXECUTOR_TIP_WEI, deadlineBlocks: 1 },
     });
     const reconciled = await executor.reconcile();
     if (reconciled.resolved.length > 0)
@@ -171,6 +176,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     );
     const latency = new LatencyRecorder();
     const scans = new Map<number, ScanReport>();
+    const seenAtOfBlock = new Map<number, number>();
     const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
     const scanner = new ScannerService(
@@ -192,6 +198,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
         labels,
         onScanned: (scan) => {
           scans.set(scan.blockNumber, scan);
+          seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
           if (scan.published) latency.add("detect", scan.detectMs);
           counts.opportunities += scan.published ? scan.opportunities : 0;
           counts.published += scan.published ? 1 : 0;
@@ -219,16 +226,21 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     const executorService = new ExecutorService({
       bus,
       executor,
-      provider,
-      nativeTokens: new Set([markets.baseToken]),
       metrics,
       log,
-      onTrade: ({ result, seenAt }: FinishedTrade) => {
-        const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
-        const sim = at(result.timings.simulatedAt);
-        const sent = at(result.timings.sentAt);
-        if (sim !== null) latency.add("simulate", sim);
-        if (sent !== null) latency.add("send", sent);
+      onTrade: (result: TradeResult) => {
+        const seenAt = seenAtOfBlock.get(result.order.blockNumber);
+        if (seenAt !== undefined) {
+          const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+          const received = at(result.timings.receivedAt);
+          const sim = at(result.timings.simulatedAt);
+          const sent = at(result.timings.sentAt);
+          if (sim !== null) latency.add("simulate", sim);
+          if (sent !== null) latency.add("send", sent);
+          if (received !== null) latency.add("executorReceived", received);
+          if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
+          if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+        }
         o.out(view.trade(result));
       },
     });
@@ -238,7 +250,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     closers.push(() => executorService.stop());
 
     o.out(
-      `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${devnet.url} (chain ${markets.chainId}), ` +
+      `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
         `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}`,
     );
 
@@ -255,14 +267,12 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
           if (blocks.from < 0) blocks.from = head.number;
           blocks.to = head.number;
           blocks.seen++;
-          // Traders swap after our scan: their transactions land in the next block, behind a higher-tipped trade.
-          await chain.simulator.step();
           if (o.blocks !== null && blocks.seen >= o.blocks) resolve();
         },
         (err) => log.error({ err }, "block handling failed"),
       );
     });
-    await devnet.setBlockInterval(o.blockIntervalMs);
+    chain.setBlockInterval(o.blockIntervalMs);
     await finished;
     await collector.stop();
 
@@ -274,7 +284,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
     if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
     await orchestrator.stop();
     await executorService.stop();
-    await devnet.setBlockInterval(0);
+    chain.setBlockInterval(0);
     const nonceEnd = await provider.getTransactionCount(account, "latest");
 
     const rows = await listTrades(db, session.mode, session.epoch, session.startedAt);
@@ -300,7 +310,7 @@ export async function runDev(o: DevOptions): Promise<SessionReport> {
       await writeReport(o.report, report);
       o.out(`session report written to ${o.report}`);
     }
-    return report;
+    return { report, latency: latency.all() };
   } finally {
     await closeAll();
   }

@@ -30,6 +30,8 @@ export interface ScanReport {
   scanMs: number;
   /** Block seen -> opportunities published, in ms. */
   detectMs: number;
+  /** Wall-clock ms when the block was seen: the start of every latency of this block. */
+  seenAt: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export class ScannerService {
       rpcMs,
       scanMs,
       detectMs: 0,
+      seenAt: performance.timeOrigin + head.seenAt,
     };
     if (newest > update.blockNumber) {
       this.observe.onScanned?.(report);
@@ -110,7 +113,7 @@ export class ScannerService {
     this.observe.onScanned?.(report);
     await this.bus.publish(opportunitiesTopic, {
       blockNumber: update.blockNumber,
-      seenAt: performance.timeOrigin + head.seenAt,
+      seenAt: report.seenAt,
       rpcMs,
       gasPriceWei: BigInt(gasPriceHex) + this.options.tipWei,
       basePerNative: this.options.basePerNative,

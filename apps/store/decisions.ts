@@ -18,70 +18,55 @@ export interface DecidedOpportunity {
 }
 
 /**
- * Records a block's decisions in one transaction: every opportunity with its verdict and the orders placed, so an
- * order never exists without the opportunity it came from. Redelivered blocks change nothing (ON CONFLICT).
+ * Records a block's decisions in one statement (one round trip, atomic): every opportunity with its verdict and the
+ * orders placed, so an order never exists without the opportunity it came from (a WITH insert always runs, and the
+ * foreign key is checked at the end of the statement). Redelivered blocks change nothing.
  */
 export async function recordDecisions(pool: pg.Pool, decided: DecidedOpportunity[], orders: Order[]): Promise<void> {
   if (decided.length === 0 && orders.length === 0) return;
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    if (decided.length > 0) {
-      await client.query(
-        `INSERT INTO opportunities (id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out,
-           profit, decision, detected_at)
-         SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
-           amount_in, amount_out, profit, decision, detected_at
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-           $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::timestamptz[])
-           AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out, profit, decision,
-                detected_at)
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          decided.map((d) => d.id),
-          decided.map((d) => d.mode),
-          decided.map((d) => d.epoch),
-          decided.map((d) => d.blockNumber),
-          decided.map((d) => d.baseToken.toLowerCase()),
-          decided.map((d) => d.pools.join(",").toLowerCase()),
-          decided.map((d) => d.tokens.join(",").toLowerCase()),
-          decided.map((d) => d.amountIn.toString()),
-          decided.map((d) => d.amountOut.toString()),
-          decided.map((d) => d.profit.toString()),
-          decided.map((d) => d.decision),
-          decided.map((d) => d.detectedAt.toISOString()),
-        ],
-      );
-    }
-    if (orders.length > 0) {
-      await client.query(
-        `INSERT INTO orders (opportunity_id, mode, epoch, block_number, base_token, pools, tokens, amount_in,
-           predicted_profit, min_profit)
-         SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
-           amount_in, predicted_profit, min_profit
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-           $8::numeric[], $9::numeric[], $10::numeric[])
-           AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit)
-         ON CONFLICT (opportunity_id) DO NOTHING`,
-        [
-          orders.map((o) => o.opportunityId),
-          orders.map((o) => o.mode),
-          orders.map((o) => o.epoch),
-          orders.map((o) => o.blockNumber),
-          orders.map((o) => o.baseToken),
-          orders.map((o) => o.pools.join(",")),
-          orders.map((o) => o.tokens.join(",")),
-          orders.map((o) => o.amountIn.toString()),
-          orders.map((o) => o.predictedProfit.toString()),
-          orders.map((o) => o.minProfit.toString()),
-        ],
-      );
-    }
-    await client.query("COMMIT");
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  await pool.query(
+    `WITH opp AS (
+       INSERT INTO opportunities (id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out,
+         profit, decision, detected_at)
+       SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
+         amount_in, amount_out, profit, decision, detected_at
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+         $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::timestamptz[])
+         AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out, profit, decision,
+              detected_at)
+       ON CONFLICT (id) DO NOTHING
+     )
+     INSERT INTO orders (opportunity_id, mode, epoch, block_number, base_token, pools, tokens, amount_in,
+       predicted_profit, min_profit)
+     SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
+       amount_in, predicted_profit, min_profit
+     FROM unnest($13::text[], $14::text[], $15::int[], $16::bigint[], $17::text[], $18::text[], $19::text[],
+       $20::numeric[], $21::numeric[], $22::numeric[])
+       AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit)
+     ON CONFLICT (opportunity_id) DO NOTHING`,
+    [
+      decided.map((d) => d.id),
+      decided.map((d) => d.mode),
+      decided.map((d) => d.epoch),
+      decided.map((d) => d.blockNumber),
+      decided.map((d) => d.baseToken.toLowerCase()),
+      decided.map((d) => d.pools.join(",").toLowerCase()),
+      decided.map((d) => d.tokens.join(",").toLowerCase()),
+      decided.map((d) => d.amountIn.toString()),
+      decided.map((d) => d.amountOut.toString()),
+      decided.map((d) => d.profit.toString()),
+      decided.map((d) => d.decision),
+      decided.map((d) => d.detectedAt.toISOString()),
+      orders.map((o) => o.opportunityId),
+      orders.map((o) => o.mode),
+      orders.map((o) => o.epoch),
+      orders.map((o) => o.blockNumber),
+      orders.map((o) => o.baseToken),
+      orders.map((o) => o.pools.join(",")),
+      orders.map((o) => o.tokens.join(",")),
+      orders.map((o) => o.amountIn.toString()),
+      orders.map((o) => o.predictedProfit.toString()),
+      orders.map((o) => o.minProfit.toString()),
+    ],
+  );
 }

@@ -3,7 +3,6 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { z } from "zod";
-import { runDev } from "../../platform/run.ts";
 import { InputError } from "../errors.ts";
 
 const intString = (what: string, min: number, max: number) =>
@@ -15,7 +14,7 @@ const intString = (what: string, min: number, max: number) =>
 
 const flags = z
   .object({
-    mode: z.enum(["sim", "live"]),
+    mode: z.enum(["sim", "live"], { message: "--mode must be sim or live" }),
     blocks: intString("--blocks", 1, 1_000_000).optional(),
     report: z.string().min(1).optional(),
     port: intString("--port", 0, 65_535),
@@ -29,7 +28,8 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   const parsed = flags.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError(`orion dev: ${issue?.path.join(".") ?? "flags"}: ${issue?.message ?? "invalid"}`);
+    const flag = String(issue?.path[0] ?? "flags").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new InputError(`dev --${flag}: ${issue?.message ?? "invalid"}`);
   }
   const f = parsed.data;
   const report = f.report === undefined ? null : resolve(f.report);
@@ -53,6 +53,8 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
   try {
+    // Loaded on use: the devnet and its toolchain are heavy, and bad usage should fail at once.
+    const { runDev } = await import("../../platform/run.ts");
     await runDev({
       mode: f.mode,
       blocks: f.blocks ?? null,
@@ -62,6 +64,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       dataDir: process.env.ORION_HOME ?? resolve(ROOT, ".orion"),
       databaseUrl: process.env.DATABASE_URL || undefined,
       redisUrl: process.env.REDIS_URL || undefined,
+      redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
       out: (line) => process.stdout.write(line + "\n"),
       signal: abort.signal,
     });

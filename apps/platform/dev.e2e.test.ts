@@ -1,0 +1,109 @@
+import { spawnSync, spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { sessionReportSchema, type SessionReport } from "./report.ts";
+
+const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
+
+let db: TestDatabase;
+let dir: string;
+const prefix = testKeyPrefix();
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "orion-dev-"));
+});
+afterAll(async () => {
+  await db.drop();
+  await deleteKeysWithPrefix(prefix);
+});
+
+/** Runs `orion dev` as a user would, against the test database; resolves with exit code, output and the report. */
+function orionDev(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [ORION, "dev", ...args], {
+      env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function report(file: string): Promise<SessionReport> {
+  return sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+}
+
+describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
+  it("live: trades on the devnet, none at a loss, realized == predicted to the wei where nothing preceded", async () => {
+    const file = join(dir, "live.json");
+    const run = await orionDev([
+      "--mode",
+      "live",
+      "--blocks",
+      "10",
+      "--block-time",
+      "400",
+      "--port",
+      "0",
+      "--report",
+      file,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const r = await report(file);
+    expect(r).toMatchObject({ mode: "live", chainId: 31337 });
+    expect(r.blocks.to - r.blocks.from).toBe(9);
+    const confirmed = r.trades.filter((t) => t.status === "confirmed");
+    expect(confirmed.length).toBeGreaterThanOrEqual(2);
+    for (const t of confirmed) {
+      expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
+      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
+    }
+    // Every broadcast transaction is a reported trade: nothing sent that the journal does not know.
+    const broadcast = r.trades.filter((t) => t.txHash !== null).length;
+    expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
+    expect(run.stdout).toMatch(/confirmed .* realized \+[\d.]+ WETH \(= predicted\)/);
+    expect(r.latencyMs.send.p50).toBeGreaterThan(0);
+  });
+
+  it("sim over Redis (bus and control store): simulates trades and broadcasts nothing", async () => {
+    const file = join(dir, "sim.json");
+    const run = await orionDev(
+      ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
+      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const r = await report(file);
+    expect(r.mode).toBe("sim");
+    expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
+    expect(r.trades.filter((t) => t.status === "simulated").length).toBeGreaterThanOrEqual(1);
+    for (const t of r.trades) {
+      expect(["simulated", "rejected"]).toContain(t.status);
+      expect(t.txHash).toBeNull();
+    }
+    expect(r.latencyMs.send).toEqual({ p50: 0, p99: 0 });
+  });
+
+  it.each([
+    [["--mode", "paper"], /--mode|mode/],
+    [["--port", "http"], /--port must be a whole number/],
+    [["--report", "/no/such/dir/r.json"], /--report .*does not exist/],
+  ])("refuses bad usage %j with one line and exit 2, before starting anything", (args, message) => {
+    const run = spawnSync(process.execPath, [ORION, "dev", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: "postgres://127.0.0.1:1/none" },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+  });
+});
