@@ -132,3 +132,27 @@ describe("orion drill emergency-shutdown", () => {
     expect(JSON.parse(out.join(""))).toMatchObject({ ok: true });
   });
 });
+
+describe("orion keys", () => {
+  it("rotate keeps the old key accepted; retire drops it", async () => {
+    const { runKeys } = await import("../cli/commands/keys.ts");
+    const file = join(dir, "rotating.json");
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as typeof process.stdout.write;
+    try {
+      await runKeys("show", file);
+      const before = await loadOrCreateKeyFile({ ORION_KEYS: undefined, ORION_KEYS_FILE: file });
+      await runKeys("rotate", file);
+      const rotated = await loadOrCreateKeyFile({ ORION_KEYS: undefined, ORION_KEYS_FILE: file });
+      expect(rotated.signing.kid).not.toBe(before.signing.kid);
+      expect(rotated.verifyOnly?.map((k) => k.kid)).toEqual([before.signing.kid]);
+      expect(rotated.kek).toBe(before.kek);
+      await runKeys("retire", file);
+      expect((await loadOrCreateKeyFile({ ORION_KEYS: undefined, ORION_KEYS_FILE: file })).verifyOnly).toEqual([]);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out.join("")).toMatch(/rotated: signing key k-/);
+  });
+});

@@ -7,6 +7,7 @@ import { registerUsers } from "./commands/users.ts";
 import { registerApi } from "./commands/api.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerDrill } from "./commands/drill.ts";
+import { registerKeys } from "./commands/keys.ts";
 
 const program = new Command("orion")
   .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
@@ -21,6 +22,7 @@ registerUsers(program);
 registerApi(program);
 registerAudit(program);
 registerDrill(program);
+registerKeys(program);
 
 try {
   await program.parseAsync(process.argv);
