@@ -67,7 +67,8 @@ describe("local chain", () => {
   });
 
   it("keeps pool state equal to getReserves block by block from Sync logs, and refreshes after a gap", async () => {
-    const state = await PoolState.create(provider, chain.markets.pools);
+    // Chunks of 7 pools: the refresh spans several lens calls.
+    const state = await PoolState.create(provider, chain.markets.pools, { lensChunk: 7 });
     const collector = new BlockCollector(provider);
     const first = await state.onBlock((await collector.poll())!);
     expect(first).toMatchObject({ kind: "full", reason: "start" });
@@ -93,6 +94,27 @@ describe("local chain", () => {
     expect(afterGap).toMatchObject({ kind: "full", reason: "gap" });
     expect(afterGap!.changed.length).toBeGreaterThan(0);
     await expectStateMatchesChain(state);
+  });
+
+  it("delivers each new head once, in order, to the block consumer", async () => {
+    const collector = new BlockCollector(provider, 5);
+    const heads: number[] = [];
+    const errors: unknown[] = [];
+    const start = await provider.getBlockNumber();
+    collector.start(
+      (h) => {
+        heads.push(h.number);
+      },
+      (err) => errors.push(err),
+    );
+    await expect.poll(() => heads.length, { interval: 5 }).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      await chain.devnet.mine();
+      await expect.poll(() => heads.length, { interval: 5 }).toBe(i + 2);
+    }
+    await collector.stop();
+    expect(heads).toEqual([start, start + 1, start + 2, start + 3]);
+    expect(errors).toEqual([]);
   });
 
   it("refreshes after a reorg replaces the block it is at", async () => {

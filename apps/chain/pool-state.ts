@@ -10,6 +10,8 @@ import { loadArtifacts } from "../contracts/index.ts";
 import type { BlockHead } from "./block-collector.ts";
 
 export const SYNC_TOPIC = id("Sync(uint112,uint112)");
+/** Pools per lens call by default: ~3k gas each keeps a call far below the eth_call gas caps public nodes apply. */
+const DEFAULT_LENS_CHUNK = 500;
 
 export type PoolMeta = Omit<Pool, "reserve0" | "reserve1">;
 
@@ -33,13 +35,19 @@ export class PoolState {
     pools: readonly PoolMeta[],
     private readonly lensBytecode: string,
     private readonly lensIface: Interface,
+    private readonly lensChunk: number,
   ) {
     this.meta = new Map(pools.map((p) => [p.address.toLowerCase(), { ...p, address: p.address.toLowerCase() }]));
   }
 
-  static async create(provider: JsonRpcApiProvider, pools: readonly PoolMeta[]): Promise<PoolState> {
+  static async create(
+    provider: JsonRpcApiProvider,
+    pools: readonly PoolMeta[],
+    options: { lensChunk?: number } = {},
+  ): Promise<PoolState> {
     const { ReservesLens } = await loadArtifacts();
-    return new PoolState(provider, pools, ReservesLens.bytecode, new Interface(ReservesLens.abi));
+    const chunk = options.lensChunk ?? DEFAULT_LENS_CHUNK;
+    return new PoolState(provider, pools, ReservesLens.bytecode, new Interface(ReservesLens.abi), chunk);
   }
 
   /** Block the state is at, or null before the first refresh. */
@@ -71,23 +79,33 @@ export class PoolState {
     return this.refresh(head, head.number > current.number + 1 ? "gap" : "reorg");
   }
 
-  /** Re-reads every pool at `head` in one call. */
+  /** Re-reads every pool at `head`: one call per chunk of pools, all at the same block, in parallel. */
   async refresh(head: Pick<BlockHead, "number" | "hash">, reason: PoolStateUpdate["reason"]): Promise<PoolStateUpdate> {
     const addresses = [...this.meta.keys()];
-    const data = this.lensBytecode + this.lensIface.encodeDeploy([addresses]).slice(2);
-    const raw = await this.provider.call({ data, blockTag: head.number });
-    const [blockNumber, flat] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint256[]"], raw) as unknown as [
-      bigint,
-      bigint[],
-    ];
-    if (Number(blockNumber) !== head.number) throw new Error(`lens read block ${blockNumber}, asked ${head.number}`);
+    const chunks: string[][] = [];
+    for (let i = 0; i < addresses.length; i += this.lensChunk) chunks.push(addresses.slice(i, i + this.lensChunk));
+    const results = await Promise.all(chunks.map((chunk) => this.readChunk(chunk, head.number)));
     const changed: ReserveUpdate[] = [];
-    addresses.forEach((address, i) => {
-      const update = { address, reserve0: flat[2 * i] as bigint, reserve1: flat[2 * i + 1] as bigint };
-      if (this.set(update)) changed.push(update);
+    chunks.forEach((chunk, c) => {
+      const flat = results[c] as bigint[];
+      chunk.forEach((address, i) => {
+        const update = { address, reserve0: flat[2 * i] as bigint, reserve1: flat[2 * i + 1] as bigint };
+        if (this.set(update)) changed.push(update);
+      });
     });
     this.block = { number: head.number, hash: head.hash };
     return { blockNumber: head.number, blockHash: head.hash, kind: "full", reason, changed };
+  }
+
+  private async readChunk(addresses: string[], blockNumber: number): Promise<bigint[]> {
+    const data = this.lensBytecode + this.lensIface.encodeDeploy([addresses]).slice(2);
+    const raw = await this.provider.call({ data, blockTag: blockNumber });
+    const [readAt, flat] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint256[]"], raw) as unknown as [
+      bigint,
+      bigint[],
+    ];
+    if (Number(readAt) !== blockNumber) throw new Error(`lens read block ${readAt}, asked ${blockNumber}`);
+    return flat;
   }
 
   private async applyLogs(head: BlockHead): Promise<PoolStateUpdate> {
