@@ -123,8 +123,15 @@ export const ALERT_CATEGORIES: ReadonlyArray<{ key: string; pattern: RegExp }> =
   { key: "sql-config", pattern: /cloudsql\.instances\.update/ },
 ];
 
-function alertReferencesMetric(alert: PolicyResource, metric: string): boolean {
-  return JSON.stringify(list(alert.props, "conditions")).includes(`logging.googleapis.com/user/${metric}`);
+/** Metric names the alert policies with notification channels watch (`logging.googleapis.com/user/<name>`). */
+function alertedMetrics(alerts: readonly PolicyResource[]): Set<string> {
+  const names = new Set<string>();
+  for (const a of alerts) {
+    for (const m of JSON.stringify(list(a.props, "conditions")).matchAll(/logging\.googleapis\.com\/user\/([A-Za-z0-9_./-]+)/g)) {
+      if (m[1]) names.add(m[1]);
+    }
+  }
+  return names;
 }
 
 export const securityAlerts = () =>
@@ -137,14 +144,13 @@ export const securityAlerts = () =>
     examines: [LOG_METRIC, ALERT_POLICY],
     check: (resources, _args, report) => {
       const metrics = resources.filter((r) => r.type === LOG_METRIC);
-      const alerts = resources.filter(
-        (r) => r.type === ALERT_POLICY && list(r.props, "notificationChannels").length > 0,
+      const alerted = alertedMetrics(
+        resources.filter((r) => r.type === ALERT_POLICY && list(r.props, "notificationChannels").length > 0),
       );
       for (const { key, pattern } of ALERT_CATEGORIES) {
-        const watched = metrics.some((m) => {
-          const name = str(m.props, "name") ?? m.name;
-          return pattern.test(str(m.props, "filter") ?? "") && alerts.some((a) => alertReferencesMetric(a, name));
-        });
+        const watched = metrics.some(
+          (m) => alerted.has(str(m.props, "name") ?? m.name) && pattern.test(str(m.props, "filter") ?? ""),
+        );
         if (!watched) {
           report(
             "LOG-004",

@@ -17,7 +17,7 @@ function edit(type: string, edits: Edits): pulumi.ResourceTransformation {
   };
 }
 
-const without = <T extends Record<string, unknown>>(obj: T | undefined, key: string): Record<string, unknown> => {
+const without = (obj: Record<string, unknown> | undefined, key: string): Record<string, unknown> => {
   const { [key]: _dropped, ...rest } = obj ?? {};
   return rest;
 };
