@@ -72,6 +72,9 @@ const schema = z
       .string()
       .regex(/^db-/, "must be a Cloud SQL tier such as db-custom-2-7680")
       .default("db-custom-2-7680"),
+    databaseGenerations: z
+      .record(z.enum(APPROVED_REGIONS), z.number().int().min(1, "must be >= 1").max(99))
+      .default({}),
     redisMemoryGb: z.number().int().min(1).max(300).default(1),
     alertEmails: z
       .object({ warning: z.array(email).min(1), critical: z.array(email).min(1), emergency: z.array(email).min(1) })

@@ -29,6 +29,7 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
       scaling: defaultScaling(config),
       rollout: config.rollout,
       databaseTier: config.databaseTier,
+      databaseGenerations: config.databaseGenerations,
       redisMemoryGb: config.redisMemoryGb,
       alertEmails: config.alertEmails,
       ...(config.pagerduty && config.pagerdutyServiceKey !== undefined

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
 import { Database } from "./database.ts";
-import { AUDIT_FLAGS, iamUserName, instancePlan, mergeFlags } from "./flags.ts";
+import { AUDIT_FLAGS, iamUserName, instanceNameFor, instancePlan, mergeFlags } from "./flags.ts";
 
 const regions = ["us-central1", "us-east4", "us-west1"];
 const keys = Object.fromEntries(regions.map((r) => [r, `projects/p/locations/${r}/keyRings/k/cryptoKeys/sql`]));
@@ -28,6 +28,13 @@ describe("flags and plan", () => {
       { region: "us-west1", role: "replica" },
     ]);
     expect(() => instancePlan("europe-west1", regions)).toThrow(/primaryRegion europe-west1 must be one of regions/);
+  });
+  it("names instances by region and generation", () => {
+    expect(instanceNameFor("orion-prod", "us-central1", 1)).toBe("orion-prod-pg-us-central1");
+    expect(instanceNameFor("orion-prod", "us-central1", 2)).toBe("orion-prod-pg-us-central1-g2");
+    expect(() => instanceNameFor("orion-prod", "us-central1", 0)).toThrow(
+      /generations.us-central1 must be an integer >= 1/,
+    );
   });
   it("derives Cloud SQL IAM user names", () => expect(iamUserName("api@p.iam.gserviceaccount.com")).toBe("api@p.iam"));
 });

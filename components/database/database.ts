@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as sql from "@pulumi/gcp/sql/index.js";
-import { gcpName } from "../common/naming.ts";
 import { validateLabels, labelsFor, type Labels } from "../common/labels.ts";
-import { iamUserName, instancePlan, mergeFlags } from "./flags.ts";
+import { iamUserName, instanceNameFor, instancePlan, mergeFlags } from "./flags.ts";
 
 export interface DatabaseArgs {
   project: string;
@@ -23,6 +22,11 @@ export interface DatabaseArgs {
   /** Automated backups kept. Default 30 (SQL-004 requires >= 14). */
   retainedBackups?: number;
   extraFlags?: Readonly<Record<string, string>>;
+  /**
+   * region -> generation (default 1). Cloud SQL keeps a deleted instance's name for up to a week, so an instance
+   * rebuilt after a DR failover takes a new generation: "orion-prod-pg-us-central1-g2".
+   */
+  generations?: Readonly<Record<string, number>>;
   /** Resources that must exist first: Private Service Access, the agent's key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -91,7 +95,8 @@ export class Database extends pulumi.ComponentResource {
     const primaryPlan = plan.find((p) => p.role === "primary");
     if (!primaryPlan) throw new Error(`Database ${name}: no primary region`);
     const dependsOn = args.dependsOn ?? [];
-    const instanceName = (region: string): string => gcpName([args.prefix, "pg", region], 98);
+    const instanceName = (region: string): string =>
+      instanceNameFor(args.prefix, region, args.generations?.[region] ?? 1);
     const primary = new sql.DatabaseInstance(
       `${name}-${primaryPlan.region}`,
       {

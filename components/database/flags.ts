@@ -1,3 +1,5 @@
+import { gcpName } from "../common/naming.ts";
+
 /**
  * PostgreSQL flags shared by the primary and every replica (a replica that logs less than its primary would be the
  * weak link an auditor finds). Each line cites the control it satisfies.
@@ -43,6 +45,13 @@ export function instancePlan(primaryRegion: string, regions: readonly string[]):
     throw new Error(`primaryRegion ${primaryRegion} must be one of regions (${regions.join(", ")})`);
   }
   return regions.map((region) => ({ region, role: region === primaryRegion ? "primary" : "replica" }));
+}
+
+/** Named by region and generation, never by role: a promotion renames nothing; a rebuild takes the next generation. */
+export function instanceNameFor(prefix: string, region: string, generation: number): string {
+  if (!Number.isInteger(generation) || generation < 1)
+    throw new Error(`generations.${region} must be an integer >= 1, got ${generation}`);
+  return gcpName([prefix, "pg", region, ...(generation > 1 ? [`g${generation}`] : [])], 98);
 }
 
 /** Cloud SQL's IAM user name for a service account: its email without ".gserviceaccount.com". */

@@ -1,2 +1,2 @@
 export { Database, type DatabaseArgs } from "./database.ts";
-export { AUDIT_FLAGS, mergeFlags, instancePlan, iamUserName, type InstancePlan } from "./flags.ts";
+export { AUDIT_FLAGS, mergeFlags, instancePlan, instanceNameFor, iamUserName, type InstancePlan } from "./flags.ts";

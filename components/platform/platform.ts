@@ -34,6 +34,8 @@ export interface PlatformArgs {
   scaling: Record<Bot, { min: number; max: number }>;
   rollout: Rollout;
   databaseTier: string;
+  /** region -> Cloud SQL instance generation, bumped when an instance is rebuilt after a failover. */
+  databaseGenerations?: Readonly<Record<string, number>>;
   redisMemoryGb: number;
   alertEmails: Record<Severity, readonly string[]>;
   pagerdutyServiceKey?: pulumi.Input<string>;
@@ -178,6 +180,7 @@ export class Platform extends pulumi.ComponentResource {
           api: identity.accounts.api.email,
         },
         tier: args.databaseTier,
+        ...(args.databaseGenerations ? { generations: args.databaseGenerations } : {}),
         labels,
         dependsOn: [network.privateServiceAccess, ...keysReady],
       },

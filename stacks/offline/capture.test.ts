@@ -130,6 +130,15 @@ describe("other stacks and runs", () => {
     ]);
     const names = (c: { resources: CapturedResource[] }) => c.resources.map((r) => r.urn).sort();
     expect(names(failover)).toEqual(names(prod));
+    // After the old region recovers, its instance is rebuilt as a replica under the next generation's name.
+    const rebuilt = await captureStack("prod", {
+      config: { "alpha-orion:primaryRegion": "us-west1", "alpha-orion:databaseGenerations": { "us-central1": 2 } },
+    });
+    expect(ofType(rebuilt.resources, "gcp:sql/databaseInstance:DatabaseInstance").map((i) => i.inputs.name)).toEqual([
+      "orion-prod-pg-us-west1",
+      "orion-prod-pg-us-central1-g2",
+      "orion-prod-pg-us-east4",
+    ]);
   });
 
   it("reaches every child with transformations and leaks nothing into the next run", async () => {
