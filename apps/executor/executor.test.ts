@@ -305,4 +305,24 @@ describe("ExecutorService", () => {
     ]);
     await bus.close();
   });
+
+  it("on stop, leaves a trade still in flight after the grace period to the next start's reconciliation", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const bus = createMemoryBus();
+    const results: TradeResult[] = [];
+    const service = new ExecutorService({ bus, executor: executor("live"), onTrade: (r) => results.push(r) });
+    await service.start();
+    const o = await order("live", opportunity);
+    await bus.publish(ordersTopic, { order: o, seenAt: performance.timeOrigin + performance.now() });
+    await expect.poll(() => service.inFlight, { interval: 5 }).toBe(1);
+    await service.stop(50);
+    expect(results).toEqual([]);
+    const [open] = await journal.listInFlight(account);
+    expect(open).toMatchObject({ opportunityId: o.opportunityId, status: "sent" });
+
+    await chain.devnet.mine();
+    const next = executor("live");
+    expect(await next.reconcile()).toEqual({ resolved: [{ id: open!.id, status: "confirmed" }], inFlight: 0 });
+    await bus.close();
+  });
 });
