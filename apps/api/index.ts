@@ -7,3 +7,4 @@ export { CONFIRM_PHRASES, APPROVAL_WINDOW_MS } from "./mode-requests.ts";
 export { parseApiEnv, loadOrCreateKeyFile, writeKeyFile } from "./config.ts";
 export { openPool } from "./pg-pool.ts";
 export { runEmergencyShutdownDrill, type DrillResult } from "./drill.ts";
+export { createChainChecks, type ChainCheckOptions, type JsonRpc } from "./chain-checks.ts";
