@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryBus, opportunitiesTopic, type BlockOpportunities, type Bus } from "../bus/index.ts";
+import {
+  BlockCollector,
+  eip1193Transport,
+  FailoverProvider,
+  PoolState,
+  startLocalChain,
+  type LocalChain,
+} from "../chain/index.ts";
+import { ArbitrageScanner } from "../core/index.ts";
+import { ScannerService } from "./index.ts";
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+
+beforeAll(async () => {
+  chain = await startLocalChain({ seed: 5 });
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+});
+afterAll(async () => {
+  provider?.destroy();
+  await chain?.close();
+});
+
+async function service(bus: Bus) {
+  const { markets } = chain;
+  const poolState = await PoolState.create(provider, markets.pools);
+  const options = {
+    tokens: markets.tokens,
+    baseTokens: [markets.baseToken],
+    maxHops: 3,
+    basePerNative: { [markets.baseToken]: { num: 1n, den: 1n } },
+    tipWei: 2_000_000_000n,
+  };
+  return { svc: new ScannerService({ provider, poolState, bus, options }), poolState, options };
+}
+
+async function nextHead(collector: BlockCollector) {
+  await chain.simulator.step();
+  await chain.devnet.mine();
+  const head = await collector.poll();
+  if (!head) throw new Error("no new head");
+  return head;
+}
+
+describe("scanner service on the devnet", () => {
+  it("publishes each block's opportunities exactly as a full scan of the same state finds them", async () => {
+    const bus = createMemoryBus();
+    const got: BlockOpportunities[] = [];
+    await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
+    const { svc, poolState, options } = await service(bus);
+    const collector = new BlockCollector(provider);
+    for (let i = 0; i < 4; i++) {
+      const report = await svc.onHead(await nextHead(collector));
+      expect(report?.published).toBe(true);
+    }
+    await bus.close();
+    expect(got.map((b) => b.blockNumber)).toEqual(Array.from({ length: 4 }, (_, i) => got[0]!.blockNumber + i));
+    const last = got.at(-1)!;
+    const reference = new ArbitrageScanner({ ...options, pools: poolState.pools() }).fullScan();
+    expect(last.candidates.map((c) => [c.pools, c.amountIn, c.profit])).toEqual(
+      reference.map((o) => [o.pools, o.amountIn, o.profit]),
+    );
+    expect(new Set(last.candidates.map((c) => c.id)).size).toBe(last.candidates.length);
+    expect(last.gasPriceWei).toBeGreaterThan(2_000_000_000n);
+  });
+
+  it("refuses to publish on state older than the newest block seen", async () => {
+    const bus = createMemoryBus();
+    const got: BlockOpportunities[] = [];
+    await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
+    const { svc } = await service(bus);
+    const collector = new BlockCollector(provider);
+    const head = await nextHead(collector);
+    // Another endpoint (or the health check) has already seen a newer block than the one being processed.
+    provider.observeBlock(head.number + 1);
+    const report = await svc.onHead(head);
+    await bus.close();
+    expect(report).toMatchObject({ blockNumber: head.number, published: false });
+    expect(got).toEqual([]);
+  });
+});
