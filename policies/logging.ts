@@ -127,7 +127,9 @@ export const ALERT_CATEGORIES: ReadonlyArray<{ key: string; pattern: RegExp }> =
 function alertedMetrics(alerts: readonly PolicyResource[]): Set<string> {
   const names = new Set<string>();
   for (const a of alerts) {
-    for (const m of JSON.stringify(list(a.props, "conditions")).matchAll(/logging\.googleapis\.com\/user\/([A-Za-z0-9_./-]+)/g)) {
+    for (const m of JSON.stringify(list(a.props, "conditions")).matchAll(
+      /logging\.googleapis\.com\/user\/([A-Za-z0-9_./-]+)/g,
+    )) {
       if (m[1]) names.add(m[1]);
     }
   }
