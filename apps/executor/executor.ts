@@ -83,6 +83,8 @@ export interface ReconcileReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
+const FULL_CHECK_MS = 500;
 
 export class Executor {
   private readonly codec: ExecutorCodec;
@@ -323,11 +325,17 @@ export class Executor {
 
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
   private async follow(trade: InFlightTrade): Promise<MinedOutcome> {
+    let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
-          const outcome = await this.resolve(trade);
+          // Between full checks (nonce, mempool, deadline), only the receipt: following must not crowd the node
+          // the next block's trades need.
+          const full = performance.now() - lastFull >= FULL_CHECK_MS;
+          const receipt = full ? null : await this.deps.provider.getTransactionReceipt(trade.txHash);
+          const outcome = receipt ? await this.outcomeOf(trade, receipt) : full ? await this.resolve(trade) : null;
+          if (full) lastFull = performance.now();
           if (outcome) {
             await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
             return outcome;
