@@ -74,7 +74,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
-    logger: { level: options.logLevel ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    logger: {
+      level: options.logLevel ?? "info",
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     // Unknown fields are refused rather than silently dropped, and "1" is not an integer: no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
@@ -165,7 +169,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler(async (err: FastifyError | ProblemError, request, reply) => {
     const p = toProblem(err);
-    if (p.status >= 500) request.log.error({ err }, "request failed");
+    // The type and message say what broke; no stack, no request body, no headers.
+    if (p.status >= 500)
+      request.log.error({ errType: err.name, errMessage: err.message.split("\n")[0] }, "request failed");
     request.problemType = p.type;
     return sendProblem(reply, p);
   });

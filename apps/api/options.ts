@@ -34,6 +34,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** pino level; "silent" in tests. */
   logLevel?: string;
+  /** Where log lines go (stdout by default); tests capture them to prove secrets never reach a log. */
+  logStream?: { write(line: string): void };
   /** Where /metrics reads from; a fresh registry per app by default. */
   metrics?: Registry;
   /** Trust X-Forwarded-For from this many proxies (the cloud load balancer): rate limits key on the client IP. */
