@@ -115,3 +115,42 @@ async function runOnce(run: OfflineRun, build: () => void): Promise<Registration
   if (failure) throw new Error(`a resource failed to register offline: ${failure.message.split("\n")[0]}`);
   return resources;
 }
+
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The URNs the Pulumi engine gives the same resources: every resource sits under the stack's root resource and its
+ * URN carries its ancestors' whole type chain (the mock monitor keeps only the parent's type). The root comes first,
+ * as in `pulumi preview`, so `pulumi up --target URN` and `pulumi state delete URN` accept URNs from a plan.
+ */
+export function withEngineUrns(resources: readonly Registration[], project: string, stack: string): Registration[] {
+  const rootUrn = `urn:pulumi:${stack}::${project}::${STACK_TYPE}::${project}-${stack}`;
+  const byMockUrn = new Map(resources.map((r) => [r.urn, r]));
+  const chains = new Map<string, string>();
+  const chainOf = (r: Registration): string => {
+    const known = chains.get(r.urn);
+    if (known !== undefined) return known;
+    const parent = r.parent ? byMockUrn.get(r.parent) : undefined;
+    if (r.parent && !parent) throw new Error(`${r.urn}: parent ${r.parent} was not registered`);
+    const chain = `${parent ? chainOf(parent) : STACK_TYPE}$${r.type}`;
+    chains.set(r.urn, chain);
+    return chain;
+  };
+  const engineUrn = (r: Registration): string => `urn:pulumi:${stack}::${project}::${chainOf(r)}::${r.name}`;
+  const root: Registration = {
+    urn: rootUrn,
+    type: STACK_TYPE,
+    name: `${project}-${stack}`,
+    parent: null,
+    custom: false,
+    protect: false,
+    inputs: {},
+  };
+  return [
+    root,
+    ...resources.map((r) => {
+      const parent = r.parent ? byMockUrn.get(r.parent) : undefined;
+      return { ...r, urn: engineUrn(r), parent: parent ? engineUrn(parent) : rootUrn };
+    }),
+  ];
+}

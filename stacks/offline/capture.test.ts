@@ -76,10 +76,16 @@ describe("prod topology", () => {
     expect(sink?.inputs.destination).toBe(`storage.googleapis.com/${String(locked[0]?.inputs.name)}`);
   });
 
-  it("labels every labelable resource (GOV-001) and parents everything under the Platform", () => {
-    const root = prod.resources[0];
-    expect(root?.type).toBe("alpha-orion:platform:Platform");
-    expect(prod.resources.slice(1).every((r) => r.parent !== null)).toBe(true);
+  it("uses the engine's URNs under the stack root, and labels every labelable resource (GOV-001)", () => {
+    const [root, platform] = prod.resources;
+    expect(root).toMatchObject({ type: "pulumi:pulumi:Stack", name: "alpha-orion-prod", parent: null });
+    expect(platform?.urn).toBe("urn:pulumi:prod::alpha-orion::pulumi:pulumi:Stack$alpha-orion:platform:Platform::prod");
+    const urns = new Set(prod.resources.map((r) => r.urn));
+    expect(urns.size).toBe(prod.resources.length);
+    expect(prod.resources.slice(1).every((r) => r.parent !== null && urns.has(r.parent))).toBe(true);
+    expect(ofType(prod.resources, "gcp:sql/databaseInstance:DatabaseInstance")[0]?.urn).toBe(
+      "urn:pulumi:prod::alpha-orion::pulumi:pulumi:Stack$alpha-orion:platform:Platform$alpha-orion:platform:Database$gcp:sql/databaseInstance:DatabaseInstance::prod-database-us-central1",
+    );
     for (const r of prod.resources.filter((x) => x.custom && x.type.startsWith("gcp:"))) {
       const settings = r.inputs.settings as { userLabels?: Record<string, string> } | undefined;
       const labels = (settings?.userLabels ?? r.inputs.userLabels ?? r.inputs.resourceLabels ?? r.inputs.labels) as

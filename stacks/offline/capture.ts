@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { runOffline, type Registration } from "../../components/common/offline.ts";
+import { runOffline, withEngineUrns, type Registration } from "../../components/common/offline.ts";
 import { parseStackConfig, SECRET_KEYS } from "../config.ts";
 import { buildPlatform } from "../program.ts";
 import { readStackFile, SECRET_PLACEHOLDER } from "./stack-file.ts";
@@ -24,7 +24,7 @@ export const PROJECT_NAME = "alpha-orion";
 
 /**
  * Runs the stack's program under Pulumi's mocks with Pulumi.<stack>.yaml (plus overrides) and returns every resource
- * it registers, components included. A bad stack name, file or config throws StackNotFound or StackConfigError.
+ * it registers, components and the stack's root included, with the URNs the engine would give them. A bad stack name, file or config throws StackNotFound or StackConfigError.
  */
 export async function captureStack(stack: string, options: CaptureOptions = {}): Promise<PlanCapture> {
   const stackFile = await readStackFile(stack);
@@ -48,5 +48,5 @@ export async function captureStack(stack: string, options: CaptureOptions = {}):
       buildPlatform(config, options.transformations ? { transformations: options.transformations } : undefined);
     },
   );
-  return { stack, project: PROJECT_NAME, resources };
+  return { stack, project: PROJECT_NAME, resources: withEngineUrns(resources, PROJECT_NAME, stack) };
 }
