@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
@@ -24,6 +25,8 @@ export async function startApiServer(opts: {
   host?: string;
   chainChecks?: ChainChecks;
   control?: ControlStore;
+  /** A registry to serve on /metrics (orion dev passes the pipeline's, so one port serves API and metrics). */
+  metrics?: Registry;
   logLevel?: string;
 }): Promise<RunningApi> {
   const env = parseApiEnv(opts.env ?? process.env);
@@ -47,6 +50,7 @@ export async function startApiServer(opts: {
       corsOrigins: env.ORION_CORS_ORIGINS,
       trustProxy: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
+      metrics: opts.metrics,
     });
     const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? "127.0.0.1" });
     return {
