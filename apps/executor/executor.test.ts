@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Interface } from "ethers";
 import type pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
 import type { Opportunity } from "../core/index.ts";
@@ -25,6 +25,8 @@ let db: TestDatabase;
 let pool: pg.Pool;
 let journal: PgTradeJournal;
 let abi: ExecutorDeps["contract"]["abi"];
+/** The executor's sending account (devnet account 1, owner of the contract). */
+let account: string;
 const since = new Date(Date.now() - 60_000);
 
 beforeAll(async () => {
@@ -34,17 +36,13 @@ beforeAll(async () => {
   await migrate(pool);
   journal = new PgTradeJournal(pool);
   abi = (await loadArtifacts()).ArbExecutor.abi;
+  account = chain.executorAccount.address;
 });
 
 afterAll(async () => {
   provider?.destroy();
   await pool?.end();
   await Promise.all([chain?.close(), db?.drop()]);
-});
-
-let account: string;
-beforeEach(() => {
-  account = chain.executorAccount.address;
 });
 
 function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps> = {}): Executor {
