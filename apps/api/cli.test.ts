@@ -156,3 +156,23 @@ describe("orion keys", () => {
     expect(out.join("")).toMatch(/rotated: signing key k-/);
   });
 });
+
+describe("orion audit export", () => {
+  it("refuses a day that is not over and writes a closed day atomically", async () => {
+    const { runAuditExport } = await import("../cli/commands/audit.ts");
+    const today = new Date().toISOString().slice(0, 10);
+    const out = join(dir, "day.jsonl");
+    await expect(runAuditExport({ day: today, out }, env)).rejects.toBeInstanceOf(InputError);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await runAuditExport({ day: yesterday, out }, env);
+    } finally {
+      process.stdout.write = write;
+    }
+    const { readFileSync } = await import("node:fs");
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ manifest: { day: yesterday } });
+  });
+});

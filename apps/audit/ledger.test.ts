@@ -145,3 +145,21 @@ describe("AuditLedger", () => {
     expect(await verifyChain(pool)).toMatchObject({ ok: false, firstBroken: { seq: 10, reason: "row missing" } });
   });
 });
+
+describe("daily export", () => {
+  it("writes a closed day's rows as stored, with a manifest anchored to the chain", async () => {
+    const { exportDay, isClosedDay } = await import("./export.ts");
+    const day = new Date().toISOString().slice(0, 10);
+    expect(isClosedDay(day, new Date())).toBe(false);
+    expect(isClosedDay("2020-01-01", new Date())).toBe(true);
+    expect(isClosedDay("2020-13-45", new Date())).toBe(false);
+    const lines: string[] = [];
+    const manifest = await exportDay(pool, day, async (l) => void lines.push(l));
+    const { rows } = await pool.query("SELECT count(*)::int AS n, max(seq)::int AS last FROM audit_log");
+    expect(manifest.rows).toBe(rows[0].n);
+    expect(manifest.lastSeq).toBe(rows[0].last);
+    expect(lines).toHaveLength(manifest.rows + 1);
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({ manifest });
+    expect(await exportDay(pool, "2020-01-01", async () => undefined)).toMatchObject({ rows: 0, lastHash: null });
+  });
+});
