@@ -11,6 +11,7 @@ import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
 import { Executor } from "./executor.ts";
@@ -217,6 +218,31 @@ describe("Executor in live mode", () => {
     const result = await s.final;
     expect(["confirmed", "reverted"]).toContain(result.status);
     expect(result.precededBy).toBe(1);
+  });
+
+  it("sends nothing while PostgreSQL is unreachable, and trades again once it is back", async () => {
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    const flaky = createPgPool(proxy.url(db.url), 2);
+    try {
+      const ex = executor("live", { journal: new PgTradeJournal(flaky) });
+      await ex.reconcile();
+      const { opportunity } = await createArbitrage(chain, provider);
+      const before = await nonces();
+      await proxy.down();
+      await expect(ex.submit(await order("live", opportunity))).rejects.toThrow();
+      expect(await pendingTxCount()).toBe(0);
+      expect(await nonces()).toEqual(before);
+
+      await proxy.up();
+      const s = await sent(await ex.submit(await order("live", opportunity)));
+      expect(s.nonce).toBe(before.pending);
+      await chain.devnet.mine();
+      expect((await s.final).status).toBe("confirmed");
+    } finally {
+      await flaky.end();
+      await proxy.close();
+    }
   });
 
   it("reconciles a trade killed between journaling and broadcast as dropped, and reuses its nonce once", async () => {
