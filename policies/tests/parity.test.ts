@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import * as gcp from "@pulumi/gcp";
+import { validateResourceOfType, validateStackResourcesOfType } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { mandatoryConfig } from "../config.ts";
 import { evaluate, type EngineDiagnostic } from "../evaluator/evaluate.ts";
@@ -152,6 +154,79 @@ describe("evaluator parity with @pulumi/policy's analyzer", () => {
     const expected = await engineAnalyzeStack(stackPolicies, resources);
     expect(await evaluatorDiagnostics(stackPolicies, resources)).toEqual(expected);
     if (_name === "stripped") expect(expected.length).toBeGreaterThan(5);
+  });
+
+  it("isType and asType behave as the engine's: policies written with @pulumi/policy's typed helpers", async () => {
+    // Plain @pulumi/policy policies, filtering by class (the type token, the fast path, not-applicable) themselves.
+    const typed: OrionPolicy[] = [
+      {
+        kind: "resource",
+        name: "typed-redis-auth",
+        description: "Redis must require AUTH.",
+        enforcementLevel: "mandatory",
+        controls: ["RED-001"],
+        appliesTo: () => true,
+        examines: () => true,
+        severity: "high",
+        remediationSteps: "",
+        validateResource: validateResourceOfType(gcp.redis.Instance, (redis, args, report) => {
+          if (!args.isType(gcp.redis.Instance) || args.asType(gcp.storage.Bucket) !== undefined)
+            report("isType is wrong");
+          if (redis.authEnabled !== true) report("RED-001: authEnabled must be true.");
+        }),
+      },
+      {
+        kind: "resource",
+        name: "untyped-bucket-versioning",
+        description: "Buckets must keep versions.",
+        enforcementLevel: "advisory",
+        controls: ["GCS-005"],
+        appliesTo: () => true,
+        examines: () => true,
+        severity: "medium",
+        remediationSteps: "",
+        validateResource: (args, report) => {
+          const bucket = args.asType(gcp.storage.Bucket);
+          if (bucket && (bucket.versioning as { enabled?: boolean } | undefined)?.enabled !== true)
+            report("GCS-005: versioning.enabled must be true.");
+        },
+      },
+      {
+        kind: "stack",
+        name: "typed-bucket-count",
+        description: "The stack must have a bucket.",
+        enforcementLevel: "mandatory",
+        controls: ["GCS-001"],
+        appliesTo: () => true,
+        examines: () => true,
+        severity: "low",
+        remediationSteps: "",
+        validateStack: validateStackResourcesOfType(gcp.storage.Bucket, (buckets, _args, report) => {
+          for (const b of buckets)
+            if (b.uniformBucketLevelAccess !== true) report("GCS-001: uniformBucketLevelAccess must be true.");
+        }),
+      },
+    ];
+    for (const [, resources] of variants.slice(0, 2)) {
+      for (const r of resources) {
+        expect(await evaluatorDiagnostics(typed.slice(0, 2), [r])).toEqual(await engineAnalyze(typed.slice(0, 2), r));
+      }
+      expect(await evaluatorDiagnostics(typed.slice(2), resources)).toEqual(
+        await engineAnalyzeStack(typed.slice(2), resources),
+      );
+    }
+    const stripped = variants[1]?.[1] ?? [];
+    expect((await evaluatorDiagnostics(typed, stripped)).map((d) => d.policyName).sort()).toEqual(
+      [
+        "typed-bucket-count",
+        "typed-bucket-count",
+        "typed-bucket-count",
+        "typed-redis-auth",
+        "untyped-bucket-versioning",
+        "untyped-bucket-versioning",
+        "untyped-bucket-versioning",
+      ].sort(),
+    );
   });
 
   it("reports unknown values the way the engine does: advisory, naming the policy and the path", async () => {
