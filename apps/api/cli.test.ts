@@ -11,6 +11,7 @@ import { TEST_REDIS_URL } from "../../test/support/redis.ts";
 import { loadKeyMaterial, totpCode } from "../identity/index.ts";
 import { loadOrCreateKeyFile } from "./config.ts";
 import { runEmergencyShutdownDrill } from "./drill.ts";
+import { migrate } from "../store/migrate.ts";
 import { Readable } from "node:stream";
 import { InputError } from "../cli/errors.ts";
 import { runUsersCreate } from "../cli/commands/users.ts";
@@ -31,6 +32,9 @@ beforeAll(async () => {
   db = await createTestDatabase("orion_cli");
   dir = mkdtempSync(join(tmpdir(), "orion-cli-"));
   env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, ORION_KEYS_FILE: join(dir, "keys.json") };
+  const pool = new pg.Pool({ connectionString: db.url });
+  await migrate(pool);
+  await pool.end();
 });
 afterAll(async () => {
   await db.drop();
