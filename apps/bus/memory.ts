@@ -1,37 +1,39 @@
 import { RecentKeys } from "./recent-keys.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 
+interface Consumer {
+  handler: Handler<unknown>;
+  /** This consumer's queue: its messages run one after another, as one Redis consumer reads its own. */
+  chain: Promise<void>;
+}
+
 interface Group {
-  handlers: Handler<unknown>[];
+  consumers: Consumer[];
   next: number;
   done: RecentKeys;
-  chain: Promise<void>;
-  onError: (err: unknown) => void;
 }
 
 /**
  * The bus of a single-process run: the same delivery contract as Redis Streams (each group sees every message once,
- * in order, one consumer at a time; idempotent by key), without a server. Messages still pass through encode and
- * the schema, so a type that would not survive Redis fails here too.
+ * spread over its consumers, each consumer in order; idempotent by key), without a server. Messages still pass
+ * through encode and the schema, so a type that would not survive Redis fails here too.
  */
 export function createMemoryBus(onError: (err: unknown, topic: string) => void = () => undefined): Bus {
   const groups = new Map<string, Map<string, Group>>();
+  const all = () => [...groups.values()].flatMap((m) => [...m.values()].flatMap((g) => g.consumers));
 
   return {
     async publish<T, W>(topic: Topic<T, W>, value: T) {
-      const wire = JSON.parse(JSON.stringify(topic.encode(value))) as W;
+      const parsed = topic.schema.parse(JSON.parse(JSON.stringify(topic.encode(value))));
+      const key = topic.key(parsed);
       for (const g of groups.get(topic.name)?.values() ?? []) {
-        const handler = g.handlers[g.next++ % g.handlers.length];
-        if (!handler) continue;
-        g.chain = g.chain
-          .then(async () => {
-            const parsed = topic.schema.parse(wire);
-            const key = topic.key(parsed);
-            if (g.done.has(key)) return;
-            await handler(parsed, { id: key, attempt: 1 });
-            g.done.add(key);
-          })
-          .catch(g.onError);
+        const consumer = g.consumers[g.next++ % g.consumers.length];
+        // Claimed at dispatch, so a duplicate published meanwhile cannot reach another consumer of the group.
+        if (!consumer || g.done.has(key)) continue;
+        g.done.add(key);
+        consumer.chain = consumer.chain
+          .then(() => consumer.handler(parsed, { id: key, attempt: 1 }))
+          .catch((err: unknown) => onError(err, topic.name));
       }
     },
 
@@ -39,30 +41,20 @@ export function createMemoryBus(onError: (err: unknown, topic: string) => void =
       let byGroup = groups.get(topic.name);
       if (!byGroup) groups.set(topic.name, (byGroup = new Map()));
       let g = byGroup.get(opts.group);
-      if (!g) {
-        g = {
-          handlers: [],
-          next: 0,
-          done: new RecentKeys(),
-          chain: Promise.resolve(),
-          onError: (e) => onError(e, topic.name),
-        };
-        byGroup.set(opts.group, g);
-      }
-      const h = handler as Handler<unknown>;
-      g.handlers.push(h);
+      if (!g) byGroup.set(opts.group, (g = { consumers: [], next: 0, done: new RecentKeys() }));
+      const consumer: Consumer = { handler: handler as Handler<unknown>, chain: Promise.resolve() };
+      g.consumers.push(consumer);
       const group = g;
       return {
         async stop() {
-          group.handlers = group.handlers.filter((x) => x !== h);
-          await group.chain;
+          group.consumers = group.consumers.filter((c) => c !== consumer);
+          await consumer.chain;
         },
       };
     },
 
     async close() {
-      const pending = [...groups.values()].flatMap((m) => [...m.values()].map((g) => g.chain));
-      await Promise.all(pending);
+      await Promise.all(all().map((c) => c.chain));
       groups.clear();
     },
   };

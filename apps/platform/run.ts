@@ -53,6 +53,7 @@ export interface DevOptions {
 /** Gas of the executor contract per route: a flash swap and checks, plus one pool swap per hop (measured ~). */
 export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
 const EXECUTOR_TIP_WEI = 2_000_000_000n;
+const EXECUTOR_CONSUMERS = 4;
 
 type Closer = () => Promise<unknown> | unknown;
 
@@ -223,31 +224,41 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         scans.delete(d.blockNumber);
       },
     });
-    const executorService = new ExecutorService({
-      bus,
-      executor,
-      metrics,
-      log,
-      onTrade: (result: TradeResult) => {
-        const seenAt = seenAtOfBlock.get(result.order.blockNumber);
-        if (seenAt !== undefined) {
-          const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
-          const received = at(result.timings.receivedAt);
-          const sim = at(result.timings.simulatedAt);
-          const sent = at(result.timings.sentAt);
-          if (sim !== null) latency.add("simulate", sim);
-          if (sent !== null) latency.add("send", sent);
-          if (received !== null) latency.add("executorReceived", received);
-          if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
-          if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
-        }
-        o.out(view.trade(result));
-      },
-    });
+    // Several consumers of the orders topic share one executor (its nonce lock orders the broadcasts), so a block's
+    // orders are simulated side by side instead of one after another.
+    const executorServices = Array.from(
+      { length: EXECUTOR_CONSUMERS },
+      (_, i) =>
+        new ExecutorService({
+          bus,
+          executor,
+          metrics,
+          log,
+          consumer: `executor-${process.pid}-${i}`,
+          onTrade: (result: TradeResult) => {
+            const seenAt = seenAtOfBlock.get(result.order.blockNumber);
+            if (seenAt !== undefined) {
+              const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+              const received = at(result.timings.receivedAt);
+              const sim = at(result.timings.simulatedAt);
+              const sent = at(result.timings.sentAt);
+              if (sim !== null) latency.add("simulate", sim);
+              if (sent !== null) latency.add("send", sent);
+              if (received !== null) latency.add("executorReceived", received);
+              if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
+              if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+            }
+            o.out(view.trade(result));
+          },
+        }),
+    );
     await orchestrator.start();
     closers.push(() => orchestrator.stop());
-    await executorService.start();
-    closers.push(() => executorService.stop());
+    for (const e of executorServices) {
+      await e.start();
+      closers.push(() => e.stop());
+    }
+    const handled = () => executorServices.reduce((n, e) => n + e.handled, 0);
 
     o.out(
       `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
@@ -279,11 +290,11 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
     // receipt, while blocks keep coming.
     const patience = Math.max(10_000, o.blockIntervalMs * 10);
-    await until(() => counts.decided >= counts.published && executorService.handled >= counts.orders, patience);
-    const open = await executorService.drain(patience);
+    await until(() => counts.decided >= counts.published && handled() >= counts.orders, patience);
+    const open = (await Promise.all(executorServices.map((e) => e.drain(patience)))).reduce((a, b) => a + b, 0);
     if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
     await orchestrator.stop();
-    await executorService.stop();
+    await Promise.all(executorServices.map((e) => e.stop()));
     chain.setBlockInterval(0);
     const nonceEnd = await provider.getTransactionCount(account, "latest");
 
