@@ -1,4 +1,5 @@
 import { Contract, Interface, Wallet } from "ethers";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quoteOpportunity } from "../core/index.ts";
 import type { Opportunity } from "../core/index.ts";
@@ -83,6 +84,32 @@ describe("ArbExecutor", () => {
     expect(events[0]!.args.amountIn).toBe(opportunity.amountIn);
     expect(await balanceOf(baseToken, treasury)).toBe(treasuryBefore + predicted);
     for (const t of new Set(opportunity.tokens)) expect(await balanceOf(t, executor)).toBe(0n);
+  });
+
+  it("quotes every amount exactly as the off-chain math does (eth_call, random amounts and routes)", async () => {
+    const { opportunity, state } = await createArbitrage(chain, provider);
+    const poolsByAddress = new Map(state.pools().map((p) => [p.address, p]));
+    const block = await provider.getBlockNumber();
+    const routes = [opportunity.pools, [...opportunity.pools].reverse()];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 1n, max: opportunity.amountIn * 3n }),
+        fc.constantFrom(...routes),
+        async (amountIn, pools) => {
+          const trade = { baseToken: opportunity.baseToken, pools, amountIn };
+          const amounts = quoteOpportunity(trade, poolsByAddress);
+          const profit = (amounts[amounts.length - 1] as bigint) - amountIn;
+          const data = executeData(trade, 0n, block + 1);
+          if (profit >= 0n) {
+            const ret = await provider.call({ from: owner.address, to: chain.markets.executor.address, data });
+            expect(arb.decodeFunctionResult("execute", ret)[0]).toBe(profit);
+          } else {
+            expect(await revertOf(owner.address, data)).toBe("InsufficientProfit");
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("reverts a route that does not make the minimum profit", async () => {
