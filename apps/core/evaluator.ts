@@ -12,13 +12,6 @@ const RATE_FLOOR = 1 - 1e-12;
 /** Headroom on the float profit bound, far above its rounding error, so the float test only rejects, never decides. */
 const BOUND_SLACK = 1 + 1e-9;
 
-export interface CycleCounters {
-  /** Cycles looked at. */
-  evaluated: number;
-  /** Cycles that passed the float prefilter and were sized with exact integer math. */
-  exact: number;
-}
-
 /** Sizes one cycle of the index against the current market state. */
 export class CycleEvaluator {
   private readonly minProfitFloat: number;
@@ -31,23 +24,23 @@ export class CycleEvaluator {
     this.minProfitFloat = Number(minProfit);
   }
 
-  /** Float product of marginal rates at zero input (= A/B of the folded pool). */
-  marginalRate(c: number): number {
+  /**
+   * The float prefilter: false only when cycle `c` certainly cannot clear minProfit. Costs two or three
+   * multiplications for most cycles (product of marginal rates = A/B of the folded pool), never any bigint work.
+   */
+  mayProfit(c: number): boolean {
     const { edges, stride, hops } = this.index;
     const rate = this.state.rate;
     const at = c * stride;
+    const n = hops[c]!;
     let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
-    for (let h = 2; h < hops[c]!; h++) rho *= rate[edges[at + h]!]!;
-    return rho;
+    for (let h = 2; h < n; h++) rho *= rate[edges[at + h]!]!;
+    if (!(rho >= RATE_FLOOR)) return false;
+    return this.minProfit === 0n || this.profitBound(c, rho) * BOUND_SLACK >= this.minProfitFloat;
   }
 
   /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
-  evaluate(c: number, counters: CycleCounters): SizedTrade | null {
-    counters.evaluated++;
-    const rho = this.marginalRate(c);
-    if (!(rho >= RATE_FLOOR)) return null;
-    if (this.minProfit > 0n && this.profitBound(c, rho) * BOUND_SLACK < this.minProfitFloat) return null;
-    counters.exact++;
+  size(c: number): SizedTrade | null {
     const trade = optimalTrade(this.hops(c));
     return trade !== null && trade.profit > this.minProfit ? trade : null;
   }

@@ -13,9 +13,16 @@ interface Entry {
 export class OpportunityBook {
   private readonly groups: Entry[][];
   private readonly byCycle = new Map<number, Entry>();
+  /** One byte per cycle, so the common question "is this cycle listed?" needs no map lookup. */
+  private readonly listed: Uint8Array;
 
-  constructor(groupCount: number) {
+  constructor(groupCount: number, cycleCount: number) {
     this.groups = Array.from({ length: groupCount }, () => []);
+    this.listed = new Uint8Array(cycleCount);
+  }
+
+  has(cycle: number): boolean {
+    return this.listed[cycle] === 1;
   }
 
   get size(): number {
@@ -25,9 +32,11 @@ export class OpportunityBook {
   /** Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. */
   reset(entries: Iterable<Entry>): void {
     this.byCycle.clear();
+    this.listed.fill(0);
     for (const group of this.groups) group.length = 0;
     for (const entry of entries) {
       this.byCycle.set(entry.cycle, entry);
+      this.listed[entry.cycle] = 1;
       this.groups[entry.group]!.push(entry);
     }
     for (const group of this.groups) group.sort(compareEntries);
@@ -35,17 +44,19 @@ export class OpportunityBook {
 
   /** Sets or clears the opportunity of one cycle. */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
-    const previous = this.byCycle.get(cycle);
-    if (previous !== undefined) {
+    if (this.listed[cycle] === 1) {
+      const previous = this.byCycle.get(cycle)!;
       const list = this.groups[previous.group]!;
       list.splice(position(list, previous), 1);
       this.byCycle.delete(cycle);
+      this.listed[cycle] = 0;
     }
     if (opportunity === null) return;
     const entry = { cycle, group, opportunity };
     const list = this.groups[group]!;
     list.splice(position(list, entry), 0, entry);
     this.byCycle.set(cycle, entry);
+    this.listed[cycle] = 1;
   }
 
   get(cycle: number): Opportunity | undefined {

@@ -1,6 +1,5 @@
 import { CycleIndex } from "./cycle-index.ts";
 import { edgeSource } from "./cycle-index.ts";
-import type { CycleCounters } from "./evaluator.ts";
 import { CycleEvaluator } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
 import type { Opportunity } from "./opportunity.ts";
@@ -48,6 +47,8 @@ export class ArbitrageScanner {
   private readonly groupOfToken: Int32Array;
   /** Per-cycle mark of the last update that queued it, so a cycle touching several changed pools runs once. */
   private readonly queued: Uint32Array;
+  /** Scratch list of the cycles one update re-evaluates (at most every cycle once). */
+  private readonly dirty: Int32Array;
   private epoch = 0;
   private readonly unproven = new Set<number>();
   private last: { evaluated: number; exactChecks: number; elapsedMs: number } = {
@@ -74,8 +75,9 @@ export class ArbitrageScanner {
       maxHops: options.maxHops,
     });
     this.evaluator = new CycleEvaluator(this.state, this.index, options.minProfit ?? 0n);
-    this.book = new OpportunityBook(bases.length);
+    this.book = new OpportunityBook(bases.length, this.index.cycleCount);
     this.queued = new Uint32Array(this.index.cycleCount);
+    this.dirty = new Int32Array(this.index.cycleCount);
   }
 
   get cycleCount(): number {
@@ -97,16 +99,18 @@ export class ArbitrageScanner {
   /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
   fullScan(): Opportunity[] {
     const started = performance.now();
-    const counters: CycleCounters = { evaluated: 0, exact: 0 };
     const entries = [];
+    let exact = 0;
     this.unproven.clear();
     for (let c = 0; c < this.index.cycleCount; c++) {
-      const trade = this.evaluator.evaluate(c, counters);
+      if (!this.evaluator.mayProfit(c)) continue;
+      exact++;
+      const trade = this.evaluator.size(c);
       if (trade !== null) entries.push({ cycle: c, group: this.groupOf(c), opportunity: this.record(c, trade) });
     }
     this.book.reset(entries);
     const result = this.book.list();
-    this.finish(started, counters);
+    this.finish(started, this.index.cycleCount, exact);
     return result;
   }
 
@@ -116,25 +120,36 @@ export class ArbitrageScanner {
    */
   applyReserves(changes: Iterable<ReserveUpdate>): Opportunity[] {
     const started = performance.now();
-    const counters: CycleCounters = { evaluated: 0, exact: 0 };
     const epoch = this.nextEpoch();
-    const dirty: number[] = [];
+    const { poolOffsets, poolCycles } = this.index;
+    let dirtyCount = 0;
     for (const change of changes) {
       const p = this.state.resolve(change);
       if (!this.state.setReserves(p, change.reserve0, change.reserve1)) continue;
-      for (const c of this.index.cyclesOfPool(p)) {
+      for (let i = poolOffsets[p]!; i < poolOffsets[p + 1]!; i++) {
+        const c = poolCycles[i]!;
         if (this.queued[c] === epoch) continue;
         this.queued[c] = epoch;
-        dirty.push(c);
+        this.dirty[dirtyCount++] = c;
       }
     }
+    // In index order the cycle rows are read sequentially, which matters once a hub pool dirties thousands of them.
+    const dirty = this.dirty.subarray(0, dirtyCount).sort();
+    let exact = 0;
     for (const c of dirty) {
-      const trade = this.evaluator.evaluate(c, counters);
-      this.book.set(c, this.groupOf(c), trade === null ? null : this.record(c, trade));
-      if (trade === null) this.unproven.delete(c);
+      let trade: SizedTrade | null = null;
+      if (this.evaluator.mayProfit(c)) {
+        exact++;
+        trade = this.evaluator.size(c);
+      }
+      if (trade !== null) this.book.set(c, this.groupOf(c), this.record(c, trade));
+      else if (this.book.has(c)) {
+        this.book.set(c, this.groupOf(c), null);
+        this.unproven.delete(c);
+      }
     }
     const result = this.book.list();
-    this.finish(started, counters);
+    this.finish(started, dirtyCount, exact);
     return result;
   }
 
@@ -180,7 +195,7 @@ export class ArbitrageScanner {
     return ++this.epoch;
   }
 
-  private finish(started: number, counters: CycleCounters): void {
-    this.last = { evaluated: counters.evaluated, exactChecks: counters.exact, elapsedMs: performance.now() - started };
+  private finish(started: number, evaluated: number, exactChecks: number): void {
+    this.last = { evaluated, exactChecks, elapsedMs: performance.now() - started };
   }
 }
