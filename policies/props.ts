@@ -66,7 +66,7 @@ export function isPublicMember(member: string): boolean {
   return member === "allUsers" || member === "allAuthenticatedUsers";
 }
 
-/** The Cloud Run v2 service name an IAM resource points at: a bare name or a full resource path. */
+/** The last path segment of a name or resource path ("projects/p/.../buckets/b" -> "b"). */
 export function lastSegment(ref: string): string {
   const parts = ref.split("/");
   return parts[parts.length - 1] ?? ref;
@@ -83,11 +83,6 @@ export function refersTo(ref: unknown, resource: { name: string; props: Props })
   ];
   const tail = lastSegment(ref);
   return candidates.some((c) => c !== undefined && (c === ref || lastSegment(c) === tail));
-}
-
-/** GCP region of a location such as "europe-west1" or zone "europe-west1-b". */
-export function regionOf(location: string): string {
-  return /^[a-z]+-[a-z]+\d+-[a-z]$/.test(location) ? location.slice(0, -2) : location;
 }
 
 /** The region a Cloud KMS key path names: projects/p/locations/<region>/keyRings/r/cryptoKeys/k. */

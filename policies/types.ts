@@ -53,7 +53,5 @@ export type OrionResourcePolicy = ResourceValidationPolicy & OrionPolicyMeta & {
 export type OrionStackPolicy = StackValidationPolicy & OrionPolicyMeta & { readonly kind: "stack" };
 export type OrionPolicy = OrionResourcePolicy | OrionStackPolicy;
 
-/** A policy factory: AWSGuard style, it takes the stack's settings and returns a plain policy object. */
-export type PolicyFactory = (settings: PolicySettings) => OrionPolicy;
 
 export type { EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs };

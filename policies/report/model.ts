@@ -1,4 +1,4 @@
-import type { EnforcementLevel, Severity } from "@pulumi/policy";
+import type { Severity } from "@pulumi/policy";
 import type { Evaluation, Finding } from "../evaluator/evaluate.ts";
 import type { Source, SourceKind } from "../evaluator/resource.ts";
 import { isEvaluable, stackUrnOf } from "../evaluator/resource.ts";
@@ -140,4 +140,3 @@ export function buildReport({ pack, source, evaluation, now = new Date() }: Buil
   };
 }
 
-export type { EnforcementLevel };
