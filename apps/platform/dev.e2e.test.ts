@@ -23,14 +23,17 @@ afterAll(async () => {
 });
 
 /** Runs `orion dev` as a user would, against the test database; resolves with exit code, output and the report. */
-function orionDev(args: string[], env: Record<string, string> = {}) {
+function orionDev(args: string[], env: Record<string, string> = {}, onLine: (line: string) => void = () => undefined) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [ORION, "dev", ...args], {
       env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      for (const line of c.toString().split("\n")) if (line) onLine(line);
+    });
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
@@ -74,12 +77,32 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     expect(r.latencyMs.send.p50).toBeGreaterThan(0);
   });
 
-  it("sim over Redis (bus and control store): simulates trades and broadcasts nothing", async () => {
+  it("sim over Redis (bus, control store, API): simulates trades and broadcasts nothing", async () => {
     const file = join(dir, "sim.json");
+    const probes: Promise<[number, string]>[] = [];
     const run = await orionDev(
       ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
-      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix },
+      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix, ORION_KEYS_FILE: join(dir, "keys.json") },
+      (line) => {
+        const api = / API (http:\S+)/.exec(line)?.[1];
+        const metrics = / metrics (http:\S+)/.exec(line)?.[1];
+        if (api && metrics) {
+          // Probed while the session runs: the API answers on --port, the pipeline's metrics next to it.
+          probes.push(fetch(`${api}/healthz`).then(async (r) => [r.status, await r.text()]));
+          probes.push(
+            new Promise((r) => setTimeout(r, 2_000)).then(() =>
+              fetch(metrics).then(async (r) => [r.status, await r.text()] as [number, string]),
+            ),
+          );
+        }
+      },
     );
+    expect(probes).toHaveLength(2);
+    const [health, metrics] = await Promise.all(probes);
+    expect(health?.[0]).toBe(200);
+    const [metricsStatus, metricsBody] = metrics ?? [0, ""];
+    expect(metricsStatus).toBe(200);
+    expect(metricsBody).toMatch(/orion_opportunities_total\{mode="sim",epoch="\d+",service="orion-dev"\}/);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const r = await report(file);

@@ -106,8 +106,9 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
     );
 
+    const keyPrefix = o.redisKeyPrefix ?? "orion:";
     const control: ControlStore = o.redisUrl
-      ? createRedisControlStore({ url: o.redisUrl, keyPrefix: o.redisKeyPrefix ?? "orion:" })
+      ? createRedisControlStore({ url: o.redisUrl, keyPrefix })
       : createMemoryControlStore({ mode: o.mode, epoch: await nextEpoch(db) });
     closers.push(() => control.close());
     let state: ControlState = await control.read();
@@ -126,7 +127,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     const bus: Bus = o.redisUrl
       ? createRedisBus({
           url: o.redisUrl,
-          keyPrefix: `${o.redisKeyPrefix ?? "orion:"}dev:${process.pid}:${Date.now()}:`,
+          keyPrefix: `${keyPrefix}dev:${process.pid}:${Date.now()}:`,
           onError: (err) => log.error({ err }),
         })
       : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
@@ -138,7 +139,28 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     closers.push(() => provider.destroy());
 
     const metrics = new PipelineMetrics("orion-dev");
-    const metricsServer = await serveMetrics(metrics.registry, o.port);
+    // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
+    // owns --port and the pipeline's /metrics moves to the next port.
+    let apiUrl: string | null = null;
+    if (o.redisUrl) {
+      const { startApiServer, createChainChecks } = await import("../api/index.ts");
+      const api = await startApiServer({
+        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
+        port: o.port,
+        control,
+        logLevel: "warn",
+        chainChecks: createChainChecks({
+          rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
+          chainId: markets.chainId,
+          maxHeadAgeSeconds: 60,
+          executor: { address: markets.executor.address, owner: markets.executor.owner },
+          signer: { address: async () => chain.executor.address, minBalanceWei: 0n },
+        }),
+      });
+      closers.push(() => api.close());
+      apiUrl = api.url;
+    }
+    const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
     closers.push(() => metricsServer.close());
     const labels = () => ({ mode: current.mode, epoch: current.epoch });
 
@@ -262,7 +284,8 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
 
     o.out(
       `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
-        `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}`,
+        `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+        (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
     );
 
     const collector = new BlockCollector(provider);
