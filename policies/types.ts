@@ -53,5 +53,4 @@ export type OrionResourcePolicy = ResourceValidationPolicy & OrionPolicyMeta & {
 export type OrionStackPolicy = StackValidationPolicy & OrionPolicyMeta & { readonly kind: "stack" };
 export type OrionPolicy = OrionResourcePolicy | OrionStackPolicy;
 
-
 export type { EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs };

@@ -139,4 +139,3 @@ export function buildReport({ pack, source, evaluation, now = new Date() }: Buil
       .sort((a, b) => a.type.localeCompare(b.type)),
   };
 }
-
