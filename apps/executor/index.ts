@@ -1,5 +1,5 @@
 // Public API of the executor.
-export { Executor, BroadcastRefused } from "./executor.ts";
+export { Executor, BroadcastRefused, ExecutorStopped } from "./executor.ts";
 export type { ExecutorDeps, ExecutorOptions, TradeResult, Submission, ReconcileReport } from "./executor.ts";
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
