@@ -87,6 +87,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.decorateRequest("principal", null);
   app.decorateRequest("audited", false);
   app.decorateRequest("problemType", null);
+  app.decorateRequest("ipCountedByGuard", false);
 
   const ctx: ApiContext = {
     pool: options.pool,
@@ -109,6 +110,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       await ledger.append(event);
     },
     perUserLimit: limits.perUser,
+    perIpLimit: limits.perIp,
   };
   const checks = buildPreflightChecks(ctx, options.chainChecks ?? {});
   const guard = createGuard(ctx);
@@ -147,6 +149,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(rateLimit, {
     global: true,
+    allowList: (request) => guard.skipIpLimiter(request),
     max: limits.perIp,
     timeWindow: 60_000,
     redis: options.redis,

@@ -289,6 +289,24 @@ describe("rate limits", () => {
     }
   });
 
+  it("authenticated requests count against the per-IP budget too", async () => {
+    const strict = await ApiHarness.start({ rateLimits: { perIp: 4 } });
+    try {
+      const t = await strict.login(await strict.createUser("viewer"));
+      const codes: number[] = [];
+      for (let i = 0; i < 10; i++)
+        codes.push((await strict.request("GET", "/pnl", { token: t.accessToken })).statusCode);
+      expect(codes).toContain(429);
+      expect(codes.indexOf(429)).toBeLessThanOrEqual(8);
+      // Forged tokens meet the per-IP limiter before any signature is checked.
+      const forged: number[] = [];
+      for (let i = 0; i < 6; i++) forged.push((await strict.request("GET", "/pnl", { token: `x.${i}.y` })).statusCode);
+      expect(forged.filter((c) => c === 429).length).toBeGreaterThan(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("each user has a budget of their own", async () => {
     const strict = await ApiHarness.start({ rateLimits: { perUser: 3 } });
     try {

@@ -9,13 +9,17 @@ export const MFA_FRESH_SECONDS = 300;
 
 const CACHE_MAX = 10_000;
 
-// KEYS: session, this minute's per-user counter. Returns {session exists, requests used this minute}.
+// KEYS: session, this minute's per-user counter, this minute's per-IP counter (empty when the IP limiter already
+// counted the request). Returns {session exists, user requests, IP requests} for the minute.
 const SESSION_AND_BUDGET = `
-local n = redis.call('INCR', KEYS[2])
-if n == 1 then redis.call('EXPIRE', KEYS[2], 120) end
-return {redis.call('EXISTS', KEYS[1]), n}
+local function bump(key)
+  if key == '' then return 0 end
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, 120) end
+  return n
+end
+return {redis.call('EXISTS', KEYS[1]), bump(KEYS[2]), bump(KEYS[3])}
 `;
-
 /**
  * Verified access tokens by their exact string, until they expire. Signature checks dominate the cost of an
  * authenticated request; the session-revocation check below still runs on every request.
@@ -77,12 +81,16 @@ export function createGuard(ctx: ApiContext) {
     }
     // Revocation and the per-user budget in one Redis command: this runs on every authenticated request.
     const minute = Math.floor(nowSeconds / 60);
-    const [exists, used] = (await ctx.redis.eval(
+    // Requests whose token was already verified skip the plugin's per-IP limiter (see skipIpLimiter) and are
+    // counted per IP here instead, in the same command.
+    const ipKey = request.ipCountedByGuard ? `${ctx.keyPrefix}rl-ip-guard:${request.ip}:${minute}` : "";
+    const [exists, used, ipUsed] = (await ctx.redis.eval(
       SESSION_AND_BUDGET,
-      2,
+      3,
       `${ctx.keyPrefix}sess:${claims.sessionId}`,
       `${ctx.keyPrefix}rl-user:${claims.userId}:${minute}`,
-    )) as [number, number];
+      ipKey,
+    )) as [number, number, number];
     const active = exists === 1;
     request.principal = claims;
     if (!active) {
@@ -95,6 +103,9 @@ export function createGuard(ctx: ApiContext) {
         detail: { sessionId: claims.sessionId },
       });
       throw new ProblemError(401, "session-revoked", "the session has ended; log in again");
+    }
+    if (ipUsed > ctx.perIpLimit) {
+      throw new ProblemError(429, "rate-limited", "too many requests from this address; retry in a minute");
     }
     if (used > ctx.perUserLimit) {
       throw new ProblemError(429, "rate-limited", "too many requests for this user; retry in a minute");
@@ -136,7 +147,37 @@ export function createGuard(ctx: ApiContext) {
     };
   }
 
-  return { authenticate, require };
+  /**
+   * For the plugin's per-IP limiter: a request carrying a token this instance already verified is counted by the
+   * guard (one Redis command for session, user and IP instead of two). Anything else (no token, a new or forged
+   * token) goes through the plugin's limiter before any work is done for it.
+   */
+  function skipIpLimiter(request: FastifyRequest): boolean {
+    const header = request.headers.authorization;
+    if (request.routeOptions.config.guarded !== true) return false;
+    if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
+    const known = cache.get(header.slice(7), Math.floor(ctx.clock().getTime() / 1000)) !== undefined;
+    request.ipCountedByGuard = known;
+    return known;
+  }
+
+  /**
+   * Route options for a guarded route. The guard runs in preParsing: after the per-IP limiter (an onRequest hook,
+   * so a flood of forged tokens is cut off before any signature is checked or any row written) and before the body
+   * is read (so nobody unauthenticated gets a body parsed). The mark lets the guard count the route's IP budget.
+   */
+  function route(permission: Permission, opts: GuardOptions = {}) {
+    const check = require(permission, opts);
+    return {
+      preParsing: async <T>(request: FastifyRequest, _reply: unknown, payload: T): Promise<T> => {
+        await check(request);
+        return payload;
+      },
+      config: { guarded: true },
+    };
+  }
+
+  return { authenticate, require, route, skipIpLimiter };
 }
 
 export type Guard = ReturnType<typeof createGuard>;

@@ -36,13 +36,20 @@ export interface ApiContext {
   /** Appends to the ledger and marks the request as audited, so the generic denial row is not added as well. */
   audit(request: { audited: boolean }, event: AuditEvent): Promise<void>;
   perUserLimit: number;
+  perIpLimit: number;
 }
 
 declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Set by guard.route(): the auth guard runs first and counts this route's per-IP budget. */
+    guarded?: boolean;
+  }
   interface FastifyRequest {
     principal: AccessClaims | null;
     audited: boolean;
     /** The problem this request ended with, for the denial row. */
     problemType: string | null;
+    /** The per-IP budget of this request is counted by the auth guard rather than by the rate-limit plugin. */
+    ipCountedByGuard: boolean;
   }
 }

@@ -278,7 +278,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
   app.post(
     "/auth/sessions/revoke-all",
     {
-      onRequest: guard.require("sessions.revoke_all"),
+      ...guard.route("sessions.revoke_all"),
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],

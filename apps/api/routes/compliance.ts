@@ -17,7 +17,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.get<{ Querystring: AuditQuery }>(
     "/compliance/audit",
     {
-      onRequest: guard.require("audit.read"),
+      ...guard.route("audit.read"),
       schema: {
         tags: ["compliance"],
         security: [{ bearer: [] }],
@@ -64,7 +64,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.get<{ Querystring: { stack?: string } }>(
     "/compliance/report",
     {
-      onRequest: guard.require("compliance.report.read"),
+      ...guard.route("compliance.report.read"),
       schema: {
         tags: ["compliance"],
         security: [{ bearer: [] }],
@@ -87,7 +87,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
   app.post(
     "/compliance/reports",
     {
-      onRequest: guard.require("compliance.report.write"),
+      ...guard.route("compliance.report.write"),
       bodyLimit: 8 * 1024 * 1024,
       schema: {
         tags: ["compliance"],

@@ -11,7 +11,7 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Body: { subject: string; right: Right; email?: string } }>(
     "/gdpr/subject-rights",
     {
-      onRequest: guard.require("gdpr.request", { freshMfa: true }),
+      ...guard.route("gdpr.request", { freshMfa: true }),
       schema: {
         tags: ["gdpr"],
         security: [{ bearer: [] }],

@@ -7,7 +7,7 @@ export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: R
   app.post<{ Body: { engaged: boolean; reason: string } }>(
     "/killswitch",
     {
-      onRequest: guard.require("killswitch.set"),
+      ...guard.route("killswitch.set"),
       schema: {
         tags: ["killswitch"],
         security: [{ bearer: [] }],

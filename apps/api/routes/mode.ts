@@ -44,7 +44,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.get(
     "/mode/status",
     {
-      onRequest: guard.require("mode.read"),
+      ...guard.route("mode.read"),
       schema: { tags: ["mode"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
@@ -56,7 +56,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Body: { target: Mode } }>(
     "/mode/validate",
     {
-      onRequest: guard.require("mode.validate"),
+      ...guard.route("mode.validate"),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
@@ -76,7 +76,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     "/mode/switch",
     {
       // Live needs admin (checked below); sim is open to operators too.
-      onRequest: guard.require("mode.switch.sim", { freshMfa: true }),
+      ...guard.route("mode.switch.sim", { freshMfa: true }),
       schema: { tags: ["mode"], security: [{ bearer: [] }], body: modeBody, response: problemResponses },
     },
     async (request, reply) => {
@@ -128,7 +128,7 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Params: { id: string }; Body: { confirm: string } }>(
     "/mode/switch/:id/approve",
     {
-      onRequest: guard.require("mode.switch.live", { freshMfa: true }),
+      ...guard.route("mode.switch.live", { freshMfa: true }),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],

@@ -10,7 +10,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.get(
     "/risk/limits",
     {
-      onRequest: guard.require("risk.read"),
+      ...guard.route("risk.read"),
       schema: { tags: ["risk"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
@@ -24,7 +24,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.put<{ Body: { expectedVersion: number; limits: RiskLimitsWire } }>(
     "/risk/limits",
     {
-      onRequest: guard.require("risk.write", { freshMfa: true }),
+      ...guard.route("risk.write", { freshMfa: true }),
       schema: {
         tags: ["risk"],
         security: [{ bearer: [] }],

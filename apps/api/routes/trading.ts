@@ -49,20 +49,20 @@ export function registerTradingRoutes(app: FastifyInstance, { ctx, guard }: Rout
 
   app.get<{ Querystring: ListQuery }>(
     "/opportunities",
-    { onRequest: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
+    { ...guard.route("trading.read"), schema: { ...common, querystring: filterQuery } },
     async (request) => listOpportunities(ctx.pool, toFilter(request.query)),
   );
 
   app.get<{ Querystring: ListQuery }>(
     "/trades",
-    { onRequest: guard.require("trading.read"), schema: { ...common, querystring: filterQuery } },
+    { ...guard.route("trading.read"), schema: { ...common, querystring: filterQuery } },
     async (request) => listTrades(ctx.pool, toFilter(request.query)),
   );
 
   app.get<{ Querystring: { mode?: Mode; epoch?: string } }>(
     "/pnl",
     {
-      onRequest: guard.require("trading.read"),
+      ...guard.route("trading.read"),
       schema: {
         ...common,
         description: "P&L per mode and epoch: each epoch starts at zero, sim and live never mix.",

@@ -8,7 +8,7 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   app.post<{ Body: { email: string; role: Role; password: string } }>(
     "/users",
     {
-      onRequest: guard.require("users.create", { freshMfa: true }),
+      ...guard.route("users.create", { freshMfa: true }),
       schema: {
         tags: ["users"],
         security: [{ bearer: [] }],
