@@ -1,5 +1,5 @@
-import { access, constants } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { access, constants, mkdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { z } from "zod";
@@ -32,11 +32,18 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     throw new InputError(`dev --${flag}: ${issue?.message ?? "invalid"}`);
   }
   const f = parsed.data;
-  const report = f.report === undefined ? null : resolve(f.report);
+  const dataDir = process.env.ORION_HOME ?? resolve(ROOT, ".orion");
+  // A bounded run always leaves its report; without --report it goes to .orion/sessions/.
+  let report = f.report === undefined ? null : resolve(f.report);
+  if (report === null && f.blocks !== undefined) {
+    const sessions = join(dataDir, "sessions");
+    await mkdir(sessions, { recursive: true });
+    report = join(sessions, `${new Date().toISOString().replace(/[:.]/g, "-")}-${f.mode}.json`);
+  }
   if (report) {
     // Checked before anything starts, so a run is never wasted on a report that cannot be written.
     await access(dirname(report), constants.W_OK).catch(() => {
-      throw new InputError(`--report ${f.report}: directory ${dirname(report)} does not exist or is not writable`);
+      throw new InputError(`--report ${report}: directory ${dirname(report)} does not exist or is not writable`);
     });
   }
   const abort = new AbortController();
@@ -61,7 +68,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       report,
       port: f.port,
       blockIntervalMs: f.blockTime,
-      dataDir: process.env.ORION_HOME ?? resolve(ROOT, ".orion"),
+      dataDir,
       databaseUrl: process.env.DATABASE_URL || undefined,
       redisUrl: process.env.REDIS_URL || undefined,
       redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
@@ -85,7 +92,7 @@ export function registerDev(program: Command): void {
       new Option("--mode <mode>", "sim (simulate, never broadcast) or live (trade on the devnet)").default("sim"),
     )
     .option("--blocks <n>", "stop after N blocks and write the session report (default: run until Ctrl-C)")
-    .option("--report <file>", "write the session report (JSON) to FILE at the end")
+    .option("--report <file>", "write the session report (JSON) to FILE (default with --blocks: .orion/sessions/)")
     .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
     .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
     .action(async (opts: Record<string, unknown>) => {
