@@ -26,7 +26,7 @@ function initialGuess(n: bigint): bigint {
   const f = Number(n);
   if (Number.isFinite(f)) return BigInt(Math.ceil(Math.sqrt(f) * (1 + 2 ** -40))) + 1n;
   // Beyond float range: scale down by an even power of two, take the root, scale back up.
-  const shift = BigInt(Math.max(0, n.toString(16).length * 2 - 960) & ~1);
+  const shift = BigInt(Math.max(0, n.toString(16).length * 2 - 480));
   const top = Number(n >> (2n * shift)) + 1;
   return (BigInt(Math.ceil(Math.sqrt(top) * (1 + 2 ** -40))) + 1n) << shift;
 }

@@ -27,6 +27,12 @@ export class CycleIndex {
   /** CSR map pool -> cycle ids: cycles of pool p are poolCycles[poolOffsets[p] .. poolOffsets[p+1]). */
   readonly poolOffsets: Int32Array;
   readonly poolCycles: Int32Array;
+  /**
+   * The edge rows of those cycles again, in the same pool-major order (row i belongs to poolCycles[i]). A block that
+   * moves a hub pool dirties thousands of cycles; reading their rows sequentially here instead of scattered over
+   * `edges` is what keeps the incremental update cheap. Costs `stride` ints per (pool, cycle) pair.
+   */
+  readonly poolRows: Int32Array;
 
   private constructor(stride: number, cycleCount: number, edges: Int32Array, hops: Uint8Array, poolCount: number) {
     this.stride = stride;
@@ -43,6 +49,8 @@ export class CycleIndex {
     for (let c = 0; c < cycleCount; c++) {
       for (let h = 0; h < hops[c]!; h++) this.poolCycles[fill[edges[c * stride + h]! >> 1]!++] = c;
     }
+    this.poolRows = new Int32Array(this.poolCycles.length * stride);
+    this.poolCycles.forEach((c, i) => this.poolRows.set(edges.subarray(c * stride, (c + 1) * stride), i * stride));
   }
 
   static build(graph: PoolGraph): CycleIndex {

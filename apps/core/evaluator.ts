@@ -8,7 +8,7 @@ import { optimalTrade } from "./sizing.ts";
  * Float rates carry a relative error of a few ulps per hop; below this product a cycle's exact marginal rate is
  * certainly under 1, so no input can be profitable. Anything at or above goes to the exact integer check.
  */
-const RATE_FLOOR = 1 - 1e-12;
+export const RATE_FLOOR = 1 - 1e-12;
 /** Headroom on the float profit bound, far above its rounding error, so the float test only rejects, never decides. */
 const BOUND_SLACK = 1 + 1e-9;
 

@@ -1,6 +1,6 @@
 import { CycleIndex } from "./cycle-index.ts";
 import { edgeSource } from "./cycle-index.ts";
-import { CycleEvaluator } from "./evaluator.ts";
+import { CycleEvaluator, RATE_FLOOR } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
 import type { Opportunity } from "./opportunity.ts";
 import { OpportunityBook } from "./opportunity-book.ts";
@@ -23,7 +23,7 @@ export interface ScannerOptions {
 export interface ScanStats {
   pools: number;
   cycles: number;
-  /** Cycles evaluated by the last fullScan / applyReserves. */
+  /** Cycles checked by the last fullScan / applyReserves (a cycle through two changed pools counts twice). */
   evaluated: number;
   /** Of those, how many passed the float prefilter and were sized with exact integer math. */
   exactChecks: number;
@@ -121,20 +121,36 @@ export class ArbitrageScanner {
   applyReserves(changes: Iterable<ReserveUpdate>): Opportunity[] {
     const started = performance.now();
     const epoch = this.nextEpoch();
-    const { poolOffsets, poolCycles } = this.index;
-    let dirtyCount = 0;
+    const changed: number[] = [];
     for (const change of changes) {
       const p = this.state.resolve(change);
-      if (!this.state.setReserves(p, change.reserve0, change.reserve1)) continue;
-      for (let i = poolOffsets[p]!; i < poolOffsets[p + 1]!; i++) {
+      if (this.state.setReserves(p, change.reserve0, change.reserve1)) changed.push(p);
+    }
+    // Rate test over the changed pools' rows, after every update is applied. Only cycles that may profit now, or
+    // that are listed and may have to go, are queued for the exact pass; a cycle through two changed pools once.
+    const { poolOffsets, poolCycles, poolRows, stride } = this.index;
+    const rate = this.state.rate;
+    let checked = 0;
+    let dirtyCount = 0;
+    for (const p of changed) {
+      const end = poolOffsets[p + 1]!;
+      checked += end - poolOffsets[p]!;
+      for (let i = poolOffsets[p]!; i < end; i++) {
+        const at = i * stride;
+        let rho = rate[poolRows[at]!]! * rate[poolRows[at + 1]!]!;
+        for (let h = 2; h < stride; h++) {
+          const e = poolRows[at + h]!;
+          if (e < 0) break;
+          rho *= rate[e]!;
+        }
         const c = poolCycles[i]!;
+        if (!(rho >= RATE_FLOOR) && !this.book.has(c)) continue;
         if (this.queued[c] === epoch) continue;
         this.queued[c] = epoch;
         this.dirty[dirtyCount++] = c;
       }
     }
-    // In index order the cycle rows are read sequentially, which matters once a hub pool dirties thousands of them.
-    const dirty = this.dirty.subarray(0, dirtyCount).sort();
+    const dirty = this.dirty.subarray(0, dirtyCount);
     let exact = 0;
     for (const c of dirty) {
       let trade: SizedTrade | null = null;
@@ -149,7 +165,7 @@ export class ArbitrageScanner {
       }
     }
     const result = this.book.list();
-    this.finish(started, dirtyCount, exact);
+    this.finish(started, checked, exact);
     return result;
   }
 

@@ -44,7 +44,7 @@ export interface SizedTrade {
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
 const PPM = 1_000_000n;
 /** Most candidates tried in one certification round (only dust-sized profits ever need many). */
-const ENUMERATION_BUDGET = 2048n;
+const ENUMERATION_BUDGET = 512n;
 
 /**
  * The integer input that maximises exact cycle profit `route(x) - x`, or null when no input is profitable.
