@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Interface } from "ethers";
+import { Interface, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
@@ -218,6 +218,27 @@ describe("Executor in live mode", () => {
     const result = await s.final;
     expect(["confirmed", "reverted"]).toContain(result.status);
     expect(result.precededBy).toBe(1);
+  });
+
+  it("records a trade as dropped when another transaction takes its nonce", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const ex = executor("live");
+    await ex.reconcile();
+    const s = await sent(await ex.submit(await order("live", opportunity)));
+    // The same account replaces it (a higher fee on the same nonce), as a wallet "cancel" would.
+    const wallet = new Wallet(chain.executorAccount.privateKey, provider);
+    await wallet.sendTransaction({
+      to: account,
+      value: 0n,
+      nonce: s.nonce,
+      gasLimit: 21_000n,
+      maxPriorityFeePerGas: 20_000_000_000n,
+      maxFeePerGas: 200_000_000_000n,
+    });
+    await chain.devnet.mine();
+    expect(await s.final).toMatchObject({ status: "dropped", realizedProfit: null, blockNumber: null });
+    expect((await row(s.id))?.status).toBe("dropped");
+    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
   });
 
   it("sends nothing while PostgreSQL is unreachable, and trades again once it is back", async () => {
