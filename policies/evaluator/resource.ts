@@ -6,6 +6,8 @@ export interface EvalResource {
   readonly parent: string | null;
   readonly custom: boolean;
   readonly protect: boolean;
+  /** Read with `get`, not managed by the stack: stack policies see it, resource policies do not judge it. */
+  readonly external?: boolean;
   /** What resource policies see: the inputs, as the engine's analyze call passes them. */
   readonly inputs: Record<string, unknown>;
   /** What stack policies see: the outputs (state) where the source has them, else the inputs. */
@@ -42,8 +44,8 @@ export function parseUrn(urn: string): { stack: string; project: string; name: s
 }
 
 export const isProvider = (type: string) => type.startsWith("pulumi:providers:");
-/** Resources policies judge: real cloud resources, not components, providers or the stack itself. */
-export const isEvaluable = (r: EvalResource) => r.custom && !isProvider(r.type);
+/** Resources policies judge: cloud resources the stack manages, not components, providers, reads or the stack. */
+export const isEvaluable = (r: EvalResource) => r.custom && r.external !== true && !isProvider(r.type);
 
 /** The stack's own URN: its pulumi:pulumi:Stack resource, else built from the first resource's URN. */
 export function stackUrnOf(resources: readonly EvalResource[]): string {

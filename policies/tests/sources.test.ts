@@ -68,13 +68,21 @@ describe("a `pulumi stack export` file", () => {
             inputs: {},
             delete: true,
           },
+          {
+            urn: urn("gcp:compute/network:Network", "default"),
+            custom: true,
+            type: "gcp:compute/network:Network",
+            external: true,
+            outputs: { name: "default" },
+          },
         ],
       },
     };
     await writeFile(file, JSON.stringify(doc));
     const source = await readStackExport(file);
     expect(source).toMatchObject({ kind: "export", stack: "staging", project: "alpha-orion", file });
-    expect(source.resources.map((r) => r.name)).toEqual(["alpha-orion-staging", "cache"]);
+    expect(source.resources.map((r) => r.name)).toEqual(["alpha-orion-staging", "cache", "default"]);
+    expect(source.resources[2]).toMatchObject({ external: true, inputs: {}, outputs: { name: "default" } });
     const cache = source.resources[1];
     expect(cache).toMatchObject({
       custom: true,

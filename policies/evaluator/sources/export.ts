@@ -14,6 +14,7 @@ export const stateResource = z
     parent: z.string().optional(),
     protect: z.boolean().optional(),
     delete: z.boolean().optional(),
+    external: z.boolean().optional(),
   })
   .passthrough();
 export type StateResource = z.infer<typeof stateResource>;
@@ -27,7 +28,8 @@ const exportSchema = z
 
 /** One state resource as the evaluator sees it; custom resources must carry their inputs. */
 export function toEvalResource(r: StateResource, file: string, where: string): EvalResource {
-  if (r.custom && r.inputs === undefined) {
+  // A resource read with `get` (external) may have no inputs at all; a managed one always records what it was given.
+  if (r.custom && r.external !== true && r.inputs === undefined) {
     throw new SourceError(file, `${where} (${r.urn}): custom resource has no inputs`);
   }
   const inputs = normalizeProps(r.inputs ?? {});
@@ -39,6 +41,7 @@ export function toEvalResource(r: StateResource, file: string, where: string): E
     parent: r.parent ?? null,
     custom: r.custom,
     protect: r.protect ?? false,
+    external: r.external === true,
     inputs,
     outputs,
   };
