@@ -75,13 +75,13 @@ let queue: Promise<unknown> = Promise.resolve();
  * included, in registration order, once all registrations have completed. Default providers are left out: they are
  * the engine's, not the program's. Safe to call repeatedly; concurrent calls wait their turn.
  */
-export function runOffline(run: OfflineRun, build: () => void): Promise<Registration[]> {
+export function runOffline(run: OfflineRun, build: () => void | Promise<void>): Promise<Registration[]> {
   const next = queue.then(() => runOnce(run, build));
   queue = next.catch(() => undefined);
   return next;
 }
 
-async function runOnce(run: OfflineRun, build: () => void): Promise<Registration[]> {
+async function runOnce(run: OfflineRun, build: () => void | Promise<void>): Promise<Registration[]> {
   await pulumi.runtime.setMocks(mocksFor(run.gcpProject), run.project, run.stack, false);
   pulumi.runtime.setAllConfig(run.config ?? {}, run.secretKeys ?? []);
 
@@ -107,7 +107,7 @@ async function runOnce(run: OfflineRun, build: () => void): Promise<Registration
     });
   };
   try {
-    build();
+    await build();
   } finally {
     await pulumi.runtime.disconnect();
   }
