@@ -7,6 +7,8 @@
  */
 import autocannon from "autocannon";
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
+import Fastify from "fastify";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -60,6 +62,18 @@ try {
   });
   const { accessToken } = (await login.json()) as { accessToken: string };
 
+  // The machine's own ceiling at this moment (shared cores vary a lot): a bare fastify route, same load generator.
+  const bare = Fastify();
+  bare.get("/x", async () => ({ ok: true }));
+  const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
+  const baseline = await autocannon({ url: `${bareUrl}/x`, connections: 64, workers: 1, duration: DURATION });
+  await bare.close();
+  emit({
+    name: "baseline: bare fastify route",
+    requestsPerSecond: Math.round(baseline.requests.average),
+    loadAverage: loadavg()[0],
+  });
+
   // Load from a worker thread, so the generator does not share the server's event loop.
   const result = await autocannon({
     url: `${url}/mode/status`,
@@ -75,6 +89,8 @@ try {
     latencyP99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    ofBaseline: Number((result.requests.average / baseline.requests.average).toFixed(2)),
+    loadAverage: loadavg()[0],
     target: ">= 10000 req/s",
   });
   await app.close();

@@ -1,3 +1,4 @@
+import { ZodError } from "zod";
 import type { FastifyInstance } from "fastify";
 import { ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
@@ -90,8 +91,7 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       try {
         await ctx.users.rectifyEmail(user.id, email);
       } catch (err) {
-        if (err instanceof Error && err.name === "ZodError")
-          throw new ProblemError(400, "validation", "email is not a valid address");
+        if (err instanceof ZodError) throw new ProblemError(400, "validation", "email is not a valid address");
         if ((err as { code?: string }).code === "23505")
           throw new ProblemError(409, "user-exists", "that email belongs to another user");
         throw err;

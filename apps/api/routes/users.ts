@@ -1,3 +1,4 @@
+import { ZodError } from "zod";
 import type { FastifyInstance } from "fastify";
 import { ROLES, totpUri, UserExists, type Role } from "../../identity/index.ts";
 import { ProblemError } from "../problem.ts";
@@ -44,8 +45,7 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         created = await ctx.users.create(request.body);
       } catch (err) {
         if (err instanceof UserExists) throw new ProblemError(409, "user-exists", err.message);
-        if (err instanceof Error && err.name === "ZodError")
-          throw new ProblemError(400, "validation", "email is not a valid address");
+        if (err instanceof ZodError) throw new ProblemError(400, "validation", "email is not a valid address");
         throw err;
       }
       await ctx.audit(request, {
