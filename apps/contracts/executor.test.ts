@@ -1,4 +1,5 @@
-import { Contract, Interface, Wallet } from "ethers";
+import { AbiCoder, Contract, Interface, Wallet } from "ethers";
+import type { JsonFragment } from "ethers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quoteOpportunity } from "../core/index.ts";
@@ -7,7 +8,7 @@ import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { loadArtifacts } from "./index.ts";
+import { compileContracts, loadArtifacts } from "./index.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
@@ -135,6 +136,43 @@ describe("ArbExecutor", () => {
     // A fake pool (any caller) outside an execution, and a real pool's address spoofed as the caller.
     expect(await revertOf(chain.markets.traders[2]!, data)).toBe("UnexpectedCallback");
     expect(await revertOf(pool, data)).toBe("UnexpectedCallback");
+  });
+
+  it("refuses a hostile pool that calls back with data of its own, as the first hop or a later one", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const fixture = (await compileContracts()).MaliciousPair!;
+    const iface = new Interface(fixture.abi as JsonFragment[]);
+    // Two-hop routes from whatever cycle the scanner found: its first pool, or its last one, beside a hostile pair.
+    const { tokens, pools: found } = opportunity;
+    const base = tokens[0]!;
+    const [first, firstOut] = [found[0]!, tokens[1]!];
+    const [last, lastIn] = [found[found.length - 1]!, tokens[tokens.length - 2]!];
+    // The executor's own hop layout, paying an attacker instead.
+    const forged = AbiCoder.defaultAbiCoder().encode(
+      ["tuple(address,address,bool,uint256)[]", "uint256"],
+      [[[chain.markets.traders[4], base, true, 10n ** 18n]], 1n],
+    );
+    /** A pair that quotes a fortune for selling tokenIn, so the route looks profitable and reaches its swap. */
+    async function hostilePair(tokenIn: string, tokenOut: string): Promise<string> {
+      const [t0, t1] = [tokenIn, tokenOut].sort();
+      const [r0, r1] = t0 === tokenIn ? [1_000n, 10n ** 30n] : [10n ** 30n, 1_000n];
+      const tx = await owner.sendTransaction({
+        data: fixture.bytecode + iface.encodeDeploy([t0, t1, r0, r1, forged]).slice(2),
+      });
+      await chain.devnet.mine();
+      return (await provider.getTransactionReceipt(tx.hash))!.contractAddress!.toLowerCase();
+    }
+    const block = await provider.getBlockNumber();
+    const routes = [
+      // First hop: the pool the executor flash-swaps from calls back, but with other data than it was sent.
+      [await hostilePair(base, lastIn), last],
+      // Later hop: a pool the executor merely swaps on calls back, outside any flash swap it expects.
+      [first, await hostilePair(firstOut, base)],
+    ];
+    for (const pools of routes) {
+      const data = executeData({ baseToken: base, pools, amountIn: opportunity.amountIn }, 0n, block + 2);
+      expect(await revertOf(owner.address, data)).toBe("UnexpectedCallback");
+    }
   });
 
   it("reverts after its deadline block", async () => {
