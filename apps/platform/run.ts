@@ -174,7 +174,12 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       mode: o.mode,
       provider,
       journal,
-      readMode: async () => (await control.read()).mode,
+      // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
+      readMode: async () => {
+        const s = await control.read();
+        if (s.killSwitch.engaged) throw new Error(`kill switch engaged: ${s.killSwitch.reason ?? "no reason given"}`);
+        return s.mode;
+      },
       contract: markets.executor.address,
       account,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
