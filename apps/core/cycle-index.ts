@@ -102,7 +102,8 @@ export class CycleIndex {
 
   /** Bytes held by the typed arrays (what scales with the market). */
   get byteLength(): number {
-    return this.edges.byteLength + this.hops.byteLength + this.poolOffsets.byteLength + this.poolCycles.byteLength;
+    const csr = this.poolOffsets.byteLength + this.poolCycles.byteLength + this.poolRows.byteLength;
+    return this.edges.byteLength + this.hops.byteLength + csr;
   }
 }
 

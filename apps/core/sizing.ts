@@ -59,14 +59,14 @@ const ENUMERATION_BUDGET = 512n;
  * exactly. Float64 only picks the split; every decision is exact.
  */
 export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
-  const whole = foldRoute(hops);
-  // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
-  if (whole.a <= whole.b) return null;
   const split = coarsestSplit(hops);
   const head = hops.slice(0, split);
   const tail = hops.slice(split);
   const h = foldRoute(head);
   const t = foldRoute(tail);
+  const whole = composeVirtualPools(h, t);
+  // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
+  if (whole.a <= whole.b) return null;
 
   // Real maximiser of R: tail'(y) = headInverse'(y) gives y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(AxBx).
   const sT = isqrt(t.a * t.b);
@@ -74,7 +74,7 @@ export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
   const y0 = floorDiv(sT * h.a - sH * t.b, sT * h.c + sH * t.c);
 
   let best: Candidate = { y: 0n, value: 0n };
-  for (let y = y0 - 1n; y <= y0 + 2n; y++) best = better(best, y, head, tail);
+  for (let y = y0 - 1n; y <= y0 + 1n; y++) best = better(best, y, head, tail);
 
   for (;;) {
     // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
