@@ -164,7 +164,9 @@ export async function evaluate(
     const applicable = resourcePolicies.filter((p) => p.appliesTo(r.type));
     if (applicable.length > 0 || stackPolicies.some((p) => p.examines(r.type))) covered.add(r.urn);
     if (applicable.length === 0) continue;
-    const raw = r.inputs;
+    // The engine deserializes per call; policies never write to their props, so one copy serves every policy.
+    const props = propsFor(r.inputs);
+    const opts = optionsOf(r);
     for (const p of applicable) {
       const level = levelOf(p, options);
       const report = reporter(p, level, r.urn);
@@ -172,13 +174,12 @@ export async function evaluate(
       if (p.validateResource === undefined) continue;
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const validation of validations) {
-        const props = propsFor(raw);
         const args: ResourceValidationArgs = {
           type: r.type,
           props,
           urn: r.urn,
           name: r.name,
-          opts: optionsOf(r),
+          opts,
           stackTags: NO_TAGS,
           isType: (cls) => isTypeOf(r.type, cls),
           asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
