@@ -158,8 +158,8 @@ export class Executor {
   }
 
   /**
-   * Resolves every in-flight row of the account from the chain; run at start (and each block while rows remain).
-   * Sends nothing. Live orders are refused until a pass leaves no row in flight.
+   * Resolves the account's in-flight rows left by earlier runs from the chain, and sends nothing. Run it at start;
+   * until a pass leaves no such row, each live order runs another pass first and is refused if rows remain.
    */
   async reconcile(): Promise<ReconcileReport> {
     const rows = (await this.deps.journal.listInFlight(this.account)).filter((r) => !this.own.has(r.id));
