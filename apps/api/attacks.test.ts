@@ -261,6 +261,13 @@ describe("roles", () => {
     );
   });
 
+  it("a body on a route that takes none", async () => {
+    await expectDenied(
+      () => h.request("POST", "/auth/logout", { token: tokens.viewer?.accessToken, body: { all: true } }),
+      400,
+    );
+  });
+
   it("an unknown route is a 404 problem", async () => {
     await expectDenied(() => h.request("GET", "/admin/../../etc/passwd", { token: tokens.admin?.accessToken }), 404);
   });

@@ -11,7 +11,7 @@ import {
 } from "../../identity/index.ts";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
-import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, noBody, problemResponses, type RouteDeps } from "./deps.ts";
 
 const tokenResponse = {
   type: "object",
@@ -242,6 +242,13 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         { userId: user.id, role: user.role, sessionId: r.session.sessionId, mfaAt: r.session.mfaAt },
         ctx.clock(),
       );
+      await ctx.audit(request, {
+        actor: user.id,
+        action: "auth.refresh",
+        outcome: "success",
+        subject: user.id,
+        detail: { sessionId: r.session.sessionId },
+      });
       return {
         accessToken: token,
         tokenType: "Bearer",
@@ -254,9 +261,11 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
   app.post(
     "/auth/logout",
     {
+      preValidation: noBody.preValidation,
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],
+        body: noBody.schema,
         response: { 204: { type: "null" }, ...problemResponses },
       },
     },
@@ -279,9 +288,11 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     "/auth/sessions/revoke-all",
     {
       ...guard.route("sessions.revoke_all"),
+      preValidation: noBody.preValidation,
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],
+        body: noBody.schema,
         response: { 200: { type: "object", properties: { revoked: { type: "integer" } } }, ...problemResponses },
       },
     },

@@ -42,3 +42,11 @@ export const fields = {
   actor: { type: "string", pattern: "^[A-Za-z0-9._:@-]{1,200}$" },
   action: { type: "string", pattern: "^[a-z0-9._-]{1,100}$" },
 } as const;
+
+/** For routes that take no body: none, or `{}`; anything else is refused like any unknown field. */
+export const noBody = {
+  schema: { type: "object", additionalProperties: false, maxProperties: 0 },
+  preValidation: async (request: { body: unknown }) => {
+    request.body ??= {};
+  },
+} as const;
