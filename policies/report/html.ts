@@ -1,5 +1,6 @@
 import { FRAMEWORK_LABEL, STATUS_LABEL } from "./labels.ts";
 import type { ComplianceReport } from "./model.ts";
+import { requirementsOf } from "./requirements.ts";
 
 export function htmlEscape(text: string): string {
   return text
@@ -49,6 +50,17 @@ export function renderHtml(report: ComplianceReport): string {
       );
     })
     .join("\n");
+  const requirements = fw
+    .map((f) => {
+      const body = requirementsOf(report, f)
+        .map(
+          (r) =>
+            `<tr><td>${e(r.ref)}</td><td>${e(r.controls.join(", "))}</td><td class="${r.status}">${STATUS_LABEL[r.status]}</td></tr>`,
+        )
+        .join("\n");
+      return `<h3>${e(FRAMEWORK_LABEL[f])}</h3><table><thead><tr><th>Requirement</th><th>Controls</th><th>Status</th></tr></thead><tbody>${body}</tbody></table>`;
+    })
+    .join("\n");
   const unchecked = report.unchecked.map((u) => `<li><code>${e(u.type)}</code>: ${u.count}</li>`).join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -68,6 +80,8 @@ Frameworks: ${fw.map((f) => e(FRAMEWORK_LABEL[f])).join(", ")}. Generated ${e(re
 <tbody>
 ${rows}
 </tbody></table>
+<h2>By framework requirement</h2>
+${requirements}
 <h2>Findings</h2>
 ${findings || "<p>No violations.</p>"}
 ${unchecked ? `<h2>Unchecked resource types</h2><ul>${unchecked}</ul>` : ""}

@@ -1,5 +1,6 @@
 import { FRAMEWORK_LABEL, STATUS_LABEL } from "./labels.ts";
 import type { ComplianceReport } from "./model.ts";
+import { requirementsOf } from "./requirements.ts";
 
 /** Escapes text for a Markdown table cell or inline text: pipes, backslashes, HTML and emphasis characters. */
 export function mdEscape(text: string): string {
@@ -33,7 +34,14 @@ export function renderMarkdown(report: ComplianceReport): string {
       `| ${c.id} | ${mdEscape(c.title)} | ${refs.join(" | ")} | ${STATUS_LABEL[c.status]} | ${c.checked} | ${c.failed} |`,
     );
   }
-  out.push("", "## Findings", "");
+  out.push("", "## By framework requirement", "");
+  for (const f of fw) {
+    out.push(`### ${FRAMEWORK_LABEL[f]}`, "", "| Requirement | Controls | Status |", "|---|---|---|");
+    for (const r of requirementsOf(report, f))
+      out.push(`| ${r.ref} | ${r.controls.join(", ")} | ${STATUS_LABEL[r.status]} |`);
+    out.push("");
+  }
+  out.push("## Findings", "");
   if (report.violations.length === 0) out.push("No violations.", "");
   for (const c of report.controls.filter((c) => report.violations.some((v) => v.control === c.id))) {
     out.push(`### ${c.id}: ${mdEscape(c.title)}`, "", `Remediation: ${mdEscape(c.remediation)}`, "");

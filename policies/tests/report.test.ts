@@ -7,6 +7,7 @@ import { renderHtml } from "../report/html.ts";
 import { renderJunit } from "../report/junit.ts";
 import { mdEscape, renderMarkdown } from "../report/markdown.ts";
 import { buildReport, type ComplianceReport } from "../report/model.ts";
+import { requirementsOf } from "../report/requirements.ts";
 import { renderSarif } from "../report/sarif.ts";
 import { compliantStack } from "./fixtures/stack.ts";
 import { PROD_SETTINGS, toEvalResources } from "./harness.ts";
@@ -44,6 +45,21 @@ describe("report model", () => {
     const seen = report.violations.map((v) => order.indexOf(v.control));
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(report.violations.every((v) => v.name === NASTY && v.type === "gcp:redis/instance:Instance")).toBe(true);
+  });
+});
+
+describe("the framework-requirement view", () => {
+  it("orders requirements numerically and fails a requirement when any of its controls fails", async () => {
+    const report = await hostileReport();
+    const pci = requirementsOf(report, "pci-dss-4.0");
+    const refs = pci.map((r) => r.ref);
+    expect(refs.indexOf("10.2.1.4")).toBeLessThan(refs.indexOf("10.2.2"));
+    expect(refs.indexOf("3.7.5")).toBeLessThan(refs.indexOf("10.2.1"));
+    // 8.3.1 is evidenced by RED-001 alone, which the hostile Redis fails; 1.2.1 (NET-001) passes.
+    expect(pci.find((r) => r.ref === "8.3.1")).toEqual({ ref: "8.3.1", controls: ["RED-001"], status: "fail" });
+    expect(pci.find((r) => r.ref === "1.2.1")?.status).toBe("pass");
+    const cis = requirementsOf(report, "cis-gcp-3.0");
+    expect(cis.find((r) => r.ref === "6.4")?.controls).toEqual(["SQL-001"]);
   });
 });
 
