@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, replicaRegions, StackConfigError } from "./config.ts";
+import { parseStackConfig, StackConfigError } from "./config.ts";
 
 const prod = (
   parse(readFileSync(new URL("./Pulumi.prod.yaml", import.meta.url), "utf8")) as { config: Record<string, unknown> }
@@ -23,10 +23,10 @@ function rejection(raw: Record<string, unknown>): StackConfigError {
 }
 
 describe("parseStackConfig", () => {
-  it("accepts the prod stack and derives its replicas", () => {
+  it("accepts the prod stack", () => {
     const config = parseStackConfig({ ...prod, "alpha-orion:pagerdutyServiceKey": "k" }, "Pulumi.prod.yaml");
     expect(config.primaryRegion).toBe("us-central1");
-    expect(replicaRegions(config)).toEqual(["us-east4", "us-west1"]);
+    expect(config.regions.filter((r) => r !== config.primaryRegion)).toEqual(["us-east4", "us-west1"]);
     expect(config.runtime).toBe("cloudrun");
   });
 

@@ -84,7 +84,6 @@ const schema = z
     replicaLagRpoSeconds: z.number().int().min(1).max(3600).default(60),
     githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
     secretRotationStart: z.string().datetime({ message: "must be an ISO-8601 UTC time such as 2027-01-01T00:00:00Z" }),
-    policyEnforcement: z.enum(["advisory", "mandatory"]).default("mandatory"),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -160,9 +159,4 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, source:
     throw new StackConfigError(source, issue.code === "unrecognized_keys" ? "config" : keyOf(issue.path), reason);
   }
   return parsed.data as StackConfig;
-}
-
-/** The regions other than the primary, in config order: each holds a read replica. */
-export function replicaRegions(config: StackConfig): string[] {
-  return config.regions.filter((r) => r !== config.primaryRegion);
 }

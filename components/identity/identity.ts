@@ -12,6 +12,8 @@ export interface IdentityArgs {
   githubRepository: string;
   /** Extra project roles per bot, on top of `projectRoles`; each is checked against the forbidden set. */
   extraRoles?: Partial<Record<Workload, readonly string[]>>;
+  /** Service agents to provision. Default: all of AGENT_SERVICES. */
+  agents?: readonly Agent[];
 }
 
 export interface ServiceAccountRef {
@@ -34,7 +36,7 @@ export type Agent = keyof typeof AGENT_SERVICES;
 /** Service accounts per bot with least-privilege project roles, the CI deployer and its GitHub federation. */
 export class Identity extends pulumi.ComponentResource {
   readonly accounts: Record<Workload, ServiceAccountRef>;
-  readonly agents: Record<Agent, pulumi.Output<string>>;
+  readonly agents: Partial<Record<Agent, pulumi.Output<string>>>;
   readonly deployer: ServiceAccountRef;
   readonly workloadIdentityProvider: pulumi.Output<string>;
 
@@ -70,8 +72,9 @@ export class Identity extends pulumi.ComponentResource {
       }
     }
 
-    this.agents = {} as Record<Agent, pulumi.Output<string>>;
-    for (const [agent, service] of Object.entries(AGENT_SERVICES) as [Agent, string][]) {
+    this.agents = {};
+    for (const agent of args.agents ?? (Object.keys(AGENT_SERVICES) as Agent[])) {
+      const service = AGENT_SERVICES[agent];
       const identity = new projects.ServiceIdentity(
         `${name}-agent-${agent}`,
         { project: args.project, service },

@@ -35,7 +35,8 @@ export interface KmsArgs {
  */
 export class Kms extends pulumi.ComponentResource {
   readonly keyRingId: pulumi.Output<string>;
-  readonly keyIds: Record<KeyPurpose, pulumi.Output<string>>;
+  /** purpose -> key id, for the purposes created. */
+  readonly keyIds: Partial<Record<KeyPurpose, pulumi.Output<string>>>;
   readonly signingKeyId: pulumi.Output<string>;
 
   constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -62,7 +63,7 @@ export class Kms extends pulumi.ComponentResource {
     );
     this.keyRingId = ring.id;
 
-    this.keyIds = {} as Record<KeyPurpose, pulumi.Output<string>>;
+    this.keyIds = {};
     for (const purpose of purposes) {
       const key = new kms.CryptoKey(
         `${name}-${purpose}`,

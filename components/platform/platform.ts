@@ -5,9 +5,9 @@ import * as storage from "@pulumi/gcp/storage/index.js";
 import { validateLabels, type Labels } from "../common/labels.ts";
 import { AuditTrail } from "../audit-trail/audit-trail.ts";
 import { Database } from "../database/database.ts";
-import { Identity } from "../identity/identity.ts";
+import { AGENT_SERVICES, Identity, type Agent } from "../identity/identity.ts";
 import { Kms } from "../kms/kms.ts";
-import type { KeyPurpose } from "../kms/keys.ts";
+import { KEY_PURPOSES, type KeyPurpose } from "../kms/keys.ts";
 import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
 import { Messaging } from "../messaging/messaging.ts";
 import { Network } from "../network/network.ts";
@@ -47,7 +47,7 @@ export interface PlatformArgs {
 }
 
 /** Which Google agent encrypts with which key purpose. */
-const KEY_USERS: Partial<Record<KeyPurpose, "sql" | "redis" | "pubsub" | "secrets" | "run" | "gke">> = {
+const KEY_USERS: Partial<Record<KeyPurpose, Agent>> = {
   sql: "sql",
   redis: "redis",
   pubsub: "pubsub",
@@ -84,11 +84,24 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `orion-${args.environment}`;
     const home = args.regions[0] as string;
 
+    // The GKE key and agent exist only where GKE runs: an unused HSM key still costs and still needs guarding.
+    const gke = args.runtime === "gke";
+    const purposes = KEY_PURPOSES.filter((p) => p !== "gke" || gke);
     const identity = new Identity(
       `${name}-identity`,
-      { project, prefix, githubRepository: args.githubRepository },
+      {
+        project,
+        prefix,
+        githubRepository: args.githubRepository,
+        agents: (Object.keys(AGENT_SERVICES) as Agent[]).filter((a) => a !== "gke" || gke),
+      },
       parent,
     );
+    const agent = (a: Agent): pulumi.Output<string> => {
+      const member = identity.agents[a];
+      if (member === undefined) throw new Error(`Platform ${name}: the ${a} service agent was not provisioned`);
+      return member;
+    };
     const members = Object.fromEntries(BOT_NAMES.map((b) => [b, identity.accounts[b].member])) as Record<
       Bot,
       pulumi.Output<string>
@@ -117,19 +130,20 @@ export class Platform extends pulumi.ComponentResource {
         logs: [loggingAgent],
         bigquery: [bigqueryAgent],
       };
-      for (const [purpose, agent] of Object.entries(KEY_USERS) as [KeyPurpose, keyof Identity["agents"]][]) {
-        encrypters[purpose] = [identity.agents[agent]];
+      for (const [purpose, agent] of Object.entries(KEY_USERS) as [KeyPurpose, Agent][]) {
+        const member = identity.agents[agent];
+        if (member !== undefined && purposes.includes(purpose)) encrypters[purpose] = [member];
       }
       kms[region] = new Kms(
         `${name}-kms-${region}`,
-        { project, prefix, region, labels, encrypters, signers: [identity.accounts.executor.member] },
+        { project, prefix, region, labels, purposes, encrypters, signers: [identity.accounts.executor.member] },
         parent,
       );
     }
     const key = (region: string, purpose: KeyPurpose): pulumi.Output<string> => {
-      const ring = kms[region];
-      if (!ring) throw new Error(`Platform ${name}: no key ring in ${region}`);
-      return ring.keyIds[purpose];
+      const id = kms[region]?.keyIds[purpose];
+      if (id === undefined) throw new Error(`Platform ${name}: no ${purpose} key in ${region}`);
+      return id;
     };
     // Resources with CMEK wait for every key grant: a key the agent cannot use fails creation late and confusingly.
     const keysReady = Object.values(kms);
@@ -143,7 +157,7 @@ export class Platform extends pulumi.ComponentResource {
         homeRegion: home,
         pubsubKeyId: key(home, "pubsub"),
         bigqueryKeyId: key(home, "bigquery"),
-        pubsubAgent: identity.agents.pubsub,
+        pubsubAgent: agent("pubsub"),
         members,
         labels,
       },
@@ -157,7 +171,7 @@ export class Platform extends pulumi.ComponentResource {
         prefix,
         keys: Object.fromEntries(args.regions.map((r) => [r, key(r, "secrets")])),
         members,
-        secretManagerAgent: identity.agents.secrets,
+        secretManagerAgent: agent("secrets"),
         rotationTopicId: messaging.rotationTopicId,
         rotationStart: args.secretRotationStart,
         labels,

@@ -20,8 +20,8 @@ export interface RegionArgs {
   networkId: pulumi.Input<string>;
   /** This region's subnet and its planned ranges (GKE uses the pods, services and master ranges). */
   subnet: { id: pulumi.Input<string>; ranges: RegionRanges };
-  /** This region's keys (from its Kms). */
-  keys: Record<KeyPurpose, pulumi.Input<string>>;
+  /** This region's keys (from its Kms): redis, secrets and run; gke too when the runtime is GKE. */
+  keys: Partial<Record<KeyPurpose, pulumi.Input<string>>>;
   signingKeyId: pulumi.Input<string>;
   accounts: Record<Bot, { email: pulumi.Input<string>; member: pulumi.Input<string>; name: pulumi.Input<string> }>;
   /** Operator secrets by key ("rpc-urls", "api-session-secret") -> secret id. */
@@ -56,6 +56,14 @@ export class Region extends pulumi.ComponentResource {
         }
       }
     }
+    const needed: KeyPurpose[] = ["redis", "secrets", "run", ...(args.runtime === "gke" ? (["gke"] as const) : [])];
+    const key = (purpose: KeyPurpose): pulumi.Input<string> => {
+      const id = args.keys[purpose];
+      if (id === undefined)
+        throw new Error(`Region ${name}: keys.${purpose} is missing (the ${args.runtime} runtime needs it)`);
+      return id;
+    };
+    needed.forEach(key);
     validateLabels(args.labels, `Region ${name}`);
     super("alpha-orion:platform:Region", name, {}, opts);
 
@@ -66,8 +74,8 @@ export class Region extends pulumi.ComponentResource {
         prefix: args.prefix,
         region: args.region,
         networkId: args.networkId,
-        redisKeyId: args.keys.redis,
-        secretsKeyId: args.keys.secrets,
+        redisKeyId: key("redis"),
+        secretsKeyId: key("secrets"),
         authReaders: BOT_NAMES.map((b) => args.accounts[b].member),
         memorySizeGb: args.redisMemoryGb,
         rotation: args.secretRotation,
@@ -111,7 +119,7 @@ export class Region extends pulumi.ComponentResource {
           workload: bot,
           image: image(bot),
           serviceAccountEmail: args.accounts[bot].email,
-          runKeyId: args.keys.run,
+          runKeyId: key("run"),
           networkId: args.networkId,
           subnetId: args.subnet.id,
           scaling: args.scaling[bot],
@@ -142,7 +150,7 @@ export class Region extends pulumi.ComponentResource {
           subnetId: args.subnet.id,
           subnetCidr: args.subnet.ranges.primary,
           masterCidr: args.subnet.ranges.master,
-          gkeKeyId: args.keys.gke,
+          gkeKeyId: key("gke"),
           labels: args.labels,
           workloads: workers.map((bot) => ({
             workload: bot,
