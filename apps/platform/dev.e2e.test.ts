@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { createRedisControlStore } from "../control/index.ts";
 import { sessionReportSchema, type SessionReport } from "./report.ts";
 
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
@@ -77,13 +78,24 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     expect(r.latencyMs.send.p50).toBeGreaterThan(0);
   });
 
-  it("sim over Redis (bus, control store, API): simulates trades and broadcasts nothing", async () => {
+  it("sim over Redis (bus, control store, API): simulates, broadcasts nothing, halts on the kill switch", async () => {
     const file = join(dir, "sim.json");
     const probes: Promise<[number, string]>[] = [];
+    let blockLines = 0;
     const run = await orionDev(
       ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
       { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix, ORION_KEYS_FILE: join(dir, "keys.json") },
       (line) => {
+        if (line.startsWith("block ") && ++blockLines === 3) {
+          // An operator pulls the kill switch mid-session, from another client of the same store.
+          const operator = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+          probes.push(
+            operator
+              .setKillSwitch(true, "e2e drill", "test")
+              .then(() => operator.close())
+              .then(() => [0, "engaged"] as [number, string]),
+          );
+        }
         const api = / API (http:\S+)/.exec(line)?.[1];
         const metrics = / metrics (http:\S+)/.exec(line)?.[1];
         if (api && metrics) {
@@ -97,7 +109,7 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
         }
       },
     );
-    expect(probes).toHaveLength(2);
+    expect(probes).toHaveLength(3);
     const [health, metrics] = await Promise.all(probes);
     expect(health?.[0]).toBe(200);
     const [metricsStatus, metricsBody] = metrics ?? [0, ""];
@@ -114,6 +126,15 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
       expect(t.txHash).toBeNull();
     }
     expect(r.latencyMs.send).toEqual({ p50: 0, p99: 0 });
+    // Once the switch is seen, every later block is refused whole (the block being decided at that moment may not).
+    const lines = run.stdout.split("\n");
+    const engaged = lines.findIndex((l) => l.includes("kill switch ENGAGED"));
+    expect(engaged).toBeGreaterThan(0);
+    const blockOf = (l: string) => Number(/^block (\d+)/.exec(l)?.[1] ?? -1);
+    const lastBefore = Math.max(...lines.slice(0, engaged).map(blockOf));
+    const later = lines.filter((l) => blockOf(l) > lastBefore + 1);
+    expect(later.length).toBeGreaterThan(0);
+    for (const l of later) expect(l).toContain("HALTED: kill-switch");
   });
 
   it.each([
