@@ -32,21 +32,40 @@ export interface ChainedFields {
 
 export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 
+/** The same fields with the binary ones in their text forms (pii base64, prevHash hex), as verification reads them. */
+export interface ChainedText extends Omit<ChainedFields, "pii" | "prevHash"> {
+  pii: string | null;
+  prevHash: string;
+}
+
 /**
  * The canonical encoding of a row: canonicalJson of its fields, written out in sorted key order directly because
  * `orion audit verify` runs it for every row of the ledger (a test holds it equal to canonicalJson).
  */
-export function encodeRow(row: ChainedFields): string {
+export function encodeRowText(row: ChainedText): string {
   if (!Number.isSafeInteger(row.seq)) throw new TypeError(`seq must be a safe integer, got ${row.seq}`);
   const str = JSON.stringify;
   return (
     `{"action":${str(row.action)},"actor":${str(row.actor)},"at":${str(row.at)},"detail":${str(row.detail)},` +
-    `"outcome":${str(row.outcome)},"pii":${row.pii === null ? "null" : str(row.pii.toString("base64"))},` +
-    `"prevHash":"${row.prevHash.toString("hex")}","seq":${row.seq},"subject":${row.subject === null ? "null" : str(row.subject)}}`
+    `"outcome":${str(row.outcome)},"pii":${row.pii === null ? "null" : str(row.pii)},` +
+    `"prevHash":${str(row.prevHash)},"seq":${row.seq},"subject":${row.subject === null ? "null" : str(row.subject)}}`
   );
+}
+
+export function encodeRow(row: ChainedFields): string {
+  return encodeRowText({
+    ...row,
+    pii: row.pii === null ? null : row.pii.toString("base64"),
+    prevHash: row.prevHash.toString("hex"),
+  });
 }
 
 /** SHA-256 over the canonical encoding of the row, which includes the previous row's hash: the chain. */
 export function rowHash(row: ChainedFields): Buffer {
   return createHash("sha256").update(encodeRow(row)).digest();
+}
+
+/** rowHash over the text forms, as hex. */
+export function rowHashText(row: ChainedText): string {
+  return createHash("sha256").update(encodeRowText(row)).digest("hex");
 }
