@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { runOffline, withEngineUrns, type Registration } from "../../components/common/offline.ts";
+import { runOffline, SECRET_MARKER, withEngineUrns, type Registration } from "../../components/common/offline.ts";
 import { parseStackConfig, SECRET_KEYS } from "../config.ts";
 import { buildPlatform } from "../program.ts";
-import { readStackFile, SECRET_PLACEHOLDER } from "./stack-file.ts";
+import { readStackFile } from "./stack-file.ts";
 
 export type CapturedResource = Registration;
 
@@ -31,7 +31,7 @@ export async function captureStack(stack: string, options: CaptureOptions = {}):
   const raw = { ...stackFile.config, ...(options.config ?? {}) };
   // A secret the stack needs but the file lacks is unknown offline anyway: stand it in, so the plan still runs.
   if (raw["alpha-orion:pagerduty"] === true && raw["alpha-orion:pagerdutyServiceKey"] === undefined) {
-    raw["alpha-orion:pagerdutyServiceKey"] = SECRET_PLACEHOLDER;
+    raw["alpha-orion:pagerdutyServiceKey"] = SECRET_MARKER;
   }
   const config = parseStackConfig(raw, stackFile.file);
   const resources = await runOffline(

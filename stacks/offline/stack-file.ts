@@ -8,9 +8,6 @@ import { SECRET_MARKER } from "../../components/common/offline.ts";
 /** stackConfigDir of Pulumi.yaml. */
 export const STACKS_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-/** Offline, an encrypted value is never known: it stands as this marker, kept secret all the way. */
-export const SECRET_PLACEHOLDER = SECRET_MARKER;
-
 export class StackNotFound extends Error {
   override readonly name = "StackNotFound";
 }
@@ -26,7 +23,7 @@ export interface StackFile {
 const stackName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a stack name such as dev, staging or prod");
 const fileSchema = z.object({ config: z.record(z.unknown()).default({}) }).passthrough();
 
-/** Reads stacks/Pulumi.<stack>.yaml; `secure:` values become SECRET_PLACEHOLDER (they cannot be decrypted offline). */
+/** Reads stacks/Pulumi.<stack>.yaml; `secure:` values become SECRET_MARKER: offline they cannot be decrypted. */
 export async function readStackFile(stack: string): Promise<StackFile> {
   const name = stackName.safeParse(stack);
   if (!name.success) throw new StackNotFound(`--stack "${stack}" ${name.error.issues[0]?.message ?? "is invalid"}`);
@@ -50,7 +47,7 @@ export async function readStackFile(stack: string): Promise<StackFile> {
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(parsed.data.config)) {
     if (value !== null && typeof value === "object" && "secure" in value) {
-      config[key] = SECRET_PLACEHOLDER;
+      config[key] = SECRET_MARKER;
       secretKeys.push(key);
     } else {
       config[key] = value;
