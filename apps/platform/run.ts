@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, type Bus } from "../bus/index.ts";
 import { BlockCollector, FailoverProvider, PoolState, type BlockHead } from "../chain/index.ts";
@@ -124,12 +125,13 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     closers.push(unwatch);
 
     // A fresh devnet per run: its bus streams are this session's alone.
+    const busPrefix = `${keyPrefix}dev:${process.pid}:${Date.now()}:`;
+    if (o.redisUrl) {
+      const url = o.redisUrl;
+      closers.push(() => deleteKeys(url, busPrefix));
+    }
     const bus: Bus = o.redisUrl
-      ? createRedisBus({
-          url: o.redisUrl,
-          keyPrefix: `${keyPrefix}dev:${process.pid}:${Date.now()}:`,
-          onError: (err) => log.error({ err }),
-        })
+      ? createRedisBus({ url: o.redisUrl, keyPrefix: busPrefix, onError: (err) => log.error({ err }) })
       : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
     closers.push(() => bus.close());
 
@@ -352,6 +354,22 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     return { report, latency: latency.all() };
   } finally {
     await closeAll();
+  }
+}
+
+/** Removes a finished session's streams and idempotency keys: they belong to a devnet that no longer exists. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
   }
 }
 
