@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,6 +51,16 @@ afterAll(() => {
 });
 
 describe("the CrossGuard pack under Pulumi's policy-pack runner", () => {
+  it("is constructed in policies/index.ts and nowhere else (constructing one serves gRPC forever)", async () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const files = (await readdir(root, { recursive: true })).filter(
+      (f) => /\.(ts|mts|cts|js|mjs|cjs)$/.test(f) && !/(^|\/)(node_modules|\.orion|dist)\//.test(f),
+    );
+    const constructing: string[] = [];
+    for (const f of files) if (/new PolicyPack\(/.test(await readFile(root + f, "utf8"))) constructing.push(f);
+    expect(constructing.filter((f) => f !== "policies/tests/pack.test.ts")).toEqual(["policies/index.ts"]);
+  });
+
   it("serves every policy of the pack with its enforcement level", async () => {
     const info = await unary<{
       getName(): string;
