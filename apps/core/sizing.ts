@@ -43,7 +43,7 @@ export interface SizedTrade {
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
 const PPM = 1_000_000n;
-/** Most candidates tried in one certification round (only dust-sized profits ever need many). */
+/** Most candidates tried to prove one size (only dust-sized profits ever need many). */
 const ENUMERATION_BUDGET = 512n;
 
 /**
@@ -76,12 +76,15 @@ export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
   let best: Candidate = { y: 0n, value: 0n };
   for (let y = y0 - 1n; y <= y0 + 1n; y++) best = better(best, y, head, tail);
 
+  // Each round's window lies inside the previous one (its target is higher); the budget caps all rounds together.
+  let budget = ENUMERATION_BUDGET;
   for (;;) {
     // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
     const target = (best.value * PPM) / (PPM - 1n) + 1n;
     const window = profitWindow(h, t, target);
     if (window === null) return finish(hops, head, best, target === best.value + 1n ? "exact" : "ppm");
-    if (window.hi - window.lo + 1n > ENUMERATION_BUDGET) return finish(hops, head, best, "unproven");
+    budget -= window.hi - window.lo + 1n;
+    if (budget < 0n) return finish(hops, head, best, "unproven");
     let improved = false;
     for (let y = window.lo; y <= window.hi; y++) {
       const next = better(best, y, head, tail);
