@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { z } from "zod";
 import type { TradeRow } from "../store/index.ts";
@@ -71,6 +71,11 @@ export function reportTrade(t: TradeRow): ReportTrade | null {
 export async function writeReport(file: string, report: SessionReport): Promise<void> {
   const valid = sessionReportSchema.parse(report);
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
-  await writeFile(tmp, JSON.stringify(valid, null, 2) + "\n");
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(valid, null, 2) + "\n");
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
