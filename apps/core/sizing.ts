@@ -135,8 +135,14 @@ function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: big
   if (q2 <= 0n) return null;
   const q1 = t.a * h.a - h.b * t.b + target * (t.b * h.c - t.c * h.a);
   const q0 = target * t.b * h.a;
+  if (q1 <= 0n) return null;
+  // The parabola is lowest at q1/(2*q2): if both integers beside that are outside, every integer is (the usual case,
+  // and far cheaper than the square root below).
+  const vertex = q1 / (2n * q2);
+  const outside = (y: bigint) => (q2 * y - q1) * y + q0 > 0n;
+  if (outside(vertex) && outside(vertex + 1n)) return null;
   const discriminant = q1 * q1 - 4n * q2 * q0;
-  if (q1 <= 0n || discriminant < 0n) return null;
+  if (discriminant < 0n) return null;
   const r = isqrt(discriminant);
   let lo = floorDiv(q1 - r - 1n, 2n * q2);
   let hi = floorDiv(q1 + r + 1n, 2n * q2);
