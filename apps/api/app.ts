@@ -1,9 +1,9 @@
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import helmet from "helmet";
 import { Counter, Histogram, Registry } from "prom-client";
 import { AuditLedger, SubjectKeyVault } from "../audit/index.ts";
 import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
@@ -129,7 +129,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     registers: [registry],
   });
 
-  await app.register(helmet, {
+  // helmet's middleware built once: @fastify/helmet rebuilds it (and re-parses the CSP) on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -139,6 +140,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       },
     },
     strictTransportSecurity: { maxAge: 63072000, includeSubDomains: true },
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err instanceof Error ? err : undefined));
   });
   await app.register(cors, {
     origin: options.corsOrigins ?? [],
