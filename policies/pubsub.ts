@@ -1,5 +1,6 @@
-import { resourcePolicy } from "./factory.ts";
-import { at, isPublicMember, isSet, list, membersOf } from "./props.ts";
+import type { PolicyResource } from "@pulumi/policy";
+import { resourcePolicy, stackPolicy } from "./factory.ts";
+import { at, isPublicMember, isSet, list, membersOf, str } from "./props.ts";
 import type { OrionPolicy, PolicySettings } from "./types.ts";
 
 export const TOPIC = "gcp:pubsub/topic:Topic";
@@ -30,25 +31,43 @@ export const pubsubNotPublic = () =>
     },
   });
 
+const SUBNETWORK = "gcp:compute/subnetwork:Subnetwork";
+
+/** The stack's approved regions: its configuration's, else the regions its subnetworks (its footprint) are in. */
+function approvedRegions(settings: PolicySettings, resources: readonly PolicyResource[]): string[] | undefined {
+  if (settings.approvedRegions !== undefined) return [...settings.approvedRegions];
+  const regions = resources.filter((r) => r.type === SUBNETWORK).map((r) => str(r.props, "region") ?? "");
+  const found = [...new Set(regions.filter((r) => r !== ""))];
+  return found.length > 0 ? found : undefined;
+}
+
 export const pubsubApprovedRegions = (settings: PolicySettings) =>
-  resourcePolicy({
+  stackPolicy({
     name: "pubsub-message-storage-approved-regions",
     description: "Pub/Sub topics must persist messages only in the stack's approved regions.",
     controls: ["PS-003"],
     types: [TOPIC],
-    check: (props, _args, report) => {
-      const regions = list(props, "messageStoragePolicy.allowedPersistenceRegions").map(String);
-      if (regions.length === 0) {
-        report("PS-003", "messageStoragePolicy.allowedPersistenceRegions must list the approved regions.");
-        return;
-      }
-      const approved = settings.approvedRegions;
-      const outside = approved === undefined ? [] : regions.filter((r) => !approved.includes(r));
-      if (outside.length > 0) {
-        report(
-          "PS-003",
-          `messageStoragePolicy.allowedPersistenceRegions must be within ${approved?.join(", ")} (not ${outside.join(", ")}).`,
-        );
+    examines: [TOPIC, SUBNETWORK],
+    check: (resources, _args, report) => {
+      const approved = approvedRegions(settings, resources);
+      for (const topic of resources.filter((r) => r.type === TOPIC)) {
+        const regions = list(topic.props, "messageStoragePolicy.allowedPersistenceRegions").map(String);
+        if (regions.length === 0) {
+          report(
+            "PS-003",
+            `Topic ${topic.name}: messageStoragePolicy.allowedPersistenceRegions must list the approved regions.`,
+            topic.urn,
+          );
+          continue;
+        }
+        const outside = approved === undefined ? [] : regions.filter((r) => !approved.includes(r));
+        if (outside.length > 0) {
+          report(
+            "PS-003",
+            `Topic ${topic.name}: messageStoragePolicy.allowedPersistenceRegions must be within ${approved?.join(", ")} (not ${outside.join(", ")}).`,
+            topic.urn,
+          );
+        }
       }
     },
   });

@@ -41,6 +41,14 @@ const cases: PolicyCase[] = [
     settings: { ...PROD_SETTINGS, approvedRegions: ["us-east4"] },
     expect: ["PS-003"],
   },
+  {
+    policy: "pubsub-message-storage-approved-regions",
+    breaks: "no configuration: a region where the stack has no subnetwork",
+    settings: { ...PROD_SETTINGS, approvedRegions: undefined },
+    target: "trades",
+    mutate: (i) => setPath(i, "messageStoragePolicy.allowedPersistenceRegions", ["us-east4", "europe-west1"]),
+    expect: ["PS-003"],
+  },
 ];
 
 policySpec("pubsub", pubsubPolicies, cases);
