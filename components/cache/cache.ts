@@ -45,7 +45,8 @@ export class Cache extends pulumi.ComponentResource {
     const memory = args.memorySizeGb ?? 1;
     if (memory < 1) throw new Error(`Cache ${name}: memorySizeGb must be >= 1, got ${memory}`);
     validateLabels(args.labels, `Cache ${name}`);
-    super("alpha-orion:platform:Cache", name, {}, opts);
+    // The region is the component's one input: plans group its children by it.
+    super("alpha-orion:platform:Cache", name, { region: args.region }, opts);
 
     const instance = new redis.Instance(
       name,

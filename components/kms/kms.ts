@@ -53,7 +53,8 @@ export class Kms extends pulumi.ComponentResource {
         throw new Error(`Kms ${name}: encrypters.${purpose} names a key that is not in purposes`);
       }
     }
-    super("alpha-orion:platform:Kms", name, {}, opts);
+    // The region is the component's one input: plans group its children by it.
+    super("alpha-orion:platform:Kms", name, { region: args.region }, opts);
     const keep = { parent: this, protect: true };
 
     const ring = new kms.KeyRing(

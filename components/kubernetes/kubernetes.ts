@@ -52,7 +52,8 @@ export class KubernetesRuntime extends pulumi.ComponentResource {
       throw new Error(`KubernetesRuntime ${name}: masterCidr must be a /28, got ${args.masterCidr}`);
     if (args.workloads.length === 0) throw new Error(`KubernetesRuntime ${name}: workloads must list at least one bot`);
     validateLabels(args.labels, `KubernetesRuntime ${name}`);
-    super("alpha-orion:platform:KubernetesRuntime", name, {}, opts);
+    // The region is the component's one input: plans group its children by it.
+    super("alpha-orion:platform:KubernetesRuntime", name, { region: args.region }, opts);
     const parent = { parent: this };
     const project = args.project;
 

@@ -65,7 +65,8 @@ export class Region extends pulumi.ComponentResource {
     };
     needed.forEach(key);
     validateLabels(args.labels, `Region ${name}`);
-    super("alpha-orion:platform:Region", name, {}, opts);
+    // The region is the component's one input: plans group its children by it.
+    super("alpha-orion:platform:Region", name, { region: args.region }, opts);
 
     const cache = new Cache(
       `${name}-cache`,

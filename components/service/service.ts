@@ -54,7 +54,8 @@ export class Service extends pulumi.ComponentResource {
     }
     const traffic = trafficFor(args.rollout ?? { strategy: "latest" });
     validateLabels(args.labels, `Service ${name}`);
-    super("alpha-orion:platform:Service", name, {}, opts);
+    // The region is the component's one input: plans group its children by it.
+    super("alpha-orion:platform:Service", name, { region: args.region }, opts);
 
     const sqlInstances = args.cloudSqlInstances ?? [];
     const service = new cloudrunv2.Service(

@@ -2,48 +2,27 @@ import type { CapturedResource } from "./capture.ts";
 
 export const GLOBAL = "global";
 
-/** The last type in a URN's type chain: "urn:pulumi:s::p::a$b$gcp:x/y:Y::name" -> "gcp:x/y:Y". */
-export function typeOfUrn(urn: string): string {
-  const parts = urn.split("::");
-  const chain = parts[2] ?? "";
-  return chain.split("$").pop() ?? chain;
-}
-
 function ownRegion(r: CapturedResource): string | undefined {
   const value = r.inputs.region ?? r.inputs.location;
   return typeof value === "string" && /^[a-z]+-[a-z]+\d+$/i.test(value) ? value.toLowerCase() : undefined;
 }
 
 /**
- * The region of every resource: its own region/location input, else that of its nearest ancestor. A component's
- * region is the one all its regional children share (a component spanning regions is global).
+ * The region of every resource: its own region/location input, else its nearest ancestor's (regional components
+ * register their region as their input), else global.
  */
 export function regionsOf(resources: readonly CapturedResource[]): Map<string, string> {
-  const children = new Map<string, CapturedResource[]>();
-  for (const r of resources) {
-    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  }
-  const componentRegion = new Map<string, string | undefined>();
-  const regionOfComponent = (urn: string): string | undefined => {
-    if (componentRegion.has(urn)) return componentRegion.get(urn);
-    const found = new Set<string>();
-    for (const child of children.get(urn) ?? []) {
-      const region = child.custom ? ownRegion(child) : regionOfComponent(child.urn);
-      if (region) found.add(region);
-    }
-    const region = found.size === 1 ? [...found][0] : undefined;
-    componentRegion.set(urn, region);
-    return region;
-  };
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const result = new Map<string, string>();
-  for (const r of resources) {
-    let region = r.custom ? ownRegion(r) : regionOfComponent(r.urn);
-    for (let p = r.parent; region === undefined && p; p = byUrn.get(p)?.parent ?? null) {
-      region = regionOfComponent(p);
-    }
-    result.set(r.urn, region ?? GLOBAL);
-  }
+  const regionOf = (r: CapturedResource): string => {
+    const known = result.get(r.urn);
+    if (known !== undefined) return known;
+    const parent = r.parent ? byUrn.get(r.parent) : undefined;
+    const region = ownRegion(r) ?? (parent ? regionOf(parent) : GLOBAL);
+    result.set(r.urn, region);
+    return region;
+  };
+  resources.forEach(regionOf);
   return result;
 }
 
@@ -66,10 +45,11 @@ export function groupByRegionAndComponent(
   resources: readonly CapturedResource[],
 ): Map<string, Map<string, Map<string, number>>> {
   const regions = regionsOf(resources);
+  const typeOf = new Map(resources.map((r) => [r.urn, r.type]));
   const groups = new Map<string, Map<string, Map<string, number>>>();
   for (const r of resources) {
     const region = regions.get(r.urn) ?? GLOBAL;
-    const component = r.parent ? typeOfUrn(r.parent) : r.type;
+    const component = (r.parent ? typeOf.get(r.parent) : undefined) ?? r.type;
     const byComponent = groups.get(region) ?? new Map<string, Map<string, number>>();
     const byType = byComponent.get(component) ?? new Map<string, number>();
     byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
