@@ -39,25 +39,26 @@ const INVALID_LOGIN = "email, password or one-time code is wrong";
 export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRateLimit }: RouteDeps): void {
   const strict = { rateLimit: { max: loginRateLimit, timeWindow: 60_000 } };
 
+  // Rows about a known user name them by id (their pseudonym, erasable through their key); only attempts on unknown
+  // emails carry a short prefix of the keyed email index, so repeated guessing stays visible without the address.
+  const who = (user: User | null, accountKey: string) =>
+    user
+      ? { actor: user.id, subject: user.id, account: null }
+      : { actor: "anonymous", subject: null, account: accountKey.slice(0, 16) };
+
   async function loginFailed(request: FastifyRequest, user: User | null, accountKey: string, reason: string) {
     const locked = await ctx.lockout.recordFailure(accountKey);
-    const subject = user?.id ?? null;
+    const { actor, subject, account } = who(user, accountKey);
     await ctx.audit(request, {
-      actor: subject ?? "anonymous",
+      actor,
       action: "auth.login",
       outcome: "denied",
       subject,
-      detail: { reason, account: accountKey.slice(0, 16) },
+      detail: { reason, account },
       ...(subject ? { pii: { ip: request.ip } } : {}),
     });
     if (locked) {
-      await ctx.ledger.append({
-        actor: subject ?? "anonymous",
-        action: "auth.lockout",
-        outcome: "denied",
-        subject,
-        detail: { account: accountKey.slice(0, 16) },
-      });
+      await ctx.ledger.append({ actor, action: "auth.lockout", outcome: "denied", subject, detail: { account } });
     }
     return new ProblemError(401, "invalid-credentials", INVALID_LOGIN);
   }
