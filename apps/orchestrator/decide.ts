@@ -18,7 +18,12 @@ export function baseToWei(amount: bigint, price: Ratio): bigint {
 }
 
 function halt(candidates: readonly Candidate[], reason: RejectReason): Decision {
-  return { orders: [], rejections: candidates.map((c) => ({ opportunityId: c.id, reason })), halted: reason };
+  return {
+    orders: [],
+    exposureWei: {},
+    rejections: candidates.map((c) => ({ opportunityId: c.id, reason })),
+    halted: reason,
+  };
 }
 
 /**
@@ -62,6 +67,7 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
   priced.sort((a, b) => (a.net === b.net ? (a.c.id < b.c.id ? -1 : 1) : a.net > b.net ? -1 : 1));
 
   const orders: Order[] = [];
+  const exposures: Record<string, bigint> = {};
   const used = new Set<string>();
   let exposure = ledger.openExposureWei;
   for (const { c, minProfit, price } of priced) {
@@ -100,6 +106,7 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
     exposure += exposureWei;
     ledger.placed(order, exposureWei);
     orders.push(order);
+    exposures[order.opportunityId] = exposureWei;
   }
-  return { orders, rejections, halted: null };
+  return { orders, exposureWei: exposures, rejections, halted: null };
 }

@@ -89,6 +89,21 @@ export class RiskLedger {
     this.streak = FAILURES.has(result.status) ? this.streak + 1 : 0;
   }
 
+  /**
+   * Rebuilds the ledger after a restart from the journal: open trades hold their exposure and pools again, and the
+   * failure streak continues. (The day's loss starts over: the journal keeps gas used, not the price paid for it.)
+   */
+  restore(epoch: number, open: { order: Order; exposureWei: bigint }[], recentStatuses: readonly string[]): void {
+    this.enterEpoch(epoch);
+    for (const o of open) this.placed(o.order, o.exposureWei);
+    let streak = 0;
+    for (const status of recentStatuses) {
+      if (!FAILURES.has(status as TradeResult["status"])) break;
+      streak++;
+    }
+    this.streak = streak;
+  }
+
   /** Takes back an order that was never handed on (its record failed): it holds no exposure. */
   withdraw(opportunityId: string): void {
     this.release(opportunityId);

@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
 import { createMemoryBus, ordersTopic, type BlockOpportunities, type OrderEnvelope } from "../bus/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
-import { createPgPool, migrate } from "../store/index.ts";
+import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { OrchestratorService } from "./index.ts";
 
@@ -132,5 +133,55 @@ describe("orchestrator service", () => {
       await flaky.end();
       await proxy.close();
     }
+  });
+
+  it("restores its risk ledger from the journal at start: open trades keep exposure and pools, the streak goes on", async () => {
+    const prefix2 = testKeyPrefix();
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix2 });
+    stores.push(control);
+    const s = await control.read();
+    await control.switchMode("live", s.version, "test");
+    const first = await harness(control, pool);
+    const d = await first.svc.handleBlock(block(40));
+    await first.bus.close();
+    const [order] = d.orders;
+    if (!order) throw new Error("expected an order");
+    const journal = new PgTradeJournal(pool, "restore-test");
+    const intent = (opportunityId: string, nonce: number) => ({
+      ...order,
+      id: randomUUID(),
+      opportunityId,
+      mode: "live" as const,
+      orderBlock: order.blockNumber,
+      account: A(0xabc),
+      nonce,
+      txHash: "0x" + nonce.toString(16).padStart(64, "0"),
+      deadlineBlock: 41,
+    });
+    await journal.recordIntent(intent(order.opportunityId, 0));
+    for (let i = 1; i <= 3; i++) {
+      const t = intent(`failed-${prefix2}-${i}`, i);
+      await journal.recordIntent(t);
+      await journal.markFinal(t.id, {
+        status: "reverted",
+        realizedProfit: null,
+        gasUsed: 1n,
+        precededBy: 0,
+        blockNumber: 41,
+      });
+    }
+    await deleteKeysWithPrefix(prefix2); // nothing else in Redis carries over: only the journal
+    const again = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix2 });
+    stores.push(again);
+    const s2 = await again.read();
+    await again.switchMode("live", s2.version, "test");
+    const restarted = await harness(again, pool);
+    await restarted.svc.start();
+    expect(restarted.svc.ledger.openExposureWei).toBe(d.exposureWei[order.opportunityId]);
+    expect(restarted.svc.ledger.isBusy(order.pools[0]!)).toBe(true);
+    expect(restarted.svc.ledger.consecutiveFailures).toBe(3);
+    expect((await restarted.svc.handleBlock(block(42))).halted).toBe("circuit-open");
+    await restarted.svc.stop();
+    await restarted.bus.close();
   });
 });

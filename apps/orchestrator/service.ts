@@ -10,7 +10,7 @@ import {
 } from "../bus/index.ts";
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
-import { recordDecisions, type DecidedOpportunity } from "../store/index.ts";
+import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
 import { decide } from "./decide.ts";
 import { RiskLedger } from "./ledger.ts";
 import type { Decision, GasModel } from "./types.ts";
@@ -52,6 +52,7 @@ export class OrchestratorService {
   constructor(private readonly deps: OrchestratorDeps) {}
 
   async start(): Promise<void> {
+    await this.restore();
     const consumer = this.deps.consumer ?? `orchestrator-${process.pid}`;
     this.subs.push(
       await this.deps.bus.subscribe(opportunitiesTopic, { group: "orchestrator", consumer }, async (b) => {
@@ -61,6 +62,42 @@ export class OrchestratorService {
         this.ledger.settled(t, new Date());
       }),
     );
+  }
+
+  /** Syncs the risk ledger once from the journal (open trades, failure streak) for the current mode and epoch. */
+  private async restore(): Promise<void> {
+    const { db, control, log } = this.deps;
+    if (!db) return;
+    let state: ControlState;
+    try {
+      state = await control.read();
+    } catch {
+      return; // Halted anyway until the store is readable; the ledger starts empty.
+    }
+    const snapshot = await loadRiskSnapshot(db, state.mode, state.epoch);
+    this.ledger.restore(
+      state.epoch,
+      snapshot.open.map((t) => ({
+        order: {
+          opportunityId: t.opportunityId,
+          mode: state.mode,
+          epoch: state.epoch,
+          blockNumber: t.orderBlock,
+          baseToken: t.baseToken,
+          pools: t.pools,
+          tokens: [],
+          amountIn: t.amountIn,
+          predictedProfit: 0n,
+          minProfit: 0n,
+        },
+        // As placed; a trade without its order row counts its amountIn as wei, as for a wrapped-native base token.
+        exposureWei: t.exposureWei ?? t.amountIn,
+      })),
+      snapshot.recentStatuses,
+    );
+    if (snapshot.open.length > 0 || this.ledger.consecutiveFailures > 0) {
+      log?.info({ open: snapshot.open.length, failures: this.ledger.consecutiveFailures }, "risk ledger restored");
+    }
   }
 
   async stop(): Promise<void> {
@@ -111,7 +148,7 @@ export class OrchestratorService {
 
     if (control && deps.db && (decision.orders.length > 0 || b.candidates.length > 0)) {
       try {
-        await recordDecisions(deps.db, decided(b, control, decision), decision.orders);
+        await recordDecisions(deps.db, decided(b, control, decision), decision.orders, decision.exposureWei);
       } catch (err) {
         // Fail closed: an order whose record cannot be written is not placed.
         deps.log?.error(

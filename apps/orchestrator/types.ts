@@ -68,6 +68,8 @@ export interface DecideInput {
 
 export interface Decision {
   orders: Order[];
+  /** Each order's exposure in native wei, by opportunity id (recorded, so a restart can restore it). */
+  exposureWei: Record<string, bigint>;
   rejections: Rejection[];
   /** Set when the whole block was refused (every candidate carries this reason). */
   halted: RejectReason | null;

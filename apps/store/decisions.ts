@@ -22,7 +22,12 @@ export interface DecidedOpportunity {
  * orders placed, so an order never exists without the opportunity it came from (a WITH insert always runs, and the
  * foreign key is checked at the end of the statement). Redelivered blocks change nothing.
  */
-export async function recordDecisions(pool: pg.Pool, decided: DecidedOpportunity[], orders: Order[]): Promise<void> {
+export async function recordDecisions(
+  pool: pg.Pool,
+  decided: DecidedOpportunity[],
+  orders: Order[],
+  exposureWei: Record<string, bigint> = {},
+): Promise<void> {
   if (decided.length === 0 && orders.length === 0) return;
   await pool.query(
     `WITH opp AS (
@@ -37,12 +42,13 @@ export async function recordDecisions(pool: pg.Pool, decided: DecidedOpportunity
        ON CONFLICT (id) DO NOTHING
      )
      INSERT INTO orders (opportunity_id, mode, epoch, block_number, base_token, pools, tokens, amount_in,
-       predicted_profit, min_profit)
+       predicted_profit, min_profit, exposure_wei)
      SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
-       amount_in, predicted_profit, min_profit
+       amount_in, predicted_profit, min_profit, exposure_wei
      FROM unnest($13::text[], $14::text[], $15::int[], $16::bigint[], $17::text[], $18::text[], $19::text[],
-       $20::numeric[], $21::numeric[], $22::numeric[])
-       AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit)
+       $20::numeric[], $21::numeric[], $22::numeric[], $23::numeric[])
+       AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit,
+            exposure_wei)
      ON CONFLICT (opportunity_id) DO NOTHING`,
     [
       decided.map((d) => d.id),
@@ -67,6 +73,7 @@ export async function recordDecisions(pool: pg.Pool, decided: DecidedOpportunity
       orders.map((o) => o.amountIn.toString()),
       orders.map((o) => o.predictedProfit.toString()),
       orders.map((o) => o.minProfit.toString()),
+      orders.map((o) => exposureWei[o.opportunityId]?.toString() ?? null),
     ],
   );
 }

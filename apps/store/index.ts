@@ -6,3 +6,4 @@ export { listTrades, pnl, type TradeRow, type EpochPnl } from "./trades.ts";
 export { StoreHealth } from "./health.ts";
 export { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded.ts";
 export { nextEpoch, chainTag } from "./epochs.ts";
+export { loadRiskSnapshot, type OpenTrade, type RiskSnapshot } from "./risk-state.ts";
