@@ -91,6 +91,7 @@ describe("ArbitrageScanner.applyReserves", () => {
       const incremental = live.applyReserves(updates);
       expect(live.stats.evaluated).toBeLessThan(live.cycleCount);
       expect(incremental).toEqual(scan(pools).fullScan());
+      expect(live.opportunities()).toEqual(incremental);
     }
   });
 

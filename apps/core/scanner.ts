@@ -169,6 +169,11 @@ export class ArbitrageScanner {
     return result;
   }
 
+  /** The current opportunity set (as the last fullScan / applyReserves left it), without re-evaluating anything. */
+  opportunities(): Opportunity[] {
+    return this.book.list();
+  }
+
   /** Current state of a pool, or undefined if the scanner does not know it. */
   pool(address: string): Pool | undefined {
     const p = this.state.poolIndex.get(normalizeAddress(address));
@@ -178,23 +183,19 @@ export class ArbitrageScanner {
   private record(c: number, trade: SizedTrade): Opportunity {
     if (trade.optimality === "unproven") this.unproven.add(c);
     else this.unproven.delete(c);
+    const { amountIn, amountOut, profit } = trade;
+    // A cycle's route never changes: a re-sized cycle reuses its previous opportunity's arrays (less garbage per block).
+    const previous = this.book.get(c);
+    if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
-    const edges = this.index.cycleEdges(c);
     const path: string[] = [];
     const pools: string[] = [];
-    for (const e of edges) {
+    for (const e of this.index.cycleEdges(c)) {
       path.push(tokens[edgeSource(e, token0, token1)]!.address);
       pools.push(poolAddress[e >> 1]!);
     }
     path.push(path[0]!);
-    return {
-      baseToken: path[0]!,
-      pools,
-      tokens: path,
-      amountIn: trade.amountIn,
-      amountOut: trade.amountOut,
-      profit: trade.profit,
-    };
+    return { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
   }
 
   private groupOf(c: number): number {
