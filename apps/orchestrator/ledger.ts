@@ -74,8 +74,12 @@ export class RiskLedger {
   }
 
   placed(order: Order, exposureWei: bigint): void {
-    this.open.set(order.opportunityId, { exposureWei, pools: order.pools, blockNumber: order.blockNumber });
-    for (const p of order.pools) this.busy.set(p, (this.busy.get(p) ?? 0) + 1);
+    this.hold(order.opportunityId, order.pools, order.blockNumber, exposureWei);
+  }
+
+  private hold(opportunityId: string, pools: string[], blockNumber: number, exposureWei: bigint): void {
+    this.open.set(opportunityId, { exposureWei, pools, blockNumber });
+    for (const p of pools) this.busy.set(p, (this.busy.get(p) ?? 0) + 1);
   }
 
   settled(result: TradeResult, now: Date): void {
@@ -93,9 +97,13 @@ export class RiskLedger {
    * Rebuilds the ledger after a restart from the journal: open trades hold their exposure and pools again, and the
    * failure streak continues. (The day's loss starts over: the journal keeps gas used, not the price paid for it.)
    */
-  restore(epoch: number, open: { order: Order; exposureWei: bigint }[], recentStatuses: readonly string[]): void {
+  restore(
+    epoch: number,
+    open: { opportunityId: string; pools: string[]; blockNumber: number; exposureWei: bigint }[],
+    recentStatuses: readonly string[],
+  ): void {
     this.enterEpoch(epoch);
-    for (const o of open) this.placed(o.order, o.exposureWei);
+    for (const o of open) this.hold(o.opportunityId, o.pools, o.blockNumber, o.exposureWei);
     let streak = 0;
     for (const status of recentStatuses) {
       if (!FAILURES.has(status as TradeResult["status"])) break;

@@ -78,18 +78,9 @@ export class OrchestratorService {
     this.ledger.restore(
       state.epoch,
       snapshot.open.map((t) => ({
-        order: {
-          opportunityId: t.opportunityId,
-          mode: state.mode,
-          epoch: state.epoch,
-          blockNumber: t.orderBlock,
-          baseToken: t.baseToken,
-          pools: t.pools,
-          tokens: [],
-          amountIn: t.amountIn,
-          predictedProfit: 0n,
-          minProfit: 0n,
-        },
+        opportunityId: t.opportunityId,
+        pools: t.pools,
+        blockNumber: t.orderBlock,
         // As placed; a trade without its order row counts its amountIn as wei, as for a wrapped-native base token.
         exposureWei: t.exposureWei ?? t.amountIn,
       })),
