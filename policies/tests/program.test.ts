@@ -32,7 +32,8 @@ function failing(report: ComplianceReport): Map<string, Set<string>> {
   return byControl;
 }
 
-describe("the Pulumi program under mocks (--stack)", () => {
+// The first capture loads the whole program (components, @pulumi/gcp) through the transformer: slow on a busy runner.
+describe("the Pulumi program under mocks (--stack)", { timeout: 180_000 }, () => {
   it("prod has no mandatory violation", async () => {
     const report = await complianceReport({
       source: { kind: "program", stack: "prod" },
