@@ -1,30 +1,32 @@
-import { Platform } from "./index.ts";
+import { Platform, type PlatformArgs } from "./index.ts";
 
 // The whole platform in one region: what `pulumi up` of a small stack creates.
+export const platformArgs: PlatformArgs = {
+  project: "my-project",
+  environment: "dev",
+  regions: ["us-central1"],
+  primaryRegion: "us-central1",
+  runtime: "cloudrun",
+  networkCidr: "10.20.0.0/16",
+  domain: "dev.example.com",
+  imageRegistry: "us-docker.pkg.dev/my-project/orion",
+  imageTag: "main",
+  scaling: {
+    scanner: { min: 0, max: 1 },
+    orchestrator: { min: 0, max: 1 },
+    executor: { min: 0, max: 1 },
+    api: { min: 0, max: 2 },
+  },
+  rollout: { strategy: "latest" },
+  databaseTier: "db-custom-1-3840",
+  redisMemoryGb: 1,
+  alertEmails: { warning: ["dev@example.com"], critical: ["dev@example.com"], emergency: ["dev@example.com"] },
+  replicaLagRpoSeconds: 60,
+  githubRepository: "acme/alpha-orion",
+  secretRotationStart: "2027-01-01T00:00:00Z",
+  labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
+};
+
 export function example(): Platform {
-  return new Platform("dev", {
-    project: "my-project",
-    environment: "dev",
-    regions: ["us-central1"],
-    primaryRegion: "us-central1",
-    runtime: "cloudrun",
-    networkCidr: "10.20.0.0/16",
-    domain: "dev.example.com",
-    imageRegistry: "us-docker.pkg.dev/my-project/orion",
-    imageTag: "main",
-    scaling: {
-      scanner: { min: 0, max: 1 },
-      orchestrator: { min: 0, max: 1 },
-      executor: { min: 0, max: 1 },
-      api: { min: 0, max: 2 },
-    },
-    rollout: { strategy: "latest" },
-    databaseTier: "db-custom-1-3840",
-    redisMemoryGb: 1,
-    alertEmails: { warning: ["dev@example.com"], critical: ["dev@example.com"], emergency: ["dev@example.com"] },
-    replicaLagRpoSeconds: 60,
-    githubRepository: "acme/alpha-orion",
-    secretRotationStart: "2027-01-01T00:00:00Z",
-    labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
-  });
+  return new Platform("dev", platformArgs);
 }

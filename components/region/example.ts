@@ -1,6 +1,6 @@
 import { KEY_PURPOSES, type KeyPurpose } from "../kms/index.ts";
 import { planRegionRanges } from "../network/index.ts";
-import { Region } from "./index.ts";
+import { Region, type RegionArgs } from "./index.ts";
 
 const P = "projects/my-project";
 const account = (bot: string) => {
@@ -9,48 +9,47 @@ const account = (bot: string) => {
 };
 const [ranges] = planRegionRanges("10.20.0.0/16", ["us-central1"]);
 
+export const regionArgs: RegionArgs = {
+  project: "my-project",
+  prefix: "orion-dev",
+  region: "us-central1",
+  primaryRegion: "us-central1",
+  runtime: "cloudrun",
+  networkId: `${P}/global/networks/orion-dev-vpc`,
+  subnet: { id: `${P}/regions/us-central1/subnetworks/orion-dev-us-central1`, ranges: ranges! },
+  keys: Object.fromEntries(
+    KEY_PURPOSES.map((k) => [k, `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/${k}`]),
+  ) as Record<KeyPurpose, string>,
+  signingKeyId: `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/executor-signer`,
+  accounts: {
+    scanner: account("scanner"),
+    orchestrator: account("orchestrator"),
+    executor: account("executor"),
+    api: account("api"),
+  },
+  secrets: { "rpc-urls": "orion-dev-rpc-urls", "api-session-secret": "orion-dev-api-session-secret" },
+  databaseWriter: "my-project:us-central1:orion-dev-pg-us-central1",
+  databaseReader: "my-project:us-central1:orion-dev-pg-us-central1",
+  topics: Object.fromEntries(
+    ["opportunities", "orders", "trades", "audit"].map((t) => [t, `${P}/topics/orion-dev-${t}`]),
+  ),
+  subscriptions: Object.fromEntries(
+    ["opportunities-orchestrator", "orders-executor", "audit-api"].map((s) => [s, `${P}/subscriptions/orion-dev-${s}`]),
+  ),
+  imageRegistry: "us-docker.pkg.dev/my-project/orion",
+  imageTag: "v1.2.0",
+  scaling: {
+    scanner: { min: 0, max: 1 },
+    orchestrator: { min: 0, max: 1 },
+    executor: { min: 0, max: 1 },
+    api: { min: 0, max: 2 },
+  },
+  rollout: { strategy: "latest" },
+  redisMemoryGb: 1,
+  secretRotation: { topicId: `${P}/topics/orion-dev-secret-rotation`, nextRotationTime: "2027-01-01T00:00:00Z" },
+  labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
+};
+
 export function example(): Region {
-  return new Region("us-central1", {
-    project: "my-project",
-    prefix: "orion-dev",
-    region: "us-central1",
-    primaryRegion: "us-central1",
-    runtime: "cloudrun",
-    networkId: `${P}/global/networks/orion-dev-vpc`,
-    subnet: { id: `${P}/regions/us-central1/subnetworks/orion-dev-us-central1`, ranges: ranges! },
-    keys: Object.fromEntries(
-      KEY_PURPOSES.map((k) => [k, `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/${k}`]),
-    ) as Record<KeyPurpose, string>,
-    signingKeyId: `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/executor-signer`,
-    accounts: {
-      scanner: account("scanner"),
-      orchestrator: account("orchestrator"),
-      executor: account("executor"),
-      api: account("api"),
-    },
-    secrets: { "rpc-urls": "orion-dev-rpc-urls", "api-session-secret": "orion-dev-api-session-secret" },
-    databaseWriter: "my-project:us-central1:orion-dev-pg-us-central1",
-    databaseReader: "my-project:us-central1:orion-dev-pg-us-central1",
-    topics: Object.fromEntries(
-      ["opportunities", "orders", "trades", "audit"].map((t) => [t, `${P}/topics/orion-dev-${t}`]),
-    ),
-    subscriptions: Object.fromEntries(
-      ["opportunities-orchestrator", "orders-executor", "audit-api"].map((s) => [
-        s,
-        `${P}/subscriptions/orion-dev-${s}`,
-      ]),
-    ),
-    imageRegistry: "us-docker.pkg.dev/my-project/orion",
-    imageTag: "v1.2.0",
-    scaling: {
-      scanner: { min: 0, max: 1 },
-      orchestrator: { min: 0, max: 1 },
-      executor: { min: 0, max: 1 },
-      api: { min: 0, max: 2 },
-    },
-    rollout: { strategy: "latest" },
-    redisMemoryGb: 1,
-    secretRotation: { topicId: `${P}/topics/orion-dev-secret-rotation`, nextRotationTime: "2027-01-01T00:00:00Z" },
-    labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
-  });
+  return new Region("us-central1", regionArgs);
 }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { at, build, ofType, unlabelled } from "../common/test-helpers.ts";
+import { botEnv, botSecrets, type RegionEndpoints } from "./env.ts";
+import { example, regionArgs } from "./example.ts";
+import { Region } from "./region.ts";
+
+const endpoints: RegionEndpoints = {
+  region: "us-east4",
+  primaryRegion: "us-central1",
+  redisHost: "10.0.0.3",
+  databaseWriter: "p:us-central1:pg",
+  databaseReader: "p:us-east4:pg",
+  topics: { opportunities: "t/o", orders: "t/r", trades: "t/t", audit: "t/a" },
+  subscriptions: { "opportunities-orchestrator": "s/o", "orders-executor": "s/r", "audit-api": "s/a" },
+  signer: "projects/p/locations/us-east4/keyRings/k/cryptoKeys/executor-signer",
+};
+
+describe("botEnv / botSecrets", () => {
+  it("gives each bot only what it uses: the scanner has no database, only the executor knows the signer", () => {
+    expect(botEnv("scanner", endpoints)).not.toHaveProperty("DATABASE_INSTANCE");
+    expect(botEnv("executor", endpoints)).toMatchObject({
+      ORION_SIGNER_KMS: endpoints.signer,
+      DATABASE_INSTANCE: "p:us-central1:pg",
+    });
+    for (const bot of ["scanner", "orchestrator", "api"] as const)
+      expect(botEnv(bot, endpoints)).not.toHaveProperty("ORION_SIGNER_KMS");
+  });
+  it("reads RPC URLs only in the bots that talk to the chain", () => {
+    expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD"]);
+    expect(botSecrets("executor")).toEqual({ REDIS_PASSWORD: "redis-auth", RPC_URLS: "rpc-urls" });
+  });
+});
+
+describe("Region", () => {
+  it("runs the four bots on Cloud Run with their own accounts; only the API is public", async () => {
+    const resources = await build(() => example());
+    const services = ofType(resources, "gcp:cloudrunv2/service:Service");
+    expect(services.map((s) => [s.inputs.name, s.inputs.ingress, at(s, "template.serviceAccount")]).sort()).toEqual(
+      ["api", "executor", "orchestrator", "scanner"].map((bot) => [
+        `orion-dev-${bot}-us-central1`,
+        bot === "api" ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_INTERNAL_ONLY",
+        `orion-dev-${bot}@my-project.iam.gserviceaccount.com`,
+      ]),
+    );
+    expect(ofType(resources, "gcp:cloudrunv2/serviceIamMember:ServiceIamMember")).toHaveLength(1);
+    expect(ofType(resources, "gcp:redis/instance:Instance")).toHaveLength(1);
+    expect(unlabelled(resources)).toEqual([]);
+  });
+
+  it("moves the workers to GKE, keeping the API on Cloud Run", async () => {
+    const resources = await build(() => new Region("r", { ...regionArgs, runtime: "gke" }));
+    expect(ofType(resources, "gcp:cloudrunv2/service:Service").map((s) => s.inputs.name)).toEqual([
+      "orion-dev-api-us-central1",
+    ]);
+    expect(ofType(resources, "gcp:container/cluster:Cluster")).toHaveLength(1);
+    expect(
+      ofType(resources, "kubernetes:apps/v1:Deployment")
+        .map((d) => at(d, "metadata.name") as string)
+        .sort(),
+    ).toEqual(["executor", "orchestrator", "scanner"]);
+  });
+
+  it("refuses to build without a key the runtime needs", async () => {
+    const { gke: _gke, ...keys } = regionArgs.keys;
+    await expect(build(() => new Region("r", { ...regionArgs, runtime: "gke", keys }))).rejects.toThrow(
+      /keys.gke is missing \(the gke runtime needs it\)/,
+    );
+  });
+});
