@@ -9,6 +9,8 @@ import { AuditLedger, SubjectKeyVault } from "../audit/index.ts";
 import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
 import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
+import { RequestBudget } from "./budget.ts";
+import { SessionCache } from "./session-cache.ts";
 import type { ApiContext } from "./context.ts";
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMITS, type ApiOptions } from "./options.ts";
 import { buildPreflightChecks } from "./preflight-checks.ts";
@@ -70,6 +72,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const ledger = new AuditLedger(options.pool, vault, clock);
   const controlView = new ControlView(options.control);
   await controlView.start();
+  const sessionCache = new SessionCache(options.redis, options.keyPrefix);
+  await sessionCache.start();
+  const budget = new RequestBudget(options.redis, options.keyPrefix, clock);
+  budget.start();
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -102,6 +108,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     vault,
     users: new UserDirectory(options.pool, vault, options.keys.pepper),
     sessions: new SessionStore(options.redis, options.keyPrefix),
+    sessionCache,
+    budget,
     lockout: new LoginLockout(options.redis, options.keyPrefix),
     verifyOidc: options.oidc ? createOidcVerifier(options.oidc) : null,
     preflight: (target) => runPreflight(target, checks),
@@ -211,7 +219,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
     return payload;
   });
-  app.addHook("onClose", async () => controlView.stop());
+  app.addHook("onClose", async () => {
+    await controlView.stop();
+    sessionCache.stop();
+    await budget.stop();
+  });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -269,3 +269,31 @@ describe("OIDC", () => {
     expectProblem(await h.request("POST", "/auth/oidc", { body: { idToken: await idToken({ amr: ["pwd"] }) } }), 401);
   });
 });
+
+describe("several API instances", () => {
+  it("a logout on one instance is honoured by another at once (pub/sub), not after the cache expires", async () => {
+    const { buildApi } = await import("./app.ts");
+    const other = await buildApi({
+      pool: h.pool,
+      redis: h.redis,
+      keyPrefix: h.prefix,
+      control: h.control,
+      keys: h.keys,
+      tokens: TEST_TOKENS,
+      clock: () => h.now(),
+      logLevel: "silent",
+    });
+    try {
+      const t = await h.login(await h.createUser("viewer"));
+      const onOther = () =>
+        other.inject({ method: "GET", url: "/pnl", headers: { authorization: `Bearer ${t.accessToken}` } });
+      expect((await onOther()).statusCode).toBe(200);
+      expect((await h.request("POST", "/auth/logout", { token: t.accessToken })).statusCode).toBe(204);
+      const started = Date.now();
+      await expect.poll(async () => (await onOther()).statusCode, { interval: 5, timeout: 900 }).toBe(401);
+      expect(Date.now() - started).toBeLessThan(900);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -14,6 +14,8 @@ import type {
 import type { Mode } from "../control/index.ts";
 import type { PreflightReport } from "./preflight.ts";
 import type { ControlView } from "./control-view.ts";
+import type { SessionCache } from "./session-cache.ts";
+import type { RequestBudget } from "./budget.ts";
 
 /** What every route group gets: the injected dependencies plus the services built from them. */
 export interface ApiContext {
@@ -30,6 +32,9 @@ export interface ApiContext {
   vault: SubjectKeyVault;
   users: UserDirectory;
   sessions: SessionStore;
+  /** Call revoked() after every session revocation, so this and every other instance stop accepting it at once. */
+  sessionCache: SessionCache;
+  budget: RequestBudget;
   lockout: LoginLockout;
   verifyOidc: ((idToken: string, now: Date) => Promise<ExternalIdentity>) | null;
   preflight(target: Mode): Promise<PreflightReport>;

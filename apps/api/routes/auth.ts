@@ -214,6 +214,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     async (request) => {
       const r = await ctx.sessions.rotate(request.body.refreshToken);
       if (r.kind === "reuse") {
+        await ctx.sessionCache.revoked(`session:${r.sessionId}`);
         await ctx.audit(request, {
           actor: r.userId,
           action: "auth.refresh.reuse",
@@ -235,6 +236,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
       const user = await ctx.users.findById(r.session.userId);
       if (!user || user.disabled || user.role !== r.session.role) {
         await ctx.sessions.revoke(r.session.sessionId);
+        await ctx.sessionCache.revoked(`session:${r.session.sessionId}`);
         throw new ProblemError(401, "invalid-refresh-token", "the refresh token is not valid");
       }
       const { token } = await issueAccessToken(
@@ -273,6 +275,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     async (request, reply) => {
       const claims = await guard.authenticate(request);
       await ctx.sessions.revoke(claims.sessionId);
+      await ctx.sessionCache.revoked(`session:${claims.sessionId}`);
       await ctx.audit(request, {
         actor: claims.userId,
         action: "auth.logout",
@@ -299,6 +302,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     },
     async (request) => {
       const revoked = await ctx.sessions.revokeAll();
+      await ctx.sessionCache.revoked("*");
       await ctx.audit(request, {
         actor: request.principal?.userId as string,
         action: "auth.sessions.revoke_all",

@@ -75,6 +75,7 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       }
       if (right === "erasure") {
         await ctx.sessions.revokeAllForUser(user.id);
+        await ctx.sessionCache.revoked(`user:${user.id}`);
         await ctx.users.erase(user.id, now);
         await record("success", { keyDestroyed: true });
         return {
