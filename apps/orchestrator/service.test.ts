@@ -184,4 +184,36 @@ describe("orchestrator service", () => {
     await restarted.svc.stop();
     await restarted.bus.close();
   });
+
+  it("halts while Redis is down mid-session and resumes in the same mode and epoch once it is back", async () => {
+    const redisUrl = new URL(TEST_REDIS_URL);
+    const proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+    const keyPrefix = testKeyPrefix();
+    const control = createRedisControlStore({ url: proxy.url(TEST_REDIS_URL), keyPrefix });
+    stores.push(control);
+    try {
+      const s = await control.read();
+      const live = await control.switchMode("live", s.version, "test");
+      const { svc, published, bus } = await harness(control, pool);
+      expect((await svc.handleBlock(block(50))).orders).toHaveLength(1);
+      await proxy.down();
+      const down = await svc.handleBlock(block(51));
+      expect(down.halted).toBe("control-store-unavailable");
+      expect(down.orders).toEqual([]);
+      await proxy.up();
+      let next = 52;
+      await expect
+        .poll(async () => (await svc.handleBlock(block(next++))).halted, {
+          timeout: 10_000,
+          interval: 200,
+        })
+        .toBeNull();
+      await bus.close();
+      expect(published[0]?.order).toMatchObject({ mode: "live", epoch: live.epoch });
+      expect(published.every((p) => p.order.mode === "live" && p.order.epoch === live.epoch)).toBe(true);
+    } finally {
+      await proxy.close();
+      await deleteKeysWithPrefix(keyPrefix);
+    }
+  });
 });
