@@ -1,6 +1,7 @@
 export type { Bus, Delivery, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 export { createMemoryBus } from "./memory.ts";
 export { createRedisBus, type RedisBusOptions } from "./redis.ts";
+export { deleteKeysWithPrefix } from "./keys.ts";
 export {
   blockOpportunitiesSchema,
   opportunitiesTopic,

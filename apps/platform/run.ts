@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
-import { createMemoryBus, createRedisBus, type Bus } from "../bus/index.ts";
+import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
 import { BlockCollector, FailoverProvider, PoolState, type BlockHead } from "../chain/index.ts";
 import {
   createMemoryControlStore,
@@ -365,12 +365,7 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
   try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

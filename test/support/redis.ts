@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
+import { deleteKeysWithPrefix as deleteKeys } from "../../apps/bus/index.ts";
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -12,12 +13,7 @@ export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }
