@@ -38,6 +38,36 @@ export interface ChainedText extends Omit<ChainedFields, "pii" | "prevHash"> {
   prevHash: string;
 }
 
+/** An audit_log row as the driver returns it from `SELECT *`. */
+export interface StoredRow {
+  seq: string;
+  at: Date;
+  actor: string;
+  action: string;
+  outcome: string;
+  subject: string | null;
+  detail: string;
+  pii: Buffer | null;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+/** A stored row in its text form, with its own hash as hex: what the daily export writes, one JSON line per row. */
+export function storedRowText(r: StoredRow): ChainedText & { hash: string } {
+  return {
+    seq: Number(r.seq),
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    outcome: r.outcome,
+    subject: r.subject,
+    detail: r.detail,
+    pii: r.pii?.toString("base64") ?? null,
+    prevHash: r.prev_hash.toString("hex"),
+    hash: r.hash.toString("hex"),
+  };
+}
+
 /**
  * The canonical encoding of a row: canonicalJson of its fields, written out in sorted key order directly because
  * `orion audit verify` runs it for every row of the ledger (a test holds it equal to canonicalJson).

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { storedRowText, type StoredRow } from "./canonical.ts";
 
 export interface DayExportManifest {
   day: string;
@@ -47,33 +48,13 @@ export async function exportDay(
   };
   let after = 0;
   for (;;) {
-    const { rows } = await pool.query<{
-      seq: string;
-      at: Date;
-      actor: string;
-      action: string;
-      outcome: string;
-      subject: string | null;
-      detail: string;
-      pii: Buffer | null;
-      prev_hash: Buffer;
-      hash: Buffer;
-    }>(`SELECT * FROM audit_log WHERE at >= $1 AND at < $2 AND seq > $3 ORDER BY seq LIMIT 5000`, [from, to, after]);
+    const { rows } = await pool.query<StoredRow>(
+      `SELECT * FROM audit_log WHERE at >= $1 AND at < $2 AND seq > $3 ORDER BY seq LIMIT 5000`,
+      [from, to, after],
+    );
     if (rows.length === 0) break;
     for (const r of rows) {
-      const line =
-        JSON.stringify({
-          seq: Number(r.seq),
-          at: r.at.toISOString(),
-          actor: r.actor,
-          action: r.action,
-          outcome: r.outcome,
-          subject: r.subject,
-          detail: r.detail,
-          pii: r.pii?.toString("base64") ?? null,
-          prevHash: r.prev_hash.toString("hex"),
-          hash: r.hash.toString("hex"),
-        }) + "\n";
+      const line = JSON.stringify(storedRowText(r)) + "\n";
       digest.update(line);
       await write(line);
       manifest.rows += 1;

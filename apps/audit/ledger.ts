@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { canonicalJson, GENESIS_HASH, rowHash, rowHashText, type Json } from "./canonical.ts";
+import { canonicalJson, GENESIS_HASH, rowHash, rowHashText, type Json, type StoredRow } from "./canonical.ts";
 import type { SubjectKeyVault } from "./subject-keys.ts";
 
 export type Outcome = "success" | "denied" | "failure";
@@ -48,19 +48,6 @@ interface Pending {
   at: Date;
   resolve: (r: { seq: number; hash: string }) => void;
   reject: (e: unknown) => void;
-}
-
-interface StoredRow {
-  seq: string;
-  at: Date;
-  actor: string;
-  action: string;
-  outcome: string;
-  subject: string | null;
-  detail: string;
-  pii: Buffer | null;
-  prev_hash: Buffer;
-  hash: Buffer;
 }
 
 // Arbitrary constant naming "the audit chain head" among advisory locks; every writer in every process takes it.
