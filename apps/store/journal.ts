@@ -1,5 +1,12 @@
 import type pg from "pg";
-import type { FinalOutcome, InFlightTrade, LiveIntent, TradeJournal, UnsentTrade } from "../executor/ports.ts";
+import type {
+  FinalOutcome,
+  InFlightTrade,
+  LiveIntent,
+  TradeBase,
+  TradeJournal,
+  UnsentTrade,
+} from "../executor/ports.ts";
 import { fromBig } from "./db.ts";
 
 /** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
@@ -33,6 +40,26 @@ interface InFlightRow {
   deadline_block: string;
 }
 
+/** The columns every trade row carries, in the order of baseParams. */
+const BASE_COLUMNS =
+  "id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit, min_profit";
+
+function baseParams(t: TradeBase): unknown[] {
+  return [
+    t.id,
+    t.opportunityId,
+    t.mode,
+    t.epoch,
+    t.orderBlock,
+    t.baseToken.toLowerCase(),
+    t.pools.map((p) => p.toLowerCase()),
+    t.tokens.map((p) => p.toLowerCase()),
+    t.amountIn.toString(),
+    t.predictedProfit.toString(),
+    t.minProfit.toString(),
+  ];
+}
+
 /**
  * The executor's journal in PostgreSQL. Every write is one statement in autocommit, so it is durable (synchronous
  * commit) before the promise resolves: the executor broadcasts only after recordIntent returns.
@@ -46,26 +73,9 @@ export class PgTradeJournal implements TradeJournal {
 
   async recordIntent(t: LiveIntent): Promise<void> {
     await this.insert(
-      `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
-         predicted_profit, min_profit, status, account, nonce, tx_hash, deadline_block, chain)
-       VALUES ($1, $2, 'live', $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15)`,
-      [
-        t.id,
-        t.opportunityId,
-        t.epoch,
-        t.orderBlock,
-        t.baseToken.toLowerCase(),
-        t.pools.map((p) => p.toLowerCase()),
-        t.tokens.map((p) => p.toLowerCase()),
-        t.amountIn.toString(),
-        t.predictedProfit.toString(),
-        t.minProfit.toString(),
-        t.account.toLowerCase(),
-        t.nonce,
-        t.txHash.toLowerCase(),
-        t.deadlineBlock,
-        this.chain,
-      ],
+      `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, deadline_block, chain)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, $15, $16)`,
+      [...baseParams(t), t.account.toLowerCase(), t.nonce, t.txHash.toLowerCase(), t.deadlineBlock, this.chain],
     );
   }
 
@@ -98,21 +108,11 @@ export class PgTradeJournal implements TradeJournal {
 
   async recordSimulated(t: UnsentTrade): Promise<void> {
     await this.insert(
-      `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
-         predicted_profit, min_profit, status, block_number, simulated_profit, gas_estimate, reason, final_at, chain)
+      `INSERT INTO trades (${BASE_COLUMNS}, status, block_number, simulated_profit, gas_estimate, reason, final_at,
+         chain)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now(), $17)`,
       [
-        t.id,
-        t.opportunityId,
-        t.mode,
-        t.epoch,
-        t.orderBlock,
-        t.baseToken.toLowerCase(),
-        t.pools.map((p) => p.toLowerCase()),
-        t.tokens.map((p) => p.toLowerCase()),
-        t.amountIn.toString(),
-        t.predictedProfit.toString(),
-        t.minProfit.toString(),
+        ...baseParams(t),
         t.status,
         t.blockNumber,
         fromBig(t.simulatedProfit),
