@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Mode } from "../control/index.ts";
+import { tradeCounts, type TradeCounts } from "../store/trades.ts";
 
 /**
  * Read model over the trading tables (apps/store migrations 001-099). Money stays exact: numeric columns are read
@@ -8,14 +9,7 @@ import type { Mode } from "../control/index.ts";
 export interface EpochMetrics {
   opportunities: number;
   orders: number;
-  trades: {
-    confirmed: number;
-    reverted: number;
-    dropped: number;
-    simulated: number;
-    rejected: number;
-    inFlight: number;
-  };
+  trades: TradeCounts;
   realizedProfit: string;
   simulatedProfit: string;
   gasUsed: string;
@@ -47,14 +41,7 @@ export async function epochMetrics(pool: pg.Pool, mode: Mode, epoch: number): Pr
   return {
     opportunities: n(r?.opportunities),
     orders: n(r?.orders),
-    trades: {
-      confirmed: n(r?.confirmed),
-      reverted: n(r?.reverted),
-      dropped: n(r?.dropped),
-      simulated: n(r?.simulated),
-      rejected: n(r?.rejected),
-      inFlight: n(r?.in_flight),
-    },
+    trades: tradeCounts(r),
     realizedProfit: r?.realized_profit ?? "0",
     simulatedProfit: r?.simulated_profit ?? "0",
     gasUsed: r?.gas_used ?? "0",

@@ -2,7 +2,7 @@ export { migrate } from "./migrate.ts";
 export { createPgPool } from "./db.ts";
 export { PgTradeJournal, DuplicateTrade, IllegalTransition } from "./journal.ts";
 export { recordDecisions, type DecidedOpportunity } from "./decisions.ts";
-export { listTrades, pnl, type TradeRow, type EpochPnl } from "./trades.ts";
+export { listTrades, pnl, tradeCounts, type TradeRow, type TradeCounts, type EpochPnl } from "./trades.ts";
 export { StoreHealth } from "./health.ts";
 export { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded.ts";
 export { nextEpoch, chainTag } from "./epochs.ts";

@@ -79,15 +79,32 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
   }));
 }
 
-export interface EpochPnl {
-  mode: Mode;
-  epoch: number;
+/** How many trades of one mode and epoch stand in each status: the count columns of pnl_by_epoch. */
+export interface TradeCounts {
   confirmed: number;
   reverted: number;
   dropped: number;
   simulated: number;
   rejected: number;
   inFlight: number;
+}
+
+/** Reads the count columns of a pnl_by_epoch row; no row (an epoch with no trades) reads as zeros. */
+export function tradeCounts(r: { [column: string]: string | null | undefined } | undefined): TradeCounts {
+  const n = (k: string) => Number(r?.[k] ?? 0);
+  return {
+    confirmed: n("confirmed"),
+    reverted: n("reverted"),
+    dropped: n("dropped"),
+    simulated: n("simulated"),
+    rejected: n("rejected"),
+    inFlight: n("in_flight"),
+  };
+}
+
+export interface EpochPnl extends TradeCounts {
+  mode: Mode;
+  epoch: number;
   realizedProfit: bigint;
   predictedProfitConfirmed: bigint;
   simulatedProfit: bigint;
@@ -101,17 +118,11 @@ export async function pnl(pool: pg.Pool, mode: Mode, epoch: number): Promise<Epo
     [mode, epoch],
   );
   const r = rows[0];
-  const n = (k: string) => Number(r?.[k] ?? 0);
   const b = (k: string) => BigInt(r?.[k] ?? 0);
   return {
     mode,
     epoch,
-    confirmed: n("confirmed"),
-    reverted: n("reverted"),
-    dropped: n("dropped"),
-    simulated: n("simulated"),
-    rejected: n("rejected"),
-    inFlight: n("in_flight"),
+    ...tradeCounts(r),
     realizedProfit: b("realized_profit"),
     predictedProfitConfirmed: b("predicted_profit_confirmed"),
     simulatedProfit: b("simulated_profit"),
