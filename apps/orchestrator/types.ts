@@ -1,17 +1,12 @@
 import type { ControlState } from "../control/index.ts";
+import type { Opportunity } from "../core/index.ts";
 import type { Order } from "../executor/ports.ts";
 
 /** An opportunity as the scanner publishes it: the core's exact sizing plus where and when it was found. */
-export interface Candidate {
+export interface Candidate extends Opportunity {
   /** Deterministic per block and cycle, so a redelivered message maps to the same id. */
   id: string;
   blockNumber: number;
-  baseToken: string;
-  pools: string[];
-  tokens: string[];
-  amountIn: bigint;
-  amountOut: bigint;
-  profit: bigint;
 }
 
 /** A price as an exact ratio: `num / den` base-token units per wei of the native token. */

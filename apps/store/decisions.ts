@@ -1,18 +1,13 @@
 import type pg from "pg";
+import type { Opportunity } from "../core/index.ts";
 import type { Mode, Order } from "../executor/ports.ts";
 
 /** An opportunity as the orchestrator saw it, with its verdict: "order" or the rule that rejected it. */
-export interface DecidedOpportunity {
+export interface DecidedOpportunity extends Opportunity {
   id: string;
   mode: Mode;
   epoch: number;
   blockNumber: number;
-  baseToken: string;
-  pools: string[];
-  tokens: string[];
-  amountIn: bigint;
-  amountOut: bigint;
-  profit: bigint;
   detectedAt: Date;
   decision: string;
 }
