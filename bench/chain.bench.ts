@@ -4,8 +4,8 @@
  * Needs PostgreSQL on 127.0.0.1:5432 (TEST_PG_ADMIN_URL), like the tests. Prints one JSON object per stage.
  */
 import { randomUUID } from "node:crypto";
-import { BlockCollector, FailoverProvider, PoolState, eip1193Transport, startLocalChain } from "../apps/chain/index.ts";
-import { ArbitrageScanner } from "../apps/core/index.ts";
+import { FailoverProvider, eip1193Transport, startLocalChain } from "../apps/chain/index.ts";
+import { startScanning } from "../apps/chain/testing/scanning.ts";
 import { createExecutor, privateKeySigner } from "../apps/executor/index.ts";
 import { PgTradeJournal, createPgPool, migrate } from "../apps/store/index.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
@@ -30,16 +30,7 @@ try {
   const provider = HTTP
     ? FailoverProvider.fromUrls([chain.devnet.url!], { chainId: 31337 })
     : new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
-  const state = await PoolState.create(provider, chain.markets.pools);
-  const collector = new BlockCollector(provider);
-  await state.onBlock((await collector.poll())!);
-  const scanner = new ArbitrageScanner({
-    tokens: chain.markets.tokens,
-    pools: state.pools(),
-    baseTokens: [chain.markets.baseToken],
-    maxHops: 3,
-  });
-  scanner.fullScan();
+  const { state, collector, scanner } = await startScanning(chain, provider);
   const executor = await createExecutor({
     mode: "live",
     provider,

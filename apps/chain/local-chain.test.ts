@@ -1,12 +1,12 @@
 import { Interface } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArbitrageScanner } from "../core/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { BlockCollector } from "./block-collector.ts";
 import { DEFAULT_MARKETS, planPools } from "./markets.ts";
 import type { LocalChain } from "./local-chain.ts";
 import { startLocalChain } from "./local-chain.ts";
 import { PoolState } from "./pool-state.ts";
+import { startScanning } from "./testing/scanning.ts";
 import { FailoverProvider, eip1193Transport } from "./rpc.ts";
 
 let chain: LocalChain;
@@ -136,16 +136,7 @@ describe("local chain", () => {
   });
 
   it("makes prices drift apart until the scanner finds profitable cycles", async () => {
-    const state = await PoolState.create(provider, chain.markets.pools);
-    const collector = new BlockCollector(provider);
-    await state.onBlock((await collector.poll())!);
-    const scanner = new ArbitrageScanner({
-      tokens: chain.markets.tokens,
-      pools: state.pools(),
-      baseTokens: [chain.markets.baseToken],
-      maxHops: 3,
-    });
-    scanner.fullScan();
+    const { state, collector, scanner } = await startScanning(chain, provider);
     let found = 0;
     for (let i = 0; i < 15 && found === 0; i++) {
       await chain.simulator.step();
