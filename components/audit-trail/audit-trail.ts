@@ -3,6 +3,7 @@ import * as bigquery from "@pulumi/gcp/bigquery/index.js";
 import * as logging from "@pulumi/gcp/logging/index.js";
 import * as projects from "@pulumi/gcp/projects/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
+import { privateBucketBaseline } from "../common/bucket.ts";
 import { gcpName } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
 import { AUDIT_LOG_FILTER, AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS, retentionSeconds } from "./retention.ts";
@@ -57,12 +58,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     const bucketArgs = (purpose: string, retention: number): storage.BucketArgs => ({
       project,
       location: args.region.toUpperCase(),
-      storageClass: "STANDARD",
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: "enforced",
-      encryption: { defaultKmsKeyName: args.storageKeyId },
-      versioning: { enabled: true },
-      forceDestroy: false,
+      ...privateBucketBaseline(args.storageKeyId),
       // Locking is irreversible: the bucket and every object in it outlive this stack by `retention`.
       retentionPolicy: { retentionPeriod: String(retention), isLocked: true },
       // Old objects move to colder storage; nothing is ever deleted by lifecycle (GCS-007).

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
+import { privateBucketBaseline } from "../common/bucket.ts";
 import { gcpName } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
 import { armorRules, type ArmorOptions } from "./armor.ts";
@@ -102,12 +103,7 @@ export class GlobalLoadBalancer extends pulumi.ComponentResource {
         project,
         name: gcpName([project, args.prefix, "assets"]),
         location: args.assetsRegion.toUpperCase(),
-        storageClass: "STANDARD",
-        uniformBucketLevelAccess: true,
-        publicAccessPrevention: "enforced",
-        encryption: { defaultKmsKeyName: args.storageKeyId },
-        versioning: { enabled: true },
-        forceDestroy: false,
+        ...privateBucketBaseline(args.storageKeyId),
         logging: { logBucket: args.accessLogBucket },
         labels: labelsFor(args.labels, { purpose: "static-assets" }),
       },
