@@ -38,16 +38,11 @@ export interface ChainedText extends Omit<ChainedFields, "pii" | "prevHash"> {
   prevHash: string;
 }
 
-/** An audit_log row as the driver returns it from `SELECT *`. */
-export interface StoredRow {
+/** An audit_log row as the driver returns it from `SELECT *`: the chained fields, its own hash, column types. */
+export interface StoredRow extends Omit<ChainedFields, "seq" | "at" | "prevHash"> {
+  /** A bigint column: the driver returns it as text. */
   seq: string;
   at: Date;
-  actor: string;
-  action: string;
-  outcome: string;
-  subject: string | null;
-  detail: string;
-  pii: Buffer | null;
   prev_hash: Buffer;
   hash: Buffer;
 }
