@@ -46,6 +46,18 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
       ? { actor: user.id, subject: user.id, account: null }
       : { actor: "anonymous", subject: null, account: accountKey.slice(0, 16) };
 
+  async function loggedIn(request: FastifyRequest, user: User, method: "password" | "oidc", mfaAt: number | null) {
+    await ctx.audit(request, {
+      actor: user.id,
+      action: "auth.login",
+      outcome: "success",
+      subject: user.id,
+      detail: { method, mfa: mfaAt !== null },
+      pii: { ip: request.ip },
+    });
+    return grant(ctx, user, mfaAt);
+  }
+
   async function loginFailed(request: FastifyRequest, user: User | null, accountKey: string, reason: string) {
     const locked = await ctx.lockout.recordFailure(accountKey);
     const { actor, subject, account } = who(user, accountKey);
@@ -118,15 +130,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         mfaAt = Math.floor(now.getTime() / 1000);
       }
       await ctx.lockout.clear(accountKey);
-      await ctx.audit(request, {
-        actor: user.id,
-        action: "auth.login",
-        outcome: "success",
-        subject: user.id,
-        detail: { method: "password", mfa: mfaAt !== null },
-        pii: { ip: request.ip },
-      });
-      return grant(ctx, user, mfaAt);
+      return loggedIn(request, user, "password", mfaAt);
     },
   );
 
@@ -184,15 +188,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         });
         throw new ProblemError(401, "mfa-required", `role ${user.role} needs a second factor at the identity provider`);
       }
-      await ctx.audit(request, {
-        actor: user.id,
-        action: "auth.login",
-        outcome: "success",
-        subject: user.id,
-        detail: { method: "oidc", mfa: identity.mfaAt !== null },
-        pii: { ip: request.ip },
-      });
-      return grant(ctx, user, identity.mfaAt);
+      return loggedIn(request, user, "oidc", identity.mfaAt);
     },
   );
 
