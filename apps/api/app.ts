@@ -72,7 +72,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const ledger = new AuditLedger(options.pool, vault, clock);
   const controlView = new ControlView(options.control);
   await controlView.start();
-  const sessionCache = new SessionCache(options.redis, options.keyPrefix);
+  const sessionCache = new SessionCache(options.redis, options.keyPrefix, options.sessionCacheMs);
   await sessionCache.start();
   const budget = new RequestBudget(options.redis, options.keyPrefix, clock);
   budget.start();

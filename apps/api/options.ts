@@ -40,6 +40,8 @@ export interface ApiOptions {
   metrics?: Registry;
   /** Trust X-Forwarded-For from this many proxies (the cloud load balancer): rate limits key on the client IP. */
   trustProxy?: boolean;
+  /** How long a session Redis confirmed is trusted without asking again; other instances' logouts arrive by pub/sub. */
+  sessionCacheMs?: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = { perIp: 6000, perUser: 3000, login: 10 };
