@@ -30,9 +30,6 @@ export function registerPlan(program: Command): void {
       const text = f.json
         ? JSON.stringify({ ...plan, summary: summarize(plan.resources) }, null, 2) + "\n"
         : renderPlan(plan.stack, plan.project, plan.resources);
-      // main.ts ends with process.exit(): wait until the OS has the whole plan, or a pipe would get a truncated one.
-      await new Promise<void>((resolve, reject) =>
-        process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
-      );
+      process.stdout.write(text);
     });
 }
