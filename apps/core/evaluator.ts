@@ -2,7 +2,7 @@ import type { CycleIndex } from "./cycle-index.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
-import { optimalTrade } from "./sizing.ts";
+import { DEFAULT_SIZING_BUDGET, optimalTrade } from "./sizing.ts";
 
 /**
  * Float rates carry a relative error of a few ulps per hop; below this product a cycle's exact marginal rate is
@@ -20,6 +20,7 @@ export class CycleEvaluator {
     private readonly state: MarketState,
     private readonly index: CycleIndex,
     readonly minProfit: bigint,
+    private readonly sizingBudget = DEFAULT_SIZING_BUDGET,
   ) {
     this.minProfitFloat = Number(minProfit);
   }
@@ -41,7 +42,7 @@ export class CycleEvaluator {
 
   /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
   size(c: number): SizedTrade | null {
-    const trade = optimalTrade(this.hops(c));
+    const trade = optimalTrade(this.hops(c), this.sizingBudget);
     return trade !== null && trade.profit > this.minProfit ? trade : null;
   }
 

@@ -15,7 +15,7 @@ export {
 } from "./pool-math.ts";
 export { routeHops, quoteOpportunity } from "./route.ts";
 export type { VirtualPool, SizedTrade, Optimality } from "./sizing.ts";
-export { optimalTrade, foldRoute, hopToVirtualPool, composeVirtualPools } from "./sizing.ts";
+export { optimalTrade, DEFAULT_SIZING_BUDGET, foldRoute, hopToVirtualPool, composeVirtualPools } from "./sizing.ts";
 export { CycleIndex, MIN_HOPS, MAX_SUPPORTED_HOPS } from "./cycle-index.ts";
 export type { PoolGraph } from "./cycle-index.ts";
 export { ArbitrageScanner } from "./scanner.ts";

@@ -18,6 +18,8 @@ export interface ScannerOptions {
   maxHops: number;
   /** Report only cycles whose exact profit is strictly greater (base units of the base token). Default 0. */
   minProfit?: bigint;
+  /** Candidates one cycle's optimality proof may try (default DEFAULT_SIZING_BUDGET); see sizing.ts. */
+  sizingBudget?: bigint;
 }
 
 export interface ScanStats {
@@ -74,7 +76,7 @@ export class ArbitrageScanner {
       baseTokens: bases,
       maxHops: options.maxHops,
     });
-    this.evaluator = new CycleEvaluator(this.state, this.index, options.minProfit ?? 0n);
+    this.evaluator = new CycleEvaluator(this.state, this.index, options.minProfit ?? 0n, options.sizingBudget);
     this.book = new OpportunityBook(bases.length, this.index.cycleCount);
     this.queued = new Uint32Array(this.index.cycleCount);
     this.dirty = new Int32Array(this.index.cycleCount);

@@ -43,8 +43,11 @@ export interface SizedTrade {
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
 const PPM = 1_000_000n;
-/** Most candidates tried to prove one size (only dust-sized profits ever need many). */
-const ENUMERATION_BUDGET = 512n;
+/**
+ * Most candidates tried to prove one size. The live scanner keeps it small so a block stays fast (a cycle whose proof
+ * needs more is reported with the best size found and counted as unproven); a one-shot scan can afford a large one.
+ */
+export const DEFAULT_SIZING_BUDGET = 512n;
 
 /**
  * The integer input that maximises exact cycle profit `route(x) - x`, or null when no input is profitable.
@@ -58,7 +61,7 @@ const ENUMERATION_BUDGET = 512n;
  * still beat the best found satisfies a quadratic inequality R(y) >= t, whose few integer solutions are tried
  * exactly. Float64 only picks the split; every decision is exact.
  */
-export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
+export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_BUDGET): SizedTrade | null {
   const split = coarsestSplit(hops);
   const head = hops.slice(0, split);
   const tail = hops.slice(split);
@@ -77,7 +80,7 @@ export function optimalTrade(hops: readonly Hop[]): SizedTrade | null {
   for (let y = y0 - 1n; y <= y0 + 1n; y++) best = better(best, y, head, tail);
 
   // Each round's window lies inside the previous one (its target is higher); the budget caps all rounds together.
-  let budget = ENUMERATION_BUDGET;
+  let budget = budgetLimit;
   for (;;) {
     // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
     const target = (best.value * PPM) / (PPM - 1n) + 1n;

@@ -14,6 +14,12 @@ export interface ScanReport {
   stats: { pools: number; cycles: number; elapsedMs: number };
 }
 
+/**
+ * A one-shot scan promises every size optimal to one part in a million (the contract), so it lets each cycle's proof
+ * try far more candidates than the live scanner's per-block budget: a 10k-pool 3-hop market then proves every cycle.
+ */
+export const ONE_SHOT_SIZING_BUDGET = 1n << 26n;
+
 /** Builds the cycle index for the snapshot, then times one full scan (index building and parsing are not timed). */
 export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
   const scanner = new ArbitrageScanner({
@@ -22,6 +28,7 @@ export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
     baseTokens: snapshot.baseTokens,
     maxHops: options.maxHops,
     minProfit: options.minProfit,
+    sizingBudget: ONE_SHOT_SIZING_BUDGET,
   });
   const opportunities = scanner.fullScan();
   const { pools, evaluated, elapsedMs } = scanner.stats;
