@@ -177,7 +177,17 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         await ctx.users.setRole(user.id, identity.role);
         user = { ...user, role: identity.role };
       }
-      if (user.disabled) throw new ProblemError(401, "invalid-token", "the ID token was not accepted");
+      if (user.disabled) {
+        // Every denial leaves an audit row, as the password path's loginFailed does.
+        await ctx.audit(request, {
+          actor: user.id,
+          action: "auth.oidc",
+          outcome: "denied",
+          subject: user.id,
+          detail: { reason: "user-disabled" },
+        });
+        throw new ProblemError(401, "invalid-token", "the ID token was not accepted");
+      }
       if (mustUseTotp(user) && identity.mfaAt === null) {
         await ctx.audit(request, {
           actor: user.id,
