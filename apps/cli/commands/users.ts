@@ -106,8 +106,7 @@ export async function runUsersCreate(
   }
 }
 
-export function registerUsers(program: Command): void {
-  const users = program.command("users").description("control-plane users");
+export function configure(users: Command): void {
   users
     .command("create")
     .description("create a user and print its TOTP secret once (bootstraps the first admin)")
