@@ -9,6 +9,8 @@ import { registerAudit } from "./commands/audit.ts";
 import { registerDrill } from "./commands/drill.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerScan } from "./commands/scan.ts";
+import { registerDevnet } from "./commands/devnet.ts";
+import { registerDiscover } from "./commands/discover.ts";
 
 const program = new Command("orion")
   .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
@@ -25,6 +27,8 @@ registerApi(program);
 registerAudit(program);
 registerDrill(program);
 registerKeys(program);
+registerDevnet(program);
+registerDiscover(program);
 
 try {
   await program.parseAsync(process.argv);
