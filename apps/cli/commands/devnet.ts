@@ -63,12 +63,8 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   }
 }
 
-export function registerDevnet(program: Command): void {
-  program
-    .command("devnet")
-    .description(
-      "run the local chain alone (seeded markets, simulated traders); print its RPC URL; write its chain profile",
-    )
+export function configure(command: Command): void {
+  command
     .option("--port <port>", "JSON-RPC port on 127.0.0.1 (0 = any free port)", "8545")
     .option("--seed <n>", "seed of the markets and the traders", "1")
     .option("--block-time <ms>", "a block every MS milliseconds", "1000")

@@ -12,10 +12,8 @@ interface DiscoverFlags {
   json?: boolean;
 }
 
-export function registerDiscover(program: Command): void {
-  program
-    .command("discover")
-    .description("find every pool of a chain profile's DEXes and write a pool snapshot (schema v1) for orion scan")
+export function configure(command: Command): void {
+  command
     .requiredOption("--chain <name|file>", "chain profile: a name in chains/ (or $ORION_HOME/chains/), or a JSON file")
     .option("--rpc <url>", "JSON-RPC endpoint (repeat for failover)", collect)
     .option(
