@@ -70,7 +70,12 @@ export async function runUsersCreate(
     const vault = new SubjectKeyVault(pool, keys.kek);
     let created;
     try {
-      created = await new UserDirectory(pool, vault, keys.pepper).create({ email: f.email, role: f.role, password });
+      created = await new UserDirectory(pool, vault, keys.pepper).create({
+        email: f.email,
+        role: f.role,
+        password,
+        createdBy: `cli:${userInfo().username}`,
+      });
     } catch (err) {
       if (err instanceof UserExists) throw new InputError(`--email ${f.email}: a user with that email already exists`);
       throw err;
