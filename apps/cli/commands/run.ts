@@ -55,7 +55,6 @@ async function runCommand(bot: Bot): Promise<void> {
  * variables, with /healthz and /readyz on PORT, JSON logs in Cloud Logging's shape, and a graceful SIGTERM.
  */
 export function configure(command: Command): void {
-  command.description("run one bot as a long-running service, configured by environment variables only");
   for (const bot of Object.keys(botEnvSchemas) as Bot[]) {
     command
       .command(bot)
