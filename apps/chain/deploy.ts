@@ -55,7 +55,7 @@ interface Receipt {
 }
 
 /** Sends from an unlocked devnet account and returns the receipt; needs automine, which deployment runs under. */
-async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
+export async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
   const hash = (await chain.request({
     method: "eth_sendTransaction",
     params: [{ from, ...(to === null ? {} : { to }), data, gas: "0x989680" }],
@@ -66,13 +66,13 @@ async function send(chain: Eip1193, from: string, to: string | null, data: strin
   return receipt;
 }
 
-async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
+export async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
   const receipt = await send(chain, from, null, bytecode + iface.encodeDeploy(args).slice(2));
   if (!receipt.contractAddress) throw new Error("deployment receipt has no contract address");
   return receipt.contractAddress.toLowerCase();
 }
 
-async function call(chain: Eip1193, to: string, data: string): Promise<string> {
+export async function call(chain: Eip1193, to: string, data: string): Promise<string> {
   return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
 }
 
