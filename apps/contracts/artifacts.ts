@@ -9,7 +9,17 @@ export interface Artifact {
   bytecode: string;
 }
 
-export const OWN_CONTRACTS = ["ArbExecutor", "TestToken", "SimRouter", "ReservesLens", "V3SimRouter"] as const;
+export const OWN_CONTRACTS = [
+  "ArbExecutor",
+  "TestToken",
+  "SimRouter",
+  "ReservesLens",
+  "PairsLens",
+  "TokenLens",
+  "TransferProbe",
+  "QuirkyToken",
+  "V3SimRouter",
+] as const;
 export type OwnContract = (typeof OWN_CONTRACTS)[number];
 /** Published bytecode, by contract name: the path of its build file inside its npm package. */
 const PUBLISHED = {

@@ -6,7 +6,7 @@
 import { Interface } from "ethers";
 import { loadArtifacts } from "../../contracts/index.ts";
 import { call, deploy, send } from "../deploy.ts";
-import type { Eip1193 } from "../devnet.ts";
+import type { Eip1193 } from "../eip1193.ts";
 
 /** Fee (hundredths of a bp) -> tick spacing, as the deployed factory enables them. */
 export const V3_FEE_TIERS: ReadonlyMap<number, number> = new Map([
