@@ -1,0 +1,234 @@
+import type { Logger } from "pino";
+import type pg from "pg";
+import type { Bus } from "../bus/index.ts";
+import type { FailoverProvider } from "../chain/index.ts";
+import type { ControlStore } from "../control/index.ts";
+import { privateKeySigner, type TradeResult } from "../executor/index.ts";
+import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
+import type { BlockDecision } from "../orchestrator/index.ts";
+import type { ScanReport } from "../scanner/index.ts";
+import {
+  ApiBot,
+  DEADLINE_BLOCKS,
+  DEFAULT_GAS_MODEL,
+  EXECUTOR_CONSUMERS,
+  EXECUTOR_TIP_WEI,
+  ExecutorBot,
+  OrchestratorBot,
+  ScannerBot,
+  type BotName,
+  type Market,
+} from "../services/index.ts";
+import { ConsoleView } from "./console-view.ts";
+import type { DevnetHandle } from "./devnet-host.ts";
+import { LatencyRecorder } from "./latency.ts";
+
+/** What a session's pipeline hands back for its report, however its bots ran. */
+export interface PipelineRun {
+  blocks: { from: number; to: number };
+  counts: { opportunities: number; orders: number };
+  latency: LatencyRecorder;
+  nonceStart: number;
+  nonceEnd: number;
+  /** The bots' OS processes, when each ran in its own (`orion dev --services`). */
+  processes?: { bot: BotName; pid: number }[];
+}
+
+/** The session's shared parts, set up by runDev before any bot starts. */
+export interface SessionParts {
+  mode: "sim" | "live";
+  epoch: number;
+  blocks: number | null;
+  port: number;
+  blockIntervalMs: number;
+  out: (line: string) => void;
+  signal?: AbortSignal | undefined;
+  log: Logger;
+  closers: (() => Promise<unknown> | unknown)[];
+  chain: DevnetHandle;
+  provider: FailoverProvider;
+  db: pg.Pool;
+  dbUrl: string;
+  control: ControlStore;
+  bus: Bus;
+  keyPrefix: string;
+  busPrefix: string;
+  redisUrl?: string | undefined;
+}
+
+/** The devnet's markets as the bots see them: the base token is the devnet's WETH, the wrapped native token. */
+export function devnetMarket(chain: DevnetHandle): Market {
+  const { markets } = chain;
+  return {
+    chainId: markets.chainId,
+    tokens: markets.tokens,
+    baseTokens: [markets.baseToken],
+    pools: markets.pools,
+    wrappedNative: markets.baseToken,
+  };
+}
+
+/** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */
+export async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** `orion dev`: the four bots in this process, sharing the session's connections. */
+export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
+  const { chain, provider, db, control, bus, log, closers, keyPrefix } = p;
+  const o = p;
+  const { markets } = chain;
+  const dbUrl = p.dbUrl;
+  const metrics = new PipelineMetrics("orion-dev");
+  // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
+  // owns --port and the pipeline's /metrics moves to the next port.
+  let apiUrl: string | null = null;
+  if (o.redisUrl) {
+    const { createChainChecks } = await import("../api/index.ts");
+    const api = new ApiBot(
+      {
+        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
+        port: o.port,
+        host: "127.0.0.1",
+        logLevel: "warn",
+      },
+      {
+        control,
+        chainChecks: createChainChecks({
+          rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
+          chainId: markets.chainId,
+          maxHeadAgeSeconds: 60,
+          executor: { address: markets.executor.address, owner: markets.executor.owner },
+          signer: { address: async () => chain.executor.address, minBalanceWei: 0n },
+        }),
+      },
+    );
+    await api.start();
+    closers.push(() => api.stop());
+    apiUrl = api.url;
+  }
+  const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
+  closers.push(() => metricsServer.close());
+
+  const market = devnetMarket(chain);
+  const account = chain.executor.address;
+  const executorKey = chain.executor.privateKey;
+  const view = new ConsoleView(
+    new Map(markets.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
+    new Map(markets.pools.map((p) => [p.address, p.dex])),
+  );
+  const latency = new LatencyRecorder();
+  const scans = new Map<number, ScanReport>();
+  const seenAtOfBlock = new Map<number, number>();
+  const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
+
+  const executor = new ExecutorBot(
+    {
+      market,
+      contract: markets.executor.address,
+      account,
+      tipWei: EXECUTOR_TIP_WEI,
+      deadlineBlocks: DEADLINE_BLOCKS,
+      consumers: EXECUTOR_CONSUMERS,
+    },
+    {
+      provider,
+      bus,
+      control,
+      db,
+      // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
+      loadSigner: () => {
+        if (!executorKey) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+        return privateKeySigner(executorKey);
+      },
+      metrics,
+      log,
+    },
+    {
+      onReconciled: (r) => {
+        if (r.resolved.length > 0) o.out(`reconciled ${r.resolved.length} in-flight trade(s) from the chain`);
+      },
+      onTrade: (result: TradeResult) => {
+        const seenAt = seenAtOfBlock.get(result.order.blockNumber);
+        if (seenAt !== undefined) {
+          const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+          const received = at(result.timings.receivedAt);
+          const sim = at(result.timings.simulatedAt);
+          const sent = at(result.timings.sentAt);
+          if (sim !== null) latency.add("simulate", sim);
+          if (sent !== null) latency.add("send", sent);
+          if (received !== null) latency.add("executorReceived", received);
+          if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
+          if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+        }
+        o.out(view.trade(result));
+      },
+    },
+  );
+  const orchestrator = new OrchestratorBot(
+    { gas: DEFAULT_GAS_MODEL },
+    { bus, control, db, metrics, log },
+    {
+      onStoreHealth: (ok) =>
+        o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
+      onDecision: (d: BlockDecision) => {
+        latency.add("decide", d.decideMs);
+        latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
+        counts.orders += d.unrecorded ? 0 : d.orders.length;
+        counts.decided++;
+        o.out(view.block(scans.get(d.blockNumber), d));
+        scans.delete(d.blockNumber);
+      },
+    },
+  );
+  const scanner = new ScannerBot(
+    { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI },
+    { provider, bus, control, metrics, log },
+    {
+      blocks: o.blocks,
+      onScanned: (scan) => {
+        scans.set(scan.blockNumber, scan);
+        seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
+        if (scan.published) latency.add("detect", scan.detectMs);
+        counts.opportunities += scan.published ? scan.opportunities : 0;
+        counts.published += scan.published ? 1 : 0;
+        if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
+      },
+    },
+  );
+  await executor.start();
+  closers.push(() => executor.stop(0));
+  const nonceStart = await provider.getTransactionCount(account, "latest");
+  await orchestrator.start();
+  closers.push(() => orchestrator.stop());
+  await scanner.start();
+  closers.push(() => scanner.stop());
+
+  o.out(
+    `orion dev: ${o.mode} mode, epoch ${o.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
+      `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+      (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
+  );
+
+  const aborted = new Promise<void>((resolve) => {
+    o.signal?.addEventListener("abort", () => resolve(), { once: true });
+    if (o.signal?.aborted) resolve();
+  });
+  chain.setBlockInterval(o.blockIntervalMs);
+  await Promise.race([scanner.finished, aborted]);
+  await scanner.stop();
+  const blocks = scanner.blocks;
+
+  // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
+  // receipt, while blocks keep coming.
+  const patience = Math.max(10_000, o.blockIntervalMs * 10);
+  await until(() => counts.decided >= counts.published && executor.handled >= counts.orders, patience);
+  const open = await executor.drain(patience);
+  if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
+  await orchestrator.stop();
+  await executor.stop(5_000);
+  chain.setBlockInterval(0);
+  const nonceEnd = await provider.getTransactionCount(account, "latest");
+  return { blocks, counts, latency, nonceStart, nonceEnd };
+}
