@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
-import type { FailoverProvider } from "../chain/index.ts";
 import type { ControlStore } from "../control/index.ts";
-import { privateKeySigner, type TradeResult } from "../executor/index.ts";
+import type { TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import type { BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
@@ -17,11 +16,10 @@ import {
   OrchestratorBot,
   ScannerBot,
   type BotName,
-  type Market,
 } from "../services/index.ts";
 import { ConsoleView } from "./console-view.ts";
-import type { DevnetHandle } from "./devnet-host.ts";
 import { LatencyRecorder } from "./latency.ts";
+import type { SessionChain } from "./session.ts";
 
 /** What a session's pipeline hands back for its report, however its bots ran. */
 export interface PipelineRun {
@@ -34,19 +32,19 @@ export interface PipelineRun {
   processes?: { bot: BotName; pid: number }[];
 }
 
-/** The session's shared parts, set up by runDev before any bot starts. */
+/** The session's shared parts, set up by runSession before any bot starts. */
 export interface SessionParts {
+  title: string;
   mode: "sim" | "live";
   epoch: number;
   blocks: number | null;
   port: number;
-  blockIntervalMs: number;
+  dataDir: string;
   out: (line: string) => void;
   signal?: AbortSignal | undefined;
   log: Logger;
   closers: (() => Promise<unknown> | unknown)[];
-  chain: DevnetHandle;
-  provider: FailoverProvider;
+  chain: SessionChain;
   db: pg.Pool;
   dbUrl: string;
   control: ControlStore;
@@ -56,30 +54,17 @@ export interface SessionParts {
   redisUrl?: string | undefined;
 }
 
-/** The devnet's markets as the bots see them: the base token is the devnet's WETH, the wrapped native token. */
-export function devnetMarket(chain: DevnetHandle): Market {
-  const { markets } = chain;
-  return {
-    chainId: markets.chainId,
-    tokens: markets.tokens,
-    baseTokens: [markets.baseToken],
-    pools: markets.pools,
-    wrappedNative: markets.baseToken,
-  };
-}
-
 /** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */
 export async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** `orion dev`: the four bots in this process, sharing the session's connections. */
+/** The four bots in this process, sharing the session's connections. */
 export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
-  const { chain, provider, db, control, bus, log, closers, keyPrefix } = p;
+  const { chain, db, control, bus, log, closers, keyPrefix, dbUrl } = p;
   const o = p;
-  const { markets } = chain;
-  const dbUrl = p.dbUrl;
+  const { market, provider } = chain;
   const metrics = new PipelineMetrics("orion-dev");
   // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
   // owns --port and the pipeline's /metrics moves to the next port.
@@ -97,10 +82,10 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         control,
         chainChecks: createChainChecks({
           rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
-          chainId: markets.chainId,
+          chainId: market.chainId,
           maxHeadAgeSeconds: 60,
-          executor: { address: markets.executor.address, owner: markets.executor.owner },
-          signer: { address: async () => chain.executor.address, minBalanceWei: 0n },
+          executor: { address: chain.executor.contract, owner: chain.executor.account },
+          signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
         }),
       },
     );
@@ -111,12 +96,10 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
   closers.push(() => metricsServer.close());
 
-  const market = devnetMarket(chain);
-  const account = chain.executor.address;
-  const executorKey = chain.executor.privateKey;
+  const account = chain.executor.account;
   const view = new ConsoleView(
-    new Map(markets.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
-    new Map(markets.pools.map((p) => [p.address, p.dex])),
+    new Map(market.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
+    new Map(market.pools.map((p) => [p.address, p.dex])),
   );
   const latency = new LatencyRecorder();
   const scans = new Map<number, ScanReport>();
@@ -126,11 +109,12 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const executor = new ExecutorBot(
     {
       market,
-      contract: markets.executor.address,
+      contract: chain.executor.contract,
       account,
       tipWei: EXECUTOR_TIP_WEI,
       deadlineBlocks: DEADLINE_BLOCKS,
       consumers: EXECUTOR_CONSUMERS,
+      ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
     },
     {
       provider,
@@ -138,10 +122,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       control,
       db,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
-      loadSigner: () => {
-        if (!executorKey) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
-        return privateKeySigner(executorKey);
-      },
+      loadSigner: chain.executor.loadSigner,
       metrics,
       log,
     },
@@ -183,7 +164,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     },
   );
   const scanner = new ScannerBot(
-    { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI },
+    { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI, ...(chain.pollMs ? { pollMs: chain.pollMs } : {}) },
     { provider, bus, control, metrics, log },
     {
       blocks: o.blocks,
@@ -205,9 +186,10 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   await scanner.start();
   closers.push(() => scanner.stop());
 
+  const dexes = new Set(market.pools.map((p) => p.dex)).size;
   o.out(
-    `orion dev: ${o.mode} mode, epoch ${o.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
-      `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+    `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
+      `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
       (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
   );
 
@@ -215,20 +197,20 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     o.signal?.addEventListener("abort", () => resolve(), { once: true });
     if (o.signal?.aborted) resolve();
   });
-  chain.setBlockInterval(o.blockIntervalMs);
+  chain.startBlocks?.();
   await Promise.race([scanner.finished, aborted]);
   await scanner.stop();
   const blocks = scanner.blocks;
 
   // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
   // receipt, while blocks keep coming.
-  const patience = Math.max(10_000, o.blockIntervalMs * 10);
+  const patience = Math.max(10_000, chain.blockTimeMs * 10);
   await until(() => counts.decided >= counts.published && executor.handled >= counts.orders, patience);
   const open = await executor.drain(patience);
   if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
   await orchestrator.stop();
   await executor.stop(5_000);
-  chain.setBlockInterval(0);
+  chain.stopBlocks?.();
   const nonceEnd = await provider.getTransactionCount(account, "latest");
   return { blocks, counts, latency, nonceStart, nonceEnd };
 }

@@ -11,7 +11,7 @@ import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from 
 import { PoolState } from "../chain/index.ts";
 import type { BotVariable, EnvBot } from "../domain/env/index.ts";
 import { BOT_NAMES, type BotName } from "../services/index.ts";
-import { devnetMarket, until, type PipelineRun, type SessionParts } from "./in-process.ts";
+import { until, type PipelineRun, type SessionParts } from "./in-process.ts";
 import { LatencyRecorder } from "./latency.ts";
 
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
@@ -76,19 +76,18 @@ async function stopBot(b: BotProcess): Promise<number | null> {
   return code;
 }
 
-/** The devnet's pools as a pool snapshot v1, the file `ORION_POOLS` names. */
+/** The session's markets as a pool snapshot v1, the file `ORION_POOLS` names (reserves as of the latest block). */
 async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
-  const { markets } = p.chain;
-  const state = await PoolState.create(p.provider, markets.pools);
-  const head = await p.provider.getBlock("latest");
-  if (!head?.hash) throw new Error("the devnet has no latest block");
-  const blockNumber = head.number;
-  await state.refresh({ number: blockNumber, hash: head.hash }, "start");
+  const { market, provider } = p.chain;
+  const state = await PoolState.create(provider, market.pools);
+  const head = await provider.getBlock("latest");
+  if (!head?.hash) throw new Error("the chain has no latest block");
+  await state.refresh({ number: head.number, hash: head.hash }, "start");
   const snapshot = {
-    chainId: markets.chainId,
-    blockNumber,
-    tokens: markets.tokens.map((t) => ({ address: t.address, symbol: t.symbol, decimals: t.decimals })),
-    baseTokens: [markets.baseToken],
+    chainId: market.chainId,
+    blockNumber: head.number,
+    tokens: market.tokens.map((t) => ({ address: t.address, symbol: t.symbol, decimals: t.decimals })),
+    baseTokens: market.baseTokens,
     pools: state.pools().map((pool) => ({
       address: pool.address,
       dex: pool.dex,
@@ -103,11 +102,12 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }
 
-export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<PipelineRun> {
-  const { chain, provider, bus, closers, out } = p;
-  if (!p.redisUrl) throw new Error("orion dev --services needs REDIS_URL: the bots talk to each other through Redis");
-  const market = devnetMarket(chain);
-  const account = chain.executor.address;
+export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
+  const { chain, bus, closers, out, dataDir } = p;
+  const { provider, market } = chain;
+  if (!p.redisUrl) throw new Error("--services needs REDIS_URL: the bots talk to each other through Redis");
+  if (!chain.rpcUrls) throw new Error("--services needs the chain's RPC URLs for the bots' processes");
+  const account = chain.executor.account;
 
   // The session's files: the markets every bot watches and, in live mode only, the executor's devnet key.
   const dir = join(dataDir, "sessions", `services-${process.pid}-${Date.now()}`);
@@ -116,9 +116,9 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
   const pools = join(dir, "pools.json");
   await writeSnapshot(p, pools);
   let keyFile: string | undefined;
-  if (p.mode === "live" && chain.executor.privateKey) {
+  if (p.mode === "live" && chain.executor.devnetKey) {
     keyFile = join(dir, "executor.key");
-    await writeFile(keyFile, chain.executor.privateKey + "\n", { mode: 0o600 });
+    await writeFile(keyFile, chain.executor.devnetKey + "\n", { mode: 0o600 });
     await chmod(keyFile, 0o600);
   }
 
@@ -130,7 +130,7 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
     ORION_KEY_PREFIX: p.keyPrefix,
     ORION_BUS_PREFIX: p.busPrefix,
   };
-  const onChain = { RPC_URLS: chain.url, ORION_POOLS: pools, ORION_WRAPPED_NATIVE: market.wrappedNative };
+  const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_WRAPPED_NATIVE: market.wrappedNative };
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
     orchestrator: { ...service, DATABASE_URL: p.dbUrl },
@@ -138,7 +138,7 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
       ...service,
       ...onChain,
       DATABASE_URL: p.dbUrl,
-      ORION_EXECUTOR_CONTRACT: chain.markets.executor.address,
+      ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
     },
@@ -198,7 +198,7 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
   }
   const processes = BOT_NAMES.map((bot) => ({ bot, pid: started.get(bot)?.child.pid ?? 0 }));
   out(
-    `orion dev --services: ${p.mode} mode, epoch ${p.epoch} | devnet ${chain.url} | ` +
+    `${p.title} --services: ${p.mode} mode, epoch ${p.epoch} | ${chain.label} | ` +
       processes.map((x) => `${x.bot} pid ${x.pid}`).join(", "),
   );
 
@@ -206,7 +206,7 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
     p.signal?.addEventListener("abort", () => resolve(), { once: true });
     if (p.signal?.aborted) resolve();
   });
-  chain.setBlockInterval(p.blockIntervalMs);
+  chain.startBlocks?.();
   await Promise.race([enough, aborted]);
 
   // No new opportunities; then the last orders through the executor and their transactions to a receipt, while
@@ -220,11 +220,11 @@ export async function runAsProcesses(p: SessionParts, dataDir: string): Promise<
     if (code !== 0) failures.push(`${bot} exited with code ${code} on SIGTERM`);
   };
   await stopped("scanner");
-  const patience = Math.max(10_000, p.blockIntervalMs * 10);
-  const quiet = Math.max(1_000, p.blockIntervalMs * 3);
+  const patience = Math.max(10_000, chain.blockTimeMs * 10);
+  const quiet = Math.max(1_000, chain.blockTimeMs * 3);
   await until(() => counts.outcomes >= counts.orders && Date.now() - lastMessage > quiet, patience);
   for (const bot of ["orchestrator", "executor", "api"] as const) await stopped(bot);
-  chain.setBlockInterval(0);
+  chain.stopBlocks?.();
   if (failures.length > 0) throw new Error(failures.join("; "));
   const nonceEnd = await provider.getTransactionCount(account, "latest");
   return {

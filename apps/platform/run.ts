@@ -1,21 +1,11 @@
-import { join } from "node:path";
-import { Redis } from "ioredis";
-import pino, { type Logger } from "pino";
-import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
+import type { Logger } from "pino";
 import { FailoverProvider } from "../chain/index.ts";
-import {
-  createMemoryControlStore,
-  createRedisControlStore,
-  type ControlState,
-  type ControlStore,
-  type Mode,
-} from "../control/index.ts";
-import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
+import type { Mode } from "../control/index.ts";
+import { privateKeySigner } from "../executor/index.ts";
 import { startDevnetProcess } from "./devnet-host.ts";
-import { runInProcess, type SessionParts } from "./in-process.ts";
-import type { LatencyRecorder } from "./latency.ts";
-import { runAsProcesses } from "./processes.ts";
-import { reportTrade, writeReport, type SessionReport } from "./report.ts";
+import { runSession, type DevSession } from "./session.ts";
+
+export type { DevSession } from "./session.ts";
 
 export interface DevOptions {
   mode: Mode;
@@ -33,165 +23,56 @@ export interface DevOptions {
   /** Prefix of the control store's Redis keys (default "orion:"), so tests and several stacks can share a Redis. */
   redisKeyPrefix?: string;
   seed?: number;
-  /** Each bot in its own OS process (`orion run <bot>`), talking through Redis and PostgreSQL. */
-  services?: boolean;
   /** Human-readable progress, one line at a time. */
   out: (line: string) => void;
   signal?: AbortSignal;
   log?: Logger;
+  /** Each bot in its own OS process (`orion run <bot>`). */
+  services?: boolean;
 }
-
-type Closer = () => Promise<unknown> | unknown;
 
 /**
- * `orion dev`: the whole trading loop in one process. PostgreSQL from DATABASE_URL or embedded under .orion/;
- * Redis for bus and control store when REDIS_URL is set, in-process otherwise; a devnet on 127.0.0.1 with seeded
- * markets and simulated traders. Runs N blocks (or until aborted), then writes the session report.
+ * `orion dev`: a trading session against a devnet on 127.0.0.1 with seeded markets and simulated traders, started in
+ * its own process. Everything else (PostgreSQL, Redis, the four bots, the report) is the session's.
  */
-export interface DevSession {
-  report: SessionReport;
-  /** Every stage measured, for benchmarks: the report's four plus breakdowns (e.g. decide excluding RPC). */
-  latency: Record<string, { p50: number; p99: number; n: number }>;
-}
-
 export async function runDev(o: DevOptions): Promise<DevSession> {
-  const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
-  const closers: Closer[] = [];
-  const closeAll = async () => {
-    for (const c of closers.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        log.warn({ err }, "shutdown step failed");
-      }
-    }
-  };
-  try {
-    // The slow starts (PostgreSQL, the devnet with its markets) run side by side.
-    const [dbUrl, chain] = await Promise.all([
-      (async () => {
-        if (o.databaseUrl) return o.databaseUrl;
-        o.out(`PostgreSQL: embedded under ${join(o.dataDir, "pg")}`);
-        const embedded = await startEmbeddedPostgres(o.dataDir, (line) => log.debug({ pg: line }));
-        closers.push(() => embedded.stop());
-        return embedded.url;
-      })(),
-      (async () => {
-        const c = await startDevnetProcess({ seed: o.seed ?? 1, withExecutorKey: o.mode === "live" });
-        closers.push(() => c.close());
-        return c;
-      })(),
-    ]);
-    const db = createPgPool(dbUrl);
-    closers.push(() => db.end());
-    await migrate(db);
-    const keyPrefix = o.redisKeyPrefix ?? "orion:";
-    const control: ControlStore = o.redisUrl
-      ? createRedisControlStore({ url: o.redisUrl, keyPrefix })
-      : createMemoryControlStore({ mode: o.mode, epoch: await nextEpoch(db) });
-    closers.push(() => control.close());
-    let state: ControlState = await control.read();
-    if (state.mode !== o.mode) state = await control.switchMode(o.mode, state.version, "orion dev --mode");
-    const session = { mode: state.mode, epoch: state.epoch, startedAt: new Date() };
-    let current = state;
-    const unwatch = await control.watch((s) => {
-      if (s.mode !== current.mode || s.killSwitch.engaged !== current.killSwitch.engaged) {
-        o.out(`control: mode ${s.mode}, epoch ${s.epoch}, kill switch ${s.killSwitch.engaged ? "ENGAGED" : "off"}`);
-      }
-      current = s;
-    });
-    closers.push(unwatch);
-
-    // A fresh devnet per run: its bus streams are this session's alone.
-    const busPrefix = `${keyPrefix}dev:${process.pid}:${Date.now()}:`;
-    if (o.redisUrl) {
-      const url = o.redisUrl;
-      closers.push(() => deleteKeys(url, busPrefix));
-    }
-    const bus: Bus = o.redisUrl
-      ? createRedisBus({ url: o.redisUrl, keyPrefix: busPrefix, onError: (err) => log.error({ err }) })
-      : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
-    closers.push(() => bus.close());
-
+  const { blockIntervalMs, seed, ...session } = o;
+  return runSession({ ...session, title: "orion dev" }, async () => {
+    const chain = await startDevnetProcess({ seed: seed ?? 1, withExecutorKey: o.mode === "live" });
     const { markets } = chain;
-    const provider = FailoverProvider.fromUrls([chain.url], { chainId: markets.chainId, log });
-    provider.startHealthChecks();
-    closers.push(() => provider.destroy());
-
-    const parts: SessionParts = {
-      mode: session.mode,
-      epoch: session.epoch,
-      blocks: o.blocks,
-      port: o.port,
-      blockIntervalMs: o.blockIntervalMs,
-      out: o.out,
-      signal: o.signal,
-      log,
-      closers,
-      chain,
-      provider,
-      db,
-      dbUrl,
-      control,
-      bus,
-      keyPrefix,
-      busPrefix,
-      redisUrl: o.redisUrl,
-    };
-    const run = o.services ? await runAsProcesses(parts, o.dataDir) : await runInProcess(parts);
-    const { blocks, counts, latency, nonceStart, nonceEnd } = run;
-    const account = chain.executor.address;
-
-    const rows = await listTrades(db, session.mode, session.epoch, session.startedAt);
-    const trades = rows.map(reportTrade).filter((t) => t !== null);
-    const report: SessionReport = {
-      mode: session.mode,
-      epoch: session.epoch,
+    const provider = FailoverProvider.fromUrls([chain.url], {
       chainId: markets.chainId,
-      blocks: { from: Math.max(blocks.from, 0), to: Math.max(blocks.to, 0) },
-      executor: { address: account, nonceStart, nonceEnd },
-      opportunities: counts.opportunities,
-      orders: counts.orders,
-      trades,
-      ...(run.processes ? { processes: run.processes } : {}),
-      latencyMs: {
-        detect: latency.summary("detect"),
-        decide: latency.summary("decide"),
-        simulate: latency.summary("simulate"),
-        send: latency.summary("send"),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    const key = chain.executor.privateKey;
+    return {
+      name: null,
+      label: `devnet ${chain.url}`,
+      provider,
+      rpcUrls: [chain.url],
+      market: {
+        chainId: markets.chainId,
+        tokens: markets.tokens,
+        baseTokens: [markets.baseToken],
+        pools: markets.pools,
+        wrappedNative: markets.baseToken,
+      },
+      blockTimeMs: blockIntervalMs,
+      executor: {
+        contract: markets.executor.address,
+        account: chain.executor.address,
+        devnetKey: key,
+        loadSigner: () => {
+          if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+          return privateKeySigner(key);
+        },
+      },
+      startBlocks: () => chain.setBlockInterval(blockIntervalMs),
+      stopBlocks: () => chain.setBlockInterval(0),
+      close: async () => {
+        provider.destroy();
+        await chain.close();
       },
     };
-    o.out(summaryLine(report, latency));
-    if (o.report) {
-      await writeReport(o.report, report);
-      o.out(`session report written to ${o.report}`);
-    }
-    return { report, latency: latency.all() };
-  } finally {
-    await closeAll();
-  }
-}
-
-/** Removes a finished session's streams and idempotency keys: they belong to a devnet that no longer exists. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  redis.on("error", () => undefined);
-  try {
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-function summaryLine(r: SessionReport, latency: LatencyRecorder): string {
-  const by = new Map<string, number>();
-  for (const t of r.trades) by.set(t.status, (by.get(t.status) ?? 0) + 1);
-  const statuses = [...by].map(([s, n]) => `${n} ${s}`).join(", ") || "no trades";
-  const realized = r.trades.reduce((s, t) => s + BigInt(t.realizedProfit ?? "0"), 0n);
-  const d = latency.summary("decideExcludingRpc");
-  return (
-    `session: blocks ${r.blocks.from}..${r.blocks.to}, ${r.opportunities} opportunities, ${r.orders} orders, ` +
-    `${statuses}; realized ${realized} wei; nonce ${r.executor.nonceStart} -> ${r.executor.nonceEnd}; ` +
-    `block->decided p50 ${r.latencyMs.decide.p50} ms (${d.p50} ms excluding RPC), block->sent p50 ${r.latencyMs.send.p50} ms`
-  );
+  });
 }
