@@ -264,7 +264,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     o.out(
       `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
         `${markets.pools.length} pools on ${markets.dexes.length} DEXes | executor ${account} | metrics ${metricsServer.url}` +
-        (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
+        (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
     );
 
     const aborted = new Promise<void>((resolve) => {
