@@ -111,10 +111,11 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       market,
       contract: chain.executor.contract,
       account,
-      tipWei: EXECUTOR_TIP_WEI,
+      tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
       deadlineBlocks: DEADLINE_BLOCKS,
       consumers: EXECUTOR_CONSUMERS,
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
+      ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
     },
     {
       provider,
@@ -164,7 +165,12 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     },
   );
   const scanner = new ScannerBot(
-    { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI, ...(chain.pollMs ? { pollMs: chain.pollMs } : {}) },
+    {
+      market,
+      maxHops: 3,
+      tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
+    },
     { provider, bus, control, metrics, log },
     {
       blocks: o.blocks,
@@ -190,7 +196,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   o.out(
     `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
       `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
-      (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
+      (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
   );
 
   const aborted = new Promise<void>((resolve) => {

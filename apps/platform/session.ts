@@ -10,7 +10,7 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import type { StateOverride, TxSigner } from "../executor/index.ts";
+import type { FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
 import type { Market } from "../services/index.ts";
 import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { runInProcess, type SessionParts } from "./in-process.ts";
@@ -63,6 +63,9 @@ export interface SessionChain {
     /** Called only for a live session. */
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
+    fees?: FeePolicy;
+    /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
+    tipWei?: bigint;
     /**
      * A devnet's executor key, handed to an executor process as a 0600 file (live only); null where the key is not
      * this process's to hand on (a KMS signer, or sim).
