@@ -9,7 +9,7 @@ export interface Artifact {
   bytecode: string;
 }
 
-export const OWN_CONTRACTS = ["ArbExecutor", "TestToken", "SimRouter", "ReservesLens"] as const;
+export const OWN_CONTRACTS = ["ArbExecutor", "TestToken", "SimRouter", "ReservesLens", "SponsorPaymaster"] as const;
 export type OwnContract = (typeof OWN_CONTRACTS)[number];
 export type Artifacts = Record<OwnContract | "UniswapV2Factory" | "UniswapV2Pair", Artifact>;
 
