@@ -2,14 +2,24 @@ import { Interface } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeFunctionData, parseAbi, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { devAccounts, startDevnet, type Devnet } from "../chain/index.ts";
+import { devAccounts, startDevnet, type DevAccount, type Devnet } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { deployAccountAbstraction, ENTRY_POINT_V08, type AccountAbstractionDeployment } from "./infrastructure.ts";
 import { startBundler, type BundlerHandle } from "./bundler-process.ts";
 import { createSmartAccountRoute, type SmartAccountRoute } from "./smart-account-route.ts";
 import { sponsorshipHash } from "./sponsor.ts";
 
-const [deployer, bundlerAccount, paymasterOwner, utility] = devAccounts(4);
+function account(i: number): DevAccount {
+  const a = devAccounts(4)[i];
+  if (!a) throw new Error(`devnet account ${i} missing`);
+  return a;
+}
+const [deployer, bundlerAccount, paymasterOwner, utility] = [0, 1, 2, 3].map(account) as [
+  DevAccount,
+  DevAccount,
+  DevAccount,
+  DevAccount,
+];
 const owner = privateKeyToAccount(generatePrivateKey());
 const sponsor = privateKeyToAccount(generatePrivateKey());
 
