@@ -4,7 +4,7 @@
  */
 import { Interface, MaxUint256 } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
-import type { Eip1193 } from "./devnet.ts";
+import type { Eip1193 } from "./eip1193.ts";
 import type { MarketSpec } from "./markets.ts";
 import { planPools } from "./markets.ts";
 

@@ -1,6 +1,7 @@
 // Public API of chain access and the local devnet.
 export { startDevnet, devAccounts, DEVNET_CHAIN_ID } from "./devnet.ts";
-export type { Devnet, DevnetOptions, DevAccount, Eip1193 } from "./devnet.ts";
+export type { Devnet, DevnetOptions, DevAccount } from "./devnet.ts";
+export type { Eip1193 } from "./eip1193.ts";
 export { DEFAULT_MARKETS, planPools } from "./markets.ts";
 export type { MarketSpec, TokenSpec, DexSpec, PairSpec, PoolPlan } from "./markets.ts";
 export { deployMarkets } from "./deploy.ts";

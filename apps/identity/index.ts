@@ -22,3 +22,4 @@ export { SessionStore, REFRESH_TTL_SECONDS, type Session, type RotateResult } fr
 export { LoginLockout, MAX_FAILED_LOGINS, LOCKOUT_SECONDS } from "./lockout.ts";
 export { UserDirectory, UserExists, mustUseTotp, emailSchema, passwordSchema, type User } from "./users.ts";
 export { createOidcVerifier, OidcRejected, type OidcConfig, type ExternalIdentity } from "./oidc.ts";
+export { approvalRefusal, isPrivilegedRole, type Party } from "./four-eyes.ts";

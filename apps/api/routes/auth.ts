@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
+  generateTotpSecret,
+  totpUri,
   issueAccessToken,
   mustUseTotp,
   OidcRejected,
@@ -171,6 +173,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           email: identity.email,
           role: identity.role,
           externalSubject: identity.externalSubject,
+          createdBy: "oidc",
         }));
       } else if (user.role !== identity.role) {
         // The identity provider is the source of truth for external users' roles.
@@ -370,6 +373,83 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         now,
       );
       return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+    },
+  );
+
+  // Self-enrolment of the second factor: the initial secret was seen by whoever created the account, so only a
+  // secret the account chose itself counts for approvals. The current secret stays valid until a code of the new
+  // one confirms it; confirming ends every other session of the account.
+  app.post(
+    "/auth/totp/enroll",
+    {
+      ...guard.route("account.mfa.enroll", { freshMfa: true }),
+      preValidation: noBody.preValidation,
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        body: noBody.schema,
+        response: {
+          200: { type: "object", properties: { totpSecret: { type: "string" }, totpUri: { type: "string" } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const userId = request.principal?.userId as string;
+      const user = await ctx.users.findById(userId);
+      if (!user || user.externalSubject !== null)
+        throw new ProblemError(409, "externally-managed", "this account's second factor is the identity provider's");
+      const secret = generateTotpSecret();
+      await ctx.users.beginTotpEnrolment(userId, secret);
+      await ctx.audit(request, {
+        actor: userId,
+        action: "auth.totp.enroll",
+        outcome: "success",
+        subject: userId,
+        detail: { stage: "started" },
+      });
+      return { totpSecret: secret, totpUri: totpUri(secret, user.email ?? userId) };
+    },
+  );
+
+  app.post<{ Body: { totp: string } }>(
+    "/auth/totp/confirm",
+    {
+      ...guard.route("account.mfa.enroll", { freshMfa: true }),
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        body: { type: "object", additionalProperties: false, required: ["totp"], properties: { totp: fields.totp } },
+        response: { 200: { type: "object", properties: { enrolled: { type: "boolean" } } }, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const claims = request.principal as NonNullable<typeof request.principal>;
+      const secret = await ctx.users.pendingTotpSecret(claims.userId);
+      const verdict = secret
+        ? await verifyTotp(ctx.redis, ctx.keyPrefix, claims.userId, secret, request.body.totp, ctx.clock())
+        : "invalid";
+      if (verdict !== "ok") {
+        await ctx.audit(request, {
+          actor: claims.userId,
+          action: "auth.totp.enroll",
+          outcome: "denied",
+          subject: claims.userId,
+          detail: { stage: "confirm", reason: secret ? verdict : "nothing-pending" },
+        });
+        throw new ProblemError(401, "invalid-credentials", "the one-time code is wrong or was already used");
+      }
+      await ctx.users.completeTotpEnrolment(claims.userId, ctx.clock());
+      const ended = await ctx.sessions.revokeOthers(claims.userId, claims.sessionId);
+      for (const sid of ended) await ctx.sessionCache.revoked(`session:${sid}`);
+      await ctx.audit(request, {
+        actor: claims.userId,
+        action: "auth.totp.enroll",
+        outcome: "success",
+        subject: claims.userId,
+        detail: { stage: "confirmed", sessionsEnded: ended.length },
+      });
+      return { enrolled: true };
     },
   );
 }

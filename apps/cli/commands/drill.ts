@@ -35,8 +35,7 @@ export async function runDrillEmergencyShutdown(opts: { json?: boolean }, env = 
   if (failed) throw new CheckFailed(`emergency-shutdown drill failed at "${failed.name}": ${failed.detail}`);
 }
 
-export function registerDrill(program: Command): void {
-  const drill = program.command("drill").description("rehearse runbooks against the local platform");
+export function configure(drill: Command): void {
   drill
     .command("emergency-shutdown")
     .description("kill switch + switch to sim + revoke sessions, then check that no order is placed")

@@ -10,10 +10,8 @@ interface ScanFlags {
   json?: boolean;
 }
 
-export function registerScan(program: Command): void {
-  program
-    .command("scan")
-    .description("one full arbitrage scan of a pool snapshot (schema v1)")
+export function configure(command: Command): void {
+  command
     .requiredOption("--pools <file>", "pool snapshot JSON (schema v1)")
     .option("--max-hops <n>", "longest cycle: 2 or 3", "3")
     .option("--min-profit <wei>", "report only cycles whose profit exceeds this, in base units of the base token", "0")
