@@ -144,4 +144,21 @@ describe("ERC-4337 on the local chain", () => {
     ]);
     expect(off).toBe(on);
   });
+
+  it("refuses to pay for an operation the platform's sponsor did not sign", async () => {
+    const forger = await createSmartAccountRoute({
+      rpcUrl: devnet.url!,
+      bundlerUrl: bundler.url,
+      chainId: devnet.chainId,
+      entryPoint: aa.entryPoint as Hex,
+      accountFactory: aa.accountFactory as Hex,
+      paymaster: aa.paymaster as Hex,
+      owner: privateKeyToAccount(generatePrivateKey()),
+      sponsor: privateKeyToAccount(generatePrivateKey()),
+    });
+    // A harmless call (the account pays itself nothing): only the sponsorship is wrong.
+    const prepared = await forger.prepare({ to: forger.address, data: "0x" });
+    await expect(forger.send(prepared)).rejects.toThrow(/AA34|signature/i);
+    expect(await forger.outcome(prepared.userOpHash)).toBeNull();
+  });
 });
