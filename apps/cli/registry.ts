@@ -47,4 +47,13 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: "control-plane key material (the ORION_KEYS_FILE JSON)",
     load: () => import("./commands/keys.ts"),
   },
+  devnet: {
+    description:
+      "run the local chain alone (seeded markets, simulated traders); print its RPC URL; write its chain profile",
+    load: () => import("./commands/devnet.ts"),
+  },
+  discover: {
+    description: "find every pool of a chain profile's DEXes and write a pool snapshot (schema v1) for orion scan",
+    load: () => import("./commands/discover.ts"),
+  },
 };

@@ -5,9 +5,7 @@
  * SimpleAccountFactory, and our SponsorPaymaster with a gas deposit. On a real chain the first three already exist;
  * only the paymaster is ours.
  */
-import { createRequire } from "node:module";
 import { getCreate2Address, Interface, keccak256, parseEther } from "ethers";
-import { z } from "zod";
 import type { Eip1193 } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 
@@ -22,14 +20,6 @@ const CREATE2_DEPLOYER_TX =
 export const ENTRY_POINT_V08 = "0x4337084d9e255ff0702461cf8895ce9e3b5ff108";
 const ENTRY_POINT_V08_SALT = "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9";
 const ZERO_SALT = `0x${"0".repeat(64)}`;
-
-const artifactSchema = z.object({ abi: z.array(z.record(z.unknown())), bytecode: z.string().startsWith("0x") });
-const requireJson = createRequire(import.meta.url);
-
-/** A published @account-abstraction/contracts artifact (the exact bytecode the canonical addresses commit to). */
-export function aaArtifact(name: "EntryPoint" | "SimpleAccountFactory" | "SimpleAccount") {
-  return artifactSchema.parse(requireJson(`@account-abstraction/contracts/artifacts/${name}.json`));
-}
 
 export interface AccountAbstractionDeployment {
   entryPoint: string;
@@ -92,21 +82,15 @@ export async function deployAccountAbstraction(
     const hash = await rpc<string>(chain, "eth_sendRawTransaction", [CREATE2_DEPLOYER_TX]);
     await mined(chain, hash, "CREATE2 deployer");
   }
-  const entryPoint = await create2(
-    chain,
-    o.from,
-    ENTRY_POINT_V08_SALT,
-    aaArtifact("EntryPoint").bytecode,
-    "EntryPoint",
-  );
+  const { EntryPoint, SimpleAccountFactory, SponsorPaymaster } = await loadArtifacts();
+  const entryPoint = await create2(chain, o.from, ENTRY_POINT_V08_SALT, EntryPoint.bytecode, "EntryPoint");
   if (entryPoint !== ENTRY_POINT_V08) {
     throw new Error(`EntryPoint landed at ${entryPoint}, not ${ENTRY_POINT_V08}: the artifact is not v0.8's`);
   }
-  const factory = aaArtifact("SimpleAccountFactory");
-  const factoryInit = factory.bytecode + new Interface(factory.abi).encodeDeploy([entryPoint]).slice(2);
+  const factoryInit =
+    SimpleAccountFactory.bytecode + new Interface(SimpleAccountFactory.abi).encodeDeploy([entryPoint]).slice(2);
   const accountFactory = await create2(chain, o.from, ZERO_SALT, factoryInit, "SimpleAccountFactory");
 
-  const { SponsorPaymaster } = await loadArtifacts();
   const pm = new Interface(SponsorPaymaster.abi);
   const deployed = await send(
     chain,
