@@ -68,7 +68,7 @@ beforeAll(async () => {
   const hash = await rpc<string>("eth_sendTransaction", [{ from: deployer.address, data: init, gas: "0x989680" }]);
   const receipt = await rpc<{ contractAddress: Hex }>("eth_getTransactionReceipt", [hash]);
   executor = receipt.contractAddress;
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await bundler?.close();
