@@ -4,6 +4,9 @@ export type { ExecutorDeps, ExecutorOptions, TradeResult, Submission, ReconcileR
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
+// KmsSigner is imported from ./kms-signer.ts by what needs it: the KMS client library is heavy, and a sim executor
+// or the devnet never loads it.
+export { ExecutorLease, LeaseLost, type ExecutorLeaseOptions, type Fence, type LeaseStore } from "./lease.ts";
 export { ExecutorService } from "./service.ts";
 export { createExecutor } from "./factory.ts";
 export type { CreateExecutorOptions } from "./factory.ts";
