@@ -47,6 +47,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: "control-plane key material (the ORION_KEYS_FILE JSON)",
     load: () => import("./commands/keys.ts"),
   },
+  run: {
+    description: "run one bot (scanner, orchestrator, executor, api) as a service configured by environment variables",
+    load: () => import("./commands/run.ts"),
+  },
   devnet: {
     description:
       "run the local chain alone (seeded markets, simulated traders); print its RPC URL; write its chain profile",
