@@ -10,6 +10,7 @@ import {
   ExecutorLease,
   ExecutorService,
   type ReconcileReport,
+  type StateOverride,
   type TradeResult,
   type TxSigner,
 } from "../executor/index.ts";
@@ -38,6 +39,8 @@ export interface ExecutorConfig {
    * the standby (default 10 s).
    */
   lease?: { holder?: string; ttlMs?: number };
+  /** Sim on a chain where the contract is not deployed: its code injected into each simulation. */
+  stateOverride?: StateOverride;
 }
 
 export interface ExecutorConnections {
@@ -101,7 +104,11 @@ export class ExecutorBot implements BotService {
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
       log,
-      options: { priorityFeeWei: this.config.tipWei, deadlineBlocks: this.config.deadlineBlocks },
+      options: {
+        priorityFeeWei: this.config.tipWei,
+        deadlineBlocks: this.config.deadlineBlocks,
+        ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
+      },
     });
     this.hooks.onReconciled?.(await executor.reconcile());
     this.services = Array.from(
