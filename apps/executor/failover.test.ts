@@ -5,7 +5,6 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +18,7 @@ import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { createPgPool, migrate } from "../store/index.ts";
+import { orderFor } from "./testing/orders.ts";
 
 const SCRIPT = fileURLToPath(new URL("./testing/executor-process.ts", import.meta.url));
 /** Short enough for a quick takeover, long enough that two busy cores do not make the leader miss its renewals. */
@@ -129,20 +129,8 @@ async function statusOf(opportunityId: string): Promise<string | undefined> {
 
 /** Pushes a price off, publishes the order for the arbitrage it creates, and waits until the trade is broadcast. */
 async function placeOrder(): Promise<string> {
-  const { opportunity: o } = await createArbitrage(chain, provider);
-  const opportunityId = `opp-${randomUUID()}`;
-  const order = {
-    opportunityId,
-    mode: "live" as const,
-    epoch: 1,
-    blockNumber: await provider.getBlockNumber(),
-    baseToken: o.baseToken,
-    pools: o.pools,
-    tokens: o.tokens,
-    amountIn: o.amountIn,
-    predictedProfit: o.profit,
-    minProfit: o.profit,
-  };
+  const order = await orderFor(provider, "live", (await createArbitrage(chain, provider)).opportunity);
+  const { opportunityId } = order;
   await bus.publish(ordersTopic, { order, seenAt: performance.timeOrigin + performance.now() });
   await expect.poll(() => statusOf(opportunityId), { timeout: 60_000, interval: 100 }).toBe("sent");
   return opportunityId;

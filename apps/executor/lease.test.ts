@@ -15,6 +15,7 @@ import type { ExecutorDeps } from "./executor.ts";
 import { ExecutorLease, LeaseLost } from "./lease.ts";
 import type { Fence } from "./lease.ts";
 import { privateKeySigner } from "./signer.ts";
+import { orderFor } from "./testing/orders.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
@@ -82,21 +83,8 @@ describe("ExecutorLease", () => {
 });
 
 describe("the fence on the live path", () => {
-  async function liveOrder(): Promise<Order> {
-    const { opportunity: o } = await createArbitrage(chain, provider);
-    return {
-      opportunityId: `opp-${randomUUID()}`,
-      mode: "live",
-      epoch: 1,
-      blockNumber: await provider.getBlockNumber(),
-      baseToken: o.baseToken,
-      pools: o.pools,
-      tokens: o.tokens,
-      amountIn: o.amountIn,
-      predictedProfit: o.profit,
-      minProfit: o.profit,
-    };
-  }
+  const liveOrder = async (): Promise<Order> =>
+    orderFor(provider, "live", (await createArbitrage(chain, provider)).opportunity);
 
   function executor(journal: PgTradeJournal, lease: ExecutorDeps["lease"]): Executor {
     return new Executor({
