@@ -77,7 +77,7 @@ export async function deploy(chain: Eip1193, from: string, bytecode: string, ifa
   return (await deployAt(chain, from, bytecode, iface, args)).address;
 }
 
-async function call(chain: Eip1193, to: string, data: string): Promise<string> {
+export async function call(chain: Eip1193, to: string, data: string): Promise<string> {
   return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
 }
 
