@@ -47,6 +47,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: "control-plane key material (the ORION_KEYS_FILE JSON)",
     load: () => import("./commands/keys.ts"),
   },
+  run: {
+    description: "run one bot (scanner, orchestrator, executor, api) as a service configured by environment variables",
+    load: () => import("./commands/run.ts"),
+  },
   devnet: {
     description:
       "run the local chain alone (seeded markets, simulated traders); print its RPC URL; write its chain profile",
@@ -55,5 +59,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   discover: {
     description: "find every pool of a chain profile's DEXes and write a pool snapshot (schema v1) for orion scan",
     load: () => import("./commands/discover.ts"),
+  },
+  trade: {
+    description:
+      "the trading pipeline against the chain a profile names (sim: eth_call on live state, no key; or live)",
+    load: () => import("./commands/trade.ts"),
   },
 };
