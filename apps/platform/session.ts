@@ -279,7 +279,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
     o.out(
       `${o.title}: ${session.mode} mode, epoch ${session.epoch} | ${chain.label} (chain ${market.chainId}), ` +
         `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
-        (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
+        (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
     );
 
     const aborted = new Promise<void>((resolve) => {
