@@ -134,6 +134,22 @@ export class Observability extends pulumi.ComponentResource {
       'resource.type="cloud_run_revision" AND jsonPayload.component="executor" AND jsonPayload.event="trade.failed"',
       "Executor trades that reverted, were dropped or failed to send",
     );
+    // A custom metric exists only once declared (or first written): an alert on it fails to create before then, so
+    // the descriptor is declared here and the alert reads its type from it, which orders the two (FEAS-003).
+    const drawdown = new monitoring.MetricDescriptor(
+      `${name}-pnl-drawdown`,
+      {
+        project,
+        type: "custom.googleapis.com/orion/pnl/drawdown_ratio",
+        displayName: "Orion P&L drawdown ratio",
+        description: "Current drawdown as a fraction of the configured drawdown limit (1 = the orchestrator halts).",
+        metricKind: "GAUGE",
+        valueType: "DOUBLE",
+        unit: "1",
+        labels: [{ key: "mode", valueType: "STRING", description: "sim or live" }],
+      },
+      parent,
+    );
     const run = 'resource.type="cloud_run_revision"';
     alerts.push(
       {
@@ -205,12 +221,7 @@ export class Observability extends pulumi.ComponentResource {
         severity: "emergency",
         condition: {
           displayName: "drawdown",
-          conditionThreshold: threshold(
-            'metric.type="workload.googleapis.com/orion.pnl.drawdown_ratio"',
-            0.8,
-            "60s",
-            "ALIGN_MAX",
-          ),
+          conditionThreshold: threshold(pulumi.interpolate`metric.type="${drawdown.type}"`, 0.8, "60s", "ALIGN_MAX"),
         },
         doc: "Drawdown reached 80% of the configured limit. The orchestrator halts at 100%; decide on the kill switch now.",
       },
