@@ -44,13 +44,13 @@ describe("login", () => {
     expect(await h.auditCount({ action: "auth.login", outcome: "success" })).toBeGreaterThan(0);
   });
 
-  it("asks MFA roles for a code, and refuses a wrong one", async () => {
+  it("refuses MFA roles without a code (as if the password were wrong), and with a wrong one", async () => {
     const admin = await h.createUser("admin");
     const p = expectProblem(
       await h.request("POST", "/auth/login", { body: { email: admin.email, password: admin.password } }),
       401,
     );
-    expect(p.type).toBe("urn:alpha-orion:problem:mfa-required");
+    expect(p.type).toBe("urn:alpha-orion:problem:invalid-credentials");
     expectProblem(
       await h.request("POST", "/auth/login", {
         body: { email: admin.email, password: admin.password, totp: "000000" },

@@ -1,36 +1,15 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { apiVariables } from "../domain/env/index.ts";
 import { generateKeyFile, keyFileSchema, roleSchema, type KeyFile, type OidcConfig } from "../identity/index.ts";
 
-/** Environment of `orion api` and of the API inside `orion dev`. */
+/** Environment of `orion api` and of the API inside `orion dev`: its connections and its own variables. */
 export const apiEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
   REDIS_URL: z.string().url({ message: "REDIS_URL must be a redis:// URL" }),
   ORION_KEY_PREFIX: z.string().default("orion:"),
-  ORION_API_ISSUER: z.string().default("https://control.alpha-orion.local"),
-  ORION_API_AUDIENCE: z.string().default("alpha-orion-control-plane"),
-  ORION_CORS_ORIGINS: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
-  /** The key material as JSON (Secret Manager in the cloud); else read from ORION_KEYS_FILE. */
-  ORION_KEYS: z.string().optional(),
-  ORION_KEYS_FILE: z.string().default(".orion/keys.json"),
-  ORION_OIDC_ISSUER: z.string().url().optional(),
-  ORION_OIDC_AUDIENCE: z.string().optional(),
-  ORION_OIDC_JWKS_URL: z.string().url().optional(),
-  ORION_OIDC_ROLE_CLAIM: z.string().default("orion_role"),
-  ORION_OIDC_ROLE_MAP: z.string().optional(),
-  ORION_TRUST_PROXY: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((v) => v === "true"),
+  ...apiVariables,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

@@ -1,21 +1,17 @@
 import { z } from "zod";
-import { orderSchema, orderToMessage, type Order, type OrderMessage } from "../executor/ports.ts";
+import {
+  address,
+  blockNumber as block,
+  int,
+  modeSchema,
+  orderSchema,
+  orderToMessage,
+  settledStatusSchema,
+  uint,
+  type Order,
+  type OrderMessage,
+} from "../domain/index.ts";
 import type { Topic } from "./types.ts";
-
-/** Wire rules shared by every message: bigints are decimal strings, addresses lowercase hex. */
-const uint = z
-  .string()
-  .regex(/^(0|[1-9]\d*)$/, "must be a non-negative integer as a decimal string")
-  .transform((s) => BigInt(s));
-const int = z
-  .string()
-  .regex(/^-?(0|[1-9]\d*)$/, "must be an integer as a decimal string")
-  .transform((s) => BigInt(s));
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address")
-  .transform((s) => s.toLowerCase());
-const block = z.number().int().nonnegative();
 
 const candidateSchema = z
   .object({
@@ -85,9 +81,9 @@ export const tradeOutcomeSchema = z
   .object({
     tradeId: z.string().min(1),
     opportunityId: z.string().min(1),
-    mode: z.enum(["sim", "live"]),
+    mode: modeSchema,
     epoch: z.number().int().nonnegative(),
-    status: z.enum(["confirmed", "reverted", "dropped", "simulated", "rejected"]),
+    status: settledStatusSchema,
     /** Net result in native wei: profit valued in wei minus the gas paid (negative for a revert). */
     netWei: int,
   })

@@ -4,7 +4,7 @@
  */
 import { Interface, MaxUint256 } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
-import type { Eip1193 } from "./devnet.ts";
+import type { Eip1193 } from "./eip1193.ts";
 import type { MarketSpec } from "./markets.ts";
 import { planPools } from "./markets.ts";
 
@@ -26,7 +26,8 @@ export interface DeployedMarkets {
   chainId: number;
   tokens: DeployedToken[];
   baseToken: string;
-  dexes: { name: string; factory: string; feeBps: number }[];
+  /** fromBlock: the block the factory was deployed in. */
+  dexes: { name: string; factory: string; feeBps: number; fromBlock: number }[];
   pools: DeployedPool[];
   /** The simulated traders' one-transaction swap router. */
   router: string;
@@ -55,7 +56,7 @@ interface Receipt {
 }
 
 /** Sends from an unlocked devnet account and returns the receipt; needs automine, which deployment runs under. */
-async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
+export async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
   const hash = (await chain.request({
     method: "eth_sendTransaction",
     params: [{ from, ...(to === null ? {} : { to }), data, gas: "0x989680" }],
@@ -66,13 +67,17 @@ async function send(chain: Eip1193, from: string, to: string | null, data: strin
   return receipt;
 }
 
-async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
+export async function deployAt(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
   const receipt = await send(chain, from, null, bytecode + iface.encodeDeploy(args).slice(2));
   if (!receipt.contractAddress) throw new Error("deployment receipt has no contract address");
-  return receipt.contractAddress.toLowerCase();
+  return { address: receipt.contractAddress.toLowerCase(), blockNumber: Number(BigInt(receipt.blockNumber)) };
 }
 
-async function call(chain: Eip1193, to: string, data: string): Promise<string> {
+export async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
+  return (await deployAt(chain, from, bytecode, iface, args)).address;
+}
+
+export async function call(chain: Eip1193, to: string, data: string): Promise<string> {
   return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
 }
 
@@ -96,8 +101,8 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
 
   const dexes: DeployedMarkets["dexes"] = [];
   for (const d of spec.dexes) {
-    const address = await deploy(chain, deployer, artifacts.UniswapV2Factory.bytecode, factory, [deployer]);
-    dexes.push({ name: d.name, factory: address, feeBps: d.feeBps });
+    const at = await deployAt(chain, deployer, artifacts.UniswapV2Factory.bytecode, factory, [deployer]);
+    dexes.push({ name: d.name, factory: at.address, feeBps: d.feeBps, fromBlock: at.blockNumber });
   }
   const dexByName = new Map(dexes.map((d) => [d.name, d]));
 

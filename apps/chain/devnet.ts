@@ -6,6 +6,7 @@
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
+import type { Eip1193 } from "./eip1193.ts";
 import { httpTransport } from "./rpc.ts";
 
 export const DEVNET_CHAIN_ID = 31337;
@@ -23,11 +24,6 @@ export function devAccounts(count = 20): DevAccount[] {
     const w = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
     return { address: w.address.toLowerCase(), privateKey: w.privateKey };
   });
-}
-
-/** The JSON-RPC surface of the devnet, in-process or over HTTP. */
-export interface Eip1193 {
-  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
 }
 
 export interface Devnet {

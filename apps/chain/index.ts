@@ -1,9 +1,10 @@
 // Public API of chain access and the local devnet.
 export { startDevnet, devAccounts, DEVNET_CHAIN_ID } from "./devnet.ts";
-export type { Devnet, DevnetOptions, DevAccount, Eip1193 } from "./devnet.ts";
+export type { Devnet, DevnetOptions, DevAccount } from "./devnet.ts";
+export type { Eip1193 } from "./eip1193.ts";
 export { DEFAULT_MARKETS, planPools } from "./markets.ts";
 export type { MarketSpec, TokenSpec, DexSpec, PairSpec, PoolPlan } from "./markets.ts";
-export { deployMarkets } from "./deploy.ts";
+export { deployMarkets, deploy, send as sendFromUnlocked } from "./deploy.ts";
 export type { DeployedMarkets, DeployedPool, DeployedToken, DeployOptions } from "./deploy.ts";
 export { TraderSimulator } from "./trader-simulator.ts";
 export type { TraderSimulatorOptions, SimulatedSwap } from "./trader-simulator.ts";
@@ -15,3 +16,15 @@ export { BlockCollector } from "./block-collector.ts";
 export type { BlockHead } from "./block-collector.ts";
 export { PoolState, SYNC_TOPIC } from "./pool-state.ts";
 export type { PoolMeta, PoolStateUpdate } from "./pool-state.ts";
+export {
+  chainProfileSchema,
+  loadChainProfile,
+  parseChainProfile,
+  resolveChainProfile,
+  ProfileError,
+  CHAINS_DIR,
+} from "./profile.ts";
+export type { ChainProfile, ChainProfileInput, DexProfile } from "./profile.ts";
+export { devnetProfile } from "./devnet-profile.ts";
+export { connectChain, ChainConnectError } from "./connect.ts";
+export type { ConnectOptions } from "./connect.ts";

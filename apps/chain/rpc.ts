@@ -9,7 +9,7 @@ import https from "node:https";
 import { JsonRpcApiProvider, Network } from "ethers";
 import type { JsonRpcError, JsonRpcPayload, JsonRpcResult } from "ethers";
 import type { Logger } from "pino";
-import type { Eip1193 } from "./devnet.ts";
+import type { Eip1193 } from "./eip1193.ts";
 
 type RpcResponse = JsonRpcResult | JsonRpcError;
 

@@ -5,7 +5,7 @@
 import { Interface } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { DeployedMarkets } from "./deploy.ts";
-import type { Eip1193 } from "./devnet.ts";
+import type { Eip1193 } from "./eip1193.ts";
 import { Rng } from "./rng.ts";
 
 export interface TraderSimulatorOptions {

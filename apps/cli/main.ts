@@ -1,32 +1,9 @@
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { describeFailure, EXIT_USAGE } from "./errors.ts";
-import { registerCompliance } from "./commands/compliance.ts";
-import { registerPlan } from "./commands/plan.ts";
-import { registerDev } from "./commands/dev.ts";
-import { registerUsers } from "./commands/users.ts";
-import { registerApi } from "./commands/api.ts";
-import { registerAudit } from "./commands/audit.ts";
-import { registerDrill } from "./commands/drill.ts";
-import { registerKeys } from "./commands/keys.ts";
-import { registerScan } from "./commands/scan.ts";
-
-const program = new Command("orion")
-  .description("Alpha-Orion: flash-loan arbitrage platform and its GCP infrastructure")
-  .showHelpAfterError(false)
-  .exitOverride();
-
-// Each command lives in ./commands/<name>.ts and exports register<Name>(program).
-registerCompliance(program);
-registerScan(program);
-registerPlan(program);
-registerDev(program);
-registerUsers(program);
-registerApi(program);
-registerAudit(program);
-registerDrill(program);
-registerKeys(program);
+import { buildProgram } from "./program.ts";
 
 try {
+  const program = await buildProgram(process.argv);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -1,4 +1,4 @@
-/** Typed loaders for every contract the platform deploys or calls: ours (compiled) and Uniswap V2 (published). */
+/** Typed loaders for every contract the platform deploys or calls: ours (compiled) and Uniswap V2/V3 (published). */
 import { createRequire } from "node:module";
 import type { InterfaceAbi, JsonFragment } from "ethers";
 import { z } from "zod";
@@ -9,14 +9,32 @@ export interface Artifact {
   bytecode: string;
 }
 
-export const OWN_CONTRACTS = ["ArbExecutor", "TestToken", "SimRouter", "ReservesLens"] as const;
+export const OWN_CONTRACTS = [
+  "ArbExecutor",
+  "TestToken",
+  "SimRouter",
+  "ReservesLens",
+  "PairsLens",
+  "TokenLens",
+  "TransferProbe",
+  "QuirkyToken",
+  "V3SimRouter",
+] as const;
 export type OwnContract = (typeof OWN_CONTRACTS)[number];
-export type Artifacts = Record<OwnContract | "UniswapV2Factory" | "UniswapV2Pair", Artifact>;
+/** Published bytecode, by contract name: the path of its build file inside its npm package. */
+const PUBLISHED = {
+  UniswapV2Factory: "@uniswap/v2-core/build/UniswapV2Factory.json",
+  UniswapV2Pair: "@uniswap/v2-core/build/UniswapV2Pair.json",
+  UniswapV3Factory: "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+  UniswapV3Pool: "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
+} as const;
+type PublishedContract = keyof typeof PUBLISHED;
+export type Artifacts = Record<OwnContract | PublishedContract, Artifact>;
 
-const uniswapBuildSchema = z.object({ abi: z.array(z.record(z.unknown())), bytecode: z.string().min(2) });
+const publishedBuildSchema = z.object({ abi: z.array(z.record(z.unknown())), bytecode: z.string().min(2) });
 
-function uniswapArtifact(name: "UniswapV2Factory" | "UniswapV2Pair"): Artifact {
-  const json = uniswapBuildSchema.parse(createRequire(import.meta.url)(`@uniswap/v2-core/build/${name}.json`));
+function publishedArtifact(name: PublishedContract): Artifact {
+  const json = publishedBuildSchema.parse(createRequire(import.meta.url)(PUBLISHED[name]));
   return {
     abi: json.abi as JsonFragment[],
     bytecode: json.bytecode.startsWith("0x") ? json.bytecode : `0x${json.bytecode}`,
@@ -35,11 +53,9 @@ export function loadArtifacts(): Promise<Artifacts> {
       if (!c) throw new Error(`compiled output lacks contract ${name}`);
       own[name] = { abi: c.abi as JsonFragment[], bytecode: c.bytecode };
     }
-    return {
-      ...own,
-      UniswapV2Factory: uniswapArtifact("UniswapV2Factory"),
-      UniswapV2Pair: uniswapArtifact("UniswapV2Pair"),
-    };
+    const published = {} as Record<PublishedContract, Artifact>;
+    for (const name of Object.keys(PUBLISHED) as PublishedContract[]) published[name] = publishedArtifact(name);
+    return { ...own, ...published };
   })();
   return loaded;
 }

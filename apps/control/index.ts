@@ -3,7 +3,6 @@ export { ControlStoreUnavailable, VersionConflict } from "./types.ts";
 export {
   controlStateSchema,
   controlStateToWire,
-  modeSchema,
   riskLimitsSchema,
   riskLimitsToWire,
   validateRiskLimits,

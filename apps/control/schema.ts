@@ -1,15 +1,7 @@
 import { z } from "zod";
+import { address, modeSchema, uint as uintString } from "../domain/index.ts";
 import type { ControlState, RiskLimits } from "./types.ts";
 
-/** Wire forms: bigints travel as decimal strings of base units, addresses as lowercase hex. */
-const uintString = z
-  .string()
-  .regex(/^(0|[1-9]\d*)$/, "must be a non-negative integer in base units, as a decimal string")
-  .transform((s) => BigInt(s));
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address")
-  .transform((s) => s.toLowerCase());
 const isoTime = z.string().datetime({ offset: true });
 
 export const riskLimitsSchema = z
@@ -53,8 +45,6 @@ export function riskLimitsToWire(l: RiskLimits): RiskLimitsWire {
     maxConsecutiveFailures: l.maxConsecutiveFailures,
   };
 }
-
-export const modeSchema = z.enum(["sim", "live"]);
 
 export const controlStateSchema = z
   .object({

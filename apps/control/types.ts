@@ -1,5 +1,7 @@
 /** The coordination state every service reads before acting: the mode, the kill switch and the risk limits. */
-export type Mode = "sim" | "live";
+import type { Mode } from "../domain/index.ts";
+
+export type { Mode };
 
 export interface RiskLimits {
   /** An order must predict at least this profit (base-token units) after its gas cost. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
-import { orderSchema, orderToMessage } from "./ports.ts";
+import { orderSchema, orderToMessage } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";

@@ -1,7 +1,7 @@
 /** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
 import { Interface } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
-import type { Order } from "./ports.ts";
+import type { Order } from "../domain/index.ts";
 
 export class ExecutorCodec {
   readonly iface: Interface;

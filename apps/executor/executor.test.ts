@@ -17,7 +17,8 @@ import type { TradeOutcome } from "../bus/index.ts";
 import { Executor } from "./executor.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
-import type { Mode, Order, TradeJournal } from "./ports.ts";
+import type { Mode, Order } from "../domain/index.ts";
+import type { TradeJournal } from "./ports.ts";
 import { privateKeySigner } from "./signer.ts";
 
 let chain: LocalChain;

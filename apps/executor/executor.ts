@@ -13,7 +13,8 @@ import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ether
 import type { Logger } from "pino";
 import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 import { NonceManager } from "./nonce-manager.ts";
-import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order, TradeJournal } from "./ports.ts";
+import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order } from "../domain/index.ts";
+import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
 
 export interface ExecutorOptions {

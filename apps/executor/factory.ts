@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { loadArtifacts } from "../contracts/index.ts";
 import { Executor } from "./executor.ts";
 import type { ExecutorOptions } from "./executor.ts";
-import type { Mode, TradeJournal } from "./ports.ts";
+import type { Mode } from "../domain/index.ts";
+import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
 
 export interface CreateExecutorOptions {

@@ -9,19 +9,4 @@ export { createExecutor } from "./factory.ts";
 export type { CreateExecutorOptions } from "./factory.ts";
 export type { ExecutorServiceDeps } from "./service.ts";
 export type { TxSigner } from "./signer.ts";
-export { orderSchema, orderToMessage } from "./ports.ts";
-export type {
-  Order,
-  OrderMessage,
-  Mode,
-  TradeJournal,
-  TradeStatus,
-  FinalStatus,
-  UnsentStatus,
-  InFlightStatus,
-  TradeBase,
-  LiveIntent,
-  UnsentTrade,
-  FinalOutcome,
-  InFlightTrade,
-} from "./ports.ts";
+export type { TradeJournal } from "./ports.ts";

@@ -27,6 +27,7 @@ export const PERMISSIONS = {
   "gdpr.request": ["compliance"],
   "users.create": ["admin"],
   "sessions.revoke_all": ["operator", "admin"],
+  "account.mfa.enroll": ["viewer", "trader", "operator", "admin", "auditor", "compliance"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -68,13 +68,13 @@ describe("TOTP", () => {
 });
 
 describe("lockout", () => {
-  it(`locks after ${MAX_FAILED_LOGINS} failures and unlocks on clear`, async () => {
+  it(`admits ${MAX_FAILED_LOGINS} attempts, counted before they are checked, then refuses until cleared`, async () => {
     const lockout = new LoginLockout(redis, prefix);
-    const locks = [];
-    for (let i = 0; i < MAX_FAILED_LOGINS; i++) locks.push(await lockout.recordFailure("acct"));
-    expect(locks).toEqual([false, false, false, false, true]);
-    expect(await lockout.isLocked("acct")).toBe(true);
+    const slots = await Promise.all(Array.from({ length: 12 }, () => lockout.reserve("acct")));
+    const admitted = slots.filter((s) => !s.locked);
+    expect(admitted).toHaveLength(MAX_FAILED_LOGINS);
+    expect(admitted.filter((s) => !s.locked && s.locksOnFailure)).toHaveLength(1);
     await lockout.clear("acct");
-    expect(await lockout.isLocked("acct")).toBe(false);
+    expect(await lockout.reserve("acct")).toEqual({ locked: false, attempt: 1, locksOnFailure: false });
   });
 });

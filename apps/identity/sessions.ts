@@ -131,6 +131,13 @@ export class SessionStore {
     return sids.length;
   }
 
+  /** Ends every session of the user but one (after a new second factor: whoever held the old one is logged out). */
+  async revokeOthers(userId: string, keepSessionId: string): Promise<string[]> {
+    const sids = (await this.redis.smembers(`${this.prefix}usess:${userId}`)).filter((s) => s !== keepSessionId);
+    for (const sid of sids) await this.revoke(sid);
+    return sids;
+  }
+
   /** Emergency shutdown: every session everywhere ends; access tokens die at their next request. */
   async revokeAll(): Promise<number> {
     const sids = await this.redis.smembers(`${this.prefix}sessions`);

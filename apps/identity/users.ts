@@ -24,6 +24,12 @@ export interface User {
   createdAt: string;
   disabled: boolean;
   erased: boolean;
+  /** Who created the account: a user id, "cli:<name>", or "oidc" for accounts the identity provider made. */
+  createdBy: string | null;
+  /** Who asked for the current privileged role (the grant's requester). */
+  grantedBy: string | null;
+  /** The account replaced its initial TOTP secret with one it enrolled itself. */
+  totpEnrolled: boolean;
 }
 
 interface UserRow {
@@ -36,6 +42,9 @@ interface UserRow {
   created_at: Date;
   disabled_at: Date | null;
   erased_at: Date | null;
+  created_by: string | null;
+  granted_by: string | null;
+  totp_enrolled_at: Date | null;
 }
 
 export class UserExists extends Error {
@@ -63,6 +72,7 @@ export class UserDirectory {
     role: Role;
     password?: string | null;
     externalSubject?: string | null;
+    createdBy?: string | null;
   }): Promise<{ user: User; totpSecret: string | null }> {
     const email = emailSchema.parse(input.email);
     const role = roleSchema.parse(input.role);
@@ -74,8 +84,8 @@ export class UserDirectory {
     const totpEnc = totpSecret === null ? null : await this.vault.encrypt(id, totpSecret);
     try {
       await this.pool.query(
-        `INSERT INTO users (id, email_index, email_enc, role, password_hash, totp_enc, external_subject)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO users (id, email_index, email_enc, role, password_hash, totp_enc, external_subject, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
           id,
           this.emailIndex(email),
@@ -84,6 +94,7 @@ export class UserDirectory {
           password === null ? null : await hashPassword(password),
           totpEnc,
           input.externalSubject ?? null,
+          input.createdBy ?? null,
         ],
       );
     } catch (err) {
@@ -113,8 +124,34 @@ export class UserDirectory {
     return rows[0] ? this.toUser(rows[0]) : null;
   }
 
-  async setRole(id: string, role: Role): Promise<void> {
-    await this.pool.query("UPDATE users SET role = $2 WHERE id = $1", [id, role]);
+  /** Sets the role; grantedBy names who asked for it when it is privileged (null for demotions and the IdP). */
+  async setRole(id: string, role: Role, grantedBy: string | null = null): Promise<void> {
+    await this.pool.query("UPDATE users SET role = $2, granted_by = $3 WHERE id = $1", [id, role, grantedBy]);
+  }
+
+  /** Starts enrolling a new second factor; the current one stays valid until a code of the new one confirms it. */
+  async beginTotpEnrolment(id: string, secret: string): Promise<void> {
+    const sealed = await this.vault.encrypt(id, secret);
+    if (sealed === null) throw new Error("subject has been erased");
+    await this.pool.query("UPDATE users SET totp_pending_enc = $2 WHERE id = $1", [id, sealed]);
+  }
+
+  async pendingTotpSecret(id: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ totp_pending_enc: Buffer | null }>(
+      "SELECT totp_pending_enc FROM users WHERE id = $1",
+      [id],
+    );
+    const sealed = rows[0]?.totp_pending_enc;
+    return sealed ? this.vault.decrypt(id, sealed) : null;
+  }
+
+  /** The pending secret becomes the account's only second factor. */
+  async completeTotpEnrolment(id: string, at: Date): Promise<void> {
+    await this.pool.query(
+      `UPDATE users SET totp_enc = totp_pending_enc, totp_pending_enc = NULL, totp_enrolled_at = $2
+        WHERE id = $1 AND totp_pending_enc IS NOT NULL`,
+      [id, at],
+    );
   }
 
   async countByRole(role: Role): Promise<number> {
@@ -143,7 +180,7 @@ export class UserDirectory {
    */
   async erase(id: string, at: Date): Promise<void> {
     await this.pool.query(
-      `UPDATE users SET email_index = NULL, email_enc = NULL, password_hash = NULL, totp_enc = NULL,
+      `UPDATE users SET email_index = NULL, email_enc = NULL, password_hash = NULL, totp_enc = NULL, totp_pending_enc = NULL,
               external_subject = NULL, disabled_at = coalesce(disabled_at, $2), erased_at = $2 WHERE id = $1`,
       [id, at],
     );
@@ -161,6 +198,9 @@ export class UserDirectory {
       createdAt: r.created_at.toISOString(),
       disabled: r.disabled_at !== null,
       erased: r.erased_at !== null,
+      createdBy: r.created_by,
+      grantedBy: r.granted_by,
+      totpEnrolled: r.totp_enrolled_at !== null,
     };
   }
 }

@@ -50,6 +50,12 @@ export class PipelineMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly dailyLossRatio = new Gauge({
+    name: "orion_daily_loss_ratio",
+    help: "Today's loss in this epoch divided by the daily loss limit (the orchestrator halts at 1)",
+    labelNames: MODE_EPOCH,
+    registers: [this.registry],
+  });
   readonly halted = new Gauge({
     name: "orion_orders_halted",
     help: "1 while the orchestrator refuses every order (store down, kill switch, breaker), else 0",
@@ -64,6 +70,12 @@ export class PipelineMetrics {
 
   observeStage(l: Labels, stage: Stage, ms: number): void {
     this.latency.observe({ mode: l.mode, epoch: String(l.epoch), stage }, ms / 1000);
+  }
+
+  /** Loss over limit as a float for alerting; the halt itself compares the exact bigints (decide.ts). */
+  setDailyLoss(l: Labels, lossWei: bigint, limitWei: bigint): void {
+    const ratio = limitWei > 0n ? Number((lossWei * 1_000_000n) / limitWei) / 1_000_000 : lossWei > 0n ? 1 : 0;
+    this.dailyLossRatio.set({ mode: l.mode, epoch: String(l.epoch) }, ratio);
   }
 
   addRealizedProfit(l: Labels, amount: bigint): void {

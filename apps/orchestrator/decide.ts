@@ -1,4 +1,4 @@
-import type { Order } from "../executor/ports.ts";
+import type { Order } from "../domain/index.ts";
 import type { RiskLedger } from "./ledger.ts";
 import type { Candidate, DecideInput, Decision, GasModel, Ratio, RejectReason, Rejection } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { Order } from "../executor/ports.ts";
+import type { Order } from "../domain/index.ts";
 
 /** How a trade ended, as the orchestrator needs it: net P&L in native wei (profit valued in wei, minus gas). */
 export interface TradeResult {

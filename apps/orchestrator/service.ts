@@ -133,6 +133,8 @@ export class OrchestratorService {
     const epoch = control?.epoch ?? 0;
     const labels = { mode, epoch: String(epoch) };
     deps.metrics?.observeStage({ mode, epoch }, "decide", decideMs);
+    if (control)
+      deps.metrics?.setDailyLoss({ mode, epoch }, this.ledger.dailyLossWei(now), control.limits.dailyLossLimitWei);
     deps.metrics?.halted.reset();
     if (decision.halted) deps.metrics?.halted.set({ reason: decision.halted }, 1);
     for (const r of decision.rejections) deps.metrics?.rejections.inc({ ...labels, reason: r.reason });

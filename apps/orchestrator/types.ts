@@ -1,6 +1,6 @@
 import type { ControlState } from "../control/index.ts";
 import type { Opportunity } from "../core/index.ts";
-import type { Order } from "../executor/ports.ts";
+import type { Order } from "../domain/index.ts";
 
 /** An opportunity as the scanner publishes it: the core's exact sizing plus where and when it was found. */
 export interface Candidate extends Opportunity {

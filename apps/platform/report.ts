@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { z } from "zod";
+import { modeSchema, settledStatusSchema } from "../domain/index.ts";
 import type { TradeRow } from "../store/index.ts";
 
 const uintString = z.string().regex(/^\d+$/);
@@ -11,7 +12,7 @@ const stage = z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegat
 /** The session report of `orion dev --report FILE` (DESIGN.md "Session report"); a fixed contract. */
 export const sessionReportSchema = z
   .object({
-    mode: z.enum(["sim", "live"]),
+    mode: modeSchema,
     epoch: z.number().int().min(1),
     chainId: z.number().int().positive(),
     blocks: z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }).strict(),
@@ -24,10 +25,10 @@ export const sessionReportSchema = z
       z
         .object({
           id: z.string(),
-          mode: z.enum(["sim", "live"]),
+          mode: modeSchema,
           blockNumber: z.number().int().nonnegative(),
           txHash: hex.nullable(),
-          status: z.enum(["simulated", "confirmed", "reverted", "dropped", "rejected"]),
+          status: settledStatusSchema,
           baseToken: hex,
           pools: z.array(hex),
           amountIn: uintString,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
-import { BlockCollector, FailoverProvider, PoolState, type BlockHead } from "../chain/index.ts";
+import { FailoverProvider } from "../chain/index.ts";
 import {
   createMemoryControlStore,
   createRedisControlStore,
@@ -10,20 +10,22 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import { createExecutor, ExecutorService, privateKeySigner, type TradeResult } from "../executor/index.ts";
+import { privateKeySigner, type TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
-import { OrchestratorService, type BlockDecision, type GasModel } from "../orchestrator/index.ts";
-import { ScannerService, type ScanReport } from "../scanner/index.ts";
+import type { BlockDecision } from "../orchestrator/index.ts";
+import type { ScanReport } from "../scanner/index.ts";
 import {
-  createPgPool,
-  listTrades,
-  migrate,
-  PgTradeJournal,
-  startEmbeddedPostgres,
-  StoreHealth,
-  chainTag,
-  nextEpoch,
-} from "../store/index.ts";
+  ApiBot,
+  DEADLINE_BLOCKS,
+  DEFAULT_GAS_MODEL,
+  EXECUTOR_CONSUMERS,
+  EXECUTOR_TIP_WEI,
+  ExecutorBot,
+  OrchestratorBot,
+  ScannerBot,
+  type Market,
+} from "../services/index.ts";
+import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { ConsoleView } from "./console-view.ts";
 import { startDevnetProcess } from "./devnet-host.ts";
 import { LatencyRecorder } from "./latency.ts";
@@ -50,14 +52,6 @@ export interface DevOptions {
   signal?: AbortSignal;
   log?: Logger;
 }
-
-/**
- * Gas of the executor contract per route: flash swap and checks, plus one pool swap per hop. Measured on the devnet:
- * 2 hops 168k-182k, 3 hops 220k-255k; the model (200k, 265k) stays above, so gas cost is never understated.
- */
-export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
-const EXECUTOR_TIP_WEI = 2_000_000_000n;
-const EXECUTOR_CONSUMERS = 4;
 
 type Closer = () => Promise<unknown> | unknown;
 
@@ -103,13 +97,6 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     const db = createPgPool(dbUrl);
     closers.push(() => db.end());
     await migrate(db);
-    const health = new StoreHealth(db);
-    await health.start();
-    closers.push(() => health.stop());
-    health.onChange((ok) =>
-      o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
-    );
-
     const keyPrefix = o.redisKeyPrefix ?? "orion:";
     const control: ControlStore = o.redisUrl
       ? createRedisControlStore({ url: o.redisUrl, keyPrefix })
@@ -148,61 +135,41 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     // owns --port and the pipeline's /metrics moves to the next port.
     let apiUrl: string | null = null;
     if (o.redisUrl) {
-      const { startApiServer, createChainChecks } = await import("../api/index.ts");
-      const api = await startApiServer({
-        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
-        port: o.port,
-        control,
-        logLevel: "warn",
-        chainChecks: createChainChecks({
-          rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
-          chainId: markets.chainId,
-          maxHeadAgeSeconds: 60,
-          executor: { address: markets.executor.address, owner: markets.executor.owner },
-          signer: { address: async () => chain.executor.address, minBalanceWei: 0n },
-        }),
-      });
-      closers.push(() => api.close());
+      const { createChainChecks } = await import("../api/index.ts");
+      const api = new ApiBot(
+        {
+          env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
+          port: o.port,
+          host: "127.0.0.1",
+          logLevel: "warn",
+        },
+        {
+          control,
+          chainChecks: createChainChecks({
+            rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
+            chainId: markets.chainId,
+            maxHeadAgeSeconds: 60,
+            executor: { address: markets.executor.address, owner: markets.executor.owner },
+            signer: { address: async () => chain.executor.address, minBalanceWei: 0n },
+          }),
+        },
+      );
+      await api.start();
+      closers.push(() => api.stop());
       apiUrl = api.url;
     }
     const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
     closers.push(() => metricsServer.close());
-    const labels = () => ({ mode: current.mode, epoch: current.epoch });
 
-    const poolState = await PoolState.create(provider, markets.pools);
-    const feeOf = new Map(markets.pools.map((p) => [p.address, p.feeBps]));
-    const genesis = await provider.getBlock(0);
-    const journal = new PgTradeJournal(db, chainTag(markets.chainId, genesis?.hash ?? ""));
+    const market: Market = {
+      chainId: markets.chainId,
+      tokens: markets.tokens,
+      baseTokens: [markets.baseToken],
+      pools: markets.pools,
+      wrappedNative: markets.baseToken,
+    };
     const account = chain.executor.address;
     const executorKey = chain.executor.privateKey;
-    const executor = await createExecutor({
-      mode: o.mode,
-      provider,
-      journal,
-      // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
-      readMode: async () => {
-        const s = await control.read();
-        if (s.killSwitch.engaged) throw new Error(`kill switch engaged: ${s.killSwitch.reason ?? "no reason given"}`);
-        return s.mode;
-      },
-      contract: markets.executor.address,
-      account,
-      // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
-      loadSigner: () => {
-        if (!executorKey) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
-        return privateKeySigner(executorKey);
-      },
-      feeOf: (pool) => feeOf.get(pool) ?? 30,
-      log,
-      // The trade must land in the block right after the one it was priced on, or revert: so a mined trade that no
-      // transaction preceded in its block runs on exactly the predicted state.
-      options: { priorityFeeWei: EXECUTOR_TIP_WEI, deadlineBlocks: 1 },
-    });
-    const reconciled = await executor.reconcile();
-    if (reconciled.resolved.length > 0)
-      o.out(`reconciled ${reconciled.resolved.length} in-flight trade(s) from the chain`);
-    const nonceStart = await provider.getTransactionCount(account, "latest");
-
     const view = new ConsoleView(
       new Map(markets.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
       new Map(markets.pools.map((p) => [p.address, p.dex])),
@@ -212,23 +179,70 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
     const seenAtOfBlock = new Map<number, number>();
     const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
-    const scanner = new ScannerService(
+    const executor = new ExecutorBot(
       {
-        provider,
-        poolState,
-        bus,
-        options: {
-          tokens: markets.tokens,
-          baseTokens: [markets.baseToken],
-          maxHops: 3,
-          basePerNative: { [markets.baseToken]: { num: 1n, den: 1n } },
-          tipWei: EXECUTOR_TIP_WEI,
-        },
+        market,
+        contract: markets.executor.address,
+        account,
+        tipWei: EXECUTOR_TIP_WEI,
+        deadlineBlocks: DEADLINE_BLOCKS,
+        consumers: EXECUTOR_CONSUMERS,
       },
       {
+        provider,
+        bus,
+        control,
+        db,
+        // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
+        loadSigner: () => {
+          if (!executorKey) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+          return privateKeySigner(executorKey);
+        },
         metrics,
         log,
-        labels,
+      },
+      {
+        onReconciled: (r) => {
+          if (r.resolved.length > 0) o.out(`reconciled ${r.resolved.length} in-flight trade(s) from the chain`);
+        },
+        onTrade: (result: TradeResult) => {
+          const seenAt = seenAtOfBlock.get(result.order.blockNumber);
+          if (seenAt !== undefined) {
+            const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+            const received = at(result.timings.receivedAt);
+            const sim = at(result.timings.simulatedAt);
+            const sent = at(result.timings.sentAt);
+            if (sim !== null) latency.add("simulate", sim);
+            if (sent !== null) latency.add("send", sent);
+            if (received !== null) latency.add("executorReceived", received);
+            if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
+            if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+          }
+          o.out(view.trade(result));
+        },
+      },
+    );
+    const orchestrator = new OrchestratorBot(
+      { gas: DEFAULT_GAS_MODEL },
+      { bus, control, db, metrics, log },
+      {
+        onStoreHealth: (ok) =>
+          o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
+        onDecision: (d: BlockDecision) => {
+          latency.add("decide", d.decideMs);
+          latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
+          counts.orders += d.unrecorded ? 0 : d.orders.length;
+          counts.decided++;
+          o.out(view.block(scans.get(d.blockNumber), d));
+          scans.delete(d.blockNumber);
+        },
+      },
+    );
+    const scanner = new ScannerBot(
+      { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI },
+      { provider, bus, control, metrics, log },
+      {
+        blocks: o.blocks,
         onScanned: (scan) => {
           scans.set(scan.blockNumber, scan);
           seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
@@ -239,58 +253,13 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         },
       },
     );
-    const orchestrator = new OrchestratorService({
-      bus,
-      control,
-      storeHealthy: () => health.healthy,
-      db,
-      gas: DEFAULT_GAS_MODEL,
-      metrics,
-      log,
-      onDecision: (d: BlockDecision) => {
-        latency.add("decide", d.decideMs);
-        latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
-        counts.orders += d.unrecorded ? 0 : d.orders.length;
-        counts.decided++;
-        o.out(view.block(scans.get(d.blockNumber), d));
-        scans.delete(d.blockNumber);
-      },
-    });
-    // Several consumers of the orders topic share one executor (its nonce lock orders the broadcasts), so a block's
-    // orders are simulated side by side instead of one after another.
-    const executorServices = Array.from(
-      { length: EXECUTOR_CONSUMERS },
-      (_, i) =>
-        new ExecutorService({
-          bus,
-          executor,
-          metrics,
-          log,
-          consumer: `executor-${process.pid}-${i}`,
-          onTrade: (result: TradeResult) => {
-            const seenAt = seenAtOfBlock.get(result.order.blockNumber);
-            if (seenAt !== undefined) {
-              const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
-              const received = at(result.timings.receivedAt);
-              const sim = at(result.timings.simulatedAt);
-              const sent = at(result.timings.sentAt);
-              if (sim !== null) latency.add("simulate", sim);
-              if (sent !== null) latency.add("send", sent);
-              if (received !== null) latency.add("executorReceived", received);
-              if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
-              if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
-            }
-            o.out(view.trade(result));
-          },
-        }),
-    );
+    await executor.start();
+    closers.push(() => executor.stop(0));
+    const nonceStart = await provider.getTransactionCount(account, "latest");
     await orchestrator.start();
     closers.push(() => orchestrator.stop());
-    for (const e of executorServices) {
-      await e.start();
-      closers.push(() => e.stop());
-    }
-    const handled = () => executorServices.reduce((n, e) => n + e.handled, 0);
+    await scanner.start();
+    closers.push(() => scanner.stop());
 
     o.out(
       `orion dev: ${session.mode} mode, epoch ${session.epoch} | devnet ${chain.url} (chain ${markets.chainId}), ` +
@@ -298,36 +267,23 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         (apiUrl ? ` | API ${apiUrl}` : " | API off (it needs REDIS_URL)"),
     );
 
-    const collector = new BlockCollector(provider);
-    const blocks = { from: -1, to: -1, seen: 0 };
-    const finished = new Promise<void>((resolve) => {
-      const stopOn = () => resolve();
-      o.signal?.addEventListener("abort", stopOn, { once: true });
+    const aborted = new Promise<void>((resolve) => {
+      o.signal?.addEventListener("abort", () => resolve(), { once: true });
       if (o.signal?.aborted) resolve();
-      collector.start(
-        async (head: BlockHead) => {
-          if (o.blocks !== null && blocks.seen >= o.blocks) return;
-          await scanner.onHead(head);
-          if (blocks.from < 0) blocks.from = head.number;
-          blocks.to = head.number;
-          blocks.seen++;
-          if (o.blocks !== null && blocks.seen >= o.blocks) resolve();
-        },
-        (err) => log.error({ err }, "block handling failed"),
-      );
     });
     chain.setBlockInterval(o.blockIntervalMs);
-    await finished;
-    await collector.stop();
+    await Promise.race([scanner.finished, aborted]);
+    await scanner.stop();
+    const blocks = scanner.blocks;
 
     // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
     // receipt, while blocks keep coming.
     const patience = Math.max(10_000, o.blockIntervalMs * 10);
-    await until(() => counts.decided >= counts.published && handled() >= counts.orders, patience);
-    const open = (await Promise.all(executorServices.map((e) => e.drain(patience)))).reduce((a, b) => a + b, 0);
+    await until(() => counts.decided >= counts.published && executor.handled >= counts.orders, patience);
+    const open = await executor.drain(patience);
     if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
     await orchestrator.stop();
-    await Promise.all(executorServices.map((e) => e.stop()));
+    await executor.stop(5_000);
     chain.setBlockInterval(0);
     const nonceEnd = await provider.getTransactionCount(account, "latest");
 

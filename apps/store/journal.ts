@@ -1,12 +1,6 @@
 import type pg from "pg";
-import type {
-  FinalOutcome,
-  InFlightTrade,
-  LiveIntent,
-  TradeBase,
-  TradeJournal,
-  UnsentTrade,
-} from "../executor/ports.ts";
+import type { FinalOutcome, InFlightTrade, LiveIntent, TradeBase, UnsentTrade } from "../domain/index.ts";
+import type { TradeJournal } from "../executor/ports.ts";
 import { fromBig } from "./db.ts";
 
 /** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */

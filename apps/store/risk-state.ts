@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Mode } from "../executor/ports.ts";
+import type { Mode } from "../domain/index.ts";
 
 /** A trade still open (pending or sent): it holds exposure and its pools until its outcome is known. */
 export interface OpenTrade {

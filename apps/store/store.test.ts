@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import type { LiveIntent, UnsentTrade } from "../executor/ports.ts";
+import type { LiveIntent, UnsentTrade } from "../domain/index.ts";
 import {
   createPgPool,
   DuplicateTrade,

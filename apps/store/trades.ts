@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Mode, TradeStatus } from "../executor/ports.ts";
+import type { Mode, TradeStatus } from "../domain/index.ts";
 import { toBig } from "./db.ts";
 
 export interface TradeRow {

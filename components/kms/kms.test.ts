@@ -64,6 +64,15 @@ describe("Kms", () => {
     ]);
   });
 
+  it("names the key version the executor signs with (ORION_SIGNER_KMS)", async () => {
+    let version: Promise<string> | undefined;
+    await build(() => {
+      const ring = new Kms("kms", args);
+      version = new Promise((resolve) => ring.signingKeyVersionId.apply(resolve));
+    });
+    expect(await version).toMatch(/cryptoKeys\/executor-signer\/cryptoKeyVersions\/1$/);
+  });
+
   it("refuses weak policies and grants on keys it does not create", async () => {
     await expect(build(() => new Kms("kms", { ...args, rotationPeriodSeconds: 365 * 86400 }))).rejects.toThrow(
       /KMS-001/,

@@ -38,6 +38,8 @@ export class Kms extends pulumi.ComponentResource {
   /** purpose -> key id, for the purposes created. */
   readonly keyIds: Partial<Record<KeyPurpose, pulumi.Output<string>>>;
   readonly signingKeyId: pulumi.Output<string>;
+  /** The version the executor signs with (ORION_SIGNER_KMS): KMS creates version 1 with the key. */
+  readonly signingKeyVersionId: pulumi.Output<string>;
 
   constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
     const policy = {
@@ -103,6 +105,8 @@ export class Kms extends pulumi.ComponentResource {
       keep,
     );
     this.signingKeyId = signing.id;
+    // One version, never rotated in place: another version is another address (rotation is a runbook step).
+    this.signingKeyVersionId = pulumi.interpolate`${signing.id}/cryptoKeyVersions/1`;
     (args.signers ?? []).forEach((member, i) => {
       new kms.CryptoKeyIAMMember(
         `${name}-signer-${i}`,
@@ -111,6 +115,11 @@ export class Kms extends pulumi.ComponentResource {
       );
     });
 
-    this.registerOutputs({ keyRingId: this.keyRingId, keyIds: this.keyIds, signingKeyId: this.signingKeyId });
+    this.registerOutputs({
+      keyRingId: this.keyRingId,
+      keyIds: this.keyIds,
+      signingKeyId: this.signingKeyId,
+      signingKeyVersionId: this.signingKeyVersionId,
+    });
   }
 }

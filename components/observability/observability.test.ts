@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
 import { CIS_CHANGE_ALERTS, rostersFor } from "./cis.ts";
+import { standaloneAlerts } from "./catalogue.ts";
+import { cloudAlertSpecs, durationSeconds } from "./cloud-alerts.ts";
 import { Observability } from "./observability.ts";
 
 const args = {
@@ -27,22 +29,39 @@ describe("Observability", () => {
     expect(unlabelled(resources)).toEqual([]);
   });
 
-  it("covers replica lag against the RPO, executor failures, drawdown, an uptime check and SLO burn rates", async () => {
-    const resources = await build(() => new Observability("obs", args));
-    const names = ofType(resources, "AlertPolicy").map((p) => p.inputs.displayName as string);
-    for (const expected of [
-      /replica lag above the 30s RPO/,
-      /Executor failures/,
-      /drawdown/,
-      /health check/,
-      /burning 14.4x/,
-      /5xx/,
-      /latency/,
-    ]) {
-      expect(names.some((n) => expected.test(n))).toBe(true);
+  it("alerts with the catalogue's PromQL, thresholds and severities: the Prometheus rules cannot drift", async () => {
+    const resources = await build(() => new Observability("obs", { ...args, availabilityGoal: 0.999 }));
+    const promql = ofType(resources, "AlertPolicy").flatMap((p) => {
+      const c = (p.inputs.conditions as { conditionPrometheusQueryLanguage?: Record<string, unknown> }[])[0];
+      return c?.conditionPrometheusQueryLanguage
+        ? [{ policy: p.inputs, condition: c.conditionPrometheusQueryLanguage }]
+        : [];
+    });
+    const specs = cloudAlertSpecs({ availabilityGoal: 0.999, replicaLagRpoSeconds: 30 });
+    expect(promql.map((p) => p.condition.query).sort()).toEqual(specs.map((s) => s.query).sort());
+    for (const alert of standaloneAlerts({ availabilityGoal: 0.999, replicaLagRpoSeconds: 30 })) {
+      const p = promql.find((x) => x.condition.alertRule === alert.name && x.condition.labels);
+      expect(p?.condition).toMatchObject({ query: alert.expr, duration: `${durationSeconds(alert.for)}s` });
     }
+    // The RPO and the availability goal reach the expressions: 30 s lag, 14.4 x 0.1% budget.
+    expect(promql.map((p) => p.condition.query).join("\n")).toMatch(/replica_lag\) > 30\b/);
+    expect(promql.map((p) => p.condition.query).join("\n")).toContain("> 0.0144");
     expect(ofType(resources, "UptimeCheckConfig")).toHaveLength(1);
-    expect(ofType(resources, "Slo")[0]?.inputs.goal).toBe(0.995);
+  });
+
+  it("escalates every critical alert to the emergency roster after 30 more minutes", async () => {
+    const resources = await build(() => new Observability("obs", args));
+    const policies = ofType(resources, "AlertPolicy");
+    const tradeFailures = policies.filter((p) => /trades reverted/.test(p.inputs.displayName as string));
+    expect(tradeFailures.map((p) => p.inputs.severity)).toEqual(["ERROR", "CRITICAL"]);
+    const [critical, escalated] = tradeFailures.map(
+      (p) =>
+        (p.inputs.conditions as { conditionPrometheusQueryLanguage: { duration: string } }[])[0]
+          ?.conditionPrometheusQueryLanguage.duration,
+    );
+    expect([critical, escalated]).toEqual(["0s", "1800s"]);
+    const channels = tradeFailures.map((p) => (p.inputs.notificationChannels as string[]).length);
+    expect(channels[1]).toBeGreaterThan(channels[0] ?? 0);
   });
 
   it("pages through PagerDuty with a key that never appears in the plan", async () => {

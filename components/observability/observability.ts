@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as logging from "@pulumi/gcp/logging/index.js";
 import * as monitoring from "@pulumi/gcp/monitoring/index.js";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import { DEFAULT_CATALOGUE_SETTINGS, validateCatalogueSettings, type CatalogueSettings } from "./catalogue.ts";
 import { CIS_CHANGE_ALERTS, GCP_SEVERITY, rostersFor, type Severity } from "./cis.ts";
+import { cloudAlertSpecs } from "./cloud-alerts.ts";
 
 export interface ObservabilityArgs {
   project: string;
@@ -15,7 +17,7 @@ export interface ObservabilityArgs {
   domain: string;
   /** Cloud SQL replica lag beyond this many seconds breaks the RPO. */
   replicaLagRpoSeconds: number;
-  /** API availability objective over 28 days. Default 0.995. */
+  /** API availability objective over 28 days; the catalogue's burn-rate alerts are computed for it. Default 0.995. */
   availabilityGoal?: number;
   labels: Labels;
 }
@@ -37,8 +39,9 @@ const threshold = (filter: pulumi.Input<string>, value: number, duration: string
 });
 
 /**
- * Notification channels by severity, the operational alerts (errors, latency, replica lag, executor failures, P&L
- * drawdown), the CIS change alerts, an uptime check, an availability SLO with burn-rate alerts, and a dashboard.
+ * Notification channels by severity, the operational alerts of the catalogue (catalogue.ts: error rate, latency per
+ * stage, order rejections, trade failures, P&L drawdown, replica lag, multi-window SLO burn rates, each critical one
+ * escalated to an emergency), the CIS change alerts, an uptime check, and a dashboard.
  */
 export class Observability extends pulumi.ComponentResource {
   readonly channelIds: Record<Severity, pulumi.Output<string>[]>;
@@ -52,9 +55,11 @@ export class Observability extends pulumi.ComponentResource {
         );
       }
     }
-    const goal = args.availabilityGoal ?? 0.995;
-    if (!(goal > 0.9 && goal < 1))
-      throw new Error(`Observability ${name}: availabilityGoal must be in (0.9, 1), got ${goal}`);
+    const settings: CatalogueSettings = {
+      availabilityGoal: args.availabilityGoal ?? DEFAULT_CATALOGUE_SETTINGS.availabilityGoal,
+      replicaLagRpoSeconds: args.replicaLagRpoSeconds,
+    };
+    validateCatalogueSettings(settings, `Observability ${name}`);
     validateLabels(args.labels, `Observability ${name}`);
     super("alpha-orion:platform:Observability", name, {}, opts);
     const parent = { parent: this };
@@ -129,103 +134,30 @@ export class Observability extends pulumi.ComponentResource {
       });
     }
 
-    const executorFailures = logMetric(
-      "executor-failures",
-      'resource.type="cloud_run_revision" AND jsonPayload.component="executor" AND jsonPayload.event="trade.failed"',
-      "Executor trades that reverted, were dropped or failed to send",
-    );
-    // A custom metric exists only once declared (or first written): an alert on it fails to create before then, so
-    // the descriptor is declared here and the alert reads its type from it, which orders the two (FEAS-003).
-    const drawdown = new monitoring.MetricDescriptor(
-      `${name}-pnl-drawdown`,
-      {
-        project,
-        type: "custom.googleapis.com/orion/pnl/drawdown_ratio",
-        displayName: "Orion P&L drawdown ratio",
-        description: "Current drawdown as a fraction of the configured drawdown limit (1 = the orchestrator halts).",
-        metricKind: "GAUGE",
-        valueType: "DOUBLE",
-        unit: "1",
-        labels: [{ key: "mode", valueType: "STRING", description: "sim or live" }],
-      },
-      parent,
-    );
     const run = 'resource.type="cloud_run_revision"';
-    alerts.push(
-      {
-        id: "api-error-rate",
-        title: "API 5xx rate above 2%",
-        severity: "critical",
+    // The operational alerts are the catalogue's, evaluated as PromQL over Managed Service for Prometheus: the same
+    // expressions as observability/prometheus/rules.yml. Metric validation is off because the bots' metrics exist
+    // only once a bot has written them, and a first `pulumi up` precedes any bot.
+    for (const spec of cloudAlertSpecs(settings)) {
+      alerts.push({
+        id: spec.id,
+        title: spec.title,
+        severity: spec.severity,
         condition: {
-          displayName: "5xx ratio",
-          conditionThreshold: {
-            ...threshold(
-              `${run} AND metric.type="run.googleapis.com/request_count" AND metric.labels.response_code_class="5xx"`,
-              0.02,
-              "300s",
-            ),
-            denominatorFilter: `${run} AND metric.type="run.googleapis.com/request_count"`,
-            denominatorAggregations: [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_RATE" }],
+          displayName: spec.alertRule,
+          conditionPrometheusQueryLanguage: {
+            query: spec.query,
+            duration: `${spec.durationSeconds}s`,
+            evaluationInterval: "30s",
+            ruleGroup: "orion-alerts",
+            alertRule: spec.alertRule,
+            labels: { severity: spec.severity, incident: spec.alertRule },
+            disableMetricValidation: true,
           },
         },
-        doc: "More than 2% of API requests fail. Check the latest revision; roll back by setting rollout to blue-green on the stable revision.",
-      },
-      {
-        id: "api-latency",
-        title: "API p99 latency above 2 s",
-        severity: "warning",
-        condition: {
-          displayName: "p99 latency",
-          conditionThreshold: threshold(
-            `${run} AND metric.type="run.googleapis.com/request_latencies"`,
-            2000,
-            "300s",
-            "ALIGN_PERCENTILE_99",
-          ),
-        },
-        doc: "Requests are slow. Check Cloud SQL and Redis latency first.",
-      },
-      {
-        id: "replica-lag",
-        title: `Cloud SQL replica lag above the ${args.replicaLagRpoSeconds}s RPO`,
-        severity: "emergency",
-        condition: {
-          displayName: "replica lag",
-          conditionThreshold: threshold(
-            'resource.type="cloudsql_database" AND metric.type="cloudsql.googleapis.com/database/replication/replica_lag"',
-            args.replicaLagRpoSeconds,
-            "120s",
-            "ALIGN_MAX",
-          ),
-        },
-        doc: "A replica is behind the RPO: a failover now would lose data. See runbooks/dr-failover.md before promoting.",
-      },
-      {
-        id: "executor-failures",
-        title: "Executor failures",
-        severity: "critical",
-        condition: {
-          displayName: "failed trades",
-          conditionThreshold: threshold(
-            pulumi.interpolate`resource.type="cloud_run_revision" AND metric.type="logging.googleapis.com/user/${executorFailures.name}"`,
-            3,
-            "300s",
-            "ALIGN_COUNT",
-          ),
-        },
-        doc: "Several trades failed in five minutes. Engage the kill switch if the cause is not understood.",
-      },
-      {
-        id: "pnl-drawdown",
-        title: "P&L drawdown beyond the risk limit",
-        severity: "emergency",
-        condition: {
-          displayName: "drawdown",
-          conditionThreshold: threshold(pulumi.interpolate`metric.type="${drawdown.type}"`, 0.8, "60s", "ALIGN_MAX"),
-        },
-        doc: "Drawdown reached 80% of the configured limit. The orchestrator halts at 100%; decide on the kill switch now.",
-      },
-    );
+        doc: spec.doc,
+      });
+    }
 
     const uptime = new monitoring.UptimeCheckConfig(
       `${name}-api-uptime`,
@@ -259,57 +191,6 @@ export class Observability extends pulumi.ComponentResource {
       },
       doc: "The public API fails its health check from several locations.",
     });
-
-    const service = new monitoring.CustomService(
-      `${name}-api`,
-      {
-        project,
-        serviceId: `${args.prefix}-api`,
-        displayName: `${args.prefix} API`,
-        userLabels: labelsFor(args.labels),
-      },
-      parent,
-    );
-    const slo = new monitoring.Slo(
-      `${name}-api-availability`,
-      {
-        project,
-        service: service.serviceId,
-        sloId: "availability",
-        displayName: `API availability ${goal * 100}%`,
-        goal,
-        rollingPeriodDays: 28,
-        requestBasedSli: {
-          goodTotalRatio: {
-            totalServiceFilter: `${run} AND metric.type="run.googleapis.com/request_count"`,
-            badServiceFilter: `${run} AND metric.type="run.googleapis.com/request_count" AND metric.labels.response_code_class="5xx"`,
-          },
-        },
-        userLabels: labelsFor(args.labels),
-      },
-      parent,
-    );
-    // Multi-window burn rates from the SRE workbook: 14.4x over 1h pages, 6x over 6h warns.
-    for (const [window, rate, severity] of [
-      ["3600s", 14.4, "critical"],
-      ["21600s", 6, "warning"],
-    ] as const) {
-      alerts.push({
-        id: `slo-burn-${window}`,
-        title: `API error budget burning ${rate}x over ${Number.parseInt(window) / 3600}h`,
-        severity,
-        condition: {
-          displayName: `burn rate ${window}`,
-          conditionThreshold: {
-            filter: pulumi.interpolate`select_slo_burn_rate("${slo.name}", "${window}")`,
-            comparison: "COMPARISON_GT",
-            thresholdValue: rate,
-            duration: "0s",
-          },
-        },
-        doc: "The API is spending its error budget too fast; at this rate the SLO is missed this period.",
-      });
-    }
 
     this.alertPolicyIds = alerts.map(
       (a) =>

@@ -248,7 +248,7 @@ export class Platform extends pulumi.ComponentResource {
           networkId: network.networkId,
           subnet: network.subnets[region] as Network["subnets"][string],
           keys: ring.keyIds,
-          signingKeyId: ring.signingKeyId,
+          signingKeyVersionId: ring.signingKeyVersionId,
           accounts: identity.accounts,
           secrets: secrets.refs,
           deployBots,

@@ -20,7 +20,7 @@ export const regionArgs: RegionArgs = {
   keys: Object.fromEntries(
     KEY_PURPOSES.map((k) => [k, `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/${k}`]),
   ) as Record<KeyPurpose, string>,
-  signingKeyId: `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/executor-signer`,
+  signingKeyVersionId: `${P}/locations/us-central1/keyRings/orion-dev-us-central1/cryptoKeys/executor-signer/cryptoKeyVersions/1`,
   accounts: {
     scanner: account("scanner"),
     orchestrator: account("orchestrator"),

@@ -12,7 +12,7 @@ const endpoints: RegionEndpoints = {
   databaseReader: "p:us-east4:pg",
   topics: { opportunities: "t/o", orders: "t/r", trades: "t/t", audit: "t/a" },
   subscriptions: { "opportunities-orchestrator": "s/o", "orders-executor": "s/r", "audit-api": "s/a" },
-  signer: "projects/p/locations/us-east4/keyRings/k/cryptoKeys/executor-signer",
+  signer: "projects/p/locations/us-east4/keyRings/k/cryptoKeys/executor-signer/cryptoKeyVersions/1",
 };
 
 describe("botEnv / botSecrets", () => {

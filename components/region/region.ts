@@ -22,7 +22,8 @@ export interface RegionArgs {
   subnet: { id: pulumi.Input<string>; ranges: RegionRanges };
   /** This region's keys (from its Kms): redis, secrets and run; gke too when the runtime is GKE. */
   keys: Partial<Record<KeyPurpose, pulumi.Input<string>>>;
-  signingKeyId: pulumi.Input<string>;
+  /** The executor's signing key version (ORION_SIGNER_KMS): a key version, since each version is its own address. */
+  signingKeyVersionId: pulumi.Input<string>;
   accounts: Record<Bot, { email: pulumi.Input<string>; member: pulumi.Input<string>; name: pulumi.Input<string> }>;
   /** Operator secrets by key ("rpc-urls", "api-session-secret") -> the secret and the version its readers pin. */
   secrets: Record<string, SecretRef>;
@@ -106,7 +107,7 @@ export class Region extends pulumi.ComponentResource {
       databaseReader: args.databaseReader,
       topics: args.topics,
       subscriptions: args.subscriptions,
-      signer: args.signingKeyId,
+      signer: args.signingKeyVersionId,
     };
     const image = (bot: Bot): string => `${args.imageRegistry}/${bot}:${args.imageTag}`;
     const secretEnv = (bot: Bot): Record<string, SecretRef> =>

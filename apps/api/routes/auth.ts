@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
+  generateTotpSecret,
+  totpUri,
   issueAccessToken,
   mustUseTotp,
   OidcRejected,
   verifyPassword,
   verifyTotp,
+  type Reservation,
   type Role,
   type User,
 } from "../../identity/index.ts";
@@ -41,7 +44,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
 
   // Rows about a known user name them by id (their pseudonym, erasable through their key); only attempts on unknown
   // emails carry a short prefix of the keyed email index, so repeated guessing stays visible without the address.
-  const who = (user: User | null, accountKey: string) =>
+  const who = (user: { id: string } | null, accountKey: string) =>
     user
       ? { actor: user.id, subject: user.id, account: null }
       : { actor: "anonymous", subject: null, account: accountKey.slice(0, 16) };
@@ -58,21 +61,57 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     return grant(ctx, user, mfaAt);
   }
 
-  async function loginFailed(request: FastifyRequest, user: User | null, accountKey: string, reason: string) {
-    const locked = await ctx.lockout.recordFailure(accountKey);
+  const LOCKED = () => new ProblemError(423, "account-locked", "too many failed attempts; try again in 15 minutes");
+
+  /** Audits an attempt refused by the lockout. */
+  async function refusedLocked(
+    request: FastifyRequest,
+    action: string,
+    user: { id: string } | null,
+    accountKey: string,
+  ) {
+    const { actor, subject, account } = who(user, accountKey);
+    await ctx.audit(request, { actor, action, outcome: "denied", subject, detail: { reason: "locked", account } });
+    return LOCKED();
+  }
+
+  /** Audits a failed attempt; the one that used the account's last slot also writes the lockout row. */
+  async function attemptFailed(
+    request: FastifyRequest,
+    action: string,
+    user: { id: string } | null,
+    accountKey: string,
+    reason: string,
+    slot: Reservation,
+  ) {
     const { actor, subject, account } = who(user, accountKey);
     await ctx.audit(request, {
       actor,
-      action: "auth.login",
+      action,
       outcome: "denied",
       subject,
       detail: { reason, account },
       ...(subject ? { pii: { ip: request.ip } } : {}),
     });
-    if (locked) {
+    if (!slot.locked && slot.locksOnFailure) {
       await ctx.ledger.append({ actor, action: "auth.lockout", outcome: "denied", subject, detail: { account } });
     }
-    return new ProblemError(401, "invalid-credentials", INVALID_LOGIN);
+  }
+
+  /**
+   * A second-factor check of a signed-in account outside login (step-up, enrolment): it takes a slot of the same
+   * lockout as logins, so a stolen session cannot guess codes. Throws 423 when locked, 401 when the code is wrong.
+   */
+  async function secondFactor(request: FastifyRequest, action: string, userId: string, check: () => Promise<string>) {
+    const slot = await ctx.lockout.reserve(`user:${userId}`);
+    const self = { id: userId };
+    if (slot.locked) throw await refusedLocked(request, action, self, "");
+    const verdict = await check();
+    if (verdict !== "ok") {
+      await attemptFailed(request, action, self, "", verdict, slot);
+      throw new ProblemError(401, "invalid-credentials", "the one-time code is wrong or was already used");
+    }
+    await ctx.lockout.clear(`user:${userId}`);
   }
 
   app.post<{ Body: { email: string; password: string; totp?: string } }>(
@@ -97,39 +136,32 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     async (request) => {
       const { email, password, totp } = request.body;
       const accountKey = ctx.users.emailIndex(email).toString("hex");
-      if (await ctx.lockout.isLocked(accountKey)) {
-        await ctx.audit(request, {
-          actor: "anonymous",
-          action: "auth.login",
-          outcome: "denied",
-          detail: { reason: "locked", account: accountKey.slice(0, 16) },
-        });
-        throw new ProblemError(423, "account-locked", "too many failed logins; try again in 15 minutes");
-      }
       const user = await ctx.users.findByEmail(email);
+      const lockKey = user ? `user:${user.id}` : `email:${accountKey}`;
+      // The attempt holds its slot before anything is verified: parallel guesses cannot outrun the count.
+      const slot = await ctx.lockout.reserve(lockKey);
+      if (slot.locked) throw await refusedLocked(request, "auth.login", user, accountKey);
+      const failed = async (reason: string) => {
+        await attemptFailed(request, "auth.login", user, accountKey, reason, slot);
+        return new ProblemError(401, "invalid-credentials", INVALID_LOGIN);
+      };
       // verifyPassword checks against a dummy hash when there is no user, so timing says nothing about existence.
       const passwordOk = await verifyPassword(user?.passwordHash ?? null, password);
-      if (!user || !passwordOk || user.disabled) throw await loginFailed(request, user, accountKey, "password");
+      if (!user || !passwordOk || user.disabled) throw await failed("password");
       const now = ctx.clock();
       let mfaAt: number | null = null;
       if (mustUseTotp(user)) {
-        if (totp === undefined) {
-          await ctx.audit(request, {
-            actor: user.id,
-            action: "auth.login",
-            outcome: "denied",
-            subject: user.id,
-            detail: { reason: "mfa-required" },
-          });
-          throw new ProblemError(401, "mfa-required", "this account needs a one-time code: send totp");
-        }
-        const verdict = user.totpSecret
-          ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, totp, now)
-          : "invalid";
-        if (verdict !== "ok") throw await loginFailed(request, user, accountKey, `totp-${verdict}`);
+        // A right password without a code gets the wrong password's answer: the answer is no password oracle.
+        const verdict =
+          totp === undefined
+            ? "missing"
+            : user.totpSecret
+              ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, totp, now)
+              : "invalid";
+        if (verdict !== "ok") throw await failed(`totp-${verdict}`);
         mfaAt = Math.floor(now.getTime() / 1000);
       }
-      await ctx.lockout.clear(accountKey);
+      await ctx.lockout.clear(lockKey);
       return loggedIn(request, user, "password", mfaAt);
     },
   );
@@ -171,6 +203,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
           email: identity.email,
           role: identity.role,
           externalSubject: identity.externalSubject,
+          createdBy: "oidc",
         }));
       } else if (user.role !== identity.role) {
         // The identity provider is the source of truth for external users' roles.
@@ -340,20 +373,11 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
       const claims = await guard.authenticate(request);
       const user = await ctx.users.findById(claims.userId);
       const now = ctx.clock();
-      const verdict =
+      await secondFactor(request, "auth.mfa", claims.userId, async () =>
         user?.totpSecret != null
-          ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, request.body.totp, now)
-          : "invalid";
-      if (verdict !== "ok") {
-        await ctx.audit(request, {
-          actor: claims.userId,
-          action: "auth.mfa",
-          outcome: "denied",
-          subject: claims.userId,
-          detail: { reason: verdict },
-        });
-        throw new ProblemError(401, "invalid-credentials", "the one-time code is wrong or was already used");
-      }
+          ? verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, request.body.totp, now)
+          : "invalid",
+      );
       const mfaAt = Math.floor(now.getTime() / 1000);
       await ctx.sessions.markMfa(claims.sessionId, mfaAt);
       await ctx.audit(request, {
@@ -370,6 +394,75 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
         now,
       );
       return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+    },
+  );
+
+  // Self-enrolment of the second factor: the initial secret was seen by whoever created the account, so only a
+  // secret the account chose itself counts for approvals. The current secret stays valid until a code of the new
+  // one confirms it; confirming ends every other session of the account.
+  app.post(
+    "/auth/totp/enroll",
+    {
+      ...guard.route("account.mfa.enroll", { freshMfa: true }),
+      preValidation: noBody.preValidation,
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        body: noBody.schema,
+        response: {
+          200: { type: "object", properties: { totpSecret: { type: "string" }, totpUri: { type: "string" } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const userId = request.principal?.userId as string;
+      const user = await ctx.users.findById(userId);
+      if (!user || user.externalSubject !== null)
+        throw new ProblemError(409, "externally-managed", "this account's second factor is the identity provider's");
+      const secret = generateTotpSecret();
+      await ctx.users.beginTotpEnrolment(userId, secret);
+      await ctx.audit(request, {
+        actor: userId,
+        action: "auth.totp.enroll",
+        outcome: "success",
+        subject: userId,
+        detail: { stage: "started" },
+      });
+      return { totpSecret: secret, totpUri: totpUri(secret, user.email ?? userId) };
+    },
+  );
+
+  app.post<{ Body: { totp: string } }>(
+    "/auth/totp/confirm",
+    {
+      ...guard.route("account.mfa.enroll", { freshMfa: true }),
+      schema: {
+        tags: ["auth"],
+        security: [{ bearer: [] }],
+        body: { type: "object", additionalProperties: false, required: ["totp"], properties: { totp: fields.totp } },
+        response: { 200: { type: "object", properties: { enrolled: { type: "boolean" } } }, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const claims = request.principal as NonNullable<typeof request.principal>;
+      const secret = await ctx.users.pendingTotpSecret(claims.userId);
+      await secondFactor(request, "auth.totp.enroll", claims.userId, async () =>
+        secret
+          ? verifyTotp(ctx.redis, ctx.keyPrefix, claims.userId, secret, request.body.totp, ctx.clock())
+          : "nothing-pending",
+      );
+      await ctx.users.completeTotpEnrolment(claims.userId, ctx.clock());
+      const ended = await ctx.sessions.revokeOthers(claims.userId, claims.sessionId);
+      for (const sid of ended) await ctx.sessionCache.revoked(`session:${sid}`);
+      await ctx.audit(request, {
+        actor: claims.userId,
+        action: "auth.totp.enroll",
+        outcome: "success",
+        subject: claims.userId,
+        detail: { stage: "confirmed", sessionsEnded: ended.length },
+      });
+      return { enrolled: true };
     },
   );
 }

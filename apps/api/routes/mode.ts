@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { VersionConflict, type ControlState, type Mode } from "../../control/index.ts";
+import { refuseApproval } from "../approval-flow.ts";
 import { phraseMatches } from "../auth-guard.ts";
 import { CONFIRM_PHRASES, ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
@@ -161,7 +162,8 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         });
         return new ProblemError(status, slug, reason, extra);
       };
-      if (req.requestedBy === approver) throw await deny(403, "four-eyes", "a second, different admin must approve");
+      const refusal = await refuseApproval(ctx, approver, req.requestedBy);
+      if (refusal) throw await deny(403, "four-eyes", refusal);
       if (!phraseMatches(request.body.confirm, CONFIRM_PHRASES[req.target])) {
         throw await deny(400, "confirm-mismatch", `confirm must be exactly "${CONFIRM_PHRASES[req.target]}"`);
       }

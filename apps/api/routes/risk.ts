@@ -1,12 +1,45 @@
 import type { FastifyInstance } from "fastify";
 import { ZodError } from "zod";
-import { riskLimitsSchema, riskLimitsToWire, VersionConflict, type RiskLimitsWire } from "../../control/index.ts";
+import {
+  riskLimitsSchema,
+  riskLimitsToWire,
+  VersionConflict,
+  type ControlState,
+  type RiskLimits,
+  type RiskLimitsWire,
+} from "../../control/index.ts";
+import { decideApproval } from "../approval-flow.ts";
+import { ApprovalRequests } from "../approvals.ts";
+import { riskRaises } from "../risk-direction.ts";
 import { ProblemError } from "../problem.ts";
-import { problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, problemResponses, type RouteDeps } from "./deps.ts";
 
 const uint = { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$" } as const;
 
+function unavailable(): never {
+  throw new ProblemError(503, "control-store-unavailable", "the control store cannot be read");
+}
+
 export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const approvals = new ApprovalRequests(ctx.pool);
+
+  async function setLimits(limits: RiskLimits, expectedVersion: number, actor: string): Promise<ControlState> {
+    try {
+      const next = await ctx.control.setRiskLimits(limits, expectedVersion, actor);
+      ctx.controlView.invalidate();
+      return next;
+    } catch (err) {
+      if (err instanceof VersionConflict) {
+        throw new ProblemError(
+          409,
+          "version-conflict",
+          "the control state changed meanwhile; read the limits and retry",
+        );
+      }
+      throw err;
+    }
+  }
+
   app.get(
     "/risk/limits",
     {
@@ -14,9 +47,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       schema: { tags: ["risk"], security: [{ bearer: [] }], response: problemResponses },
     },
     async () => {
-      const s = await ctx.control.read().catch(() => {
-        throw new ProblemError(503, "control-store-unavailable", "the control store cannot be read");
-      });
+      const s = await ctx.control.read().catch(unavailable);
       return { version: s.version, limits: riskLimitsToWire(s.limits) };
     },
   );
@@ -65,7 +96,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         response: problemResponses,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const actor = request.principal?.userId as string;
       let limits;
       try {
@@ -75,21 +106,21 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
           throw new ProblemError(400, "validation", err.issues[0]?.message ?? "invalid limits");
         throw err;
       }
-      const before = await ctx.control.read();
-      let next;
-      try {
-        next = await ctx.control.setRiskLimits(limits, request.body.expectedVersion, actor);
-        ctx.controlView.invalidate();
-      } catch (err) {
-        if (err instanceof VersionConflict) {
-          throw new ProblemError(
-            409,
-            "version-conflict",
-            "the control state changed meanwhile; read the limits and retry",
-          );
-        }
-        throw err;
+      const before = await ctx.control.read().catch(unavailable);
+      const raises = riskRaises(before.limits, limits);
+      if (raises.length > 0) {
+        // Taking more risk is the same decision as going live: it waits for a second admin.
+        const payload = { limits: riskLimitsToWire(limits), expectedVersion: request.body.expectedVersion, raises };
+        const created = await approvals.create("risk.limits", null, payload, actor, ctx.clock());
+        await ctx.audit(request, {
+          actor,
+          action: "risk.limits.requested",
+          outcome: "success",
+          detail: { requestId: created.id, ...payload },
+        });
+        return reply.code(202).send(created);
       }
+      const next = await setLimits(limits, request.body.expectedVersion, actor);
       await ctx.audit(request, {
         actor,
         action: "risk.limits.changed",
@@ -101,6 +132,49 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         },
       });
       return { version: next.version, limits: riskLimitsToWire(next.limits) };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/risk/limits/requests/:id/approve",
+    {
+      ...guard.route("risk.write", { freshMfa: true }),
+      schema: {
+        tags: ["risk"],
+        security: [{ bearer: [] }],
+        description: "A second admin applies a limit change that takes more risk (at the version it was asked for).",
+        params: {
+          type: "object",
+          additionalProperties: false,
+          required: ["id"],
+          properties: { id: fields.uuid },
+        },
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const { request: req, result: next } = await decideApproval(
+        ctx,
+        request,
+        "risk.limits",
+        request.params.id,
+        async (r, approver) => {
+          const limits = riskLimitsSchema.parse(r.payload.limits);
+          return setLimits(limits, Number(r.payload.expectedVersion), approver);
+        },
+      );
+      await ctx.audit(request, {
+        actor: req.decidedBy as string,
+        action: "risk.limits.changed",
+        outcome: "success",
+        detail: {
+          requestId: req.id,
+          requestedBy: req.requestedBy,
+          after: riskLimitsToWire(next.limits),
+          version: next.version,
+        },
+      });
+      return { request: req, version: next.version, limits: riskLimitsToWire(next.limits) };
     },
   );
 }

@@ -93,12 +93,21 @@ export class ApiHarness {
     this.offsetMs += ms;
   }
 
+  /**
+   * A user as the bootstrap command makes them. By default the user has also enrolled its own second factor (the
+   * secret it was given is taken as its own), so it may approve; `enrolled: false` leaves that step to the test.
+   */
   async createUser(
     role: Role,
     email = `${role}-${Math.random().toString(36).slice(2, 10)}@example.com`,
+    opts: { enrolled?: boolean } = {},
   ): Promise<TestUser> {
     const password = "correct horse battery staple";
     const { user, totpSecret } = await this.users.create({ email, role, password });
+    if (opts.enrolled !== false) {
+      await this.users.beginTotpEnrolment(user.id, totpSecret as string);
+      await this.users.completeTotpEnrolment(user.id, this.now());
+    }
     return { id: user.id, email, password, role, totpSecret: totpSecret as string };
   }
 

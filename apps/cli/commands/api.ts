@@ -30,10 +30,8 @@ export async function runApi(raw: Record<string, unknown>): Promise<void> {
   await api.close();
 }
 
-export function registerApi(program: Command): void {
-  program
-    .command("api")
-    .description("run the control-plane API alone against DATABASE_URL and REDIS_URL")
+export function configure(command: Command): void {
+  command
     .option("--port <port>", "TCP port", "8080")
     .option("--host <host>", "address to bind", "127.0.0.1")
     .action((opts: Record<string, unknown>) => runApi(opts));

@@ -62,8 +62,7 @@ export async function runAuditExport(
   }
 }
 
-export function registerAudit(program: Command): void {
-  const audit = program.command("audit").description("the tamper-evident audit ledger");
+export function configure(audit: Command): void {
   audit
     .command("verify")
     .description("walk the hash chain; exit 0 when intact, 1 naming the first broken row")

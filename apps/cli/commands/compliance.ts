@@ -71,8 +71,7 @@ export async function runComplianceReport(raw: Record<string, unknown>): Promise
   }
 }
 
-export function registerCompliance(program: Command): void {
-  const compliance = program.command("compliance").description("Compliance reports from the policy packs");
+export function configure(compliance: Command): void {
   compliance
     .command("report")
     .description("Evaluate a policy pack over the program, an exported state or a preview, and report per control")

@@ -81,13 +81,8 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   }
 }
 
-export function registerDev(program: Command): void {
-  program
-    .command("dev")
-    .description(
-      "run the whole platform locally: devnet with seeded markets and traders, scanner, orchestrator, executor " +
-        "(PostgreSQL from DATABASE_URL or embedded; Redis from REDIS_URL or in-process)",
-    )
+export function configure(command: Command): void {
+  command
     .addOption(
       new Option("--mode <mode>", "sim (simulate, never broadcast) or live (trade on the devnet)").default("sim"),
     )

@@ -61,8 +61,7 @@ export async function runDrillDr(opts: { json?: boolean }): Promise<void> {
   if (!result.ok) throw new CheckFailed(`DR drill failed: ${figures.tradesLost} trades lost`);
 }
 
-export function registerDrill(program: Command): void {
-  const drill = program.command("drill").description("rehearse runbooks against the local platform");
+export function configure(drill: Command): void {
   drill
     .command("emergency-shutdown")
     .description("kill switch + switch to sim + revoke sessions, then check that no order is placed")

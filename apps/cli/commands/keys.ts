@@ -33,8 +33,7 @@ export async function runKeys(action: "rotate" | "retire" | "show", file: string
   process.stdout.write(`${action === "rotate" ? "rotated" : "retired old keys"}: ${describe(next)}\n`);
 }
 
-export function registerKeys(program: Command): void {
-  const keys = program.command("keys").description("control-plane key material (the ORION_KEYS_FILE JSON)");
+export function configure(keys: Command): void {
   const fileOption = ["--file <path>", "key file", process.env.ORION_KEYS_FILE ?? ".orion/keys.json"] as const;
   keys
     .command("show")

@@ -5,10 +5,8 @@ import { CheckFailed, InputError } from "../errors.ts";
 const flags = z.object({ stack: z.string().min(1), json: z.boolean().default(false) }).strict();
 
 /** `orion plan --stack NAME [--json]`: what the stack's program would create, run offline under Pulumi's mocks. */
-export function registerPlan(program: Command): void {
-  program
-    .command("plan")
-    .description("run the Pulumi program for a stack offline and list every resource it would create")
+export function configure(command: Command): void {
+  command
     .requiredOption("--stack <name>", "stack name: a stacks/Pulumi.<name>.yaml file (dev, staging, prod)")
     .option("--json", "machine-readable output: { stack, project, resources, summary }")
     .action(async (options: unknown) => {

@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAmountOut } from "../../core/index.ts";
+import { describeFailure } from "../errors.ts";
+import { configure, scanCommand, type ScanFlags } from "./scan.ts";
 
-// Every case runs the real CLI, as a user or a script would.
+// The cases run in-process through the command's own option parser and body; two run the real CLI end to end.
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "orion-scan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,6 +20,7 @@ interface Run {
   stderr: string;
 }
 
+/** The real `orion` process: exit code and output as a user or a script sees them. */
 function orion(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [ORION, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
@@ -24,6 +28,21 @@ function orion(...args: string[]): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** `orion scan ARGS` in this process: commander parses the flags as the CLI does, then the command runs. */
+async function scan(...args: string[]): Promise<Run> {
+  const command = new Command("scan").exitOverride();
+  configure(command);
+  let flags: ScanFlags | undefined;
+  command.action((parsed: ScanFlags) => void (flags = parsed));
+  await command.parseAsync(args, { from: "user" });
+  try {
+    return { code: 0, ...(await scanCommand(flags!)) };
+  } catch (err) {
+    const { code, line } = describeFailure(err);
+    return { code, stdout: "", stderr: `orion: ${line}\n` };
+  }
 }
 
 let files = 0;
@@ -140,8 +159,8 @@ describe("orion scan: bad input exits 2 with one line naming the field and the r
     ],
   ];
 
-  it.concurrent.each(cases)("%s", async (_name, args, message) => {
-    const run = await orion("scan", ...args(), "--json");
+  it.each(cases)("%s", async (_name, args, message) => {
+    const run = await scan(...args(), "--json");
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trimEnd().split("\n");
@@ -149,11 +168,17 @@ describe("orion scan: bad input exits 2 with one line naming the field and the r
     expect(lines[0]).toMatch(/^orion: /);
     expect(lines[0]).toMatch(message);
   });
+
+  it("through the real CLI: exit 2, nothing on stdout, one line on stderr", async () => {
+    const run = await orion("scan", "--pools", write('{"chainId": 137,'), "--json");
+    expect(run).toMatchObject({ code: 2, stdout: "" });
+    expect(run.stderr).toMatch(/^orion: .*snapshot-\d+\.json: not valid JSON: [^\n]*\n$/);
+  });
 });
 
 describe("orion scan: output contract", () => {
-  it.concurrent("reports each profitable cycle once, exactly sized, sorted, with stats (--json)", async () => {
-    const run = await orion("scan", "--pools", write(snapshot()), "--json");
+  it("reports each profitable cycle once, exactly sized, sorted, with stats (--json)", async () => {
+    const run = await scan("--pools", write(snapshot()), "--json");
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     const out = JSON.parse(run.stdout);
@@ -188,23 +213,22 @@ describe("orion scan: output contract", () => {
     expect(BigInt(two.amountOut)).toBe(getAmountOut(usdc, 3_000_000_000_000n, 1000n * 10n ** 18n, 30));
   });
 
-  it.concurrent("--max-hops 2 and --min-profit filter the same scan", async () => {
+  it("--max-hops 2 and --min-profit filter the same scan", async () => {
     const file = write(snapshot());
-    const all = JSON.parse((await orion("scan", "--pools", file, "--json")).stdout);
-    const two = JSON.parse((await orion("scan", "--pools", file, "--max-hops", "2", "--json")).stdout);
+    const all = JSON.parse((await scan("--pools", file, "--json")).stdout);
+    const two = JSON.parse((await scan("--pools", file, "--max-hops", "2", "--json")).stdout);
     expect(two.stats.cycles).toBe(2);
     expect(two.opportunities).toEqual(all.opportunities.filter((o: { pools: string[] }) => o.pools.length === 2));
     const floor = all.opportunities[0].profit;
-    const rich = JSON.parse((await orion("scan", "--pools", file, "--min-profit", floor, "--json")).stdout);
+    const rich = JSON.parse((await scan("--pools", file, "--min-profit", floor, "--json")).stdout);
     expect(rich.opportunities).toEqual([]);
     const below = (BigInt(floor) - 1n).toString();
-    const top = JSON.parse((await orion("scan", "--pools", file, "--min-profit", below, "--json")).stdout);
+    const top = JSON.parse((await scan("--pools", file, "--min-profit", below, "--json")).stdout);
     expect(top.opportunities).toEqual([all.opportunities[0]]);
   });
 
-  it.concurrent("skips a pool with a zero reserve, with a warning on stderr", async () => {
-    const run = await orion(
-      "scan",
+  it("skips a pool with a zero reserve, with a warning on stderr", async () => {
+    const run = await scan(
       "--pools",
       edit((s) => (s.pools[1]!.reserve0 = "0")),
       "--json",
@@ -218,13 +242,13 @@ describe("orion scan: output contract", () => {
     for (const o of out.opportunities) expect(o.pools).not.toContain("0x" + "2".padStart(40, "0"));
   });
 
-  it.concurrent("handles reserves of 2^112 exactly", async () => {
+  it("handles reserves of 2^112 exactly", async () => {
     const max = 1n << 112n;
     const file = edit((s) => {
       s.pools[0] = pool(1, WETH, USDC, max.toString(), max.toString(), 30);
       s.pools[1] = pool(2, WETH, USDC, ((max / 100n) * 97n).toString(), max.toString(), 30);
     });
-    const out = JSON.parse((await orion("scan", "--pools", file, "--max-hops", "2", "--json")).stdout);
+    const out = JSON.parse((await scan("--pools", file, "--max-hops", "2", "--json")).stdout);
     const o = out.opportunities[0];
     expect(o.pools).toEqual(["0x" + "2".padStart(40, "0"), "0x" + "1".padStart(40, "0")]);
     const mid = getAmountOut(BigInt(o.amountIn), (max / 100n) * 97n, max, 30);
@@ -232,7 +256,7 @@ describe("orion scan: output contract", () => {
     expect(BigInt(o.amountIn) > 10n ** 30n).toBe(true);
   });
 
-  it.concurrent("prints a table for people, and the bundled sample scans", async () => {
+  it("through the real CLI: a table for people, and the bundled sample scans", async () => {
     const run = await orion(
       "scan",
       "--pools",

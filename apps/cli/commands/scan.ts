@@ -3,43 +3,49 @@ import { readFile } from "node:fs/promises";
 import { parseSnapshot, runScan, SnapshotError, toJson, toTable } from "../../scan/index.ts";
 import { InputError } from "../errors.ts";
 
-interface ScanFlags {
+export interface ScanFlags {
   pools: string;
   maxHops: string;
   minProfit: string;
   json?: boolean;
 }
 
-export function registerScan(program: Command): void {
-  program
-    .command("scan")
-    .description("one full arbitrage scan of a pool snapshot (schema v1)")
+export function configure(command: Command): void {
+  command
     .requiredOption("--pools <file>", "pool snapshot JSON (schema v1)")
     .option("--max-hops <n>", "longest cycle: 2 or 3", "3")
     .option("--min-profit <wei>", "report only cycles whose profit exceeds this, in base units of the base token", "0")
     .option("--json", "machine-readable output (the scan output contract)")
     .action(async (flags: ScanFlags) => {
-      const maxHops = parseMaxHops(flags.maxHops);
-      const minProfit = parseMinProfit(flags.minProfit);
-      let text: string;
-      try {
-        text = await readFile(flags.pools, "utf8");
-      } catch (err) {
-        const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
-        throw new InputError(`${flags.pools}: cannot read the file (${reason})`);
-      }
-      let snapshot;
-      try {
-        snapshot = parseSnapshot(text);
-      } catch (err) {
-        if (err instanceof SnapshotError) throw new InputError(`${flags.pools}: ${err.message}`);
-        throw err;
-      }
-      for (const warning of snapshot.warnings)
-        process.stderr.write(`orion scan: warning: ${flags.pools}: ${warning}\n`);
-      const report = runScan(snapshot, { maxHops, minProfit });
-      process.stdout.write((flags.json ? toJson(report) : toTable(report, snapshot.tokens)) + "\n");
+      const { stdout, stderr } = await scanCommand(flags);
+      process.stderr.write(stderr);
+      process.stdout.write(stdout);
     });
+}
+
+/** `orion scan` without the process around it (tests run it in-process): what it prints on stdout and stderr. */
+export async function scanCommand(flags: ScanFlags): Promise<{ stdout: string; stderr: string }> {
+  const maxHops = parseMaxHops(flags.maxHops);
+  const minProfit = parseMinProfit(flags.minProfit);
+  let text: string;
+  try {
+    text = await readFile(flags.pools, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(`${flags.pools}: cannot read the file (${reason})`);
+  }
+  let snapshot;
+  try {
+    snapshot = parseSnapshot(text);
+  } catch (err) {
+    if (err instanceof SnapshotError) throw new InputError(`${flags.pools}: ${err.message}`);
+    throw err;
+  }
+  const report = runScan(snapshot, { maxHops, minProfit });
+  return {
+    stdout: (flags.json ? toJson(report) : toTable(report, snapshot.tokens)) + "\n",
+    stderr: snapshot.warnings.map((w) => `orion scan: warning: ${flags.pools}: ${w}\n`).join(""),
+  };
 }
 
 function parseMaxHops(value: string): number {

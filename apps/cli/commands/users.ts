@@ -70,7 +70,12 @@ export async function runUsersCreate(
     const vault = new SubjectKeyVault(pool, keys.kek);
     let created;
     try {
-      created = await new UserDirectory(pool, vault, keys.pepper).create({ email: f.email, role: f.role, password });
+      created = await new UserDirectory(pool, vault, keys.pepper).create({
+        email: f.email,
+        role: f.role,
+        password,
+        createdBy: `cli:${userInfo().username}`,
+      });
     } catch (err) {
       if (err instanceof UserExists) throw new InputError(`--email ${f.email}: a user with that email already exists`);
       throw err;
@@ -101,8 +106,7 @@ export async function runUsersCreate(
   }
 }
 
-export function registerUsers(program: Command): void {
-  const users = program.command("users").description("control-plane users");
+export function configure(users: Command): void {
   users
     .command("create")
     .description("create a user and print its TOTP secret once (bootstraps the first admin)")

@@ -13,3 +13,8 @@ interface IUniswapV2PairMinimal {
     function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
     function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes calldata data) external;
 }
+
+interface IUniswapV2FactoryMinimal {
+    function allPairsLength() external view returns (uint256);
+    function allPairs(uint256 index) external view returns (address);
+}

@@ -28,12 +28,11 @@ export interface ProgramOptions {
 
 type CaptureStack = (stack: string, options?: ProgramOptions) => Promise<unknown>;
 
-const CAPTURE_MODULE = new URL("../../../stacks/offline/capture.ts", import.meta.url);
-
 async function loadCapture(): Promise<CaptureStack> {
   let mod: { captureStack?: unknown };
   try {
-    mod = (await import(CAPTURE_MODULE.href)) as { captureStack?: unknown };
+    // Loaded on use: the program pulls in @pulumi/gcp, which reading an export or a preview can do without.
+    mod = (await import("../../../stacks/offline/capture.ts")) as { captureStack?: unknown };
   } catch (err) {
     throw new SourceError(
       "stacks/offline/capture.ts",

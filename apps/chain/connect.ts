@@ -1,0 +1,69 @@
+/**
+ * Opens a chain named by a profile over the user's RPC URLs, refusing any endpoint that cannot be reached or serves
+ * another chain: a profile's factory addresses mean nothing on the wrong chain, and trading there would be worse.
+ */
+import type { Logger } from "pino";
+import { FailoverProvider, httpTransport } from "./rpc.ts";
+import type { ChainProfile } from "./profile.ts";
+
+/** An RPC URL that is malformed, unreachable, or on another chain; the message names the URL and the chain. */
+export class ChainConnectError extends Error {
+  override readonly name = "ChainConnectError";
+}
+
+export interface ConnectOptions {
+  /** Per-request timeout once connected. Default 10 s: discovery's lens calls are heavy; trading passes less. */
+  requestTimeoutMs?: number;
+  /** Timeout of the first eth_chainId on each URL. Default 10 s. */
+  probeTimeoutMs?: number;
+  log?: Logger;
+}
+
+export async function connectChain(
+  profile: ChainProfile,
+  urls: string[],
+  o: ConnectOptions = {},
+): Promise<FailoverProvider> {
+  if (urls.length === 0) throw new ChainConnectError(`chain ${profile.name}: give at least one --rpc URL`);
+  const transports = urls.map((url) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ChainConnectError(`--rpc ${url}: not a URL`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new ChainConnectError(`--rpc ${url}: only http(s) JSON-RPC URLs are supported for requests`);
+    }
+    return httpTransport(url);
+  });
+  await Promise.all(
+    transports.map(async (t) => {
+      let res;
+      try {
+        [res] = await t.send(
+          [{ id: 1, jsonrpc: "2.0", method: "eth_chainId", params: [] }],
+          o.probeTimeoutMs ?? 10_000,
+        );
+      } catch (err) {
+        throw new ChainConnectError(
+          `--rpc ${t.name}: unreachable for chain ${profile.name} (${(err as Error).message})`,
+        );
+      }
+      if (!res || !("result" in res) || typeof res.result !== "string") {
+        throw new ChainConnectError(`--rpc ${t.name}: eth_chainId gave no answer for chain ${profile.name}`);
+      }
+      const chainId = Number(BigInt(res.result));
+      if (chainId !== profile.chainId) {
+        throw new ChainConnectError(
+          `--rpc ${t.name}: serves chain id ${chainId}, but profile ${profile.name} is chain id ${profile.chainId}`,
+        );
+      }
+    }),
+  );
+  return new FailoverProvider(transports, {
+    chainId: profile.chainId,
+    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
+    ...(o.log ? { log: o.log } : {}),
+  });
+}

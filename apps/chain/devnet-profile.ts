@@ -1,0 +1,28 @@
+/**
+ * The chain profile of a devnet's deployment: what `orion devnet` hands to users so that discovery and trading see
+ * the local chain exactly as they would see a foreign one (a profile and an RPC URL, nothing from memory).
+ */
+import type { DeployedMarkets } from "./deploy.ts";
+import { chainProfileSchema, type ChainProfile } from "./profile.ts";
+
+export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): ChainProfile {
+  return chainProfileSchema.parse({
+    schema: 1,
+    name: "devnet",
+    chainId: markets.chainId,
+    // The devnet's markets are quoted in their base token, which plays wrapped ether's part.
+    wrappedNative: markets.baseToken,
+    baseTokens: [markets.baseToken],
+    dexes: markets.dexes.map((d) => ({
+      name: d.name,
+      protocol: "uniswap-v2",
+      factory: d.factory,
+      feeBps: d.feeBps,
+      fromBlock: d.fromBlock,
+    })),
+    // EDR, like an Ethereum node, accepts any tip; there is no floor to respect.
+    fees: { type: "eip1559", minPriorityFeeWei: "0" },
+    blockTimeMs,
+    gasModel: "ethereum",
+  });
+}

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+
+const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
+const prefix = testKeyPrefix();
+const dbName = `orion_run_${randomBytes(6).toString("hex")}`;
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
+afterAll(async () => {
+  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await deleteKeysWithPrefix(prefix);
+});
+
+/** A bot started as the container starts it: `orion run <bot>`, the environment its only configuration. */
+function orionRun(bot: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [ORION, "run", bot], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+  }) as ChildProcessWithoutNullStreams;
+  const lines: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffered = "";
+  const waiters = new Set<() => void>();
+  child.stdout.on("data", (c: Buffer) => {
+    buffered += c.toString();
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const p of parts) if (p) lines.push(JSON.parse(p) as Record<string, unknown>);
+    for (const w of waiters) w();
+  });
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  /** Resolves with the first log line that matches; the generous timeout is for two busy cores. */
+  const line = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find(match);
+        if (found) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no matching log line; got ${JSON.stringify(lines)} ${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { child, lines, line, exited, stderr: () => stderr };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("orion run <bot>", () => {
+  it("exits 2 before connecting, with one line naming a missing or malformed variable", async () => {
+    const missing = orionRun("executor", { REDIS_URL: TEST_REDIS_URL, DATABASE_URL: "postgres://127.0.0.1:1/x" });
+    expect(await missing.exited).toBe(2);
+    expect(missing.stderr()).toBe(
+      "orion: run executor: RPC_URLS is not set: it must be comma-separated http(s) JSON-RPC URLs of one chain (failover order)\n",
+    );
+    expect(missing.lines).toEqual([]);
+
+    const malformed = orionRun("scanner", {
+      REDIS_URL: TEST_REDIS_URL,
+      RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x",
+      ORION_POOLS: "examples/snapshot.sample.json",
+      ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+    });
+    expect(await malformed.exited).toBe(2);
+    expect(malformed.stderr()).toBe("orion: run scanner: RPC_URLS must be comma-separated http(s) URLs\n");
+
+    const pools = orionRun("scanner", {
+      REDIS_URL: TEST_REDIS_URL,
+      RPC_URLS: "http://127.0.0.1:1",
+      ORION_POOLS: "/nonexistent/pools.json",
+      ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+    });
+    expect(await pools.exited).toBe(2);
+    expect(pools.stderr()).toBe("orion: run scanner: ORION_POOLS /nonexistent/pools.json: does not exist\n");
+  }, 60_000);
+
+  it("waits for a database that is not there yet with /readyz false, becomes ready, and stops on SIGTERM", async () => {
+    const url = new URL(TEST_PG_ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    const bot = orionRun("orchestrator", {
+      PORT: "0",
+      REDIS_URL: TEST_REDIS_URL,
+      DATABASE_URL: url.toString(),
+      ORION_KEY_PREFIX: prefix,
+      GOOGLE_CLOUD_PROJECT: "my-project",
+    });
+    const started = await bot.line((l) => l.message === "orchestrator starting");
+    const base = String(started.url);
+    const waiting = await bot.line((l) => String(l.message).startsWith("waiting for PostgreSQL"));
+    expect(waiting).toMatchObject({ severity: "WARNING", bot: "orchestrator" });
+    expect(String(waiting.message)).toMatch(/^waiting for PostgreSQL at 127\.0\.0\.1:5432\/orion_run_\w+: /);
+    expect(JSON.stringify(bot.lines)).not.toContain("postgres://");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(JSON.stringify(await notReady.json())).toMatch(/PostgreSQL at 127\.0\.0\.1:5432/);
+
+    await admin(`CREATE DATABASE ${dbName}`);
+    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    await bot.line((l) => l.message === "orchestrator ready");
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="orion-orchestrator"');
+
+    const signalled = Date.now();
+    bot.child.kill("SIGTERM");
+    expect(await bot.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(bot.stderr()).toBe("");
+    expect(bot.lines.at(-1)).toMatchObject({ severity: "INFO", message: "orchestrator stopped" });
+    for (const l of bot.lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(["severity", "message", "time"]));
+  }, 120_000);
+});

@@ -1,0 +1,42 @@
+/**
+ * The 256-bit arithmetic the Uniswap-V3 pool relies on, in bigint. The pool reverts where a uint256 result would
+ * overflow; so do these (V3MathError), so a quote never succeeds where the contract would fail.
+ */
+export const Q96 = 1n << 96n;
+export const MAX_UINT256 = (1n << 256n) - 1n;
+export const MAX_UINT160 = (1n << 160n) - 1n;
+export const MAX_UINT128 = (1n << 128n) - 1n;
+
+/** A V3 computation the pool contract would revert on (overflow, empty liquidity, price out of range). */
+export class V3MathError extends Error {
+  override readonly name = "V3MathError";
+}
+
+function checked(result: bigint, what: string): bigint {
+  if (result > MAX_UINT256) throw new V3MathError(`${what} overflows uint256`);
+  return result;
+}
+
+/** floor(a*b/denominator), as FullMath.mulDiv (reverts on a zero denominator or a result above uint256). */
+export function mulDiv(a: bigint, b: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new V3MathError("mulDiv by zero");
+  return checked((a * b) / denominator, "mulDiv");
+}
+
+/** ceil(a*b/denominator), as FullMath.mulDivRoundingUp. */
+export function mulDivRoundingUp(a: bigint, b: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new V3MathError("mulDivRoundingUp by zero");
+  const product = a * b;
+  return checked(product / denominator + (product % denominator === 0n ? 0n : 1n), "mulDivRoundingUp");
+}
+
+/** ceil(x/y) for y > 0, as UnsafeMath.divRoundingUp. */
+export function divRoundingUp(x: bigint, y: bigint): bigint {
+  return x / y + (x % y === 0n ? 0n : 1n);
+}
+
+/** The pool's cast to uint160, which reverts when the value does not fit. */
+export function toUint160(x: bigint): bigint {
+  if (x > MAX_UINT160) throw new V3MathError("value does not fit uint160");
+  return x;
+}

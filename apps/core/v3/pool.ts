@@ -1,0 +1,122 @@
+/**
+ * A Uniswap-V3 pool's swap, reproduced step for step from UniswapV3Pool.swap: walk the tick bitmap a word at a time,
+ * move the price through each range with computeSwapStep, cross initialized ticks (adding or removing their net
+ * liquidity), and stop when the amount is spent or the price limit is reached. Same integers as the contract.
+ */
+import { MAX_UINT128, V3MathError } from "./full-math.ts";
+import { computeSwapStep } from "./swap-math.ts";
+import type { TickTable } from "./tick-table.ts";
+import { TickRangeError } from "./tick-table.ts";
+import {
+  MAX_SQRT_RATIO,
+  MAX_TICK,
+  MIN_SQRT_RATIO,
+  MIN_TICK,
+  getSqrtRatioAtTick,
+  getTickAtSqrtRatio,
+} from "./tick-math.ts";
+
+/** What a swap needs of a pool: slot0's price and tick, the in-range liquidity, the fee and the ticks. */
+export interface V3PoolState {
+  sqrtPriceX96: bigint;
+  tick: number;
+  liquidity: bigint;
+  /** Fee in hundredths of a basis point (500, 3000, 10000). */
+  feePips: number;
+  ticks: TickTable;
+}
+
+export interface V3SwapResult {
+  /** Pool balance changes: positive is paid into the pool, negative paid out (as the pool's swap returns them). */
+  amount0: bigint;
+  amount1: bigint;
+  sqrtPriceX96: bigint;
+  tick: number;
+  liquidity: bigint;
+  /** Initialized ticks crossed. */
+  crossed: number;
+}
+
+/** The widest price limits the pool accepts: a swap bounded only by its amount. */
+export function defaultPriceLimit(zeroForOne: boolean): bigint {
+  return zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n;
+}
+
+/**
+ * UniswapV3Pool.swap without the transfers: amountSpecified > 0 is an exact input, < 0 an exact output. Throws
+ * V3MathError where the contract reverts and TickRangeError where the walk needs ticks that are not known.
+ */
+export function swapV3(
+  pool: V3PoolState,
+  zeroForOne: boolean,
+  amountSpecified: bigint,
+  sqrtPriceLimitX96 = defaultPriceLimit(zeroForOne),
+): V3SwapResult {
+  if (amountSpecified === 0n) throw new V3MathError("swap of zero (AS)");
+  const limitOk = zeroForOne
+    ? sqrtPriceLimitX96 < pool.sqrtPriceX96 && sqrtPriceLimitX96 > MIN_SQRT_RATIO
+    : sqrtPriceLimitX96 > pool.sqrtPriceX96 && sqrtPriceLimitX96 < MAX_SQRT_RATIO;
+  if (!limitOk) throw new V3MathError("price limit on the wrong side of the price (SPL)");
+  const exactInput = amountSpecified > 0n;
+  let remaining = amountSpecified;
+  let calculated = 0n;
+  let sqrtPrice = pool.sqrtPriceX96;
+  let tick = pool.tick;
+  let liquidity = pool.liquidity;
+  let crossed = 0;
+
+  while (remaining !== 0n && sqrtPrice !== sqrtPriceLimitX96) {
+    const start = sqrtPrice;
+    const found = pool.ticks.nextInitializedTickWithinOneWord(tick, zeroForOne);
+    const initialized = found.initialized;
+    const tickNext = Math.min(MAX_TICK, Math.max(MIN_TICK, found.next));
+    const sqrtNext = getSqrtRatioAtTick(tickNext);
+    const beyondLimit = zeroForOne ? sqrtNext < sqrtPriceLimitX96 : sqrtNext > sqrtPriceLimitX96;
+    const step = computeSwapStep(
+      sqrtPrice,
+      beyondLimit ? sqrtPriceLimitX96 : sqrtNext,
+      liquidity,
+      remaining,
+      pool.feePips,
+    );
+    sqrtPrice = step.sqrtRatioNextX96;
+    if (exactInput) {
+      remaining -= step.amountIn + step.feeAmount;
+      calculated -= step.amountOut;
+    } else {
+      remaining += step.amountOut;
+      calculated += step.amountIn + step.feeAmount;
+    }
+    if (sqrtPrice === sqrtNext) {
+      if (initialized) {
+        const net = pool.ticks.liquidityNet(tickNext);
+        liquidity += zeroForOne ? -net : net;
+        if (liquidity < 0n || liquidity > MAX_UINT128)
+          throw new V3MathError(`liquidity leaves uint128 at tick ${tickNext}`);
+        crossed++;
+      }
+      tick = zeroForOne ? tickNext - 1 : tickNext;
+    } else if (sqrtPrice !== start) {
+      tick = getTickAtSqrtRatio(sqrtPrice);
+    }
+  }
+  const specifiedUsed = amountSpecified - remaining;
+  const [amount0, amount1] = zeroForOne === exactInput ? [specifiedUsed, calculated] : [calculated, specifiedUsed];
+  return { amount0, amount1, sqrtPriceX96: sqrtPrice, tick, liquidity, crossed };
+}
+
+/**
+ * Exact output of selling `amountIn` into the pool, or null when the pool cannot take all of it (the price limit
+ * would stop it short) or the ticks it would reach are not known.
+ */
+export function v3AmountOut(pool: V3PoolState, zeroForOne: boolean, amountIn: bigint): bigint | null {
+  if (amountIn <= 0n) return 0n;
+  try {
+    const r = swapV3(pool, zeroForOne, amountIn);
+    const [paidIn, paidOut] = zeroForOne ? [r.amount0, r.amount1] : [r.amount1, r.amount0];
+    return paidIn === amountIn ? -paidOut : null;
+  } catch (error) {
+    if (error instanceof TickRangeError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { optional, withDefault } from "./vars.ts";
+
+/** The control-plane API's own variables (apps/api/config.ts adds its connection variables to these). */
+export const apiVariables = {
+  ORION_API_ISSUER: withDefault(z.string(), "https://control.alpha-orion.local").describe(
+    "the issuer of the API's access tokens",
+  ),
+  ORION_API_AUDIENCE: withDefault(z.string(), "alpha-orion-control-plane").describe(
+    "the audience of the API's access tokens",
+  ),
+  ORION_CORS_ORIGINS: withDefault(z.string(), "")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .describe("comma-separated origins allowed to call the API from a browser"),
+  ORION_KEYS: optional(z.string()).describe("the key material as JSON (Secret Manager in the cloud)"),
+  ORION_KEYS_FILE: withDefault(z.string(), ".orion/keys.json").describe(
+    "the key file, when ORION_KEYS is not set (a laptop)",
+  ),
+  ORION_OIDC_ISSUER: optional(z.string().url()).describe("the OIDC issuer operators log in through"),
+  ORION_OIDC_AUDIENCE: optional(z.string()).describe("the audience of OIDC ID tokens"),
+  ORION_OIDC_JWKS_URL: optional(z.string().url()).describe("the OIDC issuer's JWKS URL"),
+  ORION_OIDC_ROLE_CLAIM: withDefault(z.string(), "orion_role").describe("the ID-token claim that carries the role"),
+  ORION_OIDC_ROLE_MAP: optional(z.string()).describe("JSON: claim value -> role"),
+  ORION_TRUST_PROXY: withDefault(z.enum(["true", "false"]), "false")
+    .transform((v) => v === "true")
+    .describe('"true" behind the load balancer, so client addresses come from X-Forwarded-For'),
+} as const;

@@ -1,0 +1,6 @@
+// The env contract between the infrastructure (components/region writes it) and the bots (`orion run` reads it).
+// Pure zod: the Pulumi program imports it without loading any bot.
+export { EnvError, parseEnv } from "./parse.ts";
+export { apiVariables } from "./api.ts";
+export { scannerEnvSchema, orchestratorEnvSchema, executorEnvSchema, apiEnvSchema, botEnvSchemas } from "./bots.ts";
+export type { BotEnv, BotEnvSchemas, BotVariable, EnvBot } from "./bots.ts";

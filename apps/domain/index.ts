@@ -1,0 +1,19 @@
+// The wire types the scanner, orchestrator, executor, bus and store share, defined once. Pure: zod and types only.
+export { address, uint, int, uintOrBigint, blockNumber } from "./wire.ts";
+export { modeSchema } from "./mode.ts";
+export type { Mode } from "./mode.ts";
+export { orderSchema, orderToMessage } from "./order.ts";
+export type { Order, OrderMessage } from "./order.ts";
+export { finalStatusSchema, unsentStatusSchema, settledStatusSchema } from "./trade.ts";
+export type {
+  InFlightStatus,
+  FinalStatus,
+  UnsentStatus,
+  SettledStatus,
+  TradeStatus,
+  TradeBase,
+  LiveIntent,
+  UnsentTrade,
+  FinalOutcome,
+  InFlightTrade,
+} from "./trade.ts";

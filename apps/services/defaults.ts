@@ -1,0 +1,15 @@
+import type { GasModel } from "../orchestrator/index.ts";
+
+/**
+ * Gas of the executor contract per route: flash swap and checks, plus one pool swap per hop. Measured on the devnet:
+ * 2 hops 168k-182k, 3 hops 220k-255k; the model (200k, 265k) stays above, so gas cost is never understated.
+ */
+export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
+/** The executor's priority fee; the scanner adds it to the gas price so orders are costed at what they will pay. */
+export const EXECUTOR_TIP_WEI = 2_000_000_000n;
+export const EXECUTOR_CONSUMERS = 4;
+/**
+ * The trade must land in the block right after the one it was priced on, or revert: so a mined trade that no
+ * transaction preceded in its block runs on exactly the predicted state.
+ */
+export const DEADLINE_BLOCKS = 1;

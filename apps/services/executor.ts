@@ -1,0 +1,126 @@
+import type { Logger } from "pino";
+import type pg from "pg";
+import type { Bus } from "../bus/index.ts";
+import type { FailoverProvider } from "../chain/index.ts";
+import type { ControlStore } from "../control/index.ts";
+import {
+  createExecutor,
+  ExecutorService,
+  type ReconcileReport,
+  type TradeResult,
+  type TxSigner,
+} from "../executor/index.ts";
+import type { PipelineMetrics } from "../metrics/index.ts";
+import { chainTag, PgTradeJournal, StoreHealth } from "../store/index.ts";
+import type { BotService, Readiness } from "./bot.ts";
+import type { Market } from "./market.ts";
+
+export interface ExecutorConfig {
+  market: Market;
+  /** The deployed ArbExecutor. */
+  contract: string;
+  /** The sending account (the contract's owner), lowercase. */
+  account: string;
+  tipWei: bigint;
+  /** The contract reverts this many blocks after the order's block. */
+  deadlineBlocks: number;
+  /**
+   * Consumers of the orders topic sharing one executor (its nonce lock orders the broadcasts), so a block's orders
+   * are simulated side by side rather than one after another.
+   */
+  consumers: number;
+}
+
+export interface ExecutorConnections {
+  provider: FailoverProvider;
+  bus: Bus;
+  control: ControlStore;
+  db: pg.Pool;
+  /** Called only when the mode is live at start: a sim executor never holds a key (safety invariant 1). */
+  loadSigner: () => TxSigner | Promise<TxSigner>;
+  metrics: PipelineMetrics;
+  log: Logger;
+}
+
+export interface ExecutorHooks {
+  onTrade?: (result: TradeResult) => void;
+  /** What an earlier run left in flight and start() settled from the chain. */
+  onReconciled?: (report: ReconcileReport) => void;
+}
+
+/** The executor as a service: orders in, trades on the chain and in the journal, outcomes out. */
+export class ExecutorBot implements BotService {
+  readonly bot = "executor";
+  private readonly health: StoreHealth;
+  private services: ExecutorService[] = [];
+
+  constructor(
+    private readonly config: ExecutorConfig,
+    private readonly conn: ExecutorConnections,
+    private readonly hooks: ExecutorHooks = {},
+  ) {
+    this.health = new StoreHealth(conn.db);
+  }
+
+  async start(): Promise<void> {
+    const { provider, bus, control, db, metrics, log } = this.conn;
+    const { market } = this.config;
+    await this.health.start();
+    const feeOf = new Map(market.pools.map((p) => [p.address, p.feeBps]));
+    const genesis = await provider.getBlock(0);
+    const { mode } = await control.read();
+    const executor = await createExecutor({
+      mode,
+      provider,
+      journal: new PgTradeJournal(db, chainTag(market.chainId, genesis?.hash ?? "")),
+      // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
+      readMode: async () => {
+        const s = await control.read();
+        if (s.killSwitch.engaged) throw new Error(`kill switch engaged: ${s.killSwitch.reason ?? "no reason given"}`);
+        return s.mode;
+      },
+      contract: this.config.contract,
+      account: this.config.account,
+      loadSigner: this.conn.loadSigner,
+      feeOf: (pool) => feeOf.get(pool) ?? 30,
+      log,
+      options: { priorityFeeWei: this.config.tipWei, deadlineBlocks: this.config.deadlineBlocks },
+    });
+    this.hooks.onReconciled?.(await executor.reconcile());
+    this.services = Array.from(
+      { length: this.config.consumers },
+      (_, i) =>
+        new ExecutorService({
+          bus,
+          executor,
+          metrics,
+          log,
+          consumer: `executor-${process.pid}-${i}`,
+          ...(this.hooks.onTrade ? { onTrade: this.hooks.onTrade } : {}),
+        }),
+    );
+    for (const s of this.services) await s.start();
+  }
+
+  /** Orders taken off the bus and carried as far as they go. */
+  get handled(): number {
+    return this.services.reduce((n, s) => n + s.handled, 0);
+  }
+
+  /** Waits for sent trades to be final (or `timeoutMs`); returns how many are still open. */
+  async drain(timeoutMs: number): Promise<number> {
+    return (await Promise.all(this.services.map((s) => s.drain(timeoutMs)))).reduce((a, b) => a + b, 0);
+  }
+
+  readiness(): Readiness {
+    if (this.services.length === 0) return { ready: false, reason: "executor not started" };
+    return this.health.healthy ? { ready: true } : { ready: false, reason: "PostgreSQL unreachable: nothing is sent" };
+  }
+
+  /** Trades still open after `graceMs` stay in flight in the journal; the next executor reconciles them. */
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all(this.services.map((s) => s.stop(graceMs)));
+    this.services = [];
+    this.health.stop();
+  }
+}

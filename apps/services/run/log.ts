@@ -1,0 +1,51 @@
+import { trace } from "@opentelemetry/api";
+import pino, { type DestinationStream, type Logger } from "pino";
+
+/** pino level -> Cloud Logging severity (LogSeverity). */
+const SEVERITY: Record<string, string> = {
+  trace: "DEBUG",
+  debug: "DEBUG",
+  info: "INFO",
+  warn: "WARNING",
+  error: "ERROR",
+  fatal: "CRITICAL",
+};
+
+export interface ServiceLogOptions {
+  bot: string;
+  level: string;
+  /** GCP project: the trace field then names the trace as Cloud Trace does (projects/P/traces/ID). */
+  project?: string | undefined;
+  region?: string | undefined;
+}
+
+/**
+ * JSON lines on stdout in the shape Cloud Logging reads from a container: `severity`, `message`, `time`, and the
+ * active OpenTelemetry span as `logging.googleapis.com/trace` and `spanId`, so a log line links to its trace.
+ * Secrets never reach a line: credentials and keys are redacted wherever they appear in a logged object.
+ */
+export function serviceLogger(o: ServiceLogOptions, destination: DestinationStream = pino.destination(1)): Logger {
+  return pino(
+    {
+      level: o.level,
+      messageKey: "message",
+      base: { bot: o.bot, ...(o.region ? { region: o.region } : {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ severity: SEVERITY[label] ?? "DEFAULT" }) },
+      mixin() {
+        const span = trace.getActiveSpan()?.spanContext();
+        if (!span) return {};
+        return {
+          "logging.googleapis.com/trace": o.project ? `projects/${o.project}/traces/${span.traceId}` : span.traceId,
+          "logging.googleapis.com/spanId": span.spanId,
+          "logging.googleapis.com/trace_sampled": (span.traceFlags & 1) === 1,
+        };
+      },
+      redact: {
+        paths: ["password", "*.password", "privateKey", "*.privateKey", "*.REDIS_PASSWORD", "*.DATABASE_URL"],
+        censor: "[redacted]",
+      },
+    },
+    destination,
+  );
+}

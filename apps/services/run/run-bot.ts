@@ -1,0 +1,197 @@
+/**
+ * `orion run <bot>`: one bot as a long-running service, configured by its env contract alone. In order: parse the
+ * env (a bad variable is an EnvError before anything connects), serve /healthz and /readyz, wait for each dependency
+ * with backoff, start the bot, run until the signal, then stop taking work and hand back what is in flight.
+ */
+import { readFile } from "node:fs/promises";
+import type { DestinationStream, Logger } from "pino";
+import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
+import { privateKeySigner } from "../../executor/index.ts";
+import { PipelineMetrics } from "../../metrics/index.ts";
+import { SnapshotError } from "../../scan/index.ts";
+import { ApiBot } from "../api.ts";
+import type { BotName, BotService } from "../bot.ts";
+import { DEADLINE_BLOCKS, DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS, EXECUTOR_TIP_WEI } from "../defaults.ts";
+import { ExecutorBot } from "../executor.ts";
+import { loadMarket, type Market } from "../market.ts";
+import { OrchestratorBot } from "../orchestrator.ts";
+import { ScannerBot } from "../scanner.ts";
+import { Stopped } from "./backoff.ts";
+import {
+  openChain,
+  openDatabase,
+  openRedis,
+  waitForDatabase,
+  waitForRedis,
+  Waits,
+  type OpenContext,
+} from "./connect.ts";
+import { serveHealth, type HealthServer } from "./health-server.ts";
+import { serviceLogger } from "./log.ts";
+
+export interface RunBotOptions {
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGTERM/SIGINT: stop taking work and shut down. */
+  signal: AbortSignal;
+  /** Where the JSON log lines go (stdout by default). */
+  logTo?: DestinationStream;
+  /** Called once /healthz listens (tests learn the port here when PORT=0). */
+  onListening?: (url: string) => void;
+  /** Time given to in-flight work on stop; Cloud Run allows 10 s after SIGTERM in all. */
+  graceMs?: number;
+}
+
+/** Parses the bot's env; throws EnvError naming the first variable at fault. */
+export function botEnv<B extends BotName>(bot: B, env: NodeJS.ProcessEnv): BotEnv<B> {
+  return parseEnv(botEnvSchemas[bot], env) as BotEnv<B>;
+}
+
+/** Reads ORION_POOLS: a missing or malformed file is bad configuration, reported like a bad variable. */
+async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }): Promise<Market> {
+  try {
+    return await loadMarket(env.ORION_POOLS, env.ORION_WRAPPED_NATIVE);
+  } catch (err) {
+    const reason =
+      err instanceof SnapshotError
+        ? err.message
+        : (err as { code?: string }).code === "ENOENT"
+          ? "does not exist"
+          : (err as Error).message;
+    throw new EnvError("ORION_POOLS", `${env.ORION_POOLS}: ${reason}`);
+  }
+}
+
+export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
+  // Everything that can be wrong with the configuration is found here, before any connection.
+  const env = botEnv(bot, o.env);
+  const markets = "ORION_POOLS" in env ? await market(env) : null;
+  const log: Logger = serviceLogger(
+    { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
+    o.logTo,
+  );
+  const waits = new Waits();
+  const metrics = new PipelineMetrics(`orion-${bot}`);
+  let service: BotService | null = null;
+  const closers: OpenContext["closers"] = [];
+  const c: OpenContext = { log, signal: o.signal, waits, closers };
+  const health: { server: HealthServer | null } = { server: null };
+  const listen = async () => {
+    health.server = await serveHealth({
+      port: env.PORT,
+      host: env.HOST,
+      metrics: metrics.registry,
+      readiness: () => [...waits.all(), service?.readiness() ?? { ready: false, reason: `${bot} starting` }],
+    });
+    o.onListening?.(health.server.url);
+  };
+  await listen();
+  log.info({ url: health.server?.url }, `${bot} starting`);
+
+  try {
+    service = await build(bot, env, o.env, markets, c, metrics);
+    if (bot === "api" && health.server) {
+      // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
+      await health.server.close();
+      health.server = null;
+    }
+    await service.start();
+    if (service instanceof ApiBot && service.url) o.onListening?.(service.url);
+    log.info(`${bot} ready`);
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted) resolve();
+      o.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    log.info(`${bot} stopping: no new work; in-flight work finishes or is handed back`);
+    await service.stop(o.graceMs ?? 6_000);
+  } catch (err) {
+    if (!(err instanceof Stopped)) throw err;
+  } finally {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn({ err }, "shutdown step failed");
+      }
+    }
+    await health.server?.close();
+    log.info(`${bot} stopped`);
+    log.flush?.();
+  }
+}
+
+type AnyBotEnv = BotEnv<BotName>;
+
+async function build(
+  bot: BotName,
+  env: AnyBotEnv,
+  rawEnv: NodeJS.ProcessEnv,
+  market: Market | null,
+  c: OpenContext,
+  metrics: PipelineMetrics,
+): Promise<BotService> {
+  const redis = (e: Pick<BotEnv<"orchestrator">, "REDIS_URL" | "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
+    openRedis(
+      { url: e.REDIS_URL, keyPrefix: e.ORION_KEY_PREFIX, busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX },
+      c,
+    );
+  switch (bot) {
+    case "scanner": {
+      const e = env as BotEnv<"scanner">;
+      const m = market as Market;
+      const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
+      const { bus, control } = await redis(e);
+      return new ScannerBot(
+        { market: m, maxHops: e.ORION_MAX_HOPS, tipWei: EXECUTOR_TIP_WEI },
+        { provider, bus, control, metrics, log: c.log },
+      );
+    }
+    case "orchestrator": {
+      const e = env as BotEnv<"orchestrator">;
+      const { bus, control } = await redis(e);
+      const db = await openDatabase(e.DATABASE_URL, c);
+      return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
+    }
+    case "executor": {
+      const e = env as BotEnv<"executor">;
+      const m = market as Market;
+      const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
+      const { bus, control } = await redis(e);
+      const db = await openDatabase(e.DATABASE_URL, c);
+      return new ExecutorBot(
+        {
+          market: m,
+          contract: e.ORION_EXECUTOR_CONTRACT,
+          account: e.ORION_EXECUTOR_ACCOUNT,
+          tipWei: EXECUTOR_TIP_WEI,
+          deadlineBlocks: DEADLINE_BLOCKS,
+          consumers: EXECUTOR_CONSUMERS,
+        },
+        { provider, bus, control, db, loadSigner: () => fileSigner(e), metrics, log: c.log },
+      );
+    }
+    case "api": {
+      const e = env as BotEnv<"api">;
+      // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
+      await waitForRedis(e.REDIS_URL, c);
+      await waitForDatabase(e.DATABASE_URL, c);
+      return new ApiBot(
+        { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
+        { metrics: metrics.registry },
+      );
+    }
+  }
+}
+
+/** Live mode only (safety invariant 1): the key is read when the executor starts live, never in sim. */
+async function fileSigner(e: BotEnv<"executor">) {
+  const file = e.ORION_SIGNER_KEY_FILE;
+  if (!file) throw new EnvError("ORION_SIGNER_KEY_FILE", "is not set: a live executor needs a signer");
+  const key = (await readFile(file, "utf8")).trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key))
+    throw new EnvError("ORION_SIGNER_KEY_FILE", `${file}: not a 0x-hex private key`);
+  const signer = privateKeySigner(key);
+  if (signer.address !== e.ORION_EXECUTOR_ACCOUNT) {
+    throw new EnvError("ORION_SIGNER_KEY_FILE", `holds the key of ${signer.address}, not ORION_EXECUTOR_ACCOUNT`);
+  }
+  return signer;
+}
