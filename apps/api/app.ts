@@ -25,6 +25,7 @@ import { registerModeRoutes } from "./routes/mode.ts";
 import { registerRiskRoutes } from "./routes/risk.ts";
 import { registerTradingRoutes } from "./routes/trading.ts";
 import { registerUserRoutes } from "./routes/users.ts";
+import { registerConsole } from "./console/index.ts";
 
 /** Secrets that must never reach a log line, wherever they appear. */
 export const REDACT_PATHS = [
@@ -240,5 +241,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerRiskRoutes(app, deps);
   registerComplianceRoutes(app, deps);
   registerGdprRoutes(app, deps);
+  await registerConsole(app, deps);
   return app;
 }

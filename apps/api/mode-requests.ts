@@ -98,6 +98,15 @@ export class ModeRequests {
     );
   }
 
+  /** Requests still awaiting a second admin, oldest first. */
+  async listPending(now: Date): Promise<ModeSwitchRequest[]> {
+    const { rows } = await this.pool.query<Row>(
+      "SELECT * FROM mode_switch_requests WHERE status = 'pending' AND expires_at > $1 ORDER BY requested_at",
+      [now],
+    );
+    return rows.map(toRequest);
+  }
+
   async listByUser(userId: string): Promise<ModeSwitchRequest[]> {
     const { rows } = await this.pool.query<Row>(
       "SELECT * FROM mode_switch_requests WHERE requested_by = $1 OR decided_by = $1 ORDER BY requested_at",

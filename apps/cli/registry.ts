@@ -60,4 +60,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: "find every pool of a chain profile's DEXes and write a pool snapshot (schema v1) for orion scan",
     load: () => import("./commands/discover.ts"),
   },
+  trade: {
+    description:
+      "the trading pipeline against the chain a profile names (sim: eth_call on live state, no key; or live)",
+    load: () => import("./commands/trade.ts"),
+  },
 };

@@ -26,7 +26,15 @@ export interface ExecutorOptions {
   priorityFeeWei?: bigint;
   /** How often a sent transaction's receipt is looked for. Default 20 ms. */
   receiptPollMs?: number;
+  /**
+   * Sim against a chain where the contract was never deployed: its code (and storage) is injected into every
+   * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
+   */
+  stateOverride?: StateOverride;
 }
+
+/** eth_call's third parameter: per address, the code and storage slots to assume. */
+export type StateOverride = Record<string, { code?: string; stateDiff?: Record<string, string> }>;
 
 export interface ExecutorDeps {
   provider: JsonRpcApiProvider;
@@ -185,9 +193,13 @@ export class Executor {
     | { ok: false; reason: string; blockNumber: number }
   > {
     const { provider } = this.deps;
+    const override = this.deps.options?.stateOverride;
+    const tx = { from: this.account, to: this.contract, data };
     const [call, latest] = await Promise.all([
-      provider
-        .call({ from: this.account, to: this.contract, data, blockTag: "latest" })
+      (override
+        ? (provider.send("eth_call", [tx, "latest", override]) as Promise<string>)
+        : provider.call({ ...tx, blockTag: "latest" })
+      )
         .then((ret) => ({ ok: true as const, ret }))
         .catch((err: unknown) => ({ ok: false as const, err })),
       // The head, for the simulation's block number and the base fee the transaction is priced on.

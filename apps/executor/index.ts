@@ -1,6 +1,14 @@
 // Public API of the executor.
 export { Executor, BroadcastRefused, ExecutorStopped } from "./executor.ts";
-export type { ExecutorDeps, ExecutorOptions, TradeResult, Submission, ReconcileReport } from "./executor.ts";
+export type {
+  ExecutorDeps,
+  ExecutorOptions,
+  TradeResult,
+  Submission,
+  ReconcileReport,
+  StateOverride,
+} from "./executor.ts";
+export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "./simulated-executor.ts";
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";

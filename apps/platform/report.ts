@@ -12,6 +12,8 @@ const stage = z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegat
 /** The session report of `orion dev --report FILE` (DESIGN.md "Session report"); a fixed contract. */
 export const sessionReportSchema = z
   .object({
+    /** The chain profile's name (`orion trade`); absent for `orion dev`'s own devnet. */
+    chain: z.string().optional(),
     mode: modeSchema,
     epoch: z.number().int().min(1),
     chainId: z.number().int().positive(),

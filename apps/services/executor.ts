@@ -7,6 +7,7 @@ import {
   createExecutor,
   ExecutorService,
   type ReconcileReport,
+  type StateOverride,
   type TradeResult,
   type TxSigner,
 } from "../executor/index.ts";
@@ -29,6 +30,8 @@ export interface ExecutorConfig {
    * are simulated side by side rather than one after another.
    */
   consumers: number;
+  /** Sim on a chain where the contract is not deployed: its code injected into each simulation. */
+  stateOverride?: StateOverride;
 }
 
 export interface ExecutorConnections {
@@ -84,7 +87,11 @@ export class ExecutorBot implements BotService {
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
       log,
-      options: { priorityFeeWei: this.config.tipWei, deadlineBlocks: this.config.deadlineBlocks },
+      options: {
+        priorityFeeWei: this.config.tipWei,
+        deadlineBlocks: this.config.deadlineBlocks,
+        ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
+      },
     });
     this.hooks.onReconciled?.(await executor.reconcile());
     this.services = Array.from(

@@ -13,6 +13,8 @@ export interface ScannerConfig {
   maxHops: 2 | 3;
   /** The executor's priority fee, added to the gas price the orchestrator costs orders with. */
   tipWei: bigint;
+  /** How often the head is polled. Default 25 ms (a local node); a paid endpoint wants about the block time. */
+  pollMs?: number;
 }
 
 export interface ScannerConnections {
@@ -79,7 +81,7 @@ export class ScannerBot implements BotService {
     );
     const limit = this.hooks.blocks ?? null;
     const blocks = this.blocks;
-    this.collector = new BlockCollector(provider);
+    this.collector = new BlockCollector(provider, this.config.pollMs);
     this.collector.start(
       async (head: BlockHead) => {
         if (limit !== null && blocks.seen >= limit) return;

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from "fastify";
+import type { ControlState } from "../../control/index.ts";
+import { ModeRequests } from "../mode-requests.ts";
+import { epochMetrics } from "../trading-read.ts";
+import type { RouteDeps } from "../routes/deps.ts";
+
+/** The control state is checked this often (it is cached and invalidated by the store's pub/sub). */
+const CONTROL_TICK_MS = 1000;
+/** Figures, health and pending requests are pushed this often, and at once after a control change. */
+const OVERVIEW_EVERY_TICKS = 5;
+/** The health checks an operator sees on the overview (the rest of the preflight is for mode switches). */
+const HEALTH = ["rpc", "database", "bus", "signer"];
+
+/**
+ * GET /events/overview: server-sent events for the console's overview. An `overview` event carries the mode, epoch,
+ * kill switch, this epoch's figures, health and the pending mode requests; it is sent at once, after every control
+ * change, and every few seconds. The stream ends when the access token expires, so a revoked or expired session
+ * stops receiving (the console refreshes its token and reconnects).
+ */
+export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const requests = new ModeRequests(ctx.pool);
+
+  async function overview(state: ControlState) {
+    const [metrics, preflight, pending] = await Promise.all([
+      epochMetrics(ctx.pool, state.mode, state.epoch),
+      ctx.preflight("live"),
+      requests.listPending(ctx.clock()),
+    ]);
+    return {
+      mode: state.mode,
+      epoch: state.epoch,
+      since: state.since,
+      version: state.version,
+      killSwitch: state.killSwitch,
+      metrics,
+      health: preflight.checks
+        .filter((c) => HEALTH.includes(c.name))
+        .map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
+      pendingRequests: pending.map((r) => ({
+        id: r.id,
+        target: r.target,
+        reason: r.reason,
+        requestedBy: r.requestedBy,
+        expiresAt: r.expiresAt,
+      })),
+    };
+  }
+
+  app.get(
+    "/events/overview",
+    { ...guard.route("mode.read"), schema: { tags: ["console"], security: [{ bearer: [] }] } },
+    async (request, reply) => {
+      const claims = request.principal;
+      if (!claims) return;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      });
+      let version = -1;
+      let ticks = 0;
+      let busy = false;
+      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const tick = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          if (Date.now() / 1000 >= claims.expiresAt) {
+            send("expired", { reason: "access token expired" });
+            stop();
+            return;
+          }
+          const state = await ctx.controlView.read();
+          if (state.version !== version || ticks % OVERVIEW_EVERY_TICKS === 0) {
+            version = state.version;
+            send("overview", await overview(state));
+          }
+        } catch {
+          send("unavailable", { reason: "the control store or the database cannot be read" });
+        } finally {
+          ticks++;
+          busy = false;
+        }
+      };
+      const timer = setInterval(() => void tick(), CONTROL_TICK_MS);
+      const stop = () => {
+        clearInterval(timer);
+        res.end();
+      };
+      request.raw.on("close", () => clearInterval(timer));
+      await tick();
+    },
+  );
+}

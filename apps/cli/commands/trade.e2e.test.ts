@@ -1,0 +1,141 @@
+/**
+ * What a user with only an RPC URL does, with `orion devnet` standing in for a real chain: discover its pools,
+ * scan them, and paper-trade it with `orion trade --mode sim`. Every step is the real binary; the devnet is a
+ * separate process reached over JSON-RPC only.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { SIM_EXECUTOR_ACCOUNT } from "../../executor/index.ts";
+import { sessionReportSchema } from "../../platform/report.ts";
+
+const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
+
+let dir: string;
+let db: TestDatabase;
+let devnet: ChildProcess;
+let url: string;
+let profileFile: string;
+
+function orion(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ORION, ...args], {
+      env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "orion-trade-"));
+  db = await createTestDatabase();
+  profileFile = join(dir, "devnet.json");
+  devnet = spawn(
+    process.execPath,
+    [ORION, "devnet", "--port", "0", "--block-time", "400", "--profile-out", profileFile],
+    {
+      env: { ...process.env, ORION_HOME: dir },
+    },
+  );
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    devnet.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (/\nprofile: /.test(out)) resolve();
+    });
+    devnet.once("exit", (code) => reject(new Error(`orion devnet exited (${code}) before it was ready`)));
+  });
+  url = out.split("\n")[0] as string;
+}, 240_000);
+
+afterAll(async () => {
+  if (devnet && devnet.exitCode === null) {
+    const exited = new Promise((r) => devnet.once("exit", r));
+    devnet.kill("SIGTERM");
+    await exited;
+  }
+  await db?.drop();
+});
+
+describe("orion devnet, discover, scan and trade --mode sim (end to end)", () => {
+  it("orion devnet prints its RPC URL first and writes a valid chain profile", async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const profile = JSON.parse(await readFile(profileFile, "utf8")) as {
+      chainId: number;
+      dexes: unknown[];
+      schema: number;
+    };
+    expect(profile).toMatchObject({ schema: 1, name: "devnet", chainId: 31337, blockTimeMs: 400 });
+    expect(profile.dexes).toHaveLength(3);
+  });
+
+  it("discovers the devnet's pools from the profile alone, and orion scan reads the snapshot", async () => {
+    const snapshot = join(dir, "pools.json");
+    const d = await orion(["discover", "--chain", profileFile, "--rpc", url, "--out", snapshot, "--json"]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout)).toMatchObject({
+      chain: "devnet",
+      pools: { kept: 20 },
+      tokens: { skipped: 0, taxed: [], blocked: [] },
+    });
+    const s = await orion(["scan", "--pools", snapshot, "--json"]);
+    expect(s.code, s.stderr).toBe(0);
+    expect((JSON.parse(s.stdout) as { stats: { pools: number } }).stats.pools).toBe(20);
+  }, 120_000);
+
+  it("paper-trades with no key and no deployment: simulated trades, the report names the chain, no nonce moves", async () => {
+    const file = join(dir, "report.json");
+    const r = await orion([
+      "trade",
+      "--chain",
+      profileFile,
+      "--rpc",
+      url,
+      "--mode",
+      "sim",
+      "--blocks",
+      "4",
+      "--report",
+      file,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+    expect(report).toMatchObject({ chain: "devnet", mode: "sim", chainId: 31337 });
+    expect(report.executor.address).toBe(SIM_EXECUTOR_ACCOUNT);
+    expect(report.executor.nonceEnd).toBe(report.executor.nonceStart);
+    expect(report.blocks.to - report.blocks.from).toBe(3);
+    expect(report.trades.length).toBeGreaterThan(0);
+    for (const t of report.trades) {
+      expect(t).toMatchObject({ mode: "sim", txHash: null, gasUsed: "0" });
+      expect(["simulated", "rejected"]).toContain(t.status);
+    }
+    expect(r.stdout).toMatch(/simulated WETH>.*\(predicted \+[0-9.]+ WETH\), not broadcast/);
+  }, 180_000);
+
+  it("refuses a profile whose chain id differs from the RPC's, and an unavailable execution route (exit 2)", async () => {
+    const other = join(dir, "polygon-like.json");
+    await writeFile(
+      other,
+      JSON.stringify({ ...JSON.parse(await readFile(profileFile, "utf8")), name: "polygonish", chainId: 137 }),
+    );
+    const wrong = await orion(["trade", "--chain", other, "--rpc", url, "--mode", "sim", "--blocks", "1"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim()).toBe(
+      `orion: --rpc ${url}: serves chain id 31337, but profile polygonish is chain id 137`,
+    );
+    const route = await orion(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
+    expect(route.code).toBe(2);
+    expect(route.stderr).toMatch(/--execution erc4337: not available/);
+    const live = await orion(["trade", "--chain", profileFile, "--rpc", url, "--mode", "live"]);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/ORION_EXECUTOR_CONTRACT/);
+  }, 120_000);
+});

@@ -1,0 +1,98 @@
+import { access, constants } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { Option, type Command } from "commander";
+import { InputError } from "../errors.ts";
+import { orionHome } from "../home.ts";
+import { collect, openChain } from "./chain-args.ts";
+
+interface TradeFlags {
+  chain: string;
+  rpc?: string[];
+  mode: string;
+  blocks?: string;
+  report?: string;
+  execution: string;
+  pools?: string;
+  port: string;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const KEY = /^0x[0-9a-fA-F]{64}$/;
+
+export function configure(command: Command): void {
+  command
+    .requiredOption("--chain <name|file>", "chain profile: a name in chains/ (or $ORION_HOME/chains/), or a JSON file")
+    .option("--rpc <url>", "JSON-RPC endpoint (repeat for failover)", collect)
+    .addOption(new Option("--mode <mode>", "sim (eth_call against live state, no key) or live").default("sim"))
+    .option("--blocks <n>", "stop after N blocks and write the session report (default: run until Ctrl-C)")
+    .option("--report <file>", "write the session report (JSON) to FILE")
+    .option("--execution <route>", "eoa (a transaction from the executor account) or erc4337", "eoa")
+    .option("--pools <file>", "trade this pool snapshot instead of discovering the profile's DEXes first")
+    .option("--port <port>", "port of /metrics (and the API with REDIS_URL); 0 = any free port", "0")
+    .action(async (flags: TradeFlags) => {
+      if (flags.mode !== "sim" && flags.mode !== "live")
+        throw new InputError(`--mode: must be sim or live, got "${flags.mode}"`);
+      if (flags.execution === "erc4337") {
+        throw new InputError("--execution erc4337: not available for orion trade yet; use --execution eoa");
+      }
+      if (flags.execution !== "eoa")
+        throw new InputError(`--execution: must be eoa or erc4337, got "${flags.execution}"`);
+      const blocks = flags.blocks === undefined ? null : Number(flags.blocks);
+      if (blocks !== null && (!/^[0-9]+$/.test(flags.blocks ?? "") || blocks < 1)) {
+        throw new InputError(`--blocks: must be a whole number of at least 1, got "${flags.blocks}"`);
+      }
+      if (!/^[0-9]+$/.test(flags.port) || Number(flags.port) > 65_535)
+        throw new InputError(`--port: must be 0..65535, got "${flags.port}"`);
+      if (!flags.rpc?.length) throw new InputError("--rpc: give at least one JSON-RPC URL");
+      const report = flags.report === undefined ? null : resolve(flags.report);
+      if (report) {
+        await access(dirname(report), constants.W_OK).catch(() => {
+          throw new InputError(`--report ${report}: directory ${dirname(report)} does not exist or is not writable`);
+        });
+      }
+      const pools = flags.pools === undefined ? null : resolve(flags.pools);
+      if (pools) {
+        await access(pools, constants.R_OK).catch(() => {
+          throw new InputError(`--pools ${pools}: cannot read the file`);
+        });
+      }
+      // Live only: the deployed contract and its owner's key. A sim run never reads the key, even when it is set.
+      let live = null;
+      if (flags.mode === "live") {
+        const contract = process.env.ORION_EXECUTOR_CONTRACT ?? "";
+        const privateKey = process.env.ORION_EXECUTOR_KEY ?? "";
+        if (!ADDRESS.test(contract))
+          throw new InputError("ORION_EXECUTOR_CONTRACT: live mode needs the deployed ArbExecutor's address");
+        if (!KEY.test(privateKey))
+          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
+        live = { contract, privateKey };
+      }
+      const { profile, provider } = await openChain(flags.chain, flags.rpc);
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const { runTrade } = await import("../../platform/trade.ts");
+        await runTrade({
+          profile,
+          provider,
+          pools,
+          live,
+          mode: flags.mode,
+          blocks,
+          report,
+          port: Number(flags.port),
+          dataDir: orionHome(),
+          databaseUrl: process.env.DATABASE_URL || undefined,
+          redisUrl: process.env.REDIS_URL || undefined,
+          redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
+          out: (line) => process.stdout.write(line + "\n"),
+          signal: abort.signal,
+        });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}

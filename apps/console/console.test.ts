@@ -1,0 +1,300 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { AxeBuilder } from "@axe-core/playwright";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONSOLE_DIST } from "../api/console/index.ts";
+import { recordComplianceReport } from "../api/compliance-reports.ts";
+import { ApiHarness, type TestUser } from "../api/testing/harness.ts";
+import { requireBinary } from "../../test/support/binaries.ts";
+
+/** Screenshots of every page, kept as test artifacts (gitignored). */
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
+const LIVE_PHRASE = "switch to live with real capital";
+const WAIT = { timeout: 30_000 };
+
+let h: ApiHarness;
+let base: string;
+let browser: Browser;
+let admin: TestUser;
+let admin2: TestUser;
+let operator: TestUser;
+let viewer: TestUser;
+const contexts: BrowserContext[] = [];
+
+async function seedTrades(): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    const id = randomUUID();
+    const profit = (BigInt(3 + ((i * 7) % 11)) * 10n ** 15n).toString();
+    await h.pool.query(
+      `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+                           predicted_profit, min_profit, status, simulated_profit, created_at)
+       VALUES ($1, $2, 'sim', 1, $3, '0x00', '{}', '{}', $4, $5, 0, 'simulated', $5, now() - ($6 || ' minutes')::interval)`,
+      [id, id, 100 + i, (10n ** 18n).toString(), profit, String(60 - i * 5)],
+    );
+  }
+}
+
+beforeAll(async () => {
+  // Fails (never skips) when Chromium is missing: .ci/run installs Debian's package.
+  const executablePath = process.env.ORION_CHROMIUM ?? requireBinary("chromium", "chromium");
+  if (!existsSync(`${CONSOLE_DIST}index.html`))
+    throw new Error(`the console is not built (${CONSOLE_DIST}): run npm run build:console`);
+  h = await ApiHarness.start({
+    chainChecks: {
+      rpc: async () => ({ ok: true, detail: "head 2 s old" }),
+      executor: async () => ({ ok: true, detail: "deployed, owned" }),
+      signer: async () => ({ ok: true, detail: "funded" }),
+    },
+  });
+  [admin, admin2, operator, viewer] = await Promise.all([
+    h.createUser("admin", "alice@example.com"),
+    h.createUser("admin", "bob@example.com"),
+    h.createUser("operator", "olga@example.com"),
+    h.createUser("viewer", "victor@example.com"),
+  ]);
+  await recordComplianceReport(h.pool, {
+    generatedAt: new Date().toISOString(),
+    source: { kind: "program", stack: "prod", file: null },
+    frameworks: ["soc2", "pci-dss-4.0", "cis-gcp-3.0"],
+    summary: { resources: 259, controls: 3, violations: 0, mandatory: 0, advisory: 0 },
+    controls: [
+      {
+        id: "SQL-001",
+        title: "Cloud SQL requires TLS",
+        frameworks: { soc2: ["CC6.7"], "pci-dss-4.0": ["4.2.1"], "cis-gcp-3.0": ["6.4"] },
+        status: "pass",
+        checked: 3,
+        failed: 0,
+      },
+      {
+        id: "KMS-005",
+        title: "KMS administration is separated from key use",
+        frameworks: { soc2: ["CC6.3"], "pci-dss-4.0": ["3.6.1"], "cis-gcp-3.0": ["1.11"] },
+        status: "pass",
+        checked: 49,
+        failed: 0,
+      },
+      {
+        id: "NET-005",
+        title: "A VPC Service Controls perimeter covers the data services",
+        frameworks: { soc2: ["CC6.6"] },
+        status: "not-applicable",
+        checked: 0,
+        failed: 0,
+      },
+    ],
+    violations: [],
+  });
+  await seedTrades();
+  const address = await h.app.listen({ port: 0, host: "127.0.0.1" });
+  base = address.replace("localhost", "127.0.0.1");
+  // playwright gives every launch a fresh temporary profile (it refuses --user-data-dir in args for that reason).
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
+  await mkdir(ARTIFACTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await h?.close();
+}, 60_000);
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT.timeout);
+  return page;
+}
+
+async function signIn(page: Page, user: TestUser): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByLabel("One-time code").fill(h.code(user));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+}
+
+async function visit(page: Page, path: string, heading: string | RegExp): Promise<void> {
+  await page.getByRole("link", { name: path, exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+}
+
+describe("the operator console in Chromium", () => {
+  it("serves the console from the API's origin under a strict CSP without inline scripts", async () => {
+    const res = await fetch(`${base}/console/`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it("signs in with password and a real TOTP code; the refresh token is an httpOnly SameSite=Strict cookie", async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    await page.goto(`${base}/console/`);
+    await page.getByLabel("Email").fill(operator.email);
+    await page.getByLabel("Password", { exact: true }).fill(operator.password);
+    await page.getByLabel("One-time code").fill("000000");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/wrong/);
+    await signIn(page, operator);
+    await page.getByText("Live updates").waitFor();
+    await page.getByRole("term").filter({ hasText: "Mode" }).first().waitFor();
+    const cookies = await page.context().cookies();
+    const refresh = cookies.find((c) => c.name === "orion_refresh");
+    expect(refresh).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/auth" });
+    expect(await page.evaluate("document.cookie")).not.toContain("orion_refresh");
+    expect(await page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")).toBe("{}{}");
+    // A reload keeps the session through the cookie, with no password asked again.
+    await page.reload();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    expect(errors.filter((e) => /Content Security Policy/.test(e))).toEqual([]);
+  });
+
+  it("engages the kill switch (the overview updates live) and releases it with a fresh second factor", async () => {
+    const page = await newPage();
+    await signIn(page, operator);
+    await visit(page, "Mode", "Mode and kill switch");
+    await page.getByLabel("Kill switch reason").fill("console drill");
+    await page.getByRole("button", { name: "Engage kill switch" }).click();
+    await page.getByRole("status").filter({ hasText: "Kill switch engaged" }).waitFor();
+    expect((await h.control.read()).killSwitch).toMatchObject({ engaged: true, reason: "console drill" });
+    await visit(page, "Overview", "Overview");
+    await page.getByText("engaged: console drill").waitFor();
+
+    await visit(page, "Mode", "Mode and kill switch");
+    await page.getByRole("button", { name: "Release kill switch" }).click();
+    const dialog = page.getByRole("dialog", { name: "Release the kill switch" });
+    await dialog.getByLabel("One-time code").fill(h.code(operator));
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").filter({ hasText: "Kill switch released" }).waitFor();
+    expect((await h.control.read()).killSwitch.engaged).toBe(false);
+  });
+
+  it("switches to live only when a second admin approves in another browser context", async () => {
+    const first = await newPage();
+    const second = await newPage();
+    await signIn(first, admin);
+    await signIn(second, admin2);
+    await visit(first, "Mode", "Mode and kill switch");
+    await first.getByLabel("Reason", { exact: true }).fill("quarterly go-live");
+    await first.getByLabel(`Type "${LIVE_PHRASE}" to confirm`).fill(LIVE_PHRASE);
+    await first.getByRole("button", { name: "Request live mode" }).click();
+    await first.getByRole("status").filter({ hasText: "second admin must approve" }).waitFor();
+    expect((await h.control.read()).mode).toBe("sim");
+
+    await visit(second, "Mode", "Mode and kill switch");
+    await second.getByRole("button", { name: "Approve request quarterly go-live" }).click();
+    const dialog = second.getByRole("dialog", { name: "Approve the switch to live" });
+    await dialog.getByLabel("One-time code").fill(h.code(admin2));
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await second.getByRole("status").filter({ hasText: "Approved" }).waitFor();
+    // The requester's console learns of it by server-sent events, without a reload.
+    await first.getByLabel("Current mode").filter({ hasText: "live" }).waitFor();
+    expect((await h.control.read()).mode).toBe("live");
+
+    await visit(first, "Mode", "Mode and kill switch");
+    await first.getByRole("button", { name: "Switch to sim now" }).click();
+    await first.getByLabel("Current mode").filter({ hasText: "sim" }).waitFor();
+  });
+
+  it("shows a viewer no admin control, and the API refuses the viewer's forged request", async () => {
+    const page = await newPage();
+    await signIn(page, viewer);
+    const nav = page.getByRole("navigation", { name: "Pages" });
+    await expect(nav.getByRole("link").allTextContents()).resolves.toEqual([
+      "Overview",
+      "Mode",
+      "Trades",
+      "Opportunities",
+      "P&L",
+      "Risk limits",
+    ]);
+    await visit(page, "Mode", "Mode and kill switch");
+    for (const name of ["Engage kill switch", "Release kill switch", "Request live mode", "Switch to sim now"])
+      expect(await page.getByRole("button", { name }).count()).toBe(0);
+    await visit(page, "Risk limits", "Risk limits");
+    expect(await page.getByRole("button", { name: "Save limits" }).count()).toBe(0);
+
+    const forged = await page.evaluate(
+      async ({ email, password, totp }) => {
+        const login = await fetch("/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password, totp }),
+        });
+        const { accessToken } = (await login.json()) as { accessToken: string };
+        const res = await fetch("/killswitch", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${accessToken}` },
+          body: JSON.stringify({ engaged: true, reason: "forged by a viewer" }),
+        });
+        return res.status;
+      },
+      { email: viewer.email, password: viewer.password, totp: h.code(viewer) },
+    );
+    expect(forged).toBe(403);
+    expect((await h.control.read()).killSwitch.engaged).toBe(false);
+  });
+
+  it("every page passes axe with no serious or critical violation; a screenshot of each is kept", async () => {
+    const page = await newPage();
+    await signIn(page, admin);
+    await page.getByText("Live updates").waitFor();
+    // Each page with what shows that its data has arrived.
+    const pages: [string, string, string][] = [
+      ["Overview", "Overview", "Health"],
+      ["Mode", "Mode and kill switch", "Pending requests"],
+      ["Trades", "Trades", "simulated"],
+      ["Opportunities", "Opportunities", "Opportunities and the orchestrator"],
+      ["P&L", "P&L per epoch", "Each epoch starts at zero"],
+      ["Risk limits", "Risk limits", "dailyLossLimitWei"],
+      ["Audit", "Audit ledger", "auth.login"],
+      ["Compliance", "Compliance", "KMS-005"],
+      ["Users", "Users", "Create a user"],
+    ];
+    const findings: string[] = [];
+    for (const [link, heading, loaded] of pages) {
+      await visit(page, link, heading);
+      await page.getByText(loaded).filter({ visible: true }).first().waitFor();
+      const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
+      for (const v of result.violations.filter((x) => x.impact === "serious" || x.impact === "critical"))
+        findings.push(`${link}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      const file = link.toLowerCase().replace(/[^a-z]+/g, "-");
+      await page.screenshot({ path: `${ARTIFACTS}${file}.png`, fullPage: true });
+    }
+    expect(findings).toEqual([]);
+    await page.goto(`${base}/console/`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
+    const again = await page.context().cookies();
+    expect(again.find((c) => c.name === "orion_refresh")).toBeUndefined();
+  });
+
+  it("returns to sign-in when the session has ended (revoked everywhere)", async () => {
+    const page = await newPage();
+    await signIn(page, operator);
+    const other = await h.login(operator);
+    const res = await h.request("POST", "/auth/sessions/revoke-all", { token: other.accessToken });
+    expect(res.statusCode).toBe(200);
+    await visit(page, "Trades", "Trades").catch(() => undefined);
+    await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
+  });
+});

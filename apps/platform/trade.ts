@@ -1,0 +1,90 @@
+import { join } from "node:path";
+import { Wallet } from "ethers";
+import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
+import { discover } from "../discover/index.ts";
+import { privateKeySigner, simulatedExecutor } from "../executor/index.ts";
+import { loadMarket, type Market } from "../services/index.ts";
+import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
+
+/** What a live `orion trade` needs that a sim one must not have: the deployed contract and its owner's key. */
+export interface LiveExecutor {
+  contract: string;
+  /** The owner's private key; read only here, in live mode. */
+  privateKey: string;
+}
+
+export interface TradeOptions extends Omit<SessionOptions, "title"> {
+  profile: ChainProfile;
+  /** Connected and checked against the profile's chain id (connectChain). The session destroys it at the end. */
+  provider: FailoverProvider;
+  /** A pool snapshot to trade; null discovers the profile's DEXes first (incrementally, into dataDir/snapshots/). */
+  pools: string | null;
+  /** Required for live; never given in sim. */
+  live: LiveExecutor | null;
+}
+
+/**
+ * `orion trade`: a trading session against the chain a profile names, over the user's RPC URLs; nothing is deployed
+ * and no devnet runs. In sim no key exists at all: every order is simulated against the latest block with the
+ * executor contract's code injected by state override, from an account nobody holds a key for.
+ */
+export async function runTrade(o: TradeOptions): Promise<DevSession> {
+  const { profile, provider, pools, live, ...session } = o;
+  return runSession({ ...session, title: "orion trade" }, async (): Promise<SessionChain> => {
+    const market = await marketOf(profile, provider, pools, o);
+    const executor =
+      o.mode === "live" && live
+        ? {
+            contract: live.contract.toLowerCase(),
+            account: new Wallet(live.privateKey).address.toLowerCase(),
+            loadSigner: () => privateKeySigner(live.privateKey),
+          }
+        : {
+            ...(await simulatedExecutor(provider)),
+            loadSigner: (): never => {
+              throw new Error("a sim session on a foreign chain has no executor key; live needs ORION_EXECUTOR_KEY");
+            },
+          };
+    return {
+      name: profile.name,
+      label: `${profile.name} ${provider.activeEndpoint}`,
+      provider,
+      market,
+      blockTimeMs: profile.blockTimeMs,
+      // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
+      pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
+      executor,
+      close: async () => provider.destroy(),
+    };
+  });
+}
+
+async function marketOf(
+  profile: ChainProfile,
+  provider: FailoverProvider,
+  pools: string | null,
+  o: TradeOptions,
+): Promise<Market> {
+  let file = pools;
+  if (file === null) {
+    file = join(o.dataDir, "snapshots", `${profile.name}.json`);
+    const { summary } = await discover({
+      profile,
+      provider,
+      out: file,
+      minLiquidity: 1000n,
+      progress: (line) => o.log?.info(line),
+    });
+    o.out(
+      `discovered ${summary.pools.kept} pools on ${profile.name} at block ${summary.blockNumber} ` +
+        `(${summary.tokens.taxed.length} taxed and ${summary.tokens.blocked.length} blocked tokens left out): ${file}`,
+    );
+  }
+  const market = await loadMarket(file, profile.wrappedNative);
+  if (market.chainId !== profile.chainId) {
+    throw new Error(
+      `${file}: snapshot of chain ${market.chainId}, but profile ${profile.name} is chain ${profile.chainId}`,
+    );
+  }
+  return market;
+}
