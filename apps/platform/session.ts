@@ -10,7 +10,7 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import type { StateOverride, TradeResult, TxSigner } from "../executor/index.ts";
+import type { FeePolicy, StateOverride, TradeResult, TxSigner } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import type { BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
@@ -71,6 +71,9 @@ export interface SessionChain {
     /** Called only for a live session. */
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
+    fees?: FeePolicy;
+    /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
+    tipWei?: bigint;
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;
@@ -200,10 +203,11 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
         market,
         contract: chain.executor.contract,
         account,
-        tipWei: EXECUTOR_TIP_WEI,
+        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
         deadlineBlocks: DEADLINE_BLOCKS,
         consumers: EXECUTOR_CONSUMERS,
         ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
+        ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       },
       {
         provider,
@@ -253,7 +257,12 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       },
     );
     const scanner = new ScannerBot(
-      { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI, ...(chain.pollMs ? { pollMs: chain.pollMs } : {}) },
+      {
+        market,
+        maxHops: 3,
+        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+        ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
+      },
       { provider, bus, control, metrics, log },
       {
         blocks: o.blocks,
