@@ -72,6 +72,8 @@ export interface SessionChain {
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
     fees?: FeePolicy;
+    /** Blocks on top of a trade's block before it is final. Default 0. */
+    confirmations?: number;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
     tipWei?: bigint;
   };
@@ -208,6 +210,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
         consumers: EXECUTOR_CONSUMERS,
         ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
         ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
+        ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
       },
       {
         provider,
