@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
@@ -97,6 +96,14 @@ export interface DevSession {
   latency: Record<string, { p50: number; p99: number; n: number }>;
 }
 
+/** Like Promise.all, but settles only once every promise has: the first failure is thrown after all are done. */
+async function allOrNothing<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export async function runSession(o: SessionOptions, openChain: () => Promise<SessionChain>): Promise<DevSession> {
   const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
   const closers: Closer[] = [];
@@ -110,13 +117,14 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
     }
   };
   try {
-    // The slow starts (PostgreSQL, the chain: a devnet deploying its markets, or discovery) run side by side.
-    const [dbUrl, chain] = await Promise.all([
+    // The slow starts (PostgreSQL, the chain: a devnet deploying its markets, or discovery) run side by side; when
+    // one fails, the other is still awaited, so whatever it started is registered for shutdown, not left running.
+    const [dbUrl, chain] = await allOrNothing([
       (async () => {
         if (o.databaseUrl) return o.databaseUrl;
-        o.out(`PostgreSQL: embedded under ${join(o.dataDir, "pg")}`);
         const embedded = await startEmbeddedPostgres(o.dataDir, (line) => log.debug({ pg: line }));
         closers.push(() => embedded.stop());
+        o.out(`PostgreSQL: embedded under ${embedded.dataDir}`);
         return embedded.url;
       })(),
       (async () => {
