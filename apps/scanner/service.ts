@@ -3,7 +3,7 @@ import { opportunitiesTopic, type Bus } from "../bus/index.ts";
 import type { BlockHead, FailoverProvider, PoolState } from "../chain/index.ts";
 import { ArbitrageScanner, type Token } from "../core/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
-import type { Ratio } from "../orchestrator/index.ts";
+import type { Ratio } from "../domain/index.ts";
 import { toCandidates } from "./candidates.ts";
 
 export interface ScannerServiceOptions {
