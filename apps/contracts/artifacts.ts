@@ -1,4 +1,7 @@
-/** Typed loaders for every contract the platform deploys or calls: ours (compiled) and Uniswap V2/V3 (published). */
+/**
+ * Typed loaders for every contract the platform deploys or calls: ours (compiled), and Uniswap V2/V3 and ERC-4337's
+ * (published).
+ */
 import { createRequire } from "node:module";
 import type { InterfaceAbi, JsonFragment } from "ethers";
 import { z } from "zod";
@@ -19,6 +22,7 @@ export const OWN_CONTRACTS = [
   "TransferProbe",
   "QuirkyToken",
   "V3SimRouter",
+  "SponsorPaymaster",
 ] as const;
 export type OwnContract = (typeof OWN_CONTRACTS)[number];
 /** Published bytecode, by contract name: the path of its build file inside its npm package. */
@@ -27,6 +31,9 @@ const PUBLISHED = {
   UniswapV2Pair: "@uniswap/v2-core/build/UniswapV2Pair.json",
   UniswapV3Factory: "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
   UniswapV3Pool: "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
+  // ERC-4337 v0.8: the exact bytecode the canonical addresses commit to (the local chain deploys it there).
+  EntryPoint: "@account-abstraction/contracts/artifacts/EntryPoint.json",
+  SimpleAccountFactory: "@account-abstraction/contracts/artifacts/SimpleAccountFactory.json",
 } as const;
 type PublishedContract = keyof typeof PUBLISHED;
 export type Artifacts = Record<OwnContract | PublishedContract, Artifact>;

@@ -14,6 +14,7 @@ import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/inde
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
+import { ExecutorCodec } from "./calldata.ts";
 import { Executor } from "./executor.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
@@ -174,6 +175,38 @@ describe("Executor in live mode", () => {
     expect(result.gasUsed).toBeGreaterThan(0n);
     expect(await row(s.id)).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit, precededBy: 0 });
     expect((await nonces()).latest).toBe(before.latest + 1);
+  });
+
+  it("prices by the chain's fee policy, with a gas limit from eth_estimateGas plus its margin", async () => {
+    const GWEI = 1_000_000_000n;
+    // A chain with a 25 gwei floor on the tip (Polygon PoS): the executor's own 2 gwei would be refused there.
+    const { opportunity } = await createArbitrage(chain, provider);
+    const floor = executor("live", { options: { fees: { type: "eip1559", minPriorityFeeWei: 25n * GWEI } } });
+    const o1 = await order("live", opportunity);
+    const data = new ExecutorCodec(abi).encodeExecute(
+      o1,
+      o1.pools.map(() => 30),
+      o1.blockNumber + 2,
+    );
+    const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
+    const s1 = await sent(await floor.submit(o1));
+    const tx1 = await provider.getTransaction(s1.txHash);
+    expect(tx1).toMatchObject({ type: 2, maxPriorityFeePerGas: 25n * GWEI });
+    expect(tx1?.gasLimit).toBe((estimate * 12_000n + 9_999n) / 10_000n);
+    expect(tx1?.gasLimit).toBeLessThan(500_000n);
+    await chain.devnet.mine();
+    expect(await s1.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+
+    // A legacy chain: a type-0 transaction with one gas price.
+    const next = await createArbitrage(chain, provider);
+    const legacy = executor("live", { options: { fees: { type: "legacy", minPriorityFeeWei: 30n * GWEI } } });
+    const s2 = await sent(await legacy.submit(await order("live", next.opportunity)));
+    const tx2 = await provider.getTransaction(s2.txHash);
+    const base = (await provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
+    expect(tx2?.type).toBe(0);
+    expect(tx2?.gasPrice).toBe(base + base / 8n + 30n * GWEI);
+    await chain.devnet.mine();
+    expect(await s2.final).toMatchObject({ status: "confirmed", realizedProfit: next.opportunity.profit });
   });
 
   it("gives concurrent orders distinct consecutive nonces", async () => {

@@ -12,14 +12,19 @@ import { keccak256 } from "ethers";
 import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+import { gasLimitFor, txFees, type FeePolicy } from "./fee-policy.ts";
 import { NonceManager } from "./nonce-manager.ts";
 import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
 
 export interface ExecutorOptions {
-  /** Gas limit of execute(); a 3-hop route uses about 250k. Default 500 000. */
+  /** A fixed gas limit for execute(). Default: eth_estimateGas of each trade plus gasMarginBps. */
   gasLimit?: bigint;
+  /** Margin over eth_estimateGas, in basis points. Default 2000 (20%). */
+  gasMarginBps?: number;
+  /** The chain's fee policy (transaction type, the tip's floor). Default EIP-1559 with no floor. */
+  fees?: FeePolicy;
   /** The contract reverts after order.blockNumber + deadlineBlocks. Default 2. */
   deadlineBlocks?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
@@ -100,7 +105,8 @@ export class Executor {
   private readonly contract: string;
   private readonly account: string;
   private readonly nonces: NonceManager;
-  private readonly gasLimit: bigint;
+  private readonly gasLimit: bigint | null;
+  private readonly fees: FeePolicy;
   private readonly deadlineBlocks: number;
   private readonly tip: bigint;
   private readonly pollMs: number;
@@ -119,7 +125,8 @@ export class Executor {
       throw new Error(`signer ${deps.signer.address} is not the executor account ${this.account}`);
     }
     this.nonces = new NonceManager(deps.provider, deps.journal, this.account);
-    this.gasLimit = deps.options?.gasLimit ?? 500_000n;
+    this.gasLimit = deps.options?.gasLimit ?? null;
+    this.fees = deps.options?.fees ?? { type: "eip1559", minPriorityFeeWei: 0n };
     this.deadlineBlocks = deps.options?.deadlineBlocks ?? 2;
     this.tip = deps.options?.priorityFeeWei ?? 2_000_000_000n;
     this.pollMs = deps.options?.receiptPollMs ?? 20;
@@ -138,10 +145,11 @@ export class Executor {
     const id = randomUUID();
     const deadlineBlock = order.blockNumber + this.deadlineBlocks;
     const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
-    // The duplicate check and the simulation are independent reads: run them together.
-    const [duplicate, sim] = await Promise.all([
+    // The duplicate check, the simulation and (live) the gas estimate are independent reads: run them together.
+    const [duplicate, sim, gas] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
       this.simulate(data),
+      order.mode === "live" ? this.estimateGas(data) : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
@@ -163,7 +171,28 @@ export class Executor {
     if (!this.settled && (await this.reconcile()).inFlight > 0) {
       return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
     }
-    return this.send(id, order, data, deadlineBlock, sim.baseFee, this.deps.signer, timings);
+    if (gas === null) return unsent("rejected", "eth_estimateGas failed although the simulation passed");
+    return this.send(
+      id,
+      order,
+      data,
+      deadlineBlock,
+      { baseFee: sim.baseFee, gasLimit: gas },
+      this.deps.signer,
+      timings,
+    );
+  }
+
+  /** The gas limit for a live trade: the fixed one if configured, else the node's estimate plus the margin. */
+  private async estimateGas(data: string): Promise<bigint | null> {
+    if (this.gasLimit !== null) return this.gasLimit;
+    try {
+      const estimate = await this.deps.provider.estimateGas({ from: this.account, to: this.contract, data });
+      return gasLimitFor(estimate, this.deps.options?.gasMarginBps);
+    } catch {
+      // The trade would revert; the simulation running alongside says why.
+      return null;
+    }
   }
 
   /**
@@ -256,7 +285,7 @@ export class Executor {
     order: Order,
     data: string,
     deadlineBlock: number,
-    baseFee: bigint,
+    price: { baseFee: bigint; gasLimit: bigint },
     signer: TxSigner,
     timings: TradeResult["timings"],
   ): Promise<Submission> {
@@ -265,15 +294,12 @@ export class Executor {
     const sent = await this.nonces.withNonce(async (nonce) => {
       try {
         const raw = await signer.signTransaction({
-          type: 2,
+          ...txFees(this.fees, price.baseFee, this.tip),
           chainId,
           to: this.contract,
           data,
           nonce,
-          gasLimit: this.gasLimit,
-          // Twice the base fee survives several full blocks of base-fee increases before the trade stalls.
-          maxFeePerGas: 2n * baseFee + this.tip,
-          maxPriorityFeePerGas: this.tip,
+          gasLimit: price.gasLimit,
           value: 0n,
         });
         const txHash = keccak256(raw);

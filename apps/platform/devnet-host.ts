@@ -39,6 +39,7 @@ export async function startDevnetProcess(opts: { seed: number; withExecutorKey: 
       m.type === "ready" ? resolve(m) : reject(new Error(`devnet failed to start: ${m.message}`)),
     );
     child.once("exit", (code) => reject(new Error(`devnet process exited with code ${code} before it was ready`)));
+    child.once("error", (err) => reject(new Error(`devnet process could not start: ${err.message}`)));
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const command = (c: DevnetCommand) => {

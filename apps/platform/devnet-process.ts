@@ -14,6 +14,9 @@ const commandSchema = z.discriminatedUnion("type", [
 
 const send = (m: DevnetReady | { type: "error"; message: string }) => process.send?.(m);
 
+// The parent's death ends the chain too, even while it is still starting: a devnet must not outlive its session.
+process.on("disconnect", () => process.exit(0));
+
 try {
   const seed = Number(process.env.ORION_DEVNET_SEED ?? 1);
   const withKey = process.env.ORION_DEVNET_EXECUTOR_KEY === "1";
@@ -31,8 +34,6 @@ try {
       process.exit(0);
     })();
   });
-  // The parent's death ends the chain too: a devnet must not outlive its session.
-  process.on("disconnect", () => process.exit(0));
   send({
     type: "ready",
     url: chain.devnet.url ?? "",

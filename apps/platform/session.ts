@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
@@ -10,7 +9,7 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import type { StateOverride, TradeResult, TxSigner } from "../executor/index.ts";
+import type { FeePolicy, StateOverride, TradeResult, TxSigner } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import type { BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
@@ -71,6 +70,9 @@ export interface SessionChain {
     /** Called only for a live session. */
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
+    fees?: FeePolicy;
+    /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
+    tipWei?: bigint;
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;
@@ -92,6 +94,14 @@ export interface DevSession {
   latency: Record<string, { p50: number; p99: number; n: number }>;
 }
 
+/** Like Promise.all, but settles only once every promise has: the first failure is thrown after all are done. */
+async function allOrNothing<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export async function runSession(o: SessionOptions, openChain: () => Promise<SessionChain>): Promise<DevSession> {
   const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
   const closers: Closer[] = [];
@@ -105,13 +115,14 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
     }
   };
   try {
-    // The slow starts (PostgreSQL, the chain: a devnet deploying its markets, or discovery) run side by side.
-    const [dbUrl, chain] = await Promise.all([
+    // The slow starts (PostgreSQL, the chain: a devnet deploying its markets, or discovery) run side by side; when
+    // one fails, the other is still awaited, so whatever it started is registered for shutdown, not left running.
+    const [dbUrl, chain] = await allOrNothing([
       (async () => {
         if (o.databaseUrl) return o.databaseUrl;
-        o.out(`PostgreSQL: embedded under ${join(o.dataDir, "pg")}`);
         const embedded = await startEmbeddedPostgres(o.dataDir, (line) => log.debug({ pg: line }));
         closers.push(() => embedded.stop());
+        o.out(`PostgreSQL: embedded under ${embedded.dataDir}`);
         return embedded.url;
       })(),
       (async () => {
@@ -200,10 +211,11 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
         market,
         contract: chain.executor.contract,
         account,
-        tipWei: EXECUTOR_TIP_WEI,
+        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
         deadlineBlocks: DEADLINE_BLOCKS,
         consumers: EXECUTOR_CONSUMERS,
         ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
+        ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       },
       {
         provider,
@@ -253,7 +265,12 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       },
     );
     const scanner = new ScannerBot(
-      { market, maxHops: 3, tipWei: EXECUTOR_TIP_WEI, ...(chain.pollMs ? { pollMs: chain.pollMs } : {}) },
+      {
+        market,
+        maxHops: 3,
+        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+        ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
+      },
       { provider, bus, control, metrics, log },
       {
         blocks: o.blocks,

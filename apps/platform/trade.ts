@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { Wallet } from "ethers";
 import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
 import { discover } from "../discover/index.ts";
-import { privateKeySigner, simulatedExecutor } from "../executor/index.ts";
-import { loadMarket, type Market } from "../services/index.ts";
+import { privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor/index.ts";
+import { EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
 
 /** What a live `orion trade` needs that a sim one must not have: the deployed contract and its owner's key. */
@@ -32,6 +32,9 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
   const { profile, provider, pools, live, ...session } = o;
   return runSession({ ...session, title: "orion trade" }, async (): Promise<SessionChain> => {
     const market = await marketOf(profile, provider, pools, o);
+    const fees: FeePolicy = { type: profile.fees.type, minPriorityFeeWei: BigInt(profile.fees.minPriorityFeeWei) };
+    // The usual tip, raised to the chain's floor where it has one: the orders are costed at what will be paid.
+    const tipWei = fees.minPriorityFeeWei > EXECUTOR_TIP_WEI ? fees.minPriorityFeeWei : EXECUTOR_TIP_WEI;
     const executor =
       o.mode === "live" && live
         ? {
@@ -53,7 +56,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       blockTimeMs: profile.blockTimeMs,
       // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
       pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
-      executor,
+      executor: { ...executor, fees, tipWei },
       close: async () => provider.destroy(),
     };
   });

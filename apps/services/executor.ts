@@ -6,6 +6,7 @@ import type { ControlStore } from "../control/index.ts";
 import {
   createExecutor,
   ExecutorService,
+  type FeePolicy,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -32,6 +33,8 @@ export interface ExecutorConfig {
   consumers: number;
   /** Sim on a chain where the contract is not deployed: its code injected into each simulation. */
   stateOverride?: StateOverride;
+  /** The chain's fee policy (from its profile); default EIP-1559 with no floor on the tip. */
+  fees?: FeePolicy;
 }
 
 export interface ExecutorConnections {
@@ -91,6 +94,7 @@ export class ExecutorBot implements BotService {
         priorityFeeWei: this.config.tipWei,
         deadlineBlocks: this.config.deadlineBlocks,
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
+        ...(this.config.fees ? { fees: this.config.fees } : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

@@ -1,0 +1,12 @@
+export { deployAccountAbstraction, ENTRY_POINT_V08, CREATE2_DEPLOYER } from "./infrastructure.ts";
+export type { AccountAbstractionDeployment, DeployAccountAbstractionOptions } from "./infrastructure.ts";
+export { startBundler } from "./bundler-process.ts";
+export type { BundlerHandle, BundlerOptions } from "./bundler-process.ts";
+export { createSmartAccountRoute } from "./smart-account-route.ts";
+export type {
+  SmartAccountRoute,
+  SmartAccountRouteOptions,
+  PreparedOperation,
+  OperationOutcome,
+} from "./smart-account-route.ts";
+export { sponsorshipHash, sponsorPaymaster } from "./sponsor.ts";
