@@ -5,7 +5,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import helmet from "helmet";
 import { Counter, Histogram, Registry } from "prom-client";
-import { AuditLedger, SubjectKeyVault } from "../audit/index.ts";
+import { AnchorDirectory, anchorKey, AuditLedger, PeriodicAnchorer, SubjectKeyVault } from "../audit/index.ts";
 import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
 import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
@@ -77,6 +77,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await sessionCache.start();
   const budget = new RequestBudget(options.redis, options.keyPrefix, clock);
   budget.start();
+  const anchorer = options.anchors
+    ? new PeriodicAnchorer(
+        options.pool,
+        anchorKey(options.keys.kek),
+        new AnchorDirectory(options.anchors.dir),
+        clock,
+        options.anchors.intervalMs,
+        (err) => app.log.error({ errMessage: (err as Error).message?.split("\n")[0] }, "audit anchor not written"),
+      )
+    : null;
+  anchorer?.start();
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -224,6 +235,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     await controlView.stop();
     sessionCache.stop();
     await budget.stop();
+    await anchorer?.stop();
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,15 +23,28 @@ let db: TestDatabase;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function orion(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [ORION, ...args], { env, input, encoding: "utf8", timeout: 60_000 });
+function orion(args: string[], input?: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [ORION, ...args], {
+    env: opts.env ?? env,
+    cwd: opts.cwd,
+    input,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 beforeAll(async () => {
   db = await createTestDatabase("orion_cli");
   dir = mkdtempSync(join(tmpdir(), "orion-cli-"));
-  env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, ORION_KEYS_FILE: join(dir, "keys.json") };
+  env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    ORION_HOME: dir,
+    ORION_KEYS: undefined,
+    ORION_KEYS_FILE: join(dir, "keys.json"),
+  };
   const pool = new pg.Pool({ connectionString: db.url });
   await migrate(pool);
   await pool.end();
@@ -178,5 +191,26 @@ describe("orion audit export", () => {
     const { readFileSync } = await import("node:fs");
     const lines = readFileSync(out, "utf8").trim().split("\n");
     expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ manifest: { day: yesterday } });
+  });
+});
+
+// Last: it adds a user (and a ledger row) to the shared database.
+describe("ORION_HOME", () => {
+  it("locates the key file whatever the current directory, so users created anywhere can log in", () => {
+    const home = join(dir, "home");
+    const [a, b] = [join(dir, "cwd-a"), join(dir, "cwd-b")];
+    mkdirSync(a);
+    mkdirSync(b);
+    const homeEnv = { ...env, ORION_HOME: home, ORION_KEYS_FILE: undefined };
+    const created = orion(["users", "create", "--email", "elsewhere@example.com", "--role", "viewer"], undefined, {
+      cwd: a,
+      env: homeEnv,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    expect(existsSync(join(home, "keys.json"))).toBe(true);
+    const fromA = orion(["keys", "show"], undefined, { cwd: a, env: homeEnv });
+    const fromB = orion(["keys", "show"], undefined, { cwd: b, env: homeEnv });
+    expect(fromA.code, fromA.stderr).toBe(0);
+    expect(fromB.stdout).toBe(fromA.stdout);
   });
 });

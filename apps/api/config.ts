@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { keysFilePath } from "./home.ts";
 import { z } from "zod";
 import { apiVariables } from "../domain/env/index.ts";
 import { generateKeyFile, keyFileSchema, roleSchema, type KeyFile, type OidcConfig } from "../identity/index.ts";
@@ -51,20 +52,32 @@ function checkedKeyFile(raw: unknown): KeyFile {
   return raw as KeyFile;
 }
 
+type KeySource = {
+  ORION_KEYS?: string | undefined;
+  ORION_KEYS_FILE?: string | undefined;
+  ORION_HOME?: string | undefined;
+};
+
+/** Key material from ORION_KEYS or the key file; null when neither exists (nothing is created). */
+export async function loadKeyFile(env: KeySource): Promise<KeyFile | null> {
+  if (env.ORION_KEYS) return checkedKeyFile(JSON.parse(env.ORION_KEYS));
+  const path = keysFilePath(env);
+  try {
+    return checkedKeyFile(JSON.parse(await readFile(path, "utf8")));
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return null;
+    throw new Error(`${path}: not a valid key file (${(err as Error).message.split("\n")[0]})`);
+  }
+}
+
 /**
  * Key material: ORION_KEYS if set (the cloud), else the key file. A laptop without one gets a fresh file on first
  * use, so `orion users create` and `orion api` agree on the keys without any setup.
  */
-export async function loadOrCreateKeyFile(env: Pick<ApiEnv, "ORION_KEYS" | "ORION_KEYS_FILE">): Promise<KeyFile> {
-  if (env.ORION_KEYS) return checkedKeyFile(JSON.parse(env.ORION_KEYS));
-  try {
-    return checkedKeyFile(JSON.parse(await readFile(env.ORION_KEYS_FILE, "utf8")));
-  } catch (err) {
-    if ((err as { code?: string }).code !== "ENOENT") {
-      throw new Error(`${env.ORION_KEYS_FILE}: not a valid key file (${(err as Error).message.split("\n")[0]})`);
-    }
-  }
+export async function loadOrCreateKeyFile(env: KeySource): Promise<KeyFile> {
+  const existing = await loadKeyFile(env);
+  if (existing) return existing;
   const file = await generateKeyFile();
-  await writeKeyFile(env.ORION_KEYS_FILE, file);
+  await writeKeyFile(keysFilePath(env), file);
   return file;
 }

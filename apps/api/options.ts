@@ -40,6 +40,11 @@ export interface ApiOptions {
   metrics?: Registry;
   /** Trust X-Forwarded-For from this many proxies (the cloud load balancer): rate limits key on the client IP. */
   trustProxy?: boolean;
+  /**
+   * Where the ledger's head is anchored (signed with a key derived from keys.kek) at least every intervalMs while
+   * rows are appended, and once more on close. `orion api` passes $ORION_HOME/anchors.
+   */
+  anchors?: { dir: string; intervalMs?: number };
   /** How long a session Redis confirmed is trusted without asking again; other instances' logouts arrive by pub/sub. */
   sessionCacheMs?: number;
 }

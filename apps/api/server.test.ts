@@ -29,7 +29,7 @@ describe("startApiServer (orion api)", () => {
         DATABASE_URL: db.url,
         REDIS_URL: TEST_REDIS_URL,
         ORION_KEY_PREFIX: prefix,
-        ORION_KEYS_FILE: join(dir, "keys.json"),
+        ORION_HOME: dir,
         ORION_CORS_ORIGINS: "https://console.example",
       },
     });

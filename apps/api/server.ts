@@ -4,6 +4,8 @@ import type { Registry } from "prom-client";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
+import { ledgerRewriteRisks } from "../audit/index.ts";
+import { anchorsDir } from "./home.ts";
 import { openPool } from "./pg-pool.ts";
 import { buildApi } from "./app.ts";
 import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
@@ -37,7 +39,18 @@ export async function startApiServer(opts: {
   const ownControl = opts.control === undefined;
   const control = opts.control ?? createRedisControlStore({ url: env.REDIS_URL, keyPrefix: env.ORION_KEY_PREFIX });
   try {
-    await migrate(pool);
+    // Migrations run as the owner role when one is configured; the API never needs ownership itself.
+    if (env.DATABASE_OWNER_URL) {
+      const owner = openPool(env.DATABASE_OWNER_URL, 1);
+      try {
+        await migrate(owner);
+      } finally {
+        await owner.end();
+      }
+    } else {
+      await migrate(pool);
+    }
+    const risks = await ledgerRewriteRisks(pool);
     const app = await buildApi({
       pool,
       redis,
@@ -51,7 +64,14 @@ export async function startApiServer(opts: {
       trustProxy: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
       metrics: opts.metrics,
+      anchors: { dir: anchorsDir(opts.env ?? process.env) },
     });
+    if (risks.length > 0) {
+      app.log.warn(
+        { risks },
+        "the API's database role could rewrite the audit ledger: run it as a member of orion_app and migrate with DATABASE_OWNER_URL",
+      );
+    }
     const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? "127.0.0.1" });
     return {
       app,

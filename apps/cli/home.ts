@@ -1,9 +1,2 @@
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Local state (keys, embedded database, devnet profile): $ORION_HOME, default .orion under the project. */
-export function orionHome(): string {
-  return resolve(process.env.ORION_HOME || resolve(ROOT, ".orion"));
-}
+// One definition of $ORION_HOME for the CLI and the services it starts.
+export { orionHome } from "../api/home.ts";

@@ -8,7 +8,7 @@
  * The read pool is opened read-only whatever it points at, so a query that would write through it fails here, on
  * the laptop, rather than only against a replica in the cloud.
  */
-import { AuthTypes, Connector, IpAddressTypes } from "@google-cloud/cloud-sql-connector";
+import type { Connector } from "@google-cloud/cloud-sql-connector";
 import pg from "pg";
 import { z } from "zod";
 import { EnvError } from "./env-error.ts";
@@ -113,7 +113,10 @@ export interface OpenDatabasesOptions {
 /** Opens the write and read pools the plan names. Connections are made lazily, on first use. */
 export async function openDatabases(plan: DatabasePlan, o: OpenDatabasesOptions = {}): Promise<Databases> {
   const cloud = plan.write.kind === "cloud-sql" || plan.read.kind === "cloud-sql";
-  const connector = cloud ? (o.connector ?? new Connector()) : undefined;
+  // Loaded only for Cloud SQL: the connector pulls in the Admin API client, which local runs never need.
+  const connector = cloud
+    ? (o.connector ?? new (await import("@google-cloud/cloud-sql-connector")).Connector())
+    : undefined;
   const owned = cloud && !o.connector;
   const write = await poolFor(plan.write, "DATABASE_INSTANCE", false, o.max ?? 10, connector);
   let read: pg.Pool;
@@ -165,6 +168,7 @@ async function poolFor(
   if (target.kind === "url") {
     pool = new pg.Pool({ connectionString: target.url, max, options, ...POOL_DEFAULTS });
   } else {
+    const { AuthTypes, IpAddressTypes } = await import("@google-cloud/cloud-sql-connector");
     const client = await (connector as Connector)
       .getOptions({
         instanceConnectionName: target.instance,

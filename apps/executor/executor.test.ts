@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Interface, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import { privateKeySigner } from "./signer.ts";
+import { orderFor } from "./testing/orders.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
@@ -63,20 +63,8 @@ function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps
   });
 }
 
-async function order(mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> {
-  return {
-    opportunityId: `opp-${randomUUID()}`,
-    mode,
-    epoch: 1,
-    blockNumber: await provider.getBlockNumber(),
-    baseToken: o.baseToken,
-    pools: o.pools,
-    tokens: o.tokens,
-    amountIn: o.amountIn,
-    predictedProfit: o.profit,
-    minProfit,
-  };
-}
+const order = (mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> =>
+  orderFor(provider, mode, o, minProfit);
 
 const nonces = async () => ({
   latest: await provider.getTransactionCount(account, "latest"),

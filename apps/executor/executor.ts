@@ -13,6 +13,8 @@ import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ether
 import type { Logger } from "pino";
 import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 import { gasLimitFor, txFees, type FeePolicy } from "./fee-policy.ts";
+import { LeaseLost } from "./lease.ts";
+import type { ExecutorLease, Fence } from "./lease.ts";
 import { NonceManager } from "./nonce-manager.ts";
 import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
@@ -55,6 +57,11 @@ export interface ExecutorDeps {
   feeOf: (pool: string) => number;
   log?: Logger;
   options?: ExecutorOptions;
+  /**
+   * The signing lease when several executors share the key (one per region): live orders are sent only under its
+   * current fence, and the journal refuses an intent under a fence that is no longer current. Absent: sole executor.
+   */
+  lease?: Pick<ExecutorLease, "current">;
 }
 
 export interface TradeResult {
@@ -116,6 +123,8 @@ export class Executor {
   private readonly own = new Set<string>();
   private stopped = false;
   private chainId: bigint | undefined;
+  /** The lease token this instance last sent under; another one means another leader may have sent in between. */
+  private term: bigint | null = null;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.codec = new ExecutorCodec(deps.contract.abi);
@@ -168,6 +177,16 @@ export class Executor {
     }
     if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
     if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
+    // Not the leader: record nothing, so the order stays unacknowledged on the bus and the leader takes it.
+    const fence = this.deps.lease ? this.deps.lease.current() : null;
+    if (this.deps.lease && !fence)
+      throw new LeaseLost(`order ${order.opportunityId}: this executor does not hold the signing lease`);
+    if (fence && fence.token !== this.term) {
+      // A new term: the previous leader may have sent and left trades in flight. Settle them, count nonces afresh.
+      this.term = fence.token;
+      this.settled = false;
+      this.nonces.reset();
+    }
     if (!this.settled && (await this.reconcile()).inFlight > 0) {
       return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
     }
@@ -180,6 +199,7 @@ export class Executor {
       { baseFee: sim.baseFee, gasLimit: gas },
       this.deps.signer,
       timings,
+      fence,
     );
   }
 
@@ -288,6 +308,7 @@ export class Executor {
     price: { baseFee: bigint; gasLimit: bigint },
     signer: TxSigner,
     timings: TradeResult["timings"],
+    fence: Fence | null,
   ): Promise<Submission> {
     const { provider, journal } = this.deps;
     const chainId = await this.getChainId();
@@ -312,7 +333,12 @@ export class Executor {
           txHash,
           deadlineBlock,
         };
-        await journal.recordIntent(intent);
+        await journal.recordIntent(intent, fence ?? undefined);
+        // The last check before the chain: a lease lost while signing and journaling sends nothing.
+        if (fence && this.deps.lease?.current()?.token !== fence.token) {
+          await journal.markFinal(id, journalOutcome(dropped()));
+          throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
+        }
         try {
           await provider.send("eth_sendRawTransaction", [raw]);
         } catch (err) {

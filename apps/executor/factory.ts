@@ -3,7 +3,7 @@ import type { JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
 import { loadArtifacts } from "../contracts/index.ts";
 import { Executor } from "./executor.ts";
-import type { ExecutorOptions } from "./executor.ts";
+import type { ExecutorDeps, ExecutorOptions } from "./executor.ts";
 import type { Mode } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
@@ -23,6 +23,8 @@ export interface CreateExecutorOptions {
   feeOf: (pool: string) => number;
   log?: Logger;
   options?: ExecutorOptions;
+  /** The signing lease, when this key has an executor in more than one region. */
+  lease?: ExecutorDeps["lease"];
 }
 
 export async function createExecutor(o: CreateExecutorOptions): Promise<Executor> {
@@ -38,5 +40,6 @@ export async function createExecutor(o: CreateExecutorOptions): Promise<Executor
     feeOf: o.feeOf,
     ...(o.log ? { log: o.log } : {}),
     ...(o.options ? { options: o.options } : {}),
+    ...(o.lease ? { lease: o.lease } : {}),
   });
 }

@@ -14,6 +14,9 @@ export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
+// KmsSigner is imported from ./kms-signer.ts by what needs it: the KMS client library is heavy, and a sim executor
+// or the devnet never loads it.
+export { ExecutorLease, LeaseLost, type ExecutorLeaseOptions, type Fence, type LeaseStore } from "./lease.ts";
 export { ExecutorService } from "./service.ts";
 export { createExecutor } from "./factory.ts";
 export type { CreateExecutorOptions } from "./factory.ts";

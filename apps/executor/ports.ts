@@ -3,10 +3,14 @@
  * sees this interface. The trade shapes it speaks in are the shared wire types of apps/domain.
  */
 import type { FinalOutcome, InFlightTrade, LiveIntent, UnsentTrade } from "../domain/index.ts";
+import type { Fence } from "./lease.ts";
 
 export interface TradeJournal {
-  /** Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. */
-  recordIntent(trade: LiveIntent): Promise<void>;
+  /**
+   * Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. With a
+   * fence, only while that fence is the account's current lease (else LeaseLost, nothing written).
+   */
+  recordIntent(trade: LiveIntent, fence?: Fence): Promise<void>;
   /** pending -> sent. */
   markSent(id: string, txHash: string): Promise<void>;
   /** pending|sent -> confirmed|reverted|dropped. */

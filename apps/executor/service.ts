@@ -10,6 +10,7 @@ import type { Bus, OrderEnvelope, Subscription } from "../bus/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { tracer } from "../tracing/index.ts";
 import type { Executor, TradeResult } from "./executor.ts";
+import type { ExecutorLease } from "./lease.ts";
 
 export interface ExecutorServiceDeps {
   bus: Bus;
@@ -21,6 +22,11 @@ export interface ExecutorServiceDeps {
   profitToWei?: (baseToken: string, amount: bigint) => bigint;
   /** Called with every trade's final result (for reports and the console). */
   onTrade?: (result: TradeResult) => void;
+  /**
+   * The signing lease shared by this key's executors: orders are consumed only while it is held (a standby takes
+   * none), and on each new term what the previous leader left in flight is reconciled first. Its owner starts it.
+   */
+  lease?: Pick<ExecutorLease, "current" | "onChange">;
 }
 
 /** Wall-clock milliseconds of a performance.now() stamp, the clock the bus's seenAt uses. */
@@ -29,6 +35,9 @@ const wallMs = (t: number) => performance.timeOrigin + t;
 export class ExecutorService {
   private sub: Subscription | undefined;
   private readonly following = new Set<Promise<void>>();
+  private unwatch: (() => void) | undefined;
+  /** Lease changes, applied one after another. */
+  private transitions: Promise<void> = Promise.resolve();
   /** Orders taken off the bus and carried as far as they go (recorded, sent, refused or failed). */
   handled = 0;
 
@@ -36,9 +45,23 @@ export class ExecutorService {
 
   /**
    * Reconciles what an earlier run left in flight, then starts consuming orders. Rows still undecided (their
-   * deadline block has not passed) are retried by the executor before each live order until they are settled.
+   * deadline block has not passed) are retried by the executor before each live order until they are settled. With a
+   * lease, that happens each time the lease is acquired, and consuming stops when it is lost.
    */
   async start(): Promise<void> {
+    const { lease, log } = this.deps;
+    if (!lease) return this.consume();
+    this.unwatch = lease.onChange((fence) => {
+      this.transitions = this.transitions
+        .then(() => (fence ? this.consume() : this.standBy()))
+        .catch((err: unknown) => log?.error({ err }, "executor lease transition failed"));
+    });
+    if (lease.current()) this.transitions = this.transitions.then(() => this.consume());
+    await this.transitions;
+  }
+
+  private async consume(): Promise<void> {
+    if (this.sub) return;
     const report = await this.deps.executor.reconcile();
     if (report.resolved.length > 0 || report.inFlight > 0) {
       this.deps.log?.info({ resolved: report.resolved.length, inFlight: report.inFlight }, "reconciled at start");
@@ -56,6 +79,12 @@ export class ExecutorService {
     );
   }
 
+  /** Lease lost: take no more orders. Trades already sent are still followed to their outcome. */
+  private async standBy(): Promise<void> {
+    await this.sub?.stop();
+    this.sub = undefined;
+  }
+
   /** Waits until every sent trade has its outcome or `timeoutMs` passes; returns how many are still open. */
   async drain(timeoutMs: number): Promise<number> {
     const deadline = performance.now() + timeoutMs;
@@ -70,6 +99,8 @@ export class ExecutorService {
    * for the next start's reconciliation.
    */
   async stop(graceMs = 5_000): Promise<void> {
+    this.unwatch?.();
+    await this.transitions;
     await this.sub?.stop();
     this.sub = undefined;
     if ((await this.drain(graceMs)) > 0) {

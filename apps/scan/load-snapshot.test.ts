@@ -70,8 +70,8 @@ describe("parseSnapshot", () => {
     ],
     [
       "another protocol",
-      (s: ReturnType<typeof base>) => (s.pools[1]!.protocol = "uniswap-v3"),
-      /^pools\[1\]\.protocol: must be "uniswap-v2"/,
+      (s: ReturnType<typeof base>) => (s.pools[1]!.protocol = "curve"),
+      /^pools\[1\]\.protocol: must be "uniswap-v2" or "uniswap-v3", got "curve"$/,
     ],
     [
       "a bad address",

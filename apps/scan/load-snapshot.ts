@@ -1,12 +1,12 @@
 import type { Pool, Token } from "../core/index.ts";
 import { MAX_RESERVE, normalizeAddress } from "../core/index.ts";
 import type { ZodIssue } from "zod";
+import { SnapshotError } from "./snapshot-error.ts";
 import { snapshotSchema } from "./snapshot-schema.ts";
+import type { V3Pool } from "./v3-pool-entry.ts";
+import { v3PoolFromEntry } from "./v3-pool-entry.ts";
 
-/** A snapshot that cannot be scanned; `message` is one line naming the field (e.g. `pools[3].reserve0`) and why. */
-export class SnapshotError extends Error {
-  override readonly name = "SnapshotError";
-}
+export { SnapshotError };
 
 /** A validated snapshot with lowercase addresses, exact reserves, and the pools that can trade. */
 export interface Snapshot {
@@ -14,8 +14,10 @@ export interface Snapshot {
   blockNumber: number;
   tokens: Token[];
   baseTokens: string[];
-  /** Pools with both reserves non-zero, in file order. */
+  /** Uniswap-V2 pools with both reserves non-zero, in file order. */
   pools: Pool[];
+  /** Uniswap-V3 pools (protocol "uniswap-v3"), in file order. */
+  v3Pools: V3Pool[];
   /** One line per pool left out (a zero reserve cannot quote). */
   warnings: string[];
 }
@@ -53,6 +55,7 @@ export function parseSnapshot(text: string): Snapshot {
   });
 
   const pools: Pool[] = [];
+  const v3Pools: V3Pool[] = [];
   const warnings: string[] = [];
   const poolAt = new Map<string, number>();
   raw.pools.forEach((p, i) => {
@@ -71,6 +74,10 @@ export function parseSnapshot(text: string): Snapshot {
       if (!tokenAt.has(token)) throw new SnapshotError(`pools[${i}].${field}: unknown token ${token} (not in tokens)`);
     }
     if (token0 === token1) throw new SnapshotError(`pools[${i}].token1: same token as token0 (${token0})`);
+    if (p.protocol === "uniswap-v3") {
+      v3Pools.push(v3PoolFromEntry(p, { address, token0, token1 }, `pools[${i}]`));
+      return;
+    }
     const reserve0 = BigInt(p.reserve0);
     const reserve1 = BigInt(p.reserve1);
     for (const [field, reserve] of [
@@ -88,7 +95,12 @@ export function parseSnapshot(text: string): Snapshot {
     pools.push({ address, dex: p.dex, token0, token1, reserve0, reserve1, feeBps: p.feeBps });
   });
 
-  return { chainId: raw.chainId, blockNumber: raw.blockNumber, tokens, baseTokens, pools, warnings };
+  if (v3Pools.length > 0) {
+    warnings.push(
+      `${v3Pools.length} uniswap-v3 pools loaded but not scanned: cycle sizing covers uniswap-v2 pools only`,
+    );
+  }
+  return { chainId: raw.chainId, blockNumber: raw.blockNumber, tokens, baseTokens, pools, v3Pools, warnings };
 }
 
 /** `pools[3].reserve0: must be ..., got "-5"`: the path as a user would write it, the rule, and what was there. */

@@ -6,7 +6,7 @@ import { ONE_SHOT_SIZING_BUDGET, runScan } from "./scan-report.ts";
 // A 1k-pool market with 6- and 8-decimal base tokens: some cycles' optimality proofs need more candidates than the
 // live scanner's per-block budget allows.
 const market = syntheticMarket({ pools: 1000, seed: 1 });
-const snapshot = { chainId: 1, blockNumber: 1, warnings: [], ...market };
+const snapshot = { chainId: 1, blockNumber: 1, warnings: [], v3Pools: [], ...market };
 const key = (o: { baseToken: string; pools: string[] }) => `${o.baseToken}:${o.pools.join(",")}`;
 
 describe("runScan (orion scan)", () => {

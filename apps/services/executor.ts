@@ -3,8 +3,11 @@ import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
 import type { FailoverProvider } from "../chain/index.ts";
 import type { ControlStore } from "../control/index.ts";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import {
   createExecutor,
+  ExecutorLease,
   ExecutorService,
   type FeePolicy,
   type ReconcileReport,
@@ -13,7 +16,7 @@ import {
   type TxSigner,
 } from "../executor/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
-import { chainTag, PgTradeJournal, StoreHealth } from "../store/index.ts";
+import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
 import type { Market } from "./market.ts";
 
@@ -31,6 +34,12 @@ export interface ExecutorConfig {
    * are simulated side by side rather than one after another.
    */
   consumers: number;
+  /**
+   * The signing lease: of all executors on this key (one per region), only its holder consumes orders and sends.
+   * `holder` names this instance (default host, pid and a random suffix); `ttlMs` is how long a dead leader blocks
+   * the standby (default 10 s).
+   */
+  lease?: { holder?: string; ttlMs?: number };
   /** Sim on a chain where the contract is not deployed: its code injected into each simulation. */
   stateOverride?: StateOverride;
   /** The chain's fee policy (from its profile); default EIP-1559 with no floor on the tip. */
@@ -59,6 +68,7 @@ export class ExecutorBot implements BotService {
   readonly bot = "executor";
   private readonly health: StoreHealth;
   private services: ExecutorService[] = [];
+  private lease: ExecutorLease | undefined;
 
   constructor(
     private readonly config: ExecutorConfig,
@@ -74,11 +84,18 @@ export class ExecutorBot implements BotService {
     await this.health.start();
     const feeOf = new Map(market.pools.map((p) => [p.address, p.feeBps]));
     const genesis = await provider.getBlock(0);
+    const chain = chainTag(market.chainId, genesis?.hash ?? "");
     const { mode } = await control.read();
+    this.lease = new ExecutorLease(new PgLeaseStore(db, chain), this.config.account, {
+      holder: this.config.lease?.holder ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      ...(this.config.lease?.ttlMs !== undefined ? { ttlMs: this.config.lease.ttlMs } : {}),
+      log,
+    });
     const executor = await createExecutor({
       mode,
       provider,
-      journal: new PgTradeJournal(db, chainTag(market.chainId, genesis?.hash ?? "")),
+      journal: new PgTradeJournal(db, chain),
+      lease: this.lease,
       // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
       readMode: async () => {
         const s = await control.read();
@@ -107,9 +124,12 @@ export class ExecutorBot implements BotService {
           metrics,
           log,
           consumer: `executor-${process.pid}-${i}`,
+          lease: this.lease,
           ...(this.hooks.onTrade ? { onTrade: this.hooks.onTrade } : {}),
         }),
     );
+    // A standby starts too: it consumes nothing until the lease is its own.
+    await this.lease.start();
     for (const s of this.services) await s.start();
   }
 
@@ -132,6 +152,8 @@ export class ExecutorBot implements BotService {
   async stop(graceMs: number): Promise<void> {
     await Promise.all(this.services.map((s) => s.stop(graceMs)));
     this.services = [];
+    // Released, so a standby in another region takes over at its next attempt rather than after the TTL.
+    await this.lease?.stop();
     this.health.stop();
   }
 }

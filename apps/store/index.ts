@@ -1,6 +1,7 @@
 export { migrate } from "./migrate.ts";
 export { createPgPool } from "./db.ts";
 export { PgTradeJournal, DuplicateTrade, IllegalTransition } from "./journal.ts";
+export { PgLeaseStore } from "./lease.ts";
 export { recordDecisions, type DecidedOpportunity } from "./decisions.ts";
 export { listTrades, pnl, tradeCounts, type TradeRow, type TradeCounts, type EpochPnl } from "./trades.ts";
 export { StoreHealth } from "./health.ts";

@@ -1,6 +1,8 @@
 import type pg from "pg";
 import type { FinalOutcome, InFlightTrade, LiveIntent, TradeBase, UnsentTrade } from "../domain/index.ts";
 import type { TradeJournal } from "../executor/ports.ts";
+import { LeaseLost } from "../executor/lease.ts";
+import type { Fence } from "../executor/lease.ts";
 import { fromBig } from "./db.ts";
 
 /** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
@@ -65,12 +67,44 @@ export class PgTradeJournal implements TradeJournal {
     private readonly chain = "",
   ) {}
 
-  async recordIntent(t: LiveIntent): Promise<void> {
-    await this.insert(
-      `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, deadline_block, chain)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, $15, $16)`,
-      [...baseParams(t), t.account.toLowerCase(), t.nonce, t.txHash.toLowerCase(), t.deadlineBlock, this.chain],
-    );
+  /**
+   * With a fence, the intent is written only if that fence is the current, unexpired lease on the account, checked in
+   * the same transaction: the lease row is share-locked until the intent commits, so a takeover either happens before
+   * (and this write fails with LeaseLost) or waits for it (and the new leader's reconciliation sees the intent).
+   */
+  async recordIntent(t: LiveIntent, fence?: Fence): Promise<void> {
+    const insert = `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, deadline_block, chain,
+         lease_token)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, $15, $16, $17)`;
+    const params = [
+      ...baseParams(t),
+      t.account.toLowerCase(),
+      t.nonce,
+      t.txHash.toLowerCase(),
+      t.deadlineBlock,
+      this.chain,
+      fence ? fence.token.toString() : null,
+    ];
+    if (!fence) return this.insert(insert, params);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const held = await client.query(
+        `SELECT 1 FROM executor_leases
+         WHERE chain = $1 AND account = $2 AND holder = $3 AND token = $4 AND expires_at > now() FOR SHARE`,
+        [this.chain, t.account.toLowerCase(), fence.holder, fence.token.toString()],
+      );
+      if (held.rowCount !== 1) {
+        throw new LeaseLost(`trade ${t.id} not journaled: lease token ${fence.token} is no longer current`);
+      }
+      await this.insert(insert, params, client);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async markSent(id: string, txHash: string): Promise<void> {
@@ -149,9 +183,9 @@ export class PgTradeJournal implements TradeJournal {
     return rowCount === 1;
   }
 
-  private async insert(sql: string, params: unknown[]): Promise<void> {
+  private async insert(sql: string, params: unknown[], db: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
     try {
-      await this.pool.query(sql, params);
+      await db.query(sql, params);
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new DuplicateTrade(`trade refused: ${(err as Error).message}`, { cause: err });

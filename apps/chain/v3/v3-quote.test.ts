@@ -7,25 +7,17 @@
 import { Interface } from "ethers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  TickRangeError,
-  V3MathError,
-  compress,
-  getSqrtRatioAtTick,
-  MAX_TICK,
-  swapV3,
-  wordOf,
-} from "../../core/v3/index.ts";
+import { TickRangeError, V3MathError, compress, swapV3, wordOf } from "../../core/v3/index.ts";
 import type { V3SwapResult } from "../../core/v3/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { deploy, send } from "../deploy.ts";
 import { devAccounts, startDevnet } from "../devnet.ts";
 import type { Devnet } from "../devnet.ts";
 import { Rng } from "../rng.ts";
+import { send } from "../deploy.ts";
 import { FailoverProvider, eip1193Transport } from "../rpc.ts";
-import { V3_FEE_TIERS, createV3Pool, deployV3, mintV3Position } from "./deploy-v3.ts";
 import type { V3Deployment } from "./deploy-v3.ts";
 import { readV3Pool } from "./pool-reader.ts";
+import { deployV3TestMarket } from "./testing.ts";
 
 let devnet: Devnet;
 let provider: FailoverProvider;
@@ -33,50 +25,6 @@ let v3: V3Deployment;
 let router: Interface;
 const deployer = devAccounts(1)[0]!.address;
 const pools: string[] = [];
-
-/**
- * A pool with a full-range position and positions of random width and size around a random price, spread over about
- * +-300 tick spacings.
- */
-async function seedPool(rng: Rng, token0: string, token1: string, feePips: number): Promise<string> {
-  const spacing = V3_FEE_TIERS.get(feePips)!;
-  const centre = (rng.int(40_000) - 20_000) * (rng.next() < 0.5 ? 1 : 5);
-  const lowSqrt = getSqrtRatioAtTick(centre);
-  const price =
-    lowSqrt + BigInt(Math.floor(rng.next() * 1e6)) * ((getSqrtRatioAtTick(centre + 1) - lowSqrt) / 1_000_000n);
-  const pool = await createV3Pool(devnet.provider, deployer, v3.factory, token0, token1, feePips, price);
-  const base = Math.floor(centre / spacing);
-  const tickAt = (offset: number) => (base + offset) * spacing;
-  // Shared edges give ticks whose net liquidity cancels but which are still initialized (the swap stops there).
-  const edges = Array.from({ length: 14 }, () => rng.int(600) - 300);
-  // A full-range position, as most real pools have: past the dense ranges the price still meets liquidity.
-  const full = Math.floor(MAX_TICK / spacing) * spacing;
-  await mintV3Position(
-    devnet.provider,
-    deployer,
-    v3.router,
-    pool,
-    -full,
-    full,
-    BigInt(Math.floor(rng.logUniform(1e16, 1e19))),
-  );
-  for (let k = 0; k < 24; k++) {
-    const a = rng.next() < 0.5 ? rng.pick(edges) : rng.int(600) - 300;
-    let b = rng.next() < 0.5 ? rng.pick(edges) : rng.int(600) - 300;
-    if (a === b) b = a + 1 + rng.int(40);
-    const liquidity = BigInt(Math.floor(rng.logUniform(1e15, 1e21)));
-    await mintV3Position(
-      devnet.provider,
-      deployer,
-      v3.router,
-      pool,
-      tickAt(Math.min(a, b)),
-      tickAt(Math.max(a, b)),
-      liquidity,
-    );
-  }
-  return pool;
-}
 
 /** The pool's own answer to a swap, by eth_call through the router (nothing is mined): amounts or a revert. */
 async function onChainSwap(pool: string, zeroForOne: boolean, amount: bigint): Promise<[bigint, bigint] | "revert"> {
@@ -118,20 +66,10 @@ const swapArb = fc.record({
 beforeAll(async () => {
   devnet = await startDevnet();
   provider = new FailoverProvider([eip1193Transport("devnet", devnet.provider)], { chainId: 31337 });
-  const artifacts = await loadArtifacts();
-  router = new Interface(artifacts.V3SimRouter.abi);
-  const token = new Interface(artifacts.TestToken.abi);
-  v3 = await deployV3(devnet.provider, deployer);
-  const tokens: string[] = [];
-  for (const symbol of ["AAA", "BBB"]) {
-    const address = await deploy(devnet.provider, deployer, artifacts.TestToken.bytecode, token, [symbol, symbol, 18]);
-    await send(devnet.provider, deployer, address, token.encodeFunctionData("mint", [deployer, 10n ** 40n]));
-    await send(devnet.provider, deployer, address, token.encodeFunctionData("approve", [v3.router, 2n ** 256n - 1n]));
-    tokens.push(address);
-  }
-  const [t0, t1] = tokens.sort() as [string, string];
-  const rng = new Rng(17);
-  for (const fee of V3_FEE_TIERS.keys()) pools.push(await seedPool(rng, t0, t1, fee));
+  router = new Interface((await loadArtifacts()).V3SimRouter.abi);
+  const market = await deployV3TestMarket(devnet.provider, deployer, new Rng(17));
+  v3 = market.v3;
+  pools.push(...market.pools);
 }, 300_000);
 
 afterAll(async () => {

@@ -11,12 +11,7 @@ export async function runDrillEmergencyShutdown(opts: { json?: boolean }, env = 
   if (!env.DATABASE_URL || !env.REDIS_URL) {
     throw new InputError("orion drill emergency-shutdown: set DATABASE_URL and REDIS_URL of the local platform");
   }
-  const keys = await loadKeyMaterial(
-    await loadOrCreateKeyFile({
-      ORION_KEYS: env.ORION_KEYS,
-      ORION_KEYS_FILE: env.ORION_KEYS_FILE ?? ".orion/keys.json",
-    }),
-  );
+  const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
   const pool = openPool(env.DATABASE_URL, 5);
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
   let result;

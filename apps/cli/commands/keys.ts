@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadOrCreateKeyFile, writeKeyFile } from "../../api/index.ts";
+import { keysFilePath, loadOrCreateKeyFile, writeKeyFile } from "../../api/index.ts";
 import { keyFileSchema, retireVerifyKeys, rotateSigningKey, type KeyFile } from "../../identity/index.ts";
 import { InputError } from "../errors.ts";
 
@@ -22,7 +22,7 @@ function describe(file: KeyFile): string {
  * tokens issued before the rotation stay valid until they expire (5 minutes); `retire` then drops the old keys.
  * The KEK and the email pepper are not rotated here: they protect stored data (see runbooks/key-rotation.md).
  */
-export async function runKeys(action: "rotate" | "retire" | "show", file: string): Promise<void> {
+export async function runKeys(action: "rotate" | "retire" | "show", file = keysFilePath()): Promise<void> {
   const current = await readKeyFile(file);
   if (action === "show") {
     process.stdout.write(describe(current) + "\n");
@@ -34,20 +34,20 @@ export async function runKeys(action: "rotate" | "retire" | "show", file: string
 }
 
 export function configure(keys: Command): void {
-  const fileOption = ["--file <path>", "key file", process.env.ORION_KEYS_FILE ?? ".orion/keys.json"] as const;
+  const fileOption = ["--file <path>", "key file (default: ORION_KEYS_FILE, else $ORION_HOME/keys.json)"] as const;
   keys
     .command("show")
     .description("name the signing key and the retired keys still accepted")
     .option(...fileOption)
-    .action((o: { file: string }) => runKeys("show", o.file));
+    .action((o: { file?: string }) => runKeys("show", o.file));
   keys
     .command("rotate")
     .description("new access-token signing key; the old one stays accepted until `orion keys retire`")
     .option(...fileOption)
-    .action((o: { file: string }) => runKeys("rotate", o.file));
+    .action((o: { file?: string }) => runKeys("rotate", o.file));
   keys
     .command("retire")
     .description("stop accepting tokens of retired signing keys (run at least 5 minutes after rotate)")
     .option(...fileOption)
-    .action((o: { file: string }) => runKeys("retire", o.file));
+    .action((o: { file?: string }) => runKeys("retire", o.file));
 }

@@ -58,12 +58,7 @@ export async function runUsersCreate(
     password = randomBytes(18).toString("base64url");
     generated = true;
   }
-  const keys = await loadKeyMaterial(
-    await loadOrCreateKeyFile({
-      ORION_KEYS: env.ORION_KEYS,
-      ORION_KEYS_FILE: env.ORION_KEYS_FILE ?? ".orion/keys.json",
-    }),
-  );
+  const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
   const pool = openPool(env.DATABASE_URL, 2);
   try {
     await migrate(pool);

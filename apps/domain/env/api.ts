@@ -18,8 +18,12 @@ export const apiVariables = {
     )
     .describe("comma-separated origins allowed to call the API from a browser"),
   ORION_KEYS: optional(z.string()).describe("the key material as JSON (Secret Manager in the cloud)"),
-  ORION_KEYS_FILE: withDefault(z.string(), ".orion/keys.json").describe(
-    "the key file, when ORION_KEYS is not set (a laptop)",
+  ORION_KEYS_FILE: optional(z.string()).describe(
+    "the key file, when ORION_KEYS is not set (a laptop); default $ORION_HOME/keys.json",
+  ),
+  ORION_HOME: optional(z.string()).describe("local state: key file, audit anchors (default .orion under the project)"),
+  DATABASE_OWNER_URL: optional(z.string().url({ message: "must be a postgres:// URL" })).describe(
+    "the owner role's connection, for migrations only; the API serves as DATABASE_URL, a member of orion_app",
   ),
   ORION_OIDC_ISSUER: optional(z.string().url()).describe("the OIDC issuer operators log in through"),
   ORION_OIDC_AUDIENCE: optional(z.string()).describe("the audience of OIDC ID tokens"),

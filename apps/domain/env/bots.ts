@@ -30,6 +30,9 @@ export const executorEnvSchema = z.object({
   ORION_SIGNER_KEY_FILE: optional(z.string().min(1)).describe(
     "a file holding a devnet private key (0x hex), read only in live mode; never in the cloud",
   ),
+  ORION_SIGNER_KMS: optional(z.string().min(1)).describe(
+    "the Cloud KMS key version the executor signs with in live mode (HSM, EC_SIGN_SECP256K1_SHA256)",
+  ),
 });
 
 export const apiEnvSchema = z.object({

@@ -170,7 +170,15 @@ async function build(
           deadlineBlocks: DEADLINE_BLOCKS,
           consumers: EXECUTOR_CONSUMERS,
         },
-        { provider, bus, control, db, loadSigner: () => fileSigner(e), metrics, log: c.log },
+        {
+          provider,
+          bus,
+          control,
+          db,
+          loadSigner: () => (e.ORION_SIGNER_KMS ? kmsSigner(e.ORION_SIGNER_KMS, e, c) : fileSigner(e)),
+          metrics,
+          log: c.log,
+        },
       );
     }
     case "api": {
@@ -184,6 +192,18 @@ async function build(
       );
     }
   }
+}
+
+/** The cloud's signer: the key stays in the KMS HSM; loaded (like the file's) only when the executor starts live. */
+async function kmsSigner(keyVersion: string, e: BotEnv<"executor">, c: OpenContext) {
+  // Imported here: the KMS client library is heavy, and sim executors and local runs never need it.
+  const { KmsSigner } = await import("../../executor/kms-signer.ts");
+  const signer = await KmsSigner.connect({ keyVersion });
+  c.closers.push(() => signer.close());
+  if (signer.address !== e.ORION_EXECUTOR_ACCOUNT) {
+    throw new EnvError("ORION_SIGNER_KMS", `is the key of ${signer.address}, not ORION_EXECUTOR_ACCOUNT`);
+  }
+  return signer;
 }
 
 /** Live mode only (safety invariant 1): the key is read when the executor starts live, never in sim. */
