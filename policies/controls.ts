@@ -1,3 +1,4 @@
+import { FEASIBILITY_RULES } from "./feasibility-catalogue.ts";
 import type { Control, Severity } from "./types.ts";
 
 /**
@@ -121,7 +122,7 @@ export const CONTROLS: readonly Control[] = [
     "SQL-011",
     "medium",
     "Cloud SQL logs no statement text by duration and default verbosity",
-    "Set log_min_duration_statement=-1 and log_error_verbosity=default.",
+    "Set log_min_duration_statement=-1 and log_error_verbosity=default (or terse).",
     "C1.1",
     "3.5.1",
     "6.2.7, 6.2.1",
@@ -714,9 +715,9 @@ export const CONTROLS: readonly Control[] = [
   ),
 ];
 
-const byId = new Map(CONTROLS.map((c) => [c.id, c]));
+const byId = new Map([...CONTROLS, ...FEASIBILITY_RULES].map((c) => [c.id, c]));
 
-/** The catalogue row for an id; a policy naming an unknown id is a programming error caught by the coverage test. */
+/** The catalogue row (or feasibility rule) for an id; a policy naming an unknown id is a programming error caught by the coverage test. */
 export function controlById(id: string): Control {
   const found = byId.get(id);
   if (!found) throw new Error(`unknown control id ${id}`);

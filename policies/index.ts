@@ -2,7 +2,7 @@
 // constructed: doing so starts the analyzer's gRPC server, which never exits, so nothing else may import this file.
 import { PolicyPack } from "@pulumi/policy";
 import { policyPackName } from "./pack-version.ts";
-import { packFromEnvironment } from "./selection.ts";
+import { crossGuardPolicies, packFromEnvironment } from "./selection.ts";
 
 const pack = packFromEnvironment(process.env);
-new PolicyPack(policyPackName(pack.name), { enforcementLevel: "mandatory", policies: [...pack.policies] });
+new PolicyPack(policyPackName(pack.name), { enforcementLevel: "mandatory", policies: crossGuardPolicies(pack) });

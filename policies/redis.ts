@@ -53,7 +53,8 @@ export const redisHighAvailability = () =>
     types: [REDIS_INSTANCE],
     check: (props, _args, report) => {
       if (str(props, "tier") !== "STANDARD_HA") report("RED-005", "tier must be STANDARD_HA.");
-      if ((num(props, "replicaCount") ?? 0) < 1) report("RED-005", "replicaCount must be at least 1.");
+      // STANDARD_HA always keeps a replica: replicaCount defaults to 1 (2 with read replicas), so unset passes.
+      if ((num(props, "replicaCount") ?? 1) < 1) report("RED-005", "replicaCount must be at least 1.");
       if (str(props, "persistenceConfig.persistenceMode") !== "RDB") {
         report("RED-005", "persistenceConfig.persistenceMode must be RDB.");
       }

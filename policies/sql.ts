@@ -230,8 +230,9 @@ export const sqlStatementLogging = () =>
       if (flags.get("log_min_duration_statement") !== "-1") {
         report("SQL-011", "databaseFlags log_min_duration_statement must be -1.");
       }
-      if (flags.get("log_error_verbosity") !== "default") {
-        report("SQL-011", "databaseFlags log_error_verbosity must be default.");
+      // CIS 6.2.1 accepts DEFAULT or stricter: TERSE logs less, only VERBOSE adds detail (and data) to the log.
+      if (!["default", "terse"].includes((flags.get("log_error_verbosity") ?? "").toLowerCase())) {
+        report("SQL-011", "databaseFlags log_error_verbosity must be default or stricter (terse).");
       }
     },
   });

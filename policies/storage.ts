@@ -87,11 +87,17 @@ export const gcsLockedRetention = () =>
 export const gcsVersioning = () =>
   resourcePolicy({
     name: "gcs-versioning-no-force-destroy",
-    description: "Buckets must keep object versions and must not be force-destroyable.",
+    description:
+      "Buckets must keep object versions (or every object under a locked retention policy) and must not be force-destroyable.",
     controls: ["GCS-005"],
     types: [BUCKET],
     check: (props, _args, report) => {
-      if (!isTrue(props, "versioning.enabled")) report("GCS-005", "versioning.enabled must be true.");
+      // GCS refuses versioning beside a retention policy (FEAS-001); a locked policy already keeps every object,
+      // so it satisfies GCS-005 where GCS-004 demands it.
+      const locked = isTrue(props, "retentionPolicy.isLocked") && isSet(at(props, "retentionPolicy.retentionPeriod"));
+      if (!locked && !isTrue(props, "versioning.enabled")) {
+        report("GCS-005", "versioning.enabled must be true unless a locked retention policy keeps every object.");
+      }
       if (isTrue(props, "forceDestroy")) report("GCS-005", "forceDestroy must be false.");
     },
   });

@@ -51,7 +51,7 @@ describe("parseStackConfig", () => {
       "alpha-orion:rollout.canaryPercent",
       /is required/,
     ],
-    ["alpha-orion:secretRotationStart", "tomorrow", "alpha-orion:secretRotationStart", /ISO-8601/],
+    ["alpha-orion:secretVersions", { "rpc-urls": 0 }, "alpha-orion:secretVersions.rpc-urls", /version number/],
   ])("%s = %j is refused, naming %s", (key, value, named, reason) => {
     const err = rejection(withKey(key, value));
     expect(err.key).toBe(named);

@@ -83,7 +83,14 @@ const schema = z
     pagerdutyServiceKey: z.string().optional(),
     replicaLagRpoSeconds: z.number().int().min(1).max(3600).default(60),
     githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
-    secretRotationStart: z.string().datetime({ message: "must be an ISO-8601 UTC time such as 2027-01-01T00:00:00Z" }),
+    // Versions operators added to their secrets (README, "First deploy"); until all are set no bot is deployed.
+    secretVersions: z
+      .object({
+        "rpc-urls": z.number().int().min(1, "must be a version number >= 1").optional(),
+        "api-session-secret": z.number().int().min(1, "must be a version number >= 1").optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((c, ctx) => {

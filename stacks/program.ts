@@ -37,7 +37,9 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
         : {}),
       replicaLagRpoSeconds: config.replicaLagRpoSeconds,
       githubRepository: config.githubRepository,
-      secretRotationStart: config.secretRotationStart,
+      secretVersions: Object.fromEntries(
+        Object.entries(config.secretVersions).filter((e): e is [string, number] => e[1] !== undefined),
+      ),
       labels: { env: config.environment, owner: config.owner, "data-classification": config.dataClassification },
     },
     opts,

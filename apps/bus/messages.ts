@@ -86,6 +86,9 @@ export const tradeOutcomeSchema = z
     status: settledStatusSchema,
     /** Net result in native wei: profit valued in wei minus the gas paid (negative for a revert). */
     netWei: int,
+    /** Wall-clock ms the simulation finished and the transaction was broadcast (null when it never was). */
+    simulatedAt: z.number().nonnegative().nullable().optional(),
+    sentAt: z.number().nonnegative().nullable().optional(),
   })
   .strict();
 export type TradeOutcome = z.output<typeof tradeOutcomeSchema>;

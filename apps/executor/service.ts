@@ -192,6 +192,9 @@ export class ExecutorService {
         epoch: order.epoch,
         status: result.status,
         netWei,
+        // Wall-clock stamps, so a process other than this one can measure block -> simulated and block -> sent.
+        simulatedAt: result.timings.simulatedAt === null ? null : wallMs(result.timings.simulatedAt),
+        sentAt: result.timings.sentAt === null ? null : wallMs(result.timings.sentAt),
       })
       .catch((err: unknown) => log?.error({ err, trade: result.id }, "trade outcome not published"));
     onTrade?.(result);

@@ -41,6 +41,17 @@ export const sessionReportSchema = z
         })
         .strict(),
     ),
+    /** `orion dev --services`: each bot's OS process. */
+    processes: z
+      .array(
+        z
+          .object({
+            bot: z.enum(["scanner", "orchestrator", "executor", "api"]),
+            pid: z.number().int().positive(),
+          })
+          .strict(),
+      )
+      .optional(),
     latencyMs: z.object({ detect: stage, decide: stage, simulate: stage, send: stage }).strict(),
   })
   .strict();

@@ -27,6 +27,8 @@ export interface DevOptions {
   out: (line: string) => void;
   signal?: AbortSignal;
   log?: Logger;
+  /** Each bot in its own OS process (`orion run <bot>`). */
+  services?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       name: null,
       label: `devnet ${chain.url}`,
       provider,
+      rpcUrls: [chain.url],
       market: {
         chainId: markets.chainId,
         tokens: markets.tokens,
@@ -58,6 +61,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       executor: {
         contract: markets.executor.address,
         account: chain.executor.address,
+        devnetKey: key,
         loadSigner: () => {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
           return privateKeySigner(key);

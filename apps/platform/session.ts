@@ -9,24 +9,12 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import type { FeePolicy, StateOverride, TradeResult, TxSigner } from "../executor/index.ts";
-import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
-import type { BlockDecision } from "../orchestrator/index.ts";
-import type { ScanReport } from "../scanner/index.ts";
-import {
-  ApiBot,
-  DEADLINE_BLOCKS,
-  DEFAULT_GAS_MODEL,
-  EXECUTOR_CONSUMERS,
-  EXECUTOR_TIP_WEI,
-  ExecutorBot,
-  OrchestratorBot,
-  ScannerBot,
-  type Market,
-} from "../services/index.ts";
+import type { FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
+import type { Market } from "../services/index.ts";
 import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
-import { ConsoleView } from "./console-view.ts";
-import { LatencyRecorder } from "./latency.ts";
+import { runInProcess, type SessionParts } from "./in-process.ts";
+import type { LatencyRecorder } from "./latency.ts";
+import { runAsProcesses } from "./processes.ts";
 import { reportTrade, writeReport, type SessionReport } from "./report.ts";
 
 export interface SessionOptions {
@@ -49,6 +37,8 @@ export interface SessionOptions {
   out: (line: string) => void;
   signal?: AbortSignal;
   log?: Logger;
+  /** Each bot in its own OS process (`orion run <bot>`), talking through Redis and PostgreSQL (`orion dev --services`). */
+  services?: boolean;
 }
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
@@ -58,6 +48,8 @@ export interface SessionChain {
   /** How the start line names the chain, e.g. "devnet http://127.0.0.1:8545". */
   label: string;
   provider: FailoverProvider;
+  /** The JSON-RPC URLs behind the provider, for bots started in their own processes. */
+  rpcUrls?: string[];
   market: Market;
   blockTimeMs: number;
   /** How often the head is polled (default 25 ms). */
@@ -73,6 +65,11 @@ export interface SessionChain {
     fees?: FeePolicy;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
     tipWei?: bigint;
+    /**
+     * A devnet's executor key, handed to an executor process as a 0600 file (live only); null where the key is not
+     * this process's to hand on (a KMS signer, or sim).
+     */
+    devnetKey?: string | null;
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;
@@ -162,162 +159,32 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
     closers.push(() => bus.close());
 
-    const { market, provider } = chain;
-    provider.startHealthChecks();
+    chain.provider.startHealthChecks();
 
-    const metrics = new PipelineMetrics("orion-dev");
-    // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
-    // owns --port and the pipeline's /metrics moves to the next port.
-    let apiUrl: string | null = null;
-    if (o.redisUrl) {
-      const { createChainChecks } = await import("../api/index.ts");
-      const api = new ApiBot(
-        {
-          env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
-          port: o.port,
-          host: "127.0.0.1",
-          logLevel: "warn",
-        },
-        {
-          control,
-          chainChecks: createChainChecks({
-            rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
-            chainId: market.chainId,
-            maxHeadAgeSeconds: 60,
-            executor: { address: chain.executor.contract, owner: chain.executor.account },
-            signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
-          }),
-        },
-      );
-      await api.start();
-      closers.push(() => api.stop());
-      apiUrl = api.url;
-    }
-    const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
-    closers.push(() => metricsServer.close());
-
+    const parts: SessionParts = {
+      title: o.title,
+      mode: session.mode,
+      epoch: session.epoch,
+      blocks: o.blocks,
+      port: o.port,
+      dataDir: o.dataDir,
+      out: o.out,
+      signal: o.signal,
+      log,
+      closers,
+      chain,
+      db,
+      dbUrl,
+      control,
+      bus,
+      keyPrefix,
+      busPrefix,
+      redisUrl: o.redisUrl,
+    };
+    const run = o.services ? await runAsProcesses(parts) : await runInProcess(parts);
+    const { blocks, counts, latency, nonceStart, nonceEnd } = run;
     const account = chain.executor.account;
-    const view = new ConsoleView(
-      new Map(market.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
-      new Map(market.pools.map((p) => [p.address, p.dex])),
-    );
-    const latency = new LatencyRecorder();
-    const scans = new Map<number, ScanReport>();
-    const seenAtOfBlock = new Map<number, number>();
-    const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
-
-    const executor = new ExecutorBot(
-      {
-        market,
-        contract: chain.executor.contract,
-        account,
-        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
-        deadlineBlocks: DEADLINE_BLOCKS,
-        consumers: EXECUTOR_CONSUMERS,
-        ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
-        ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
-      },
-      {
-        provider,
-        bus,
-        control,
-        db,
-        // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
-        loadSigner: chain.executor.loadSigner,
-        metrics,
-        log,
-      },
-      {
-        onReconciled: (r) => {
-          if (r.resolved.length > 0) o.out(`reconciled ${r.resolved.length} in-flight trade(s) from the chain`);
-        },
-        onTrade: (result: TradeResult) => {
-          const seenAt = seenAtOfBlock.get(result.order.blockNumber);
-          if (seenAt !== undefined) {
-            const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
-            const received = at(result.timings.receivedAt);
-            const sim = at(result.timings.simulatedAt);
-            const sent = at(result.timings.sentAt);
-            if (sim !== null) latency.add("simulate", sim);
-            if (sent !== null) latency.add("send", sent);
-            if (received !== null) latency.add("executorReceived", received);
-            if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
-            if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
-          }
-          o.out(view.trade(result));
-        },
-      },
-    );
-    const orchestrator = new OrchestratorBot(
-      { gas: DEFAULT_GAS_MODEL },
-      { bus, control, db, metrics, log },
-      {
-        onStoreHealth: (ok) =>
-          o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
-        onDecision: (d: BlockDecision) => {
-          latency.add("decide", d.decideMs);
-          latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
-          counts.orders += d.unrecorded ? 0 : d.orders.length;
-          counts.decided++;
-          o.out(view.block(scans.get(d.blockNumber), d));
-          scans.delete(d.blockNumber);
-        },
-      },
-    );
-    const scanner = new ScannerBot(
-      {
-        market,
-        maxHops: 3,
-        tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
-        ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
-      },
-      { provider, bus, control, metrics, log },
-      {
-        blocks: o.blocks,
-        onScanned: (scan) => {
-          scans.set(scan.blockNumber, scan);
-          seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
-          if (scan.published) latency.add("detect", scan.detectMs);
-          counts.opportunities += scan.published ? scan.opportunities : 0;
-          counts.published += scan.published ? 1 : 0;
-          if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
-        },
-      },
-    );
-    await executor.start();
-    closers.push(() => executor.stop(0));
-    const nonceStart = await provider.getTransactionCount(account, "latest");
-    await orchestrator.start();
-    closers.push(() => orchestrator.stop());
-    await scanner.start();
-    closers.push(() => scanner.stop());
-
-    const dexes = new Set(market.pools.map((p) => p.dex)).size;
-    o.out(
-      `${o.title}: ${session.mode} mode, epoch ${session.epoch} | ${chain.label} (chain ${market.chainId}), ` +
-        `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
-        (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
-    );
-
-    const aborted = new Promise<void>((resolve) => {
-      o.signal?.addEventListener("abort", () => resolve(), { once: true });
-      if (o.signal?.aborted) resolve();
-    });
-    chain.startBlocks?.();
-    await Promise.race([scanner.finished, aborted]);
-    await scanner.stop();
-    const blocks = scanner.blocks;
-
-    // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
-    // receipt, while blocks keep coming.
-    const patience = Math.max(10_000, chain.blockTimeMs * 10);
-    await until(() => counts.decided >= counts.published && executor.handled >= counts.orders, patience);
-    const open = await executor.drain(patience);
-    if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
-    await orchestrator.stop();
-    await executor.stop(5_000);
-    chain.stopBlocks?.();
-    const nonceEnd = await provider.getTransactionCount(account, "latest");
+    const { market } = chain;
 
     const rows = await listTrades(db, session.mode, session.epoch, session.startedAt);
     const trades = rows.map(reportTrade).filter((t) => t !== null);
@@ -331,6 +198,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       opportunities: counts.opportunities,
       orders: counts.orders,
       trades,
+      ...(run.processes ? { processes: run.processes } : {}),
       latencyMs: {
         detect: latency.summary("detect"),
         decide: latency.summary("decide"),
@@ -358,11 +226,6 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 function summaryLine(r: SessionReport, latency: LatencyRecorder): string {

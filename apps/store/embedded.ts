@@ -190,7 +190,8 @@ async function initdb(binDir: string, dataDir: string, account: Account | null):
   }
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks it; servers started on it right after). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

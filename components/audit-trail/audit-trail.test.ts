@@ -23,7 +23,7 @@ describe("AuditTrail", () => {
     });
   });
 
-  it("archives to a locked 7-year CMEK bucket through a sink with its own writer (GCS-004, LOG-002)", async () => {
+  it("archives to a locked 7-year CMEK bucket through a sink with its own writer (GCS-004, LOG-002, FEAS-001)", async () => {
     const resources = await build(() => new AuditTrail("audit", args));
     const archive = ofType(resources, "Bucket").find((b) => at(b, "labels.purpose") === "audit");
     expect(archive?.inputs).toMatchObject({
@@ -31,7 +31,8 @@ describe("AuditTrail", () => {
       encryption: { defaultKmsKeyName: args.storageKeyId },
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
-      versioning: { enabled: true },
+      // GCS refuses versioning beside a retention policy; the locked policy keeps every object instead.
+      versioning: { enabled: false },
       forceDestroy: false,
     });
     const sinks = ofType(resources, "ProjectSink");

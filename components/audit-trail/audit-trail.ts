@@ -58,9 +58,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     const bucketArgs = (purpose: string, retention: number): storage.BucketArgs => ({
       project,
       location: args.region.toUpperCase(),
-      ...privateBucketBaseline(args.storageKeyId),
-      // Locking is irreversible: the bucket and every object in it outlive this stack by `retention`.
-      retentionPolicy: { retentionPeriod: String(retention), isLocked: true },
+      ...privateBucketBaseline(args.storageKeyId, retention),
       // Old objects move to colder storage; nothing is ever deleted by lifecycle (GCS-007).
       lifecycleRules: [{ action: { type: "SetStorageClass", storageClass: "ARCHIVE" }, condition: { age: 365 } }],
       labels: labelsFor(args.labels, { purpose }),

@@ -10,7 +10,7 @@ const args = {
   redisKeyId: "projects/p/locations/europe-west1/keyRings/k/cryptoKeys/redis",
   secretsKeyId: "projects/p/locations/europe-west1/keyRings/k/cryptoKeys/secrets",
   authReaders: ["serviceAccount:api@p.iam.gserviceaccount.com"],
-  rotation: { topicId: "projects/p/topics/rotation", nextRotationTime: "2027-01-01T00:00:00Z" },
+  rotation: { topicId: "projects/p/topics/rotation" },
   labels: TEST_LABELS,
 };
 
@@ -45,7 +45,20 @@ describe("Cache", () => {
 
   it("refuses a replica count STANDARD_HA cannot keep", async () => {
     await expect(build(() => new Cache("cache", { ...args, replicaCount: 0 }))).rejects.toThrow(
-      /replicaCount must be 1..5/,
+      /replicaCount must be 1..1 for a 1 GB/,
     );
+    await expect(build(() => new Cache("cache", { ...args, replicaCount: 2 }))).rejects.toThrow(
+      /read replicas need 5 GB/,
+    );
+  });
+
+  it("serves reads from replicas only from 5 GB on, the size Memorystore allows them at (FEAS-002)", async () => {
+    const mode = async (memorySizeGb: number, replicaCount?: number) => {
+      const resources = await build(() => new Cache("cache", { ...args, memorySizeGb, replicaCount }));
+      const redis = ofType(resources, "gcp:redis/instance:Instance")[0];
+      return [at(redis, "readReplicasMode"), at(redis, "replicaCount")];
+    };
+    expect(await mode(4)).toEqual(["READ_REPLICAS_DISABLED", 1]);
+    expect(await mode(5, 2)).toEqual(["READ_REPLICAS_ENABLED", 2]);
   });
 });

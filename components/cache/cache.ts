@@ -4,6 +4,9 @@ import { gcpName, shortRegion } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
 import { Secret } from "../secrets/secret.ts";
 
+/** Memorystore enables read replicas only from this size on. */
+export const READ_REPLICA_MIN_GB = 5;
+
 export interface CacheArgs {
   project: string;
   prefix: string;
@@ -18,13 +21,16 @@ export interface CacheArgs {
   labels: Labels;
   /** Default 1 GB. */
   memorySizeGb?: number;
-  /** Read replicas besides the primary node. Default 1 (RED-005 needs >= 1). */
+  /**
+   * Replicas besides the primary node (RED-005 needs >= 1). Default 1. Memorystore serves reads from them only on
+   * instances of 5 GB or more (FEAS-002); below that it keeps exactly one failover replica.
+   */
   replicaCount?: number;
   /**
    * Rotation reminders for the AUTH string (SEC-002): a new one is issued by re-enabling AUTH, a runbook step, so
    * Secret Manager reminds the operators through this topic.
    */
-  rotation: { topicId: pulumi.Input<string>; nextRotationTime: string };
+  rotation: { topicId: pulumi.Input<string> };
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -37,13 +43,20 @@ export class Cache extends pulumi.ComponentResource {
   readonly port: pulumi.Output<number>;
   /** Secret Manager secret id holding the AUTH string. */
   readonly authSecretId: pulumi.Output<string>;
+  /** The secret version holding it: readers pin it, so they are created after it exists (FEAS-008). */
+  readonly authSecretVersion: pulumi.Output<string>;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     const replicas = args.replicaCount ?? 1;
-    if (replicas < 1 || replicas > 5)
-      throw new Error(`Cache ${name}: replicaCount must be 1..5 for STANDARD_HA (RED-005), got ${replicas}`);
     const memory = args.memorySizeGb ?? 1;
     if (memory < 1) throw new Error(`Cache ${name}: memorySizeGb must be >= 1, got ${memory}`);
+    const readReplicas = memory >= READ_REPLICA_MIN_GB;
+    const maxReplicas = readReplicas ? 5 : 1;
+    if (replicas < 1 || replicas > maxReplicas) {
+      throw new Error(
+        `Cache ${name}: replicaCount must be 1..${maxReplicas} for a ${memory} GB STANDARD_HA instance (RED-005; read replicas need ${READ_REPLICA_MIN_GB} GB), got ${replicas}`,
+      );
+    }
     validateLabels(args.labels, `Cache ${name}`);
     // The region is the component's one input: plans group its children by it.
     super("alpha-orion:platform:Cache", name, { region: args.region }, opts);
@@ -57,7 +70,7 @@ export class Cache extends pulumi.ComponentResource {
         tier: "STANDARD_HA",
         memorySizeGb: memory,
         replicaCount: replicas,
-        readReplicasMode: "READ_REPLICAS_ENABLED",
+        readReplicasMode: readReplicas ? "READ_REPLICAS_ENABLED" : "READ_REPLICAS_DISABLED",
         redisVersion: "REDIS_7_2",
         authEnabled: true,
         transitEncryptionMode: "SERVER_AUTHENTICATION",
@@ -88,6 +101,8 @@ export class Cache extends pulumi.ComponentResource {
       { parent: this },
     );
     this.authSecretId = auth.secretId;
+    if (auth.version === undefined) throw new Error(`Cache ${name}: the AUTH secret has no version`);
+    this.authSecretVersion = auth.version;
     this.registerOutputs({ host: this.host, port: this.port, authSecretId: this.authSecretId });
   }
 }

@@ -12,10 +12,7 @@ export function example(): Cache {
     redisKeyId: key("redis"),
     secretsKeyId: key("secrets"),
     authReaders: ["serviceAccount:orion-dev-api@my-project.iam.gserviceaccount.com"],
-    rotation: {
-      topicId: "projects/my-project/topics/orion-dev-secret-rotation",
-      nextRotationTime: "2027-01-01T00:00:00Z",
-    },
+    rotation: { topicId: "projects/my-project/topics/orion-dev-secret-rotation" },
     labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
   });
 }

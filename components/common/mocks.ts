@@ -92,6 +92,11 @@ export function mockOutputs(project: string, type: string, name: string, inputs:
       const id = `projects/${project}/secrets/${str(inputs.secretId, n)}`;
       return out(id, { name: id, secretId: str(inputs.secretId, n) });
     }
+    case "secretmanager/secretVersion": {
+      // The first version of a secret the program created.
+      const id = `${str(inputs.secret, n)}/versions/1`;
+      return out(id, { name: id, version: "1" });
+    }
     case "cloudrunv2/service":
       return out(`projects/${project}/locations/${region}/services/${n}`, {
         uri: `https://${n}-abcdefghij-${region === "global" ? "uc" : region.slice(0, 2)}.a.run.app`,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { normalizeValue, REDACTED } from "../../policies/evaluator/normalize.ts";
 import { mocksFor } from "./mocks.ts";
 
 /** One registered resource, as the program registered it. */
@@ -10,6 +11,8 @@ export interface Registration {
   custom: boolean;
   protect: boolean;
   inputs: Record<string, unknown>;
+  /** URNs of the resources this one waits for (explicit dependsOn and the outputs its inputs use). */
+  dependencies: string[];
 }
 
 export interface OfflineRun {
@@ -24,32 +27,11 @@ export interface OfflineRun {
   secretKeys?: string[];
 }
 
-/** Offline, a secret's value is never shown: it stands as this marker. */
-export const SECRET_MARKER = "[secret]";
+/** Offline, a secret's value is never shown: it stands as this marker (the evaluator's own, so plan and report agree). */
+export const SECRET_MARKER = REDACTED;
 
-// The special signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Wire values to plain JSON: secrets become "[secret]", resource references their id (or URN). */
-export function plainValue(value: unknown): unknown {
-  if (value === UNKNOWN) return "[unknown]";
-  if (Array.isArray(value)) return value.map(plainValue);
-  if (value === null || typeof value !== "object") return value;
-  const record = value as Record<string, unknown>;
-  switch (record[SIG]) {
-    case SECRET_SIG:
-      return SECRET_MARKER;
-    case RESOURCE_SIG:
-      return record.id ?? record.urn;
-    case OUTPUT_SIG:
-      return record.secret === true ? SECRET_MARKER : plainValue(record.value);
-  }
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plainValue(v)]));
-}
+/** Wire values to plain JSON: the policy evaluator's normaliser, so the plan and the report read values alike. */
+export const plainValue = normalizeValue;
 
 interface RegisterRequest {
   getType(): string;
@@ -57,6 +39,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface RegisterResponse {
@@ -100,7 +83,8 @@ async function runOnce(run: OfflineRun, build: () => void | Promise<void>): Prom
           parent: req.getParent() || null,
           custom: req.getCustom(),
           protect: req.getProtect() === true,
-          inputs: plainValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          inputs: normalizeValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          dependencies: req.getDependenciesList(),
         });
       }
       callback(err, response);
@@ -145,12 +129,22 @@ export function withEngineUrns(resources: readonly Registration[], project: stri
     custom: false,
     protect: false,
     inputs: {},
+    dependencies: [],
+  };
+  const engineUrnOf = (mockUrn: string): string => {
+    const r = byMockUrn.get(mockUrn);
+    return r ? engineUrn(r) : mockUrn;
   };
   return [
     root,
     ...resources.map((r) => {
       const parent = r.parent ? byMockUrn.get(r.parent) : undefined;
-      return { ...r, urn: engineUrn(r), parent: parent ? engineUrn(parent) : rootUrn };
+      return {
+        ...r,
+        urn: engineUrn(r),
+        parent: parent ? engineUrn(parent) : rootUrn,
+        dependencies: [...new Set(r.dependencies.map(engineUrnOf))],
+      };
     }),
   ];
 }

@@ -33,7 +33,8 @@ export function unlabelled(resources: readonly Registration[]): string[] {
         r.inputs.userLabels ??
         r.inputs.resourceLabels ??
         r.inputs.labels) as Record<string, string> | undefined;
-      if (labels === undefined) return false;
+      // A metric descriptor's `labels` lists label descriptors, not resource labels.
+      if (labels === undefined || Array.isArray(labels)) return false;
       return !(labels.env && labels.owner && labels["data-classification"]);
     })
     .map((r) => r.name);

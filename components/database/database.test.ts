@@ -74,6 +74,15 @@ describe("Database", () => {
     expect(unlabelled(resources)).toEqual([]);
   });
 
+  it("lets the disk grow without a pinned size, and sets no MySQL-only failover target on replicas (FEAS-004, FEAS-006)", async () => {
+    const resources = await build(() => new Database("db", args));
+    for (const i of ofType(resources, "DatabaseInstance")) {
+      expect(at(i, "settings.diskAutoresize")).toBe(true);
+      expect(at(i, "settings.diskSize")).toBeUndefined();
+      expect(i.inputs.replicaConfiguration).toBeUndefined();
+    }
+  });
+
   it("backs up the primary with PITR (SQL-004) and logs in with IAM only (SQL-013)", async () => {
     const resources = await build(() => new Database("db", args));
     const primary = ofType(resources, "DatabaseInstance")[0];

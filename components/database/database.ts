@@ -18,7 +18,6 @@ export interface DatabaseArgs {
   tier?: string;
   /** Default POSTGRES_16, the oldest version SQL-015 accepts. */
   databaseVersion?: "POSTGRES_16" | "POSTGRES_17";
-  diskSizeGb?: number;
   /** Automated backups kept. Default 30 (SQL-004 requires >= 14). */
   retainedBackups?: number;
   extraFlags?: Readonly<Record<string, string>>;
@@ -59,8 +58,9 @@ export class Database extends pulumi.ComponentResource {
       edition: "ENTERPRISE",
       availabilityType: "REGIONAL",
       diskType: "PD_SSD",
+      // The disk starts at Cloud SQL's minimum and grows itself; pinning diskSize beside autoresize would fight the
+      // growth on every refresh (FEAS-004).
       diskAutoresize: true,
-      diskSize: args.diskSizeGb ?? 50,
       deletionProtectionEnabled: true,
       connectorEnforcement: "REQUIRED",
       ipConfiguration: {
@@ -122,8 +122,8 @@ export class Database extends pulumi.ComponentResource {
           name: instanceName(replica.region),
           region: replica.region,
           databaseVersion: args.databaseVersion ?? "POSTGRES_16",
+          // No replicaConfiguration: failoverTarget is a legacy MySQL setting PostgreSQL replicas refuse (FEAS-006).
           masterInstanceName: primary.name,
-          replicaConfiguration: { failoverTarget: false },
           encryptionKeyName: args.keys[replica.region],
           deletionProtection: true,
           settings: settings(replica.region, false),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PROJECT_NUMBER } from "../common/mocks.ts";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
 import { armorRules, WAF_RULE_SETS } from "./armor.ts";
 import { GlobalLoadBalancer } from "./load-balancer.ts";
@@ -85,6 +86,10 @@ describe("GlobalLoadBalancer", () => {
       logging: { logBucket: args.accessLogBucket },
     });
     expect(ofType(resources, "BackendBucket")[0]?.inputs.enableCdn).toBe(true);
+    // Private bucket: the CDN fill agent must read it, or every asset request fails (FEAS-009).
+    expect(ofType(resources, "BucketIAMMember").map((g) => [g.inputs.role, g.inputs.member])).toEqual([
+      ["roles/storage.objectViewer", `serviceAccount:service-${PROJECT_NUMBER}@cloud-cdn-fill.iam.gserviceaccount.com`],
+    ]);
   });
 
   it("refuses a domain the certificate cannot hold", async () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute/index.js";
+import * as organizations from "@pulumi/gcp/organizations/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
 import { privateBucketBaseline } from "../common/bucket.ts";
 import { gcpName } from "../common/naming.ts";
@@ -119,6 +120,19 @@ export class GlobalLoadBalancer extends pulumi.ComponentResource {
         cdnPolicy: { cacheMode: "CACHE_ALL_STATIC", defaultTtl: 3600, maxTtl: 86400, signedUrlCacheMaxAgeSec: 0 },
       },
       parent,
+    );
+    // The bucket is private (GCS-002): the load balancer fetches objects for the CDN as Google's Cloud CDN fill
+    // agent, which must be able to read them or every asset request fails (FEAS-009).
+    new storage.BucketIAMMember(
+      `${name}-assets-cdn-reader`,
+      {
+        bucket: assets.name,
+        role: "roles/storage.objectViewer",
+        member: organizations
+          .getProjectOutput({ projectId: project }, parent)
+          .apply((p) => `serviceAccount:service-${p.number}@cloud-cdn-fill.iam.gserviceaccount.com`),
+      },
+      { parent: this, dependsOn: [cdn] },
     );
 
     const urlMap = new compute.URLMap(

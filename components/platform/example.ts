@@ -23,7 +23,7 @@ export const platformArgs: PlatformArgs = {
   alertEmails: { warning: ["dev@example.com"], critical: ["dev@example.com"], emergency: ["dev@example.com"] },
   replicaLagRpoSeconds: 60,
   githubRepository: "acme/alpha-orion",
-  secretRotationStart: "2027-01-01T00:00:00Z",
+  secretVersions: { "rpc-urls": 1, "api-session-secret": 1 },
   labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
 };
 

@@ -41,7 +41,11 @@ export interface PlatformArgs {
   pagerdutyServiceKey?: pulumi.Input<string>;
   replicaLagRpoSeconds: number;
   githubRepository: string;
-  secretRotationStart: string;
+  /**
+   * Operator secret id -> the version an operator added. Until every operator secret has one, the program deploys
+   * everything but the bots and the load balancer in front of them (the first of two `pulumi up`s, README).
+   */
+  secretVersions?: Readonly<Record<string, number>>;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
   labels: Labels;
 }
@@ -58,7 +62,8 @@ const KEY_USERS: Partial<Record<KeyPurpose, Agent>> = {
 
 /** The whole Alpha-Orion platform of one stack: global parts once, regional parts per region. */
 export class Platform extends pulumi.ComponentResource {
-  readonly loadBalancerIp: pulumi.Output<string>;
+  /** Undefined on a first deploy, until the bots behind the load balancer are deployed. */
+  readonly loadBalancerIp: pulumi.Output<string> | undefined;
   readonly primaryConnectionName: pulumi.Output<string>;
   readonly connectionNames: Record<string, pulumi.Output<string>>;
   readonly apiServices: Record<string, pulumi.Output<string>>;
@@ -173,7 +178,7 @@ export class Platform extends pulumi.ComponentResource {
         members,
         secretManagerAgent: agent("secrets"),
         rotationTopicId: messaging.rotationTopicId,
-        rotationStart: args.secretRotationStart,
+        ...(args.secretVersions ? { versions: args.secretVersions } : {}),
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -218,6 +223,15 @@ export class Platform extends pulumi.ComponentResource {
       parent,
     );
 
+    // Bots start only once their secrets hold a value: deploying them earlier leaves revisions that cannot start.
+    const deployBots = secrets.awaitingVersions.length === 0;
+    if (!deployBots) {
+      void pulumi.log.warn(
+        `first deploy: the bots and the load balancer wait for versions of ${secrets.awaitingVersions.join(", ")}; ` +
+          "add them with `gcloud secrets versions add`, set alpha-orion:secretVersions and run `pulumi up` again",
+        this,
+      );
+    }
     this.apiServices = {};
     for (const region of args.regions) {
       const ring = kms[region] as Kms;
@@ -236,7 +250,8 @@ export class Platform extends pulumi.ComponentResource {
           keys: ring.keyIds,
           signingKeyVersionId: ring.signingKeyVersionId,
           accounts: identity.accounts,
-          secrets: secrets.ids,
+          secrets: secrets.refs,
+          deployBots,
           databaseWriter: database.primaryConnectionName,
           databaseReader: reader,
           topics: messaging.topicIds,
@@ -246,32 +261,34 @@ export class Platform extends pulumi.ComponentResource {
           scaling: args.scaling,
           rollout: args.rollout,
           redisMemoryGb: args.redisMemoryGb,
-          secretRotation: { topicId: messaging.rotationTopicId, nextRotationTime: args.secretRotationStart },
+          secretRotation: { topicId: messaging.rotationTopicId },
           labels,
           // The Secrets component holds the agent's grant on the rotation topic the AUTH secret notifies.
           dependsOn: [network.privateServiceAccess, secrets, ...keysReady],
         },
         parent,
       );
-      this.apiServices[region] = r.apiServiceName;
+      if (r.apiServiceName !== undefined) this.apiServices[region] = r.apiServiceName;
     }
 
-    const lb = new GlobalLoadBalancer(
-      `${name}-lb`,
-      {
-        project,
-        prefix,
-        domain: args.domain,
-        apiServices: this.apiServices,
-        assetsRegion: home,
-        storageKeyId: key(home, "storage"),
-        accessLogBucket: audit.accessLogBucket,
-        labels,
-        dependsOn: keysReady,
-      },
-      parent,
-    );
-    this.loadBalancerIp = lb.ipAddress;
+    const lb = !deployBots
+      ? undefined
+      : new GlobalLoadBalancer(
+          `${name}-lb`,
+          {
+            project,
+            prefix,
+            domain: args.domain,
+            apiServices: this.apiServices,
+            assetsRegion: home,
+            storageKeyId: key(home, "storage"),
+            accessLogBucket: audit.accessLogBucket,
+            labels,
+            dependsOn: keysReady,
+          },
+          parent,
+        );
+    this.loadBalancerIp = lb?.ipAddress;
 
     new Observability(
       `${name}-observability`,

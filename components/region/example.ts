@@ -27,7 +27,10 @@ export const regionArgs: RegionArgs = {
     executor: account("executor"),
     api: account("api"),
   },
-  secrets: { "rpc-urls": "orion-dev-rpc-urls", "api-session-secret": "orion-dev-api-session-secret" },
+  secrets: {
+    "rpc-urls": { secret: "orion-dev-rpc-urls", version: "1" },
+    "api-session-secret": { secret: "orion-dev-api-session-secret", version: "1" },
+  },
   databaseWriter: "my-project:us-central1:orion-dev-pg-us-central1",
   databaseReader: "my-project:us-central1:orion-dev-pg-us-central1",
   topics: Object.fromEntries(
@@ -46,7 +49,7 @@ export const regionArgs: RegionArgs = {
   },
   rollout: { strategy: "latest" },
   redisMemoryGb: 1,
-  secretRotation: { topicId: `${P}/topics/orion-dev-secret-rotation`, nextRotationTime: "2027-01-01T00:00:00Z" },
+  secretRotation: { topicId: `${P}/topics/orion-dev-secret-rotation` },
   labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
 };
 

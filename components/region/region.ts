@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateLabels, type Labels } from "../common/labels.ts";
 import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
-import { Service } from "../service/service.ts";
+import { Service, type SecretRef } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
@@ -25,8 +25,13 @@ export interface RegionArgs {
   /** The executor's signing key version (ORION_SIGNER_KMS): a key version, since each version is its own address. */
   signingKeyVersionId: pulumi.Input<string>;
   accounts: Record<Bot, { email: pulumi.Input<string>; member: pulumi.Input<string>; name: pulumi.Input<string> }>;
-  /** Operator secrets by key ("rpc-urls", "api-session-secret") -> secret id. */
-  secrets: Record<string, pulumi.Input<string>>;
+  /** Operator secrets by key ("rpc-urls", "api-session-secret") -> the secret and the version its readers pin. */
+  secrets: Record<string, SecretRef>;
+  /**
+   * Default true. False on a first deploy, before operators have added the secrets' first versions: the region gets
+   * its Redis but no bots, which could not start without their secrets (README, "First deploy").
+   */
+  deployBots?: boolean;
   databaseWriter: pulumi.Input<string>;
   databaseReader: pulumi.Input<string>;
   topics: Record<string, pulumi.Input<string>>;
@@ -36,8 +41,8 @@ export interface RegionArgs {
   scaling: Record<Bot, { min: number; max: number }>;
   rollout: Rollout;
   redisMemoryGb: number;
-  /** Where Secret Manager sends rotation reminders for the Redis AUTH secret, and when the first is due. */
-  secretRotation: { topicId: pulumi.Input<string>; nextRotationTime: string };
+  /** Where Secret Manager sends rotation reminders for the Redis AUTH secret. */
+  secretRotation: { topicId: pulumi.Input<string> };
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -45,12 +50,14 @@ export interface RegionArgs {
 
 /** Everything that runs in one region: its Memorystore and its bots (Cloud Run services or GKE workloads). */
 export class Region extends pulumi.ComponentResource {
-  readonly apiServiceName: pulumi.Output<string>;
+  /** Undefined until the bots are deployed (`deployBots`). */
+  readonly apiServiceName: pulumi.Output<string> | undefined;
   readonly serviceNames: Partial<Record<Bot, pulumi.Output<string>>>;
   readonly redisHost: pulumi.Output<string>;
 
   constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
-    for (const bot of BOT_NAMES) {
+    const deployBots = args.deployBots ?? true;
+    for (const bot of deployBots ? BOT_NAMES : []) {
       for (const secretKey of Object.values(botSecrets(bot))) {
         if (secretKey !== "redis-auth" && args.secrets[secretKey] === undefined) {
           throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
@@ -88,7 +95,10 @@ export class Region extends pulumi.ComponentResource {
     );
     this.redisHost = cache.host;
 
-    const secretIds: Record<string, pulumi.Input<string>> = { ...args.secrets, "redis-auth": cache.authSecretId };
+    const secretRefs: Record<string, SecretRef> = {
+      ...args.secrets,
+      "redis-auth": { secret: cache.authSecretId, version: cache.authSecretVersion },
+    };
     const endpoints = {
       region: args.region,
       primaryRegion: args.primaryRegion,
@@ -100,17 +110,17 @@ export class Region extends pulumi.ComponentResource {
       signer: args.signingKeyVersionId,
     };
     const image = (bot: Bot): string => `${args.imageRegistry}/${bot}:${args.imageTag}`;
-    const secretEnv = (bot: Bot): Record<string, pulumi.Input<string>> =>
+    const secretEnv = (bot: Bot): Record<string, SecretRef> =>
       Object.fromEntries(
         Object.entries(botSecrets(bot)).map(([envName, key]) => {
-          const id = secretIds[key];
-          if (id === undefined) throw new Error(`Region ${name}: secrets.${key} is missing (${bot} reads it)`);
-          return [envName, id];
+          const ref = secretRefs[key];
+          if (ref === undefined) throw new Error(`Region ${name}: secrets.${key} is missing (${bot} reads it)`);
+          return [envName, ref];
         }),
       );
 
     this.serviceNames = {};
-    const onCloudRun: readonly Bot[] = args.runtime === "cloudrun" ? BOT_NAMES : ["api"];
+    const onCloudRun: readonly Bot[] = !deployBots ? [] : args.runtime === "cloudrun" ? BOT_NAMES : ["api"];
     for (const bot of onCloudRun) {
       const service = new Service(
         `${name}-${bot}`,
@@ -136,11 +146,9 @@ export class Region extends pulumi.ComponentResource {
       );
       this.serviceNames[bot] = service.name;
     }
-    const api = this.serviceNames.api;
-    if (api === undefined) throw new Error(`Region ${name}: the API service was not created`);
-    this.apiServiceName = api;
+    this.apiServiceName = this.serviceNames.api;
 
-    if (args.runtime === "gke") {
+    if (args.runtime === "gke" && deployBots) {
       const workers = BOT_NAMES.filter((b) => b !== "api");
       new KubernetesRuntime(
         `${name}-gke`,
@@ -167,7 +175,7 @@ export class Region extends pulumi.ComponentResource {
             env: {
               ...botEnv(bot, endpoints),
               ...Object.fromEntries(
-                Object.entries(secretEnv(bot)).map(([envName, id]) => [`${envName}_SECRET_NAME`, id]),
+                Object.entries(secretEnv(bot)).map(([envName, ref]) => [`${envName}_SECRET_NAME`, ref.secret]),
               ),
             },
           })),

@@ -12,7 +12,7 @@ export function example(): Secrets {
     members: { scanner: sa("scanner"), orchestrator: sa("orchestrator"), executor: sa("executor"), api: sa("api") },
     secretManagerAgent: "serviceAccount:service-123@gcp-sa-secretmanager.iam.gserviceaccount.com",
     rotationTopicId: "projects/my-project/topics/orion-dev-secret-rotation",
-    rotationStart: "2027-01-01T00:00:00Z",
+    versions: { "rpc-urls": 1, "api-session-secret": 1 },
     labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
   });
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as secretmanager from "@pulumi/gcp/secretmanager/index.js";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
 import { MAX_SECRET_ROTATION_SECONDS } from "./plan.ts";
+import { firstRotationTime } from "./rotation.ts";
 
 export interface SecretArgs {
   project: string;
@@ -11,7 +12,8 @@ export interface SecretArgs {
   /** IAM members granted roles/secretmanager.secretAccessor on this secret only. */
   accessors: readonly pulumi.Input<string>[];
   labels: Labels;
-  rotation?: { topicId: pulumi.Input<string>; nextRotationTime: string; periodSeconds?: number };
+  /** Rotation reminders to a topic every `periodSeconds` (default 90 days), the first one period after creation. */
+  rotation?: { topicId: pulumi.Input<string>; periodSeconds?: number };
   /** A value produced by another resource (e.g. Redis AUTH); stored as a secret version, kept secret in state. */
   value?: pulumi.Input<string>;
   /** Resources the secret must wait for (the agent's topic and key grants). */
@@ -22,6 +24,8 @@ export interface SecretArgs {
 export class Secret extends pulumi.ComponentResource {
   readonly secretId: pulumi.Output<string>;
   readonly name: pulumi.Output<string>;
+  /** The version holding `value` (when one is given): readers pin it, so they wait for it to exist (FEAS-008). */
+  readonly version: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
     if (Object.keys(args.replicas).length === 0)
@@ -50,24 +54,26 @@ export class Secret extends pulumi.ComponentResource {
         },
         ...(args.rotation
           ? {
-              rotation: { rotationPeriod: `${period}s`, nextRotationTime: args.rotation.nextRotationTime },
+              rotation: { rotationPeriod: `${period}s`, nextRotationTime: firstRotationTime(new Date(), period) },
               topics: [{ name: args.rotation.topicId }],
             }
           : {}),
         labels: labelsFor(args.labels, { purpose: "secret" }),
       },
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      // Secret Manager advances the next rotation after each reminder: the deploy-time value is only the first.
+      { parent: this, dependsOn: args.dependsOn ?? [], ignoreChanges: ["rotation.nextRotationTime"] },
     );
     this.secretId = secret.secretId;
     this.name = secret.name;
 
-    if (args.value !== undefined) {
-      new secretmanager.SecretVersion(
-        name,
-        { secret: secret.id, secretData: pulumi.secret(args.value) },
-        { parent: this },
-      );
-    }
+    this.version =
+      args.value === undefined
+        ? undefined
+        : new secretmanager.SecretVersion(
+            name,
+            { secret: secret.id, secretData: pulumi.secret(args.value) },
+            { parent: this },
+          ).version;
     args.accessors.forEach((member, i) => {
       new secretmanager.SecretIamMember(
         `${name}-accessor-${i}`,

@@ -19,7 +19,7 @@ const args = {
   members,
   secretManagerAgent: "serviceAccount:service-1@gcp-sa-secretmanager.iam.gserviceaccount.com",
   rotationTopicId: "projects/p/topics/rotation",
-  rotationStart: "2027-01-01T00:00:00Z",
+  versions: { "rpc-urls": 1, "api-session-secret": 1 },
   labels: TEST_LABELS,
 };
 
@@ -37,6 +37,29 @@ describe("Secrets", () => {
       expect(s.inputs.topics).toEqual([{ name: "projects/p/topics/rotation" }]);
     }
     expect(unlabelled(resources)).toEqual([]);
+  });
+
+  it("schedules the first rotation one period after the deploy, then leaves it to Secret Manager (FEAS-005)", async () => {
+    const before = Date.now();
+    const resources = await build(() => new Secrets("s", args));
+    for (const s of ofType(resources, "gcp:secretmanager/secret:Secret")) {
+      const next = Date.parse(String(at(s, "rotation.nextRotationTime")));
+      expect(next).toBeGreaterThan(before + 89 * 86_400_000);
+      expect(next).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000);
+    }
+  });
+
+  it("pins readers to the versions operators added, and says which secrets still wait for one (FEAS-008)", async () => {
+    let secrets: Secrets | undefined;
+    await build(() => {
+      secrets = new Secrets("s", { ...args, versions: { "rpc-urls": 4 } });
+    });
+    expect(secrets?.awaitingVersions).toEqual(["api-session-secret"]);
+    expect(Object.keys(secrets?.refs ?? {})).toEqual(["rpc-urls"]);
+    expect(secrets?.refs["rpc-urls"]?.version).toBe("4");
+    await expect(build(() => new Secrets("s", { ...args, versions: { "rpc-url": 1 } }))).rejects.toThrow(
+      /versions.rpc-url names no secret/,
+    );
   });
 
   it("grants secretAccessor per secret to its readers only, never project-wide (SEC-003)", async () => {
@@ -80,7 +103,7 @@ describe("Secrets", () => {
             replicas: { "us-central1": "k" },
             accessors: [],
             labels: TEST_LABELS,
-            rotation: { topicId: "t", nextRotationTime: "2027-01-01T00:00:00Z", periodSeconds: 200 * 86400 },
+            rotation: { topicId: "t", periodSeconds: 200 * 86400 },
           }),
       ),
     ).rejects.toThrow(/SEC-002/);

@@ -14,8 +14,11 @@ export interface SecretsArgs {
   /** Secret Manager's service agent: publishes rotation reminders. */
   secretManagerAgent: pulumi.Input<string>;
   rotationTopicId: pulumi.Input<string>;
-  /** ISO time of the first rotation reminder. */
-  rotationStart: string;
+  /**
+   * secret id -> the version an operator has added (`gcloud secrets versions add`). Readers pin it: a revision that
+   * read `latest` before any version exists could not start (FEAS-008). A secret without one has no readers yet.
+   */
+  versions?: Readonly<Record<string, number>>;
   labels: Labels;
   /** Default SECRETS. */
   secrets?: readonly SecretSpec[];
@@ -23,12 +26,22 @@ export interface SecretsArgs {
 
 /** The operator-provided secrets, replicated to every region under that region's key. */
 export class Secrets extends pulumi.ComponentResource {
-  /** secret id -> Secret Manager secret id (for Cloud Run secretKeyRef). */
+  /** secret id -> Secret Manager secret id. */
   readonly ids: Record<string, pulumi.Output<string>>;
+  /** secret id -> the secret and its pinned version, for the secrets whose version an operator has added. */
+  readonly refs: Record<string, { secret: pulumi.Output<string>; version: string }>;
+  /** Secrets still waiting for their first version: the bots that read them are not deployed yet. */
+  readonly awaitingVersions: readonly string[];
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    if (Number.isNaN(Date.parse(args.rotationStart))) {
-      throw new Error(`Secrets ${name}: rotationStart must be an ISO time such as 2027-01-01T00:00:00Z`);
+    const specs = args.secrets ?? SECRETS;
+    for (const [id, version] of Object.entries(args.versions ?? {})) {
+      if (!specs.some((s) => s.id === id)) {
+        throw new Error(`Secrets ${name}: versions.${id} names no secret (${specs.map((s) => s.id).join(", ")})`);
+      }
+      if (!Number.isInteger(version) || version < 1) {
+        throw new Error(`Secrets ${name}: versions.${id} must be a version number >= 1, got ${version}`);
+      }
     }
     validateLabels(args.labels, `Secrets ${name}`);
     super("alpha-orion:platform:Secrets", name, {}, opts);
@@ -44,7 +57,9 @@ export class Secrets extends pulumi.ComponentResource {
       { parent: this },
     );
     this.ids = {};
-    for (const spec of args.secrets ?? SECRETS) {
+    this.refs = {};
+    this.awaitingVersions = specs.filter((s) => args.versions?.[s.id] === undefined).map((s) => s.id);
+    for (const spec of specs) {
       const secret = new Secret(
         `${name}-${spec.id}`,
         {
@@ -53,14 +68,14 @@ export class Secrets extends pulumi.ComponentResource {
           replicas: args.keys,
           accessors: spec.accessors.map((w) => args.members[w]),
           labels: args.labels,
-          ...(spec.rotates
-            ? { rotation: { topicId: args.rotationTopicId, nextRotationTime: args.rotationStart } }
-            : {}),
+          ...(spec.rotates ? { rotation: { topicId: args.rotationTopicId } } : {}),
           dependsOn: [topicGrant],
         },
         { parent: this },
       );
       this.ids[spec.id] = secret.secretId;
+      const version = args.versions?.[spec.id];
+      if (version !== undefined) this.refs[spec.id] = { secret: secret.secretId, version: String(version) };
     }
     this.registerOutputs({ ids: this.ids });
   }

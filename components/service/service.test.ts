@@ -15,7 +15,7 @@ const args = {
   subnetId: "projects/p/regions/us-central1/subnetworks/s",
   scaling: { min: 1, max: 3 },
   env: { ORION_REGION: "us-central1" },
-  secretEnv: { RPC_URLS: "orion-test-rpc-urls" },
+  secretEnv: { RPC_URLS: { secret: "orion-test-rpc-urls", version: "2" } },
   labels: TEST_LABELS,
 };
 
@@ -53,6 +53,13 @@ describe("trafficFor", () => {
 });
 
 describe("Service", () => {
+  it("mounts the primary once when it is both the writer and the reader (FEAS-007)", async () => {
+    const primary = "p:us-central1:orion-test-pg-us-central1";
+    const resources = await build(() => new Service("svc", { ...args, cloudSqlInstances: [primary, primary] }));
+    const svc = ofType(resources, "gcp:cloudrunv2/service:Service")[0];
+    expect(at(svc, "template.volumes")).toEqual([{ name: "cloudsql", cloudSqlInstance: { instances: [primary] } }]);
+  });
+
   it("runs as its own account with CMEK, VPC egress, binary authorization, internal ingress (RUN-001..007)", async () => {
     const resources = await build(() => new Service("svc", args));
     const svc = ofType(resources, "gcp:cloudrunv2/service:Service")[0];
@@ -73,7 +80,8 @@ describe("Service", () => {
     const envs = at(svc, "template.containers.0.envs") as { name: string; value?: string; valueSource?: unknown }[];
     expect(envs).toContainEqual({
       name: "RPC_URLS",
-      valueSource: { secretKeyRef: { secret: "orion-test-rpc-urls", version: "latest" } },
+      // Pinned, never `latest`: the revision starts only with a version that exists (FEAS-008).
+      valueSource: { secretKeyRef: { secret: "orion-test-rpc-urls", version: "2" } },
     });
     expect(ofType(resources, "ServiceIamMember")).toEqual([]);
     expect(unlabelled(resources)).toEqual([]);

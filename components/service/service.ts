@@ -4,6 +4,12 @@ import { gcpName } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
 import { literalSecretLikeEnv, trafficFor, type Rollout } from "./traffic.ts";
 
+/** A secret and the version of it to read. */
+export interface SecretRef {
+  secret: pulumi.Input<string>;
+  version: pulumi.Input<string>;
+}
+
 export interface ServiceArgs {
   project: string;
   prefix: string;
@@ -23,9 +29,15 @@ export interface ServiceArgs {
   rollout?: Rollout;
   /** Plain settings. A name that looks secret (KEY, SECRET, TOKEN, PASSWORD, PRIVATE) is refused: use secretEnv. */
   env?: Record<string, pulumi.Input<string>>;
-  /** Env var -> Secret Manager secret id, read at the latest version (RUN-006). */
-  secretEnv?: Record<string, pulumi.Input<string>>;
-  /** Cloud SQL connection names mounted through the Cloud SQL connector (SQL-014 connector enforcement). */
+  /**
+   * Env var -> a Secret Manager secret and the version to read (RUN-006). The version is pinned, never `latest`: a
+   * revision must only start once its secrets have a version (FEAS-008), and a new value rolls out as a new revision.
+   */
+  secretEnv?: Record<string, SecretRef>;
+  /**
+   * Cloud SQL connection names mounted through the Cloud SQL connector (SQL-014 connector enforcement). The same
+   * instance may be named twice (the writer and the reader in the primary region); it is mounted once (FEAS-007).
+   */
   cloudSqlInstances?: pulumi.Input<string>[];
   /**
    * Serve the public load balancer: ingress from the internal LB only and anonymous invocation, which RUN-002 allows
@@ -77,7 +89,8 @@ export class Service extends pulumi.ComponentResource {
     // The region is the component's one input: plans group its children by it.
     super("alpha-orion:platform:Service", name, { region: args.region }, opts);
 
-    const sqlInstances = args.cloudSqlInstances ?? [];
+    const sqlInstances = pulumi.all(args.cloudSqlInstances ?? []).apply((names) => [...new Set(names)]);
+    const mountsSql = (args.cloudSqlInstances ?? []).length > 0;
     const service = new cloudrunv2.Service(
       name,
       {
@@ -110,17 +123,17 @@ export class Service extends pulumi.ComponentResource {
                   name: envName,
                   value,
                 })),
-                ...Object.entries(args.secretEnv ?? {}).map(([envName, secret]) => ({
+                ...Object.entries(args.secretEnv ?? {}).map(([envName, ref]) => ({
                   name: envName,
-                  valueSource: { secretKeyRef: { secret, version: "latest" } },
+                  valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } },
                 })),
               ],
               startupProbe: { httpGet: { path: "/healthz" }, periodSeconds: 5, failureThreshold: 12 },
               livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: 15 },
-              volumeMounts: sqlInstances.length > 0 ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : [],
+              volumeMounts: mountsSql ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : [],
             },
           ],
-          volumes: sqlInstances.length > 0 ? [{ name: "cloudsql", cloudSqlInstance: { instances: sqlInstances } }] : [],
+          volumes: mountsSql ? [{ name: "cloudsql", cloudSqlInstance: { instances: sqlInstances } }] : [],
         },
         traffics: traffic.map((t) => ({
           type: t.type,

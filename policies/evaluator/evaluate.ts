@@ -255,9 +255,12 @@ function buildStackResources(resources: readonly EvalResource[]): PolicyResource
     return resource;
   });
   resources.forEach((r, i) => {
-    const parent = r.parent ? byUrn.get(r.parent) : undefined;
     const resource = list[i];
-    if (parent && resource) resource.parent = parent;
+    if (!resource) return;
+    const parent = r.parent ? byUrn.get(r.parent) : undefined;
+    if (parent) resource.parent = parent;
+    // As the engine links them: dependencies on resources outside the list (providers) are dropped.
+    resource.dependencies = (r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? []);
   });
   return list;
 }

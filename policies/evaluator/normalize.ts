@@ -1,26 +1,30 @@
 /**
- * Turns property values as Pulumi writes them into state files (special signature objects) into what the policy
- * engine hands policies: secrets are never revealed (here they become "[secret]", whatever the file holds), resource
- * references become their id (or URN), and output values become their value or the engine's unknown sentinel.
+ * The one normaliser of Pulumi property values, used by the offline plan (components/common/offline.ts) and by every
+ * evaluator source (program, export, preview), so a plan and a report can never read the same program differently.
+ * It turns values as Pulumi writes them (the SDK's wire format and state files: special signature objects) into
+ * what the policy engine hands policies: secrets are never revealed (they become "[secret]", whatever the input
+ * holds), resource references become their id (or URN), and output values become their value or the engine's
+ * unknown sentinel. The signatures are the SDK's own constants, never copies.
  */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+import * as pulumi from "@pulumi/pulumi";
+
+const { specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, unknownValue } = pulumi.runtime;
+
+export const SIG_KEY: string = specialSigKey;
 /** The engine's placeholder for a value unknown during preview (a computed string). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN: string = unknownValue;
 export const REDACTED = "[secret]";
 
 export function normalizeValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeValue);
   if (value === null || typeof value !== "object") return value;
   const obj = value as Record<string, unknown>;
-  switch (obj[SIG_KEY]) {
-    case SECRET_SIG:
+  switch (obj[specialSigKey]) {
+    case specialSecretSig:
       return REDACTED;
-    case RESOURCE_SIG:
+    case specialResourceSig:
       return typeof obj["id"] === "string" && obj["id"] !== "" ? obj["id"] : obj["urn"];
-    case OUTPUT_SIG:
+    case specialOutputValueSig:
       if (obj["secret"] === true) return REDACTED;
       return "value" in obj ? normalizeValue(obj["value"]) : UNKNOWN;
     default: {

@@ -12,6 +12,8 @@ export interface EvalResource {
   readonly inputs: Record<string, unknown>;
   /** What stack policies see: the outputs (state) where the source has them, else the inputs. */
   readonly outputs: Record<string, unknown>;
+  /** URNs of the resources it waits for, where the source records them (stack policies see them linked). */
+  readonly dependencies?: readonly string[];
 }
 
 export type SourceKind = "program" | "export" | "preview";

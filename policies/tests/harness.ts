@@ -10,6 +10,7 @@ export const PROD_SETTINGS: PolicySettings = loadStackPolicyConfig("prod").setti
 export const urnOf = (f: FixtureResource, stack = "prod") => `urn:pulumi:${stack}::alpha-orion::${f.type}::${f.name}`;
 
 export function toEvalResources(fixtures: readonly FixtureResource[], stack = "prod"): EvalResource[] {
+  const byName = new Map(fixtures.map((f) => [f.name, f]));
   return fixtures.map((f) => {
     const inputs = clean(f.inputs);
     return {
@@ -21,6 +22,10 @@ export function toEvalResources(fixtures: readonly FixtureResource[], stack = "p
       protect: f.protect ?? false,
       inputs,
       outputs: { ...inputs, ...clean(f.outputs ?? {}) },
+      dependencies: (f.dependsOn ?? []).flatMap((name) => {
+        const dep = byName.get(name);
+        return dep ? [urnOf(dep, stack)] : [];
+      }),
     };
   });
 }

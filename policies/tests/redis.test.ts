@@ -1,5 +1,6 @@
 import { redisPolicies } from "../redis.ts";
-import { policySpec, setPath, type PolicyCase } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { brokenStack, findings, policySpec, setPath, toEvalResources, type PolicyCase } from "./harness.ts";
 
 const cases: PolicyCase[] = [
   {
@@ -60,3 +61,16 @@ const cases: PolicyCase[] = [
 ];
 
 policySpec("redis", () => redisPolicies(), cases);
+
+describe("RED-005 on a default STANDARD_HA instance", () => {
+  it("passes without replicaCount: STANDARD_HA keeps one replica by default", async () => {
+    const stack = brokenStack({
+      breaks: "",
+      policy: "",
+      target: "cache",
+      mutate: (i) => setPath(i, "replicaCount", undefined),
+      expect: [],
+    });
+    expect(await findings(redisPolicies(), toEvalResources(stack))).toEqual([]);
+  });
+});

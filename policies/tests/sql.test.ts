@@ -241,3 +241,17 @@ describe("cloudsql-cross-region-replica outside prod", () => {
     expect(await findings(dev, stack)).toEqual([]);
   });
 });
+
+describe("SQL-011 accepts what CIS accepts", () => {
+  it.each(["default", "terse", "TERSE"])("log_error_verbosity=%s passes", async (value) => {
+    const stack = brokenStack({
+      policy: "",
+      breaks: "",
+      target: "pg-primary",
+      mutate: flag("log_error_verbosity", value),
+      expect: [],
+    });
+    const policies = sqlPolicies(PROD_SETTINGS).filter((p) => p.controls.includes("SQL-011"));
+    expect(await findings(policies, toEvalResources(stack))).toEqual([]);
+  });
+});

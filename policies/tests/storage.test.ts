@@ -1,5 +1,14 @@
 import { storagePolicies } from "../storage.ts";
-import { policySpec, setPath, type PolicyCase } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import {
+  brokenStack,
+  findings,
+  policySpec,
+  PROD_SETTINGS,
+  setPath,
+  toEvalResources,
+  type PolicyCase,
+} from "./harness.ts";
 
 const cases: PolicyCase[] = [
   {
@@ -61,6 +70,13 @@ const cases: PolicyCase[] = [
   },
   {
     policy: "gcs-versioning-no-force-destroy",
+    breaks: "audit bucket whose retention is not locked, without versioning",
+    target: "audit",
+    mutate: (i) => setPath(i, "retentionPolicy.isLocked", false),
+    expect: ["GCS-005"],
+  },
+  {
+    policy: "gcs-versioning-no-force-destroy",
     breaks: "force destroy",
     target: "audit",
     mutate: (i) => setPath(i, "forceDestroy", true),
@@ -97,3 +113,19 @@ const cases: PolicyCase[] = [
 ];
 
 policySpec("storage", storagePolicies, cases);
+
+describe("GCS-004 and GCS-005 together", () => {
+  it("accept an audit bucket with a locked retention policy and no versioning, the pair GCS can create", async () => {
+    const stack = brokenStack({
+      breaks: "",
+      policy: "",
+      target: "audit",
+      mutate: (i) => setPath(i, "versioning", undefined),
+      expect: [],
+    });
+    const policies = storagePolicies(PROD_SETTINGS).filter((p) =>
+      p.controls.some((c) => ["GCS-004", "GCS-005"].includes(c)),
+    );
+    expect(await findings(policies, toEvalResources(stack))).toEqual([]);
+  });
+});

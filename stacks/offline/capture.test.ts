@@ -90,7 +90,8 @@ describe("prod topology", () => {
       const settings = r.inputs.settings as { userLabels?: Record<string, string> } | undefined;
       const labels = (settings?.userLabels ?? r.inputs.userLabels ?? r.inputs.resourceLabels ?? r.inputs.labels) as
         Record<string, string> | undefined;
-      if (labels)
+      // A metric descriptor's `labels` lists label descriptors, not resource labels.
+      if (labels && !Array.isArray(labels))
         expect(labels, r.name).toMatchObject({
           env: "prod",
           owner: "platform-team",

@@ -13,6 +13,7 @@ const res = (
   name: urn,
   parent,
   custom: !type.startsWith("alpha-orion:"),
+  dependencies: [],
   protect: false,
   inputs,
 });

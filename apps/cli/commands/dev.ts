@@ -19,6 +19,7 @@ const flags = z
     report: z.string().min(1).optional(),
     port: intString("--port", 0, 65_535),
     blockTime: intString("--block-time", 100, 60_000),
+    services: z.boolean().optional(),
   })
   .strict();
 
@@ -32,6 +33,9 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     throw new InputError(`dev --${flag}: ${issue?.message ?? "invalid"}`);
   }
   const f = parsed.data;
+  if (f.services && !process.env.REDIS_URL) {
+    throw new InputError("dev --services: set REDIS_URL: the bots' processes talk to each other through Redis");
+  }
   const dataDir = process.env.ORION_HOME ?? resolve(ROOT, ".orion");
   // A bounded run always leaves its report; without --report it goes to .orion/sessions/.
   let report = f.report === undefined ? null : resolve(f.report);
@@ -75,6 +79,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       databaseUrl: process.env.DATABASE_URL || undefined,
       redisUrl: process.env.REDIS_URL || undefined,
       redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
+      services: f.services ?? false,
       out: (line) => process.stdout.write(line + "\n"),
       signal: abort.signal,
     });
@@ -94,6 +99,7 @@ export function configure(command: Command): void {
     .option("--report <file>", "write the session report (JSON) to FILE (default with --blocks: .orion/sessions/)")
     .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
     .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
+    .option("--services", "run each bot in its own process (`orion run <bot>`), talking through Redis and PostgreSQL")
     .action(async (opts: Record<string, unknown>) => {
       await runDevCommand(opts);
     });

@@ -30,10 +30,41 @@ export async function runDrillEmergencyShutdown(opts: { json?: boolean }, env = 
   if (failed) throw new CheckFailed(`emergency-shutdown drill failed at "${failed.name}": ${failed.detail}`);
 }
 
+/** `orion drill dr`: the DR drill on a local primary and streaming replica; `--json` ends with the figures' line. */
+export async function runDrillDr(opts: { json?: boolean }): Promise<void> {
+  // Loaded on use: only this drill needs the PostgreSQL cluster tooling.
+  const { runDrDrill } = await import("../../drill/dr.ts");
+  const result = await runDrDrill({ log: (line) => process.stderr.write(`${line}\n`) });
+  const figures = {
+    ok: result.ok,
+    rpoSeconds: result.rpoSeconds,
+    tradesLost: result.tradesLost,
+    rtoSeconds: result.rtoSeconds,
+  };
+  if (opts.json) {
+    process.stdout.write(
+      JSON.stringify({ steps: result.steps, tradesBefore: result.tradesBefore, tradesAfter: result.tradesAfter }) +
+        "\n",
+    );
+    process.stdout.write(JSON.stringify(figures) + "\n");
+  } else {
+    process.stdout.write(
+      `RPO ${figures.rpoSeconds} s (${figures.tradesLost} of ${result.tradesBefore} acknowledged trades lost), ` +
+        `RTO ${figures.rtoSeconds} s (primary killed -> first trade on the promoted replica)\n`,
+    );
+  }
+  if (!result.ok) throw new CheckFailed(`DR drill failed: ${figures.tradesLost} trades lost`);
+}
+
 export function configure(drill: Command): void {
   drill
     .command("emergency-shutdown")
     .description("kill switch + switch to sim + revoke sessions, then check that no order is placed")
     .option("--json", "print the steps as JSON")
     .action((opts: { json?: boolean }) => runDrillEmergencyShutdown(opts));
+  drill
+    .command("dr")
+    .description("kill a local primary under write load, promote its synchronous replica, measure RPO and RTO")
+    .option("--json", "print the steps, then one line {ok, rpoSeconds, tradesLost, rtoSeconds}")
+    .action((opts: { json?: boolean }) => runDrillDr(opts));
 }

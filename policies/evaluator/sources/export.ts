@@ -15,6 +15,7 @@ export const stateResource = z
     protect: z.boolean().optional(),
     delete: z.boolean().optional(),
     external: z.boolean().optional(),
+    dependencies: z.array(z.string()).optional(),
   })
   .passthrough();
 export type StateResource = z.infer<typeof stateResource>;
@@ -44,6 +45,7 @@ export function toEvalResource(r: StateResource, file: string, where: string): E
     external: r.external === true,
     inputs,
     outputs,
+    dependencies: r.dependencies ?? [],
   };
 }
 

@@ -16,6 +16,7 @@ const planCapture = z.object({
       custom: z.boolean(),
       protect: z.boolean(),
       inputs: z.record(z.unknown()),
+      dependencies: z.array(z.string()).default([]),
     }),
   ),
 });

@@ -1,0 +1,222 @@
+import type { Logger } from "pino";
+import type pg from "pg";
+import type { Bus } from "../bus/index.ts";
+import type { ControlStore } from "../control/index.ts";
+import type { TradeResult } from "../executor/index.ts";
+import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
+import type { BlockDecision } from "../orchestrator/index.ts";
+import type { ScanReport } from "../scanner/index.ts";
+import {
+  ApiBot,
+  DEADLINE_BLOCKS,
+  DEFAULT_GAS_MODEL,
+  EXECUTOR_CONSUMERS,
+  EXECUTOR_TIP_WEI,
+  ExecutorBot,
+  OrchestratorBot,
+  ScannerBot,
+  type BotName,
+} from "../services/index.ts";
+import { ConsoleView } from "./console-view.ts";
+import { LatencyRecorder } from "./latency.ts";
+import type { SessionChain } from "./session.ts";
+
+/** What a session's pipeline hands back for its report, however its bots ran. */
+export interface PipelineRun {
+  blocks: { from: number; to: number };
+  counts: { opportunities: number; orders: number };
+  latency: LatencyRecorder;
+  nonceStart: number;
+  nonceEnd: number;
+  /** The bots' OS processes, when each ran in its own (`orion dev --services`). */
+  processes?: { bot: BotName; pid: number }[];
+}
+
+/** The session's shared parts, set up by runSession before any bot starts. */
+export interface SessionParts {
+  title: string;
+  mode: "sim" | "live";
+  epoch: number;
+  blocks: number | null;
+  port: number;
+  dataDir: string;
+  out: (line: string) => void;
+  signal?: AbortSignal | undefined;
+  log: Logger;
+  closers: (() => Promise<unknown> | unknown)[];
+  chain: SessionChain;
+  db: pg.Pool;
+  dbUrl: string;
+  control: ControlStore;
+  bus: Bus;
+  keyPrefix: string;
+  busPrefix: string;
+  redisUrl?: string | undefined;
+}
+
+/** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */
+export async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The four bots in this process, sharing the session's connections. */
+export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
+  const { chain, db, control, bus, log, closers, keyPrefix, dbUrl } = p;
+  const o = p;
+  const { market, provider } = chain;
+  const metrics = new PipelineMetrics("orion-dev");
+  // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
+  // owns --port and the pipeline's /metrics moves to the next port.
+  let apiUrl: string | null = null;
+  if (o.redisUrl) {
+    const { createChainChecks } = await import("../api/index.ts");
+    const api = new ApiBot(
+      {
+        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
+        port: o.port,
+        host: "127.0.0.1",
+        logLevel: "warn",
+      },
+      {
+        control,
+        chainChecks: createChainChecks({
+          rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
+          chainId: market.chainId,
+          maxHeadAgeSeconds: 60,
+          executor: { address: chain.executor.contract, owner: chain.executor.account },
+          signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
+        }),
+      },
+    );
+    await api.start();
+    closers.push(() => api.stop());
+    apiUrl = api.url;
+  }
+  const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
+  closers.push(() => metricsServer.close());
+
+  const account = chain.executor.account;
+  const view = new ConsoleView(
+    new Map(market.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
+    new Map(market.pools.map((p) => [p.address, p.dex])),
+  );
+  const latency = new LatencyRecorder();
+  const scans = new Map<number, ScanReport>();
+  const seenAtOfBlock = new Map<number, number>();
+  const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
+
+  const executor = new ExecutorBot(
+    {
+      market,
+      contract: chain.executor.contract,
+      account,
+      tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      deadlineBlocks: DEADLINE_BLOCKS,
+      consumers: EXECUTOR_CONSUMERS,
+      ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
+      ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
+    },
+    {
+      provider,
+      bus,
+      control,
+      db,
+      // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
+      loadSigner: chain.executor.loadSigner,
+      metrics,
+      log,
+    },
+    {
+      onReconciled: (r) => {
+        if (r.resolved.length > 0) o.out(`reconciled ${r.resolved.length} in-flight trade(s) from the chain`);
+      },
+      onTrade: (result: TradeResult) => {
+        const seenAt = seenAtOfBlock.get(result.order.blockNumber);
+        if (seenAt !== undefined) {
+          const at = (t: number | null) => (t === null ? null : performance.timeOrigin + t - seenAt);
+          const received = at(result.timings.receivedAt);
+          const sim = at(result.timings.simulatedAt);
+          const sent = at(result.timings.sentAt);
+          if (sim !== null) latency.add("simulate", sim);
+          if (sent !== null) latency.add("send", sent);
+          if (received !== null) latency.add("executorReceived", received);
+          if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
+          if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+        }
+        o.out(view.trade(result));
+      },
+    },
+  );
+  const orchestrator = new OrchestratorBot(
+    { gas: DEFAULT_GAS_MODEL },
+    { bus, control, db, metrics, log },
+    {
+      onStoreHealth: (ok) =>
+        o.out(ok ? "PostgreSQL is back: orders resume" : "PostgreSQL unreachable: no new orders until it is back"),
+      onDecision: (d: BlockDecision) => {
+        latency.add("decide", d.decideMs);
+        latency.add("decideExcludingRpc", d.decideMsExcludingRpc);
+        counts.orders += d.unrecorded ? 0 : d.orders.length;
+        counts.decided++;
+        o.out(view.block(scans.get(d.blockNumber), d));
+        scans.delete(d.blockNumber);
+      },
+    },
+  );
+  const scanner = new ScannerBot(
+    {
+      market,
+      maxHops: 3,
+      tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
+    },
+    { provider, bus, control, metrics, log },
+    {
+      blocks: o.blocks,
+      onScanned: (scan) => {
+        scans.set(scan.blockNumber, scan);
+        seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
+        if (scan.published) latency.add("detect", scan.detectMs);
+        counts.opportunities += scan.published ? scan.opportunities : 0;
+        counts.published += scan.published ? 1 : 0;
+        if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
+      },
+    },
+  );
+  await executor.start();
+  closers.push(() => executor.stop(0));
+  const nonceStart = await provider.getTransactionCount(account, "latest");
+  await orchestrator.start();
+  closers.push(() => orchestrator.stop());
+  await scanner.start();
+  closers.push(() => scanner.stop());
+
+  const dexes = new Set(market.pools.map((p) => p.dex)).size;
+  o.out(
+    `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
+      `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+      (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
+  );
+
+  const aborted = new Promise<void>((resolve) => {
+    o.signal?.addEventListener("abort", () => resolve(), { once: true });
+    if (o.signal?.aborted) resolve();
+  });
+  chain.startBlocks?.();
+  await Promise.race([scanner.finished, aborted]);
+  await scanner.stop();
+  const blocks = scanner.blocks;
+
+  // Let the last blocks through the orchestrator, their orders through the executor, and the transactions to a
+  // receipt, while blocks keep coming.
+  const patience = Math.max(10_000, chain.blockTimeMs * 10);
+  await until(() => counts.decided >= counts.published && executor.handled >= counts.orders, patience);
+  const open = await executor.drain(patience);
+  if (open > 0) o.out(`${open} trade(s) still in flight at shutdown: they are reconciled from the chain next start`);
+  await orchestrator.stop();
+  await executor.stop(5_000);
+  chain.stopBlocks?.();
+  const nonceEnd = await provider.getTransactionCount(account, "latest");
+  return { blocks, counts, latency, nonceStart, nonceEnd };
+}

@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { sessionReportSchema } from "./report.ts";
+
+const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
+
+let db: TestDatabase;
+let dir: string;
+const prefix = testKeyPrefix();
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "orion-services-"));
+});
+afterAll(async () => {
+  await db.drop();
+  await deleteKeysWithPrefix(prefix);
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("orion dev --services (each bot its own `orion run` process; real devnet, PostgreSQL and Redis)", () => {
+  it("live: four bot processes trade on the devnet, realized == predicted to the wei where nothing preceded", async () => {
+    const file = join(dir, "services.json");
+    // Two-second blocks: every live trade must land in the block after its own, and two busy cores run six processes.
+    const args = ["dev", "--services", "--mode", "live", "--blocks", "20", "--block-time", "2000", "--port", "0"];
+    const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [ORION, ...args, "--report", file], {
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          REDIS_URL: TEST_REDIS_URL,
+          ORION_REDIS_PREFIX: prefix,
+          ORION_HOME: dir,
+          LOG_LEVEL: "fatal",
+        },
+      });
+      let stdout = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(run.code, run.stdout).toBe(0);
+    const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+
+    // Four bots, four processes of their own, all gone once the session ended.
+    expect(r.processes?.map((p) => p.bot)).toEqual(["scanner", "orchestrator", "executor", "api"]);
+    const pids = (r.processes ?? []).map((p) => p.pid);
+    expect(new Set([...pids, process.pid]).size).toBe(5);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+
+    expect(r).toMatchObject({ mode: "live", chainId: 31337 });
+    expect(r.blocks.to - r.blocks.from).toBeGreaterThanOrEqual(19);
+    expect(r.orders).toBeGreaterThan(0);
+    const confirmed = r.trades.filter((t) => t.status === "confirmed");
+    expect(confirmed.length).toBeGreaterThanOrEqual(1);
+    for (const t of confirmed) {
+      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
+      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
+    }
+    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    // Every transaction the executor process broadcast is a reported trade.
+    const broadcast = r.trades.filter((t) => t.txHash !== null).length;
+    expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
+    expect(r.latencyMs.send.p50).toBeGreaterThan(0);
+  }, 600_000);
+
+  it("refuses --services without Redis, with one line and exit 2", async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [ORION, "dev", "--services", "--blocks", "1"], {
+        env: { ...process.env, REDIS_URL: "", DATABASE_URL: db.url },
+      });
+      let stderr = "";
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      "orion: dev --services: set REDIS_URL: the bots' processes talk to each other through Redis\n",
+    );
+  }, 60_000);
+});
