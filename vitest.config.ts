@@ -9,5 +9,7 @@ export default defineConfig({
     // Two cores: more workers only contend for the devnet and PostgreSQL.
     maxWorkers: 2,
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    // expect.poll waits for something another process or timer does; vitest's 1 s default fails on two busy cores.
+    expect: { poll: { timeout: 20_000, interval: 20 } },
   },
 });

@@ -17,3 +17,4 @@ export type {
   FinalOutcome,
   InFlightTrade,
 } from "./trade.ts";
+export type { Candidate, Ratio } from "./candidate.ts";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Opportunity } from "../core/index.ts";
-import type { Candidate } from "../orchestrator/index.ts";
+import type { Candidate } from "../domain/index.ts";
 
 /**
  * The id of an opportunity: its block (number and hash), base token and ordered pools. Deterministic, so a

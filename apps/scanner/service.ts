@@ -4,7 +4,7 @@ import type { BlockHead, FailoverProvider, PoolState } from "../chain/index.ts";
 import { ArbitrageScanner, type Token } from "../core/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
-import type { Ratio } from "../orchestrator/index.ts";
+import type { Ratio } from "../domain/index.ts";
 import { toCandidates } from "./candidates.ts";
 
 export interface ScannerServiceOptions {
