@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { InputError } from "../errors.ts";
+import { parseExecution } from "./execution.ts";
 
 const intString = (what: string, min: number, max: number) =>
   z
@@ -20,6 +21,7 @@ const flags = z
     port: intString("--port", 0, 65_535),
     blockTime: intString("--block-time", 100, 60_000),
     services: z.boolean().optional(),
+    execution: z.string().optional(),
   })
   .strict();
 
@@ -33,6 +35,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     throw new InputError(`dev --${flag}: ${issue?.message ?? "invalid"}`);
   }
   const f = parsed.data;
+  parseExecution(f.execution);
   if (f.services && !process.env.REDIS_URL) {
     throw new InputError("dev --services: set REDIS_URL: the bots' processes talk to each other through Redis");
   }
@@ -100,6 +103,7 @@ export function configure(command: Command): void {
     .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
     .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
     .option("--services", "run each bot in its own process (`orion run <bot>`), talking through Redis and PostgreSQL")
+    .option("--execution <route>", "eoa (a transaction from the executor account) or erc4337", "eoa")
     .action(async (opts: Record<string, unknown>) => {
       await runDevCommand(opts);
     });

@@ -4,6 +4,7 @@ import { Option, type Command } from "commander";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
 import { collect, openChain } from "./chain-args.ts";
+import { parseExecution } from "./execution.ts";
 
 interface TradeFlags {
   chain: string;
@@ -32,11 +33,7 @@ export function configure(command: Command): void {
     .action(async (flags: TradeFlags) => {
       if (flags.mode !== "sim" && flags.mode !== "live")
         throw new InputError(`--mode: must be sim or live, got "${flags.mode}"`);
-      if (flags.execution === "erc4337") {
-        throw new InputError("--execution erc4337: not available for orion trade yet; use --execution eoa");
-      }
-      if (flags.execution !== "eoa")
-        throw new InputError(`--execution: must be eoa or erc4337, got "${flags.execution}"`);
+      parseExecution(flags.execution);
       const blocks = flags.blocks === undefined ? null : Number(flags.blocks);
       if (blocks !== null && (!/^[0-9]+$/.test(flags.blocks ?? "") || blocks < 1)) {
         throw new InputError(`--blocks: must be a whole number of at least 1, got "${flags.blocks}"`);
