@@ -1,5 +1,5 @@
 import { resourcePolicy } from "./factory.ts";
-import { at, isPublicMember, isSet, membersOf, str } from "./props.ts";
+import { isPublicMember, isSet, membersOf, str } from "./props.ts";
 import type { OrionPolicy } from "./types.ts";
 import { RUN_IAM_TYPES } from "./cloudrun.ts";
 
@@ -81,7 +81,16 @@ export const iamWifCondition = () =>
     controls: ["IAM-006"],
     types: [WIF_PROVIDER],
     check: (props, _args, report) => {
-      if (!isSet(at(props, "attributeCondition"))) report("IAM-006", "attributeCondition must be set.");
+      const condition = str(props, "attributeCondition") ?? "";
+      if (!isSet(condition)) report("IAM-006", "attributeCondition must be set.");
+      // For GitHub's issuer every repository on github.com mints tokens: a condition that does not pin the
+      // repository (e.g. "true", or only the event) lets any of them federate.
+      else if (
+        (str(props, "oidc.issuerUri") ?? "").includes("token.actions.githubusercontent.com") &&
+        !/assertion\.repository(_id)?\s*==/.test(condition)
+      ) {
+        report("IAM-006", "attributeCondition must pin assertion.repository to the one trusted repository.");
+      }
     },
   });
 

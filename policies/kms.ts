@@ -86,13 +86,13 @@ const KEY_USE_ROLES = new Set([
   "roles/cloudkms.signerVerifier",
 ]);
 
-function grants(resources: readonly PolicyResource[]): Array<{ member: string; role: string }> {
-  const out: Array<{ member: string; role: string }> = [];
+function grants(resources: readonly PolicyResource[]): Array<{ member: string; role: string; urn: string }> {
+  const out: Array<{ member: string; role: string; urn: string }> = [];
   for (const r of resources) {
     if (!KMS_IAM_TYPES.includes(r.type) && !PROJECT_IAM_TYPES.includes(r.type)) continue;
     const role = str(r.props, "role");
     if (role === undefined) continue;
-    for (const member of membersOf(r.props)) out.push({ member, role });
+    for (const member of membersOf(r.props)) out.push({ member, role, urn: r.urn });
   }
   return out;
 }
@@ -108,11 +108,17 @@ export const kmsSeparationOfDuties = () =>
       const all = grants(resources);
       const admins = new Set(all.filter((g) => g.role === "roles/cloudkms.admin").map((g) => g.member));
       const users = new Set(all.filter((g) => KEY_USE_ROLES.has(g.role)).map((g) => g.member));
+      // The finding lands on each grant that makes up the conflict, so it names the resources to change.
       for (const m of [...admins].filter((a) => users.has(a)).sort()) {
-        report(
-          "KMS-005",
-          `${m} must not hold roles/cloudkms.admin together with a key encrypter, decrypter or signer role.`,
-        );
+        for (const g of all.filter(
+          (x) => x.member === m && (x.role === "roles/cloudkms.admin" || KEY_USE_ROLES.has(x.role)),
+        )) {
+          report(
+            "KMS-005",
+            `${m} must not hold roles/cloudkms.admin together with a key encrypter, decrypter or signer role.`,
+            g.urn,
+          );
+        }
       }
     },
   });

@@ -75,6 +75,16 @@ const cases: PolicyCase[] = [
     mutate: (i) => setPath(i, "attributeCondition", undefined),
     expect: ["IAM-006"],
   },
+  {
+    policy: "iam-wif-provider-attribute-condition",
+    breaks: "a GitHub condition that only checks the event, not the repository",
+    target: "github",
+    mutate: (i) => {
+      setPath(i, "oidc.issuerUri", "https://token.actions.githubusercontent.com");
+      setPath(i, "attributeCondition", 'assertion.event_name == "push"');
+    },
+    expect: ["IAM-006"],
+  },
 ];
 
 policySpec("iam", () => iamPolicies(), cases);

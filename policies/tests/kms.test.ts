@@ -1,6 +1,7 @@
 import { kmsPolicies } from "../kms.ts";
 import { keyPath, PRIMARY } from "./fixtures/stack.ts";
-import { policySpec, setPath, type PolicyCase } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { brokenStack, findings, policySpec, setPath, toEvalResources, type PolicyCase } from "./harness.ts";
 
 const ADMIN = "serviceAccount:ops@alpha-orion-prod.iam.gserviceaccount.com";
 
@@ -81,3 +82,10 @@ const cases: PolicyCase[] = [
 ];
 
 policySpec("kms", () => kmsPolicies(), cases);
+
+describe("KMS-005 names the grants to change", () => {
+  it("reports on the admin grant and the key-use grant, not on the stack", async () => {
+    const found = await findings(kmsPolicies(), toEvalResources(brokenStack(cases[cases.length - 1] as PolicyCase)));
+    expect(found.map((f) => f.urn?.split("::").pop()).sort()).toEqual(["ops-decrypts", "ops-kms-admin"]);
+  });
+});
