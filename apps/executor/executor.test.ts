@@ -197,6 +197,41 @@ describe("Executor in live mode", () => {
     expect(await s2.final).toMatchObject({ status: "confirmed", realizedProfit: next.opportunity.profit });
   });
 
+  it("holds a trade until it is N blocks deep, and reclassifies one a reorg orphaned", async () => {
+    const GWEI = 1_000_000_000n;
+    const { opportunity } = await createArbitrage(chain, provider);
+    const ex = executor("live", { options: { confirmations: 2 } });
+    const s = await sent(await ex.submit(await order("live", opportunity)));
+    let final: TradeResult | null = null;
+    void s.final.then((r) => (final = r));
+    const snapshot = await provider.send("evm_snapshot", []);
+    await chain.devnet.mine();
+    expect(await provider.getTransactionReceipt(s.txHash)).not.toBeNull();
+    // Mined, but one block deep: not final yet, whatever the receipt says.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(final).toBeNull();
+    expect((await row(s.id))?.status).toBe("sent");
+
+    // A reorg: the trade's block is gone, and another transaction takes its nonce on the new branch.
+    await provider.send("evm_revert", [snapshot]);
+    const other = await privateKeySigner(chain.executorAccount.privateKey).signTransaction({
+      type: 2,
+      chainId: 31337n,
+      to: account,
+      nonce: s.nonce,
+      gasLimit: 21_000n,
+      maxFeePerGas: 1_000n * GWEI,
+      maxPriorityFeePerGas: 100n * GWEI,
+      value: 0n,
+    });
+    await provider.send("eth_sendRawTransaction", [other]);
+    await chain.devnet.mine(3);
+    const result = await s.final;
+    expect(result.status).toBe("dropped");
+    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect((await row(s.id))?.status).toBe("dropped");
+  });
+
   it("gives concurrent orders distinct consecutive nonces", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const before = await nonces();

@@ -27,6 +27,12 @@ export interface ExecutorOptions {
   gasMarginBps?: number;
   /** The chain's fee policy (transaction type, the tip's floor). Default EIP-1559 with no floor. */
   fees?: FeePolicy;
+  /**
+   * Blocks on top of a trade's block before its outcome is final. Until then a reorg that orphans the block sends
+   * the trade back to being followed (re-mined elsewhere, or dropped when its nonce went to another transaction).
+   * Default 0: final at the receipt.
+   */
+  confirmations?: number;
   /** The contract reverts after order.blockNumber + deadlineBlocks. Default 2. */
   deadlineBlocks?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
@@ -399,7 +405,7 @@ export class Executor {
           // the next block's trades need.
           const full = performance.now() - lastFull >= FULL_CHECK_MS;
           const receipt = full ? null : await this.deps.provider.getTransactionReceipt(trade.txHash);
-          const outcome = receipt ? await this.outcomeOf(trade, receipt) : full ? await this.resolve(trade) : null;
+          const outcome = receipt ? await this.finalOutcome(trade, receipt) : full ? await this.resolve(trade) : null;
           if (full) lastFull = performance.now();
           if (outcome) {
             await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
@@ -419,17 +425,35 @@ export class Executor {
   private async resolve(trade: InFlightTrade): Promise<MinedOutcome | null> {
     const { provider } = this.deps;
     const receipt = await provider.getTransactionReceipt(trade.txHash);
-    if (receipt) return this.outcomeOf(trade, receipt);
+    if (receipt) return this.finalOutcome(trade, receipt);
     const used = await provider.getTransactionCount(trade.account, "latest");
     if (used > trade.nonce) {
       // Mined between the two calls, or the nonce went to another transaction.
       const late = await provider.getTransactionReceipt(trade.txHash);
-      return late ? this.outcomeOf(trade, late) : dropped();
+      return late ? this.finalOutcome(trade, late) : dropped();
     }
     // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
     const head = await provider.getBlockNumber();
     if (head > trade.deadlineBlock && !(await provider.getTransaction(trade.txHash))) return dropped();
     return null;
+  }
+
+  /** The outcome of a mined trade once its block is `confirmations` deep and still canonical; null until then. */
+  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome | null> {
+    const depth = this.deps.options?.confirmations ?? 0;
+    if (depth > 0) {
+      const { provider } = this.deps;
+      if ((await provider.getBlockNumber()) < receipt.blockNumber + depth) return null;
+      const block = await provider.getBlock(receipt.blockNumber);
+      if (block?.hash !== receipt.blockHash) {
+        this.deps.log?.warn(
+          { trade: trade.id, block: receipt.blockNumber },
+          "trade orphaned by a reorg: following it again",
+        );
+        return null;
+      }
+    }
+    return this.outcomeOf(trade, receipt);
   }
 
   private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome> {

@@ -116,6 +116,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       consumers: EXECUTOR_CONSUMERS,
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
+      ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
     },
     {
       provider,

@@ -63,6 +63,8 @@ export interface SessionChain {
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
     fees?: FeePolicy;
+    /** Blocks on top of a trade's block before it is final. Default 0. */
+    confirmations?: number;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
     tipWei?: bigint;
     /**

@@ -6,6 +6,8 @@ import { privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor
 import { EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
 
+const TRADE_CONFIRMATIONS = 2;
+
 /** What a live `orion trade` needs that a sim one must not have: the deployed contract and its owner's key. */
 export interface LiveExecutor {
   contract: string;
@@ -56,7 +58,8 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       blockTimeMs: profile.blockTimeMs,
       // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
       pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
-      executor: { ...executor, fees, tipWei },
+      // A foreign chain can reorganise: a live trade is final two blocks on top of its own.
+      executor: { ...executor, fees, tipWei, confirmations: TRADE_CONFIRMATIONS },
       close: async () => provider.destroy(),
     };
   });

@@ -44,6 +44,8 @@ export interface ExecutorConfig {
   stateOverride?: StateOverride;
   /** The chain's fee policy (from its profile); default EIP-1559 with no floor on the tip. */
   fees?: FeePolicy;
+  /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
+  confirmations?: number;
 }
 
 export interface ExecutorConnections {
@@ -112,6 +114,7 @@ export class ExecutorBot implements BotService {
         deadlineBlocks: this.config.deadlineBlocks,
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
+        ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());
