@@ -131,6 +131,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
     perUserLimit: limits.perUser,
     perIpLimit: limits.perIp,
+    reportTrust: options.reportTrust ?? null,
   };
   const checks = buildPreflightChecks(ctx, options.chainChecks ?? {});
   const guard = createGuard(ctx);

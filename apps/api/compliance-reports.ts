@@ -41,18 +41,37 @@ export interface StoredReport {
   generatedAt: string;
   receivedAt: string;
   mandatory: number;
+  /** Received as CI's signed JWS. */
+  signed: boolean;
   report: ComplianceReport;
 }
 
+export function mandatoryViolations(report: ComplianceReport): number {
+  return report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+}
+
+/** The newest signed report of a stack, as received (the JWS); its payload is re-verified by whoever relies on it. */
+export async function latestSignedReport(pool: pg.Pool, stack: string): Promise<string | null> {
+  const { rows } = await pool.query<{ jws: string }>(
+    "SELECT jws FROM compliance_reports WHERE stack = $1 AND jws IS NOT NULL ORDER BY id DESC LIMIT 1",
+    [stack],
+  );
+  return rows[0]?.jws ?? null;
+}
+
 /** Stores a report; mandatory violations are counted from the violations themselves, not trusted from the summary. */
-export async function recordComplianceReport(pool: pg.Pool, input: unknown): Promise<StoredReport> {
+export async function recordComplianceReport(
+  pool: pg.Pool,
+  input: unknown,
+  jws: string | null = null,
+): Promise<StoredReport> {
   const report = complianceReportSchema.parse(input);
-  const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const mandatory = mandatoryViolations(report);
   const stack = report.source.stack ?? "unnamed";
   const { rows } = await pool.query<{ id: string; received_at: Date }>(
-    `INSERT INTO compliance_reports (stack, generated_at, mandatory, report) VALUES ($1, $2, $3, $4)
+    `INSERT INTO compliance_reports (stack, generated_at, mandatory, report, jws) VALUES ($1, $2, $3, $4, $5)
      RETURNING id, received_at`,
-    [stack, report.generatedAt, mandatory, JSON.stringify(report)],
+    [stack, report.generatedAt, mandatory, JSON.stringify(report), jws],
   );
   const row = rows[0] as { id: string; received_at: Date };
   return {
@@ -61,6 +80,7 @@ export async function recordComplianceReport(pool: pg.Pool, input: unknown): Pro
     generatedAt: new Date(report.generatedAt).toISOString(),
     receivedAt: row.received_at.toISOString(),
     mandatory,
+    signed: jws !== null,
     report,
   };
 }
@@ -73,6 +93,7 @@ export async function latestComplianceReport(pool: pg.Pool, stack: string | null
     generated_at: Date;
     received_at: Date;
     mandatory: number;
+    jws: string | null;
     report: ComplianceReport;
   }>(`SELECT * FROM compliance_reports WHERE ($1::text IS NULL OR stack = $1) ORDER BY id DESC LIMIT 1`, [stack]);
   const r = rows[0];
@@ -83,6 +104,7 @@ export async function latestComplianceReport(pool: pg.Pool, stack: string | null
     generatedAt: r.generated_at.toISOString(),
     receivedAt: r.received_at.toISOString(),
     mandatory: r.mandatory,
+    signed: r.jws !== null,
     report: r.report,
   };
 }

@@ -13,6 +13,7 @@ import type {
 } from "../identity/index.ts";
 import type { Mode } from "../control/index.ts";
 import type { PreflightReport } from "./preflight.ts";
+import type { ReportTrust } from "./report-trust.ts";
 import type { ControlView } from "./control-view.ts";
 import type { SessionCache } from "./session-cache.ts";
 import type { RequestBudget } from "./budget.ts";
@@ -42,6 +43,8 @@ export interface ApiContext {
   audit(request: { audited: boolean }, event: AuditEvent): Promise<void>;
   perUserLimit: number;
   perIpLimit: number;
+  /** Which compliance report the live pre-flight trusts; null: none (live stays locked). */
+  reportTrust: ReportTrust | null;
 }
 
 declare module "fastify" {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode } from "../identity/index.ts";
-import { recordComplianceReport } from "./compliance-reports.ts";
 import { CONFIRM_PHRASES } from "./mode-requests.ts";
 import { ApiHarness, expectProblem, type TestUser, type Tokens } from "./testing/harness.ts";
 
@@ -24,7 +23,7 @@ beforeAll(async () => {
     },
   });
   [adminA, adminC] = await Promise.all([h.createUser("admin"), h.createUser("admin")]);
-  await recordComplianceReport(h.pool, {
+  await h.recordSignedReport({
     generatedAt: new Date().toISOString(),
     source: { kind: "program", stack: "prod", file: null },
     frameworks: ["soc2"],

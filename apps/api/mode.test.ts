@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { createRedisControlStore, type ControlState } from "../control/index.ts";
 import { TEST_REDIS_URL } from "../../test/support/redis.ts";
-import { recordComplianceReport } from "./compliance-reports.ts";
 import { CONFIRM_PHRASES } from "./mode-requests.ts";
 import { ApiHarness, expectProblem, type TestUser, type Tokens } from "./testing/harness.ts";
 
@@ -43,7 +42,7 @@ beforeAll(async () => {
     h.createUser("operator"),
     h.createUser("viewer"),
   ]);
-  await recordComplianceReport(h.pool, cleanReport());
+  await h.recordSignedReport(cleanReport());
 });
 afterAll(async () => h.close());
 
@@ -181,7 +180,7 @@ describe("switch to live: two admins", () => {
   });
 
   it("refuses live while the latest compliance report has mandatory violations", async () => {
-    await recordComplianceReport(h.pool, cleanReport("prod", 2));
+    await h.recordSignedReport(cleanReport("prod", 2));
     try {
       const id = await requestLive(await h.login(adminA));
       const tb = await h.login(adminB);
@@ -191,7 +190,7 @@ describe("switch to live: two admins", () => {
       );
       expect(p.checks).toContainEqual(expect.objectContaining({ name: "compliance", ok: false }));
     } finally {
-      await recordComplianceReport(h.pool, cleanReport());
+      await h.recordSignedReport(cleanReport());
     }
   });
 

@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { ControlStore } from "../control/index.ts";
 import type { KeyMaterial, OidcConfig, TokenConfig } from "../identity/index.ts";
 import type { ChainChecks } from "./preflight.ts";
+import type { ReportTrust } from "./report-trust.ts";
 
 export interface RateLimitOptions {
   /** Requests per minute per client IP, all routes. */
@@ -24,6 +25,8 @@ export interface ApiOptions {
   keys: KeyMaterial;
   tokens: TokenConfig;
   oidc?: OidcConfig;
+  /** Which compliance report may unlock live mode; without it the compliance pre-flight check always fails. */
+  reportTrust?: ReportTrust;
   /** Chain-side pre-flight checks, wired by `orion dev` from apps/chain and apps/executor. */
   chainChecks?: ChainChecks;
   clock?: () => Date;

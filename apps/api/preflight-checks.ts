@@ -1,5 +1,6 @@
 import type { ApiContext } from "./context.ts";
-import { latestComplianceReport } from "./compliance-reports.ts";
+import { latestSignedReport, mandatoryViolations } from "./compliance-reports.ts";
+import { verifySignedReport } from "./report-trust.ts";
 import { notConfigured, type ChainChecks, type PreflightCheck } from "./preflight.ts";
 
 /** The pre-flight list of POST /mode/validate and of live approvals, in the order operators read it. */
@@ -50,15 +51,34 @@ export function buildPreflightChecks(ctx: ApiContext, chain: ChainChecks): Prefl
     {
       name: "compliance",
       requiredFor: ["live"],
+      // Only the platform's own stack, signed by CI, recent: a clean report of another stack, an unsigned one, or an
+      // old one unlocks nothing. The stored JWS is verified again here, so a row written into the table without a
+      // valid signature counts for nothing either.
       run: async () => {
-        const latest = await latestComplianceReport(ctx.pool, null);
-        if (latest === null)
-          return { ok: false, detail: "no compliance report recorded: run `orion compliance report`" };
-        return latest.mandatory === 0
-          ? { ok: true, detail: `report for ${latest.stack} of ${latest.generatedAt}: no mandatory violations` }
+        const trust = ctx.reportTrust;
+        if (!trust) {
+          return { ok: false, detail: "no CI report key configured: set ORION_STACK and ORION_REPORT_PUBLIC_KEY" };
+        }
+        const jws = await latestSignedReport(ctx.pool, trust.stack);
+        if (jws === null) {
+          return { ok: false, detail: `no signed compliance report for stack ${trust.stack}: record CI's report` };
+        }
+        const report = await verifySignedReport(jws, trust.publicKey);
+        if (report.source.stack !== trust.stack)
+          return { ok: false, detail: `the signed report is for stack ${report.source.stack}, not ${trust.stack}` };
+        const ageSeconds = Math.floor((ctx.clock().getTime() - Date.parse(report.generatedAt)) / 1000);
+        if (ageSeconds > trust.maxAgeSeconds) {
+          return {
+            ok: false,
+            detail: `the signed report for ${trust.stack} of ${report.generatedAt} is older than ${trust.maxAgeSeconds} s`,
+          };
+        }
+        const mandatory = mandatoryViolations(report);
+        return mandatory === 0
+          ? { ok: true, detail: `signed report for ${trust.stack} of ${report.generatedAt}: no mandatory violations` }
           : {
               ok: false,
-              detail: `report for ${latest.stack} of ${latest.generatedAt}: ${latest.mandatory} mandatory violations`,
+              detail: `signed report for ${trust.stack} of ${report.generatedAt}: ${mandatory} mandatory violations`,
             };
       },
     },

@@ -7,6 +7,7 @@ import { migrate } from "../store/migrate.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
 import { anchorsDir } from "./home.ts";
 import { openPool } from "./pg-pool.ts";
+import { importReportKey } from "./report-trust.ts";
 import { buildApi } from "./app.ts";
 import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
 import type { ChainChecks } from "./preflight.ts";
@@ -51,6 +52,14 @@ export async function startApiServer(opts: {
       await migrate(pool);
     }
     const risks = await ledgerRewriteRisks(pool);
+    const reportTrust =
+      env.ORION_STACK && env.ORION_REPORT_PUBLIC_KEY
+        ? {
+            stack: env.ORION_STACK,
+            publicKey: await importReportKey(env.ORION_REPORT_PUBLIC_KEY),
+            maxAgeSeconds: env.ORION_REPORT_MAX_AGE_SECONDS,
+          }
+        : undefined;
     const app = await buildApi({
       pool,
       redis,
@@ -65,6 +74,7 @@ export async function startApiServer(opts: {
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },
+      ...(reportTrust ? { reportTrust } : {}),
     });
     if (risks.length > 0) {
       app.log.warn(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { ZodError } from "zod";
 import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
 import { ProblemError } from "../problem.ts";
+import { ReportSignatureInvalid, verifySignedReport } from "../report-trust.ts";
 import { fields, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
 
 interface AuditQuery {
@@ -92,7 +93,9 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
       schema: {
         tags: ["compliance"],
         security: [{ bearer: [] }],
-        description: "Records a report produced by `orion compliance report --format json`.",
+        description:
+          "Records a report produced by `orion compliance report --format json`: as is (shown, never trusted), or " +
+          'signed by CI as {"jws": "<compact JWS whose payload is the report>"}, the only kind the live pre-flight uses.',
         body: { type: "object" },
         response: problemResponses,
       },
@@ -100,8 +103,18 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
     async (request, reply) => {
       let stored;
       try {
-        stored = await recordComplianceReport(ctx.pool, request.body);
+        const body = request.body as { jws?: unknown };
+        if (typeof body.jws === "string") {
+          // CI's signed report: the only kind the live pre-flight trusts.
+          if (!ctx.reportTrust)
+            throw new ProblemError(400, "no-report-key", "no CI report key is configured: set ORION_REPORT_PUBLIC_KEY");
+          const report = await verifySignedReport(body.jws, ctx.reportTrust.publicKey);
+          stored = await recordComplianceReport(ctx.pool, report, body.jws);
+        } else {
+          stored = await recordComplianceReport(ctx.pool, request.body);
+        }
       } catch (err) {
+        if (err instanceof ReportSignatureInvalid) throw new ProblemError(400, "bad-signature", err.message);
         if (err instanceof ZodError) {
           const issue = err.issues[0];
           throw new ProblemError(
@@ -116,9 +129,11 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
         actor: request.principal?.userId as string,
         action: "compliance.report.recorded",
         outcome: "success",
-        detail: { id: stored.id, stack: stored.stack, mandatory: stored.mandatory },
+        detail: { id: stored.id, stack: stored.stack, mandatory: stored.mandatory, signed: stored.signed },
       });
-      return reply.code(201).send({ id: stored.id, stack: stored.stack, mandatory: stored.mandatory });
+      return reply
+        .code(201)
+        .send({ id: stored.id, stack: stored.stack, mandatory: stored.mandatory, signed: stored.signed });
     },
   );
 }

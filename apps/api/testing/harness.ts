@@ -14,7 +14,9 @@ import {
 } from "../../identity/index.ts";
 import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
 import { migrate } from "../../store/migrate.ts";
+import { CompactSign, generateKeyPair, type CryptoKey } from "jose";
 import { buildApi } from "../app.ts";
+import { recordComplianceReport } from "../compliance-reports.ts";
 import type { ApiOptions } from "../options.ts";
 
 export const TEST_TOKENS = { issuer: "https://control.test", audience: "orion-test" };
@@ -49,7 +51,21 @@ export class ApiHarness {
     readonly control: ControlStore,
     readonly keys: KeyMaterial,
     readonly users: UserDirectory,
+    /** The CI identity's key: signs compliance reports the way CI does. */
+    private readonly ciKey: CryptoKey,
   ) {}
+
+  /** A compliance report as CI sends it: a compact JWS whose payload is the report. */
+  signReport(report: unknown): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(report)))
+      .setProtectedHeader({ alg: "EdDSA" })
+      .sign(this.ciKey);
+  }
+
+  /** Records a report signed by CI, as POST /compliance/reports {"jws"} would. */
+  async recordSignedReport(report: unknown): Promise<void> {
+    await recordComplianceReport(this.pool, report, await this.signReport(report));
+  }
 
   static async start(overrides: Partial<ApiOptions> = {}): Promise<ApiHarness> {
     const db = await createTestDatabase("orion_api");
@@ -59,6 +75,7 @@ export class ApiHarness {
     const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
     const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
     const keys = await loadKeyMaterial(await generateKeyFile());
+    const ci = await generateKeyPair("EdDSA");
     let harness: ApiHarness | null = null;
     const clock = () => new Date(Date.now() + (harness?.offsetMs ?? 0));
     const app = await buildApi({
@@ -72,11 +89,12 @@ export class ApiHarness {
       logLevel: "silent",
       // Tests log in many times from one address; the login limit has its own test with its own harness.
       rateLimits: { login: 1000 },
+      reportTrust: { stack: "prod", publicKey: ci.publicKey, maxAgeSeconds: 86_400 },
       ...overrides,
     });
     await app.ready();
     const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
-    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users);
+    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users, ci.privateKey);
     return harness;
   }
 

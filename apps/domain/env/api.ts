@@ -30,6 +30,15 @@ export const apiVariables = {
   ORION_OIDC_JWKS_URL: optional(z.string().url()).describe("the OIDC issuer's JWKS URL"),
   ORION_OIDC_ROLE_CLAIM: withDefault(z.string(), "orion_role").describe("the ID-token claim that carries the role"),
   ORION_OIDC_ROLE_MAP: optional(z.string()).describe("JSON: claim value -> role"),
+  ORION_STACK: optional(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a stack name")).describe(
+    "the stack this platform runs as: the live pre-flight reads only that stack's compliance report",
+  ),
+  ORION_REPORT_PUBLIC_KEY: optional(z.string()).describe(
+    "PEM public key (SPKI, Ed25519 or P-256) of the CI identity that signs compliance reports",
+  ),
+  ORION_REPORT_MAX_AGE_SECONDS: withDefault(z.string().regex(/^\d{1,9}$/, "must be a number of seconds"), "86400")
+    .transform(Number)
+    .describe("a signed report older than this does not unlock live mode"),
   ORION_TRUST_PROXY: withDefault(z.enum(["true", "false"]), "false")
     .transform((v) => v === "true")
     .describe('"true" behind the load balancer, so client addresses come from X-Forwarded-For'),
