@@ -65,7 +65,10 @@ const schema = z
       .default("10.20.0.0/16"),
     domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a DNS name for the managed certificate"),
     imageRegistry: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._/-]+$/, "must be an Artifact Registry path"),
-    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag"),
+    /** A tag, or (what deploy.yml sets) the pushed image's digest, so a rollout never follows a moving tag. */
+    imageTag: z
+      .string()
+      .regex(/^(sha256:[0-9a-f]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "must be an image tag or a sha256: digest"),
     scaling: z.record(z.enum(BOTS), scaling).default({}),
     rollout: rollout.default({ strategy: "latest" }),
     databaseTier: z

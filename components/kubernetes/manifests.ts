@@ -43,6 +43,8 @@ export function deploymentSpec(w: WorkloadSpec) {
           {
             name: w.workload,
             image: w.image,
+            // The one image's entrypoint is the orion CLI; the args make this container its bot.
+            args: ["run", w.workload],
             ports: [{ containerPort: 8080, name: "http" }],
             env: Object.entries(w.env).map(([name, value]) => ({ name, value })),
             // K8S-002: requests for scheduling, limits so one bot cannot starve another.

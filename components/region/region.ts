@@ -109,7 +109,9 @@ export class Region extends pulumi.ComponentResource {
       subscriptions: args.subscriptions,
       signer: args.signingKeyVersionId,
     };
-    const image = (bot: Bot): string => `${args.imageRegistry}/${bot}:${args.imageTag}`;
+    // One image for every bot (the Dockerfile's); the container's args pick the bot. A digest pins the exact build.
+    const reference = args.imageTag.startsWith("sha256:") ? `@${args.imageTag}` : `:${args.imageTag}`;
+    const image = (_bot: Bot): string => `${args.imageRegistry}/orion${reference}`;
     const secretEnv = (bot: Bot): Record<string, SecretRef> =>
       Object.fromEntries(
         Object.entries(botSecrets(bot)).map(([envName, key]) => {

@@ -14,7 +14,7 @@ export interface ServiceArgs {
   project: string;
   prefix: string;
   region: string;
-  /** The bot: scanner, orchestrator, executor or api. */
+  /** The bot: scanner, orchestrator, executor or api; the container runs `orion run <workload>`. */
   workload: string;
   image: string;
   /** The bot's dedicated service account (RUN-003). */
@@ -116,6 +116,8 @@ export class Service extends pulumi.ComponentResource {
           containers: [
             {
               image: args.image,
+              // The image's entrypoint is the orion CLI; the args make this container the bot it is named for.
+              args: ["run", args.workload],
               ports: { containerPort: 8080 },
               resources: { limits: { cpu: args.cpu ?? "1", memory: args.memory ?? "512Mi" }, cpuIdle: false },
               envs: [
