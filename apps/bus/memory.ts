@@ -1,3 +1,4 @@
+import { currentTraceCarrier, withTraceCarrier } from "../tracing/index.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 
@@ -26,13 +27,14 @@ export function createMemoryBus(onError: (err: unknown, topic: string) => void =
     async publish<T, W>(topic: Topic<T, W>, value: T) {
       const parsed = topic.schema.parse(JSON.parse(JSON.stringify(topic.encode(value))));
       const key = topic.key(parsed);
+      const trace = currentTraceCarrier();
       for (const g of groups.get(topic.name)?.values() ?? []) {
         const consumer = g.consumers[g.next++ % g.consumers.length];
         // Claimed at dispatch, so a duplicate published meanwhile cannot reach another consumer of the group.
         if (!consumer || g.done.has(key)) continue;
         g.done.add(key);
         consumer.chain = consumer.chain
-          .then(() => consumer.handler(parsed, { id: key, attempt: 1 }))
+          .then(() => withTraceCarrier(trace, () => consumer.handler(parsed, { id: key, attempt: 1 })))
           .catch((err: unknown) => onError(err, topic.name));
       }
     },

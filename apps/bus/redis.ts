@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { currentTraceCarrier, withTraceCarrier, type TraceCarrier } from "../tracing/index.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 
 export interface RedisBusOptions {
@@ -37,6 +38,19 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   const subscriptions = new Set<Subscription>();
   const stream = (topic: string) => `${prefix}bus:${topic}`;
 
+  /** The trace context a message carried, if any; a malformed one is ignored (the message still runs). */
+  function traceOf(fields: string[]): TraceCarrier | undefined {
+    const i = fields.indexOf("t");
+    if (i < 0 || i % 2 === 1) return undefined;
+    try {
+      const parsed = JSON.parse(fields[i + 1] ?? "{}") as unknown;
+      if (typeof parsed !== "object" || parsed === null) return undefined;
+      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === "string")) as TraceCarrier;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function ensureGroup(key: string, group: string): Promise<void> {
     try {
       // "$" would skip messages published before the first consumer started; a group begins at the stream's start.
@@ -49,7 +63,10 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   return {
     async publish<T, W>(topic: Topic<T, W>, value: T) {
       const body = JSON.stringify(topic.encode(value));
-      await writer.xadd(stream(topic.name), "MAXLEN", "~", String(maxLen), "*", "m", body);
+      // The publisher's trace context rides beside the message ("t"), so the consumer's spans join its trace.
+      const trace = currentTraceCarrier();
+      const traced = Object.keys(trace).length > 0 ? ["t", JSON.stringify(trace)] : [];
+      await writer.xadd(stream(topic.name), "MAXLEN", "~", String(maxLen), "*", "m", body, ...traced);
     },
 
     async subscribe<T, W>(topic: Topic<T, W>, so: SubscribeOptions, handler: Handler<T>): Promise<Subscription> {
@@ -74,7 +91,8 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
         }
         const k = topic.key(value);
         if ((await writer.exists(doneKey(k))) === 0) {
-          await handler(value, { id, attempt: fresh ? 1 : await deliveries(id) });
+          const attempt = fresh ? 1 : await deliveries(id);
+          await withTraceCarrier(traceOf(fields), () => handler(value, { id, attempt }));
           await writer.set(doneKey(k), "1", "EX", doneTtl);
         }
         await writer.xack(key, so.group, id);

@@ -6,7 +6,6 @@ import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_DIST } from "../api/console/index.ts";
-import { recordComplianceReport } from "../api/compliance-reports.ts";
 import { ApiHarness, type TestUser } from "../api/testing/harness.ts";
 import { requireBinary } from "../../test/support/binaries.ts";
 
@@ -55,7 +54,7 @@ beforeAll(async () => {
     h.createUser("operator", "olga@example.com"),
     h.createUser("viewer", "victor@example.com"),
   ]);
-  await recordComplianceReport(h.pool, {
+  await h.recordSignedReport({
     generatedAt: new Date().toISOString(),
     source: { kind: "program", stack: "prod", file: null },
     frameworks: ["soc2", "pci-dss-4.0", "cis-gcp-3.0"],

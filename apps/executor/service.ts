@@ -3,10 +3,12 @@
  * outcome for the orchestrator's risk ledger. A handler returns once its transaction is broadcast (or the trade is
  * recorded unsent), so one block's orders go out back to back; outcomes are followed in the background.
  */
+import { context, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { Bus, OrderEnvelope, Subscription } from "../bus/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
+import { tracer } from "../tracing/index.ts";
 import type { Executor, TradeResult } from "./executor.ts";
 import type { ExecutorLease } from "./lease.ts";
 
@@ -112,32 +114,63 @@ export class ExecutorService {
     return this.following.size;
   }
 
-  async handle({ order, seenAt }: OrderEnvelope): Promise<void> {
+  /**
+   * One order, as the span `executor.order` in the trace the order message carried: it ends when the outcome is
+   * known (at the receipt for a sent trade), and the outcome is published inside it.
+   */
+  async handle(envelope: OrderEnvelope): Promise<void> {
+    const span = tracer.startSpan("executor.order", {
+      attributes: { "order.opportunity": envelope.order.opportunityId, "order.mode": envelope.order.mode },
+    });
+    try {
+      const { following } = await context.with(trace.setSpan(context.active(), span), () =>
+        this.execute(envelope, span),
+      );
+      if (following) void following.finally(() => span.end());
+      else span.end();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span.end();
+      throw err;
+    }
+  }
+
+  /**
+   * Returns the promise that follows a sent trade to its receipt, or null when the outcome is already known (in an
+   * object: an async function returning a promise would wait for it).
+   */
+  private async execute({ order, seenAt }: OrderEnvelope, span: Span): Promise<{ following: Promise<void> | null }> {
     const { executor, metrics, log } = this.deps;
     const labels = { mode: order.mode, epoch: order.epoch };
     const submission = await executor.submit(order);
     if (submission.kind === "duplicate") {
       log?.info({ opportunity: order.opportunityId }, "order already handled: skipped");
-      return;
+      span.setAttribute("trade.status", "duplicate");
+      return { following: null };
     }
     if (submission.kind === "done") {
       const { result } = submission;
       if (result.timings.simulatedAt !== null) {
         metrics?.observeStage(labels, "simulate", wallMs(result.timings.simulatedAt) - seenAt);
       }
+      span.setAttribute("trade.status", result.status);
       this.settle(result);
-      return;
+      return { following: null };
     }
     metrics?.observeStage(labels, "send", wallMs(submission.sentAt) - seenAt);
     log?.info({ opportunity: order.opportunityId, tx: submission.txHash, nonce: submission.nonce }, "trade sent");
+    span.setAttribute("trade.tx", submission.txHash);
     const following = submission.final
       .then((result) => {
         metrics?.observeStage(labels, "confirm", performance.timeOrigin + performance.now() - seenAt);
+        span.setAttribute("trade.status", result.status);
         this.settle(result);
       })
       .catch((err: unknown) => log?.error({ err, trade: submission.id }, "following a sent trade failed"))
       .finally(() => this.following.delete(following));
     this.following.add(following);
+    return { following };
   }
 
   private settle(result: TradeResult): void {

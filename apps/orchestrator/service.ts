@@ -10,6 +10,7 @@ import {
 } from "../bus/index.ts";
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
+import { inSpan } from "../tracing/index.ts";
 import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
 import { decide } from "./decide.ts";
 import { RiskLedger } from "./ledger.ts";
@@ -56,7 +57,7 @@ export class OrchestratorService {
     const consumer = this.deps.consumer ?? `orchestrator-${process.pid}`;
     this.subs.push(
       await this.deps.bus.subscribe(opportunitiesTopic, { group: "orchestrator", consumer }, async (b) => {
-        await this.handleBlock(b);
+        await inSpan("orchestrator.decide", { "block.number": b.blockNumber }, () => this.handleBlock(b));
       }),
       await this.deps.bus.subscribe(tradesTopic, { group: "orchestrator", consumer }, async (t) => {
         this.ledger.settled(t, new Date());

@@ -3,6 +3,7 @@ import { opportunitiesTopic, type Bus } from "../bus/index.ts";
 import type { BlockHead, FailoverProvider, PoolState } from "../chain/index.ts";
 import { ArbitrageScanner, type Token } from "../core/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
+import { inSpan } from "../tracing/index.ts";
 import type { Ratio } from "../domain/index.ts";
 import { toCandidates } from "./candidates.ts";
 
@@ -64,7 +65,17 @@ export class ScannerService {
     this.options = deps.options;
   }
 
-  async onHead(head: BlockHead): Promise<ScanReport | null> {
+  /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
+  onHead(head: BlockHead): Promise<ScanReport | null> {
+    return inSpan(
+      "scanner.block",
+      { "block.number": head.number },
+      () => this.scanBlock(head),
+      performance.timeOrigin + head.seenAt,
+    );
+  }
+
+  private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
     const rpcStarted = performance.now();
     const [update, gasPriceHex] = await Promise.all([
       this.poolState.onBlock(head),

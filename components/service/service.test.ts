@@ -121,4 +121,22 @@ describe("Service", () => {
       /env SIGNING_KEY look like secrets \(RUN-006\): move them to secretEnv/,
     );
   });
+
+  it("gives the bot the OpenTelemetry exporter settings, and refuses a sample ratio outside (0, 1]", async () => {
+    const resources = await build(
+      () => new Service("svc", { ...args, tracing: { otlpEndpoint: "http://localhost:4318", sampleRatio: 0.25 } }),
+    );
+    const svc = resources.find((r) => r.type === "gcp:cloudrunv2/service:Service");
+    const envs = at(svc, "template.containers.0.envs") as { name: string; value?: string }[];
+    expect(envs).toEqual(
+      expect.arrayContaining([
+        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://localhost:4318" },
+        { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+        { name: "OTEL_TRACES_SAMPLER_ARG", value: "0.25" },
+      ]),
+    );
+    await expect(
+      build(() => new Service("svc", { ...args, tracing: { otlpEndpoint: "http://localhost:4318", sampleRatio: 0 } })),
+    ).rejects.toThrow(/tracing.sampleRatio must be in \(0, 1\]/);
+  });
 });

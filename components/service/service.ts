@@ -44,9 +44,26 @@ export interface ServiceArgs {
    * because the only path in is the LB with Cloud Armor. Default false: internal only, no invokers.
    */
   public?: boolean;
+  /**
+   * Where the bot's OpenTelemetry spans go: an OTLP/HTTP endpoint (a collector, e.g. a sidecar on
+   * http://localhost:4318). Without it the bot records no spans. `sampleRatio` (default 1) samples new traces; a
+   * trace begun upstream keeps its parent's decision, so one order's trace is never cut in half.
+   */
+  tracing?: { otlpEndpoint: string; sampleRatio?: number };
   labels: Labels;
   cpu?: string;
   memory?: string;
+}
+
+/** The OpenTelemetry SDK's standard variables for the bot's spans (read by apps/tracing in `orion run`). */
+function tracingEnv(args: ServiceArgs): Record<string, string> {
+  if (!args.tracing) return {};
+  return {
+    OTEL_SERVICE_NAME: `${args.prefix}-${args.workload}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: args.tracing.otlpEndpoint,
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: String(args.tracing.sampleRatio ?? 1),
+  };
 }
 
 /** One bot as a Cloud Run v2 service in one region. */
@@ -64,6 +81,9 @@ export class Service extends pulumi.ComponentResource {
         `Service ${name}: scaling must satisfy 0 <= min <= max and max >= 1, got ${JSON.stringify(args.scaling)}`,
       );
     }
+    const ratio = args.tracing?.sampleRatio ?? 1;
+    if (!(ratio > 0 && ratio <= 1))
+      throw new Error(`Service ${name}: tracing.sampleRatio must be in (0, 1], got ${ratio}`);
     const traffic = trafficFor(args.rollout ?? { strategy: "latest" });
     validateLabels(args.labels, `Service ${name}`);
     // The region is the component's one input: plans group its children by it.
@@ -101,7 +121,10 @@ export class Service extends pulumi.ComponentResource {
               ports: { containerPort: 8080 },
               resources: { limits: { cpu: args.cpu ?? "1", memory: args.memory ?? "512Mi" }, cpuIdle: false },
               envs: [
-                ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
+                ...Object.entries({ ...tracingEnv(args), ...args.env }).map(([envName, value]) => ({
+                  name: envName,
+                  value,
+                })),
                 ...Object.entries(args.secretEnv ?? {}).map(([envName, ref]) => ({
                   name: envName,
                   valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } },

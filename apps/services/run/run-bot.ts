@@ -27,6 +27,7 @@ import {
   type OpenContext,
 } from "./connect.ts";
 import { serveHealth, type HealthServer } from "./health-server.ts";
+import { startTracing } from "../../tracing/index.ts";
 import { serviceLogger } from "./log.ts";
 
 export interface RunBotOptions {
@@ -69,6 +70,8 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
   );
+  // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the Service component sets it); otherwise no-ops.
+  const tracing = startTracing(`orion-${bot}`, { env: o.env });
   const waits = new Waits();
   const metrics = new PipelineMetrics(`orion-${bot}`);
   let service: BotService | null = null;
@@ -114,6 +117,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
       }
     }
     await health.server?.close();
+    await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, "spans not flushed"));
     log.info(`${bot} stopped`);
     log.flush?.();
   }
