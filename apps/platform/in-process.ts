@@ -19,7 +19,7 @@ import {
 } from "../services/index.ts";
 import { ConsoleView } from "./console-view.ts";
 import { LatencyRecorder } from "./latency.ts";
-import type { SessionChain } from "./session.ts";
+import type { SessionChain } from "./session-chain.ts";
 
 /** What a session's pipeline hands back for its report, however its bots ran. */
 export interface PipelineRun {

@@ -1,7 +1,6 @@
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { createMemoryBus, createRedisBus, deleteKeysWithPrefix, type Bus } from "../bus/index.ts";
-import type { FailoverProvider } from "../chain/index.ts";
 import {
   createMemoryControlStore,
   createRedisControlStore,
@@ -9,13 +8,14 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
-import type { FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
-import type { Market } from "../services/index.ts";
 import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { runInProcess, type SessionParts } from "./in-process.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import { runAsProcesses } from "./processes.ts";
 import { reportTrade, writeReport, type SessionReport } from "./report.ts";
+import type { SessionChain } from "./session-chain.ts";
+
+export type { SessionChain } from "./session-chain.ts";
 
 export interface SessionOptions {
   /** Shown first on the start line: "orion dev", "orion trade". */
@@ -39,45 +39,6 @@ export interface SessionOptions {
   log?: Logger;
   /** Each bot in its own OS process (`orion run <bot>`), talking through Redis and PostgreSQL (`orion dev --services`). */
   services?: boolean;
-}
-
-/** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
-export interface SessionChain {
-  /** The profile's name, reported as "chain"; null for orion dev's own devnet. */
-  name: string | null;
-  /** How the start line names the chain, e.g. "devnet http://127.0.0.1:8545". */
-  label: string;
-  provider: FailoverProvider;
-  /** The JSON-RPC URLs behind the provider, for bots started in their own processes. */
-  rpcUrls?: string[];
-  market: Market;
-  blockTimeMs: number;
-  /** How often the head is polled (default 25 ms). */
-  pollMs?: number;
-  executor: {
-    /** The ArbExecutor (in sim on a foreign chain: where its code is injected). */
-    contract: string;
-    /** The sending account, the contract's owner. */
-    account: string;
-    /** Called only for a live session. */
-    loadSigner: () => TxSigner | Promise<TxSigner>;
-    stateOverride?: StateOverride;
-    fees?: FeePolicy;
-    /** Blocks on top of a trade's block before it is final. Default 0. */
-    confirmations?: number;
-    /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
-    tipWei?: bigint;
-    /**
-     * A devnet's executor key, handed to an executor process as a 0600 file (live only); null where the key is not
-     * this process's to hand on (a KMS signer, or sim).
-     */
-    devnetKey?: string | null;
-  };
-  /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
-  startBlocks?: () => void;
-  stopBlocks?: () => void;
-  /** Releases the chain (and the provider) when the session ends. */
-  close(): Promise<void>;
 }
 
 type Closer = () => Promise<unknown> | unknown;
