@@ -403,8 +403,12 @@ describe("ExecutorService", () => {
         epoch: 1,
         status: "confirmed",
         netWei: opportunity.profit - results[0]!.gasCostWei!,
+        // Wall-clock stamps, for the latency of processes that do not share a clock origin.
+        simulatedAt: expect.any(Number),
+        sentAt: expect.any(Number),
       },
     ]);
+    expect(outcomes[0]!.sentAt!).toBeGreaterThanOrEqual(outcomes[0]!.simulatedAt!);
     await bus.close();
   });
 
