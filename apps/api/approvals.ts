@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Json } from "../audit/index.ts";
 import { APPROVAL_WINDOW_MS } from "./mode-requests.ts";
+import { decisionFields, type DecisionRow } from "./decision-row.ts";
 
 /** Changes besides live switches that wait for a second admin (see approvalRefusal for who counts as one). */
 export type ApprovalKind = "role.grant" | "risk.limits";
@@ -21,18 +22,11 @@ export interface ApprovalRequest {
   outcomeDetail: string | null;
 }
 
-interface Row {
+interface Row extends DecisionRow<ApprovalRequest["status"]> {
   id: string;
   kind: ApprovalKind;
   subject: string | null;
   payload: { [key: string]: Json };
-  requested_by: string;
-  requested_at: Date;
-  expires_at: Date;
-  status: ApprovalRequest["status"];
-  decided_by: string | null;
-  decided_at: Date | null;
-  outcome_detail: string | null;
 }
 
 function toRequest(r: Row): ApprovalRequest {
@@ -41,13 +35,7 @@ function toRequest(r: Row): ApprovalRequest {
     kind: r.kind,
     subject: r.subject,
     payload: r.payload,
-    requestedBy: r.requested_by,
-    requestedAt: r.requested_at.toISOString(),
-    expiresAt: r.expires_at.toISOString(),
-    status: r.status,
-    decidedBy: r.decided_by,
-    decidedAt: r.decided_at?.toISOString() ?? null,
-    outcomeDetail: r.outcome_detail,
+    ...decisionFields(r),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Mode } from "../control/index.ts";
+import { decisionFields, type DecisionRow } from "./decision-row.ts";
 
 /** A live switch needs a second admin within this window. */
 export const APPROVAL_WINDOW_MS = 15 * 60 * 1000;
@@ -25,18 +26,11 @@ export interface ModeSwitchRequest {
   outcomeDetail: string | null;
 }
 
-interface Row {
+interface Row extends DecisionRow<ModeSwitchRequest["status"]> {
   id: string;
   target: Mode;
   reason: string;
-  requested_by: string;
-  requested_at: Date;
-  expires_at: Date;
   expected_version: number;
-  status: ModeSwitchRequest["status"];
-  decided_by: string | null;
-  decided_at: Date | null;
-  outcome_detail: string | null;
 }
 
 function toRequest(r: Row): ModeSwitchRequest {
@@ -44,14 +38,8 @@ function toRequest(r: Row): ModeSwitchRequest {
     id: r.id,
     target: r.target,
     reason: r.reason,
-    requestedBy: r.requested_by,
-    requestedAt: r.requested_at.toISOString(),
-    expiresAt: r.expires_at.toISOString(),
     expectedVersion: r.expected_version,
-    status: r.status,
-    decidedBy: r.decided_by,
-    decidedAt: r.decided_at?.toISOString() ?? null,
-    outcomeDetail: r.outcome_detail,
+    ...decisionFields(r),
   };
 }
 
