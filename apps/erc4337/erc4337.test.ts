@@ -32,6 +32,11 @@ let executor: Hex;
 const rpc = <T>(method: string, params: unknown[] = []) => devnet.provider.request({ method, params }) as Promise<T>;
 const executorAbi = parseAbi(["function setTreasury(address)", "function treasury() view returns (address)"]);
 
+async function paymasterDeposit(): Promise<bigint> {
+  const data = new Interface(["function getDeposit() view returns (uint256)"]).encodeFunctionData("getDeposit");
+  return BigInt(await rpc<string>("eth_call", [{ to: aa.paymaster, data }, "latest"]));
+}
+
 async function treasury(): Promise<string> {
   const data = encodeFunctionData({ abi: executorAbi, functionName: "treasury" });
   const out = await rpc<string>("eth_call", [{ to: executor, data }, "latest"]);
@@ -96,15 +101,7 @@ describe("ERC-4337 on the local chain", () => {
 
   it("a sponsored operation of an account with no ether runs an owner-only call of the executor contract", async () => {
     const newTreasury = privateKeyToAccount(generatePrivateKey()).address;
-    const depositBefore = BigInt(
-      await rpc<string>("eth_call", [
-        {
-          to: aa.paymaster,
-          data: new Interface(["function getDeposit() view returns (uint256)"]).encodeFunctionData("getDeposit"),
-        },
-        "latest",
-      ]),
-    );
+    const depositBefore = await paymasterDeposit();
     const prepared = await route.prepare({
       to: executor,
       data: encodeFunctionData({ abi: executorAbi, functionName: "setTreasury", args: [newTreasury] }),
@@ -114,15 +111,7 @@ describe("ERC-4337 on the local chain", () => {
     expect(outcome.success).toBe(true);
     expect((await treasury()).toLowerCase()).toBe(newTreasury.toLowerCase());
     expect(BigInt(await rpc<string>("eth_getBalance", [route.address, "latest"]))).toBe(0n);
-    const depositAfter = BigInt(
-      await rpc<string>("eth_call", [
-        {
-          to: aa.paymaster,
-          data: new Interface(["function getDeposit() view returns (uint256)"]).encodeFunctionData("getDeposit"),
-        },
-        "latest",
-      ]),
-    );
+    const depositAfter = await paymasterDeposit();
     // The paymaster paid exactly what the EntryPoint reports as the operation's cost.
     expect(depositBefore - depositAfter).toBe(outcome.actualGasCost);
   });
