@@ -64,8 +64,7 @@ export async function waitForRedis(url: string | RedisOptions, c: OpenContext, w
     `${what} at ${where(url)}`,
     async () => {
       const probeOptions = { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 };
-      const probe =
-        typeof url === "string" ? new Redis(url, probeOptions) : new Redis({ ...url, ...probeOptions });
+      const probe = typeof url === "string" ? new Redis(url, probeOptions) : new Redis({ ...url, ...probeOptions });
       probe.on("error", () => undefined);
       try {
         await probe.connect();
