@@ -84,14 +84,17 @@ export interface FinalOutcome {
   status: FinalStatus;
   /** The including transaction, when the journal did not know it before (ERC-4337: the bundle's); else null. */
   txHash?: string | null;
-  /**
-   * What the trade paid for gas in native wei: gasUsed times the effective price (EOA), or the EntryPoint's
-   * actualGasCost charged to the sponsoring paymaster (ERC-4337). Null (or absent) unless mined.
-   */
-  gasCostWei?: bigint | null;
   /** From the contract's trade event; null unless confirmed. */
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
+  /**
+   * The receipt's effective gas price (base fee plus the tip paid, per gas); on the ERC-4337 route the price the
+   * EntryPoint charged the paymaster (actualGasCost / actualGasUsed, exact), so gasUsed x this is the sponsor's cost.
+   * Null unless mined.
+   */
+  effectiveGasPrice: bigint | null;
+  /** OP-stack chains: the L1 data fee the receipt reports on top of L2 gas; null elsewhere or unless mined. */
+  l1FeeWei: bigint | null;
   /** Transactions earlier in the same block that touched the route's pools; null unless mined. */
   precededBy: number | null;
   /** Block the transaction was mined in; null when dropped. */

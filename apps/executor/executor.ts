@@ -119,6 +119,8 @@ export interface TradeResult {
   gasCostWei: bigint | null;
   precededBy: number | null;
   reason: string | null;
+  /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
+  routeReverted: boolean;
   /** performance.now() stamps: order received, simulation done, handed to the chain or bundler (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
@@ -240,7 +242,7 @@ export class Executor {
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
     const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
-      this.recordUnsent(id, order, route.kind, status, s.blockNumber, s.ok ? s.profit : null, reason, timings);
+      this.recordUnsent(id, order, route.kind, status, s.blockNumber, s.ok ? s.profit : null, reason, timings, !s.ok);
 
     if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
     if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
@@ -380,6 +382,7 @@ export class Executor {
     simulatedProfit: bigint | null,
     reason: string | null,
     timings: TradeResult["timings"],
+    routeReverted: boolean,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
       ...tradeBase(id, order, route),
@@ -404,6 +407,7 @@ export class Executor {
       gasCostWei: null,
       precededBy: null,
       reason,
+      routeReverted,
       timings,
     };
     return { kind: "done", result };
@@ -444,9 +448,10 @@ export class Executor {
       simulatedProfit: null,
       realizedProfit: o.realizedProfit,
       gasUsed: o.gasUsed,
-      gasCostWei: o.gasCostWei ?? null,
+      gasCostWei: gasCostOf(o),
       precededBy: o.precededBy,
       reason: null,
+      routeReverted: o.status === "reverted",
       timings,
     }));
     return {
@@ -510,6 +515,12 @@ async function preparing(
     if (err instanceof RouteUnavailable) return err;
     throw err;
   }
+}
+
+/** What a finished trade paid in native wei: L2 gas at its effective price plus any L1 data fee. */
+export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
+  if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
+  return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
 }
 
 /** The executor was stopped while a trade was in flight; its row is left for reconciliation. */

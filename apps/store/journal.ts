@@ -130,7 +130,7 @@ export class PgTradeJournal implements TradeJournal {
   async markFinal(id: string, o: FinalOutcome): Promise<void> {
     const res = await this.pool.query(
       `UPDATE trades SET status = $2, realized_profit = $3, gas_used = $4, preceded_by = $5, block_number = $6,
-         gas_cost_wei = $7, tx_hash = coalesce($8, tx_hash), final_at = now()
+         effective_gas_price = $7, l1_fee_wei = $8, tx_hash = coalesce($9, tx_hash), final_at = now()
        WHERE id = $1 AND status IN ('pending', 'sent')`,
       [
         id,
@@ -139,7 +139,8 @@ export class PgTradeJournal implements TradeJournal {
         fromBig(o.gasUsed),
         o.precededBy,
         o.blockNumber,
-        fromBig(o.gasCostWei ?? null),
+        fromBig(o.effectiveGasPrice),
+        fromBig(o.l1FeeWei),
         o.txHash?.toLowerCase() ?? null,
       ],
     );

@@ -117,6 +117,8 @@ describe("PgTradeJournal", () => {
       status: "confirmed" as const,
       realizedProfit: t.predictedProfit,
       gasUsed: 180_000n,
+      effectiveGasPrice: 3_000_000_007n,
+      l1FeeWei: null,
       precededBy: 0,
       blockNumber: 11,
     };
@@ -152,6 +154,8 @@ describe("PgTradeJournal", () => {
       status: "dropped",
       realizedProfit: null,
       gasUsed: null,
+      effectiveGasPrice: null,
+      l1FeeWei: null,
       precededBy: null,
       blockNumber: null,
     });
@@ -202,7 +206,8 @@ describe("the ERC-4337 route in the journal", () => {
       txHash: bundle,
       realizedProfit: 5n,
       gasUsed: 250_000n,
-      gasCostWei: 987_654_321n,
+      effectiveGasPrice: 3_950n,
+      l1FeeWei: null,
       precededBy: 0,
       blockNumber: 11,
     };
@@ -212,7 +217,7 @@ describe("the ERC-4337 route in the journal", () => {
       route: "erc4337",
       userOpHash: t.userOpHash,
       txHash: bundle,
-      gasCostWei: 987_654_321n,
+      gasCostWei: 987_500_000n,
       status: "confirmed",
     });
   });
@@ -308,11 +313,20 @@ describe("decisions and P&L", () => {
         status,
         realizedProfit: profit,
         gasUsed: 100n,
+        // Each trade's own price: a reverted one on an OP-stack chain also paid its L1 data fee.
+        effectiveGasPrice: status === "reverted" ? 9n : 7n,
+        l1FeeWei: status === "reverted" ? 55n : null,
         precededBy: 0,
         blockNumber: 40,
       });
     }
-    expect(await pnl(pool, "live", 9)).toMatchObject({ confirmed: 2, reverted: 1, realizedProfit: 30n, gasUsed: 300n });
+    expect(await pnl(pool, "live", 9)).toMatchObject({
+      confirmed: 2,
+      reverted: 1,
+      realizedProfit: 30n,
+      gasUsed: 300n,
+      gasCostWei: 700n + 700n + 900n + 55n,
+    });
     expect(await pnl(pool, "live", 10)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
     expect(await pnl(pool, "sim", 9)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
   });

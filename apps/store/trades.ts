@@ -26,7 +26,7 @@ export interface TradeRow {
   route: ExecutionRouteKind;
   /** The ERC-4337 route's user operation; null on the EOA route and for unsent trades. */
   userOpHash: string | null;
-  /** Gas paid in native wei (the paymaster's actualGasCost on the ERC-4337 route); null unless mined. */
+  /** Gas paid in native wei (on the ERC-4337 route what the paymaster paid); null unless mined. */
   gasCostWei: bigint | null;
 }
 
@@ -60,7 +60,8 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
   const { rows } = await pool.query<Row>(
     `SELECT id, opportunity_id, mode, epoch, coalesce(block_number, order_block) AS block_number, tx_hash, status,
        base_token, pools, tokens, amount_in, predicted_profit, simulated_profit, realized_profit, gas_used,
-       gas_estimate, preceded_by, reason, created_at, route, user_op_hash, gas_cost_wei
+       gas_estimate, preceded_by, reason, created_at, route, user_op_hash,
+       gas_used * effective_gas_price + coalesce(l1_fee_wei, 0) AS gas_cost_wei
      FROM trades WHERE mode = $1 AND epoch = $2 AND created_at >= $3 ORDER BY created_at, id`,
     [mode, epoch, since],
   );
@@ -120,7 +121,8 @@ export interface EpochPnl extends TradeCounts {
   predictedProfitConfirmed: bigint;
   simulatedProfit: bigint;
   gasUsed: bigint;
-  /** Gas paid in native wei by both routes (the sponsor's cost on ERC-4337): realized minus this is the net. */
+  /** Gas paid in native wei: each trade's gas used at its effective price, plus L1 data fees (on the ERC-4337
+   * route the paymaster's actualGasCost, which is actualGasUsed times the price the EntryPoint charged). */
   gasCostWei: bigint;
 }
 

@@ -16,7 +16,8 @@ export interface TradeSlice {
   success: boolean;
   logs: readonly Log[];
   gasUsed: bigint;
-  gasCostWei: bigint;
+  /** Per gas: the receipt's effective price (EOA), or what the EntryPoint charged the paymaster (ERC-4337). */
+  effectiveGasPrice: bigint;
   /** Logs of the same transaction that ran before this trade (earlier operations of the bundle). */
   earlierLogs: readonly Log[];
 }
@@ -36,7 +37,8 @@ export class MinedTrades {
       success: receipt.status === 1,
       logs: receipt.logs,
       gasUsed: receipt.gasUsed,
-      gasCostWei: receipt.gasUsed * receipt.gasPrice,
+      // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
+      effectiveGasPrice: receipt.gasPrice,
       earlierLogs: [],
     };
   }
@@ -64,7 +66,8 @@ export class MinedTrades {
       txHash: receipt.hash,
       realizedProfit: slice.success ? this.codec.tradeProfit(slice.logs, this.contract) : null,
       gasUsed: slice.gasUsed,
-      gasCostWei: slice.gasCostWei,
+      effectiveGasPrice: slice.effectiveGasPrice,
+      l1FeeWei: null,
       precededBy,
       blockNumber: receipt.blockNumber,
     };

@@ -71,7 +71,8 @@ export function dropped(): FinalOutcome {
     status: "dropped",
     realizedProfit: null,
     gasUsed: null,
-    gasCostWei: null,
+    effectiveGasPrice: null,
+    l1FeeWei: null,
     precededBy: null,
     blockNumber: null,
   };

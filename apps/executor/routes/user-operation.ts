@@ -198,11 +198,20 @@ export function operationSlice(receipt: TransactionReceipt, userOpHash: string):
   const starts = logs.slice(0, ours).findLastIndex(boundary);
   const before = logs.findIndex((l) => l.topics[0] === BEFORE_EXECUTION);
   const event = ENTRY_POINT.parseLog(logs[ours]!)!;
+  const gasUsed = BigInt(event.args.actualGasUsed);
+  const cost = BigInt(event.args.actualGasCost);
+  // The EntryPoint charges actualGasUsed x one gas price, so the division is exact; a remainder would mean the
+  // journal's gasUsed x price no longer equals what the sponsor paid.
+  if (gasUsed === 0n || cost % gasUsed !== 0n) {
+    throw new Error(
+      `user operation ${userOpHash}: actualGasCost ${cost} is not a multiple of actualGasUsed ${gasUsed}`,
+    );
+  }
   return {
     success: receipt.status === 1 && Boolean(event.args.success),
     logs: logs.slice(starts + 1, ours),
-    gasUsed: BigInt(event.args.actualGasUsed),
-    gasCostWei: BigInt(event.args.actualGasCost),
+    gasUsed,
+    effectiveGasPrice: cost / gasUsed,
     earlierLogs: logs.slice(before + 1, starts + 1),
   };
 }
