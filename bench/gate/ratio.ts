@@ -1,0 +1,42 @@
+/**
+ * Timing two pieces of work against each other in one process: rounds alternate between them, so a burst of load
+ * from another process lands on both sides, and the medians drop the rounds a burst spoiled anyway.
+ */
+export interface RatioSample {
+  /** Median wall time of `work`, ms. */
+  workMs: number;
+  /** Median wall time of `reference`, ms. */
+  referenceMs: number;
+  /** workMs / referenceMs: machine-independent as long as both run on the same core under the same load. */
+  ratio: number;
+}
+
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Result sinks, read after timing so neither function's result can be optimised away. */
+let sink = 0;
+
+/** `warmup` leading rounds are run and dropped: the first calls of a function run before the JIT has optimised it. */
+export function timeAgainst(work: () => unknown, reference: () => unknown, rounds: number, warmup = 3): RatioSample {
+  const workTimes: number[] = [];
+  const referenceTimes: number[] = [];
+  for (let i = -warmup; i < rounds; i++) {
+    let started = performance.now();
+    sink ^= Number(Boolean(reference()));
+    const referenceMs = performance.now() - started;
+    started = performance.now();
+    sink ^= Number(Boolean(work()));
+    const workMs = performance.now() - started;
+    if (i < 0) continue;
+    referenceTimes.push(referenceMs);
+    workTimes.push(workMs);
+  }
+  if (sink > 1) throw new Error("unreachable: the sink only holds 0 or 1");
+  const workMs = median(workTimes);
+  const referenceMs = median(referenceTimes);
+  return { workMs, referenceMs, ratio: workMs / referenceMs };
+}
