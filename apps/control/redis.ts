@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { initialControlState } from "./defaults.ts";
 import { log } from "./log.ts";
 import { controlStateSchema, controlStateToWire, validateRiskLimits } from "./schema.ts";
@@ -40,14 +40,17 @@ type CasRedis = Redis & {
   ): Promise<string>;
 };
 
-function connect(url: string): CasRedis {
-  const redis = new Redis(url, {
+function connect(target: string | RedisOptions): CasRedis {
+  const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: COMMAND_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  }) as CasRedis;
+  };
+  const redis = (
+    typeof target === "string" ? new Redis(target, options) : new Redis({ ...target, ...options })
+  ) as CasRedis;
   // Connection errors surface as rejected commands (ControlStoreUnavailable); the event itself needs no handler.
   redis.on("error", () => undefined);
   redis.defineCommand("controlCas", { numberOfKeys: 2, lua: CAS_SCRIPT });
@@ -58,8 +61,12 @@ function decode(json: string): ControlState {
   return controlStateSchema.parse(JSON.parse(json));
 }
 
+/**
+ * `url` is a redis:// URL, or ioredis options (TLS and AUTH for a Memorystore in another region); the timeouts and
+ * retry policy above are the store's own either way.
+ */
 export function createRedisControlStore(opts: {
-  url: string;
+  url: string | RedisOptions;
   keyPrefix?: string;
   /** Stamps each change (`since`, the kill switch's `at`, the audit entry); tests pass their own. */
   clock?: () => Date;

@@ -62,6 +62,10 @@ export interface FinalOutcome {
   /** From the contract's trade event; null unless confirmed. */
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
+  /** The receipt's effective gas price (base fee plus the tip paid, per gas); null unless mined. */
+  effectiveGasPrice: bigint | null;
+  /** OP-stack chains: the L1 data fee the receipt reports on top of L2 gas; null elsewhere or unless mined. */
+  l1FeeWei: bigint | null;
   /** Transactions earlier in the same block that touched the route's pools; null unless mined. */
   precededBy: number | null;
   /** Block the transaction was mined in; null when dropped. */

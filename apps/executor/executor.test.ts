@@ -1,4 +1,4 @@
-import { Interface, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
@@ -7,7 +7,7 @@ import type { Opportunity } from "../core/index.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
-import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
@@ -253,24 +253,12 @@ describe("Executor in live mode", () => {
     await ex.reconcile();
     const s = await sent(await ex.submit(await order("live", opportunity, 1n)));
     // A trader outbids the executor's tip on the route's first pool: it lands first in the block.
-    const trader = chain.markets.traders[3]!;
-    const tokenIn = opportunity.tokens[1]!;
-    await provider.send("eth_sendTransaction", [
-      {
-        from: trader,
-        to: chain.markets.router,
-        gas: "0x30d40",
-        maxPriorityFeePerGas: "0xba43b7400",
-        maxFeePerGas: "0x174876e800",
-        data: Interface.from((await loadArtifacts()).SimRouter.abi).encodeFunctionData("swapExactIn", [
-          opportunity.pools[0],
-          tokenIn,
-          10n ** 6n,
-          0n,
-          trader,
-        ]),
-      },
-    ]);
+    await outbid(chain, provider, {
+      trader: chain.markets.traders[3]!,
+      pool: opportunity.pools[0]!,
+      tokenIn: opportunity.tokens[1]!,
+      amountIn: 10n ** 6n,
+    });
     await chain.devnet.mine();
     const result = await s.final;
     expect(["confirmed", "reverted"]).toContain(result.status);
@@ -403,6 +391,7 @@ describe("ExecutorService", () => {
         epoch: 1,
         status: "confirmed",
         netWei: opportunity.profit - results[0]!.gasCostWei!,
+        routeReverted: false,
         // Wall-clock stamps, for the latency of processes that do not share a clock origin.
         simulatedAt: expect.any(Number),
         sentAt: expect.any(Number),

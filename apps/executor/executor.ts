@@ -85,6 +85,8 @@ export interface TradeResult {
   gasCostWei: bigint | null;
   precededBy: number | null;
   reason: string | null;
+  /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
+  routeReverted: boolean;
   /** performance.now() stamps: order received, simulation done, transaction broadcast (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
@@ -169,7 +171,7 @@ export class Executor {
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
     const unsent = (status: "simulated" | "rejected", reason: string | null) =>
-      this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings);
+      this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings, !sim.ok);
 
     if (!sim.ok) return unsent("rejected", sim.reason);
     if (order.mode === "sim") return unsent("simulated", null);
@@ -231,7 +233,7 @@ export class Executor {
     for (const row of rows) {
       const outcome = await this.resolve(row);
       if (!outcome) continue;
-      await this.deps.journal.markFinal(row.id, journalOutcome(outcome));
+      await this.deps.journal.markFinal(row.id, outcome);
       resolved.push({ id: row.id, status: outcome.status });
       this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
     }
@@ -279,6 +281,7 @@ export class Executor {
     simulatedProfit: bigint | null,
     reason: string | null,
     timings: TradeResult["timings"],
+    routeReverted: boolean,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
       ...tradeBase(id, order),
@@ -301,6 +304,7 @@ export class Executor {
       gasCostWei: null,
       precededBy: null,
       reason,
+      routeReverted,
       timings,
     };
     return { kind: "done", result };
@@ -342,7 +346,7 @@ export class Executor {
         await journal.recordIntent(intent, fence ?? undefined);
         // The last check before the chain: a lease lost while signing and journaling sends nothing.
         if (fence && this.deps.lease?.current()?.token !== fence.token) {
-          await journal.markFinal(id, journalOutcome(dropped()));
+          await journal.markFinal(id, dropped());
           throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
         }
         try {
@@ -354,7 +358,7 @@ export class Executor {
             await journal.markSent(id, txHash);
             return { intent, nonce, txHash };
           }
-          await journal.markFinal(id, journalOutcome(dropped()));
+          await journal.markFinal(id, dropped());
           throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
         }
         // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
@@ -378,9 +382,10 @@ export class Executor {
       simulatedProfit: null,
       realizedProfit: o.realizedProfit,
       gasUsed: o.gasUsed,
-      gasCostWei: o.gasCostWei,
+      gasCostWei: gasCostOf(o),
       precededBy: o.precededBy,
       reason: null,
+      routeReverted: o.status === "reverted",
       timings,
     }));
     return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
@@ -395,7 +400,7 @@ export class Executor {
   }
 
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
-  private async follow(trade: InFlightTrade): Promise<MinedOutcome> {
+  private async follow(trade: InFlightTrade): Promise<FinalOutcome> {
     let lastFull = performance.now();
     try {
       for (;;) {
@@ -408,7 +413,7 @@ export class Executor {
           const outcome = receipt ? await this.finalOutcome(trade, receipt) : full ? await this.resolve(trade) : null;
           if (full) lastFull = performance.now();
           if (outcome) {
-            await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
+            await this.deps.journal.markFinal(trade.id, outcome);
             return outcome;
           }
         } catch (err) {
@@ -422,7 +427,7 @@ export class Executor {
   }
 
   /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
-  private async resolve(trade: InFlightTrade): Promise<MinedOutcome | null> {
+  private async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
     const { provider } = this.deps;
     const receipt = await provider.getTransactionReceipt(trade.txHash);
     if (receipt) return this.finalOutcome(trade, receipt);
@@ -439,7 +444,7 @@ export class Executor {
   }
 
   /** The outcome of a mined trade once its block is `confirmations` deep and still canonical; null until then. */
-  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome | null> {
+  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome | null> {
     const depth = this.deps.options?.confirmations ?? 0;
     if (depth > 0) {
       const { provider } = this.deps;
@@ -456,7 +461,7 @@ export class Executor {
     return this.outcomeOf(trade, receipt);
   }
 
-  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome> {
+  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome> {
     const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
     const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
     const confirmed = receipt.status === 1;
@@ -464,7 +469,9 @@ export class Executor {
       status: confirmed ? "confirmed" : "reverted",
       realizedProfit: confirmed ? this.codec.tradeProfit(receipt.logs, this.contract) : null,
       gasUsed: receipt.gasUsed,
-      gasCostWei: receipt.gasUsed * receipt.gasPrice,
+      // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
+      effectiveGasPrice: receipt.gasPrice,
+      l1FeeWei: null,
       precededBy,
       blockNumber: receipt.blockNumber,
     };
@@ -486,19 +493,19 @@ export class BroadcastRefused extends Error {
   override readonly name = "BroadcastRefused";
 }
 
-/** What the journal keeps, plus the gas cost the trade outcome on the bus needs. */
-type MinedOutcome = FinalOutcome & { gasCostWei: bigint | null };
-
-function journalOutcome({ gasCostWei: _, ...outcome }: MinedOutcome): FinalOutcome {
-  return outcome;
+/** What a finished trade paid in native wei: L2 gas at its effective price plus any L1 data fee. */
+export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
+  if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
+  return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
 }
 
-function dropped(): MinedOutcome {
+function dropped(): FinalOutcome {
   return {
     status: "dropped",
     realizedProfit: null,
     gasUsed: null,
-    gasCostWei: null,
+    effectiveGasPrice: null,
+    l1FeeWei: null,
     precededBy: null,
     blockNumber: null,
   };

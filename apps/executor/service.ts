@@ -192,6 +192,7 @@ export class ExecutorService {
         epoch: order.epoch,
         status: result.status,
         netWei,
+        routeReverted: result.routeReverted,
         // Wall-clock stamps, so a process other than this one can measure block -> simulated and block -> sent.
         simulatedAt: result.timings.simulatedAt === null ? null : wallMs(result.timings.simulatedAt),
         sentAt: result.timings.sentAt === null ? null : wallMs(result.timings.sentAt),

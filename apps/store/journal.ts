@@ -123,9 +123,18 @@ export class PgTradeJournal implements TradeJournal {
   async markFinal(id: string, o: FinalOutcome): Promise<void> {
     const res = await this.pool.query(
       `UPDATE trades SET status = $2, realized_profit = $3, gas_used = $4, preceded_by = $5, block_number = $6,
-         final_at = now()
+         effective_gas_price = $7, l1_fee_wei = $8, final_at = now()
        WHERE id = $1 AND status IN ('pending', 'sent')`,
-      [id, o.status, fromBig(o.realizedProfit), fromBig(o.gasUsed), o.precededBy, o.blockNumber],
+      [
+        id,
+        o.status,
+        fromBig(o.realizedProfit),
+        fromBig(o.gasUsed),
+        o.precededBy,
+        o.blockNumber,
+        fromBig(o.effectiveGasPrice),
+        fromBig(o.l1FeeWei),
+      ],
     );
     if (res.rowCount === 1) return;
     // Reconciliation and the executor may both finalise a trade; the same verdict twice is fine, a different one is not.

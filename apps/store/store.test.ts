@@ -116,6 +116,8 @@ describe("PgTradeJournal", () => {
       status: "confirmed" as const,
       realizedProfit: t.predictedProfit,
       gasUsed: 180_000n,
+      effectiveGasPrice: 3_000_000_007n,
+      l1FeeWei: null,
       precededBy: 0,
       blockNumber: 11,
     };
@@ -151,6 +153,8 @@ describe("PgTradeJournal", () => {
       status: "dropped",
       realizedProfit: null,
       gasUsed: null,
+      effectiveGasPrice: null,
+      l1FeeWei: null,
       precededBy: null,
       blockNumber: null,
     });
@@ -244,11 +248,20 @@ describe("decisions and P&L", () => {
         status,
         realizedProfit: profit,
         gasUsed: 100n,
+        // Each trade's own price: a reverted one on an OP-stack chain also paid its L1 data fee.
+        effectiveGasPrice: status === "reverted" ? 9n : 7n,
+        l1FeeWei: status === "reverted" ? 55n : null,
         precededBy: 0,
         blockNumber: 40,
       });
     }
-    expect(await pnl(pool, "live", 9)).toMatchObject({ confirmed: 2, reverted: 1, realizedProfit: 30n, gasUsed: 300n });
+    expect(await pnl(pool, "live", 9)).toMatchObject({
+      confirmed: 2,
+      reverted: 1,
+      realizedProfit: 30n,
+      gasUsed: 300n,
+      gasCostWei: 700n + 700n + 900n + 55n,
+    });
     expect(await pnl(pool, "live", 10)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
     expect(await pnl(pool, "sim", 9)).toMatchObject({ confirmed: 0, realizedProfit: 0n });
   });

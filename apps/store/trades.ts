@@ -109,6 +109,8 @@ export interface EpochPnl extends TradeCounts {
   predictedProfitConfirmed: bigint;
   simulatedProfit: bigint;
   gasUsed: bigint;
+  /** Gas paid in native wei: each trade's gas used at its effective price, plus L1 data fees. */
+  gasCostWei: bigint;
 }
 
 /** P&L of one mode and epoch; an epoch with no trades reads as zeros, never as the previous epoch's figures. */
@@ -127,5 +129,6 @@ export async function pnl(pool: pg.Pool, mode: Mode, epoch: number): Promise<Epo
     predictedProfitConfirmed: b("predicted_profit_confirmed"),
     simulatedProfit: b("simulated_profit"),
     gasUsed: b("gas_used"),
+    gasCostWei: b("gas_cost_wei"),
   };
 }
