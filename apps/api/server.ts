@@ -74,7 +74,7 @@ export async function startApiServer(opts: {
       oidc: oidcFromEnv(env),
       chainChecks: opts.chainChecks,
       corsOrigins: env.ORION_CORS_ORIGINS,
-      trustProxy: env.ORION_TRUST_PROXY,
+      trustProxyHops: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },
