@@ -65,7 +65,13 @@ function decode(json: string): ControlState {
  * `url` is a redis:// URL, or ioredis options (TLS and AUTH for a Memorystore in another region); the timeouts and
  * retry policy above are the store's own either way.
  */
-export function createRedisControlStore(opts: { url: string | RedisOptions; keyPrefix?: string }): ControlStore {
+export function createRedisControlStore(opts: {
+  url: string | RedisOptions;
+  keyPrefix?: string;
+  /** Stamps each change (`since`, the kill switch's `at`, the audit entry); tests pass their own. */
+  clock?: () => Date;
+}): ControlStore {
+  const clock = opts.clock ?? (() => new Date());
   const prefix = opts.keyPrefix ?? "orion:";
   const key = `${prefix}control:state`;
   const channel = `${prefix}control:changes`;
@@ -84,7 +90,7 @@ export function createRedisControlStore(opts: { url: string | RedisOptions; keyP
   /** Writes `next` only if the stored version is still `expected`; returns the stored version when it is not. */
   async function cas(expected: number, next: ControlState, actor: string): Promise<number | null> {
     const json = JSON.stringify(controlStateToWire(next));
-    const at = new Date().toISOString();
+    const at = clock().toISOString();
     const res = await redis.controlCas(key, channel, String(expected), String(next.version), json, actor, at);
     return res === "ok" ? null : Number(res);
   }
@@ -94,7 +100,7 @@ export function createRedisControlStore(opts: { url: string | RedisOptions; keyP
       const json = await redis.hget(key, "state");
       if (json !== null) return decode(json);
       // First reader of an empty store writes the safe initial state; a concurrent first reader may win instead.
-      const initial = initialControlState(new Date());
+      const initial = initialControlState(clock());
       if ((await cas(0, initial, "init")) === null) return initial;
     }
   }
@@ -126,11 +132,11 @@ export function createRedisControlStore(opts: { url: string | RedisOptions; keyP
     read: () => unavailable("read", readState),
     switchMode: (target: Mode, expectedVersion: number, actor: string) =>
       unavailable("switchMode", () =>
-        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, new Date())),
+        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, clock())),
       ),
     setKillSwitch: (engaged: boolean, reason: string, actor: string) =>
       unavailable("setKillSwitch", () =>
-        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, new Date())),
+        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, clock())),
       ),
     async setRiskLimits(limits: RiskLimits, expectedVersion: number, actor: string) {
       // Invalid limits are the caller's error (a ZodError), checked before the store is involved.
