@@ -1,11 +1,11 @@
 # One image for the four bots: Cloud Run (and GKE) start it as `orion run <bot>` (components/service sets the args).
-# The build stage installs production dependencies only, builds the CLI bundle and compiles the contracts; the
-# runtime stage is that tree, owned by root and run as the unprivileged `node` user, so the code cannot rewrite itself.
+# The build stage installs every dependency to build (vite: the console; esbuild: the CLI bundle; solc: the contract),
+# then replaces them with the production dependencies alone. The runtime stage is that tree, owned by root and run as
+# the unprivileged `node` user, so the code cannot rewrite itself. test/image.test.ts runs the production install
+# line below in a clean directory and starts each bot from it.
 
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
-# The sources come first: `npm ci` runs the `prepare` script, which bundles the CLI from them.
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY apps ./apps
@@ -13,9 +13,13 @@ COPY chains ./chains
 COPY components ./components
 COPY policies ./policies
 COPY stacks ./stacks
-RUN npm ci --omit=dev --no-audit --no-fund
+# Every dependency: `npm ci` runs the `prepare` script, which bundles the CLI and builds the console (dev tools).
+RUN npm ci --no-audit --no-fund
 # The executor contract's ABI is compiled once here (solc from npm), so no bot writes into the image at run time.
 RUN node --import tsx --input-type=module -e 'await (await import("./apps/contracts/index.ts")).loadArtifacts()'
+# Production dependencies only, in a fresh node_modules. No install scripts: the build is done, and no package the
+# bots load needs one to run, so nothing but the registry's files lands in the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:20.19-bookworm-slim
 WORKDIR /app

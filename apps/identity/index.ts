@@ -19,7 +19,7 @@ export {
   type TokenConfig,
 } from "./access-tokens.ts";
 export { SessionStore, REFRESH_TTL_SECONDS, type Session, type RotateResult } from "./sessions.ts";
-export { LoginLockout, MAX_FAILED_LOGINS, LOCKOUT_SECONDS, type Reservation } from "./lockout.ts";
+export { LoginLockout, lockKeys, MAX_FAILED_LOGINS, LOCKOUT_SECONDS, type Reservation } from "./lockout.ts";
 export { UserDirectory, UserExists, mustUseTotp, emailSchema, passwordSchema, type User } from "./users.ts";
 export { createOidcVerifier, OidcRejected, type OidcConfig, type ExternalIdentity } from "./oidc.ts";
 export { approvalRefusal, isPrivilegedRole, type Party } from "./four-eyes.ts";

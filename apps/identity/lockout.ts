@@ -17,6 +17,15 @@ return n
 `;
 
 /**
+ * The lockout's account keys. Unknown emails count under their blind index: a Redis counter that expires with the
+ * lockout window and is never written to the database; erasure deletes the erased address's counter at once.
+ */
+export const lockKeys = {
+  user: (userId: string) => `user:${userId}`,
+  email: (emailIndex: Buffer) => `email:${emailIndex.toString("hex")}`,
+};
+
+/**
  * Attempt counting per account key: every password and second-factor attempt of an account, on any route, reserves
  * one of MAX_FAILED_LOGINS slots before it is checked; a success frees them all. Keys are the user id for known
  * accounts and the email's blind index for unknown ones, so unknown emails lock too and a lockout reveals nothing

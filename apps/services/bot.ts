@@ -2,11 +2,13 @@
  * What every bot is to whatever runs it (`orion run <bot>` alone, or `orion dev` with the others): a long-running
  * service built from a typed config and its connections, started once and stopped once.
  */
+import type { Readiness } from "../connections/index.ts";
+
+// Defined once, beside the connection probes that produce it; a bot's own readiness has the same shape.
+export type { Readiness };
+
 export const BOT_NAMES = ["scanner", "orchestrator", "executor", "api"] as const;
 export type BotName = (typeof BOT_NAMES)[number];
-
-/** One dependency's readiness, as `/readyz` reports it: never a secret, always a reason when not ready. */
-export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export interface BotService {
   readonly bot: BotName;

@@ -4,6 +4,7 @@ import {
   generateTotpSecret,
   totpUri,
   issueAccessToken,
+  lockKeys,
   mustUseTotp,
   OidcRejected,
   verifyPassword,
@@ -39,15 +40,14 @@ async function grant(ctx: ApiContext, user: { id: string; role: Role }, mfaAt: n
 
 const INVALID_LOGIN = "email, password or one-time code is wrong";
 
-export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRateLimit }: RouteDeps): void {
-  const strict = { rateLimit: { max: loginRateLimit, timeWindow: 60_000 } };
+export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const strict = { loginLimited: true };
 
-  // Rows about a known user name them by id (their pseudonym, erasable through their key); only attempts on unknown
-  // emails carry a short prefix of the keyed email index, so repeated guessing stays visible without the address.
-  const who = (user: { id: string } | null, accountKey: string) =>
-    user
-      ? { actor: user.id, subject: user.id, account: null }
-      : { actor: "anonymous", subject: null, account: accountKey.slice(0, 16) };
+  // Rows about a known user name them by id (their pseudonym, erasable through their key). Attempts on unknown
+  // emails carry nothing derived from the address: any keyed hash of it would outlive an erasure of its owner (the
+  // key stays), and link the rows written before the account existed and after it was erased back to the address.
+  const who = (user: { id: string } | null) =>
+    user ? { actor: user.id, subject: user.id } : { actor: "anonymous", subject: null };
 
   async function loggedIn(request: FastifyRequest, user: User, method: "password" | "oidc", mfaAt: number | null) {
     await ctx.audit(request, {
@@ -64,14 +64,9 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
   const LOCKED = () => new ProblemError(423, "account-locked", "too many failed attempts; try again in 15 minutes");
 
   /** Audits an attempt refused by the lockout. */
-  async function refusedLocked(
-    request: FastifyRequest,
-    action: string,
-    user: { id: string } | null,
-    accountKey: string,
-  ) {
-    const { actor, subject, account } = who(user, accountKey);
-    await ctx.audit(request, { actor, action, outcome: "denied", subject, detail: { reason: "locked", account } });
+  async function refusedLocked(request: FastifyRequest, action: string, user: { id: string } | null) {
+    const { actor, subject } = who(user);
+    await ctx.audit(request, { actor, action, outcome: "denied", subject, detail: { reason: "locked" } });
     return LOCKED();
   }
 
@@ -80,21 +75,20 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     request: FastifyRequest,
     action: string,
     user: { id: string } | null,
-    accountKey: string,
     reason: string,
     slot: Reservation,
   ) {
-    const { actor, subject, account } = who(user, accountKey);
+    const { actor, subject } = who(user);
     await ctx.audit(request, {
       actor,
       action,
       outcome: "denied",
       subject,
-      detail: { reason, account },
+      detail: { reason },
       ...(subject ? { pii: { ip: request.ip } } : {}),
     });
     if (!slot.locked && slot.locksOnFailure) {
-      await ctx.ledger.append({ actor, action: "auth.lockout", outcome: "denied", subject, detail: { account } });
+      await ctx.ledger.append({ actor, action: "auth.lockout", outcome: "denied", subject, detail: {} });
     }
   }
 
@@ -103,15 +97,15 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
    * lockout as logins, so a stolen session cannot guess codes. Throws 423 when locked, 401 when the code is wrong.
    */
   async function secondFactor(request: FastifyRequest, action: string, userId: string, check: () => Promise<string>) {
-    const slot = await ctx.lockout.reserve(`user:${userId}`);
+    const slot = await ctx.lockout.reserve(lockKeys.user(userId));
     const self = { id: userId };
-    if (slot.locked) throw await refusedLocked(request, action, self, "");
+    if (slot.locked) throw await refusedLocked(request, action, self);
     const verdict = await check();
     if (verdict !== "ok") {
-      await attemptFailed(request, action, self, "", verdict, slot);
+      await attemptFailed(request, action, self, verdict, slot);
       throw new ProblemError(401, "invalid-credentials", "the one-time code is wrong or was already used");
     }
-    await ctx.lockout.clear(`user:${userId}`);
+    await ctx.lockout.clear(lockKeys.user(userId));
   }
 
   app.post<{ Body: { email: string; password: string; totp?: string } }>(
@@ -135,14 +129,13 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRate
     },
     async (request) => {
       const { email, password, totp } = request.body;
-      const accountKey = ctx.users.emailIndex(email).toString("hex");
       const user = await ctx.users.findByEmail(email);
-      const lockKey = user ? `user:${user.id}` : `email:${accountKey}`;
+      const lockKey = user ? lockKeys.user(user.id) : lockKeys.email(ctx.users.emailIndex(email));
       // The attempt holds its slot before anything is verified: parallel guesses cannot outrun the count.
       const slot = await ctx.lockout.reserve(lockKey);
-      if (slot.locked) throw await refusedLocked(request, "auth.login", user, accountKey);
+      if (slot.locked) throw await refusedLocked(request, "auth.login", user);
       const failed = async (reason: string) => {
-        await attemptFailed(request, "auth.login", user, accountKey, reason, slot);
+        await attemptFailed(request, "auth.login", user, reason, slot);
         return new ProblemError(401, "invalid-credentials", INVALID_LOGIN);
       };
       // verifyPassword checks against a dummy hash when there is no user, so timing says nothing about existence.

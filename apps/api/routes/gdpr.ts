@@ -1,5 +1,6 @@
 import { ZodError } from "zod";
 import type { FastifyInstance } from "fastify";
+import { lockKeys } from "../../identity/index.ts";
 import { ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
 import { fields, problemResponses, type RouteDeps } from "./deps.ts";
@@ -77,6 +78,10 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         await ctx.sessions.revokeAllForUser(user.id);
         await ctx.sessionCache.revoked(`user:${user.id}`);
         await ctx.users.erase(user.id, now);
+        // The lockout counters of the account and of its address go too: the address's counter is keyed by its
+        // blind index, which would otherwise link the address to the erased account for the rest of its window.
+        await ctx.lockout.clear(lockKeys.user(user.id));
+        if (user.email !== null) await ctx.lockout.clear(lockKeys.email(ctx.users.emailIndex(user.email)));
         await record("success", { keyDestroyed: true });
         return {
           subject: user.id,

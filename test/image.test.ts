@@ -1,0 +1,167 @@
+/**
+ * The image: what the Dockerfile installs for production is enough to start each bot. One clean directory gets the
+ * build context exactly as `docker build` sees it (the Dockerfile's COPY lines, less .dockerignore), then the
+ * Dockerfile's own production install line, from the registry (its offline cache allowed). Each bot then starts from
+ * that tree: `--help`, and a start with an empty environment, which loads the bot's whole module graph and stops at the
+ * env contract (exit 2) before connecting. A dev-only import on the production path fails here, not in Cloud Run.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const BOTS = ["scanner", "orchestrator", "executor", "api"] as const;
+const run = promisify(execFile);
+
+/** The Dockerfile as stages, each its instructions with continuation lines joined. */
+function dockerStages(): string[][] {
+  const lines = readFileSync(join(ROOT, "Dockerfile"), "utf8")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  const stages: string[][] = [];
+  for (const l of lines) {
+    if (/^FROM\s/i.test(l)) stages.push([]);
+    stages.at(-1)?.push(l);
+  }
+  return stages;
+}
+
+/** A .dockerignore pattern as a regular expression over context-relative paths ("**" spans directories). */
+function ignorePattern(pattern: string): RegExp {
+  const source = pattern
+    .replace(/^\/+|\/+$/g, "")
+    .split(/(\*\*\/|\*)/)
+    .map((part) => (part === "**/" ? "(?:.*/)?" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`);
+}
+
+/** Whether docker leaves a path out of the build context: a pattern matching it or any directory above it. */
+function ignored(path: string, patterns: RegExp[]): boolean {
+  const parts = path.split("/");
+  return parts.some((_, i) => patterns.some((p) => p.test(parts.slice(0, i + 1).join("/"))));
+}
+
+/** Copies what the build stage's COPY lines take from the context into `dir`. */
+function copyContext(copies: string[], dir: string): void {
+  const patterns = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map(ignorePattern);
+  for (const copy of copies) {
+    const [, ...args] = copy.split(/\s+/);
+    const sources = args.slice(0, -1);
+    for (const source of sources) {
+      cpSync(join(ROOT, source), join(dir, source), {
+        recursive: true,
+        filter: (from) => {
+          const path = relative(ROOT, from);
+          return path === "" || !ignored(path, patterns);
+        },
+      });
+    }
+  }
+}
+
+const stages = dockerStages();
+const [build = [], runtime = []] = stages;
+const productionInstall = build.find((l) => /^RUN\s+npm ci\b.*--omit=dev/.test(l));
+
+describe("the Dockerfile", () => {
+  it("builds in one stage and runs another: production dependencies only, as a non-root user, orion as entrypoint", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(build[0]).toMatch(/\sAS\s+build$/i);
+    // The production install replaces the full one after the build, so nothing from devDependencies remains.
+    expect(productionInstall).toBeDefined();
+    expect(build.indexOf(productionInstall ?? "")).toBe(build.length - 1);
+    expect(runtime).toContain("COPY --from=build /app /app");
+    expect(runtime.filter((l) => /^USER\s/.test(l))).toEqual(["USER node"]);
+    expect(runtime.findIndex((l) => l === "USER node")).toBeGreaterThan(runtime.findIndex((l) => /^COPY\s/.test(l)));
+    expect(runtime).toContain('ENTRYPOINT ["node", "bin/orion.mjs"]');
+  });
+});
+
+describe("deploy.yml", () => {
+  it("pushes the image and deploys it by digest, never by a moving tag", () => {
+    type Step = { id?: string; uses?: string; with?: Record<string, unknown> };
+    type Job = { needs?: string | string[]; outputs?: Record<string, string>; steps: Step[] };
+    const workflow = parse(readFileSync(join(ROOT, ".github/workflows/deploy.yml"), "utf8")) as {
+      jobs: Record<string, Job>;
+    };
+    const image = workflow.jobs.image;
+    const push = image?.steps.find((s) => s.uses?.startsWith("docker/build-push-action@"));
+    expect(push?.with?.push).toBe(true);
+    expect(image?.outputs?.digest).toBe(`\${{ steps.${push?.id}.outputs.digest }}`);
+    for (const stack of ["staging", "prod"]) {
+      const up = workflow.jobs[stack]?.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+      expect(up?.with?.command).toBe("up");
+      expect(String(up?.with?.["config-map"])).toContain(
+        "alpha-orion:imageTag: {value: ${{ needs.image.outputs.digest }}",
+      );
+    }
+  });
+});
+
+describe("the image's production install", () => {
+  let dir = "";
+  const orion = (args: string[]) =>
+    run(process.execPath, [join(dir, "bin/orion.mjs"), ...args], {
+      cwd: dir,
+      // The container's environment: nothing from this machine's shell but PATH.
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "orion-image-"));
+    copyContext(
+      build.filter((l) => /^COPY\s/.test(l) && !l.includes("--from")),
+      dir,
+    );
+    const [, ...install] = (productionInstall ?? "").split(/\s+/);
+    // The registry's tarballs may come from npm's cache: the same bytes, checked against the lockfile's integrity.
+    await run(install[0] ?? "npm", [...install.slice(1), "--prefer-offline"], { cwd: dir, timeout: 540_000 });
+    // The image's bundle is built before the production install; esbuild (a production dependency) builds it here.
+    await run(process.execPath, [join(dir, "bin/bundle.mjs")], { cwd: dir });
+  }, 600_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("holds no dev-only package, and no test file or testing helper", () => {
+    // The lockfile marks every package reached only through devDependencies; none of them may be installed.
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const devOnly = Object.entries(lock.packages).filter(([path, p]) => p.dev && path.startsWith("node_modules/"));
+    expect(devOnly.length).toBeGreaterThan(0);
+    expect(devOnly.map(([path]) => path).filter((path) => existsSync(join(dir, path)))).toEqual([]);
+    const walk = (d: string): string[] =>
+      readdirSync(d).flatMap((e) => {
+        const p = join(d, e);
+        if (e === "node_modules" || e === "dist") return [];
+        return statSync(p).isDirectory() ? [p, ...walk(p)] : [p];
+      });
+    expect(walk(dir).filter((p) => /\.test\.ts$|\/testing$/.test(p))).toEqual([]);
+  });
+
+  it.each(BOTS)("starts %s: --help documents its env contract; an empty env exits 2 naming a variable", async (bot) => {
+    const help = await orion(["run", bot, "--help"]);
+    expect(help.stdout).toContain(`Usage: orion run ${bot}`);
+    expect(help.stdout).toContain("REDIS_");
+    const start = await orion(["run", bot]).then(
+      () => ({ code: 0, stderr: "" }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    // Exit 2 is the env contract's refusal, reached only after the bot's modules loaded from this tree.
+    expect(start.code).toBe(2);
+    expect(start.stderr).toMatch(new RegExp(`^orion: run ${bot}: [A-Z_]+ is not set\\b[^\\n]*\\n$`));
+  });
+});
