@@ -178,7 +178,7 @@ describe("Executor in live mode", () => {
     );
     const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
     const s1 = await sent(await floor.submit(o1));
-    const tx1 = await provider.getTransaction(s1.txHash);
+    const tx1 = await provider.getTransaction(s1.txHash!);
     expect(tx1).toMatchObject({ type: 2, maxPriorityFeePerGas: 25n * GWEI });
     expect(tx1?.gasLimit).toBe((estimate * 12_000n + 9_999n) / 10_000n);
     expect(tx1?.gasLimit).toBeLessThan(500_000n);
@@ -189,7 +189,7 @@ describe("Executor in live mode", () => {
     const next = await createArbitrage(chain, provider);
     const legacy = executor("live", { options: { fees: { type: "legacy", minPriorityFeeWei: 30n * GWEI } } });
     const s2 = await sent(await legacy.submit(await order("live", next.opportunity)));
-    const tx2 = await provider.getTransaction(s2.txHash);
+    const tx2 = await provider.getTransaction(s2.txHash!);
     const base = (await provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
     expect(tx2?.type).toBe(0);
     expect(tx2?.gasPrice).toBe(base + base / 8n + 30n * GWEI);
@@ -206,7 +206,7 @@ describe("Executor in live mode", () => {
     void s.final.then((r) => (final = r));
     const snapshot = await provider.send("evm_snapshot", []);
     await chain.devnet.mine();
-    expect(await provider.getTransactionReceipt(s.txHash)).not.toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).not.toBeNull();
     // Mined, but one block deep: not final yet, whatever the receipt says.
     await new Promise((r) => setTimeout(r, 300));
     expect(final).toBeNull();
@@ -228,7 +228,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine(3);
     const result = await s.final;
     expect(result.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
@@ -283,7 +283,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine();
     expect(await s.final).toMatchObject({ status: "dropped", realizedProfit: null, blockNumber: null });
     expect((await row(s.id))?.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
   });
 
   it("sends nothing while PostgreSQL is unreachable, and trades again once it is back", async () => {
