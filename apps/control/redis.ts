@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { initialControlState } from "./defaults.ts";
 import { log } from "./log.ts";
 import { controlStateSchema, controlStateToWire, validateRiskLimits } from "./schema.ts";
@@ -40,14 +40,18 @@ type CasRedis = Redis & {
   ): Promise<string>;
 };
 
-function connect(url: string): CasRedis {
-  const redis = new Redis(url, {
+/** Where Redis is: a URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
+export type ControlStoreConnection = { url: string } | { connection: RedisOptions };
+
+function connect(where: ControlStoreConnection): CasRedis {
+  const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: COMMAND_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  }) as CasRedis;
+  };
+  const redis = ("url" in where ? new Redis(where.url, options) : new Redis({ ...options, ...where.connection })) as CasRedis;
   // Connection errors surface as rejected commands (ControlStoreUnavailable); the event itself needs no handler.
   redis.on("error", () => undefined);
   redis.defineCommand("controlCas", { numberOfKeys: 2, lua: CAS_SCRIPT });
@@ -58,11 +62,11 @@ function decode(json: string): ControlState {
   return controlStateSchema.parse(JSON.parse(json));
 }
 
-export function createRedisControlStore(opts: { url: string; keyPrefix?: string }): ControlStore {
+export function createRedisControlStore(opts: ControlStoreConnection & { keyPrefix?: string }): ControlStore {
   const prefix = opts.keyPrefix ?? "orion:";
   const key = `${prefix}control:state`;
   const channel = `${prefix}control:changes`;
-  const redis = connect(opts.url);
+  const redis = connect(opts);
   const subscribers = new Set<Redis>();
 
   async function unavailable<T>(what: string, run: () => Promise<T>): Promise<T> {

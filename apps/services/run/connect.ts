@@ -2,15 +2,23 @@
  * Opening a bot's connections from its env, each waited for with backoff: a dependency that is down at start keeps
  * /readyz false and logs what the bot waits for; nothing crash-loops. Places are described without credentials.
  */
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type pg from "pg";
 import { createRedisBus, type Bus } from "../../bus/index.ts";
 import { FailoverProvider } from "../../chain/index.ts";
 import { createRedisControlStore, type ControlStore } from "../../control/index.ts";
 import { EnvError } from "../../domain/env/index.ts";
-import { createPgPool, migrate } from "../../store/index.ts";
-import type { Readiness } from "../bot.ts";
+import {
+  describeRedisEndpoint,
+  openDatabases,
+  RedisProbe,
+  redisOptions,
+  type DatabasePlan,
+  type DatabaseTarget,
+  type Databases,
+  type Readiness,
+  type RedisEndpoint,
+} from "../../connections/index.ts";
+import { migrate } from "../../store/index.ts";
 import { withBackoff } from "./backoff.ts";
 
 /** What a starting bot is waiting for, keyed by dependency, for /readyz. */
@@ -57,18 +65,20 @@ export interface RedisConnections {
   control: ControlStore;
 }
 
-/** Waits until Redis answers a PING. */
-export async function waitForRedis(url: string, c: OpenContext): Promise<void> {
+/**
+ * Waits until Redis answers a PING over the endpoint's own transport. A TLS handshake or AUTH that fails is a reason
+ * naming the variable to fix (REDIS_CA_CERT, REDIS_PASSWORD), kept in /readyz and logged; never a plaintext retry.
+ */
+export async function waitForRedis(endpoint: RedisEndpoint, c: OpenContext): Promise<void> {
   await waitFor(
-    `Redis at ${where(url)}`,
+    `Redis at ${describeRedisEndpoint(endpoint)}`,
     async () => {
-      const probe = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 });
-      probe.on("error", () => undefined);
+      const probe = new RedisProbe(endpoint);
       try {
-        await probe.connect();
-        await probe.ping();
+        const r = await probe.check();
+        if (!r.ready) throw new Error(r.reason);
       } finally {
-        probe.disconnect();
+        probe.close();
       }
     },
     c,
@@ -76,14 +86,15 @@ export async function waitForRedis(url: string, c: OpenContext): Promise<void> {
 }
 
 export async function openRedis(
-  o: { url: string; keyPrefix: string; busPrefix: string },
+  o: { endpoint: RedisEndpoint; keyPrefix: string; busPrefix: string },
   c: OpenContext,
 ): Promise<RedisConnections> {
-  await waitForRedis(o.url, c);
-  const control = createRedisControlStore({ url: o.url, keyPrefix: o.keyPrefix });
+  await waitForRedis(o.endpoint, c);
+  const connection = redisOptions(o.endpoint);
+  const control = createRedisControlStore({ connection, keyPrefix: o.keyPrefix });
   c.closers.push(() => control.close());
   const bus = createRedisBus({
-    url: o.url,
+    connection,
     keyPrefix: o.busPrefix,
     onError: (err, topic) => c.log.error({ err, topic }, "bus handler failed"),
   });
@@ -91,28 +102,50 @@ export async function openRedis(
   return { bus, control };
 }
 
-/** Waits until PostgreSQL answers and the schema is migrated (an advisory lock serialises bots starting together). */
-async function migrated(db: pg.Pool, url: string, c: OpenContext): Promise<void> {
-  const u = new URL(url);
-  await waitFor(`PostgreSQL at ${where(url)}${u.pathname}`, () => migrate(db), c);
+/** Where a database target is, for logs: host:port/db of a URL, or the Cloud SQL connection name; no credentials. */
+function describeTarget(t: DatabaseTarget): string {
+  if (t.kind === "cloud-sql") return `Cloud SQL ${t.instance}/${t.database}`;
+  return `PostgreSQL at ${where(t.url)}${new URL(t.url).pathname}`;
 }
 
-/** A pool on the primary, with the schema migrated. */
-export async function openDatabase(url: string, c: OpenContext): Promise<pg.Pool> {
-  const db = createPgPool(url);
-  c.closers.push(() => db.end());
-  await migrated(db, url, c);
-  return db;
+/**
+ * Opens the plan's pools, waiting with backoff until the primary answers and the schema is migrated (an advisory lock
+ * serialises bots starting together). One Cloud SQL connector serves every attempt: it drops an instance whose
+ * certificate refresh failed and tries it afresh on the next.
+ */
+async function openMigrated(plan: DatabasePlan, c: OpenContext, max: number): Promise<Databases> {
+  const cloud = plan.write.kind === "cloud-sql" || plan.read.kind === "cloud-sql";
+  // Loaded only for Cloud SQL: the connector pulls in the Admin API client, which local runs never need.
+  const connector = cloud ? new (await import("@google-cloud/cloud-sql-connector")).Connector() : undefined;
+  const dbs = await waitFor(
+    describeTarget(plan.write),
+    async () => {
+      const opened = await openDatabases(plan, { max, ...(connector ? { connector } : {}) });
+      try {
+        await migrate(opened.write);
+        return opened;
+      } catch (err) {
+        await opened.close();
+        throw err;
+      }
+    },
+    c,
+  );
+  // Closed only once an open succeeded: see openDatabases on closing a connector whose first refresh failed.
+  return connector ? { ...dbs, close: () => dbs.close().finally(() => connector.close()) } : dbs;
 }
 
-/** Waits for PostgreSQL without keeping a pool (for a bot that opens its own). */
-export async function waitForDatabase(url: string, c: OpenContext): Promise<void> {
-  const db = createPgPool(url, 1);
-  try {
-    await migrated(db, url, c);
-  } finally {
-    await db.end();
-  }
+/** The pools on the primary and this region's reader, with the schema migrated. */
+export async function openDatabase(plan: DatabasePlan, c: OpenContext): Promise<Databases> {
+  const dbs = await openMigrated(plan, c, 10);
+  c.closers.push(() => dbs.close());
+  return dbs;
+}
+
+/** Waits for PostgreSQL and its migrations without keeping a pool (for a bot that opens its own). */
+export async function waitForDatabase(plan: DatabasePlan, c: OpenContext): Promise<void> {
+  const dbs = await openMigrated(plan, c, 1);
+  await dbs.close();
 }
 
 /** The chain over its RPC URLs; an endpoint serving another chain than the markets' is a configuration error. */

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
 import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
+import { databasePlan, redisEndpoint, type DatabasePlan, type RedisEndpoint } from "../../connections/index.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
@@ -65,6 +66,10 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   // Everything that can be wrong with the configuration is found here, before any connection.
   const env = botEnv(bot, o.env);
+  const connections: Connections = {
+    redis: redisEndpoint(o.env),
+    database: bot === "scanner" ? null : databasePlan(o.env),
+  };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
@@ -91,7 +96,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, o.env, markets, c, metrics);
+    service = await build(bot, env, o.env, connections, markets, c, metrics);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -125,19 +130,28 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
 
 type AnyBotEnv = BotEnv<BotName>;
 
+/** Where a bot's Redis and PostgreSQL are, decided from its env before anything connects. */
+interface Connections {
+  redis: RedisEndpoint;
+  /** Null for the scanner, which keeps no database. */
+  database: DatabasePlan | null;
+}
+
 async function build(
   bot: BotName,
   env: AnyBotEnv,
   rawEnv: NodeJS.ProcessEnv,
+  where: Connections,
   market: Market | null,
   c: OpenContext,
   metrics: PipelineMetrics,
 ): Promise<BotService> {
-  const redis = (e: Pick<BotEnv<"orchestrator">, "REDIS_URL" | "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
+  const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
-      { url: e.REDIS_URL, keyPrefix: e.ORION_KEY_PREFIX, busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX },
+      { endpoint: where.redis, keyPrefix: e.ORION_KEY_PREFIX, busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX },
       c,
     );
+  const database = () => where.database as DatabasePlan;
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -152,7 +166,7 @@ async function build(
     case "orchestrator": {
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
-      const db = await openDatabase(e.DATABASE_URL, c);
+      const { write: db } = await openDatabase(database(), c);
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -160,7 +174,8 @@ async function build(
       const m = market as Market;
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
-      const db = await openDatabase(e.DATABASE_URL, c);
+      // The journal and the lease need the latest write: the executor reads and writes the primary only.
+      const { write: db } = await openDatabase(database(), c);
       return new ExecutorBot(
         {
           market: m,
@@ -184,8 +199,8 @@ async function build(
     case "api": {
       const e = env as BotEnv<"api">;
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
-      await waitForRedis(e.REDIS_URL, c);
-      await waitForDatabase(e.DATABASE_URL, c);
+      await waitForRedis(where.redis, c);
+      await waitForDatabase(database(), c);
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },
