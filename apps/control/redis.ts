@@ -51,7 +51,9 @@ function connect(where: ControlStoreConnection): CasRedis {
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
-  const redis = ("url" in where ? new Redis(where.url, options) : new Redis({ ...options, ...where.connection })) as CasRedis;
+  const redis = (
+    "url" in where ? new Redis(where.url, options) : new Redis({ ...options, ...where.connection })
+  ) as CasRedis;
   // Connection errors surface as rejected commands (ControlStoreUnavailable); the event itself needs no handler.
   redis.on("error", () => undefined);
   redis.defineCommand("controlCas", { numberOfKeys: 2, lua: CAS_SCRIPT });

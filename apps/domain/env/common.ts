@@ -24,6 +24,14 @@ export const serviceVariables = {
   ORION_BUS_PREFIX: optional(z.string().min(1)).describe(
     "the prefix of the bus streams, when a session needs its own (default ORION_KEY_PREFIX)",
   ),
+  // Read by apps/tracing and the OpenTelemetry SDK; components/service writes them when tracing is configured.
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()).describe("where spans go by OTLP/HTTP (unset: no tracing)"),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(z.string().url()).describe(
+    "where spans go, overriding OTEL_EXPORTER_OTLP_ENDPOINT for traces",
+  ),
+  OTEL_SERVICE_NAME: optional(z.string().min(1)).describe("the service name on spans (default orion-<bot>)"),
+  OTEL_TRACES_SAMPLER: optional(z.string().min(1)).describe("the OpenTelemetry sampler, e.g. parentbased_traceidratio"),
+  OTEL_TRACES_SAMPLER_ARG: optional(z.string().min(1)).describe("the sampler's argument, e.g. 0.1"),
 } as const;
 
 /**
