@@ -8,65 +8,20 @@
 import autocannon from "autocannon";
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import Fastify from "fastify";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
-import pg from "pg";
-import { AuditLedger, SubjectKeyVault, verifyChain } from "../apps/audit/index.ts";
-import { buildApi } from "../apps/api/index.ts";
-import { createRedisControlStore } from "../apps/control/index.ts";
-import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../apps/identity/index.ts";
-import { migrate } from "../apps/store/migrate.ts";
-import { createTestDatabase } from "../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../test/support/redis.ts";
+import { AuditLedger, verifyChain } from "../apps/audit/index.ts";
+import { startBareFastify, startBenchApi } from "./api-server.ts";
 
 const DURATION = Number(process.env.BENCH_API_SECONDS ?? 10);
 const VERIFY_ROWS = 100_000;
 const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: "api", ...o }) + "\n");
 
-const db = await createTestDatabase("orion_bench_api");
-const pool = new pg.Pool({ connectionString: db.url, max: 20 });
-const prefix = testKeyPrefix();
-const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
-const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+const api = await startBenchApi();
+const { url, accessToken, pool, vault } = api;
 try {
-  await migrate(pool);
-  const keys = await loadKeyMaterial(await generateKeyFile());
-  const app = await buildApi({
-    pool,
-    redis,
-    keyPrefix: prefix,
-    control,
-    keys,
-    tokens: { issuer: "bench", audience: "bench" },
-    logLevel: "silent",
-    // The limits are still checked in Redis on every request; they are only set high enough not to refuse the load.
-    rateLimits: { perIp: 1e9, perUser: 1e9 },
-  });
-  const url = await app.listen({ port: 0, host: "127.0.0.1" });
-
-  const vault = new SubjectKeyVault(pool, keys.kek);
-  const { totpSecret } = await new UserDirectory(pool, vault, keys.pepper).create({
-    email: "bench@example.com",
-    role: "viewer",
-    password: "bench password 123",
-  });
-  const login = await fetch(`${url}/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      email: "bench@example.com",
-      password: "bench password 123",
-      totp: totpCode(totpSecret as string, new Date()),
-    }),
-  });
-  const { accessToken } = (await login.json()) as { accessToken: string };
-
   // The machine's own ceiling at this moment (shared cores vary a lot): a bare fastify route, same load generator.
-  const bare = Fastify();
-  bare.get("/x", async () => ({ ok: true }));
-  const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
-  const baseline = await autocannon({ url: `${bareUrl}/x`, connections: 64, workers: 1, duration: DURATION });
+  const bare = await startBareFastify();
+  const baseline = await autocannon({ url: bare.url, connections: 64, workers: 1, duration: DURATION });
   await bare.close();
   emit({
     name: "baseline: bare fastify route",
@@ -93,7 +48,6 @@ try {
     loadAverage: loadavg()[0],
     target: ">= 10000 req/s",
   });
-  await app.close();
 
   // Audit appends: many concurrent writers, each append chained and committed before its promise resolves.
   const ledger = new AuditLedger(pool, vault);
@@ -135,7 +89,7 @@ try {
     process.execPath,
     [fileURLToPath(new URL("../bin/orion.mjs", import.meta.url)), "audit", "verify", "--json"],
     {
-      env: { ...process.env, DATABASE_URL: db.url },
+      env: { ...process.env, DATABASE_URL: api.databaseUrl },
       encoding: "utf8",
     },
   );
@@ -149,9 +103,5 @@ try {
     target: "< 5000 ms",
   });
 } finally {
-  await control.close();
-  redis.disconnect();
-  await pool.end();
-  await db.drop();
-  await deleteKeysWithPrefix(prefix);
+  await api.close();
 }

@@ -7,6 +7,7 @@
  */
 import { ArbitrageScanner, routeHops } from "../apps/core/index.ts";
 import { gridSearchProfit } from "./grid-baseline.ts";
+import { percentile } from "./percentile.ts";
 import { rng, syntheticMarket, tradeBlock } from "./synthetic-market.ts";
 
 const SIZES = [1_000, 10_000, 50_000];
@@ -14,11 +15,6 @@ const HOPS = [2, 3];
 const BLOCKS = 300;
 const WARMUP_BLOCKS = 30;
 const POOLS_PER_BLOCK = 100;
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 

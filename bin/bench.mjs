@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // Runs every bench/*.bench.ts in its own process (fresh heap, so memory figures are its own).
 // Each benchmark prints one JSON object per line on stdout; `npm run bench -- scan` runs only names containing "scan".
+// `npm run bench -- --check` is the performance gate instead (bench/gate/check.ts): ratios against a committed baseline.
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const dir = fileURLToPath(new URL("../bench/", import.meta.url));
-const filter = process.argv[2] ?? "";
+const args = process.argv.slice(2);
+if (args.includes("--check")) {
+  const gate = spawnSync(process.execPath, ["--import", "tsx", dir + "gate/check.ts", ...args], { stdio: "inherit" });
+  process.exit(gate.status ?? 1);
+}
+const filter = args[0] ?? "";
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts") && f.includes(filter))
   .sort();

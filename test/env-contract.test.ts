@@ -5,7 +5,7 @@
  * (TLS without a CA, Cloud SQL without an IAM user).
  */
 import { describe, expect, it } from "vitest";
-import { databasePlan, redisEndpoint } from "../apps/connections/index.ts";
+import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
 import { botEnvSchemas, parseEnv, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
 import { captureStack } from "../stacks/offline/capture.ts";
@@ -17,6 +17,7 @@ type Container = { args: string[]; envs: EnvEntry[] };
 /** Stand-ins for what Secret Manager holds, each in the shape its variable must have. */
 const SECRET_VALUES: Record<string, string> = {
   REDIS_PASSWORD: "memorystore-auth-string",
+  ORION_CONTROL_REDIS_PASSWORD: "primary-memorystore-auth-string",
   RPC_URLS: "https://rpc-1.example.com/key,https://rpc-2.example.com/key",
   ORION_KEYS: "{}",
 };
@@ -79,7 +80,15 @@ describe("the env contract on the prod plan", () => {
         port: 6378,
         db: 0,
         password: SECRET_VALUES.REDIS_PASSWORD,
-        tls: { ca: MOCK_REDIS_SERVER_CA },
+        tls: { ca: expect.stringContaining(MOCK_REDIS_SERVER_CA) as string },
+      });
+      // The control store: the primary region's Memorystore for every region, over TLS with that instance's CA.
+      expect(controlStoreEndpoint(env)).toEqual({
+        host: "10.100.1.4",
+        port: 6378,
+        db: 0,
+        password: SECRET_VALUES.ORION_CONTROL_REDIS_PASSWORD,
+        tls: { ca: expect.stringMatching(/^mock CA of orion-prod-redis-usc1\n/) as string },
       });
       if (bot === "scanner") {
         expect(written.filter((v) => v.startsWith("DATABASE_"))).toEqual([]);

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { createRedis, databasePlan, openDatabases, redisEndpoint, redisOptions } from "../connections/index.ts";
+import {
+  controlStoreEndpoint,
+  createRedis,
+  databasePlan,
+  openDatabases,
+  redisEndpoint,
+  redisOptions,
+} from "../connections/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
@@ -43,8 +50,13 @@ export async function startApiServer(opts: {
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
   const redis = createRedis(endpoint, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   const ownControl = opts.control === undefined;
+  // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
   const control =
-    opts.control ?? createRedisControlStore({ connection: redisOptions(endpoint), keyPrefix: env.ORION_KEY_PREFIX });
+    opts.control ??
+    createRedisControlStore({
+      url: redisOptions(controlStoreEndpoint(rawEnv) ?? endpoint),
+      keyPrefix: env.ORION_KEY_PREFIX,
+    });
   try {
     // Migrations run as the owner role when one is configured; the API never needs ownership itself.
     if (env.DATABASE_OWNER_URL) {
@@ -76,7 +88,7 @@ export async function startApiServer(opts: {
       oidc: oidcFromEnv(env),
       chainChecks: opts.chainChecks,
       corsOrigins: env.ORION_CORS_ORIGINS,
-      trustProxy: env.ORION_TRUST_PROXY,
+      trustProxyHops: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },

@@ -86,6 +86,8 @@ export const tradeOutcomeSchema = z
     status: settledStatusSchema,
     /** Net result in native wei: profit valued in wei minus the gas paid (negative for a revert). */
     netWei: int,
+    /** The route reverted (on chain, or in the eth_call simulation): counts against its pools, see RiskLedger. */
+    routeReverted: z.boolean().optional(),
     /** Wall-clock ms the simulation finished and the transaction was broadcast (null when it never was). */
     simulatedAt: z.number().nonnegative().nullable().optional(),
     sentAt: z.number().nonnegative().nullable().optional(),

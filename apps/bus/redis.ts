@@ -2,12 +2,9 @@ import { Redis, type RedisOptions } from "ioredis";
 import { currentTraceCarrier, withTraceCarrier, type TraceCarrier } from "../tracing/index.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 
-/** Where Redis is: a URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
-export type RedisConnection = { url: string } | { connection: RedisOptions };
-
-export type RedisBusOptions = RedisConnection & RedisBusSettings;
-
-export interface RedisBusSettings {
+export interface RedisBusOptions {
+  /** A redis:// URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
+  url: string | RedisOptions;
   keyPrefix?: string;
   /** A message pending this long with a consumer that stopped acknowledging is claimed by another. */
   claimIdleMs?: number;
@@ -38,7 +35,7 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   const onError = opts.onError ?? (() => undefined);
   const redisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2_000 };
   const connect = () =>
-    "url" in opts ? new Redis(opts.url, redisOptions) : new Redis({ ...redisOptions, ...opts.connection });
+    typeof opts.url === "string" ? new Redis(opts.url, redisOptions) : new Redis({ ...opts.url, ...redisOptions });
   const writer = connect();
   writer.on("error", () => undefined);
   const subscriptions = new Set<Subscription>();

@@ -40,10 +40,7 @@ type CasRedis = Redis & {
   ): Promise<string>;
 };
 
-/** Where Redis is: a URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
-export type ControlStoreConnection = { url: string } | { connection: RedisOptions };
-
-function connect(where: ControlStoreConnection): CasRedis {
+function connect(target: string | RedisOptions): CasRedis {
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: COMMAND_TIMEOUT_MS,
@@ -52,7 +49,7 @@ function connect(where: ControlStoreConnection): CasRedis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
   const redis = (
-    "url" in where ? new Redis(where.url, options) : new Redis({ ...options, ...where.connection })
+    typeof target === "string" ? new Redis(target, options) : new Redis({ ...target, ...options })
   ) as CasRedis;
   // Connection errors surface as rejected commands (ControlStoreUnavailable); the event itself needs no handler.
   redis.on("error", () => undefined);
@@ -64,11 +61,21 @@ function decode(json: string): ControlState {
   return controlStateSchema.parse(JSON.parse(json));
 }
 
-export function createRedisControlStore(opts: ControlStoreConnection & { keyPrefix?: string }): ControlStore {
+/**
+ * `url` is a redis:// URL, or ioredis options (TLS and AUTH for a Memorystore in another region); the timeouts and
+ * retry policy above are the store's own either way.
+ */
+export function createRedisControlStore(opts: {
+  url: string | RedisOptions;
+  keyPrefix?: string;
+  /** Stamps each change (`since`, the kill switch's `at`, the audit entry); tests pass their own. */
+  clock?: () => Date;
+}): ControlStore {
+  const clock = opts.clock ?? (() => new Date());
   const prefix = opts.keyPrefix ?? "orion:";
   const key = `${prefix}control:state`;
   const channel = `${prefix}control:changes`;
-  const redis = connect(opts);
+  const redis = connect(opts.url);
   const subscribers = new Set<Redis>();
 
   async function unavailable<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -83,7 +90,7 @@ export function createRedisControlStore(opts: ControlStoreConnection & { keyPref
   /** Writes `next` only if the stored version is still `expected`; returns the stored version when it is not. */
   async function cas(expected: number, next: ControlState, actor: string): Promise<number | null> {
     const json = JSON.stringify(controlStateToWire(next));
-    const at = new Date().toISOString();
+    const at = clock().toISOString();
     const res = await redis.controlCas(key, channel, String(expected), String(next.version), json, actor, at);
     return res === "ok" ? null : Number(res);
   }
@@ -93,7 +100,7 @@ export function createRedisControlStore(opts: ControlStoreConnection & { keyPref
       const json = await redis.hget(key, "state");
       if (json !== null) return decode(json);
       // First reader of an empty store writes the safe initial state; a concurrent first reader may win instead.
-      const initial = initialControlState(new Date());
+      const initial = initialControlState(clock());
       if ((await cas(0, initial, "init")) === null) return initial;
     }
   }
@@ -125,11 +132,11 @@ export function createRedisControlStore(opts: ControlStoreConnection & { keyPref
     read: () => unavailable("read", readState),
     switchMode: (target: Mode, expectedVersion: number, actor: string) =>
       unavailable("switchMode", () =>
-        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, new Date())),
+        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, clock())),
       ),
     setKillSwitch: (engaged: boolean, reason: string, actor: string) =>
       unavailable("setKillSwitch", () =>
-        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, new Date())),
+        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, clock())),
       ),
     async setRiskLimits(limits: RiskLimits, expectedVersion: number, actor: string) {
       // Invalid limits are the caller's error (a ZodError), checked before the store is involved.

@@ -1,4 +1,4 @@
-import { Interface, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
@@ -7,7 +7,7 @@ import type { Opportunity } from "../core/index.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
-import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
@@ -178,7 +178,7 @@ describe("Executor in live mode", () => {
     );
     const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
     const s1 = await sent(await floor.submit(o1));
-    const tx1 = await provider.getTransaction(s1.txHash);
+    const tx1 = await provider.getTransaction(s1.txHash!);
     expect(tx1).toMatchObject({ type: 2, maxPriorityFeePerGas: 25n * GWEI });
     expect(tx1?.gasLimit).toBe((estimate * 12_000n + 9_999n) / 10_000n);
     expect(tx1?.gasLimit).toBeLessThan(500_000n);
@@ -189,7 +189,7 @@ describe("Executor in live mode", () => {
     const next = await createArbitrage(chain, provider);
     const legacy = executor("live", { options: { fees: { type: "legacy", minPriorityFeeWei: 30n * GWEI } } });
     const s2 = await sent(await legacy.submit(await order("live", next.opportunity)));
-    const tx2 = await provider.getTransaction(s2.txHash);
+    const tx2 = await provider.getTransaction(s2.txHash!);
     const base = (await provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
     expect(tx2?.type).toBe(0);
     expect(tx2?.gasPrice).toBe(base + base / 8n + 30n * GWEI);
@@ -206,7 +206,7 @@ describe("Executor in live mode", () => {
     void s.final.then((r) => (final = r));
     const snapshot = await provider.send("evm_snapshot", []);
     await chain.devnet.mine();
-    expect(await provider.getTransactionReceipt(s.txHash)).not.toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).not.toBeNull();
     // Mined, but one block deep: not final yet, whatever the receipt says.
     await new Promise((r) => setTimeout(r, 300));
     expect(final).toBeNull();
@@ -228,7 +228,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine(3);
     const result = await s.final;
     expect(result.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
@@ -253,24 +253,12 @@ describe("Executor in live mode", () => {
     await ex.reconcile();
     const s = await sent(await ex.submit(await order("live", opportunity, 1n)));
     // A trader outbids the executor's tip on the route's first pool: it lands first in the block.
-    const trader = chain.markets.traders[3]!;
-    const tokenIn = opportunity.tokens[1]!;
-    await provider.send("eth_sendTransaction", [
-      {
-        from: trader,
-        to: chain.markets.router,
-        gas: "0x30d40",
-        maxPriorityFeePerGas: "0xba43b7400",
-        maxFeePerGas: "0x174876e800",
-        data: Interface.from((await loadArtifacts()).SimRouter.abi).encodeFunctionData("swapExactIn", [
-          opportunity.pools[0],
-          tokenIn,
-          10n ** 6n,
-          0n,
-          trader,
-        ]),
-      },
-    ]);
+    await outbid(chain, provider, {
+      trader: chain.markets.traders[3]!,
+      pool: opportunity.pools[0]!,
+      tokenIn: opportunity.tokens[1]!,
+      amountIn: 10n ** 6n,
+    });
     await chain.devnet.mine();
     const result = await s.final;
     expect(["confirmed", "reverted"]).toContain(result.status);
@@ -295,7 +283,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine();
     expect(await s.final).toMatchObject({ status: "dropped", realizedProfit: null, blockNumber: null });
     expect((await row(s.id))?.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
   });
 
   it("sends nothing while PostgreSQL is unreachable, and trades again once it is back", async () => {
@@ -403,6 +391,7 @@ describe("ExecutorService", () => {
         epoch: 1,
         status: "confirmed",
         netWei: opportunity.profit - results[0]!.gasCostWei!,
+        routeReverted: false,
         // Wall-clock stamps, for the latency of processes that do not share a clock origin.
         simulatedAt: expect.any(Number),
         sentAt: expect.any(Number),

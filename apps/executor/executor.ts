@@ -1,24 +1,30 @@
 /**
  * The executor: turns an order into calldata, simulates it with eth_call at the latest block, and then either
- * records the simulation (sim) or signs, journals, broadcasts and follows the transaction to its receipt (live).
+ * records the simulation (sim) or hands the trade to its execution route (live): an EOA transaction, or an ERC-4337
+ * user operation (routes/). The route journals and submits; the executor follows the trade to its outcome.
  *
- * Safety, in order of the live path: the mode is re-read right before signing (an unreadable mode sends nothing);
- * there is no signer at all in sim; the trade row, with its nonce and hash, is durable before the broadcast; a
- * restart resolves every in-flight row from the chain (receipt by hash, else the nonce used by another transaction,
- * else gone after its deadline block) and sends nothing for it; new live orders wait until that is done.
+ * Safety, in order of the live path: the mode is re-read right before sending (an unreadable mode sends nothing);
+ * there is no signer at all in sim; the trade row, with its transaction or user-operation hash, is durable before
+ * anything leaves; a restart resolves every in-flight row from the chain through the route that sent it and sends
+ * nothing for it; new live orders wait until that is done. When the ERC-4337 route is unavailable (bundler down or
+ * slower than its bound) before anything of a trade was journaled, the order goes the EOA way if allowed, else it is
+ * rejected with the reason.
  */
 import { randomUUID } from "node:crypto";
-import { keccak256 } from "ethers";
-import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ethers";
+import type { InterfaceAbi, JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
-import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
-import { gasLimitFor, txFees, type FeePolicy } from "./fee-policy.ts";
+import { ExecutorCodec } from "./calldata.ts";
+import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
-import { NonceManager } from "./nonce-manager.ts";
-import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order } from "../domain/index.ts";
+import type { ExecutionRouteKind, FinalOutcome, FinalStatus, InFlightTrade, Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
+import { EoaRoute } from "./routes/eoa.ts";
+import { tradeBase } from "./routes/intent.ts";
+import { MinedTrades } from "./routes/mined.ts";
+import { RouteUnavailable, type ExecutionRoute, type Prepared } from "./routes/route.ts";
+import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
 
 export interface ExecutorOptions {
   /** A fixed gas limit for execute(). Default: eth_estimateGas of each trade plus gasMarginBps. */
@@ -44,21 +50,45 @@ export interface ExecutorOptions {
    * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
    */
   stateOverride?: StateOverride;
+  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas); default 1:1. */
+  profitToWei?: (baseToken: string, amount: bigint) => bigint;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
 export type StateOverride = Record<string, { code?: string; stateDiff?: Record<string, string> }>;
+
+/**
+ * The ERC-4337 route of a run: the smart account, its own ArbExecutor, and (live only) the submitter that prepares
+ * and sends its operations through a bundler.
+ */
+export interface UserOperationConfig {
+  /** The smart account, owner of `contract`. */
+  account: string;
+  contract: string;
+  /** The EOA that owns the smart account (its key signs operations); the signing lease is held on it. */
+  owner: string;
+  entryPoint: string;
+  /** Live only: null in sim, where no key is loaded. */
+  submitter: UserOperationSubmitter | null;
+  /** When the bundler is down or slow, send the order from the EOA instead (else reject it). Default false. */
+  fallbackToEoa?: boolean;
+  /** Called with every order that went the EOA way or was rejected because the bundler was unavailable. */
+  onUnavailable?: (outcome: "fallback" | "rejected", reason: string) => void;
+}
 
 export interface ExecutorDeps {
   provider: JsonRpcApiProvider;
   journal: TradeJournal;
   /** The current mode from the coordination store; the live broadcast path calls it right before signing. */
   readMode: () => Promise<Mode>;
+  /** The EOA route's contract: an ArbExecutor owned by `account`. */
   contract: { address: string; abi: InterfaceAbi };
-  /** The sending account (the contract's owner); simulations run from it, in both modes. */
+  /** The EOA sending account (the contract's owner); its simulations run from it, in both modes. */
   account: string;
   /** Only in live mode. Sim runs construct none, so no key is loaded. */
   signer: TxSigner | null;
+  /** Present: the run executes through ERC-4337 user operations (the EOA route only as the fallback). */
+  userOperations?: UserOperationConfig;
   /** Fee in basis points of each pool the executor may route through. */
   feeOf: (pool: string) => number;
   log?: Logger;
@@ -74,18 +104,24 @@ export interface TradeResult {
   id: string;
   order: Order;
   status: "simulated" | "rejected" | FinalStatus;
+  /** The route the trade went (or would have gone) by. */
+  route: ExecutionRouteKind;
   txHash: string | null;
+  /** ERC-4337 route: the user operation's hash; null otherwise. */
+  userOpHash: string | null;
   nonce: number | null;
   /** Sim/rejected: the block simulated at. Live: the block mined in (null when dropped). */
   blockNumber: number | null;
   simulatedProfit: bigint | null;
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
-  /** gasUsed times the effective gas price, in native wei; null unless mined. */
+  /** Gas paid in native wei (the sponsor's actualGasCost on ERC-4337); null unless mined. */
   gasCostWei: bigint | null;
   precededBy: number | null;
   reason: string | null;
-  /** performance.now() stamps: order received, simulation done, transaction broadcast (live only). */
+  /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
+  routeReverted: boolean;
+  /** performance.now() stamps: order received, simulation done, handed to the chain or bundler (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
 
@@ -96,7 +132,10 @@ export type Submission =
   | {
       kind: "sent";
       id: string;
-      txHash: string;
+      route: ExecutionRouteKind;
+      /** EOA: the transaction's hash. ERC-4337: null until a bundle includes the operation. */
+      txHash: string | null;
+      userOpHash: string | null;
       nonce: number;
       sentAt: number;
       timings: TradeResult["timings"];
@@ -109,42 +148,76 @@ export interface ReconcileReport {
   inFlight: number;
 }
 
+type Simulation =
+  | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
+  | { ok: false; reason: string; blockNumber: number };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
 const FULL_CHECK_MS = 500;
 
 export class Executor {
   private readonly codec: ExecutorCodec;
-  private readonly contract: string;
-  private readonly account: string;
-  private readonly nonces: NonceManager;
-  private readonly gasLimit: bigint | null;
-  private readonly fees: FeePolicy;
+  /** The route this run sends by; `fallback` takes orders it cannot (the EOA when ERC-4337 is primary and allowed). */
+  private readonly primary: ExecutionRoute;
+  private readonly fallback: ExecutionRoute | null;
+  private readonly routes: ExecutionRoute[];
   private readonly deadlineBlocks: number;
-  private readonly tip: bigint;
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
   private settled = false;
   /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
   private readonly own = new Set<string>();
   private stopped = false;
-  private chainId: bigint | undefined;
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.codec = new ExecutorCodec(deps.contract.abi);
-    this.contract = deps.contract.address.toLowerCase();
-    this.account = deps.account.toLowerCase();
-    if (deps.signer && deps.signer.address !== this.account) {
-      throw new Error(`signer ${deps.signer.address} is not the executor account ${this.account}`);
+    const o = deps.options ?? {};
+    const mined = (contract: string) =>
+      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
+    const eoa = new EoaRoute({
+      provider: deps.provider,
+      journal: deps.journal,
+      account: deps.account,
+      contract: deps.contract.address,
+      signer: deps.signer,
+      mined: mined(deps.contract.address),
+      fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
+      tip: o.priorityFeeWei ?? 2_000_000_000n,
+      gasLimit: o.gasLimit ?? null,
+      gasMarginBps: o.gasMarginBps,
+      lease: deps.lease,
+    });
+    const uo = deps.userOperations;
+    if (uo) {
+      this.primary = new UserOperationRoute({
+        provider: deps.provider,
+        journal: deps.journal,
+        account: uo.account,
+        contract: uo.contract,
+        owner: uo.owner,
+        entryPoint: uo.entryPoint,
+        submitter: uo.submitter,
+        mined: mined(uo.contract),
+        lease: deps.lease,
+      });
+      this.fallback = uo.fallbackToEoa ? eoa : null;
+      // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.
+      this.routes = [this.primary, eoa];
+    } else {
+      this.primary = eoa;
+      this.fallback = null;
+      this.routes = [eoa];
     }
-    this.nonces = new NonceManager(deps.provider, deps.journal, this.account);
-    this.gasLimit = deps.options?.gasLimit ?? null;
-    this.fees = deps.options?.fees ?? { type: "eip1559", minPriorityFeeWei: 0n };
-    this.deadlineBlocks = deps.options?.deadlineBlocks ?? 2;
-    this.tip = deps.options?.priorityFeeWei ?? 2_000_000_000n;
-    this.pollMs = deps.options?.receiptPollMs ?? 20;
+    this.deadlineBlocks = o.deadlineBlocks ?? 2;
+    this.pollMs = o.receiptPollMs ?? 20;
+  }
+
+  /** The route this run sends by. */
+  get route(): ExecutionRouteKind {
+    return this.primary.kind;
   }
 
   /** Submits and waits for the outcome; null for an order already handled (a redelivery). */
@@ -154,35 +227,35 @@ export class Executor {
     return s.kind === "done" ? s.result : s.final;
   }
 
-  /** Simulates, then records (sim) or broadcasts (live). Resolves as soon as the transaction is sent. */
+  /** Simulates, then records (sim) or sends through the run's route (live). Resolves as soon as it is sent. */
   async submit(order: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
     const deadlineBlock = order.blockNumber + this.deadlineBlocks;
     const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
-    // The duplicate check, the simulation and (live) the gas estimate are independent reads: run them together.
-    const [duplicate, sim, gas] = await Promise.all([
+    // The duplicate check, the simulation and (live) the route's preparation are independent reads: run together.
+    const [duplicate, sim, prepared] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
-      this.simulate(data),
-      order.mode === "live" ? this.estimateGas(data) : Promise.resolve(null),
+      this.simulate(this.primary, data),
+      order.mode === "live" ? preparing(this.primary, order, data, deadlineBlock) : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
-    const unsent = (status: "simulated" | "rejected", reason: string | null) =>
-      this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings);
+    const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
+      this.recordUnsent(id, order, route.kind, status, s.blockNumber, s.ok ? s.profit : null, reason, timings, !s.ok);
 
-    if (!sim.ok) return unsent("rejected", sim.reason);
-    if (order.mode === "sim") return unsent("simulated", null);
+    if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
+    if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
 
     // Live: every gate below runs on the broadcast path itself, whatever the caller checked before.
     let mode: Mode;
     try {
       mode = await this.deps.readMode();
     } catch (err) {
-      return unsent("rejected", `mode unreadable, nothing sent: ${(err as Error).message}`);
+      return unsent(this.primary, "rejected", sim, `mode unreadable, nothing sent: ${(err as Error).message}`);
     }
-    if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
-    if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
+    if (mode !== "live") return unsent(this.primary, "rejected", sim, `mode is ${mode}: live order not sent`);
+    if (!this.primary.canSign) return unsent(this.primary, "rejected", sim, "no signing key loaded");
     // Not the leader: record nothing, so the order stays unacknowledged on the bus and the leader takes it.
     const fence = this.deps.lease ? this.deps.lease.current() : null;
     if (this.deps.lease && !fence)
@@ -191,65 +264,94 @@ export class Executor {
       // A new term: the previous leader may have sent and left trades in flight. Settle them, count nonces afresh.
       this.term = fence.token;
       this.settled = false;
-      this.nonces.reset();
+      for (const r of this.routes) r.reset();
     }
     if (!this.settled && (await this.reconcile()).inFlight > 0) {
-      return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
+      return unsent(this.primary, "rejected", sim, "in-flight trades from before the start are not reconciled yet");
     }
-    if (gas === null) return unsent("rejected", "eth_estimateGas failed although the simulation passed");
-    return this.send(
-      id,
-      order,
-      data,
-      deadlineBlock,
-      { baseFee: sim.baseFee, gasLimit: gas },
-      this.deps.signer,
-      timings,
-      fence,
-    );
-  }
 
-  /** The gas limit for a live trade: the fixed one if configured, else the node's estimate plus the margin. */
-  private async estimateGas(data: string): Promise<bigint | null> {
-    if (this.gasLimit !== null) return this.gasLimit;
-    try {
-      const estimate = await this.deps.provider.estimateGas({ from: this.account, to: this.contract, data });
-      return gasLimitFor(estimate, this.deps.options?.gasMarginBps);
-    } catch {
-      // The trade would revert; the simulation running alongside says why.
-      return null;
+    let route = this.primary;
+    let ready: Prepared;
+    let simulated: Simulation = sim;
+    if (prepared instanceof RouteUnavailable) {
+      const fallback = this.fallback;
+      this.deps.userOperations?.onUnavailable?.(fallback ? "fallback" : "rejected", prepared.message);
+      if (!fallback || !fallback.canSign) {
+        return unsent(this.primary, "rejected", sim, `${prepared.message}; EOA fallback not allowed, nothing sent`);
+      }
+      this.deps.log?.warn({ opportunity: order.opportunityId, reason: prepared.message }, "falling back to the EOA");
+      // The EOA calls its own contract: simulate and prepare that call before sending it.
+      route = fallback;
+      const [fallbackSim, fallbackReady] = await Promise.all([
+        this.simulate(fallback, data),
+        preparing(fallback, order, data, deadlineBlock),
+      ]);
+      simulated = fallbackSim;
+      if (!fallbackSim.ok) return unsent(fallback, "rejected", fallbackSim, fallbackSim.reason);
+      if (fallbackReady instanceof RouteUnavailable) {
+        return unsent(fallback, "rejected", fallbackSim, fallbackReady.message);
+      }
+      ready = fallbackReady;
+    } else {
+      ready = prepared;
     }
+    if (!simulated.ok) return unsent(route, "rejected", simulated, simulated.reason);
+    if (!ready.ok) return unsent(route, "rejected", simulated, ready.reason);
+    if (ready.maxGasCostWei !== null) {
+      const toWei = this.deps.options?.profitToWei ?? ((_token: string, amount: bigint) => amount);
+      const profitWei = toWei(order.baseToken, simulated.profit);
+      if (profitWei < ready.maxGasCostWei) {
+        return unsent(
+          route,
+          "rejected",
+          simulated,
+          `profit ${profitWei} wei does not cover the sponsor's gas (up to ${ready.maxGasCostWei} wei): not sent`,
+        );
+      }
+    }
+    return this.send(id, order, route, ready, data, deadlineBlock, simulated.baseFee, timings, fence);
   }
 
   /**
-   * Resolves the account's in-flight rows left by earlier runs from the chain, and sends nothing. Run it at start;
-   * until a pass leaves no such row, each live order runs another pass first and is refused if rows remain.
+   * Resolves the in-flight rows earlier runs left (of every route's account) from the chain, and sends nothing.
+   * Run it at start; until a pass leaves no such row, each live order runs another pass first and is refused if
+   * rows remain.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const rows = (await this.deps.journal.listInFlight(this.account)).filter((r) => !this.own.has(r.id));
     const resolved: ReconcileReport["resolved"] = [];
-    for (const row of rows) {
-      const outcome = await this.resolve(row);
-      if (!outcome) continue;
-      await this.deps.journal.markFinal(row.id, journalOutcome(outcome));
-      resolved.push({ id: row.id, status: outcome.status });
-      this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
+    let inFlight = 0;
+    for (const route of this.routes) {
+      const rows = (await this.deps.journal.listInFlight(route.account)).filter((r) => !this.own.has(r.id));
+      let settledHere = 0;
+      for (const row of rows) {
+        const outcome = await this.routeOf(row).resolve(row);
+        if (!outcome) continue;
+        await this.deps.journal.markFinal(row.id, outcome);
+        resolved.push({ id: row.id, status: outcome.status });
+        settledHere++;
+        this.deps.log?.info(
+          { trade: row.id, route: row.route ?? "eoa", nonce: row.nonce, status: outcome.status },
+          "reconciled in-flight trade",
+        );
+      }
+      if (settledHere > 0) route.reset();
+      inFlight += rows.length - settledHere;
     }
-    if (resolved.length > 0) this.nonces.reset();
-    const inFlight = rows.length - resolved.length;
     if (inFlight === 0) this.settled = true;
     return { resolved, inFlight };
   }
 
-  private async simulate(
-    data: string,
-  ): Promise<
-    | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
-    | { ok: false; reason: string; blockNumber: number }
-  > {
+  private routeOf(row: InFlightTrade): ExecutionRoute {
+    const kind = row.route ?? "eoa";
+    const route = this.routes.find((r) => r.kind === kind);
+    if (!route) throw new Error(`trade ${row.id} went by ${kind}, a route this executor does not have`);
+    return route;
+  }
+
+  private async simulate(route: ExecutionRoute, data: string): Promise<Simulation> {
     const { provider } = this.deps;
     const override = this.deps.options?.stateOverride;
-    const tx = { from: this.account, to: this.contract, data };
+    const tx = { from: route.account, to: route.contract, data };
     const [call, latest] = await Promise.all([
       (override
         ? (provider.send("eth_call", [tx, "latest", override]) as Promise<string>)
@@ -274,14 +376,16 @@ export class Executor {
   private async recordUnsent(
     id: string,
     order: Order,
+    route: ExecutionRouteKind,
     status: "simulated" | "rejected",
     blockNumber: number,
     simulatedProfit: bigint | null,
     reason: string | null,
     timings: TradeResult["timings"],
+    routeReverted: boolean,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
-      ...tradeBase(id, order),
+      ...tradeBase(id, order, route),
       status,
       blockNumber,
       simulatedProfit,
@@ -292,7 +396,9 @@ export class Executor {
       id,
       order,
       status,
+      route,
       txHash: null,
+      userOpHash: null,
       nonce: null,
       blockNumber,
       simulatedProfit,
@@ -301,6 +407,7 @@ export class Executor {
       gasCostWei: null,
       precededBy: null,
       reason,
+      routeReverted,
       timings,
     };
     return { kind: "done", result };
@@ -309,81 +416,55 @@ export class Executor {
   private async send(
     id: string,
     order: Order,
+    route: ExecutionRoute,
+    ready: Extract<Prepared, { ok: true }>,
     data: string,
     deadlineBlock: number,
-    price: { baseFee: bigint; gasLimit: bigint },
-    signer: TxSigner,
+    baseFee: bigint,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {
-    const { provider, journal } = this.deps;
-    const chainId = await this.getChainId();
-    const sent = await this.nonces.withNonce(async (nonce) => {
-      try {
-        const raw = await signer.signTransaction({
-          ...txFees(this.fees, price.baseFee, this.tip),
-          chainId,
-          to: this.contract,
-          data,
-          nonce,
-          gasLimit: price.gasLimit,
-          value: 0n,
-        });
-        const txHash = keccak256(raw);
-        this.own.add(id);
-        const intent: LiveIntent = {
-          ...tradeBase(id, order),
-          mode: "live",
-          account: this.account,
-          nonce,
-          txHash,
-          deadlineBlock,
-        };
-        await journal.recordIntent(intent, fence ?? undefined);
-        // The last check before the chain: a lease lost while signing and journaling sends nothing.
-        if (fence && this.deps.lease?.current()?.token !== fence.token) {
-          await journal.markFinal(id, journalOutcome(dropped()));
-          throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
-        }
-        try {
-          await provider.send("eth_sendRawTransaction", [raw]);
-        } catch (err) {
-          // A node that refuses a transaction does not hold it; one that merely timed out might.
-          if (await provider.getTransaction(txHash)) {
-            timings.sentAt = performance.now();
-            await journal.markSent(id, txHash);
-            return { intent, nonce, txHash };
-          }
-          await journal.markFinal(id, journalOutcome(dropped()));
-          throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
-        }
-        // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
-        timings.sentAt = performance.now();
-        await journal.markSent(id, txHash);
-        return { intent, nonce, txHash };
-      } catch (err) {
-        // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
-        this.own.delete(id);
-        throw err;
-      }
-    });
+    this.own.add(id);
+    let intent: InFlightTrade;
+    try {
+      const sent = await ready.send({ id, order, data, deadlineBlock, baseFee, timings, fence });
+      intent = { ...sent.intent, status: "sent" };
+    } catch (err) {
+      // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
+      this.own.delete(id);
+      throw err;
+    }
+    const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
     const sentAt = timings.sentAt ?? performance.now();
-    const final = this.follow({ ...sent.intent, status: "sent" }).then((o): TradeResult => ({
+    const final = this.follow(route, intent).then((o): TradeResult => ({
       id,
       order,
       status: o.status,
-      txHash: sent.txHash,
-      nonce: sent.nonce,
+      route: route.kind,
+      txHash: o.txHash ?? intent.txHash,
+      userOpHash,
+      nonce: intent.nonce,
       blockNumber: o.blockNumber,
       simulatedProfit: null,
       realizedProfit: o.realizedProfit,
       gasUsed: o.gasUsed,
-      gasCostWei: o.gasCostWei,
+      gasCostWei: gasCostOf(o),
       precededBy: o.precededBy,
       reason: null,
+      routeReverted: o.status === "reverted",
       timings,
     }));
-    return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
+    return {
+      kind: "sent",
+      id,
+      route: route.kind,
+      txHash: intent.txHash,
+      userOpHash,
+      nonce: intent.nonce,
+      sentAt,
+      timings,
+      final,
+    };
   }
 
   /**
@@ -395,20 +476,19 @@ export class Executor {
   }
 
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
-  private async follow(trade: InFlightTrade): Promise<MinedOutcome> {
+  private async follow(route: ExecutionRoute, trade: InFlightTrade): Promise<FinalOutcome> {
     let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
-          // Between full checks (nonce, mempool, deadline), only the receipt: following must not crowd the node
-          // the next block's trades need.
+          // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
+          // crowd the node the next block's trades need.
           const full = performance.now() - lastFull >= FULL_CHECK_MS;
-          const receipt = full ? null : await this.deps.provider.getTransactionReceipt(trade.txHash);
-          const outcome = receipt ? await this.finalOutcome(trade, receipt) : full ? await this.resolve(trade) : null;
+          const outcome = full ? await route.resolve(trade) : await route.poll(trade);
           if (full) lastFull = performance.now();
           if (outcome) {
-            await this.deps.journal.markFinal(trade.id, journalOutcome(outcome));
+            await this.deps.journal.markFinal(trade.id, outcome);
             return outcome;
           }
         } catch (err) {
@@ -420,60 +500,27 @@ export class Executor {
       this.own.delete(trade.id);
     }
   }
+}
 
-  /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
-  private async resolve(trade: InFlightTrade): Promise<MinedOutcome | null> {
-    const { provider } = this.deps;
-    const receipt = await provider.getTransactionReceipt(trade.txHash);
-    if (receipt) return this.finalOutcome(trade, receipt);
-    const used = await provider.getTransactionCount(trade.account, "latest");
-    if (used > trade.nonce) {
-      // Mined between the two calls, or the nonce went to another transaction.
-      const late = await provider.getTransactionReceipt(trade.txHash);
-      return late ? this.finalOutcome(trade, late) : dropped();
-    }
-    // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
-    const head = await provider.getBlockNumber();
-    if (head > trade.deadlineBlock && !(await provider.getTransaction(trade.txHash))) return dropped();
-    return null;
+/** A route's preparation, with "unavailable" as a value: it runs beside the simulation and must not reject the batch. */
+async function preparing(
+  route: ExecutionRoute,
+  order: Order,
+  data: string,
+  deadlineBlock: number,
+): Promise<Prepared | RouteUnavailable> {
+  try {
+    return await route.prepare(order, data, deadlineBlock);
+  } catch (err) {
+    if (err instanceof RouteUnavailable) return err;
+    throw err;
   }
+}
 
-  /** The outcome of a mined trade once its block is `confirmations` deep and still canonical; null until then. */
-  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome | null> {
-    const depth = this.deps.options?.confirmations ?? 0;
-    if (depth > 0) {
-      const { provider } = this.deps;
-      if ((await provider.getBlockNumber()) < receipt.blockNumber + depth) return null;
-      const block = await provider.getBlock(receipt.blockNumber);
-      if (block?.hash !== receipt.blockHash) {
-        this.deps.log?.warn(
-          { trade: trade.id, block: receipt.blockNumber },
-          "trade orphaned by a reorg: following it again",
-        );
-        return null;
-      }
-    }
-    return this.outcomeOf(trade, receipt);
-  }
-
-  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<MinedOutcome> {
-    const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
-    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
-    const confirmed = receipt.status === 1;
-    return {
-      status: confirmed ? "confirmed" : "reverted",
-      realizedProfit: confirmed ? this.codec.tradeProfit(receipt.logs, this.contract) : null,
-      gasUsed: receipt.gasUsed,
-      gasCostWei: receipt.gasUsed * receipt.gasPrice,
-      precededBy,
-      blockNumber: receipt.blockNumber,
-    };
-  }
-
-  private async getChainId(): Promise<bigint> {
-    this.chainId ??= (await this.deps.provider.getNetwork()).chainId;
-    return this.chainId;
-  }
+/** What a finished trade paid in native wei: L2 gas at its effective price plus any L1 data fee. */
+export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
+  if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
+  return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
 }
 
 /** The executor was stopped while a trade was in flight; its row is left for reconciliation. */
@@ -481,41 +528,4 @@ export class ExecutorStopped extends Error {
   override readonly name = "ExecutorStopped";
 }
 
-/** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
-export class BroadcastRefused extends Error {
-  override readonly name = "BroadcastRefused";
-}
-
-/** What the journal keeps, plus the gas cost the trade outcome on the bus needs. */
-type MinedOutcome = FinalOutcome & { gasCostWei: bigint | null };
-
-function journalOutcome({ gasCostWei: _, ...outcome }: MinedOutcome): FinalOutcome {
-  return outcome;
-}
-
-function dropped(): MinedOutcome {
-  return {
-    status: "dropped",
-    realizedProfit: null,
-    gasUsed: null,
-    gasCostWei: null,
-    precededBy: null,
-    blockNumber: null,
-  };
-}
-
-function tradeBase(id: string, o: Order) {
-  return {
-    id,
-    opportunityId: o.opportunityId,
-    mode: o.mode,
-    epoch: o.epoch,
-    orderBlock: o.blockNumber,
-    baseToken: o.baseToken,
-    pools: o.pools,
-    tokens: o.tokens,
-    amountIn: o.amountIn,
-    predictedProfit: o.predictedProfit,
-    minProfit: o.minProfit,
-  };
-}
+export { BroadcastRefused } from "./routes/eoa.ts";

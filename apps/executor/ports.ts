@@ -10,9 +10,9 @@ export interface TradeJournal {
    * Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. With a
    * fence, only while that fence is the account's current lease (else LeaseLost, nothing written).
    */
-  recordIntent(trade: LiveIntent, fence?: Fence): Promise<void>;
-  /** pending -> sent. */
-  markSent(id: string, txHash: string): Promise<void>;
+  recordIntent(trade: LiveIntent, fence?: Fence, leaseAccount?: string): Promise<void>;
+  /** pending -> sent (txHash null: not known yet, an ERC-4337 operation handed to the bundler). */
+  markSent(id: string, txHash: string | null): Promise<void>;
   /** pending|sent -> confirmed|reverted|dropped. */
   markFinal(id: string, outcome: FinalOutcome): Promise<void>;
   /** Insert a `simulated` or `rejected` trade. */

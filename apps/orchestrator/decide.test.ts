@@ -248,6 +248,79 @@ describe("circuit breaker and daily loss", () => {
   });
 });
 
+describe("pool quarantine", () => {
+  const market = (latestBlock: number) => ({
+    latestBlock,
+    gasPriceWei: GAS_PRICE,
+    basePerNative: { [WETH]: { num: 1n, den: 1n } },
+  });
+  /** Places an order through `pools` at `block` and settles it as a route revert. */
+  function revertThrough(ledger: RiskLedger, pools: string[], block: number, ctl = control()): void {
+    const c = cand({ pools, blockNumber: block });
+    const [order] = decide(input([c], { control: ctl, market: market(block) }), ledger).orders;
+    expect(order).toBeDefined();
+    ledger.settled({ opportunityId: c.id, status: "reverted", netWei: -1000n, routeReverted: true }, NOW);
+  }
+
+  it("benches a pool whose routes revert twice in a row, for its period only, without opening the breaker", () => {
+    const ledger = new RiskLedger(20, { afterReverts: 2, blocks: 10 });
+    const ctl = control({}, { maxConsecutiveFailures: 3 });
+    const BAD = A(0x66);
+    revertThrough(ledger, [P1, BAD], 100, ctl);
+    revertThrough(ledger, [P2, BAD], 101, ctl);
+    expect(ledger.isQuarantined(BAD)).toBe(true);
+    // Two reverts in a row, but through one pool: the breaker counts one failure, the pool took the other.
+    expect(ledger.consecutiveFailures).toBe(1);
+    const d = decide(
+      input([cand({ pools: [P4, BAD], blockNumber: 103 }), cand({ pools: [P4, A(0x20)], blockNumber: 103 })], {
+        control: ctl,
+        market: market(103),
+      }),
+      ledger,
+    );
+    expect(d.halted).toBeNull();
+    expect(d.rejections.map((r) => r.reason)).toEqual(["pool-quarantined"]);
+    expect(d.orders.map((o) => o.pools)).toEqual([[P4, A(0x20)]]);
+    // Back in the routes once its period is over (benched at block 101 for 10 blocks).
+    const at = (block: number) =>
+      decide(
+        input([cand({ pools: [A(block), BAD], blockNumber: block })], { control: ctl, market: market(block) }),
+        ledger,
+      );
+    expect(at(111).rejections.map((r) => r.reason)).toEqual(["pool-quarantined"]);
+    expect(at(112).orders).toHaveLength(1);
+  });
+
+  it("still opens the breaker for reverts spread over different pools, and ignores gate rejections", () => {
+    const ledger = new RiskLedger(20, { afterReverts: 2, blocks: 10 });
+    const ctl = control({}, { maxConsecutiveFailures: 3 });
+    revertThrough(ledger, [P1, P2], 100, ctl);
+    const gated = cand({ pools: [P1, A(0x30)], blockNumber: 101 });
+    decide(input([gated], { control: ctl, market: market(101) }), ledger);
+    // Refused by a gate (no key, mode), not by the route: no strike against P1.
+    ledger.settled({ opportunityId: gated.id, status: "rejected", netWei: 0n }, NOW);
+    expect(ledger.isQuarantined(P1)).toBe(false);
+    revertThrough(ledger, [P3, P4], 102, ctl);
+    expect(
+      decide(
+        input([cand({ blockNumber: 103, pools: [A(0x40), A(0x41)] })], { control: ctl, market: market(103) }),
+        ledger,
+      ).halted,
+    ).toBe("circuit-open");
+  });
+
+  it("clears a pool's strikes when a route through it succeeds", () => {
+    const ledger = new RiskLedger(20, { afterReverts: 2, blocks: 10 });
+    revertThrough(ledger, [P1, P2], 100);
+    const ok = cand({ pools: [P1, P3], blockNumber: 101 });
+    decide(input([ok], { market: market(101) }), ledger);
+    ledger.settled({ opportunityId: ok.id, status: "confirmed", netWei: 5n }, NOW);
+    revertThrough(ledger, [P1, P4], 102);
+    expect(ledger.isQuarantined(P1)).toBe(false);
+    expect(ledger.isQuarantined(P2)).toBe(false);
+  });
+});
+
 describe("properties", () => {
   it("every candidate is ordered or rejected exactly once, orders never share a pool, and each clears its minimum", () => {
     const pools = [P1, P2, P3, P4, A(0x15), A(0x16)];

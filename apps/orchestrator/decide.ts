@@ -28,8 +28,8 @@ function halt(candidates: readonly Candidate[], reason: RejectReason): Decision 
 
 /**
  * The strategy: turns one block's candidates into orders. Gates first (control store, journal, kill switch,
- * breaker, daily loss), then each candidate best-first by profit after gas: staleness, pricing, minimum profit,
- * size limit, pools busy or already used this block, open exposure. Placed orders are entered in the ledger.
+ * breaker, daily loss), then each candidate best-first by profit after gas: staleness, quarantined pools, pricing,
+ * minimum profit, size limit, pools busy or already used this block, open exposure. Placed orders are entered in the ledger.
  */
 export function decide(input: DecideInput, ledger: RiskLedger): Decision {
   const { candidates, control, market, gas, now } = input;
@@ -48,6 +48,10 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
     const reject = (reason: RejectReason) => rejections.push({ opportunityId: c.id, reason });
     if (c.blockNumber < market.latestBlock) {
       reject("stale-state");
+      continue;
+    }
+    if (c.pools.some((p) => ledger.isQuarantined(p))) {
+      reject("pool-quarantined");
       continue;
     }
     const price = market.basePerNative[c.baseToken];

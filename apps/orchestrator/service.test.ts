@@ -166,6 +166,8 @@ describe("orchestrator service", () => {
         status: "reverted",
         realizedProfit: null,
         gasUsed: 1n,
+        effectiveGasPrice: 1n,
+        l1FeeWei: null,
         precededBy: 0,
         blockNumber: 41,
       });

@@ -13,7 +13,7 @@ import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
 import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
 import { decide } from "./decide.ts";
-import { RiskLedger } from "./ledger.ts";
+import { dayOf, RiskLedger } from "./ledger.ts";
 import type { Decision, GasModel } from "./types.ts";
 
 export interface BlockDecision extends Decision {
@@ -75,7 +75,8 @@ export class OrchestratorService {
     } catch {
       return; // Halted anyway until the store is readable; the ledger starts empty.
     }
-    const snapshot = await loadRiskSnapshot(db, state.mode, state.epoch);
+    const now = new Date();
+    const snapshot = await loadRiskSnapshot(db, state.mode, state.epoch, new Date(dayOf(now)));
     this.ledger.restore(
       state.epoch,
       snapshot.open.map((t) => ({
@@ -86,9 +87,17 @@ export class OrchestratorService {
         exposureWei: t.exposureWei ?? t.amountIn,
       })),
       snapshot.recentStatuses,
+      { now, netWei: snapshot.dayNetWei },
     );
-    if (snapshot.open.length > 0 || this.ledger.consecutiveFailures > 0) {
-      log?.info({ open: snapshot.open.length, failures: this.ledger.consecutiveFailures }, "risk ledger restored");
+    if (snapshot.open.length > 0 || this.ledger.consecutiveFailures > 0 || snapshot.dayNetWei !== 0n) {
+      log?.info(
+        {
+          open: snapshot.open.length,
+          failures: this.ledger.consecutiveFailures,
+          dayNetWei: snapshot.dayNetWei.toString(),
+        },
+        "risk ledger restored",
+      );
     }
   }
 

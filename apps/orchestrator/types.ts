@@ -30,6 +30,7 @@ export type RejectReason =
   | "below-min-profit-after-gas"
   | "amount-above-limit"
   | "pool-in-flight"
+  | "pool-quarantined"
   | "pool-already-ordered"
   | "exposure-limit";
 

@@ -16,11 +16,23 @@ export interface RiskSnapshot {
   open: OpenTrade[];
   /** Statuses of the epoch's finished trades, newest first (enough to rebuild a failure streak). */
   recentStatuses: string[];
+  /**
+   * Net result in native wei of the epoch's trades finished since `dayStart`: profit (realized, or simulated in sim)
+   * minus what each paid for gas at its effective price plus any L1 fee. Profit counts 1:1 as wei, as the executor
+   * values it: orders are only placed on base tokens priced against gas, i.e. the wrapped native token.
+   */
+  dayNetWei: bigint;
 }
 
-/** What the orchestrator's risk ledger needs after a restart, for one mode and epoch. */
-export async function loadRiskSnapshot(pool: pg.Pool, mode: Mode, epoch: number, recent = 100): Promise<RiskSnapshot> {
-  const [open, finished] = await Promise.all([
+/** What the orchestrator's risk ledger needs after a restart, for one mode and epoch and the day from `dayStart`. */
+export async function loadRiskSnapshot(
+  pool: pg.Pool,
+  mode: Mode,
+  epoch: number,
+  dayStart: Date,
+  recent = 100,
+): Promise<RiskSnapshot> {
+  const [open, finished, day] = await Promise.all([
     pool.query<{
       opportunity_id: string;
       order_block: string;
@@ -39,6 +51,14 @@ export async function loadRiskSnapshot(pool: pg.Pool, mode: Mode, epoch: number,
        ORDER BY coalesce(final_at, created_at) DESC, created_at DESC LIMIT $3`,
       [mode, epoch, recent],
     ),
+    pool.query<{ net_wei: string }>(
+      `SELECT coalesce(sum(
+           CASE status WHEN 'confirmed' THEN coalesce(realized_profit, 0)
+                       WHEN 'simulated' THEN coalesce(simulated_profit, 0) ELSE 0 END
+           - coalesce(gas_used * effective_gas_price + coalesce(l1_fee_wei, 0), 0)), 0) AS net_wei
+       FROM trades WHERE mode = $1 AND epoch = $2 AND status NOT IN ('pending', 'sent') AND final_at >= $3`,
+      [mode, epoch, dayStart],
+    ),
   ]);
   return {
     open: open.rows.map((r) => ({
@@ -50,5 +70,6 @@ export async function loadRiskSnapshot(pool: pg.Pool, mode: Mode, epoch: number,
       exposureWei: r.exposure_wei === null ? null : BigInt(r.exposure_wei),
     })),
     recentStatuses: finished.rows.map((r) => r.status),
+    dayNetWei: BigInt(day.rows[0]?.net_wei ?? 0),
   };
 }

@@ -9,7 +9,7 @@ const str = (v: unknown, fallback: string): string => (typeof v === "string" && 
 
 /**
  * A real (self-signed, P-256) certificate standing in for Memorystore's server CA: the bots parse it as a PEM
- * certificate, so the env contract test reads the plan's REDIS_CA_CERT as the bots would.
+ * certificate, so test/env-contract.test.ts reads the plan's REDIS_CA_CERT as the bots would.
  */
 export const MOCK_REDIS_SERVER_CA = [
   "-----BEGIN CERTIFICATE-----",
@@ -101,7 +101,9 @@ export function mockOutputs(project: string, type: string, name: string, inputs:
         port: 6378,
         authString: "mock-redis-auth-string",
         readEndpoint: "10.100.1.5",
-        serverCaCerts: [{ cert: MOCK_REDIS_SERVER_CA, sha1Fingerprint: "mock" }],
+        // A real certificate (the bots parse it), preceded by a line naming the instance: PEM readers skip text before
+        // the BEGIN line, and tests can tell one instance's CA from another's.
+        serverCaCerts: [{ cert: `mock CA of ${n}\n${MOCK_REDIS_SERVER_CA}\n` }],
       });
     case "pubsub/topic":
       return out(`projects/${project}/topics/${n}`);

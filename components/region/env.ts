@@ -29,6 +29,12 @@ export interface RegionEndpoints<V = string> {
   redisPort: V;
   /** PEM of Memorystore's server CA: public, what the bots verify the instance's certificate against. */
   redisCa: V;
+  /**
+   * The authoritative control store (mode, kill switch, limits): the primary region's Memorystore, the same for
+   * every region, so a switch engaged through any region's API reaches every region's bots at their next block.
+   */
+  controlRedisHost: V;
+  controlRedisCaCert: V;
   /** Cloud SQL connection names: the primary (writes) and the instance in this region (reads). */
   databaseWriter: V;
   databaseReader: V;
@@ -41,7 +47,7 @@ export interface RegionEndpoints<V = string> {
 /** A bot's plain env: only variables its schema reads. */
 export type BotEnvOf<B extends Bot, V> = { [K in BotVariable<B>]?: V | string };
 
-/** The secret-valued variables of a bot: variable -> secret key ("rpc-urls", "api-session-secret", "redis-auth"). */
+/** The secret-valued variables of a bot: variable -> secret key ("rpc-urls", "api-session-secret", "redis-auth", ...). */
 export type BotSecretsOf<B extends Bot> = { [K in BotVariable<B>]?: string };
 
 type Shared<V> = BotEnvOf<Bot, V>;
@@ -55,6 +61,9 @@ function shared<V>(e: RegionEndpoints<V>): Shared<V> {
     REDIS_PORT: e.redisPort,
     REDIS_TLS: "true",
     REDIS_CA_CERT: e.redisCa,
+    // The authoritative control store: the primary region's Memorystore, the same for every region (TLS, its CA).
+    ORION_CONTROL_REDIS_HOST: e.controlRedisHost,
+    ORION_CONTROL_REDIS_CA_CERT: e.controlRedisCaCert,
   };
 }
 
@@ -86,12 +95,17 @@ const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
   api: (e) => ({
     ...shared(e),
     ...database("api", e),
-    // Behind the global load balancer: client addresses come from X-Forwarded-For.
-    ORION_TRUST_PROXY: "true",
   }),
 };
 
-const REDIS_AUTH: BotSecretsOf<Bot> = { REDIS_PASSWORD: "redis-auth" };
+/** The secret keys a Region provides itself rather than taking from the Secrets component. */
+export const REGION_SECRET_KEYS: readonly string[] = ["redis-auth", "control-redis-auth"];
+
+/** Every bot's Redis AUTH strings: its region's, and the control store's (the primary region's). */
+const REDIS_AUTH: BotSecretsOf<Bot> = {
+  REDIS_PASSWORD: "redis-auth",
+  ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
+};
 
 const SECRETS: { [B in Bot]: BotSecretsOf<B> } = {
   scanner: { ...REDIS_AUTH, RPC_URLS: "rpc-urls" },

@@ -13,6 +13,7 @@ export const regionArgs: RegionArgs = {
   project: "my-project",
   prefix: "orion-dev",
   region: "us-central1",
+  primaryRegion: "us-central1",
   runtime: "cloudrun",
   networkId: `${P}/global/networks/orion-dev-vpc`,
   subnet: { id: `${P}/regions/us-central1/subnetworks/orion-dev-us-central1`, ranges: ranges! },

@@ -10,6 +10,8 @@ const endpoints: RegionEndpoints = {
   redisHost: "10.0.0.3",
   redisPort: "6378",
   redisCa: "-----BEGIN CERTIFICATE-----",
+  controlRedisHost: "10.0.0.9",
+  controlRedisCaCert: "-----BEGIN CERTIFICATE-----",
   databaseWriter: "p:us-central1:pg",
   databaseReader: "p:us-east4:pg",
   databaseUsers: {
@@ -43,9 +45,22 @@ describe("botEnv / botSecrets", () => {
     expect([renamed, misplaced, read]).toHaveLength(3);
   });
   it("reads RPC URLs only in the bots that talk to the chain; the API's keys only in the API", () => {
-    expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD"]);
-    expect(botSecrets("executor")).toEqual({ REDIS_PASSWORD: "redis-auth", RPC_URLS: "rpc-urls" });
-    expect(botSecrets("api")).toEqual({ REDIS_PASSWORD: "redis-auth", ORION_KEYS: "api-session-secret" });
+    expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD"]);
+    expect(botSecrets("executor")).toEqual({
+      REDIS_PASSWORD: "redis-auth",
+      ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
+      RPC_URLS: "rpc-urls",
+    });
+    expect(botSecrets("api")).toMatchObject({ ORION_KEYS: "api-session-secret" });
+  });
+  it("points every bot at the one control store, whichever region it runs in", () => {
+    for (const bot of ["scanner", "orchestrator", "executor", "api"] as const) {
+      expect(botEnv(bot, endpoints)).toMatchObject({
+        ORION_CONTROL_REDIS_HOST: "10.0.0.9",
+        ORION_CONTROL_REDIS_CA_CERT: "-----BEGIN CERTIFICATE-----",
+      });
+      expect(botSecrets(bot).ORION_CONTROL_REDIS_PASSWORD).toBe("control-redis-auth");
+    }
   });
 });
 
@@ -82,6 +97,16 @@ describe("Region", () => {
     const { trading: _trading, ...args } = regionArgs;
     await expect(build(() => new Region("r", args))).rejects.toThrow(/trading is missing/);
     await build(() => new Region("r", { ...args, deployBots: false }));
+  });
+
+  it("refuses a region other than the primary without the primary's control store, and the primary with one", async () => {
+    await expect(build(() => new Region("r", { ...regionArgs, region: "us-east4" }))).rejects.toThrow(
+      /controlStore is missing: a region other than the primary \(us-central1\) reads mode and kill switch/,
+    );
+    const control = { host: "10.0.0.9", caCert: "pem", authSecret: { secret: "s", version: "1" } };
+    await expect(build(() => new Region("r", { ...regionArgs, controlStore: control }))).rejects.toThrow(
+      /the primary region's own Redis is the control store/,
+    );
   });
 
   it("refuses to build without a key the runtime needs", async () => {

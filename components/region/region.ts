@@ -7,7 +7,7 @@ import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
 import { iamUserName } from "../database/flags.ts";
-import { botEnv, botSecrets, type Bot, type TradingSettings } from "./env.ts";
+import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot, type TradingSettings } from "./env.ts";
 
 export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
 
@@ -15,6 +15,7 @@ export interface RegionArgs {
   project: string;
   prefix: string;
   region: string;
+  primaryRegion: string;
   /** cloudrun: every bot on Cloud Run. gke: the workers on a private GKE cluster; the API stays on Cloud Run behind the LB. */
   runtime: "cloudrun" | "gke";
   networkId: pulumi.Input<string>;
@@ -41,11 +42,23 @@ export interface RegionArgs {
   scaling: Record<Bot, { min: number; max: number }>;
   rollout: Rollout;
   redisMemoryGb: number;
+  /**
+   * The authoritative control store: the primary region's Redis (its Region's `controlStore`). Absent only in the
+   * primary region, whose own Redis is it. Every region's bots read mode and kill switch there, never a local copy.
+   */
+  controlStore?: ControlStoreRef;
   /** Where Secret Manager sends rotation reminders for the Redis AUTH secret. */
   secretRotation: { topicId: pulumi.Input<string> };
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Where the bots of every region reach the control store: the primary region's Memorystore. */
+export interface ControlStoreRef {
+  host: pulumi.Input<string>;
+  caCert: pulumi.Input<string>;
+  authSecret: SecretRef;
 }
 
 /** Everything that runs in one region: its Memorystore and its bots (Cloud Run services or GKE workloads). */
@@ -54,6 +67,8 @@ export class Region extends pulumi.ComponentResource {
   readonly apiServiceName: pulumi.Output<string> | undefined;
   readonly serviceNames: Partial<Record<Bot, pulumi.Output<string>>>;
   readonly redisHost: pulumi.Output<string>;
+  /** The control store this region's bots read; in the primary region, its own Redis, for the others to use. */
+  readonly controlStore: ControlStoreRef;
 
   constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
     const deployBots = args.deployBots ?? true;
@@ -62,7 +77,7 @@ export class Region extends pulumi.ComponentResource {
     }
     for (const bot of deployBots ? BOT_NAMES : []) {
       for (const secretKey of Object.values(botSecrets(bot))) {
-        if (secretKey !== "redis-auth" && args.secrets[secretKey] === undefined) {
+        if (!REGION_SECRET_KEYS.includes(secretKey) && args.secrets[secretKey] === undefined) {
           throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
         }
       }
@@ -75,6 +90,15 @@ export class Region extends pulumi.ComponentResource {
       return id;
     };
     needed.forEach(key);
+    const primary = args.region === args.primaryRegion;
+    if (primary && args.controlStore !== undefined) {
+      throw new Error(`Region ${name}: the primary region's own Redis is the control store: pass no controlStore`);
+    }
+    if (!primary && args.controlStore === undefined) {
+      throw new Error(
+        `Region ${name}: controlStore is missing: a region other than the primary (${args.primaryRegion}) reads mode and kill switch from the primary region's Redis`,
+      );
+    }
     validateLabels(args.labels, `Region ${name}`);
     // The region is the component's one input: plans group its children by it.
     super("alpha-orion:platform:Region", name, { region: args.region }, opts);
@@ -97,17 +121,22 @@ export class Region extends pulumi.ComponentResource {
       { parent: this },
     );
     this.redisHost = cache.host;
+    const ownAuth: SecretRef = { secret: cache.authSecretId, version: cache.authSecretVersion };
+    this.controlStore = args.controlStore ?? { host: cache.host, caCert: cache.caCert, authSecret: ownAuth };
 
     const secretRefs: Record<string, SecretRef> = {
       ...args.secrets,
-      "redis-auth": { secret: cache.authSecretId, version: cache.authSecretVersion },
+      "redis-auth": ownAuth,
+      "control-redis-auth": this.controlStore.authSecret,
     };
     const endpoints = {
       project: args.project,
       region: args.region,
       redisHost: cache.host,
       redisPort: cache.port.apply(String),
-      redisCa: cache.serverCa,
+      redisCa: cache.caCert,
+      controlRedisHost: this.controlStore.host,
+      controlRedisCaCert: this.controlStore.caCert,
       databaseWriter: args.databaseWriter,
       databaseReader: args.databaseReader,
       databaseUsers: Object.fromEntries(

@@ -51,6 +51,28 @@ export async function createArbitrage(
   return { opportunity, state };
 }
 
+/**
+ * A trader's swap on one pool with a tip (50 gwei) far above the executor's, so it lands first in the next block:
+ * a competitor who moves the pool before the trade does.
+ */
+export async function outbid(
+  chain: LocalChain,
+  provider: FailoverProvider,
+  swap: { trader: string; pool: string; tokenIn: string; amountIn: bigint },
+): Promise<void> {
+  const router = new Interface((await loadArtifacts()).SimRouter.abi);
+  await provider.send("eth_sendTransaction", [
+    {
+      from: swap.trader,
+      to: chain.markets.router,
+      gas: "0x30d40",
+      maxPriorityFeePerGas: "0xba43b7400",
+      maxFeePerGas: "0x174876e800",
+      data: router.encodeFunctionData("swapExactIn", [swap.pool, swap.tokenIn, swap.amountIn, 0n, swap.trader]),
+    },
+  ]);
+}
+
 export async function head(provider: FailoverProvider): Promise<{ number: number; hash: string }> {
   const block = await provider.getBlock("latest");
   if (!block?.hash) throw new Error("no latest block");

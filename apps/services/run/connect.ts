@@ -66,12 +66,13 @@ export interface RedisConnections {
 }
 
 /**
- * Waits until Redis answers a PING over the endpoint's own transport. A TLS handshake or AUTH that fails is a reason
- * naming the variable to fix (REDIS_CA_CERT, REDIS_PASSWORD), kept in /readyz and logged; never a plaintext retry.
+ * Waits until Redis answers a PING over the endpoint's own transport; `what` names its role in the log line ("Redis",
+ * "the control store"). A TLS handshake or AUTH that fails is a reason naming the variable to fix (REDIS_CA_CERT,
+ * REDIS_PASSWORD), kept in /readyz and logged; never a plaintext retry.
  */
-export async function waitForRedis(endpoint: RedisEndpoint, c: OpenContext): Promise<void> {
+export async function waitForRedis(endpoint: RedisEndpoint, c: OpenContext, what = "Redis"): Promise<void> {
   await waitFor(
-    `Redis at ${describeRedisEndpoint(endpoint)}`,
+    `${what} at ${describeRedisEndpoint(endpoint)}`,
     async () => {
       const probe = new RedisProbe(endpoint);
       try {
@@ -85,16 +86,20 @@ export async function waitForRedis(endpoint: RedisEndpoint, c: OpenContext): Pro
   );
 }
 
+/**
+ * The bus on the region's own Redis; the control store on `control` (the primary region's Redis, authoritative for
+ * every region), or on the own Redis when `control` is that same URL.
+ */
 export async function openRedis(
-  o: { endpoint: RedisEndpoint; keyPrefix: string; busPrefix: string },
+  o: { endpoint: RedisEndpoint; control: RedisEndpoint; keyPrefix: string; busPrefix: string },
   c: OpenContext,
 ): Promise<RedisConnections> {
   await waitForRedis(o.endpoint, c);
-  const connection = redisOptions(o.endpoint);
-  const control = createRedisControlStore({ connection, keyPrefix: o.keyPrefix });
+  if (o.control !== o.endpoint) await waitForRedis(o.control, c, "the control store");
+  const control = createRedisControlStore({ url: redisOptions(o.control), keyPrefix: o.keyPrefix });
   c.closers.push(() => control.close());
   const bus = createRedisBus({
-    connection,
+    url: redisOptions(o.endpoint),
     keyPrefix: o.busPrefix,
     onError: (err, topic) => c.log.error({ err, topic }, "bus handler failed"),
   });

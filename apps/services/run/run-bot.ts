@@ -6,7 +6,13 @@
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
 import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
-import { databasePlan, redisEndpoint, type DatabasePlan, type RedisEndpoint } from "../../connections/index.ts";
+import {
+  controlStoreEndpoint,
+  databasePlan,
+  redisEndpoint,
+  type DatabasePlan,
+  type RedisEndpoint,
+} from "../../connections/index.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
@@ -66,8 +72,11 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   // Everything that can be wrong with the configuration is found here, before any connection.
   const env = botEnv(bot, o.env);
+  const redis = redisEndpoint(o.env);
   const connections: Connections = {
-    redis: redisEndpoint(o.env),
+    redis,
+    // The authoritative control store: the primary region's Redis, or this bot's own.
+    control: controlStoreEndpoint(o.env) ?? redis,
     database: bot === "scanner" ? null : databasePlan(o.env),
   };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
@@ -133,6 +142,8 @@ type AnyBotEnv = BotEnv<BotName>;
 /** Where a bot's Redis and PostgreSQL are, decided from its env before anything connects. */
 interface Connections {
   redis: RedisEndpoint;
+  /** The authoritative control store (mode, kill switch, limits): `redis` itself unless ORION_CONTROL_REDIS_* say. */
+  control: RedisEndpoint;
   /** Null for the scanner, which keeps no database. */
   database: DatabasePlan | null;
 }
@@ -148,7 +159,12 @@ async function build(
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
-      { endpoint: where.redis, keyPrefix: e.ORION_KEY_PREFIX, busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX },
+      {
+        endpoint: where.redis,
+        control: where.control,
+        keyPrefix: e.ORION_KEY_PREFIX,
+        busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX,
+      },
       c,
     );
   const database = () => where.database as DatabasePlan;
@@ -200,6 +216,7 @@ async function build(
       const e = env as BotEnv<"api">;
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
       await waitForRedis(where.redis, c);
+      if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
       await waitForDatabase(database(), c);
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },

@@ -1,0 +1,244 @@
+/**
+ * The orchestrator's risk memory against the real pipeline on the local chain: the day's loss, exact in wei from the
+ * receipts' effective gas prices, is read back from the journal by a restarted orchestrator and still halts; and a
+ * pool whose routes revert is quarantined on its own while the rest of the market trades and the breaker stays shut.
+ */
+import { Interface } from "ethers";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMemoryBus, ordersTopic, type BlockOpportunities } from "../bus/index.ts";
+import { deploy, FailoverProvider, eip1193Transport, sendFromUnlocked, startLocalChain } from "../chain/index.ts";
+import type { LocalChain } from "../chain/index.ts";
+import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import { createMemoryControlStore, type ControlStore, type RiskLimits } from "../control/index.ts";
+import type { Candidate, Mode, Order } from "../domain/index.ts";
+import { Executor, ExecutorService, privateKeySigner, type TradeResult } from "../executor/index.ts";
+import { orderFor } from "../executor/testing/orders.ts";
+import { OrchestratorService } from "../orchestrator/index.ts";
+import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+
+const GAS = { fixed: 50_000n, perHop: 50_000n };
+const E18 = 10n ** 18n;
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+let db: TestDatabase;
+let pool: pg.Pool;
+let abi: ConstructorParameters<typeof Interface>[0];
+
+beforeAll(async () => {
+  [chain, db] = await Promise.all([startLocalChain({ seed: 44 }), createTestDatabase()]);
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  pool = createPgPool(db.url);
+  await migrate(pool);
+  abi = (await loadArtifacts()).ArbExecutor.abi;
+});
+
+afterAll(async () => {
+  provider?.destroy();
+  await pool?.end();
+  await Promise.all([chain?.close(), db?.drop()]);
+});
+
+/** The pipeline after the scanner: orchestrator and executor on one bus, the executor on the devnet. */
+async function pipeline(control: ControlStore, mode: Mode, withExecutor = true) {
+  const bus = createMemoryBus();
+  const orchestrator = new OrchestratorService({ bus, control, storeHealthy: () => true, db: pool, gas: GAS });
+  const results: TradeResult[] = [];
+  const executor = new Executor({
+    provider,
+    journal: new PgTradeJournal(pool),
+    readMode: async () => (await control.read()).mode,
+    contract: { address: chain.markets.executor.address, abi },
+    account: chain.executorAccount.address,
+    signer: mode === "live" ? privateKeySigner(chain.executorAccount.privateKey) : null,
+    feeOf: () => 30,
+  });
+  const service = new ExecutorService({ bus, executor, onTrade: (r) => results.push(r) });
+  await orchestrator.start();
+  // Without the executor, orders are decided and published but nobody takes them: for checks of the decision alone.
+  if (withExecutor) await service.start();
+  return {
+    bus,
+    orchestrator,
+    service,
+    results,
+    async stop() {
+      await service.stop(0);
+      await orchestrator.stop();
+      await bus.close();
+    },
+  };
+}
+
+async function limited(control: ControlStore, over: Partial<RiskLimits>): Promise<void> {
+  const s = await control.read();
+  await control.setRiskLimits({ ...s.limits, ...over }, s.version, "test");
+}
+
+function blockOf(n: number, candidates: Candidate[], base: string): BlockOpportunities {
+  return {
+    blockNumber: n,
+    seenAt: performance.timeOrigin + performance.now(),
+    rpcMs: 0,
+    // One wei per gas: every candidate clears the gas cost, so only the rules under test decide.
+    gasPriceWei: 1n,
+    basePerNative: { [base]: { num: 1n, den: 1n } },
+    candidates,
+  };
+}
+
+describe("the day's loss across a restart", () => {
+  it("is exact in wei from each receipt's effective gas price, is read back from the journal, and still halts", async () => {
+    const control = createMemoryControlStore();
+    const s = await control.read();
+    const { epoch } = await control.switchMode("live", s.version, "test");
+    await limited(control, { maxConsecutiveFailures: 100 });
+    const before = await pipeline(control, "live");
+    const trader = chain.markets.traders[2]!;
+
+    // Two trades that lose their race: a trader buys the route's first token first, with a higher tip, so each
+    // trade is mined, reverts (InsufficientProfit) and pays for its gas.
+    const hashes: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { opportunity } = await createArbitrage(chain, provider);
+      const order: Order = { ...(await orderFor(provider, "live", opportunity)), epoch };
+      const sent = before.results.length;
+      await before.bus.publish(ordersTopic, { order, seenAt: performance.timeOrigin + performance.now() });
+      await expect.poll(() => before.service.inFlight).toBe(1);
+      await outbid(chain, provider, {
+        trader,
+        pool: opportunity.pools[0]!,
+        tokenIn: opportunity.baseToken,
+        amountIn: opportunity.amountIn,
+      });
+      await chain.devnet.mine();
+      await expect.poll(() => before.results.length).toBe(sent + 1);
+      const result = before.results[sent]!;
+      expect(result.status).toBe("reverted");
+      hashes.push(result.txHash!);
+    }
+
+    // What the chain charged, from the raw receipts: gas used times the effective gas price, nothing else.
+    let loss = 0n;
+    for (const hash of hashes) {
+      const r = (await provider.send("eth_getTransactionReceipt", [hash])) as {
+        gasUsed: string;
+        effectiveGasPrice: string;
+      };
+      loss += BigInt(r.gasUsed) * BigInt(r.effectiveGasPrice);
+      const { rows } = await pool.query<{ effective_gas_price: string }>(
+        "SELECT effective_gas_price FROM trades WHERE tx_hash = $1",
+        [hash],
+      );
+      expect(rows[0]?.effective_gas_price).toBe(BigInt(r.effectiveGasPrice).toString());
+    }
+    expect(loss).toBeGreaterThan(0n);
+    await expect.poll(() => before.orchestrator.ledger.dailyLossWei(new Date())).toBe(loss);
+    await before.stop();
+
+    // A restart with the limit at exactly the loss: the new orchestrator reads the loss back and halts.
+    await limited(control, { dailyLossLimitWei: loss });
+    const after = await pipeline(control, "live", false);
+    expect(after.orchestrator.ledger.dailyLossWei(new Date())).toBe(loss);
+    const { opportunity } = await createArbitrage(chain, provider);
+    const head = await provider.getBlockNumber();
+    const candidate: Candidate = { ...opportunity, id: `loss-${head}`, blockNumber: head };
+    const halted = await after.orchestrator.handleBlock(blockOf(head, [candidate], opportunity.baseToken));
+    expect(halted.halted).toBe("daily-loss-limit");
+    expect(halted.orders).toEqual([]);
+    await after.stop();
+
+    // One wei more of headroom, and the same restart trades: the figure read back is the loss to the wei.
+    await limited(control, { dailyLossLimitWei: loss + 1n });
+    const again = await pipeline(control, "live", false);
+    const open = await again.orchestrator.handleBlock(
+      blockOf(head, [{ ...candidate, id: `loss-${head}-again` }], opportunity.baseToken),
+    );
+    expect(open.halted).toBeNull();
+    expect(open.orders).toHaveLength(1);
+    await again.stop();
+  });
+});
+
+describe("pool quarantine", () => {
+  it("sets aside a pool whose routes revert, without opening the breaker, while other routes trade on", async () => {
+    const { markets, devnet } = chain;
+    const a = await loadArtifacts();
+    const from = markets.traders[5]!;
+    const rpc = devnet.provider;
+    // A token that refuses every transfer but its minter's, paired with the base token on two DEXes at different
+    // prices: a route through both pairs quotes a profit, and every swap out of them reverts.
+    await devnet.setAutomine(true);
+    const quirky = new Interface(a.QuirkyToken.abi);
+    const blk = await deploy(rpc, from, a.QuirkyToken.bytecode, quirky, ["BLK", 0, true]);
+    const factory = new Interface(a.UniswapV2Factory.abi);
+    const token = new Interface(a.TestToken.abi);
+    const pair = new Interface(a.UniswapV2Pair.abi);
+    const base = markets.baseToken;
+    const pairs: string[] = [];
+    for (const [dex, blkReserve] of [
+      [markets.dexes[0]!, 10_000n * E18],
+      [markets.dexes[1]!, 5_000n * E18],
+    ] as const) {
+      await sendFromUnlocked(rpc, from, dex.factory, factory.encodeFunctionData("createPair", [base, blk]));
+      const got = (
+        await provider.call({ to: dex.factory, data: factory.encodeFunctionData("getPair", [base, blk]) })
+      ).toString();
+      const address = String(factory.decodeFunctionResult("getPair", got)[0]).toLowerCase();
+      await sendFromUnlocked(rpc, from, blk, token.encodeFunctionData("mint", [address, blkReserve]));
+      await provider.send("eth_sendTransaction", [
+        { from: markets.traders[0], to: base, data: token.encodeFunctionData("transfer", [address, 10n * E18]) },
+      ]);
+      await sendFromUnlocked(rpc, from, address, pair.encodeFunctionData("mint", [from]));
+      pairs.push(address);
+    }
+    await devnet.setAutomine(false);
+
+    const control = createMemoryControlStore();
+    await limited(control, { maxConsecutiveFailures: 2 });
+    const run = await pipeline(control, "sim");
+    const ledger = run.orchestrator.ledger;
+    const bad = (n: number): Candidate => ({
+      id: `bad-${n}`,
+      blockNumber: n,
+      baseToken: base,
+      pools: pairs,
+      tokens: [base, blk, base],
+      amountIn: E18 / 10n,
+      amountOut: E18 / 10n + E18 / 100n,
+      profit: E18 / 100n,
+    });
+
+    // Two blocks in a row whose only order goes through the bad pairs and reverts in the simulation. With a breaker
+    // at two failures, counting both would halt all trading; the second is the pool's, and the pool is benched.
+    for (let i = 0; i < 2; i++) {
+      await chain.devnet.mine();
+      const n = await provider.getBlockNumber();
+      const d = await run.orchestrator.handleBlock(blockOf(n, [bad(n)], base));
+      expect(d.orders.map((o) => o.opportunityId)).toEqual([`bad-${n}`]);
+      // Settled once the trade's outcome came back over the bus and released the route's pools.
+      await expect.poll(() => ledger.isBusy(pairs[0]!)).toBe(false);
+    }
+    expect(run.results.map((r) => [r.status, r.routeReverted])).toEqual([
+      ["rejected", true],
+      ["rejected", true],
+    ]);
+    expect(run.results[0]!.reason).toBe("Error(UniswapV2: TRANSFER_FAILED)");
+    expect(ledger.consecutiveFailures).toBe(1);
+    for (const p of pairs) expect(ledger.isQuarantined(p)).toBe(true);
+
+    const { opportunity } = await createArbitrage(chain, provider);
+    const n = await provider.getBlockNumber();
+    const good: Candidate = { ...opportunity, id: `good-${n}`, blockNumber: n };
+    const d = await run.orchestrator.handleBlock(blockOf(n, [bad(n), good], base));
+    expect(d.halted).toBeNull();
+    expect(d.rejections).toEqual([{ opportunityId: `bad-${n}`, reason: "pool-quarantined" }]);
+    expect(d.orders.map((o) => o.opportunityId)).toEqual([good.id]);
+    await expect.poll(() => run.results.length).toBe(3);
+    expect(run.results[2]).toMatchObject({ status: "simulated", simulatedProfit: opportunity.profit });
+    await run.stop();
+  });
+});

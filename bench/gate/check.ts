@@ -1,0 +1,134 @@
+/**
+ * `npm run bench -- --check [--only scan,api,pipeline] [--baseline FILE] [--update-baseline]`: runs each
+ * bench/gate/*.gate.ts in its own process, compares the ratios they print with the baseline, prints the table and
+ * exits 1 on a regression beyond a metric's tolerance (2 for bad arguments or a bad baseline file).
+ * --update-baseline writes this run's ratios into the baseline file instead of judging them.
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { baselineSchema, compare, formatTable, updatedBaseline, type Baseline, type Measurement } from "./compare.ts";
+
+const DIR = fileURLToPath(new URL("./", import.meta.url));
+
+interface Flags {
+  baseline: string;
+  only: string[] | null;
+  update: boolean;
+}
+
+function fail(line: string): never {
+  process.stderr.write(`bench --check: ${line}\n`);
+  process.exit(2);
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const flags: Flags = { baseline: `${DIR}baseline.json`, only: null, update: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--check") continue;
+    if (arg === "--update-baseline") flags.update = true;
+    else if (arg === "--baseline" || arg === "--only") {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("--")) fail(`${arg}: needs a value`);
+      if (arg === "--baseline") flags.baseline = value;
+      else flags.only = value.split(",");
+    } else fail(`${arg}: unknown argument (expected --only NAMES, --baseline FILE, --update-baseline)`);
+  }
+  return flags;
+}
+
+function readBaseline(file: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    fail(`${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    fail(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = baselineSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(`${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Runs one gate in a fresh process (its own heap and JIT); its stderr passes through, its stdout is parsed. */
+function runGate(file: string): Promise<{ measurements: Measurement[]; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", DIR + file], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    child.on("close", (code) => {
+      const measurements: Measurement[] = [];
+      for (const line of out.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const o = JSON.parse(line) as { gate?: unknown } & Measurement;
+        if (o.gate === true) measurements.push({ metric: o.metric, value: o.value, absolute: o.absolute });
+      }
+      resolve({ measurements, code });
+    });
+  });
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const baseline = readBaseline(flags.baseline);
+const available = readdirSync(DIR)
+  .filter((f) => f.endsWith(".gate.ts"))
+  .map((f) => f.slice(0, -".gate.ts".length))
+  .sort();
+const names = flags.only ?? available;
+for (const name of names)
+  if (!available.includes(name)) fail(`--only: no gate "${name}" (have ${available.join(", ")})`);
+
+const measured: Measurement[] = [];
+let crashed = 0;
+for (const name of names) {
+  process.stderr.write(`bench --check: ${name} (load average ${loadavg()[0]!.toFixed(2)})\n`);
+  const { measurements, code } = await runGate(`${name}.gate.ts`);
+  if (code !== 0) {
+    crashed++;
+    process.stderr.write(`bench --check: ${name}.gate.ts exited with ${code}\n`);
+  }
+  measured.push(...measurements);
+}
+
+// With --only, only the chosen gates' metrics are judged (a metric is named after its gate: "scan.…").
+const judged: Baseline = {
+  ...baseline,
+  metrics: Object.fromEntries(
+    Object.entries(baseline.metrics).filter(([metric]) => names.includes(metric.split(".")[0]!)),
+  ),
+};
+
+if (flags.update) {
+  if (crashed > 0 || flags.only !== null) fail("--update-baseline needs every gate to run and succeed");
+  const note = `measured ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`;
+  const next = updatedBaseline(baseline, measured, note);
+  writeFileSync(`${flags.baseline}.tmp`, JSON.stringify(next, null, 2) + "\n");
+  renameSync(`${flags.baseline}.tmp`, flags.baseline);
+  process.stdout.write(formatTable(compare(next, measured)) + "\n");
+  process.stdout.write(`bench --check: wrote ${flags.baseline}\n`);
+  process.exit(0);
+}
+
+const verdicts = compare(judged, measured);
+process.stdout.write(formatTable(verdicts) + "\n");
+const regressions = verdicts.filter((v) => !v.ok).length;
+process.stdout.write(
+  regressions === 0
+    ? `bench --check: ${verdicts.length} ratios within tolerance\n`
+    : `bench --check: ${regressions} of ${verdicts.length} ratios failed\n`,
+);
+process.exit(regressions === 0 && crashed === 0 ? 0 : 1);
