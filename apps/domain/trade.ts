@@ -41,8 +41,13 @@ export interface LiveIntent extends TradeBase {
   account: string;
   nonce: number;
   txHash: string;
-  /** The contract reverts after this block, so an intent never broadcast can be declared dropped once it passes. */
-  deadlineBlock: number;
+  /**
+   * The contract reverts after this block, and after this block timestamp (unix seconds), so an intent never
+   * broadcast can be declared dropped once either passes. Null: no such deadline (no block deadline on Arbitrum,
+   * where block.number is not the L2 block; no time deadline on rows journaled before there was one).
+   */
+  deadlineBlock: number | null;
+  deadlineAt: number | null;
 }
 
 /** A trade that was never broadcast: simulated in sim mode, or rejected by the eth_call simulation in any mode. */
@@ -74,4 +79,9 @@ export interface FinalOutcome {
 
 export interface InFlightTrade extends LiveIntent {
   status: InFlightStatus;
+  /**
+   * Earlier versions of this transaction, oldest first: a stuck trade is re-signed on its nonce with a higher fee and
+   * txHash becomes the new one, but any of these may still be the one mined.
+   */
+  replacedTxHashes: string[];
 }

@@ -3,16 +3,18 @@
  * records the simulation (sim) or signs, journals, broadcasts and follows the transaction to its receipt (live).
  *
  * Safety, in order of the live path: the mode is re-read right before signing (an unreadable mode sends nothing);
- * there is no signer at all in sim; the trade row, with its nonce and hash, is durable before the broadcast; a
- * restart resolves every in-flight row from the chain (receipt by hash, else the nonce used by another transaction,
- * else gone after its deadline block) and sends nothing for it; new live orders wait until that is done.
+ * there is no signer at all in sim; the trade row, with its nonce and hash, is durable before the broadcast (and so
+ * is each fee-bumped replacement's hash); a restart resolves every in-flight row from the chain (a receipt for any of
+ * its hashes, else the nonce used by another transaction, else gone past its deadlines) and sends nothing for it;
+ * new live orders wait until that is done.
  */
 import { randomUUID } from "node:crypto";
 import { keccak256 } from "ethers";
 import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
-import { gasLimitFor, txFees, type FeePolicy } from "./fee-policy.ts";
+import { BACKSTOP_SECONDS, deadlinesOf, isPastDeadline, type DeadlinePolicy } from "./deadline.ts";
+import { bumpFees, gasLimitFor, txFees, type FeePolicy, type TxFees } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
 import { NonceManager } from "./nonce-manager.ts";
@@ -33,8 +35,21 @@ export interface ExecutorOptions {
    * Default 0: final at the receipt.
    */
   confirmations?: number;
-  /** The contract reverts after order.blockNumber + deadlineBlocks. Default 2. */
-  deadlineBlocks?: number;
+  /**
+   * The contract reverts after order.blockNumber + deadlineBlocks (null: no block deadline, for chains where
+   * block.number is not the L2 block, i.e. Arbitrum), and after the head's timestamp at simulation +
+   * deadlineSeconds. Defaults 2 and 60 (see deadlinePolicy()).
+   */
+  deadlineBlocks?: number | null;
+  deadlineSeconds?: number;
+  /**
+   * A sent trade still not mined this many blocks after the head it was sent at is stuck (its fee fell under the
+   * market's): it is re-signed on the same nonce with fees raised by feeBumpBps (and to the current base fee), at
+   * most maxReplacements times, and only while its deadlines leave a block to land in. Defaults 1, 1250 (12.5%), 3.
+   */
+  replaceAfterBlocks?: number;
+  feeBumpBps?: number;
+  maxReplacements?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
   priorityFeeWei?: bigint;
   /** How often a sent transaction's receipt is looked for. Default 20 ms. */
@@ -122,7 +137,8 @@ export class Executor {
   private readonly nonces: NonceManager;
   private readonly gasLimit: bigint | null;
   private readonly fees: FeePolicy;
-  private readonly deadlineBlocks: number;
+  private readonly deadline: DeadlinePolicy;
+  private readonly replacing: { afterBlocks: number; bumpBps: number; max: number };
   private readonly tip: bigint;
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
@@ -144,7 +160,16 @@ export class Executor {
     this.nonces = new NonceManager(deps.provider, deps.journal, this.account);
     this.gasLimit = deps.options?.gasLimit ?? null;
     this.fees = deps.options?.fees ?? { type: "eip1559", minPriorityFeeWei: 0n };
-    this.deadlineBlocks = deps.options?.deadlineBlocks ?? 2;
+    const o = deps.options;
+    this.deadline = {
+      blocks: o?.deadlineBlocks === undefined ? 2 : o.deadlineBlocks,
+      seconds: o?.deadlineSeconds ?? BACKSTOP_SECONDS,
+    };
+    this.replacing = {
+      afterBlocks: o?.replaceAfterBlocks ?? 1,
+      bumpBps: o?.feeBumpBps ?? 1_250,
+      max: o?.maxReplacements ?? 3,
+    };
     this.tip = deps.options?.priorityFeeWei ?? 2_000_000_000n;
     this.pollMs = deps.options?.receiptPollMs ?? 20;
   }
@@ -160,13 +185,17 @@ export class Executor {
   async submit(order: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
-    const deadlineBlock = order.blockNumber + this.deadlineBlocks;
-    const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
+    const fees = order.pools.map(this.deps.feeOf);
+    // The time deadline counts from the head the simulation runs on, which is read alongside it: the simulation and
+    // the estimate run with no time deadline (it changes neither the route nor, but for one comparison, the gas), and
+    // the transaction carries the real one. The block deadline is known now and checked by the simulation.
+    const { deadlineBlock } = deadlinesOf(this.deadline, order.blockNumber, 0);
+    const probe = this.codec.encodeExecute(order, fees, deadlineBlock, null);
     // The duplicate check, the simulation and (live) the gas estimate are independent reads: run them together.
     const [duplicate, sim, gas] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
-      this.simulate(data),
-      order.mode === "live" ? this.estimateGas(data) : Promise.resolve(null),
+      this.simulate(probe),
+      order.mode === "live" ? this.estimateGas(probe) : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
@@ -199,11 +228,13 @@ export class Executor {
       return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
     }
     if (gas === null) return unsent("rejected", "eth_estimateGas failed although the simulation passed");
+    const deadlines = deadlinesOf(this.deadline, order.blockNumber, sim.timestamp);
+    const data = this.codec.encodeExecute(order, fees, deadlines.deadlineBlock, deadlines.deadlineAt);
     return this.send(
       id,
       order,
       data,
-      deadlineBlock,
+      { ...deadlines, sentAtBlock: sim.blockNumber },
       { baseFee: sim.baseFee, gasLimit: gas },
       this.deps.signer,
       timings,
@@ -233,7 +264,7 @@ export class Executor {
     for (const row of rows) {
       const outcome = await this.resolve(row);
       if (!outcome) continue;
-      await this.deps.journal.markFinal(row.id, outcome);
+      await this.deps.journal.markFinal(row.id, outcome, outcome.minedTxHash ?? undefined);
       resolved.push({ id: row.id, status: outcome.status });
       this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
     }
@@ -246,7 +277,7 @@ export class Executor {
   private async simulate(
     data: string,
   ): Promise<
-    | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
+    | { ok: true; profit: bigint; blockNumber: number; timestamp: number; baseFee: bigint }
     | { ok: false; reason: string; blockNumber: number }
   > {
     const { provider } = this.deps;
@@ -266,7 +297,7 @@ export class Executor {
     const blockNumber = latest.number;
     if (call.ok) {
       const profit = this.codec.decodeProfit(call.ret);
-      return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
+      return { ok: true, profit, blockNumber, timestamp: latest.timestamp, baseFee: latest.baseFeePerGas ?? 0n };
     }
     const revertData = (call.err as { data?: unknown }).data;
     if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
@@ -314,7 +345,7 @@ export class Executor {
     id: string,
     order: Order,
     data: string,
-    deadlineBlock: number,
+    at: { deadlineBlock: number | null; deadlineAt: number; sentAtBlock: number },
     price: { baseFee: bigint; gasLimit: bigint },
     signer: TxSigner,
     timings: TradeResult["timings"],
@@ -322,10 +353,11 @@ export class Executor {
   ): Promise<Submission> {
     const { provider, journal } = this.deps;
     const chainId = await this.getChainId();
+    const fees = txFees(this.fees, price.baseFee, this.tip);
     const sent = await this.nonces.withNonce(async (nonce) => {
       try {
         const raw = await signer.signTransaction({
-          ...txFees(this.fees, price.baseFee, this.tip),
+          ...fees,
           chainId,
           to: this.contract,
           data,
@@ -341,7 +373,8 @@ export class Executor {
           account: this.account,
           nonce,
           txHash,
-          deadlineBlock,
+          deadlineBlock: at.deadlineBlock,
+          deadlineAt: at.deadlineAt,
         };
         await journal.recordIntent(intent, fence ?? undefined);
         // The last check before the chain: a lease lost while signing and journaling sends nothing.
@@ -372,22 +405,32 @@ export class Executor {
       }
     });
     const sentAt = timings.sentAt ?? performance.now();
-    const final = this.follow({ ...sent.intent, status: "sent" }).then((o): TradeResult => ({
-      id,
-      order,
-      status: o.status,
-      txHash: sent.txHash,
-      nonce: sent.nonce,
-      blockNumber: o.blockNumber,
-      simulatedProfit: null,
-      realizedProfit: o.realizedProfit,
-      gasUsed: o.gasUsed,
-      gasCostWei: gasCostOf(o),
-      precededBy: o.precededBy,
-      reason: null,
-      routeReverted: o.status === "reverted",
-      timings,
-    }));
+    const signed: Signed = {
+      chainId,
+      data,
+      gasLimit: price.gasLimit,
+      fees,
+      sentAtBlock: at.sentAtBlock,
+      replacements: 0,
+    };
+    const final = this.follow({ ...sent.intent, status: "sent", replacedTxHashes: [] }, signed).then(
+      ([o, trade]): TradeResult => ({
+        id,
+        order,
+        status: o.status,
+        txHash: o.minedTxHash ?? trade.txHash,
+        nonce: sent.nonce,
+        blockNumber: o.blockNumber,
+        simulatedProfit: null,
+        realizedProfit: o.realizedProfit,
+        gasUsed: o.gasUsed,
+        gasCostWei: gasCostOf(o),
+        precededBy: o.precededBy,
+        reason: null,
+        routeReverted: o.status === "reverted",
+        timings,
+      }),
+    );
     return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
   }
 
@@ -399,22 +442,31 @@ export class Executor {
     this.stopped = true;
   }
 
-  /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
-  private async follow(trade: InFlightTrade): Promise<FinalOutcome> {
+  /**
+   * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. A trade this
+   * instance signed (`signed`) that sits unmined is replaced with a fee bump; one left by an earlier run is only
+   * followed. Resolves with the outcome and the trade as it stands (its newest hash).
+   */
+  private async follow(trade: InFlightTrade, signed: Signed | null): Promise<[Settled, InFlightTrade]> {
     let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
-          // Between full checks (nonce, mempool, deadline), only the receipt: following must not crowd the node
-          // the next block's trades need.
+          // Between full checks (every hash, nonce, deadline, replacement), only the newest hash's receipt: following
+          // must not crowd the node the next block's trades need.
           const full = performance.now() - lastFull >= FULL_CHECK_MS;
           const receipt = full ? null : await this.deps.provider.getTransactionReceipt(trade.txHash);
-          const outcome = receipt ? await this.finalOutcome(trade, receipt) : full ? await this.resolve(trade) : null;
-          if (full) lastFull = performance.now();
+          let outcome = receipt ? await this.finalOutcome(trade, receipt) : null;
+          if (full) {
+            lastFull = performance.now();
+            const look = await this.look(trade);
+            outcome = look.outcome;
+            if (!outcome && signed && look.head) trade = await this.replaceIfStuck(trade, signed, look.head);
+          }
           if (outcome) {
-            await this.deps.journal.markFinal(trade.id, outcome);
-            return outcome;
+            await this.deps.journal.markFinal(trade.id, outcome, outcome.minedTxHash ?? undefined);
+            return [outcome, trade];
           }
         } catch (err) {
           this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
@@ -427,24 +479,92 @@ export class Executor {
   }
 
   /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
-  private async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+  private async resolve(trade: InFlightTrade): Promise<Settled | null> {
+    return (await this.look(trade)).outcome;
+  }
+
+  /**
+   * One full look at an in-flight trade: a receipt for any of its hashes (its newest, or one it replaced that was
+   * mined first), else its nonce taken by another transaction (dropped), else gone past its deadline (dropped).
+   * Undecided, it also returns the head, for the replacement check.
+   */
+  private async look(
+    trade: InFlightTrade,
+  ): Promise<{ outcome: Settled | null; head: { number: number; timestamp: number; baseFee: bigint } | null }> {
     const { provider } = this.deps;
-    const receipt = await provider.getTransactionReceipt(trade.txHash);
-    if (receipt) return this.finalOutcome(trade, receipt);
+    const mined = async () => {
+      for (const hash of [trade.txHash, ...trade.replacedTxHashes.slice().reverse()]) {
+        const receipt = await provider.getTransactionReceipt(hash);
+        if (receipt) return receipt;
+      }
+      return null;
+    };
+    const receipt = await mined();
+    if (receipt) return { outcome: await this.finalOutcome(trade, receipt), head: null };
     const used = await provider.getTransactionCount(trade.account, "latest");
     if (used > trade.nonce) {
       // Mined between the two calls, or the nonce went to another transaction.
-      const late = await provider.getTransactionReceipt(trade.txHash);
-      return late ? this.finalOutcome(trade, late) : dropped();
+      const late = await mined();
+      return { outcome: late ? await this.finalOutcome(trade, late) : dropped(), head: null };
     }
+    const latest = await provider.getBlock("latest");
+    if (!latest) return { outcome: null, head: null };
+    const head = { number: latest.number, timestamp: latest.timestamp, baseFee: latest.baseFeePerGas ?? 0n };
     // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
-    const head = await provider.getBlockNumber();
-    if (head > trade.deadlineBlock && !(await provider.getTransaction(trade.txHash))) return dropped();
-    return null;
+    if (isPastDeadline(trade, head)) {
+      const known = await Promise.all([trade.txHash, ...trade.replacedTxHashes].map((h) => provider.getTransaction(h)));
+      if (known.every((t) => t === null)) return { outcome: dropped(), head: null };
+    }
+    return { outcome: null, head };
+  }
+
+  /**
+   * Re-signs a stuck trade on its nonce with bumped fees, journals the new hash (before the broadcast, as for the
+   * first one), and broadcasts it. Not stuck yet, out of replacements, or without a block left before its deadline:
+   * the trade as it is. A refused replacement leaves both hashes followed: whichever is mined settles the trade.
+   */
+  private async replaceIfStuck(
+    trade: InFlightTrade,
+    signed: Signed,
+    head: { number: number; timestamp: number; baseFee: bigint },
+  ): Promise<InFlightTrade> {
+    const { afterBlocks, bumpBps, max } = this.replacing;
+    if (signed.replacements >= max || head.number < signed.sentAtBlock + afterBlocks) return trade;
+    // The earliest block the replacement can land in is the next one, at least a second later.
+    if (isPastDeadline(trade, { number: head.number + 1, timestamp: head.timestamp + 1 })) return trade;
+    const signer = this.deps.signer;
+    if (!signer) return trade;
+    const fees = bumpFees(signed.fees, txFees(this.fees, head.baseFee, this.tip), bumpBps);
+    const raw = await signer.signTransaction({
+      ...fees,
+      chainId: signed.chainId,
+      to: this.contract,
+      data: signed.data,
+      nonce: trade.nonce,
+      gasLimit: signed.gasLimit,
+      value: 0n,
+    });
+    const txHash = keccak256(raw);
+    await this.deps.journal.markReplaced(trade.id, trade.txHash, txHash);
+    const next: InFlightTrade = { ...trade, txHash, replacedTxHashes: [...trade.replacedTxHashes, trade.txHash] };
+    signed.fees = fees;
+    signed.sentAtBlock = head.number;
+    signed.replacements++;
+    try {
+      await this.deps.provider.send("eth_sendRawTransaction", [raw]);
+      this.deps.log?.info(
+        { trade: trade.id, nonce: trade.nonce, replaced: trade.txHash, tx: txHash },
+        "stuck trade replaced with a fee bump",
+      );
+    } catch (err) {
+      // The old transaction may have been mined meanwhile (nonce too low) or the bump refused: the next look settles it.
+      this.deps.log?.warn({ err, trade: trade.id, tx: txHash }, "replacement refused by the node");
+    }
+    return next;
   }
 
   /** The outcome of a mined trade once its block is `confirmations` deep and still canonical; null until then. */
-  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome | null> {
+  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<Settled | null> {
     const depth = this.deps.options?.confirmations ?? 0;
     if (depth > 0) {
       const { provider } = this.deps;
@@ -461,7 +581,7 @@ export class Executor {
     return this.outcomeOf(trade, receipt);
   }
 
-  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<FinalOutcome> {
+  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<Settled> {
     const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
     const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
     const confirmed = receipt.status === 1;
@@ -474,6 +594,7 @@ export class Executor {
       l1FeeWei: null,
       precededBy,
       blockNumber: receipt.blockNumber,
+      minedTxHash: receipt.hash.toLowerCase(),
     };
   }
 
@@ -499,7 +620,21 @@ export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" 
   return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
 }
 
-function dropped(): FinalOutcome {
+/** An outcome, and which of the trade's hashes was mined (null when none was). */
+type Settled = FinalOutcome & { minedTxHash: string | null };
+
+/** What a trade this instance signed needs for a replacement: the same call, nonce and chain, and the fees paid. */
+interface Signed {
+  chainId: bigint;
+  data: string;
+  gasLimit: bigint;
+  fees: TxFees;
+  /** The head when the current version was sent: it is stuck once replaceAfterBlocks more pass without it. */
+  sentAtBlock: number;
+  replacements: number;
+}
+
+function dropped(): Settled {
   return {
     status: "dropped",
     realizedProfit: null,
@@ -508,6 +643,7 @@ function dropped(): FinalOutcome {
     l1FeeWei: null,
     precededBy: null,
     blockNumber: null,
+    minedTxHash: null,
   };
 }
 

@@ -13,8 +13,16 @@ export interface TradeJournal {
   recordIntent(trade: LiveIntent, fence?: Fence): Promise<void>;
   /** pending -> sent. */
   markSent(id: string, txHash: string): Promise<void>;
-  /** pending|sent -> confirmed|reverted|dropped. */
-  markFinal(id: string, outcome: FinalOutcome): Promise<void>;
+  /**
+   * pending|sent -> confirmed|reverted|dropped. `minedTxHash`: the version that was mined, when it is not the newest
+   * (a replaced transaction that won after all); the row then points at it.
+   */
+  markFinal(id: string, outcome: FinalOutcome, minedTxHash?: string): Promise<void>;
+  /**
+   * A sent trade re-signed on its nonce with a higher fee: txHash becomes `newHash` and `oldHash` joins the replaced
+   * ones. Durable before it returns: the caller broadcasts the replacement next. Only from `oldHash` and in flight.
+   */
+  markReplaced(id: string, oldHash: string, newHash: string): Promise<void>;
   /** Insert a `simulated` or `rejected` trade. */
   recordSimulated(trade: UnsentTrade): Promise<void>;
   /** Live trades of this account still `pending` or `sent`, lowest nonce first. */

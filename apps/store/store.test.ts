@@ -52,6 +52,7 @@ function intent(over: Partial<LiveIntent> = {}): LiveIntent {
     nonce: 0,
     txHash: "0x" + "ab".repeat(32),
     deadlineBlock: 12,
+    deadlineAt: 1_800_000_000,
     ...over,
   };
 }
@@ -107,7 +108,7 @@ describe("PgTradeJournal", () => {
     await journal.recordIntent(t);
     expect(await journal.hasTradeFor(t.opportunityId)).toBe(true);
     let inFlight = await journal.listInFlight(ACCOUNT.toUpperCase().replace("0X", "0x"));
-    expect(inFlight).toEqual([{ ...t, status: "pending" }]);
+    expect(inFlight).toEqual([{ ...t, status: "pending", replacedTxHashes: [] }]);
     await journal.markSent(t.id, t.txHash);
     await journal.markSent(t.id, t.txHash); // a retry is harmless
     inFlight = await journal.listInFlight(ACCOUNT);
