@@ -1,15 +1,16 @@
 import cors from "@fastify/cors";
-import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import helmet from "helmet";
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { AnchorDirectory, anchorKey, AuditLedger, PeriodicAnchorer, SubjectKeyVault } from "../audit/index.ts";
 import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
 import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
 import { RequestBudget } from "./budget.ts";
+import { DenialRecorder } from "./denials.ts";
+import { RateLimiter } from "./rate-limiter.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { ApiContext } from "./context.ts";
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMITS, type ApiOptions } from "./options.ts";
@@ -65,18 +66,45 @@ function toProblem(err: FastifyError | ProblemError): Problem {
   return problem(500, "internal", "the server could not complete the request; it has been logged");
 }
 
+/**
+ * Fastify's proxy trust as a hop count: the socket's peer and the n-1 entries nearest the right of X-Forwarded-For
+ * are proxies, and the next entry to the left is the client (fastify's own numeric trustProxy trusts nothing at
+ * all). Never `true`: then the left-most entry, which the client writes, would be its address for the limiter and
+ * the ledger. The count is only sound when the API cannot be reached except through those proxies.
+ */
+function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false;
+}
+
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? (() => new Date());
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const registry = options.metrics ?? new Registry();
   const vault = new SubjectKeyVault(options.pool, options.keys.kek);
-  const ledger = new AuditLedger(options.pool, vault, clock);
+  const ledger = new AuditLedger(options.pool, vault, clock, options.auditQueueLimit);
   const controlView = new ControlView(options.control);
   await controlView.start();
   const sessionCache = new SessionCache(options.redis, options.keyPrefix, options.sessionCacheMs);
   await sessionCache.start();
   const budget = new RequestBudget(options.redis, options.keyPrefix, clock);
   budget.start();
+  const limiter = new RateLimiter(budget, limits);
+  const summarised = new Counter({
+    name: "orion_audit_denials_summarised_total",
+    help: 'Denials written as part of a summary row instead of a row each: reason "flood" (repeated 404/429) or "queue-full" (shed: the ledger queue was full)',
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "orion_audit_queue_depth",
+    help: "Ledger appends waiting for the database",
+    registers: [registry],
+    collect() {
+      this.set(ledger.queued);
+    },
+  });
+  const denials = new DenialRecorder(ledger, clock, summarised, options.denialSummaryMs);
+  denials.start();
   const anchorer = options.anchors
     ? new PeriodicAnchorer(
         options.pool,
@@ -91,7 +119,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustHops(options.trustProxyHops ?? 0),
     logger: {
       level: options.logLevel ?? "info",
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
@@ -105,7 +133,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.decorateRequest("principal", null);
   app.decorateRequest("audited", false);
   app.decorateRequest("problemType", null);
-  app.decorateRequest("ipCountedByGuard", false);
+  app.decorate("denials", denials);
 
   const ctx: ApiContext = {
     pool: options.pool,
@@ -121,7 +149,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     users: new UserDirectory(options.pool, vault, options.keys.pepper),
     sessions: new SessionStore(options.redis, options.keyPrefix),
     sessionCache,
-    budget,
+    limiter,
     lockout: new LoginLockout(options.redis, options.keyPrefix),
     verifyOidc: options.oidc ? createOidcVerifier(options.oidc) : null,
     preflight: (target) => runPreflight(target, checks),
@@ -129,8 +157,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       request.audited = true;
       await ledger.append(event);
     },
-    perUserLimit: limits.perUser,
-    perIpLimit: limits.perIp,
     reportTrust: options.reportTrust ?? null,
   };
   const checks = buildPreflightChecks(ctx, options.chainChecks ?? {});
@@ -172,16 +198,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     credentials: false,
     maxAge: 600,
   });
-  await app.register(rateLimit, {
-    global: true,
-    allowList: (request) => guard.skipIpLimiter(request),
-    max: limits.perIp,
-    timeWindow: 60_000,
-    redis: options.redis,
-    nameSpace: `${options.keyPrefix}rl-ip:`,
-    skipOnError: false,
-    errorResponseBuilder: (_req, c) =>
-      new ProblemError(429, "rate-limited", `too many requests; retry after ${c.after}`),
+  // Every request is counted against its address before anything else is done for it.
+  app.addHook("onRequest", async (request) => {
+    limiter.admitAddress(request.ip, request.routeOptions.config.loginLimited === true);
   });
   await app.register(swagger, {
     openapi: {
@@ -215,18 +234,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     const status = reply.statusCode;
     if (status >= 400 && status < 500 && !request.audited) {
       request.audited = true;
-      const actor = request.principal?.userId ?? "anonymous";
-      await ledger.append({
-        actor,
-        action: "request.denied",
-        outcome: "denied",
+      await denials.record({
+        status,
+        problem: request.problemType ?? "unknown",
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        actor: request.principal?.userId ?? "anonymous",
         subject: request.principal?.userId ?? null,
-        detail: {
-          status,
-          problem: request.problemType ?? "unknown",
-          method: request.method,
-          route: request.routeOptions.url ?? "unmatched",
-        },
         ...(request.principal ? { pii: { ip: request.ip } } : {}),
       });
     }
@@ -236,6 +250,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     await controlView.stop();
     sessionCache.stop();
     await budget.stop();
+    await denials.stop();
     await anchorer?.stop();
   });
   app.addHook("onResponse", async (request, reply) => {
@@ -244,7 +259,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  const deps = { ctx, guard, loginRateLimit: limits.login };
+  const deps = { ctx, guard };
   registerHealthRoutes(app, ctx, registry);
   registerAuthRoutes(app, deps);
   registerUserRoutes(app, deps);

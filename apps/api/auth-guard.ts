@@ -68,13 +68,9 @@ export function createGuard(ctx: ApiContext) {
       }
       cache.set(token, claims);
     }
-    // Revocation (cached for a second, revocations pushed by pub/sub) and the budgets (counted locally, shared
-    // through Redis every 100 ms): the hot path of an authenticated request makes no Redis round trip.
+    // Revocation is cached for a second (revocations pushed by pub/sub) and the user's budget is counted locally
+    // and shared through Redis every 100 ms: the hot path of an authenticated request makes no Redis round trip.
     const active = await ctx.sessionCache.isActive(claims.sessionId, claims.userId);
-    const used = ctx.budget.hit(`user:${claims.userId}`);
-    // Requests whose token was already verified skip the plugin's per-IP limiter (see skipIpLimiter) and are
-    // counted per IP here instead.
-    const ipUsed = request.ipCountedByGuard ? ctx.budget.hit(`ip:${request.ip}`) : 0;
     request.principal = claims;
     if (!active) {
       request.principal = null;
@@ -87,12 +83,7 @@ export function createGuard(ctx: ApiContext) {
       });
       throw new ProblemError(401, "session-revoked", "the session has ended; log in again");
     }
-    if (ipUsed > ctx.perIpLimit) {
-      throw new ProblemError(429, "rate-limited", "too many requests from this address; retry in a minute");
-    }
-    if (used > ctx.perUserLimit) {
-      throw new ProblemError(429, "rate-limited", "too many requests for this user; retry in a minute");
-    }
+    ctx.limiter.admitUser(claims.userId);
     return claims;
   }
 
@@ -131,23 +122,9 @@ export function createGuard(ctx: ApiContext) {
   }
 
   /**
-   * For the plugin's per-IP limiter: a request carrying a token this instance already verified is counted by the
-   * guard (one Redis command for session, user and IP instead of two). Anything else (no token, a new or forged
-   * token) goes through the plugin's limiter before any work is done for it.
-   */
-  function skipIpLimiter(request: FastifyRequest): boolean {
-    const header = request.headers.authorization;
-    if (request.routeOptions.config.guarded !== true) return false;
-    if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-    const known = cache.get(header.slice(7), Math.floor(ctx.clock().getTime() / 1000)) !== undefined;
-    request.ipCountedByGuard = known;
-    return known;
-  }
-
-  /**
-   * Route options for a guarded route. The guard runs in preParsing: after the per-IP limiter (an onRequest hook,
-   * so a flood of forged tokens is cut off before any signature is checked or any row written) and before the body
-   * is read (so nobody unauthenticated gets a body parsed). The mark lets the guard count the route's IP budget.
+   * Route options for a guarded route. The guard runs in preParsing: after the per-address limiter (an onRequest
+   * hook, so a flood of forged tokens is cut off before any signature is checked) and before the body is read (so
+   * nobody unauthenticated gets a body parsed).
    */
   function route(permission: Permission, opts: GuardOptions = {}) {
     const check = require(permission, opts);
@@ -156,11 +133,10 @@ export function createGuard(ctx: ApiContext) {
         await check(request);
         return payload;
       },
-      config: { guarded: true },
     };
   }
 
-  return { authenticate, require, route, skipIpLimiter };
+  return { authenticate, require, route };
 }
 
 export type Guard = ReturnType<typeof createGuard>;

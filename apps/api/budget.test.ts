@@ -30,12 +30,16 @@ describe("RequestBudget", () => {
     expect(Number(await redis.get(`${prefix}budget:user:1:${Math.floor(clock().getTime() / 60_000)}`))).toBe(5);
   });
 
-  it("starts a fresh count each minute", async () => {
+  it("slides: the previous minute counts for the part of it still within the last 60 s", async () => {
     let now = new Date("2026-11-27T12:00:59Z");
     const c = new RequestBudget(redis, prefix, () => now);
-    c.hit("ip:1");
-    c.hit("ip:1");
+    for (let i = 0; i < 10; i++) c.hit("ip:1");
+    // A burst at the end of a minute and one at the start of the next are one window, not two budgets.
     now = new Date("2026-11-27T12:01:00Z");
+    expect(c.hit("ip:1")).toBe(11);
+    now = new Date("2026-11-27T12:01:30Z");
+    expect(c.hit("ip:1")).toBe(7);
+    now = new Date("2026-11-27T12:03:00Z");
     expect(c.hit("ip:1")).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { keysFilePath } from "./home.ts";
 import { z } from "zod";
-import { apiVariables } from "../domain/env/index.ts";
+import { apiVariables, controlVariables } from "../domain/env/index.ts";
 import { generateKeyFile, keyFileSchema, roleSchema, type KeyFile, type OidcConfig } from "../identity/index.ts";
 
 /** Environment of `orion api` and of the API inside `orion dev`: its connections and its own variables. */
@@ -10,6 +10,7 @@ export const apiEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
   REDIS_URL: z.string().url({ message: "REDIS_URL must be a redis:// URL" }),
   ORION_KEY_PREFIX: z.string().default("orion:"),
+  ...controlVariables,
   ...apiVariables,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -16,7 +16,8 @@ import type { PreflightReport } from "./preflight.ts";
 import type { ReportTrust } from "./report-trust.ts";
 import type { ControlView } from "./control-view.ts";
 import type { SessionCache } from "./session-cache.ts";
-import type { RequestBudget } from "./budget.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import type { DenialRecorder } from "./denials.ts";
 
 /** What every route group gets: the injected dependencies plus the services built from them. */
 export interface ApiContext {
@@ -35,29 +36,29 @@ export interface ApiContext {
   sessions: SessionStore;
   /** Call revoked() after every session revocation, so this and every other instance stop accepting it at once. */
   sessionCache: SessionCache;
-  budget: RequestBudget;
+  limiter: RateLimiter;
   lockout: LoginLockout;
   verifyOidc: ((idToken: string, now: Date) => Promise<ExternalIdentity>) | null;
   preflight(target: Mode): Promise<PreflightReport>;
   /** Appends to the ledger and marks the request as audited, so the generic denial row is not added as well. */
   audit(request: { audited: boolean }, event: AuditEvent): Promise<void>;
-  perUserLimit: number;
-  perIpLimit: number;
   /** Which compliance report the live pre-flight trusts; null: none (live stays locked). */
   reportTrust: ReportTrust | null;
 }
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Generic denial rows and their flood summaries; tests flush it to see every denial written. */
+    denials: DenialRecorder;
+  }
   interface FastifyContextConfig {
-    /** Set by guard.route(): the auth guard runs first and counts this route's per-IP budget. */
-    guarded?: boolean;
+    /** Login-type routes (password, refresh, OIDC, second factor): the address's login budget applies too. */
+    loginLimited?: boolean;
   }
   interface FastifyRequest {
     principal: AccessClaims | null;
     audited: boolean;
     /** The problem this request ended with, for the denial row. */
     problemType: string | null;
-    /** The per-IP budget of this request is counted by the auth guard rather than by the rate-limit plugin. */
-    ipCountedByGuard: boolean;
   }
 }

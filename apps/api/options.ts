@@ -41,8 +41,15 @@ export interface ApiOptions {
   logStream?: { write(line: string): void };
   /** Where /metrics reads from; a fresh registry per app by default. */
   metrics?: Registry;
-  /** Trust X-Forwarded-For from this many proxies (the cloud load balancer): rate limits key on the client IP. */
-  trustProxy?: boolean;
+  /**
+   * How many proxies in front of the API append to X-Forwarded-For (0: none, the socket's address is the client's).
+   * The client address is the entry that many hops from the right; anything further left was written by the client.
+   */
+  trustProxyHops?: number;
+  /** Ledger appends that may wait for the database before generic denials are summarised instead (shed). */
+  auditQueueLimit?: number;
+  /** How often summary rows of flooded and shed denials are written. */
+  denialSummaryMs?: number;
   /**
    * Where the ledger's head is anchored (signed with a key derived from keys.kek) at least every intervalMs while
    * rows are appended, and once more on close. `orion api` passes $ORION_HOME/anchors.

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
+import { controlStoreTarget } from "../connections/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
@@ -38,7 +39,10 @@ export async function startApiServer(opts: {
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
   const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   const ownControl = opts.control === undefined;
-  const control = opts.control ?? createRedisControlStore({ url: env.REDIS_URL, keyPrefix: env.ORION_KEY_PREFIX });
+  // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
+  const control =
+    opts.control ??
+    createRedisControlStore({ url: controlStoreTarget(env, env.REDIS_URL), keyPrefix: env.ORION_KEY_PREFIX });
   try {
     // Migrations run as the owner role when one is configured; the API never needs ownership itself.
     if (env.DATABASE_OWNER_URL) {
@@ -70,7 +74,7 @@ export async function startApiServer(opts: {
       oidc: oidcFromEnv(env),
       chainChecks: opts.chainChecks,
       corsOrigins: env.ORION_CORS_ORIGINS,
-      trustProxy: env.ORION_TRUST_PROXY,
+      trustProxyHops: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },

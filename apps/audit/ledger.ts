@@ -53,11 +53,18 @@ interface Pending {
 // Arbitrary constant naming "the audit chain head" among advisory locks; every writer in every process takes it.
 const CHAIN_LOCK = 7_201_944_600;
 const MAX_BATCH = 500;
+/** Appends waiting for the database beyond which summarisable noise is refused (see offer). */
+export const DEFAULT_MAX_QUEUE = 10_000;
 
 /**
  * The append-only, hash-chained audit ledger. Appends from one process are grouped into one transaction (group
  * commit) and every transaction takes an advisory lock before reading the chain head, so concurrent writers in any
  * number of processes extend one gap-free chain.
+ *
+ * The queue of appends waiting for the database is bounded for noise only: `append` (a security event) is always
+ * queued and its caller waits for the row, so a slow database slows the requests that raise security events but never
+ * loses one; `offer` (noise the caller can summarise) is refused once `maxQueue` appends are waiting, and the caller
+ * counts it into a summary row instead.
  */
 export class AuditLedger {
   private queue: Pending[] = [];
@@ -67,13 +74,24 @@ export class AuditLedger {
     private readonly pool: pg.Pool,
     private readonly vault: SubjectKeyVault,
     private readonly clock: () => Date = () => new Date(),
+    private readonly maxQueue = DEFAULT_MAX_QUEUE,
   ) {}
+
+  /** Appends waiting for the database (not counting the batch being written). */
+  get queued(): number {
+    return this.queue.length;
+  }
 
   append(event: AuditEvent): Promise<{ seq: number; hash: string }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ event, at: this.clock(), resolve, reject });
       if (this.flushing === null) this.flushing = this.drain();
     });
+  }
+
+  /** Appends unless the queue is full; null means refused (nothing was queued). */
+  offer(event: AuditEvent): Promise<{ seq: number; hash: string }> | null {
+    return this.queue.length >= this.maxQueue ? null : this.append(event);
   }
 
   private async drain(): Promise<void> {

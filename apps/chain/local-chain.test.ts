@@ -156,7 +156,10 @@ describe("local chain under interval mining", () => {
       const stop = own.startTraders((err) => {
         throw err;
       });
-      await new Promise((r) => setTimeout(r, 650));
+      // Wait for the blocks themselves (a busy machine stretches any fixed wait), then stop the traders.
+      await expect
+        .poll(async () => (await own.devnet.blockNumber()) - start, { timeout: 60_000, interval: 50 })
+        .toBeGreaterThanOrEqual(6);
       await stop();
       await own.devnet.setBlockInterval(0);
       const end = await own.devnet.blockNumber();

@@ -22,3 +22,4 @@ export {
   type Databases,
   type OpenDatabasesOptions,
 } from "./postgres.ts";
+export { controlStoreEndpoint, controlStoreTarget, type ControlStoreEnv } from "./control-store.ts";

@@ -20,20 +20,26 @@ afterAll(async () => {
   await Promise.all(prefixes.map((p) => deleteKeysWithPrefix(p)));
 });
 
-function redisStore(keyPrefix: string): ControlStore {
-  const s = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix });
+function redisStore(keyPrefix: string, clock?: () => Date): ControlStore {
+  const s = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix, ...(clock ? { clock } : {}) });
   stores.push(s);
   return s;
 }
 
-const implementations: [string, () => ControlStore][] = [
-  ["memory", () => createMemoryControlStore()],
+/** A clock that moves one second per reading: each stamped change is later than the one before, with no waiting. */
+function steppingClock(): () => Date {
+  let t = Date.parse("2026-01-01T00:00:00Z");
+  return () => new Date((t += 1000));
+}
+
+const implementations: [string, (clock?: () => Date) => ControlStore][] = [
+  ["memory", (clock) => createMemoryControlStore(undefined, clock)],
   [
     "redis",
-    () => {
+    (clock) => {
       const prefix = testKeyPrefix();
       prefixes.push(prefix);
-      return redisStore(prefix);
+      return redisStore(prefix, clock);
     },
   ],
 ];
@@ -51,11 +57,12 @@ describe.each(implementations)("%s control store", (_name, make) => {
   });
 
   it("a real mode change bumps version and epoch and restarts the epoch clock; a no-op changes nothing", async () => {
+    store = make(steppingClock());
     const s0 = await store.read();
-    await new Promise((r) => setTimeout(r, 5));
     const s1 = await store.switchMode("live", s0.version, "alice");
     expect(s1).toMatchObject({ mode: "live", version: 2, epoch: 2 });
     expect(Date.parse(s1.since)).toBeGreaterThan(Date.parse(s0.since));
+    expect(s1.since).toMatch(/^2026-01-01T00:00:/); // stamped by the injected clock, not the wall clock
     expect(await store.switchMode("live", 2, "alice")).toEqual(s1);
     const s2 = await store.switchMode("sim", 2, "alice");
     expect(s2).toMatchObject({ mode: "sim", version: 3, epoch: 3 });
@@ -101,9 +108,13 @@ describe.each(implementations)("%s control store", (_name, make) => {
     await store.switchMode("live", 1, "alice");
     await store.setKillSwitch(true, "stop", "ops");
     await expect.poll(() => seen.map((s) => s.version)).toEqual([2, 3]);
+    // A watcher that stays subscribed is the barrier: once it has the next change, the stopped one would have too.
+    const after: ControlState[] = [];
+    const stopAfter = await store.watch((s) => after.push(s));
     await stop();
     await store.setKillSwitch(false, "go", "ops");
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => after.map((s) => s.version)).toEqual([4]);
+    await stopAfter();
     expect(seen).toHaveLength(2);
   });
 });

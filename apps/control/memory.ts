@@ -3,9 +3,15 @@ import { log } from "./log.ts";
 import { killSwitchTransition, riskLimitsTransition, switchModeTransition } from "./transitions.ts";
 import { VersionConflict, type ControlState, type ControlStore, type Mode, type RiskLimits } from "./types.ts";
 
-/** The control store of a single-process run: the same semantics as Redis, with one process as its only reader. */
-export function createMemoryControlStore(initial?: Partial<ControlState>): ControlStore {
-  let state = initialControlState(new Date(), initial);
+/**
+ * The control store of a single-process run: the same semantics as Redis, with one process as its only reader.
+ * `clock` stamps each change (`since`, the kill switch's `at`); tests pass their own instead of waiting for time.
+ */
+export function createMemoryControlStore(
+  initial?: Partial<ControlState>,
+  clock: () => Date = () => new Date(),
+): ControlStore {
+  let state = initialControlState(clock(), initial);
   const listeners = new Set<(s: ControlState) => void>();
 
   function commit(next: ControlState | null, actor: string, change: string): ControlState {
@@ -25,10 +31,10 @@ export function createMemoryControlStore(initial?: Partial<ControlState>): Contr
     },
     async switchMode(target: Mode, expectedVersion: number, actor: string) {
       expect(expectedVersion);
-      return commit(switchModeTransition(state, target, new Date()), actor, `mode -> ${target}`);
+      return commit(switchModeTransition(state, target, clock()), actor, `mode -> ${target}`);
     },
     async setKillSwitch(engaged: boolean, reason: string, actor: string) {
-      return commit(killSwitchTransition(state, engaged, reason, new Date()), actor, `kill switch -> ${engaged}`);
+      return commit(killSwitchTransition(state, engaged, reason, clock()), actor, `kill switch -> ${engaged}`);
     },
     async setRiskLimits(limits: RiskLimits, expectedVersion: number, actor: string) {
       expect(expectedVersion);

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { initialControlState } from "./defaults.ts";
 import { log } from "./log.ts";
 import { controlStateSchema, controlStateToWire, validateRiskLimits } from "./schema.ts";
@@ -40,14 +40,17 @@ type CasRedis = Redis & {
   ): Promise<string>;
 };
 
-function connect(url: string): CasRedis {
-  const redis = new Redis(url, {
+function connect(target: string | RedisOptions): CasRedis {
+  const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: COMMAND_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  }) as CasRedis;
+  };
+  const redis = (
+    typeof target === "string" ? new Redis(target, options) : new Redis({ ...target, ...options })
+  ) as CasRedis;
   // Connection errors surface as rejected commands (ControlStoreUnavailable); the event itself needs no handler.
   redis.on("error", () => undefined);
   redis.defineCommand("controlCas", { numberOfKeys: 2, lua: CAS_SCRIPT });
@@ -58,7 +61,17 @@ function decode(json: string): ControlState {
   return controlStateSchema.parse(JSON.parse(json));
 }
 
-export function createRedisControlStore(opts: { url: string; keyPrefix?: string }): ControlStore {
+/**
+ * `url` is a redis:// URL, or ioredis options (TLS and AUTH for a Memorystore in another region); the timeouts and
+ * retry policy above are the store's own either way.
+ */
+export function createRedisControlStore(opts: {
+  url: string | RedisOptions;
+  keyPrefix?: string;
+  /** Stamps each change (`since`, the kill switch's `at`, the audit entry); tests pass their own. */
+  clock?: () => Date;
+}): ControlStore {
+  const clock = opts.clock ?? (() => new Date());
   const prefix = opts.keyPrefix ?? "orion:";
   const key = `${prefix}control:state`;
   const channel = `${prefix}control:changes`;
@@ -77,7 +90,7 @@ export function createRedisControlStore(opts: { url: string; keyPrefix?: string 
   /** Writes `next` only if the stored version is still `expected`; returns the stored version when it is not. */
   async function cas(expected: number, next: ControlState, actor: string): Promise<number | null> {
     const json = JSON.stringify(controlStateToWire(next));
-    const at = new Date().toISOString();
+    const at = clock().toISOString();
     const res = await redis.controlCas(key, channel, String(expected), String(next.version), json, actor, at);
     return res === "ok" ? null : Number(res);
   }
@@ -87,7 +100,7 @@ export function createRedisControlStore(opts: { url: string; keyPrefix?: string 
       const json = await redis.hget(key, "state");
       if (json !== null) return decode(json);
       // First reader of an empty store writes the safe initial state; a concurrent first reader may win instead.
-      const initial = initialControlState(new Date());
+      const initial = initialControlState(clock());
       if ((await cas(0, initial, "init")) === null) return initial;
     }
   }
@@ -119,11 +132,11 @@ export function createRedisControlStore(opts: { url: string; keyPrefix?: string 
     read: () => unavailable("read", readState),
     switchMode: (target: Mode, expectedVersion: number, actor: string) =>
       unavailable("switchMode", () =>
-        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, new Date())),
+        update(actor, `mode -> ${target}`, expectedVersion, (s) => switchModeTransition(s, target, clock())),
       ),
     setKillSwitch: (engaged: boolean, reason: string, actor: string) =>
       unavailable("setKillSwitch", () =>
-        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, new Date())),
+        update(actor, `kill switch -> ${engaged}`, null, (s) => killSwitchTransition(s, engaged, reason, clock())),
       ),
     async setRiskLimits(limits: RiskLimits, expectedVersion: number, actor: string) {
       // Invalid limits are the caller's error (a ZodError), checked before the store is involved.

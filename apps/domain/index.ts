@@ -4,7 +4,7 @@ export { modeSchema } from "./mode.ts";
 export type { Mode } from "./mode.ts";
 export { orderSchema, orderToMessage } from "./order.ts";
 export type { Order, OrderMessage } from "./order.ts";
-export { finalStatusSchema, unsentStatusSchema, settledStatusSchema } from "./trade.ts";
+export { finalStatusSchema, unsentStatusSchema, settledStatusSchema, executionRouteSchema } from "./trade.ts";
 export type {
   InFlightStatus,
   FinalStatus,
@@ -13,6 +13,9 @@ export type {
   TradeStatus,
   TradeBase,
   LiveIntent,
+  EoaIntent,
+  UserOpIntent,
+  ExecutionRouteKind,
   UnsentTrade,
   FinalOutcome,
   InFlightTrade,

@@ -14,6 +14,10 @@ export const settledStatusSchema = z.enum([...finalStatusSchema.options, ...unse
 export type SettledStatus = z.output<typeof settledStatusSchema>;
 export type TradeStatus = InFlightStatus | SettledStatus;
 
+/** How a live trade reaches the chain: a transaction from the executor's EOA, or an ERC-4337 user operation. */
+export const executionRouteSchema = z.enum(["eoa", "erc4337"]);
+export type ExecutionRouteKind = z.output<typeof executionRouteSchema>;
+
 /** Fields every trade row carries. */
 export interface TradeBase {
   /** Trade id (uuid), chosen by the executor. */
@@ -29,18 +33,16 @@ export interface TradeBase {
   amountIn: bigint;
   predictedProfit: bigint;
   minProfit: bigint;
+  /** The run's execution route; absent means "eoa" (rows and messages from before the ERC-4337 route). */
+  route?: ExecutionRouteKind;
 }
 
-/**
- * A live trade written BEFORE its transaction is broadcast. The transaction is already signed, so its hash is known
- * here: a crash after broadcast but before markSent still leaves a hash to look up.
- */
-export interface LiveIntent extends TradeBase {
+interface LiveIntentBase extends TradeBase {
   mode: "live";
-  /** The sending account (EOA), lowercase. */
+  /** The sending account, lowercase: the EOA, or the smart account on the ERC-4337 route. */
   account: string;
+  /** EOA: the transaction nonce. ERC-4337: the EntryPoint nonce key of the operation (its sequence is always 0). */
   nonce: number;
-  txHash: string;
   /**
    * The contract reverts after this block, and after this block timestamp (unix seconds), so an intent never
    * broadcast can be declared dropped once either passes. Null: no such deadline (no block deadline on Arbitrum,
@@ -49,6 +51,27 @@ export interface LiveIntent extends TradeBase {
   deadlineBlock: number | null;
   deadlineAt: number | null;
 }
+
+/**
+ * A live trade written BEFORE its transaction is broadcast. The transaction is already signed, so its hash is known
+ * here: a crash after broadcast but before markSent still leaves a hash to look up.
+ */
+export interface EoaIntent extends LiveIntentBase {
+  route?: "eoa";
+  txHash: string;
+}
+
+/**
+ * A live trade on the ERC-4337 route, written BEFORE its user operation goes to the bundler. The operation is signed
+ * and sponsored already, so its hash is known; the transaction hash is known only once a bundle includes it.
+ */
+export interface UserOpIntent extends LiveIntentBase {
+  route: "erc4337";
+  userOpHash: string;
+  txHash: null;
+}
+
+export type LiveIntent = EoaIntent | UserOpIntent;
 
 /** A trade that was never broadcast: simulated in sim mode, or rejected by the eth_call simulation in any mode. */
 export interface UnsentTrade extends TradeBase {
@@ -64,10 +87,16 @@ export interface UnsentTrade extends TradeBase {
 
 export interface FinalOutcome {
   status: FinalStatus;
+  /** The including transaction, when the journal did not know it before (ERC-4337: the bundle's); else null. */
+  txHash?: string | null;
   /** From the contract's trade event; null unless confirmed. */
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
-  /** The receipt's effective gas price (base fee plus the tip paid, per gas); null unless mined. */
+  /**
+   * The receipt's effective gas price (base fee plus the tip paid, per gas); on the ERC-4337 route the price the
+   * EntryPoint charged the paymaster (actualGasCost / actualGasUsed, exact), so gasUsed x this is the sponsor's cost.
+   * Null unless mined.
+   */
   effectiveGasPrice: bigint | null;
   /** OP-stack chains: the L1 data fee the receipt reports on top of L2 gas; null elsewhere or unless mined. */
   l1FeeWei: bigint | null;
@@ -77,11 +106,8 @@ export interface FinalOutcome {
   blockNumber: number | null;
 }
 
-export interface InFlightTrade extends LiveIntent {
-  status: InFlightStatus;
-  /**
-   * Earlier versions of this transaction, oldest first: a stuck trade is re-signed on its nonce with a higher fee and
-   * txHash becomes the new one, but any of these may still be the one mined.
-   */
-  replacedTxHashes: string[];
-}
+/**
+ * `replacedTxHashes`: earlier versions of an EOA transaction, oldest first. A stuck trade is re-signed on its nonce
+ * with a higher fee and txHash becomes the new one, but any of these may still be the one mined. Empty otherwise.
+ */
+export type InFlightTrade = LiveIntent & { status: InFlightStatus; replacedTxHashes: string[] };

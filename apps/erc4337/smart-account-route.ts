@@ -3,7 +3,7 @@
  * SponsorPaymaster, submitted to a bundler. Preparation and sending are separate steps so the caller can make the
  * trade row (with its user-operation hash) durable in between, as it does for a transaction hash on the EOA route.
  */
-import { createPublicClient, defineChain, http, type Hex, type LocalAccount } from "viem";
+import { createClient, createPublicClient, defineChain, http, type Hex, type LocalAccount } from "viem";
 import {
   createBundlerClient,
   formatUserOperationRequest,
@@ -32,6 +32,8 @@ export interface SmartAccountRouteOptions {
 export interface PreparedOperation {
   operation: UserOperation<"0.8">;
   userOpHash: Hex;
+  /** Every gas limit of the operation (the paymaster's included) times maxFeePerGas: the most the sponsor can pay. */
+  maxGasCostWei: bigint;
 }
 
 export interface OperationOutcome {
@@ -46,10 +48,21 @@ export interface OperationOutcome {
 export interface SmartAccountRoute {
   /** The smart account's address (counterfactual until its first operation deploys it). */
   readonly address: Hex;
-  prepare(call: { to: Hex; data: Hex }): Promise<PreparedOperation>;
+  /**
+   * Gas estimation by the bundler (which simulates the whole operation and fails if it reverts), sponsorship, and the
+   * owner's signature. `nonceKey` picks the EntryPoint nonce key (default 0, the account's sequential nonces).
+   */
+  prepare(call: { to: string; data: string }, nonceKey?: bigint): Promise<PreparedOperation>;
   send(prepared: PreparedOperation): Promise<Hex>;
   /** The outcome once included, null while the bundler does not know it as included. */
   outcome(userOpHash: Hex): Promise<OperationOutcome | null>;
+  /** Whether the bundler still holds the operation to include it; false when the bundler does not answer. */
+  holds(userOpHash: string): Promise<boolean>;
+}
+
+function hex(value: string, what: string): Hex {
+  if (!/^0x[0-9a-fA-F]*$/.test(value)) throw new Error(`${what} is not hex: ${value.slice(0, 20)}`);
+  return value as Hex;
 }
 
 export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Promise<SmartAccountRoute> {
@@ -73,10 +86,19 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
     transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
     paymaster: sponsorPaymaster({ paymaster: o.paymaster, sponsor: o.sponsor }),
   });
+  // For the bundler's own methods, which viem's typed requests do not list.
+  const bundlerRpc = createClient({
+    transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
+  });
   return {
     address: account.address,
-    async prepare(call) {
-      const unsigned = await bundler.prepareUserOperation({ account, calls: [{ to: call.to, data: call.data }] });
+    async prepare(call, nonceKey = 0n) {
+      const unsigned = await bundler.prepareUserOperation({
+        account,
+        calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
+        // The key's first operation: sequence 0 (EntryPoint nonces are key << 64 | sequence).
+        ...(nonceKey === 0n ? {} : { nonce: nonceKey << 64n }),
+      });
       const operation = { ...unsigned, signature: await account.signUserOperation(unsigned) } as UserOperation<"0.8">;
       const userOpHash = getUserOperationHash({
         userOperation: operation,
@@ -84,7 +106,13 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         entryPointVersion: "0.8",
         chainId: o.chainId,
       });
-      return { operation, userOpHash };
+      const gas =
+        operation.callGasLimit +
+        operation.verificationGasLimit +
+        operation.preVerificationGas +
+        (operation.paymasterVerificationGasLimit ?? 0n) +
+        (operation.paymasterPostOpGasLimit ?? 0n);
+      return { operation, userOpHash, maxGasCostWei: gas * operation.maxFeePerGas };
     },
     async send({ operation }) {
       // Sent as prepared: viem's sendUserOperation would prepare again and change the sponsorship, hence the hash.
@@ -106,6 +134,20 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
       } catch (err) {
         if (err instanceof UserOperationReceiptNotFoundError) return null;
         throw err;
+      }
+    },
+    async holds(userOpHash) {
+      // Pimlico's status method (alto and Pimlico's hosted bundlers): eth_getUserOperationByHash knows only
+      // included operations.
+      try {
+        const request = bundlerRpc.request as (a: { method: string; params: unknown[] }) => Promise<unknown>;
+        const { status } = (await request({
+          method: "pimlico_getUserOperationStatus",
+          params: [hex(userOpHash, "hash")],
+        })) as { status: string };
+        return ["not_submitted", "submitted", "queued"].includes(status);
+      } catch {
+        return false;
       }
     },
   };

@@ -14,6 +14,7 @@ import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
 import { ExecutorCodec } from "./calldata.ts";
+import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor } from "./executor.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
@@ -98,7 +99,7 @@ function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
       await journal.markSent(id, hash);
       if (step === "markSent") throw killed();
     },
-    markFinal: (id, o, mined) => journal.markFinal(id, o, mined),
+    markFinal: (id, o) => journal.markFinal(id, o),
     markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
     recordSimulated: (t) => journal.recordSimulated(t),
     listInFlight: (a) => journal.listInFlight(a),
@@ -176,11 +177,11 @@ describe("Executor in live mode", () => {
       o1,
       o1.pools.map(() => 30),
       o1.blockNumber + 2,
-      null,
+      (await provider.getBlock(o1.blockNumber))!.timestamp + BACKSTOP_SECONDS,
     );
     const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
     const s1 = await sent(await floor.submit(o1));
-    const tx1 = await provider.getTransaction(s1.txHash);
+    const tx1 = await provider.getTransaction(s1.txHash!);
     expect(tx1).toMatchObject({ type: 2, maxPriorityFeePerGas: 25n * GWEI });
     expect(tx1?.gasLimit).toBe((estimate * 12_000n + 9_999n) / 10_000n);
     expect(tx1?.gasLimit).toBeLessThan(500_000n);
@@ -191,7 +192,7 @@ describe("Executor in live mode", () => {
     const next = await createArbitrage(chain, provider);
     const legacy = executor("live", { options: { fees: { type: "legacy", minPriorityFeeWei: 30n * GWEI } } });
     const s2 = await sent(await legacy.submit(await order("live", next.opportunity)));
-    const tx2 = await provider.getTransaction(s2.txHash);
+    const tx2 = await provider.getTransaction(s2.txHash!);
     const base = (await provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
     expect(tx2?.type).toBe(0);
     expect(tx2?.gasPrice).toBe(base + base / 8n + 30n * GWEI);
@@ -208,7 +209,7 @@ describe("Executor in live mode", () => {
     void s.final.then((r) => (final = r));
     const snapshot = await provider.send("evm_snapshot", []);
     await chain.devnet.mine();
-    expect(await provider.getTransactionReceipt(s.txHash)).not.toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).not.toBeNull();
     // Mined, but one block deep: not final yet, whatever the receipt says.
     await new Promise((r) => setTimeout(r, 300));
     expect(final).toBeNull();
@@ -230,7 +231,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine(3);
     const result = await s.final;
     expect(result.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
@@ -240,29 +241,29 @@ describe("Executor in live mode", () => {
     const ex = executor("live", { options: { deadlineBlocks: 10, replaceAfterBlocks: 1 } });
     await ex.reconcile();
     const s = await sent(await ex.submit(await order("live", opportunity)));
-    const stuck = await provider.getTransaction(s.txHash);
+    const stuck = await provider.getTransaction(s.txHash!);
     // The base fee jumps past everything the trade offered: it cannot be included and stays in the mempool.
     await provider.send("hardhat_setNextBlockBaseFeePerGas", [toQuantity(stuck!.maxFeePerGas! * 3n)]);
     await chain.devnet.mine();
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
-    expect((await provider.getTransaction(s.txHash))?.blockNumber).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
+    expect((await provider.getTransaction(s.txHash!))?.blockNumber).toBeNull();
 
     // A block went by without it: the executor re-signs it on the same nonce above the new base fee, and journals the
     // new hash before broadcasting it.
-    await expect.poll(async () => (await row(s.id))?.txHash, { timeout: 30_000 }).not.toBe(s.txHash);
+    await expect.poll(async () => (await row(s.id))?.txHash, { timeout: 30_000 }).not.toBe(s.txHash!);
     const replacement = (await row(s.id))!.txHash!;
     const bumped = await provider.getTransaction(replacement);
     expect(bumped).toMatchObject({ nonce: s.nonce, data: stuck!.data, gasLimit: stuck!.gasLimit });
     expect(bumped!.maxFeePerGas!).toBeGreaterThan(stuck!.maxFeePerGas! * 3n);
     expect(bumped!.maxPriorityFeePerGas!).toBeGreaterThanOrEqual((stuck!.maxPriorityFeePerGas! * 1125n) / 1000n);
     // The node holds one transaction for the nonce: the replacement took the stuck one's place.
-    expect(await provider.getTransaction(s.txHash)).toBeNull();
+    expect(await provider.getTransaction(s.txHash!)).toBeNull();
 
     await chain.devnet.mine();
     const result = await s.final;
     expect(result).toMatchObject({ status: "confirmed", txHash: replacement, nonce: s.nonce, precededBy: 0 });
     expect(result.realizedProfit).toBe(opportunity.profit);
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await nonces()).latest).toBe(before.latest + 1);
     const { rows } = await pool.query<{ tx_hash: string; replaced_tx_hashes: string[]; status: string }>(
       "SELECT tx_hash, replaced_tx_hashes, status FROM trades WHERE id = $1",
@@ -277,7 +278,7 @@ describe("Executor in live mode", () => {
     await ex.reconcile();
     const head = (await provider.getBlock("latest"))!;
     const s = await sent(await ex.submit(await order("live", opportunity)));
-    const tx = await provider.getTransaction(s.txHash);
+    const tx = await provider.getTransaction(s.txHash!);
     const args = new ExecutorCodec(abi).iface.decodeFunctionData("execute", tx!.data);
     expect(args[5]).toBe(2n ** 256n - 1n);
     expect(args[6]).toBe(BigInt(head.timestamp + 30));
@@ -357,7 +358,7 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine();
     expect(await s.final).toMatchObject({ status: "dropped", realizedProfit: null, blockNumber: null });
     expect((await row(s.id))?.status).toBe("dropped");
-    expect(await provider.getTransactionReceipt(s.txHash)).toBeNull();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
   });
 
   it("sends nothing while PostgreSQL is unreachable, and trades again once it is back", async () => {

@@ -1,26 +1,37 @@
 /**
  * The executor: turns an order into calldata, simulates it with eth_call at the latest block, and then either
- * records the simulation (sim) or signs, journals, broadcasts and follows the transaction to its receipt (live).
+ * records the simulation (sim) or hands the trade to its execution route (live): an EOA transaction, or an ERC-4337
+ * user operation (routes/). The route journals and submits; the executor follows the trade to its outcome.
  *
- * Safety, in order of the live path: the mode is re-read right before signing (an unreadable mode sends nothing);
- * there is no signer at all in sim; the trade row, with its nonce and hash, is durable before the broadcast (and so
- * is each fee-bumped replacement's hash); a restart resolves every in-flight row from the chain (a receipt for any of
- * its hashes, else the nonce used by another transaction, else gone past its deadlines) and sends nothing for it;
- * new live orders wait until that is done.
+ * Safety, in order of the live path: the mode is re-read right before sending (an unreadable mode sends nothing);
+ * there is no signer at all in sim; the trade row, with its transaction or user-operation hash, is durable before
+ * anything leaves; a restart resolves every in-flight row from the chain through the route that sent it and sends
+ * nothing for it; new live orders wait until that is done. When the ERC-4337 route is unavailable (bundler down or
+ * slower than its bound) before anything of a trade was journaled, the order goes the EOA way if allowed, else it is
+ * rejected with the reason.
  */
 import { randomUUID } from "node:crypto";
-import { keccak256 } from "ethers";
-import type { InterfaceAbi, JsonRpcApiProvider, TransactionReceipt } from "ethers";
+import type { InterfaceAbi, JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
-import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
-import { BACKSTOP_SECONDS, deadlinesOf, isPastDeadline, type DeadlinePolicy } from "./deadline.ts";
-import { bumpFees, gasLimitFor, txFees, type FeePolicy, type TxFees } from "./fee-policy.ts";
+import { ExecutorCodec } from "./calldata.ts";
+import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
-import { NonceManager } from "./nonce-manager.ts";
-import type { FinalOutcome, FinalStatus, InFlightTrade, LiveIntent, Mode, Order } from "../domain/index.ts";
+import type { ExecutionRouteKind, FinalOutcome, FinalStatus, InFlightTrade, Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
+import { EoaRoute } from "./routes/eoa.ts";
+import { tradeBase } from "./routes/intent.ts";
+import { MinedTrades } from "./routes/mined.ts";
+import {
+  RouteUnavailable,
+  type Deadlines,
+  type ExecutionRoute,
+  type Prepared,
+  type SendRequest,
+} from "./routes/route.ts";
+import { BACKSTOP_SECONDS, deadlinesOf, type DeadlinePolicy } from "./deadline.ts";
+import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
 
 export interface ExecutorOptions {
   /** A fixed gas limit for execute(). Default: eth_estimateGas of each trade plus gasMarginBps. */
@@ -37,15 +48,15 @@ export interface ExecutorOptions {
   confirmations?: number;
   /**
    * The contract reverts after order.blockNumber + deadlineBlocks (null: no block deadline, for chains where
-   * block.number is not the L2 block, i.e. Arbitrum), and after the head's timestamp at simulation +
-   * deadlineSeconds. Defaults 2 and 60 (see deadlinePolicy()).
+   * block.number is not the L2 block, i.e. Arbitrum), and after the order block's timestamp + deadlineSeconds.
+   * Defaults 2 and BACKSTOP_SECONDS (see deadlinePolicy()).
    */
   deadlineBlocks?: number | null;
   deadlineSeconds?: number;
   /**
-   * A sent trade still not mined this many blocks after the head it was sent at is stuck (its fee fell under the
-   * market's): it is re-signed on the same nonce with fees raised by feeBumpBps (and to the current base fee), at
-   * most maxReplacements times, and only while its deadlines leave a block to land in. Defaults 1, 1250 (12.5%), 3.
+   * EOA route: a sent trade still not mined this many blocks after the head it was sent at is stuck (its fee fell
+   * under the market's): re-signed on the same nonce with fees raised by feeBumpBps (and to the current base fee), at
+   * most maxReplacements times, only while its deadlines leave a block to land in. Defaults 1, 1250 (12.5%), 3.
    */
   replaceAfterBlocks?: number;
   feeBumpBps?: number;
@@ -59,21 +70,45 @@ export interface ExecutorOptions {
    * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
    */
   stateOverride?: StateOverride;
+  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas); default 1:1. */
+  profitToWei?: (baseToken: string, amount: bigint) => bigint;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
 export type StateOverride = Record<string, { code?: string; stateDiff?: Record<string, string> }>;
+
+/**
+ * The ERC-4337 route of a run: the smart account, its own ArbExecutor, and (live only) the submitter that prepares
+ * and sends its operations through a bundler.
+ */
+export interface UserOperationConfig {
+  /** The smart account, owner of `contract`. */
+  account: string;
+  contract: string;
+  /** The EOA that owns the smart account (its key signs operations); the signing lease is held on it. */
+  owner: string;
+  entryPoint: string;
+  /** Live only: null in sim, where no key is loaded. */
+  submitter: UserOperationSubmitter | null;
+  /** When the bundler is down or slow, send the order from the EOA instead (else reject it). Default false. */
+  fallbackToEoa?: boolean;
+  /** Called with every order that went the EOA way or was rejected because the bundler was unavailable. */
+  onUnavailable?: (outcome: "fallback" | "rejected", reason: string) => void;
+}
 
 export interface ExecutorDeps {
   provider: JsonRpcApiProvider;
   journal: TradeJournal;
   /** The current mode from the coordination store; the live broadcast path calls it right before signing. */
   readMode: () => Promise<Mode>;
+  /** The EOA route's contract: an ArbExecutor owned by `account`. */
   contract: { address: string; abi: InterfaceAbi };
-  /** The sending account (the contract's owner); simulations run from it, in both modes. */
+  /** The EOA sending account (the contract's owner); its simulations run from it, in both modes. */
   account: string;
   /** Only in live mode. Sim runs construct none, so no key is loaded. */
   signer: TxSigner | null;
+  /** Present: the run executes through ERC-4337 user operations (the EOA route only as the fallback). */
+  userOperations?: UserOperationConfig;
   /** Fee in basis points of each pool the executor may route through. */
   feeOf: (pool: string) => number;
   log?: Logger;
@@ -89,20 +124,24 @@ export interface TradeResult {
   id: string;
   order: Order;
   status: "simulated" | "rejected" | FinalStatus;
+  /** The route the trade went (or would have gone) by. */
+  route: ExecutionRouteKind;
   txHash: string | null;
+  /** ERC-4337 route: the user operation's hash; null otherwise. */
+  userOpHash: string | null;
   nonce: number | null;
   /** Sim/rejected: the block simulated at. Live: the block mined in (null when dropped). */
   blockNumber: number | null;
   simulatedProfit: bigint | null;
   realizedProfit: bigint | null;
   gasUsed: bigint | null;
-  /** gasUsed times the effective gas price, in native wei; null unless mined. */
+  /** Gas paid in native wei (the sponsor's actualGasCost on ERC-4337); null unless mined. */
   gasCostWei: bigint | null;
   precededBy: number | null;
   reason: string | null;
   /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
   routeReverted: boolean;
-  /** performance.now() stamps: order received, simulation done, transaction broadcast (live only). */
+  /** performance.now() stamps: order received, simulation done, handed to the chain or bundler (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
 
@@ -113,7 +152,10 @@ export type Submission =
   | {
       kind: "sent";
       id: string;
-      txHash: string;
+      route: ExecutionRouteKind;
+      /** EOA: the transaction's hash. ERC-4337: null until a bundle includes the operation. */
+      txHash: string | null;
+      userOpHash: string | null;
       nonce: number;
       sentAt: number;
       timings: TradeResult["timings"];
@@ -126,52 +168,83 @@ export interface ReconcileReport {
   inFlight: number;
 }
 
+type Simulation =
+  | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
+  | { ok: false; reason: string; blockNumber: number };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
 const FULL_CHECK_MS = 500;
 
 export class Executor {
   private readonly codec: ExecutorCodec;
-  private readonly contract: string;
-  private readonly account: string;
-  private readonly nonces: NonceManager;
-  private readonly gasLimit: bigint | null;
-  private readonly fees: FeePolicy;
+  /** The route this run sends by; `fallback` takes orders it cannot (the EOA when ERC-4337 is primary and allowed). */
+  private readonly primary: ExecutionRoute;
+  private readonly fallback: ExecutionRoute | null;
+  private readonly routes: ExecutionRoute[];
   private readonly deadline: DeadlinePolicy;
-  private readonly replacing: { afterBlocks: number; bumpBps: number; max: number };
-  private readonly tip: bigint;
+  /** The timestamp of the last order block looked up: a block's orders share one header read. */
+  private orderBlock: { number: number; timestamp: Promise<number> } | null = null;
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
   private settled = false;
   /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
   private readonly own = new Set<string>();
   private stopped = false;
-  private chainId: bigint | undefined;
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.codec = new ExecutorCodec(deps.contract.abi);
-    this.contract = deps.contract.address.toLowerCase();
-    this.account = deps.account.toLowerCase();
-    if (deps.signer && deps.signer.address !== this.account) {
-      throw new Error(`signer ${deps.signer.address} is not the executor account ${this.account}`);
+    const o = deps.options ?? {};
+    const mined = (contract: string) =>
+      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
+    const eoa = new EoaRoute({
+      provider: deps.provider,
+      journal: deps.journal,
+      account: deps.account,
+      contract: deps.contract.address,
+      signer: deps.signer,
+      mined: mined(deps.contract.address),
+      fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
+      tip: o.priorityFeeWei ?? 2_000_000_000n,
+      gasLimit: o.gasLimit ?? null,
+      gasMarginBps: o.gasMarginBps,
+      lease: deps.lease,
+      log: deps.log,
+      replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
+    });
+    const uo = deps.userOperations;
+    if (uo) {
+      this.primary = new UserOperationRoute({
+        provider: deps.provider,
+        journal: deps.journal,
+        account: uo.account,
+        contract: uo.contract,
+        owner: uo.owner,
+        entryPoint: uo.entryPoint,
+        submitter: uo.submitter,
+        mined: mined(uo.contract),
+        lease: deps.lease,
+      });
+      this.fallback = uo.fallbackToEoa ? eoa : null;
+      // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.
+      this.routes = [this.primary, eoa];
+    } else {
+      this.primary = eoa;
+      this.fallback = null;
+      this.routes = [eoa];
     }
-    this.nonces = new NonceManager(deps.provider, deps.journal, this.account);
-    this.gasLimit = deps.options?.gasLimit ?? null;
-    this.fees = deps.options?.fees ?? { type: "eip1559", minPriorityFeeWei: 0n };
-    const o = deps.options;
     this.deadline = {
-      blocks: o?.deadlineBlocks === undefined ? 2 : o.deadlineBlocks,
-      seconds: o?.deadlineSeconds ?? BACKSTOP_SECONDS,
+      blocks: o.deadlineBlocks === undefined ? 2 : o.deadlineBlocks,
+      seconds: o.deadlineSeconds ?? BACKSTOP_SECONDS,
     };
-    this.replacing = {
-      afterBlocks: o?.replaceAfterBlocks ?? 1,
-      bumpBps: o?.feeBumpBps ?? 1_250,
-      max: o?.maxReplacements ?? 3,
-    };
-    this.tip = deps.options?.priorityFeeWei ?? 2_000_000_000n;
-    this.pollMs = deps.options?.receiptPollMs ?? 20;
+    this.pollMs = o.receiptPollMs ?? 20;
+  }
+
+  /** The route this run sends by. */
+  get route(): ExecutionRouteKind {
+    return this.primary.kind;
   }
 
   /** Submits and waits for the outcome; null for an order already handled (a redelivery). */
@@ -181,39 +254,40 @@ export class Executor {
     return s.kind === "done" ? s.result : s.final;
   }
 
-  /** Simulates, then records (sim) or broadcasts (live). Resolves as soon as the transaction is sent. */
+  /** Simulates, then records (sim) or sends through the run's route (live). Resolves as soon as it is sent. */
   async submit(order: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
-    const fees = order.pools.map(this.deps.feeOf);
-    // The time deadline counts from the head the simulation runs on, which is read alongside it: the simulation and
-    // the estimate run with no time deadline (it changes neither the route nor, but for one comparison, the gas), and
-    // the transaction carries the real one. The block deadline is known now and checked by the simulation.
-    const { deadlineBlock } = deadlinesOf(this.deadline, order.blockNumber, 0);
-    const probe = this.codec.encodeExecute(order, fees, deadlineBlock, null);
-    // The duplicate check, the simulation and (live) the gas estimate are independent reads: run them together.
-    const [duplicate, sim, gas] = await Promise.all([
+    const deadlines = deadlinesOf(this.deadline, order.blockNumber, await this.timestampOf(order.blockNumber));
+    const data = this.codec.encodeExecute(
+      order,
+      order.pools.map(this.deps.feeOf),
+      deadlines.deadlineBlock,
+      deadlines.deadlineAt,
+    );
+    // The duplicate check, the simulation and (live) the route's preparation are independent reads: run together.
+    const [duplicate, sim, prepared] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
-      this.simulate(probe),
-      order.mode === "live" ? this.estimateGas(probe) : Promise.resolve(null),
+      this.simulate(this.primary, data),
+      order.mode === "live" ? preparing(this.primary, order, data, deadlines) : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
-    const unsent = (status: "simulated" | "rejected", reason: string | null) =>
-      this.recordUnsent(id, order, status, sim.blockNumber, sim.ok ? sim.profit : null, reason, timings, !sim.ok);
+    const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
+      this.recordUnsent(id, order, route.kind, status, s.blockNumber, s.ok ? s.profit : null, reason, timings, !s.ok);
 
-    if (!sim.ok) return unsent("rejected", sim.reason);
-    if (order.mode === "sim") return unsent("simulated", null);
+    if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
+    if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
 
     // Live: every gate below runs on the broadcast path itself, whatever the caller checked before.
     let mode: Mode;
     try {
       mode = await this.deps.readMode();
     } catch (err) {
-      return unsent("rejected", `mode unreadable, nothing sent: ${(err as Error).message}`);
+      return unsent(this.primary, "rejected", sim, `mode unreadable, nothing sent: ${(err as Error).message}`);
     }
-    if (mode !== "live") return unsent("rejected", `mode is ${mode}: live order not sent`);
-    if (!this.deps.signer) return unsent("rejected", "no signing key loaded");
+    if (mode !== "live") return unsent(this.primary, "rejected", sim, `mode is ${mode}: live order not sent`);
+    if (!this.primary.canSign) return unsent(this.primary, "rejected", sim, "no signing key loaded");
     // Not the leader: record nothing, so the order stays unacknowledged on the bus and the leader takes it.
     const fence = this.deps.lease ? this.deps.lease.current() : null;
     if (this.deps.lease && !fence)
@@ -222,67 +296,112 @@ export class Executor {
       // A new term: the previous leader may have sent and left trades in flight. Settle them, count nonces afresh.
       this.term = fence.token;
       this.settled = false;
-      this.nonces.reset();
+      for (const r of this.routes) r.reset();
     }
     if (!this.settled && (await this.reconcile()).inFlight > 0) {
-      return unsent("rejected", "in-flight trades from before the start are not reconciled yet");
+      return unsent(this.primary, "rejected", sim, "in-flight trades from before the start are not reconciled yet");
     }
-    if (gas === null) return unsent("rejected", "eth_estimateGas failed although the simulation passed");
-    const deadlines = deadlinesOf(this.deadline, order.blockNumber, sim.timestamp);
-    const data = this.codec.encodeExecute(order, fees, deadlines.deadlineBlock, deadlines.deadlineAt);
-    return this.send(
-      id,
-      order,
-      data,
-      { ...deadlines, sentAtBlock: sim.blockNumber },
-      { baseFee: sim.baseFee, gasLimit: gas },
-      this.deps.signer,
-      timings,
-      fence,
-    );
-  }
 
-  /** The gas limit for a live trade: the fixed one if configured, else the node's estimate plus the margin. */
-  private async estimateGas(data: string): Promise<bigint | null> {
-    if (this.gasLimit !== null) return this.gasLimit;
-    try {
-      const estimate = await this.deps.provider.estimateGas({ from: this.account, to: this.contract, data });
-      return gasLimitFor(estimate, this.deps.options?.gasMarginBps);
-    } catch {
-      // The trade would revert; the simulation running alongside says why.
-      return null;
+    let route = this.primary;
+    let ready: Prepared;
+    let simulated: Simulation = sim;
+    if (prepared instanceof RouteUnavailable) {
+      const fallback = this.fallback;
+      this.deps.userOperations?.onUnavailable?.(fallback ? "fallback" : "rejected", prepared.message);
+      if (!fallback || !fallback.canSign) {
+        return unsent(this.primary, "rejected", sim, `${prepared.message}; EOA fallback not allowed, nothing sent`);
+      }
+      this.deps.log?.warn({ opportunity: order.opportunityId, reason: prepared.message }, "falling back to the EOA");
+      // The EOA calls its own contract: simulate and prepare that call before sending it.
+      route = fallback;
+      const [fallbackSim, fallbackReady] = await Promise.all([
+        this.simulate(fallback, data),
+        preparing(fallback, order, data, deadlines),
+      ]);
+      simulated = fallbackSim;
+      if (!fallbackSim.ok) return unsent(fallback, "rejected", fallbackSim, fallbackSim.reason);
+      if (fallbackReady instanceof RouteUnavailable) {
+        return unsent(fallback, "rejected", fallbackSim, fallbackReady.message);
+      }
+      ready = fallbackReady;
+    } else {
+      ready = prepared;
     }
+    if (!simulated.ok) return unsent(route, "rejected", simulated, simulated.reason);
+    if (!ready.ok) return unsent(route, "rejected", simulated, ready.reason);
+    if (ready.maxGasCostWei !== null) {
+      const toWei = this.deps.options?.profitToWei ?? ((_token: string, amount: bigint) => amount);
+      const profitWei = toWei(order.baseToken, simulated.profit);
+      if (profitWei < ready.maxGasCostWei) {
+        return unsent(
+          route,
+          "rejected",
+          simulated,
+          `profit ${profitWei} wei does not cover the sponsor's gas (up to ${ready.maxGasCostWei} wei): not sent`,
+        );
+      }
+    }
+    const at = { deadlines, blockNumber: simulated.blockNumber, baseFee: simulated.baseFee };
+    return this.send(id, order, route, ready, data, at, timings, fence);
   }
 
   /**
-   * Resolves the account's in-flight rows left by earlier runs from the chain, and sends nothing. Run it at start;
-   * until a pass leaves no such row, each live order runs another pass first and is refused if rows remain.
+   * The timestamp of the block an order was priced on, which its time deadline counts from: one header read per
+   * block, shared by the block's orders. A block the node no longer has (pruned, reorged) counts from the head.
+   */
+  private timestampOf(blockNumber: number): Promise<number> {
+    if (this.orderBlock?.number !== blockNumber) {
+      const { provider } = this.deps;
+      const timestamp = provider
+        .getBlock(blockNumber)
+        .then(async (b) => (b ?? (await provider.getBlock("latest")))?.timestamp ?? Math.floor(Date.now() / 1000));
+      // A failed read is not cached: the next order asks again.
+      timestamp.catch(() => (this.orderBlock = null));
+      this.orderBlock = { number: blockNumber, timestamp };
+    }
+    return this.orderBlock.timestamp;
+  }
+
+  /**
+   * Resolves the in-flight rows earlier runs left (of every route's account) from the chain, and sends nothing.
+   * Run it at start; until a pass leaves no such row, each live order runs another pass first and is refused if
+   * rows remain.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const rows = (await this.deps.journal.listInFlight(this.account)).filter((r) => !this.own.has(r.id));
     const resolved: ReconcileReport["resolved"] = [];
-    for (const row of rows) {
-      const outcome = await this.resolve(row);
-      if (!outcome) continue;
-      await this.deps.journal.markFinal(row.id, outcome, outcome.minedTxHash ?? undefined);
-      resolved.push({ id: row.id, status: outcome.status });
-      this.deps.log?.info({ trade: row.id, nonce: row.nonce, status: outcome.status }, "reconciled in-flight trade");
+    let inFlight = 0;
+    for (const route of this.routes) {
+      const rows = (await this.deps.journal.listInFlight(route.account)).filter((r) => !this.own.has(r.id));
+      let settledHere = 0;
+      for (const row of rows) {
+        const outcome = await this.routeOf(row).resolve(row);
+        if (!outcome) continue;
+        await this.deps.journal.markFinal(row.id, outcome);
+        resolved.push({ id: row.id, status: outcome.status });
+        settledHere++;
+        this.deps.log?.info(
+          { trade: row.id, route: row.route ?? "eoa", nonce: row.nonce, status: outcome.status },
+          "reconciled in-flight trade",
+        );
+      }
+      if (settledHere > 0) route.reset();
+      inFlight += rows.length - settledHere;
     }
-    if (resolved.length > 0) this.nonces.reset();
-    const inFlight = rows.length - resolved.length;
     if (inFlight === 0) this.settled = true;
     return { resolved, inFlight };
   }
 
-  private async simulate(
-    data: string,
-  ): Promise<
-    | { ok: true; profit: bigint; blockNumber: number; timestamp: number; baseFee: bigint }
-    | { ok: false; reason: string; blockNumber: number }
-  > {
+  private routeOf(row: InFlightTrade): ExecutionRoute {
+    const kind = row.route ?? "eoa";
+    const route = this.routes.find((r) => r.kind === kind);
+    if (!route) throw new Error(`trade ${row.id} went by ${kind}, a route this executor does not have`);
+    return route;
+  }
+
+  private async simulate(route: ExecutionRoute, data: string): Promise<Simulation> {
     const { provider } = this.deps;
     const override = this.deps.options?.stateOverride;
-    const tx = { from: this.account, to: this.contract, data };
+    const tx = { from: route.account, to: route.contract, data };
     const [call, latest] = await Promise.all([
       (override
         ? (provider.send("eth_call", [tx, "latest", override]) as Promise<string>)
@@ -297,7 +416,7 @@ export class Executor {
     const blockNumber = latest.number;
     if (call.ok) {
       const profit = this.codec.decodeProfit(call.ret);
-      return { ok: true, profit, blockNumber, timestamp: latest.timestamp, baseFee: latest.baseFeePerGas ?? 0n };
+      return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
     }
     const revertData = (call.err as { data?: unknown }).data;
     if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
@@ -307,6 +426,7 @@ export class Executor {
   private async recordUnsent(
     id: string,
     order: Order,
+    route: ExecutionRouteKind,
     status: "simulated" | "rejected",
     blockNumber: number,
     simulatedProfit: bigint | null,
@@ -315,7 +435,7 @@ export class Executor {
     routeReverted: boolean,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
-      ...tradeBase(id, order),
+      ...tradeBase(id, order, route),
       status,
       blockNumber,
       simulatedProfit,
@@ -326,7 +446,9 @@ export class Executor {
       id,
       order,
       status,
+      route,
       txHash: null,
+      userOpHash: null,
       nonce: null,
       blockNumber,
       simulatedProfit,
@@ -344,94 +466,54 @@ export class Executor {
   private async send(
     id: string,
     order: Order,
+    route: ExecutionRoute,
+    ready: Extract<Prepared, { ok: true }>,
     data: string,
-    at: { deadlineBlock: number | null; deadlineAt: number; sentAtBlock: number },
-    price: { baseFee: bigint; gasLimit: bigint },
-    signer: TxSigner,
+    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee">,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {
-    const { provider, journal } = this.deps;
-    const chainId = await this.getChainId();
-    const fees = txFees(this.fees, price.baseFee, this.tip);
-    const sent = await this.nonces.withNonce(async (nonce) => {
-      try {
-        const raw = await signer.signTransaction({
-          ...fees,
-          chainId,
-          to: this.contract,
-          data,
-          nonce,
-          gasLimit: price.gasLimit,
-          value: 0n,
-        });
-        const txHash = keccak256(raw);
-        this.own.add(id);
-        const intent: LiveIntent = {
-          ...tradeBase(id, order),
-          mode: "live",
-          account: this.account,
-          nonce,
-          txHash,
-          deadlineBlock: at.deadlineBlock,
-          deadlineAt: at.deadlineAt,
-        };
-        await journal.recordIntent(intent, fence ?? undefined);
-        // The last check before the chain: a lease lost while signing and journaling sends nothing.
-        if (fence && this.deps.lease?.current()?.token !== fence.token) {
-          await journal.markFinal(id, dropped());
-          throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
-        }
-        try {
-          await provider.send("eth_sendRawTransaction", [raw]);
-        } catch (err) {
-          // A node that refuses a transaction does not hold it; one that merely timed out might.
-          if (await provider.getTransaction(txHash)) {
-            timings.sentAt = performance.now();
-            await journal.markSent(id, txHash);
-            return { intent, nonce, txHash };
-          }
-          await journal.markFinal(id, dropped());
-          throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
-        }
-        // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
-        timings.sentAt = performance.now();
-        await journal.markSent(id, txHash);
-        return { intent, nonce, txHash };
-      } catch (err) {
-        // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
-        this.own.delete(id);
-        throw err;
-      }
-    });
+    this.own.add(id);
+    let intent: InFlightTrade;
+    try {
+      const sent = await ready.send({ id, order, data, ...at, timings, fence });
+      intent = { ...sent.intent, status: "sent", replacedTxHashes: [] };
+    } catch (err) {
+      // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
+      this.own.delete(id);
+      throw err;
+    }
+    const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
     const sentAt = timings.sentAt ?? performance.now();
-    const signed: Signed = {
-      chainId,
-      data,
-      gasLimit: price.gasLimit,
-      fees,
-      sentAtBlock: at.sentAtBlock,
-      replacements: 0,
+    const final = this.follow(route, intent).then((o): TradeResult => ({
+      id,
+      order,
+      status: o.status,
+      route: route.kind,
+      txHash: o.txHash ?? intent.txHash,
+      userOpHash,
+      nonce: intent.nonce,
+      blockNumber: o.blockNumber,
+      simulatedProfit: null,
+      realizedProfit: o.realizedProfit,
+      gasUsed: o.gasUsed,
+      gasCostWei: gasCostOf(o),
+      precededBy: o.precededBy,
+      reason: null,
+      routeReverted: o.status === "reverted",
+      timings,
+    }));
+    return {
+      kind: "sent",
+      id,
+      route: route.kind,
+      txHash: intent.txHash,
+      userOpHash,
+      nonce: intent.nonce,
+      sentAt,
+      timings,
+      final,
     };
-    const final = this.follow({ ...sent.intent, status: "sent", replacedTxHashes: [] }, signed).then(
-      ([o, trade]): TradeResult => ({
-        id,
-        order,
-        status: o.status,
-        txHash: o.minedTxHash ?? trade.txHash,
-        nonce: sent.nonce,
-        blockNumber: o.blockNumber,
-        simulatedProfit: null,
-        realizedProfit: o.realizedProfit,
-        gasUsed: o.gasUsed,
-        gasCostWei: gasCostOf(o),
-        precededBy: o.precededBy,
-        reason: null,
-        routeReverted: o.status === "reverted",
-        timings,
-      }),
-    );
-    return { kind: "sent", id, txHash: sent.txHash, nonce: sent.nonce, sentAt, timings, final };
   }
 
   /**
@@ -442,31 +524,23 @@ export class Executor {
     this.stopped = true;
   }
 
-  /**
-   * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. A trade this
-   * instance signed (`signed`) that sits unmined is replaced with a fee bump; one left by an earlier run is only
-   * followed. Resolves with the outcome and the trade as it stands (its newest hash).
-   */
-  private async follow(trade: InFlightTrade, signed: Signed | null): Promise<[Settled, InFlightTrade]> {
+  /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
+  private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
+    let trade = sent;
     let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
-          // Between full checks (every hash, nonce, deadline, replacement), only the newest hash's receipt: following
-          // must not crowd the node the next block's trades need.
+          // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
+          // crowd the node the next block's trades need.
           const full = performance.now() - lastFull >= FULL_CHECK_MS;
-          const receipt = full ? null : await this.deps.provider.getTransactionReceipt(trade.txHash);
-          let outcome = receipt ? await this.finalOutcome(trade, receipt) : null;
-          if (full) {
-            lastFull = performance.now();
-            const look = await this.look(trade);
-            outcome = look.outcome;
-            if (!outcome && signed && look.head) trade = await this.replaceIfStuck(trade, signed, look.head);
-          }
+          const outcome = full ? await route.resolve(trade) : await route.poll(trade);
+          if (full) lastFull = performance.now();
+          if (full && !outcome && route.unstick) trade = await route.unstick(trade);
           if (outcome) {
-            await this.deps.journal.markFinal(trade.id, outcome, outcome.minedTxHash ?? undefined);
-            return [outcome, trade];
+            await this.deps.journal.markFinal(trade.id, outcome);
+            return outcome;
           }
         } catch (err) {
           this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
@@ -477,141 +551,21 @@ export class Executor {
       this.own.delete(trade.id);
     }
   }
-
-  /** The outcome of an in-flight trade as the chain shows it now, or null while it is still undecided. */
-  private async resolve(trade: InFlightTrade): Promise<Settled | null> {
-    return (await this.look(trade)).outcome;
-  }
-
-  /**
-   * One full look at an in-flight trade: a receipt for any of its hashes (its newest, or one it replaced that was
-   * mined first), else its nonce taken by another transaction (dropped), else gone past its deadline (dropped).
-   * Undecided, it also returns the head, for the replacement check.
-   */
-  private async look(
-    trade: InFlightTrade,
-  ): Promise<{ outcome: Settled | null; head: { number: number; timestamp: number; baseFee: bigint } | null }> {
-    const { provider } = this.deps;
-    const mined = async () => {
-      for (const hash of [trade.txHash, ...trade.replacedTxHashes.slice().reverse()]) {
-        const receipt = await provider.getTransactionReceipt(hash);
-        if (receipt) return receipt;
-      }
-      return null;
-    };
-    const receipt = await mined();
-    if (receipt) return { outcome: await this.finalOutcome(trade, receipt), head: null };
-    const used = await provider.getTransactionCount(trade.account, "latest");
-    if (used > trade.nonce) {
-      // Mined between the two calls, or the nonce went to another transaction.
-      const late = await mined();
-      return { outcome: late ? await this.finalOutcome(trade, late) : dropped(), head: null };
-    }
-    const latest = await provider.getBlock("latest");
-    if (!latest) return { outcome: null, head: null };
-    const head = { number: latest.number, timestamp: latest.timestamp, baseFee: latest.baseFeePerGas ?? 0n };
-    // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
-    if (isPastDeadline(trade, head)) {
-      const known = await Promise.all([trade.txHash, ...trade.replacedTxHashes].map((h) => provider.getTransaction(h)));
-      if (known.every((t) => t === null)) return { outcome: dropped(), head: null };
-    }
-    return { outcome: null, head };
-  }
-
-  /**
-   * Re-signs a stuck trade on its nonce with bumped fees, journals the new hash (before the broadcast, as for the
-   * first one), and broadcasts it. Not stuck yet, out of replacements, or without a block left before its deadline:
-   * the trade as it is. A refused replacement leaves both hashes followed: whichever is mined settles the trade.
-   */
-  private async replaceIfStuck(
-    trade: InFlightTrade,
-    signed: Signed,
-    head: { number: number; timestamp: number; baseFee: bigint },
-  ): Promise<InFlightTrade> {
-    const { afterBlocks, bumpBps, max } = this.replacing;
-    if (signed.replacements >= max || head.number < signed.sentAtBlock + afterBlocks) return trade;
-    // The earliest block the replacement can land in is the next one, at least a second later.
-    if (isPastDeadline(trade, { number: head.number + 1, timestamp: head.timestamp + 1 })) return trade;
-    const signer = this.deps.signer;
-    if (!signer) return trade;
-    const fees = bumpFees(signed.fees, txFees(this.fees, head.baseFee, this.tip), bumpBps);
-    const raw = await signer.signTransaction({
-      ...fees,
-      chainId: signed.chainId,
-      to: this.contract,
-      data: signed.data,
-      nonce: trade.nonce,
-      gasLimit: signed.gasLimit,
-      value: 0n,
-    });
-    const txHash = keccak256(raw);
-    await this.deps.journal.markReplaced(trade.id, trade.txHash, txHash);
-    const next: InFlightTrade = { ...trade, txHash, replacedTxHashes: [...trade.replacedTxHashes, trade.txHash] };
-    signed.fees = fees;
-    signed.sentAtBlock = head.number;
-    signed.replacements++;
-    try {
-      await this.deps.provider.send("eth_sendRawTransaction", [raw]);
-      this.deps.log?.info(
-        { trade: trade.id, nonce: trade.nonce, replaced: trade.txHash, tx: txHash },
-        "stuck trade replaced with a fee bump",
-      );
-    } catch (err) {
-      // The old transaction may have been mined meanwhile (nonce too low) or the bump refused: the next look settles it.
-      this.deps.log?.warn({ err, trade: trade.id, tx: txHash }, "replacement refused by the node");
-    }
-    return next;
-  }
-
-  /** The outcome of a mined trade once its block is `confirmations` deep and still canonical; null until then. */
-  private async finalOutcome(trade: InFlightTrade, receipt: TransactionReceipt): Promise<Settled | null> {
-    const depth = this.deps.options?.confirmations ?? 0;
-    if (depth > 0) {
-      const { provider } = this.deps;
-      if ((await provider.getBlockNumber()) < receipt.blockNumber + depth) return null;
-      const block = await provider.getBlock(receipt.blockNumber);
-      if (block?.hash !== receipt.blockHash) {
-        this.deps.log?.warn(
-          { trade: trade.id, block: receipt.blockNumber },
-          "trade orphaned by a reorg: following it again",
-        );
-        return null;
-      }
-    }
-    return this.outcomeOf(trade, receipt);
-  }
-
-  private async outcomeOf(trade: InFlightTrade, receipt: TransactionReceipt): Promise<Settled> {
-    const poolLogs = await this.deps.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
-    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index);
-    const confirmed = receipt.status === 1;
-    return {
-      status: confirmed ? "confirmed" : "reverted",
-      realizedProfit: confirmed ? this.codec.tradeProfit(receipt.logs, this.contract) : null,
-      gasUsed: receipt.gasUsed,
-      // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
-      effectiveGasPrice: receipt.gasPrice,
-      l1FeeWei: null,
-      precededBy,
-      blockNumber: receipt.blockNumber,
-      minedTxHash: receipt.hash.toLowerCase(),
-    };
-  }
-
-  private async getChainId(): Promise<bigint> {
-    this.chainId ??= (await this.deps.provider.getNetwork()).chainId;
-    return this.chainId;
-  }
 }
 
-/** The executor was stopped while a trade was in flight; its row is left for reconciliation. */
-export class ExecutorStopped extends Error {
-  override readonly name = "ExecutorStopped";
-}
-
-/** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
-export class BroadcastRefused extends Error {
-  override readonly name = "BroadcastRefused";
+/** A route's preparation, with "unavailable" as a value: it runs beside the simulation and must not reject the batch. */
+async function preparing(
+  route: ExecutionRoute,
+  order: Order,
+  data: string,
+  deadlines: Deadlines,
+): Promise<Prepared | RouteUnavailable> {
+  try {
+    return await route.prepare(order, data, deadlines);
+  } catch (err) {
+    if (err instanceof RouteUnavailable) return err;
+    throw err;
+  }
 }
 
 /** What a finished trade paid in native wei: L2 gas at its effective price plus any L1 data fee. */
@@ -620,45 +574,9 @@ export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" 
   return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
 }
 
-/** An outcome, and which of the trade's hashes was mined (null when none was). */
-type Settled = FinalOutcome & { minedTxHash: string | null };
-
-/** What a trade this instance signed needs for a replacement: the same call, nonce and chain, and the fees paid. */
-interface Signed {
-  chainId: bigint;
-  data: string;
-  gasLimit: bigint;
-  fees: TxFees;
-  /** The head when the current version was sent: it is stuck once replaceAfterBlocks more pass without it. */
-  sentAtBlock: number;
-  replacements: number;
+/** The executor was stopped while a trade was in flight; its row is left for reconciliation. */
+export class ExecutorStopped extends Error {
+  override readonly name = "ExecutorStopped";
 }
 
-function dropped(): Settled {
-  return {
-    status: "dropped",
-    realizedProfit: null,
-    gasUsed: null,
-    effectiveGasPrice: null,
-    l1FeeWei: null,
-    precededBy: null,
-    blockNumber: null,
-    minedTxHash: null,
-  };
-}
-
-function tradeBase(id: string, o: Order) {
-  return {
-    id,
-    opportunityId: o.opportunityId,
-    mode: o.mode,
-    epoch: o.epoch,
-    orderBlock: o.blockNumber,
-    baseToken: o.baseToken,
-    pools: o.pools,
-    tokens: o.tokens,
-    amountIn: o.amountIn,
-    predictedProfit: o.predictedProfit,
-    minProfit: o.minProfit,
-  };
-}
+export { BroadcastRefused } from "./routes/eoa.ts";

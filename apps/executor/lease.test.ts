@@ -38,17 +38,16 @@ afterAll(async () => {
   await Promise.all([chain?.close(), db?.drop()]);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const account = () => `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
 
 describe("PgLeaseStore", () => {
   it("one holder at a time; the same holder renews its term; a new holder gets the next token after expiry", async () => {
     const key = account();
-    expect(await store.acquire(key, "us-east4", 300)).toEqual({ token: 1n });
-    expect(await store.acquire(key, "us-west1", 300)).toBeNull();
-    expect(await store.acquire(key, "us-east4", 300)).toEqual({ token: 1n });
-    await sleep(400);
-    expect(await store.acquire(key, "us-west1", 60_000)).toEqual({ token: 2n });
+    // Terms long enough that a busy machine cannot let one run out between two statements; expiry is waited for.
+    expect(await store.acquire(key, "us-east4", 3_000)).toEqual({ token: 1n });
+    expect(await store.acquire(key, "us-west1", 3_000)).toBeNull();
+    expect(await store.acquire(key, "us-east4", 3_000)).toEqual({ token: 1n });
+    await expect.poll(() => store.acquire(key, "us-west1", 60_000), { interval: 100 }).toEqual({ token: 2n });
     // The old holder, back from a pause, is refused: its term is over.
     expect(await store.acquire(key, "us-east4", 300)).toBeNull();
     await store.release(key, { holder: "us-west1", token: 2n });
@@ -115,8 +114,10 @@ describe("the fence on the live path", () => {
     if (!grant) throw new Error("no lease");
     // What the leader saw just before its process was paused: a valid fence.
     const stale: Fence = { holder: "paused-leader", token: grant.token };
-    await sleep(300);
-    expect(await leases.acquire(key, "new-leader", 60_000)).toEqual({ token: grant.token + 1n });
+    // Its term runs out while it is paused: the next leader gets in once the database's clock says so.
+    await expect
+      .poll(() => leases.acquire(key, "new-leader", 60_000), { interval: 50 })
+      .toEqual({ token: grant.token + 1n });
 
     const o = await liveOrder();
     const pending = await provider.getTransactionCount(key, "pending");

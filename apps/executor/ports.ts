@@ -10,17 +10,17 @@ export interface TradeJournal {
    * Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. With a
    * fence, only while that fence is the account's current lease (else LeaseLost, nothing written).
    */
-  recordIntent(trade: LiveIntent, fence?: Fence): Promise<void>;
-  /** pending -> sent. */
-  markSent(id: string, txHash: string): Promise<void>;
+  recordIntent(trade: LiveIntent, fence?: Fence, leaseAccount?: string): Promise<void>;
+  /** pending -> sent (txHash null: not known yet, an ERC-4337 operation handed to the bundler). */
+  markSent(id: string, txHash: string | null): Promise<void>;
   /**
-   * pending|sent -> confirmed|reverted|dropped. `minedTxHash`: the version that was mined, when it is not the newest
-   * (a replaced transaction that won after all); the row then points at it.
+   * pending|sent -> confirmed|reverted|dropped. An outcome naming a transaction (`txHash`) points the row at it; a
+   * replaced version that was mined after all swaps places with the newest in the replaced list.
    */
-  markFinal(id: string, outcome: FinalOutcome, minedTxHash?: string): Promise<void>;
+  markFinal(id: string, outcome: FinalOutcome): Promise<void>;
   /**
-   * A sent trade re-signed on its nonce with a higher fee: txHash becomes `newHash` and `oldHash` joins the replaced
-   * ones. Durable before it returns: the caller broadcasts the replacement next. Only from `oldHash` and in flight.
+   * A sent EOA trade re-signed on its nonce with a higher fee: txHash becomes `newHash` and `oldHash` joins the
+   * replaced ones. Durable before it returns: the caller broadcasts the replacement next. Only from `oldHash`, in flight.
    */
   markReplaced(id: string, oldHash: string, newHash: string): Promise<void>;
   /** Insert a `simulated` or `rejected` trade. */

@@ -159,8 +159,13 @@ export class ExecutorService {
       return { following: null };
     }
     metrics?.observeStage(labels, "send", wallMs(submission.sentAt) - seenAt);
-    log?.info({ opportunity: order.opportunityId, tx: submission.txHash, nonce: submission.nonce }, "trade sent");
-    span.setAttribute("trade.tx", submission.txHash);
+    const { txHash, userOpHash } = submission;
+    log?.info(
+      { opportunity: order.opportunityId, tx: txHash, userOp: userOpHash, nonce: submission.nonce },
+      "trade sent",
+    );
+    if (txHash) span.setAttribute("trade.tx", txHash);
+    if (userOpHash) span.setAttribute("trade.user_op", userOpHash);
     const following = submission.final
       .then((result) => {
         metrics?.observeStage(labels, "confirm", performance.timeOrigin + performance.now() - seenAt);

@@ -71,6 +71,9 @@ describe("session report", () => {
       precededBy: null,
       reason: null,
       createdAt: new Date(),
+      route: "eoa" as const,
+      userOpHash: null,
+      gasCostWei: null,
     };
     expect(reportTrade({ ...row, status: "simulated" })).toMatchObject({
       amountIn: "1" + "0".repeat(30),

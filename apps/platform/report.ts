@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { z } from "zod";
-import { modeSchema, settledStatusSchema } from "../domain/index.ts";
+import { executionRouteSchema, modeSchema, settledStatusSchema } from "../domain/index.ts";
 import type { TradeRow } from "../store/index.ts";
 
 const uintString = z.string().regex(/^\d+$/);
@@ -15,6 +15,8 @@ export const sessionReportSchema = z
     /** The chain profile's name (`orion trade`); absent for `orion dev`'s own devnet. */
     chain: z.string().optional(),
     mode: modeSchema,
+    /** The run's execution route (`--execution`); a trade that fell back to the EOA carries no userOpHash. */
+    execution: executionRouteSchema.optional(),
     epoch: z.number().int().min(1),
     chainId: z.number().int().positive(),
     blocks: z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }).strict(),
@@ -38,6 +40,8 @@ export const sessionReportSchema = z
           realizedProfit: uintString.nullable(),
           gasUsed: uintString,
           precededBy: z.number().int().nonnegative(),
+          /** Trades of the ERC-4337 route: their user operation (null when none was sent). */
+          userOpHash: hex.nullable().optional(),
         })
         .strict(),
     ),
@@ -78,6 +82,7 @@ export function reportTrade(t: TradeRow): ReportTrade | null {
     realizedProfit: t.realizedProfit === null ? null : t.realizedProfit.toString(),
     gasUsed: (t.gasUsed ?? 0n).toString(),
     precededBy: t.precededBy ?? 0,
+    ...(t.route === "erc4337" ? { userOpHash: t.userOpHash } : {}),
   };
 }
 

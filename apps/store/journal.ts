@@ -32,15 +32,17 @@ interface InFlightRow {
   status: "pending" | "sent";
   account: string;
   nonce: string;
-  tx_hash: string;
+  tx_hash: string | null;
   deadline_block: string | null;
   deadline_at: string | null;
   replaced_tx_hashes: string[];
+  route: "eoa" | "erc4337";
+  user_op_hash: string | null;
 }
 
 /** The columns every trade row carries, in the order of baseParams. */
 const BASE_COLUMNS =
-  "id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit, min_profit";
+  "id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit, min_profit, route";
 
 function baseParams(t: TradeBase): unknown[] {
   return [
@@ -55,6 +57,7 @@ function baseParams(t: TradeBase): unknown[] {
     t.amountIn.toString(),
     t.predictedProfit.toString(),
     t.minProfit.toString(),
+    t.route ?? "eoa",
   ];
 }
 
@@ -73,16 +76,19 @@ export class PgTradeJournal implements TradeJournal {
    * With a fence, the intent is written only if that fence is the current, unexpired lease on the account, checked in
    * the same transaction: the lease row is share-locked until the intent commits, so a takeover either happens before
    * (and this write fails with LeaseLost) or waits for it (and the new leader's reconciliation sees the intent).
+   * The lease is held on the signing key's account (`leaseAccount`), which on the ERC-4337 route is the smart
+   * account's owner, not the account that sends.
    */
-  async recordIntent(t: LiveIntent, fence?: Fence): Promise<void> {
-    const insert = `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, deadline_block, chain,
-         lease_token, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, $15, $16, $17, $18)`;
+  async recordIntent(t: LiveIntent, fence?: Fence, leaseAccount: string = t.account): Promise<void> {
+    const insert = `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, user_op_hash,
+         deadline_block, chain, lease_token, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $16, $17, $18, $19, $20)`;
     const params = [
       ...baseParams(t),
       t.account.toLowerCase(),
       t.nonce,
-      t.txHash.toLowerCase(),
+      t.txHash?.toLowerCase() ?? null,
+      t.route === "erc4337" ? t.userOpHash.toLowerCase() : null,
       t.deadlineBlock,
       this.chain,
       fence ? fence.token.toString() : null,
@@ -95,7 +101,7 @@ export class PgTradeJournal implements TradeJournal {
       const held = await client.query(
         `SELECT 1 FROM executor_leases
          WHERE chain = $1 AND account = $2 AND holder = $3 AND token = $4 AND expires_at > now() FOR SHARE`,
-        [this.chain, t.account.toLowerCase(), fence.holder, fence.token.toString()],
+        [this.chain, leaseAccount.toLowerCase(), fence.holder, fence.token.toString()],
       );
       if (held.rowCount !== 1) {
         throw new LeaseLost(`trade ${t.id} not journaled: lease token ${fence.token} is no longer current`);
@@ -110,25 +116,26 @@ export class PgTradeJournal implements TradeJournal {
     }
   }
 
-  async markSent(id: string, txHash: string): Promise<void> {
-    const hash = txHash.toLowerCase();
+  async markSent(id: string, txHash: string | null): Promise<void> {
+    const hash = txHash?.toLowerCase() ?? null;
     const res = await this.pool.query(
-      "UPDATE trades SET status = 'sent', tx_hash = $2, sent_at = now() WHERE id = $1 AND status = 'pending'",
+      `UPDATE trades SET status = 'sent', tx_hash = coalesce($2, tx_hash), sent_at = now()
+       WHERE id = $1 AND status = 'pending'`,
       [id, hash],
     );
     if (res.rowCount === 1) return;
     // A retried markSent after success is harmless; anything else is a bug in the caller.
     const current = await this.statusOf(id);
-    if (current?.status === "sent" && current.txHash === hash) return;
+    if (current?.status === "sent" && (hash === null || current.txHash === hash)) return;
     throw new IllegalTransition(`trade ${id}: cannot mark sent from ${current?.status ?? "missing"}`);
   }
 
-  async markFinal(id: string, o: FinalOutcome, minedTxHash?: string): Promise<void> {
-    // A replaced version mined after all: the row points at it, and the newest one joins the replaced list.
+  async markFinal(id: string, o: FinalOutcome): Promise<void> {
     const res = await this.pool.query(
       `UPDATE trades SET status = $2, realized_profit = $3, gas_used = $4, preceded_by = $5, block_number = $6,
          effective_gas_price = $7, l1_fee_wei = $8, final_at = now(),
-         replaced_tx_hashes = CASE WHEN $9::text IS NULL OR $9::text = tx_hash THEN replaced_tx_hashes
+         replaced_tx_hashes = CASE WHEN $9::text IS NULL OR tx_hash IS NULL OR $9::text = tx_hash
+                                   THEN replaced_tx_hashes
                                    ELSE array_append(array_remove(replaced_tx_hashes, $9::text), tx_hash) END,
          tx_hash = coalesce($9::text, tx_hash)
        WHERE id = $1 AND status IN ('pending', 'sent')`,
@@ -141,7 +148,7 @@ export class PgTradeJournal implements TradeJournal {
         o.blockNumber,
         fromBig(o.effectiveGasPrice),
         fromBig(o.l1FeeWei),
-        minedTxHash?.toLowerCase() ?? null,
+        o.txHash?.toLowerCase() ?? null,
       ],
     );
     if (res.rowCount === 1) return;
@@ -170,7 +177,7 @@ export class PgTradeJournal implements TradeJournal {
     await this.insert(
       `INSERT INTO trades (${BASE_COLUMNS}, status, block_number, simulated_profit, gas_estimate, reason, final_at,
          chain)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now(), $17)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(), $18)`,
       [
         ...baseParams(t),
         t.status,
@@ -186,30 +193,38 @@ export class PgTradeJournal implements TradeJournal {
   async listInFlight(account: string): Promise<InFlightTrade[]> {
     const { rows } = await this.pool.query<InFlightRow>(
       `SELECT id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit,
-         min_profit, status, account, nonce, tx_hash, deadline_block, deadline_at, replaced_tx_hashes
+         min_profit, status, account, nonce, tx_hash, deadline_block, route, user_op_hash, deadline_at,
+         replaced_tx_hashes
        FROM trades WHERE chain = $2 AND account = $1 AND status IN ('pending', 'sent') ORDER BY nonce, created_at`,
       [account.toLowerCase(), this.chain],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      opportunityId: r.opportunity_id,
-      mode: r.mode,
-      epoch: r.epoch,
-      orderBlock: Number(r.order_block),
-      baseToken: r.base_token,
-      pools: r.pools,
-      tokens: r.tokens,
-      amountIn: BigInt(r.amount_in),
-      predictedProfit: BigInt(r.predicted_profit),
-      minProfit: BigInt(r.min_profit),
-      status: r.status,
-      account: r.account,
-      nonce: Number(r.nonce),
-      txHash: r.tx_hash,
-      deadlineBlock: r.deadline_block === null ? null : Number(r.deadline_block),
-      deadlineAt: r.deadline_at === null ? null : Number(r.deadline_at),
-      replacedTxHashes: r.replaced_tx_hashes,
-    }));
+    return rows.map((r): InFlightTrade => {
+      const base = {
+        id: r.id,
+        opportunityId: r.opportunity_id,
+        mode: r.mode,
+        epoch: r.epoch,
+        orderBlock: Number(r.order_block),
+        baseToken: r.base_token,
+        pools: r.pools,
+        tokens: r.tokens,
+        amountIn: BigInt(r.amount_in),
+        predictedProfit: BigInt(r.predicted_profit),
+        minProfit: BigInt(r.min_profit),
+        status: r.status,
+        account: r.account,
+        nonce: Number(r.nonce),
+        deadlineBlock: r.deadline_block === null ? null : Number(r.deadline_block),
+        deadlineAt: r.deadline_at === null ? null : Number(r.deadline_at),
+        replacedTxHashes: r.replaced_tx_hashes,
+      };
+      if (r.route === "erc4337") {
+        if (r.user_op_hash === null) throw new Error(`trade ${r.id}: an ERC-4337 row without its user-operation hash`);
+        return { ...base, route: "erc4337", userOpHash: r.user_op_hash, txHash: null };
+      }
+      if (r.tx_hash === null) throw new Error(`trade ${r.id}: a live EOA row without its transaction hash`);
+      return { ...base, route: "eoa", txHash: r.tx_hash };
+    });
   }
 
   async hasTradeFor(opportunityId: string): Promise<boolean> {

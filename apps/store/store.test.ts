@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import type { LiveIntent, UnsentTrade } from "../domain/index.ts";
+import type { EoaIntent, UnsentTrade, UserOpIntent } from "../domain/index.ts";
 import {
   createPgPool,
   DuplicateTrade,
@@ -35,7 +35,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-function intent(over: Partial<LiveIntent> = {}): LiveIntent {
+function intent(over: Partial<EoaIntent> = {}): EoaIntent {
   return {
     id: randomUUID(),
     opportunityId: `opp-${randomUUID()}`,
@@ -53,6 +53,7 @@ function intent(over: Partial<LiveIntent> = {}): LiveIntent {
     txHash: "0x" + "ab".repeat(32),
     deadlineBlock: 12,
     deadlineAt: 1_800_000_000,
+    route: "eoa",
     ...over,
   };
 }
@@ -174,6 +175,70 @@ describe("PgTradeJournal", () => {
     const rows = await listTrades(pool, "sim", 1, new Date(0));
     expect(rows.find((x) => x.id === r.id)).toMatchObject({ status: "rejected", reason: "execution reverted: profit" });
     expect(rows.find((x) => x.id === s.id)).toMatchObject({ status: "simulated", simulatedProfit: 7n, txHash: null });
+  });
+});
+
+describe("the ERC-4337 route in the journal", () => {
+  const SMART = A(0x5a);
+  const userOp = (over: Partial<UserOpIntent> = {}): UserOpIntent => {
+    const {
+      txHash: _,
+      route: __,
+      ...base
+    } = intent({ account: SMART, nonce: Number(randomUUID().replace(/\D/g, "").slice(0, 12)) });
+    return {
+      ...base,
+      route: "erc4337",
+      userOpHash: "0x" + randomUUID().replace(/-/g, "").repeat(2),
+      txHash: null,
+      ...over,
+    };
+  };
+
+  it("a live operation's row is durable with its user-operation hash before any transaction hash exists", async () => {
+    const t = userOp();
+    await journal.recordIntent(t);
+    expect(await journal.listInFlight(SMART)).toContainEqual({ ...t, status: "pending", replacedTxHashes: [] });
+    await journal.markSent(t.id, null);
+    await journal.markSent(t.id, null); // a retry is harmless
+    const bundle = "0x" + "cd".repeat(32);
+    const outcome = {
+      status: "confirmed" as const,
+      txHash: bundle,
+      realizedProfit: 5n,
+      gasUsed: 250_000n,
+      effectiveGasPrice: 3_950n,
+      l1FeeWei: null,
+      precededBy: 0,
+      blockNumber: 11,
+    };
+    await journal.markFinal(t.id, outcome);
+    const row = (await listTrades(pool, "live", 2, new Date(0))).find((r) => r.id === t.id);
+    expect(row).toMatchObject({
+      route: "erc4337",
+      userOpHash: t.userOpHash,
+      txHash: bundle,
+      gasCostWei: 987_500_000n,
+      status: "confirmed",
+    });
+  });
+
+  it("the database refuses a live operation without its hash, a hash on the EOA route, and one operation twice", async () => {
+    const t = userOp();
+    const raw = (sql: string, params: unknown[]) => pool.query(sql, params);
+    const insert = `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+      predicted_profit, min_profit, status, account, nonce, tx_hash, route, user_op_hash)
+      VALUES ($1, $2, 'live', 1, 1, $3, '{}', '{}', 1, 1, 1, 'pending', $3, $4, $5, $6, $7)`;
+    await expect(raw(insert, [randomUUID(), randomUUID(), SMART, 1, null, "erc4337", null])).rejects.toThrow(
+      /live_rows_carry_tx/,
+    );
+    await expect(raw(insert, [randomUUID(), randomUUID(), ACCOUNT, 901, "0x01", "eoa", "0x02"])).rejects.toThrow(
+      /user_op_hash_only_on_erc4337/,
+    );
+    await journal.recordIntent(t);
+    await expect(
+      journal.recordIntent({ ...t, id: randomUUID(), opportunityId: randomUUID(), nonce: t.nonce + 1 }),
+    ).rejects.toBeInstanceOf(DuplicateTrade);
   });
 });
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Mode, TradeStatus } from "../domain/index.ts";
+import type { ExecutionRouteKind, Mode, TradeStatus } from "../domain/index.ts";
 import { toBig } from "./db.ts";
 
 export interface TradeRow {
@@ -23,6 +23,11 @@ export interface TradeRow {
   precededBy: number | null;
   reason: string | null;
   createdAt: Date;
+  route: ExecutionRouteKind;
+  /** The ERC-4337 route's user operation; null on the EOA route and for unsent trades. */
+  userOpHash: string | null;
+  /** Gas paid in native wei (on the ERC-4337 route what the paymaster paid); null unless mined. */
+  gasCostWei: bigint | null;
 }
 
 interface Row {
@@ -45,6 +50,9 @@ interface Row {
   preceded_by: number | null;
   reason: string | null;
   created_at: Date;
+  route: ExecutionRouteKind;
+  user_op_hash: string | null;
+  gas_cost_wei: string | null;
 }
 
 /** Trades of one mode and epoch created at or after `since`, oldest first: the rows of a session report. */
@@ -52,7 +60,8 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
   const { rows } = await pool.query<Row>(
     `SELECT id, opportunity_id, mode, epoch, coalesce(block_number, order_block) AS block_number, tx_hash, status,
        base_token, pools, tokens, amount_in, predicted_profit, simulated_profit, realized_profit, gas_used,
-       gas_estimate, preceded_by, reason, created_at
+       gas_estimate, preceded_by, reason, created_at, route, user_op_hash,
+       gas_used * effective_gas_price + coalesce(l1_fee_wei, 0) AS gas_cost_wei
      FROM trades WHERE mode = $1 AND epoch = $2 AND created_at >= $3 ORDER BY created_at, id`,
     [mode, epoch, since],
   );
@@ -76,6 +85,9 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
     precededBy: r.preceded_by,
     reason: r.reason,
     createdAt: r.created_at,
+    route: r.route,
+    userOpHash: r.user_op_hash,
+    gasCostWei: toBig(r.gas_cost_wei),
   }));
 }
 
@@ -109,7 +121,8 @@ export interface EpochPnl extends TradeCounts {
   predictedProfitConfirmed: bigint;
   simulatedProfit: bigint;
   gasUsed: bigint;
-  /** Gas paid in native wei: each trade's gas used at its effective price, plus L1 data fees. */
+  /** Gas paid in native wei: each trade's gas used at its effective price, plus L1 data fees (on the ERC-4337
+   * route the paymaster's actualGasCost, which is actualGasUsed times the price the EntryPoint charged). */
   gasCostWei: bigint;
 }
 

@@ -41,6 +41,8 @@ export interface CacheArgs {
 export class Cache extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** PEM of the instance's server CA: clients verify its TLS certificate against it (public material). */
+  readonly caCert: pulumi.Output<string>;
   /** Secret Manager secret id holding the AUTH string. */
   readonly authSecretId: pulumi.Output<string>;
   /** The secret version holding it: readers pin it, so they are created after it exists (FEAS-008). */
@@ -85,6 +87,7 @@ export class Cache extends pulumi.ComponentResource {
     );
     this.host = instance.host;
     this.port = instance.port;
+    this.caCert = instance.serverCaCerts.apply((certs) => certs?.[0]?.cert ?? "");
 
     const auth = new Secret(
       `${name}-auth`,

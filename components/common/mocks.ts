@@ -83,6 +83,7 @@ export function mockOutputs(project: string, type: string, name: string, inputs:
         port: 6378,
         authString: "mock-redis-auth-string",
         readEndpoint: "10.100.1.5",
+        serverCaCerts: [{ cert: `-----BEGIN CERTIFICATE-----\nmock CA of ${n}\n-----END CERTIFICATE-----\n` }],
       });
     case "pubsub/topic":
       return out(`projects/${project}/topics/${n}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { build, ofType, unlabelled } from "../common/test-helpers.ts";
+import { at, build, ofType, unlabelled } from "../common/test-helpers.ts";
 import { example, platformArgs } from "./example.ts";
 import { Platform } from "./platform.ts";
 
@@ -31,6 +31,27 @@ describe("Platform", () => {
     expect(
       ofType(resources, "gcp:projects/serviceIdentity:ServiceIdentity").map((s) => s.inputs.service),
     ).not.toContain("container.googleapis.com");
+  });
+
+  it("gives every region's bots the primary region's Redis as their one control store", async () => {
+    const regions = ["us-east4", "us-central1"];
+    const resources = await build(() => new Platform("p", { ...platformArgs, regions, primaryRegion: "us-central1" }));
+    const services = ofType(resources, "gcp:cloudrunv2/service:Service");
+    expect(services).toHaveLength(8);
+    for (const s of services) {
+      const env =
+        (at(s, "template.containers.0.envs") as { name: string; value?: string; valueSource?: unknown }[]) ?? [];
+      const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+      expect(byName.ORION_CONTROL_REDIS_CA_CERT?.value, String(s.inputs.name)).toContain(
+        "mock CA of orion-dev-redis-usc1",
+      );
+      expect(JSON.stringify(byName.ORION_CONTROL_REDIS_PASSWORD?.valueSource), String(s.inputs.name)).toContain(
+        "redis-auth-us-central1",
+      );
+      // The bot's own Redis stays its region's: the bus is regional, only the control state is global.
+      const region = String(s.inputs.location);
+      expect(JSON.stringify(byName.REDIS_PASSWORD?.valueSource)).toContain(`redis-auth-${region}`);
+    }
   });
 
   it.each([

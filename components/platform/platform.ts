@@ -233,7 +233,9 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
     this.apiServices = {};
-    for (const region of args.regions) {
+    // The primary region first: its Redis is the one control store every other region's bots read (README).
+    let controlStore: Region["controlStore"] | undefined;
+    for (const region of [args.primaryRegion, ...args.regions.filter((r) => r !== args.primaryRegion)]) {
       const ring = kms[region] as Kms;
       const reader = database.connectionNames[region];
       if (reader === undefined) throw new Error(`Platform ${name}: no database instance in ${region}`);
@@ -261,6 +263,7 @@ export class Platform extends pulumi.ComponentResource {
           scaling: args.scaling,
           rollout: args.rollout,
           redisMemoryGb: args.redisMemoryGb,
+          ...(controlStore !== undefined ? { controlStore } : {}),
           secretRotation: { topicId: messaging.rotationTopicId },
           labels,
           // The Secrets component holds the agent's grant on the rotation topic the AUTH secret notifies.
@@ -268,6 +271,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         parent,
       );
+      controlStore ??= r.controlStore;
       if (r.apiServiceName !== undefined) this.apiServices[region] = r.apiServiceName;
     }
 

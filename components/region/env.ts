@@ -3,6 +3,12 @@ export interface RegionEndpoints<V = string> {
   region: string;
   primaryRegion: string;
   redisHost: V;
+  /**
+   * The authoritative control store (mode, kill switch, limits): the primary region's Memorystore, the same for
+   * every region, so a switch engaged through any region's API reaches every region's bots at their next block.
+   */
+  controlRedisHost: V;
+  controlRedisCaCert: V;
   /** Cloud SQL connection names: the primary (writes) and the instance in this region (reads). */
   databaseWriter: V;
   databaseReader: V;
@@ -20,6 +26,8 @@ export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | s
     ORION_PRIMARY_REGION: e.primaryRegion,
     REDIS_HOST: e.redisHost,
     REDIS_TLS: "true",
+    ORION_CONTROL_REDIS_HOST: e.controlRedisHost,
+    ORION_CONTROL_REDIS_CA_CERT: e.controlRedisCaCert,
   };
   const db = {
     DATABASE_INSTANCE: e.databaseWriter,
@@ -62,9 +70,15 @@ export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | s
   }
 }
 
-/** Secret env per bot: env var -> secret id key ("rpc-urls", "api-session-secret", "redis-auth"). */
+/** The secret keys a Region provides itself rather than taking from the Secrets component. */
+export const REGION_SECRET_KEYS: readonly string[] = ["redis-auth", "control-redis-auth"];
+
+/**
+ * Secret env per bot: env var -> secret id key ("rpc-urls", "api-session-secret", "redis-auth", and
+ * "control-redis-auth", the primary region's AUTH string).
+ */
 export function botSecrets(bot: Bot): Record<string, string> {
-  const redis = { REDIS_PASSWORD: "redis-auth" };
+  const redis = { REDIS_PASSWORD: "redis-auth", ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth" };
   switch (bot) {
     case "scanner":
     case "executor":

@@ -8,6 +8,8 @@ const endpoints: RegionEndpoints = {
   region: "us-east4",
   primaryRegion: "us-central1",
   redisHost: "10.0.0.3",
+  controlRedisHost: "10.0.0.9",
+  controlRedisCaCert: "-----BEGIN CERTIFICATE-----",
   databaseWriter: "p:us-central1:pg",
   databaseReader: "p:us-east4:pg",
   topics: { opportunities: "t/o", orders: "t/r", trades: "t/t", audit: "t/a" },
@@ -26,8 +28,21 @@ describe("botEnv / botSecrets", () => {
       expect(botEnv(bot, endpoints)).not.toHaveProperty("ORION_SIGNER_KMS");
   });
   it("reads RPC URLs only in the bots that talk to the chain", () => {
-    expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD"]);
-    expect(botSecrets("executor")).toEqual({ REDIS_PASSWORD: "redis-auth", RPC_URLS: "rpc-urls" });
+    expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD"]);
+    expect(botSecrets("executor")).toEqual({
+      REDIS_PASSWORD: "redis-auth",
+      ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
+      RPC_URLS: "rpc-urls",
+    });
+  });
+  it("points every bot at the one control store, whichever region it runs in", () => {
+    for (const bot of ["scanner", "orchestrator", "executor", "api"] as const) {
+      expect(botEnv(bot, endpoints)).toMatchObject({
+        ORION_CONTROL_REDIS_HOST: "10.0.0.9",
+        ORION_CONTROL_REDIS_CA_CERT: "-----BEGIN CERTIFICATE-----",
+      });
+      expect(botSecrets(bot).ORION_CONTROL_REDIS_PASSWORD).toBe("control-redis-auth");
+    }
   });
 });
 
@@ -58,6 +73,16 @@ describe("Region", () => {
         .map((d) => at(d, "metadata.name") as string)
         .sort(),
     ).toEqual(["executor", "orchestrator", "scanner"]);
+  });
+
+  it("refuses a region other than the primary without the primary's control store, and the primary with one", async () => {
+    await expect(build(() => new Region("r", { ...regionArgs, region: "us-east4" }))).rejects.toThrow(
+      /controlStore is missing: a region other than the primary \(us-central1\) reads mode and kill switch/,
+    );
+    const control = { host: "10.0.0.9", caCert: "pem", authSecret: { secret: "s", version: "1" } };
+    await expect(build(() => new Region("r", { ...regionArgs, controlStore: control }))).rejects.toThrow(
+      /the primary region's own Redis is the control store/,
+    );
   });
 
   it("refuses to build without a key the runtime needs", async () => {

@@ -6,7 +6,7 @@ import { Service, type SecretRef } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
-import { botEnv, botSecrets, type Bot } from "./env.ts";
+import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot } from "./env.ts";
 
 export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
 
@@ -41,11 +41,23 @@ export interface RegionArgs {
   scaling: Record<Bot, { min: number; max: number }>;
   rollout: Rollout;
   redisMemoryGb: number;
+  /**
+   * The authoritative control store: the primary region's Redis (its Region's `controlStore`). Absent only in the
+   * primary region, whose own Redis is it. Every region's bots read mode and kill switch there, never a local copy.
+   */
+  controlStore?: ControlStoreRef;
   /** Where Secret Manager sends rotation reminders for the Redis AUTH secret. */
   secretRotation: { topicId: pulumi.Input<string> };
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Where the bots of every region reach the control store: the primary region's Memorystore. */
+export interface ControlStoreRef {
+  host: pulumi.Input<string>;
+  caCert: pulumi.Input<string>;
+  authSecret: SecretRef;
 }
 
 /** Everything that runs in one region: its Memorystore and its bots (Cloud Run services or GKE workloads). */
@@ -54,12 +66,14 @@ export class Region extends pulumi.ComponentResource {
   readonly apiServiceName: pulumi.Output<string> | undefined;
   readonly serviceNames: Partial<Record<Bot, pulumi.Output<string>>>;
   readonly redisHost: pulumi.Output<string>;
+  /** The control store this region's bots read; in the primary region, its own Redis, for the others to use. */
+  readonly controlStore: ControlStoreRef;
 
   constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
     const deployBots = args.deployBots ?? true;
     for (const bot of deployBots ? BOT_NAMES : []) {
       for (const secretKey of Object.values(botSecrets(bot))) {
-        if (secretKey !== "redis-auth" && args.secrets[secretKey] === undefined) {
+        if (!REGION_SECRET_KEYS.includes(secretKey) && args.secrets[secretKey] === undefined) {
           throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
         }
       }
@@ -72,6 +86,15 @@ export class Region extends pulumi.ComponentResource {
       return id;
     };
     needed.forEach(key);
+    const primary = args.region === args.primaryRegion;
+    if (primary && args.controlStore !== undefined) {
+      throw new Error(`Region ${name}: the primary region's own Redis is the control store: pass no controlStore`);
+    }
+    if (!primary && args.controlStore === undefined) {
+      throw new Error(
+        `Region ${name}: controlStore is missing: a region other than the primary (${args.primaryRegion}) reads mode and kill switch from the primary region's Redis`,
+      );
+    }
     validateLabels(args.labels, `Region ${name}`);
     // The region is the component's one input: plans group its children by it.
     super("alpha-orion:platform:Region", name, { region: args.region }, opts);
@@ -94,15 +117,20 @@ export class Region extends pulumi.ComponentResource {
       { parent: this },
     );
     this.redisHost = cache.host;
+    const ownAuth: SecretRef = { secret: cache.authSecretId, version: cache.authSecretVersion };
+    this.controlStore = args.controlStore ?? { host: cache.host, caCert: cache.caCert, authSecret: ownAuth };
 
     const secretRefs: Record<string, SecretRef> = {
       ...args.secrets,
-      "redis-auth": { secret: cache.authSecretId, version: cache.authSecretVersion },
+      "redis-auth": ownAuth,
+      "control-redis-auth": this.controlStore.authSecret,
     };
     const endpoints = {
       region: args.region,
       primaryRegion: args.primaryRegion,
       redisHost: cache.host,
+      controlRedisHost: this.controlStore.host,
+      controlRedisCaCert: this.controlStore.caCert,
       databaseWriter: args.databaseWriter,
       databaseReader: args.databaseReader,
       topics: args.topics,

@@ -40,8 +40,8 @@ async function grant(ctx: ApiContext, user: { id: string; role: Role }, mfaAt: n
 
 const INVALID_LOGIN = "email, password or one-time code is wrong";
 
-export function registerAuthRoutes(app: FastifyInstance, { ctx, guard, loginRateLimit }: RouteDeps): void {
-  const strict = { rateLimit: { max: loginRateLimit, timeWindow: 60_000 } };
+export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const strict = { loginLimited: true };
 
   // Rows about a known user name them by id (their pseudonym, erasable through their key). Attempts on unknown
   // emails carry nothing derived from the address: any keyed hash of it would outlive an erasure of its owner (the

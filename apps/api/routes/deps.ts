@@ -4,8 +4,6 @@ import type { ApiContext } from "../context.ts";
 export interface RouteDeps {
   ctx: ApiContext;
   guard: Guard;
-  /** Login-type attempts per minute per IP. */
-  loginRateLimit: number;
 }
 
 /** Every error response in the OpenAPI document is a problem. */

@@ -53,7 +53,17 @@ export class ApiHarness {
     readonly users: UserDirectory,
     /** The CI identity's key: signs compliance reports the way CI does. */
     private readonly ciKey: CryptoKey,
+    private readonly options: ApiOptions,
   ) {}
+
+  /** A second API instance on the same database, Redis prefix and keys, as another replica would be. */
+  async anotherInstance(): Promise<FastifyInstance> {
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: this.prefix });
+    const app = await buildApi({ ...this.options, control, metrics: undefined });
+    app.addHook("onClose", () => control.close());
+    await app.ready();
+    return app;
+  }
 
   /** A compliance report as CI sends it: a compact JWS whose payload is the report. */
   signReport(report: unknown): Promise<string> {
@@ -78,7 +88,7 @@ export class ApiHarness {
     const ci = await generateKeyPair("EdDSA");
     let harness: ApiHarness | null = null;
     const clock = () => new Date(Date.now() + (harness?.offsetMs ?? 0));
-    const app = await buildApi({
+    const options: ApiOptions = {
       pool,
       redis,
       keyPrefix: prefix,
@@ -91,10 +101,11 @@ export class ApiHarness {
       rateLimits: { login: 1000 },
       reportTrust: { stack: "prod", publicKey: ci.publicKey, maxAgeSeconds: 86_400 },
       ...overrides,
-    });
+    };
+    const app = await buildApi(options);
     await app.ready();
     const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
-    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users, ci.privateKey);
+    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users, ci.privateKey, options);
     return harness;
   }
 

@@ -39,7 +39,12 @@ export const apiVariables = {
   ORION_REPORT_MAX_AGE_SECONDS: withDefault(z.string().regex(/^\d{1,9}$/, "must be a number of seconds"), "86400")
     .transform(Number)
     .describe("a signed report older than this does not unlock live mode"),
-  ORION_TRUST_PROXY: withDefault(z.enum(["true", "false"]), "false")
-    .transform((v) => v === "true")
-    .describe('"true" behind the load balancer, so client addresses come from X-Forwarded-For'),
+  ORION_TRUST_PROXY: withDefault(
+    z.string().regex(/^\d{1,2}$/, "must be a hop count (0 to 99): the proxies in front of the API, not true/false"),
+    "0",
+  )
+    .transform(Number)
+    .describe(
+      "how many proxies in front of the API append to X-Forwarded-For (0: none); the client address is taken that many hops from the right, so a client cannot choose it",
+    ),
 } as const;

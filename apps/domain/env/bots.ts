@@ -2,6 +2,7 @@ import { z } from "zod";
 import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
+import { controlVariables } from "./control.ts";
 import { optional, required, withDefault } from "./vars.ts";
 
 /**
@@ -12,17 +13,24 @@ import { optional, required, withDefault } from "./vars.ts";
 export const scannerEnvSchema = z.object({
   ...serviceVariables,
   ...redisVariables,
+  ...controlVariables,
   ...chainVariables,
   ORION_MAX_HOPS: withDefault(z.enum(["2", "3"], { message: "must be 2 or 3" }), "3")
     .transform((h) => Number(h) as 2 | 3)
     .describe("the longest cycle searched, 2 or 3 pools"),
 });
 
-export const orchestratorEnvSchema = z.object({ ...serviceVariables, ...redisVariables, ...databaseVariables });
+export const orchestratorEnvSchema = z.object({
+  ...serviceVariables,
+  ...redisVariables,
+  ...controlVariables,
+  ...databaseVariables,
+});
 
 export const executorEnvSchema = z.object({
   ...serviceVariables,
   ...redisVariables,
+  ...controlVariables,
   ...databaseVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
@@ -38,6 +46,7 @@ export const executorEnvSchema = z.object({
 export const apiEnvSchema = z.object({
   ...serviceVariables,
   ...redisVariables,
+  ...controlVariables,
   ...databaseVariables,
   ...apiVariables,
 });

@@ -2,5 +2,6 @@
 // Pure zod: the Pulumi program imports it without loading any bot.
 export { EnvError, parseEnv } from "./parse.ts";
 export { apiVariables } from "./api.ts";
+export { controlVariables } from "./control.ts";
 export { scannerEnvSchema, orchestratorEnvSchema, executorEnvSchema, apiEnvSchema, botEnvSchemas } from "./bots.ts";
 export type { BotEnv, BotEnvSchemas, BotVariable, EnvBot } from "./bots.ts";

@@ -2,7 +2,7 @@
  * Opening a bot's connections from its env, each waited for with backoff: a dependency that is down at start keeps
  * /readyz false and logs what the bot waits for; nothing crash-loops. Places are described without credentials.
  */
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type pg from "pg";
 import { createRedisBus, type Bus } from "../../bus/index.ts";
@@ -37,8 +37,9 @@ export interface OpenContext {
   closers: (() => Promise<unknown> | unknown)[];
 }
 
-/** host:port of a URL, never its user, password or path (an RPC URL's path may hold an API key). */
-export function where(url: string): string {
+/** host:port of a URL (or of ioredis options), never its user, password or path (an RPC URL's path may hold an API key). */
+export function where(url: string | RedisOptions): string {
+  if (typeof url !== "string") return `${url.host ?? "localhost"}:${url.port ?? 6379}`;
   const u = new URL(url);
   return `${u.hostname}${u.port ? `:${u.port}` : ""}`;
 }
@@ -57,12 +58,13 @@ export interface RedisConnections {
   control: ControlStore;
 }
 
-/** Waits until Redis answers a PING. */
-export async function waitForRedis(url: string, c: OpenContext): Promise<void> {
+/** Waits until Redis answers a PING; `what` names its role in the log line ("Redis", "the control store"). */
+export async function waitForRedis(url: string | RedisOptions, c: OpenContext, what = "Redis"): Promise<void> {
   await waitFor(
-    `Redis at ${where(url)}`,
+    `${what} at ${where(url)}`,
     async () => {
-      const probe = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 });
+      const probeOptions = { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 };
+      const probe = typeof url === "string" ? new Redis(url, probeOptions) : new Redis({ ...url, ...probeOptions });
       probe.on("error", () => undefined);
       try {
         await probe.connect();
@@ -75,12 +77,17 @@ export async function waitForRedis(url: string, c: OpenContext): Promise<void> {
   );
 }
 
+/**
+ * The bus on the region's own Redis; the control store on `control` (the primary region's Redis, authoritative for
+ * every region), or on the own Redis when `control` is that same URL.
+ */
 export async function openRedis(
-  o: { url: string; keyPrefix: string; busPrefix: string },
+  o: { url: string; control: string | RedisOptions; keyPrefix: string; busPrefix: string },
   c: OpenContext,
 ): Promise<RedisConnections> {
   await waitForRedis(o.url, c);
-  const control = createRedisControlStore({ url: o.url, keyPrefix: o.keyPrefix });
+  if (o.control !== o.url) await waitForRedis(o.control, c, "the control store");
+  const control = createRedisControlStore({ url: o.control, keyPrefix: o.keyPrefix });
   c.closers.push(() => control.close());
   const bus = createRedisBus({
     url: o.url,

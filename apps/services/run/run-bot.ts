@@ -4,7 +4,9 @@
  * with backoff, start the bot, run until the signal, then stop taking work and hand back what is in flight.
  */
 import { readFile } from "node:fs/promises";
+import type { RedisOptions } from "ioredis";
 import type { DestinationStream, Logger } from "pino";
+import { controlStoreTarget } from "../../connections/index.ts";
 import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
@@ -65,6 +67,7 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   // Everything that can be wrong with the configuration is found here, before any connection.
   const env = botEnv(bot, o.env);
+  const control = controlStoreTarget(env, env.REDIS_URL);
   const markets = "ORION_POOLS" in env ? await market(env) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
@@ -91,7 +94,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, o.env, markets, c, metrics);
+    service = await build(bot, env, o.env, markets, c, metrics, control);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -132,10 +135,17 @@ async function build(
   market: Market | null,
   c: OpenContext,
   metrics: PipelineMetrics,
+  /** The authoritative control store: the primary region's Redis, or REDIS_URL itself. */
+  control: string | RedisOptions,
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "REDIS_URL" | "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
-      { url: e.REDIS_URL, keyPrefix: e.ORION_KEY_PREFIX, busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX },
+      {
+        url: e.REDIS_URL,
+        control,
+        keyPrefix: e.ORION_KEY_PREFIX,
+        busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX,
+      },
       c,
     );
   switch (bot) {
@@ -185,6 +195,7 @@ async function build(
       const e = env as BotEnv<"api">;
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
       await waitForRedis(e.REDIS_URL, c);
+      if (control !== e.REDIS_URL) await waitForRedis(control, c, "the control store");
       await waitForDatabase(e.DATABASE_URL, c);
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },

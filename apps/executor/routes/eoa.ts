@@ -1,0 +1,247 @@
+/**
+ * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce (under the
+ * nonce lock), journaled with its hash, then broadcast. Resolution: a receipt for any of its hashes (a stuck trade is
+ * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
+ * another transaction, else gone past its deadlines.
+ */
+import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
+import type { Logger } from "pino";
+import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
+import { isPastDeadline } from "../deadline.ts";
+import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
+import { LeaseLost, type ExecutorLease } from "../lease.ts";
+import { NonceManager } from "../nonce-manager.ts";
+import type { TradeJournal } from "../ports.ts";
+import type { TxSigner } from "../signer.ts";
+import { tradeBase } from "./intent.ts";
+import { MinedTrades } from "./mined.ts";
+import { dropped, type ExecutionRoute, type Prepared, type SendRequest, type SentTrade } from "./route.ts";
+
+export interface EoaRouteDeps {
+  provider: JsonRpcApiProvider;
+  journal: TradeJournal;
+  account: string;
+  contract: string;
+  signer: TxSigner | null;
+  mined: MinedTrades;
+  fees: FeePolicy;
+  tip: bigint;
+  /** A fixed gas limit; null: eth_estimateGas plus gasMarginBps. */
+  gasLimit: bigint | null;
+  gasMarginBps?: number | undefined;
+  lease?: Pick<ExecutorLease, "current"> | undefined;
+  log?: Logger | undefined;
+  /**
+   * A trade still unmined this many blocks after the head it was sent at is stuck: re-signed on its nonce with every
+   * fee raised by `bumpBps` (and to the current base fee), at most `max` times, only while its deadlines leave a
+   * block to land in. Defaults 1, 1250 (12.5%), 3.
+   */
+  replace?: { afterBlocks?: number; bumpBps?: number; max?: number } | undefined;
+}
+
+/** What a trade this route signed needs for a replacement: the same call, nonce and chain, and the fees it offers. */
+interface Signed {
+  chainId: bigint;
+  data: string;
+  gasLimit: bigint;
+  fees: TxFees;
+  /** The head when the current version was sent: it is stuck once `afterBlocks` more pass without it. */
+  sentAtBlock: number;
+  replacements: number;
+}
+
+/** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
+export class BroadcastRefused extends Error {
+  override readonly name = "BroadcastRefused";
+}
+
+export class EoaRoute implements ExecutionRoute {
+  readonly kind = "eoa";
+  readonly account: string;
+  readonly contract: string;
+  private readonly nonces: NonceManager;
+  private chainId: bigint | undefined;
+  /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
+  private readonly signed = new Map<string, Signed>();
+
+  constructor(private readonly d: EoaRouteDeps) {
+    this.account = d.account.toLowerCase();
+    this.contract = d.contract.toLowerCase();
+    if (d.signer && d.signer.address !== this.account) {
+      throw new Error(`signer ${d.signer.address} is not the executor account ${this.account}`);
+    }
+    this.nonces = new NonceManager(d.provider, d.journal, this.account);
+  }
+
+  get canSign(): boolean {
+    return this.d.signer !== null;
+  }
+
+  reset(): void {
+    this.nonces.reset();
+  }
+
+  async prepare(_order: Order, data: string): Promise<Prepared> {
+    const gasLimit = await this.estimateGas(data);
+    // The trade would revert; the simulation running alongside says why.
+    if (gasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
+    return { ok: true, maxGasCostWei: null, send: (req) => this.send(req, gasLimit) };
+  }
+
+  private async estimateGas(data: string): Promise<bigint | null> {
+    if (this.d.gasLimit !== null) return this.d.gasLimit;
+    try {
+      const estimate = await this.d.provider.estimateGas({ from: this.account, to: this.contract, data });
+      return gasLimitFor(estimate, this.d.gasMarginBps);
+    } catch {
+      return null;
+    }
+  }
+
+  private async send(req: SendRequest, gasLimit: bigint): Promise<SentTrade> {
+    const { provider, journal, signer } = this.d;
+    if (!signer) throw new Error("the EOA route has no signing key loaded");
+    const { id, order, fence, timings } = req;
+    const chainId = await this.getChainId();
+    const fees = txFees(this.d.fees, req.baseFee, this.d.tip);
+    return this.nonces.withNonce(async (nonce) => {
+      const raw = await signer.signTransaction({
+        ...fees,
+        chainId,
+        to: this.contract,
+        data: req.data,
+        nonce,
+        gasLimit,
+        value: 0n,
+      });
+      const txHash = keccak256(raw);
+      const intent: EoaIntent = {
+        ...tradeBase(id, order, "eoa"),
+        route: "eoa",
+        mode: "live",
+        account: this.account,
+        nonce,
+        txHash,
+        ...req.deadlines,
+      };
+      await journal.recordIntent(intent, fence ?? undefined);
+      // The last check before the chain: a lease lost while signing and journaling sends nothing.
+      if (fence && this.d.lease?.current()?.token !== fence.token) {
+        await journal.markFinal(id, dropped());
+        throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
+      }
+      try {
+        await provider.send("eth_sendRawTransaction", [raw]);
+      } catch (err) {
+        // A node that refuses a transaction does not hold it; one that merely timed out might.
+        if (!(await provider.getTransaction(txHash))) {
+          await journal.markFinal(id, dropped());
+          throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
+      timings.sentAt = performance.now();
+      this.signed.set(id, { chainId, data: req.data, gasLimit, fees, sentAtBlock: req.blockNumber, replacements: 0 });
+      await journal.markSent(id, txHash);
+      return { intent };
+    });
+  }
+
+  async poll(trade: InFlightTrade): Promise<FinalOutcome | null> {
+    const receipt = await this.d.provider.getTransactionReceipt(eoaHash(trade));
+    return receipt ? this.d.mined.outcome(trade, receipt, MinedTrades.wholeTransaction(receipt)) : null;
+  }
+
+  async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+    const { provider } = this.d;
+    const hashes = allHashes(trade);
+    const receipt = await this.minedVersion(hashes);
+    if (receipt) return this.settle(trade, receipt);
+    const used = await provider.getTransactionCount(trade.account, "latest");
+    if (used > trade.nonce) {
+      // Mined between the two calls, or the nonce went to another transaction.
+      const late = await this.minedVersion(hashes);
+      return late ? this.settle(trade, late) : this.settle(trade, null);
+    }
+    // Unknown to the node past a deadline: even if it surfaced later, the contract would revert it.
+    const head = await provider.getBlock("latest");
+    if (head && isPastDeadline(trade, head)) {
+      const known = await Promise.all(hashes.map((h) => provider.getTransaction(h)));
+      if (known.every((t) => t === null)) return this.settle(trade, null);
+    }
+    return null;
+  }
+
+  /**
+   * Re-signs a stuck trade on its nonce with bumped fees, journals the new hash (before the broadcast, as for the
+   * first version), and broadcasts it. Not stuck yet, out of replacements, or with no block left before a deadline
+   * (a replacement would only buy a revert): the trade as it is. A refused replacement leaves every hash followed.
+   */
+  async unstick(trade: InFlightTrade): Promise<InFlightTrade> {
+    const signed = this.signed.get(trade.id);
+    const signer = this.d.signer;
+    if (!signed || !signer || trade.route === "erc4337") return trade;
+    const { afterBlocks = 1, bumpBps = DEFAULT_FEE_BUMP_BPS, max = 3 } = this.d.replace ?? {};
+    const head = await this.d.provider.getBlock("latest");
+    if (!head || signed.replacements >= max || head.number < signed.sentAtBlock + afterBlocks) return trade;
+    // The earliest block a replacement can land in is the next one, at least a second later.
+    if (isPastDeadline(trade, { number: head.number + 1, timestamp: head.timestamp + 1 })) return trade;
+    const fees = bumpFees(signed.fees, txFees(this.d.fees, head.baseFeePerGas ?? 0n, this.d.tip), bumpBps);
+    const raw = await signer.signTransaction({
+      ...fees,
+      chainId: signed.chainId,
+      to: this.contract,
+      data: signed.data,
+      nonce: trade.nonce,
+      gasLimit: signed.gasLimit,
+      value: 0n,
+    });
+    const txHash = keccak256(raw);
+    await this.d.journal.markReplaced(trade.id, trade.txHash, txHash);
+    Object.assign(signed, { fees, sentAtBlock: head.number, replacements: signed.replacements + 1 });
+    try {
+      await this.d.provider.send("eth_sendRawTransaction", [raw]);
+      this.d.log?.info(
+        { trade: trade.id, nonce: trade.nonce, replaced: trade.txHash, tx: txHash },
+        "stuck trade replaced",
+      );
+    } catch (err) {
+      // The old version may have been mined meanwhile (nonce too low) or the bump refused: the next look settles it.
+      this.d.log?.warn({ err, trade: trade.id, tx: txHash }, "replacement refused by the node");
+    }
+    return { ...trade, txHash, replacedTxHashes: [...trade.replacedTxHashes, trade.txHash] };
+  }
+
+  /** The receipt of whichever version of the trade was mined, newest first; null when none was. */
+  private async minedVersion(hashes: string[]): Promise<TransactionReceipt | null> {
+    for (const hash of hashes) {
+      const receipt = await this.d.provider.getTransactionReceipt(hash);
+      if (receipt) return receipt;
+    }
+    return null;
+  }
+
+  /** The verdict from a mined version (dropped when none was), and the trade's replacement state let go once final. */
+  private async settle(trade: InFlightTrade, receipt: TransactionReceipt | null): Promise<FinalOutcome | null> {
+    const outcome = receipt
+      ? await this.d.mined.outcome(trade, receipt, MinedTrades.wholeTransaction(receipt))
+      : dropped();
+    if (outcome) this.signed.delete(trade.id);
+    return outcome;
+  }
+
+  private async getChainId(): Promise<bigint> {
+    this.chainId ??= (await this.d.provider.getNetwork()).chainId;
+    return this.chainId;
+  }
+}
+
+function eoaHash(trade: InFlightTrade): string {
+  if (trade.route === "erc4337") throw new Error(`trade ${trade.id} is an ERC-4337 trade, not the EOA route's`);
+  return trade.txHash;
+}
+
+/** Every version of an EOA trade, newest first. */
+function allHashes(trade: InFlightTrade): string[] {
+  return [eoaHash(trade), ...trade.replacedTxHashes.slice().reverse()];
+}

@@ -1,0 +1,75 @@
+/**
+ * The outcome of a trade whose transaction is mined, shared by both routes: final only once the block is
+ * `confirmations` deep and still canonical; profit from the executor contract's Trade event; how many transactions
+ * ahead of it in the block touched its pools.
+ */
+import type { JsonRpcApiProvider, Log, TransactionReceipt } from "ethers";
+import type { Logger } from "pino";
+import type { FinalOutcome, InFlightTrade } from "../../domain/index.ts";
+import { countPrecedingTouches, type ExecutorCodec } from "../calldata.ts";
+
+/**
+ * One trade's part of a mined transaction: the whole transaction on the EOA route; on the ERC-4337 route the logs of
+ * its own operation within the bundle, and what the EntryPoint charged for it.
+ */
+export interface TradeSlice {
+  success: boolean;
+  logs: readonly Log[];
+  gasUsed: bigint;
+  /** Per gas: the receipt's effective price (EOA), or what the EntryPoint charged the paymaster (ERC-4337). */
+  effectiveGasPrice: bigint;
+  /** Logs of the same transaction that ran before this trade (earlier operations of the bundle). */
+  earlierLogs: readonly Log[];
+}
+
+export class MinedTrades {
+  constructor(
+    private readonly provider: JsonRpcApiProvider,
+    private readonly codec: ExecutorCodec,
+    private readonly contract: string,
+    private readonly confirmations: number,
+    private readonly log?: Logger,
+  ) {}
+
+  /** The whole transaction as one trade (the EOA route). */
+  static wholeTransaction(receipt: TransactionReceipt): TradeSlice {
+    return {
+      success: receipt.status === 1,
+      logs: receipt.logs,
+      gasUsed: receipt.gasUsed,
+      // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
+      effectiveGasPrice: receipt.gasPrice,
+      earlierLogs: [],
+    };
+  }
+
+  /** The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). */
+  async outcome(trade: InFlightTrade, receipt: TransactionReceipt, slice: TradeSlice): Promise<FinalOutcome | null> {
+    if (this.confirmations > 0) {
+      if ((await this.provider.getBlockNumber()) < receipt.blockNumber + this.confirmations) return null;
+      const block = await this.provider.getBlock(receipt.blockNumber);
+      if (block?.hash !== receipt.blockHash) {
+        this.log?.warn(
+          { trade: trade.id, block: receipt.blockNumber },
+          "trade orphaned by a reorg: following it again",
+        );
+        return null;
+      }
+    }
+    const poolLogs = await this.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
+    const route = new Set(trade.pools.map((p) => p.toLowerCase()));
+    // An earlier operation of the same bundle that touched the pools ran ahead of this trade like a transaction would.
+    const aheadInBundle = slice.earlierLogs.some((l) => route.has(l.address.toLowerCase())) ? 1 : 0;
+    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index) + aheadInBundle;
+    return {
+      status: slice.success ? "confirmed" : "reverted",
+      txHash: receipt.hash,
+      realizedProfit: slice.success ? this.codec.tradeProfit(slice.logs, this.contract) : null,
+      gasUsed: slice.gasUsed,
+      effectiveGasPrice: slice.effectiveGasPrice,
+      l1FeeWei: null,
+      precededBy,
+      blockNumber: receipt.blockNumber,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The execution route port: how a simulated, approved live trade reaches the chain and how its outcome is read back.
+ * The executor decides what to send (simulation, mode, lease, reconciliation, fallback); a route only knows its own
+ * way of sending (an EOA transaction, an ERC-4337 user operation) and of resolving what it sent. A new way to submit
+ * is a new file here, not a branch in the executor.
+ */
+import type { ExecutionRouteKind, FinalOutcome, InFlightTrade, LiveIntent, Order } from "../../domain/index.ts";
+import type { Fence } from "../lease.ts";
+
+/** A trade's deadlines, in its calldata and its journal row (see deadline.ts). */
+export interface Deadlines {
+  deadlineBlock: number | null;
+  deadlineAt: number | null;
+}
+
+/** What the executor hands a route once every gate has passed. */
+export interface SendRequest {
+  id: string;
+  order: Order;
+  data: string;
+  deadlines: Deadlines;
+  /** The block the simulation ran at (a sent EOA trade counts as stuck from here), and its base fee. */
+  blockNumber: number;
+  baseFee: bigint;
+  /** performance.now() stamps; the route sets sentAt at the hand-over to the chain or the bundler. */
+  timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
+  fence: Fence | null;
+}
+
+/** A trade journaled and handed to the chain (or the bundler); its outcome is still to come. */
+export interface SentTrade {
+  intent: LiveIntent;
+}
+
+/** What a route's preparation found, run beside the simulation: ready to send, or refused with the reason. */
+export type Prepared =
+  | {
+      ok: true;
+      /**
+       * The most the trade's gas can cost in native wei when someone other than the trade pays it (the ERC-4337
+       * sponsor); the executor sends only if the simulated profit covers it. Null: covered by the order's minProfit.
+       */
+      maxGasCostWei: bigint | null;
+      /** Journals the intent (durable first), then submits it. Sends at most once. */
+      send(req: SendRequest): Promise<SentTrade>;
+    }
+  | { ok: false; reason: string };
+
+export interface ExecutionRoute {
+  readonly kind: ExecutionRouteKind;
+  /** The account the contract sees as sender (and the journal's account): simulations run from it. */
+  readonly account: string;
+  /** The ArbExecutor this route calls; the route's account owns it. */
+  readonly contract: string;
+  /** Whether a signing key is loaded (live only). */
+  readonly canSign: boolean;
+  /**
+   * Live only, beside the simulation: the route's own checks and gas (EOA: eth_estimateGas; ERC-4337: the bundler's
+   * gas estimation, the sponsorship and the owner's signature). Throws RouteUnavailable when the route cannot be used
+   * right now (the bundler is down or slower than its bound): nothing was journaled or sent.
+   */
+  prepare(order: Order, data: string, deadlines: Deadlines): Promise<Prepared>;
+  /** While following a sent trade: a cheap look for its inclusion; null while not (yet) seen. */
+  poll(trade: InFlightTrade): Promise<FinalOutcome | null>;
+  /** The full verdict from the chain (included, dropped, or null while undecided); sends nothing. */
+  resolve(trade: InFlightTrade): Promise<FinalOutcome | null>;
+  /**
+   * Called while following a trade this instance sent, after a full look left it undecided: a route that can speed
+   * a stuck trade up (the EOA: a fee-bumped replacement on its nonce) does so and returns the trade as it now stands.
+   */
+  unstick?(trade: InFlightTrade): Promise<InFlightTrade>;
+  /** In-flight rows were settled or a new lease term began: forget whatever was derived from them (EOA: the nonce). */
+  reset(): void;
+}
+
+/** The route cannot be used now, and nothing of the trade was journaled or sent: the order may go another way. */
+export class RouteUnavailable extends Error {
+  override readonly name = "RouteUnavailable";
+}
+
+export function dropped(): FinalOutcome {
+  return {
+    status: "dropped",
+    realizedProfit: null,
+    gasUsed: null,
+    effectiveGasPrice: null,
+    l1FeeWei: null,
+    precededBy: null,
+    blockNumber: null,
+  };
+}
