@@ -10,6 +10,7 @@ import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
 import { RequestBudget } from "./budget.ts";
 import { DenialRecorder } from "./denials.ts";
+import { jsonDepth, MAX_JSON_DEPTH } from "./http/json-depth.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { ApiContext } from "./context.ts";
@@ -128,6 +129,45 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     // Unknown fields are refused rather than silently dropped, and "1" is not an integer: no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    // URLs the router cannot even decode: answered and audited like every other denial (fastify would answer its own
+    // JSON shape, before any hook, so neither the limiter nor the ledger would see them).
+    frameworkErrors: (err, request, reply) => {
+      let p =
+        err.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? problem(414, "uri-too-long", "a path segment of the URL is too long")
+          : problem(400, "bad-url", "the URL is not valid");
+      try {
+        limiter.admitAddress(request.ip, false);
+      } catch (limited) {
+        if (!(limited instanceof ProblemError)) throw limited;
+        p = problem(limited.status, limited.slug, limited.message);
+      }
+      request.audited = true;
+      const recorded = denials.record({
+        status: p.status,
+        problem: p.type,
+        method: request.method,
+        route: "unmatched",
+        actor: "anonymous",
+        subject: null,
+      });
+      void recorded.finally(() => sendProblem(reply, p));
+    },
+  });
+
+  // JSON bodies: fastify's own parser (prototype poisoning refused), behind a depth limit, so a deeply nested
+  // document is a 400 instead of a stack overflow in a validator, the canonical encoder or the database.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (jsonDepth(text) > MAX_JSON_DEPTH) {
+      done(
+        new ProblemError(400, "too-deep", `the JSON document is nested deeper than ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, text, done);
   });
 
   app.decorateRequest("principal", null);

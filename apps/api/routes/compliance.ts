@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
 import { ProblemError } from "../problem.ts";
 import { ReportSignatureInvalid, verifySignedReport } from "../report-trust.ts";
-import { fields, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, instant, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
 
 interface AuditQuery {
   from?: string;
@@ -44,8 +44,8 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
       }
       const limit = pageLimit(q.limit);
       const items = await ctx.ledger.list({
-        from: q.from === undefined ? undefined : new Date(q.from),
-        to: q.to === undefined ? undefined : new Date(q.to),
+        from: instant("from", q.from),
+        to: instant("to", q.to),
         actor: q.actor,
         action: q.action,
         after: q.cursor === undefined ? undefined : Number(q.cursor),
