@@ -56,6 +56,11 @@ export interface SmartAccountRoute {
   send(prepared: PreparedOperation): Promise<Hex>;
   /** The outcome once included, null while the bundler does not know it as included. */
   outcome(userOpHash: Hex): Promise<OperationOutcome | null>;
+  /**
+   * Deploys the account with a first, empty operation unless it has code already, and waits for its inclusion: an
+   * operation that deploys the account cannot run beside others of the same account, so trades start after this.
+   */
+  deploy(timeoutMs?: number): Promise<void>;
   /** Whether the bundler still holds the operation to include it; false when the bundler does not answer. */
   holds(userOpHash: string): Promise<boolean>;
 }
@@ -84,13 +89,18 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
     account,
     chain,
     transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
-    paymaster: sponsorPaymaster({ paymaster: o.paymaster, sponsor: o.sponsor }),
+    // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this clock.
+    paymaster: sponsorPaymaster({
+      paymaster: o.paymaster,
+      sponsor: o.sponsor,
+      now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+    }),
   });
   // For the bundler's own methods, which viem's typed requests do not list.
   const bundlerRpc = createClient({
     transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
   });
-  return {
+  const route: SmartAccountRoute = {
     address: account.address,
     async prepare(call, nonceKey = 0n) {
       const unsigned = await bundler.prepareUserOperation({
@@ -136,6 +146,19 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         throw err;
       }
     },
+    async deploy(timeoutMs = 60_000) {
+      if (await account.isDeployed()) return;
+      const first = await route.prepare({ to: account.address, data: "0x" });
+      await route.send(first);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const outcome = await route.outcome(first.userOpHash);
+        if (outcome?.success) return;
+        if (outcome) throw new Error(`smart account ${account.address}: its deploying operation failed`);
+        if (Date.now() > deadline) throw new Error(`smart account ${account.address} not deployed in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async holds(userOpHash) {
       // Pimlico's status method (alto and Pimlico's hosted bundlers): eth_getUserOperationByHash knows only
       // included operations.
@@ -151,4 +174,5 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
       }
     },
   };
+  return route;
 }

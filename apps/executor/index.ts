@@ -7,7 +7,10 @@ export type {
   Submission,
   ReconcileReport,
   StateOverride,
+  UserOperationConfig,
 } from "./executor.ts";
+export { RouteUnavailable, type ExecutionRoute } from "./routes/route.ts";
+export { OperationRefused, type UserOperationSubmitter, type PreparedUserOperation } from "./routes/user-operation.ts";
 export { txFees, gasLimitFor, DEFAULT_GAS_MARGIN_BPS } from "./fee-policy.ts";
 export type { FeePolicy, TxFees } from "./fee-policy.ts";
 export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "./simulated-executor.ts";

@@ -9,6 +9,7 @@ import type { ScanReport } from "../scanner/index.ts";
 import {
   ApiBot,
   DEADLINE_BLOCKS,
+  USER_OPERATION_DEADLINE_BLOCKS,
   DEFAULT_GAS_MODEL,
   EXECUTOR_CONSUMERS,
   EXECUTOR_TIP_WEI,
@@ -106,17 +107,29 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const seenAtOfBlock = new Map<number, number>();
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
+  const route = chain.executor.userOperations;
+  const loadSubmitter = route?.loadSubmitter;
+  const userOperations = route
+    ? {
+        account: route.account,
+        contract: route.contract,
+        owner: route.owner,
+        entryPoint: route.entryPoint,
+        fallbackToEoa: route.fallbackToEoa ?? false,
+      }
+    : null;
   const executor = new ExecutorBot(
     {
       market,
       contract: chain.executor.contract,
       account,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
-      deadlineBlocks: DEADLINE_BLOCKS,
+      deadlineBlocks: userOperations ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
       consumers: EXECUTOR_CONSUMERS,
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
+      ...(userOperations ? { userOperations } : {}),
     },
     {
       provider,
@@ -125,6 +138,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       db,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
       loadSigner: chain.executor.loadSigner,
+      ...(loadSubmitter ? { loadSubmitter } : {}),
       metrics,
       log,
     },

@@ -1,5 +1,11 @@
 import type { FailoverProvider } from "../chain/index.ts";
-import type { FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
+import type {
+  FeePolicy,
+  StateOverride,
+  TxSigner,
+  UserOperationConfig,
+  UserOperationSubmitter,
+} from "../executor/index.ts";
 import type { Market } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
@@ -33,6 +39,13 @@ export interface SessionChain {
      * this process's to hand on (a KMS signer, or sim).
      */
     devnetKey?: string | null;
+    /**
+     * The ERC-4337 route (`--execution erc4337`): the smart account and its executor contract; `loadSubmitter` (the
+     * keys and the bundler) is called only for a live session.
+     */
+    userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable"> & {
+      loadSubmitter: () => Promise<UserOperationSubmitter>;
+    };
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;

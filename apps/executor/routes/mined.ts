@@ -56,11 +56,17 @@ export class MinedTrades {
         return null;
       }
     }
-    const poolLogs = await this.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
+    // Everything that ran on the pools after the block the trade was priced on, up to the trade itself: one block
+    // on the EOA route (its deadline), possibly more for a user operation waiting for its bundle.
+    const poolLogs = await this.provider.getLogs({
+      fromBlock: Math.min(trade.orderBlock + 1, receipt.blockNumber),
+      toBlock: receipt.blockNumber,
+      address: trade.pools,
+    });
     const route = new Set(trade.pools.map((p) => p.toLowerCase()));
     // An earlier operation of the same bundle that touched the pools ran ahead of this trade like a transaction would.
     const aheadInBundle = slice.earlierLogs.some((l) => route.has(l.address.toLowerCase())) ? 1 : 0;
-    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index) + aheadInBundle;
+    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index, receipt.blockNumber) + aheadInBundle;
     return {
       status: slice.success ? "confirmed" : "reverted",
       txHash: receipt.hash,
