@@ -624,6 +624,15 @@ export const CONTROLS: readonly Control[] = [
     "",
   ),
   control(
+    "IAM-007",
+    "critical",
+    "CI acts as the deployer only from a protected deployment environment",
+    "Grant roles/iam.workloadIdentityUser to principal://…/subject/repo:OWNER/REPO:environment:staging|prod for the deployer and …:pull_request for a read-only previewer; never a principalSet.",
+    "CC6.1, CC8.1",
+    "7.2.2, 7.2.5",
+    "",
+  ),
+  control(
     "GKE-001",
     "high",
     "GKE nodes are private and the control plane is restricted",

@@ -1,4 +1,4 @@
-import { resourcePolicy } from "./factory.ts";
+import { resourcePolicy, stackPolicy } from "./factory.ts";
 import { isPublicMember, isSet, membersOf, str } from "./props.ts";
 import type { OrionPolicy } from "./types.ts";
 import { RUN_IAM_TYPES } from "./cloudrun.ts";
@@ -94,6 +94,92 @@ export const iamWifCondition = () =>
     },
   });
 
+export const SA_IAM_TYPES = ["gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding"];
+/** Roles that let a federated identity act as the service account. */
+const ACT_AS_ROLES = ["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"];
+const FEDERATED = /^principal(Set)?:\/\/iam\.googleapis\.com\//;
+const ONE_SUBJECT = /^principal:\/\/iam\.googleapis\.com\/.+\/workloadIdentityPools\/[^/]+\/subject\/(.+)$/;
+/**
+ * The GitHub subjects CI may act as: a pull request's (read-only) and the deployment environments'. The environments'
+ * protection rules (main only, reviewers) are what make their subject trustworthy; a branch's own subject
+ * (`ref:refs/heads/…`) is not, since anyone who can push a branch can edit the workflow it runs.
+ */
+const PREVIEW_SUBJECT = /^repo:[^:]+:pull_request$/;
+const DEPLOY_SUBJECT = /^repo:[^:]+:environment:(staging|prod)$/;
+/** Predefined roles that read and never change: what a pull request's identity may hold. */
+const READ_ONLY_ROLE = /^roles\/(browser|iam\.securityReviewer|([a-zA-Z]+\.)?[a-zA-Z]*[vV]iewer)$/;
+
+/** The subject of a federated member, or undefined for a principal set. */
+function federatedSubject(member: string): string | undefined {
+  return ONE_SUBJECT.exec(member)?.[1];
+}
+
+export const iamCiSubjects = () =>
+  resourcePolicy({
+    name: "iam-ci-federation-single-subjects",
+    description:
+      "Federated CI identities must be granted to one pull-request or deployment-environment subject, never a principal set.",
+    controls: ["IAM-007"],
+    types: SA_IAM_TYPES,
+    check: (props, _args, report) => {
+      if (!ACT_AS_ROLES.includes(str(props, "role") ?? "")) return;
+      for (const m of membersOf(props).filter((x) => FEDERATED.test(x))) {
+        const subject = federatedSubject(m);
+        if (subject === undefined) {
+          report(
+            "IAM-007",
+            `${m} must be one subject (principal://…/subject/…), not a principal set of every workflow.`,
+          );
+        } else if (!PREVIEW_SUBJECT.test(subject) && !DEPLOY_SUBJECT.test(subject)) {
+          report(
+            "IAM-007",
+            `subject ${subject} must be repo:OWNER/REPO:pull_request or repo:OWNER/REPO:environment:staging|prod, not a branch's or workflow's.`,
+          );
+        }
+      }
+    },
+  });
+
+/** The account id's email, from `projects/P/serviceAccounts/EMAIL` or the email itself. */
+function accountEmail(id: string | undefined): string | undefined {
+  return id?.split("/").pop();
+}
+
+export const iamPreviewerReadOnly = () =>
+  stackPolicy({
+    name: "iam-ci-previewer-read-only",
+    description:
+      "The identity pull requests act as must hold only read roles and must not also be a deployment environment's.",
+    controls: ["IAM-007"],
+    types: SA_IAM_TYPES,
+    examines: [...SA_IAM_TYPES, ...PROJECT_IAM_TYPES],
+    check: (resources, _args, report) => {
+      const trusted = new Map<string, { preview: boolean; deploy: boolean }>();
+      for (const r of resources.filter((x) => SA_IAM_TYPES.includes(x.type))) {
+        const email = accountEmail(str(r.props, "serviceAccountId"));
+        if (email === undefined || !ACT_AS_ROLES.includes(str(r.props, "role") ?? "")) continue;
+        const t = trusted.get(email) ?? { preview: false, deploy: false };
+        for (const subject of membersOf(r.props).map(federatedSubject)) {
+          if (subject !== undefined && PREVIEW_SUBJECT.test(subject)) t.preview = true;
+          if (subject !== undefined && DEPLOY_SUBJECT.test(subject)) t.deploy = true;
+        }
+        trusted.set(email, t);
+      }
+      for (const [email, t] of trusted) {
+        if (!t.preview) continue;
+        if (t.deploy) {
+          report("IAM-007", `${email} must not be trusted by pull requests and a deployment environment alike.`);
+        }
+        for (const g of resources.filter((x) => PROJECT_IAM_TYPES.includes(x.type))) {
+          const role = str(g.props, "role") ?? "";
+          if (membersOf(g.props).includes(`serviceAccount:${email}`) && !READ_ONLY_ROLE.test(role)) {
+            report("IAM-007", `${email} acts for pull requests and must hold only read roles, not ${role}.`, g.urn);
+          }
+        }
+      }
+    },
+  });
+
 export function iamPolicies(): OrionPolicy[] {
   return [
     iamNoBasicRoles(),
@@ -101,5 +187,7 @@ export function iamPolicies(): OrionPolicy[] {
     iamNoServiceAccountKeys(),
     iamNoPublicMembers(),
     iamWifCondition(),
+    iamCiSubjects(),
+    iamPreviewerReadOnly(),
   ];
 }

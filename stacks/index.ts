@@ -25,3 +25,4 @@ export const connectionNames = platform.connectionNames;
 export const apiServices = platform.apiServices;
 export const workloadIdentityProvider = platform.workloadIdentityProvider;
 export const deployerEmail = platform.deployerEmail;
+export const previewerEmail = platform.previewerEmail;

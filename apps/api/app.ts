@@ -10,6 +10,7 @@ import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
 import { RequestBudget } from "./budget.ts";
 import { DenialRecorder } from "./denials.ts";
+import { jsonDepth, MAX_JSON_DEPTH } from "./http/json-depth.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { ApiContext } from "./context.ts";
@@ -26,6 +27,8 @@ import { registerModeRoutes } from "./routes/mode.ts";
 import { registerRiskRoutes } from "./routes/risk.ts";
 import { registerTradingRoutes } from "./routes/trading.ts";
 import { registerUserRoutes } from "./routes/users.ts";
+import { registerUserAdminRoutes } from "./routes/user-admin.ts";
+import { registerAuditVerifyRoute } from "./routes/audit-verify.ts";
 import { registerConsole } from "./console/index.ts";
 
 /** Secrets that must never reach a log line, wherever they appear. */
@@ -105,14 +108,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   const denials = new DenialRecorder(ledger, clock, summarised, options.denialSummaryMs);
   denials.start();
-  const anchorer = options.anchors
-    ? new PeriodicAnchorer(
-        options.pool,
-        anchorKey(options.keys.kek),
-        new AnchorDirectory(options.anchors.dir),
-        clock,
-        options.anchors.intervalMs,
-        (err) => app.log.error({ errMessage: (err as Error).message?.split("\n")[0] }, "audit anchor not written"),
+  const anchors = options.anchors
+    ? { key: anchorKey(options.keys.kek), dir: new AnchorDirectory(options.anchors.dir) }
+    : null;
+  const anchorer = anchors
+    ? new PeriodicAnchorer(options.pool, anchors.key, anchors.dir, clock, options.anchors?.intervalMs, (err) =>
+        app.log.error({ errMessage: (err as Error).message?.split("\n")[0] }, "audit anchor not written"),
       )
     : null;
   anchorer?.start();
@@ -128,6 +129,45 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     // Unknown fields are refused rather than silently dropped, and "1" is not an integer: no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    // URLs the router cannot even decode: answered and audited like every other denial (fastify would answer its own
+    // JSON shape, before any hook, so neither the limiter nor the ledger would see them).
+    frameworkErrors: (err, request, reply) => {
+      let p =
+        err.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? problem(414, "uri-too-long", "a path segment of the URL is too long")
+          : problem(400, "bad-url", "the URL is not valid");
+      try {
+        limiter.admitAddress(request.ip, false);
+      } catch (limited) {
+        if (!(limited instanceof ProblemError)) throw limited;
+        p = problem(limited.status, limited.slug, limited.message);
+      }
+      request.audited = true;
+      const recorded = denials.record({
+        status: p.status,
+        problem: p.type,
+        method: request.method,
+        route: "unmatched",
+        actor: "anonymous",
+        subject: null,
+      });
+      void recorded.finally(() => sendProblem(reply, p));
+    },
+  });
+
+  // JSON bodies: fastify's own parser (prototype poisoning refused), behind a depth limit, so a deeply nested
+  // document is a 400 instead of a stack overflow in a validator, the canonical encoder or the database.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (jsonDepth(text) > MAX_JSON_DEPTH) {
+      done(
+        new ProblemError(400, "too-deep", `the JSON document is nested deeper than ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, text, done);
   });
 
   app.decorateRequest("principal", null);
@@ -158,6 +198,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       await ledger.append(event);
     },
     reportTrust: options.reportTrust ?? null,
+    anchors,
   };
   const checks = buildPreflightChecks(ctx, options.chainChecks ?? {});
   const guard = createGuard(ctx);
@@ -263,11 +304,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, ctx, registry);
   registerAuthRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerUserAdminRoutes(app, deps);
   registerModeRoutes(app, deps);
   registerKillSwitchRoutes(app, deps);
   registerTradingRoutes(app, deps);
   registerRiskRoutes(app, deps);
   registerComplianceRoutes(app, deps);
+  registerAuditVerifyRoute(app, deps);
   registerGdprRoutes(app, deps);
   await registerConsole(app, deps);
   return app;

@@ -30,14 +30,14 @@ export const SUMMARY_INTERVAL_MS = 10_000;
 const kindOf = (d: { status: number; problem: string; method: string; route: string }) =>
   `${d.status} ${d.problem} ${d.method} ${d.route}`;
 
-/** Unknown paths and the limiter's own answers: what a scanner or a flood produces by the thousand. */
+/** Unmatched URLs and the limiter's own answers: what a scanner or a flood produces by the thousand. */
 function isFlood(d: Denial): boolean {
-  return d.status === 429 || (d.status === 404 && d.route === "unmatched");
+  return d.status === 429 || d.route === "unmatched";
 }
 
 /**
  * The ledger rows of generic denials. Each is its own row while the ledger keeps up, except floods: within each
- * period the first unknown-path 404 or 429 of a kind (status, problem, method, route) is its own row and the rest of
+ * period the first answer to an unmatched URL (404, a bad URL) or 429 of a kind (status, problem, method, route) is its own row and the rest of
  * that kind become one `request.denied.summary` row with their count when the period ends. When the ledger's queue
  * is full, generic denials are summarised the same way (and counted by the shed metric) instead of queued: they are
  * the only appends that may be, since routes' own rows (authentication, authorization, changes) always wait for

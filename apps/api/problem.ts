@@ -26,6 +26,7 @@ const TITLES: Record<number, string> = {
   410: "Gone",
   412: "Precondition Failed",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   423: "Locked",

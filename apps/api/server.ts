@@ -10,6 +10,7 @@ import { anchorsDir } from "./home.ts";
 import { openPool } from "./pg-pool.ts";
 import { importReportKey } from "./report-trust.ts";
 import { buildApi } from "./app.ts";
+import { chainChecksFromEnv, type EnvChainChecks } from "./chain-env.ts";
 import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
 import type { ChainChecks } from "./preflight.ts";
 
@@ -39,6 +40,7 @@ export async function startApiServer(opts: {
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
   const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   const ownControl = opts.control === undefined;
+  let envChain: EnvChainChecks | null = null;
   // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
   const control =
     opts.control ??
@@ -64,6 +66,8 @@ export async function startApiServer(opts: {
             maxAgeSeconds: env.ORION_REPORT_MAX_AGE_SECONDS,
           }
         : undefined;
+    // `orion dev` passes its devnet's checks; alone, the API builds them from its environment (RPC_URLS, ...).
+    envChain = opts.chainChecks ? null : chainChecksFromEnv(env);
     const app = await buildApi({
       pool,
       redis,
@@ -72,7 +76,7 @@ export async function startApiServer(opts: {
       keys,
       tokens: { issuer: env.ORION_API_ISSUER, audience: env.ORION_API_AUDIENCE },
       oidc: oidcFromEnv(env),
-      chainChecks: opts.chainChecks,
+      chainChecks: opts.chainChecks ?? envChain?.checks,
       corsOrigins: env.ORION_CORS_ORIGINS,
       trustProxyHops: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
@@ -92,12 +96,14 @@ export async function startApiServer(opts: {
       url,
       async close() {
         await app.close();
+        await envChain?.close();
         if (ownControl) await control.close();
         redis.disconnect();
         await pool.end();
       },
     };
   } catch (err) {
+    await envChain?.close();
     if (ownControl) await control.close().catch(() => undefined);
     redis.disconnect();
     await pool.end();

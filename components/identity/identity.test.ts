@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { build, ofType, TEST_PROJECT } from "../common/test-helpers.ts";
 import { Identity } from "./identity.ts";
-import { accountId, forbiddenRole, githubAttributeCondition, projectRoles, WORKLOADS } from "./roles.ts";
+import { run } from "@bufbuild/cel";
+import {
+  accountId,
+  forbiddenRole,
+  githubAttributeCondition,
+  githubSubjects,
+  PREVIEWER_ROLES,
+  projectRoles,
+  WORKLOADS,
+} from "./roles.ts";
 
 describe("roles", () => {
   it.each(WORKLOADS)("%s gets only allowed project roles", (w) => {
@@ -21,6 +30,60 @@ describe("roles", () => {
   it("binds federation to one repository", () => {
     expect(githubAttributeCondition("acme/orion")).toMatch(/^assertion.repository == "acme\/orion" && /);
   });
+  it.each(PREVIEWER_ROLES)("gives the previewer %s, a role that only reads", (role) => {
+    expect(forbiddenRole(role)).toBeUndefined();
+    expect(role).toMatch(/^roles\/(browser|iam\.securityReviewer|[a-z]+\.[a-zA-Z]*[vV]iewer)$/);
+  });
+});
+
+describe("the attribute condition, evaluated as STS does (CEL) over GitHub's token claims", () => {
+  const repo = "acme/orion";
+  // Claims as GitHub mints them: `sub` is repo:R:environment:E for a job with an environment, repo:R:pull_request
+  // for a pull request's job, repo:R:ref:REF otherwise.
+  const token = (over: Record<string, string>) => ({
+    repository: repo,
+    event_name: "push",
+    ref: "refs/heads/main",
+    sub: `repo:${repo}:ref:refs/heads/main`,
+    ...over,
+  });
+  const admits = (assertion: Record<string, string>) => run(githubAttributeCondition(repo), { assertion }) === true;
+  const prod = `repo:${repo}:environment:prod`;
+
+  it.each([
+    ["the prod job of a push to main", { sub: prod }],
+    [
+      "the staging job of a manual run on main",
+      { sub: `repo:${repo}:environment:staging`, event_name: "workflow_dispatch" },
+    ],
+    [
+      "a pull request's job",
+      { sub: `repo:${repo}:pull_request`, event_name: "pull_request", ref: "refs/pull/7/merge" },
+    ],
+  ])("admits %s", (_what, claims) => expect(admits(token(claims))).toBe(true));
+
+  it.each([
+    ["a branch whose edited workflow claims the prod environment", { sub: prod, ref: "refs/heads/feature" }],
+    [
+      "a pull request whose edited workflow claims the prod environment",
+      { sub: prod, event_name: "pull_request", ref: "refs/pull/7/merge" },
+    ],
+    ["a branch's own job", { sub: `repo:${repo}:ref:refs/heads/feature`, ref: "refs/heads/feature" }],
+    ["a push to main outside any environment", {}],
+    [
+      "pull_request_target, which runs with the base branch's secrets",
+      { sub: `repo:${repo}:pull_request`, event_name: "pull_request_target" },
+    ],
+    ["another repository's prod job", { repository: "evil/orion", sub: "repo:evil/orion:environment:prod" }],
+    ["another environment on main", { sub: `repo:${repo}:environment:sandbox` }],
+  ])("refuses %s", (_what, claims) => expect(admits(token(claims))).toBe(false));
+
+  it("names exactly the subjects the accounts are bound to", () => {
+    expect(githubSubjects(repo)).toEqual({
+      previewer: "repo:acme/orion:pull_request",
+      deployer: { staging: "repo:acme/orion:environment:staging", prod: "repo:acme/orion:environment:prod" },
+    });
+  });
 });
 
 describe("Identity", () => {
@@ -34,6 +97,7 @@ describe("Identity", () => {
       "orion-test-executor",
       "orion-test-api",
       "orion-test-deployer",
+      "orion-test-previewer",
     ]);
     const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role as string);
     expect(roles.length).toBeGreaterThan(0);
@@ -41,13 +105,39 @@ describe("Identity", () => {
     expect(resources.some((r) => r.type === "gcp:serviceaccount/key:Key")).toBe(false);
   });
 
-  it("federates GitHub with an attribute condition (IAM-006) and binds only the repository's principal set", async () => {
-    const resources = await build(() => new Identity("id", args));
+  it("binds the deployer only to its deployment environment's subject and the previewer to pull requests (IAM-007)", async () => {
+    const resources = await build(() => new Identity("id", { ...args, deployEnvironments: ["prod"] }));
     const provider = ofType(resources, "WorkloadIdentityPoolProvider")[0];
     expect(provider?.inputs.attributeCondition).toBe(githubAttributeCondition("acme/orion"));
-    const binding = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember")[0];
-    expect(binding?.inputs.role).toBe("roles/iam.workloadIdentityUser");
-    expect(binding?.inputs.member).toMatch(/^principalSet:\/\/.*\/attribute.repository\/acme\/orion$/);
+    const bindings = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").map((b) => [
+      String(b.inputs.serviceAccountId).split("/").pop(),
+      b.inputs.role,
+      String(b.inputs.member).replace(/^principal:\/\/iam\.googleapis\.com\/.*\/subject\//, "subject "),
+    ]);
+    expect(bindings.sort()).toEqual([
+      [
+        "orion-test-deployer@orion-test-project.iam.gserviceaccount.com",
+        "roles/iam.workloadIdentityUser",
+        "subject repo:acme/orion:environment:prod",
+      ],
+      [
+        "orion-test-previewer@orion-test-project.iam.gserviceaccount.com",
+        "roles/iam.workloadIdentityUser",
+        "subject repo:acme/orion:pull_request",
+      ],
+    ]);
+    const previewerRoles = ofType(resources, "gcp:projects/iAMMember:IAMMember")
+      .filter((m) => String(m.inputs.member).includes("orion-test-previewer@"))
+      .map((m) => m.inputs.role);
+    expect(previewerRoles).toEqual([...PREVIEWER_ROLES]);
+  });
+
+  it("leaves the deployer of a stack CI does not deploy without any federated subject", async () => {
+    const resources = await build(() => new Identity("id", args));
+    const members = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").map((b) =>
+      String(b.inputs.serviceAccountId),
+    );
+    expect(members.some((m) => m.includes("-deployer@"))).toBe(false);
   });
 
   it("refuses an admin role before creating anything", async () => {

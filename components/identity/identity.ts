@@ -2,7 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/gcp/iam/index.js";
 import * as projects from "@pulumi/gcp/projects/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
-import { accountId, forbiddenRole, githubAttributeCondition, projectRoles, WORKLOADS, type Workload } from "./roles.ts";
+import {
+  accountId,
+  forbiddenRole,
+  githubAttributeCondition,
+  githubSubjects,
+  PREVIEWER_ROLES,
+  projectRoles,
+  WORKLOADS,
+  type DeployEnvironment,
+  type Workload,
+} from "./roles.ts";
 
 export interface IdentityArgs {
   project: string;
@@ -10,6 +20,11 @@ export interface IdentityArgs {
   prefix: string;
   /** "OWNER/REPO" allowed to deploy through Workload Identity Federation. */
   githubRepository: string;
+  /**
+   * The GitHub environments whose jobs may deploy this stack as the deployer (IAM-007). Default none: a stack CI does
+   * not deploy (dev) has a deployer only a person can use through impersonation grants of the bootstrap.
+   */
+  deployEnvironments?: readonly DeployEnvironment[];
   /** Extra project roles per bot, on top of `projectRoles`; each is checked against the forbidden set. */
   extraRoles?: Partial<Record<Workload, readonly string[]>>;
   /** Service agents to provision. Default: all of AGENT_SERVICES. */
@@ -38,6 +53,8 @@ export class Identity extends pulumi.ComponentResource {
   readonly accounts: Record<Workload, ServiceAccountRef>;
   readonly agents: Partial<Record<Agent, pulumi.Output<string>>>;
   readonly deployer: ServiceAccountRef;
+  /** What pull requests' `pulumi preview` runs as: read-only roles only. */
+  readonly previewer: ServiceAccountRef;
   readonly workloadIdentityProvider: pulumi.Output<string>;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -107,20 +124,36 @@ export class Identity extends pulumi.ComponentResource {
       },
       parent,
     );
-    new serviceaccount.IAMMember(
-      `${name}-deployer-wif`,
-      {
-        serviceAccountId: this.deployer.name,
-        role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${args.githubRepository}`,
-      },
-      parent,
-    );
+    // One subject per grant, never a principalSet: a repository-wide set would let any branch's workflow deploy.
+    const subjects = githubSubjects(args.githubRepository);
+    const trust = (key: string, sa: ServiceAccountRef, subject: string) =>
+      new serviceaccount.IAMMember(
+        key,
+        {
+          serviceAccountId: sa.name,
+          role: "roles/iam.workloadIdentityUser",
+          member: pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/${subject}`,
+        },
+        parent,
+      );
+    for (const environment of args.deployEnvironments ?? []) {
+      trust(`${name}-deployer-wif-${environment}`, this.deployer, subjects.deployer[environment]);
+    }
+    this.previewer = account(`${name}-previewer`, accountId(args.prefix, "previewer"), "Alpha-Orion CI previewer");
+    for (const role of PREVIEWER_ROLES) {
+      new projects.IAMMember(
+        `${name}-previewer-${role.replace("roles/", "").replace(/\./g, "-")}`,
+        { project: args.project, role, member: this.previewer.member },
+        parent,
+      );
+    }
+    trust(`${name}-previewer-wif`, this.previewer, subjects.previewer);
     this.workloadIdentityProvider = provider.name;
 
     this.registerOutputs({
       accounts: this.accounts,
       deployer: this.deployer,
+      previewer: this.previewer,
       workloadIdentityProvider: this.workloadIdentityProvider,
     });
   }

@@ -41,13 +41,54 @@ export function accountId(prefix: string, workload: string): string {
 }
 
 /**
- * The Workload Identity Federation condition: tokens only from this repository's workflows, and only for pushes to
- * the default branch, pull requests and the deployment environments (IAM-006).
+ * The only GitHub subjects (the OIDC token's `sub`) that may act in the project. A pull request's jobs run as the
+ * read-only previewer; only jobs of the `staging` and `prod` GitHub environments (whose protection rules admit `main`
+ * alone and ask for reviewers) run as the deployer. A branch that edits a workflow gets neither: its jobs' subject is
+ * `ref:refs/heads/BRANCH`, or the environment's subject with a ref other than main, which the condition refuses.
+ */
+export const DEPLOY_ENVIRONMENTS = ["staging", "prod"] as const;
+export type DeployEnvironment = (typeof DEPLOY_ENVIRONMENTS)[number];
+
+export function githubSubjects(repository: string): { previewer: string; deployer: Record<DeployEnvironment, string> } {
+  return {
+    previewer: `repo:${repository}:pull_request`,
+    deployer: { staging: `repo:${repository}:environment:staging`, prod: `repo:${repository}:environment:prod` },
+  };
+}
+
+/**
+ * Read-only project roles for `pulumi preview` of a pull request: it reads resources and their IAM policies, never
+ * secret values or data (secretmanager.viewer and storage.bucketViewer see metadata only).
+ */
+export const PREVIEWER_ROLES = [
+  "roles/browser",
+  "roles/iam.securityReviewer",
+  "roles/compute.viewer",
+  "roles/cloudsql.viewer",
+  "roles/redis.viewer",
+  "roles/run.viewer",
+  "roles/pubsub.viewer",
+  "roles/secretmanager.viewer",
+  "roles/cloudkms.viewer",
+  "roles/logging.viewer",
+  "roles/monitoring.viewer",
+  "roles/storage.bucketViewer",
+  "roles/bigquery.metadataViewer",
+  "roles/container.clusterViewer",
+] as const;
+
+/**
+ * The Workload Identity Federation condition (IAM-006, IAM-007): tokens only from this repository, and only with a
+ * subject some account trusts: a pull request's (`pull_request` events only, not `pull_request_target`, which runs
+ * with the base branch's secrets), or a deployment environment's on `main`. Environment protection rules say the same;
+ * the condition holds even if they are misconfigured.
  */
 export function githubAttributeCondition(repository: string): string {
+  const s = githubSubjects(repository);
+  const environments = DEPLOY_ENVIRONMENTS.map((e) => `"${s.deployer[e]}"`).join(", ");
   return (
-    `assertion.repository == "${repository}" && ` +
-    `(assertion.ref == "refs/heads/main" || assertion.event_name == "pull_request" || ` +
-    `assertion.environment in ["staging", "prod"])`
+    `assertion.repository == "${repository}" && (` +
+    `(assertion.sub == "${s.previewer}" && assertion.event_name == "pull_request") || ` +
+    `(assertion.sub in [${environments}] && assertion.ref == "refs/heads/main"))`
   );
 }

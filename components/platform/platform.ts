@@ -6,6 +6,7 @@ import { validateLabels, type Labels } from "../common/labels.ts";
 import { AuditTrail } from "../audit-trail/audit-trail.ts";
 import { Database } from "../database/database.ts";
 import { AGENT_SERVICES, Identity, type Agent } from "../identity/identity.ts";
+import { DEPLOY_ENVIRONMENTS } from "../identity/roles.ts";
 import { Kms } from "../kms/kms.ts";
 import { KEY_PURPOSES, type KeyPurpose } from "../kms/keys.ts";
 import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
@@ -69,6 +70,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly apiServices: Record<string, pulumi.Output<string>>;
   readonly workloadIdentityProvider: pulumi.Output<string>;
   readonly deployerEmail: pulumi.Output<string>;
+  readonly previewerEmail: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     if (!/^[a-z][a-z0-9]{1,9}$/.test(args.environment)) {
@@ -98,6 +100,8 @@ export class Platform extends pulumi.ComponentResource {
         project,
         prefix,
         githubRepository: args.githubRepository,
+        // CI deploys staging and prod, each from its own GitHub environment; other stacks are deployed by a person.
+        deployEnvironments: DEPLOY_ENVIRONMENTS.filter((e) => e === args.environment),
         agents: (Object.keys(AGENT_SERVICES) as Agent[]).filter((a) => a !== "gke" || gke),
       },
       parent,
@@ -310,12 +314,15 @@ export class Platform extends pulumi.ComponentResource {
 
     this.workloadIdentityProvider = identity.workloadIdentityProvider;
     this.deployerEmail = identity.deployer.email;
+    this.previewerEmail = identity.previewer.email;
     this.registerOutputs({
       loadBalancerIp: this.loadBalancerIp,
       primaryConnectionName: this.primaryConnectionName,
       connectionNames: this.connectionNames,
       apiServices: this.apiServices,
       workloadIdentityProvider: this.workloadIdentityProvider,
+      deployerEmail: this.deployerEmail,
+      previewerEmail: this.previewerEmail,
     });
   }
 }

@@ -85,6 +85,50 @@ const cases: PolicyCase[] = [
     },
     expect: ["IAM-006"],
   },
+  {
+    policy: "iam-ci-federation-single-subjects",
+    breaks: "the deployer trusted by every workflow of the repository (a principal set)",
+    target: "deployer-wif-prod",
+    mutate: (i) =>
+      setPath(
+        i,
+        "member",
+        "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/attribute.repository/alpha-orion/alpha-orion",
+      ),
+    expect: ["IAM-007"],
+  },
+  {
+    policy: "iam-ci-federation-single-subjects",
+    breaks: "the deployer trusted by a branch's subject, which any pusher's workflow edit can claim",
+    target: "deployer-wif-prod",
+    mutate: (i) => setPath(i, "member", String(i.member).replace("environment:prod", "ref:refs/heads/feature")),
+    expect: ["IAM-007"],
+  },
+  {
+    policy: "iam-ci-previewer-read-only",
+    breaks: "the pull requests' identity also trusted by the prod environment",
+    add: [
+      {
+        type: "gcp:serviceaccount/iAMMember:IAMMember",
+        name: "previewer-wif-prod",
+        inputs: {
+          serviceAccountId:
+            "projects/alpha-orion-prod/serviceAccounts/ao-prod-previewer@alpha-orion-prod.iam.gserviceaccount.com",
+          role: "roles/iam.workloadIdentityUser",
+          member:
+            "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/subject/repo:alpha-orion/alpha-orion:environment:prod",
+        },
+      },
+    ],
+    expect: ["IAM-007"],
+  },
+  {
+    policy: "iam-ci-previewer-read-only",
+    breaks: "the pull requests' identity able to change Cloud Run",
+    target: "previewer-run-viewer",
+    mutate: (i) => setPath(i, "role", "roles/run.developer"),
+    expect: ["IAM-007"],
+  },
 ];
 
 policySpec("iam", () => iamPolicies(), cases);

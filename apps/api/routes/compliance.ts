@@ -3,13 +3,14 @@ import { ZodError } from "zod";
 import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
 import { ProblemError } from "../problem.ts";
 import { ReportSignatureInvalid, verifySignedReport } from "../report-trust.ts";
-import { fields, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, instant, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
 
 interface AuditQuery {
   from?: string;
   to?: string;
   actor?: string;
   action?: string;
+  outcome?: "success" | "denied" | "failure";
   cursor?: string;
   limit?: string;
 }
@@ -31,6 +32,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
             to: { type: "string", format: "date-time" },
             actor: fields.actor,
             action: fields.action,
+            outcome: { type: "string", enum: ["success", "denied", "failure"] },
             ...pageQuery,
           },
         },
@@ -44,10 +46,11 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
       }
       const limit = pageLimit(q.limit);
       const items = await ctx.ledger.list({
-        from: q.from === undefined ? undefined : new Date(q.from),
-        to: q.to === undefined ? undefined : new Date(q.to),
+        from: instant("from", q.from),
+        to: instant("to", q.to),
         actor: q.actor,
         action: q.action,
+        outcome: q.outcome,
         after: q.cursor === undefined ? undefined : Number(q.cursor),
         limit,
       });

@@ -1,4 +1,5 @@
 import type { Guard } from "../auth-guard.ts";
+import { ProblemError } from "../problem.ts";
 import type { ApiContext } from "../context.ts";
 
 export interface RouteDeps {
@@ -17,6 +18,19 @@ export const pageQuery = {
   cursor: { type: "string", pattern: "^[A-Za-z0-9_-]{1,200}$", description: "opaque cursor from the previous page" },
   limit: { type: "string", pattern: "^[0-9]{1,4}$", description: "page size, 1..500 (default 100)" },
 } as const;
+
+/**
+ * A query timestamp as a Date. The date-time format admits instants JavaScript cannot represent (a leap second such
+ * as 23:59:60), which become an Invalid Date and then a database error: they are refused here as bad input.
+ */
+export function instant(field: string, raw: string | undefined): Date | undefined {
+  if (raw === undefined) return undefined;
+  const at = new Date(raw);
+  if (Number.isNaN(at.getTime())) {
+    throw new ProblemError(400, "validation", `querystring/${field} is not an instant this API can represent`);
+  }
+  return at;
+}
 
 export function pageLimit(raw: string | undefined): number {
   const n = raw === undefined ? 100 : Number(raw);
@@ -39,6 +53,14 @@ export const fields = {
   uuid: { type: "string", format: "uuid" },
   actor: { type: "string", pattern: "^[A-Za-z0-9._:@-]{1,200}$" },
   action: { type: "string", pattern: "^[a-z0-9._-]{1,100}$" },
+} as const;
+
+/** Path parameters of routes on one resource by its id. */
+export const idParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["id"],
+  properties: { id: fields.uuid },
 } as const;
 
 /** For routes that take no body: none, or `{}`; anything else is refused like any unknown field. */

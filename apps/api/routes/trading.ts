@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Mode } from "../../control/index.ts";
 import { ProblemError } from "../problem.ts";
 import { decodeCursor, listOpportunities, listTrades, pnlByEpoch, type ListFilter } from "../trading-read.ts";
-import { pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { instant, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
 
 interface ListQuery {
   mode?: Mode;
@@ -35,8 +35,8 @@ function toFilter(q: ListQuery): ListFilter {
   return {
     mode: q.mode,
     epoch: q.epoch === undefined ? undefined : Number(q.epoch),
-    from: q.from === undefined ? undefined : new Date(q.from),
-    to: q.to === undefined ? undefined : new Date(q.to),
+    from: instant("from", q.from),
+    to: instant("to", q.to),
     status: q.status,
     baseToken: q.baseToken,
     after,

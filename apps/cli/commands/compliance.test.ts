@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { CONTROLS } from "../../../policies/controls.ts";
 import { complianceReport } from "../../../policies/compliance.ts";
 import { POLICY_PACK_VERSION } from "../../../policies/pack-version.ts";
 import { FORMATS, render } from "../../../policies/report/render.ts";
@@ -117,7 +118,7 @@ describe("orion compliance report, through the real CLI", () => {
       expect(run.code).toBe(0);
       const report = reportSchema.parse(JSON.parse(run.stdout));
       expect(report.source).toEqual({ kind: "export", stack: "prod", file: EXPORT });
-      expect(report.summary).toMatchObject({ controls: 77, violations: 0, mandatory: 0 });
+      expect(report.summary).toMatchObject({ controls: CONTROLS.length, violations: 0, mandatory: 0 });
       expect(JSON.parse(run.stdout).unchecked).toContainEqual({ type: "gcp:vpcaccess/connector:Connector", count: 1 });
     },
     CLI_TIMEOUT,
@@ -174,7 +175,7 @@ describe("orion compliance report, in process", () => {
     const sarif = JSON.parse(await readFile(out, "utf8"));
     expect(sarif.version).toBe("2.1.0");
     const rules = sarif.runs[0].tool.driver.rules as Array<{ id: string }>;
-    expect(rules).toHaveLength(77);
+    expect(rules).toHaveLength(CONTROLS.length);
     expect(sarif.runs[0].results).toEqual([
       expect.objectContaining({
         ruleId: "SQL-007",
