@@ -14,6 +14,9 @@ import {
 import { toSimpleSmartAccount } from "permissionless/accounts";
 import { sponsorPaymaster } from "./sponsor.ts";
 
+/** Margin over the bundler's call-gas estimate, in basis points (as the EOA route adds to eth_estimateGas). */
+export const CALL_GAS_MARGIN_BPS = 2_000n;
+
 export interface SmartAccountRouteOptions {
   rpcUrl: string;
   bundlerUrl: string;
@@ -103,11 +106,23 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
   const route: SmartAccountRoute = {
     address: account.address,
     async prepare(call, nonceKey = 0n) {
-      const unsigned = await bundler.prepareUserOperation({
+      const request = {
         account,
         calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
         // The key's first operation: sequence 0 (EntryPoint nonces are key << 64 | sequence).
-        ...(nonceKey === 0n ? {} : { nonce: nonceKey << 64n }),
+        nonce: nonceKey << 64n,
+      };
+      const estimated = await bundler.prepareUserOperation(request);
+      // The estimate is the least call gas the simulation needed; the executor's nested calls (flash swap, callback,
+      // transfers) keep 1/64 of the gas at each level, so the estimate alone can starve the last transfer. Sponsored
+      // again over the final limits: the sponsorship signs every gas field.
+      const unsigned = await bundler.prepareUserOperation({
+        ...request,
+        callGasLimit: (estimated.callGasLimit * (10_000n + CALL_GAS_MARGIN_BPS)) / 10_000n,
+        verificationGasLimit: estimated.verificationGasLimit,
+        preVerificationGas: estimated.preVerificationGas,
+        maxFeePerGas: estimated.maxFeePerGas,
+        maxPriorityFeePerGas: estimated.maxPriorityFeePerGas,
       });
       const operation = { ...unsigned, signature: await account.signUserOperation(unsigned) } as UserOperation<"0.8">;
       const userOpHash = getUserOperationHash({

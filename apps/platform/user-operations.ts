@@ -13,8 +13,8 @@ import {
   deploySmartAccountExecutor,
   startBundler,
   type BundlerHandle,
+  type SmartAccountRoute,
 } from "../erc4337/index.ts";
-import type { UserOperationSubmitter } from "../executor/index.ts";
 
 /** Fixed devnet accounts beside the markets' roles (0-2, 10-19): who sponsors, who bundles, who owns the deposit. */
 const ROLES = { sponsor: 3, bundler: 4, bundlerUtility: 5, paymasterOwner: 6 } as const;
@@ -56,7 +56,8 @@ export async function deployDevnetAccountAbstraction(
 }
 
 export interface DevnetBundler {
-  submitter: UserOperationSubmitter;
+  /** The executor's UserOperationSubmitter: the smart account and its bundler. */
+  submitter: SmartAccountRoute;
   bundler: BundlerHandle;
 }
 
