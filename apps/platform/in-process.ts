@@ -124,7 +124,12 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       contract: chain.executor.contract,
       account,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
-      deadlineBlocks: userOperations ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
+      deadlineBlocks: chain.executor.deadline
+        ? chain.executor.deadline.blocks
+        : userOperations
+          ? USER_OPERATION_DEADLINE_BLOCKS
+          : DEADLINE_BLOCKS,
+      ...(chain.executor.deadline ? { deadlineSeconds: chain.executor.deadline.seconds } : {}),
       consumers: EXECUTOR_CONSUMERS,
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),

@@ -1,5 +1,6 @@
 import type { FailoverProvider } from "../chain/index.ts";
 import type {
+  DeadlinePolicy,
   FeePolicy,
   StateOverride,
   TxSigner,
@@ -32,6 +33,8 @@ export interface SessionChain {
     fees?: FeePolicy;
     /** Blocks on top of a trade's block before it is final. Default 0. */
     confirmations?: number;
+    /** The chain's deadlines (deadlinePolicy of its profile); default DEADLINE_BLOCKS and the time backstop. */
+    deadline?: DeadlinePolicy;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
     tipWei?: bigint;
     /**
