@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
+import { l1FeeEstimator } from "../chain/index.ts";
+import { loadArtifacts } from "../contracts/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import type { TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
@@ -184,11 +186,21 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       },
     },
   );
+  // OP-stack: every trade also pays an L1 data fee, priced by the chain's oracle each block for the cost model.
+  const l1Fee =
+    chain.gasModel === "op-stack"
+      ? l1FeeEstimator(
+          provider,
+          { address: chain.executor.contract, abi: (await loadArtifacts()).ArbExecutor.abi },
+          BigInt(market.chainId),
+        )
+      : null;
   const scanner = new ScannerBot(
     {
       market,
       maxHops: 3,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      ...(l1Fee ? { l1Fee } : {}),
       ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
     },
     { provider, bus, control, metrics, log },

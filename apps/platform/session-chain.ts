@@ -20,6 +20,8 @@ export interface SessionChain {
   rpcUrls?: string[];
   market: Market;
   blockTimeMs: number;
+  /** The profile's L2 gas model: on "op-stack" the cost model adds each trade's L1 data fee. Default "ethereum". */
+  gasModel?: "ethereum" | "op-stack" | "arbitrum";
   /** How often the head is polled (default 25 ms). */
   pollMs?: number;
   executor: {
