@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
@@ -21,6 +22,32 @@ const labelValue = z
   .string()
   .regex(/^[a-z0-9_-]{1,63}$/, "must be lowercase letters, digits, '_' or '-', at most 63 chars");
 const email = z.string().email("must be an email address");
+
+/** The chain profiles in chains/ (also in the image): the bots' chain is one of them. */
+const CHAINS_DIR = new URL("../chains/", import.meta.url);
+const CHAINS = readdirSync(CHAINS_DIR)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => f.slice(0, -".json".length));
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+
+/** The chain profile's wrapped native token: the bots value it 1:1 against gas (ORION_WRAPPED_NATIVE). */
+export function wrappedNativeOf(chain: string): string {
+  const profile = JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8")) as { wrappedNative: string };
+  return address.parse(profile.wrappedNative);
+}
+
+const trading = z
+  .object({
+    chain: z.string().refine((c) => CHAINS.includes(c), `must be one of ${CHAINS.join(", ")} (chains/*.json)`),
+    /** A pool snapshot v1 inside the image (`orion discover` writes it; the Dockerfile copies chains/). */
+    pools: z
+      .string()
+      .regex(/^chains\/[A-Za-z0-9._/-]+\.json$/, "must be a .json path under chains/ (it ships in the image)"),
+    executorContract: address,
+    /** The executor's KMS signing key version's address (README, "First deploy"). */
+    executorAccount: address,
+  })
+  .strict();
 
 const scaling = z
   .object({ min: z.number().int().min(0).max(100), max: z.number().int().min(1).max(1000) })
@@ -100,6 +127,8 @@ const schema = z
       })
       .strict()
       .default({}),
+    // What the bots trade; until it is set no bot is deployed (README, "First deploy").
+    trading: trading.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

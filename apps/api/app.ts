@@ -27,6 +27,8 @@ import { registerModeRoutes } from "./routes/mode.ts";
 import { registerRiskRoutes } from "./routes/risk.ts";
 import { registerTradingRoutes } from "./routes/trading.ts";
 import { registerUserRoutes } from "./routes/users.ts";
+import { registerUserAdminRoutes } from "./routes/user-admin.ts";
+import { registerAuditVerifyRoute } from "./routes/audit-verify.ts";
 import { registerConsole } from "./console/index.ts";
 
 /** Secrets that must never reach a log line, wherever they appear. */
@@ -106,14 +108,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   const denials = new DenialRecorder(ledger, clock, summarised, options.denialSummaryMs);
   denials.start();
-  const anchorer = options.anchors
-    ? new PeriodicAnchorer(
-        options.pool,
-        anchorKey(options.keys.kek),
-        new AnchorDirectory(options.anchors.dir),
-        clock,
-        options.anchors.intervalMs,
-        (err) => app.log.error({ errMessage: (err as Error).message?.split("\n")[0] }, "audit anchor not written"),
+  const anchors = options.anchors
+    ? { key: anchorKey(options.keys.kek), dir: new AnchorDirectory(options.anchors.dir) }
+    : null;
+  const anchorer = anchors
+    ? new PeriodicAnchorer(options.pool, anchors.key, anchors.dir, clock, options.anchors?.intervalMs, (err) =>
+        app.log.error({ errMessage: (err as Error).message?.split("\n")[0] }, "audit anchor not written"),
       )
     : null;
   anchorer?.start();
@@ -198,6 +198,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       await ledger.append(event);
     },
     reportTrust: options.reportTrust ?? null,
+    anchors,
   };
   const checks = buildPreflightChecks(ctx, options.chainChecks ?? {});
   const guard = createGuard(ctx);
@@ -303,11 +304,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, ctx, registry);
   registerAuthRoutes(app, deps);
   registerUserRoutes(app, deps);
+  registerUserAdminRoutes(app, deps);
   registerModeRoutes(app, deps);
   registerKillSwitchRoutes(app, deps);
   registerTradingRoutes(app, deps);
   registerRiskRoutes(app, deps);
   registerComplianceRoutes(app, deps);
+  registerAuditVerifyRoute(app, deps);
   registerGdprRoutes(app, deps);
   await registerConsole(app, deps);
   return app;

@@ -65,6 +65,16 @@ export class ApprovalRequests {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
+  /** Pending, unexpired requests of one kind, oldest first. */
+  async listPending(kind: ApprovalKind, now: Date): Promise<ApprovalRequest[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT * FROM approval_requests WHERE kind = $1 AND status = 'pending' AND expires_at > $2
+        ORDER BY requested_at`,
+      [kind, now],
+    );
+    return rows.map(toRequest);
+  }
+
   /** Takes a pending, unexpired request for exactly one approver, so two concurrent approvals cannot both apply. */
   async claim(id: string, approver: string, now: Date): Promise<ApprovalRequest | null> {
     const { rows } = await this.pool.query<Row>(

@@ -2,26 +2,18 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { keysFilePath } from "./home.ts";
 import { z } from "zod";
-import { apiVariables, controlVariables } from "../domain/env/index.ts";
+import { apiEnvSchema, parseEnv } from "../domain/env/index.ts";
 import { generateKeyFile, keyFileSchema, roleSchema, type KeyFile, type OidcConfig } from "../identity/index.ts";
 
-/** Environment of `orion api` and of the API inside `orion dev`: its connections and its own variables. */
-export const apiEnvSchema = z.object({
-  DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
-  REDIS_URL: z.string().url({ message: "REDIS_URL must be a redis:// URL" }),
-  ORION_KEY_PREFIX: z.string().default("orion:"),
-  ...controlVariables,
-  ...apiVariables,
-});
+/**
+ * Environment of `orion api`, `orion run api` and the API inside `orion dev`: the API's env contract
+ * (apps/domain/env), whose Redis and PostgreSQL variables apps/connections turns into clients.
+ */
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
+/** Throws EnvError naming the first variable at fault. */
 export function parseApiEnv(env: NodeJS.ProcessEnv): ApiEnv {
-  const r = apiEnvSchema.safeParse(env);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new Error(`environment ${i?.path.join(".")}: ${i?.message}`);
-  }
-  return r.data;
+  return parseEnv(apiEnvSchema, env);
 }
 
 export function oidcFromEnv(env: ApiEnv): OidcConfig | undefined {

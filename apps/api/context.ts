@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { ControlStore } from "../control/index.ts";
-import type { AuditEvent, AuditLedger, SubjectKeyVault } from "../audit/index.ts";
+import type { AnchorSource, AuditEvent, AuditLedger, SubjectKeyVault } from "../audit/index.ts";
 import type {
   AccessClaims,
   ExternalIdentity,
@@ -44,6 +44,8 @@ export interface ApiContext {
   audit(request: { audited: boolean }, event: AuditEvent): Promise<void>;
   /** Which compliance report the live pre-flight trusts; null: none (live stays locked). */
   reportTrust: ReportTrust | null;
+  /** The ledger's signed anchors, checked by GET /compliance/audit/verify; null when none are kept. */
+  anchors: AnchorSource;
 }
 
 declare module "fastify" {

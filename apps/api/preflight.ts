@@ -61,5 +61,8 @@ export async function runPreflight(target: Mode, checks: readonly PreflightCheck
 
 /** A chain check nobody wired: fails, with a detail saying how to fix it. */
 export function notConfigured(what: string): () => Promise<CheckResult> {
-  return async () => ({ ok: false, detail: `${what} check not configured: start the API through \`orion dev\`` });
+  return async () => ({
+    ok: false,
+    detail: `${what} check not configured: set RPC_URLS and ORION_CHAIN_ID (and ORION_EXECUTOR_*, ORION_SIGNER_KMS) or start the API through \`orion dev\``,
+  });
 }

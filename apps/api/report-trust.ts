@@ -1,4 +1,4 @@
-import { compactVerify, importSPKI, type CryptoKey, type KeyObject } from "jose";
+import { CompactSign, compactVerify, importPKCS8, importSPKI, type CryptoKey, type KeyObject } from "jose";
 import { complianceReportSchema, type ComplianceReport } from "./compliance-reports.ts";
 
 /** Which compliance report may unlock live mode: the platform's own stack, signed by CI, recent enough. */
@@ -38,4 +38,24 @@ export async function verifySignedReport(jws: string, key: CryptoKey | KeyObject
     throw new ReportSignatureInvalid("the report's signature does not verify against the CI identity's key");
   }
   return complianceReportSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
+}
+
+/** The CI identity's private key (PEM PKCS8, Ed25519 or P-256) and the JWS algorithm it signs with. */
+export async function importReportSigningKey(pem: string): Promise<{ key: CryptoKey | KeyObject; alg: string }> {
+  for (const alg of ALGORITHMS) {
+    try {
+      return { key: await importPKCS8(pem, alg), alg };
+    } catch {
+      // try the next algorithm
+    }
+  }
+  throw new Error("not a PEM private key (PKCS8) for EdDSA (Ed25519) or ES256 (P-256)");
+}
+
+/** What CI posts to POST /compliance/reports: the report, exactly as given, as the payload of a compact JWS. */
+export async function signReport(report: unknown, signing: { key: CryptoKey | KeyObject; alg: string }) {
+  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(report)))
+    .setProtectedHeader({ alg: signing.alg })
+    .sign(signing.key);
+  return { jws };
 }

@@ -1,7 +1,13 @@
-import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { controlStoreTarget } from "../connections/index.ts";
+import {
+  controlStoreEndpoint,
+  createRedis,
+  databasePlan,
+  openDatabases,
+  redisEndpoint,
+  redisOptions,
+} from "../connections/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
@@ -10,6 +16,7 @@ import { anchorsDir } from "./home.ts";
 import { openPool } from "./pg-pool.ts";
 import { importReportKey } from "./report-trust.ts";
 import { buildApi } from "./app.ts";
+import { chainChecksFromEnv, type EnvChainChecks } from "./chain-env.ts";
 import { loadOrCreateKeyFile, oidcFromEnv, parseApiEnv } from "./config.ts";
 import type { ChainChecks } from "./preflight.ts";
 
@@ -33,16 +40,25 @@ export async function startApiServer(opts: {
   metrics?: Registry;
   logLevel?: string;
 }): Promise<RunningApi> {
-  const env = parseApiEnv(opts.env ?? process.env);
+  const rawEnv = opts.env ?? process.env;
+  const env = parseApiEnv(rawEnv);
+  // REDIS_URL/DATABASE_URL on a laptop; Memorystore (TLS, AUTH) and Cloud SQL (connector, IAM) in the cloud.
+  const endpoint = redisEndpoint(rawEnv);
+  const plan = databasePlan(rawEnv);
   const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
-  const pool = openPool(env.DATABASE_URL, 20);
+  const dbs = await openDatabases(plan, { max: 20 });
+  const pool = dbs.write;
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
-  const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  const redis = createRedis(endpoint, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   const ownControl = opts.control === undefined;
+  let envChain: EnvChainChecks | null = null;
   // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
   const control =
     opts.control ??
-    createRedisControlStore({ url: controlStoreTarget(env, env.REDIS_URL), keyPrefix: env.ORION_KEY_PREFIX });
+    createRedisControlStore({
+      url: redisOptions(controlStoreEndpoint(rawEnv) ?? endpoint),
+      keyPrefix: env.ORION_KEY_PREFIX,
+    });
   try {
     // Migrations run as the owner role when one is configured; the API never needs ownership itself.
     if (env.DATABASE_OWNER_URL) {
@@ -64,6 +80,8 @@ export async function startApiServer(opts: {
             maxAgeSeconds: env.ORION_REPORT_MAX_AGE_SECONDS,
           }
         : undefined;
+    // `orion dev` passes its devnet's checks; alone, the API builds them from its environment (RPC_URLS, ...).
+    envChain = opts.chainChecks ? null : chainChecksFromEnv(env);
     const app = await buildApi({
       pool,
       redis,
@@ -72,7 +90,7 @@ export async function startApiServer(opts: {
       keys,
       tokens: { issuer: env.ORION_API_ISSUER, audience: env.ORION_API_AUDIENCE },
       oidc: oidcFromEnv(env),
-      chainChecks: opts.chainChecks,
+      chainChecks: opts.chainChecks ?? envChain?.checks,
       corsOrigins: env.ORION_CORS_ORIGINS,
       trustProxyHops: env.ORION_TRUST_PROXY,
       logLevel: opts.logLevel,
@@ -92,15 +110,17 @@ export async function startApiServer(opts: {
       url,
       async close() {
         await app.close();
+        await envChain?.close();
         if (ownControl) await control.close();
         redis.disconnect();
-        await pool.end();
+        await dbs.close();
       },
     };
   } catch (err) {
+    await envChain?.close();
     if (ownControl) await control.close().catch(() => undefined);
     redis.disconnect();
-    await pool.end();
+    await dbs.close();
     throw err;
   }
 }

@@ -15,5 +15,6 @@ export {
   type AnchorKey,
 } from "./anchors.ts";
 export { verifyAnchoredChain, type AnchoredVerifyResult } from "./verify-anchored.ts";
+export { verifyLedger, type AnchorSource, type LedgerVerification } from "./verify-ledger.ts";
 export { PeriodicAnchorer, ANCHOR_INTERVAL_MS } from "./anchorer.ts";
 export { ledgerRewriteRisks } from "./privileges.ts";

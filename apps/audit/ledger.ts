@@ -34,6 +34,7 @@ export interface AuditFilter {
   to?: Date;
   actor?: string;
   action?: string;
+  outcome?: Outcome;
   subject?: string;
   /** Rows with seq greater than this (keyset pagination). */
   after?: number;
@@ -190,6 +191,7 @@ export class AuditLedger {
     if (filter.to) add("at < ?", filter.to);
     if (filter.actor !== undefined) add("actor = ?", filter.actor);
     if (filter.action !== undefined) add("action = ?", filter.action);
+    if (filter.outcome !== undefined) add("outcome = ?", filter.outcome);
     if (filter.subject !== undefined) add("subject = ?", filter.subject);
     if (filter.after !== undefined) add("seq > ?", filter.after);
     params.push(filter.limit);

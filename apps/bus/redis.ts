@@ -1,9 +1,10 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { currentTraceCarrier, withTraceCarrier, type TraceCarrier } from "../tracing/index.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
 
 export interface RedisBusOptions {
-  url: string;
+  /** A redis:// URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
+  url: string | RedisOptions;
   keyPrefix?: string;
   /** A message pending this long with a consumer that stopped acknowledging is claimed by another. */
   claimIdleMs?: number;
@@ -33,7 +34,9 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   const maxLen = opts.maxLen ?? 100_000;
   const onError = opts.onError ?? (() => undefined);
   const redisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2_000 };
-  const writer = new Redis(opts.url, redisOptions);
+  const connect = () =>
+    typeof opts.url === "string" ? new Redis(opts.url, redisOptions) : new Redis({ ...opts.url, ...redisOptions });
+  const writer = connect();
   writer.on("error", () => undefined);
   const subscriptions = new Set<Subscription>();
   const stream = (topic: string) => `${prefix}bus:${topic}`;
@@ -73,7 +76,7 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
       const key = stream(topic.name);
       const doneKey = (k: string) => `${prefix}bus:done:${topic.name}:${so.group}:${k}`;
       await ensureGroup(key, so.group);
-      const reader = new Redis(opts.url, redisOptions);
+      const reader = connect();
       reader.on("error", () => undefined);
       let running = true;
 

@@ -11,25 +11,12 @@
 import type { Connector } from "@google-cloud/cloud-sql-connector";
 import pg from "pg";
 import { z } from "zod";
+import { databaseVariables, parseEnv } from "../domain/env/index.ts";
 import { EnvError } from "./env-error.ts";
 import type { Readiness } from "./env-error.ts";
 
-/** The database variables of the env contract; a bot's schema merges this shape. */
-export const databaseEnvSchema = z.object({
-  DATABASE_URL: z.string().optional(),
-  DATABASE_READ_URL: z.string().optional(),
-  /** Cloud SQL connection name of the primary, project:region:instance. */
-  DATABASE_INSTANCE: z.string().optional(),
-  /** Connection name of the instance reads go to (this region's replica); default the primary. */
-  DATABASE_READ_INSTANCE: z.string().optional(),
-  /** Must be "true" with DATABASE_INSTANCE: Cloud SQL users are IAM principals, never passwords. */
-  DATABASE_IAM_AUTH: z
-    .enum(["true", "false"], { errorMap: () => ({ message: 'must be "true" or "false"' }) })
-    .optional(),
-  /** The IAM database user: the service account's email without ".gserviceaccount.com". */
-  DATABASE_USER: z.string().optional(),
-  DATABASE_NAME: z.string().optional(),
-});
+/** The database variables of the env contract (apps/domain/env), on their own. */
+export const databaseEnvSchema = z.object(databaseVariables);
 export type DatabaseEnv = z.input<typeof databaseEnvSchema>;
 
 export type DatabaseTarget =
@@ -46,12 +33,7 @@ const CONNECTION_NAME = /^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]:[a-z]+-[a-
 
 /** Decides where the pools connect from the DATABASE_* variables; throws EnvError naming the variable at fault. */
 export function databasePlan(raw: DatabaseEnv): DatabasePlan {
-  const parsed = databaseEnvSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EnvError(String(issue?.path[0] ?? "DATABASE_URL"), issue?.message ?? "is malformed");
-  }
-  const env = parsed.data;
+  const env = parseEnv(databaseEnvSchema, raw as NodeJS.ProcessEnv);
   const instance = env.DATABASE_INSTANCE || undefined;
   const url = env.DATABASE_URL || undefined;
   if (instance && url) {

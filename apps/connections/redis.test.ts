@@ -93,7 +93,8 @@ describe("redisEndpoint", () => {
     [{ REDIS_HOST: "h", REDIS_TLS: "true" }, "REDIS_CA_CERT", /server CA/],
     [{ REDIS_HOST: "h", REDIS_TLS: "true", REDIS_CA_CERT: "not a pem" }, "REDIS_CA_CERT", /PEM certificate/],
     [{ REDIS_HOST: "h", REDIS_TLS: "yes" as "true" }, "REDIS_TLS", /"true" or "false"/],
-    [{ REDIS_HOST: "h", REDIS_PORT: "99999" }, "REDIS_PORT", /1\.\.65535/],
+    [{ REDIS_HOST: "h", REDIS_PORT: "99999" }, "REDIS_PORT", /TCP port number/],
+    [{ REDIS_HOST: "h", REDIS_PORT: "0" }, "REDIS_PORT", /1\.\.65535/],
     [{ REDIS_URL: "http://x" }, "REDIS_URL", /redis:\/\/ or rediss:\/\//],
     [{ REDIS_URL: "redis://x", REDIS_TLS: "true" }, "REDIS_URL", /must be rediss:\/\//],
   ])("refuses %j, naming %s", (env, variable, reason) => {

@@ -8,6 +8,7 @@ import { X509Certificate } from "node:crypto";
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
 import { z } from "zod";
+import { parseEnv, redisVariables } from "../domain/env/index.ts";
 import { EnvError } from "./env-error.ts";
 import type { Readiness } from "./env-error.ts";
 
@@ -15,20 +16,8 @@ import type { Readiness } from "./env-error.ts";
 const MEMORYSTORE_TLS_PORT = 6378;
 const REDIS_PORT = 6379;
 
-/** The Redis variables of the env contract; a bot's schema merges this shape. */
-export const redisEnvSchema = z.object({
-  /** Local runs: redis://[:password@]host:port[/db], or rediss:// for TLS. */
-  REDIS_URL: z.string().optional(),
-  /** Cloud: the Memorystore instance's address. */
-  REDIS_HOST: z.string().optional(),
-  REDIS_PORT: z.string().optional(),
-  /** "true": TLS verified against REDIS_CA_CERT. The Region component always sets it. */
-  REDIS_TLS: z.enum(["true", "false"], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).optional(),
-  /** PEM of the server CA (Memorystore's serverCaCerts), public material. */
-  REDIS_CA_CERT: z.string().optional(),
-  /** AUTH string; a secret (Secret Manager reference in the cloud). */
-  REDIS_PASSWORD: z.string().optional(),
-});
+/** The Redis variables of the env contract (apps/domain/env), on their own. */
+export const redisEnvSchema = z.object(redisVariables);
 export type RedisEnv = z.input<typeof redisEnvSchema>;
 
 export interface RedisEndpoint {
@@ -44,12 +33,7 @@ export interface RedisEndpoint {
 
 /** Reads the endpoint from the REDIS_* variables; throws EnvError naming the variable that is wrong. */
 export function redisEndpoint(raw: RedisEnv): RedisEndpoint {
-  const parsed = redisEnvSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EnvError(String(issue?.path[0] ?? "REDIS_URL"), issue?.message ?? "is malformed");
-  }
-  const env = parsed.data;
+  const env = parseEnv(redisEnvSchema, raw as NodeJS.ProcessEnv);
   const url = env.REDIS_URL || undefined;
   const host = env.REDIS_HOST || undefined;
   if (url && host)
@@ -77,7 +61,8 @@ export function redisEndpoint(raw: RedisEnv): RedisEndpoint {
   const tls = env.REDIS_TLS === "true";
   if (tls && !ca)
     throw new EnvError("REDIS_CA_CERT", "is not set: TLS to Memorystore is verified against its server CA");
-  const port = env.REDIS_PORT ? portNumber(env.REDIS_PORT) : tls ? MEMORYSTORE_TLS_PORT : REDIS_PORT;
+  const port = env.REDIS_PORT ?? (tls ? MEMORYSTORE_TLS_PORT : REDIS_PORT);
+  if (port === 0) throw new EnvError("REDIS_PORT", "must be a port number 1..65535");
   return {
     host: host as string,
     port,
@@ -202,14 +187,6 @@ function fromUrl(url: string): RedisEndpoint {
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(u.protocol === "rediss:" ? { tls: {} } : {}),
   };
-}
-
-function portNumber(raw: string): number {
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new EnvError("REDIS_PORT", `must be a port number 1..65535, got "${raw}"`);
-  }
-  return port;
 }
 
 function pemCertificate(pem: string): string {

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSOLE_DIST } from "../api/console/index.ts";
+import { anchorChain, AnchorDirectory, anchorKey } from "../audit/index.ts";
+import { CONSOLE_DIST, REFRESH_COOKIE } from "../api/console/index.ts";
 import { ApiHarness, type TestUser } from "../api/testing/harness.ts";
 import { requireBinary } from "../../test/support/binaries.ts";
 
@@ -15,6 +18,7 @@ const LIVE_PHRASE = "switch to live with real capital";
 const WAIT = { timeout: 30_000 };
 
 let h: ApiHarness;
+let anchors: string;
 let base: string;
 let browser: Browser;
 let admin: TestUser;
@@ -41,7 +45,10 @@ beforeAll(async () => {
   const executablePath = process.env.ORION_CHROMIUM ?? requireBinary("chromium", "chromium");
   if (!existsSync(`${CONSOLE_DIST}index.html`))
     throw new Error(`the console is not built (${CONSOLE_DIST}): run npm run build:console`);
+  anchors = await mkdtemp(join(tmpdir(), "orion-console-anchors-"));
   h = await ApiHarness.start({
+    // Anchored when the test says so (the periodic anchorer would race the tampering below).
+    anchors: { dir: anchors, intervalMs: 3_600_000 },
     chainChecks: {
       rpc: async () => ({ ok: true, detail: "head 2 s old" }),
       executor: async () => ({ ok: true, detail: "deployed, owned" }),
@@ -108,6 +115,7 @@ afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await h?.close();
+  await rm(anchors, { recursive: true, force: true });
 }, 60_000);
 
 async function newPage(): Promise<Page> {
@@ -232,24 +240,39 @@ describe("the operator console in Chromium", () => {
     await visit(page, "Risk limits", "Risk limits");
     expect(await page.getByRole("button", { name: "Save limits" }).count()).toBe(0);
 
+    // Typing the users page's address shows the overview: the page is not there for this role.
+    await page.goto(`${base}/console/#/users`);
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    expect(await page.getByRole("button", { name: /^(Disable|Change role of|Create user)/ }).count()).toBe(0);
+
     const forged = await page.evaluate(
-      async ({ email, password, totp }) => {
+      async ({ email, password, totp, adminId }) => {
         const login = await fetch("/auth/login", {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ email, password, totp }),
         });
         const { accessToken } = (await login.json()) as { accessToken: string };
-        const res = await fetch("/killswitch", {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${accessToken}` },
-          body: JSON.stringify({ engaged: true, reason: "forged by a viewer" }),
-        });
-        return res.status;
+        const send = async (method: string, path: string, body?: unknown) =>
+          (
+            await fetch(path, {
+              method,
+              headers: { "content-type": "application/json", authorization: `Bearer ${accessToken}` },
+              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            })
+          ).status;
+        return [
+          await send("POST", "/killswitch", { engaged: true, reason: "forged by a viewer" }),
+          await send("GET", "/users"),
+          await send("POST", `/users/${adminId}/disable`, { reason: "forged by a viewer" }),
+          await send("POST", "/users", { email: "mallory@example.com", role: "admin", password: "forged by a viewer" }),
+        ];
       },
-      { email: viewer.email, password: viewer.password, totp: h.code(viewer) },
+      { email: viewer.email, password: viewer.password, totp: h.code(viewer), adminId: admin.id },
     );
-    expect(forged).toBe(403);
+    expect(forged).toEqual([403, 403, 403, 403]);
+    expect((await h.users.findById(admin.id))?.disabled).toBe(false);
+    expect(await h.users.findByEmail("mallory@example.com")).toBeNull();
     expect((await h.control.read()).killSwitch.engaged).toBe(false);
   });
 
@@ -265,9 +288,9 @@ describe("the operator console in Chromium", () => {
       ["Opportunities", "Opportunities", "Opportunities and the orchestrator"],
       ["P&L", "P&L per epoch", "Each epoch starts at zero"],
       ["Risk limits", "Risk limits", "dailyLossLimitWei"],
-      ["Audit", "Audit ledger", "auth.login"],
+      ["Audit", "Audit ledger", "Chain intact"],
       ["Compliance", "Compliance", "KMS-005"],
-      ["Users", "Users", "Create a user"],
+      ["Users", "Users", "victor@example.com"],
     ];
     const findings: string[] = [];
     for (const [link, heading, loaded] of pages) {
@@ -295,5 +318,153 @@ describe("the operator console in Chromium", () => {
     expect(res.statusCode).toBe(200);
     await visit(page, "Trades", "Trades").catch(() => undefined);
     await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
+  });
+
+  it("users: an admin creates an account, changes its role, a second admin approves a privileged grant, and disables it", async () => {
+    const first = await newPage();
+    await signIn(first, admin);
+    await visit(first, "Users", "Users");
+    await first.getByRole("cell", { name: operator.email, exact: true }).waitFor();
+    const email = "nina@example.com";
+    await first.getByLabel("Email").fill(email);
+    await first.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await first.getByLabel("Initial password").fill("nina's long initial password");
+    await first.getByRole("button", { name: "Create user" }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `Created ${email}. One-time-code secret` })
+      .waitFor();
+    const row = first.getByRole("row").filter({ has: first.getByRole("cell", { name: email, exact: true }) });
+    await row.getByRole("cell", { name: "viewer", exact: true }).waitFor();
+    const nina = await h.users.findByEmail(email);
+    expect(nina).toMatchObject({ role: "viewer", createdBy: admin.id, disabled: false });
+
+    // A role that cannot switch, approve or change limits applies at once.
+    await first.getByLabel(`New role for ${email}`).selectOption("trader");
+    await first.getByRole("button", { name: `Change role of ${email}` }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `${email} is now trader` })
+      .waitFor();
+    await row.getByRole("cell", { name: "trader", exact: true }).waitFor();
+
+    // A privileged one waits for a second admin; the requester cannot approve it.
+    await first.getByLabel(`New role for ${email}`).selectOption("admin");
+    await first.getByRole("button", { name: `Change role of ${email}` }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `A second admin must approve admin for ${email}` })
+      .waitFor();
+    await first.getByRole("cell", { name: "waiting for another admin" }).waitFor();
+    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("trader");
+
+    const second = await newPage();
+    await signIn(second, admin2);
+    await visit(second, "Users", "Users");
+    await second.getByRole("button", { name: `Approve admin for ${email}` }).click();
+    const approve = second.getByRole("dialog", { name: `Approve admin for ${email}` });
+    await approve.getByLabel("One-time code").fill(h.code(admin2));
+    await approve.getByRole("button", { name: "Confirm" }).click();
+    await second
+      .getByRole("status")
+      .filter({ hasText: `Granted admin to ${email}` })
+      .waitFor();
+    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("admin");
+
+    // Disabling asks for a reason and a fresh code, ends the account's sessions and is on the ledger.
+    await second.getByRole("button", { name: `Disable ${email}` }).click();
+    const dialog = second.getByRole("dialog", { name: `Disable ${email}` });
+    await dialog.getByLabel("Reason").fill("left the team");
+    await dialog.getByLabel("One-time code").fill(h.code(admin2));
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await second
+      .getByRole("status")
+      .filter({ hasText: `${email} is disabled` })
+      .waitFor();
+    const disabledRow = second.getByRole("row").filter({ has: second.getByRole("cell", { name: email, exact: true }) });
+    await disabledRow.getByRole("cell", { name: "disabled", exact: true }).waitFor();
+    expect(await disabledRow.getByRole("button").count()).toBe(0);
+    expect((await h.users.findById(nina?.id ?? ""))?.disabled).toBe(true);
+    const rows = await h.ledger().list({ action: "users.disabled", subject: nina?.id ?? "", limit: 5 });
+    expect(rows.map((r) => [r.actor, r.detail.reason])).toEqual([[admin2.id, "left the team"]]);
+  });
+
+  it("audit: the ledger filters by action and outcome, and shows the chain's verification against its anchor", async () => {
+    await anchorChain(h.pool, anchorKey(h.keys.kek), new AnchorDirectory(anchors), h.now());
+    const page = await newPage();
+    await signIn(page, admin);
+    await visit(page, "Audit", "Audit ledger");
+    await page
+      .getByRole("status")
+      .filter({ hasText: /Chain intact: \d+ rows.* matches the signed anchor of row \d+/ })
+      .waitFor();
+
+    const actions = () => page.locator("tbody tr td:nth-child(4)").allTextContents();
+    await page.getByLabel("Action").fill("auth.login");
+    await expect.poll(async () => [...new Set(await actions())], { timeout: WAIT.timeout }).toEqual(["auth.login"]);
+    await page.getByLabel("Action").fill("");
+    await page.getByLabel("Outcome").selectOption("denied");
+    const outcomes = () => page.locator("tbody tr td:nth-child(5)").allTextContents();
+    await expect.poll(async () => [...new Set(await outcomes())], { timeout: WAIT.timeout }).toEqual(["denied"]);
+
+    // Someone with the database's owner rights rewrites a row: the next verification names it.
+    const c = await h.pool.connect();
+    try {
+      await c.query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete");
+      await c.query("UPDATE audit_log SET actor = 'nobody' WHERE seq = 3");
+    } finally {
+      await c.query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete");
+      c.release();
+    }
+    await page.getByRole("button", { name: "Verify again" }).click();
+    await page.getByRole("alert").filter({ hasText: "Chain broken at row 3" }).waitFor();
+  });
+
+  it("refreshes the access token in the background from the cookie: the operator notices nothing", async () => {
+    const user = await h.createUser("operator", "rita@example.com");
+    const page = await newPage();
+    // The page's clock starts at the API's (which earlier codes moved forward) and is moved in step with it.
+    await page.clock.install({ time: h.now() });
+    await signIn(page, user);
+    await page.getByText("Live updates").waitFor();
+    const refreshes: string[] = [];
+    const unauthorized: string[] = [];
+    page.on("response", (r) => r.status() === 401 && unauthorized.push(r.url()));
+    // Counted once the new token's body has arrived, not when the request left.
+    page.on("requestfinished", (r) => {
+      if (r.url().endsWith("/auth/refresh"))
+        void r.response().then((res) => res?.status() === 200 && refreshes.push(r.url()));
+    });
+
+    // 280 s later (the token lives 300 s): the console has refreshed a minute before expiry, unasked.
+    h.advance(280_000);
+    await page.clock.fastForward(280_000);
+    await expect.poll(() => refreshes.length, { timeout: WAIT.timeout }).toBeGreaterThanOrEqual(1);
+    // Past the first token's expiry: requests carry the new one.
+    h.advance(60_000);
+    await page.clock.fastForward(60_000);
+    await visit(page, "Trades", "Trades");
+    await page.getByRole("cell", { name: "simulated" }).first().waitFor();
+    await visit(page, "Overview", "Overview");
+    await page.getByText("Live updates").waitFor();
+    expect(unauthorized).toEqual([]);
+    expect(await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).count()).toBe(0);
+    // Nothing secret where a script could read it.
+    expect(await page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")).toBe("{}{}");
+    expect(await page.evaluate("document.cookie")).not.toContain(REFRESH_COOKIE);
+  });
+
+  it("sends an expired session back to sign-in", async () => {
+    const user = await h.createUser("operator", "eve@example.com");
+    const page = await newPage();
+    await signIn(page, user);
+    // The session reaches the end of its lifetime (its key in Redis expires, as it does 12 hours after sign-in)
+    // and the access token runs out.
+    for (const sid of await h.redis.smembers(`${h.prefix}usess:${user.id}`))
+      await h.redis.pexpire(`${h.prefix}sess:${sid}`, 1);
+    h.advance(301_000);
+    await visit(page, "Trades", "Trades").catch(() => undefined);
+    await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
+    expect((await page.context().cookies()).find((c) => c.name === REFRESH_COOKIE)).toBeUndefined();
   });
 });

@@ -7,12 +7,21 @@ export const FEE_DENOMINATOR = 10_000n;
 export const MAX_RESERVE = 1n << 112n;
 
 /**
+ * 10000 - fee as a bigint, by fee. A route is priced thousands of times per scan, and converting the number to a
+ * bigint on every hop was a measurable share of it; filled on first use of each fee.
+ */
+const KEEP: bigint[] = [];
+function keep(feeBps: number): bigint {
+  return (KEEP[feeBps] ??= BigInt(10_000 - feeBps));
+}
+
+/**
  * Uniswap-V2 output for `amountIn`, floored exactly as the pair contract enforces it:
  * out = x*(10000-fee)*Rout / (Rin*10000 + x*(10000-fee)).
  */
 export function getAmountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint, feeBps: number): bigint {
   if (amountIn <= 0n || reserveIn <= 0n || reserveOut <= 0n) return 0n;
-  const inWithFee = amountIn * BigInt(10_000 - feeBps);
+  const inWithFee = amountIn * keep(feeBps);
   return (inWithFee * reserveOut) / (reserveIn * FEE_DENOMINATOR + inWithFee);
 }
 
@@ -25,7 +34,7 @@ export function getAmountIn(amountOut: bigint, reserveIn: bigint, reserveOut: bi
   if (amountOut <= 0n) return 0n;
   if (amountOut >= reserveOut || reserveIn <= 0n || feeBps >= 10_000) return null;
   const numerator = amountOut * reserveIn * FEE_DENOMINATOR;
-  const denominator = (reserveOut - amountOut) * BigInt(10_000 - feeBps);
+  const denominator = (reserveOut - amountOut) * keep(feeBps);
   return (numerator + denominator - 1n) / denominator;
 }
 

@@ -1,6 +1,7 @@
 import { ceilDiv, floorDiv, isqrt } from "./bigint-math.ts";
 import type { Hop } from "./pool.ts";
 import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
+import { lowerBound, SCREEN_LIMIT, ValueScreen } from "./value-screen.ts";
 
 /**
  * A V2 hop without the floor is the Möbius map out = a*x / (b + c*x) with a = g*Rout, b = 10000*Rin, c = g
@@ -81,6 +82,7 @@ export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_
 
   // Each round's window lies inside the previous one (its target is higher); the budget caps all rounds together.
   let budget = budgetLimit;
+  let screen: ValueScreen | null = null;
   for (;;) {
     // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
     const target = (best.value * PPM) / (PPM - 1n) + 1n;
@@ -89,11 +91,28 @@ export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_
     budget -= window.hi - window.lo + 1n;
     if (budget < 0n) return finish(hops, head, best, "unproven");
     let improved = false;
-    for (let y = window.lo; y <= window.hi; y++) {
-      const next = better(best, y, head, tail);
-      if (next !== best) {
-        best = next;
-        improved = best.value >= target;
+    if (window.hi < SCREEN_LIMIT) {
+      // Integers the float screen rules out could not replace `best` (better() needs a strictly higher value), so
+      // skipping them leaves every step of the search as it was; only the rest are priced exactly. The loop counts
+      // in floats (exact below 2^53): a bigint counter would cost as much as the screen itself.
+      screen ??= new ValueScreen(head, tail);
+      let floor = lowerBound(best.value);
+      for (let y = Number(window.lo), hi = Number(window.hi); y <= hi; y++) {
+        if (screen.cannotBeat(y, floor)) continue;
+        const next = better(best, BigInt(y), head, tail);
+        if (next !== best) {
+          best = next;
+          improved = best.value >= target;
+          floor = lowerBound(best.value);
+        }
+      }
+    } else {
+      for (let y = window.lo; y <= window.hi; y++) {
+        const next = better(best, y, head, tail);
+        if (next !== best) {
+          best = next;
+          improved = best.value >= target;
+        }
       }
     }
     // Nothing in the window reached t, so the optimum is below t: best (possibly raised) is within tolerance.

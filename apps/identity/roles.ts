@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   "compliance.report.write": ["compliance", "admin"],
   "gdpr.request": ["compliance"],
   "users.create": ["admin"],
+  "users.read": ["admin"],
+  "users.disable": ["admin"],
   "sessions.revoke_all": ["operator", "admin"],
   "account.mfa.enroll": ["viewer", "trader", "operator", "admin", "auditor", "compliance"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -47,6 +47,9 @@ interface UserRow {
   totp_enrolled_at: Date | null;
 }
 
+// Arbitrary constant naming "disabling an account" among advisory locks.
+const DISABLE_LOCK = 7_201_944_601;
+
 export class UserExists extends Error {
   override readonly name = "UserExists";
 }
@@ -160,6 +163,52 @@ export class UserDirectory {
       [role],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /** Accounts in creation order, a page at a time (keyset on creation time and id), erased ones included. */
+  async list(page: { after?: string; limit: number }): Promise<User[]> {
+    const { rows } = await this.pool.query<UserRow>(
+      `SELECT * FROM users
+        WHERE $1::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM users WHERE id = $1::uuid)
+        ORDER BY created_at, id LIMIT $2`,
+      [page.after ?? null, page.limit],
+    );
+    return Promise.all(rows.map((r) => this.toUser(r)));
+  }
+
+  /**
+   * Disables an account (it can no longer log in, refresh or approve). The last active admin is never disabled, so
+   * the platform always keeps someone who can manage it. Disables take one transaction lock, so two admins
+   * disabling each other at once run one after the other and the second is refused.
+   */
+  async disable(id: string, at: Date): Promise<"disabled" | "not-found" | "already-disabled" | "last-admin"> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [DISABLE_LOCK]);
+      const target = await client.query<{ role: string; disabled: boolean }>(
+        "SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1",
+        [id],
+      );
+      const row = target.rows[0];
+      let outcome: "disabled" | "not-found" | "already-disabled" | "last-admin" = "disabled";
+      if (!row) outcome = "not-found";
+      else if (row.disabled) outcome = "already-disabled";
+      else if (row.role === "admin") {
+        const admins = await client.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND erased_at IS NULL",
+        );
+        if ((admins.rows[0]?.n ?? 0) <= 1) outcome = "last-admin";
+      }
+      if (outcome === "disabled") await client.query("UPDATE users SET disabled_at = $2 WHERE id = $1", [id, at]);
+      await client.query("COMMIT");
+      return outcome;
+    } catch (err) {
+      await client.query("ROLLBACK");
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** GDPR rectification of the email: re-sealed under the same subject key. */

@@ -7,6 +7,24 @@ type State = Record<string, unknown>;
 
 const str = (v: unknown, fallback: string): string => (typeof v === "string" && v !== "" ? v : fallback);
 
+/**
+ * A real (self-signed, P-256) certificate standing in for Memorystore's server CA: the bots parse it as a PEM
+ * certificate, so test/env-contract.test.ts reads the plan's REDIS_CA_CERT as the bots would.
+ */
+export const MOCK_REDIS_SERVER_CA = [
+  "-----BEGIN CERTIFICATE-----",
+  "MIIBnzCCAUWgAwIBAgIUS/w40UVzcumkH6VzSI9Bn1igxDswCgYIKoZIzj0EAwIw",
+  "JTEjMCEGA1UEAwwaTW9jayBNZW1vcnlzdG9yZSBTZXJ2ZXIgQ0EwHhcNMjYxMTMw",
+  "MTczNjA0WhcNMzYxMTI3MTczNjA0WjAlMSMwIQYDVQQDDBpNb2NrIE1lbW9yeXN0",
+  "b3JlIFNlcnZlciBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABDz3zQJPcepJ",
+  "jI5zJuYk5fyFBipDeF5MG7AyjHng5iasrR+rFijw/f4U2YWoRynUvO2XBB1EBici",
+  "1l7Dc/hg4nmjUzBRMB0GA1UdDgQWBBQHZSTShLUYhDUXFfX4Ql+RHsr+njAfBgNV",
+  "HSMEGDAWgBQHZSTShLUYhDUXFfX4Ql+RHsr+njAPBgNVHRMBAf8EBTADAQH/MAoG",
+  "CCqGSM49BAMCA0gAMEUCIFOAjCFCDaBF5ceZRH4EBJ3R7OaKPAow58VhF1wC3xXB",
+  "AiEAho5mHLu4o+30wfHH5UziqTExJzEmUSDld7fzm+Umyl8=",
+  "-----END CERTIFICATE-----",
+].join("\n");
+
 /** The collection segment of a compute self link, e.g. compute/subnetwork -> subnetworks. */
 const COMPUTE_COLLECTIONS: Record<string, string> = {
   network: "networks",
@@ -83,7 +101,9 @@ export function mockOutputs(project: string, type: string, name: string, inputs:
         port: 6378,
         authString: "mock-redis-auth-string",
         readEndpoint: "10.100.1.5",
-        serverCaCerts: [{ cert: `-----BEGIN CERTIFICATE-----\nmock CA of ${n}\n-----END CERTIFICATE-----\n` }],
+        // A real certificate (the bots parse it), preceded by a line naming the instance: PEM readers skip text before
+        // the BEGIN line, and tests can tell one instance's CA from another's.
+        serverCaCerts: [{ cert: `mock CA of ${n}\n${MOCK_REDIS_SERVER_CA}\n` }],
       });
     case "pubsub/topic":
       return out(`projects/${project}/topics/${n}`);

@@ -15,7 +15,7 @@ import { Network } from "../network/network.ts";
 import { Observability } from "../observability/observability.ts";
 import type { Severity } from "../observability/cis.ts";
 import { Region, BOT_NAMES } from "../region/region.ts";
-import type { Bot } from "../region/env.ts";
+import type { Bot, TradingSettings } from "../region/env.ts";
 import { Secrets } from "../secrets/secrets.ts";
 import type { Rollout } from "../service/traffic.ts";
 
@@ -49,6 +49,12 @@ export interface PlatformArgs {
    * everything but the bots and the load balancer in front of them (the first of two `pulumi up`s, README).
    */
   secretVersions?: Readonly<Record<string, number>>;
+  /**
+   * What the bots trade: their markets file, the chain's wrapped native token, the executor's contract and account.
+   * Until it is set the bots are not deployed (like the secret versions: the account is the KMS key's address, known
+   * only after the first `pulumi up` created the key).
+   */
+  trading?: TradingSettings;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
   labels: Labels;
 }
@@ -165,11 +171,7 @@ export class Platform extends pulumi.ComponentResource {
         project,
         prefix,
         regions: args.regions,
-        homeRegion: home,
         pubsubKeyId: key(home, "pubsub"),
-        bigqueryKeyId: key(home, "bigquery"),
-        pubsubAgent: agent("pubsub"),
-        members,
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -230,11 +232,18 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     // Bots start only once their secrets hold a value: deploying them earlier leaves revisions that cannot start.
-    const deployBots = secrets.awaitingVersions.length === 0;
-    if (!deployBots) {
+    const deployBots = secrets.awaitingVersions.length === 0 && args.trading !== undefined;
+    if (secrets.awaitingVersions.length > 0) {
       void pulumi.log.warn(
         `first deploy: the bots and the load balancer wait for versions of ${secrets.awaitingVersions.join(", ")}; ` +
           "add them with `gcloud secrets versions add`, set alpha-orion:secretVersions and run `pulumi up` again",
+        this,
+      );
+    }
+    if (args.trading === undefined) {
+      void pulumi.log.warn(
+        "first deploy: the bots and the load balancer wait for alpha-orion:trading (markets, contract, the KMS " +
+          "signing key's address); set it and run `pulumi up` again",
         this,
       );
     }
@@ -262,8 +271,7 @@ export class Platform extends pulumi.ComponentResource {
           deployBots,
           databaseWriter: database.primaryConnectionName,
           databaseReader: reader,
-          topics: messaging.topicIds,
-          subscriptions: messaging.subscriptionIds,
+          ...(args.trading ? { trading: args.trading } : {}),
           imageRegistry: args.imageRegistry,
           imageTag: args.imageTag,
           scaling: args.scaling,

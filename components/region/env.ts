@@ -1,8 +1,34 @@
+/**
+ * The env each bot gets: the writer's half of the env contract whose reader is `orion run <bot>`
+ * (apps/domain/env). Every name here is typed by the bot's own schema, so a variable renamed or dropped on the bots'
+ * side fails typecheck here; test/env-contract.test.ts parses the prod plan's env with those schemas, so a
+ * variable written but never read, or required but never written, fails a test.
+ */
+import type { BotVariable, EnvBot } from "../../apps/domain/env/index.ts";
+
+export type Bot = EnvBot;
+
+/** What the bots trade: the markets file in the image, the chain's wrapped native token, the executor's contract. */
+export interface TradingSettings {
+  /** Path of a pool snapshot v1 inside the image (`orion discover` writes one), e.g. chains/pools/base.json. */
+  pools: string;
+  /** The chain's wrapped native token (0x address). */
+  wrappedNative: string;
+  /** The deployed ArbExecutor contract (0x address). */
+  executorContract: string;
+  /** The account that sends: the address of the KMS signing key version (the contract's owner). */
+  executorAccount: string;
+}
+
 /** Where each bot finds its dependencies. Values are names and addresses only; credentials travel as secret refs. */
 export interface RegionEndpoints<V = string> {
+  project: string;
   region: string;
-  primaryRegion: string;
   redisHost: V;
+  /** Memorystore's TLS port (6378). */
+  redisPort: V;
+  /** PEM of Memorystore's server CA: public, what the bots verify the instance's certificate against. */
+  redisCa: V;
   /**
    * The authoritative control store (mode, kill switch, limits): the primary region's Memorystore, the same for
    * every region, so a switch engaged through any region's API reaches every region's bots at their next block.
@@ -12,80 +38,89 @@ export interface RegionEndpoints<V = string> {
   /** Cloud SQL connection names: the primary (writes) and the instance in this region (reads). */
   databaseWriter: V;
   databaseReader: V;
-  topics: Readonly<Record<string, V>>;
-  subscriptions: Readonly<Record<string, V>>;
+  /** Each bot's IAM database user: its service account email without ".gserviceaccount.com". */
+  databaseUsers: Readonly<Record<Bot, V>>;
   signer: V;
+  trading: TradingSettings;
 }
 
-export type Bot = "scanner" | "orchestrator" | "executor" | "api";
+/** A bot's plain env: only variables its schema reads. */
+export type BotEnvOf<B extends Bot, V> = { [K in BotVariable<B>]?: V | string };
 
-/** The plain environment of one bot: only what it uses, so a leaked env dump shows the least. */
-export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | string> {
-  const common = {
+/** The secret-valued variables of a bot: variable -> secret key ("rpc-urls", "api-session-secret", "redis-auth", ...). */
+export type BotSecretsOf<B extends Bot> = { [K in BotVariable<B>]?: string };
+
+type Shared<V> = BotEnvOf<Bot, V>;
+
+function shared<V>(e: RegionEndpoints<V>): Shared<V> {
+  return {
+    GOOGLE_CLOUD_PROJECT: e.project,
     ORION_REGION: e.region,
-    ORION_PRIMARY_REGION: e.primaryRegion,
+    // Memorystore with in-transit encryption: TLS only, verified against the instance's own CA.
     REDIS_HOST: e.redisHost,
+    REDIS_PORT: e.redisPort,
     REDIS_TLS: "true",
+    REDIS_CA_CERT: e.redisCa,
+    // The authoritative control store: the primary region's Memorystore, the same for every region (TLS, its CA).
     ORION_CONTROL_REDIS_HOST: e.controlRedisHost,
     ORION_CONTROL_REDIS_CA_CERT: e.controlRedisCaCert,
   };
-  const db = {
+}
+
+function database<V>(bot: "orchestrator" | "executor" | "api", e: RegionEndpoints<V>): BotEnvOf<typeof bot, V> {
+  return {
     DATABASE_INSTANCE: e.databaseWriter,
     DATABASE_READ_INSTANCE: e.databaseReader,
     DATABASE_IAM_AUTH: "true",
+    DATABASE_USER: e.databaseUsers[bot],
   };
-  const topic = (name: string): V => {
-    const id = e.topics[name];
-    if (id === undefined) throw new Error(`botEnv: no topic "${name}"`);
-    return id;
-  };
-  const subscription = (name: string): V => {
-    const id = e.subscriptions[name];
-    if (id === undefined) throw new Error(`botEnv: no subscription "${name}"`);
-    return id;
-  };
-  switch (bot) {
-    case "scanner":
-      return { ...common, OPPORTUNITIES_TOPIC: topic("opportunities"), AUDIT_TOPIC: topic("audit") };
-    case "orchestrator":
-      return {
-        ...common,
-        ...db,
-        OPPORTUNITIES_SUBSCRIPTION: subscription("opportunities-orchestrator"),
-        ORDERS_TOPIC: topic("orders"),
-        AUDIT_TOPIC: topic("audit"),
-      };
-    case "executor":
-      return {
-        ...common,
-        ...db,
-        ORDERS_SUBSCRIPTION: subscription("orders-executor"),
-        TRADES_TOPIC: topic("trades"),
-        AUDIT_TOPIC: topic("audit"),
-        // A KMS resource name, not key material: the executor asks KMS to sign.
-        ORION_SIGNER_KMS: e.signer,
-      };
-    case "api":
-      return { ...common, ...db, AUDIT_SUBSCRIPTION: subscription("audit-api") };
-  }
 }
+
+function markets<V>(e: RegionEndpoints<V>): BotEnvOf<"scanner" | "executor", V> {
+  return { ORION_POOLS: e.trading.pools, ORION_WRAPPED_NATIVE: e.trading.wrappedNative };
+}
+
+const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
+  scanner: (e) => ({ ...shared(e), ...markets(e) }),
+  orchestrator: (e) => ({ ...shared(e), ...database("orchestrator", e) }),
+  executor: (e) => ({
+    ...shared(e),
+    ...database("executor", e),
+    ...markets(e),
+    ORION_EXECUTOR_CONTRACT: e.trading.executorContract,
+    ORION_EXECUTOR_ACCOUNT: e.trading.executorAccount,
+    // A KMS resource name, not key material: the executor asks KMS to sign.
+    ORION_SIGNER_KMS: e.signer,
+  }),
+  api: (e) => ({
+    ...shared(e),
+    ...database("api", e),
+  }),
+};
 
 /** The secret keys a Region provides itself rather than taking from the Secrets component. */
 export const REGION_SECRET_KEYS: readonly string[] = ["redis-auth", "control-redis-auth"];
 
-/**
- * Secret env per bot: env var -> secret id key ("rpc-urls", "api-session-secret", "redis-auth", and
- * "control-redis-auth", the primary region's AUTH string).
- */
+/** Every bot's Redis AUTH strings: its region's, and the control store's (the primary region's). */
+const REDIS_AUTH: BotSecretsOf<Bot> = {
+  REDIS_PASSWORD: "redis-auth",
+  ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
+};
+
+const SECRETS: { [B in Bot]: BotSecretsOf<B> } = {
+  scanner: { ...REDIS_AUTH, RPC_URLS: "rpc-urls" },
+  orchestrator: REDIS_AUTH,
+  executor: { ...REDIS_AUTH, RPC_URLS: "rpc-urls" },
+  // The API's key material (token signing keys, as `orion keys` writes them) as JSON.
+  api: { ...REDIS_AUTH, ORION_KEYS: "api-session-secret" },
+};
+
+/** The plain environment of one bot: only what it reads, so a leaked env dump shows the least. */
+export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | string> {
+  return ENV[bot](e) as Record<string, V | string>;
+}
+
+/** Secret env per bot: env var -> secret key. */
 export function botSecrets(bot: Bot): Record<string, string> {
-  const redis = { REDIS_PASSWORD: "redis-auth", ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth" };
-  switch (bot) {
-    case "scanner":
-    case "executor":
-      return { ...redis, RPC_URLS: "rpc-urls" };
-    case "orchestrator":
-      return redis;
-    case "api":
-      return { ...redis, API_SESSION_SECRET: "api-session-secret" };
-  }
+  return SECRETS[bot] as Record<string, string>;
 }

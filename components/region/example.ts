@@ -33,12 +33,12 @@ export const regionArgs: RegionArgs = {
   },
   databaseWriter: "my-project:us-central1:orion-dev-pg-us-central1",
   databaseReader: "my-project:us-central1:orion-dev-pg-us-central1",
-  topics: Object.fromEntries(
-    ["opportunities", "orders", "trades", "audit"].map((t) => [t, `${P}/topics/orion-dev-${t}`]),
-  ),
-  subscriptions: Object.fromEntries(
-    ["opportunities-orchestrator", "orders-executor", "audit-api"].map((s) => [s, `${P}/subscriptions/orion-dev-${s}`]),
-  ),
+  trading: {
+    pools: "chains/pools/base.json",
+    wrappedNative: "0x4200000000000000000000000000000000000006",
+    executorContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    executorAccount: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  },
   imageRegistry: "us-docker.pkg.dev/my-project/orion",
   imageTag: "v1.2.0",
   scaling: {

@@ -1,20 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, unlabelled } from "../common/test-helpers.ts";
-import { botEnv, botSecrets, type RegionEndpoints } from "./env.ts";
+import { botEnv, botSecrets, type BotEnvOf, type RegionEndpoints } from "./env.ts";
 import { example, regionArgs } from "./example.ts";
 import { Region } from "./region.ts";
 
 const endpoints: RegionEndpoints = {
+  project: "p",
   region: "us-east4",
-  primaryRegion: "us-central1",
   redisHost: "10.0.0.3",
+  redisPort: "6378",
+  redisCa: "-----BEGIN CERTIFICATE-----",
   controlRedisHost: "10.0.0.9",
   controlRedisCaCert: "-----BEGIN CERTIFICATE-----",
   databaseWriter: "p:us-central1:pg",
   databaseReader: "p:us-east4:pg",
-  topics: { opportunities: "t/o", orders: "t/r", trades: "t/t", audit: "t/a" },
-  subscriptions: { "opportunities-orchestrator": "s/o", "orders-executor": "s/r", "audit-api": "s/a" },
+  databaseUsers: {
+    scanner: "orion-scanner@p.iam",
+    orchestrator: "orion-orchestrator@p.iam",
+    executor: "orion-executor@p.iam",
+    api: "orion-api@p.iam",
+  },
   signer: "projects/p/locations/us-east4/keyRings/k/cryptoKeys/executor-signer/cryptoKeyVersions/1",
+  trading: regionArgs.trading!,
 };
 
 describe("botEnv / botSecrets", () => {
@@ -23,17 +30,28 @@ describe("botEnv / botSecrets", () => {
     expect(botEnv("executor", endpoints)).toMatchObject({
       ORION_SIGNER_KMS: endpoints.signer,
       DATABASE_INSTANCE: "p:us-central1:pg",
+      DATABASE_READ_INSTANCE: "p:us-east4:pg",
+      DATABASE_USER: "orion-executor@p.iam",
     });
     for (const bot of ["scanner", "orchestrator", "api"] as const)
       expect(botEnv(bot, endpoints)).not.toHaveProperty("ORION_SIGNER_KMS");
   });
-  it("reads RPC URLs only in the bots that talk to the chain", () => {
+  it("types each bot's env by that bot's schema: a variable it does not read does not compile", () => {
+    // @ts-expect-error REDIS_HOSTNAME is no variable of the scanner's contract (apps/domain/env): typecheck fails
+    const renamed: BotEnvOf<"scanner", string> = { REDIS_HOSTNAME: "10.0.0.3" };
+    // @ts-expect-error the scanner keeps no database: DATABASE_INSTANCE is not in its contract
+    const misplaced: BotEnvOf<"scanner", string> = { DATABASE_INSTANCE: "p:r:i" };
+    const read: BotEnvOf<"orchestrator", string> = { DATABASE_INSTANCE: "p:r:i", REDIS_HOST: "10.0.0.3" };
+    expect([renamed, misplaced, read]).toHaveLength(3);
+  });
+  it("reads RPC URLs only in the bots that talk to the chain; the API's keys only in the API", () => {
     expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD"]);
     expect(botSecrets("executor")).toEqual({
       REDIS_PASSWORD: "redis-auth",
       ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
       RPC_URLS: "rpc-urls",
     });
+    expect(botSecrets("api")).toMatchObject({ ORION_KEYS: "api-session-secret" });
   });
   it("points every bot at the one control store, whichever region it runs in", () => {
     for (const bot of ["scanner", "orchestrator", "executor", "api"] as const) {
@@ -73,6 +91,12 @@ describe("Region", () => {
         .map((d) => at(d, "metadata.name") as string)
         .sort(),
     ).toEqual(["executor", "orchestrator", "scanner"]);
+  });
+
+  it("refuses to deploy the bots without what they trade", async () => {
+    const { trading: _trading, ...args } = regionArgs;
+    await expect(build(() => new Region("r", args))).rejects.toThrow(/trading is missing/);
+    await build(() => new Region("r", { ...args, deployBots: false }));
   });
 
   it("refuses a region other than the primary without the primary's control store, and the primary with one", async () => {

@@ -6,7 +6,8 @@ import { Service, type SecretRef } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
-import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot } from "./env.ts";
+import { iamUserName } from "../database/flags.ts";
+import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot, type TradingSettings } from "./env.ts";
 
 export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
 
@@ -34,8 +35,8 @@ export interface RegionArgs {
   deployBots?: boolean;
   databaseWriter: pulumi.Input<string>;
   databaseReader: pulumi.Input<string>;
-  topics: Record<string, pulumi.Input<string>>;
-  subscriptions: Record<string, pulumi.Input<string>>;
+  /** What the bots trade (stack config `alpha-orion:trading`); required when the bots are deployed. */
+  trading?: TradingSettings;
   imageRegistry: string;
   imageTag: string;
   scaling: Record<Bot, { min: number; max: number }>;
@@ -71,6 +72,9 @@ export class Region extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegionArgs, opts?: pulumi.ComponentResourceOptions) {
     const deployBots = args.deployBots ?? true;
+    if (deployBots && args.trading === undefined) {
+      throw new Error(`Region ${name}: trading is missing (the bots read their markets and contract from it)`);
+    }
     for (const bot of deployBots ? BOT_NAMES : []) {
       for (const secretKey of Object.values(botSecrets(bot))) {
         if (!REGION_SECRET_KEYS.includes(secretKey) && args.secrets[secretKey] === undefined) {
@@ -126,16 +130,20 @@ export class Region extends pulumi.ComponentResource {
       "control-redis-auth": this.controlStore.authSecret,
     };
     const endpoints = {
+      project: args.project,
       region: args.region,
-      primaryRegion: args.primaryRegion,
       redisHost: cache.host,
+      redisPort: cache.port.apply(String),
+      redisCa: cache.caCert,
       controlRedisHost: this.controlStore.host,
       controlRedisCaCert: this.controlStore.caCert,
       databaseWriter: args.databaseWriter,
       databaseReader: args.databaseReader,
-      topics: args.topics,
-      subscriptions: args.subscriptions,
+      databaseUsers: Object.fromEntries(
+        BOT_NAMES.map((b) => [b, pulumi.output(args.accounts[b].email).apply(iamUserName)]),
+      ) as Record<Bot, pulumi.Output<string>>,
       signer: args.signingKeyVersionId,
+      trading: args.trading as TradingSettings,
     };
     // One image for every bot (the Dockerfile's); the container's args pick the bot. A digest pins the exact build.
     const reference = args.imageTag.startsWith("sha256:") ? `@${args.imageTag}` : `:${args.imageTag}`;
@@ -199,8 +207,6 @@ export class Region extends pulumi.ComponentResource {
             gsaName: args.accounts[bot].name,
             minReplicas: Math.max(1, args.scaling[bot].min),
             maxReplicas: Math.max(1, args.scaling[bot].max),
-            ...(bot === "orchestrator" ? { backlogSubscription: "opportunities-orchestrator" } : {}),
-            ...(bot === "executor" ? { backlogSubscription: "orders-executor" } : {}),
             // Pods read secrets through the Secret Manager API as their own identity: env holds secret names only.
             env: {
               ...botEnv(bot, endpoints),

@@ -67,7 +67,7 @@ export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: Rou
         if (busy) return;
         busy = true;
         try {
-          if (Date.now() / 1000 >= claims.expiresAt) {
+          if (ctx.clock().getTime() / 1000 >= claims.expiresAt) {
             send("expired", { reason: "access token expired" });
             stop();
             return;

@@ -10,6 +10,7 @@ interface AuditQuery {
   to?: string;
   actor?: string;
   action?: string;
+  outcome?: "success" | "denied" | "failure";
   cursor?: string;
   limit?: string;
 }
@@ -31,6 +32,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
             to: { type: "string", format: "date-time" },
             actor: fields.actor,
             action: fields.action,
+            outcome: { type: "string", enum: ["success", "denied", "failure"] },
             ...pageQuery,
           },
         },
@@ -48,6 +50,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
         to: instant("to", q.to),
         actor: q.actor,
         action: q.action,
+        outcome: q.outcome,
         after: q.cursor === undefined ? undefined : Number(q.cursor),
         limit,
       });

@@ -55,6 +55,14 @@ export const fields = {
   action: { type: "string", pattern: "^[a-z0-9._-]{1,100}$" },
 } as const;
 
+/** Path parameters of routes on one resource by its id. */
+export const idParams = {
+  type: "object",
+  additionalProperties: false,
+  required: ["id"],
+  properties: { id: fields.uuid },
+} as const;
+
 /** For routes that take no body: none, or `{}`; anything else is refused like any unknown field. */
 export const noBody = {
   schema: { type: "object", additionalProperties: false, maxProperties: 0 },

@@ -5,21 +5,14 @@ import { decideApproval } from "../approval-flow.ts";
 import { ApprovalRequests } from "../approvals.ts";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
-import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { endUserSessions } from "../user-sessions.ts";
+import { fields, idParams, problemResponses, type RouteDeps } from "./deps.ts";
 
 const roleField = { type: "string", enum: [...ROLES] } as const;
-const idParams = {
-  type: "object",
-  additionalProperties: false,
-  required: ["id"],
-  properties: { id: fields.uuid },
-} as const;
-
 /** A role change ends the account's sessions, so no access token keeps the old role for its remaining minutes. */
 async function applyRole(ctx: ApiContext, userId: string, role: Role, grantedBy: string | null): Promise<void> {
   await ctx.users.setRole(userId, role, grantedBy);
-  await ctx.sessions.revokeAllForUser(userId);
-  await ctx.sessionCache.revoked(`user:${userId}`);
+  await endUserSessions(ctx, userId);
 }
 
 export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
@@ -123,6 +116,7 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       const actor = request.principal?.userId as string;
       const user = await ctx.users.findById(request.params.id);
       if (!user || user.erased) throw new ProblemError(404, "not-found", "no such user");
+      if (user.disabled) throw new ProblemError(409, "user-disabled", "the account is disabled");
       if (user.externalSubject !== null)
         throw new ProblemError(409, "externally-managed", "this user's role comes from the identity provider");
       const { role } = request.body;
@@ -154,6 +148,9 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     async (request) => {
       const { request: req } = await decideApproval(ctx, request, "role.grant", request.params.id, async (r) => {
         const role = r.payload.role as Role;
+        const subject = await ctx.users.findById(r.subject as string);
+        if (!subject || subject.disabled)
+          throw new ProblemError(409, "user-disabled", "a disabled account is granted nothing");
         await applyRole(ctx, r.subject as string, role, r.requestedBy);
       });
       await ctx.audit(request, {

@@ -1,14 +1,6 @@
 import { open, rename, rm } from "node:fs/promises";
 import type { Command } from "commander";
-import {
-  anchorChain,
-  AnchorDirectory,
-  AnchorRejected,
-  anchorKey,
-  exportDay,
-  isClosedDay,
-  verifyAnchoredChain,
-} from "../../audit/index.ts";
+import { anchorChain, AnchorDirectory, anchorKey, exportDay, isClosedDay, verifyLedger } from "../../audit/index.ts";
 import { anchorsDir, keysFilePath, loadKeyFile, openPool } from "../../api/index.ts";
 import { loadKeyMaterial } from "../../identity/index.ts";
 import { CheckFailed, InputError } from "../errors.ts";
@@ -52,21 +44,18 @@ export async function runAuditAnchor(env = process.env): Promise<void> {
 
 export async function runAuditVerify(opts: { json?: boolean }, env = process.env): Promise<void> {
   if (!env.DATABASE_URL) throw new InputError("orion audit verify: set DATABASE_URL to the control plane's database");
-  const { key, dir } = await anchorsOf("verify", env);
+  const anchors = await anchorsOf("verify", env);
   const pool = openPool(env.DATABASE_URL, 2);
   let result;
-  const started = performance.now();
   try {
-    result = await verifyAnchoredChain(pool, key, dir).catch((err) => missingTable(err, "verify"));
-  } catch (err) {
-    // A forged or damaged anchor is a finding, not a usage error.
-    if (err instanceof AnchorRejected) throw new CheckFailed(`audit anchor rejected: ${err.message}`);
-    throw err;
+    // The same verification GET /compliance/audit/verify runs for the console.
+    result = await verifyLedger(pool, anchors).catch((err) => missingTable(err, "verify"));
   } finally {
     await pool.end();
   }
-  const elapsedMs = Math.round(performance.now() - started);
-  if (opts.json) process.stdout.write(JSON.stringify({ ...result, elapsedMs }) + "\n");
+  if (opts.json) process.stdout.write(JSON.stringify(result) + "\n");
+  // A forged or damaged anchor is a finding, not a usage error.
+  if (result.anchorRejected !== null) throw new CheckFailed(`audit anchor rejected: ${result.anchorRejected}`);
   if (!result.ok) {
     throw new CheckFailed(
       `audit chain broken at row ${result.firstBroken.seq}: ${result.firstBroken.reason} (${result.rows} rows before it are intact)`,

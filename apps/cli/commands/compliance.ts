@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import type { SourceSpec } from "../../../policies/compliance.ts";
@@ -8,6 +6,8 @@ import { SourceError } from "../../../policies/evaluator/resource.ts";
 import { POLICY_PACK_VERSION } from "../../../policies/pack-version.ts";
 import { PACK_NAMES } from "../../../policies/packs.ts";
 import { FORMATS, render } from "../../../policies/report/render.ts";
+import { writeAtomically } from "../atomic-write.ts";
+import { configureSign } from "./compliance-sign.ts";
 import { CheckFailed, InputError } from "../errors.ts";
 
 const flags = z
@@ -31,20 +31,6 @@ function sourceOf(f: Flags): SourceSpec {
   throw new InputError("name what to check: --stack NAME, --export FILE or --preview FILE");
 }
 
-/** Writes next to the target and renames over it, so a reader never sees half a report. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, text, { encoding: "utf8", mode: 0o644 });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw new InputError(
-      `${file}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
-}
-
 export async function runComplianceReport(raw: Record<string, unknown>): Promise<void> {
   const parsed = flags.safeParse(raw);
   if (!parsed.success) {
@@ -63,7 +49,7 @@ export async function runComplianceReport(raw: Record<string, unknown>): Promise
     throw err;
   }
   const text = render(report, f.format, POLICY_PACK_VERSION);
-  if (f.out !== undefined) await writeAtomically(f.out, text);
+  if (f.out !== undefined) await writeAtomically(f.out, text, "the report");
   else process.stdout.write(text);
   const { mandatory, advisory } = report.summary;
   if (mandatory > 0) {
@@ -85,4 +71,5 @@ export function configure(compliance: Command): void {
     .addOption(new Option("--format <format>", "report format").choices(FORMATS).default("json"))
     .option("--out <file>", "write the report here (atomically) instead of stdout")
     .action(async (opts: Record<string, unknown>) => runComplianceReport(opts));
+  configureSign(compliance);
 }

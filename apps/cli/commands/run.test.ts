@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { startTlsRedis } from "../../connections/testing/tls-redis.ts";
 import { TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
 
@@ -134,4 +135,70 @@ describe("orion run <bot>", () => {
     expect(bot.lines.at(-1)).toMatchObject({ severity: "INFO", message: "orchestrator stopped" });
     for (const l of bot.lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(["severity", "message", "time"]));
   }, 120_000);
+
+  it("in the cloud's shape: Memorystore TLS with its CA and AUTH; a wrong CA or password keeps /readyz false, never plaintext", async () => {
+    const redis = await startTlsRedis({ plaintextToo: true });
+    const url = new URL(TEST_PG_ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    // The variables the Region component writes for Memorystore, pointed at a TLS-only redis-server with its own CA.
+    const cloud = (over: Record<string, string>) =>
+      orionRun("orchestrator", {
+        PORT: "0",
+        REDIS_HOST: redis.host,
+        REDIS_PORT: String(redis.tlsPort),
+        REDIS_TLS: "true",
+        REDIS_CA_CERT: redis.ca,
+        REDIS_PASSWORD: redis.password,
+        DATABASE_URL: url.toString(),
+        ORION_KEY_PREFIX: prefix,
+        ...over,
+      });
+    const refused = async (over: Record<string, string>, reason: RegExp) => {
+      const bot = cloud(over);
+      try {
+        const base = String((await bot.line((l) => l.message === "orchestrator starting")).url);
+        const waiting = await bot.line((l) => String(l.message).startsWith("waiting for Redis"));
+        expect(String(waiting.message)).toMatch(reason);
+        const r = await fetch(`${base}/readyz`);
+        expect(r.status).toBe(503);
+        expect(JSON.stringify(await r.json())).toMatch(reason);
+        expect(JSON.stringify(bot.lines)).not.toContain(redis.password);
+      } finally {
+        bot.child.kill("SIGTERM");
+        expect(await bot.exited).toBe(0);
+      }
+      expect(bot.lines.some((l) => l.message === "orchestrator ready")).toBe(false);
+    };
+    try {
+      await refused({ REDIS_CA_CERT: redis.otherCa }, /TLS certificate is not trusted .*REDIS_CA_CERT/);
+      await refused({ REDIS_PASSWORD: "not-the-password" }, /AUTH refused: REDIS_PASSWORD/);
+      // TLS asked for, pointed at the plaintext port: a failed handshake, not a plaintext session.
+      await refused({ REDIS_PORT: String(redis.plainPort) }, /no TLS session/);
+
+      const bot = cloud({});
+      const base = String((await bot.line((l) => l.message === "orchestrator starting")).url);
+      await bot.line((l) => l.message === "orchestrator ready");
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      bot.child.kill("SIGTERM");
+      expect(await bot.exited).toBe(0);
+      // The control store and the bus went over TLS: their keys are on the TLS-only server.
+      const { createRedis, redisEndpoint } = await import("../../connections/index.ts");
+      const check = createRedis(
+        redisEndpoint({
+          REDIS_HOST: redis.host,
+          REDIS_PORT: String(redis.tlsPort),
+          REDIS_TLS: "true",
+          REDIS_CA_CERT: redis.ca,
+          REDIS_PASSWORD: redis.password,
+        }),
+      );
+      try {
+        expect(await check.keys(`${prefix}*`)).toEqual(expect.arrayContaining([`${prefix}control:state`]));
+      } finally {
+        check.disconnect();
+      }
+    } finally {
+      await redis.stop();
+    }
+  }, 180_000);
 });

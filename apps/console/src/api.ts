@@ -73,8 +73,19 @@ export async function signIn(email: string, password: string, totp: string): Pro
   setToken(((await res.json()) as { accessToken: string }).accessToken);
 }
 
-/** A new access token from the refresh cookie; false (signed out) when the session is over. */
-export async function refresh(): Promise<boolean> {
+let refreshing: Promise<boolean> | null = null;
+
+/**
+ * A new access token from the refresh cookie; false (signed out) when the session is over. One refresh at a time:
+ * the timer, the live feed and a 401 can all ask at once, and a second request with the already-rotated cookie
+ * would look like a stolen token and end the session.
+ */
+export function refresh(): Promise<boolean> {
+  refreshing ??= rotate().finally(() => (refreshing = null));
+  return refreshing;
+}
+
+async function rotate(): Promise<boolean> {
   const res = await post("/auth/refresh", {});
   if (!res.ok) {
     setToken(null);

@@ -3,7 +3,9 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, can, currentClaims, onSession, refresh, signIn, signOut, type Claims } from "./api.ts";
 import type { Permission } from "../../identity/roles.ts";
 import { useOverview } from "./overview-stream.ts";
-import { AuditPage, CompliancePage, RiskPage, UsersPage } from "./pages/admin.tsx";
+import { CompliancePage, RiskPage } from "./pages/admin.tsx";
+import { AuditPage } from "./pages/audit.tsx";
+import { UsersPage } from "./pages/users.tsx";
 import { OpportunitiesPage, TradesPage } from "./pages/lists.tsx";
 import { ModePage } from "./pages/mode.tsx";
 import { OverviewPage } from "./pages/overview.tsx";
@@ -20,7 +22,7 @@ const PAGES: { path: string; title: string; permission: Permission }[] = [
   { path: "risk", title: "Risk limits", permission: "risk.read" },
   { path: "audit", title: "Audit", permission: "audit.read" },
   { path: "compliance", title: "Compliance", permission: "compliance.report.read" },
-  { path: "users", title: "Users", permission: "users.create" },
+  { path: "users", title: "Users", permission: "users.read" },
 ];
 
 function useHash(): string {

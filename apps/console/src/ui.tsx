@@ -75,6 +75,25 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
 
+/**
+ * Cursor pagination: the stack of cursors taken so far and the Previous/Next buttons for a page that names its next
+ * cursor. `reset()` goes back to the first page (after a filter changed).
+ */
+export function usePager(label = "Pages") {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const pager = (nextCursor: string | null | undefined) => (
+    <nav class="actions" aria-label={label}>
+      <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        Previous page
+      </button>
+      <button type="button" disabled={!nextCursor} onClick={() => nextCursor && setCursors([...cursors, nextCursor])}>
+        Next page
+      </button>
+    </nav>
+  );
+  return { cursor: cursors.at(-1), reset: () => setCursors([]), pager };
+}
+
 /** A table with a caption and column headers, so screen readers announce what each cell is. */
 export function Table<R>(props: { caption: string; columns: [string, (r: R) => ComponentChildren][]; rows: R[] }) {
   return (
@@ -115,6 +134,8 @@ export function SecondFactorDialog(props: {
   onDone: (ok: string) => void;
   onClose: () => void;
   action: () => Promise<string>;
+  /** Fields the action needs besides the code (a reason), owned by the caller. */
+  children?: ComponentChildren;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [code, setCode] = useState("");
@@ -135,6 +156,7 @@ export function SecondFactorDialog(props: {
       <form onSubmit={submit}>
         <h2 id="dialog-title">{props.title}</h2>
         <p>Enter a fresh one-time code from your authenticator to confirm.</p>
+        {props.children}
         <Field label="One-time code" value={code} onInput={setCode} inputMode="numeric" autocomplete="one-time-code" />
         <Message error={error} />
         <div class="actions">

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { optional, withDefault } from "./vars.ts";
+import { address } from "../wire.ts";
+import { optional, urlList, withDefault } from "./vars.ts";
 
 /** The control-plane API's own variables (apps/api/config.ts adds its connection variables to these). */
 export const apiVariables = {
@@ -39,6 +40,33 @@ export const apiVariables = {
   ORION_REPORT_MAX_AGE_SECONDS: withDefault(z.string().regex(/^\d{1,9}$/, "must be a number of seconds"), "86400")
     .transform(Number)
     .describe("a signed report older than this does not unlock live mode"),
+  // The live pre-flight's chain checks when the API runs alone (`orion api`, `orion run api`); `orion dev` wires
+  // its own devnet instead. Same names as the executor's, so one set of values describes the platform's chain.
+  RPC_URLS: optional(urlList).describe(
+    "JSON-RPC URLs the pre-flight checks the chain through (comma-separated, failover order); with ORION_CHAIN_ID",
+  ),
+  ORION_CHAIN_ID: optional(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/, "must be a chain id")
+      .transform(Number),
+  ).describe("the chain id RPC_URLS must serve"),
+  ORION_EXECUTOR_CONTRACT: optional(address).describe("the deployed ArbExecutor the pre-flight checks (0x address)"),
+  ORION_EXECUTOR_ACCOUNT: optional(address).describe(
+    "the executor's sending account, the contract's owner (0x address): the signer must be its key",
+  ),
+  ORION_SIGNER_KMS: optional(z.string().min(1)).describe(
+    "the executor's Cloud KMS key version: the pre-flight reads its public key (proving KMS answers) and its balance",
+  ),
+  ORION_SIGNER_KEY_FILE: optional(z.string().min(1)).describe(
+    "a devnet key file (0x hex), local only: the pre-flight derives its address; never in the cloud",
+  ),
+  ORION_SIGNER_MIN_BALANCE_WEI: withDefault(z.string().regex(/^\d{1,40}$/, "must be wei, a whole number"), "0")
+    .transform((v) => BigInt(v))
+    .describe("the signer's account must hold at least this much for gas"),
+  ORION_MAX_HEAD_AGE_SECONDS: withDefault(z.string().regex(/^\d{1,6}$/, "must be a number of seconds"), "60")
+    .transform(Number)
+    .describe("the RPC's newest block may be at most this old"),
   ORION_TRUST_PROXY: withDefault(
     z.string().regex(/^\d{1,2}$/, "must be a hop count (0 to 99): the proxies in front of the API, not true/false"),
     "0",

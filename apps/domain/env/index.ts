@@ -2,6 +2,7 @@
 // Pure zod: the Pulumi program imports it without loading any bot.
 export { EnvError, parseEnv } from "./parse.ts";
 export { apiVariables } from "./api.ts";
+export { databaseVariables, redisVariables } from "./common.ts";
 export { controlVariables } from "./control.ts";
 export { scannerEnvSchema, orchestratorEnvSchema, executorEnvSchema, apiEnvSchema, botEnvSchemas } from "./bots.ts";
 export type { BotEnv, BotEnvSchemas, BotVariable, EnvBot } from "./bots.ts";

@@ -2,15 +2,23 @@
  * Opening a bot's connections from its env, each waited for with backoff: a dependency that is down at start keeps
  * /readyz false and logs what the bot waits for; nothing crash-loops. Places are described without credentials.
  */
-import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
-import type pg from "pg";
 import { createRedisBus, type Bus } from "../../bus/index.ts";
 import { FailoverProvider } from "../../chain/index.ts";
 import { createRedisControlStore, type ControlStore } from "../../control/index.ts";
 import { EnvError } from "../../domain/env/index.ts";
-import { createPgPool, migrate } from "../../store/index.ts";
-import type { Readiness } from "../bot.ts";
+import {
+  describeRedisEndpoint,
+  openDatabases,
+  RedisProbe,
+  redisOptions,
+  type DatabasePlan,
+  type DatabaseTarget,
+  type Databases,
+  type Readiness,
+  type RedisEndpoint,
+} from "../../connections/index.ts";
+import { migrate } from "../../store/index.ts";
 import { withBackoff } from "./backoff.ts";
 
 /** What a starting bot is waiting for, keyed by dependency, for /readyz. */
@@ -37,9 +45,8 @@ export interface OpenContext {
   closers: (() => Promise<unknown> | unknown)[];
 }
 
-/** host:port of a URL (or of ioredis options), never its user, password or path (an RPC URL's path may hold an API key). */
-export function where(url: string | RedisOptions): string {
-  if (typeof url !== "string") return `${url.host ?? "localhost"}:${url.port ?? 6379}`;
+/** host:port of a URL, never its user, password or path (an RPC URL's path may hold an API key). */
+export function where(url: string): string {
   const u = new URL(url);
   return `${u.hostname}${u.port ? `:${u.port}` : ""}`;
 }
@@ -58,19 +65,21 @@ export interface RedisConnections {
   control: ControlStore;
 }
 
-/** Waits until Redis answers a PING; `what` names its role in the log line ("Redis", "the control store"). */
-export async function waitForRedis(url: string | RedisOptions, c: OpenContext, what = "Redis"): Promise<void> {
+/**
+ * Waits until Redis answers a PING over the endpoint's own transport; `what` names its role in the log line ("Redis",
+ * "the control store"). A TLS handshake or AUTH that fails is a reason naming the variable to fix (REDIS_CA_CERT,
+ * REDIS_PASSWORD), kept in /readyz and logged; never a plaintext retry.
+ */
+export async function waitForRedis(endpoint: RedisEndpoint, c: OpenContext, what = "Redis"): Promise<void> {
   await waitFor(
-    `${what} at ${where(url)}`,
+    `${what} at ${describeRedisEndpoint(endpoint)}`,
     async () => {
-      const probeOptions = { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 };
-      const probe = typeof url === "string" ? new Redis(url, probeOptions) : new Redis({ ...url, ...probeOptions });
-      probe.on("error", () => undefined);
+      const probe = new RedisProbe(endpoint);
       try {
-        await probe.connect();
-        await probe.ping();
+        const r = await probe.check();
+        if (!r.ready) throw new Error(r.reason);
       } finally {
-        probe.disconnect();
+        probe.close();
       }
     },
     c,
@@ -82,15 +91,15 @@ export async function waitForRedis(url: string | RedisOptions, c: OpenContext, w
  * every region), or on the own Redis when `control` is that same URL.
  */
 export async function openRedis(
-  o: { url: string; control: string | RedisOptions; keyPrefix: string; busPrefix: string },
+  o: { endpoint: RedisEndpoint; control: RedisEndpoint; keyPrefix: string; busPrefix: string },
   c: OpenContext,
 ): Promise<RedisConnections> {
-  await waitForRedis(o.url, c);
-  if (o.control !== o.url) await waitForRedis(o.control, c, "the control store");
-  const control = createRedisControlStore({ url: o.control, keyPrefix: o.keyPrefix });
+  await waitForRedis(o.endpoint, c);
+  if (o.control !== o.endpoint) await waitForRedis(o.control, c, "the control store");
+  const control = createRedisControlStore({ url: redisOptions(o.control), keyPrefix: o.keyPrefix });
   c.closers.push(() => control.close());
   const bus = createRedisBus({
-    url: o.url,
+    url: redisOptions(o.endpoint),
     keyPrefix: o.busPrefix,
     onError: (err, topic) => c.log.error({ err, topic }, "bus handler failed"),
   });
@@ -98,28 +107,50 @@ export async function openRedis(
   return { bus, control };
 }
 
-/** Waits until PostgreSQL answers and the schema is migrated (an advisory lock serialises bots starting together). */
-async function migrated(db: pg.Pool, url: string, c: OpenContext): Promise<void> {
-  const u = new URL(url);
-  await waitFor(`PostgreSQL at ${where(url)}${u.pathname}`, () => migrate(db), c);
+/** Where a database target is, for logs: host:port/db of a URL, or the Cloud SQL connection name; no credentials. */
+function describeTarget(t: DatabaseTarget): string {
+  if (t.kind === "cloud-sql") return `Cloud SQL ${t.instance}/${t.database}`;
+  return `PostgreSQL at ${where(t.url)}${new URL(t.url).pathname}`;
 }
 
-/** A pool on the primary, with the schema migrated. */
-export async function openDatabase(url: string, c: OpenContext): Promise<pg.Pool> {
-  const db = createPgPool(url);
-  c.closers.push(() => db.end());
-  await migrated(db, url, c);
-  return db;
+/**
+ * Opens the plan's pools, waiting with backoff until the primary answers and the schema is migrated (an advisory lock
+ * serialises bots starting together). One Cloud SQL connector serves every attempt: it drops an instance whose
+ * certificate refresh failed and tries it afresh on the next.
+ */
+async function openMigrated(plan: DatabasePlan, c: OpenContext, max: number): Promise<Databases> {
+  const cloud = plan.write.kind === "cloud-sql" || plan.read.kind === "cloud-sql";
+  // Loaded only for Cloud SQL: the connector pulls in the Admin API client, which local runs never need.
+  const connector = cloud ? new (await import("@google-cloud/cloud-sql-connector")).Connector() : undefined;
+  const dbs = await waitFor(
+    describeTarget(plan.write),
+    async () => {
+      const opened = await openDatabases(plan, { max, ...(connector ? { connector } : {}) });
+      try {
+        await migrate(opened.write);
+        return opened;
+      } catch (err) {
+        await opened.close();
+        throw err;
+      }
+    },
+    c,
+  );
+  // Closed only once an open succeeded: see openDatabases on closing a connector whose first refresh failed.
+  return connector ? { ...dbs, close: () => dbs.close().finally(() => connector.close()) } : dbs;
 }
 
-/** Waits for PostgreSQL without keeping a pool (for a bot that opens its own). */
-export async function waitForDatabase(url: string, c: OpenContext): Promise<void> {
-  const db = createPgPool(url, 1);
-  try {
-    await migrated(db, url, c);
-  } finally {
-    await db.end();
-  }
+/** The pools on the primary and this region's reader, with the schema migrated. */
+export async function openDatabase(plan: DatabasePlan, c: OpenContext): Promise<Databases> {
+  const dbs = await openMigrated(plan, c, 10);
+  c.closers.push(() => dbs.close());
+  return dbs;
+}
+
+/** Waits for PostgreSQL and its migrations without keeping a pool (for a bot that opens its own). */
+export async function waitForDatabase(plan: DatabasePlan, c: OpenContext): Promise<void> {
+  const dbs = await openMigrated(plan, c, 1);
+  await dbs.close();
 }
 
 /** The chain over its RPC URLs; an endpoint serving another chain than the markets' is a configuration error. */

@@ -4,10 +4,15 @@
  * with backoff, start the bot, run until the signal, then stop taking work and hand back what is in flight.
  */
 import { readFile } from "node:fs/promises";
-import type { RedisOptions } from "ioredis";
 import type { DestinationStream, Logger } from "pino";
-import { controlStoreTarget } from "../../connections/index.ts";
 import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
+import {
+  controlStoreEndpoint,
+  databasePlan,
+  redisEndpoint,
+  type DatabasePlan,
+  type RedisEndpoint,
+} from "../../connections/index.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
@@ -67,7 +72,13 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   // Everything that can be wrong with the configuration is found here, before any connection.
   const env = botEnv(bot, o.env);
-  const control = controlStoreTarget(env, env.REDIS_URL);
+  const redis = redisEndpoint(o.env);
+  const connections: Connections = {
+    redis,
+    // The authoritative control store: the primary region's Redis, or this bot's own.
+    control: controlStoreEndpoint(o.env) ?? redis,
+    database: bot === "scanner" ? null : databasePlan(o.env),
+  };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
@@ -94,7 +105,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, o.env, markets, c, metrics, control);
+    service = await build(bot, env, o.env, connections, markets, c, metrics);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -128,26 +139,35 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
 
 type AnyBotEnv = BotEnv<BotName>;
 
+/** Where a bot's Redis and PostgreSQL are, decided from its env before anything connects. */
+interface Connections {
+  redis: RedisEndpoint;
+  /** The authoritative control store (mode, kill switch, limits): `redis` itself unless ORION_CONTROL_REDIS_* say. */
+  control: RedisEndpoint;
+  /** Null for the scanner, which keeps no database. */
+  database: DatabasePlan | null;
+}
+
 async function build(
   bot: BotName,
   env: AnyBotEnv,
   rawEnv: NodeJS.ProcessEnv,
+  where: Connections,
   market: Market | null,
   c: OpenContext,
   metrics: PipelineMetrics,
-  /** The authoritative control store: the primary region's Redis, or REDIS_URL itself. */
-  control: string | RedisOptions,
 ): Promise<BotService> {
-  const redis = (e: Pick<BotEnv<"orchestrator">, "REDIS_URL" | "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
+  const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
       {
-        url: e.REDIS_URL,
-        control,
+        endpoint: where.redis,
+        control: where.control,
         keyPrefix: e.ORION_KEY_PREFIX,
         busPrefix: e.ORION_BUS_PREFIX ?? e.ORION_KEY_PREFIX,
       },
       c,
     );
+  const database = () => where.database as DatabasePlan;
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -162,7 +182,7 @@ async function build(
     case "orchestrator": {
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
-      const db = await openDatabase(e.DATABASE_URL, c);
+      const { write: db } = await openDatabase(database(), c);
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -170,7 +190,8 @@ async function build(
       const m = market as Market;
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
-      const db = await openDatabase(e.DATABASE_URL, c);
+      // The journal and the lease need the latest write: the executor reads and writes the primary only.
+      const { write: db } = await openDatabase(database(), c);
       return new ExecutorBot(
         {
           market: m,
@@ -194,9 +215,9 @@ async function build(
     case "api": {
       const e = env as BotEnv<"api">;
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
-      await waitForRedis(e.REDIS_URL, c);
-      if (control !== e.REDIS_URL) await waitForRedis(control, c, "the control store");
-      await waitForDatabase(e.DATABASE_URL, c);
+      await waitForRedis(where.redis, c);
+      if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
+      await waitForDatabase(database(), c);
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },

@@ -1,7 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, can } from "../api.ts";
 import { Field, Message, Select, Table, useLoad } from "../ui.tsx";
-import { ROLES } from "../../../identity/roles.ts";
 
 interface Limits {
   version: number;
@@ -56,49 +55,6 @@ export function RiskPage() {
   );
 }
 
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  outcome: string;
-  subject: string | null;
-}
-
-export function AuditPage() {
-  const [actor, setActor] = useState("");
-  const [action, setAction] = useState("");
-  const query = new URLSearchParams({ limit: "50" });
-  if (actor) query.set("actor", actor);
-  if (action) query.set("action", action);
-  const rows = useLoad(
-    () => api<{ items: AuditRow[]; verified?: boolean }>("GET", `/compliance/audit?${query.toString()}`),
-    [query.toString()],
-  );
-  return (
-    <section aria-labelledby="audit-title">
-      <h1 id="audit-title">Audit ledger</h1>
-      <div class="filters" role="group" aria-label="Filters">
-        <Field label="Actor" value={actor} onInput={setActor} required={false} />
-        <Field label="Action" value={action} onInput={setAction} required={false} />
-      </div>
-      <Message error={rows.error} />
-      <Table
-        caption="Hash-chained ledger rows in chain order"
-        rows={rows.data?.items ?? []}
-        columns={[
-          ["#", (r) => r.seq],
-          ["Time", (r) => new Date(r.at).toLocaleString()],
-          ["Actor", (r) => r.actor],
-          ["Action", (r) => r.action],
-          ["Outcome", (r) => r.outcome],
-          ["Subject", (r) => r.subject ?? "-"],
-        ]}
-      />
-    </section>
-  );
-}
-
 interface Report {
   generatedAt: string;
   summary: { resources: number; controls: number; violations: number; mandatory: number };
@@ -144,65 +100,6 @@ export function CompliancePage() {
           ["Failed", (c) => c.failed],
         ]}
       />
-    </section>
-  );
-}
-
-export function UsersPage() {
-  const [email, setEmail] = useState("");
-  const [role, setRole] = useState<string>("viewer");
-  const [password, setPassword] = useState("");
-  const [userId, setUserId] = useState("");
-  const [newRole, setNewRole] = useState<string>("viewer");
-  const [result, setResult] = useState<{ ok?: string; error?: unknown }>({});
-  const run = (e: Event, action: () => Promise<string>) => {
-    e.preventDefault();
-    action().then(
-      (ok) => setResult({ ok }),
-      (error: unknown) => setResult({ error }),
-    );
-  };
-  return (
-    <section aria-labelledby="users-title">
-      <h1 id="users-title">Users</h1>
-      <Message error={result.error} ok={result.ok ?? null} />
-      <form
-        aria-label="Create a user"
-        onSubmit={(e) =>
-          run(e, async () => {
-            const u = await api<{ id: string; totpSecret?: string }>("POST", "/users", { email, role, password });
-            return `Created ${email} (${u.id}); give them their one-time-code secret out of band.`;
-          })
-        }
-      >
-        <h2>Create a user</h2>
-        <Field label="Email" value={email} onInput={setEmail} type="email" />
-        <Select label="Role" value={role} options={[...ROLES]} onChange={setRole} />
-        <Field
-          label="Initial password"
-          value={password}
-          onInput={setPassword}
-          type="password"
-          autocomplete="new-password"
-        />
-        <button type="submit">Create user</button>
-      </form>
-      <form
-        aria-label="Change a role"
-        onSubmit={(e) =>
-          run(e, async () => {
-            const res = await api<{ status?: string }>("POST", `/users/${userId}/role`, { role: newRole });
-            return res?.status === "pending"
-              ? "Role change requested: a second admin must approve it."
-              : "Role changed.";
-          })
-        }
-      >
-        <h2>Change a role</h2>
-        <Field label="User id" value={userId} onInput={setUserId} />
-        <Select label="New role" value={newRole} options={[...ROLES]} onChange={setNewRole} />
-        <button type="submit">Change role</button>
-      </form>
     </section>
   );
 }

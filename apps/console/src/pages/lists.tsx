@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { Field, Message, Select, Table, formatWei, useLoad } from "../ui.tsx";
+import { Field, Message, Select, Table, formatWei, useLoad, usePager } from "../ui.tsx";
 
 interface Page<R> {
   items: R[];
@@ -38,41 +38,21 @@ function useFilteredPages<R>(path: string) {
   const [mode, setMode] = useState("");
   const [epoch, setEpoch] = useState("");
   const [status, setStatus] = useState("");
-  const [cursors, setCursors] = useState<string[]>([]);
+  const { cursor, reset, pager: pagerFor } = usePager();
   const query = new URLSearchParams({ limit: "25" });
   if (mode) query.set("mode", mode);
   if (/^[1-9]\d*$/.test(epoch)) query.set("epoch", epoch);
   if (status) query.set("status", status);
-  const cursor = cursors.at(-1);
   if (cursor) query.set("cursor", cursor);
   const page = useLoad(() => api<Page<R>>("GET", `${path}?${query.toString()}`), [query.toString()]);
   const filters = (
     <div class="filters" role="group" aria-label="Filters">
-      <Select label="Mode" value={mode} options={["", "sim", "live"]} onChange={(v) => (setMode(v), setCursors([]))} />
-      <Field
-        label="Epoch"
-        value={epoch}
-        onInput={(v) => (setEpoch(v), setCursors([]))}
-        inputMode="numeric"
-        required={false}
-      />
-      <Select label="Status" value={status} options={STATUSES} onChange={(v) => (setStatus(v), setCursors([]))} />
+      <Select label="Mode" value={mode} options={["", "sim", "live"]} onChange={(v) => (setMode(v), reset())} />
+      <Field label="Epoch" value={epoch} onInput={(v) => (setEpoch(v), reset())} inputMode="numeric" required={false} />
+      <Select label="Status" value={status} options={STATUSES} onChange={(v) => (setStatus(v), reset())} />
     </div>
   );
-  const pager = (
-    <nav class="actions" aria-label="Pages">
-      <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-        Previous page
-      </button>
-      <button
-        type="button"
-        disabled={!page.data?.nextCursor}
-        onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-      >
-        Next page
-      </button>
-    </nav>
-  );
+  const pager = pagerFor(page.data?.nextCursor);
   return { page, filters, pager };
 }
 

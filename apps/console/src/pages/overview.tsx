@@ -33,6 +33,8 @@ export function OverviewPage({ overview, live }: { overview: Overview | null; li
           <dd>{formatWei(profit)}</dd>
           <dt>Win rate</dt>
           <dd>{winRate}</dd>
+          <dt>Orders</dt>
+          <dd>{overview.metrics.orders}</dd>
           <dt>Trades</dt>
           <dd>{Object.values(t).reduce((a, b) => a + b, 0)}</dd>
           <dt>Opportunities</dt>

@@ -1,0 +1,77 @@
+import type { Hop } from "./pool.ts";
+
+/**
+ * A float64 upper bound on a split point's exact value tail(y) - headInverse(y) (sizing.ts), so the proof can pass
+ * over the many integers of a window that certainly cannot beat the best found without any bigint work. The window
+ * of a cycle through a token with coarse units is wide (its floors make the real-valued bound loose) and most of its
+ * integers lose a good part of a coarse unit; each one costs a few float operations here instead of a dozen bigint
+ * divisions. It only ever rules a candidate out, never in: anything it cannot bound is sized exactly.
+ *
+ * Rigour: each float operation rounds by at most 2^-53 relatively. A forward hop out = floor(x*k*Rout / (Rin*1e4 +
+ * x*k)) takes at most 7 roundings (two reserve conversions, five operations), so its quotient is inflated by
+ * FORWARD_MARGIN (far above 7 * 2^-53) before the floor: with an input at or above the true one, the output is at or
+ * above the true one, because a hop is monotone. An inverse hop x = ceil(out*Rin*1e4 / ((Rout - out)*k)) also divides
+ * by Rout - out, whose relative error grows as out nears Rout; the bound gives up (Infinity) unless Rout - out keeps at
+ * least 2^-10 of Rout, which caps that error near 2^-43, and the quotient is deflated by INVERSE_MARGIN before the
+ * ceiling, so the input found is at or below the true one.
+ */
+const FORWARD_MARGIN = 1 + 1e-14;
+const INVERSE_MARGIN = 1 - 1e-12;
+const INVERSE_HEADROOM = 2 ** -10;
+/** Integers up to 2^53 are exact in a float64: the split point y must be one for the screen to apply. */
+export const SCREEN_LIMIT = 2n ** 53n;
+
+export class ValueScreen {
+  private readonly headIn: Float64Array;
+  private readonly headOut: Float64Array;
+  private readonly headKeep: Float64Array;
+  private readonly tailIn: Float64Array;
+  private readonly tailOut: Float64Array;
+  private readonly tailKeep: Float64Array;
+
+  constructor(head: readonly Hop[], tail: readonly Hop[]) {
+    this.headIn = Float64Array.from(head, (h) => Number(h.reserveIn));
+    this.headOut = Float64Array.from(head, (h) => Number(h.reserveOut));
+    this.headKeep = Float64Array.from(head, (h) => 10_000 - h.feeBps);
+    this.tailIn = Float64Array.from(tail, (h) => Number(h.reserveIn));
+    this.tailOut = Float64Array.from(tail, (h) => Number(h.reserveOut));
+    this.tailKeep = Float64Array.from(tail, (h) => 10_000 - h.feeBps);
+  }
+
+  /**
+   * True only when the exact value at split point `y` (an integer below SCREEN_LIMIT) certainly does not exceed `best`.
+   * `best` must be a float at or below the value to beat (see `lowerBound`).
+   */
+  cannotBeat(y: number, best: number): boolean {
+    let out = y;
+    for (let i = 0; i < this.tailIn.length; i++) {
+      // The exact hop pays nothing for nothing, or from an empty pool; and nothing after that.
+      if (!(out > 0) || !(this.tailIn[i]! > 0) || !(this.tailOut[i]! > 0)) {
+        out = 0;
+        break;
+      }
+      const withFee = out * this.tailKeep[i]!;
+      out = Math.floor(((withFee * this.tailOut[i]!) / (this.tailIn[i]! * 10_000 + withFee)) * FORWARD_MARGIN);
+      if (!Number.isFinite(out)) return false;
+    }
+    let cost = y;
+    for (let i = this.headIn.length - 1; i >= 0; i--) {
+      const room = this.headOut[i]! - cost;
+      if (!(room >= this.headOut[i]! * INVERSE_HEADROOM) || !(this.headKeep[i]! > 0)) return false;
+      cost = Math.ceil(((cost * this.headIn[i]! * 10_000) / (room * this.headKeep[i]!)) * INVERSE_MARGIN);
+    }
+    if (!Number.isFinite(out) || !Number.isFinite(cost)) return false;
+    // Both are integers; below 2^53 their difference is exact, above it the subtraction rounds: allow for that.
+    const exact = out < EXACT && cost < EXACT;
+    const bound = exact ? out - cost : out - cost + (Math.abs(out) + Math.abs(cost)) * 2 ** -51 + 1;
+    return bound <= best;
+  }
+}
+
+const EXACT = 2 ** 53;
+
+/** A float at or below the bigint `v`: `v` itself below 2^53; above, one step down past the conversion's rounding. */
+export function lowerBound(v: bigint): number {
+  const f = Number(v);
+  return Math.abs(f) < EXACT ? f : f - Math.abs(f) * 2 ** -52 - 1;
+}
