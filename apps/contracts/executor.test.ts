@@ -1,4 +1,4 @@
-import { AbiCoder, Contract, Interface, Wallet } from "ethers";
+import { AbiCoder, Contract, Interface, MaxUint256, Wallet } from "ethers";
 import type { JsonFragment } from "ethers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,8 +18,22 @@ let owner: Wallet;
 
 const fees = (pools: string[]) => pools.map(() => 30);
 
-function executeData(o: Pick<Opportunity, "baseToken" | "pools" | "amountIn">, minProfit: bigint, deadline: number) {
-  return arb.encodeFunctionData("execute", [o.baseToken, o.pools, fees(o.pools), o.amountIn, minProfit, deadline]);
+/** execute() calldata; the time deadline defaults to none (the largest uint256), the block deadline is given. */
+function executeData(
+  o: Pick<Opportunity, "baseToken" | "pools" | "amountIn">,
+  minProfit: bigint,
+  deadlineBlock: number | bigint,
+  deadlineTime: number | bigint = MaxUint256,
+) {
+  return arb.encodeFunctionData("execute", [
+    o.baseToken,
+    o.pools,
+    fees(o.pools),
+    o.amountIn,
+    minProfit,
+    deadlineBlock,
+    deadlineTime,
+  ]);
 }
 
 /** The custom error an eth_call reverted with, decoded from the executor's ABI. */
@@ -180,5 +194,30 @@ describe("ArbExecutor", () => {
     const block = await provider.getBlockNumber();
     // A deadline behind the chain head: the order is stale, whatever the route would pay.
     expect(await revertOf(owner.address, executeData(opportunity, 0n, block - 1))).toBe("Expired");
+  });
+
+  it("reverts after its deadline time, with no block deadline at all (Arbitrum: block.number is not the L2's)", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const head = await provider.getBlock("latest");
+    const now = head!.timestamp;
+    // eth_call at "latest" runs with the head's timestamp: a deadline a second before it has passed.
+    expect(await revertOf(owner.address, executeData(opportunity, 0n, MaxUint256, now - 1))).toBe("ExpiredAt");
+    const ok = await provider.call({
+      from: owner.address,
+      to: chain.markets.executor.address,
+      data: executeData(opportunity, 0n, MaxUint256, now + 30),
+    });
+    expect(arb.decodeFunctionResult("execute", ok)[0]).toBe(opportunity.profit);
+
+    // Mined for real: an order signed with a time deadline that has passed by the time its block comes reverts.
+    await provider.send("evm_increaseTime", [3_600]);
+    const tx = await owner.sendTransaction({
+      to: chain.markets.executor.address,
+      data: executeData(opportunity, 0n, MaxUint256, now + 30),
+      gasLimit: 500_000n,
+    });
+    await chain.devnet.mine();
+    const receipt = await provider.getTransactionReceipt(tx.hash);
+    expect(receipt?.status).toBe(0);
   });
 });

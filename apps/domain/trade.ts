@@ -43,8 +43,13 @@ interface LiveIntentBase extends TradeBase {
   account: string;
   /** EOA: the transaction nonce. ERC-4337: the EntryPoint nonce key of the operation (its sequence is always 0). */
   nonce: number;
-  /** The contract reverts after this block, so an intent never broadcast can be declared dropped once it passes. */
-  deadlineBlock: number;
+  /**
+   * The contract reverts after this block, and after this block timestamp (unix seconds), so an intent never
+   * broadcast can be declared dropped once either passes. Null: no such deadline (no block deadline on Arbitrum,
+   * where block.number is not the L2 block; no time deadline on rows journaled before there was one).
+   */
+  deadlineBlock: number | null;
+  deadlineAt: number | null;
 }
 
 /**
@@ -101,4 +106,8 @@ export interface FinalOutcome {
   blockNumber: number | null;
 }
 
-export type InFlightTrade = LiveIntent & { status: InFlightStatus };
+/**
+ * `replacedTxHashes`: earlier versions of an EOA transaction, oldest first. A stuck trade is re-signed on its nonce
+ * with a higher fee and txHash becomes the new one, but any of these may still be the one mined. Empty otherwise.
+ */
+export type InFlightTrade = LiveIntent & { status: InFlightStatus; replacedTxHashes: string[] };

@@ -66,14 +66,17 @@ describe("ExecutorCodec", () => {
       predictedProfit: "7",
       minProfit: "5",
     });
-    const [baseToken, pools, fees, amountIn, minProfit, deadline] = codec.iface.decodeFunctionData(
+    const [baseToken, pools, fees, amountIn, minProfit, deadline, deadlineTime] = codec.iface.decodeFunctionData(
       "execute",
-      codec.encodeExecute(order, [30, 25], 12),
+      codec.encodeExecute(order, [30, 25], 12, 1_800_000_000),
     );
     expect(String(baseToken).toLowerCase()).toBe(WETH);
     expect([...pools].map((p: string) => p.toLowerCase())).toEqual([A, B]);
     expect([...fees]).toEqual([30n, 25n]);
-    expect([amountIn, minProfit, deadline]).toEqual([1000n, 5n, 12n]);
+    expect([amountIn, minProfit, deadline, deadlineTime]).toEqual([1000n, 5n, 12n, 1_800_000_000n]);
+    // No block deadline (Arbitrum): the largest uint256, which no block number reaches.
+    const [, , , , , none] = codec.iface.decodeFunctionData("execute", codec.encodeExecute(order, [30, 25], null, 1));
+    expect(none).toBe(2n ** 256n - 1n);
   });
 });
 

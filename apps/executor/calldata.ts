@@ -1,5 +1,5 @@
 /** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
-import { Interface } from "ethers";
+import { Interface, MaxUint256 } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
 import type { Order } from "../domain/index.ts";
 
@@ -10,15 +10,19 @@ export class ExecutorCodec {
     this.iface = new Interface(abi);
   }
 
-  /** execute(baseToken, pools, feesBps, amountIn, minProfit, deadlineBlock). */
-  encodeExecute(order: Order, feesBps: number[], deadlineBlock: number): string {
+  /**
+   * execute(baseToken, pools, feesBps, amountIn, minProfit, deadlineBlock, deadlineTime). A null deadline is none
+   * (the largest uint256, which no block number or timestamp exceeds).
+   */
+  encodeExecute(order: Order, feesBps: number[], deadlineBlock: number | null, deadlineTime: number | null): string {
     return this.iface.encodeFunctionData("execute", [
       order.baseToken,
       order.pools,
       feesBps,
       order.amountIn,
       order.minProfit,
-      deadlineBlock,
+      deadlineBlock ?? MaxUint256,
+      deadlineTime ?? MaxUint256,
     ]);
   }
 

@@ -1,4 +1,4 @@
-import { Wallet } from "ethers";
+import { toQuantity, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
@@ -14,6 +14,7 @@ import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
 import { ExecutorCodec } from "./calldata.ts";
+import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor } from "./executor.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
@@ -99,6 +100,7 @@ function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
       if (step === "markSent") throw killed();
     },
     markFinal: (id, o) => journal.markFinal(id, o),
+    markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
     recordSimulated: (t) => journal.recordSimulated(t),
     listInFlight: (a) => journal.listInFlight(a),
     hasTradeFor: (id) => journal.hasTradeFor(id),
@@ -175,6 +177,7 @@ describe("Executor in live mode", () => {
       o1,
       o1.pools.map(() => 30),
       o1.blockNumber + 2,
+      (await provider.getBlock(o1.blockNumber))!.timestamp + BACKSTOP_SECONDS,
     );
     const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
     const s1 = await sent(await floor.submit(o1));
@@ -230,6 +233,78 @@ describe("Executor in live mode", () => {
     expect(result.status).toBe("dropped");
     expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
+  });
+
+  it("replaces a stuck trade on its nonce with a fee bump: the replacement confirms, the journal points at it", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live", { options: { deadlineBlocks: 10, replaceAfterBlocks: 1 } });
+    await ex.reconcile();
+    const s = await sent(await ex.submit(await order("live", opportunity)));
+    const stuck = await provider.getTransaction(s.txHash!);
+    // The base fee jumps past everything the trade offered: it cannot be included and stays in the mempool.
+    await provider.send("hardhat_setNextBlockBaseFeePerGas", [toQuantity(stuck!.maxFeePerGas! * 3n)]);
+    await chain.devnet.mine();
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
+    expect((await provider.getTransaction(s.txHash!))?.blockNumber).toBeNull();
+
+    // A block went by without it: the executor re-signs it on the same nonce above the new base fee, and journals the
+    // new hash before broadcasting it.
+    await expect.poll(async () => (await row(s.id))?.txHash, { timeout: 30_000 }).not.toBe(s.txHash!);
+    const replacement = (await row(s.id))!.txHash!;
+    const bumped = await provider.getTransaction(replacement);
+    expect(bumped).toMatchObject({ nonce: s.nonce, data: stuck!.data, gasLimit: stuck!.gasLimit });
+    expect(bumped!.maxFeePerGas!).toBeGreaterThan(stuck!.maxFeePerGas! * 3n);
+    expect(bumped!.maxPriorityFeePerGas!).toBeGreaterThanOrEqual((stuck!.maxPriorityFeePerGas! * 1125n) / 1000n);
+    // The node holds one transaction for the nonce: the replacement took the stuck one's place.
+    expect(await provider.getTransaction(s.txHash!)).toBeNull();
+
+    await chain.devnet.mine();
+    const result = await s.final;
+    expect(result).toMatchObject({ status: "confirmed", txHash: replacement, nonce: s.nonce, precededBy: 0 });
+    expect(result.realizedProfit).toBe(opportunity.profit);
+    expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
+    expect((await nonces()).latest).toBe(before.latest + 1);
+    const { rows } = await pool.query<{ tx_hash: string; replaced_tx_hashes: string[]; status: string }>(
+      "SELECT tx_hash, replaced_tx_hashes, status FROM trades WHERE id = $1",
+      [s.id],
+    );
+    expect(rows[0]).toEqual({ tx_hash: replacement, replaced_tx_hashes: [s.txHash], status: "confirmed" });
+  });
+
+  it("with no block deadline (Arbitrum), a trade mined after its time deadline reverts in the contract", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const ex = executor("live", { options: { deadlineBlocks: null, deadlineSeconds: 30 } });
+    await ex.reconcile();
+    const head = (await provider.getBlock("latest"))!;
+    const s = await sent(await ex.submit(await order("live", opportunity)));
+    const tx = await provider.getTransaction(s.txHash!);
+    const args = new ExecutorCodec(abi).iface.decodeFunctionData("execute", tx!.data);
+    expect(args[5]).toBe(2n ** 256n - 1n);
+    expect(args[6]).toBe(BigInt(head.timestamp + 30));
+    // The block comes a minute later (a slow sequencer): past the deadline, whatever block number it carries.
+    await provider.send("evm_increaseTime", [60]);
+    await chain.devnet.mine();
+    const result = await s.final;
+    expect(result.status).toBe("reverted");
+    expect(result.realizedProfit).toBeNull();
+    expect((await row(s.id))?.status).toBe("reverted");
+  });
+
+  it("declares an unbroadcast intent with no block deadline dropped only once its time deadline has passed", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const dying = executor("live", { journal: killedAfter("recordIntent"), options: { deadlineBlocks: null } });
+    await dying.reconcile();
+    await expect(dying.submit(await order("live", opportunity))).rejects.toThrow(/killed after recordIntent/);
+    const [stuck] = await journal.listInFlight(account);
+    expect(stuck).toMatchObject({ deadlineBlock: null, deadlineAt: expect.any(Number) });
+    const restarted = executor("live", { options: { deadlineBlocks: null } });
+    // Blocks alone decide nothing here.
+    await chain.devnet.mine(5);
+    expect(await restarted.reconcile()).toEqual({ resolved: [], inFlight: 1 });
+    await provider.send("evm_increaseTime", [120]);
+    await chain.devnet.mine();
+    expect(await restarted.reconcile()).toEqual({ resolved: [{ id: stuck!.id, status: "dropped" }], inFlight: 0 });
   });
 
   it("gives concurrent orders distinct consecutive nonces", async () => {

@@ -23,7 +23,14 @@ import type { TxSigner } from "./signer.ts";
 import { EoaRoute } from "./routes/eoa.ts";
 import { tradeBase } from "./routes/intent.ts";
 import { MinedTrades } from "./routes/mined.ts";
-import { RouteUnavailable, type ExecutionRoute, type Prepared } from "./routes/route.ts";
+import {
+  RouteUnavailable,
+  type Deadlines,
+  type ExecutionRoute,
+  type Prepared,
+  type SendRequest,
+} from "./routes/route.ts";
+import { BACKSTOP_SECONDS, deadlinesOf, type DeadlinePolicy } from "./deadline.ts";
 import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
 
 export interface ExecutorOptions {
@@ -39,8 +46,21 @@ export interface ExecutorOptions {
    * Default 0: final at the receipt.
    */
   confirmations?: number;
-  /** The contract reverts after order.blockNumber + deadlineBlocks. Default 2. */
-  deadlineBlocks?: number;
+  /**
+   * The contract reverts after order.blockNumber + deadlineBlocks (null: no block deadline, for chains where
+   * block.number is not the L2 block, i.e. Arbitrum), and after the order block's timestamp + deadlineSeconds.
+   * Defaults 2 and BACKSTOP_SECONDS (see deadlinePolicy()).
+   */
+  deadlineBlocks?: number | null;
+  deadlineSeconds?: number;
+  /**
+   * EOA route: a sent trade still not mined this many blocks after the head it was sent at is stuck (its fee fell
+   * under the market's): re-signed on the same nonce with fees raised by feeBumpBps (and to the current base fee), at
+   * most maxReplacements times, only while its deadlines leave a block to land in. Defaults 1, 1250 (12.5%), 3.
+   */
+  replaceAfterBlocks?: number;
+  feeBumpBps?: number;
+  maxReplacements?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
   priorityFeeWei?: bigint;
   /** How often a sent transaction's receipt is looked for. Default 20 ms. */
@@ -162,7 +182,9 @@ export class Executor {
   private readonly primary: ExecutionRoute;
   private readonly fallback: ExecutionRoute | null;
   private readonly routes: ExecutionRoute[];
-  private readonly deadlineBlocks: number;
+  private readonly deadline: DeadlinePolicy;
+  /** The timestamp of the last order block looked up: a block's orders share one header read. */
+  private orderBlock: { number: number; timestamp: Promise<number> } | null = null;
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
   private settled = false;
@@ -189,6 +211,8 @@ export class Executor {
       gasLimit: o.gasLimit ?? null,
       gasMarginBps: o.gasMarginBps,
       lease: deps.lease,
+      log: deps.log,
+      replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
     });
     const uo = deps.userOperations;
     if (uo) {
@@ -211,7 +235,10 @@ export class Executor {
       this.fallback = null;
       this.routes = [eoa];
     }
-    this.deadlineBlocks = o.deadlineBlocks ?? 2;
+    this.deadline = {
+      blocks: o.deadlineBlocks === undefined ? 2 : o.deadlineBlocks,
+      seconds: o.deadlineSeconds ?? BACKSTOP_SECONDS,
+    };
     this.pollMs = o.receiptPollMs ?? 20;
   }
 
@@ -231,13 +258,18 @@ export class Executor {
   async submit(order: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
-    const deadlineBlock = order.blockNumber + this.deadlineBlocks;
-    const data = this.codec.encodeExecute(order, order.pools.map(this.deps.feeOf), deadlineBlock);
+    const deadlines = deadlinesOf(this.deadline, order.blockNumber, await this.timestampOf(order.blockNumber));
+    const data = this.codec.encodeExecute(
+      order,
+      order.pools.map(this.deps.feeOf),
+      deadlines.deadlineBlock,
+      deadlines.deadlineAt,
+    );
     // The duplicate check, the simulation and (live) the route's preparation are independent reads: run together.
     const [duplicate, sim, prepared] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
       this.simulate(this.primary, data),
-      order.mode === "live" ? preparing(this.primary, order, data, deadlineBlock) : Promise.resolve(null),
+      order.mode === "live" ? preparing(this.primary, order, data, deadlines) : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
@@ -284,7 +316,7 @@ export class Executor {
       route = fallback;
       const [fallbackSim, fallbackReady] = await Promise.all([
         this.simulate(fallback, data),
-        preparing(fallback, order, data, deadlineBlock),
+        preparing(fallback, order, data, deadlines),
       ]);
       simulated = fallbackSim;
       if (!fallbackSim.ok) return unsent(fallback, "rejected", fallbackSim, fallbackSim.reason);
@@ -309,7 +341,25 @@ export class Executor {
         );
       }
     }
-    return this.send(id, order, route, ready, data, deadlineBlock, simulated.baseFee, timings, fence);
+    const at = { deadlines, blockNumber: simulated.blockNumber, baseFee: simulated.baseFee };
+    return this.send(id, order, route, ready, data, at, timings, fence);
+  }
+
+  /**
+   * The timestamp of the block an order was priced on, which its time deadline counts from: one header read per
+   * block, shared by the block's orders. A block the node no longer has (pruned, reorged) counts from the head.
+   */
+  private timestampOf(blockNumber: number): Promise<number> {
+    if (this.orderBlock?.number !== blockNumber) {
+      const { provider } = this.deps;
+      const timestamp = provider
+        .getBlock(blockNumber)
+        .then(async (b) => (b ?? (await provider.getBlock("latest")))?.timestamp ?? Math.floor(Date.now() / 1000));
+      // A failed read is not cached: the next order asks again.
+      timestamp.catch(() => (this.orderBlock = null));
+      this.orderBlock = { number: blockNumber, timestamp };
+    }
+    return this.orderBlock.timestamp;
   }
 
   /**
@@ -419,16 +469,15 @@ export class Executor {
     route: ExecutionRoute,
     ready: Extract<Prepared, { ok: true }>,
     data: string,
-    deadlineBlock: number,
-    baseFee: bigint,
+    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee">,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {
     this.own.add(id);
     let intent: InFlightTrade;
     try {
-      const sent = await ready.send({ id, order, data, deadlineBlock, baseFee, timings, fence });
-      intent = { ...sent.intent, status: "sent" };
+      const sent = await ready.send({ id, order, data, ...at, timings, fence });
+      intent = { ...sent.intent, status: "sent", replacedTxHashes: [] };
     } catch (err) {
       // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
       this.own.delete(id);
@@ -476,7 +525,8 @@ export class Executor {
   }
 
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
-  private async follow(route: ExecutionRoute, trade: InFlightTrade): Promise<FinalOutcome> {
+  private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
+    let trade = sent;
     let lastFull = performance.now();
     try {
       for (;;) {
@@ -487,6 +537,7 @@ export class Executor {
           const full = performance.now() - lastFull >= FULL_CHECK_MS;
           const outcome = full ? await route.resolve(trade) : await route.poll(trade);
           if (full) lastFull = performance.now();
+          if (full && !outcome && route.unstick) trade = await route.unstick(trade);
           if (outcome) {
             await this.deps.journal.markFinal(trade.id, outcome);
             return outcome;
@@ -507,10 +558,10 @@ async function preparing(
   route: ExecutionRoute,
   order: Order,
   data: string,
-  deadlineBlock: number,
+  deadlines: Deadlines,
 ): Promise<Prepared | RouteUnavailable> {
   try {
-    return await route.prepare(order, data, deadlineBlock);
+    return await route.prepare(order, data, deadlines);
   } catch (err) {
     if (err instanceof RouteUnavailable) return err;
     throw err;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gasLimitFor, txFees } from "./fee-policy.ts";
+import { bumpFees, gasLimitFor, txFees } from "./fee-policy.ts";
 
 const GWEI = 1_000_000_000n;
 
@@ -29,5 +29,24 @@ describe("fee policy", () => {
     expect(gasLimitFor(180_000n)).toBe(216_000n);
     expect(gasLimitFor(100_001n, 2_000)).toBe(120_002n);
     expect(gasLimitFor(100_000n, 0)).toBe(100_000n);
+  });
+});
+
+describe("fee bump for a stuck transaction", () => {
+  it("raises every field by at least 12.5%, and to today's price when the base fee outran the old maximum", () => {
+    const stuck = { type: 2 as const, maxFeePerGas: 100n, maxPriorityFeePerGas: 8n };
+    // The base fee barely moved: the bump decides.
+    expect(bumpFees(stuck, txFees({ type: "eip1559", minPriorityFeeWei: 0n }, 40n, 8n))).toEqual({
+      type: 2,
+      maxFeePerGas: 113n,
+      maxPriorityFeePerGas: 9n,
+    });
+    // The base fee tripled past the stuck maximum: the fresh price decides, with the bumped tip on top.
+    expect(bumpFees(stuck, txFees({ type: "eip1559", minPriorityFeeWei: 0n }, 300n, 8n))).toEqual({
+      type: 2,
+      maxFeePerGas: 609n,
+      maxPriorityFeePerGas: 9n,
+    });
+    expect(bumpFees({ type: 0, gasPrice: 1_000n }, { type: 0, gasPrice: 900n })).toEqual({ type: 0, gasPrice: 1_125n });
   });
 });

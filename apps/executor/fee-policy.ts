@@ -30,3 +30,27 @@ export function txFees(policy: FeePolicy, baseFee: bigint, wantedTip: bigint): T
 export function gasLimitFor(estimate: bigint, marginBps = DEFAULT_GAS_MARGIN_BPS): bigint {
   return (estimate * BigInt(10_000 + marginBps) + 9_999n) / 10_000n;
 }
+
+/**
+ * Nodes accept a transaction on an occupied nonce only if it pays clearly more than the one it replaces (geth and
+ * Hardhat: at least 10% more on every fee field); 12.5% clears that rule after rounding.
+ */
+export const DEFAULT_FEE_BUMP_BPS = 1_250;
+
+/**
+ * The fees of a replacement for a stuck transaction: every field at least `bumpBps` above the stuck one's, and never
+ * under what the chain asks now (`fresh`, priced on the current base fee), which is what unsticks it when the base
+ * fee rose past the old maximum.
+ */
+export function bumpFees(stuck: TxFees, fresh: TxFees, bumpBps = DEFAULT_FEE_BUMP_BPS): TxFees {
+  const up = (v: bigint) => (v * BigInt(10_000 + bumpBps) + 9_999n) / 10_000n;
+  const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  if (stuck.type === 2 && fresh.type === 2) {
+    const tip = max(up(stuck.maxPriorityFeePerGas), fresh.maxPriorityFeePerGas);
+    // The fresh maximum carries the fresh tip; lift it by the difference so the bumped tip still fits under it.
+    const maxFee = max(up(stuck.maxFeePerGas), fresh.maxFeePerGas + (tip - fresh.maxPriorityFeePerGas));
+    return { type: 2, maxFeePerGas: maxFee, maxPriorityFeePerGas: tip };
+  }
+  if (stuck.type === 0 && fresh.type === 0) return { type: 0, gasPrice: max(up(stuck.gasPrice), fresh.gasPrice) };
+  throw new Error("a replacement keeps its transaction's type");
+}

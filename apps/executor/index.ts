@@ -8,7 +8,8 @@ export type {
   ReconcileReport,
   StateOverride,
 } from "./executor.ts";
-export { txFees, gasLimitFor, DEFAULT_GAS_MARGIN_BPS } from "./fee-policy.ts";
+export { txFees, gasLimitFor, bumpFees, DEFAULT_GAS_MARGIN_BPS, DEFAULT_FEE_BUMP_BPS } from "./fee-policy.ts";
+export { deadlinePolicy, BACKSTOP_SECONDS, type DeadlinePolicy } from "./deadline.ts";
 export type { FeePolicy, TxFees } from "./fee-policy.ts";
 export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "./simulated-executor.ts";
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";

@@ -13,8 +13,16 @@ export interface TradeJournal {
   recordIntent(trade: LiveIntent, fence?: Fence, leaseAccount?: string): Promise<void>;
   /** pending -> sent (txHash null: not known yet, an ERC-4337 operation handed to the bundler). */
   markSent(id: string, txHash: string | null): Promise<void>;
-  /** pending|sent -> confirmed|reverted|dropped. */
+  /**
+   * pending|sent -> confirmed|reverted|dropped. An outcome naming a transaction (`txHash`) points the row at it; a
+   * replaced version that was mined after all swaps places with the newest in the replaced list.
+   */
   markFinal(id: string, outcome: FinalOutcome): Promise<void>;
+  /**
+   * A sent EOA trade re-signed on its nonce with a higher fee: txHash becomes `newHash` and `oldHash` joins the
+   * replaced ones. Durable before it returns: the caller broadcasts the replacement next. Only from `oldHash`, in flight.
+   */
+  markReplaced(id: string, oldHash: string, newHash: string): Promise<void>;
   /** Insert a `simulated` or `rejected` trade. */
   recordSimulated(trade: UnsentTrade): Promise<void>;
   /** Live trades of this account still `pending` or `sent`, lowest nonce first. */

@@ -130,6 +130,7 @@ describe("sim execution on a foreign chain", () => {
         order,
         order.pools.map(() => 30),
         snapshot.blockNumber + 10,
+        null,
       );
       hashes.push(await provider.send("eth_sendTransaction", [{ from: owner, to: contract, data, gas: "0x7a120" }]));
     }

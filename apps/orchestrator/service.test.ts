@@ -157,6 +157,7 @@ describe("orchestrator service", () => {
       nonce,
       txHash: "0x" + nonce.toString(16).padStart(64, "0"),
       deadlineBlock: 41,
+      deadlineAt: null,
     });
     await journal.recordIntent(intent(order.opportunityId, 0));
     for (let i = 1; i <= 3; i++) {

@@ -1,5 +1,5 @@
 import type { FailoverProvider } from "../chain/index.ts";
-import type { FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
+import type { DeadlinePolicy, FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
 import type { Market } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
@@ -26,6 +26,8 @@ export interface SessionChain {
     fees?: FeePolicy;
     /** Blocks on top of a trade's block before it is final. Default 0. */
     confirmations?: number;
+    /** The chain's deadlines (deadlinePolicy of its profile); default DEADLINE_BLOCKS and the time backstop. */
+    deadline?: DeadlinePolicy;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */
     tipWei?: bigint;
     /**

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { Wallet } from "ethers";
 import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
 import { discover } from "../discover/index.ts";
-import { privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor/index.ts";
-import { EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
+import { deadlinePolicy, privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor/index.ts";
+import { DEADLINE_BLOCKS, EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
 
 const TRADE_CONFIRMATIONS = 2;
@@ -59,7 +59,14 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
       pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
       // A foreign chain can reorganise: a live trade is final two blocks on top of its own.
-      executor: { ...executor, fees, tipWei, confirmations: TRADE_CONFIRMATIONS },
+      // On Arbitrum the contract's block.number is not the L2 block: the time deadline binds there instead.
+      executor: {
+        ...executor,
+        fees,
+        tipWei,
+        confirmations: TRADE_CONFIRMATIONS,
+        deadline: deadlinePolicy(profile.gasModel, profile.blockTimeMs, DEADLINE_BLOCKS),
+      },
       close: async () => provider.destroy(),
     };
   });

@@ -27,8 +27,12 @@ export interface ExecutorConfig {
   /** The sending account (the contract's owner), lowercase. */
   account: string;
   tipWei: bigint;
-  /** The contract reverts this many blocks after the order's block. */
-  deadlineBlocks: number;
+  /**
+   * The contract reverts this many blocks after the order's block (null: none, on Arbitrum), and this many seconds
+   * after the head's timestamp at simulation (default BACKSTOP_SECONDS). See deadlinePolicy().
+   */
+  deadlineBlocks: number | null;
+  deadlineSeconds?: number;
   /**
    * Consumers of the orders topic sharing one executor (its nonce lock orders the broadcasts), so a block's orders
    * are simulated side by side rather than one after another.
@@ -112,6 +116,7 @@ export class ExecutorBot implements BotService {
       options: {
         priorityFeeWei: this.config.tipWei,
         deadlineBlocks: this.config.deadlineBlocks,
+        ...(this.config.deadlineSeconds !== undefined ? { deadlineSeconds: this.config.deadlineSeconds } : {}),
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),

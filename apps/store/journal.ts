@@ -33,7 +33,9 @@ interface InFlightRow {
   account: string;
   nonce: string;
   tx_hash: string | null;
-  deadline_block: string;
+  deadline_block: string | null;
+  deadline_at: string | null;
+  replaced_tx_hashes: string[];
   route: "eoa" | "erc4337";
   user_op_hash: string | null;
 }
@@ -79,8 +81,8 @@ export class PgTradeJournal implements TradeJournal {
    */
   async recordIntent(t: LiveIntent, fence?: Fence, leaseAccount: string = t.account): Promise<void> {
     const insert = `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, user_op_hash,
-         deadline_block, chain, lease_token)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $16, $17, $18, $19)`;
+         deadline_block, chain, lease_token, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $16, $17, $18, $19, $20)`;
     const params = [
       ...baseParams(t),
       t.account.toLowerCase(),
@@ -90,6 +92,7 @@ export class PgTradeJournal implements TradeJournal {
       t.deadlineBlock,
       this.chain,
       fence ? fence.token.toString() : null,
+      t.deadlineAt,
     ];
     if (!fence) return this.insert(insert, params);
     const client = await this.pool.connect();
@@ -130,7 +133,11 @@ export class PgTradeJournal implements TradeJournal {
   async markFinal(id: string, o: FinalOutcome): Promise<void> {
     const res = await this.pool.query(
       `UPDATE trades SET status = $2, realized_profit = $3, gas_used = $4, preceded_by = $5, block_number = $6,
-         effective_gas_price = $7, l1_fee_wei = $8, tx_hash = coalesce($9, tx_hash), final_at = now()
+         effective_gas_price = $7, l1_fee_wei = $8, final_at = now(),
+         replaced_tx_hashes = CASE WHEN $9::text IS NULL OR tx_hash IS NULL OR $9::text = tx_hash
+                                   THEN replaced_tx_hashes
+                                   ELSE array_append(array_remove(replaced_tx_hashes, $9::text), tx_hash) END,
+         tx_hash = coalesce($9::text, tx_hash)
        WHERE id = $1 AND status IN ('pending', 'sent')`,
       [
         id,
@@ -149,6 +156,21 @@ export class PgTradeJournal implements TradeJournal {
     const current = await this.statusOf(id);
     if (current?.status === o.status) return;
     throw new IllegalTransition(`trade ${id}: cannot mark ${o.status} from ${current?.status ?? "missing"}`);
+  }
+
+  async markReplaced(id: string, oldHash: string, newHash: string): Promise<void> {
+    const res = await this.pool.query(
+      `UPDATE trades SET tx_hash = $3, replaced_tx_hashes = array_append(replaced_tx_hashes, $2)
+       WHERE id = $1 AND tx_hash = $2 AND status IN ('pending', 'sent')`,
+      [id, oldHash.toLowerCase(), newHash.toLowerCase()],
+    );
+    if (res.rowCount === 1) return;
+    const current = await this.statusOf(id);
+    // A retry after success is harmless; replacing anything but the newest version of a trade in flight is a bug.
+    if (current?.txHash === newHash.toLowerCase()) return;
+    throw new IllegalTransition(
+      `trade ${id}: cannot replace ${oldHash} (status ${current?.status ?? "missing"}, tx ${current?.txHash ?? "none"})`,
+    );
   }
 
   async recordSimulated(t: UnsentTrade): Promise<void> {
@@ -171,7 +193,8 @@ export class PgTradeJournal implements TradeJournal {
   async listInFlight(account: string): Promise<InFlightTrade[]> {
     const { rows } = await this.pool.query<InFlightRow>(
       `SELECT id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit,
-         min_profit, status, account, nonce, tx_hash, deadline_block, route, user_op_hash
+         min_profit, status, account, nonce, tx_hash, deadline_block, route, user_op_hash, deadline_at,
+         replaced_tx_hashes
        FROM trades WHERE chain = $2 AND account = $1 AND status IN ('pending', 'sent') ORDER BY nonce, created_at`,
       [account.toLowerCase(), this.chain],
     );
@@ -191,7 +214,9 @@ export class PgTradeJournal implements TradeJournal {
         status: r.status,
         account: r.account,
         nonce: Number(r.nonce),
-        deadlineBlock: Number(r.deadline_block),
+        deadlineBlock: r.deadline_block === null ? null : Number(r.deadline_block),
+        deadlineAt: r.deadline_at === null ? null : Number(r.deadline_at),
+        replacedTxHashes: r.replaced_tx_hashes,
       };
       if (r.route === "erc4337") {
         if (r.user_op_hash === null) throw new Error(`trade ${r.id}: an ERC-4337 row without its user-operation hash`);

@@ -52,6 +52,7 @@ function intent(over: Partial<EoaIntent> = {}): EoaIntent {
     nonce: 0,
     txHash: "0x" + "ab".repeat(32),
     deadlineBlock: 12,
+    deadlineAt: 1_800_000_000,
     route: "eoa",
     ...over,
   };
@@ -108,7 +109,7 @@ describe("PgTradeJournal", () => {
     await journal.recordIntent(t);
     expect(await journal.hasTradeFor(t.opportunityId)).toBe(true);
     let inFlight = await journal.listInFlight(ACCOUNT.toUpperCase().replace("0X", "0x"));
-    expect(inFlight).toEqual([{ ...t, status: "pending" }]);
+    expect(inFlight).toEqual([{ ...t, status: "pending", replacedTxHashes: [] }]);
     await journal.markSent(t.id, t.txHash);
     await journal.markSent(t.id, t.txHash); // a retry is harmless
     inFlight = await journal.listInFlight(ACCOUNT);
@@ -197,7 +198,7 @@ describe("the ERC-4337 route in the journal", () => {
   it("a live operation's row is durable with its user-operation hash before any transaction hash exists", async () => {
     const t = userOp();
     await journal.recordIntent(t);
-    expect(await journal.listInFlight(SMART)).toContainEqual({ ...t, status: "pending" });
+    expect(await journal.listInFlight(SMART)).toContainEqual({ ...t, status: "pending", replacedTxHashes: [] });
     await journal.markSent(t.id, null);
     await journal.markSent(t.id, null); // a retry is harmless
     const bundle = "0x" + "cd".repeat(32);

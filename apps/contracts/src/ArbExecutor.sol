@@ -27,6 +27,7 @@ contract ArbExecutor {
 
     error NotOwner();
     error Expired(uint256 deadlineBlock, uint256 blockNumber);
+    error ExpiredAt(uint256 deadlineTime, uint256 timestamp);
     error BadRoute();
     error UnexpectedCallback();
     error InsufficientProfit(uint256 profit, uint256 minProfit);
@@ -49,15 +50,21 @@ contract ArbExecutor {
 
     /// @param feesBps each pool's swap fee in basis points (30 for Uniswap-V2 pairs); a wrong fee makes the pool
     /// refuse the swap, so the route reverts rather than trading at a different price.
+    /// @param deadlineBlock the last block the trade may run in, or type(uint256).max for none: on Arbitrum
+    /// block.number is an approximate L1 block number, not the L2 block the order was priced on.
+    /// @param deadlineTime the last block.timestamp the trade may run at: the deadline that means the same on every
+    /// chain, L2s included.
     function execute(
         address baseToken,
         address[] calldata pools,
         uint16[] calldata feesBps,
         uint256 amountIn,
         uint256 minProfit,
-        uint256 deadlineBlock
+        uint256 deadlineBlock,
+        uint256 deadlineTime
     ) external onlyOwner returns (uint256 profit) {
         if (block.number > deadlineBlock) revert Expired(deadlineBlock, block.number);
+        if (block.timestamp > deadlineTime) revert ExpiredAt(deadlineTime, block.timestamp);
         uint256 n = pools.length;
         if (n < 2 || n > 3 || feesBps.length != n || amountIn == 0) revert BadRoute();
 

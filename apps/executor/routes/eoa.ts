@@ -1,11 +1,14 @@
 /**
  * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce (under the
- * nonce lock), journaled with its hash, then broadcast. Resolution: the receipt by hash, else the nonce taken by
- * another transaction, else gone after the deadline block.
+ * nonce lock), journaled with its hash, then broadcast. Resolution: a receipt for any of its hashes (a stuck trade is
+ * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
+ * another transaction, else gone past its deadlines.
  */
-import { keccak256, type JsonRpcApiProvider } from "ethers";
+import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
+import type { Logger } from "pino";
 import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
-import { gasLimitFor, txFees, type FeePolicy } from "../fee-policy.ts";
+import { isPastDeadline } from "../deadline.ts";
+import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
@@ -27,6 +30,24 @@ export interface EoaRouteDeps {
   gasLimit: bigint | null;
   gasMarginBps?: number | undefined;
   lease?: Pick<ExecutorLease, "current"> | undefined;
+  log?: Logger | undefined;
+  /**
+   * A trade still unmined this many blocks after the head it was sent at is stuck: re-signed on its nonce with every
+   * fee raised by `bumpBps` (and to the current base fee), at most `max` times, only while its deadlines leave a
+   * block to land in. Defaults 1, 1250 (12.5%), 3.
+   */
+  replace?: { afterBlocks?: number; bumpBps?: number; max?: number } | undefined;
+}
+
+/** What a trade this route signed needs for a replacement: the same call, nonce and chain, and the fees it offers. */
+interface Signed {
+  chainId: bigint;
+  data: string;
+  gasLimit: bigint;
+  fees: TxFees;
+  /** The head when the current version was sent: it is stuck once `afterBlocks` more pass without it. */
+  sentAtBlock: number;
+  replacements: number;
 }
 
 /** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
@@ -40,6 +61,8 @@ export class EoaRoute implements ExecutionRoute {
   readonly contract: string;
   private readonly nonces: NonceManager;
   private chainId: bigint | undefined;
+  /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
+  private readonly signed = new Map<string, Signed>();
 
   constructor(private readonly d: EoaRouteDeps) {
     this.account = d.account.toLowerCase();
@@ -80,9 +103,10 @@ export class EoaRoute implements ExecutionRoute {
     if (!signer) throw new Error("the EOA route has no signing key loaded");
     const { id, order, fence, timings } = req;
     const chainId = await this.getChainId();
+    const fees = txFees(this.d.fees, req.baseFee, this.d.tip);
     return this.nonces.withNonce(async (nonce) => {
       const raw = await signer.signTransaction({
-        ...txFees(this.d.fees, req.baseFee, this.d.tip),
+        ...fees,
         chainId,
         to: this.contract,
         data: req.data,
@@ -98,7 +122,7 @@ export class EoaRoute implements ExecutionRoute {
         account: this.account,
         nonce,
         txHash,
-        deadlineBlock: req.deadlineBlock,
+        ...req.deadlines,
       };
       await journal.recordIntent(intent, fence ?? undefined);
       // The last check before the chain: a lease lost while signing and journaling sends nothing.
@@ -117,6 +141,7 @@ export class EoaRoute implements ExecutionRoute {
       }
       // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
       timings.sentAt = performance.now();
+      this.signed.set(id, { chainId, data: req.data, gasLimit, fees, sentAtBlock: req.blockNumber, replacements: 0 });
       await journal.markSent(id, txHash);
       return { intent };
     });
@@ -128,20 +153,81 @@ export class EoaRoute implements ExecutionRoute {
   }
 
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
-    const { provider, mined } = this.d;
-    const hash = eoaHash(trade);
-    const receipt = await provider.getTransactionReceipt(hash);
-    if (receipt) return mined.outcome(trade, receipt, MinedTrades.wholeTransaction(receipt));
+    const { provider } = this.d;
+    const hashes = allHashes(trade);
+    const receipt = await this.minedVersion(hashes);
+    if (receipt) return this.settle(trade, receipt);
     const used = await provider.getTransactionCount(trade.account, "latest");
     if (used > trade.nonce) {
       // Mined between the two calls, or the nonce went to another transaction.
-      const late = await provider.getTransactionReceipt(hash);
-      return late ? mined.outcome(trade, late, MinedTrades.wholeTransaction(late)) : dropped();
+      const late = await this.minedVersion(hashes);
+      return late ? this.settle(trade, late) : this.settle(trade, null);
     }
-    // Unknown to the node after the deadline: even if it surfaced later, the contract would revert it.
-    const head = await provider.getBlockNumber();
-    if (head > trade.deadlineBlock && !(await provider.getTransaction(hash))) return dropped();
+    // Unknown to the node past a deadline: even if it surfaced later, the contract would revert it.
+    const head = await provider.getBlock("latest");
+    if (head && isPastDeadline(trade, head)) {
+      const known = await Promise.all(hashes.map((h) => provider.getTransaction(h)));
+      if (known.every((t) => t === null)) return this.settle(trade, null);
+    }
     return null;
+  }
+
+  /**
+   * Re-signs a stuck trade on its nonce with bumped fees, journals the new hash (before the broadcast, as for the
+   * first version), and broadcasts it. Not stuck yet, out of replacements, or with no block left before a deadline
+   * (a replacement would only buy a revert): the trade as it is. A refused replacement leaves every hash followed.
+   */
+  async unstick(trade: InFlightTrade): Promise<InFlightTrade> {
+    const signed = this.signed.get(trade.id);
+    const signer = this.d.signer;
+    if (!signed || !signer || trade.route === "erc4337") return trade;
+    const { afterBlocks = 1, bumpBps = DEFAULT_FEE_BUMP_BPS, max = 3 } = this.d.replace ?? {};
+    const head = await this.d.provider.getBlock("latest");
+    if (!head || signed.replacements >= max || head.number < signed.sentAtBlock + afterBlocks) return trade;
+    // The earliest block a replacement can land in is the next one, at least a second later.
+    if (isPastDeadline(trade, { number: head.number + 1, timestamp: head.timestamp + 1 })) return trade;
+    const fees = bumpFees(signed.fees, txFees(this.d.fees, head.baseFeePerGas ?? 0n, this.d.tip), bumpBps);
+    const raw = await signer.signTransaction({
+      ...fees,
+      chainId: signed.chainId,
+      to: this.contract,
+      data: signed.data,
+      nonce: trade.nonce,
+      gasLimit: signed.gasLimit,
+      value: 0n,
+    });
+    const txHash = keccak256(raw);
+    await this.d.journal.markReplaced(trade.id, trade.txHash, txHash);
+    Object.assign(signed, { fees, sentAtBlock: head.number, replacements: signed.replacements + 1 });
+    try {
+      await this.d.provider.send("eth_sendRawTransaction", [raw]);
+      this.d.log?.info(
+        { trade: trade.id, nonce: trade.nonce, replaced: trade.txHash, tx: txHash },
+        "stuck trade replaced",
+      );
+    } catch (err) {
+      // The old version may have been mined meanwhile (nonce too low) or the bump refused: the next look settles it.
+      this.d.log?.warn({ err, trade: trade.id, tx: txHash }, "replacement refused by the node");
+    }
+    return { ...trade, txHash, replacedTxHashes: [...trade.replacedTxHashes, trade.txHash] };
+  }
+
+  /** The receipt of whichever version of the trade was mined, newest first; null when none was. */
+  private async minedVersion(hashes: string[]): Promise<TransactionReceipt | null> {
+    for (const hash of hashes) {
+      const receipt = await this.d.provider.getTransactionReceipt(hash);
+      if (receipt) return receipt;
+    }
+    return null;
+  }
+
+  /** The verdict from a mined version (dropped when none was), and the trade's replacement state let go once final. */
+  private async settle(trade: InFlightTrade, receipt: TransactionReceipt | null): Promise<FinalOutcome | null> {
+    const outcome = receipt
+      ? await this.d.mined.outcome(trade, receipt, MinedTrades.wholeTransaction(receipt))
+      : dropped();
+    if (outcome) this.signed.delete(trade.id);
+    return outcome;
   }
 
   private async getChainId(): Promise<bigint> {
@@ -153,4 +239,9 @@ export class EoaRoute implements ExecutionRoute {
 function eoaHash(trade: InFlightTrade): string {
   if (trade.route === "erc4337") throw new Error(`trade ${trade.id} is an ERC-4337 trade, not the EOA route's`);
   return trade.txHash;
+}
+
+/** Every version of an EOA trade, newest first. */
+function allHashes(trade: InFlightTrade): string[] {
+  return [eoaHash(trade), ...trade.replacedTxHashes.slice().reverse()];
 }

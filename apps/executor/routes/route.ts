@@ -7,13 +7,20 @@
 import type { ExecutionRouteKind, FinalOutcome, InFlightTrade, LiveIntent, Order } from "../../domain/index.ts";
 import type { Fence } from "../lease.ts";
 
+/** A trade's deadlines, in its calldata and its journal row (see deadline.ts). */
+export interface Deadlines {
+  deadlineBlock: number | null;
+  deadlineAt: number | null;
+}
+
 /** What the executor hands a route once every gate has passed. */
 export interface SendRequest {
   id: string;
   order: Order;
   data: string;
-  deadlineBlock: number;
-  /** The base fee of the block the simulation ran at. */
+  deadlines: Deadlines;
+  /** The block the simulation ran at (a sent EOA trade counts as stuck from here), and its base fee. */
+  blockNumber: number;
   baseFee: bigint;
   /** performance.now() stamps; the route sets sentAt at the hand-over to the chain or the bundler. */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
@@ -52,11 +59,16 @@ export interface ExecutionRoute {
    * gas estimation, the sponsorship and the owner's signature). Throws RouteUnavailable when the route cannot be used
    * right now (the bundler is down or slower than its bound): nothing was journaled or sent.
    */
-  prepare(order: Order, data: string, deadlineBlock: number): Promise<Prepared>;
+  prepare(order: Order, data: string, deadlines: Deadlines): Promise<Prepared>;
   /** While following a sent trade: a cheap look for its inclusion; null while not (yet) seen. */
   poll(trade: InFlightTrade): Promise<FinalOutcome | null>;
   /** The full verdict from the chain (included, dropped, or null while undecided); sends nothing. */
   resolve(trade: InFlightTrade): Promise<FinalOutcome | null>;
+  /**
+   * Called while following a trade this instance sent, after a full look left it undecided: a route that can speed
+   * a stuck trade up (the EOA: a fee-bumped replacement on its nonce) does so and returns the trade as it now stands.
+   */
+  unstick?(trade: InFlightTrade): Promise<InFlightTrade>;
   /** In-flight rows were settled or a new lease term began: forget whatever was derived from them (EOA: the nonce). */
   reset(): void;
 }

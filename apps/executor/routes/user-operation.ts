@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { Interface, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import type { FinalOutcome, InFlightTrade, Order, UserOpIntent } from "../../domain/index.ts";
+import { isPastDeadline } from "../deadline.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import type { TradeJournal } from "../ports.ts";
 import { tradeBase } from "./intent.ts";
@@ -132,7 +133,7 @@ export class UserOperationRoute implements ExecutionRoute {
       nonce: Number(key),
       userOpHash: op.userOpHash.toLowerCase(),
       txHash: null,
-      deadlineBlock: req.deadlineBlock,
+      ...req.deadlines,
     };
     await journal.recordIntent(intent, fence ?? undefined, this.d.owner);
     if (fence && this.d.lease?.current()?.token !== fence.token) {
@@ -172,8 +173,8 @@ export class UserOperationRoute implements ExecutionRoute {
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
     const included = await this.poll(trade);
     if (included) return included;
-    const head = await this.d.provider.getBlockNumber();
-    if (head <= trade.deadlineBlock) return null;
+    const head = await this.d.provider.getBlock("latest");
+    if (!head || !isPastDeadline(trade, head)) return null;
     // Past the deadline the contract reverts the trade even if the operation surfaced; while the bundler still holds
     // it, it may yet be included (and cost gas), so it is followed until the bundler lets go.
     if (this.d.submitter && (await this.d.submitter.holds(userOpHashOf(trade)))) return null;
