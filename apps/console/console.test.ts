@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorChain, AnchorDirectory, anchorKey } from "../audit/index.ts";
 import { CONSOLE_DIST, REFRESH_COOKIE } from "../api/console/index.ts";
 import { ApiHarness, type TestUser } from "../api/testing/harness.ts";
-import { requireBinary } from "../../test/support/binaries.ts";
+import { launchChromium, signInAt } from "./testing/browser.ts";
 
 /** Screenshots of every page, kept as test artifacts (gitignored). */
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
@@ -41,8 +41,6 @@ async function seedTrades(): Promise<void> {
 }
 
 beforeAll(async () => {
-  // Fails (never skips) when Chromium is missing: .ci/run installs Debian's package.
-  const executablePath = process.env.ORION_CHROMIUM ?? requireBinary("chromium", "chromium");
   if (!existsSync(`${CONSOLE_DIST}index.html`))
     throw new Error(`the console is not built (${CONSOLE_DIST}): run npm run build:console`);
   anchors = await mkdtemp(join(tmpdir(), "orion-console-anchors-"));
@@ -97,17 +95,7 @@ beforeAll(async () => {
   await seedTrades();
   const address = await h.app.listen({ port: 0, host: "127.0.0.1" });
   base = address.replace("localhost", "127.0.0.1");
-  // playwright gives every launch a fresh temporary profile (it refuses --user-data-dir in args for that reason).
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 180_000);
 
@@ -127,12 +115,7 @@ async function newPage(): Promise<Page> {
 }
 
 async function signIn(page: Page, user: TestUser): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByLabel("One-time code").fill(h.code(user));
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  await signInAt(page, `${base}/console/`, user, h.code(user));
 }
 
 async function visit(page: Page, path: string, heading: string | RegExp): Promise<void> {
