@@ -31,6 +31,7 @@ describe("startApiServer (orion api)", () => {
         ORION_KEY_PREFIX: prefix,
         ORION_HOME: dir,
         ORION_CORS_ORIGINS: "https://console.example",
+        ORION_RATE_LIMIT_PER_IP: "8",
       },
     });
     try {
@@ -43,6 +44,14 @@ describe("startApiServer (orion api)", () => {
       const problem = await fetch(`${api.url}/mode/status`);
       expect(problem.status).toBe(401);
       expect(problem.headers.get("content-type")).toContain("application/problem+json");
+      // ORION_RATE_LIMIT_PER_IP: 4 requests so far, 4 more, then the address is out of budget (forged
+      // X-Forwarded-For or not: with no proxies configured the socket's address is the client's).
+      const statuses = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${api.url}/healthz`, { headers: { "x-forwarded-for": `198.51.100.${i}` } });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
     } finally {
       await api.close();
     }

@@ -93,6 +93,7 @@ export async function startApiServer(opts: {
       chainChecks: opts.chainChecks ?? envChain?.checks,
       corsOrigins: env.ORION_CORS_ORIGINS,
       trustProxyHops: env.ORION_TRUST_PROXY,
+      rateLimits: { perIp: env.ORION_RATE_LIMIT_PER_IP, perUser: env.ORION_RATE_LIMIT_PER_USER },
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },

@@ -67,6 +67,12 @@ export const apiVariables = {
   ORION_MAX_HEAD_AGE_SECONDS: withDefault(z.string().regex(/^\d{1,6}$/, "must be a number of seconds"), "60")
     .transform(Number)
     .describe("the RPC's newest block may be at most this old"),
+  ORION_RATE_LIMIT_PER_IP: withDefault(z.string().regex(/^[1-9]\d{0,6}$/, "must be requests per minute"), "6000")
+    .transform(Number)
+    .describe("API requests per minute per client address (sign-in attempts keep their own, stricter budget)"),
+  ORION_RATE_LIMIT_PER_USER: withDefault(z.string().regex(/^[1-9]\d{0,6}$/, "must be requests per minute"), "3000")
+    .transform(Number)
+    .describe("API requests per minute per signed-in user"),
   ORION_TRUST_PROXY: withDefault(
     z.string().regex(/^\d{1,2}$/, "must be a hop count (0 to 99): the proxies in front of the API, not true/false"),
     "0",
