@@ -8,11 +8,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
-  .transform((a) => a.toLowerCase());
+import { address } from "../domain/index.ts";
 const wei = z.string().regex(/^[0-9]+$/, "must be a decimal string of wei");
 const url = z.string().url("must be a URL");
 

@@ -15,7 +15,7 @@ export function example(): Service {
     scaling: { min: 1, max: 5 },
     rollout: { strategy: "canary", stableRevision: "orion-dev-api-us-central1-00041-abc", canaryPercent: 10 },
     env: { ORION_REGION: "us-central1" },
-    secretEnv: { API_SESSION_SECRET: { secret: "orion-dev-api-session-secret", version: "3" } },
+    secretEnv: { ORION_KEYS: { secret: "orion-dev-api-session-secret", version: "3" } },
     public: true,
     labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
   });
