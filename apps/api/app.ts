@@ -151,7 +151,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         actor: "anonymous",
         subject: null,
       });
-      void recorded.finally(() => sendProblem(reply, p));
+      // The answer goes out whether or not the row could be written (a failed append is logged, never unhandled).
+      void recorded
+        .catch((e: unknown) =>
+          request.log.error({ errMessage: (e as Error).message?.split("\n")[0] }, "denial not audited"),
+        )
+        .finally(() => sendProblem(reply, p));
     },
   });
 
