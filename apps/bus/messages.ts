@@ -35,6 +35,8 @@ export const blockOpportunitiesSchema = z
     /** Time the scanner waited for the node on this block; latency figures "excluding RPC" subtract it. */
     rpcMs: z.number().nonnegative(),
     gasPriceWei: uint,
+    /** OP-stack chains: the L1 data fee of the executor's transaction by route length ("2", "3"), in wei. */
+    l1FeeWeiByHops: z.record(z.string(), uint).optional(),
     basePerNative: z.record(z.string(), z.object({ num: uint, den: uint }).strict()),
     candidates: z.array(candidateSchema),
   })
@@ -46,9 +48,12 @@ type BlockOpportunitiesWire = z.input<typeof blockOpportunitiesSchema>;
 export const opportunitiesTopic: Topic<BlockOpportunities, BlockOpportunitiesWire> = {
   name: "opportunities",
   schema: blockOpportunitiesSchema,
-  encode: (b) => ({
+  encode: ({ l1FeeWeiByHops, ...b }) => ({
     ...b,
     gasPriceWei: b.gasPriceWei.toString(),
+    ...(l1FeeWeiByHops
+      ? { l1FeeWeiByHops: Object.fromEntries(Object.entries(l1FeeWeiByHops).map(([h, w]) => [h, w.toString()])) }
+      : {}),
     basePerNative: Object.fromEntries(
       Object.entries(b.basePerNative).map(([t, r]) => [t, { num: r.num.toString(), den: r.den.toString() }]),
     ),

@@ -7,6 +7,7 @@ import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
 import type { Eip1193 } from "./eip1193.ts";
+import { setL1FeeScalars } from "./op-stack.ts";
 import { httpTransport } from "./rpc.ts";
 
 export const DEVNET_CHAIN_ID = 31337;
@@ -44,11 +45,17 @@ export interface Devnet {
 export interface DevnetOptions {
   /** Serve JSON-RPC on 127.0.0.1 (port 0 = any free port). Omit for in-process only. */
   listen?: { port?: number; host?: string };
+  /**
+   * "op": an OP-stack chain (EDR's op chain type: the GasPriceOracle and L1Block predeploys, and an L1 data fee on
+   * every transaction, set to a real chain's values by setL1FeeScalars). Default "l1".
+   */
+  chainType?: "l1" | "op";
 }
 
-function networkConfig() {
+function networkConfig(chainType: "l1" | "op") {
   return {
     type: "edr-simulated" as const,
+    chainType,
     chainId: DEVNET_CHAIN_ID,
     // Priority ordering: a higher tip goes first in the block, as on a real chain.
     mining: { auto: true, interval: 0, mempool: { order: "priority" as const } },
@@ -56,7 +63,8 @@ function networkConfig() {
 }
 
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
-  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig() } });
+  const chainType = options.chainType ?? "l1";
+  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig(chainType) } });
   let provider: Eip1193;
   let url: string | null = null;
   let closeAll: () => Promise<void>;
@@ -83,6 +91,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     closeAll = () => connection.close();
   }
   const request = (method: string, params: unknown[] = []) => provider.request({ method, params });
+  if (chainType === "op") await setL1FeeScalars(request);
   return {
     chainId: DEVNET_CHAIN_ID,
     provider,

@@ -28,3 +28,4 @@ export type { ChainProfile, ChainProfileInput, DexProfile } from "./profile.ts";
 export { devnetProfile } from "./devnet-profile.ts";
 export { connectChain, ChainConnectError } from "./connect.ts";
 export type { ConnectOptions } from "./connect.ts";
+export { GAS_PRICE_ORACLE, L1_BLOCK, l1FeeOf, l1FeeEstimator, setL1FeeScalars } from "./op-stack.ts";

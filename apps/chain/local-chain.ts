@@ -35,7 +35,10 @@ const ROLES = { deployer: 0, executor: 1, treasury: 2, firstTrader: 10, traders:
 
 export async function startLocalChain(options: LocalChainOptions = {}): Promise<LocalChain> {
   const seed = options.seed ?? 1;
-  const devnet = await startDevnet(options.listen ? { listen: options.listen } : {});
+  const devnet = await startDevnet({
+    ...(options.listen ? { listen: options.listen } : {}),
+    ...(options.chainType ? { chainType: options.chainType } : {}),
+  });
   try {
     const accounts = devAccounts(ROLES.firstTrader + ROLES.traders);
     const role = (i: number) => accounts[i] as DevAccount;

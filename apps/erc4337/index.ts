@@ -1,5 +1,14 @@
-export { deployAccountAbstraction, ENTRY_POINT_V08, CREATE2_DEPLOYER } from "./infrastructure.ts";
-export type { AccountAbstractionDeployment, DeployAccountAbstractionOptions } from "./infrastructure.ts";
+export {
+  deployAccountAbstraction,
+  deploySmartAccountExecutor,
+  ENTRY_POINT_V08,
+  CREATE2_DEPLOYER,
+} from "./infrastructure.ts";
+export type {
+  AccountAbstractionDeployment,
+  DeployAccountAbstractionOptions,
+  SmartAccountExecutor,
+} from "./infrastructure.ts";
 export { startBundler } from "./bundler-process.ts";
 export type { BundlerHandle, BundlerOptions } from "./bundler-process.ts";
 export { createSmartAccountRoute } from "./smart-account-route.ts";

@@ -109,3 +109,31 @@ export async function deployAccountAbstraction(
   );
   return { entryPoint, accountFactory, paymaster, sponsorSigner: o.sponsorSigner.toLowerCase() };
 }
+
+export interface SmartAccountExecutor {
+  /** The owner's SimpleAccount (salt 0), counterfactual until its first user operation deploys it. */
+  account: string;
+  /** An ArbExecutor whose owner is that account: only its user operations can trade through it. */
+  executor: string;
+}
+
+/**
+ * The executor contract for the ERC-4337 route: ArbExecutor is owned at deployment (immutable owner), so the smart
+ * account's executor is a contract of its own beside the EOA's, created for the account's counterfactual address.
+ */
+export async function deploySmartAccountExecutor(
+  chain: Eip1193,
+  o: { from: string; owner: string; treasury: string; accountFactory: string },
+): Promise<SmartAccountExecutor> {
+  const { SimpleAccountFactory, ArbExecutor } = await loadArtifacts();
+  const factory = new Interface(SimpleAccountFactory.abi);
+  const out = await rpc<string>(chain, "eth_call", [
+    { to: o.accountFactory, data: factory.encodeFunctionData("getAddress", [o.owner, 0]) },
+    "latest",
+  ]);
+  const account = (factory.decodeFunctionResult("getAddress", out)[0] as string).toLowerCase();
+  const init = ArbExecutor.bytecode + new Interface(ArbExecutor.abi).encodeDeploy([account, o.treasury]).slice(2);
+  const deployed = await send(chain, o.from, { data: init }, "ArbExecutor for the smart account");
+  if (!deployed.contractAddress) throw new Error("ArbExecutor for the smart account: receipt has no contract address");
+  return { account, executor: deployed.contractAddress.toLowerCase() };
+}

@@ -14,6 +14,9 @@ import {
 import { toSimpleSmartAccount } from "permissionless/accounts";
 import { sponsorPaymaster } from "./sponsor.ts";
 
+/** Margin over the bundler's call-gas estimate, in basis points (as the EOA route adds to eth_estimateGas). */
+export const CALL_GAS_MARGIN_BPS = 2_000n;
+
 export interface SmartAccountRouteOptions {
   rpcUrl: string;
   bundlerUrl: string;
@@ -56,6 +59,11 @@ export interface SmartAccountRoute {
   send(prepared: PreparedOperation): Promise<Hex>;
   /** The outcome once included, null while the bundler does not know it as included. */
   outcome(userOpHash: Hex): Promise<OperationOutcome | null>;
+  /**
+   * Deploys the account with a first, empty operation unless it has code already, and waits for its inclusion: an
+   * operation that deploys the account cannot run beside others of the same account, so trades start after this.
+   */
+  deploy(timeoutMs?: number): Promise<void>;
   /** Whether the bundler still holds the operation to include it; false when the bundler does not answer. */
   holds(userOpHash: string): Promise<boolean>;
 }
@@ -84,20 +92,37 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
     account,
     chain,
     transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
-    paymaster: sponsorPaymaster({ paymaster: o.paymaster, sponsor: o.sponsor }),
+    // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this clock.
+    paymaster: sponsorPaymaster({
+      paymaster: o.paymaster,
+      sponsor: o.sponsor,
+      now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+    }),
   });
   // For the bundler's own methods, which viem's typed requests do not list.
   const bundlerRpc = createClient({
     transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
   });
-  return {
+  const route: SmartAccountRoute = {
     address: account.address,
     async prepare(call, nonceKey = 0n) {
-      const unsigned = await bundler.prepareUserOperation({
+      const request = {
         account,
         calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
         // The key's first operation: sequence 0 (EntryPoint nonces are key << 64 | sequence).
-        ...(nonceKey === 0n ? {} : { nonce: nonceKey << 64n }),
+        nonce: nonceKey << 64n,
+      };
+      const estimated = await bundler.prepareUserOperation(request);
+      // The estimate is the least call gas the simulation needed; the executor's nested calls (flash swap, callback,
+      // transfers) keep 1/64 of the gas at each level, so the estimate alone can starve the last transfer. Sponsored
+      // again over the final limits: the sponsorship signs every gas field.
+      const unsigned = await bundler.prepareUserOperation({
+        ...request,
+        callGasLimit: (estimated.callGasLimit * (10_000n + CALL_GAS_MARGIN_BPS)) / 10_000n,
+        verificationGasLimit: estimated.verificationGasLimit,
+        preVerificationGas: estimated.preVerificationGas,
+        maxFeePerGas: estimated.maxFeePerGas,
+        maxPriorityFeePerGas: estimated.maxPriorityFeePerGas,
       });
       const operation = { ...unsigned, signature: await account.signUserOperation(unsigned) } as UserOperation<"0.8">;
       const userOpHash = getUserOperationHash({
@@ -136,6 +161,19 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         throw err;
       }
     },
+    async deploy(timeoutMs = 60_000) {
+      if (await account.isDeployed()) return;
+      const first = await route.prepare({ to: account.address, data: "0x" });
+      await route.send(first);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const outcome = await route.outcome(first.userOpHash);
+        if (outcome?.success) return;
+        if (outcome) throw new Error(`smart account ${account.address}: its deploying operation failed`);
+        if (Date.now() > deadline) throw new Error(`smart account ${account.address} not deployed in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async holds(userOpHash) {
       // Pimlico's status method (alto and Pimlico's hosted bundlers): eth_getUserOperationByHash knows only
       // included operations.
@@ -151,4 +189,5 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
       }
     },
   };
+  return route;
 }

@@ -91,7 +91,12 @@ function finalOperation(r: GetPaymasterDataParameters): Omit<UnsignedOperation, 
  * The paymaster hooks viem's user-operation preparation calls: a stub of the final length for gas estimation, then
  * the signed data once every gas field is final.
  */
-export function sponsorPaymaster(o: { paymaster: Hex; sponsor: LocalAccount; now?: () => number }) {
+export function sponsorPaymaster(o: {
+  paymaster: Hex;
+  sponsor: LocalAccount;
+  /** Milliseconds of the clock the EntryPoint judges validity by (block.timestamp); default this machine's clock. */
+  now?: () => number | Promise<number>;
+}) {
   const fixed = {
     paymaster: o.paymaster,
     paymasterVerificationGasLimit: PAYMASTER_VERIFICATION_GAS,
@@ -104,7 +109,7 @@ export function sponsorPaymaster(o: { paymaster: Hex; sponsor: LocalAccount; now
     async getPaymasterData(request: GetPaymasterDataParameters) {
       const op = finalOperation(request);
       const validAfter = 0;
-      const validUntil = Math.floor((o.now?.() ?? Date.now()) / 1000) + SPONSORSHIP_TTL_SECONDS;
+      const validUntil = Math.floor((await (o.now?.() ?? Date.now())) / 1000) + SPONSORSHIP_TTL_SECONDS;
       const terms = { paymaster: o.paymaster, chainId: request.chainId, validUntil, validAfter };
       const hash = sponsorshipHash({ ...op, ...fixed }, terms);
       const signature = await o.sponsor.signMessage({ message: { raw: hash } });

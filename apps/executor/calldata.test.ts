@@ -41,6 +41,18 @@ describe("countPrecedingTouches", () => {
   ])("$name", ({ logs, txIndex, want }) => {
     expect(countPrecedingTouches(logs, [A, B], txIndex)).toBe(want);
   });
+
+  it("counts touches in blocks after the pricing and before the trade's own, each transaction once", () => {
+    const logs = [
+      { address: A, transactionIndex: 5, blockNumber: 11 },
+      { address: B, transactionIndex: 5, blockNumber: 11 },
+      { address: C, transactionIndex: 0, blockNumber: 12 },
+      { address: B, transactionIndex: 0, blockNumber: 12 },
+      { address: A, transactionIndex: 4, blockNumber: 12 },
+    ];
+    expect(countPrecedingTouches(logs, [A, B], 2, 12)).toBe(2);
+    expect(countPrecedingTouches(logs, [A, B], 2, 11)).toBe(0);
+  });
 });
 
 describe("ExecutorCodec", () => {

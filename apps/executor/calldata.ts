@@ -56,18 +56,24 @@ export class ExecutorCodec {
 }
 
 /**
- * How many transactions earlier in the block touched any of the route's pools (any log a pool emitted: Sync, Swap,
- * Mint, Burn). Zero means the trade ran on exactly the state it was priced on.
+ * How many transactions ahead of the trade touched any of the route's pools (any log a pool emitted: Sync, Swap,
+ * Mint, Burn): earlier in its block, and, given the block it was mined in, in any earlier block of `poolLogs` (the
+ * caller passes the logs since the block the trade was priced on). Zero means the trade ran on exactly the state it
+ * was priced on.
  */
 export function countPrecedingTouches(
-  poolLogs: readonly Pick<Log, "address" | "transactionIndex">[],
+  poolLogs: readonly (Pick<Log, "address" | "transactionIndex"> & { blockNumber?: number })[],
   pools: readonly string[],
   txIndex: number,
+  minedBlock?: number,
 ): number {
   const route = new Set(pools.map((p) => p.toLowerCase()));
-  const earlier = new Set<number>();
+  const earlier = new Set<string>();
   for (const log of poolLogs) {
-    if (log.transactionIndex < txIndex && route.has(log.address.toLowerCase())) earlier.add(log.transactionIndex);
+    if (!route.has(log.address.toLowerCase())) continue;
+    const sameBlock = minedBlock === undefined || log.blockNumber === minedBlock;
+    const ahead = sameBlock ? log.transactionIndex < txIndex : (log.blockNumber ?? Infinity) < (minedBlock ?? 0);
+    if (ahead) earlier.add(`${log.blockNumber ?? ""}:${log.transactionIndex}`);
   }
   return earlier.size;
 }

@@ -93,7 +93,7 @@ export interface UserOperationConfig {
   /** When the bundler is down or slow, send the order from the EOA instead (else reject it). Default false. */
   fallbackToEoa?: boolean;
   /** Called with every order that went the EOA way or was rejected because the bundler was unavailable. */
-  onUnavailable?: (outcome: "fallback" | "rejected", reason: string) => void;
+  onUnavailable?: (order: Order, outcome: "fallback" | "rejected", reason: string) => void;
 }
 
 export interface ExecutorDeps {
@@ -307,7 +307,7 @@ export class Executor {
     let simulated: Simulation = sim;
     if (prepared instanceof RouteUnavailable) {
       const fallback = this.fallback;
-      this.deps.userOperations?.onUnavailable?.(fallback ? "fallback" : "rejected", prepared.message);
+      this.deps.userOperations?.onUnavailable?.(order, fallback?.canSign ? "fallback" : "rejected", prepared.message);
       if (!fallback || !fallback.canSign) {
         return unsent(this.primary, "rejected", sim, `${prepared.message}; EOA fallback not allowed, nothing sent`);
       }

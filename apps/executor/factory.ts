@@ -3,7 +3,8 @@ import type { JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
 import { loadArtifacts } from "../contracts/index.ts";
 import { Executor } from "./executor.ts";
-import type { ExecutorDeps, ExecutorOptions } from "./executor.ts";
+import type { ExecutorDeps, ExecutorOptions, UserOperationConfig } from "./executor.ts";
+import type { UserOperationSubmitter } from "./routes/user-operation.ts";
 import type { Mode } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
@@ -25,11 +26,24 @@ export interface CreateExecutorOptions {
   options?: ExecutorOptions;
   /** The signing lease, when this key has an executor in more than one region. */
   lease?: ExecutorDeps["lease"];
+  /**
+   * The ERC-4337 route, when the run executes through user operations; `loadSubmitter` (the owner's key, the
+   * sponsor's key and the bundler) is called only when mode is live.
+   */
+  userOperations?: Omit<UserOperationConfig, "submitter"> & {
+    loadSubmitter: () => Promise<UserOperationSubmitter>;
+  };
 }
 
 export async function createExecutor(o: CreateExecutorOptions): Promise<Executor> {
   const { ArbExecutor } = await loadArtifacts();
-  const signer = o.mode === "live" ? await o.loadSigner() : null;
+  const live = o.mode === "live";
+  const signer = live ? await o.loadSigner() : null;
+  let userOperations: UserOperationConfig | undefined;
+  if (o.userOperations) {
+    const { loadSubmitter, ...config } = o.userOperations;
+    userOperations = { ...config, submitter: live ? await loadSubmitter() : null };
+  }
   return new Executor({
     provider: o.provider,
     journal: o.journal,
@@ -41,5 +55,6 @@ export async function createExecutor(o: CreateExecutorOptions): Promise<Executor
     ...(o.log ? { log: o.log } : {}),
     ...(o.options ? { options: o.options } : {}),
     ...(o.lease ? { lease: o.lease } : {}),
+    ...(userOperations ? { userOperations } : {}),
   });
 }

@@ -56,6 +56,12 @@ export class PipelineMetrics {
     labelNames: MODE_EPOCH,
     registers: [this.registry],
   });
+  readonly routeUnavailable = new Counter({
+    name: "orion_execution_route_unavailable_total",
+    help: "Orders the ERC-4337 route could not take (bundler down or slower than its bound): sent from the EOA instead (outcome=fallback) or rejected",
+    labelNames: [...MODE_EPOCH, "outcome"],
+    registers: [this.registry],
+  });
   readonly halted = new Gauge({
     name: "orion_orders_halted",
     help: "1 while the orchestrator refuses every order (store down, kill switch, breaker), else 0",

@@ -59,7 +59,9 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
       reject("no-gas-price");
       continue;
     }
-    const gasInBase = weiToBase(gasCostWei(c.pools.length, gas, market.gasPriceWei), price);
+    // All the trade pays to the chain: L2 gas, and on OP-stack chains the L1 data fee, which no gas figure shows.
+    const l1Fee = market.l1FeeWeiByHops?.[String(c.pools.length)] ?? 0n;
+    const gasInBase = weiToBase(gasCostWei(c.pools.length, gas, market.gasPriceWei) + l1Fee, price);
     const net = c.profit - gasInBase;
     if (net < limits.minProfitAfterGasWei || net <= 0n) {
       reject("below-min-profit-after-gas");

@@ -124,7 +124,12 @@ export class OrchestratorService {
         candidates: b.candidates,
         control,
         storeHealthy: deps.storeHealthy(),
-        market: { latestBlock: this.latestBlock, gasPriceWei: b.gasPriceWei, basePerNative: b.basePerNative },
+        market: {
+          latestBlock: this.latestBlock,
+          gasPriceWei: b.gasPriceWei,
+          basePerNative: b.basePerNative,
+          ...(b.l1FeeWeiByHops ? { l1FeeWeiByHops: b.l1FeeWeiByHops } : {}),
+        },
         gas: deps.gas,
         now,
       },

@@ -9,6 +9,11 @@ export interface Market {
   latestBlock: number;
   /** Max fee per gas the executor would pay (base fee + tip), in wei. */
   gasPriceWei: bigint;
+  /**
+   * OP-stack chains: the L1 data fee the executor's transaction pays on top of its gas, by route length; a route
+   * whose length is missing here pays none (an L1, Arbitrum).
+   */
+  l1FeeWeiByHops?: Record<string, bigint>;
   /** Base-token units per native wei; a base token missing here cannot be priced against gas and is rejected. */
   basePerNative: Record<string, Ratio>;
 }

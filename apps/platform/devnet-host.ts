@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { DeployedMarkets } from "../chain/index.ts";
+import type { DevnetAccountAbstraction } from "./user-operations.ts";
 
 export type DevnetCommand = { type: "mine"; intervalMs: number } | { type: "close" };
 
@@ -9,21 +10,29 @@ export interface DevnetReady {
   url: string;
   markets: DeployedMarkets;
   executor: { address: string; privateKey: string | null };
+  /** The ERC-4337 contracts, when asked for. */
+  accountAbstraction: DevnetAccountAbstraction | null;
 }
 
 export interface DevnetHandle {
   url: string;
   markets: DeployedMarkets;
   executor: { address: string; privateKey: string | null };
+  accountAbstraction: DevnetAccountAbstraction | null;
   setBlockInterval(ms: number): void;
   close(): Promise<void>;
 }
 
 /**
  * Starts the local chain in its own process (see devnet-process.ts) and resolves once its markets are deployed.
- * `withExecutorKey` hands the executor's devnet key to this process: live sessions only.
+ * `withExecutorKey` hands the executor's devnet key to this process: live sessions only. `accountAbstraction` also
+ * deploys the ERC-4337 contracts and the smart account's executor (`--execution erc4337`, sim or live).
  */
-export async function startDevnetProcess(opts: { seed: number; withExecutorKey: boolean }): Promise<DevnetHandle> {
+export async function startDevnetProcess(opts: {
+  seed: number;
+  withExecutorKey: boolean;
+  accountAbstraction?: boolean;
+}): Promise<DevnetHandle> {
   const entry = fileURLToPath(new URL("./devnet-process.ts", import.meta.url));
   const child: ChildProcess = fork(entry, [], {
     execArgv: ["--import", import.meta.resolve("tsx")],
@@ -31,6 +40,7 @@ export async function startDevnetProcess(opts: { seed: number; withExecutorKey: 
       ...process.env,
       ORION_DEVNET_SEED: String(opts.seed),
       ORION_DEVNET_EXECUTOR_KEY: opts.withExecutorKey ? "1" : "0",
+      ORION_DEVNET_ERC4337: opts.accountAbstraction ? "1" : "0",
     },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
@@ -49,6 +59,7 @@ export async function startDevnetProcess(opts: { seed: number; withExecutorKey: 
     url: ready.url,
     markets: ready.markets,
     executor: ready.executor,
+    accountAbstraction: ready.accountAbstraction,
     setBlockInterval: (ms) => command({ type: "mine", intervalMs: ms }),
     async close() {
       command({ type: "close" });

@@ -4,8 +4,9 @@
  * would not. The parent talks to it over JSON-RPC like any node, and over IPC only to start mining and to stop it.
  */
 import { z } from "zod";
-import { startLocalChain } from "../chain/index.ts";
+import { devAccounts, startLocalChain } from "../chain/index.ts";
 import type { DevnetCommand, DevnetReady } from "./devnet-host.ts";
+import { deployDevnetAccountAbstraction } from "./user-operations.ts";
 
 const commandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("mine"), intervalMs: z.number().int().nonnegative() }),
@@ -21,6 +22,17 @@ try {
   const seed = Number(process.env.ORION_DEVNET_SEED ?? 1);
   const withKey = process.env.ORION_DEVNET_EXECUTOR_KEY === "1";
   const chain = await startLocalChain({ listen: { port: 0 }, seed });
+  let accountAbstraction: DevnetReady["accountAbstraction"] = null;
+  if (process.env.ORION_DEVNET_ERC4337 === "1") {
+    // Deployed like the markets, one block per transaction, before the first interval block.
+    await chain.devnet.setAutomine(true);
+    accountAbstraction = await deployDevnetAccountAbstraction(chain.devnet.provider, {
+      deployer: devAccounts(1)[0]!.address,
+      owner: chain.executorAccount.address,
+      treasury: chain.markets.executor.treasury,
+    });
+    await chain.devnet.setAutomine(false);
+  }
   const stopTraders = chain.startTraders((err) => process.stderr.write(`devnet traders: ${String(err)}\n`));
   process.on("message", (raw: unknown) => {
     const cmd: DevnetCommand = commandSchema.parse(raw);
@@ -43,6 +55,7 @@ try {
       // Only a live session receives the executor's key; a sim session never holds one.
       privateKey: withKey ? chain.executorAccount.privateKey : null,
     },
+    accountAbstraction,
   });
 } catch (err) {
   send({ type: "error", message: err instanceof Error ? err.message : String(err) });

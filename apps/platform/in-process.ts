@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
+import { l1FeeEstimator } from "../chain/index.ts";
+import { loadArtifacts } from "../contracts/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import type { TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
@@ -9,6 +11,7 @@ import type { ScanReport } from "../scanner/index.ts";
 import {
   ApiBot,
   DEADLINE_BLOCKS,
+  USER_OPERATION_DEADLINE_BLOCKS,
   DEFAULT_GAS_MODEL,
   EXECUTOR_CONSUMERS,
   EXECUTOR_TIP_WEI,
@@ -106,18 +109,34 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const seenAtOfBlock = new Map<number, number>();
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
+  const route = chain.executor.userOperations;
+  const loadSubmitter = route?.loadSubmitter;
+  const userOperations = route
+    ? {
+        account: route.account,
+        contract: route.contract,
+        owner: route.owner,
+        entryPoint: route.entryPoint,
+        fallbackToEoa: route.fallbackToEoa ?? false,
+      }
+    : null;
   const executor = new ExecutorBot(
     {
       market,
       contract: chain.executor.contract,
       account,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
-      deadlineBlocks: chain.executor.deadline ? chain.executor.deadline.blocks : DEADLINE_BLOCKS,
+      deadlineBlocks: chain.executor.deadline
+        ? chain.executor.deadline.blocks
+        : userOperations
+          ? USER_OPERATION_DEADLINE_BLOCKS
+          : DEADLINE_BLOCKS,
       ...(chain.executor.deadline ? { deadlineSeconds: chain.executor.deadline.seconds } : {}),
       consumers: EXECUTOR_CONSUMERS,
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
+      ...(userOperations ? { userOperations } : {}),
     },
     {
       provider,
@@ -126,6 +145,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       db,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
       loadSigner: chain.executor.loadSigner,
+      ...(loadSubmitter ? { loadSubmitter } : {}),
       metrics,
       log,
     },
@@ -166,11 +186,21 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       },
     },
   );
+  // OP-stack: every trade also pays an L1 data fee, priced by the chain's oracle each block for the cost model.
+  const l1Fee =
+    chain.gasModel === "op-stack"
+      ? l1FeeEstimator(
+          provider,
+          { address: chain.executor.contract, abi: (await loadArtifacts()).ArbExecutor.abi },
+          BigInt(market.chainId),
+        )
+      : null;
   const scanner = new ScannerBot(
     {
       market,
       maxHops: 3,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      ...(l1Fee ? { l1Fee } : {}),
       ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
     },
     { provider, bus, control, metrics, log },

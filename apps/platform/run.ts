@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import { FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
+import type { ExecutionRouteKind } from "../domain/index.ts";
 import { privateKeySigner } from "../executor/index.ts";
 import { startDevnetProcess } from "./devnet-host.ts";
+import { startDevnetBundler, type DevnetBundler } from "./user-operations.ts";
 import { runSession, type DevSession } from "./session.ts";
 
 export type { DevSession } from "./session.ts";
@@ -29,6 +31,12 @@ export interface DevOptions {
   log?: Logger;
   /** Each bot in its own OS process (`orion run <bot>`). */
   services?: boolean;
+  /** eoa (default) or erc4337: user operations of the executor key's smart account, through a local alto. */
+  execution?: ExecutionRouteKind;
+  /** ERC-4337: send from the EOA when the bundler is down or slower than bundlerTimeoutMs (else reject). */
+  eoaFallback?: boolean;
+  /** ERC-4337: the bound on each bundler call. Default 5000 ms. */
+  bundlerTimeoutMs?: number;
 }
 
 /**
@@ -36,9 +44,16 @@ export interface DevOptions {
  * its own process. Everything else (PostgreSQL, Redis, the four bots, the report) is the session's.
  */
 export async function runDev(o: DevOptions): Promise<DevSession> {
-  const { blockIntervalMs, seed, ...session } = o;
+  const { blockIntervalMs, seed, eoaFallback, bundlerTimeoutMs, ...session } = o;
+  const erc4337 = o.execution === "erc4337";
   return runSession({ ...session, title: "orion dev" }, async () => {
-    const chain = await startDevnetProcess({ seed: seed ?? 1, withExecutorKey: o.mode === "live" });
+    const chain = await startDevnetProcess({
+      seed: seed ?? 1,
+      withExecutorKey: o.mode === "live",
+      accountAbstraction: erc4337,
+    });
+    const aa = chain.accountAbstraction;
+    let bundler: DevnetBundler | null = null;
     const { markets } = chain;
     const provider = FailoverProvider.fromUrls([chain.url], {
       chainId: markets.chainId,
@@ -66,10 +81,45 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
           return privateKeySigner(key);
         },
+        ...(aa
+          ? {
+              userOperations: {
+                account: aa.account,
+                contract: aa.executor,
+                owner: chain.executor.address,
+                entryPoint: aa.entryPoint,
+                fallbackToEoa: eoaFallback ?? false,
+                // Called for a live session only: the bundler runs while the session does, and stops with it.
+                loadSubmitter: async () => {
+                  if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+                  // alto deploys its simulation contracts at start and waits for them to be mined: blocks come
+                  // meanwhile, before the session's own interval mining starts.
+                  chain.setBlockInterval(200);
+                  try {
+                    bundler = await startDevnetBundler({
+                      rpcUrl: chain.url,
+                      chainId: markets.chainId,
+                      aa,
+                      ownerKey: key,
+                      blockTimeMs: blockIntervalMs,
+                      timeoutMs: bundlerTimeoutMs ?? 5_000,
+                    });
+                  } finally {
+                    chain.setBlockInterval(0);
+                  }
+                  o.out(
+                    `bundler: alto (pid ${bundler.bundler.pid}) at ${bundler.bundler.url}, smart account ${aa.account}`,
+                  );
+                  return bundler.submitter;
+                },
+              },
+            }
+          : {}),
       },
       startBlocks: () => chain.setBlockInterval(blockIntervalMs),
       stopBlocks: () => chain.setBlockInterval(0),
       close: async () => {
+        await bundler?.bundler.close();
         provider.destroy();
         await chain.close();
       },

@@ -1,5 +1,12 @@
 import type { FailoverProvider } from "../chain/index.ts";
-import type { DeadlinePolicy, FeePolicy, StateOverride, TxSigner } from "../executor/index.ts";
+import type {
+  DeadlinePolicy,
+  FeePolicy,
+  StateOverride,
+  TxSigner,
+  UserOperationConfig,
+  UserOperationSubmitter,
+} from "../executor/index.ts";
 import type { Market } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
@@ -13,6 +20,8 @@ export interface SessionChain {
   rpcUrls?: string[];
   market: Market;
   blockTimeMs: number;
+  /** The profile's L2 gas model: on "op-stack" the cost model adds each trade's L1 data fee. Default "ethereum". */
+  gasModel?: "ethereum" | "op-stack" | "arbitrum";
   /** How often the head is polled (default 25 ms). */
   pollMs?: number;
   executor: {
@@ -35,6 +44,13 @@ export interface SessionChain {
      * this process's to hand on (a KMS signer, or sim).
      */
     devnetKey?: string | null;
+    /**
+     * The ERC-4337 route (`--execution erc4337`): the smart account and its executor contract; `loadSubmitter` (the
+     * keys and the bundler) is called only for a live session.
+     */
+    userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable"> & {
+      loadSubmitter: () => Promise<UserOperationSubmitter>;
+    };
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;

@@ -8,6 +8,7 @@ import {
   type ControlStore,
   type Mode,
 } from "../control/index.ts";
+import type { ExecutionRouteKind } from "../domain/index.ts";
 import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { runInProcess, type SessionParts } from "./in-process.ts";
 import type { LatencyRecorder } from "./latency.ts";
@@ -39,6 +40,8 @@ export interface SessionOptions {
   log?: Logger;
   /** Each bot in its own OS process (`orion run <bot>`), talking through Redis and PostgreSQL (`orion dev --services`). */
   services?: boolean;
+  /** The execution route, for the report (`--execution`); the chain's executor config carries the route itself. */
+  execution?: ExecutionRouteKind;
 }
 
 type Closer = () => Promise<unknown> | unknown;
@@ -154,6 +157,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
     const report: SessionReport = {
       ...(chain.name === null ? {} : { chain: chain.name }),
       mode: session.mode,
+      execution: o.execution ?? "eoa",
       epoch: session.epoch,
       chainId: market.chainId,
       blocks: { from: Math.max(blocks.from, 0), to: Math.max(blocks.to, 0) },

@@ -56,6 +56,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       provider,
       market,
       blockTimeMs: profile.blockTimeMs,
+      gasModel: profile.gasModel,
       // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
       pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
       // A foreign chain can reorganise: a live trade is final two blocks on top of its own.

@@ -16,6 +16,8 @@ export interface ScannerServiceOptions {
   basePerNative: Record<string, Ratio>;
   /** Tip the executor adds to the node's gas price, so the orchestrator's gas cost is not understated. */
   tipWei: bigint;
+  /** OP-stack chains: the L1 data fee of the executor's transaction for a route of `hops` pools, asked each block. */
+  l1Fee?: (hops: number) => Promise<bigint>;
 }
 
 export interface ScanReport {
@@ -65,6 +67,15 @@ export class ScannerService {
     this.options = deps.options;
   }
 
+  /** The L1 data fee per route length at this block (OP-stack chains; undefined elsewhere). */
+  private async l1Fees(): Promise<Record<string, bigint> | undefined> {
+    const { l1Fee, maxHops } = this.options;
+    if (!l1Fee) return undefined;
+    const lengths = Array.from({ length: maxHops - 1 }, (_, i) => i + 2);
+    const fees = await Promise.all(lengths.map((h) => l1Fee(h)));
+    return Object.fromEntries(lengths.map((h, i) => [String(h), fees[i] as bigint]));
+  }
+
   /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
   onHead(head: BlockHead): Promise<ScanReport | null> {
     return inSpan(
@@ -77,9 +88,10 @@ export class ScannerService {
 
   private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
     const rpcStarted = performance.now();
-    const [update, gasPriceHex] = await Promise.all([
+    const [update, gasPriceHex, l1FeeWeiByHops] = await Promise.all([
       this.poolState.onBlock(head),
       this.provider.send("eth_gasPrice", []) as Promise<string>,
+      this.l1Fees(),
     ]);
     if (update === null) return null;
     const rpcMs = performance.now() - rpcStarted;
@@ -127,6 +139,7 @@ export class ScannerService {
       seenAt: report.seenAt,
       rpcMs,
       gasPriceWei: BigInt(gasPriceHex) + this.options.tipWei,
+      ...(l1FeeWeiByHops ? { l1FeeWeiByHops } : {}),
       basePerNative: this.options.basePerNative,
       candidates: toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities),
     });

@@ -13,3 +13,8 @@ export const EXECUTOR_CONSUMERS = 4;
  * transaction preceded in its block runs on exactly the predicted state.
  */
 export const DEADLINE_BLOCKS = 1;
+/**
+ * A user operation waits for the bundler's next bundle after its gas estimation, so it cannot count on the very next
+ * block; it may land a few later. The report's precededBy then counts what touched its pools in between.
+ */
+export const USER_OPERATION_DEADLINE_BLOCKS = 3;

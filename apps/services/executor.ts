@@ -14,6 +14,8 @@ import {
   type StateOverride,
   type TradeResult,
   type TxSigner,
+  type UserOperationConfig,
+  type UserOperationSubmitter,
 } from "../executor/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
@@ -50,6 +52,8 @@ export interface ExecutorConfig {
   fees?: FeePolicy;
   /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
   confirmations?: number;
+  /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
+  userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
 }
 
 export interface ExecutorConnections {
@@ -59,6 +63,8 @@ export interface ExecutorConnections {
   db: pg.Pool;
   /** Called only when the mode is live at start: a sim executor never holds a key (safety invariant 1). */
   loadSigner: () => TxSigner | Promise<TxSigner>;
+  /** With config.userOperations, live only: the smart account's owner and sponsor keys and the bundler. */
+  loadSubmitter?: () => Promise<UserOperationSubmitter>;
   metrics: PipelineMetrics;
   log: Logger;
 }
@@ -113,6 +119,7 @@ export class ExecutorBot implements BotService {
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
       log,
+      ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
         priorityFeeWei: this.config.tipWei,
         deadlineBlocks: this.config.deadlineBlocks,
@@ -139,6 +146,21 @@ export class ExecutorBot implements BotService {
     // A standby starts too: it consumes nothing until the lease is its own.
     await this.lease.start();
     for (const s of this.services) await s.start();
+  }
+
+  private userOperations(config: NonNullable<ExecutorConfig["userOperations"]>) {
+    const { loadSubmitter, metrics, log } = this.conn;
+    return {
+      ...config,
+      loadSubmitter: () => {
+        if (!loadSubmitter) throw new Error("the ERC-4337 route needs a bundler and keys, and none were configured");
+        return loadSubmitter();
+      },
+      onUnavailable: (order: { mode: string; epoch: number }, outcome: "fallback" | "rejected", reason: string) => {
+        metrics.routeUnavailable.inc({ mode: order.mode, epoch: String(order.epoch), outcome });
+        log.warn({ outcome, reason }, "ERC-4337 route unavailable");
+      },
+    };
   }
 
   /** Orders taken off the bus and carried as far as they go. */

@@ -11,4 +11,10 @@ export { ExecutorBot } from "./executor.ts";
 export type { ExecutorConfig, ExecutorConnections, ExecutorHooks } from "./executor.ts";
 export { ApiBot } from "./api.ts";
 export type { ApiConfig, ApiConnections } from "./api.ts";
-export { DEFAULT_GAS_MODEL, EXECUTOR_TIP_WEI, EXECUTOR_CONSUMERS, DEADLINE_BLOCKS } from "./defaults.ts";
+export {
+  DEFAULT_GAS_MODEL,
+  EXECUTOR_TIP_WEI,
+  EXECUTOR_CONSUMERS,
+  DEADLINE_BLOCKS,
+  USER_OPERATION_DEADLINE_BLOCKS,
+} from "./defaults.ts";

@@ -13,6 +13,8 @@ export interface ScannerConfig {
   maxHops: 2 | 3;
   /** The executor's priority fee, added to the gas price the orchestrator costs orders with. */
   tipWei: bigint;
+  /** OP-stack chains: the L1 data fee of the executor's transaction by route length (see l1FeeEstimator). */
+  l1Fee?: (hops: number) => Promise<bigint>;
   /** How often the head is polled. Default 25 ms (a local node); a paid endpoint wants about the block time. */
   pollMs?: number;
 }
@@ -70,6 +72,7 @@ export class ScannerBot implements BotService {
           maxHops: this.config.maxHops,
           basePerNative: basePerNative(market),
           tipWei: this.config.tipWei,
+          ...(this.config.l1Fee ? { l1Fee: this.config.l1Fee } : {}),
         },
       },
       {

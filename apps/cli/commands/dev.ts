@@ -22,6 +22,8 @@ const flags = z
     blockTime: intString("--block-time", 100, 60_000),
     services: z.boolean().optional(),
     execution: z.string().optional(),
+    eoaFallback: z.boolean().optional(),
+    bundlerTimeout: intString("--bundler-timeout", 100, 600_000),
   })
   .strict();
 
@@ -35,7 +37,15 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     throw new InputError(`dev --${flag}: ${issue?.message ?? "invalid"}`);
   }
   const f = parsed.data;
-  parseExecution(f.execution);
+  const execution = parseExecution(f.execution);
+  if (execution === "erc4337" && f.services) {
+    throw new InputError("dev --services --execution erc4337: the route runs in one process only so far; drop one");
+  }
+  if (execution !== "erc4337" && f.eoaFallback) {
+    throw new InputError(
+      "dev --eoa-fallback: only with --execution erc4337 (the EOA route has nothing to fall back from)",
+    );
+  }
   if (f.services && !process.env.REDIS_URL) {
     throw new InputError("dev --services: set REDIS_URL: the bots' processes talk to each other through Redis");
   }
@@ -83,6 +93,9 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       redisUrl: process.env.REDIS_URL || undefined,
       redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
       services: f.services ?? false,
+      execution,
+      eoaFallback: f.eoaFallback ?? false,
+      bundlerTimeoutMs: f.bundlerTimeout,
       out: (line) => process.stdout.write(line + "\n"),
       signal: abort.signal,
     });
@@ -103,7 +116,17 @@ export function configure(command: Command): void {
     .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
     .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
     .option("--services", "run each bot in its own process (`orion run <bot>`), talking through Redis and PostgreSQL")
-    .option("--execution <route>", "eoa (a transaction from the executor account) or erc4337", "eoa")
+    .option(
+      "--execution <route>",
+      "eoa (a transaction from the executor account) or erc4337 (a sponsored user operation of its smart account)",
+      "eoa",
+    )
+    .option("--eoa-fallback", "erc4337: send from the EOA when the bundler is down or slow (default: reject the order)")
+    .option(
+      "--bundler-timeout <ms>",
+      "erc4337: a bundler call slower than this counts as the bundler being down",
+      "5000",
+    )
     .action(async (opts: Record<string, unknown>) => {
       await runDevCommand(opts);
     });

@@ -9,14 +9,23 @@ describe("--execution", () => {
     expect(parseExecution(undefined)).toBe("eoa");
   });
 
-  it("refuses erc4337 with the reason, and anything else naming the flag (exit 2)", () => {
-    expect(() => parseExecution("erc4337")).toThrow(InputError);
-    expect(() => parseExecution("erc4337")).toThrow(/^--execution erc4337: not available yet/);
+  it("takes erc4337, and refuses anything else naming the flag (exit 2)", () => {
+    expect(parseExecution("erc4337")).toBe("erc4337");
+    expect(() => parseExecution("eoa ")).toThrow(InputError);
     expect(() => parseExecution("eoa ")).toThrow(/^--execution: must be eoa or erc4337, got "eoa "$/);
   });
 
-  it("orion dev checks it before starting anything", async () => {
-    const flags = { mode: "sim", port: "0", blockTime: "1000", execution: "bundler" };
-    await expect(runDevCommand(flags)).rejects.toThrow(/^--execution: must be eoa or erc4337/);
+  it("orion dev checks it and its companions before starting anything", async () => {
+    const flags = { mode: "sim", port: "0", blockTime: "1000", bundlerTimeout: "5000" };
+    await expect(runDevCommand({ ...flags, execution: "bundler" })).rejects.toThrow(/^--execution: must be eoa or/);
+    await expect(runDevCommand({ ...flags, execution: "eoa", eoaFallback: true })).rejects.toThrow(
+      /^dev --eoa-fallback: only with --execution erc4337/,
+    );
+    await expect(runDevCommand({ ...flags, execution: "erc4337", services: true })).rejects.toThrow(
+      /^dev --services --execution erc4337/,
+    );
+    await expect(runDevCommand({ ...flags, execution: "erc4337", bundlerTimeout: "5" })).rejects.toThrow(
+      /^dev --bundler-timeout: --bundler-timeout must be between 100 and 600000/,
+    );
   });
 });

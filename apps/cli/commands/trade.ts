@@ -33,7 +33,14 @@ export function configure(command: Command): void {
     .action(async (flags: TradeFlags) => {
       if (flags.mode !== "sim" && flags.mode !== "live")
         throw new InputError(`--mode: must be sim or live, got "${flags.mode}"`);
-      parseExecution(flags.execution);
+      if (parseExecution(flags.execution) === "erc4337") {
+        // The executor's route exists (orion dev uses it); a public chain also needs the sponsor's key and a hosted
+        // bundler and paymaster policy wired from the chain profile, which orion trade does not do yet.
+        throw new InputError(
+          "--execution erc4337: orion trade does not wire a hosted bundler and sponsor yet; use --execution eoa " +
+            "(orion dev --execution erc4337 runs the route against a local alto)",
+        );
+      }
       const blocks = flags.blocks === undefined ? null : Number(flags.blocks);
       if (blocks !== null && (!/^[0-9]+$/.test(flags.blocks ?? "") || blocks < 1)) {
         throw new InputError(`--blocks: must be a whole number of at least 1, got "${flags.blocks}"`);

@@ -20,6 +20,8 @@ export interface TradeSlice {
   effectiveGasPrice: bigint;
   /** Logs of the same transaction that ran before this trade (earlier operations of the bundle). */
   earlierLogs: readonly Log[];
+  /** Whether the trade pays the transaction's L1 data fee (OP-stack), read from the receipt: the EOA's own transaction. */
+  l1Fee: boolean;
 }
 
 export class MinedTrades {
@@ -40,7 +42,14 @@ export class MinedTrades {
       // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
       effectiveGasPrice: receipt.gasPrice,
       earlierLogs: [],
+      l1Fee: true,
     };
+  }
+
+  /** The receipt's L1 data fee (OP-stack nodes add `l1Fee`; ethers drops it), or null where the chain has none. */
+  private async l1FeeOf(hash: string): Promise<bigint | null> {
+    const raw = (await this.provider.send("eth_getTransactionReceipt", [hash])) as { l1Fee?: string } | null;
+    return raw?.l1Fee === undefined ? null : BigInt(raw.l1Fee);
   }
 
   /** The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). */
@@ -56,18 +65,24 @@ export class MinedTrades {
         return null;
       }
     }
-    const poolLogs = await this.provider.getLogs({ blockHash: receipt.blockHash, address: trade.pools });
+    // Everything that ran on the pools after the block the trade was priced on, up to the trade itself: one block
+    // on the EOA route (its deadline), possibly more for a user operation waiting for its bundle.
+    const poolLogs = await this.provider.getLogs({
+      fromBlock: Math.min(trade.orderBlock + 1, receipt.blockNumber),
+      toBlock: receipt.blockNumber,
+      address: trade.pools,
+    });
     const route = new Set(trade.pools.map((p) => p.toLowerCase()));
     // An earlier operation of the same bundle that touched the pools ran ahead of this trade like a transaction would.
     const aheadInBundle = slice.earlierLogs.some((l) => route.has(l.address.toLowerCase())) ? 1 : 0;
-    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index) + aheadInBundle;
+    const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index, receipt.blockNumber) + aheadInBundle;
     return {
       status: slice.success ? "confirmed" : "reverted",
       txHash: receipt.hash,
       realizedProfit: slice.success ? this.codec.tradeProfit(slice.logs, this.contract) : null,
       gasUsed: slice.gasUsed,
       effectiveGasPrice: slice.effectiveGasPrice,
-      l1FeeWei: null,
+      l1FeeWei: slice.l1Fee ? await this.l1FeeOf(receipt.hash) : null,
       precededBy,
       blockNumber: receipt.blockNumber,
     };

@@ -214,5 +214,7 @@ export function operationSlice(receipt: TransactionReceipt, userOpHash: string):
     gasUsed,
     effectiveGasPrice: cost / gasUsed,
     earlierLogs: logs.slice(before + 1, starts + 1),
+    // The bundle's L1 data fee is the bundler's, recovered (if at all) through the operation's gas price.
+    l1Fee: false,
   };
 }

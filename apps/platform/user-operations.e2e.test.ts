@@ -1,0 +1,255 @@
+/**
+ * The executor's ERC-4337 route against a real alto process and the devnet, with blocks mined by the test: a trade as
+ * a sponsored user operation (exact to the wei, the sponsor's cost as its gas cost), losing operations never sent,
+ * the bundler killed (fallback or rejection, never a duplicate), and a restart between sending and inclusion.
+ */
+import { Interface } from "ethers";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
+import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import type { Mode, Order } from "../domain/index.ts";
+import { Executor, privateKeySigner, type ExecutorDeps, type Submission } from "../executor/index.ts";
+import { orderFor } from "../executor/testing/orders.ts";
+import { createPgPool, listTrades, migrate, PgTradeJournal } from "../store/index.ts";
+import {
+  deployDevnetAccountAbstraction,
+  startDevnetBundler,
+  type DevnetAccountAbstraction,
+} from "./user-operations.ts";
+import type { DevnetBundler } from "./user-operations.ts";
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+let db: TestDatabase;
+let pool: pg.Pool;
+let journal: PgTradeJournal;
+let aa: DevnetAccountAbstraction;
+let bundler: DevnetBundler;
+let abi: ExecutorDeps["contract"]["abi"];
+const since = new Date(Date.now() - 60_000);
+
+async function paymasterDeposit(): Promise<bigint> {
+  const data = new Interface(["function getDeposit() view returns (uint256)"]).encodeFunctionData("getDeposit");
+  return BigInt(await provider.call({ to: aa.paymaster, data }));
+}
+
+/** alto starts by deploying its simulation contracts and waiting for their blocks: mine meanwhile. */
+async function withBlocks<T>(fn: () => Promise<T>): Promise<T> {
+  await chain.devnet.setBlockInterval(100);
+  try {
+    return await fn();
+  } finally {
+    await chain.devnet.setBlockInterval(0);
+  }
+}
+
+function start(): Promise<DevnetBundler> {
+  return withBlocks(() =>
+    startDevnetBundler({
+      rpcUrl: chain.devnet.url!,
+      chainId: chain.devnet.chainId,
+      aa,
+      ownerKey: chain.executorAccount.privateKey,
+      blockTimeMs: 1000,
+      timeoutMs: 10_000,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  [chain, db] = await Promise.all([startLocalChain({ seed: 41, listen: { port: 0 } }), createTestDatabase()]);
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  pool = createPgPool(db.url);
+  await migrate(pool);
+  journal = new PgTradeJournal(pool);
+  abi = (await loadArtifacts()).ArbExecutor.abi;
+  await chain.devnet.setAutomine(true);
+  aa = await deployDevnetAccountAbstraction(chain.devnet.provider, {
+    deployer: chain.markets.traders[0]!,
+    owner: chain.executorAccount.address,
+    treasury: chain.markets.executor.treasury,
+  });
+  await chain.devnet.setAutomine(false);
+  bundler = await start();
+}, 300_000);
+
+afterAll(async () => {
+  await bundler?.bundler.close();
+  provider?.destroy();
+  await pool?.end();
+  await Promise.all([chain?.close(), db?.drop()]);
+});
+
+const unavailable: { outcome: string; reason: string }[] = [];
+
+function executor(o: { mode?: Mode; fallbackToEoa?: boolean; profitToWei?: () => bigint } = {}): Executor {
+  const live = (o.mode ?? "live") === "live";
+  return new Executor({
+    provider,
+    journal,
+    readMode: async () => o.mode ?? "live",
+    contract: { address: chain.markets.executor.address, abi },
+    account: chain.executorAccount.address,
+    signer: live ? privateKeySigner(chain.executorAccount.privateKey) : null,
+    userOperations: {
+      account: aa.account,
+      contract: aa.executor,
+      owner: chain.executorAccount.address,
+      entryPoint: aa.entryPoint,
+      submitter: live ? bundler.submitter : null,
+      fallbackToEoa: o.fallbackToEoa ?? false,
+      onUnavailable: (_order, outcome, reason) => unavailable.push({ outcome, reason }),
+    },
+    feeOf: () => 30,
+    options: { deadlineBlocks: 3, ...(o.profitToWei ? { profitToWei: o.profitToWei } : {}) },
+  });
+}
+
+async function order(mode: Mode = "live", minProfit?: bigint): Promise<{ order: Order; profit: bigint }> {
+  const { opportunity } = await createArbitrage(chain, provider);
+  return {
+    order: await orderFor(provider, mode, opportunity, minProfit ?? opportunity.profit),
+    profit: opportunity.profit,
+  };
+}
+
+function sent(s: Submission): Extract<Submission, { kind: "sent" }> {
+  if (s.kind !== "sent") throw new Error(`expected a sent trade, got ${JSON.stringify(s, (_, v) => String(v))}`);
+  return s;
+}
+
+/** Waits until alto has handed its bundle to the node (the pending block holds a transaction). */
+async function bundleSubmitted(): Promise<void> {
+  for (let i = 0; i < 800; i++) {
+    const pending = (await provider.send("eth_getBlockByNumber", ["pending", false])) as { transactions: string[] };
+    if (pending.transactions.length > 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("the bundler submitted no bundle within 20 s");
+}
+
+/** Mines the block that includes the operation's bundle, as soon as the bundle is there. */
+async function mineUntilIncluded(userOpHash: string): Promise<void> {
+  await bundleSubmitted();
+  await chain.devnet.mine();
+  if (!(await bundler.submitter.outcome(userOpHash as `0x${string}`))) {
+    throw new Error(`user operation ${userOpHash} not in the mined block`);
+  }
+}
+
+async function rowsFor(opportunityId: string) {
+  const rows = await listTrades(pool, "live", 1, since);
+  return rows.filter((r) => r.opportunityId === opportunityId);
+}
+
+async function operationEvents(userOpHash: string): Promise<number> {
+  const topic = new Interface([
+    "event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed)",
+  ]).getEvent("UserOperationEvent")!.topicHash;
+  return (await provider.getLogs({ address: aa.entryPoint, topics: [topic, userOpHash], fromBlock: 0 })).length;
+}
+
+describe("the ERC-4337 route with a real bundler", () => {
+  it("a sponsored trade confirms exact to the wei; its gas cost is exactly what the paymaster paid", async () => {
+    const ex = executor();
+    expect(await ex.reconcile()).toEqual({ resolved: [], inFlight: 0 });
+    const { order: o, profit } = await order();
+    const eoaNonce = await provider.getTransactionCount(chain.executorAccount.address, "latest");
+    const deposit = await paymasterDeposit();
+    const s = sent(await ex.submit(o));
+    expect(s).toMatchObject({ route: "erc4337", txHash: null });
+    expect(s.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // Durable before it went to the bundler, with its user-operation hash and no transaction hash yet.
+    expect((await rowsFor(o.opportunityId))[0]).toMatchObject({ route: "erc4337", userOpHash: s.userOpHash });
+    await mineUntilIncluded(s.userOpHash!);
+    const result = await s.final;
+    expect(result).toMatchObject({ status: "confirmed", route: "erc4337", precededBy: 0, realizedProfit: profit });
+    expect(result.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(result.gasCostWei).toBe(deposit - (await paymasterDeposit()));
+    const [row] = await rowsFor(o.opportunityId);
+    expect(row).toMatchObject({ status: "confirmed", userOpHash: s.userOpHash, txHash: result.txHash });
+    expect(row!.gasCostWei).toBe(result.gasCostWei);
+    // The smart account paid nothing and the EOA sent nothing.
+    expect(await provider.getBalance(aa.account)).toBe(0n);
+    expect(await provider.getTransactionCount(chain.executorAccount.address, "latest")).toBe(eoaNonce);
+  });
+
+  it("a losing operation is rejected by simulation and never sent; so is one whose profit cannot pay the sponsor", async () => {
+    const deposit = await paymasterDeposit();
+    const { order: losing } = await order("live", 10n ** 30n);
+    const a = await executor().handle(losing);
+    expect(a).toMatchObject({ status: "rejected", userOpHash: null, route: "erc4337" });
+    expect(a!.reason).toMatch(/^InsufficientProfit/);
+    // A token worth 1 wei in all: the trade wins in the base token and loses once the sponsor's gas is counted.
+    const { order: cheap } = await order("live", 0n);
+    const b = await executor({ profitToWei: () => 1n }).handle(cheap);
+    expect(b).toMatchObject({ status: "rejected", userOpHash: null });
+    expect(b!.reason).toMatch(/^profit 1 wei does not cover the sponsor's gas \(up to \d+ wei\): not sent$/);
+    await chain.devnet.mine();
+    expect(await paymasterDeposit()).toBe(deposit);
+  });
+
+  it("a restart between sending and inclusion reconciles by user-operation hash and sends nothing again", async () => {
+    const first = executor();
+    await first.reconcile();
+    const { order: o, profit } = await order();
+    const s = sent(await first.submit(o));
+    first.stop(); // the process dies: its row stays in flight
+    await expect(s.final).rejects.toThrow(/stopped/);
+    const second = executor();
+    expect(await second.reconcile()).toEqual({ resolved: [], inFlight: 1 });
+    await mineUntilIncluded(s.userOpHash!);
+    expect(await second.reconcile()).toEqual({ resolved: [{ id: s.id, status: "confirmed" }], inFlight: 0 });
+    const rows = await rowsFor(o.opportunityId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "confirmed", realizedProfit: profit, userOpHash: s.userOpHash });
+    expect(await operationEvents(s.userOpHash!)).toBe(1);
+    // The order redelivered after the restart is recognised and not sent again.
+    expect(await second.submit(o)).toEqual({ kind: "duplicate" });
+  });
+
+  it("the bundler killed: an operation it already passed on still lands once; then fallback or rejection", async () => {
+    const ex = executor();
+    await ex.reconcile();
+    const { order: o } = await order();
+    const s = sent(await ex.submit(o));
+    // alto has handed the bundle to the node; it dies before the block is mined.
+    await bundleSubmitted();
+    await bundler.bundler.kill();
+    await chain.devnet.mine();
+    expect(await s.final).toMatchObject({ status: "confirmed", userOpHash: s.userOpHash });
+    expect(await operationEvents(s.userOpHash!)).toBe(1);
+
+    unavailable.length = 0;
+    const { order: refused } = await order();
+    const r = await executor().handle(refused);
+    expect(r).toMatchObject({ status: "rejected", route: "erc4337" });
+    expect(r!.reason).toMatch(/^bundler unavailable: .*; EOA fallback not allowed, nothing sent$/);
+
+    const eoaNonce = await provider.getTransactionCount(chain.executorAccount.address, "latest");
+    const { order: fallback, profit } = await order();
+    const f = sent(await executor({ fallbackToEoa: true }).submit(fallback));
+    expect(f).toMatchObject({ route: "eoa", userOpHash: null });
+    await chain.devnet.mine();
+    expect(await f.final).toMatchObject({ status: "confirmed", route: "eoa", realizedProfit: profit });
+    expect(await provider.getTransactionCount(chain.executorAccount.address, "latest")).toBe(eoaNonce + 1);
+    expect(unavailable.map((u) => u.outcome)).toEqual(["rejected", "fallback"]);
+    // One row per order, whichever way it went.
+    for (const id of [o.opportunityId, refused.opportunityId, fallback.opportunityId]) {
+      expect(await rowsFor(id)).toHaveLength(1);
+    }
+  });
+
+  it("sim mode holds no key and sends nothing: the inner call is simulated from the smart account", async () => {
+    const { order: o, profit } = await order("sim");
+    const deposit = await paymasterDeposit();
+    const r = await executor({ mode: "sim" }).handle(o);
+    expect(r).toMatchObject({ status: "simulated", route: "erc4337", simulatedProfit: profit, userOpHash: null });
+    await chain.devnet.mine();
+    expect(await paymasterDeposit()).toBe(deposit);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The ERC-4337 route on `orion dev`'s devnet. The devnet process deploys the contracts (the canonical EntryPoint and
+ * account factory, our paymaster with its deposit, and an ArbExecutor owned by the executor key's smart account);
+ * a live session starts alto beside it and signs with the executor key (the account's owner) and the sponsor's key.
+ * On a public chain the EntryPoint and factory already exist and the chain profile names a hosted bundler instead.
+ */
+import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { devAccounts, type DevAccount, type Eip1193 } from "../chain/index.ts";
+import {
+  createSmartAccountRoute,
+  deployAccountAbstraction,
+  deploySmartAccountExecutor,
+  startBundler,
+  type BundlerHandle,
+  type SmartAccountRoute,
+} from "../erc4337/index.ts";
+
+/** Fixed devnet accounts beside the markets' roles (0-2, 10-19): who sponsors, who bundles, who owns the deposit. */
+const ROLES = { sponsor: 3, bundler: 4, bundlerUtility: 5, paymasterOwner: 6 } as const;
+
+function role(i: number): DevAccount {
+  const a = devAccounts(7)[i];
+  if (!a) throw new Error(`devnet account ${i} missing`);
+  return a;
+}
+
+/** What the devnet deployed for the route: addresses only, no key. */
+export interface DevnetAccountAbstraction {
+  entryPoint: string;
+  accountFactory: string;
+  paymaster: string;
+  /** The smart account of the executor key (counterfactual until its first operation). */
+  account: string;
+  /** The ArbExecutor that account owns. */
+  executor: string;
+}
+
+/** In the devnet process, while it still mines on every transaction. */
+export async function deployDevnetAccountAbstraction(
+  chain: Eip1193,
+  o: { deployer: string; owner: string; treasury: string },
+): Promise<DevnetAccountAbstraction> {
+  const aa = await deployAccountAbstraction(chain, {
+    from: o.deployer,
+    sponsorSigner: role(ROLES.sponsor).address,
+    paymasterOwner: role(ROLES.paymasterOwner).address,
+  });
+  const { account, executor } = await deploySmartAccountExecutor(chain, {
+    from: o.deployer,
+    owner: o.owner,
+    treasury: o.treasury,
+    accountFactory: aa.accountFactory,
+  });
+  return { entryPoint: aa.entryPoint, accountFactory: aa.accountFactory, paymaster: aa.paymaster, account, executor };
+}
+
+export interface DevnetBundler {
+  /** The executor's UserOperationSubmitter: the smart account and its bundler. */
+  submitter: SmartAccountRoute;
+  bundler: BundlerHandle;
+}
+
+/**
+ * Live sessions only: alto as its own process on 127.0.0.1 against the devnet, and the route that prepares, sponsors,
+ * signs and sends through it. `timeoutMs` bounds every bundler call: slower counts as unavailable.
+ */
+export async function startDevnetBundler(o: {
+  rpcUrl: string;
+  chainId: number;
+  aa: DevnetAccountAbstraction;
+  ownerKey: string;
+  blockTimeMs: number;
+  timeoutMs: number;
+}): Promise<DevnetBundler> {
+  const bundler = await startBundler({
+    rpcUrl: o.rpcUrl,
+    entryPoint: o.aa.entryPoint,
+    executorPrivateKey: role(ROLES.bundler).privateKey,
+    utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
+    blockTimeMs: o.blockTimeMs,
+  });
+  try {
+    const route = await createSmartAccountRoute({
+      rpcUrl: o.rpcUrl,
+      bundlerUrl: bundler.url,
+      chainId: o.chainId,
+      entryPoint: o.aa.entryPoint as Hex,
+      accountFactory: o.aa.accountFactory as Hex,
+      paymaster: o.aa.paymaster as Hex,
+      owner: privateKeyToAccount(o.ownerKey as Hex),
+      sponsor: privateKeyToAccount(role(ROLES.sponsor).privateKey as Hex),
+      bundlerTimeoutMs: o.timeoutMs,
+    });
+    if (route.address.toLowerCase() !== o.aa.account) {
+      throw new Error(`the executor key's smart account is ${route.address}, not ${o.aa.account} as deployed`);
+    }
+    await route.deploy();
+    return { submitter: route, bundler };
+  } catch (err) {
+    await bundler.close();
+    throw err;
+  }
+}
