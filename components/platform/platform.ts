@@ -42,6 +42,8 @@ export interface PlatformArgs {
   alertEmails: Record<Severity, readonly string[]>;
   pagerdutyServiceKey?: pulumi.Input<string>;
   replicaLagRpoSeconds: number;
+  /** The API's availability objective (e.g. 0.9999): the burn-rate alerts are computed for it. Default 0.995. */
+  sloGoal?: number;
   githubRepository: string;
   /**
    * Operator secret id -> the version an operator added. Until every operator secret has one, the program deploys
@@ -319,6 +321,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(args.pagerdutyServiceKey !== undefined ? { pagerdutyServiceKey: args.pagerdutyServiceKey } : {}),
         domain: args.domain,
         replicaLagRpoSeconds: args.replicaLagRpoSeconds,
+        ...(args.sloGoal !== undefined ? { availabilityGoal: args.sloGoal } : {}),
         labels,
       },
       parent,

@@ -175,6 +175,15 @@ export class Service extends pulumi.ComponentResource {
               ],
               startupProbe: { httpGet: { path: "/healthz" }, periodSeconds: 5, failureThreshold: 12 },
               livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: 15 },
+              // Not ready (a dependency down, state not loaded) takes the instance out of serving without restarting
+              // it; with every instance of a region unready, the load balancer's outlier detection ejects the region.
+              readinessProbe: {
+                httpGet: { path: "/readyz" },
+                periodSeconds: 5,
+                timeoutSeconds: 2,
+                failureThreshold: 3,
+                successThreshold: 1,
+              },
               volumeMounts: mountsSql ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : [],
               // The collector is up before the bot starts, so no span of the first block is dropped.
               ...(args.tracing?.collector ? { dependsOns: [COLLECTOR_CONTAINER] } : {}),
