@@ -1,6 +1,6 @@
 import { resourcePolicy, stackPolicy } from "./factory.ts";
-import { at, isPublicMember, isSet, isTrue, list, membersOf, refersTo, str } from "./props.ts";
-import type { OrionPolicy } from "./types.ts";
+import { at, isPublicMember, isSet, isTrue, list, membersOf, num, refersTo, str } from "./props.ts";
+import { DEFAULT_SETTINGS, type OrionPolicy, type PolicySettings } from "./types.ts";
 
 export const RUN_SERVICE = "gcp:cloudrunv2/service:Service";
 export const RUN_IAM_TYPES = [
@@ -128,7 +128,26 @@ export const runHardening = () =>
     },
   });
 
-export function cloudRunPolicies(): OrionPolicy[] {
+export const runServing = (settings: PolicySettings) =>
+  resourcePolicy({
+    name: "cloudrun-readiness-and-minimum-instances",
+    description:
+      "Cloud Run services must probe readiness and keep the stack's minimum of instances warm in every region.",
+    controls: ["RUN-008"],
+    types: [RUN_SERVICE],
+    check: (props, _args, report) => {
+      const containers = list(props, "template.containers");
+      if (containers.length === 0 || !containers.every((c) => isSet(str(c, "readinessProbe.httpGet.path")))) {
+        report("RUN-008", "template.containers[].readinessProbe.httpGet.path must be set (the bots serve /readyz).");
+      }
+      const min = settings.minInstances;
+      if (min !== undefined && (num(props, "template.scaling.minInstanceCount") ?? 0) < min) {
+        report("RUN-008", `template.scaling.minInstanceCount must be at least ${min} in this stack.`);
+      }
+    },
+  });
+
+export function cloudRunPolicies(settings: PolicySettings = DEFAULT_SETTINGS): OrionPolicy[] {
   return [
     runIngress(),
     runPublicInvoker(),
@@ -137,5 +156,6 @@ export function cloudRunPolicies(): OrionPolicy[] {
     runVpcEgress(),
     runSecretEnv(),
     runHardening(),
+    runServing(settings),
   ];
 }

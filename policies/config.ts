@@ -16,6 +16,8 @@ const schema = z
     overrides: z.record(z.string(), level).default({}),
     approvedRegions: z.array(z.string().min(1)).min(1),
     approvedLocations: z.array(z.string().min(1)).min(1),
+    sloGoal: z.number().gt(0.9).lt(1).optional(),
+    minInstances: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -57,6 +59,8 @@ export function loadStackPolicyConfig(stack: string, dir: URL = CONFIG_DIR): Sta
       environment: c.environment,
       approvedRegions: c.approvedRegions,
       approvedLocations: c.approvedLocations,
+      sloGoal: c.sloGoal,
+      minInstances: c.minInstances,
     },
     levelFor: (name) => c.overrides[name] ?? c.enforcementLevel,
   };

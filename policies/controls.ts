@@ -163,6 +163,15 @@ export const CONTROLS: readonly Control[] = [
     "6.3.3",
     "",
   ),
+  control(
+    "SQL-016",
+    "medium",
+    "Cloud SQL backups are kept in another region",
+    "Set settings.backupConfiguration.location to another approved region than the primary's.",
+    "A1.2, A1.3",
+    "",
+    "",
+  ),
   control("RED-001", "high", "Memorystore requires AUTH", "Set authEnabled to true.", "CC6.1", "8.3.1", ""),
   control(
     "RED-002",
@@ -309,6 +318,15 @@ export const CONTROLS: readonly Control[] = [
     "",
   ),
   control(
+    "RUN-008",
+    "medium",
+    "Cloud Run services probe readiness and keep instances warm in every region",
+    "Set template.containers[].readinessProbe.httpGet.path (/readyz) and template.scaling.minInstanceCount to the stack's minimum.",
+    "A1.2",
+    "",
+    "",
+  ),
+  control(
     "LB-001",
     "high",
     "SSL policies allow only TLS 1.2+ with strong ciphers",
@@ -370,6 +388,15 @@ export const CONTROLS: readonly Control[] = [
     "A1.2",
     "6.4.2",
     "3.10",
+  ),
+  control(
+    "LB-008",
+    "medium",
+    "The global backend service ejects failing regions",
+    "Set outlierDetection (consecutiveErrors, baseEjectionTime, maxEjectionPercent) on the backend service.",
+    "A1.2",
+    "",
+    "",
   ),
   control(
     "PS-001",
@@ -523,6 +550,15 @@ export const CONTROLS: readonly Control[] = [
     "CC7.2, CC7.3, CC7.4",
     "10.4.1.1, 10.7.2",
     LOG_004_CIS,
+  ),
+  control(
+    "MON-001",
+    "medium",
+    "The availability objective is alerted on by multi-window burn rates",
+    "Compute the burn-rate alert thresholds from the stack's sloGoal (alpha-orion:sloGoal): rate x (1 - goal) over 1 h and 5 min (14.4x), 6 h and 30 min (6x).",
+    "A1.1, CC7.2",
+    "",
+    "",
   ),
   control(
     "NET-001",

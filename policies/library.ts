@@ -6,6 +6,7 @@ import { kmsPolicies } from "./kms.ts";
 import { kubernetesPolicies } from "./kubernetes.ts";
 import { loadBalancerPolicies } from "./loadbalancer.ts";
 import { loggingPolicies } from "./logging.ts";
+import { monitoringPolicies } from "./monitoring.ts";
 import { networkPolicies } from "./network.ts";
 import { pubsubPolicies } from "./pubsub.ts";
 import { redisPolicies } from "./redis.ts";
@@ -20,12 +21,13 @@ export function libraryPolicies(settings: PolicySettings = DEFAULT_SETTINGS): Or
     ...sqlPolicies(settings),
     ...redisPolicies(),
     ...kmsPolicies(),
-    ...cloudRunPolicies(),
+    ...cloudRunPolicies(settings),
     ...loadBalancerPolicies(),
     ...pubsubPolicies(settings),
     ...storagePolicies(settings),
     ...secretManagerPolicies(settings),
     ...loggingPolicies(),
+    ...monitoringPolicies(settings),
     ...networkPolicies(),
     ...iamPolicies(),
     ...gkePolicies(),

@@ -130,6 +130,22 @@ export const lbArmorRules = () =>
     },
   });
 
+export const lbOutlierDetection = () =>
+  resourcePolicy({
+    name: "lb-backend-outlier-detection",
+    description: "Backend services must eject a failing backend (a region) through outlier detection.",
+    controls: ["LB-008"],
+    types: [BACKEND_SERVICE],
+    check: (props, _args, report) => {
+      const o = "outlierDetection";
+      if (!isSet(at(props, o)))
+        report("LB-008", `${o} must be set, so a region answering errors stops getting traffic.`);
+      else if ((num(props, `${o}.consecutiveErrors`) ?? 5) < 1 || !isSet(at(props, `${o}.baseEjectionTime`))) {
+        report("LB-008", `${o}.consecutiveErrors must be at least 1 and ${o}.baseEjectionTime set.`);
+      }
+    },
+  });
+
 export function loadBalancerPolicies(): OrionPolicy[] {
   return [
     lbSslPolicy(),
@@ -138,5 +154,6 @@ export function loadBalancerPolicies(): OrionPolicy[] {
     lbHttpRedirects(),
     lbBackendArmorAndLogging(),
     lbArmorRules(),
+    lbOutlierDetection(),
   ];
 }

@@ -308,6 +308,28 @@ export const sqlMaintenance = () =>
     },
   });
 
+export const sqlBackupElsewhere = (settings: PolicySettings) =>
+  resourcePolicy({
+    name: "cloudsql-backups-in-another-region",
+    description: "Cloud SQL primaries must keep their backups in another region than their own.",
+    controls: ["SQL-016"],
+    types: [SQL_INSTANCE],
+    check: (props, args, report) => {
+      if (isReplica(props)) return args.notApplicable("Replicas take no backups of their own");
+      // A one-region stack has no other approved region to copy to; there the control does not apply.
+      if ((settings.approvedRegions?.length ?? 0) < 2) return args.notApplicable("The stack has one approved region");
+      const location = str(props, "settings.backupConfiguration.location");
+      if (location === undefined || location === str(props, "region")) {
+        report(
+          "SQL-016",
+          "settings.backupConfiguration.location must be another region than the instance's, so a regional loss keeps the backups.",
+        );
+      } else if (settings.approvedRegions !== undefined && !settings.approvedRegions.includes(location)) {
+        report("SQL-016", `settings.backupConfiguration.location must be an approved region, not ${location}.`);
+      }
+    },
+  });
+
 export function sqlPolicies(settings: PolicySettings): OrionPolicy[] {
   return [
     sqlSslMode(),
@@ -323,5 +345,6 @@ export function sqlPolicies(settings: PolicySettings): OrionPolicy[] {
     sqlIamAuthentication(),
     sqlConnectorOrPasswordPolicy(),
     sqlMaintenance(),
+    sqlBackupElsewhere(settings),
   ];
 }

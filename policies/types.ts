@@ -30,6 +30,10 @@ export interface PolicySettings {
   readonly approvedRegions: readonly string[] | undefined;
   /** GCS locations (regions, dual- or multi-regions) buckets may use. */
   readonly approvedLocations: readonly string[] | undefined;
+  /** The API's availability objective the burn-rate alerts must be computed for (MON-001); undefined: not checked. */
+  readonly sloGoal?: number | undefined;
+  /** Instances every Cloud Run service keeps warm in each region (RUN-008); undefined: not checked. */
+  readonly minInstances?: number | undefined;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = {

@@ -112,6 +112,12 @@ const schema = z
     pagerduty: z.boolean().default(false),
     pagerdutyServiceKey: z.string().optional(),
     replicaLagRpoSeconds: z.number().int().min(1).max(3600).default(60),
+    /** The API's 28-day availability objective; the burn-rate alerts' thresholds are computed from it (MON-001). */
+    sloGoal: z
+      .number()
+      .gt(0.9, "must be above 0.9 (90%)")
+      .lt(1, "must be below 1: a 100% objective leaves no error budget to alert on")
+      .default(0.995),
     githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
     // Versions operators added to their secrets (README, "First deploy"); until all are set no bot is deployed.
     secretVersions: z

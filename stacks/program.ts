@@ -36,6 +36,7 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
         ? { pagerdutyServiceKey: pulumi.secret(config.pagerdutyServiceKey) }
         : {}),
       replicaLagRpoSeconds: config.replicaLagRpoSeconds,
+      sloGoal: config.sloGoal,
       githubRepository: config.githubRepository,
       secretVersions: Object.fromEntries(
         Object.entries(config.secretVersions).filter((e): e is [string, number] => e[1] !== undefined),

@@ -47,6 +47,9 @@ export class Database extends pulumi.ComponentResource {
       if (args.keys[region] === undefined)
         throw new Error(`Database ${name}: keys.${region} is missing (SQL-007 needs a CMEK per region)`);
     }
+    // Backups live outside the primary's region (SQL-016): a regional disaster must not take the backups with it.
+    // The first other region of the stack holds them; a one-region stack has nowhere else to put them.
+    const backupLocation = args.regions.find((r) => r !== args.primaryRegion) ?? args.primaryRegion;
     const retained = args.retainedBackups ?? 30;
     if (retained < 14) throw new Error(`Database ${name}: retainedBackups must be >= 14 (SQL-004), got ${retained}`);
     const flags = mergeFlags(args.extraFlags);
@@ -80,7 +83,7 @@ export class Database extends pulumi.ComponentResource {
         ? {
             enabled: true,
             startTime: "02:00",
-            location: region,
+            location: backupLocation,
             pointInTimeRecoveryEnabled: true,
             transactionLogRetentionDays: 7,
             backupRetentionSettings: { retainedBackups: retained, retentionUnit: "COUNT" },

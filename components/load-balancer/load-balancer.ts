@@ -93,6 +93,15 @@ export class GlobalLoadBalancer extends pulumi.ComponentResource {
         securityPolicy: policy.id,
         logConfig: { enable: true, sampleRate: 1 },
         enableCdn: false,
+        // A region answering 5xx (its bots not ready, its database unreachable) is ejected for 30 s, doubling while
+        // it keeps failing, and traffic goes to the other regions; at most half of them are ever ejected at once.
+        outlierDetection: {
+          consecutiveErrors: 5,
+          enforcingConsecutiveErrors: 100,
+          interval: { seconds: 10 },
+          baseEjectionTime: { seconds: 30 },
+          maxEjectionPercent: 50,
+        },
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );

@@ -101,4 +101,20 @@ const cases: PolicyCase[] = [
   },
 ];
 
-policySpec("cloudrun", () => cloudRunPolicies(), cases);
+policySpec("cloudrun", (settings) => cloudRunPolicies(settings), [
+  ...cases,
+  {
+    policy: "cloudrun-readiness-and-minimum-instances",
+    breaks: "a service without a readiness probe (instances serve before their dependencies answer)",
+    target: "api",
+    mutate: (i) => setPath(i, "template.containers.0.readinessProbe", undefined),
+    expect: ["RUN-008"],
+  },
+  {
+    policy: "cloudrun-readiness-and-minimum-instances",
+    breaks: "a prod service scaled to zero in its region",
+    target: "api",
+    mutate: (i) => setPath(i, "template.scaling.minInstanceCount", 0),
+    expect: ["RUN-008"],
+  },
+]);

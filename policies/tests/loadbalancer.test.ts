@@ -110,4 +110,13 @@ const cases: PolicyCase[] = [
   },
 ];
 
-policySpec("loadbalancer", () => loadBalancerPolicies(), cases);
+policySpec("loadbalancer", () => loadBalancerPolicies(), [
+  ...cases,
+  {
+    policy: "lb-backend-outlier-detection",
+    breaks: "a backend service that keeps sending traffic to a failing region",
+    target: "api-backend",
+    mutate: (i) => setPath(i, "outlierDetection", undefined),
+    expect: ["LB-008"],
+  },
+]);

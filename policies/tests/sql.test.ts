@@ -19,6 +19,20 @@ const flag = (name: string, value: string | undefined) => (inputs: Record<string
 
 const cases: PolicyCase[] = [
   {
+    policy: "cloudsql-backups-in-another-region",
+    breaks: "backups kept in the primary's own region (a regional loss takes them too)",
+    target: "pg-primary",
+    mutate: (i) => setPath(i, "settings.backupConfiguration.location", "us-east4"),
+    expect: ["SQL-016"],
+  },
+  {
+    policy: "cloudsql-backups-in-another-region",
+    breaks: "backups copied to a region the stack does not approve",
+    target: "pg-primary",
+    mutate: (i) => setPath(i, "settings.backupConfiguration.location", "europe-west1"),
+    expect: ["SQL-016"],
+  },
+  {
     policy: "cloudsql-require-trusted-client-certificates",
     breaks: "sslMode ENCRYPTED_ONLY",
     target: "pg-primary",
