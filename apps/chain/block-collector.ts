@@ -3,18 +3,28 @@
  * devnet. Heads are delivered one at a time; a slow consumer sees a gap instead of a backlog, which pool-state
  * answers with a full refresh.
  */
+import type { BlockHead, HeadSource } from "./head-source.ts";
+
+export type { BlockHead } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
 
-export interface BlockHead {
-  number: number;
-  hash: string;
-  parentHash: string;
-  timestamp: number;
-  /** performance.now() when the collector first saw this head: the start of every per-block latency. */
-  seenAt: number;
+/** A block as a head, seen now; the provider learns the number (its failover compares endpoints against it). */
+export function headOf(
+  block: { number: number; parentHash: string; timestamp: number },
+  hash: string,
+  provider: FailoverProvider,
+): BlockHead {
+  provider.observeBlock(block.number);
+  return {
+    number: block.number,
+    hash,
+    parentHash: block.parentHash,
+    timestamp: block.timestamp,
+    seenAt: performance.now(),
+  };
 }
 
-export class BlockCollector {
+export class BlockCollector implements HeadSource {
   private last: BlockHead | null = null;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -33,14 +43,7 @@ export class BlockCollector {
     const block = await this.provider.getBlock("latest");
     if (!block || !block.hash) return null;
     if (this.last && this.last.hash === block.hash) return null;
-    const head: BlockHead = {
-      number: block.number,
-      hash: block.hash,
-      parentHash: block.parentHash,
-      timestamp: block.timestamp,
-      seenAt: performance.now(),
-    };
-    this.provider.observeBlock(head.number);
+    const head = headOf(block, block.hash, this.provider);
     this.last = head;
     return head;
   }

@@ -19,6 +19,21 @@ export interface ConnectOptions {
   log?: Logger;
 }
 
+/**
+ * `--rpc` URLs by role: ws(s) URLs give heads (eth_subscribe newHeads), http(s) URLs take every request. A list of
+ * WebSocket URLs alone is refused: requests (eth_call, receipts, discovery's lens calls) go over HTTP only.
+ */
+export function splitRpcUrls(urls: string[]): { requests: string[]; heads: string[] } {
+  const heads = urls.filter((u) => /^wss?:\/\//i.test(u));
+  const requests = urls.filter((u) => !heads.includes(u));
+  if (heads.length > 0 && requests.length === 0) {
+    throw new ChainConnectError(
+      `--rpc ${heads[0]}: a WebSocket URL gives new heads only; add an http(s) --rpc URL for requests`,
+    );
+  }
+  return { requests, heads };
+}
+
 export async function connectChain(
   profile: ChainProfile,
   urls: string[],

@@ -13,6 +13,9 @@ export type { LocalChain, LocalChainOptions } from "./local-chain.ts";
 export { FailoverProvider, httpTransport, eip1193Transport } from "./rpc.ts";
 export type { RpcTransport, EndpointHealth, FailoverOptions } from "./rpc.ts";
 export { BlockCollector } from "./block-collector.ts";
+export type { HeadSource } from "./head-source.ts";
+export { WebSocketHeads } from "./ws-heads.ts";
+export type { WebSocketHeadsOptions } from "./ws-heads.ts";
 export type { BlockHead } from "./block-collector.ts";
 export { PoolState, SYNC_TOPIC } from "./pool-state.ts";
 export type { PoolMeta, PoolStateUpdate } from "./pool-state.ts";
@@ -26,6 +29,6 @@ export {
 } from "./profile.ts";
 export type { ChainProfile, ChainProfileInput, DexProfile } from "./profile.ts";
 export { devnetProfile } from "./devnet-profile.ts";
-export { connectChain, ChainConnectError } from "./connect.ts";
+export { connectChain, splitRpcUrls, ChainConnectError } from "./connect.ts";
 export type { ConnectOptions } from "./connect.ts";
 export { GAS_PRICE_ORACLE, L1_BLOCK, l1FeeOf, l1FeeEstimator, setL1FeeScalars } from "./op-stack.ts";

@@ -213,7 +213,8 @@ export class FailoverProvider extends JsonRpcApiProvider {
   }
 
   startHealthChecks(): void {
-    if (this.timer) return;
+    // One endpoint has nothing to fail over to: probing it would only add eth_blockNumber polling on a paid endpoint.
+    if (this.timer || this.transports.length < 2) return;
     this.timer = setInterval(() => {
       this.checkHealth().catch((err: unknown) => this.log?.error({ err }, "rpc health check failed"));
     }, this.healthIntervalMs);

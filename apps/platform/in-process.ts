@@ -205,6 +205,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
       ...(l1Fee ? { l1Fee } : {}),
       ...(chain.pollMs ? { pollMs: chain.pollMs } : {}),
+      ...(chain.headsUrl ? { headsUrl: chain.headsUrl } : {}),
     },
     { provider, bus, control, metrics, log },
     {

@@ -24,6 +24,8 @@ export interface SessionChain {
   gasModel?: "ethereum" | "op-stack" | "arbitrum";
   /** How often the head is polled (default 25 ms). */
   pollMs?: number;
+  /** A ws(s) URL whose newHeads subscription gives the heads (in-process sessions); polling otherwise. */
+  headsUrl?: string;
   executor: {
     /** The ArbExecutor (in sim on a foreign chain: where its code is injected). */
     contract: string;

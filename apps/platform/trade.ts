@@ -19,6 +19,8 @@ export interface TradeOptions extends Omit<SessionOptions, "title"> {
   profile: ChainProfile;
   /** Connected and checked against the profile's chain id (connectChain). The session destroys it at the end. */
   provider: FailoverProvider;
+  /** A ws(s) URL: heads from its newHeads subscription; null polls the provider, paced by the block time. */
+  headsUrl?: string | null;
   /** A pool snapshot to trade; null discovers the profile's DEXes first (incrementally, into dataDir/snapshots/). */
   pools: string | null;
   /** Required for live; never given in sim. */
@@ -31,7 +33,7 @@ export interface TradeOptions extends Omit<SessionOptions, "title"> {
  * executor contract's code injected by state override, from an account nobody holds a key for.
  */
 export async function runTrade(o: TradeOptions): Promise<DevSession> {
-  const { profile, provider, pools, live, ...session } = o;
+  const { profile, provider, headsUrl, pools, live, ...session } = o;
   return runSession({ ...session, title: "orion trade" }, async (): Promise<SessionChain> => {
     const market = await marketOf(profile, provider, pools, o);
     const fees: FeePolicy = { type: profile.fees.type, minPriorityFeeWei: BigInt(profile.fees.minPriorityFeeWei) };
@@ -59,6 +61,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       gasModel: profile.gasModel,
       // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
       pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
+      ...(headsUrl ? { headsUrl } : {}),
       // A foreign chain can reorganise: a live trade is final two blocks on top of its own.
       // On Arbitrum the contract's block.number is not the L2 block: the time deadline binds there instead.
       executor: {

@@ -1,6 +1,13 @@
 import type { Logger } from "pino";
 import type { Bus } from "../bus/index.ts";
-import { BlockCollector, PoolState, type BlockHead, type FailoverProvider } from "../chain/index.ts";
+import {
+  BlockCollector,
+  PoolState,
+  WebSocketHeads,
+  type BlockHead,
+  type FailoverProvider,
+  type HeadSource,
+} from "../chain/index.ts";
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { ScannerService, type ScanReport } from "../scanner/index.ts";
@@ -17,6 +24,8 @@ export interface ScannerConfig {
   l1Fee?: (hops: number) => Promise<bigint>;
   /** How often the head is polled. Default 25 ms (a local node); a paid endpoint wants about the block time. */
   pollMs?: number;
+  /** A ws(s) URL: heads from its newHeads subscription instead of polling (polling stays the fallback). */
+  headsUrl?: string;
 }
 
 export interface ScannerConnections {
@@ -42,7 +51,7 @@ export class ScannerBot implements BotService {
   /** Resolves once `hooks.blocks` blocks were handled (never without a limit). */
   readonly finished: Promise<void>;
   private resolveFinished: () => void = () => undefined;
-  private collector: BlockCollector | null = null;
+  private collector: HeadSource | null = null;
   private state: ControlState | null = null;
   private unwatch: (() => void) | null = null;
 
@@ -84,7 +93,14 @@ export class ScannerBot implements BotService {
     );
     const limit = this.hooks.blocks ?? null;
     const blocks = this.blocks;
-    this.collector = new BlockCollector(provider, this.config.pollMs);
+    const { headsUrl, pollMs = 25 } = this.config;
+    this.collector = headsUrl
+      ? new WebSocketHeads(headsUrl, provider, {
+          chainId: market.chainId,
+          pollMs,
+          log: (line) => log.warn(line),
+        })
+      : new BlockCollector(provider, pollMs);
     this.collector.start(
       async (head: BlockHead) => {
         if (limit !== null && blocks.seen >= limit) return;

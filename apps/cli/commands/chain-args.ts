@@ -12,12 +12,15 @@ export async function openChain(
   chain: string,
   rpc: string[],
   requestTimeoutMs?: number,
-): Promise<{ profile: ChainProfile; provider: FailoverProvider }> {
-  const { loadChainProfile, connectChain, ProfileError, ChainConnectError } = await import("../../chain/index.ts");
+): Promise<{ profile: ChainProfile; provider: FailoverProvider; heads: string[] }> {
+  const { loadChainProfile, connectChain, splitRpcUrls, ProfileError, ChainConnectError } =
+    await import("../../chain/index.ts");
   try {
     const profile = await loadChainProfile(chain, orionHome());
-    const provider = await connectChain(profile, rpc, requestTimeoutMs === undefined ? {} : { requestTimeoutMs });
-    return { profile, provider };
+    // ws(s) URLs are for new heads only (orion trade subscribes on the first); requests go to the http(s) ones.
+    const { requests, heads } = splitRpcUrls(rpc);
+    const provider = await connectChain(profile, requests, requestTimeoutMs === undefined ? {} : { requestTimeoutMs });
+    return { profile, provider, heads };
   } catch (err) {
     if (err instanceof ProfileError || err instanceof ChainConnectError) throw new InputError(err.message);
     throw err;

@@ -3,12 +3,13 @@
  * scan them, and paper-trade it with `orion trade --mode sim`. Every step is the real binary; the devnet is a
  * separate process reached over JSON-RPC only.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOrionDevnet, type OrionDevnet } from "../../../test/support/orion-devnet.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { SIM_EXECUTOR_ACCOUNT } from "../../executor/index.ts";
 import { sessionReportSchema } from "../../platform/report.ts";
@@ -17,7 +18,7 @@ const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 
 let dir: string;
 let db: TestDatabase;
-let devnet: ChildProcess;
+let devnet: OrionDevnet | undefined;
 let url: string;
 let profileFile: string;
 
@@ -38,30 +39,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "orion-trade-"));
   db = await createTestDatabase();
   profileFile = join(dir, "devnet.json");
-  devnet = spawn(
-    process.execPath,
-    [ORION, "devnet", "--port", "0", "--block-time", "400", "--profile-out", profileFile],
-    {
-      env: { ...process.env, ORION_HOME: dir },
-    },
-  );
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    devnet.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (/\nprofile: /.test(out)) resolve();
-    });
-    devnet.once("exit", (code) => reject(new Error(`orion devnet exited (${code}) before it was ready`)));
-  });
-  url = out.split("\n")[0] as string;
+  devnet = await startOrionDevnet(dir, profileFile, 400);
+  url = devnet.url;
 }, 240_000);
 
 afterAll(async () => {
-  if (devnet && devnet.exitCode === null) {
-    const exited = new Promise((r) => devnet.once("exit", r));
-    devnet.kill("SIGTERM");
-    await exited;
-  }
+  await devnet?.stop();
   await db?.drop();
 });
 

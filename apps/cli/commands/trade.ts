@@ -23,7 +23,11 @@ const KEY = /^0x[0-9a-fA-F]{64}$/;
 export function configure(command: Command): void {
   command
     .requiredOption("--chain <name|file>", "chain profile: a name in chains/ (or $ORION_HOME/chains/), or a JSON file")
-    .option("--rpc <url>", "JSON-RPC endpoint (repeat for failover)", collect)
+    .option(
+      "--rpc <url>",
+      "JSON-RPC endpoint (repeat for failover); a ws:// URL gives new heads by subscription",
+      collect,
+    )
     .addOption(new Option("--mode <mode>", "sim (eth_call against live state, no key) or live").default("sim"))
     .option("--blocks <n>", "stop after N blocks and write the session report (default: run until Ctrl-C)")
     .option("--report <file>", "write the session report (JSON) to FILE")
@@ -71,7 +75,7 @@ export function configure(command: Command): void {
           throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
         live = { contract, privateKey };
       }
-      const { profile, provider } = await openChain(flags.chain, flags.rpc);
+      const { profile, provider, heads } = await openChain(flags.chain, flags.rpc);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once("SIGINT", onSignal);
@@ -81,6 +85,7 @@ export function configure(command: Command): void {
         await runTrade({
           profile,
           provider,
+          headsUrl: heads[0] ?? null,
           pools,
           live,
           mode: flags.mode,

@@ -1,0 +1,20 @@
+export interface BlockHead {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+  /** performance.now() when the collector first saw this head: the start of every per-block latency. */
+  seenAt: number;
+}
+
+/**
+ * Where new heads come from: polling (BlockCollector) or a WebSocket newHeads subscription (WebSocketHeads). Either
+ * hands each new head to one consumer at a time; a head that arrives while the consumer is busy replaces any older
+ * waiting one. Blocks skipped that way are a gap PoolState answers with a full re-read (WebSocketHeads first reads
+ * short gaps block by block).
+ */
+export interface HeadSource {
+  readonly lastHead: BlockHead | null;
+  start(onBlock: (head: BlockHead) => Promise<void> | void, onError: (err: unknown) => void): void;
+  stop(): Promise<void>;
+}
