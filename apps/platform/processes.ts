@@ -19,6 +19,13 @@ const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
 const READY_TIMEOUT_MS = 180_000;
 
 /** One bot's variables, typed by the contract: a variable the bot does not read fails typecheck here. */
+const TRACING_VARIABLES = [
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+  "OTEL_TRACES_SAMPLER",
+  "OTEL_TRACES_SAMPLER_ARG",
+] as const;
+
 type ContractEnv<B extends EnvBot> = Partial<Record<BotVariable<B>, string>>;
 
 interface BotProcess {
@@ -122,7 +129,12 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     await chmod(keyFile, 0o600);
   }
 
+  // This session's trace export (the contract's OTEL_* variables) reaches every bot's process.
+  const tracing = Object.fromEntries(
+    TRACING_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+  ) as Partial<Record<(typeof TRACING_VARIABLES)[number], string>>;
   const service = {
+    ...tracing,
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",

@@ -54,6 +54,57 @@ describe("Platform", () => {
     }
   });
 
+  it("puts a collector sidecar beside every Cloud Run bot in every region, and points the bot's OTLP exporter at it", async () => {
+    const regions = ["us-east4", "us-central1"];
+    const image = "registry.example/otelcol-google:0.121.0";
+    const resources = await build(
+      () =>
+        new Platform("p", {
+          ...platformArgs,
+          regions,
+          primaryRegion: "us-central1",
+          tracing: { collector: { image }, sampleRatio: 0.5 },
+        }),
+    );
+    const services = ofType(resources, "gcp:cloudrunv2/service:Service");
+    expect(services).toHaveLength(8);
+    for (const s of services) {
+      const containers = at(s, "template.containers") as {
+        name: string;
+        image: string;
+        args: string[];
+        envs: { name: string; value?: string }[];
+        dependsOns?: string[];
+      }[];
+      const [bot, sidecar] = containers;
+      expect(containers.map((c) => c.name)).toEqual([
+        expect.stringMatching(/^(scanner|orchestrator|executor|api)$/),
+        "otel-collector",
+      ]);
+      const env = Object.fromEntries((bot?.envs ?? []).map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318",
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "0.5",
+        OTEL_SERVICE_NAME: `orion-dev-${bot?.name}`,
+      });
+      expect(bot?.dependsOns).toEqual(["otel-collector"]);
+      expect(sidecar).toMatchObject({ image, args: ["--config=env:OTELCOL_CONFIG"] });
+      const config = sidecar?.envs.find((e) => e.name === "OTELCOL_CONFIG")?.value ?? "";
+      expect(config).toContain("endpoint: localhost:4318");
+      expect(config).toMatch(/exporters: \[googlecloud\]/);
+    }
+  });
+
+  it("without tracing the bots run alone and export nothing", async () => {
+    const resources = await build(() => new Platform("p", platformArgs));
+    for (const s of ofType(resources, "gcp:cloudrunv2/service:Service")) {
+      const containers = at(s, "template.containers") as { envs: { name: string }[] }[];
+      expect(containers).toHaveLength(1);
+      expect(containers[0]?.envs.map((e) => e.name)).not.toContain("OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+  });
+
   it.each([
     [{ environment: "Prod!" }, /environment "Prod!" must be 2-10 lowercase letters\/digits/],
     [{ primaryRegion: "europe-west1" }, /primaryRegion europe-west1 must be one of regions \(us-central1\)/],

@@ -18,6 +18,7 @@ import { Region, BOT_NAMES } from "../region/region.ts";
 import type { Bot, TradingSettings } from "../region/env.ts";
 import { Secrets } from "../secrets/secrets.ts";
 import type { Rollout } from "../service/traffic.ts";
+import type { TracingArgs } from "../service/service.ts";
 
 export interface PlatformArgs {
   project: string;
@@ -55,6 +56,8 @@ export interface PlatformArgs {
    * only after the first `pulumi up` created the key).
    */
   trading?: TradingSettings;
+  /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each Cloud Run bot. */
+  tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
   labels: Labels;
 }
@@ -272,6 +275,7 @@ export class Platform extends pulumi.ComponentResource {
           databaseWriter: database.primaryConnectionName,
           databaseReader: reader,
           ...(args.trading ? { trading: args.trading } : {}),
+          ...(args.tracing ? { tracing: args.tracing } : {}),
           imageRegistry: args.imageRegistry,
           imageTag: args.imageTag,
           scaling: args.scaling,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateLabels, type Labels } from "../common/labels.ts";
 import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
-import { Service, type SecretRef } from "../service/service.ts";
+import { Service, type SecretRef, type TracingArgs } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
@@ -37,6 +37,8 @@ export interface RegionArgs {
   databaseReader: pulumi.Input<string>;
   /** What the bots trade (stack config `alpha-orion:trading`); required when the bots are deployed. */
   trading?: TradingSettings;
+  /** Where every Cloud Run bot's spans go (ServiceArgs.tracing); none when unset. */
+  tracing?: TracingArgs;
   imageRegistry: string;
   imageTag: string;
   scaling: Record<Bot, { min: number; max: number }>;
@@ -178,6 +180,7 @@ export class Region extends pulumi.ComponentResource {
           secretEnv: secretEnv(bot),
           cloudSqlInstances: bot === "scanner" ? [] : [args.databaseWriter, args.databaseReader],
           public: bot === "api",
+          ...(args.tracing ? { tracing: args.tracing } : {}),
           labels: args.labels,
         },
         { parent: this },

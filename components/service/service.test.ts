@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
-import { Service } from "./service.ts";
+import { Service, type ServiceArgs } from "./service.ts";
 import { literalSecretLikeEnv, trafficFor } from "./traffic.ts";
 
 const args = {
@@ -138,5 +138,9 @@ describe("Service", () => {
     await expect(
       build(() => new Service("svc", { ...args, tracing: { otlpEndpoint: "http://localhost:4318", sampleRatio: 0 } })),
     ).rejects.toThrow(/tracing.sampleRatio must be in \(0, 1\]/);
+    const both = { otlpEndpoint: "http://collector:4318", collector: { image: "otelcol:1" } };
+    await expect(
+      build(() => new Service("svc", { ...args, tracing: both as unknown as ServiceArgs["tracing"] })),
+    ).rejects.toThrow(/tracing needs exactly one of otlpEndpoint and collector/);
   });
 });

@@ -45,14 +45,54 @@ export interface ServiceArgs {
    */
   public?: boolean;
   /**
-   * Where the bot's OpenTelemetry spans go: an OTLP/HTTP endpoint (a collector, e.g. a sidecar on
-   * http://localhost:4318). Without it the bot records no spans. `sampleRatio` (default 1) samples new traces; a
-   * trace begun upstream keeps its parent's decision, so one order's trace is never cut in half.
+   * Where the bot's OpenTelemetry spans go. Either an OTLP/HTTP endpoint that already exists (`otlpEndpoint`), or a
+   * collector sidecar (`collector`: an OpenTelemetry Collector image with the googlecloud exporter, pinned by the
+   * stack) that receives on localhost:4318 and writes to Cloud Trace as the bot's service account (which holds
+   * roles/cloudtrace.agent). Without either the bot records no spans. `sampleRatio` (default 1) samples new traces;
+   * a trace begun upstream keeps its parent's decision, so one order's trace is never cut in half.
    */
-  tracing?: { otlpEndpoint: string; sampleRatio?: number };
+  tracing?: TracingArgs;
   labels: Labels;
   cpu?: string;
   memory?: string;
+}
+
+export type TracingArgs = { sampleRatio?: number } & (
+  { otlpEndpoint: string; collector?: undefined } | { collector: { image: string }; otlpEndpoint?: undefined }
+);
+
+/** Where the sidecar collector listens, inside the instance only. */
+const COLLECTOR_ENDPOINT = "localhost:4318";
+export const COLLECTOR_CONTAINER = "otel-collector";
+
+/**
+ * The sidecar collector's configuration (passed in its env and read with --config=env:): OTLP over HTTP in on
+ * localhost, a memory limit so a burst cannot take the instance down, batches out to Cloud Trace.
+ */
+export function collectorConfig(project: string): string {
+  return [
+    "receivers:",
+    "  otlp:",
+    "    protocols:",
+    "      http:",
+    `        endpoint: ${COLLECTOR_ENDPOINT}`,
+    "processors:",
+    "  memory_limiter:",
+    "    check_interval: 1s",
+    "    limit_percentage: 80",
+    "    spike_limit_percentage: 20",
+    "  batch: {}",
+    "exporters:",
+    "  googlecloud:",
+    `    project: ${project}`,
+    "service:",
+    "  pipelines:",
+    "    traces:",
+    "      receivers: [otlp]",
+    "      processors: [memory_limiter, batch]",
+    "      exporters: [googlecloud]",
+    "",
+  ].join("\n");
 }
 
 /** The OpenTelemetry SDK's standard variables for the bot's spans (read by apps/tracing in `orion run`). */
@@ -60,7 +100,7 @@ function tracingEnv(args: ServiceArgs): Record<string, string> {
   if (!args.tracing) return {};
   return {
     OTEL_SERVICE_NAME: `${args.prefix}-${args.workload}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: args.tracing.otlpEndpoint,
+    OTEL_EXPORTER_OTLP_ENDPOINT: args.tracing.collector ? `http://${COLLECTOR_ENDPOINT}` : args.tracing.otlpEndpoint,
     OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
     OTEL_TRACES_SAMPLER_ARG: String(args.tracing.sampleRatio ?? 1),
   };
@@ -81,6 +121,8 @@ export class Service extends pulumi.ComponentResource {
         `Service ${name}: scaling must satisfy 0 <= min <= max and max >= 1, got ${JSON.stringify(args.scaling)}`,
       );
     }
+    if (args.tracing && (args.tracing.collector === undefined) === (args.tracing.otlpEndpoint === undefined))
+      throw new Error(`Service ${name}: tracing needs exactly one of otlpEndpoint and collector`);
     const ratio = args.tracing?.sampleRatio ?? 1;
     if (!(ratio > 0 && ratio <= 1))
       throw new Error(`Service ${name}: tracing.sampleRatio must be in (0, 1], got ${ratio}`);
@@ -115,6 +157,7 @@ export class Service extends pulumi.ComponentResource {
           labels: labelsFor(args.labels, { workload: args.workload }),
           containers: [
             {
+              name: args.workload,
               image: args.image,
               // The image's entrypoint is the orion CLI; the args make this container the bot it is named for.
               args: ["run", args.workload],
@@ -142,7 +185,21 @@ export class Service extends pulumi.ComponentResource {
                 successThreshold: 1,
               },
               volumeMounts: mountsSql ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : [],
+              // The collector is up before the bot starts, so no span of the first block is dropped.
+              ...(args.tracing?.collector ? { dependsOns: [COLLECTOR_CONTAINER] } : {}),
             },
+            ...(args.tracing?.collector
+              ? [
+                  {
+                    name: COLLECTOR_CONTAINER,
+                    image: args.tracing.collector.image,
+                    args: ["--config=env:OTELCOL_CONFIG"],
+                    envs: [{ name: "OTELCOL_CONFIG", value: collectorConfig(args.project) }],
+                    resources: { limits: { cpu: "0.5", memory: "256Mi" } },
+                    startupProbe: { tcpSocket: { port: 4318 }, periodSeconds: 2, failureThreshold: 15 },
+                  },
+                ]
+              : []),
           ],
           volumes: mountsSql ? [{ name: "cloudsql", cloudSqlInstance: { instances: sqlInstances } }] : [],
         },
