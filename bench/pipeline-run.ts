@@ -5,10 +5,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ExecutionRouteKind } from "../apps/domain/index.ts";
 import { runDev, type DevSession } from "../apps/platform/run.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
 
-export async function runPipeline(o: { blocks: number; blockMs: number }): Promise<DevSession> {
+export async function runPipeline(o: {
+  blocks: number;
+  blockMs: number;
+  execution?: ExecutionRouteKind;
+}): Promise<DevSession> {
   const db = await createTestDatabase("orion_bench");
   const dataDir = await mkdtemp(join(tmpdir(), "orion-bench-"));
   try {
@@ -20,6 +25,7 @@ export async function runPipeline(o: { blocks: number; blockMs: number }): Promi
       blockIntervalMs: o.blockMs,
       dataDir,
       databaseUrl: db.url,
+      ...(o.execution ? { execution: o.execution } : {}),
       out: () => undefined,
     });
   } finally {

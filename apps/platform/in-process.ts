@@ -165,6 +165,9 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
           if (received !== null) latency.add("executorReceived", received);
           if (sim !== null && received !== null) latency.add("simulateOnly", sim - received);
           if (sent !== null && sim !== null) latency.add("signJournalBroadcast", sent - sim);
+          // Seen final here: block -> included (EOA: the receipt; ERC-4337: the bundle's UserOperationEvent).
+          const now = at(performance.now());
+          if (result.blockNumber !== null && sent !== null && now !== null) latency.add("included", now);
         }
         o.out(view.trade(result));
       },

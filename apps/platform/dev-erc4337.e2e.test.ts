@@ -1,0 +1,58 @@
+/**
+ * `orion dev --mode live --execution erc4337 --blocks 20 --report r.json`, started in this process: the devnet in
+ * its own process, a real alto beside it, every trade a sponsored user operation of the executor key's smart account.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { sessionReportSchema } from "./report.ts";
+import { runDev } from "./run.ts";
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "orion-dev-erc4337-"));
+});
+afterAll(async () => {
+  await db.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("orion dev --execution erc4337 end to end (real alto)", () => {
+  it("confirms trades as user operations, exact to the wei where nothing ran ahead; the EOA sends nothing", async () => {
+    const file = join(dir, "r.json");
+    const lines: string[] = [];
+    const session = await runDev({
+      mode: "live",
+      execution: "erc4337",
+      blocks: 20,
+      report: file,
+      port: 0,
+      blockIntervalMs: 1000,
+      dataDir: dir,
+      databaseUrl: db.url,
+      out: (line) => lines.push(line),
+    });
+    const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+    expect(r).toEqual(session.report);
+    expect(r).toMatchObject({ mode: "live", execution: "erc4337", chainId: 31337 });
+    expect(r.blocks.to - r.blocks.from).toBe(19);
+    expect(lines.some((l) => /^bundler: alto \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+/.test(l))).toBe(true);
+    const confirmed = r.trades.filter((t) => t.status === "confirmed");
+    expect(confirmed.length).toBeGreaterThanOrEqual(2);
+    for (const t of confirmed) {
+      expect(t.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
+      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
+    }
+    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    // One operation per trade, and no transaction from the executor's EOA: no fallback was allowed.
+    const hashes = r.trades.flatMap((t) => (t.userOpHash ? [t.userOpHash] : []));
+    expect(new Set(hashes).size).toBe(hashes.length);
+    expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
+  });
+});
