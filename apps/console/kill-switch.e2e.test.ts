@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,7 @@ import { launchChromium, signInAt } from "./testing/browser.ts";
  */
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
 const WAIT = 60_000;
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
 
 let db: TestDatabase;
 let dir: string;
@@ -124,6 +125,9 @@ describe("the kill switch from the console stops a running orion dev session's b
     // The bots are trading: the overview's order count climbs on its own.
     const first = await orders(page);
     await expect.poll(() => orders(page), { timeout: WAIT }).toBeGreaterThan(first);
+    // The overview of a running session, kept as a test artifact (the README's picture is one such).
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}overview-orion-dev.png` });
 
     await page.getByRole("link", { name: "Mode", exact: true }).click();
     await page.getByLabel("Kill switch reason").fill("drill against the running bots");
