@@ -1,18 +1,33 @@
 /**
- * The env contract, checked on the prod plan: the env each Cloud Run service gets (the Region component, the writer)
- * against the schema of the bot it runs (apps/domain/env, the reader). A variable written but never read, or read as
+ * The env contract, checked on the prod plan: the env each bot gets (the Region component, the writer) against the
+ * schema of the bot it runs (apps/domain/env, the reader), on both runtimes: Cloud Run services (secrets as env by
+ * reference) and, with `runtime: gke`, the workers' Deployments (secrets as files the Secret Manager add-on mounts,
+ * named by `<VAR>_FILE`, resolved here by the bots' own loader). A variable written but never read, or read as
  * required but never written, fails here, never in a deploy; so does a combination the bots' connection code refuses
  * (TLS without a CA, Cloud SQL without an IAM user).
  */
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
-import { botEnvSchemas, parseEnv, type EnvBot } from "../apps/domain/env/index.ts";
+import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
-import { captureStack } from "../stacks/offline/capture.ts";
+import { SECRETS_CSI_DRIVER } from "../components/kubernetes/index.ts";
+import { captureStack, type PlanCapture } from "../stacks/offline/capture.ts";
 import { regionsOf } from "../stacks/offline/summary.ts";
 
 type EnvEntry = { name: string; value?: string; valueSource?: { secretKeyRef?: { secret: string; version: string } } };
 type Container = { args: string[]; envs: EnvEntry[] };
+type PodContainer = {
+  args: string[];
+  env: { name: string; value?: unknown }[];
+  volumeMounts: { name: string; mountPath: string }[];
+};
+type PodSpec = {
+  containers: PodContainer[];
+  volumes: { name: string; csi?: { driver: string; volumeAttributes: { secretProviderClass: string } } }[];
+};
 
 /** Stand-ins for what Secret Manager holds, each in the shape its variable must have. */
 const SECRET_VALUES: Record<string, string> = {
@@ -21,17 +36,102 @@ const SECRET_VALUES: Record<string, string> = {
   RPC_URLS: "https://rpc-1.example.com/key,https://rpc-2.example.com/key",
   ORION_KEYS: "{}",
 };
+const REGIONS = ["us-central1", "us-east4", "us-west1"];
+const BOTS: EnvBot[] = ["api", "executor", "orchestrator", "scanner"];
 
-const prod = await captureStack("prod");
-const regionOf = regionsOf(prod.resources);
-const services = prod.resources
-  .filter((r) => r.type === "gcp:cloudrunv2/service:Service")
-  .map((s) => {
-    const [container] = (s.inputs.template as { containers: Container[] }).containers;
-    const [command, bot] = container?.args ?? [];
-    expect(command).toBe("run");
-    return { region: regionOf.get(s.urn) ?? "?", bot: bot as EnvBot, envs: container?.envs ?? [] };
-  });
+/** One bot as its runtime starts it: the variables written (secret files resolved) and their values. */
+interface Delivered {
+  region: string;
+  bot: EnvBot;
+  written: string[];
+  env: Record<string, string>;
+}
+
+function standIn(variable: string): string {
+  const value = SECRET_VALUES[variable];
+  expect(value, `no stand-in for secret ${variable}`).toBeDefined();
+  return value as string;
+}
+
+function botOf(args: string[] | undefined): EnvBot {
+  const [command, bot] = args ?? [];
+  expect(command).toBe("run");
+  return bot as EnvBot;
+}
+
+/** Cloud Run: secrets by reference only, pinned to a version (never latest), and never a literal value. */
+function cloudRunBots(plan: PlanCapture): Delivered[] {
+  const regionOf = regionsOf(plan.resources);
+  return plan.resources
+    .filter((r) => r.type === "gcp:cloudrunv2/service:Service")
+    .map((s) => {
+      const [container] = (s.inputs.template as { containers: Container[] }).containers;
+      const env: Record<string, string> = {};
+      for (const e of container?.envs ?? []) {
+        if (e.valueSource?.secretKeyRef) {
+          expect(e.value).toBeUndefined();
+          expect(e.valueSource.secretKeyRef.version).toMatch(/^\d+$/);
+          env[e.name] = standIn(e.name);
+        } else {
+          expect(typeof e.value, e.name).toBe("string");
+          env[e.name] = e.value as string;
+        }
+      }
+      const written = (container?.envs ?? []).map((e) => e.name);
+      return { region: regionOf.get(s.urn) ?? "?", bot: botOf(container?.args), written, env };
+    });
+}
+
+/**
+ * GKE: each `<VAR>_FILE` must name a file in a volume of the add-on's driver whose SecretProviderClass maps that file
+ * to a pinned Secret Manager version. The stand-in is written where the pod would see it (under `files`), and the
+ * bots' own loader turns the env into what `orion run` parses.
+ */
+function gkeBots(plan: PlanCapture, files: string): Delivered[] {
+  const regionOf = regionsOf(plan.resources);
+  const inRegion = (type: string) => (region: string) =>
+    plan.resources.filter((r) => r.type === type && regionOf.get(r.urn) === region);
+  const classes = inRegion("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+  return plan.resources
+    .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+    .map((d) => {
+      const region = regionOf.get(d.urn) ?? "?";
+      const pod = (d.inputs.spec as { template: { spec: PodSpec } }).template.spec;
+      const [container] = pod.containers;
+      const bot = botOf(container?.args);
+      const raw: Record<string, string> = {};
+      for (const e of container?.env ?? []) {
+        expect(typeof e.value, e.name).toBe("string");
+        raw[e.name] = e.value as string;
+        if (!e.name.endsWith("_FILE")) continue;
+        const variable = e.name.slice(0, -"_FILE".length);
+        const path = e.value as string;
+        const mount = container?.volumeMounts.find((m) => m.mountPath === dirname(path));
+        const csi = pod.volumes.find((v) => v.name === mount?.name)?.csi;
+        expect(csi?.driver, `${region} ${bot} ${e.name}: no secrets volume at ${dirname(path)}`).toBe(
+          SECRETS_CSI_DRIVER,
+        );
+        const spc = classes(region).find(
+          (c) => (c.inputs.metadata as { name: string }).name === csi?.volumeAttributes.secretProviderClass,
+        );
+        const spec = spc?.inputs.spec as { provider: string; parameters: { secrets: string } } | undefined;
+        expect(spec?.provider).toBe("gke");
+        const entry = (JSON.parse(spec?.parameters.secrets ?? "[]") as { resourceName: string; path: string }[]).find(
+          (s) => s.path === basename(path),
+        );
+        expect(entry?.resourceName, `${region} ${bot} ${e.name}`).toMatch(
+          /^projects\/[^/]+\/secrets\/[^/]+\/versions\/\d+$/,
+        );
+        const local = join(files, region, bot, basename(path));
+        mkdirSync(dirname(local), { recursive: true });
+        writeFileSync(local, `${standIn(variable)}\n`);
+        raw[e.name] = local;
+      }
+      const env = resolveSecretFiles(raw) as Record<string, string>;
+      const written = (container?.env ?? []).map((e) => e.name.replace(/_FILE$/, ""));
+      return { region, bot, written, env };
+    });
+}
 
 /** The variables a schema declares, and those it cannot do without. */
 function contractOf(bot: EnvBot): { reads: string[]; required: string[] } {
@@ -40,76 +140,81 @@ function contractOf(bot: EnvBot): { reads: string[]; required: string[] } {
   return { reads, required: reads.filter((v) => !shape[v]?.safeParse(undefined).success) };
 }
 
-describe("the env contract on the prod plan", () => {
+/** Writes only what the bot reads, everything it requires, and values it accepts. */
+function checkContract({ bot, written, env, region }: Delivered): void {
+  const { reads, required } = contractOf(bot);
+  expect(written.filter((v) => !reads.includes(v))).toEqual([]);
+  expect(required.filter((v) => !written.includes(v))).toEqual([]);
+  expect(new Set(written).size).toBe(written.length);
+  expect(() => parseEnv(botEnvSchemas[bot], env)).not.toThrow();
+
+  // Memorystore: TLS on its TLS port, verified against the instance's own CA, with AUTH.
+  expect(redisEndpoint(env)).toEqual({
+    host: "10.100.1.4",
+    port: 6378,
+    db: 0,
+    password: SECRET_VALUES.REDIS_PASSWORD,
+    tls: { ca: expect.stringContaining(MOCK_REDIS_SERVER_CA) as string },
+  });
+  // The control store: the primary region's Memorystore for every region, over TLS with that instance's CA.
+  expect(controlStoreEndpoint(env)).toEqual({
+    host: "10.100.1.4",
+    port: 6378,
+    db: 0,
+    password: SECRET_VALUES.ORION_CONTROL_REDIS_PASSWORD,
+    tls: { ca: expect.stringMatching(/^mock CA of orion-prod-redis-usc1\n/) as string },
+  });
+  if (bot === "scanner") {
+    expect(written.filter((v) => v.startsWith("DATABASE_"))).toEqual([]);
+    return;
+  }
+  // Cloud SQL through the connector as the bot's own IAM user: writes to the primary, reads in its own region.
+  const user = `orion-prod-${bot}@alpha-orion-prod.iam`;
+  expect(databasePlan(env)).toEqual({
+    write: {
+      kind: "cloud-sql",
+      instance: "alpha-orion-prod:us-central1:orion-prod-pg-us-central1",
+      user,
+      database: "orion",
+    },
+    read: {
+      kind: "cloud-sql",
+      instance: expect.stringMatching(new RegExp(`^alpha-orion-prod:${region}:orion-prod-pg-${region}`)) as string,
+      user,
+      database: "orion",
+    },
+  });
+}
+
+const everyBotEverywhere = REGIONS.flatMap((r) => BOTS.map((b) => `${r} ${b}`));
+const label = (d: Delivered) => `${d.region} ${d.bot}`;
+
+describe("the env contract on the prod plan", async () => {
+  const services = cloudRunBots(await captureStack("prod"));
+
   it("runs each of the four bots in each of the three regions", () => {
-    expect(services.map((s) => `${s.region} ${s.bot}`).sort()).toEqual(
-      ["us-central1", "us-east4", "us-west1"].flatMap((r) =>
-        ["api", "executor", "orchestrator", "scanner"].map((b) => `${r} ${b}`),
-      ),
-    );
+    expect(services.map(label).sort()).toEqual(everyBotEverywhere);
   });
 
-  it.each(services.map((s) => [`${s.region} ${s.bot}`, s] as const))(
+  it.each(services.map((s) => [label(s), s] as const))(
     "%s: writes only what the bot reads, everything it requires, and values it accepts",
-    (_, { bot, envs, region }) => {
-      const { reads, required } = contractOf(bot);
-      const written = envs.map((e) => e.name);
-      expect(written.filter((v) => !reads.includes(v))).toEqual([]);
-      expect(required.filter((v) => !written.includes(v))).toEqual([]);
-      expect(new Set(written).size).toBe(written.length);
+    (_, delivered) => checkContract(delivered),
+  );
+});
 
-      const env: Record<string, string> = {};
-      for (const e of envs) {
-        if (e.valueSource?.secretKeyRef) {
-          // Secrets by reference only, pinned to a version (never latest), and never a literal value.
-          expect(e.value).toBeUndefined();
-          expect(e.valueSource.secretKeyRef.version).toMatch(/^\d+$/);
-          const value = SECRET_VALUES[e.name];
-          expect(value, `no stand-in for secret ${e.name}`).toBeDefined();
-          env[e.name] = value as string;
-        } else {
-          expect(typeof e.value, e.name).toBe("string");
-          env[e.name] = e.value as string;
-        }
-      }
-      expect(() => parseEnv(botEnvSchemas[bot], env)).not.toThrow();
+describe("the env contract on the prod plan with runtime gke", async () => {
+  const files = mkdtempSync(join(tmpdir(), "orion-env-contract-"));
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
+  const plan = await captureStack("prod", { config: { "alpha-orion:runtime": "gke" } });
+  const bots = [...cloudRunBots(plan), ...gkeBots(plan, files)];
 
-      // Memorystore: TLS on its TLS port, verified against the instance's own CA, with AUTH.
-      expect(redisEndpoint(env)).toEqual({
-        host: "10.100.1.4",
-        port: 6378,
-        db: 0,
-        password: SECRET_VALUES.REDIS_PASSWORD,
-        tls: { ca: expect.stringContaining(MOCK_REDIS_SERVER_CA) as string },
-      });
-      // The control store: the primary region's Memorystore for every region, over TLS with that instance's CA.
-      expect(controlStoreEndpoint(env)).toEqual({
-        host: "10.100.1.4",
-        port: 6378,
-        db: 0,
-        password: SECRET_VALUES.ORION_CONTROL_REDIS_PASSWORD,
-        tls: { ca: expect.stringMatching(/^mock CA of orion-prod-redis-usc1\n/) as string },
-      });
-      if (bot === "scanner") {
-        expect(written.filter((v) => v.startsWith("DATABASE_"))).toEqual([]);
-        return;
-      }
-      // Cloud SQL through the connector as the bot's own IAM user: writes to the primary, reads in its own region.
-      const user = `orion-prod-${bot}@alpha-orion-prod.iam`;
-      expect(databasePlan(env)).toEqual({
-        write: {
-          kind: "cloud-sql",
-          instance: "alpha-orion-prod:us-central1:orion-prod-pg-us-central1",
-          user,
-          database: "orion",
-        },
-        read: {
-          kind: "cloud-sql",
-          instance: expect.stringMatching(new RegExp(`^alpha-orion-prod:${region}:orion-prod-pg-${region}`)) as string,
-          user,
-          database: "orion",
-        },
-      });
-    },
+  it("runs the API on Cloud Run and the workers on GKE, in each of the three regions", () => {
+    expect(bots.map(label).sort()).toEqual(everyBotEverywhere);
+    expect(cloudRunBots(plan).map((s) => s.bot)).toEqual(REGIONS.map(() => "api"));
+  });
+
+  it.each(bots.map((s) => [label(s), s] as const))(
+    "%s: writes only what the bot reads, everything it requires, and values it accepts",
+    (_, delivered) => checkContract(delivered),
   );
 });

@@ -5,5 +5,9 @@ export {
   hpaSpec,
   destinationRuleSpec,
   NAMESPACE,
+  SECRET_VERSIONS_ANNOTATION,
+  SECRETS_CSI_DRIVER,
+  SECRETS_DIR,
+  secretProviderClassSpec,
   type WorkloadSpec,
 } from "./manifests.ts";

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
 import { KubernetesRuntime } from "./kubernetes.ts";
-import { containerSecurityContext, deploymentSpec, destinationRuleSpec, hpaSpec } from "./manifests.ts";
+import {
+  containerSecurityContext,
+  deploymentSpec,
+  destinationRuleSpec,
+  hpaSpec,
+  SECRET_VERSIONS_ANNOTATION,
+  SECRETS_CSI_DRIVER,
+  SECRETS_DIR,
+} from "./manifests.ts";
 
 const worker = {
   workload: "executor",
@@ -24,6 +32,7 @@ const args = {
   workloads: [
     {
       ...worker,
+      secretFiles: { RPC_URLS: "projects/p/secrets/rpc-urls/versions/3" },
       gsaEmail: "executor@p.iam.gserviceaccount.com",
       gsaName: "projects/p/serviceAccounts/executor@p.iam.gserviceaccount.com",
     },
@@ -58,6 +67,18 @@ describe("manifests", () => {
     });
     expect(hpaSpec({ ...worker, backlogSubscription: undefined }).metrics[0]?.type).toBe("Resource");
     expect(() => hpaSpec({ ...worker, minReplicas: 0 })).toThrow(/1 <= min <= max/);
+  });
+  it("mounts a workload's secret files read-only through the Secret Manager add-on's driver, and nothing without them", () => {
+    const pod = deploymentSpec({ ...worker, secretFiles: { RPC_URLS: "projects/p/secrets/rpc/versions/3" } }).template
+      .spec;
+    expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: "secrets", mountPath: SECRETS_DIR, readOnly: true });
+    expect(pod.volumes).toContainEqual({
+      name: "secrets",
+      csi: { driver: SECRETS_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: "executor" } },
+    });
+    const plain = deploymentSpec(worker).template.spec;
+    expect(plain.volumes.map((v) => v.name)).toEqual(["tmp"]);
+    expect(plain.containers[0]?.volumeMounts.map((m) => m.name)).toEqual(["tmp"]);
   });
   it("ejects failing pods (outlier detection) over mTLS", () => {
     expect(destinationRuleSpec("executor").trafficPolicy).toMatchObject({
@@ -107,6 +128,26 @@ describe("KubernetesRuntime", () => {
     expect(ofType(resources, "kubernetes:networking.istio.io/v1:DestinationRule")).toHaveLength(2);
     const wi = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").map((m) => m.inputs.member);
     expect(wi).toContain(`serviceAccount:${TEST_PROJECT}.svc.id.goog[orion/executor]`);
+  });
+
+  it("has the Secret Manager add-on fetch each workload's pinned versions, for the workloads that have secrets", async () => {
+    const resources = await build(() => new KubernetesRuntime("gke", args));
+    expect(at(ofType(resources, "gcp:container/cluster:Cluster")[0], "secretManagerConfig")).toEqual({ enabled: true });
+    const classes = ofType(resources, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+    expect(classes.map((c) => at(c, "metadata"))).toEqual([{ name: "executor", namespace: "orion" }]);
+    expect(at(classes[0], "spec.provider")).toBe("gke");
+    expect(JSON.parse(at(classes[0], "spec.parameters.secrets") as string)).toEqual([
+      { resourceName: "projects/p/secrets/rpc-urls/versions/3", path: "RPC_URLS" },
+    ]);
+    // A new version must roll the pods: the files are fetched when a pod starts.
+    const deployments = ofType(resources, "kubernetes:apps/v1:Deployment");
+    const annotations = (workload: string) =>
+      at(
+        deployments.find((d) => at(d, "metadata.name") === workload),
+        "spec.template.metadata.annotations",
+      );
+    expect(annotations("executor")).toEqual({ [SECRET_VERSIONS_ANNOTATION]: "projects/p/secrets/rpc-urls/versions/3" });
+    expect(annotations("scanner")).toBeUndefined();
   });
 
   it("never puts cluster credentials in the plan", async () => {

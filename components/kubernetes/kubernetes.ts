@@ -11,7 +11,15 @@ import * as networking from "@pulumi/kubernetes/networking/v1/index.js";
 import * as policy from "@pulumi/kubernetes/policy/v1/index.js";
 import { gcpName, shortRegion } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
-import { destinationRuleSpec, deploymentSpec, hpaSpec, NAMESPACE, type WorkloadSpec } from "./manifests.ts";
+import {
+  destinationRuleSpec,
+  deploymentSpec,
+  hpaSpec,
+  NAMESPACE,
+  SECRET_VERSIONS_ANNOTATION,
+  secretProviderClassSpec,
+  type WorkloadSpec,
+} from "./manifests.ts";
 
 export interface KubernetesRuntimeArgs {
   project: string;
@@ -223,10 +231,46 @@ export class KubernetesRuntime extends pulumi.ComponentResource {
         },
         namespaced,
       );
+      // The Deployment mounts these files; the class exists first so no pod waits on a missing one.
+      const secretClass =
+        Object.keys(w.secretFiles ?? {}).length === 0
+          ? []
+          : [
+              new apiextensions.CustomResource(
+                `${name}-${w.workload}-secrets`,
+                {
+                  apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                  kind: "SecretProviderClass",
+                  metadata: { name: w.workload, namespace: NAMESPACE },
+                  spec: pulumi.output(w.secretFiles ?? {}).apply(secretProviderClassSpec),
+                },
+                namespaced,
+              ),
+            ];
+      // A new secret version changes the class, not the pod template, and mounted files are fetched at pod start:
+      // naming the versions in the template rolls the pods onto them.
+      const spec = deploymentSpec(w);
+      const template =
+        secretClass.length === 0
+          ? spec.template
+          : {
+              ...spec.template,
+              metadata: {
+                ...spec.template.metadata,
+                annotations: {
+                  [SECRET_VERSIONS_ANNOTATION]: pulumi
+                    .output(w.secretFiles ?? {})
+                    .apply((files) => Object.values(files).join(",")),
+                },
+              },
+            };
       new apps.Deployment(
         `${name}-${w.workload}`,
-        { metadata: { name: w.workload, namespace: NAMESPACE, labels: { app: w.workload } }, spec: deploymentSpec(w) },
-        namespaced,
+        {
+          metadata: { name: w.workload, namespace: NAMESPACE, labels: { app: w.workload } },
+          spec: { ...spec, template },
+        },
+        { ...namespaced, dependsOn: [ns, ...secretClass] },
       );
       new core.Service(
         `${name}-${w.workload}`,

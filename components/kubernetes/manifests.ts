@@ -12,6 +12,35 @@ export interface WorkloadSpec {
   /** Scale on this Pub/Sub subscription's backlog instead of CPU (consumers of the trading flow). */
   backlogSubscription?: string;
   env: Readonly<Record<string, Input<string>>>;
+  /**
+   * Secret Manager versions mounted as files in SECRETS_DIR (the GKE Secret Manager add-on): file name ->
+   * `projects/P/secrets/S/versions/N`, pinned like Cloud Run's. The env names the files (`<VAR>_FILE`).
+   */
+  secretFiles?: Readonly<Record<string, Input<string>>>;
+}
+
+/** Where each workload's secrets are mounted, read-only, one file per secret. */
+export const SECRETS_DIR = "/var/run/secrets/orion";
+
+/** The pod-template annotation listing the mounted secret versions, so a new version rolls the pods. */
+export const SECRET_VERSIONS_ANNOTATION = "alpha-orion/secret-versions";
+
+/** The add-on's CSI driver (provider "gke"): secrets stay in tmpfs on the node, never in a Kubernetes Secret. */
+export const SECRETS_CSI_DRIVER = "secrets-store-gke.csi.k8s.io";
+
+const hasSecretFiles = (w: WorkloadSpec): boolean => Object.keys(w.secretFiles ?? {}).length > 0;
+
+/**
+ * The SecretProviderClass of one workload: which versions the add-on fetches (as the pod's own Workload Identity)
+ * and the file each becomes. `secrets` is a YAML string to the driver; JSON is YAML, so no hand-written quoting.
+ */
+export function secretProviderClassSpec(files: Readonly<Record<string, string>>) {
+  return {
+    provider: "gke",
+    parameters: {
+      secrets: JSON.stringify(Object.entries(files).map(([path, resourceName]) => ({ resourceName, path }))),
+    },
+  };
 }
 
 /** K8S-001: non-root, read-only root, no escalation, no capabilities, the runtime's seccomp profile. */
@@ -52,11 +81,28 @@ export function deploymentSpec(w: WorkloadSpec) {
             securityContext: containerSecurityContext(),
             readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5 },
             livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 15 },
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            volumeMounts: [
+              { name: "tmp", mountPath: "/tmp" },
+              ...(hasSecretFiles(w) ? [{ name: "secrets", mountPath: SECRETS_DIR, readOnly: true }] : []),
+            ],
           },
         ],
         // The root filesystem is read-only; scratch space is an emptyDir.
-        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        volumes: [
+          { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+          ...(hasSecretFiles(w)
+            ? [
+                {
+                  name: "secrets",
+                  csi: {
+                    driver: SECRETS_CSI_DRIVER,
+                    readOnly: true,
+                    volumeAttributes: { secretProviderClass: w.workload },
+                  },
+                },
+              ]
+            : []),
+        ],
       },
     },
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { at, build, ofType, unlabelled } from "../common/test-helpers.ts";
 import { botEnv, botSecrets, type BotEnvOf, type RegionEndpoints } from "./env.ts";
 import { example, regionArgs } from "./example.ts";
+import { SECRETS_DIR } from "../kubernetes/manifests.ts";
 import { Region } from "./region.ts";
 
 const endpoints: RegionEndpoints = {
@@ -91,6 +92,26 @@ describe("Region", () => {
         .map((d) => at(d, "metadata.name") as string)
         .sort(),
     ).toEqual(["executor", "orchestrator", "scanner"]);
+    // Secrets reach the workers as files of pinned versions, named by <VAR>_FILE: never a secret's bare name.
+    const executor = ofType(resources, "kubernetes:apps/v1:Deployment").find(
+      (d) => at(d, "metadata.name") === "executor",
+    );
+    const env = at(executor, "spec.template.spec.containers.0.env") as { name: string; value: string }[];
+    expect(env.filter((e) => /_FILE$|_SECRET_NAME$/.test(e.name))).toEqual([
+      { name: "REDIS_PASSWORD_FILE", value: `${SECRETS_DIR}/REDIS_PASSWORD` },
+      { name: "ORION_CONTROL_REDIS_PASSWORD_FILE", value: `${SECRETS_DIR}/ORION_CONTROL_REDIS_PASSWORD` },
+      { name: "RPC_URLS_FILE", value: `${SECRETS_DIR}/RPC_URLS` },
+    ]);
+    const classes = ofType(resources, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+    expect(classes.map((c) => at(c, "metadata.name")).sort()).toEqual(["executor", "orchestrator", "scanner"]);
+    const files = JSON.parse(
+      at(
+        classes.find((c) => at(c, "metadata.name") === "executor"),
+        "spec.parameters.secrets",
+      ) as string,
+    ) as { resourceName: string; path: string }[];
+    expect(files.map((f) => f.path)).toEqual(["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD", "RPC_URLS"]);
+    for (const f of files) expect(f.resourceName).toMatch(/^projects\/my-project\/secrets\/[^/]+\/versions\/\d+$/);
   });
 
   it("refuses to deploy the bots without what they trade", async () => {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateLabels, type Labels } from "../common/labels.ts";
 import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
+import { SECRETS_DIR } from "../kubernetes/manifests.ts";
 import { Service, type SecretRef, type TracingArgs } from "../service/service.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
@@ -210,13 +211,20 @@ export class Region extends pulumi.ComponentResource {
             gsaName: args.accounts[bot].name,
             minReplicas: Math.max(1, args.scaling[bot].min),
             maxReplicas: Math.max(1, args.scaling[bot].max),
-            // Pods read secrets through the Secret Manager API as their own identity: env holds secret names only.
+            // The cluster's Secret Manager add-on mounts each secret's pinned version as a file, fetched as the
+            // pod's own identity; the env names the file (`<VAR>_FILE`), which `orion run` reads in place of <VAR>.
             env: {
               ...botEnv(bot, endpoints),
               ...Object.fromEntries(
-                Object.entries(secretEnv(bot)).map(([envName, ref]) => [`${envName}_SECRET_NAME`, ref.secret]),
+                Object.keys(secretEnv(bot)).map((envName) => [`${envName}_FILE`, `${SECRETS_DIR}/${envName}`]),
               ),
             },
+            secretFiles: Object.fromEntries(
+              Object.entries(secretEnv(bot)).map(([envName, ref]) => [
+                envName,
+                pulumi.interpolate`projects/${args.project}/secrets/${ref.secret}/versions/${ref.version}`,
+              ]),
+            ),
           })),
           dependsOn: args.dependsOn ?? [],
         },

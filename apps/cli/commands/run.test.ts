@@ -1,5 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -82,23 +85,29 @@ describe("orion run <bot>", () => {
     );
     expect(missing.lines).toEqual([]);
 
-    const malformed = orionRun("scanner", {
-      REDIS_URL: TEST_REDIS_URL,
-      RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x",
-      ORION_POOLS: "examples/snapshot.sample.json",
-      ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
-    });
+    // A scanner whose configuration is right but for `over`.
+    const scanner = (over: Record<string, string>) =>
+      orionRun("scanner", {
+        REDIS_URL: TEST_REDIS_URL,
+        RPC_URLS: "http://127.0.0.1:1",
+        ORION_POOLS: "examples/snapshot.sample.json",
+        ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+        ...over,
+      });
+    const malformed = scanner({ RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x" });
     expect(await malformed.exited).toBe(2);
     expect(malformed.stderr()).toBe("orion: run scanner: RPC_URLS must be comma-separated http(s) URLs\n");
 
-    const pools = orionRun("scanner", {
-      REDIS_URL: TEST_REDIS_URL,
-      RPC_URLS: "http://127.0.0.1:1",
-      ORION_POOLS: "/nonexistent/pools.json",
-      ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
-    });
+    const pools = scanner({ ORION_POOLS: "/nonexistent/pools.json" });
     expect(await pools.exited).toBe(2);
     expect(pools.stderr()).toBe("orion: run scanner: ORION_POOLS /nonexistent/pools.json: does not exist\n");
+
+    // A secret mounted as a file (GKE) that is not there: the same one line, naming the variable that points at it.
+    const secretFile = scanner({ RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" });
+    expect(await secretFile.exited).toBe(2);
+    expect(secretFile.stderr()).toBe(
+      "orion: run scanner: RPC_URLS_FILE /nonexistent/RPC_URLS: cannot be read (ENOENT)\n",
+    );
   }, 60_000);
 
   it("waits for a database that is not there yet with /readyz false, becomes ready, and stops on SIGTERM", async () => {
@@ -138,6 +147,7 @@ describe("orion run <bot>", () => {
 
   it("in the cloud's shape: Memorystore TLS with its CA and AUTH; a wrong CA or password keeps /readyz false, never plaintext", async () => {
     const redis = await startTlsRedis({ plaintextToo: true });
+    const secrets = mkdtempSync(join(tmpdir(), "orion-run-secrets-"));
     const url = new URL(TEST_PG_ADMIN_URL);
     url.pathname = `/${dbName}`;
     // The variables the Region component writes for Memorystore, pointed at a TLS-only redis-server with its own CA.
@@ -175,7 +185,9 @@ describe("orion run <bot>", () => {
       // TLS asked for, pointed at the plaintext port: a failed handshake, not a plaintext session.
       await refused({ REDIS_PORT: String(redis.plainPort) }, /no TLS session/);
 
-      const bot = cloud({});
+      // GKE's shape: the AUTH string as the file the Secret Manager add-on mounts, named by REDIS_PASSWORD_FILE.
+      writeFileSync(join(secrets, "REDIS_PASSWORD"), `${redis.password}\n`);
+      const bot = cloud({ REDIS_PASSWORD: "", REDIS_PASSWORD_FILE: join(secrets, "REDIS_PASSWORD") });
       const base = String((await bot.line((l) => l.message === "orchestrator starting")).url);
       await bot.line((l) => l.message === "orchestrator ready");
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -199,6 +211,7 @@ describe("orion run <bot>", () => {
       }
     } finally {
       await redis.stop();
+      rmSync(secrets, { recursive: true, force: true });
     }
   }, 180_000);
 });

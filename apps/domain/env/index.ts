@@ -1,6 +1,7 @@
 // The env contract between the infrastructure (components/region writes it) and the bots (`orion run` reads it).
-// Pure zod: the Pulumi program imports it without loading any bot.
+// Pure zod (and one file read for `<VAR>_FILE` secrets): the Pulumi program imports it without loading any bot.
 export { EnvError, parseEnv } from "./parse.ts";
+export { fileVariable, resolveSecretFiles, SECRET_FILE_VARIABLES, type SecretFileVariable } from "./secret-files.ts";
 export { apiVariables } from "./api.ts";
 export { databaseVariables, redisVariables } from "./common.ts";
 export { controlVariables } from "./control.ts";

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
-import { botEnvSchemas, EnvError, parseEnv, type BotEnv } from "../../domain/env/index.ts";
+import { botEnvSchemas, EnvError, parseEnv, resolveSecretFiles, type BotEnv } from "../../domain/env/index.ts";
 import {
   controlStoreEndpoint,
   databasePlan,
@@ -70,14 +70,16 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
 }
 
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
-  // Everything that can be wrong with the configuration is found here, before any connection.
-  const env = botEnv(bot, o.env);
-  const redis = redisEndpoint(o.env);
+  // Everything that can be wrong with the configuration is found here, before any connection. Secrets mounted as
+  // files (`<VAR>_FILE`, GKE) become their variables first, so everything below reads one env whatever the runtime.
+  const raw = resolveSecretFiles(o.env);
+  const env = botEnv(bot, raw);
+  const redis = redisEndpoint(raw);
   const connections: Connections = {
     redis,
     // The authoritative control store: the primary region's Redis, or this bot's own.
-    control: controlStoreEndpoint(o.env) ?? redis,
-    database: bot === "scanner" ? null : databasePlan(o.env),
+    control: controlStoreEndpoint(raw) ?? redis,
+    database: bot === "scanner" ? null : databasePlan(raw),
   };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
   const log: Logger = serviceLogger(
@@ -85,7 +87,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     o.logTo,
   );
   // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the Service component sets it); otherwise no-ops.
-  const tracing = startTracing(`orion-${bot}`, { env: o.env });
+  const tracing = startTracing(`orion-${bot}`, { env: raw });
   const waits = new Waits();
   const metrics = new PipelineMetrics(`orion-${bot}`);
   let service: BotService | null = null;
@@ -105,7 +107,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, o.env, connections, markets, c, metrics);
+    service = await build(bot, env, raw, connections, markets, c, metrics);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
