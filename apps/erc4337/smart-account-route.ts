@@ -53,7 +53,8 @@ export interface SmartAccountRoute {
   readonly address: Hex;
   /**
    * Gas estimation by the bundler (which simulates the whole operation and fails if it reverts), sponsorship, and the
-   * owner's signature. `nonceKey` picks the EntryPoint nonce key (default 0, the account's sequential nonces).
+   * owner's signature. `nonceKey` picks a fresh EntryPoint nonce key, whose first operation is sequence 0; without it
+   * the account's next sequential nonce (key 0) is read from the EntryPoint.
    */
   prepare(call: { to: string; data: string }, nonceKey?: bigint): Promise<PreparedOperation>;
   send(prepared: PreparedOperation): Promise<Hex>;
@@ -105,12 +106,12 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
   });
   const route: SmartAccountRoute = {
     address: account.address,
-    async prepare(call, nonceKey = 0n) {
+    async prepare(call, nonceKey) {
       const request = {
         account,
         calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
-        // The key's first operation: sequence 0 (EntryPoint nonces are key << 64 | sequence).
-        nonce: nonceKey << 64n,
+        // A fresh key's first operation is sequence 0 (EntryPoint nonces are key << 64 | sequence): no read needed.
+        ...(nonceKey === undefined ? {} : { nonce: nonceKey << 64n }),
       };
       const estimated = await bundler.prepareUserOperation(request);
       // The estimate is the least call gas the simulation needed; the executor's nested calls (flash swap, callback,
