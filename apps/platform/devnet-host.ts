@@ -43,6 +43,9 @@ export async function startDevnetProcess(opts: {
       ORION_DEVNET_ERC4337: opts.accountAbstraction ? "1" : "0",
     },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
+    // Out of the terminal's process group, so Ctrl-C reaches only the session, which stops the chain after its
+    // in-flight trades; the chain still ends with its parent (devnet-process.ts exits on disconnect).
+    detached: true,
   });
   const ready = await new Promise<DevnetReady>((resolve, reject) => {
     child.once("message", (m: DevnetReady | { type: "error"; message: string }) =>

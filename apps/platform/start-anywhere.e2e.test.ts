@@ -64,6 +64,34 @@ describe("npm start in a clone inside a private (0700) directory", () => {
     expect(run.stdout).toMatch(/session report written to .*\.orion\/sessions\//);
   }, 600_000);
 
+  it("Ctrl-C in a terminal (SIGINT to the whole process group) stops the session gracefully: exit 0, summary", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "error" };
+    for (const name of ["DATABASE_URL", "REDIS_URL", "ORION_HOME", "ORION_REDIS_PREFIX"]) delete env[name];
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      // Its own process group stands for the terminal's foreground group, which Ctrl-C signals as a whole.
+      const child = spawn(process.execPath, [join(clone, "bin/orion.mjs"), "dev", "--port", "0"], {
+        cwd: clone,
+        env,
+        detached: true,
+      });
+      let stdout = "";
+      let stderr = "";
+      let interrupted = false;
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString();
+        if (!interrupted && /^block \d+/m.test(stdout)) {
+          interrupted = true;
+          process.kill(-child.pid!, "SIGINT");
+        }
+      });
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|shutting down/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^session: blocks \d+\.\.\d+/m);
+  }, 300_000);
+
   it("a start that cannot succeed is one line and exit 1", async () => {
     // ORION_HOME names a file: the embedded database cannot be kept there. The devnet started beside it is
     // stopped before the exit (the pipe closes only once every process holding it has ended).

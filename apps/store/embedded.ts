@@ -148,11 +148,13 @@ function spawnAs(
   args: string[],
   account: Account | null,
   cwd: string,
+  detached = false,
 ): { child: ChildProcess; stderr: () => string; ended: Promise<void> } {
   const child = spawn(program, args, {
     cwd,
     env: { ...process.env, LC_ALL: "C" },
     stdio: ["ignore", "ignore", "pipe"],
+    detached,
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
   });
   let stderr = "";
@@ -222,7 +224,15 @@ export async function startEmbeddedPostgres(
 
   const port = await freePort();
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
-  const server = spawnAs(join(binDir, "bin/postgres"), ["-D", dataDir, "-p", String(port), ...flags], account, dataDir);
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the server must outlive the
+  // session's graceful stop (which still writes to it); stop() and the exit hook end it instead.
+  const server = spawnAs(
+    join(binDir, "bin/postgres"),
+    ["-D", dataDir, "-p", String(port), ...flags],
+    account,
+    dataDir,
+    true,
+  );
   const stopOnExit = () => server.child.kill("SIGINT");
   process.once("exit", stopOnExit);
   const exited = server.ended.catch(() => undefined);
