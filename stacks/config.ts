@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { z } from "zod";
 
 /** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
@@ -29,12 +29,6 @@ const CHAINS = readdirSync(CHAINS_DIR)
   .filter((f) => f.endsWith(".json"))
   .map((f) => f.slice(0, -".json".length));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
-
-/** The chain profile's wrapped native token: the bots value it 1:1 against gas (ORION_WRAPPED_NATIVE). */
-export function wrappedNativeOf(chain: string): string {
-  const profile = JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8")) as { wrappedNative: string };
-  return address.parse(profile.wrappedNative);
-}
 
 const trading = z
   .object({

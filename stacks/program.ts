@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform/platform.ts";
-import { BOTS, wrappedNativeOf, type Bot, type StackConfig } from "./config.ts";
+import { BOTS, type Bot, type StackConfig } from "./config.ts";
 
 /** Instances per bot when the stack config names none: dev scales to zero, the others keep one warm. */
 function defaultScaling(config: StackConfig): Record<Bot, { min: number; max: number }> {
@@ -44,8 +44,8 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
       ...(config.trading
         ? {
             trading: {
+              chain: config.trading.chain,
               pools: config.trading.pools,
-              wrappedNative: wrappedNativeOf(config.trading.chain),
               executorContract: config.trading.executorContract,
               executorAccount: config.trading.executorAccount,
             },

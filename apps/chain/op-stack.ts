@@ -25,15 +25,16 @@ export async function l1FeeOf(provider: FailoverProvider, unsignedTx: string): P
 /**
  * An estimator of the L1 fee of the executor's transaction for a route of `hops` pools. The fee depends on the
  * transaction's size and how well it compresses, not on which pools it names, so one stand-in per hop count is
- * priced: every word of it nonzero and incompressible (addresses, amounts and fees from a hash), the gas fields at
- * their widest. It never understates a real trade's bytes.
+ * priced: every word of it nonzero and incompressible (the contract's address too, so a bot that knows no contract,
+ * the scanner, prices the same bytes as the executor sends), the gas fields at their widest. It never understates a
+ * real trade's bytes.
  */
 export function l1FeeEstimator(
   provider: FailoverProvider,
-  executor: { address: string; abi: ConstructorParameters<typeof Interface>[0] },
+  executorAbi: ConstructorParameters<typeof Interface>[0],
   chainId: bigint,
 ): (hops: number) => Promise<bigint> {
-  const iface = new Interface(executor.abi);
+  const iface = new Interface(executorAbi);
   // Hashes: words with no zero bytes to speak of, which compress as badly as real addresses and amounts do.
   const word = (i: number) => BigInt(keccak256(toBeHex(i, 32)));
   const address = (i: number) => `0x${(word(i) >> 96n).toString(16).padStart(40, "0")}`;
@@ -42,7 +43,7 @@ export function l1FeeEstimator(
       type: 2,
       chainId,
       nonce: 0xffff_ffff,
-      to: executor.address,
+      to: address(14),
       gasLimit: 0xff_ffff,
       maxFeePerGas: MaxUint256 >> 128n,
       maxPriorityFeePerGas: MaxUint256 >> 128n,

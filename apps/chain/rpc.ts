@@ -137,6 +137,11 @@ export class FailoverProvider extends JsonRpcApiProvider {
     return this.newest;
   }
 
+  /** Every endpoint's name, in failover order: the URLs of an HTTP provider (for bots started in other processes). */
+  get endpoints(): string[] {
+    return this.transports.map((t) => t.name);
+  }
+
   get activeEndpoint(): string {
     return (this.transports[this.active] as RpcTransport).name;
   }

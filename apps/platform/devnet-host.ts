@@ -1,72 +1,68 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import type { DeployedMarkets } from "../chain/index.ts";
-import type { DevnetAccountAbstraction } from "./user-operations.ts";
-
-export type DevnetCommand = { type: "mine"; intervalMs: number } | { type: "close" };
-
-export interface DevnetReady {
-  type: "ready";
-  url: string;
-  markets: DeployedMarkets;
-  executor: { address: string; privateKey: string | null };
-  /** The ERC-4337 contracts, when asked for. */
-  accountAbstraction: DevnetAccountAbstraction | null;
-}
-
-export interface DevnetHandle {
-  url: string;
-  markets: DeployedMarkets;
-  executor: { address: string; privateKey: string | null };
-  accountAbstraction: DevnetAccountAbstraction | null;
-  setBlockInterval(ms: number): void;
-  close(): Promise<void>;
-}
-
 /**
- * Starts the local chain in its own process (see devnet-process.ts) and resolves once its markets are deployed.
- * `withExecutorKey` hands the executor's devnet key to this process: live sessions only. `accountAbstraction` also
- * deploys the ERC-4337 contracts and the smart account's executor (`--execution erc4337`, sim or live).
+ * `orion devnet` in its own process, started as a user starts a node: what it deployed is learnt from the chain
+ * profile it writes (--profile-out) and from JSON-RPC, never from its memory. `orion dev`, the tests and the
+ * benchmarks all start the local chain through here.
  */
-export async function startDevnetProcess(opts: {
-  seed: number;
-  withExecutorKey: boolean;
-  accountAbstraction?: boolean;
-}): Promise<DevnetHandle> {
-  const entry = fileURLToPath(new URL("./devnet-process.ts", import.meta.url));
-  const child: ChildProcess = fork(entry, [], {
-    execArgv: ["--import", import.meta.resolve("tsx")],
-    env: {
-      ...process.env,
-      ORION_DEVNET_SEED: String(opts.seed),
-      ORION_DEVNET_EXECUTOR_KEY: opts.withExecutorKey ? "1" : "0",
-      ORION_DEVNET_ERC4337: opts.accountAbstraction ? "1" : "0",
-    },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
+
+export interface OrionDevnet {
+  /** The RPC URL it printed first. */
+  url: string;
+  /** Where it wrote its chain profile. */
+  profileFile: string;
+  pid: number;
+  /** SIGTERM, and wait for it to exit (SIGKILL after 10 s). */
+  stop(): Promise<void>;
+}
+
+export interface OrionDevnetOptions {
+  profileFile: string;
+  blockTimeMs: number;
+  seed?: number;
+  /** Its $ORION_HOME (default: this process's). */
+  home?: string;
+}
+
+/** Starts `orion devnet --port 0`; resolves once its profile is written and it mines. */
+export async function startOrionDevnet(o: OrionDevnetOptions): Promise<OrionDevnet> {
+  const args = ["devnet", "--port", "0", "--block-time", String(o.blockTimeMs), "--profile-out", o.profileFile];
+  if (o.seed !== undefined) args.push("--seed", String(o.seed));
+  const devnet = spawn(process.execPath, [ORION, ...args], {
+    env: { ...process.env, ...(o.home ? { ORION_HOME: o.home } : {}) },
+    // The IPC channel ties its life to this process: it stops when the channel closes, even if this one is killed.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
     // Out of the terminal's process group, so Ctrl-C reaches only the session, which stops the chain after its
-    // in-flight trades; the chain still ends with its parent (devnet-process.ts exits on disconnect).
+    // in-flight trades.
     detached: true,
   });
-  const ready = await new Promise<DevnetReady>((resolve, reject) => {
-    child.once("message", (m: DevnetReady | { type: "error"; message: string }) =>
-      m.type === "ready" ? resolve(m) : reject(new Error(`devnet failed to start: ${m.message}`)),
-    );
-    child.once("exit", (code) => reject(new Error(`devnet process exited with code ${code} before it was ready`)));
-    child.once("error", (err) => reject(new Error(`devnet process could not start: ${err.message}`)));
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const command = (c: DevnetCommand) => {
-    if (child.connected) child.send(c);
-  };
+  const exited = new Promise<number | null>((r) => devnet.once("exit", (code) => r(code)));
+  let out = "";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      devnet.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (/\nprofile: /.test(out)) resolve();
+      });
+      void exited.then((code) => reject(new Error(`orion devnet exited (${code}) before it was ready`)));
+      devnet.once("error", (err) => reject(new Error(`orion devnet could not start: ${err.message}`)));
+    });
+  } catch (err) {
+    devnet.kill("SIGKILL");
+    throw err;
+  }
+  // Nothing more is read from its stdout; drained so that it never blocks on a full pipe.
+  devnet.stdout?.resume();
   return {
-    url: ready.url,
-    markets: ready.markets,
-    executor: ready.executor,
-    accountAbstraction: ready.accountAbstraction,
-    setBlockInterval: (ms) => command({ type: "mine", intervalMs: ms }),
-    async close() {
-      command({ type: "close" });
-      const killed = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    url: out.split("\n")[0] as string,
+    profileFile: o.profileFile,
+    pid: devnet.pid as number,
+    stop: async () => {
+      if (devnet.exitCode !== null || devnet.signalCode !== null) return;
+      devnet.kill("SIGTERM");
+      const killed = setTimeout(() => devnet.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(killed);
     },

@@ -1,8 +1,6 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
-import { l1FeeEstimator } from "../chain/index.ts";
-import { loadArtifacts } from "../contracts/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import type { TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
@@ -16,6 +14,7 @@ import {
   EXECUTOR_CONSUMERS,
   EXECUTOR_TIP_WEI,
   ExecutorBot,
+  l1FeePricing,
   OrchestratorBot,
   ScannerBot,
   type BotName,
@@ -190,14 +189,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     },
   );
   // OP-stack: every trade also pays an L1 data fee, priced by the chain's oracle each block for the cost model.
-  const l1Fee =
-    chain.gasModel === "op-stack"
-      ? l1FeeEstimator(
-          provider,
-          { address: chain.executor.contract, abi: (await loadArtifacts()).ArbExecutor.abi },
-          BigInt(market.chainId),
-        )
-      : null;
+  const l1Fee = await l1FeePricing(chain.gasModel ?? "ethereum", provider, market.chainId);
   const scanner = new ScannerBot(
     {
       market,

@@ -45,7 +45,7 @@ describe("the L1 data fee on an OP-stack chain", () => {
   it("is priced from the oracle, covered by every order's minimum profit, and journaled from the receipt", async () => {
     const { ArbExecutor } = await loadArtifacts();
     const contract = chain.markets.executor.address;
-    const l1Fee = l1FeeEstimator(provider, { address: contract, abi: ArbExecutor.abi }, 31337n);
+    const l1Fee = l1FeeEstimator(provider, ArbExecutor.abi, 31337n);
     const [two, three] = [await l1Fee(2), await l1Fee(3)];
     // A longer route is a longer transaction: more bytes to post to L1.
     expect(two).toBeGreaterThan(0n);

@@ -142,7 +142,8 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     ORION_KEY_PREFIX: p.keyPrefix,
     ORION_BUS_PREFIX: p.busPrefix,
   };
-  const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_WRAPPED_NATIVE: market.wrappedNative };
+  // The session's own profile: each bot prices, bids and times its trades from it as this process does.
+  const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_CHAIN: chain.profileFile };
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
     orchestrator: { ...service, DATABASE_URL: p.dbUrl },

@@ -11,13 +11,15 @@ import type { Market } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
 export interface SessionChain {
-  /** The profile's name, reported as "chain"; null for orion dev's own devnet. */
+  /** The profile's name, reported as "chain". */
   name: string | null;
   /** How the start line names the chain, e.g. "devnet http://127.0.0.1:8545". */
   label: string;
   provider: FailoverProvider;
   /** The JSON-RPC URLs behind the provider, for bots started in their own processes. */
   rpcUrls?: string[];
+  /** The chain profile's file: bots started in their own processes read it (ORION_CHAIN) as this session did. */
+  profileFile: string;
   market: Market;
   blockTimeMs: number;
   /** The profile's L2 gas model: on "op-stack" the cost model adds each trade's L1 data fee. Default "ethereum". */

@@ -36,6 +36,7 @@ let db: TestDatabase;
 let devnet: OrionDevnet | undefined;
 let devnetUrl: string;
 let profile: ChainProfile;
+let profileFile: string;
 let snapshot: string;
 
 async function devnetCall<T>(method: string, params: unknown[]): Promise<T> {
@@ -167,7 +168,7 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "orion-ws-heads-"));
   db = await createTestDatabase();
-  const profileFile = join(dir, "devnet.json");
+  profileFile = join(dir, "devnet.json");
   devnet = await startOrionDevnet(dir, profileFile, 500);
   devnetUrl = devnet.url;
   profile = await loadChainProfile(profileFile, dir);
@@ -193,10 +194,11 @@ describe("orion trade with a WebSocket RPC URL", () => {
       const lines: string[] = [];
       const { report } = await runTrade({
         profile,
+        profileFile,
         provider,
         headsUrl: `ws://127.0.0.1:${port}`,
         pools: snapshot,
-        live: null,
+        executor: null,
         mode: "sim",
         blocks: BLOCKS,
         report: null,

@@ -1,31 +1,47 @@
 import { join } from "node:path";
-import { Wallet } from "ethers";
+import type { Logger } from "pino";
 import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
+import type { Mode } from "../control/index.ts";
 import { discover } from "../discover/index.ts";
-import { deadlinePolicy, privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor/index.ts";
-import { DEADLINE_BLOCKS, EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
+import { privateKeySigner, simulatedExecutor } from "../executor/index.ts";
+import { chainSettings, loadMarket, type Market } from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
 
-const TRADE_CONFIRMATIONS = 2;
-
-/** What a live `orion trade` needs that a sim one must not have: the deployed contract and its owner's key. */
-export interface LiveExecutor {
+/** An ArbExecutor deployed on the chain and the account that owns it. */
+export interface DeployedExecutor {
   contract: string;
-  /** The owner's private key; read only here, in live mode. */
-  privateKey: string;
+  account: string;
+  /** The owner's private key: given for live only, read only there; null in sim. */
+  privateKey: string | null;
 }
 
-export interface TradeOptions extends Omit<SessionOptions, "title"> {
+/** The chain a session trades on, as any chain is named: its profile, an RPC connection, the markets. */
+export interface ChainOptions {
+  mode: Mode;
   profile: ChainProfile;
+  /** The profile's file, handed to bots started in their own processes (ORION_CHAIN). */
+  profileFile: string;
   /** Connected and checked against the profile's chain id (connectChain). The session destroys it at the end. */
   provider: FailoverProvider;
   /** A ws(s) URL: heads from its newHeads subscription; null polls the provider, paced by the block time. */
   headsUrl?: string | null;
-  /** A pool snapshot to trade; null discovers the profile's DEXes first (incrementally, into dataDir/snapshots/). */
+  /** A pool snapshot to trade; null discovers the profile's DEXes first (incrementally, into `snapshot`). */
   pools: string | null;
-  /** Required for live; never given in sim. */
-  live: LiveExecutor | null;
+  /** Where discovery writes its snapshot. Default dataDir/snapshots/<profile name>.json. */
+  snapshot?: string;
+  /**
+   * The deployed contract to trade through (required for live). Null (sim only): nothing is deployed and no key
+   * exists; every order is simulated with the contract's code injected by state override.
+   */
+  executor: DeployedExecutor | null;
+  /** The execution route: a user operation is given the longer deadline the bundler needs. Default eoa. */
+  route?: "eoa" | "erc4337";
+  dataDir: string;
+  out: (line: string) => void;
+  log?: Logger;
 }
+
+export interface TradeOptions extends Omit<SessionOptions, "title">, Omit<ChainOptions, "out" | "log" | "mode"> {}
 
 /**
  * `orion trade`: a trading session against the chain a profile names, over the user's RPC URLs; nothing is deployed
@@ -33,58 +49,82 @@ export interface TradeOptions extends Omit<SessionOptions, "title"> {
  * executor contract's code injected by state override, from an account nobody holds a key for.
  */
 export async function runTrade(o: TradeOptions): Promise<DevSession> {
-  const { profile, provider, headsUrl, pools, live, ...session } = o;
-  return runSession({ ...session, title: "orion trade" }, async (): Promise<SessionChain> => {
-    const market = await marketOf(profile, provider, pools, o);
-    const fees: FeePolicy = { type: profile.fees.type, minPriorityFeeWei: BigInt(profile.fees.minPriorityFeeWei) };
-    // The usual tip, raised to the chain's floor where it has one: the orders are costed at what will be paid.
-    const tipWei = fees.minPriorityFeeWei > EXECUTOR_TIP_WEI ? fees.minPriorityFeeWei : EXECUTOR_TIP_WEI;
-    const executor =
-      o.mode === "live" && live
-        ? {
-            contract: live.contract.toLowerCase(),
-            account: new Wallet(live.privateKey).address.toLowerCase(),
-            loadSigner: () => privateKeySigner(live.privateKey),
-          }
-        : {
-            ...(await simulatedExecutor(provider)),
-            loadSigner: (): never => {
-              throw new Error("a sim session on a foreign chain has no executor key; live needs ORION_EXECUTOR_KEY");
-            },
-          };
-    return {
-      name: profile.name,
-      label: `${profile.name} ${provider.activeEndpoint}`,
+  const { profile, profileFile, provider, headsUrl, pools, snapshot, executor, route, ...session } = o;
+  return runSession({ ...session, title: "orion trade" }, () =>
+    tradeChain({
+      mode: o.mode,
+      profile,
+      profileFile,
       provider,
-      market,
-      blockTimeMs: profile.blockTimeMs,
-      gasModel: profile.gasModel,
-      // A few looks per block: new heads are seen promptly without hammering a paid endpoint.
-      pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
-      ...(headsUrl ? { headsUrl } : {}),
-      // A foreign chain can reorganise: a live trade is final two blocks on top of its own.
-      // On Arbitrum the contract's block.number is not the L2 block: the time deadline binds there instead.
-      executor: {
-        ...executor,
-        fees,
-        tipWei,
-        confirmations: TRADE_CONFIRMATIONS,
-        deadline: deadlinePolicy(profile.gasModel, profile.blockTimeMs, DEADLINE_BLOCKS),
-      },
-      close: async () => provider.destroy(),
-    };
-  });
+      headsUrl: headsUrl ?? null,
+      pools,
+      ...(snapshot ? { snapshot } : {}),
+      executor,
+      ...(route ? { route } : {}),
+      dataDir: o.dataDir,
+      out: o.out,
+      ...(o.log ? { log: o.log } : {}),
+    }),
+  );
 }
 
-async function marketOf(
-  profile: ChainProfile,
-  provider: FailoverProvider,
-  pools: string | null,
-  o: TradeOptions,
-): Promise<Market> {
-  let file = pools;
+/**
+ * The session's chain from a profile and a connection: the markets (a snapshot, or discovery), the executor, and what
+ * the profile decides about fees, deadlines, finality and head polling (chainSettings, as `orion run` uses it).
+ * `orion trade` and `orion dev` (whose devnet is a profile like any other) both trade through this.
+ */
+export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
+  const { profile, provider } = o;
+  const market = await marketOf(o);
+  const settings = chainSettings(profile, o.route ?? "eoa");
+  if (o.mode === "live" && !o.executor?.privateKey) {
+    throw new Error("live mode needs the deployed executor contract and its owner's key");
+  }
+  const deployed = o.executor;
+  const executor = deployed
+    ? {
+        contract: deployed.contract.toLowerCase(),
+        account: deployed.account.toLowerCase(),
+        // Safety invariant 1: the key is handed on, and a signer made, in a live session only.
+        devnetKey: o.mode === "live" ? deployed.privateKey : null,
+        loadSigner: () => {
+          if (!deployed.privateKey) throw new Error("a sim session holds no executor key");
+          return privateKeySigner(deployed.privateKey);
+        },
+      }
+    : {
+        ...(await simulatedExecutor(provider)),
+        loadSigner: (): never => {
+          throw new Error("a sim session on a foreign chain has no executor key; live needs ORION_EXECUTOR_KEY");
+        },
+      };
+  return {
+    name: profile.name,
+    label: `${profile.name} ${provider.activeEndpoint}`,
+    provider,
+    profileFile: o.profileFile,
+    rpcUrls: provider.endpoints,
+    market,
+    blockTimeMs: profile.blockTimeMs,
+    gasModel: settings.gasModel,
+    pollMs: settings.pollMs,
+    ...(o.headsUrl ? { headsUrl: o.headsUrl } : {}),
+    executor: {
+      ...executor,
+      fees: settings.fees,
+      tipWei: settings.tipWei,
+      confirmations: settings.confirmations,
+      deadline: settings.deadline,
+    },
+    close: async () => provider.destroy(),
+  };
+}
+
+async function marketOf(o: ChainOptions): Promise<Market> {
+  const { profile, provider } = o;
+  let file = o.pools;
   if (file === null) {
-    file = join(o.dataDir, "snapshots", `${profile.name}.json`);
+    file = o.snapshot ?? join(o.dataDir, "snapshots", `${profile.name}.json`);
     const { summary } = await discover({
       profile,
       provider,

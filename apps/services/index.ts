@@ -18,3 +18,5 @@ export {
   DEADLINE_BLOCKS,
   USER_OPERATION_DEADLINE_BLOCKS,
 } from "./defaults.ts";
+export { chainSettings, l1FeePricing, TRADE_CONFIRMATIONS } from "./chain-settings.ts";
+export type { ChainSettings } from "./chain-settings.ts";

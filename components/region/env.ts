@@ -8,12 +8,15 @@ import type { BotVariable, EnvBot } from "../../apps/domain/env/index.ts";
 
 export type Bot = EnvBot;
 
-/** What the bots trade: the markets file in the image, the chain's wrapped native token, the executor's contract. */
+/** What the bots trade: the chain's profile and the markets file in the image, the executor's contract. */
 export interface TradingSettings {
+  /**
+   * The chain profile's name (chains/NAME.json, in the image): its wrapped native token, fee policy, gas model and
+   * block time price, bid and time the trades.
+   */
+  chain: string;
   /** Path of a pool snapshot v1 inside the image (`orion discover` writes one), e.g. chains/pools/base.json. */
   pools: string;
-  /** The chain's wrapped native token (0x address). */
-  wrappedNative: string;
   /** The deployed ArbExecutor contract (0x address). */
   executorContract: string;
   /** The account that sends: the address of the KMS signing key version (the contract's owner). */
@@ -77,7 +80,7 @@ function database<V>(bot: "orchestrator" | "executor" | "api", e: RegionEndpoint
 }
 
 function markets<V>(e: RegionEndpoints<V>): BotEnvOf<"scanner" | "executor", V> {
-  return { ORION_POOLS: e.trading.pools, ORION_WRAPPED_NATIVE: e.trading.wrappedNative };
+  return { ORION_CHAIN: e.trading.chain, ORION_POOLS: e.trading.pools };
 }
 
 const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {

@@ -44,6 +44,13 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   const stopped = new Promise<void>((r) => {
     process.once("SIGINT", r);
     process.once("SIGTERM", r);
+    // Started by a session with an IPC channel (`orion dev`): the chain must not outlive it, however it ended. The
+    // channel itself keeps nothing running.
+    if (process.channel) {
+      process.once("disconnect", r);
+      process.channel.unref();
+      if (!process.connected) r();
+    }
   });
   const stopTraders = chain.startTraders((err) => process.stderr.write(`orion devnet: traders: ${String(err)}\n`));
   try {

@@ -91,7 +91,7 @@ describe("orion run <bot>", () => {
         REDIS_URL: TEST_REDIS_URL,
         RPC_URLS: "http://127.0.0.1:1",
         ORION_POOLS: "examples/snapshot.sample.json",
-        ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+        ORION_CHAIN: "polygon",
         ...over,
       });
     const malformed = scanner({ RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x" });
@@ -101,6 +101,18 @@ describe("orion run <bot>", () => {
     const pools = scanner({ ORION_POOLS: "/nonexistent/pools.json" });
     expect(await pools.exited).toBe(2);
     expect(pools.stderr()).toBe("orion: run scanner: ORION_POOLS /nonexistent/pools.json: does not exist\n");
+
+    // The chain profile: one that does not exist, and one of another chain than the snapshot's.
+    const noProfile = scanner({ ORION_CHAIN: "/nonexistent/chain.json" });
+    expect(await noProfile.exited).toBe(2);
+    expect(noProfile.stderr()).toBe(
+      "orion: run scanner: ORION_CHAIN /nonexistent/chain.json: cannot read the chain profile (ENOENT)\n",
+    );
+    const otherChain = scanner({ ORION_CHAIN: "ethereum" });
+    expect(await otherChain.exited).toBe(2);
+    expect(otherChain.stderr()).toBe(
+      "orion: run scanner: ORION_POOLS examples/snapshot.sample.json: snapshot of chain 137, but ORION_CHAIN ethereum is chain 1\n",
+    );
 
     // A secret mounted as a file (GKE) that is not there: the same one line, naming the variable that points at it.
     const secretFile = scanner({ RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" });

@@ -1,6 +1,7 @@
 import { access, constants } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
+import type { DeployedExecutor } from "../../platform/trade.ts";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
 import { collect, openChain } from "./chain-args.ts";
@@ -65,7 +66,7 @@ export function configure(command: Command): void {
         });
       }
       // Live only: the deployed contract and its owner's key. A sim run never reads the key, even when it is set.
-      let live = null;
+      let live: DeployedExecutor | null = null;
       if (flags.mode === "live") {
         const contract = process.env.ORION_EXECUTOR_CONTRACT ?? "";
         const privateKey = process.env.ORION_EXECUTOR_KEY ?? "";
@@ -73,9 +74,10 @@ export function configure(command: Command): void {
           throw new InputError("ORION_EXECUTOR_CONTRACT: live mode needs the deployed ArbExecutor's address");
         if (!KEY.test(privateKey))
           throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
-        live = { contract, privateKey };
+        const { computeAddress } = await import("ethers");
+        live = { contract, account: computeAddress(privateKey), privateKey };
       }
-      const { profile, provider, heads } = await openChain(flags.chain, flags.rpc);
+      const { profile, profileFile, provider, heads } = await openChain(flags.chain, flags.rpc);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once("SIGINT", onSignal);
@@ -84,10 +86,11 @@ export function configure(command: Command): void {
         const { runTrade } = await import("../../platform/trade.ts");
         await runTrade({
           profile,
+          profileFile,
           provider,
           headsUrl: heads[0] ?? null,
           pools,
-          live,
+          executor: live,
           mode: flags.mode,
           blocks,
           report,

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { address } from "../wire.ts";
 import { optional, port, required, urlList, withDefault } from "./vars.ts";
 
 /** Every bot: where it listens, how it logs, and the Redis key namespace it shares with the others. */
@@ -85,7 +84,8 @@ export const chainVariables = {
   ORION_POOLS: required(z.string().min(1)).describe(
     "the path of a pool snapshot v1 (`orion discover` writes one): the markets to watch",
   ),
-  ORION_WRAPPED_NATIVE: required(address).describe(
-    "the chain's wrapped native token (0x address): a base token valued 1:1 against gas",
+  ORION_CHAIN: required(z.string().min(1)).describe(
+    "the chain profile: a name in chains/ (or $ORION_HOME/chains/), or a profile JSON file; its wrapped native token, " +
+      "fee policy, gas model and block time price, bid and time the trades",
   ),
 } as const;

@@ -91,7 +91,15 @@ export class EoaRoute implements ExecutionRoute {
   private async estimateGas(data: string): Promise<bigint | null> {
     if (this.d.gasLimit !== null) return this.d.gasLimit;
     try {
-      const estimate = await this.d.provider.estimateGas({ from: this.account, to: this.contract, data });
+      // At "latest", the state the simulation runs on: a node estimates at "pending" by default, where the
+      // transactions waiting for the next block (other traders' swaps on the same pools) can already have taken the
+      // profit, and the estimate would fail for a trade that is sound where it is priced.
+      const estimate = BigInt(
+        (await this.d.provider.send("eth_estimateGas", [
+          { from: this.account, to: this.contract, data },
+          "latest",
+        ])) as string,
+      );
       return gasLimitFor(estimate, this.d.gasMarginBps);
     } catch {
       return null;

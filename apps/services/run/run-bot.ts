@@ -5,6 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
+import { orionHome } from "../../api/home.ts";
+import { loadChainProfile, ProfileError, type ChainProfile } from "../../chain/index.ts";
 import { botEnvSchemas, EnvError, parseEnv, resolveSecretFiles, type BotEnv } from "../../domain/env/index.ts";
 import {
   controlStoreEndpoint,
@@ -18,7 +20,8 @@ import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
 import { ApiBot } from "../api.ts";
 import type { BotName, BotService } from "../bot.ts";
-import { DEADLINE_BLOCKS, DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS, EXECUTOR_TIP_WEI } from "../defaults.ts";
+import { chainSettings, l1FeePricing } from "../chain-settings.ts";
+import { DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS } from "../defaults.ts";
 import { ExecutorBot } from "../executor.ts";
 import { loadMarket, type Market } from "../market.ts";
 import { OrchestratorBot } from "../orchestrator.ts";
@@ -54,10 +57,28 @@ export function botEnv<B extends BotName>(bot: B, env: NodeJS.ProcessEnv): BotEn
   return parseEnv(botEnvSchemas[bot], env) as BotEnv<B>;
 }
 
-/** Reads ORION_POOLS: a missing or malformed file is bad configuration, reported like a bad variable. */
-async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }): Promise<Market> {
+/** Where a bot trades: its chain profile (ORION_CHAIN) and the markets on that chain (ORION_POOLS). */
+interface ChainPlace {
+  profile: ChainProfile;
+  market: Market;
+}
+
+/**
+ * Reads ORION_CHAIN and ORION_POOLS: a profile or snapshot that is missing or malformed, or a snapshot of another
+ * chain than the profile's, is bad configuration, reported like a bad variable.
+ */
+async function chainPlace(env: { ORION_CHAIN: string; ORION_POOLS: string }, raw: NodeJS.ProcessEnv) {
+  let profile: ChainProfile;
   try {
-    return await loadMarket(env.ORION_POOLS, env.ORION_WRAPPED_NATIVE);
+    profile = await loadChainProfile(env.ORION_CHAIN, orionHome(raw));
+  } catch (err) {
+    // The profile's own messages name the file or the field; "--chain" is the CLI's word for this variable.
+    if (err instanceof ProfileError) throw new EnvError("ORION_CHAIN", err.message.replace(/^--chain /, ""));
+    throw err;
+  }
+  let market: Market;
+  try {
+    market = await loadMarket(env.ORION_POOLS, profile.wrappedNative);
   } catch (err) {
     const reason =
       err instanceof SnapshotError
@@ -67,6 +88,13 @@ async function market(env: { ORION_POOLS: string; ORION_WRAPPED_NATIVE: string }
           : (err as Error).message;
     throw new EnvError("ORION_POOLS", `${env.ORION_POOLS}: ${reason}`);
   }
+  if (market.chainId !== profile.chainId) {
+    throw new EnvError(
+      "ORION_POOLS",
+      `${env.ORION_POOLS}: snapshot of chain ${market.chainId}, but ORION_CHAIN ${profile.name} is chain ${profile.chainId}`,
+    );
+  }
+  return { profile, market };
 }
 
 export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
@@ -81,7 +109,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     control: controlStoreEndpoint(raw) ?? redis,
     database: bot === "scanner" ? null : databasePlan(raw),
   };
-  const markets = "ORION_POOLS" in env ? await market(env) : null;
+  const place = "ORION_POOLS" in env ? await chainPlace(env, raw) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
@@ -107,7 +135,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, raw, connections, markets, c, metrics);
+    service = await build(bot, env, raw, connections, place, c, metrics);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -155,7 +183,7 @@ async function build(
   env: AnyBotEnv,
   rawEnv: NodeJS.ProcessEnv,
   where: Connections,
-  market: Market | null,
+  place: ChainPlace | null,
   c: OpenContext,
   metrics: PipelineMetrics,
 ): Promise<BotService> {
@@ -173,11 +201,20 @@ async function build(
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
-      const m = market as Market;
+      const { profile, market: m } = place as ChainPlace;
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
+      // The profile prices, bids and paces exactly as in an `orion trade` session (one code path, chainSettings).
+      const chain = chainSettings(profile);
+      const l1Fee = await l1FeePricing(chain.gasModel, provider, m.chainId);
       return new ScannerBot(
-        { market: m, maxHops: e.ORION_MAX_HOPS, tipWei: EXECUTOR_TIP_WEI },
+        {
+          market: m,
+          maxHops: e.ORION_MAX_HOPS,
+          tipWei: chain.tipWei,
+          pollMs: chain.pollMs,
+          ...(l1Fee ? { l1Fee } : {}),
+        },
         { provider, bus, control, metrics, log: c.log },
       );
     }
@@ -189,7 +226,8 @@ async function build(
     }
     case "executor": {
       const e = env as BotEnv<"executor">;
-      const m = market as Market;
+      const { profile, market: m } = place as ChainPlace;
+      const chain = chainSettings(profile);
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
@@ -199,8 +237,11 @@ async function build(
           market: m,
           contract: e.ORION_EXECUTOR_CONTRACT,
           account: e.ORION_EXECUTOR_ACCOUNT,
-          tipWei: EXECUTOR_TIP_WEI,
-          deadlineBlocks: DEADLINE_BLOCKS,
+          tipWei: chain.tipWei,
+          deadlineBlocks: chain.deadline.blocks,
+          deadlineSeconds: chain.deadline.seconds,
+          fees: chain.fees,
+          confirmations: chain.confirmations,
           consumers: EXECUTOR_CONSUMERS,
         },
         {
