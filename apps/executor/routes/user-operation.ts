@@ -157,28 +157,30 @@ export class UserOperationRoute implements ExecutionRoute {
 
   /** By user-operation hash: the EntryPoint's event, then its transaction's receipt. */
   async poll(trade: InFlightTrade): Promise<FinalOutcome | null> {
-    const hash = userOpHashOf(trade);
-    const [event] = await this.d.provider.getLogs({
-      address: this.d.entryPoint,
-      topics: [USER_OPERATION_EVENT, hash],
-      fromBlock: trade.orderBlock,
-      toBlock: "latest",
-    });
-    if (!event) return null;
-    const receipt = await this.d.provider.getTransactionReceipt(event.transactionHash);
-    if (!receipt) return null;
-    return this.d.mined.outcome(trade, receipt, operationSlice(receipt, hash));
+    const found = await this.inclusion(trade);
+    return found ? this.d.mined.outcome(trade, found, operationSlice(found, userOpHashOf(trade))) : null;
   }
 
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
-    const included = await this.poll(trade);
-    if (included) return included;
+    // Included: followed until final, whatever the deadline (a bundle mined in time can be deep enough only after it).
+    if (await this.inclusion(trade)) return this.poll(trade);
     const head = await this.d.provider.getBlock("latest");
     if (!head || !isPastDeadline(trade, head)) return null;
     // Past the deadline the contract reverts the trade even if the operation surfaced; while the bundler still holds
     // it, it may yet be included (and cost gas), so it is followed until the bundler lets go.
     if (this.d.submitter && (await this.d.submitter.holds(userOpHashOf(trade)))) return null;
-    return (await this.poll(trade)) ?? dropped();
+    return (await this.inclusion(trade)) ? this.poll(trade) : dropped();
+  }
+
+  /** The receipt of the bundle that included the operation, or null while none has. */
+  private async inclusion(trade: InFlightTrade): Promise<TransactionReceipt | null> {
+    const [event] = await this.d.provider.getLogs({
+      address: this.d.entryPoint,
+      topics: [USER_OPERATION_EVENT, userOpHashOf(trade)],
+      fromBlock: trade.orderBlock,
+      toBlock: "latest",
+    });
+    return event ? await this.d.provider.getTransactionReceipt(event.transactionHash) : null;
   }
 }
 
