@@ -179,7 +179,13 @@ describe("Executor in live mode", () => {
       o1.blockNumber + 2,
       (await provider.getBlock(o1.blockNumber))!.timestamp + BACKSTOP_SECONDS,
     );
-    const estimate = await provider.estimateGas({ from: account, to: chain.markets.executor.address, data });
+    // At "latest", where the order is simulated (not "pending", where other swaps may already be waiting).
+    const estimate = BigInt(
+      (await provider.send("eth_estimateGas", [
+        { from: account, to: chain.markets.executor.address, data },
+        "latest",
+      ])) as string,
+    );
     const s1 = await sent(await floor.submit(o1));
     const tx1 = await provider.getTransaction(s1.txHash!);
     expect(tx1).toMatchObject({ type: 2, maxPriorityFeePerGas: 25n * GWEI });
