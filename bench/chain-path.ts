@@ -1,12 +1,23 @@
 /**
- * Block -> transaction sent on the in-process devnet, through the chain-only path: head seen, pool state from Sync
- * logs, incremental scan, order, eth_call simulation, nonce, signature, journal row in PostgreSQL, broadcast. No bus,
- * orchestrator or decision record: the yardstick the whole pipeline is compared with. Needs PostgreSQL like the tests.
+ * Block -> transaction sent through the chain-only path: head seen, pool state from Sync logs, incremental scan,
+ * order, eth_call simulation, nonce, signature, journal row in PostgreSQL, broadcast. No bus, orchestrator or decision
+ * record: the yardstick the whole pipeline is compared with. Needs PostgreSQL like the tests.
+ *
+ * The chain is `orion devnet` in its own process, reached as any chain is: its chain profile (the file it writes),
+ * JSON-RPC over HTTP, discovery of the profile's DEXes, and an ArbExecutor this run deploys over JSON-RPC. The run
+ * mines each block itself (evm_mine) once the devnet's traders have sent their swaps for it, so every block has
+ * trading in it and the samples do not depend on a block timer.
  */
 import { randomUUID } from "node:crypto";
-import { FailoverProvider, eip1193Transport, startLocalChain } from "../apps/chain/index.ts";
-import { startScanning } from "../apps/chain/testing/scanning.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ArbitrageScanner } from "../apps/core/index.ts";
+import { BlockCollector, PoolState, connectChain, loadChainProfile } from "../apps/chain/index.ts";
+import { discover } from "../apps/discover/index.ts";
 import { createExecutor, privateKeySigner } from "../apps/executor/index.ts";
+import { deployDevnetContracts, startOrionDevnet } from "../apps/platform/devnet-host.ts";
+import { chainSettings, loadMarket } from "../apps/services/index.ts";
 import { PgTradeJournal, createPgPool, migrate } from "../apps/store/index.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
 
@@ -18,30 +29,58 @@ export interface ChainPathResult {
   exact: number;
 }
 
-/** `http` serves the devnet on 127.0.0.1 and goes through JSON-RPC over HTTP, as `orion dev` does. */
-export async function runChainPath(o: { blocks: number; http: boolean }): Promise<ChainPathResult> {
-  const chain = await startLocalChain({
+/** The devnet's block timer, effectively off: this run mines. */
+const NO_TIMER_MS = 600_000;
+/** Time the devnet's traders get after a block to send their swaps for the next one (they poll every 20 ms). */
+const TRADERS_MS = 150;
+
+export async function runChainPath(o: { blocks: number }): Promise<ChainPathResult> {
+  const dir = await mkdtemp(join(tmpdir(), "orion-chain-path-"));
+  const devnet = await startOrionDevnet({
+    profileFile: join(dir, "devnet.json"),
+    blockTimeMs: NO_TIMER_MS,
     seed: 5,
-    simulator: { sizeOfReserve: { min: 0.002, max: 0.02 } },
-    ...(o.http ? { listen: { port: 0 } } : {}),
+    home: dir,
   });
   const db = await createTestDatabase("orion_bench");
   const pool = createPgPool(db.url);
   try {
     await migrate(pool);
-    const provider = o.http
-      ? FailoverProvider.fromUrls([chain.devnet.url!], { chainId: 31337 })
-      : new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
-    const { state, collector, scanner } = await startScanning(chain, provider);
+    const profile = await loadChainProfile(devnet.profileFile, dir);
+    const provider = await connectChain(profile, [devnet.url], { requestTimeoutMs: 5_000 });
+    const { contract, owner } = await deployDevnetContracts(provider, { erc4337: false, blockTimeMs: 0 });
+    const snapshot = join(dir, "pools.json");
+    await discover({ profile, provider, out: snapshot, minLiquidity: 1000n, progress: () => undefined });
+    const market = await loadMarket(snapshot, profile.wrappedNative);
+    const feeOf = new Map(market.pools.map((p) => [p.address, p.feeBps]));
+    const settings = chainSettings(profile);
+
+    const state = await PoolState.create(provider, market.pools);
+    const collector = new BlockCollector(provider);
+    await state.onBlock((await collector.poll())!);
+    const scanner = new ArbitrageScanner({
+      tokens: market.tokens,
+      pools: state.pools(),
+      baseTokens: market.baseTokens,
+      maxHops: 3,
+    });
+    scanner.fullScan();
     const executor = await createExecutor({
       mode: "live",
       provider,
       journal: new PgTradeJournal(pool),
       readMode: async () => "live",
-      contract: chain.markets.executor.address,
-      account: chain.executorAccount.address,
-      loadSigner: () => privateKeySigner(chain.executorAccount.privateKey),
-      feeOf: () => 30,
+      contract,
+      account: owner.address,
+      loadSigner: () => privateKeySigner(owner.privateKey),
+      feeOf: (p) => feeOf.get(p) ?? 30,
+      // Priced, estimated and timed as the pipeline's executor is (chainSettings): the comparison is like for like.
+      options: {
+        fees: settings.fees,
+        priorityFeeWei: settings.tipWei,
+        deadlineBlocks: settings.deadline.blocks,
+        deadlineSeconds: settings.deadline.seconds,
+      },
     });
     await executor.reconcile();
 
@@ -50,8 +89,8 @@ export async function runChainPath(o: { blocks: number; http: boolean }): Promis
     let confirmed = 0;
     let exact = 0;
     for (let b = 0; b < o.blocks; b++) {
-      await chain.simulator.step();
-      await chain.devnet.mine();
+      await new Promise((r) => setTimeout(r, TRADERS_MS));
+      await provider.send("evm_mine", []);
       const head = (await collector.poll())!;
       const update = (await state.onBlock(head))!;
       stages.state.push(performance.now() - head.seenAt);
@@ -82,13 +121,14 @@ export async function runChainPath(o: { blocks: number; http: boolean }): Promis
       const timings = s.kind === "sent" ? s.timings : s.kind === "done" ? s.result.timings : null;
       if (timings?.simulatedAt) stages.simulate.push(timings.simulatedAt - head.seenAt);
     }
-    await chain.devnet.mine();
+    await provider.send("evm_mine", []);
     await Promise.all(finals);
     provider.destroy();
     return { stages, confirmed, exact };
   } finally {
     await pool.end();
     await db.drop();
-    await chain.close();
+    await devnet.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,10 @@
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Interface } from "ethers";
+import { deploy, devAccounts, type DevAccount, type Eip1193, type FailoverProvider } from "../chain/index.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import { deployDevnetAccountAbstraction, type DevnetAccountAbstraction } from "./user-operations.ts";
 
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
 
@@ -65,6 +69,83 @@ export async function startOrionDevnet(o: OrionDevnetOptions): Promise<OrionDevn
       const killed = setTimeout(() => devnet.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(killed);
+    },
+  };
+}
+
+/** Blocks this fast while a session deploys its contracts, so that each transaction is mined at once. */
+const SETUP_BLOCK_MS = 50;
+
+export interface DevnetContracts {
+  /** The session's own ArbExecutor. */
+  contract: string;
+  /** Its owner, who sends the trades: Hardhat's public account 1 (its key is public too). */
+  owner: DevAccount;
+  /** The ERC-4337 contracts and the smart account's ArbExecutor, when asked for. */
+  aa: DevnetAccountAbstraction | null;
+}
+
+/**
+ * What a session deploys on a devnet it reaches over JSON-RPC only, as a user deploys theirs on a real chain: an
+ * ArbExecutor owned by Hardhat's public account 1, profit to account 2, deployed from account 0 (and with `erc4337`
+ * the EntryPoint, account factory, paymaster and the smart account's executor). Anyone running `orion devnet` knows
+ * these accounts; nothing here comes from the devnet's memory. Blocks come fast meanwhile, then every `blockTimeMs`
+ * again (0: no interval mining, the caller mines).
+ */
+export async function deployDevnetContracts(
+  provider: FailoverProvider,
+  o: { erc4337: boolean; blockTimeMs: number },
+): Promise<DevnetContracts> {
+  const [deployer, owner, treasury] = devAccounts(3) as [DevAccount, DevAccount, DevAccount];
+  return withBlockInterval(provider, SETUP_BLOCK_MS, o.blockTimeMs, async () => {
+    const rpc = waitingForReceipts(provider);
+    const { ArbExecutor } = await loadArtifacts();
+    const contract = await deploy(rpc, owner.address, ArbExecutor.bytecode, new Interface(ArbExecutor.abi), [
+      owner.address,
+      treasury.address,
+    ]);
+    const aa = o.erc4337
+      ? await deployDevnetAccountAbstraction(rpc, {
+          deployer: deployer.address,
+          owner: owner.address,
+          treasury: treasury.address,
+        })
+      : null;
+    return { contract, owner, aa };
+  });
+}
+
+/** Runs `during` with the devnet mining every `fastMs`, then back to every `normalMs` (devnet JSON-RPC). */
+export async function withBlockInterval<T>(
+  provider: FailoverProvider,
+  fastMs: number,
+  normalMs: number,
+  during: () => Promise<T>,
+): Promise<T> {
+  await provider.send("evm_setIntervalMining", [fastMs]);
+  try {
+    return await during();
+  } finally {
+    await provider.send("evm_setIntervalMining", [normalMs]);
+  }
+}
+
+/**
+ * The chain as the deployment helpers speak to it (EIP-1193), with each sent transaction answered only once it is
+ * mined: they read its receipt right after sending, as on an automining node, and this devnet mines on an interval.
+ */
+function waitingForReceipts(provider: FailoverProvider): Eip1193 {
+  return {
+    async request({ method, params }) {
+      const result = await provider.send(method, params ?? []);
+      if (method === "eth_sendTransaction" || method === "eth_sendRawTransaction") {
+        const deadline = Date.now() + 30_000;
+        while ((await provider.send("eth_getTransactionReceipt", [result])) === null) {
+          if (Date.now() > deadline) throw new Error(`transaction ${String(result)} not mined within 30 s`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      return result;
     },
   };
 }

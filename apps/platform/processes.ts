@@ -111,7 +111,7 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
 
 export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const { chain, bus, closers, out, dataDir } = p;
-  const { provider, market } = chain;
+  const { provider } = chain;
   if (!p.redisUrl) throw new Error("--services needs REDIS_URL: the bots talk to each other through Redis");
   if (!chain.rpcUrls) throw new Error("--services needs the chain's RPC URLs for the bots' processes");
   const account = chain.executor.account;

@@ -1,28 +1,13 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Interface } from "ethers";
 import type { Logger } from "pino";
-import {
-  connectChain,
-  deploy,
-  devAccounts,
-  loadChainProfile,
-  type DevAccount,
-  type Eip1193,
-  type FailoverProvider,
-} from "../chain/index.ts";
-import { loadArtifacts } from "../contracts/index.ts";
+import { connectChain, loadChainProfile, type FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
-import { startOrionDevnet, type OrionDevnet } from "./devnet-host.ts";
+import { deployDevnetContracts, startOrionDevnet, withBlockInterval, type OrionDevnet } from "./devnet-host.ts";
 import { runSession, type DevSession, type SessionChain } from "./session.ts";
 import { tradeChain } from "./trade.ts";
-import {
-  deployDevnetAccountAbstraction,
-  startDevnetBundler,
-  type DevnetAccountAbstraction,
-  type DevnetBundler,
-} from "./user-operations.ts";
+import { startDevnetBundler, type DevnetAccountAbstraction, type DevnetBundler } from "./user-operations.ts";
 
 export type { DevSession } from "./session.ts";
 
@@ -56,13 +41,6 @@ export interface DevOptions {
   bundlerTimeoutMs?: number;
 }
 
-/*
- * Hardhat's public test accounts 0, 1 and 2, funded on every devnet, play the deployer of this session's contracts,
- * the executor's owner (who sends its trades) and the profit's receiver. Anyone who runs `orion devnet` knows them.
- */
-/** Blocks this fast while the session deploys its contracts, so that each transaction is mined at once. */
-const SETUP_BLOCK_MS = 50;
-
 /**
  * `orion dev`: `orion devnet` started in its own process and then treated as any foreign chain: its chain profile
  * (the file it writes), its JSON-RPC URL, discovery of the profile's DEXes, and the same session as `orion trade`
@@ -93,25 +71,8 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       const profile = await loadChainProfile(devnet.profileFile, o.dataDir);
       provider = await connectChain(profile, [devnet.url], o.log ? { log: o.log } : {});
       const url = devnet.url;
-      const [deployer, owner, treasury] = devAccounts(3) as [DevAccount, DevAccount, DevAccount];
       const p = provider;
-      const { contract, aa } = await withBlockInterval(p, SETUP_BLOCK_MS, blockIntervalMs, async () => {
-        const rpc = waitingForReceipts(p);
-        const { ArbExecutor } = await loadArtifacts();
-        return {
-          contract: await deploy(rpc, owner.address, ArbExecutor.bytecode, new Interface(ArbExecutor.abi), [
-            owner.address,
-            treasury.address,
-          ]),
-          aa: erc4337
-            ? await deployDevnetAccountAbstraction(rpc, {
-                deployer: deployer.address,
-                owner: owner.address,
-                treasury: treasury.address,
-              })
-            : null,
-        };
-      });
+      const { contract, owner, aa } = await deployDevnetContracts(p, { erc4337, blockTimeMs: blockIntervalMs });
       const chain = await tradeChain({
         mode: o.mode,
         profile,
@@ -194,41 +155,6 @@ function userOperationsRoute(o: {
       );
       o.started(bundler);
       return bundler.submitter;
-    },
-  };
-}
-
-/** Runs `during` with the devnet mining every `fastMs`, then back to every `normalMs` (devnet JSON-RPC). */
-async function withBlockInterval<T>(
-  provider: FailoverProvider,
-  fastMs: number,
-  normalMs: number,
-  during: () => Promise<T>,
-): Promise<T> {
-  await provider.send("evm_setIntervalMining", [fastMs]);
-  try {
-    return await during();
-  } finally {
-    await provider.send("evm_setIntervalMining", [normalMs]);
-  }
-}
-
-/**
- * The chain as the deployment helpers speak to it (EIP-1193), with each sent transaction answered only once it is
- * mined: they read its receipt right after sending, as on an automining node, and this devnet mines on an interval.
- */
-function waitingForReceipts(provider: FailoverProvider): Eip1193 {
-  return {
-    async request({ method, params }) {
-      const result = await provider.send(method, params ?? []);
-      if (method === "eth_sendTransaction" || method === "eth_sendRawTransaction") {
-        const deadline = Date.now() + 30_000;
-        while ((await provider.send("eth_getTransactionReceipt", [result])) === null) {
-          if (Date.now() > deadline) throw new Error(`transaction ${String(result)} not mined within 30 s`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      }
-      return result;
     },
   };
 }

@@ -12,7 +12,7 @@ import { emit } from "./emit.ts";
 const PIPELINE_BLOCKS = Number(process.env.BENCH_GATE_PIPELINE_BLOCKS ?? 20);
 const CHAIN_BLOCKS = Number(process.env.BENCH_GATE_CHAIN_BLOCKS ?? 40);
 
-const chain = await runChainPath({ blocks: CHAIN_BLOCKS, http: true });
+const chain = await runChainPath({ blocks: CHAIN_BLOCKS });
 const chainLoad = loadavg()[0]!;
 const { latency, report } = await runPipeline({ blocks: PIPELINE_BLOCKS, blockMs: 500 });
 const send = latency["send"];
