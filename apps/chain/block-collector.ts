@@ -29,10 +29,14 @@ export class BlockCollector implements HeadSource {
   private running = false;
   private loop: Promise<void> | undefined;
 
+  /** `after`: the last head another source already handed on (WebSocketHeads falling back), never repeated here. */
   constructor(
     private readonly provider: FailoverProvider,
     private readonly pollMs = 25,
-  ) {}
+    after: BlockHead | null = null,
+  ) {
+    this.last = after;
+  }
 
   get lastHead(): BlockHead | null {
     return this.last;

@@ -2,6 +2,7 @@
  * Opens a chain named by a profile over the user's RPC URLs, refusing any endpoint that cannot be reached or serves
  * another chain: a profile's factory addresses mean nothing on the wrong chain, and trading there would be worse.
  */
+import { Network, WebSocketProvider } from "ethers";
 import type { Logger } from "pino";
 import { FailoverProvider, httpTransport } from "./rpc.ts";
 import type { ChainProfile } from "./profile.ts";
@@ -81,4 +82,43 @@ export async function connectChain(
     requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
     ...(o.log ? { log: o.log } : {}),
   });
+}
+
+/**
+ * A ws(s) URL for new heads, checked at start like every --rpc URL: it must answer eth_chainId with the profile's
+ * chain id, else the run is refused naming the URL (heads of another chain, or none, would be worse than no start).
+ * Once running, a socket that drops or is refused is reopened and, failing that, the head is polled (ws-heads.ts).
+ */
+export async function checkHeadsUrl(profile: ChainProfile, url: string, timeoutMs = 10_000): Promise<void> {
+  const network = Network.from(profile.chainId);
+  let socket: WebSocketProvider;
+  try {
+    socket = new WebSocketProvider(url, network, { staticNetwork: network });
+  } catch (err) {
+    throw new ChainConnectError(`--rpc ${url}: not a WebSocket URL (${(err as Error).message})`);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const failed = new Promise<never>((_, reject) => {
+      const ws = socket.websocket as { addEventListener?: (type: string, listener: (e: unknown) => void) => void };
+      const why = (e: unknown) => (e as { message?: string; error?: Error }).error?.message ?? "connection closed";
+      ws.addEventListener?.("error", (e) => reject(new Error(why(e))));
+      ws.addEventListener?.("close", () => reject(new Error("connection closed")));
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let chainId: number;
+    try {
+      chainId = Number(BigInt((await Promise.race([socket.send("eth_chainId", []), failed])) as string));
+    } catch (err) {
+      throw new ChainConnectError(`--rpc ${url}: unreachable for chain ${profile.name} (${(err as Error).message})`);
+    }
+    if (chainId !== profile.chainId) {
+      throw new ChainConnectError(
+        `--rpc ${url}: serves chain id ${chainId}, but profile ${profile.name} is chain id ${profile.chainId}`,
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+    await Promise.resolve(socket.destroy()).catch(() => undefined);
+  }
 }

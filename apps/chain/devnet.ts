@@ -50,13 +50,15 @@ export interface DevnetOptions {
    * every transaction, set to a real chain's values by setL1FeeScalars). Default "l1".
    */
   chainType?: "l1" | "op";
+  /** Default DEVNET_CHAIN_ID (Hardhat's 31337); tests that need a node of another chain set their own. */
+  chainId?: number;
 }
 
-function networkConfig(chainType: "l1" | "op") {
+function networkConfig(chainType: "l1" | "op", chainId: number) {
   return {
     type: "edr-simulated" as const,
     chainType,
-    chainId: DEVNET_CHAIN_ID,
+    chainId,
     // Priority ordering: a higher tip goes first in the block, as on a real chain.
     mining: { auto: true, interval: 0, mempool: { order: "priority" as const } },
   };
@@ -64,7 +66,8 @@ function networkConfig(chainType: "l1" | "op") {
 
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
   const chainType = options.chainType ?? "l1";
-  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig(chainType) } });
+  const chainId = options.chainId ?? DEVNET_CHAIN_ID;
+  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig(chainType, chainId) } });
   let provider: Eip1193;
   let url: string | null = null;
   let closeAll: () => Promise<void>;
@@ -93,7 +96,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const request = (method: string, params: unknown[] = []) => provider.request({ method, params });
   if (chainType === "op") await setL1FeeScalars(request);
   return {
-    chainId: DEVNET_CHAIN_ID,
+    chainId,
     provider,
     url,
     async blockNumber() {

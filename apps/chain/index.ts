@@ -29,6 +29,6 @@ export {
 } from "./profile.ts";
 export type { ChainProfile, ChainProfileInput, DexProfile } from "./profile.ts";
 export { devnetProfile } from "./devnet-profile.ts";
-export { connectChain, splitRpcUrls, ChainConnectError } from "./connect.ts";
+export { checkHeadsUrl, connectChain, splitRpcUrls, ChainConnectError } from "./connect.ts";
 export type { ConnectOptions } from "./connect.ts";
 export { GAS_PRICE_ORACLE, L1_BLOCK, l1FeeOf, l1FeeEstimator, setL1FeeScalars } from "./op-stack.ts";

@@ -126,7 +126,8 @@ export class WebSocketHeads implements HeadSource {
   private pollInstead(reason: string): void {
     if (!this.running) return;
     this.o.log?.(`newHeads: ${reason}; polling the head every ${this.o.pollMs} ms instead`);
-    this.fallback = new BlockCollector(this.provider, this.o.pollMs);
+    // From the last head the socket delivered: the head it was on is not handed on a second time.
+    this.fallback = new BlockCollector(this.provider, this.o.pollMs, this.last);
     this.fallback.start(this.onBlock, this.onError);
   }
 

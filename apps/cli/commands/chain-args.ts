@@ -13,14 +13,27 @@ export async function openChain(
   rpc: string[],
   requestTimeoutMs?: number,
 ): Promise<{ profile: ChainProfile; profileFile: string; provider: FailoverProvider; heads: string[] }> {
-  const { loadChainProfile, resolveChainProfile, connectChain, splitRpcUrls, ProfileError, ChainConnectError } =
-    await import("../../chain/index.ts");
+  const {
+    loadChainProfile,
+    resolveChainProfile,
+    connectChain,
+    checkHeadsUrl,
+    splitRpcUrls,
+    ProfileError,
+    ChainConnectError,
+  } = await import("../../chain/index.ts");
   try {
     const profileFile = resolveChainProfile(chain, orionHome());
     const profile = await loadChainProfile(profileFile, orionHome());
     // ws(s) URLs are for new heads only (orion trade subscribes on the first); requests go to the http(s) ones.
     const { requests, heads } = splitRpcUrls(rpc);
     const provider = await connectChain(profile, requests, requestTimeoutMs === undefined ? {} : { requestTimeoutMs });
+    try {
+      for (const url of heads) await checkHeadsUrl(profile, url);
+    } catch (err) {
+      provider.destroy();
+      throw err;
+    }
     return { profile, profileFile, provider, heads };
   } catch (err) {
     if (err instanceof ProfileError || err instanceof ChainConnectError) throw new InputError(err.message);

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrionDevnet, type OrionDevnet } from "../../../test/support/orion-devnet.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { startDevnet } from "../../chain/index.ts";
 import { SIM_EXECUTOR_ACCOUNT } from "../../executor/index.ts";
 import { sessionReportSchema } from "../../platform/report.ts";
 
@@ -104,16 +105,31 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     expect(r.stdout).toMatch(/simulated WETH>.*\(predicted \+[0-9.]+ WETH\), not broadcast/);
   }, 180_000);
 
-  it("refuses a profile whose chain id differs from the RPC's, and an unavailable execution route (exit 2)", async () => {
-    const other = join(dir, "polygon-like.json");
+  it("refuses a profile whose chain id differs from an RPC's (http or ws), and an unavailable execution route (exit 2)", async () => {
+    const polygonish = join(dir, "polygon-like.json");
     await writeFile(
-      other,
+      polygonish,
       JSON.stringify({ ...JSON.parse(await readFile(profileFile, "utf8")), name: "polygonish", chainId: 137 }),
     );
-    const wrong = await orion(["trade", "--chain", other, "--rpc", url, "--mode", "sim", "--blocks", "1"]);
+    const wrong = await orion(["trade", "--chain", polygonish, "--rpc", url, "--mode", "sim", "--blocks", "1"]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr.trim()).toBe(
       `orion: --rpc ${url}: serves chain id 31337, but profile polygonish is chain id 137`,
+    );
+    // A WebSocket URL for heads is checked at start like the others: another chain's, or one that refuses, is named.
+    const other = await startDevnet({ listen: { port: 0 }, chainId: 10 });
+    try {
+      const ws = other.url!.replace(/^http/, "ws");
+      const heads = await orion(["trade", "--chain", profileFile, "--rpc", url, "--rpc", ws, "--blocks", "1"]);
+      expect(heads.code).toBe(2);
+      expect(heads.stderr).toBe(`orion: --rpc ${ws}: serves chain id 10, but profile devnet is chain id 31337\n`);
+    } finally {
+      await other.close();
+    }
+    const refused = await orion(["trade", "--chain", profileFile, "--rpc", url, "--rpc", "ws://127.0.0.1:1"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      "orion: --rpc ws://127.0.0.1:1: unreachable for chain devnet (connect ECONNREFUSED 127.0.0.1:1)\n",
     );
     const route = await orion(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
     expect(route.code).toBe(2);
