@@ -5,7 +5,11 @@
 import type { DeployedMarkets } from "./deploy.ts";
 import { chainProfileSchema, type ChainProfile } from "./profile.ts";
 
-export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): ChainProfile {
+export function devnetProfile(
+  markets: DeployedMarkets,
+  blockTimeMs: number,
+  gasModel: "ethereum" | "op-stack" = "ethereum",
+): ChainProfile {
   return chainProfileSchema.parse({
     schema: 1,
     name: "devnet",
@@ -23,6 +27,6 @@ export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): Ch
     // EDR, like an Ethereum node, accepts any tip; there is no floor to respect.
     fees: { type: "eip1559", minPriorityFeeWei: "0" },
     blockTimeMs,
-    gasModel: "ethereum",
+    gasModel,
   });
 }

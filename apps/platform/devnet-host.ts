@@ -28,12 +28,15 @@ export interface OrionDevnetOptions {
   seed?: number;
   /** Its $ORION_HOME (default: this process's). */
   home?: string;
+  /** op-stack: an OP-stack chain charging an L1 data fee (`--gas-model`). Default ethereum. */
+  gasModel?: "ethereum" | "op-stack";
 }
 
 /** Starts `orion devnet --port 0`; resolves once its profile is written and it mines. */
 export async function startOrionDevnet(o: OrionDevnetOptions): Promise<OrionDevnet> {
   const args = ["devnet", "--port", "0", "--block-time", String(o.blockTimeMs), "--profile-out", o.profileFile];
   if (o.seed !== undefined) args.push("--seed", String(o.seed));
+  if (o.gasModel) args.push("--gas-model", o.gasModel);
   const devnet = spawn(process.execPath, [ORION, ...args], {
     env: { ...process.env, ...(o.home ? { ORION_HOME: o.home } : {}) },
     // The IPC channel ties its life to this process: it stops when the channel closes, even if this one is killed.

@@ -17,6 +17,7 @@ const flags = z
     seed: intString("--seed", 0, 2 ** 31 - 1),
     blockTime: intString("--block-time", 50, 600_000),
     profileOut: z.string().min(1, "--profile-out must name a file").optional(),
+    gasModel: z.enum(["ethereum", "op-stack"], { message: "--gas-model must be ethereum or op-stack" }),
   })
   .strict();
 
@@ -35,7 +36,12 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   const { writeFileAtomic } = await import("../../files/atomic-write.ts");
   let chain;
   try {
-    chain = await startLocalChain({ listen: { port: f.port }, seed: f.seed });
+    // op-stack: EDR's OP chain type, with the GasPriceOracle and an L1 data fee on every transaction (Base's stand-in).
+    chain = await startLocalChain({
+      listen: { port: f.port },
+      seed: f.seed,
+      ...(f.gasModel === "op-stack" ? { chainType: "op" as const } : {}),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES") throw new InputError(`--port ${f.port}: cannot listen (${code})`);
@@ -54,7 +60,7 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   });
   const stopTraders = chain.startTraders((err) => process.stderr.write(`orion devnet: traders: ${String(err)}\n`));
   try {
-    await writeFileAtomic(profileFile, JSON.stringify(devnetProfile(chain.markets, f.blockTime), null, 2) + "\n");
+    await writeFileAtomic(profileFile, JSON.stringify(devnetProfile(chain.markets, f.blockTime, f.gasModel), null, 2) + "\n");
     await chain.devnet.setBlockInterval(f.blockTime);
     const m = chain.markets;
     process.stdout.write(
@@ -76,6 +82,7 @@ export function configure(command: Command): void {
     .option("--seed <n>", "seed of the markets and the traders", "1")
     .option("--block-time <ms>", "a block every MS milliseconds", "1000")
     .option("--profile-out <file>", "where to write the chain profile (default: $ORION_HOME/chains/devnet.json)")
+    .option("--gas-model <model>", "ethereum, or op-stack (an L1 data fee on every transaction, as on Base)", "ethereum")
     .action(async (opts: Record<string, unknown>) => {
       await runDevnetCommand(opts);
     });
