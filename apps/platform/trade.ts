@@ -13,6 +13,8 @@ export interface DeployedExecutor {
   account: string;
   /** The owner's private key: given for live only, read only there; null in sim. */
   privateKey: string | null;
+  /** The relay's reputation key and bid, when the profile names a relayUrl (live only). */
+  relay?: { reputationKey: string; bidShareBps: number } | undefined;
 }
 
 /** The chain a session trades on, as any chain is named: its profile, an RPC connection, the markets. */
@@ -91,6 +93,9 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
           if (!deployed.privateKey) throw new Error("a sim session holds no executor key");
           return privateKeySigner(deployed.privateKey);
         },
+        ...(o.mode === "live" && profile.relayUrl && deployed.relay
+          ? { relay: { url: profile.relayUrl, ...deployed.relay } }
+          : {}),
       }
     : {
         ...(await simulatedExecutor(provider)),
