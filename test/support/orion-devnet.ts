@@ -6,6 +6,11 @@ import { startOrionDevnet as start, type OrionDevnet } from "../../apps/platform
 export type { OrionDevnet } from "../../apps/platform/devnet-host.ts";
 
 /** Starts `orion devnet --port 0` writing its chain profile to profileFile; resolves once the profile is written. */
-export function startOrionDevnet(home: string, profileFile: string, blockTimeMs: number): Promise<OrionDevnet> {
-  return start({ home, profileFile, blockTimeMs });
+export function startOrionDevnet(
+  home: string,
+  profileFile: string,
+  blockTimeMs: number,
+  gasModel: "ethereum" | "op-stack" = "ethereum",
+): Promise<OrionDevnet> {
+  return start({ home, profileFile, blockTimeMs, gasModel });
 }
