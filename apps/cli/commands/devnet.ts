@@ -60,7 +60,10 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   });
   const stopTraders = chain.startTraders((err) => process.stderr.write(`orion devnet: traders: ${String(err)}\n`));
   try {
-    await writeFileAtomic(profileFile, JSON.stringify(devnetProfile(chain.markets, f.blockTime, f.gasModel), null, 2) + "\n");
+    await writeFileAtomic(
+      profileFile,
+      JSON.stringify(devnetProfile(chain.markets, f.blockTime, f.gasModel), null, 2) + "\n",
+    );
     await chain.devnet.setBlockInterval(f.blockTime);
     const m = chain.markets;
     process.stdout.write(
@@ -82,7 +85,11 @@ export function configure(command: Command): void {
     .option("--seed <n>", "seed of the markets and the traders", "1")
     .option("--block-time <ms>", "a block every MS milliseconds", "1000")
     .option("--profile-out <file>", "where to write the chain profile (default: $ORION_HOME/chains/devnet.json)")
-    .option("--gas-model <model>", "ethereum, or op-stack (an L1 data fee on every transaction, as on Base)", "ethereum")
+    .option(
+      "--gas-model <model>",
+      "ethereum, or op-stack (an L1 data fee on every transaction, as on Base)",
+      "ethereum",
+    )
     .action(async (opts: Record<string, unknown>) => {
       await runDevnetCommand(opts);
     });
