@@ -31,7 +31,8 @@ export interface DeployedMarkets {
   pools: DeployedPool[];
   /** The simulated traders' one-transaction swap router. */
   router: string;
-  executor: { address: string; owner: string; treasury: string };
+  /** owner: the cold admin (operator, treasury, sweep); operator: the account that sends trades. */
+  executor: { address: string; owner: string; operator: string; treasury: string };
   traders: string[];
   /** Block after which everything above exists. */
   blockNumber: number;
@@ -42,7 +43,9 @@ export interface DeployOptions {
   seed: number;
   /** Unlocked devnet accounts (lowercase). */
   deployer: string;
+  /** The executor contract's cold admin, and the hot account that sends its trades. */
   executorOwner: string;
+  executorOperator: string;
   treasury: string;
   traders: string[];
   /** Each trader's balance of every token, in dollars. */
@@ -147,7 +150,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     deployer,
     artifacts.ArbExecutor.bytecode,
     new Interface(artifacts.ArbExecutor.abi),
-    [options.executorOwner, options.treasury],
+    [options.executorOwner, options.executorOperator, options.treasury],
   );
   const chainId = Number(BigInt((await chain.request({ method: "eth_chainId" })) as string));
   const blockNumber = Number(BigInt((await chain.request({ method: "eth_blockNumber" })) as string));
@@ -160,7 +163,12 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     dexes,
     pools,
     router,
-    executor: { address: executorAddress, owner: options.executorOwner, treasury: options.treasury },
+    executor: {
+      address: executorAddress,
+      owner: options.executorOwner,
+      operator: options.executorOperator,
+      treasury: options.treasury,
+    },
     traders: options.traders,
     blockNumber,
   };

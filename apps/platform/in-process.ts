@@ -87,7 +87,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
           rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
           chainId: market.chainId,
           maxHeadAgeSeconds: 60,
-          executor: { address: chain.executor.contract, owner: chain.executor.account },
+          executor: { address: chain.executor.contract, operator: chain.executor.account },
           signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
         }),
       },
