@@ -11,17 +11,14 @@ import type { JsonFragment } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quoteOpportunity } from "../core/index.ts";
 import type { Opportunity } from "../core/index.ts";
-import { isqrt } from "../core/bigint-math.ts";
-import { MAX_TICK, getTickAtSqrtRatio, v3AmountOut } from "../core/v3/index.ts";
 import { call, deploy, send } from "../chain/deploy.ts";
 import { devAccounts } from "../chain/devnet.ts";
-import { deployAaveV3 } from "../chain/lenders/aave-v3.ts";
 import type { DeployedAaveV3 } from "../chain/lenders/aave-v3.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { createV3Pool, deployV3, mintV3Position } from "../chain/v3/deploy-v3.ts";
+import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import type { V3Deployment } from "../chain/v3/deploy-v3.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { flashFee } from "../executor/flash-source.ts";
@@ -48,7 +45,6 @@ const stranger = devAccounts(6)[5]!.address;
 const SOURCE_INDEX: Record<FlashSource, number> = { "v2-flash-swap": 0, "v3-flash": 1, balancer: 2, "aave-v3": 3 };
 const V3_FEE = 3000;
 const V3_LENDER_FEE = 500;
-const FULL_RANGE = (spacing: number) => Math.floor(MAX_TICK / spacing) * spacing;
 
 interface Route {
   pools: readonly string[];
@@ -120,42 +116,6 @@ async function v2Arbitrage(): Promise<{ opportunity: Opportunity; predicted: big
   return { opportunity, predicted: (amounts[amounts.length - 1] as bigint) - opportunity.amountIn };
 }
 
-/** sqrt(reserve1 / reserve0) in Q96, moved by `ppm` parts per million: a V3 price near a V2 pool's. */
-function sqrtPriceOf(reserve0: bigint, reserve1: bigint, ppm: bigint): bigint {
-  return (isqrt((reserve1 << 192n) / reserve0) * (1_000_000n + ppm)) / 1_000_000n;
-}
-
-async function reservesOf(pair: string): Promise<[bigint, bigint]> {
-  const i = new Interface((await loadArtifacts()).UniswapV2Pair.abi);
-  const [r0, r1] = i.decodeFunctionResult(
-    "getReserves",
-    await call(chain.devnet.provider, pair, i.encodeFunctionData("getReserves")),
-  );
-  return [BigInt(r0), BigInt(r1)];
-}
-
-/**
- * A V3 pool beside a V2 pair of the same tokens, priced `ppm` off it, about as deep: a full-range position, and one
- * over +-100 tick spacings so that the initialized ticks next to the price are within what readV3Pool reads.
- */
-async function v3PoolBeside(
-  pair: { address: string; token0: string; token1: string },
-  fee: number,
-  spacing: number,
-  ppm: bigint,
-) {
-  const [r0, r1] = await reservesOf(pair.address);
-  const sqrtPrice = sqrtPriceOf(r0, r1, ppm);
-  const v3p = chain.devnet.provider;
-  const pool = await createV3Pool(v3p, owner, v3.factory, pair.token0, pair.token1, fee, sqrtPrice);
-  const full = FULL_RANGE(spacing);
-  const liquidity = isqrt(r0 * r1);
-  await mintV3Position(v3p, owner, v3.router, pool, -full, full, liquidity / 2n);
-  const near = Math.floor(getTickAtSqrtRatio(sqrtPrice) / spacing) * spacing;
-  await mintV3Position(v3p, owner, v3.router, pool, near - 100 * spacing, near + 100 * spacing, liquidity);
-  return pool;
-}
-
 beforeAll(async () => {
   chain = await startLocalChain({ seed: 21 });
   await chain.devnet.setAutomine(true);
@@ -165,29 +125,35 @@ beforeAll(async () => {
   token = new Interface(artifacts.TestToken.abi);
   ({ address: executor, operator, owner } = chain.markets.executor);
   base = chain.markets.baseToken;
-  const weth = chain.markets.tokens.find((t) => t.address === base)!;
-  aave = await deployAaveV3(chain.devnet.provider, owner, [{ ...weth, supply: 100_000n * 10n ** 18n }]);
-
-  v3 = await deployV3(chain.devnet.provider, owner);
-  for (const t of chain.markets.tokens) {
-    await send(chain.devnet.provider, owner, t.address, token.encodeFunctionData("mint", [owner, 1n << 200n]));
-    await send(chain.devnet.provider, owner, t.address, token.encodeFunctionData("approve", [v3.router, MaxUint256]));
-  }
+  // The devnet's own Aave V3 market (deployMarkets), funded with the base token.
+  aave = chain.markets.aaveV3!;
+  v3 = await deployV3Beside(
+    chain.devnet.provider,
+    owner,
+    chain.markets.tokens.map((t) => t.address),
+  );
   const pairsOfBase = chain.markets.pools.filter(
     (p) => p.dex === "uniswap" && (p.token0 === base || p.token1 === base),
   );
   // Each route's V3 pool sells the base token 2% dearer than its V2 pair: base -> other on V3, back on V2.
   v3Routes = [];
   for (const routePair of [pairsOfBase[0]!, pairsOfBase[2]!]) {
-    const dearer = routePair.token0 === base ? 10_000n : -10_000n;
+    const dearer = routePair.token0 === base ? 20_000n : -20_000n;
     v3Routes.push({
-      pool: await v3PoolBeside(routePair, V3_FEE, 60, dearer),
+      pool: await v3PoolBeside(chain.devnet.provider, owner, v3, routePair, { pips: V3_FEE, spacing: 60 }, dearer),
       v2Pool: routePair.address,
       other: routePair.token0 === base ? routePair.token1 : routePair.token0,
     });
   }
   v3Route = v3Routes[0]!;
-  v3Lender = await v3PoolBeside(pairsOfBase[1]!, V3_LENDER_FEE, 10, 0n);
+  v3Lender = await v3PoolBeside(
+    chain.devnet.provider,
+    owner,
+    v3,
+    pairsOfBase[1]!,
+    { pips: V3_LENDER_FEE, spacing: 10 },
+    0n,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -238,17 +204,9 @@ describe("flash sources: each funds a trade and is repaid exactly", () => {
       ["v3-flash", v3Lender, v3Routes[1]!],
     ] as const) {
       const state = await readV3Pool(provider, mixed.pool);
-      const [r0, r1] = await reservesOf(mixed.v2Pool);
-      const baseIs0InV3 = base < mixed.other;
-      const quote = (amountIn: bigint) => {
-        const mid = v3AmountOut(state, baseIs0InV3, amountIn);
-        if (mid === null) return -1n;
-        const [rin, rout] = baseIs0InV3 ? [r1, r0] : [r0, r1];
-        return (mid * 9970n * rout) / (rin * 10_000n + mid * 9970n) - amountIn;
-      };
-      // Not the optimum (that is the scanner's job): the best of a doubling ladder is enough to trade on.
-      let amountIn = 10n ** 15n;
-      for (let a = amountIn; a < 10n ** 24n; a *= 2n) if (quote(a) > quote(amountIn)) amountIn = a;
+      const reserves = await reservesOf(chain.devnet.provider, mixed.v2Pool);
+      const quote = (amountIn: bigint) => v3ThenV2Profit(state, reserves, base < mixed.other, amountIn);
+      const amountIn = ladderBest(quote);
       const fee =
         source === "aave-v3"
           ? flashFee({ kind: "aave-bps", bps: BigInt(aave.premiumBps) }, amountIn)
