@@ -138,6 +138,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
       ...(userOperations ? { userOperations } : {}),
       ...(chain.executor.flashLenders ? { flashLenders: chain.executor.flashLenders } : {}),
+      ...(chain.executor.relay ? { relay: chain.executor.relay } : {}),
     },
     {
       provider,
