@@ -8,20 +8,24 @@ import { fields } from "./deps.ts";
 
 const amount = z.string().describe("decimal string of base units");
 const signedAmount = z.string().describe("decimal string of base units; negative for a loss");
-const decision = z.enum(["pending", "approved", "failed", "expired"]);
+
+/** What every request that waits for a second admin carries (decision-row.ts): who asked, until when, how it ended. */
+const decided = {
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  status: z.enum(["pending", "approved", "failed", "expired"]),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  outcomeDetail: z.string().nullable(),
+};
 
 export const modeSwitchRequest = z.object({
   id: z.string(),
   target: fields.mode,
   reason: z.string(),
-  requestedBy: z.string(),
-  requestedAt: z.string(),
-  expiresAt: z.string(),
   expectedVersion: z.int(),
-  status: decision,
-  decidedBy: z.string().nullable(),
-  decidedAt: z.string().nullable(),
-  outcomeDetail: z.string().nullable(),
+  ...decided,
 });
 
 /** A two-person request: a privileged role grant or a risk increase, waiting for (or decided by) a second admin. */
@@ -30,13 +34,7 @@ export const approvalRequest = z.object({
   kind: z.enum(["role.grant", "risk.limits"]),
   subject: z.string().nullable(),
   payload: z.record(z.string(), z.unknown()),
-  requestedBy: z.string(),
-  requestedAt: z.string(),
-  expiresAt: z.string(),
-  status: decision,
-  decidedBy: z.string().nullable(),
-  decidedAt: z.string().nullable(),
-  outcomeDetail: z.string().nullable(),
+  ...decided,
 });
 
 export const controlStateView = z.object({
