@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod/v4";
 import { zodSchemaGaps, validationDetail } from "./http/zod-schemas.ts";
 import { problemResponses } from "./routes/deps.ts";
-import { ApiHarness } from "./testing/harness.ts";
+import { ApiHarness, expectProblem } from "./testing/harness.ts";
 
 /**
  * Issue #13 item 5: one zod schema per route part, for validation, types, serialization and the OpenAPI document.
@@ -128,5 +128,35 @@ describe("the API's routes", () => {
     });
     const extra = await h.request("POST", "/auth/login", { body: { email: "a@example.com", password: "x", x: 1 } });
     expect(extra.json()).toMatchObject({ detail: 'body: Unrecognized key: "x"' });
+  });
+
+  // The route schemas are zod/v4; the directory's are zod 3 and the report contract's zod/v4. A handler that catches
+  // the other flavour's ZodError lets the error through as a 500: each flavour's refusal must stay a 400.
+  it("answers what the directory's zod 3 schemas refuse after the route's accepted it with a 400, not a 500", async () => {
+    const admin = await h.login(await h.createUser("admin"));
+    const compliance = await h.login(await h.createUser("compliance"));
+    // "%" passes the route's address pattern; the directory's email check (zod 3) refuses it.
+    const odd = "odd%address@example.com";
+    const created = await h.request("POST", "/users", {
+      token: admin.accessToken,
+      body: { email: odd, role: "viewer", password: "correct horse battery staple" },
+    });
+    expect(expectProblem(created, 400)).toMatchObject({ detail: "email is not a valid address" });
+    const subject = await h.createUser("viewer");
+    const rectified = await h.request("POST", "/gdpr/subject-rights", {
+      token: compliance.accessToken,
+      body: { subject: subject.id, right: "rectification", email: odd },
+    });
+    expect(expectProblem(rectified, 400)).toMatchObject({ detail: "email is not a valid address" });
+  });
+
+  it("answers a signed report that breaks the report contract (zod/v4) with a 400 naming the field", async () => {
+    const admin = await h.login(await h.createUser("admin"));
+    const jws = await h.signReport({ generatedAt: "2026-11-30T12:00:00Z", source: { kind: "program", stack: "prod" } });
+    const res = await h.request("POST", "/compliance/reports", { token: admin.accessToken, body: { jws } });
+    expect(expectProblem(res, 400)).toMatchObject({
+      type: "urn:alpha-orion:problem:validation",
+      detail: expect.stringMatching(/^report\.frameworks: /) as string,
+    });
   });
 });
