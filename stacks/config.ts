@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
@@ -29,6 +29,13 @@ const CHAINS = readdirSync(CHAINS_DIR)
   .filter((f) => f.endsWith(".json"))
   .map((f) => f.slice(0, -".json".length));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+
+/** The chain profile's id: the API's pre-flight refuses RPC_URLS that serve another chain (ORION_CHAIN_ID). */
+export function chainIdOf(chain: string): number {
+  return z
+    .object({ chainId: z.number().int().positive() })
+    .parse(JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8"))).chainId;
+}
 
 const trading = z
   .object({

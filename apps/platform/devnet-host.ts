@@ -82,7 +82,7 @@ const SETUP_BLOCK_MS = 50;
 export interface DevnetContracts {
   /** The session's own ArbExecutor. */
   contract: string;
-  /** Its owner, who sends the trades: Hardhat's public account 1 (its key is public too). */
+  /** Its operator, who sends the trades: Hardhat's public account 1 (its key is public too). */
   owner: DevAccount;
   /** The ERC-4337 contracts and the smart account's ArbExecutor, when asked for. */
   aa: DevnetAccountAbstraction | null;
@@ -90,7 +90,7 @@ export interface DevnetContracts {
 
 /**
  * What a session deploys on a devnet it reaches over JSON-RPC only, as a user deploys theirs on a real chain: an
- * ArbExecutor owned by Hardhat's public account 1, profit to account 2, deployed from account 0 (and with `erc4337`
+ * ArbExecutor owned by Hardhat's public account 0 and operated by account 1, profit to account 2 (and with `erc4337`
  * the EntryPoint, account factory, paymaster and the smart account's executor). Anyone running `orion devnet` knows
  * these accounts; nothing here comes from the devnet's memory. Blocks come fast meanwhile, then every `blockTimeMs`
  * again (0: no interval mining, the caller mines).
@@ -103,7 +103,9 @@ export async function deployDevnetContracts(
   return withBlockInterval(provider, SETUP_BLOCK_MS, o.blockTimeMs, async () => {
     const rpc = waitingForReceipts(provider);
     const { ArbExecutor } = await loadArtifacts();
-    const contract = await deploy(rpc, owner.address, ArbExecutor.bytecode, new Interface(ArbExecutor.abi), [
+    // The deployer is the contract's owner (the cold admin), account 1 its operator, who sends the trades.
+    const contract = await deploy(rpc, deployer.address, ArbExecutor.bytecode, new Interface(ArbExecutor.abi), [
+      deployer.address,
       owner.address,
       treasury.address,
     ]);

@@ -120,6 +120,7 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
       tipWei: settings.tipWei,
       confirmations: settings.confirmations,
       deadline: settings.deadline,
+      flashLenders: settings.flashLenders,
     },
     close: async () => provider.destroy(),
   };

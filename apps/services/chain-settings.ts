@@ -1,13 +1,14 @@
 /**
  * What a chain profile decides about trading on its chain: the tip and the fee policy, the deadlines, the depth at
- * which a trade is final, how often the head is polled, and (OP-stack) the L1 data fee in the cost model. One place,
+ * which a trade is final, how often the head is polled, the flash lenders, and (OP-stack) the L1 data fee in the cost
+ * model. One place,
  * used by every way the bots run: `orion trade`, `orion dev` (whose devnet is a profile like any other) and
  * `orion run scanner|executor` (ORION_CHAIN), so a bot configured from its environment prices, bids and times its
  * trades exactly as a session does.
  */
 import { l1FeeEstimator, type ChainProfile, type FailoverProvider } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
-import { deadlinePolicy, type DeadlinePolicy, type FeePolicy } from "../executor/index.ts";
+import { deadlinePolicy, type DeadlinePolicy, type FeePolicy, type FlashLenderConfig } from "../executor/index.ts";
 import { DEADLINE_BLOCKS, EXECUTOR_TIP_WEI, USER_OPERATION_DEADLINE_BLOCKS } from "./defaults.ts";
 
 /** A chain can reorganise: a live trade is final two blocks on top of its own. */
@@ -22,6 +23,8 @@ export interface ChainSettings {
   confirmations: number;
   /** How often the head is polled where no newHeads subscription gives it. */
   pollMs: number;
+  /** The profile's Aave pool and Balancer vault, the executor's flash lenders (V3 pools lend without being named). */
+  flashLenders: FlashLenderConfig;
 }
 
 export function chainSettings(profile: ChainProfile, route: "eoa" | "erc4337" = "eoa"): ChainSettings {
@@ -41,7 +44,15 @@ export function chainSettings(profile: ChainProfile, route: "eoa" | "erc4337" = 
     confirmations: TRADE_CONFIRMATIONS,
     // A few looks per block: new heads are seen promptly without hammering a paid endpoint (a 2 s chain: 2 a second).
     pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
+    flashLenders: flashLendersOf(profile),
   };
+}
+
+function flashLendersOf(profile: ChainProfile): FlashLenderConfig {
+  const of = (protocol: "aave-v3" | "balancer-v2") => profile.lenders?.find((l) => l.protocol === protocol)?.address;
+  const aaveV3Pool = of("aave-v3");
+  const balancerVault = of("balancer-v2");
+  return { ...(aaveV3Pool ? { aaveV3Pool } : {}), ...(balancerVault ? { balancerVault } : {}) };
 }
 
 /**

@@ -36,6 +36,7 @@ export const regionArgs: RegionArgs = {
   trading: {
     chain: "base",
     pools: "chains/pools/base.json",
+    chainId: 8453,
     executorContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     executorAccount: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   },

@@ -34,7 +34,7 @@ export const executorEnvSchema = z.object({
   ...databaseVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
-  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's owner)"),
+  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
   ORION_SIGNER_KEY_FILE: optional(z.string().min(1)).describe(
     "a file holding a devnet private key (0x hex), read only in live mode; never in the cloud",
   ),

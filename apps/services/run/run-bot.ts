@@ -243,6 +243,7 @@ async function build(
           fees: chain.fees,
           confirmations: chain.confirmations,
           consumers: EXECUTOR_CONSUMERS,
+          flashLenders: chain.flashLenders,
         },
         {
           provider,
