@@ -135,6 +135,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       ...(chain.executor.stateOverride ? { stateOverride: chain.executor.stateOverride } : {}),
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
+      ...(chain.executor.receiptPollMs ? { receiptPollMs: chain.executor.receiptPollMs } : {}),
       ...(userOperations ? { userOperations } : {}),
       ...(chain.executor.flashLenders ? { flashLenders: chain.executor.flashLenders } : {}),
       ...(chain.executor.relay ? { relay: chain.executor.relay } : {}),

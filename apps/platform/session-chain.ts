@@ -42,6 +42,8 @@ export interface SessionChain {
     fees?: FeePolicy;
     /** Blocks on top of a trade's block before it is final. Default 0. */
     confirmations?: number;
+    /** How often a sent trade is looked for. Default 20 ms. */
+    receiptPollMs?: number;
     /** The chain's deadlines (deadlinePolicy of its profile); default DEADLINE_BLOCKS and the time backstop. */
     deadline?: DeadlinePolicy;
     /** The tip bid per gas (the scanner costs orders with it too). Default EXECUTOR_TIP_WEI. */

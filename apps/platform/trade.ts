@@ -119,6 +119,7 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
       fees: settings.fees,
       tipWei: settings.tipWei,
       confirmations: settings.confirmations,
+      receiptPollMs: settings.receiptPollMs,
       deadline: settings.deadline,
       flashLenders: settings.flashLenders,
     },

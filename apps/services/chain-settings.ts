@@ -23,6 +23,11 @@ export interface ChainSettings {
   confirmations: number;
   /** How often the head is polled where no newHeads subscription gives it. */
   pollMs: number;
+  /**
+   * How often a sent trade is looked for: an eighth of a block, so a trade followed for its confirmations does not
+   * crowd the node (or a paid endpoint) that the next block's trades need.
+   */
+  receiptPollMs: number;
   /** The profile's Aave pool and Balancer vault, the executor's flash lenders (V3 pools lend without being named). */
   flashLenders: FlashLenderConfig;
 }
@@ -44,6 +49,7 @@ export function chainSettings(profile: ChainProfile, route: "eoa" | "erc4337" = 
     confirmations: TRADE_CONFIRMATIONS,
     // A few looks per block: new heads are seen promptly without hammering a paid endpoint (a 2 s chain: 2 a second).
     pollMs: Math.max(50, Math.floor(profile.blockTimeMs / 4)),
+    receiptPollMs: Math.max(20, Math.floor(profile.blockTimeMs / 8)),
     flashLenders: flashLendersOf(profile),
   };
 }

@@ -55,6 +55,8 @@ export interface ExecutorConfig {
   fees?: FeePolicy;
   /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
   confirmations?: number;
+  /** How often a sent trade is looked for (receipt, inclusion). Default 20 ms. */
+  receiptPollMs?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
   /** The chain's Aave pool and Balancer vault, when it has them: lenders besides the V2 flash swap. */
@@ -145,6 +147,7 @@ export class ExecutorBot implements BotService {
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
+        ...(this.config.receiptPollMs ? { receiptPollMs: this.config.receiptPollMs } : {}),
         ...(this.config.relay
           ? {
               broadcaster: bundleRelay({ url: this.config.relay.url, reputationKey: this.config.relay.reputationKey }),

@@ -242,6 +242,7 @@ async function build(
           deadlineSeconds: chain.deadline.seconds,
           fees: chain.fees,
           confirmations: chain.confirmations,
+          receiptPollMs: chain.receiptPollMs,
           consumers: EXECUTOR_CONSUMERS,
           flashLenders: chain.flashLenders,
         },
