@@ -9,6 +9,8 @@ import type { MarketSpec } from "./markets.ts";
 import { planPools, tokenAmount as tokenAmountOf } from "./markets.ts";
 import { deployAaveV3 } from "./lenders/aave-v3.ts";
 import type { DeployedAaveV3 } from "./lenders/aave-v3.ts";
+import { deployBalancerV2 } from "./lenders/balancer-v2.ts";
+import type { DeployedBalancerV2 } from "./lenders/balancer-v2.ts";
 
 export interface DeployedToken {
   address: string;
@@ -33,6 +35,8 @@ export interface DeployedMarkets {
   pools: DeployedPool[];
   /** The Aave V3 market lending the base token, when the spec has one. */
   aaveV3?: DeployedAaveV3;
+  /** The Balancer V2 Vault lending the base token, when the spec has one. */
+  balancerV2?: DeployedBalancerV2;
   /** The simulated traders' one-transaction swap router. */
   router: string;
   /** owner: the cold admin (operator, treasury, sweep); operator: the account that sends trades. */
@@ -138,6 +142,14 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
   const aaveV3 = spec.aaveV3
     ? await deployAaveV3(chain, deployer, [{ ...base, supply: tokenAmountOf(baseSpec, spec.aaveV3.supplyUsd) }])
     : undefined;
+  const balancerV2 = spec.balancerV2
+    ? await deployBalancerV2(
+        chain,
+        deployer,
+        base.address,
+        new Map([[base.address, tokenAmountOf(baseSpec, spec.balancerV2.fundUsd)]]),
+      )
+    : undefined;
 
   const router = await deploy(
     chain,
@@ -172,6 +184,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     dexes,
     pools,
     ...(aaveV3 ? { aaveV3 } : {}),
+    ...(balancerV2 ? { balancerV2 } : {}),
     router,
     executor: {
       address: executorAddress,

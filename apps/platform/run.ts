@@ -76,7 +76,10 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       executor: {
         contract: markets.executor.address,
         account: chain.executor.address,
-        ...(markets.aaveV3 ? { flashLenders: { aaveV3Pool: markets.aaveV3.pool } } : {}),
+        flashLenders: {
+          ...(markets.aaveV3 ? { aaveV3Pool: markets.aaveV3.pool } : {}),
+          ...(markets.balancerV2 ? { balancerVault: markets.balancerV2.vault } : {}),
+        },
         devnetKey: key,
         loadSigner: () => {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
