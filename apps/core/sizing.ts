@@ -72,7 +72,18 @@ export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_
   const split = coarsestSplit(hops);
   const settled = floatSplit(hops, split);
   if (settled !== undefined) return settled;
+  return exactTrade(hops, budgetLimit, split);
+}
 
+/**
+ * The exact search alone, without the float shortcuts (what `optimalTrade` falls back on; the tests' reference for
+ * the shortcuts on reserves too large to search exhaustively).
+ */
+export function exactTrade(
+  hops: readonly Hop[],
+  budgetLimit = DEFAULT_SIZING_BUDGET,
+  split = coarsestSplit(hops),
+): SizedTrade | null {
   const objective = new V2Split(hops, split);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
   if (objective.whole.a <= objective.whole.b) return null;
