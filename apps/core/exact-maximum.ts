@@ -4,10 +4,8 @@
  * relaxation that says where a value could still reach a target, and where that relaxation peaks. Uniswap-V2 cycles
  * build one in sizing.ts; any pool whose exact output is monotone and has such a relaxation can build its own.
  */
+import type { Optimality } from "./sized-trade.ts";
 import { lowerBound, SCREEN_LIMIT } from "./value-screen.ts";
-
-/** How sure the size is: the integer optimum, within 1e-6 of its profit, or best found when neither was provable. */
-export type Optimality = "exact" | "ppm" | "unproven";
 
 export interface SplitObjective {
   /** Exact value at split point y (what the cycle earns when it routes y through the split token), null if none. */

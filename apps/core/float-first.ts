@@ -22,7 +22,7 @@
  */
 import type { Hop } from "./pool.ts";
 import { routeAmountIn, routeAmountOut } from "./pool-math.ts";
-import type { SizedTrade } from "./sizing.ts";
+import type { SizedTrade } from "./sized-trade.ts";
 import { lowerBound } from "./value-screen.ts";
 
 /** Relative error allowed on each float quantity (a few hundred times what the roundings can do). */

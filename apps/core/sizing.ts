@@ -1,7 +1,8 @@
 import { ceilDiv, floorDiv, isqrt } from "./bigint-math.ts";
 import type { Hop } from "./pool.ts";
 import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
-import type { Optimality, SplitObjective } from "./exact-maximum.ts";
+import type { SplitObjective } from "./exact-maximum.ts";
+import type { SizedTrade } from "./sized-trade.ts";
 import { maximiseExactly } from "./exact-maximum.ts";
 import { floatFirst, floatSplit } from "./float-first.ts";
 import { ValueScreen } from "./value-screen.ts";
@@ -35,14 +36,7 @@ export function foldRoute(hops: readonly Hop[]): VirtualPool {
   return folded;
 }
 
-export type { Optimality } from "./exact-maximum.ts";
-
-export interface SizedTrade {
-  amountIn: bigint;
-  amountOut: bigint;
-  profit: bigint;
-  optimality: Optimality;
-}
+export type { Optimality, SizedTrade } from "./sized-trade.ts";
 
 /**
  * Most split points one proof may look at (exact-maximum.ts). The live scanner keeps it small so a block stays fast
