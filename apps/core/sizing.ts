@@ -89,6 +89,21 @@ export function exactTrade(
   return { amountIn, amountOut, profit: amountOut - amountIn, optimality: found.optimality };
 }
 
+/**
+ * Where R(y) = tail(y) - headInverse(y) peaks: tail'(y) = headInverse'(y) gives
+ * y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(Ax*Bx). Only the search's starting point, so floats do (bigint
+ * square roots where a value leaves float range).
+ */
+function realMaximiser(h: VirtualPool, t: VirtualPool): bigint {
+  const sT = Math.sqrt(Number(t.a)) * Math.sqrt(Number(t.b));
+  const sH = Math.sqrt(Number(h.a)) * Math.sqrt(Number(h.b));
+  const y = (sT * Number(h.a) - sH * Number(t.b)) / (sT * Number(h.c) + sH * Number(t.c));
+  if (Number.isFinite(y)) return BigInt(Math.floor(y));
+  const sTx = isqrt(t.a * t.b);
+  const sHx = isqrt(h.a * h.b);
+  return floorDiv(sTx * h.a - sHx * t.b, sTx * h.c + sHx * t.c);
+}
+
 /** Budgets are counted in floats; anything above this is as good as unlimited for one cycle. */
 const MAX_BUDGET = 2 ** 40;
 
@@ -108,11 +123,7 @@ class V2Split implements SplitObjective {
     this.h = foldRoute(this.head);
     this.t = foldRoute(this.tail);
     this.whole = composeVirtualPools(this.h, this.t);
-    const { h, t } = this;
-    // Real maximiser of R: tail'(y) = headInverse'(y) gives y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(AxBx).
-    const sT = isqrt(t.a * t.b);
-    const sH = isqrt(h.a * h.b);
-    this.seed = this.whole.a > this.whole.b ? floorDiv(sT * h.a - sH * t.b, sT * h.c + sH * t.c) : 0n;
+    this.seed = this.whole.a > this.whole.b ? realMaximiser(this.h, this.t) : 0n;
   }
 
   /** What the cycle earns by routing y through the split token with the cheapest input that buys it. */
@@ -148,11 +159,7 @@ function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: big
   // and far cheaper than the square root below).
   const vertex = q1 / (2n * q2);
   if ((q2 * vertex - q1) * vertex + q0 > 0n && (q2 * (vertex + 1n) - q1) * (vertex + 1n) + q0 > 0n) return null;
-  const discriminant = q1 * q1 - 4n * q2 * q0;
-  if (discriminant < 0n) return null;
-  const r = isqrt(discriminant);
-  let lo = floorDiv(q1 - r - 1n, 2n * q2);
-  let hi = floorDiv(q1 + r + 1n, 2n * q2);
+  let { lo, hi } = roots(q2, q1, q0, vertex) ?? { lo: 1n, hi: 0n };
   if (lo < 1n) lo = 1n;
   // headInverse is only defined (finite) for Ch*y < Ah.
   if (h.c > 0n) {
@@ -160,6 +167,30 @@ function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: big
     if (hi > limit) hi = limit;
   }
   return lo <= hi ? { lo, hi } : null;
+}
+
+/**
+ * Integers lo..hi holding every y with q2*y^2 - q1*y + q0 <= 0 (q2 > 0, `vertex` = floor(q1 / 2q2)), null if none.
+ * Float roots, widened by a few units and checked exactly: when the integer just outside each is outside the parabola
+ * on its side of the vertex, nothing further out can be inside. Otherwise (a root too close to call in floats, or
+ * values beyond float range) the exact integer square root of the discriminant decides.
+ */
+function roots(q2: bigint, q1: bigint, q0: bigint, vertex: bigint): { lo: bigint; hi: bigint } | null {
+  const outside = (y: bigint) => (q2 * y - q1) * y + q0 > 0n;
+  const a = Number(q2);
+  const b = Number(q1);
+  const r = Math.sqrt(b * b - 4 * a * Number(q0));
+  const loF = Math.floor((b - r) / (2 * a)) - 2;
+  const hiF = Math.ceil((b + r) / (2 * a)) + 2;
+  if (Number.isFinite(loF) && Number.isFinite(hiF)) {
+    const lo = BigInt(loF);
+    const hi = BigInt(hiF);
+    if (lo < vertex && hi > vertex + 1n && outside(lo - 1n) && outside(hi + 1n)) return { lo, hi };
+  }
+  const discriminant = q1 * q1 - 4n * q2 * q0;
+  if (discriminant < 0n) return null;
+  const s = isqrt(discriminant);
+  return { lo: floorDiv(q1 - s - 1n, 2n * q2), hi: floorDiv(q1 + s + 1n, 2n * q2) };
 }
 
 /**
