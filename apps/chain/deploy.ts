@@ -7,6 +7,9 @@ import { loadArtifacts } from "../contracts/index.ts";
 import type { Eip1193 } from "./eip1193.ts";
 import type { MarketSpec } from "./markets.ts";
 import { planPools } from "./markets.ts";
+import { deployV3Markets } from "./v3/deploy-v3.ts";
+import type { DeployedV3 } from "./v3/deploy-v3.ts";
+import { planV3Pools } from "./v3/plan-v3.ts";
 
 export interface DeployedToken {
   address: string;
@@ -29,6 +32,8 @@ export interface DeployedMarkets {
   /** fromBlock: the block the factory was deployed in. */
   dexes: { name: string; factory: string; feeBps: number; fromBlock: number }[];
   pools: DeployedPool[];
+  /** The Uniswap-V3 DEX, when the spec has V3 pools. */
+  v3?: DeployedV3;
   /** The simulated traders' one-transaction swap router. */
   router: string;
   executor: { address: string; owner: string; treasury: string };
@@ -125,6 +130,22 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     pools.push({ address, dex: dex.name, token0: t0 as string, token1: t1 as string, feeBps: dex.feeBps });
   }
 
+  const v3 =
+    spec.v3Pools && spec.v3Pools.length > 0
+      ? await deployV3Markets(
+          chain,
+          deployer,
+          "uniswap-v3",
+          planV3Pools(
+            spec.v3Pools,
+            spec.tokens,
+            new Map(tokens.map((t) => [t.symbol, t.address])),
+            spec.priceJitterPpm,
+            options.seed,
+          ),
+        )
+      : undefined;
+
   const router = await deploy(
     chain,
     deployer,
@@ -139,6 +160,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
       const amount = (balanceUsd * 1_000_000n * 10n ** BigInt(t.decimals)) / t.priceMicroUsd;
       await send(chain, deployer, address, token.encodeFunctionData("mint", [trader, amount]));
       await send(chain, trader, address, token.encodeFunctionData("approve", [router, MaxUint256]));
+      if (v3) await send(chain, trader, address, token.encodeFunctionData("approve", [v3.router, MaxUint256]));
     }
   }
 
@@ -159,6 +181,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     baseToken: base.address,
     dexes,
     pools,
+    ...(v3 ? { v3 } : {}),
     router,
     executor: { address: executorAddress, owner: options.executorOwner, treasury: options.treasury },
     traders: options.traders,
