@@ -32,6 +32,7 @@ import {
 } from "./routes/route.ts";
 import { BACKSTOP_SECONDS, deadlinesOf, type DeadlinePolicy } from "./deadline.ts";
 import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
+import type { Broadcaster } from "./submission/broadcaster.ts";
 
 export interface ExecutorOptions {
   /** A fixed gas limit for execute(). Default: eth_estimateGas of each trade plus gasMarginBps. */
@@ -70,8 +71,18 @@ export interface ExecutorOptions {
    * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
    */
   stateOverride?: StateOverride;
-  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas); default 1:1. */
+  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas or bid a share); default 1:1. */
   profitToWei?: (baseToken: string, amount: bigint) => bigint;
+  /**
+   * EOA route: how signed trades leave. Default: the public mempool. A chain profile with a `relayUrl` sends bundles
+   * to that relay (bundleRelay()).
+   */
+  broadcaster?: Broadcaster;
+  /**
+   * EOA route: bid this share of each trade's simulated profit (basis points) to the block producer as priority fee,
+   * never more than leaves the order's minProfit. Unset: the fixed priorityFeeWei.
+   */
+  bidShareBps?: number;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
@@ -213,6 +224,11 @@ export class Executor {
       lease: deps.lease,
       log: deps.log,
       replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
+      broadcaster: o.broadcaster,
+      bid:
+        o.bidShareBps === undefined
+          ? undefined
+          : { shareBps: o.bidShareBps, profitToWei: o.profitToWei ?? ((_token: string, amount: bigint) => amount) },
     });
     const uo = deps.userOperations;
     if (uo) {
@@ -341,7 +357,12 @@ export class Executor {
         );
       }
     }
-    const at = { deadlines, blockNumber: simulated.blockNumber, baseFee: simulated.baseFee };
+    const at = {
+      deadlines,
+      blockNumber: simulated.blockNumber,
+      baseFee: simulated.baseFee,
+      profit: simulated.profit,
+    };
     return this.send(id, order, route, ready, data, at, timings, fence);
   }
 
@@ -469,7 +490,7 @@ export class Executor {
     route: ExecutionRoute,
     ready: Extract<Prepared, { ok: true }>,
     data: string,
-    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee">,
+    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee" | "profit">,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {

@@ -18,6 +18,9 @@ export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "
 export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
+export { publicMempool, type Broadcaster } from "./submission/broadcaster.ts";
+export { bundleRelay, BundleRefused, type BundleRelayOptions } from "./submission/bundle-relay.ts";
+export { profitShareTip } from "./bid.ts";
 // KmsSigner is imported from ./kms-signer.ts by what needs it: the KMS client library is heavy, and a sim executor
 // or the devnet never loads it.
 export { ExecutorLease, LeaseLost, type ExecutorLeaseOptions, type Fence, type LeaseStore } from "./lease.ts";

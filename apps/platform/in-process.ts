@@ -137,6 +137,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
       ...(userOperations ? { userOperations } : {}),
+      ...(chain.executor.relay ? { relay: chain.executor.relay } : {}),
     },
     {
       provider,

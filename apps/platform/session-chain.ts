@@ -7,7 +7,7 @@ import type {
   UserOperationConfig,
   UserOperationSubmitter,
 } from "../executor/index.ts";
-import type { Market } from "../services/index.ts";
+import type { Market, RelaySubmission } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
 export interface SessionChain {
@@ -53,6 +53,8 @@ export interface SessionChain {
     userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable"> & {
       loadSubmitter: () => Promise<UserOperationSubmitter>;
     };
+    /** Private submission through the chain profile's relay (live only). */
+    relay?: RelaySubmission;
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;

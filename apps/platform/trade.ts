@@ -13,6 +13,8 @@ export interface LiveExecutor {
   contract: string;
   /** The owner's private key; read only here, in live mode. */
   privateKey: string;
+  /** The relay's reputation key and bid, when the profile names a relayUrl. */
+  relay?: { reputationKey: string; bidShareBps: number } | undefined;
 }
 
 export interface TradeOptions extends Omit<SessionOptions, "title"> {
@@ -45,6 +47,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
             contract: live.contract.toLowerCase(),
             account: new Wallet(live.privateKey).address.toLowerCase(),
             loadSigner: () => privateKeySigner(live.privateKey),
+            ...(profile.relayUrl && live.relay ? { relay: { url: profile.relayUrl, ...live.relay } } : {}),
           }
         : {
             ...(await simulatedExecutor(provider)),

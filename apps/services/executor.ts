@@ -6,6 +6,7 @@ import type { ControlStore } from "../control/index.ts";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  bundleRelay,
   createExecutor,
   ExecutorLease,
   ExecutorService,
@@ -54,6 +55,18 @@ export interface ExecutorConfig {
   confirmations?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
+  /**
+   * Present (the chain profile names a relayUrl): EOA trades go as bundles to the relay, signed with the reputation
+   * key, bidding `bidShareBps` of each trade's profit to the block producer.
+   */
+  relay?: RelaySubmission;
+}
+
+export interface RelaySubmission {
+  url: string;
+  /** The reputation key (hex): signs requests to the relay, holds nothing. */
+  reputationKey: string;
+  bidShareBps: number;
 }
 
 export interface ExecutorConnections {
@@ -127,6 +140,12 @@ export class ExecutorBot implements BotService {
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
+        ...(this.config.relay
+          ? {
+              broadcaster: bundleRelay({ url: this.config.relay.url, reputationKey: this.config.relay.reputationKey }),
+              bidShareBps: this.config.relay.bidShareBps,
+            }
+          : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

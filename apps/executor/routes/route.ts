@@ -22,6 +22,8 @@ export interface SendRequest {
   /** The block the simulation ran at (a sent EOA trade counts as stuck from here), and its base fee. */
   blockNumber: number;
   baseFee: bigint;
+  /** The simulated profit, in the order's base token (what a profit-share bid is a share of). */
+  profit: bigint;
   /** performance.now() stamps; the route sets sentAt at the hand-over to the chain or the bundler. */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
   fence: Fence | null;
