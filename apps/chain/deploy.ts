@@ -1,10 +1,12 @@
 /**
  * Deploys the devnet's world: test tokens, one Uniswap-V2 factory per DEX (real v2-core bytecode), the planned
- * pools with their liquidity, the traders' router and balances, and the arbitrage executor contract.
+ * pools with their liquidity, the Uniswap-V3 factory and pools (v3/), the traders' routers and balances, and the
+ * arbitrage executor contract.
  */
 import { Interface, MaxUint256 } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Eip1193 } from "./eip1193.ts";
+import { call, deploy, deployAt, send } from "./unlocked.ts";
 import type { MarketSpec } from "./markets.ts";
 import { planPools } from "./markets.ts";
 import { deployV3Markets } from "./v3/deploy-v3.ts";
@@ -54,37 +56,7 @@ export interface DeployOptions {
   traderBalanceUsd?: bigint;
 }
 
-interface Receipt {
-  status: string;
-  contractAddress: string | null;
-  blockNumber: string;
-}
-
-/** Sends from an unlocked devnet account and returns the receipt; needs automine, which deployment runs under. */
-export async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
-  const hash = (await chain.request({
-    method: "eth_sendTransaction",
-    params: [{ from, ...(to === null ? {} : { to }), data, gas: "0x989680" }],
-  })) as string;
-  const receipt = (await chain.request({ method: "eth_getTransactionReceipt", params: [hash] })) as Receipt | null;
-  if (receipt === null) throw new Error(`transaction ${hash} was not mined: deployment needs automine on`);
-  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} from ${from} reverted`);
-  return receipt;
-}
-
-export async function deployAt(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
-  const receipt = await send(chain, from, null, bytecode + iface.encodeDeploy(args).slice(2));
-  if (!receipt.contractAddress) throw new Error("deployment receipt has no contract address");
-  return { address: receipt.contractAddress.toLowerCase(), blockNumber: Number(BigInt(receipt.blockNumber)) };
-}
-
-export async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
-  return (await deployAt(chain, from, bytecode, iface, args)).address;
-}
-
-export async function call(chain: Eip1193, to: string, data: string): Promise<string> {
-  return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
-}
+export { send, deployAt, deploy, call } from "./unlocked.ts";
 
 export async function deployMarkets(chain: Eip1193, options: DeployOptions): Promise<DeployedMarkets> {
   const artifacts = await loadArtifacts();

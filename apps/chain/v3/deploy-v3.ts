@@ -5,11 +5,12 @@
  */
 import { Interface } from "ethers";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { call, deploy, send } from "../deploy.ts";
+import { call, deploy, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 
 import { V3_FEE_TIERS } from "./plan-v3.ts";
 import type { V3PoolPlan } from "./plan-v3.ts";
+import type { V3PoolMeta } from "./v3-pool-state.ts";
 
 export { V3_FEE_TIERS };
 
@@ -72,14 +73,8 @@ export async function mintV3Position(
   await send(chain, from, router, i.router.encodeFunctionData("mint", [pool, from, tickLower, tickUpper, liquidity]));
 }
 
-export interface DeployedV3Pool {
-  address: string;
-  dex: string;
-  token0: string;
-  token1: string;
-  feePips: number;
-  tickSpacing: number;
-}
+/** A deployed pool is described as the log tracker needs it. */
+export type DeployedV3Pool = V3PoolMeta;
 
 /** The devnet's V3 DEX: its factory, the router the traders swap through, and its pools. */
 export interface DeployedV3 extends V3Deployment {
