@@ -8,7 +8,9 @@ import { loadArtifacts } from "../contracts/index.ts";
 import type { Eip1193 } from "./eip1193.ts";
 import { call, deploy, deployAt, send } from "./unlocked.ts";
 import type { MarketSpec } from "./markets.ts";
-import { planPools } from "./markets.ts";
+import { planPools, tokenAmount as tokenAmountOf } from "./markets.ts";
+import { deployAaveV3 } from "./lenders/aave-v3.ts";
+import type { DeployedAaveV3 } from "./lenders/aave-v3.ts";
 import { deployV3Markets } from "./v3/deploy-v3.ts";
 import type { DeployedV3 } from "./v3/deploy-v3.ts";
 import { planV3Pools } from "./v3/plan-v3.ts";
@@ -36,9 +38,12 @@ export interface DeployedMarkets {
   pools: DeployedPool[];
   /** The Uniswap-V3 DEX, when the spec has V3 pools. */
   v3?: DeployedV3;
+  /** The Aave V3 market lending the base token, when the spec has one. */
+  aaveV3?: DeployedAaveV3;
   /** The simulated traders' one-transaction swap router. */
   router: string;
-  executor: { address: string; owner: string; treasury: string };
+  /** owner: the cold admin (operator, treasury, sweep); operator: the account that sends trades. */
+  executor: { address: string; owner: string; operator: string; treasury: string };
   traders: string[];
   /** Block after which everything above exists. */
   blockNumber: number;
@@ -49,7 +54,9 @@ export interface DeployOptions {
   seed: number;
   /** Unlocked devnet accounts (lowercase). */
   deployer: string;
+  /** The executor contract's cold admin, and the hot account that sends its trades. */
   executorOwner: string;
+  executorOperator: string;
   treasury: string;
   traders: string[];
   /** Each trader's balance of every token, in dollars. */
@@ -117,6 +124,12 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
           ),
         )
       : undefined;
+  const base = tokenBySymbol.get(spec.baseToken);
+  if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
+  const baseSpec = spec.tokens.find((t) => t.symbol === spec.baseToken) as MarketSpec["tokens"][number];
+  const aaveV3 = spec.aaveV3
+    ? await deployAaveV3(chain, deployer, [{ ...base, supply: tokenAmountOf(baseSpec, spec.aaveV3.supplyUsd) }])
+    : undefined;
 
   const router = await deploy(
     chain,
@@ -129,7 +142,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
   for (const trader of options.traders) {
     for (const t of spec.tokens) {
       const address = tokenBySymbol.get(t.symbol)?.address as string;
-      const amount = (balanceUsd * 1_000_000n * 10n ** BigInt(t.decimals)) / t.priceMicroUsd;
+      const amount = tokenAmountOf(t, balanceUsd);
       await send(chain, deployer, address, token.encodeFunctionData("mint", [trader, amount]));
       await send(chain, trader, address, token.encodeFunctionData("approve", [router, MaxUint256]));
       if (v3) await send(chain, trader, address, token.encodeFunctionData("approve", [v3.router, MaxUint256]));
@@ -141,12 +154,10 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     deployer,
     artifacts.ArbExecutor.bytecode,
     new Interface(artifacts.ArbExecutor.abi),
-    [options.executorOwner, options.treasury],
+    [options.executorOwner, options.executorOperator, options.treasury],
   );
   const chainId = Number(BigInt((await chain.request({ method: "eth_chainId" })) as string));
   const blockNumber = Number(BigInt((await chain.request({ method: "eth_blockNumber" })) as string));
-  const base = tokenBySymbol.get(spec.baseToken);
-  if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
   return {
     chainId,
     tokens,
@@ -154,8 +165,14 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     dexes,
     pools,
     ...(v3 ? { v3 } : {}),
+    ...(aaveV3 ? { aaveV3 } : {}),
     router,
-    executor: { address: executorAddress, owner: options.executorOwner, treasury: options.treasury },
+    executor: {
+      address: executorAddress,
+      owner: options.executorOwner,
+      operator: options.executorOperator,
+      treasury: options.treasury,
+    },
     traders: options.traders,
     blockNumber,
   };

@@ -46,6 +46,11 @@ export interface MarketSpec {
   priceJitterPpm: number;
   /** Uniswap-V3 pools (real v3-core bytecode, one factory) beside the V2 DEXes; none when absent. */
   v3Pools?: V3PoolSpec[];
+  /**
+   * An Aave V3 market (@aave/core-v3 bytecode) lending the base token by flash loan: the dollar value supplied to
+   * its reserve. None when absent.
+   */
+  aaveV3?: { supplyUsd: bigint };
 }
 
 export const DEFAULT_MARKETS: MarketSpec = {
@@ -83,6 +88,8 @@ export const DEFAULT_MARKETS: MarketSpec = {
     { a: "USDC", b: "DAI", feePips: 100, depthUsd: 800_000n },
     { a: "WETH", b: "LINK", feePips: 10000, depthUsd: 150_000n },
   ],
+  // Deeper than any pool, so a loan is never short of liquidity: Aave's WETH reserve on mainnet holds billions.
+  aaveV3: { supplyUsd: 50_000_000n },
 };
 
 export interface PoolPlan {
@@ -93,7 +100,8 @@ export interface PoolPlan {
   amountB: bigint;
 }
 
-function tokenAmount(token: TokenSpec, usd: bigint): bigint {
+/** `usd` dollars of the token in its base units, at its reference price. */
+export function tokenAmount(token: TokenSpec, usd: bigint): bigint {
   return (usd * 1_000_000n * 10n ** BigInt(token.decimals)) / token.priceMicroUsd;
 }
 

@@ -46,7 +46,7 @@ beforeAll(async () => {
     rival.address,
     artifacts.ArbExecutor.bytecode,
     new Interface(abi),
-    [rival.address, rival.address],
+    [rival.address, rival.address, rival.address],
   );
   await chain.devnet.setAutomine(false);
 });

@@ -15,7 +15,12 @@ export { txFees, gasLimitFor, bumpFees, DEFAULT_GAS_MARGIN_BPS, DEFAULT_FEE_BUMP
 export { deadlinePolicy, BACKSTOP_SECONDS, type DeadlinePolicy } from "./deadline.ts";
 export type { FeePolicy, TxFees } from "./fee-policy.ts";
 export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "./simulated-executor.ts";
-export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+export { ExecutorCodec, countPrecedingTouches, V2_FLASH_SWAP } from "./calldata.ts";
+export type { FlashParams } from "./calldata.ts";
+export { chooseFlashSource, flashFee, FLASH_SOURCE_GAS } from "./flash-source.ts";
+export type { FlashChoice, FlashFee, FlashLender, FlashRequest } from "./flash-source.ts";
+export { ChainFlashLenders } from "./flash-lenders.ts";
+export type { FlashLenderBook, FlashLenderConfig } from "./flash-lenders.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
 export { publicMempool, type Broadcaster } from "./submission/broadcaster.ts";

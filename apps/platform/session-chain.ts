@@ -2,6 +2,7 @@ import type { FailoverProvider } from "../chain/index.ts";
 import type {
   DeadlinePolicy,
   FeePolicy,
+  FlashLenderConfig,
   StateOverride,
   TxSigner,
   UserOperationConfig,
@@ -29,8 +30,10 @@ export interface SessionChain {
   executor: {
     /** The ArbExecutor (in sim on a foreign chain: where its code is injected). */
     contract: string;
-    /** The sending account, the contract's owner. */
+    /** The sending account, the contract's operator. */
     account: string;
+    /** The chain's Aave pool and Balancer vault (its profile's lenders, or what the devnet deployed). */
+    flashLenders?: FlashLenderConfig;
     /** Called only for a live session. */
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;

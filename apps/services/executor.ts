@@ -7,10 +7,12 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
   bundleRelay,
+  ChainFlashLenders,
   createExecutor,
   ExecutorLease,
   ExecutorService,
   type FeePolicy,
+  type FlashLenderConfig,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -27,7 +29,7 @@ export interface ExecutorConfig {
   market: Market;
   /** The deployed ArbExecutor. */
   contract: string;
-  /** The sending account (the contract's owner), lowercase. */
+  /** The sending account (the contract's operator), lowercase. */
   account: string;
   tipWei: bigint;
   /**
@@ -55,6 +57,8 @@ export interface ExecutorConfig {
   confirmations?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
+  /** The chain's Aave pool and Balancer vault, when it has them: lenders besides the V2 flash swap. */
+  flashLenders?: FlashLenderConfig;
   /**
    * Present (the chain profile names a relayUrl): EOA trades go as bundles to the relay, signed with the reputation
    * key, bidding `bidShareBps` of each trade's profit to the block producer.
@@ -131,6 +135,7 @@ export class ExecutorBot implements BotService {
       account: this.config.account,
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
+      ...(this.config.flashLenders ? { flashLenders: new ChainFlashLenders(provider, this.config.flashLenders) } : {}),
       log,
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {

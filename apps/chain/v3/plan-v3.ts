@@ -7,6 +7,7 @@
 import { isqrt } from "../../core/index.ts";
 import { MAX_TICK, MIN_TICK, getTickAtSqrtRatio } from "../../core/v3/index.ts";
 import { Rng } from "../rng.ts";
+import { tokenAmount } from "../markets.ts";
 import type { TokenSpec, V3PoolSpec } from "../markets.ts";
 
 /** Fee (hundredths of a bp) -> tick spacing, as the deployed factory enables them. */
@@ -37,10 +38,6 @@ export interface V3PoolPlan {
 const POSITIONS = 24;
 /** Widest concentrated position, in tick spacings (the bitmap words read by default cover 768 each way). */
 const MAX_WIDTH = 400;
-
-function tokenAmount(token: TokenSpec, usd: bigint): bigint {
-  return (usd * 1_000_000n * 10n ** BigInt(token.decimals)) / token.priceMicroUsd;
-}
 
 /**
  * Plans every pool of `specs`. `addresses` maps each symbol to its deployed address (lowercase): which token is

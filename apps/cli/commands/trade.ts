@@ -75,7 +75,7 @@ export function configure(command: Command): void {
         if (!ADDRESS.test(contract))
           throw new InputError("ORION_EXECUTOR_CONTRACT: live mode needs the deployed ArbExecutor's address");
         if (!KEY.test(privateKey))
-          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
+          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor operator's 32-byte hex private key");
         live = { contract, privateKey, relay: relayKeys() };
       }
       const { profile, provider, heads } = await openChain(flags.chain, flags.rpc);

@@ -131,7 +131,7 @@ export class EoaRoute implements ExecutionRoute {
       });
       const txHash = keccak256(raw);
       const intent: EoaIntent = {
-        ...tradeBase(id, order, "eoa"),
+        ...tradeBase(id, order, "eoa", req.flashSource),
         route: "eoa",
         mode: "live",
         account: this.account,
