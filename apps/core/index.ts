@@ -17,6 +17,8 @@ export {
 export { routeHops, quoteOpportunity } from "./route.ts";
 export type { VirtualPool, SizedTrade, Optimality } from "./sizing.ts";
 export { optimalTrade, DEFAULT_SIZING_BUDGET, foldRoute, hopToVirtualPool, composeVirtualPools } from "./sizing.ts";
+export type { SplitObjective, ExactMaximum } from "./exact-maximum.ts";
+export { maximiseExactly } from "./exact-maximum.ts";
 export { CycleIndex, MIN_HOPS, MAX_SUPPORTED_HOPS } from "./cycle-index.ts";
 export type { PoolGraph } from "./cycle-index.ts";
 export { ArbitrageScanner } from "./scanner.ts";
