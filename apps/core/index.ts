@@ -1,6 +1,7 @@
 // Public API of the domain core: pure, synchronous, no I/O. Everything else in apps/ imports from here only.
 export type { Token } from "./tokens.ts";
 export { normalizeAddress } from "./tokens.ts";
+export { isqrt } from "./bigint-math.ts";
 export type { Pool, ReserveUpdate, Hop } from "./pool.ts";
 export { hopFrom, otherToken } from "./pool.ts";
 export type { Opportunity } from "./opportunity.ts";
