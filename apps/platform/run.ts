@@ -79,6 +79,8 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         flashLenders: {
           ...(markets.aaveV3 ? { aaveV3Pool: markets.aaveV3.pool } : {}),
           ...(markets.balancerV2 ? { balancerVault: markets.balancerV2.vault } : {}),
+          // The devnet's V3 pools lend too (a `flash`), each at its own fee.
+          ...(markets.v3 ? { v3Pools: markets.v3.pools } : {}),
         },
         devnetKey: key,
         loadSigner: () => {
