@@ -18,6 +18,7 @@ const schema = z
     approvedLocations: z.array(z.string().min(1)).min(1),
     sloGoal: z.number().gt(0.9).lt(1).optional(),
     minInstances: z.number().int().min(0).optional(),
+    requireServicePerimeter: z.boolean().optional(),
   })
   .strict();
 
@@ -61,6 +62,7 @@ export function loadStackPolicyConfig(stack: string, dir: URL = CONFIG_DIR): Sta
       approvedLocations: c.approvedLocations,
       sloGoal: c.sloGoal,
       minInstances: c.minInstances,
+      requireServicePerimeter: c.requireServicePerimeter,
     },
     levelFor: (name) => c.overrides[name] ?? c.enforcementLevel,
   };

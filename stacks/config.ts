@@ -119,6 +119,37 @@ const schema = z
       .lt(1, "must be below 1: a 100% objective leaves no error budget to alert on")
       .default(0.995),
     githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
+    // The VPC Service Controls perimeter (NET-005; prod's policy configuration requires it): README, "First deploy".
+    servicePerimeter: z
+      .object({
+        accessPolicy: z
+          .string()
+          .regex(
+            /^accessPolicies\/\d+$/,
+            "must be accessPolicies/NUMBER (gcloud access-context-manager policies list --organization ORG_ID)",
+          ),
+        operators: z
+          .array(
+            z
+              .string()
+              .regex(/^(user|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be user:EMAIL or serviceAccount:EMAIL"),
+          )
+          .default([]),
+        dryRun: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    // Who handles secret-rotation reminders: may pull and acknowledge them (runbooks/secret-rotation.md).
+    rotationHandlers: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/,
+            "must be user:, group: or serviceAccount: EMAIL",
+          ),
+      )
+      .default([]),
     // Versions operators added to their secrets (README, "First deploy"); until all are set no bot is deployed.
     secretVersions: z
       .object({
