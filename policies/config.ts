@@ -25,6 +25,9 @@ const schema = z
 export interface StackPolicyConfig {
   readonly stack: string | undefined;
   readonly settings: PolicySettings;
+  /** The level every policy gets unless `overrides` names it. */
+  readonly defaultLevel: EnforcementLevel;
+  readonly overrides: Readonly<Record<string, EnforcementLevel>>;
   levelFor(policyName: string): EnforcementLevel;
 }
 
@@ -64,12 +67,14 @@ export function loadStackPolicyConfig(stack: string, dir: URL = CONFIG_DIR): Sta
       minInstances: c.minInstances,
       requireServicePerimeter: c.requireServicePerimeter,
     },
+    defaultLevel: c.enforcementLevel,
+    overrides: c.overrides,
     levelFor: (name) => c.overrides[name] ?? c.enforcementLevel,
   };
 }
 
 /** No stack named: every policy is mandatory; settings (regions, environment) may still come from a known stack. */
-export function mandatoryConfig(settingsFrom?: StackPolicyConfig): StackPolicyConfig {
+export function mandatoryConfig(settingsFrom?: { readonly settings: PolicySettings }): StackPolicyConfig {
   return {
     stack: undefined,
     settings: settingsFrom?.settings ?? {
@@ -77,6 +82,8 @@ export function mandatoryConfig(settingsFrom?: StackPolicyConfig): StackPolicyCo
       approvedRegions: undefined,
       approvedLocations: undefined,
     },
+    defaultLevel: "mandatory",
+    overrides: {},
     levelFor: () => "mandatory",
   };
 }
