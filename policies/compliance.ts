@@ -55,9 +55,7 @@ export async function complianceReport(req: ComplianceRequest): Promise<Complian
   const named = req.stack !== undefined ? loadStackPolicyConfig(req.stack) : undefined;
   // Checked against every policy the CrossGuard pack serves, so a file valid for the preview is valid here.
   const packConfig =
-    req.policyPackConfig !== undefined
-      ? loadPolicyPackConfig(req.policyPackConfig, servedPolicies())
-      : undefined;
+    req.policyPackConfig !== undefined ? loadPolicyPackConfig(req.policyPackConfig, servedPolicies()) : undefined;
   const source = await readSource(req.source);
   const stackConfig = named ?? mandatoryConfig(settingsSource(source.stack));
   const configured = packConfig ? withPolicyPackConfig(stackConfig, packConfig) : undefined;
