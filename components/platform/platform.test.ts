@@ -14,6 +14,7 @@ describe("Platform", () => {
       [
         "bigquery bigquery-encryption.iam.gserviceaccount.com",
         "executor-signer orion-test-project.iam.gserviceaccount.com",
+        "executor-signer orion-test-project.iam.gserviceaccount.com",
         "logs gcp-sa-logging.iam.gserviceaccount.com",
         "pubsub gcp-sa-pubsub.iam.gserviceaccount.com",
         "redis gcp-sa-redis.iam.gserviceaccount.com",
@@ -40,6 +41,17 @@ describe("Platform", () => {
       "serviceAccount:orion-dev-deployer",
       "serviceAccount:orion-dev-previewer",
       "user:sre",
+    ]);
+  });
+
+  it("lets the executor sign with the signing key and the API only read its public key (live pre-flight)", async () => {
+    const resources = await build(() => example());
+    const onSigningKey = ofType(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+      .filter((g) => String(g.inputs.cryptoKeyId).endsWith("/executor-signer"))
+      .map((g) => `${String(g.inputs.role)} ${String(g.inputs.member).split("@")[0]}`);
+    expect(onSigningKey.sort()).toEqual([
+      "roles/cloudkms.publicKeyViewer serviceAccount:orion-dev-api",
+      "roles/cloudkms.signerVerifier serviceAccount:orion-dev-executor",
     ]);
   });
 
