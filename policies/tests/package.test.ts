@@ -73,6 +73,41 @@ describe("policies/package.json", () => {
   });
 });
 
+describe("subsetLockfile", () => {
+  const lock: Lockfile = {
+    lockfileVersion: 3,
+    packages: {
+      "": { name: "repo", version: "0.0.0" },
+      "node_modules/a": { version: "1.0.0", dependencies: { b: "^2" }, optionalDependencies: { gone: "*" } },
+      "node_modules/a/node_modules/b": {
+        version: "2.0.0",
+        peerDependencies: { c: "*", d: "*" },
+        peerDependenciesMeta: { d: { optional: true } },
+      },
+      "node_modules/b": { version: "1.0.0", dev: true },
+      "node_modules/c": { version: "3.0.0", dev: true },
+      "node_modules/unrelated": { version: "9.9.9" },
+    },
+  };
+
+  it("keeps what the dependencies reach, where the repository installs it, nested copies included, as runtime packages", () => {
+    const subset = subsetLockfile(lock, { name: "p", version: "1.0.0", dependencies: { a: "1.0.0" } });
+    expect(Object.keys(subset.packages)).toEqual([
+      "",
+      "node_modules/a",
+      "node_modules/a/node_modules/b",
+      "node_modules/c",
+    ]);
+    expect(subset.packages["node_modules/c"]).toEqual({ version: "3.0.0" });
+  });
+
+  it("refuses a dependency the repository does not install", () => {
+    expect(() => subsetLockfile(lock, { name: "p", version: "1.0.0", dependencies: { zz: "1" } })).toThrow(
+      "package-lock.json: zz (required by the pack) is not installed",
+    );
+  });
+});
+
 describe("the packed policy pack, installed alone and offline", { timeout: 300_000 }, () => {
   let dir = "";
   let child: ChildProcess | undefined;
