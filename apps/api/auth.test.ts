@@ -275,8 +275,7 @@ describe("several API instances", () => {
     const { buildApi } = await import("./app.ts");
     const other = await buildApi({
       pool: h.pool,
-      redis: h.redis,
-      keyPrefix: h.prefix,
+      state: h.state,
       control: h.control,
       keys: h.keys,
       tokens: TEST_TOKENS,
