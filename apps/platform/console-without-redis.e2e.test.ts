@@ -131,9 +131,7 @@ describe("orion dev without REDIS_URL serves the console and the API", () => {
     const refreshed = await call("POST", "/auth/refresh", { body: { refreshToken: login.body.refreshToken } });
     expect(refreshed.status).toBe(200);
     // The rotated-away token is a reuse: the whole session ends, the fresh access token with it.
-    expect((await call("POST", "/auth/refresh", { body: { refreshToken: login.body.refreshToken } })).status).toBe(
-      401,
-    );
+    expect((await call("POST", "/auth/refresh", { body: { refreshToken: login.body.refreshToken } })).status).toBe(401);
     expect((await call("GET", "/mode/status", { token: refreshed.body.accessToken as string })).status).toBe(401);
     expect((await call("GET", "/mode/status")).status).toBe(401);
   });
