@@ -5,11 +5,9 @@ import pg from "pg";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { writeKeyFile } from "../api/index.ts";
-import { SubjectKeyVault } from "../audit/index.ts";
 import { launchChromium, signInAt } from "../console/testing/browser.ts";
-import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
+import { seedConsoleUser } from "../console/testing/operator.ts";
+import { totpCode } from "../identity/index.ts";
 import { runDev, type DevSession } from "./run.ts";
 
 /**
@@ -32,21 +30,9 @@ const saved = { ...process.env };
 beforeAll(async () => {
   db = await createTestDatabase("orion_noredis");
   dir = await mkdtemp(join(tmpdir(), "orion-noredis-"));
-  const keysFile = join(dir, "keys.json");
-  const keyFile = await generateKeyFile();
-  await writeKeyFile(keysFile, keyFile);
-  const keys = await loadKeyMaterial(keyFile);
-  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  try {
-    await migrate(pool);
-    const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
-    const { user: created, totpSecret } = await users.create({ ...user, role: "operator", createdBy: "cli:test" });
-    user.secret = totpSecret as string;
-    await users.beginTotpEnrolment(created.id, user.secret);
-    await users.completeTotpEnrolment(created.id, new Date());
-  } finally {
-    await pool.end();
-  }
+  const seeded = await seedConsoleUser(db.url, dir, { ...user, role: "operator" });
+  const keysFile = seeded.keysFile;
+  user.secret = seeded.totpSecret;
   // The API reads its keys and home from the environment, as `orion dev` passes it on; no Redis anywhere.
   for (const name of ["REDIS_URL", "REDIS_HOST", "ORION_CONTROL_REDIS_URL", "ORION_SESSION_STORE"]) {
     delete process.env[name];
