@@ -20,6 +20,9 @@ interface TradeFlags {
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const KEY = /^0x[0-9a-fA-F]{64}$/;
 
+/** Half of each trade's profit to the block producer: enough to win most auctions, half kept. */
+const DEFAULT_BID_SHARE_BPS = 5_000;
+
 export function configure(command: Command): void {
   command
     .requiredOption("--chain <name|file>", "chain profile: a name in chains/ (or $ORION_HOME/chains/), or a JSON file")
@@ -72,10 +75,17 @@ export function configure(command: Command): void {
         if (!ADDRESS.test(contract))
           throw new InputError("ORION_EXECUTOR_CONTRACT: live mode needs the deployed ArbExecutor's address");
         if (!KEY.test(privateKey))
-          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
-        live = { contract, privateKey };
+          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor operator's 32-byte hex private key");
+        live = { contract, privateKey, relay: relayKeys() };
       }
       const { profile, provider, heads } = await openChain(flags.chain, flags.rpc);
+      if (live && profile.relayUrl && !live.relay) {
+        provider.destroy();
+        throw new InputError(
+          `ORION_RELAY_KEY: profile ${profile.name} sends trades to a relay; live mode needs a reputation key ` +
+            "(32-byte hex, not the executor's key)",
+        );
+      }
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once("SIGINT", onSignal);
@@ -104,4 +114,20 @@ export function configure(command: Command): void {
         process.off("SIGTERM", onSignal);
       }
     });
+}
+
+/**
+ * The relay's reputation key and the profit share bid (ORION_RELAY_KEY, ORION_BID_SHARE_BPS, default 5000): read in
+ * live mode only, used only when the chain profile names a relayUrl.
+ */
+function relayKeys(): { reputationKey: string; bidShareBps: number } | undefined {
+  const reputationKey = process.env.ORION_RELAY_KEY ?? "";
+  if (reputationKey === "") return undefined;
+  if (!KEY.test(reputationKey)) throw new InputError("ORION_RELAY_KEY: must be a 32-byte hex private key");
+  if (reputationKey.toLowerCase() === (process.env.ORION_EXECUTOR_KEY ?? "").toLowerCase())
+    throw new InputError("ORION_RELAY_KEY: must not be the executor's key (a relay ranks senders by this key)");
+  const share = process.env.ORION_BID_SHARE_BPS ?? String(DEFAULT_BID_SHARE_BPS);
+  if (!/^[0-9]+$/.test(share) || Number(share) > 10_000)
+    throw new InputError(`ORION_BID_SHARE_BPS: must be a whole number 0..10000, got "${share}"`);
+  return { reputationKey, bidShareBps: Number(share) };
 }

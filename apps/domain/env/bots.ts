@@ -34,7 +34,9 @@ export const executorEnvSchema = z.object({
   ...databaseVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
-  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's owner)"),
+  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
+  ORION_AAVE_POOL: optional(address).describe("the chain's Aave V3 Pool, a flash lender (0x address)"),
+  ORION_BALANCER_VAULT: optional(address).describe("the chain's Balancer V2 Vault, a flash lender (0x address)"),
   ORION_SIGNER_KEY_FILE: optional(z.string().min(1)).describe(
     "a file holding a devnet private key (0x hex), read only in live mode; never in the cloud",
   ),

@@ -202,6 +202,10 @@ async function build(
           tipWei: EXECUTOR_TIP_WEI,
           deadlineBlocks: DEADLINE_BLOCKS,
           consumers: EXECUTOR_CONSUMERS,
+          flashLenders: {
+            ...(e.ORION_AAVE_POOL ? { aaveV3Pool: e.ORION_AAVE_POOL } : {}),
+            ...(e.ORION_BALANCER_VAULT ? { balancerVault: e.ORION_BALANCER_VAULT } : {}),
+          },
         },
         {
           provider,
