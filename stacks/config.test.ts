@@ -75,6 +75,24 @@ describe("parseStackConfig", () => {
       "alpha-orion:rotationHandlers[0]",
       /must be user:, group:/,
     ],
+    [
+      "alpha-orion:tracing",
+      { collector: { image: "otel/opentelemetry-collector-contrib:latest" } },
+      "alpha-orion:tracing.collector.image",
+      /pinned by digest/,
+    ],
+    [
+      "alpha-orion:tracing",
+      { otlpEndpoint: "https://otlp.example.com", collector: { image: `r.io/otel@sha256:${"a".repeat(64)}` } },
+      "alpha-orion:tracing",
+      /exactly one of otlpEndpoint and collector/,
+    ],
+    [
+      "alpha-orion:tracing",
+      { otlpEndpoint: "https://o.example.com", sampleRatio: 0 },
+      "alpha-orion:tracing.sampleRatio",
+      /above 0/,
+    ],
   ])("%s = %j is refused, naming %s", (key, value, named, reason) => {
     const err = rejection(withKey(key, value));
     expect(err.key).toBe(named);

@@ -55,6 +55,7 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
             },
           }
         : {}),
+      ...(config.tracing ? { tracing: config.tracing } : {}),
       labels: { env: config.environment, owner: config.owner, "data-classification": config.dataClassification },
     },
     opts,

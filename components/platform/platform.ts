@@ -65,7 +65,7 @@ export interface PlatformArgs {
    * only after the first `pulumi up` created the key).
    */
   trading?: TradingSettings;
-  /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each Cloud Run bot. */
+  /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each bot (Cloud Run or GKE). */
   tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
   labels: Labels;
