@@ -10,6 +10,21 @@ export function devnetProfile(
   blockTimeMs: number,
   gasModel: "ethereum" | "op-stack" = "ethereum",
 ): ChainProfile {
+  const lenders = [
+    ...(markets.aaveV3
+      ? [{ name: "aave-v3", protocol: "aave-v3", address: markets.aaveV3.pool, fromBlock: markets.aaveV3.fromBlock }]
+      : []),
+    ...(markets.balancerV2
+      ? [
+          {
+            name: "balancer-v2",
+            protocol: "balancer-v2",
+            address: markets.balancerV2.vault,
+            fromBlock: markets.balancerV2.fromBlock,
+          },
+        ]
+      : []),
+  ];
   return chainProfileSchema.parse({
     schema: 1,
     name: "devnet",
@@ -17,25 +32,27 @@ export function devnetProfile(
     // The devnet's markets are quoted in their base token, which plays wrapped ether's part.
     wrappedNative: markets.baseToken,
     baseTokens: [markets.baseToken],
-    dexes: markets.dexes.map((d) => ({
-      name: d.name,
-      protocol: "uniswap-v2",
-      factory: d.factory,
-      feeBps: d.feeBps,
-      fromBlock: d.fromBlock,
-    })),
-    ...(markets.aaveV3
-      ? {
-          lenders: [
+    dexes: [
+      ...markets.dexes.map((d) => ({
+        name: d.name,
+        protocol: "uniswap-v2",
+        factory: d.factory,
+        feeBps: d.feeBps,
+        fromBlock: d.fromBlock,
+      })),
+      // V3 pools carry their own fee, so the DEX names none.
+      ...(markets.v3
+        ? [
             {
-              name: "aave-v3",
-              protocol: "aave-v3",
-              address: markets.aaveV3.pool,
-              fromBlock: markets.aaveV3.fromBlock,
+              name: markets.v3.name,
+              protocol: "uniswap-v3",
+              factory: markets.v3.factory,
+              fromBlock: markets.v3.fromBlock,
             },
-          ],
-        }
-      : {}),
+          ]
+        : []),
+    ],
+    ...(lenders.length > 0 ? { lenders } : {}),
     // EDR, like an Ethereum node, accepts any tip; there is no floor to respect.
     fees: { type: "eip1559", minPriorityFeeWei: "0" },
     blockTimeMs,
