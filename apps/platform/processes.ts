@@ -143,6 +143,22 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     ORION_BUS_PREFIX: p.busPrefix,
   };
   const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_WRAPPED_NATIVE: market.wrappedNative };
+  // The ERC-4337 route: the executor's process reaches the bundler and the sponsor by URL, as it would hosted ones.
+  const uo = chain.executor.userOperations;
+  let userOperations: ContractEnv<"executor"> = {};
+  if (uo) {
+    const endpoints = p.mode === "live" ? await uo.endpoints?.() : undefined;
+    if (p.mode === "live" && !endpoints) throw new Error("--services: this chain cannot hand a bundler URL on");
+    userOperations = {
+      ORION_EXECUTION: "erc4337",
+      ORION_ENTRY_POINT: uo.entryPoint,
+      ORION_SMART_ACCOUNT: uo.account,
+      ORION_SMART_ACCOUNT_CONTRACT: uo.contract,
+      ORION_EOA_FALLBACK: uo.fallbackToEoa ? "true" : "false",
+      ORION_BUNDLER_TIMEOUT_MS: String(uo.timeoutMs),
+      ...(endpoints ? { ORION_BUNDLER_URL: endpoints.bundlerUrl, ORION_PAYMASTER_URL: endpoints.paymasterUrl } : {}),
+    };
+  }
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
     orchestrator: { ...service, DATABASE_URL: p.dbUrl },
@@ -153,6 +169,7 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
+      ...userOperations,
     },
     api: {
       ...service,

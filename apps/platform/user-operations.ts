@@ -5,14 +5,16 @@
  * On a public chain the EntryPoint and factory already exist and the chain profile names a hosted bundler instead.
  */
 import { privateKeyToAccount } from "viem/accounts";
-import type { Hex } from "viem";
+import { createPublicClient, http, type Hex } from "viem";
 import { devAccounts, type DevAccount, type Eip1193 } from "../chain/index.ts";
 import {
   createSmartAccountRoute,
   deployAccountAbstraction,
   deploySmartAccountExecutor,
   startBundler,
+  startPaymasterService,
   type BundlerHandle,
+  type PaymasterService,
   type SmartAccountRoute,
 } from "../erc4337/index.ts";
 
@@ -59,11 +61,17 @@ export interface DevnetBundler {
   /** The executor's UserOperationSubmitter: the smart account and its bundler. */
   submitter: SmartAccountRoute;
   bundler: BundlerHandle;
+  /** The sponsor as an ERC-7677 service on 127.0.0.1: the submitter gets its paymaster data by this URL. */
+  paymaster: PaymasterService;
+  /** Stops the bundler and the paymaster service. */
+  close(): Promise<void>;
 }
 
 /**
- * Live sessions only: alto as its own process on 127.0.0.1 against the devnet, and the route that prepares, sponsors,
- * signs and sends through it. `timeoutMs` bounds every bundler call: slower counts as unavailable.
+ * Live sessions only: alto as its own process on 127.0.0.1 against the devnet, the sponsor's paymaster service beside
+ * it (the sponsor's key stays in this process; it sponsors the executor key's smart account only), the smart account
+ * deployed, and the route that prepares, sponsors, signs and sends through them: reached by URL as a hosted bundler and
+ * paymaster would be. `timeoutMs` bounds every bundler and paymaster call: slower counts as unavailable.
  */
 export async function startDevnetBundler(o: {
   rpcUrl: string;
@@ -80,25 +88,39 @@ export async function startDevnetBundler(o: {
     utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
     blockTimeMs: o.blockTimeMs,
   });
+  let paymaster: PaymasterService | null = null;
+  const close = async () => {
+    await paymaster?.close();
+    await bundler.close();
+  };
   try {
+    const chain = createPublicClient({ transport: http(o.rpcUrl) });
+    paymaster = await startPaymasterService({
+      paymaster: o.aa.paymaster as Hex,
+      sponsor: privateKeyToAccount(role(ROLES.sponsor).privateKey as Hex),
+      entryPoint: o.aa.entryPoint as Hex,
+      chainId: o.chainId,
+      senders: [o.aa.account],
+      // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this clock.
+      now: async () => Number((await chain.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+    });
     const route = await createSmartAccountRoute({
       rpcUrl: o.rpcUrl,
       bundlerUrl: bundler.url,
       chainId: o.chainId,
       entryPoint: o.aa.entryPoint as Hex,
       accountFactory: o.aa.accountFactory as Hex,
-      paymaster: o.aa.paymaster as Hex,
       owner: privateKeyToAccount(o.ownerKey as Hex),
-      sponsor: privateKeyToAccount(role(ROLES.sponsor).privateKey as Hex),
+      sponsorship: { paymasterUrl: paymaster.url },
       bundlerTimeoutMs: o.timeoutMs,
     });
     if (route.address.toLowerCase() !== o.aa.account) {
       throw new Error(`the executor key's smart account is ${route.address}, not ${o.aa.account} as deployed`);
     }
     await route.deploy();
-    return { submitter: route, bundler };
+    return { submitter: route, bundler, paymaster, close };
   } catch (err) {
-    await bundler.close();
+    await close();
     throw err;
   }
 }
