@@ -1,9 +1,9 @@
 /**
  * The route as a process configured by URLs reaches it (`orion trade` from a chain profile, `orion run executor` from
  * its env): the smart account of the owner's key on the canonical v0.8 factory, its operations sponsored by an
- * ERC-7677 paymaster service and sent to a bundler. Before any trade it checks that the bundler serves this chain and
- * its EntryPoint and that the account is the one expected, and deploys the account (a first, sponsored, empty
- * operation) when it has no code yet.
+ * ERC-7677 paymaster service and sent to a bundler. It checks that the bundler serves this chain and its EntryPoint
+ * and that the account is the one expected; it sends nothing: the caller deploys the account (`route.deploy()`, a
+ * first, sponsored, empty operation) once every other check has passed.
  */
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -56,7 +56,8 @@ async function checkBundler(o: ConnectSmartAccountOptions): Promise<void> {
     chainId = await bundlerCall(o.bundlerUrl, "eth_chainId", o.timeoutMs);
     entryPoints = await bundlerCall(o.bundlerUrl, "eth_supportedEntryPoints", o.timeoutMs);
   } catch (err) {
-    throw new RouteConfigError("bundlerUrl", `the bundler does not answer (${(err as Error).message.split("\n")[0]})`);
+    const reason = (err as Error).message.split("\n")[0];
+    throw new RouteConfigError("bundlerUrl", `no ERC-4337 bundler answers there (${reason})`);
   }
   if (typeof chainId !== "string" || Number(BigInt(chainId)) !== o.chainId) {
     throw new RouteConfigError("bundlerUrl", `the bundler serves chain ${String(chainId)}, not ${o.chainId}`);
@@ -89,6 +90,5 @@ export async function connectSmartAccount(o: ConnectSmartAccountOptions): Promis
       `the owner key's smart account is ${route.address.toLowerCase()}, not ${o.expectedAccount.toLowerCase()}`,
     );
   }
-  await route.deploy();
   return route;
 }

@@ -291,7 +291,10 @@ function userOperationRoute(e: BotEnv<"executor">, m: Market) {
   };
   const loadSubmitter = async () => {
     if (e.ORION_SIGNER_KMS) {
-      throw new EnvError("ORION_SIGNER_KMS", "cannot sign user operations yet: ORION_EXECUTION=erc4337 needs a key file");
+      throw new EnvError(
+        "ORION_SIGNER_KMS",
+        "cannot sign user operations yet: ORION_EXECUTION=erc4337 needs a key file",
+      );
     }
     const bundlerUrl = e.ORION_BUNDLER_URL;
     const paymasterUrl = e.ORION_PAYMASTER_URL;
@@ -300,7 +303,7 @@ function userOperationRoute(e: BotEnv<"executor">, m: Market) {
     const ownerKey = await readKeyFile(e);
     const { connectSmartAccount, RouteConfigError } = await import("../../erc4337/index.ts");
     try {
-      return await connectSmartAccount({
+      const route = await connectSmartAccount({
         rpcUrl: e.RPC_URLS[0] as string,
         bundlerUrl,
         paymasterUrl,
@@ -310,9 +313,15 @@ function userOperationRoute(e: BotEnv<"executor">, m: Market) {
         expectedAccount: config.account,
         timeoutMs: e.ORION_BUNDLER_TIMEOUT_MS,
       });
+      await route.deploy();
+      return route;
     } catch (err) {
       if (!(err instanceof RouteConfigError)) throw err;
-      const variable = { entryPoint: "ORION_ENTRY_POINT", bundlerUrl: "ORION_BUNDLER_URL", account: "ORION_SMART_ACCOUNT" };
+      const variable = {
+        entryPoint: "ORION_ENTRY_POINT",
+        bundlerUrl: "ORION_BUNDLER_URL",
+        account: "ORION_SMART_ACCOUNT",
+      };
       throw new EnvError(variable[err.field], err.message);
     }
   };
