@@ -88,6 +88,9 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     database: bot === "scanner" ? null : databasePlan(raw),
   };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
+  // A route configured by halves is bad configuration, found here with the rest.
+  const executorEnv = bot === "executor" ? (env as BotEnv<"executor">) : null;
+  const route = executorEnv?.ORION_EXECUTION === "erc4337" ? userOperationRoute(executorEnv, markets as Market) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
@@ -113,7 +116,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, raw, connections, markets, c, metrics);
+    service = await build(bot, env, raw, connections, markets, c, metrics, route);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -164,6 +167,7 @@ async function build(
   market: Market | null,
   c: OpenContext,
   metrics: PipelineMetrics,
+  route: ReturnType<typeof userOperationRoute> | null,
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
@@ -196,8 +200,6 @@ async function build(
     case "executor": {
       const e = env as BotEnv<"executor">;
       const m = market as Market;
-      // Checked before connecting: a route configured by halves is bad configuration, not a runtime failure.
-      const route = e.ORION_EXECUTION === "erc4337" ? userOperationRoute(e, m) : null;
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
