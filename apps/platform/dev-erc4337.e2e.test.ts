@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 import { runDev } from "./run.ts";
 
@@ -41,18 +42,9 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
     expect(r).toMatchObject({ mode: "live", execution: "erc4337", chainId: 31337 });
     expect(r.blocks.to - r.blocks.from).toBe(19);
     expect(lines.some((l) => /^bundler: alto \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+/.test(l))).toBe(true);
-    const confirmed = r.trades.filter((t) => t.status === "confirmed");
-    expect(confirmed.length).toBeGreaterThanOrEqual(2);
-    for (const t of confirmed) {
-      expect(t.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
-      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
-    }
-    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
-    // One operation per trade, and no transaction from the executor's EOA: no fallback was allowed.
-    const hashes = r.trades.flatMap((t) => (t.userOpHash ? [t.userOpHash] : []));
-    expect(new Set(hashes).size).toBe(hashes.length);
+    expectExactUserOperations(r, 2);
+    for (const t of r.trades.filter((x) => x.status === "confirmed")) expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // No transaction from the executor's EOA: no fallback was allowed.
     expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
   });
 });

@@ -13,6 +13,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { alive, expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
@@ -29,15 +30,6 @@ afterAll(async () => {
   await deleteKeysWithPrefix(prefix);
   await rm(dir, { recursive: true, force: true });
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Run {
   code: number | null;
@@ -114,19 +106,9 @@ describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL
     for (const p of r.processes ?? []) expect(alive(p.pid)).toBe(false);
     expect(alive(altoPid(run.stdout))).toBe(false);
 
-    const confirmed = r.trades.filter((t) => t.status === "confirmed");
-    expect(confirmed.length).toBeGreaterThanOrEqual(2);
-    for (const t of confirmed) {
-      expect(t.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
-      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
-    }
-    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
-    // Every trade sent went as a user operation, once: no EOA transaction, no hash twice.
-    const sent = r.trades.filter((t) => t.txHash !== null || t.userOpHash);
-    const hashes = sent.map((t) => t.userOpHash);
-    expect(hashes.every((h) => typeof h === "string")).toBe(true);
-    expect(new Set(hashes).size).toBe(hashes.length);
+    const sent = expectExactUserOperations(r, 2);
+    // Every trade sent went as a user operation: no EOA transaction.
+    expect(r.trades.filter((t) => t.txHash !== null && !t.userOpHash)).toEqual([]);
     expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
     // The journal the executor's process wrote: the route and the same hash for every trade it sent.
     const rows = await journal(sent.map((t) => t.id));

@@ -12,6 +12,7 @@ import { Interface } from "ethers";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { expectExactUserOperations } from "../../../test/support/user-operation-report.ts";
 import { devnetProfile, startLocalChain, type LocalChain } from "../../chain/index.ts";
 import { ENTRY_POINT_V08 } from "../../erc4337/index.ts";
 import { sessionReportSchema } from "../../platform/report.ts";
@@ -120,14 +121,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     // The EOA signed operations; it sent no transaction.
     expect(await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"])).toBe(eoaNonce);
 
-    const confirmed = report.trades.filter((t) => t.status === "confirmed");
-    expect(confirmed.length).toBeGreaterThanOrEqual(2);
-    for (const t of confirmed) {
-      expect(t.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
-      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
-    }
-    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    const sent = expectExactUserOperations(report, 2);
 
     // The journal: each sent trade's route and hash, and its gas cost = exactly what the EntryPoint charged the
     // paymaster for that operation (its UserOperationEvent), so P&L net of sponsorship is exact.
@@ -138,7 +132,6 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const sent = report.trades.filter((t) => t.userOpHash);
       const { rows } = await client.query<{
         id: string;
         route: string;
