@@ -28,6 +28,17 @@ export async function createTestDatabase(prefix = "orion_test"): Promise<TestDat
       const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
       await c.connect();
       try {
+        // pool.end() resolves once its clients are asked to close, before their server sessions have gone: forcing
+        // the drop at once terminates them mid-close and the client raises the FATAL as an uncaught exception. Give
+        // closing sessions a moment; FORCE then only ends what a test left open (a spawned process, say).
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await c.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+            [name],
+          );
+          if (rows[0]?.n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
