@@ -46,5 +46,6 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
     for (const t of r.trades.filter((x) => x.status === "confirmed")) expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     // No transaction from the executor's EOA: no fallback was allowed.
     expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
-  });
+    // 20 blocks of 1 s after the devnet, alto and the paymaster service start: two busy cores need the room.
+  }, 300_000);
 });

@@ -106,7 +106,7 @@ describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL
     for (const p of r.processes ?? []) expect(alive(p.pid)).toBe(false);
     expect(alive(altoPid(run.stdout))).toBe(false);
 
-    const sent = expectExactUserOperations(r, 2);
+    const sent = expectExactUserOperations(r, 1);
     // Every trade sent went as a user operation: no EOA transaction.
     expect(r.trades.filter((t) => t.txHash !== null && !t.userOpHash)).toEqual([]);
     expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);

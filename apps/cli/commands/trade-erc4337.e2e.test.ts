@@ -109,7 +109,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     const eoaNonce = await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"]);
     const file = join(dir, "live.json");
     const args = ["trade", "--chain", profileFile, "--rpc", url, "--mode", "live", "--execution", "erc4337"];
-    const r = await orion([...args, "--blocks", "12", "--report", file], live());
+    const r = await orion([...args, "--blocks", "16", "--report", file], live());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`smart account ${aa.account}: user operations through the profile's bundler`);
     const report = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
@@ -121,7 +121,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     // The EOA signed operations; it sent no transaction.
     expect(await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"])).toBe(eoaNonce);
 
-    const sent = expectExactUserOperations(report, 2);
+    const sent = expectExactUserOperations(report, 1);
 
     // The journal: each sent trade's route and hash, and its gas cost = exactly what the EntryPoint charged the
     // paymaster for that operation (its UserOperationEvent), so P&L net of sponsorship is exact.
