@@ -24,7 +24,8 @@ import {
 } from "../../platform/user-operations.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
-const BLOCK_MS = 1000;
+/** Two-second blocks: an operation has its three blocks' deadline to be prepared, sponsored and bundled on two busy cores. */
+const BLOCK_MS = 2000;
 
 let dir: string;
 let db: TestDatabase;
@@ -101,15 +102,49 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Every `everyMs`, one trader sells 3% of a base-token pool's base reserve into it (the pools taken in turn): an
+ * arbitrage against its sibling pools appears in the next block.
+ */
+function pricePushes(everyMs: number): { stop: () => Promise<void> } {
+  const { markets } = chain;
+  const pools = markets.pools.filter((p) => p.token0 === markets.baseToken || p.token1 === markets.baseToken);
+  const pair = new Interface(["function getReserves() view returns (uint112, uint112, uint32)"]);
+  const router = new Interface(["function swapExactIn(address,address,uint256,uint256,address)"]);
+  let n = 0;
+  let last = Promise.resolve();
+  const push = async () => {
+    const pool = pools[n++ % pools.length]!;
+    const out = await rpc<string>("eth_call", [{ to: pool.address, data: pair.encodeFunctionData("getReserves") }]);
+    const [r0, r1] = pair.decodeFunctionResult("getReserves", out) as unknown as [bigint, bigint];
+    const amountIn = ((pool.token0 === markets.baseToken ? r0 : r1) * 3n) / 100n;
+    const trader = markets.traders[0]!;
+    const data = router.encodeFunctionData("swapExactIn", [pool.address, markets.baseToken, amountIn, 0n, trader]);
+    await rpc("eth_sendTransaction", [{ from: trader, to: markets.router, data }]);
+  };
+  const timer = setInterval(() => (last = last.then(push).catch(() => undefined)), everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await last;
+    },
+  };
+}
+
 const live = () => ({ ORION_EXECUTOR_CONTRACT: aa.executor, ORION_EXECUTOR_KEY: chain.executorAccount.privateKey });
 
 describe("orion trade --execution erc4337 (profile's bundler and paymaster; real alto)", () => {
   it("live: deploys the smart account, trades as sponsored user operations, exact to the wei net of sponsorship", async () => {
+    // The random traders stop; instead one swap every few blocks pushes a pool's price off its siblings, so each
+    // arbitrage runs unraced (an operation lands a block or two after its pricing block: a swap in between would
+    // count in precededBy and move the profit).
+    await stopTraders();
+    const pushes = pricePushes(4 * BLOCK_MS);
     expect(await rpc<string>("eth_getCode", [aa.account, "latest"])).toBe("0x");
     const eoaNonce = await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"]);
     const file = join(dir, "live.json");
     const args = ["trade", "--chain", profileFile, "--rpc", url, "--mode", "live", "--execution", "erc4337"];
-    const r = await orion([...args, "--blocks", "16", "--report", file], live());
+    const r = await orion([...args, "--blocks", "16", "--report", file], live()).finally(() => pushes.stop());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`smart account ${aa.account}: user operations through the profile's bundler`);
     const report = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
@@ -121,7 +156,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     // The EOA signed operations; it sent no transaction.
     expect(await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"])).toBe(eoaNonce);
 
-    const sent = expectExactUserOperations(report, 1);
+    const sent = expectExactUserOperations(report, 2);
 
     // The journal: each sent trade's route and hash, and its gas cost = exactly what the EntryPoint charged the
     // paymaster for that operation (its UserOperationEvent), so P&L net of sponsorship is exact.
@@ -159,6 +194,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
   }, 300_000);
 
   it("sim: the same route from the profile, no key and nothing sent", async () => {
+    stopTraders = chain.startTraders(() => undefined);
     const file = join(dir, "sim.json");
     const args = ["trade", "--chain", profileFile, "--rpc", url, "--mode", "sim", "--execution", "erc4337"];
     const r = await orion([...args, "--blocks", "3", "--report", file]);
