@@ -30,10 +30,15 @@ const CHAINS = readdirSync(CHAINS_DIR)
   .map((f) => f.slice(0, -".json".length));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
 
-/** The chain profile's wrapped native token: the bots value it 1:1 against gas (ORION_WRAPPED_NATIVE). */
-export function wrappedNativeOf(chain: string): string {
-  const profile = JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8")) as { wrappedNative: string };
-  return address.parse(profile.wrappedNative);
+/**
+ * What the bots take from the chain profile: its id (ORION_CHAIN_ID, which the API's RPC_URLS must serve) and its
+ * wrapped native token, which the bots value 1:1 against gas (ORION_WRAPPED_NATIVE).
+ */
+export function chainFactsOf(chain: string): { chainId: number; wrappedNative: string } {
+  const profile = z
+    .object({ chainId: z.number().int().positive(), wrappedNative: address })
+    .parse(JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8")));
+  return { chainId: profile.chainId, wrappedNative: profile.wrappedNative };
 }
 
 const trading = z

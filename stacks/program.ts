@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform/platform.ts";
-import { BOTS, wrappedNativeOf, type Bot, type StackConfig } from "./config.ts";
+import { BOTS, chainFactsOf, type Bot, type StackConfig } from "./config.ts";
 
 /** Instances per bot when the stack config names none: dev scales to zero, the others keep one warm. */
 function defaultScaling(config: StackConfig): Record<Bot, { min: number; max: number }> {
@@ -45,7 +45,7 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
         ? {
             trading: {
               pools: config.trading.pools,
-              wrappedNative: wrappedNativeOf(config.trading.chain),
+              ...chainFactsOf(config.trading.chain),
               executorContract: config.trading.executorContract,
               executorAccount: config.trading.executorAccount,
             },

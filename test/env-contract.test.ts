@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { chainChecksFromEnv } from "../apps/api/chain-env.ts";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
 import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
@@ -140,13 +141,35 @@ function contractOf(bot: EnvBot): { reads: string[]; required: string[] } {
   return { reads, required: reads.filter((v) => !shape[v]?.safeParse(undefined).success) };
 }
 
+/**
+ * The API's chain variables are optional in its contract (a laptop runs it without a chain), so "required but never
+ * written" cannot catch a Region that leaves them out: in the cloud it must get every input of its live pre-flight
+ * (the chain, the executor, its region's signing key) and the proxy hops in front of it.
+ */
+async function checkApiPreflight(env: Record<string, string>, region: string): Promise<void> {
+  const api = parseEnv(botEnvSchemas.api, env);
+  expect(api.RPC_URLS).toEqual(SECRET_VALUES.RPC_URLS?.split(","));
+  expect(api.ORION_CHAIN_ID).toBe(8453);
+  expect(api.ORION_SIGNER_KMS).toMatch(
+    new RegExp(`/locations/${region}/keyRings/[^/]+/cryptoKeys/executor-signer/cryptoKeyVersions/1$`),
+  );
+  expect(api.ORION_EXECUTOR_CONTRACT).toMatch(/^0x[0-9a-f]{40}$/);
+  expect(api.ORION_EXECUTOR_ACCOUNT).toMatch(/^0x[0-9a-f]{40}$/);
+  // The global external Application Load Balancer and Cloud Run's front end (components/region/env.ts).
+  expect(api.ORION_TRUST_PROXY).toBe(2);
+  const chain = chainChecksFromEnv(api);
+  expect(chain, "the API would run no chain checks").not.toBeNull();
+  await chain?.close();
+}
+
 /** Writes only what the bot reads, everything it requires, and values it accepts. */
-function checkContract({ bot, written, env, region }: Delivered): void {
+async function checkContract({ bot, written, env, region }: Delivered): Promise<void> {
   const { reads, required } = contractOf(bot);
   expect(written.filter((v) => !reads.includes(v))).toEqual([]);
   expect(required.filter((v) => !written.includes(v))).toEqual([]);
   expect(new Set(written).size).toBe(written.length);
   expect(() => parseEnv(botEnvSchemas[bot], env)).not.toThrow();
+  if (bot === "api") await checkApiPreflight(env, region);
 
   // Memorystore: TLS on its TLS port, verified against the instance's own CA, with AUTH.
   expect(redisEndpoint(env)).toEqual({

@@ -2,6 +2,12 @@ import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
 import helmet from "helmet";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { AnchorDirectory, anchorKey, AuditLedger, PeriodicAnchorer, SubjectKeyVault } from "../audit/index.ts";
@@ -11,13 +17,14 @@ import { ControlView } from "./control-view.ts";
 import { RequestBudget } from "./budget.ts";
 import { DenialRecorder } from "./denials.ts";
 import { jsonDepth, MAX_JSON_DEPTH } from "./http/json-depth.ts";
+import { requireZodSchemas, validationDetail } from "./http/zod-schemas.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { ApiContext } from "./context.ts";
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMITS, type ApiOptions } from "./options.ts";
 import { buildPreflightChecks } from "./preflight-checks.ts";
 import { runPreflight } from "./preflight.ts";
-import { problem, ProblemError, problemSchema, sendProblem, type Problem } from "./problem.ts";
+import { problem, ProblemError, sendProblem, type Problem } from "./problem.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerComplianceRoutes } from "./routes/compliance.ts";
 import { registerGdprRoutes } from "./routes/gdpr.ts";
@@ -47,13 +54,8 @@ export const REDACT_PATHS = [
 /** Maps any error to a problem. Client errors keep their (framework-written) message; server errors say nothing. */
 function toProblem(err: FastifyError | ProblemError): Problem {
   if (err instanceof ProblemError) return problem(err.status, err.slug, err.message, err.extensions);
-  if (err.validation) {
-    return problem(
-      400,
-      "validation",
-      `${err.validationContext ?? "request"}${err.validation[0]?.instancePath ?? ""} ${err.validation[0]?.message ?? "is invalid"}`,
-    );
-  }
+  if (err.validation)
+    return problem(400, "validation", validationDetail(err.validationContext ?? "request", err.validation));
   const status = err.statusCode ?? 500;
   if (status === 413) return problem(413, "body-too-large", "the request body exceeds the size limit");
   if (status === 415) return problem(415, "unsupported-media-type", "send application/json");
@@ -126,8 +128,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    // Unknown fields are refused rather than silently dropped, and "1" is not an integer: no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
     // URLs the router cannot even decode: answered and audited like every other denial (fastify would answer its own
     // JSON shape, before any hook, so neither the limiter nor the ledger would see them).
@@ -159,6 +159,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         .finally(() => sendProblem(reply, p));
     },
   });
+
+  // Requests are validated and answers serialized by the routes' zod schemas (strict objects: unknown fields are
+  // refused, not dropped; no coercion: "1" is not an integer). A route without them does not start.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook("onRoute", requireZodSchemas);
 
   // JSON bodies: fastify's own parser (prototype poisoning refused), behind a depth limit, so a deeply nested
   // document is a 400 instead of a stack overflow in a validator, the canonical encoder or the database.
@@ -256,9 +262,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       },
     },
+    // The document is generated from the same zod schemas that validate; named ones (Problem) become components.
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  app.addSchema(problemSchema);
 
   app.setErrorHandler(async (err: FastifyError | ProblemError, request, reply) => {
     const p = toProblem(err);

@@ -10,14 +10,15 @@ export interface ChainCheckOptions {
   chainId: number;
   /** The head block must be at most this old (a stalled node is not "current"). */
   maxHeadAgeSeconds: number;
-  executor: { address: string; owner: string };
+  /** The executor contract and the account that must be its operator (the one allowed to send trades). */
+  executor: { address: string; operator: string };
   /** Resolves the signing account's address through the signer itself (KMS or devnet key): proves it is reachable. */
   signer: { address: () => Promise<string>; minBalanceWei: bigint };
   now?: () => Date;
 }
 
-// keccak256("owner()")[0:4]
-const OWNER_SELECTOR = "0x8da5cb5b";
+// keccak256("operator()")[0:4]
+const OPERATOR_SELECTOR = "0x570ca735";
 
 const hexToBigInt = (v: unknown, what: string): bigint => {
   if (typeof v !== "string" || !/^0x[0-9a-fA-F]*$/.test(v)) throw new Error(`${what}: not a hex quantity`);
@@ -48,13 +49,13 @@ export function createChainChecks(o: ChainCheckOptions): ChainChecks {
         return { ok: false, detail: `no contract at ${o.executor.address}` };
       const ret = await o.rpc.request({
         method: "eth_call",
-        params: [{ to: o.executor.address, data: OWNER_SELECTOR }, "latest"],
+        params: [{ to: o.executor.address, data: OPERATOR_SELECTOR }, "latest"],
       });
-      if (typeof ret !== "string" || ret.length < 66) return { ok: false, detail: "owner() did not answer" };
-      const owner = `0x${ret.slice(-40)}`.toLowerCase();
-      return owner === o.executor.owner.toLowerCase()
-        ? { ok: true, detail: `deployed at ${o.executor.address}, owned by ${owner}` }
-        : { ok: false, detail: `owned by ${owner}, expected ${o.executor.owner.toLowerCase()}` };
+      if (typeof ret !== "string" || ret.length < 66) return { ok: false, detail: "operator() did not answer" };
+      const operator = `0x${ret.slice(-40)}`.toLowerCase();
+      return operator === o.executor.operator.toLowerCase()
+        ? { ok: true, detail: `deployed at ${o.executor.address}, operated by ${operator}` }
+        : { ok: false, detail: `operated by ${operator}, expected ${o.executor.operator.toLowerCase()}` };
     },
     async signer(): Promise<CheckResult> {
       const address = (await o.signer.address()).toLowerCase();

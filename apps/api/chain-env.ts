@@ -29,7 +29,7 @@ export function chainChecksFromEnv(env: ApiEnv): EnvChainChecks | null {
     rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
     chainId: env.ORION_CHAIN_ID,
     maxHeadAgeSeconds: env.ORION_MAX_HEAD_AGE_SECONDS,
-    executor: { address: contract ?? "0x0000000000000000000000000000000000000000", owner: account ?? "" },
+    executor: { address: contract ?? "0x0000000000000000000000000000000000000000", operator: account ?? "" },
     signer: {
       async address() {
         if (!account) throw new Error(`the signer check ${NEEDS}`);

@@ -1,38 +1,32 @@
 import type pg from "pg";
-import { z } from "zod";
+import { z } from "zod/v4";
 
 /**
  * The parts of the compliance report contract (DESIGN.md) this store relies on; the rest is kept verbatim.
  * Reports come from `orion compliance report --format json`, through POST /compliance/reports or recordComplianceReport.
  */
 export const complianceReportSchema = z
-  .object({
-    generatedAt: z.string().datetime({ offset: true }),
-    source: z
-      .object({
-        kind: z.enum(["program", "export", "preview"]),
-        stack: z
-          .string()
-          .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a stack name")
-          .nullable(),
-      })
-      .passthrough(),
+  .looseObject({
+    generatedAt: z.iso.datetime({ offset: true }),
+    source: z.looseObject({
+      kind: z.enum(["program", "export", "preview"]),
+      stack: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a stack name")
+        .nullable(),
+    }),
     frameworks: z.array(z.string()),
-    summary: z
-      .object({
-        resources: z.number().int().min(0),
-        controls: z.number().int().min(0),
-        violations: z.number().int().min(0),
-        mandatory: z.number().int().min(0),
-        advisory: z.number().int().min(0),
-      })
-      .passthrough(),
-    controls: z.array(z.object({ id: z.string(), status: z.string() }).passthrough()),
-    violations: z.array(
-      z.object({ control: z.string(), enforcementLevel: z.enum(["mandatory", "advisory"]) }).passthrough(),
-    ),
+    summary: z.looseObject({
+      resources: z.number().int().min(0),
+      controls: z.number().int().min(0),
+      violations: z.number().int().min(0),
+      mandatory: z.number().int().min(0),
+      advisory: z.number().int().min(0),
+    }),
+    controls: z.array(z.looseObject({ id: z.string(), status: z.string() })),
+    violations: z.array(z.looseObject({ control: z.string(), enforcementLevel: z.enum(["mandatory", "advisory"]) })),
   })
-  .passthrough();
+  .describe("a report of orion compliance report --format json (fields beyond these are kept as they are)");
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;
 
 export interface StoredReport {

@@ -1,4 +1,5 @@
 import type { FastifyReply } from "fastify";
+import { z } from "zod/v4";
 
 /**
  * RFC 9457 problem details. `type` is a stable URN per kind of problem so clients can branch on it; `detail` is
@@ -68,17 +69,17 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
 }
 
-/** The OpenAPI shape of every error response. */
-export const problemSchema = {
-  $id: "Problem",
-  type: "object",
-  properties: {
-    type: { type: "string" },
-    title: { type: "string" },
-    status: { type: "integer" },
-    detail: { type: "string" },
-    instance: { type: "string" },
-  },
-  required: ["type", "title", "status", "detail"],
-  additionalProperties: true,
-} as const;
+/**
+ * The shape of every error response, for the OpenAPI document and the serializer. Loose: a problem may carry
+ * extensions (a failed pre-flight names its checks), which must reach the client.
+ */
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+  })
+  // Registered by id: the document lists it once under components and every error response refers to it.
+  .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)" });

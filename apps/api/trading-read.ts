@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Mode } from "../control/index.ts";
 import { tradeCounts, type TradeCounts } from "../store/trades.ts";
+import type { EpochPnlRow, Opportunity, Trade } from "./routes/shapes.ts";
 
 /**
  * Read model over the trading tables (apps/store migrations 001-099). Money stays exact: numeric columns are read
@@ -98,7 +99,7 @@ export function decodeCursor(cursor: string): { atMicros: string; id: string } |
   return { atMicros, id };
 }
 
-export async function listOpportunities(pool: pg.Pool, f: ListFilter): Promise<Page<Record<string, unknown>>> {
+export async function listOpportunities(pool: pg.Pool, f: ListFilter): Promise<Page<Opportunity>> {
   const w = whereClause(f, "detected_at", "id", "decision");
   const { rows } = await pool.query(
     `SELECT id, mode, epoch, block_number::text AS "blockNumber", base_token AS "baseToken", pools, tokens,
@@ -107,10 +108,10 @@ export async function listOpportunities(pool: pg.Pool, f: ListFilter): Promise<P
        FROM opportunities ${w.sql} ORDER BY detected_at, id LIMIT ${w.limitParam}`,
     w.params,
   );
-  return page(rows, f.limit, "detectedAt");
+  return page<Opportunity>(rows, f.limit, "detectedAt");
 }
 
-export async function listTrades(pool: pg.Pool, f: ListFilter): Promise<Page<Record<string, unknown>>> {
+export async function listTrades(pool: pg.Pool, f: ListFilter): Promise<Page<Trade>> {
   const w = whereClause(f, "created_at", "id", "status");
   const { rows } = await pool.query(
     `SELECT id::text, mode, epoch, order_block::text AS "orderBlock", block_number::text AS "blockNumber", status,
@@ -121,20 +122,18 @@ export async function listTrades(pool: pg.Pool, f: ListFilter): Promise<Page<Rec
        FROM trades ${w.sql} ORDER BY created_at, id LIMIT ${w.limitParam}`,
     w.params,
   );
-  return page(rows, f.limit, "createdAt");
+  return page<Trade>(rows, f.limit, "createdAt");
 }
 
-function page(rows: Record<string, unknown>[], limit: number, timeKey: string): Page<Record<string, unknown>> {
-  const items = rows.map(({ _key, ...r }) => ({ ...r, [timeKey]: (r[timeKey] as Date).toISOString() }));
+/** The rows as the API shows them (their shape is the SELECT's; the route's schema checks it as it serializes). */
+function page<T>(rows: Record<string, unknown>[], limit: number, timeKey: string): Page<T> {
+  const items = rows.map(({ _key, ...r }) => ({ ...r, [timeKey]: (r[timeKey] as Date).toISOString() }) as T);
   const last = rows.length === limit ? rows.at(-1) : undefined;
   return { items, nextCursor: last ? encodeCursor(String(last._key), String(last.id)) : null };
 }
 
-export async function pnlByEpoch(
-  pool: pg.Pool,
-  f: { mode?: Mode; epoch?: number },
-): Promise<Record<string, unknown>[]> {
-  const { rows } = await pool.query(
+export async function pnlByEpoch(pool: pg.Pool, f: { mode?: Mode; epoch?: number }): Promise<EpochPnlRow[]> {
+  const { rows } = await pool.query<EpochPnlRow>(
     `SELECT mode, epoch, confirmed::int, reverted::int, dropped::int, simulated::int, rejected::int,
             in_flight::int AS "inFlight", realized_profit::text AS "realizedProfit",
             predicted_profit_confirmed::text AS "predictedProfitConfirmed", simulated_profit::text AS "simulatedProfit",

@@ -6,7 +6,9 @@ import { Interface, MaxUint256 } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Eip1193 } from "./eip1193.ts";
 import type { MarketSpec } from "./markets.ts";
-import { planPools } from "./markets.ts";
+import { planPools, tokenAmount as tokenAmountOf } from "./markets.ts";
+import { deployAaveV3 } from "./lenders/aave-v3.ts";
+import type { DeployedAaveV3 } from "./lenders/aave-v3.ts";
 
 export interface DeployedToken {
   address: string;
@@ -29,9 +31,12 @@ export interface DeployedMarkets {
   /** fromBlock: the block the factory was deployed in. */
   dexes: { name: string; factory: string; feeBps: number; fromBlock: number }[];
   pools: DeployedPool[];
+  /** The Aave V3 market lending the base token, when the spec has one. */
+  aaveV3?: DeployedAaveV3;
   /** The simulated traders' one-transaction swap router. */
   router: string;
-  executor: { address: string; owner: string; treasury: string };
+  /** owner: the cold admin (operator, treasury, sweep); operator: the account that sends trades. */
+  executor: { address: string; owner: string; operator: string; treasury: string };
   traders: string[];
   /** Block after which everything above exists. */
   blockNumber: number;
@@ -42,7 +47,9 @@ export interface DeployOptions {
   seed: number;
   /** Unlocked devnet accounts (lowercase). */
   deployer: string;
+  /** The executor contract's cold admin, and the hot account that sends its trades. */
   executorOwner: string;
+  executorOperator: string;
   treasury: string;
   traders: string[];
   /** Each trader's balance of every token, in dollars. */
@@ -125,6 +132,13 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     pools.push({ address, dex: dex.name, token0: t0 as string, token1: t1 as string, feeBps: dex.feeBps });
   }
 
+  const base = tokenBySymbol.get(spec.baseToken);
+  if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
+  const baseSpec = spec.tokens.find((t) => t.symbol === spec.baseToken) as MarketSpec["tokens"][number];
+  const aaveV3 = spec.aaveV3
+    ? await deployAaveV3(chain, deployer, [{ ...base, supply: tokenAmountOf(baseSpec, spec.aaveV3.supplyUsd) }])
+    : undefined;
+
   const router = await deploy(
     chain,
     deployer,
@@ -136,7 +150,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
   for (const trader of options.traders) {
     for (const t of spec.tokens) {
       const address = tokenBySymbol.get(t.symbol)?.address as string;
-      const amount = (balanceUsd * 1_000_000n * 10n ** BigInt(t.decimals)) / t.priceMicroUsd;
+      const amount = tokenAmountOf(t, balanceUsd);
       await send(chain, deployer, address, token.encodeFunctionData("mint", [trader, amount]));
       await send(chain, trader, address, token.encodeFunctionData("approve", [router, MaxUint256]));
     }
@@ -147,20 +161,24 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     deployer,
     artifacts.ArbExecutor.bytecode,
     new Interface(artifacts.ArbExecutor.abi),
-    [options.executorOwner, options.treasury],
+    [options.executorOwner, options.executorOperator, options.treasury],
   );
   const chainId = Number(BigInt((await chain.request({ method: "eth_chainId" })) as string));
   const blockNumber = Number(BigInt((await chain.request({ method: "eth_blockNumber" })) as string));
-  const base = tokenBySymbol.get(spec.baseToken);
-  if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
   return {
     chainId,
     tokens,
     baseToken: base.address,
     dexes,
     pools,
+    ...(aaveV3 ? { aaveV3 } : {}),
     router,
-    executor: { address: executorAddress, owner: options.executorOwner, treasury: options.treasury },
+    executor: {
+      address: executorAddress,
+      owner: options.executorOwner,
+      operator: options.executorOperator,
+      treasury: options.treasury,
+    },
     traders: options.traders,
     blockNumber,
   };

@@ -20,6 +20,18 @@ export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): Ch
       feeBps: d.feeBps,
       fromBlock: d.fromBlock,
     })),
+    ...(markets.aaveV3
+      ? {
+          lenders: [
+            {
+              name: "aave-v3",
+              protocol: "aave-v3",
+              address: markets.aaveV3.pool,
+              fromBlock: markets.aaveV3.fromBlock,
+            },
+          ],
+        }
+      : {}),
     // EDR, like an Ethereum node, accepts any tip; there is no floor to respect.
     fees: { type: "eip1559", minPriorityFeeWei: "0" },
     blockTimeMs,

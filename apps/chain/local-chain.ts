@@ -12,7 +12,10 @@ export interface LocalChain {
   devnet: Devnet;
   markets: DeployedMarkets;
   simulator: TraderSimulator;
-  /** The executor's sending account (owner of the executor contract). Its key is a public devnet key. */
+  /**
+   * The executor's sending account (the contract's operator; the deployer is its owner, the cold admin). Its key is a
+   * public devnet key.
+   */
   executorAccount: DevAccount;
   /**
    * Lets the traders swap once per new block, as outside traders would, until the returned stop() is called.
@@ -30,7 +33,8 @@ export interface LocalChainOptions extends DevnetOptions {
   simulator?: Omit<TraderSimulatorOptions, "seed">;
 }
 
-// Fixed roles among the devnet accounts: 0 deploys, 1 runs the executor, 2 receives profit, 10..19 trade.
+// Fixed roles among the devnet accounts: 0 deploys (and owns the executor contract: its cold admin), 1 sends the
+// executor's trades, 2 receives profit, 10..19 trade.
 const ROLES = { deployer: 0, executor: 1, treasury: 2, firstTrader: 10, traders: 10 } as const;
 
 export async function startLocalChain(options: LocalChainOptions = {}): Promise<LocalChain> {
@@ -46,7 +50,8 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       spec: options.spec ?? DEFAULT_MARKETS,
       seed,
       deployer: role(ROLES.deployer).address,
-      executorOwner: role(ROLES.executor).address,
+      executorOwner: role(ROLES.deployer).address,
+      executorOperator: role(ROLES.executor).address,
       treasury: role(ROLES.treasury).address,
       traders: accounts.slice(ROLES.firstTrader).map((a) => a.address),
     });

@@ -35,6 +35,11 @@ export interface MarketSpec {
   pairs: PairSpec[];
   /** Each pool's initial price is off the reference by up to this many parts per million, so DEXes differ. */
   priceJitterPpm: number;
+  /**
+   * An Aave V3 market (@aave/core-v3 bytecode) lending the base token by flash loan: the dollar value supplied to
+   * its reserve. None when absent.
+   */
+  aaveV3?: { supplyUsd: bigint };
 }
 
 export const DEFAULT_MARKETS: MarketSpec = {
@@ -63,6 +68,8 @@ export const DEFAULT_MARKETS: MarketSpec = {
     { a: "LINK", b: "USDC", weightPct: 20n, dexes: ["sushiswap", "quickswap"] },
   ],
   priceJitterPpm: 1500,
+  // Deeper than any pool, so a loan is never short of liquidity: Aave's WETH reserve on mainnet holds billions.
+  aaveV3: { supplyUsd: 50_000_000n },
 };
 
 export interface PoolPlan {
@@ -73,7 +80,8 @@ export interface PoolPlan {
   amountB: bigint;
 }
 
-function tokenAmount(token: TokenSpec, usd: bigint): bigint {
+/** `usd` dollars of the token in its base units, at its reference price. */
+export function tokenAmount(token: TokenSpec, usd: bigint): bigint {
   return (usd * 1_000_000n * 10n ** BigInt(token.decimals)) / token.priceMicroUsd;
 }
 

@@ -49,10 +49,10 @@ export function l1FeeEstimator(
       value: 0n,
       data: iface.encodeFunctionData("execute", [
         address(0),
-        Array.from({ length: hops }, (_, i) => address(i + 1)),
-        Array.from({ length: hops }, () => 0xffff),
+        Array.from({ length: hops }, (_, i) => [address(i + 1), 1, 0xffff]),
         word(10) >> 1n,
         word(11) >> 1n,
+        [3, address(20)],
         word(12) >> 1n,
         word(13) >> 1n,
       ]),

@@ -48,6 +48,17 @@ describe("chain profiles", () => {
     expect(parseChainProfile(valid, "x.json").dexes[0]?.factory).toBe("0x8909dc15e40173ff4699343b6eb8132c65e18ec6");
   });
 
+  const AAVE = { name: "aave-v3", protocol: "aave-v3", address: "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5" };
+  const VAULT = { name: "balancer", protocol: "balancer-v2", address: "0xBA12222222228d8Ba445958a75a0704d566BF2C8" };
+
+  it("takes optional flash lenders: an Aave V3 pool and a Balancer vault", () => {
+    const p = parseChainProfile({ ...valid, lenders: [AAVE, { ...VAULT, fromBlock: 1196036 }] }, "x.json");
+    expect(p.lenders?.map((l) => [l.protocol, l.address])).toEqual([
+      ["aave-v3", "0xa238dd80c259a72e81d7e4664a9801593f98d1c5"],
+      ["balancer-v2", "0xba12222222228d8ba445958a75a0704d566bf2c8"],
+    ]);
+  });
+
   it.each([
     ["an unknown top-level field", mutate((p) => (p.extra = 1)), "x.json: extra: unknown field"],
     [
@@ -100,6 +111,21 @@ describe("chain profiles", () => {
         }),
       ),
       'x.json: dexes[1].name: duplicate DEX name "uniswap-v2"',
+    ],
+    [
+      "a lender of an unknown protocol",
+      mutate((p) => (p.lenders = [{ ...AAVE, protocol: "compound" }])),
+      'x.json: lenders[0].protocol: must be "aave-v3" or "balancer-v2"',
+    ],
+    [
+      "an unknown lender field",
+      mutate((p) => (p.lenders = [{ ...AAVE, premiumBps: 5 }])),
+      "x.json: lenders[0].premiumBps: unknown field",
+    ],
+    [
+      "two lenders of one protocol",
+      mutate((p) => (p.lenders = [AAVE, { ...AAVE, name: "aave-2" }])),
+      "x.json: lenders[1].protocol: a second aave-v3 lender",
     ],
   ])("refuses %s, naming the field", (_, raw, message) => {
     expect(() => parseChainProfile(raw, "x.json")).toThrow(new ProfileError(message));

@@ -34,6 +34,20 @@ const dexSchema = z
     }
   });
 
+/**
+ * A flash lender of the chain beside its DEXes: an Aave V3 Pool or a Balancer V2 Vault (Uniswap-V3 pools lend too,
+ * and need no entry: every V3 pool of the profile's DEXes is one).
+ */
+const lenderSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
+    protocol: z.enum(["aave-v3", "balancer-v2"], { message: 'must be "aave-v3" or "balancer-v2"' }),
+    /** The Aave Pool (its proxy) or the Balancer Vault. */
+    address,
+    fromBlock: z.number().int("must be an integer").nonnegative("must not be negative").optional(),
+  })
+  .strict();
+
 export const chainProfileSchema = z
   .object({
     schema: z.literal(1, { errorMap: () => ({ message: "must be 1" }) }),
@@ -42,6 +56,7 @@ export const chainProfileSchema = z
     wrappedNative: address,
     baseTokens: z.array(address).min(1, "must name at least one base token"),
     dexes: z.array(dexSchema).min(1, "must list at least one DEX"),
+    lenders: z.array(lenderSchema).optional(),
     fees: z
       .object({
         type: z.enum(["eip1559", "legacy"], { message: 'must be "eip1559" or "legacy"' }),
@@ -75,11 +90,20 @@ export const chainProfileSchema = z
       }
       factories.add(d.factory);
     });
+    // The executor borrows from one pool per lending protocol: a second one would silently never be used.
+    const protocols = new Set<string>();
+    p.lenders?.forEach((l, i) => {
+      if (protocols.has(l.protocol)) {
+        ctx.addIssue({ code: "custom", path: ["lenders", i, "protocol"], message: `a second ${l.protocol} lender` });
+      }
+      protocols.add(l.protocol);
+    });
   });
 
 export type ChainProfile = z.output<typeof chainProfileSchema>;
 export type ChainProfileInput = z.input<typeof chainProfileSchema>;
 export type DexProfile = ChainProfile["dexes"][number];
+export type LenderProfile = NonNullable<ChainProfile["lenders"]>[number];
 
 /** A profile that cannot be read or fails its schema; the message names the file, the field and the reason. */
 export class ProfileError extends Error {

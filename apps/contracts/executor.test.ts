@@ -1,4 +1,4 @@
-import { AbiCoder, Contract, Interface, MaxUint256, Wallet } from "ethers";
+import { AbiCoder, Contract, Interface, MaxUint256, Wallet, ZeroAddress } from "ethers";
 import type { JsonFragment } from "ethers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,9 +16,8 @@ let arb: Interface;
 let token: Interface;
 let owner: Wallet;
 
-const fees = (pools: string[]) => pools.map(() => 30);
-
-/** execute() calldata; the time deadline defaults to none (the largest uint256), the block deadline is given. */
+/** execute() calldata of a V2 route funded by a flash swap from its first pool; the time deadline defaults to none
+ * (the largest uint256), the block deadline is given. */
 function executeData(
   o: Pick<Opportunity, "baseToken" | "pools" | "amountIn">,
   minProfit: bigint,
@@ -27,10 +26,10 @@ function executeData(
 ) {
   return arb.encodeFunctionData("execute", [
     o.baseToken,
-    o.pools,
-    fees(o.pools),
+    o.pools.map((pool) => [pool, 0, 30]),
     o.amountIn,
     minProfit,
+    [0, ZeroAddress],
     deadlineBlock,
     deadlineTime,
   ]);
@@ -137,10 +136,12 @@ describe("ArbExecutor", () => {
     );
   });
 
-  it("refuses a stranger", async () => {
+  it("refuses a stranger, and the owner too: only the operator sends trades", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const block = await provider.getBlockNumber();
-    expect(await revertOf(chain.markets.traders[1]!, executeData(opportunity, 0n, block + 1))).toBe("NotOwner");
+    expect(await revertOf(chain.markets.traders[1]!, executeData(opportunity, 0n, block + 1))).toBe("NotOperator");
+    expect(chain.markets.executor.owner).not.toBe(chain.markets.executor.operator);
+    expect(await revertOf(chain.markets.executor.owner, executeData(opportunity, 0n, block + 1))).toBe("NotOperator");
   });
 
   it("refuses a callback from anyone but the pool it is flash-swapping from", async () => {
@@ -161,10 +162,10 @@ describe("ArbExecutor", () => {
     const base = tokens[0]!;
     const [first, firstOut] = [found[0]!, tokens[1]!];
     const [last, lastIn] = [found[found.length - 1]!, tokens[tokens.length - 2]!];
-    // The executor's own hop layout, paying an attacker instead.
+    // The executor's own callback layout (base token, hops, amount), routing through an attacker instead.
     const forged = AbiCoder.defaultAbiCoder().encode(
-      ["tuple(address,address,bool,uint256)[]", "uint256"],
-      [[[chain.markets.traders[4], base, true, 10n ** 18n]], 1n],
+      ["address", "tuple(address,uint8,uint16)[]", "uint256", "uint256"],
+      [base, [[chain.markets.traders[4], 0, 30]], 10n ** 18n, 0n],
     );
     /** A pair that quotes a fortune for selling tokenIn, so the route looks profitable and reaches its swap. */
     async function hostilePair(tokenIn: string, tokenOut: string): Promise<string> {

@@ -1,9 +1,9 @@
 // The wire types the scanner, orchestrator, executor, bus and store share, defined once. Pure: zod and types only.
-export { address, uint, int, uintOrBigint, blockNumber } from "./wire.ts";
+export { address, uint, int, uintOrBigint, blockNumber, ADDRESS_PATTERN, UINT_PATTERN } from "./wire.ts";
 export { modeSchema } from "./mode.ts";
 export type { Mode } from "./mode.ts";
-export { orderSchema, orderToMessage } from "./order.ts";
-export type { Order, OrderMessage } from "./order.ts";
+export { orderSchema, orderToMessage, orderProtocols, poolProtocolSchema, flashSourceSchema } from "./order.ts";
+export type { Order, OrderMessage, PoolProtocol, FlashSource } from "./order.ts";
 export { finalStatusSchema, unsentStatusSchema, settledStatusSchema, executionRouteSchema } from "./trade.ts";
 export type {
   InFlightStatus,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Mode } from "./mode.ts";
+import type { FlashSource, PoolProtocol } from "./order.ts";
 
 /** Where a live trade is before its outcome is known. */
 export type InFlightStatus = "pending" | "sent";
@@ -35,6 +36,10 @@ export interface TradeBase {
   minProfit: bigint;
   /** The run's execution route; absent means "eoa" (rows and messages from before the ERC-4337 route). */
   route?: ExecutionRouteKind;
+  /** Where the capital came from; null: no source could fund the order; absent: rows from before lenders. */
+  flashSource?: FlashSource | null;
+  /** Each pool's protocol; absent: all Uniswap-V2. */
+  protocols?: PoolProtocol[];
 }
 
 interface LiveIntentBase extends TradeBase {

@@ -68,7 +68,8 @@ beforeAll(async () => {
   });
   const { ArbExecutor } = await loadArtifacts();
   const init =
-    ArbExecutor.bytecode + new Interface(ArbExecutor.abi).encodeDeploy([route.address, route.address]).slice(2);
+    ArbExecutor.bytecode +
+    new Interface(ArbExecutor.abi).encodeDeploy([route.address, route.address, route.address]).slice(2);
   const hash = await rpc<string>("eth_sendTransaction", [{ from: deployer.address, data: init, gas: "0x989680" }]);
   const receipt = await rpc<{ contractAddress: Hex }>("eth_getTransactionReceipt", [hash]);
   executor = receipt.contractAddress;

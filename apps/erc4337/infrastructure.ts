@@ -126,8 +126,8 @@ export interface SmartAccountExecutor {
 }
 
 /**
- * The executor contract for the ERC-4337 route: ArbExecutor is owned at deployment (immutable owner), so the smart
- * account's executor is a contract of its own beside the EOA's, created for the account's counterfactual address.
+ * The executor contract for the ERC-4337 route: ArbExecutor's owner is fixed at deployment (immutable), so the smart
+ * account's executor is a contract of its own, owned and operated by the account, beside the EOA's, created for the account's counterfactual address.
  */
 export async function deploySmartAccountExecutor(
   chain: Eip1193,
@@ -140,7 +140,8 @@ export async function deploySmartAccountExecutor(
     "latest",
   ]);
   const account = (factory.decodeFunctionResult("getAddress", out)[0] as string).toLowerCase();
-  const init = ArbExecutor.bytecode + new Interface(ArbExecutor.abi).encodeDeploy([account, o.treasury]).slice(2);
+  const init =
+    ArbExecutor.bytecode + new Interface(ArbExecutor.abi).encodeDeploy([account, account, o.treasury]).slice(2);
   const deployed = await send(chain, o.from, { data: init }, "ArbExecutor for the smart account");
   if (!deployed.contractAddress) throw new Error("ArbExecutor for the smart account: receipt has no contract address");
   return { account, executor: deployed.contractAddress.toLowerCase() };

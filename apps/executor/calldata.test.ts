@@ -1,6 +1,7 @@
+import { ZeroAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
-import { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
 import { orderSchema, orderToMessage } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
@@ -78,17 +79,51 @@ describe("ExecutorCodec", () => {
       predictedProfit: "7",
       minProfit: "5",
     });
-    const [baseToken, pools, fees, amountIn, minProfit, deadline, deadlineTime] = codec.iface.decodeFunctionData(
+    const [baseToken, hops, amountIn, minProfit, flash, deadline, deadlineTime] = codec.iface.decodeFunctionData(
       "execute",
-      codec.encodeExecute(order, [30, 25], 12, 1_800_000_000),
+      codec.encodeExecute(order, [30, 25], V2_FLASH_SWAP, 12, 1_800_000_000),
     );
     expect(String(baseToken).toLowerCase()).toBe(WETH);
-    expect([...pools].map((p: string) => p.toLowerCase())).toEqual([A, B]);
-    expect([...fees]).toEqual([30n, 25n]);
+    // (pool, protocol 0 = Uniswap-V2, fee): an order naming no protocols is all V2.
+    expect([...hops].map((h) => [String(h[0]).toLowerCase(), h[1], h[2]])).toEqual([
+      [A, 0n, 30n],
+      [B, 0n, 25n],
+    ]);
+    expect([flash[0], flash[1]]).toEqual([0n, ZeroAddress]);
     expect([amountIn, minProfit, deadline, deadlineTime]).toEqual([1000n, 5n, 12n, 1_800_000_000n]);
     // No block deadline (Arbitrum): the largest uint256, which no block number reaches.
-    const [, , , , , none] = codec.iface.decodeFunctionData("execute", codec.encodeExecute(order, [30, 25], null, 1));
+    const [, , , , , none] = codec.iface.decodeFunctionData(
+      "execute",
+      codec.encodeExecute(order, [30, 25], V2_FLASH_SWAP, null, 1),
+    );
     expect(none).toBe(2n ** 256n - 1n);
+  });
+
+  it("encodes a V3 hop with no fee of its own and the chosen lender", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const order = orderSchema.parse({
+      opportunityId: "o2",
+      mode: "sim",
+      epoch: 1,
+      blockNumber: 10,
+      baseToken: WETH,
+      pools: [A, B],
+      tokens: [WETH, USDC, WETH],
+      protocols: ["uniswap-v3", "uniswap-v2"],
+      amountIn: "1000",
+      predictedProfit: "7",
+      minProfit: "5",
+    });
+    const lender = "0x00000000000000000000000000000000000000aa";
+    const [, hops, , , flash] = codec.iface.decodeFunctionData(
+      "execute",
+      codec.encodeExecute(order, [30, 30], { source: "aave-v3", lender }, null, null),
+    );
+    expect([...hops].map((h) => [h[1], h[2]])).toEqual([
+      [1n, 0n],
+      [0n, 30n],
+    ]);
+    expect([flash[0], String(flash[1]).toLowerCase()]).toEqual([3n, lender]);
   });
 });
 
@@ -120,6 +155,8 @@ describe("orderSchema", () => {
     { name: "a fractional amount", patch: { amountIn: "1.5" } },
     { name: "a negative profit", patch: { minProfit: "-1" } },
     { name: "an unknown mode", patch: { mode: "paper" } },
+    { name: "protocols not matching the pools", patch: { protocols: ["uniswap-v2", "uniswap-v3", "uniswap-v2"] } },
+    { name: "an unknown protocol", patch: { protocols: ["uniswap-v2", "curve"] } },
   ])("refuses $name", ({ patch }) => {
     expect(orderSchema.safeParse({ ...wire, ...patch }).success).toBe(false);
   });

@@ -1,7 +1,22 @@
 /** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
-import { Interface, MaxUint256 } from "ethers";
+import { Interface, MaxUint256, ZeroAddress } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
-import type { Order } from "../domain/index.ts";
+import { orderProtocols } from "../domain/index.ts";
+import type { FlashSource, Order, PoolProtocol } from "../domain/index.ts";
+
+/** The contract's enums, by position (ArbExecutor.Protocol and ArbExecutor.FlashSource). */
+const PROTOCOL_INDEX: Record<PoolProtocol, number> = { "uniswap-v2": 0, "uniswap-v3": 1 };
+const FLASH_INDEX: Record<FlashSource, number> = { "v2-flash-swap": 0, "v3-flash": 1, balancer: 2, "aave-v3": 3 };
+export const FLASH_SOURCES: readonly FlashSource[] = ["v2-flash-swap", "v3-flash", "balancer", "aave-v3"];
+
+/** Where execute() borrows from: the lender is null for a V2 flash swap (the first pool lends). */
+export interface FlashParams {
+  source: FlashSource;
+  lender: string | null;
+}
+
+/** A V2 flash swap from the route's first pool: how every order was funded before there were lenders. */
+export const V2_FLASH_SWAP: FlashParams = { source: "v2-flash-swap", lender: null };
 
 export class ExecutorCodec {
   readonly iface: Interface;
@@ -11,16 +26,28 @@ export class ExecutorCodec {
   }
 
   /**
-   * execute(baseToken, pools, feesBps, amountIn, minProfit, deadlineBlock, deadlineTime). A null deadline is none
-   * (the largest uint256, which no block number or timestamp exceeds).
+   * execute(baseToken, hops, amountIn, minProfit, flash, deadlineBlock, deadlineTime), each hop (pool, protocol,
+   * feeBps) with the order's protocols (all V2 when it names none). `feesBps` matter for V2 pools only; a V3 pool
+   * charges its own. A null deadline is none (the largest uint256, which no block number or timestamp exceeds).
    */
-  encodeExecute(order: Order, feesBps: number[], deadlineBlock: number | null, deadlineTime: number | null): string {
+  encodeExecute(
+    order: Order,
+    feesBps: number[],
+    flash: FlashParams,
+    deadlineBlock: number | null,
+    deadlineTime: number | null,
+  ): string {
+    const protocols = orderProtocols(order);
     return this.iface.encodeFunctionData("execute", [
       order.baseToken,
-      order.pools,
-      feesBps,
+      order.pools.map((pool, i) => [
+        pool,
+        PROTOCOL_INDEX[protocols[i] ?? "uniswap-v2"],
+        protocols[i] === "uniswap-v3" ? 0 : (feesBps[i] ?? 0),
+      ]),
       order.amountIn,
       order.minProfit,
+      [FLASH_INDEX[flash.source], flash.lender ?? ZeroAddress],
       deadlineBlock ?? MaxUint256,
       deadlineTime ?? MaxUint256,
     ]);

@@ -13,7 +13,7 @@ import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/inde
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
-import { ExecutorCodec } from "./calldata.ts";
+import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor } from "./executor.ts";
 import { ExecutorService } from "./service.ts";
@@ -176,6 +176,7 @@ describe("Executor in live mode", () => {
     const data = new ExecutorCodec(abi).encodeExecute(
       o1,
       o1.pools.map(() => 30),
+      V2_FLASH_SWAP,
       o1.blockNumber + 2,
       (await provider.getBlock(o1.blockNumber))!.timestamp + BACKSTOP_SECONDS,
     );

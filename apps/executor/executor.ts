@@ -14,10 +14,21 @@ import { randomUUID } from "node:crypto";
 import type { InterfaceAbi, JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
 import { ExecutorCodec } from "./calldata.ts";
+import type { FlashLenderBook } from "./flash-lenders.ts";
+import { chooseFlashSource } from "./flash-source.ts";
 import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
-import type { ExecutionRouteKind, FinalOutcome, FinalStatus, InFlightTrade, Mode, Order } from "../domain/index.ts";
+import { orderProtocols } from "../domain/index.ts";
+import type {
+  ExecutionRouteKind,
+  FinalOutcome,
+  FinalStatus,
+  FlashSource,
+  InFlightTrade,
+  Mode,
+  Order,
+} from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
 import { EoaRoute } from "./routes/eoa.ts";
@@ -32,6 +43,7 @@ import {
 } from "./routes/route.ts";
 import { BACKSTOP_SECONDS, deadlinesOf, type DeadlinePolicy } from "./deadline.ts";
 import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
+import type { Broadcaster } from "./submission/broadcaster.ts";
 
 export interface ExecutorOptions {
   /** A fixed gas limit for execute(). Default: eth_estimateGas of each trade plus gasMarginBps. */
@@ -70,8 +82,18 @@ export interface ExecutorOptions {
    * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
    */
   stateOverride?: StateOverride;
-  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas); default 1:1. */
+  /** Values a profit in the base token as native wei (to hold it against a sponsor's gas or bid a share); default 1:1. */
   profitToWei?: (baseToken: string, amount: bigint) => bigint;
+  /**
+   * EOA route: how signed trades leave. Default: the public mempool. A chain profile with a `relayUrl` sends bundles
+   * to that relay (bundleRelay()).
+   */
+  broadcaster?: Broadcaster;
+  /**
+   * EOA route: bid this share of each trade's simulated profit (basis points) to the block producer as priority fee,
+   * never more than leaves the order's minProfit. Unset: the fixed priorityFeeWei.
+   */
+  bidShareBps?: number;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
@@ -109,8 +131,13 @@ export interface ExecutorDeps {
   signer: TxSigner | null;
   /** Present: the run executes through ERC-4337 user operations (the EOA route only as the fallback). */
   userOperations?: UserOperationConfig;
-  /** Fee in basis points of each pool the executor may route through. */
+  /** Fee in basis points of each Uniswap-V2 pool the executor may route through (V3 pools charge their own). */
   feeOf: (pool: string) => number;
+  /**
+   * Lenders of the base token (Uniswap-V3 pools, a Balancer vault, an Aave pool) with their fees and liquidity, for
+   * orders whose first hop cannot flash-swap or where a loan costs less. Absent: V2 flash swaps only.
+   */
+  flashLenders?: FlashLenderBook;
   log?: Logger;
   options?: ExecutorOptions;
   /**
@@ -126,6 +153,8 @@ export interface TradeResult {
   status: "simulated" | "rejected" | FinalStatus;
   /** The route the trade went (or would have gone) by. */
   route: ExecutionRouteKind;
+  /** Where its capital came from (or would have); null when no source could lend it. */
+  flashSource: FlashSource | null;
   txHash: string | null;
   /** ERC-4337 route: the user operation's hash; null otherwise. */
   userOpHash: string | null;
@@ -173,6 +202,13 @@ type Simulation =
   | { ok: false; reason: string; blockNumber: number };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The tip the EOA route bids by default (ExecutorOptions.priorityFeeWei). */
+const DEFAULT_TIP_WEI = 2_000_000_000n;
+
+interface OrderBlockHeader {
+  timestamp: number;
+  baseFee: bigint;
+}
 /** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
 const FULL_CHECK_MS = 500;
 
@@ -183,8 +219,8 @@ export class Executor {
   private readonly fallback: ExecutionRoute | null;
   private readonly routes: ExecutionRoute[];
   private readonly deadline: DeadlinePolicy;
-  /** The timestamp of the last order block looked up: a block's orders share one header read. */
-  private orderBlock: { number: number; timestamp: Promise<number> } | null = null;
+  /** The header of the last order block looked up: a block's orders share one header read. */
+  private orderBlock: { number: number; header: Promise<OrderBlockHeader> } | null = null;
   private readonly pollMs: number;
   /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
   private settled = false;
@@ -207,12 +243,17 @@ export class Executor {
       signer: deps.signer,
       mined: mined(deps.contract.address),
       fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: o.priorityFeeWei ?? 2_000_000_000n,
+      tip: o.priorityFeeWei ?? DEFAULT_TIP_WEI,
       gasLimit: o.gasLimit ?? null,
       gasMarginBps: o.gasMarginBps,
       lease: deps.lease,
       log: deps.log,
       replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
+      broadcaster: o.broadcaster,
+      bid:
+        o.bidShareBps === undefined
+          ? undefined
+          : { shareBps: o.bidShareBps, profitToWei: o.profitToWei ?? ((_token: string, amount: bigint) => amount) },
     });
     const uo = deps.userOperations;
     if (uo) {
@@ -255,13 +296,48 @@ export class Executor {
   }
 
   /** Simulates, then records (sim) or sends through the run's route (live). Resolves as soon as it is sent. */
-  async submit(order: Order): Promise<Submission> {
+  async submit(received: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
-    const deadlines = deadlinesOf(this.deadline, order.blockNumber, await this.timestampOf(order.blockNumber));
+    const [header, lenders] = await Promise.all([
+      this.headerOf(received.blockNumber),
+      this.deps.flashLenders?.lenders(received.baseToken, received.blockNumber) ?? [],
+    ]);
+    const deadlines = deadlinesOf(this.deadline, received.blockNumber, header.timestamp);
+    const toWei = this.deps.options?.profitToWei ?? ((_token: string, amount: bigint) => amount);
+    const funding = chooseFlashSource({
+      baseToken: received.baseToken,
+      amountIn: received.amountIn,
+      pools: received.pools,
+      protocols: orderProtocols(received),
+      lenders,
+      gasPriceWei: header.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
+      baseToWei: (amount) => toWei(received.baseToken, amount),
+    });
+    if (!funding) {
+      if (await this.deps.journal.hasTradeFor(received.opportunityId)) return { kind: "duplicate" };
+      const reason = `no flash source can lend ${received.amountIn} of ${received.baseToken} for this route`;
+      const timings = { receivedAt, simulatedAt: null, sentAt: null };
+      return this.recordUnsent(
+        id,
+        received,
+        this.primary.kind,
+        null,
+        "rejected",
+        received.blockNumber,
+        null,
+        reason,
+        timings,
+        false,
+      );
+    }
+    // The lender's fee comes out of the profit: what the treasury will receive is the prediction to hold it to.
+    const order: Order = { ...received, predictedProfit: received.predictedProfit - funding.fee };
+    const flash = { source: funding.source, lender: funding.lender };
     const data = this.codec.encodeExecute(
       order,
       order.pools.map(this.deps.feeOf),
+      flash,
       deadlines.deadlineBlock,
       deadlines.deadlineAt,
     );
@@ -274,7 +350,18 @@ export class Executor {
     if (duplicate) return { kind: "duplicate" };
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
     const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
-      this.recordUnsent(id, order, route.kind, status, s.blockNumber, s.ok ? s.profit : null, reason, timings, !s.ok);
+      this.recordUnsent(
+        id,
+        order,
+        route.kind,
+        flash.source,
+        status,
+        s.blockNumber,
+        s.ok ? s.profit : null,
+        reason,
+        timings,
+        !s.ok,
+      );
 
     if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
     if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
@@ -341,25 +428,35 @@ export class Executor {
         );
       }
     }
-    const at = { deadlines, blockNumber: simulated.blockNumber, baseFee: simulated.baseFee };
-    return this.send(id, order, route, ready, data, at, timings, fence);
+    const at = {
+      deadlines,
+      blockNumber: simulated.blockNumber,
+      baseFee: simulated.baseFee,
+      profit: simulated.profit,
+    };
+    return this.send(id, order, route, flash.source, ready, data, at, timings, fence);
   }
 
   /**
-   * The timestamp of the block an order was priced on, which its time deadline counts from: one header read per
-   * block, shared by the block's orders. A block the node no longer has (pruned, reorged) counts from the head.
+   * The block an order was priced on: its timestamp, which the time deadline counts from, and its base fee, which
+   * prices the gas of the flash sources. One header read per block, shared by the block's orders. A block the node
+   * no longer has (pruned, reorged) counts from the head.
    */
-  private timestampOf(blockNumber: number): Promise<number> {
+  private headerOf(blockNumber: number): Promise<OrderBlockHeader> {
     if (this.orderBlock?.number !== blockNumber) {
       const { provider } = this.deps;
-      const timestamp = provider
-        .getBlock(blockNumber)
-        .then(async (b) => (b ?? (await provider.getBlock("latest")))?.timestamp ?? Math.floor(Date.now() / 1000));
+      const header = provider.getBlock(blockNumber).then(async (b) => {
+        const block = b ?? (await provider.getBlock("latest"));
+        return {
+          timestamp: block?.timestamp ?? Math.floor(Date.now() / 1000),
+          baseFee: block?.baseFeePerGas ?? 0n,
+        };
+      });
       // A failed read is not cached: the next order asks again.
-      timestamp.catch(() => (this.orderBlock = null));
-      this.orderBlock = { number: blockNumber, timestamp };
+      header.catch(() => (this.orderBlock = null));
+      this.orderBlock = { number: blockNumber, header };
     }
-    return this.orderBlock.timestamp;
+    return this.orderBlock.header;
   }
 
   /**
@@ -427,6 +524,7 @@ export class Executor {
     id: string,
     order: Order,
     route: ExecutionRouteKind,
+    flashSource: FlashSource | null,
     status: "simulated" | "rejected",
     blockNumber: number,
     simulatedProfit: bigint | null,
@@ -435,7 +533,7 @@ export class Executor {
     routeReverted: boolean,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
-      ...tradeBase(id, order, route),
+      ...tradeBase(id, order, route, flashSource),
       status,
       blockNumber,
       simulatedProfit,
@@ -447,6 +545,7 @@ export class Executor {
       order,
       status,
       route,
+      flashSource,
       txHash: null,
       userOpHash: null,
       nonce: null,
@@ -467,16 +566,17 @@ export class Executor {
     id: string,
     order: Order,
     route: ExecutionRoute,
+    flashSource: FlashSource,
     ready: Extract<Prepared, { ok: true }>,
     data: string,
-    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee">,
+    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee" | "profit">,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {
     this.own.add(id);
     let intent: InFlightTrade;
     try {
-      const sent = await ready.send({ id, order, data, ...at, timings, fence });
+      const sent = await ready.send({ id, order, flashSource, data, ...at, timings, fence });
       intent = { ...sent.intent, status: "sent", replacedTxHashes: [] };
     } catch (err) {
       // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
@@ -490,6 +590,7 @@ export class Executor {
       order,
       status: o.status,
       route: route.kind,
+      flashSource,
       txHash: o.txHash ?? intent.txHash,
       userOpHash,
       nonce: intent.nonce,

@@ -8,6 +8,7 @@ import type { UserOperationSubmitter } from "./routes/user-operation.ts";
 import type { Mode } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
+import type { FlashLenderBook } from "./flash-lenders.ts";
 
 export interface CreateExecutorOptions {
   /** The mode the process starts in. */
@@ -22,6 +23,8 @@ export interface CreateExecutorOptions {
   /** Called only when mode is live. */
   loadSigner: () => TxSigner | Promise<TxSigner>;
   feeOf: (pool: string) => number;
+  /** The chain's flash lenders; absent: V2 flash swaps only. */
+  flashLenders?: FlashLenderBook;
   log?: Logger;
   options?: ExecutorOptions;
   /** The signing lease, when this key has an executor in more than one region. */
@@ -52,6 +55,7 @@ export async function createExecutor(o: CreateExecutorOptions): Promise<Executor
     account: o.account,
     signer,
     feeOf: o.feeOf,
+    ...(o.flashLenders ? { flashLenders: o.flashLenders } : {}),
     ...(o.log ? { log: o.log } : {}),
     ...(o.options ? { options: o.options } : {}),
     ...(o.lease ? { lease: o.lease } : {}),

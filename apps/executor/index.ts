@@ -15,9 +15,17 @@ export { txFees, gasLimitFor, bumpFees, DEFAULT_GAS_MARGIN_BPS, DEFAULT_FEE_BUMP
 export { deadlinePolicy, BACKSTOP_SECONDS, type DeadlinePolicy } from "./deadline.ts";
 export type { FeePolicy, TxFees } from "./fee-policy.ts";
 export { simulatedExecutor, SIM_EXECUTOR_ACCOUNT, SIM_EXECUTOR_CONTRACT } from "./simulated-executor.ts";
-export { ExecutorCodec, countPrecedingTouches } from "./calldata.ts";
+export { ExecutorCodec, countPrecedingTouches, V2_FLASH_SWAP } from "./calldata.ts";
+export type { FlashParams } from "./calldata.ts";
+export { chooseFlashSource, flashFee, FLASH_SOURCE_GAS } from "./flash-source.ts";
+export type { FlashChoice, FlashFee, FlashLender, FlashRequest } from "./flash-source.ts";
+export { ChainFlashLenders } from "./flash-lenders.ts";
+export type { FlashLenderBook, FlashLenderConfig } from "./flash-lenders.ts";
 export { NonceManager } from "./nonce-manager.ts";
 export { privateKeySigner } from "./signer.ts";
+export { publicMempool, type Broadcaster } from "./submission/broadcaster.ts";
+export { bundleRelay, BundleRefused, type BundleRelayOptions } from "./submission/bundle-relay.ts";
+export { profitShareTip } from "./bid.ts";
 // KmsSigner is imported from ./kms-signer.ts by what needs it: the KMS client library is heavy, and a sim executor
 // or the devnet never loads it.
 export { ExecutorLease, LeaseLost, type ExecutorLeaseOptions, type Fence, type LeaseStore } from "./lease.ts";

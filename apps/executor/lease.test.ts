@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
@@ -65,7 +66,9 @@ describe("ExecutorLease", () => {
   it("the standby takes over when the leader stops renewing, and the leader learns it lost", async () => {
     const key = account();
     const events: string[] = [];
-    const a = new ExecutorLease(store, key, { holder: "a", ttlMs: 600, renewMs: 100 });
+    const logged: { level: number; msg: string }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const a = new ExecutorLease(store, key, { holder: "a", ttlMs: 600, renewMs: 100, log });
     const b = new ExecutorLease(store, key, { holder: "b", ttlMs: 600, renewMs: 100 });
     a.onChange((f) => events.push(`a:${f ? f.token : "lost"}`));
     b.onChange((f) => events.push(`b:${f ? f.token : "lost"}`));
@@ -78,6 +81,11 @@ describe("ExecutorLease", () => {
     await expect.poll(() => b.current(), { timeout: 5_000, interval: 20 }).toEqual({ holder: "b", token: 2n });
     await b.stop();
     expect(events).toEqual(["a:1", "a:lost", "b:2", "b:lost"]);
+    // Stopping gives the lease up on purpose: an info line, not the warning an operator would chase.
+    expect(logged.map((l) => [l.level, l.msg])).toEqual([
+      [30, "signing lease acquired"],
+      [30, "signing lease released"],
+    ]);
   });
 });
 

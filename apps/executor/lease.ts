@@ -89,7 +89,7 @@ export class ExecutorLease {
     this.timer = null;
     await this.ticking;
     const held = this.current();
-    this.set(null);
+    this.set(null, "released");
     if (held) {
       await this.store
         .release(this.account, held)
@@ -115,12 +115,15 @@ export class ExecutorLease {
     return this.ticking;
   }
 
-  private set(fence: Fence | null): void {
+  /** `released`: this instance is stopping and gives the lease up (an info line, not the warning of a loss). */
+  private set(fence: Fence | null, why: "lost" | "released" = "lost"): void {
     if (fence === null && this.fence === null) return;
     const previous = this.fence;
     this.fence = fence;
     if (fence) {
       this.o.log?.info({ holder: this.holder, token: fence.token.toString() }, "signing lease acquired");
+    } else if (why === "released") {
+      this.o.log?.info({ holder: this.holder, token: previous?.token.toString() }, "signing lease released");
     } else {
       this.o.log?.warn({ holder: this.holder, token: previous?.token.toString() }, "signing lease lost");
     }

@@ -18,7 +18,7 @@ import { discover } from "../discover/index.ts";
 import type { Order } from "../domain/index.ts";
 import { parseSnapshot, runScan } from "../scan/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
-import { ExecutorCodec } from "./calldata.ts";
+import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { createExecutor } from "./factory.ts";
 import { SIM_EXECUTOR_ACCOUNT, simulatedExecutor } from "./simulated-executor.ts";
 
@@ -120,7 +120,7 @@ describe("sim execution on a foreign chain", () => {
       deployer,
       a.ArbExecutor.bytecode,
       new Interface(a.ArbExecutor.abi),
-      [owner, owner],
+      [owner, owner, owner],
     );
     await chain.devnet.setAutomine(false);
     const codec = new ExecutorCodec(a.ArbExecutor.abi);
@@ -129,6 +129,7 @@ describe("sim execution on a foreign chain", () => {
       const data = codec.encodeExecute(
         order,
         order.pools.map(() => 30),
+        V2_FLASH_SWAP,
         snapshot.blockNumber + 10,
         null,
       );
@@ -139,7 +140,7 @@ describe("sim execution on a foreign chain", () => {
     for (const hash of hashes) {
       const receipt = await provider.getTransactionReceipt(hash as string);
       expect(receipt?.status).toBe(1);
-      const trade = receipt?.logs.find((l) => l.topics[0] === id("Trade(address,address[],uint256,uint256)"));
+      const trade = receipt?.logs.find((l) => l.topics[0] === id("Trade(address,address[],uint256,uint256,uint8)"));
       realized.push(trade ? codec.tradeProfit([trade], contract) : null);
     }
     expect(realized).toEqual(simulated);

@@ -87,7 +87,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
           rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
           chainId: market.chainId,
           maxHeadAgeSeconds: 60,
-          executor: { address: chain.executor.contract, owner: chain.executor.account },
+          executor: { address: chain.executor.contract, operator: chain.executor.account },
           signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
         }),
       },
@@ -137,6 +137,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
       ...(userOperations ? { userOperations } : {}),
+      ...(chain.executor.flashLenders ? { flashLenders: chain.executor.flashLenders } : {}),
+      ...(chain.executor.relay ? { relay: chain.executor.relay } : {}),
     },
     {
       provider,

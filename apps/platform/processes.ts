@@ -169,6 +169,10 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       DATABASE_URL: p.dbUrl,
       ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
+      ...(chain.executor.flashLenders?.aaveV3Pool ? { ORION_AAVE_POOL: chain.executor.flashLenders.aaveV3Pool } : {}),
+      ...(chain.executor.flashLenders?.balancerVault
+        ? { ORION_BALANCER_VAULT: chain.executor.flashLenders.balancerVault }
+        : {}),
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
       ...userOperations,
     },

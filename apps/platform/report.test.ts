@@ -74,13 +74,24 @@ describe("session report", () => {
       route: "eoa" as const,
       userOpHash: null,
       gasCostWei: null,
+      flashSource: "aave-v3" as const,
+      protocols: ["uniswap-v3" as const, "uniswap-v2" as const],
     };
     expect(reportTrade({ ...row, status: "simulated" })).toMatchObject({
       amountIn: "1" + "0".repeat(30),
       gasUsed: "0",
       precededBy: 0,
       realizedProfit: null,
+      route: [
+        { pool: A(2), protocol: "uniswap-v3" },
+        { pool: A(3), protocol: "uniswap-v2" },
+      ],
+      flashSource: "aave-v3",
     });
+    // A row from before lenders and V3 pools: all V2, and no source named.
+    const old = reportTrade({ ...row, status: "simulated", flashSource: null, protocols: null });
+    expect(old?.route?.map((h) => h.protocol)).toEqual(["uniswap-v2", "uniswap-v2"]);
+    expect(old).not.toHaveProperty("flashSource");
     expect(reportTrade({ ...row, status: "sent" })).toBeNull();
     expect(
       sessionReportSchema.safeParse({ ...report, trades: [reportTrade({ ...row, status: "simulated" })] }).success,

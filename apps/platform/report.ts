@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { z } from "zod";
-import { executionRouteSchema, modeSchema, settledStatusSchema } from "../domain/index.ts";
+import {
+  executionRouteSchema,
+  flashSourceSchema,
+  modeSchema,
+  poolProtocolSchema,
+  settledStatusSchema,
+} from "../domain/index.ts";
 import type { TradeRow } from "../store/index.ts";
 
 const uintString = z.string().regex(/^\d+$/);
@@ -42,6 +48,10 @@ export const sessionReportSchema = z
           precededBy: z.number().int().nonnegative(),
           /** Trades of the ERC-4337 route: their user operation (null when none was sent). */
           userOpHash: hex.nullable().optional(),
+          /** Each pool with its protocol, in route order. */
+          route: z.array(z.object({ pool: hex, protocol: poolProtocolSchema }).strict()).optional(),
+          /** Where the capital came from (absent: no source could fund the order). */
+          flashSource: flashSourceSchema.optional(),
         })
         .strict(),
     ),
@@ -83,6 +93,8 @@ export function reportTrade(t: TradeRow): ReportTrade | null {
     gasUsed: (t.gasUsed ?? 0n).toString(),
     precededBy: t.precededBy ?? 0,
     ...(t.route === "erc4337" ? { userOpHash: t.userOpHash } : {}),
+    route: t.pools.map((pool, i) => ({ pool, protocol: t.protocols?.[i] ?? "uniswap-v2" })),
+    ...(t.flashSource ? { flashSource: t.flashSource } : {}),
   };
 }
 

@@ -104,6 +104,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       executor: {
         contract: markets.executor.address,
         account: chain.executor.address,
+        ...(markets.aaveV3 ? { flashLenders: { aaveV3Pool: markets.aaveV3.pool } } : {}),
         devnetKey: key,
         loadSigner: () => {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");

@@ -2,12 +2,13 @@ import type { FailoverProvider } from "../chain/index.ts";
 import type {
   DeadlinePolicy,
   FeePolicy,
+  FlashLenderConfig,
   StateOverride,
   TxSigner,
   UserOperationConfig,
   UserOperationSubmitter,
 } from "../executor/index.ts";
-import type { Market } from "../services/index.ts";
+import type { Market, RelaySubmission } from "../services/index.ts";
 
 /** The chain a session trades on: the devnet `orion dev` starts, or any chain `orion trade` is pointed at. */
 export interface SessionChain {
@@ -29,8 +30,10 @@ export interface SessionChain {
   executor: {
     /** The ArbExecutor (in sim on a foreign chain: where its code is injected). */
     contract: string;
-    /** The sending account, the contract's owner. */
+    /** The sending account, the contract's operator. */
     account: string;
+    /** The chain's Aave pool and Balancer vault (its profile's lenders, or what the devnet deployed). */
+    flashLenders?: FlashLenderConfig;
     /** Called only for a live session. */
     loadSigner: () => TxSigner | Promise<TxSigner>;
     stateOverride?: StateOverride;
@@ -61,6 +64,8 @@ export interface SessionChain {
        */
       endpoints?: () => Promise<{ bundlerUrl: string; paymasterUrl: string }>;
     };
+    /** Private submission through the chain profile's relay (live only). */
+    relay?: RelaySubmission;
   };
   /** Starts the blocks coming (the devnet's interval mining); a real chain mines without us. */
   startBlocks?: () => void;

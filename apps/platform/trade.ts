@@ -2,7 +2,13 @@ import { join } from "node:path";
 import { Wallet } from "ethers";
 import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
 import { discover } from "../discover/index.ts";
-import { deadlinePolicy, privateKeySigner, simulatedExecutor, type FeePolicy } from "../executor/index.ts";
+import {
+  deadlinePolicy,
+  privateKeySigner,
+  simulatedExecutor,
+  type FeePolicy,
+  type FlashLenderConfig,
+} from "../executor/index.ts";
 import type { SmartAccountRoute } from "../erc4337/index.ts";
 import {
   DEADLINE_BLOCKS,
@@ -20,6 +26,8 @@ export interface LiveExecutor {
   contract: string;
   /** The owner's private key; read only here, in live mode. */
   privateKey: string;
+  /** The relay's reputation key and bid, when the profile names a relayUrl. */
+  relay?: { reputationKey: string; bidShareBps: number } | undefined;
 }
 
 /**
@@ -65,6 +73,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
             contract: live.contract.toLowerCase(),
             account: new Wallet(live.privateKey).address.toLowerCase(),
             loadSigner: () => privateKeySigner(live.privateKey),
+            ...(profile.relayUrl && live.relay ? { relay: { url: profile.relayUrl, ...live.relay } } : {}),
           }
         : {
             ...(await simulatedExecutor(provider)),
@@ -115,10 +124,19 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
           viaUserOperations ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
         ),
         ...(viaUserOperations ? { userOperations: viaUserOperations } : {}),
+        flashLenders: flashLendersOf(profile),
       },
       close: async () => provider.destroy(),
     };
   });
+}
+
+/** The profile's Aave pool and Balancer vault, as the executor's lenders (V3 pools lend without being named). */
+export function flashLendersOf(profile: ChainProfile): FlashLenderConfig {
+  const of = (protocol: "aave-v3" | "balancer-v2") => profile.lenders?.find((l) => l.protocol === protocol)?.address;
+  const aaveV3Pool = of("aave-v3");
+  const balancerVault = of("balancer-v2");
+  return { ...(aaveV3Pool ? { aaveV3Pool } : {}), ...(balancerVault ? { balancerVault } : {}) };
 }
 
 async function marketOf(

@@ -6,10 +6,13 @@ import type { ControlStore } from "../control/index.ts";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  bundleRelay,
+  ChainFlashLenders,
   createExecutor,
   ExecutorLease,
   ExecutorService,
   type FeePolicy,
+  type FlashLenderConfig,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -26,7 +29,7 @@ export interface ExecutorConfig {
   market: Market;
   /** The deployed ArbExecutor. */
   contract: string;
-  /** The sending account (the contract's owner), lowercase. */
+  /** The sending account (the contract's operator), lowercase. */
   account: string;
   tipWei: bigint;
   /**
@@ -54,6 +57,20 @@ export interface ExecutorConfig {
   confirmations?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
+  /** The chain's Aave pool and Balancer vault, when it has them: lenders besides the V2 flash swap. */
+  flashLenders?: FlashLenderConfig;
+  /**
+   * Present (the chain profile names a relayUrl): EOA trades go as bundles to the relay, signed with the reputation
+   * key, bidding `bidShareBps` of each trade's profit to the block producer.
+   */
+  relay?: RelaySubmission;
+}
+
+export interface RelaySubmission {
+  url: string;
+  /** The reputation key (hex): signs requests to the relay, holds nothing. */
+  reputationKey: string;
+  bidShareBps: number;
 }
 
 export interface ExecutorConnections {
@@ -118,6 +135,7 @@ export class ExecutorBot implements BotService {
       account: this.config.account,
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
+      ...(this.config.flashLenders ? { flashLenders: new ChainFlashLenders(provider, this.config.flashLenders) } : {}),
       log,
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
@@ -127,6 +145,12 @@ export class ExecutorBot implements BotService {
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
+        ...(this.config.relay
+          ? {
+              broadcaster: bundleRelay({ url: this.config.relay.url, reputationKey: this.config.relay.reputationKey }),
+              bidShareBps: this.config.relay.bidShareBps,
+            }
+          : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

@@ -8,7 +8,7 @@ export type { ScannerConfig, ScannerConnections, ScannerHooks } from "./scanner.
 export { OrchestratorBot } from "./orchestrator.ts";
 export type { OrchestratorConfig, OrchestratorConnections, OrchestratorHooks } from "./orchestrator.ts";
 export { ExecutorBot } from "./executor.ts";
-export type { ExecutorConfig, ExecutorConnections, ExecutorHooks } from "./executor.ts";
+export type { ExecutorConfig, ExecutorConnections, ExecutorHooks, RelaySubmission } from "./executor.ts";
 export { ApiBot } from "./api.ts";
 export type { ApiConfig, ApiConnections } from "./api.ts";
 export {

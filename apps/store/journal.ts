@@ -42,7 +42,12 @@ interface InFlightRow {
 
 /** The columns every trade row carries, in the order of baseParams. */
 const BASE_COLUMNS =
-  "id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit, min_profit, route";
+  "id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in, predicted_profit, min_profit, " +
+  "route, flash_source, protocols";
+/** `$from, ..., $to`: the placeholders of a run of parameters. */
+const placeholders = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `$${from + i}`).join(", ");
+const BASE = placeholders(1, 14);
 
 function baseParams(t: TradeBase): unknown[] {
   return [
@@ -58,6 +63,8 @@ function baseParams(t: TradeBase): unknown[] {
     t.predictedProfit.toString(),
     t.minProfit.toString(),
     t.route ?? "eoa",
+    t.flashSource ?? null,
+    t.protocols ?? null,
   ];
 }
 
@@ -82,7 +89,7 @@ export class PgTradeJournal implements TradeJournal {
   async recordIntent(t: LiveIntent, fence?: Fence, leaseAccount: string = t.account): Promise<void> {
     const insert = `INSERT INTO trades (${BASE_COLUMNS}, status, account, nonce, tx_hash, user_op_hash,
          deadline_block, chain, lease_token, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $16, $17, $18, $19, $20)`;
+       VALUES (${BASE}, 'pending', ${placeholders(15, 22)})`;
     const params = [
       ...baseParams(t),
       t.account.toLowerCase(),
@@ -177,7 +184,7 @@ export class PgTradeJournal implements TradeJournal {
     await this.insert(
       `INSERT INTO trades (${BASE_COLUMNS}, status, block_number, simulated_profit, gas_estimate, reason, final_at,
          chain)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(), $18)`,
+       VALUES (${BASE}, ${placeholders(15, 19)}, now(), $20)`,
       [
         ...baseParams(t),
         t.status,

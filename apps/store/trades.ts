@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { ExecutionRouteKind, Mode, TradeStatus } from "../domain/index.ts";
+import type { ExecutionRouteKind, FlashSource, Mode, PoolProtocol, TradeStatus } from "../domain/index.ts";
 import { toBig } from "./db.ts";
 
 export interface TradeRow {
@@ -28,6 +28,10 @@ export interface TradeRow {
   userOpHash: string | null;
   /** Gas paid in native wei (on the ERC-4337 route what the paymaster paid); null unless mined. */
   gasCostWei: bigint | null;
+  /** Where the capital came from; null when no source could fund it, or for rows from before lenders. */
+  flashSource: FlashSource | null;
+  /** Each pool's protocol; null: all Uniswap-V2. */
+  protocols: PoolProtocol[] | null;
 }
 
 interface Row {
@@ -53,6 +57,8 @@ interface Row {
   route: ExecutionRouteKind;
   user_op_hash: string | null;
   gas_cost_wei: string | null;
+  flash_source: FlashSource | null;
+  protocols: PoolProtocol[] | null;
 }
 
 /** Trades of one mode and epoch created at or after `since`, oldest first: the rows of a session report. */
@@ -60,7 +66,7 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
   const { rows } = await pool.query<Row>(
     `SELECT id, opportunity_id, mode, epoch, coalesce(block_number, order_block) AS block_number, tx_hash, status,
        base_token, pools, tokens, amount_in, predicted_profit, simulated_profit, realized_profit, gas_used,
-       gas_estimate, preceded_by, reason, created_at, route, user_op_hash,
+       gas_estimate, preceded_by, reason, created_at, route, user_op_hash, flash_source, protocols,
        gas_used * effective_gas_price + coalesce(l1_fee_wei, 0) AS gas_cost_wei
      FROM trades WHERE mode = $1 AND epoch = $2 AND created_at >= $3 ORDER BY created_at, id`,
     [mode, epoch, since],
@@ -88,6 +94,8 @@ export async function listTrades(pool: pg.Pool, mode: Mode, epoch: number, since
     route: r.route,
     userOpHash: r.user_op_hash,
     gasCostWei: toBig(r.gas_cost_wei),
+    flashSource: r.flash_source,
+    protocols: r.protocols,
   }));
 }
 

@@ -10,6 +10,7 @@ const args = {
   labels: TEST_LABELS,
   encrypters: { sql: ["serviceAccount:sql-agent@x.iam.gserviceaccount.com"] },
   signers: ["serviceAccount:executor@x.iam.gserviceaccount.com"],
+  publicKeyViewers: ["serviceAccount:api@x.iam.gserviceaccount.com"],
 };
 
 describe("validateKeyPolicy", () => {
@@ -43,7 +44,7 @@ describe("Kms", () => {
     expect(unlabelled(resources)).toEqual([]);
   });
 
-  it("has an HSM secp256k1 signing key that only the signer may use", async () => {
+  it("has an HSM secp256k1 signing key that only the signer may use, and the API only read its public key", async () => {
     const resources = await build(() => new Kms("kms", args));
     const signer = ofType(resources, "CryptoKey").find((k) => k.inputs.purpose === "ASYMMETRIC_SIGN");
     expect(at(signer, "versionTemplate.algorithm")).toBe("EC_SIGN_SECP256K1_SHA256");
@@ -55,6 +56,11 @@ describe("Kms", () => {
         "roles/cloudkms.cryptoKeyEncrypterDecrypter",
         "serviceAccount:sql-agent@x.iam.gserviceaccount.com",
         expect.stringMatching(/cryptoKeys\/sql$/),
+      ],
+      [
+        "roles/cloudkms.publicKeyViewer",
+        "serviceAccount:api@x.iam.gserviceaccount.com",
+        expect.stringMatching(/executor-signer$/),
       ],
       [
         "roles/cloudkms.signerVerifier",

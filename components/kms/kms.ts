@@ -26,6 +26,11 @@ export interface KmsArgs {
   encrypters?: Partial<Record<KeyPurpose, readonly pulumi.Input<string>[]>>;
   /** Members allowed to sign with the HSM secp256k1 key (the executor), on that key only. */
   signers?: readonly pulumi.Input<string>[];
+  /**
+   * Members allowed to read the signing key's public key and nothing more (the API's live pre-flight proves KMS
+   * answers with the executor account's key), on that key only: roles/cloudkms.publicKeyViewer, which cannot sign.
+   */
+  publicKeyViewers?: readonly pulumi.Input<string>[];
 }
 
 /**
@@ -111,6 +116,13 @@ export class Kms extends pulumi.ComponentResource {
       new kms.CryptoKeyIAMMember(
         `${name}-signer-${i}`,
         { cryptoKeyId: signing.id, role: "roles/cloudkms.signerVerifier", member },
+        { parent: this },
+      );
+    });
+    (args.publicKeyViewers ?? []).forEach((member, i) => {
+      new kms.CryptoKeyIAMMember(
+        `${name}-signer-viewer-${i}`,
+        { cryptoKeyId: signing.id, role: "roles/cloudkms.publicKeyViewer", member },
         { parent: this },
       );
     });

@@ -14,6 +14,7 @@ describe("Platform", () => {
       [
         "bigquery bigquery-encryption.iam.gserviceaccount.com",
         "executor-signer orion-test-project.iam.gserviceaccount.com",
+        "executor-signer orion-test-project.iam.gserviceaccount.com",
         "logs gcp-sa-logging.iam.gserviceaccount.com",
         "pubsub gcp-sa-pubsub.iam.gserviceaccount.com",
         "redis gcp-sa-redis.iam.gserviceaccount.com",
@@ -23,6 +24,17 @@ describe("Platform", () => {
         "storage gs-project-accounts.iam.gserviceaccount.com",
       ].sort(),
     );
+  });
+
+  it("lets the executor sign with the signing key and the API only read its public key (live pre-flight)", async () => {
+    const resources = await build(() => example());
+    const onSigningKey = ofType(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+      .filter((g) => String(g.inputs.cryptoKeyId).endsWith("/executor-signer"))
+      .map((g) => `${String(g.inputs.role)} ${String(g.inputs.member).split("@")[0]}`);
+    expect(onSigningKey.sort()).toEqual([
+      "roles/cloudkms.publicKeyViewer serviceAccount:orion-dev-api",
+      "roles/cloudkms.signerVerifier serviceAccount:orion-dev-executor",
+    ]);
   });
 
   it("creates no GKE key or agent for the Cloud Run runtime", async () => {

@@ -156,7 +156,17 @@ export class Platform extends pulumi.ComponentResource {
       }
       kms[region] = new Kms(
         `${name}-kms-${region}`,
-        { project, prefix, region, labels, purposes, encrypters, signers: [identity.accounts.executor.member] },
+        {
+          project,
+          prefix,
+          region,
+          labels,
+          purposes,
+          encrypters,
+          signers: [identity.accounts.executor.member],
+          // The API of every region reads its region's signing key version for the live pre-flight (ORION_SIGNER_KMS).
+          publicKeyViewers: [identity.accounts.api.member],
+        },
         parent,
       );
     }

@@ -12,6 +12,8 @@ export type Bot = EnvBot;
 export interface TradingSettings {
   /** Path of a pool snapshot v1 inside the image (`orion discover` writes one), e.g. chains/pools/base.json. */
   pools: string;
+  /** The chain's id (its profile's): the API's pre-flight refuses RPC_URLS that serve another chain. */
+  chainId: number;
   /** The chain's wrapped native token (0x address). */
   wrappedNative: string;
   /** The deployed ArbExecutor contract (0x address). */
@@ -80,21 +82,38 @@ function markets<V>(e: RegionEndpoints<V>): BotEnvOf<"scanner" | "executor", V> 
   return { ORION_POOLS: e.trading.pools, ORION_WRAPPED_NATIVE: e.trading.wrappedNative };
 }
 
+/**
+ * The executor's contract, account and signing key: the executor signs with them; the API's live pre-flight checks
+ * them (contract deployed and owned by the account, KMS answers with the account's public key, gas funded).
+ */
+function execution<V>(e: RegionEndpoints<V>): BotEnvOf<"executor" | "api", V> {
+  return {
+    ORION_EXECUTOR_CONTRACT: e.trading.executorContract,
+    ORION_EXECUTOR_ACCOUNT: e.trading.executorAccount,
+    // A KMS resource name, not key material: the executor asks KMS to sign, the API only for the public key.
+    ORION_SIGNER_KMS: e.signer,
+  };
+}
+
+/**
+ * Proxies between a client and the API in the cloud, each appending to X-Forwarded-For: the global external
+ * Application Load Balancer appends "<client address>,<its own address>" and Cloud Run's front end is the socket
+ * peer. The API trusts exactly these two hops (the peer and the right-most entry) and takes the client from the entry
+ * before them, so whatever a client writes into the header itself stays to the left, untrusted. The API's ingress
+ * is internal-and-load-balancer only (RUN-001), so nothing reaches it around these two.
+ */
+export const API_PROXY_HOPS = 2;
+
 const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
   scanner: (e) => ({ ...shared(e), ...markets(e) }),
   orchestrator: (e) => ({ ...shared(e), ...database("orchestrator", e) }),
-  executor: (e) => ({
-    ...shared(e),
-    ...database("executor", e),
-    ...markets(e),
-    ORION_EXECUTOR_CONTRACT: e.trading.executorContract,
-    ORION_EXECUTOR_ACCOUNT: e.trading.executorAccount,
-    // A KMS resource name, not key material: the executor asks KMS to sign.
-    ORION_SIGNER_KMS: e.signer,
-  }),
+  executor: (e) => ({ ...shared(e), ...database("executor", e), ...markets(e), ...execution(e) }),
   api: (e) => ({
     ...shared(e),
     ...database("api", e),
+    ...execution(e),
+    ORION_CHAIN_ID: String(e.trading.chainId),
+    ORION_TRUST_PROXY: String(API_PROXY_HOPS),
   }),
 };
 
@@ -111,8 +130,9 @@ const SECRETS: { [B in Bot]: BotSecretsOf<B> } = {
   scanner: { ...REDIS_AUTH, RPC_URLS: "rpc-urls" },
   orchestrator: REDIS_AUTH,
   executor: { ...REDIS_AUTH, RPC_URLS: "rpc-urls" },
-  // The API's key material (token signing keys, as `orion keys` writes them) as JSON.
-  api: { ...REDIS_AUTH, ORION_KEYS: "api-session-secret" },
+  // The API's key material (token signing keys, as `orion keys` writes them) as JSON, and the chain its pre-flight
+  // checks before a switch to live.
+  api: { ...REDIS_AUTH, ORION_KEYS: "api-session-secret", RPC_URLS: "rpc-urls" },
 };
 
 /** The plain environment of one bot: only what it reads, so a leaked env dump shows the least. */

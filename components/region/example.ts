@@ -35,6 +35,7 @@ export const regionArgs: RegionArgs = {
   databaseReader: "my-project:us-central1:orion-dev-pg-us-central1",
   trading: {
     pools: "chains/pools/base.json",
+    chainId: 8453,
     wrappedNative: "0x4200000000000000000000000000000000000006",
     executorContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     executorAccount: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",

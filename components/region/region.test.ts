@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, unlabelled } from "../common/test-helpers.ts";
-import { botEnv, botSecrets, type BotEnvOf, type RegionEndpoints } from "./env.ts";
+import { API_PROXY_HOPS, botEnv, botSecrets, type BotEnvOf, type RegionEndpoints } from "./env.ts";
 import { example, regionArgs } from "./example.ts";
 import { SECRETS_DIR } from "../kubernetes/manifests.ts";
 import { Region } from "./region.ts";
@@ -26,7 +26,7 @@ const endpoints: RegionEndpoints = {
 };
 
 describe("botEnv / botSecrets", () => {
-  it("gives each bot only what it uses: the scanner has no database, only the executor knows the signer", () => {
+  it("gives each bot only what it uses: the scanner has no database, only the executor and the API the signer", () => {
     expect(botEnv("scanner", endpoints)).not.toHaveProperty("DATABASE_INSTANCE");
     expect(botEnv("executor", endpoints)).toMatchObject({
       ORION_SIGNER_KMS: endpoints.signer,
@@ -34,8 +34,21 @@ describe("botEnv / botSecrets", () => {
       DATABASE_READ_INSTANCE: "p:us-east4:pg",
       DATABASE_USER: "orion-executor@p.iam",
     });
-    for (const bot of ["scanner", "orchestrator", "api"] as const)
+    for (const bot of ["scanner", "orchestrator"] as const)
       expect(botEnv(bot, endpoints)).not.toHaveProperty("ORION_SIGNER_KMS");
+  });
+  it("gives the API what its live pre-flight checks, and the proxy hops in front of it", () => {
+    expect(botEnv("api", endpoints)).toMatchObject({
+      ORION_SIGNER_KMS: endpoints.signer,
+      ORION_CHAIN_ID: "8453",
+      ORION_EXECUTOR_CONTRACT: endpoints.trading.executorContract,
+      ORION_EXECUTOR_ACCOUNT: endpoints.trading.executorAccount,
+      ORION_TRUST_PROXY: String(API_PROXY_HOPS),
+    });
+    expect(API_PROXY_HOPS).toBe(2);
+    expect(botSecrets("api").RPC_URLS).toBe("rpc-urls");
+    // The API neither scans nor trades: no markets.
+    expect(botEnv("api", endpoints)).not.toHaveProperty("ORION_POOLS");
   });
   it("types each bot's env by that bot's schema: a variable it does not read does not compile", () => {
     // @ts-expect-error REDIS_HOSTNAME is no variable of the scanner's contract (apps/domain/env): typecheck fails
@@ -45,14 +58,14 @@ describe("botEnv / botSecrets", () => {
     const read: BotEnvOf<"orchestrator", string> = { DATABASE_INSTANCE: "p:r:i", REDIS_HOST: "10.0.0.3" };
     expect([renamed, misplaced, read]).toHaveLength(3);
   });
-  it("reads RPC URLs only in the bots that talk to the chain; the API's keys only in the API", () => {
+  it("reads RPC URLs only in the bots that talk to the chain (the API's pre-flight does); its keys only in the API", () => {
     expect(Object.keys(botSecrets("orchestrator"))).toEqual(["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD"]);
     expect(botSecrets("executor")).toEqual({
       REDIS_PASSWORD: "redis-auth",
       ORION_CONTROL_REDIS_PASSWORD: "control-redis-auth",
       RPC_URLS: "rpc-urls",
     });
-    expect(botSecrets("api")).toMatchObject({ ORION_KEYS: "api-session-secret" });
+    expect(botSecrets("api")).toMatchObject({ ORION_KEYS: "api-session-secret", RPC_URLS: "rpc-urls" });
   });
   it("points every bot at the one control store, whichever region it runs in", () => {
     for (const bot of ["scanner", "orchestrator", "executor", "api"] as const) {
@@ -79,6 +92,26 @@ describe("Region", () => {
     expect(ofType(resources, "gcp:cloudrunv2/serviceIamMember:ServiceIamMember")).toHaveLength(1);
     expect(ofType(resources, "gcp:redis/instance:Instance")).toHaveLength(1);
     expect(unlabelled(resources)).toEqual([]);
+  });
+
+  it("deploys the API with the chain by secret reference, its region's signing key version and two proxy hops", async () => {
+    const resources = await build(() => example());
+    const api = ofType(resources, "gcp:cloudrunv2/service:Service").find(
+      (s) => s.inputs.name === "orion-dev-api-us-central1",
+    );
+    const envs = at(api, "template.containers.0.envs") as {
+      name: string;
+      value?: string;
+      valueSource?: { secretKeyRef: { secret: string; version: string } };
+    }[];
+    const byName = new Map(envs.map((e) => [e.name, e]));
+    expect(byName.get("RPC_URLS")).toEqual({
+      name: "RPC_URLS",
+      valueSource: { secretKeyRef: { secret: "orion-dev-rpc-urls", version: "1" } },
+    });
+    expect(byName.get("ORION_SIGNER_KMS")?.value).toBe(regionArgs.signingKeyVersionId);
+    expect(byName.get("ORION_TRUST_PROXY")?.value).toBe("2");
+    expect(byName.get("ORION_CHAIN_ID")?.value).toBe("8453");
   });
 
   it("moves the workers to GKE, keeping the API on Cloud Run", async () => {

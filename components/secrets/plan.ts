@@ -14,7 +14,8 @@ export const SECRETS: readonly SecretSpec[] = [
   {
     id: "rpc-urls",
     description: "EVM JSON-RPC endpoints (their URLs carry provider API keys)",
-    accessors: ["scanner", "executor"],
+    // The API reads them too: its live pre-flight checks the chain head, the executor contract and the signer's gas.
+    accessors: ["scanner", "executor", "api"],
     rotates: true,
   },
   { id: "api-session-secret", description: "HMAC secret for operator API sessions", accessors: ["api"], rotates: true },

@@ -71,6 +71,8 @@ describe("Secrets", () => {
       [
         `orion-test-rpc-urls ${members.scanner}`,
         `orion-test-rpc-urls ${members.executor}`,
+        // The API's live pre-flight checks the chain through them.
+        `orion-test-rpc-urls ${members.api}`,
         `orion-test-api-session-secret ${members.api}`,
       ].sort(),
     );

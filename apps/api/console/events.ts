@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import { z } from "zod/v4";
 import type { ControlState } from "../../control/index.ts";
 import { ModeRequests } from "../mode-requests.ts";
 import { epochMetrics } from "../trading-read.ts";
-import type { RouteDeps } from "../routes/deps.ts";
+import { problemResponses, type RouteDeps } from "../routes/deps.ts";
+import { controlStateView, epochMetrics as epochMetricsShape, modeSwitchRequest } from "../routes/shapes.ts";
 
 /** The control state is checked this often (it is cached and invalidated by the store's pub/sub). */
 const CONTROL_TICK_MS = 1000;
@@ -10,6 +12,15 @@ const CONTROL_TICK_MS = 1000;
 const OVERVIEW_EVERY_TICKS = 5;
 /** The health checks an operator sees on the overview (the rest of the preflight is for mode switches). */
 const HEALTH = ["rpc", "database", "bus", "signer"];
+
+/** The data of an `overview` event; each event is written through it, as the serializer writes JSON answers. */
+const overviewEvent = controlStateView.extend({
+  metrics: epochMetricsShape,
+  health: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  pendingRequests: z.array(
+    modeSwitchRequest.pick({ id: true, target: true, reason: true, requestedBy: true, expiresAt: true }),
+  ),
+});
 
 /**
  * GET /events/overview: server-sent events for the console's overview. An `overview` event carries the mode, epoch,
@@ -20,7 +31,7 @@ const HEALTH = ["rpc", "database", "bus", "signer"];
 export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
   const requests = new ModeRequests(ctx.pool);
 
-  async function overview(state: ControlState) {
+  async function overview(state: ControlState): Promise<z.output<typeof overviewEvent>> {
     const [metrics, preflight, pending] = await Promise.all([
       epochMetrics(ctx.pool, state.mode, state.epoch),
       ctx.preflight("live"),
@@ -48,7 +59,18 @@ export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: Rou
 
   app.get(
     "/events/overview",
-    { ...guard.route("mode.read"), schema: { tags: ["console"], security: [{ bearer: [] }] } },
+    {
+      ...guard.route("mode.read"),
+      schema: {
+        tags: ["console"],
+        security: [{ bearer: [] }],
+        description:
+          "Server-sent events: `overview` (the data below) at once, after every control change and every few " +
+          "seconds; `unavailable` while the store cannot be read; `expired` when the access token ends the stream.",
+        produces: ["text/event-stream"],
+        response: { 200: overviewEvent, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const claims = request.principal;
       if (!claims) return;
@@ -75,7 +97,7 @@ export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: Rou
           const state = await ctx.controlView.read();
           if (state.version !== version || ticks % OVERVIEW_EVERY_TICKS === 0) {
             version = state.version;
-            send("overview", await overview(state));
+            send("overview", overviewEvent.parse(await overview(state)));
           }
         } catch {
           send("unavailable", { reason: "the control store or the database cannot be read" });

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { problemResponses } from "../routes/deps.ts";
 import { ProblemError } from "../problem.ts";
 
 /** Where `npm run build:console` (run by `npm ci` through `prepare`) writes the console's assets. */
@@ -27,7 +28,7 @@ export const CONSOLE_CSP = [
 /** Serves the built console at /console/ from the API's own origin. */
 export async function registerConsoleAssets(app: FastifyInstance, dist = CONSOLE_DIST): Promise<void> {
   if (!existsSync(dist)) {
-    app.get("/console/*", { schema: { hide: true } }, async () => {
+    app.get("/console/*", { schema: { hide: true, response: problemResponses } }, async () => {
       throw new ProblemError(503, "console-not-built", "the console is not built: run npm run build:console");
     });
     return;

@@ -1,34 +1,30 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { verifyLedger } from "../../audit/index.ts";
 import { problemResponses, type RouteDeps } from "./deps.ts";
 
-const verification = {
-  type: "object",
-  required: ["ok", "rows", "anchor", "anchorRejected", "elapsedMs", "checkedAt"],
-  properties: {
-    ok: { type: "boolean" },
-    rows: { type: "integer" },
-    head: { type: "string" },
-    firstBroken: {
-      type: "object",
-      properties: { seq: { type: "integer" }, reason: { type: "string" } },
-    },
-    anchor: {
-      type: ["object", "null"],
-      properties: { seq: { type: "integer" }, at: { type: "string" } },
-    },
-    anchorRejected: { type: ["string", "null"] },
-    elapsedMs: { type: "integer" },
-    checkedAt: { type: "string" },
-  },
-} as const;
+const verification = z.object({
+  ok: z.boolean(),
+  rows: z.int(),
+  head: z.string().optional().describe("hash of the newest row, when the chain holds"),
+  firstBroken: z
+    .object({ seq: z.int(), reason: z.string() })
+    .optional()
+    .describe("the first row that differs, when it does not"),
+  anchor: z.object({ seq: z.int(), at: z.string() }).nullable(),
+  anchorRejected: z.string().nullable(),
+  elapsedMs: z.int(),
+  checkedAt: z.string(),
+});
 
 /**
  * GET /compliance/audit/verify: the ledger's verification status for the console's audit page, computed by the
  * same function as `orion audit verify` (every row's link and hash, then the newest signed anchor). A broken chain
  * is a finding, answered 200 with ok false, not an error.
  */
-export function registerAuditVerifyRoute(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerAuditVerifyRoute(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     "/compliance/audit/verify",
     {

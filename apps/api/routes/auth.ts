@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   generateTotpSecret,
@@ -15,17 +17,17 @@ import {
 } from "../../identity/index.ts";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
-import { fields, noBody, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, noBody, noContent, problemResponses, type RouteDeps } from "./deps.ts";
 
-const tokenResponse = {
-  type: "object",
-  properties: {
-    accessToken: { type: "string" },
-    tokenType: { type: "string" },
-    expiresIn: { type: "integer" },
-    refreshToken: { type: "string" },
-  },
-} as const;
+const tokenResponse = z.object({
+  accessToken: z.string(),
+  tokenType: z.literal("Bearer"),
+  expiresIn: z.int().describe("seconds the access token is valid"),
+  refreshToken: z
+    .string()
+    .optional()
+    .describe("absent for the console, which gets it as an httpOnly cookie, and on step-up"),
+});
 
 async function grant(ctx: ApiContext, user: { id: string; role: Role }, mfaAt: number | null) {
   const { session, refreshToken } = await ctx.sessions.create(user.id, user.role, mfaAt);
@@ -35,12 +37,13 @@ async function grant(ctx: ApiContext, user: { id: string; role: Role }, mfaAt: n
     { userId: user.id, role: user.role, sessionId: session.sessionId, mfaAt },
     ctx.clock(),
   );
-  return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS, refreshToken };
+  return { accessToken: token, tokenType: "Bearer" as const, expiresIn: ACCESS_TOKEN_TTL_SECONDS, refreshToken };
 }
 
 const INVALID_LOGIN = "email, password or one-time code is wrong";
 
-export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerAuthRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const strict = { loginLimited: true };
 
   // Rows about a known user name them by id (their pseudonym, erasable through their key). Attempts on unknown
@@ -108,22 +111,13 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     await ctx.lockout.clear(lockKeys.user(userId));
   }
 
-  app.post<{ Body: { email: string; password: string; totp?: string } }>(
+  app.post(
     "/auth/login",
     {
       config: strict,
       schema: {
         tags: ["auth"],
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["email", "password"],
-          properties: {
-            email: fields.email,
-            password: fields.password,
-            totp: fields.totp,
-          },
-        },
+        body: z.strictObject({ email: fields.email, password: fields.password, totp: fields.totp.optional() }),
         response: { 200: tokenResponse, ...problemResponses },
       },
     },
@@ -159,19 +153,14 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Body: { idToken: string } }>(
+  app.post(
     "/auth/oidc",
     {
       config: strict,
       schema: {
         tags: ["auth"],
         description: "Exchange an ID token of the configured OIDC issuer for a session.",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["idToken"],
-          properties: { idToken: fields.jwt },
-        },
+        body: z.strictObject({ idToken: fields.jwt }),
         response: { 200: tokenResponse, ...problemResponses },
       },
     },
@@ -228,18 +217,13 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Body: { refreshToken: string } }>(
+  app.post(
     "/auth/refresh",
     {
       config: strict,
       schema: {
         tags: ["auth"],
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["refreshToken"],
-          properties: { refreshToken: fields.refreshToken },
-        },
+        body: z.strictObject({ refreshToken: fields.refreshToken }),
         response: { 200: tokenResponse, ...problemResponses },
       },
     },
@@ -286,7 +270,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
       });
       return {
         accessToken: token,
-        tokenType: "Bearer",
+        tokenType: "Bearer" as const,
         expiresIn: ACCESS_TOKEN_TTL_SECONDS,
         refreshToken: r.refreshToken,
       };
@@ -301,7 +285,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         tags: ["auth"],
         security: [{ bearer: [] }],
         body: noBody.schema,
-        response: { 204: { type: "null" }, ...problemResponses },
+        response: { 204: noContent, ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -315,7 +299,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         subject: claims.userId,
         detail: { sessionId: claims.sessionId },
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -329,7 +313,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         tags: ["auth"],
         security: [{ bearer: [] }],
         body: noBody.schema,
-        response: { 200: { type: "object", properties: { revoked: { type: "integer" } } }, ...problemResponses },
+        response: { 200: z.object({ revoked: z.int() }), ...problemResponses },
       },
     },
     async (request) => {
@@ -346,19 +330,14 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
   );
 
   // Step-up: prove the second factor again on the current session, for actions that need it fresh.
-  app.post<{ Body: { totp: string } }>(
+  app.post(
     "/auth/mfa",
     {
       config: strict,
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["totp"],
-          properties: { totp: fields.totp },
-        },
+        body: z.strictObject({ totp: fields.totp }),
         response: { 200: tokenResponse, ...problemResponses },
       },
     },
@@ -386,7 +365,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         { userId: claims.userId, role: claims.role, sessionId: claims.sessionId, mfaAt },
         now,
       );
-      return { accessToken: token, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+      return { accessToken: token, tokenType: "Bearer" as const, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
     },
   );
 
@@ -403,7 +382,7 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         security: [{ bearer: [] }],
         body: noBody.schema,
         response: {
-          200: { type: "object", properties: { totpSecret: { type: "string" }, totpUri: { type: "string" } } },
+          200: z.object({ totpSecret: z.string(), totpUri: z.string() }),
           ...problemResponses,
         },
       },
@@ -426,15 +405,15 @@ export function registerAuthRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Body: { totp: string } }>(
+  app.post(
     "/auth/totp/confirm",
     {
       ...guard.route("account.mfa.enroll", { freshMfa: true }),
       schema: {
         tags: ["auth"],
         security: [{ bearer: [] }],
-        body: { type: "object", additionalProperties: false, required: ["totp"], properties: { totp: fields.totp } },
-        response: { 200: { type: "object", properties: { enrolled: { type: "boolean" } } }, ...problemResponses },
+        body: z.strictObject({ totp: fields.totp }),
+        response: { 200: z.object({ enrolled: z.boolean() }), ...problemResponses },
       },
     },
     async (request) => {

@@ -1,22 +1,34 @@
 import type { FastifyInstance } from "fastify";
-import { ZodError } from "zod";
-import { latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+// The report contract is a zod/v4 schema (compliance-reports.ts): its ZodError is zod/v4's.
+import { z, ZodError } from "zod/v4";
+import { complianceReportSchema, latestComplianceReport, recordComplianceReport } from "../compliance-reports.ts";
 import { ProblemError } from "../problem.ts";
 import { ReportSignatureInvalid, verifySignedReport } from "../report-trust.ts";
-import { fields, instant, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, instant, pageLimit, pageOf, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { auditRecord } from "./shapes.ts";
 
-interface AuditQuery {
-  from?: string;
-  to?: string;
-  actor?: string;
-  action?: string;
-  outcome?: "success" | "denied" | "failure";
-  cursor?: string;
-  limit?: string;
-}
+/** CI's signed report: a compact JWS whose payload is the report. */
+const signedReport = z.strictObject({
+  jws: z
+    .string()
+    .max(8 * 1024 * 1024)
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, "must be a compact JWS"),
+});
 
-export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
-  app.get<{ Querystring: AuditQuery }>(
+const storedReport = z.object({
+  id: z.int(),
+  stack: z.string(),
+  generatedAt: z.string(),
+  receivedAt: z.string(),
+  mandatory: z.int(),
+  signed: z.boolean(),
+  report: complianceReportSchema,
+});
+
+export function registerComplianceRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get(
     "/compliance/audit",
     {
       ...guard.route("audit.read"),
@@ -24,19 +36,15 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
         tags: ["compliance"],
         security: [{ bearer: [] }],
         description: "The audit ledger in chain order. Personal data shows only while its subject's key exists.",
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            from: { type: "string", format: "date-time" },
-            to: { type: "string", format: "date-time" },
-            actor: fields.actor,
-            action: fields.action,
-            outcome: { type: "string", enum: ["success", "denied", "failure"] },
-            ...pageQuery,
-          },
-        },
-        response: problemResponses,
+        querystring: z.strictObject({
+          from: fields.instant.optional(),
+          to: fields.instant.optional(),
+          actor: fields.actor.optional(),
+          action: fields.action.optional(),
+          outcome: z.enum(["success", "denied", "failure"]).optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(auditRecord), ...problemResponses },
       },
     },
     async (request) => {
@@ -65,7 +73,7 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
     },
   );
 
-  app.get<{ Querystring: { stack?: string } }>(
+  app.get(
     "/compliance/report",
     {
       ...guard.route("compliance.report.read"),
@@ -73,12 +81,8 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
         tags: ["compliance"],
         security: [{ bearer: [] }],
         description: "The latest policy report (orion compliance report --format json), for one stack or any.",
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: { stack: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" } },
-        },
-        response: problemResponses,
+        querystring: z.strictObject({ stack: fields.stack.optional() }),
+        response: { 200: storedReport, ...problemResponses },
       },
     },
     async (request) => {
@@ -99,15 +103,18 @@ export function registerComplianceRoutes(app: FastifyInstance, { ctx, guard }: R
         description:
           "Records a report produced by `orion compliance report --format json`: as is (shown, never trusted), or " +
           'signed by CI as {"jws": "<compact JWS whose payload is the report>"}, the only kind the live pre-flight uses.',
-        body: { type: "object" },
-        response: problemResponses,
+        body: z.union([signedReport, complianceReportSchema]),
+        response: {
+          201: storedReport.pick({ id: true, stack: true, mandatory: true, signed: true }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
       let stored;
       try {
-        const body = request.body as { jws?: unknown };
-        if (typeof body.jws === "string") {
+        const body = request.body;
+        if ("jws" in body && typeof body.jws === "string") {
           // CI's signed report: the only kind the live pre-flight trusts.
           if (!ctx.reportTrust)
             throw new ProblemError(400, "no-report-key", "no CI report key is configured: set ORION_REPORT_PUBLIC_KEY");

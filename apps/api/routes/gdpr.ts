@@ -1,16 +1,48 @@
+// The directory's schemas (apps/identity) are zod 3: what it throws is zod 3's ZodError, not zod/v4's.
 import { ZodError } from "zod";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { lockKeys } from "../../identity/index.ts";
 import { ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
 import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { auditRecord, modeSwitchRequest } from "./shapes.ts";
 
-type Right = "access" | "erasure" | "rectification";
+/** What an access request exports: everything held about the subject. */
+const accessExport = z.object({
+  subject: z.string(),
+  right: z.literal("access"),
+  generatedAt: z.string(),
+  data: z.object({
+    account: z.object({
+      id: z.string(),
+      email: z.string().nullable(),
+      role: fields.role,
+      createdAt: z.string(),
+      disabled: z.boolean(),
+      erased: z.boolean(),
+      mfaEnrolled: z.boolean(),
+      externalIdentity: z.boolean(),
+    }),
+    activeSessions: z.int(),
+    auditEvents: z.array(auditRecord),
+    modeSwitchRequests: z.array(modeSwitchRequest),
+  }),
+});
 
-export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+const completed = z.object({
+  subject: z.string(),
+  right: z.enum(["erasure", "rectification"]),
+  completedAt: z.string(),
+  kept: z.string().optional().describe("what erasure keeps, under the pseudonymous id"),
+});
+
+export function registerGdprRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const modeRequests = new ModeRequests(ctx.pool);
 
-  app.post<{ Body: { subject: string; right: Right; email?: string } }>(
+  app.post(
     "/gdpr/subject-rights",
     {
       ...guard.route("gdpr.request", { freshMfa: true }),
@@ -21,17 +53,12 @@ export function registerGdprRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
           "subject is a user id or an email. access exports everything held; erasure shreds personal data (the " +
           "subject key is destroyed) and keeps financial and audit records under the pseudonymous user id; " +
           "rectification replaces the email.",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["subject", "right"],
-          properties: {
-            subject: { anyOf: [fields.uuid, fields.email] },
-            right: { type: "string", enum: ["access", "erasure", "rectification"] },
-            email: fields.email,
-          },
-        },
-        response: problemResponses,
+        body: z.strictObject({
+          subject: z.union([fields.uuid, fields.email]).describe("a user id or an email"),
+          right: z.enum(["access", "erasure", "rectification"]),
+          email: fields.email.optional().describe("rectification: the corrected address"),
+        }),
+        response: { 200: z.union([accessExport, completed]), ...problemResponses },
       },
     },
     async (request) => {

@@ -1,14 +1,24 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import type { Registry } from "prom-client";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
+import { problemResponses } from "./deps.ts";
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext, registry: Registry): void {
+/** Probes for the platform, not API operations: kept out of the OpenAPI document. */
+export function registerHealthRoutes(fastify: FastifyInstance, ctx: ApiContext, registry: Registry): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   // Liveness: the process serves requests. Nothing external is checked, so a database outage does not restart pods.
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get(
+    "/healthz",
+    { schema: { hide: true, response: { 200: z.object({ status: z.literal("ok") }), ...problemResponses } } },
+    async () => ({ status: "ok" as const }),
+  );
 
   // Readiness: every dependency a request needs answers. The mode must be readable (safety invariant 2).
-  app.get("/readyz", { schema: { hide: true } }, async () => {
+  const ready = { hide: true, response: { 200: z.object({ status: z.literal("ready") }), ...problemResponses } };
+  app.get("/readyz", { schema: ready }, async () => {
     const failed: string[] = [];
     await Promise.all([
       ctx.pool.query("SELECT 1").catch(() => failed.push("database")),
@@ -16,7 +26,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext, regi
       ctx.control.read().catch(() => failed.push("control-store")),
     ]);
     if (failed.length > 0) throw new ProblemError(503, "not-ready", `unavailable: ${failed.sort().join(", ")}`);
-    return { status: "ready" };
+    return { status: "ready" as const };
   });
 
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {

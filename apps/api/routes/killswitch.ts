@@ -1,10 +1,14 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { ProblemError } from "../problem.ts";
 import { MFA_FRESH_SECONDS } from "../auth-guard.ts";
 import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { controlStateView } from "./shapes.ts";
 
-export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
-  app.post<{ Body: { engaged: boolean; reason: string } }>(
+export function registerKillSwitchRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.post(
     "/killswitch",
     {
       ...guard.route("killswitch.set"),
@@ -13,13 +17,16 @@ export function registerKillSwitchRoutes(app: FastifyInstance, { ctx, guard }: R
         security: [{ bearer: [] }],
         description:
           "Engaging stops new orders everywhere (orchestrators watch the control store). Releasing needs a fresh second factor.",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["engaged", "reason"],
-          properties: { engaged: { type: "boolean" }, reason: fields.reason },
+        body: z.strictObject({ engaged: z.boolean(), reason: fields.reason }),
+        response: {
+          200: z.object({
+            killSwitch: controlStateView.shape.killSwitch,
+            version: z.int(),
+            mode: fields.mode,
+            epoch: z.int(),
+          }),
+          ...problemResponses,
         },
-        response: problemResponses,
       },
     },
     async (request) => {

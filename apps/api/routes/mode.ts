@@ -1,30 +1,29 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { VersionConflict, type ControlState, type Mode } from "../../control/index.ts";
 import { refuseApproval } from "../approval-flow.ts";
 import { phraseMatches } from "../auth-guard.ts";
 import { CONFIRM_PHRASES, ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
 import { epochMetrics, type EpochMetrics } from "../trading-read.ts";
-import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, idParams, problemResponses, type RouteDeps } from "./deps.ts";
+import { controlStateView, epochMetrics as epochMetricsShape, modeSwitchRequest } from "./shapes.ts";
 
 const METRICS_CACHE_MS = 1000;
 
-const modeBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["target", "reason", "confirm"],
-  properties: {
-    target: { type: "string", enum: ["sim", "live"] },
-    reason: fields.reason,
-    confirm: fields.confirm,
-  },
-} as const;
+const preflightReport = z.object({
+  target: fields.mode,
+  ok: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), required: z.boolean(), detail: z.string() })),
+});
 
 function stateView(s: ControlState) {
   return { mode: s.mode, version: s.version, epoch: s.epoch, since: s.since, killSwitch: s.killSwitch };
 }
 
-export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerModeRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const requests = new ModeRequests(ctx.pool);
   // Epoch metrics are aggregates over the trade tables: a second of staleness keeps GET /mode/status cheap under load.
   let metricsCache: { key: string; at: number; value: Promise<EpochMetrics> } | null = null;
@@ -46,7 +45,11 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     "/mode/status",
     {
       ...guard.route("mode.read"),
-      schema: { tags: ["mode"], security: [{ bearer: [] }], response: problemResponses },
+      schema: {
+        tags: ["mode"],
+        security: [{ bearer: [] }],
+        response: { 200: controlStateView.extend({ metrics: epochMetricsShape }), ...problemResponses },
+      },
     },
     async () => {
       const state = await ctx.controlView.read().catch(controlUnavailable);
@@ -54,31 +57,32 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Body: { target: Mode } }>(
+  app.post(
     "/mode/validate",
     {
       ...guard.route("mode.validate"),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["target"],
-          properties: { target: { type: "string", enum: ["sim", "live"] } },
-        },
-        response: problemResponses,
+        body: z.strictObject({ target: fields.mode }),
+        response: { 200: preflightReport, ...problemResponses },
       },
     },
     async (request) => ctx.preflight(request.body.target),
   );
 
-  app.post<{ Body: { target: Mode; reason: string; confirm: string } }>(
+  app.post(
     "/mode/switch",
     {
       // Live needs admin (checked below); sim is open to operators too.
       ...guard.route("mode.switch.sim", { freshMfa: true }),
-      schema: { tags: ["mode"], security: [{ bearer: [] }], body: modeBody, response: problemResponses },
+      schema: {
+        tags: ["mode"],
+        security: [{ bearer: [] }],
+        description: "sim applies at once (200); live is a request a second admin approves (202).",
+        body: z.strictObject({ target: fields.mode, reason: fields.reason, confirm: fields.confirm }),
+        response: { 200: controlStateView, 202: modeSwitchRequest, ...problemResponses },
+      },
     },
     async (request, reply) => {
       const actor = request.principal?.userId as string;
@@ -126,26 +130,19 @@ export function registerModeRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { confirm: string } }>(
+  app.post(
     "/mode/switch/:id/approve",
     {
       ...guard.route("mode.switch.live", { freshMfa: true }),
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
-        params: {
-          type: "object",
-          additionalProperties: false,
-          required: ["id"],
-          properties: { id: fields.uuid },
+        params: idParams,
+        body: z.strictObject({ confirm: fields.confirm }),
+        response: {
+          200: z.object({ request: modeSwitchRequest, state: controlStateView }),
+          ...problemResponses,
         },
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["confirm"],
-          properties: { confirm: fields.confirm },
-        },
-        response: problemResponses,
       },
     },
     async (request) => {

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
+// The control module's schemas are zod 3: what riskLimitsSchema throws is zod 3's ZodError, not zod/v4's.
 import { ZodError } from "zod";
 import {
   riskLimitsSchema,
@@ -6,21 +9,22 @@ import {
   VersionConflict,
   type ControlState,
   type RiskLimits,
-  type RiskLimitsWire,
 } from "../../control/index.ts";
 import { decideApproval } from "../approval-flow.ts";
 import { ApprovalRequests } from "../approvals.ts";
 import { riskRaises } from "../risk-direction.ts";
 import { ProblemError } from "../problem.ts";
-import { fields, problemResponses, type RouteDeps } from "./deps.ts";
+import { idParams, noBody, problemResponses, type RouteDeps } from "./deps.ts";
+import { approvalRequest, riskLimitsWire } from "./shapes.ts";
 
-const uint = { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$" } as const;
+const versionedLimits = z.object({ version: z.int(), limits: riskLimitsWire });
 
 function unavailable(): never {
   throw new ProblemError(503, "control-store-unavailable", "the control store cannot be read");
 }
 
-export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerRiskRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const approvals = new ApprovalRequests(ctx.pool);
 
   async function setLimits(limits: RiskLimits, expectedVersion: number, actor: string): Promise<ControlState> {
@@ -44,7 +48,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     "/risk/limits",
     {
       ...guard.route("risk.read"),
-      schema: { tags: ["risk"], security: [{ bearer: [] }], response: problemResponses },
+      schema: { tags: ["risk"], security: [{ bearer: [] }], response: { 200: versionedLimits, ...problemResponses } },
     },
     async () => {
       const s = await ctx.control.read().catch(unavailable);
@@ -52,7 +56,7 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.put<{ Body: { expectedVersion: number; limits: RiskLimitsWire } }>(
+  app.put(
     "/risk/limits",
     {
       ...guard.route("risk.write", { freshMfa: true }),
@@ -60,40 +64,8 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         tags: ["risk"],
         security: [{ bearer: [] }],
         description: "Amounts are decimal strings of base units. expectedVersion comes from GET /risk/limits.",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["expectedVersion", "limits"],
-          properties: {
-            expectedVersion: { type: "integer", minimum: 1 },
-            limits: {
-              type: "object",
-              additionalProperties: false,
-              required: [
-                "minProfitAfterGasWei",
-                "maxAmountInPerToken",
-                "defaultMaxAmountIn",
-                "maxOpenExposureWei",
-                "dailyLossLimitWei",
-                "maxConsecutiveFailures",
-              ],
-              properties: {
-                minProfitAfterGasWei: uint,
-                maxAmountInPerToken: {
-                  type: "object",
-                  maxProperties: 1000,
-                  propertyNames: { pattern: "^0x[0-9a-fA-F]{40}$" },
-                  additionalProperties: uint,
-                },
-                defaultMaxAmountIn: uint,
-                maxOpenExposureWei: uint,
-                dailyLossLimitWei: uint,
-                maxConsecutiveFailures: { type: "integer", minimum: 1, maximum: 1000 },
-              },
-            },
-          },
-        },
-        response: problemResponses,
+        body: z.strictObject({ expectedVersion: z.int().min(1), limits: riskLimitsWire }),
+        response: { 200: versionedLimits, 202: approvalRequest, ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -135,21 +107,18 @@ export function registerRiskRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/risk/limits/requests/:id/approve",
     {
       ...guard.route("risk.write", { freshMfa: true }),
+      preValidation: noBody.preValidation,
       schema: {
         tags: ["risk"],
         security: [{ bearer: [] }],
         description: "A second admin applies a limit change that takes more risk (at the version it was asked for).",
-        params: {
-          type: "object",
-          additionalProperties: false,
-          required: ["id"],
-          properties: { id: fields.uuid },
-        },
-        response: problemResponses,
+        params: idParams,
+        body: noBody.schema,
+        response: { 200: versionedLimits.extend({ request: approvalRequest }), ...problemResponses },
       },
     },
     async (request) => {

@@ -1,33 +1,24 @@
 import type { FastifyInstance } from "fastify";
-import type { Mode } from "../../control/index.ts";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { ProblemError } from "../problem.ts";
 import { decodeCursor, listOpportunities, listTrades, pnlByEpoch, type ListFilter } from "../trading-read.ts";
-import { instant, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, instant, pageLimit, pageOf, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { epochPnl, opportunity, trade } from "./shapes.ts";
 
-interface ListQuery {
-  mode?: Mode;
-  epoch?: string;
-  from?: string;
-  to?: string;
-  status?: string;
-  baseToken?: string;
-  cursor?: string;
-  limit?: string;
-}
-
-const filterQuery = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    mode: { type: "string", enum: ["sim", "live"] },
-    epoch: { type: "string", pattern: "^[1-9][0-9]{0,8}$" },
-    from: { type: "string", format: "date-time" },
-    to: { type: "string", format: "date-time" },
-    status: { type: "string", pattern: "^[a-z_-]{1,40}$" },
-    baseToken: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
-    ...pageQuery,
-  },
-} as const;
+const filterQuery = z.strictObject({
+  mode: fields.mode.optional(),
+  epoch: fields.epoch.optional(),
+  from: fields.instant.optional().describe("from this instant (inclusive)"),
+  to: fields.instant.optional().describe("up to this instant (exclusive)"),
+  status: z
+    .string()
+    .regex(/^[a-z_-]{1,40}$/, "must be a status name")
+    .optional(),
+  baseToken: fields.address.optional(),
+  ...pageQuery,
+});
+type ListQuery = z.output<typeof filterQuery>;
 
 function toFilter(q: ListQuery): ListFilter {
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
@@ -44,36 +35,37 @@ function toFilter(q: ListQuery): ListFilter {
   };
 }
 
-export function registerTradingRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
-  const common = { tags: ["trading"], security: [{ bearer: [] }], response: problemResponses };
+export function registerTradingRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const common = { tags: ["trading"], security: [{ bearer: [] }] };
 
-  app.get<{ Querystring: ListQuery }>(
+  app.get(
     "/opportunities",
-    { ...guard.route("trading.read"), schema: { ...common, querystring: filterQuery } },
+    {
+      ...guard.route("trading.read"),
+      schema: { ...common, querystring: filterQuery, response: { 200: pageOf(opportunity), ...problemResponses } },
+    },
     async (request) => listOpportunities(ctx.pool, toFilter(request.query)),
   );
 
-  app.get<{ Querystring: ListQuery }>(
+  app.get(
     "/trades",
-    { ...guard.route("trading.read"), schema: { ...common, querystring: filterQuery } },
+    {
+      ...guard.route("trading.read"),
+      schema: { ...common, querystring: filterQuery, response: { 200: pageOf(trade), ...problemResponses } },
+    },
     async (request) => listTrades(ctx.pool, toFilter(request.query)),
   );
 
-  app.get<{ Querystring: { mode?: Mode; epoch?: string } }>(
+  app.get(
     "/pnl",
     {
       ...guard.route("trading.read"),
       schema: {
         ...common,
         description: "P&L per mode and epoch: each epoch starts at zero, sim and live never mix.",
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            mode: { type: "string", enum: ["sim", "live"] },
-            epoch: { type: "string", pattern: "^[1-9][0-9]{0,8}$" },
-          },
-        },
+        querystring: z.strictObject({ mode: fields.mode.optional(), epoch: fields.epoch.optional() }),
+        response: { 200: z.object({ items: z.array(epochPnl) }), ...problemResponses },
       },
     },
     async (request) => ({

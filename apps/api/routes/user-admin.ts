@@ -1,22 +1,22 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
 import { ApprovalRequests } from "../approvals.ts";
 import { ProblemError } from "../problem.ts";
 import { endUserSessions } from "../user-sessions.ts";
-import { fields, idParams, pageLimit, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, idParams, pageLimit, pageOf, pageQuery, problemResponses, type RouteDeps } from "./deps.ts";
+import { approvalRequest } from "./shapes.ts";
 
-const userItem = {
-  type: "object",
-  properties: {
-    id: { type: "string" },
-    email: { type: ["string", "null"] },
-    role: { type: "string" },
-    status: { type: "string", enum: ["active", "disabled", "erased"] },
-    createdAt: { type: "string" },
-    createdBy: { type: ["string", "null"] },
-    external: { type: "boolean" },
-    totpEnrolled: { type: "boolean" },
-  },
-} as const;
+const userItem = z.object({
+  id: z.string(),
+  email: z.string().nullable(),
+  role: fields.role,
+  status: z.enum(["active", "disabled", "erased"]),
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+  external: z.boolean(),
+  totpEnrolled: z.boolean(),
+});
 
 /** Why a disable was refused, by the directory's outcome. */
 const REFUSED = {
@@ -29,10 +29,11 @@ const REFUSED = {
  * The users page's routes: the account list, disabling an account, and the role grants waiting for a second admin.
  * Creating accounts, changing roles and approving grants are in users.ts.
  */
-export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerUserAdminRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const approvals = new ApprovalRequests(ctx.pool);
 
-  app.get<{ Querystring: { cursor?: string; limit?: string } }>(
+  app.get(
     "/users",
     {
       ...guard.route("users.read"),
@@ -40,14 +41,8 @@ export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: Ro
         tags: ["users"],
         security: [{ bearer: [] }],
         description: "Accounts in creation order. Emails are personal data: the read is audited.",
-        querystring: { type: "object", additionalProperties: false, properties: pageQuery },
-        response: {
-          200: {
-            type: "object",
-            properties: { items: { type: "array", items: userItem }, nextCursor: { type: ["string", "null"] } },
-          },
-          ...problemResponses,
-        },
+        querystring: z.strictObject(pageQuery),
+        response: { 200: pageOf(userItem), ...problemResponses },
       },
     },
     async (request) => {
@@ -67,7 +62,7 @@ export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: Ro
           id: u.id,
           email: u.email,
           role: u.role,
-          status: u.erased ? "erased" : u.disabled ? "disabled" : "active",
+          status: u.erased ? ("erased" as const) : u.disabled ? ("disabled" as const) : ("active" as const),
           createdAt: u.createdAt,
           createdBy: u.createdBy,
           external: u.externalSubject !== null,
@@ -86,13 +81,13 @@ export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: Ro
         tags: ["users"],
         security: [{ bearer: [] }],
         description: "Privileged role grants waiting for a second admin (POST /users/grants/{id}/approve).",
-        response: problemResponses,
+        response: { 200: z.object({ items: z.array(approvalRequest) }), ...problemResponses },
       },
     },
     async () => ({ items: await approvals.listPending("role.grant", ctx.clock()) }),
   );
 
-  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+  app.post(
     "/users/:id/disable",
     {
       ...guard.route("users.disable", { freshMfa: true }),
@@ -103,13 +98,8 @@ export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: Ro
           "Disables an account and ends its sessions everywhere. Nobody disables themselves, and the last active " +
           "admin stays.",
         params: idParams,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["reason"],
-          properties: { reason: fields.reason },
-        },
-        response: problemResponses,
+        body: z.strictObject({ reason: fields.reason }),
+        response: { 200: z.object({ id: z.string(), status: z.literal("disabled") }), ...problemResponses },
       },
     },
     async (request) => {
@@ -129,7 +119,7 @@ export function registerUserAdminRoutes(app: FastifyInstance, { ctx, guard }: Ro
         subject: id,
         detail: { userId: id, reason: request.body.reason },
       });
-      return { id, status: "disabled" };
+      return { id, status: "disabled" as const };
     },
   );
 }

@@ -1,21 +1,25 @@
+// The directory's schemas (apps/identity) are zod 3: what it throws is zod 3's ZodError, not zod/v4's.
 import { ZodError } from "zod";
 import type { FastifyInstance } from "fastify";
-import { isPrivilegedRole, ROLES, totpUri, UserExists, type Role } from "../../identity/index.ts";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod/v4";
+import { isPrivilegedRole, totpUri, UserExists, type Role } from "../../identity/index.ts";
 import { decideApproval } from "../approval-flow.ts";
 import { ApprovalRequests } from "../approvals.ts";
 import type { ApiContext } from "../context.ts";
 import { ProblemError } from "../problem.ts";
 import { endUserSessions } from "../user-sessions.ts";
-import { fields, idParams, problemResponses, type RouteDeps } from "./deps.ts";
+import { fields, idParams, noBody, problemResponses, type RouteDeps } from "./deps.ts";
+import { approvalRequest } from "./shapes.ts";
 
-const roleField = { type: "string", enum: [...ROLES] } as const;
 /** A role change ends the account's sessions, so no access token keeps the old role for its remaining minutes. */
 async function applyRole(ctx: ApiContext, userId: string, role: Role, grantedBy: string | null): Promise<void> {
   await ctx.users.setRole(userId, role, grantedBy);
   await endUserSessions(ctx, userId);
 }
 
-export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerUserRoutes(fastify: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const approvals = new ApprovalRequests(ctx.pool);
 
   /**
@@ -32,7 +36,7 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
 
   // Enrolment through the API: the new user's initial TOTP secret is returned once, here, and never again. The
   // creator sees it, so the account must enrol a secret of its own (POST /auth/totp/enroll) before it may approve.
-  app.post<{ Body: { email: string; role: Role; password: string } }>(
+  app.post(
     "/users",
     {
       ...guard.route("users.create", { freshMfa: true }),
@@ -42,27 +46,16 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         description:
           "A privileged role (one that can approve, switch the mode or change limits) is not granted here: the " +
           "account starts as viewer and pendingGrant names the request a second admin approves.",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["email", "role", "password"],
-          properties: { email: fields.email, role: roleField, password: { ...fields.password, minLength: 12 } },
-        },
+        body: z.strictObject({ email: fields.email, role: fields.role, password: fields.newPassword }),
         response: {
-          201: {
-            type: "object",
-            properties: {
-              id: { type: "string" },
-              email: { type: "string" },
-              role: { type: "string" },
-              totpSecret: { type: "string" },
-              totpUri: { type: "string" },
-              pendingGrant: {
-                type: "object",
-                properties: { id: { type: "string" }, role: { type: "string" }, expiresAt: { type: "string" } },
-              },
-            },
-          },
+          201: z.object({
+            id: z.string(),
+            email: z.string().nullable(),
+            role: fields.role,
+            totpSecret: z.string().describe("shown once, here; the account must enrol its own before it approves"),
+            totpUri: z.string(),
+            pendingGrant: z.object({ id: z.string(), role: fields.role, expiresAt: z.string() }).optional(),
+          }),
           ...problemResponses,
         },
       },
@@ -99,7 +92,7 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { role: Role } }>(
+  app.post(
     "/users/:id/role",
     {
       ...guard.route("users.create", { freshMfa: true }),
@@ -108,8 +101,8 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
         security: [{ bearer: [] }],
         description: "Change a user's role: 202 with a grant request for privileged roles, 200 otherwise.",
         params: idParams,
-        body: { type: "object", additionalProperties: false, required: ["role"], properties: { role: roleField } },
-        response: problemResponses,
+        body: z.strictObject({ role: fields.role }),
+        response: { 200: z.object({ id: z.string(), role: fields.role }), 202: approvalRequest, ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -133,16 +126,18 @@ export function registerUserRoutes(app: FastifyInstance, { ctx, guard }: RouteDe
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/users/grants/:id/approve",
     {
       ...guard.route("users.create", { freshMfa: true }),
+      preValidation: noBody.preValidation,
       schema: {
         tags: ["users"],
         security: [{ bearer: [] }],
         description: "A second admin (not the requester, not created or promoted by them) grants the role.",
         params: idParams,
-        response: problemResponses,
+        body: noBody.schema,
+        response: { 200: approvalRequest, ...problemResponses },
       },
     },
     async (request) => {

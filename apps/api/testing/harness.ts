@@ -58,10 +58,16 @@ export class ApiHarness {
 
   /** A second API instance on the same database, Redis prefix and keys, as another replica would be. */
   async anotherInstance(): Promise<FastifyInstance> {
+    const app = await this.unreadyInstance();
+    await app.ready();
+    return app;
+  }
+
+  /** Another instance before ready(): routes can still be added to it (the caller readies and closes it). */
+  async unreadyInstance(): Promise<FastifyInstance> {
     const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: this.prefix });
     const app = await buildApi({ ...this.options, control, metrics: undefined });
     app.addHook("onClose", () => control.close());
-    await app.ready();
     return app;
   }
 

@@ -54,7 +54,8 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
       `${chain.devnet.url}\n` +
         `chain ${m.chainId}: ${m.pools.length} pools on ${m.dexes.length} DEXes, a block every ${f.blockTime} ms\n` +
         `profile: ${profileFile}\n` +
-        `executor contract ${m.executor.address}, owner ${m.executor.owner} (devnet account #1; its key is Hardhat's public test key)\n`,
+        `executor contract ${m.executor.address}, operator ${m.executor.operator} (devnet account #1), owner ${m.executor.owner} ` +
+        `(devnet account #0; both keys are Hardhat's public test keys)\n`,
     );
     await stopped;
   } finally {

@@ -242,12 +242,12 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     expect(r.stderr).toMatch(
       new RegExp(`^orion: ${notABundler}: bundlerUrl: no ERC-4337 bundler answers there \\(.*\\)\\n$`),
     );
-    // The EOA's own ArbExecutor: not the smart account's, so its user operations could not trade through it.
+    // The EOA's own ArbExecutor: its operator is the EOA, so the smart account's operations could not trade through it.
     await refused(
       ["--chain", profileFile, "--mode", "live"],
       { ...live(), ORION_EXECUTOR_CONTRACT: chain.markets.executor.address },
-      `ORION_EXECUTOR_CONTRACT: --execution erc4337 needs the ArbExecutor owned by the key's smart account ` +
-        `${aa.account}; ${chain.markets.executor.address} is owned by ${chain.executorAccount.address.toLowerCase()}`,
+      `ORION_EXECUTOR_CONTRACT: --execution erc4337 needs an ArbExecutor whose operator is the key's smart account ` +
+        `${aa.account}; ${chain.markets.executor.address}'s is ${chain.executorAccount.address.toLowerCase()}`,
     );
   }, 180_000);
 });

@@ -2,7 +2,7 @@ import { access, constants } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { ChainProfile, FailoverProvider } from "../../chain/index.ts";
-import type { TradeUserOperations } from "../../platform/trade.ts";
+import type { LiveExecutor, TradeUserOperations } from "../../platform/trade.ts";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
 import { collect, openChain } from "./chain-args.ts";
@@ -21,6 +21,9 @@ interface TradeFlags {
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const KEY = /^0x[0-9a-fA-F]{64}$/;
+
+/** Half of each trade's profit to the block producer: enough to win most auctions, half kept. */
+const DEFAULT_BID_SHARE_BPS = 5_000;
 
 export function configure(command: Command): void {
   command
@@ -67,13 +70,23 @@ export function configure(command: Command): void {
         if (!ADDRESS.test(contract))
           throw new InputError("ORION_EXECUTOR_CONTRACT: live mode needs the deployed ArbExecutor's address");
         if (!KEY.test(privateKey))
-          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor owner's 32-byte hex private key");
-        live = { contract, privateKey };
+          throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor operator's 32-byte hex private key");
+        live = { contract, privateKey, relay: relayKeys() };
       }
       const { profile, provider, heads, file } = await openChain(flags.chain, flags.rpc);
+      if (live && profile.relayUrl && !live.relay) {
+        provider.destroy();
+        throw new InputError(
+          `ORION_RELAY_KEY: profile ${profile.name} sends trades to a relay; live mode needs a reputation key ` +
+            "(32-byte hex, not the executor's key)",
+        );
+      }
       let userOperations: TradeUserOperations | null = null;
       try {
-        if (execution === "erc4337") userOperations = await erc4337Route(profile, file, provider, live);
+        if (execution === "erc4337") {
+          const key = live && { contract: live.contract, privateKey: live.privateKey };
+          userOperations = await erc4337Route(profile, file, provider, key);
+        }
       } catch (err) {
         provider.destroy();
         throw err;
@@ -116,14 +129,14 @@ const PROFILE_FIELDS = "entryPoint, bundlerUrl and paymasterUrl";
 /**
  * `--execution erc4337`: the profile must name the EntryPoint, the bundler and the ERC-7677 paymaster service (both
  * modes: a sim run of a route the chain cannot run would mislead). Live: the bundler must serve this chain and
- * EntryPoint, and ORION_EXECUTOR_CONTRACT must be owned by the key's smart account. Sends nothing: the account is
+ * EntryPoint, and ORION_EXECUTOR_CONTRACT's operator (its sending key) must be the key's smart account. Sends nothing: the account is
  * deployed (if it has no code yet) when the session starts. Every failure is bad input, one line, exit 2.
  */
 async function erc4337Route(
   profile: ChainProfile,
   file: string,
   provider: FailoverProvider,
-  live: { contract: string; privateKey: string } | null,
+  live: Pick<LiveExecutor, "contract" | "privateKey"> | null,
 ): Promise<TradeUserOperations> {
   const { entryPoint, bundlerUrl, paymasterUrl } = profile;
   for (const [field, value] of Object.entries({ entryPoint, bundlerUrl, paymasterUrl })) {
@@ -151,20 +164,35 @@ async function erc4337Route(
     if (err instanceof RouteConfigError) throw new InputError(`${file}: ${err.field}: ${err.message}`);
     throw err;
   }
-  const owner = await provider
-    .call({ to: live.contract, data: OWNER_SELECTOR })
+  const operator = await provider
+    .call({ to: live.contract, data: OPERATOR_SELECTOR })
     .then((out) => (out.length === 66 ? `0x${out.slice(26)}` : null))
     .catch(() => null);
-  if (owner !== route.address.toLowerCase()) {
+  if (operator !== route.address.toLowerCase()) {
     throw new InputError(
-      `ORION_EXECUTOR_CONTRACT: --execution erc4337 needs the ArbExecutor owned by the key's smart account ` +
-        `${route.address.toLowerCase()}; ${live.contract} is owned by ${owner ?? "nobody (not an ArbExecutor)"}`,
+      `ORION_EXECUTOR_CONTRACT: --execution erc4337 needs an ArbExecutor whose operator is the key's smart account ` +
+        `${route.address.toLowerCase()}; ${live.contract}'s is ${operator ?? "none (not an ArbExecutor)"}`,
     );
   }
   return { entryPoint: ENTRY_POINT_V08, route, timeoutMs: BUNDLER_TIMEOUT_MS };
 }
 
-/** owner() of ArbExecutor. */
-const OWNER_SELECTOR = "0x8da5cb5b";
+/** operator() of ArbExecutor: the only sender its execute() accepts. */
+const OPERATOR_SELECTOR = "0x570ca735";
 /** A bundler or paymaster call slower than this counts as the route being down (as orion dev's --bundler-timeout). */
 const BUNDLER_TIMEOUT_MS = 5_000;
+/**
+ * The relay's reputation key and the profit share bid (ORION_RELAY_KEY, ORION_BID_SHARE_BPS, default 5000): read in
+ * live mode only, used only when the chain profile names a relayUrl.
+ */
+function relayKeys(): { reputationKey: string; bidShareBps: number } | undefined {
+  const reputationKey = process.env.ORION_RELAY_KEY ?? "";
+  if (reputationKey === "") return undefined;
+  if (!KEY.test(reputationKey)) throw new InputError("ORION_RELAY_KEY: must be a 32-byte hex private key");
+  if (reputationKey.toLowerCase() === (process.env.ORION_EXECUTOR_KEY ?? "").toLowerCase())
+    throw new InputError("ORION_RELAY_KEY: must not be the executor's key (a relay ranks senders by this key)");
+  const share = process.env.ORION_BID_SHARE_BPS ?? String(DEFAULT_BID_SHARE_BPS);
+  if (!/^[0-9]+$/.test(share) || Number(share) > 10_000)
+    throw new InputError(`ORION_BID_SHARE_BPS: must be a whole number 0..10000, got "${share}"`);
+  return { reputationKey, bidShareBps: Number(share) };
+}

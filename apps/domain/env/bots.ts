@@ -41,7 +41,7 @@ const userOperationVariables = {
     "erc4337: the smart account (0x address) whose owner is ORION_EXECUTOR_ACCOUNT; it sends the operations",
   ),
   ORION_SMART_ACCOUNT_CONTRACT: optional(address).describe(
-    "erc4337: the ArbExecutor (0x address) that ORION_SMART_ACCOUNT owns; the operations call it",
+    "erc4337: the ArbExecutor (0x address) whose operator is ORION_SMART_ACCOUNT; the operations call it",
   ),
   ORION_BUNDLER_URL: optional(httpUrl).describe("erc4337, live: the bundler's JSON-RPC URL"),
   ORION_PAYMASTER_URL: optional(httpUrl).describe("erc4337, live: the ERC-7677 paymaster service's URL"),
@@ -65,7 +65,9 @@ export const executorEnvSchema = z.object({
   ...databaseVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
-  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's owner)"),
+  ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
+  ORION_AAVE_POOL: optional(address).describe("the chain's Aave V3 Pool, a flash lender (0x address)"),
+  ORION_BALANCER_VAULT: optional(address).describe("the chain's Balancer V2 Vault, a flash lender (0x address)"),
   ORION_SIGNER_KEY_FILE: optional(z.string().min(1)).describe(
     "a file holding a devnet private key (0x hex), read only in live mode; never in the cloud",
   ),

@@ -7,12 +7,14 @@
 import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
+import { profitShareTip } from "../bid.ts";
 import { isPastDeadline } from "../deadline.ts";
 import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
+import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
 import { tradeBase } from "./intent.ts";
 import { MinedTrades } from "./mined.ts";
 import { dropped, type ExecutionRoute, type Prepared, type SendRequest, type SentTrade } from "./route.ts";
@@ -37,6 +39,13 @@ export interface EoaRouteDeps {
    * block to land in. Defaults 1, 1250 (12.5%), 3.
    */
   replace?: { afterBlocks?: number; bumpBps?: number; max?: number } | undefined;
+  /** How signed trades leave (default: the public mempool of `provider`). */
+  broadcaster?: Broadcaster | undefined;
+  /**
+   * A profit-share bid: the tip is `shareBps` of the simulated profit (valued in wei by `profitToWei`) over the gas
+   * limit, capped so that the minimum profit remains (bid.ts). Without it every trade tips `tip`.
+   */
+  bid?: { shareBps: number; profitToWei: (token: string, amount: bigint) => bigint } | undefined;
 }
 
 /** What a trade this route signed needs for a replacement: the same call, nonce and chain, and the fees it offers. */
@@ -48,6 +57,10 @@ interface Signed {
   /** The head when the current version was sent: it is stuck once `afterBlocks` more pass without it. */
   sentAtBlock: number;
   replacements: number;
+  /** The signed transaction, handed over again when a bundle's block passed without it. */
+  raw: string;
+  /** The block the current hand-over targets. */
+  targetBlock: number;
 }
 
 /** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
@@ -63,8 +76,10 @@ export class EoaRoute implements ExecutionRoute {
   private chainId: bigint | undefined;
   /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
   private readonly signed = new Map<string, Signed>();
+  private readonly broadcaster: Broadcaster;
 
   constructor(private readonly d: EoaRouteDeps) {
+    this.broadcaster = d.broadcaster ?? publicMempool(d.provider);
     this.account = d.account.toLowerCase();
     this.contract = d.contract.toLowerCase();
     if (d.signer && d.signer.address !== this.account) {
@@ -103,7 +118,7 @@ export class EoaRoute implements ExecutionRoute {
     if (!signer) throw new Error("the EOA route has no signing key loaded");
     const { id, order, fence, timings } = req;
     const chainId = await this.getChainId();
-    const fees = txFees(this.d.fees, req.baseFee, this.d.tip);
+    const fees = txFees(this.d.fees, req.baseFee, this.tipFor(req, gasLimit));
     return this.nonces.withNonce(async (nonce) => {
       const raw = await signer.signTransaction({
         ...fees,
@@ -116,7 +131,7 @@ export class EoaRoute implements ExecutionRoute {
       });
       const txHash = keccak256(raw);
       const intent: EoaIntent = {
-        ...tradeBase(id, order, "eoa"),
+        ...tradeBase(id, order, "eoa", req.flashSource),
         route: "eoa",
         mode: "live",
         account: this.account,
@@ -130,8 +145,9 @@ export class EoaRoute implements ExecutionRoute {
         await journal.markFinal(id, dropped());
         throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
       }
+      const targetBlock = req.blockNumber + 1;
       try {
-        await provider.send("eth_sendRawTransaction", [raw]);
+        await this.broadcaster.broadcast(raw, targetBlock);
       } catch (err) {
         // A node that refuses a transaction does not hold it; one that merely timed out might.
         if (!(await provider.getTransaction(txHash))) {
@@ -141,9 +157,32 @@ export class EoaRoute implements ExecutionRoute {
       }
       // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
       timings.sentAt = performance.now();
-      this.signed.set(id, { chainId, data: req.data, gasLimit, fees, sentAtBlock: req.blockNumber, replacements: 0 });
+      this.signed.set(id, {
+        chainId,
+        data: req.data,
+        gasLimit,
+        fees,
+        sentAtBlock: req.blockNumber,
+        replacements: 0,
+        raw,
+        targetBlock,
+      });
       await journal.markSent(id, txHash);
       return { intent };
+    });
+  }
+
+  /** The run's tip, or the profit-share bid when one is set (never under the chain's floor; txFees applies it). */
+  private tipFor(req: SendRequest, gasLimit: bigint): bigint {
+    const bid = this.d.bid;
+    if (!bid) return this.d.tip;
+    return profitShareTip({
+      profitWei: bid.profitToWei(req.order.baseToken, req.profit),
+      minProfitWei: bid.profitToWei(req.order.baseToken, req.order.minProfit),
+      gasLimit,
+      baseFee: req.baseFee,
+      shareBps: bid.shareBps,
+      floorWei: this.d.fees.minPriorityFeeWei,
     });
   }
 
@@ -181,6 +220,7 @@ export class EoaRoute implements ExecutionRoute {
     const signed = this.signed.get(trade.id);
     const signer = this.d.signer;
     if (!signed || !signer || trade.route === "erc4337") return trade;
+    if (this.broadcaster.expiresWithBlock) return this.handOverAgain(trade, signed);
     const { afterBlocks = 1, bumpBps = DEFAULT_FEE_BUMP_BPS, max = 3 } = this.d.replace ?? {};
     const head = await this.d.provider.getBlock("latest");
     if (!head || signed.replacements >= max || head.number < signed.sentAtBlock + afterBlocks) return trade;
@@ -198,9 +238,15 @@ export class EoaRoute implements ExecutionRoute {
     });
     const txHash = keccak256(raw);
     await this.d.journal.markReplaced(trade.id, trade.txHash, txHash);
-    Object.assign(signed, { fees, sentAtBlock: head.number, replacements: signed.replacements + 1 });
+    Object.assign(signed, {
+      fees,
+      sentAtBlock: head.number,
+      replacements: signed.replacements + 1,
+      raw,
+      targetBlock: head.number + 1,
+    });
     try {
-      await this.d.provider.send("eth_sendRawTransaction", [raw]);
+      await this.broadcaster.broadcast(raw, head.number + 1);
       this.d.log?.info(
         { trade: trade.id, nonce: trade.nonce, replaced: trade.txHash, tx: txHash },
         "stuck trade replaced",
@@ -210,6 +256,25 @@ export class EoaRoute implements ExecutionRoute {
       this.d.log?.warn({ err, trade: trade.id, tx: txHash }, "replacement refused by the node");
     }
     return { ...trade, txHash, replacedTxHashes: [...trade.replacedTxHashes, trade.txHash] };
+  }
+
+  /**
+   * A bundle is valid for its target block only: once that block is out without the trade, the same signed
+   * transaction goes again for the next block, while the deadlines leave it one. Nothing is re-signed: the bid
+   * stands, and a bundle that did not land cost nothing.
+   */
+  private async handOverAgain(trade: InFlightTrade, signed: Signed): Promise<InFlightTrade> {
+    const head = await this.d.provider.getBlock("latest");
+    if (!head || head.number < signed.targetBlock) return trade;
+    if (isPastDeadline(trade, { number: head.number + 1, timestamp: head.timestamp + 1 })) return trade;
+    signed.targetBlock = head.number + 1;
+    try {
+      await this.broadcaster.broadcast(signed.raw, signed.targetBlock);
+      this.d.log?.info({ trade: trade.id, block: signed.targetBlock }, "bundle sent again for the next block");
+    } catch (err) {
+      this.d.log?.warn({ err, trade: trade.id }, "bundle refused by the relay");
+    }
+    return trade;
   }
 
   /** The receipt of whichever version of the trade was mined, newest first; null when none was. */
@@ -227,6 +292,8 @@ export class EoaRoute implements ExecutionRoute {
       ? await this.d.mined.outcome(trade, receipt, MinedTrades.wholeTransaction(receipt))
       : dropped();
     if (outcome) this.signed.delete(trade.id);
+    // A trade that never landed leaves its nonce unused: the next trade must take it, not the one after.
+    if (outcome?.status === "dropped") this.nonces.reset();
     return outcome;
   }
 

@@ -1,7 +1,10 @@
-import type { ExecutionRouteKind, Order, TradeBase } from "../../domain/index.ts";
+import type { ExecutionRouteKind, FlashSource, Order, TradeBase } from "../../domain/index.ts";
 
-/** The columns every trade row of an order carries, whichever way it went (or did not go) to the chain. */
-export function tradeBase(id: string, o: Order, route: ExecutionRouteKind): TradeBase {
+/**
+ * The columns every trade row of an order carries, whichever way it went (or did not go) to the chain; flashSource
+ * null: no source could fund it.
+ */
+export function tradeBase(id: string, o: Order, route: ExecutionRouteKind, flashSource: FlashSource | null): TradeBase {
   return {
     id,
     opportunityId: o.opportunityId,
@@ -15,5 +18,7 @@ export function tradeBase(id: string, o: Order, route: ExecutionRouteKind): Trad
     predictedProfit: o.predictedProfit,
     minProfit: o.minProfit,
     route,
+    flashSource,
+    ...(o.protocols ? { protocols: o.protocols } : {}),
   };
 }

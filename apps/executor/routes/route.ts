@@ -4,7 +4,14 @@
  * way of sending (an EOA transaction, an ERC-4337 user operation) and of resolving what it sent. A new way to submit
  * is a new file here, not a branch in the executor.
  */
-import type { ExecutionRouteKind, FinalOutcome, InFlightTrade, LiveIntent, Order } from "../../domain/index.ts";
+import type {
+  ExecutionRouteKind,
+  FinalOutcome,
+  FlashSource,
+  InFlightTrade,
+  LiveIntent,
+  Order,
+} from "../../domain/index.ts";
 import type { Fence } from "../lease.ts";
 
 /** A trade's deadlines, in its calldata and its journal row (see deadline.ts). */
@@ -17,11 +24,15 @@ export interface Deadlines {
 export interface SendRequest {
   id: string;
   order: Order;
+  /** Where the trade's capital comes from, as encoded in `data`. */
+  flashSource: FlashSource;
   data: string;
   deadlines: Deadlines;
   /** The block the simulation ran at (a sent EOA trade counts as stuck from here), and its base fee. */
   blockNumber: number;
   baseFee: bigint;
+  /** The simulated profit, in the order's base token (what a profit-share bid is a share of). */
+  profit: bigint;
   /** performance.now() stamps; the route sets sentAt at the hand-over to the chain or the bundler. */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
   fence: Fence | null;

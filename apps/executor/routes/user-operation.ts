@@ -126,7 +126,7 @@ export class UserOperationRoute implements ExecutionRoute {
     const { journal } = this.d;
     const { id, fence, timings } = req;
     const intent: UserOpIntent = {
-      ...tradeBase(id, req.order, "erc4337"),
+      ...tradeBase(id, req.order, "erc4337", req.flashSource),
       route: "erc4337",
       mode: "live",
       account: this.account,

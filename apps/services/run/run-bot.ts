@@ -213,6 +213,10 @@ async function build(
           deadlineBlocks: route ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
           consumers: EXECUTOR_CONSUMERS,
           ...(route ? { userOperations: route.config } : {}),
+          flashLenders: {
+            ...(e.ORION_AAVE_POOL ? { aaveV3Pool: e.ORION_AAVE_POOL } : {}),
+            ...(e.ORION_BALANCER_VAULT ? { balancerVault: e.ORION_BALANCER_VAULT } : {}),
+          },
         },
         {
           provider,

@@ -1,0 +1,181 @@
+/**
+ * The executor choosing each order's capital on the devnet: the lender book reads the devnet's Aave V3 market and a
+ * V3 pool from the chain; a V2-first route flash-swaps, a V3-first route borrows from the cheapest lender able to
+ * lend it; the trade realizes its prediction net of the fee to the wei, and the journal records the source.
+ */
+import { randomUUID } from "node:crypto";
+import { Interface } from "ethers";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/support/postgres.ts";
+import type { TestDatabase } from "../../test/support/postgres.ts";
+import { send } from "../chain/deploy.ts";
+import { startLocalChain } from "../chain/local-chain.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
+import { readV3Pool } from "../chain/v3/pool-reader.ts";
+import { loadArtifacts } from "../contracts/index.ts";
+import type { Order } from "../domain/index.ts";
+import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { Executor } from "./executor.ts";
+import { ChainFlashLenders } from "./flash-lenders.ts";
+import type { FlashLenderConfig } from "./flash-lenders.ts";
+import { flashFee } from "./flash-source.ts";
+import { privateKeySigner } from "./signer.ts";
+import { orderFor } from "./testing/orders.ts";
+
+let chain: LocalChain;
+let provider: FailoverProvider;
+let db: TestDatabase;
+let pool: pg.Pool;
+let base: string;
+/** A V3 pool 2% off its V2 pair (the route), and a V3 pool of the base token priced at its pair's (a lender). */
+let route: { v3: string; v2: string; other: string };
+let v3Lender: { address: string; token0: string; token1: string };
+let v3Router: string;
+const since = new Date(Date.now() - 60_000);
+
+beforeAll(async () => {
+  [chain, db] = await Promise.all([startLocalChain({ seed: 5 }), createTestDatabase()]);
+  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
+  pool = createPgPool(db.url);
+  await migrate(pool);
+  base = chain.markets.baseToken;
+  const owner = chain.markets.executor.owner;
+  await chain.devnet.setAutomine(true);
+  const tokens = chain.markets.tokens.map((t) => t.address);
+  const v3 = await deployV3Beside(chain.devnet.provider, owner, tokens);
+  const pairs = chain.markets.pools.filter((p) => p.dex === "sushiswap" && (p.token0 === base || p.token1 === base));
+  const pair = pairs[0]!;
+  const dearer = pair.token0 === base ? 20_000n : -20_000n;
+  route = {
+    v3: await v3PoolBeside(chain.devnet.provider, owner, v3, pair, { pips: 3000, spacing: 60 }, dearer),
+    v2: pair.address,
+    other: pair.token0 === base ? pair.token1 : pair.token0,
+  };
+  const lenderPair = pairs[1]!;
+  v3Lender = {
+    address: await v3PoolBeside(chain.devnet.provider, owner, v3, lenderPair, { pips: 100, spacing: 1 }, 0n),
+    token0: lenderPair.token0,
+    token1: lenderPair.token1,
+  };
+  v3Router = v3.router;
+  await chain.devnet.setAutomine(false);
+}, 300_000);
+
+afterAll(async () => {
+  provider?.destroy();
+  await pool?.end();
+  await Promise.all([chain?.close(), db?.drop()]);
+});
+
+async function executor(lenders: FlashLenderConfig): Promise<Executor> {
+  return new Executor({
+    provider,
+    journal: new PgTradeJournal(pool),
+    readMode: async () => "live",
+    contract: { address: chain.markets.executor.address, abi: (await loadArtifacts()).ArbExecutor.abi },
+    account: chain.executorAccount.address,
+    signer: privateKeySigner(chain.executorAccount.privateKey),
+    feeOf: () => 30,
+    flashLenders: new ChainFlashLenders(provider, lenders),
+    // The lender is chosen on fee and gas; a known price keeps the comparison the test's own.
+    options: { priorityFeeWei: 1_000_000_000n },
+  });
+}
+
+/** Sends the order, mines its block, and returns the outcome and the journal's row. */
+async function trade(ex: Executor, order: Order) {
+  const submission = await ex.submit(order);
+  if (submission.kind !== "sent") throw new Error(`not sent: ${JSON.stringify(submission, (_, v) => String(v))}`);
+  await chain.devnet.mine();
+  const result = await submission.final;
+  const row = (await listTrades(pool, "live", 1, since)).find((r) => r.id === result.id);
+  return { result, row };
+}
+
+/**
+ * Buys `amount` of the base token back from the route's V3 pool (exact output), as an outside trader would: the gap
+ * a previous trade closed opens again.
+ */
+async function reopenGap(amount: bigint): Promise<void> {
+  const router = new Interface((await loadArtifacts()).V3SimRouter.abi);
+  const owner = chain.markets.executor.owner;
+  const data = router.encodeFunctionData("swap", [route.v3, route.other < base, -amount, 0, 0, owner]);
+  await chain.devnet.setAutomine(true);
+  await send(chain.devnet.provider, owner, v3Router, data);
+  await chain.devnet.setAutomine(false);
+}
+
+/** An order for the mixed V3 -> V2 route at the current state, its prediction exact before any lender's fee. */
+async function mixedOrder(): Promise<Order> {
+  const state = await readV3Pool(provider, route.v3);
+  const reserves = await reservesOf(chain.devnet.provider, route.v2);
+  const quote = (amountIn: bigint) => v3ThenV2Profit(state, reserves, base < route.other, amountIn);
+  const amountIn = ladderBest(quote);
+  return {
+    opportunityId: `opp-${randomUUID()}`,
+    mode: "live",
+    epoch: 1,
+    blockNumber: await provider.getBlockNumber(),
+    baseToken: base,
+    pools: [route.v3, route.v2],
+    tokens: [base, route.other, base],
+    protocols: ["uniswap-v3", "uniswap-v2"],
+    amountIn,
+    predictedProfit: quote(amountIn),
+    minProfit: 0n,
+  };
+}
+
+describe("the executor's flash source, per order", () => {
+  it("a V2-first route flash-swaps even with lenders at hand: no fee, no extra gas", async () => {
+    const ex = await executor({ aaveV3Pool: chain.markets.aaveV3!.pool });
+    const { opportunity } = await createArbitrage(chain, provider);
+    const { result, row } = await trade(ex, await orderFor(provider, "live", opportunity, 0n));
+    expect(result).toMatchObject({ status: "confirmed", flashSource: "v2-flash-swap" });
+    expect(result.realizedProfit).toBe(opportunity.profit);
+    expect(row?.flashSource).toBe("v2-flash-swap");
+  });
+
+  it("a V3-first route borrows from Aave when it is the only lender, and realizes its prediction less the premium", async () => {
+    const aave = chain.markets.aaveV3!;
+    const ex = await executor({ aaveV3Pool: aave.pool });
+    const order = await mixedOrder();
+    const premium = flashFee({ kind: "aave-bps", bps: BigInt(aave.premiumBps) }, order.amountIn);
+    const { result, row } = await trade(ex, order);
+    expect(result).toMatchObject({ status: "confirmed", flashSource: "aave-v3", precededBy: 0 });
+    expect(result.realizedProfit).toBe(order.predictedProfit - premium);
+    expect(row).toMatchObject({ flashSource: "aave-v3", protocols: ["uniswap-v3", "uniswap-v2"] });
+    expect(row?.predictedProfit).toBe(order.predictedProfit - premium);
+    await reopenGap(order.amountIn * 2n);
+  });
+
+  it("prefers a 1 bp V3 flash over Aave's 5 bp premium, and falls back to Aave when the V3 pool is in the route", async () => {
+    const aave = chain.markets.aaveV3!;
+    const order = await mixedOrder();
+    const withV3 = await executor({
+      aaveV3Pool: aave.pool,
+      v3Pools: [
+        { ...v3Lender, feePips: 100 },
+        // The route's own V3 pool (and at 1 bp the cheapest): locked while it would lend, so never chosen here.
+        { address: route.v3, token0: base, token1: route.other, feePips: 1 },
+      ],
+    });
+    const fee = flashFee({ kind: "v3-pips", pips: 100 }, order.amountIn);
+    const { result } = await trade(withV3, order);
+    expect(result).toMatchObject({ status: "confirmed", flashSource: "v3-flash" });
+    expect(result.realizedProfit).toBe(order.predictedProfit - fee);
+    await reopenGap(order.amountIn * 2n);
+  });
+
+  it("rejects, sending nothing, an order no source can fund", async () => {
+    const ex = await executor({});
+    const order = await mixedOrder();
+    const result = await ex.handle(order);
+    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null });
+    expect(result?.reason).toMatch(/no flash source can lend/);
+  });
+});

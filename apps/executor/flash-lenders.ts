@@ -1,0 +1,142 @@
+/**
+ * The lenders an executor may borrow from, read from the chain: each lender's fee (once) and what it holds of a base
+ * token (once per block). A Uniswap-V3 pool lends what it holds; an Aave V3 reserve what its aToken holds; a
+ * Balancer V2 vault what it holds, at its fee collector's flash-loan fee. What chooseFlashSource() picks from.
+ */
+import { Interface } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
+import type { FlashLender } from "./flash-source.ts";
+
+/** Where the lenders are: from the chain profile's `lenders`, and the V3 pools the scanner tracks. */
+export interface FlashLenderConfig {
+  aaveV3Pool?: string;
+  balancerVault?: string;
+  /** V3 pools that may lend (their tokens and fee): any of them holding the base token, not in the route. */
+  v3Pools?: readonly { address: string; token0: string; token1: string; feePips: number }[];
+}
+
+export interface FlashLenderBook {
+  /** Lenders able to lend `baseToken` as of `blockNumber`, with their fee and liquidity. */
+  lenders(baseToken: string, blockNumber: number): Promise<FlashLender[]>;
+}
+
+const erc20 = new Interface(["function balanceOf(address) view returns (uint256)"]);
+const aavePool = new Interface([
+  "function FLASHLOAN_PREMIUM_TOTAL() view returns (uint128)",
+  // Aave V3.0's ReserveData, of which only aTokenAddress (the 9th field) is used here.
+  "function getReserveData(address) view returns (tuple(uint256 configuration, uint128 liquidityIndex, uint128 currentLiquidityRate, uint128 variableBorrowIndex, uint128 currentVariableBorrowRate, uint128 currentStableBorrowRate, uint40 lastUpdateTimestamp, uint16 id, address aTokenAddress, address stableDebtTokenAddress, address variableDebtTokenAddress, address interestRateStrategyAddress, uint128 accruedToTreasury, uint128 unbacked, uint128 isolationModeTotalDebt))",
+]);
+const balancerVault = new Interface(["function getProtocolFeesCollector() view returns (address)"]);
+const feesCollector = new Interface(["function getFlashLoanFeePercentage() view returns (uint256)"]);
+const ZERO = "0x0000000000000000000000000000000000000000";
+
+export class ChainFlashLenders implements FlashLenderBook {
+  private aavePremium: Promise<bigint> | null = null;
+  private balancerFee: Promise<bigint> | null = null;
+  private readonly aTokens = new Map<string, Promise<string | null>>();
+  private cached: { key: string; lenders: Promise<FlashLender[]> } | null = null;
+
+  constructor(
+    private readonly provider: JsonRpcApiProvider,
+    private readonly config: FlashLenderConfig,
+  ) {}
+
+  lenders(baseToken: string, blockNumber: number): Promise<FlashLender[]> {
+    const base = baseToken.toLowerCase();
+    const key = `${blockNumber}:${base}`;
+    if (this.cached?.key !== key) {
+      const lenders = this.read(base, blockNumber);
+      // A failed read is not kept: the next order asks again.
+      lenders.catch(() => {
+        if (this.cached?.key === key) this.cached = null;
+      });
+      this.cached = { key, lenders };
+    }
+    return this.cached.lenders;
+  }
+
+  private async read(base: string, blockTag: number): Promise<FlashLender[]> {
+    const { aaveV3Pool, balancerVault: vault, v3Pools = [] } = this.config;
+    const reads: Promise<FlashLender | null>[] = [];
+    for (const p of v3Pools) {
+      if (p.token0.toLowerCase() !== base && p.token1.toLowerCase() !== base) continue;
+      reads.push(
+        this.balanceOf(base, p.address, blockTag).then((held) => ({
+          source: "v3-flash",
+          address: p.address.toLowerCase(),
+          fee: { kind: "v3-pips", pips: p.feePips },
+          available: new Map([[base, held]]),
+        })),
+      );
+    }
+    if (aaveV3Pool) {
+      reads.push(
+        (async () => {
+          const aToken = await this.aTokenOf(aaveV3Pool, base);
+          if (aToken === null) return null;
+          const [bps, held] = await Promise.all([this.premiumOf(aaveV3Pool), this.balanceOf(base, aToken, blockTag)]);
+          return {
+            source: "aave-v3",
+            address: aaveV3Pool.toLowerCase(),
+            fee: { kind: "aave-bps", bps },
+            available: new Map([[base, held]]),
+          };
+        })(),
+      );
+    }
+    if (vault) {
+      reads.push(
+        Promise.all([this.balancerFeeOf(vault), this.balanceOf(base, vault, blockTag)]).then(([wad, held]) => ({
+          source: "balancer",
+          address: vault.toLowerCase(),
+          fee: { kind: "balancer-wad", wad },
+          available: new Map([[base, held]]),
+        })),
+      );
+    }
+    return (await Promise.all(reads)).filter((l): l is FlashLender => l !== null);
+  }
+
+  private async call(to: string, iface: Interface, fn: string, args: unknown[], blockTag?: number) {
+    const data = iface.encodeFunctionData(fn, args);
+    return iface.decodeFunctionResult(fn, await this.provider.call({ to, data, ...(blockTag ? { blockTag } : {}) }));
+  }
+
+  private async balanceOf(token: string, holder: string, blockTag: number): Promise<bigint> {
+    return BigInt((await this.call(token, erc20, "balanceOf", [holder], blockTag))[0]);
+  }
+
+  private premiumOf(pool: string): Promise<bigint> {
+    if (!this.aavePremium) {
+      const premium = this.call(pool, aavePool, "FLASHLOAN_PREMIUM_TOTAL", []).then((r) => BigInt(r[0]));
+      premium.catch(() => (this.aavePremium = null));
+      this.aavePremium = premium;
+    }
+    return this.aavePremium;
+  }
+
+  /** The reserve's aToken, or null when the pool lists no reserve of the token. */
+  private aTokenOf(pool: string, asset: string): Promise<string | null> {
+    let found = this.aTokens.get(asset);
+    if (!found) {
+      found = this.call(pool, aavePool, "getReserveData", [asset]).then((r) => {
+        const aToken = String(r[0].aTokenAddress).toLowerCase();
+        return aToken === ZERO ? null : aToken;
+      });
+      found.catch(() => this.aTokens.delete(asset));
+      this.aTokens.set(asset, found);
+    }
+    return found;
+  }
+
+  private balancerFeeOf(vault: string): Promise<bigint> {
+    if (!this.balancerFee) {
+      const fee = this.call(vault, balancerVault, "getProtocolFeesCollector", []).then(async (r) =>
+        BigInt((await this.call(String(r[0]), feesCollector, "getFlashLoanFeePercentage", []))[0]),
+      );
+      fee.catch(() => (this.balancerFee = null));
+      this.balancerFee = fee;
+    }
+    return this.balancerFee;
+  }
+}
