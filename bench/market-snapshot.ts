@@ -3,25 +3,11 @@
  * timed on the benchmark's markets: `node --import tsx bench/market-snapshot.ts POOLS SHOCKED > FILE`.
  * The engine targets of issue 14 use 10000 pools with SHOCKED 0.07 (about one cycle in fifty profitable at 3 hops).
  */
-import { syntheticMarket } from "./synthetic-market.ts";
+import { syntheticMarket, toSnapshot } from "./synthetic-market.ts";
 
 const [pools, shocked] = process.argv.slice(2).map(Number);
 if (!Number.isInteger(pools) || pools! < 10 || !(shocked! >= 0 && shocked! <= 1)) {
   process.stderr.write("market-snapshot: usage: POOLS (an integer >= 10) SHOCKED (a share 0..1)\n");
   process.exit(2);
 }
-const market = syntheticMarket({ pools: pools!, seed: pools! + 3, shocked: shocked! });
-process.stdout.write(
-  JSON.stringify({
-    chainId: 1,
-    blockNumber: 1,
-    tokens: market.tokens,
-    baseTokens: market.baseTokens,
-    pools: market.pools.map((p) => ({
-      ...p,
-      protocol: "uniswap-v2",
-      reserve0: p.reserve0.toString(),
-      reserve1: p.reserve1.toString(),
-    })),
-  }) + "\n",
-);
+process.stdout.write(toSnapshot(syntheticMarket({ pools: pools!, seed: pools! + 3, shocked: shocked! })) + "\n");

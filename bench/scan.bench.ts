@@ -1,31 +1,24 @@
 /**
  * Scan benchmark: for seeded synthetic markets of 1k, 10k and 50k pools at 2 and 3 hops, prints one JSON line each
  * with the cycle count, full-scan and incremental-block latency (p50/p99), memory, and the profit a 9-size grid search
- * (two pools, WETH only) captures against the exact optimum on the same cycles.
+ * (two pools, WETH only) captures against the exact optimum on the same cycles; and one plain-language line each on
+ * stderr, with the load average at the start and end of that market's runs.
  * `fullScanMs.first` is the first scan of each market; sizes run smallest first in one process, so from the second
- * market on the JIT is already warm. p50/p99 are over repeated scans and blocks after that.
+ * market on the JIT is already warm. p50/p99 are over repeated scans and blocks after that. The live scanner's
+ * per-cycle proof budget applies (ArbitrageScanner's default): `unproven` counts what it could not prove.
  */
 import { ArbitrageScanner, routeHops } from "../apps/core/index.ts";
 import { gridSearchProfit } from "./grid-baseline.ts";
 import { percentile } from "./percentile.ts";
-import { rng, syntheticMarket, tradeBlock } from "./synthetic-market.ts";
+import { loadAverage, round, timeBlocks } from "./block-timing.ts";
+import { cpuClock } from "./gate/ratio.ts";
+import { rng, syntheticMarket } from "./synthetic-market.ts";
 
 const SIZES = [1_000, 10_000, 50_000];
 const HOPS = [2, 3];
 const BLOCKS = 300;
 const WARMUP_BLOCKS = 30;
 const POOLS_PER_BLOCK = 100;
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
-
-/**
- * CPU time of this process since `since` (user + system, all of its threads). Reported beside wall time because a
- * shared machine's load inflates wall time with time spent waiting for a core.
- */
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1000;
-}
 
 function memory(): number {
   globalThis.gc?.();
@@ -36,8 +29,9 @@ function memory(): number {
 for (const pools of SIZES) {
   for (const maxHops of HOPS) {
     const market = syntheticMarket({ pools, seed: pools + maxHops });
+    const loadBefore = loadAverage();
     const before = memory();
-    let started = performance.now();
+    const started = performance.now();
     const scanner = new ArbitrageScanner({ ...market, maxHops });
     const indexBuildMs = performance.now() - started;
 
@@ -47,9 +41,9 @@ for (const pools of SIZES) {
     let found = scanner.fullScan();
     const first = scanner.stats;
     for (let i = 0; i < fullRuns; i++) {
-      const cpu = process.cpuUsage();
+      const cpu = cpuClock();
       found = scanner.fullScan();
-      fullCpu.push(cpuMs(cpu));
+      fullCpu.push(cpuClock() - cpu);
       full.push(scanner.stats.elapsedMs);
     }
     const memoryBytes = memory() - before;
@@ -74,24 +68,16 @@ for (const pools of SIZES) {
     const allWethProfit = found.filter((o) => o.baseToken === weth).reduce((sum, o) => sum + o.profit, 0n);
 
     const random = rng(pools * 31 + maxHops);
-    const blockPools = [...market.pools];
-    const incremental: number[] = [];
-    const incrementalCpu: number[] = [];
-    const evaluated: number[] = [];
-    const exact: number[] = [];
-    for (let b = 0; b < WARMUP_BLOCKS + BLOCKS; b++) {
-      const updates = tradeBlock(blockPools, POOLS_PER_BLOCK, random);
-      const cpu = process.cpuUsage();
-      started = performance.now();
-      scanner.applyReserves(updates);
-      const elapsed = performance.now() - started;
-      const cpuElapsed = cpuMs(cpu);
-      if (b < WARMUP_BLOCKS) continue;
-      incremental.push(elapsed);
-      incrementalCpu.push(cpuElapsed);
-      evaluated.push(scanner.stats.evaluated);
-      exact.push(scanner.stats.exactChecks);
-    }
+    const blocks = timeBlocks(scanner, [...market.pools], random, {
+      blocks: BLOCKS,
+      warmup: WARMUP_BLOCKS,
+      perBlock: POOLS_PER_BLOCK,
+    });
+    const incremental = blocks.wallMs;
+    const incrementalCpu = blocks.cpuMs;
+    const evaluated = blocks.checked;
+    const exact = blocks.exact;
+    const loadAfter = loadAverage();
 
     const result = {
       bench: "scan",
@@ -107,6 +93,8 @@ for (const pools of SIZES) {
       exactChecks: first.exactChecks,
       opportunities: found.length,
       unproven: first.unproven,
+      unprovenAfterBlocks: scanner.stats.unproven,
+      loadAverage: { before: loadBefore, after: loadAfter },
       incremental: {
         blocks: BLOCKS,
         poolsPerBlock: POOLS_PER_BLOCK,
@@ -127,5 +115,14 @@ for (const pools of SIZES) {
       },
     };
     process.stdout.write(JSON.stringify(result) + "\n");
+    const block = result.incremental;
+    process.stderr.write(
+      `scan: ${pools} pools, ${maxHops} hops, ${result.cycles} cycles, ${result.opportunities} profitable: ` +
+        `full scan p50 ${result.fullScanMs.p50} ms wall / ${result.fullScanCpuMs.p50} ms CPU ` +
+        `(first ${result.fullScanMs.first} ms); block of ${POOLS_PER_BLOCK} pools p50/p99 ` +
+        `${block.p50Ms}/${block.p99Ms} ms wall, ${block.cpuP50Ms}/${block.cpuP99Ms} ms CPU; unproven ` +
+        `${result.unproven} after the scan, ${result.unprovenAfterBlocks} after ${BLOCKS} blocks; ` +
+        `load average ${loadBefore[0]} -> ${loadAfter[0]}\n`,
+    );
   }
 }

@@ -162,3 +162,19 @@ export function tradeBlock(pools: Pool[], count: number, random: () => number): 
   }
   return updates;
 }
+
+/** The market as a pool snapshot (schema v1), the input of `orion scan`. */
+export function toSnapshot(market: SyntheticMarket): string {
+  return JSON.stringify({
+    chainId: 1,
+    blockNumber: 1,
+    tokens: market.tokens,
+    baseTokens: market.baseTokens,
+    pools: market.pools.map((p) => ({
+      ...p,
+      protocol: "uniswap-v2",
+      reserve0: p.reserve0.toString(),
+      reserve1: p.reserve1.toString(),
+    })),
+  });
+}

@@ -10,8 +10,9 @@ export const RUN_IAM_TYPES = [
 const PRIVATE_INGRESS = ["INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "INGRESS_TRAFFIC_INTERNAL_ONLY"];
 const DEFAULT_COMPUTE_SA = /-compute@developer\.gserviceaccount\.com$/;
 const SECRET_LIKE = /KEY|SECRET|TOKEN|PASSWORD|PRIVATE/i;
-// Names that carry a reference to a secret or key (a resource path), never the secret itself.
-const REFERENCE_SUFFIX = /_(NAME|ID|REF|PATH|URI|RESOURCE)$/i;
+// Names that carry a reference to a secret or key (a resource path), never the secret itself, or a public key (the
+// API's ORION_REPORT_PUBLIC_KEY): nothing a reader of the env could misuse.
+const REFERENCE_SUFFIX = /(_(NAME|ID|REF|PATH|URI|RESOURCE)|_PUBLIC_KEY)$/i;
 
 export const runIngress = () =>
   resourcePolicy({

@@ -51,6 +51,13 @@ const trading = z
     executorContract: address,
     /** The executor's KMS signing key version's address (README, "First deploy"). */
     executorAccount: address,
+    /** The CI identity's report-signing public key, PEM SPKI (README, "Compliance"): what unlocks live mode. */
+    reportPublicKey: z
+      .string()
+      .regex(
+        /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\n?$/,
+        "must be a PEM public key (openssl pkey -in ci.pem -pubout)",
+      ),
   })
   .strict();
 

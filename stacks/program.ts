@@ -48,6 +48,8 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
               ...chainFactsOf(config.trading.chain),
               executorContract: config.trading.executorContract,
               executorAccount: config.trading.executorAccount,
+              stack: pulumi.getStack(),
+              reportPublicKey: config.trading.reportPublicKey,
             },
           }
         : {}),

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { chainChecksFromEnv } from "../apps/api/chain-env.ts";
+import { importReportKey } from "../apps/api/report-trust.ts";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
 import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
@@ -157,6 +158,9 @@ async function checkApiPreflight(env: Record<string, string>, region: string): P
   expect(api.ORION_EXECUTOR_ACCOUNT).toMatch(/^0x[0-9a-f]{40}$/);
   // The global external Application Load Balancer and Cloud Run's front end (components/region/env.ts).
   expect(api.ORION_TRUST_PROXY).toBe(2);
+  // The signed compliance report the pre-flight requires: this stack's, verified with the CI identity's key.
+  expect(api.ORION_STACK).toBe("prod");
+  await expect(importReportKey(api.ORION_REPORT_PUBLIC_KEY ?? "")).resolves.toBeDefined();
   const chain = chainChecksFromEnv(api);
   expect(chain, "the API would run no chain checks").not.toBeNull();
   await chain?.close();

@@ -1,14 +1,19 @@
 /**
  * Deploys the devnet's world: test tokens, one Uniswap-V2 factory per DEX (real v2-core bytecode), the planned
- * pools with their liquidity, the traders' router and balances, and the arbitrage executor contract.
+ * pools with their liquidity, the Uniswap-V3 factory and pools (v3/), the traders' routers and balances, and the
+ * arbitrage executor contract.
  */
 import { Interface, MaxUint256 } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Eip1193 } from "./eip1193.ts";
+import { call, deploy, deployAt, send } from "./unlocked.ts";
 import type { MarketSpec } from "./markets.ts";
 import { planPools, tokenAmount as tokenAmountOf } from "./markets.ts";
 import { deployAaveV3 } from "./lenders/aave-v3.ts";
 import type { DeployedAaveV3 } from "./lenders/aave-v3.ts";
+import { deployV3Markets } from "./v3/deploy-v3.ts";
+import type { DeployedV3 } from "./v3/deploy-v3.ts";
+import { planV3Pools } from "./v3/plan-v3.ts";
 
 export interface DeployedToken {
   address: string;
@@ -31,6 +36,8 @@ export interface DeployedMarkets {
   /** fromBlock: the block the factory was deployed in. */
   dexes: { name: string; factory: string; feeBps: number; fromBlock: number }[];
   pools: DeployedPool[];
+  /** The Uniswap-V3 DEX, when the spec has V3 pools. */
+  v3?: DeployedV3;
   /** The Aave V3 market lending the base token, when the spec has one. */
   aaveV3?: DeployedAaveV3;
   /** The simulated traders' one-transaction swap router. */
@@ -56,37 +63,7 @@ export interface DeployOptions {
   traderBalanceUsd?: bigint;
 }
 
-interface Receipt {
-  status: string;
-  contractAddress: string | null;
-  blockNumber: string;
-}
-
-/** Sends from an unlocked devnet account and returns the receipt; needs automine, which deployment runs under. */
-export async function send(chain: Eip1193, from: string, to: string | null, data: string): Promise<Receipt> {
-  const hash = (await chain.request({
-    method: "eth_sendTransaction",
-    params: [{ from, ...(to === null ? {} : { to }), data, gas: "0x989680" }],
-  })) as string;
-  const receipt = (await chain.request({ method: "eth_getTransactionReceipt", params: [hash] })) as Receipt | null;
-  if (receipt === null) throw new Error(`transaction ${hash} was not mined: deployment needs automine on`);
-  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} from ${from} reverted`);
-  return receipt;
-}
-
-export async function deployAt(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
-  const receipt = await send(chain, from, null, bytecode + iface.encodeDeploy(args).slice(2));
-  if (!receipt.contractAddress) throw new Error("deployment receipt has no contract address");
-  return { address: receipt.contractAddress.toLowerCase(), blockNumber: Number(BigInt(receipt.blockNumber)) };
-}
-
-export async function deploy(chain: Eip1193, from: string, bytecode: string, iface: Interface, args: unknown[]) {
-  return (await deployAt(chain, from, bytecode, iface, args)).address;
-}
-
-export async function call(chain: Eip1193, to: string, data: string): Promise<string> {
-  return (await chain.request({ method: "eth_call", params: [{ to, data }, "latest"] })) as string;
-}
+export { send, deployAt, deploy, call } from "./unlocked.ts";
 
 export async function deployMarkets(chain: Eip1193, options: DeployOptions): Promise<DeployedMarkets> {
   const artifacts = await loadArtifacts();
@@ -132,6 +109,21 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     pools.push({ address, dex: dex.name, token0: t0 as string, token1: t1 as string, feeBps: dex.feeBps });
   }
 
+  const v3 =
+    spec.v3Pools && spec.v3Pools.length > 0
+      ? await deployV3Markets(
+          chain,
+          deployer,
+          "uniswap-v3",
+          planV3Pools(
+            spec.v3Pools,
+            spec.tokens,
+            new Map(tokens.map((t) => [t.symbol, t.address])),
+            spec.priceJitterPpm,
+            options.seed,
+          ),
+        )
+      : undefined;
   const base = tokenBySymbol.get(spec.baseToken);
   if (!base) throw new Error(`base token ${spec.baseToken} was not deployed`);
   const baseSpec = spec.tokens.find((t) => t.symbol === spec.baseToken) as MarketSpec["tokens"][number];
@@ -153,6 +145,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
       const amount = tokenAmountOf(t, balanceUsd);
       await send(chain, deployer, address, token.encodeFunctionData("mint", [trader, amount]));
       await send(chain, trader, address, token.encodeFunctionData("approve", [router, MaxUint256]));
+      if (v3) await send(chain, trader, address, token.encodeFunctionData("approve", [v3.router, MaxUint256]));
     }
   }
 
@@ -171,6 +164,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     baseToken: base.address,
     dexes,
     pools,
+    ...(v3 ? { v3 } : {}),
     ...(aaveV3 ? { aaveV3 } : {}),
     router,
     executor: {

@@ -13,13 +13,26 @@ export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): Ch
     // The devnet's markets are quoted in their base token, which plays wrapped ether's part.
     wrappedNative: markets.baseToken,
     baseTokens: [markets.baseToken],
-    dexes: markets.dexes.map((d) => ({
-      name: d.name,
-      protocol: "uniswap-v2",
-      factory: d.factory,
-      feeBps: d.feeBps,
-      fromBlock: d.fromBlock,
-    })),
+    dexes: [
+      ...markets.dexes.map((d) => ({
+        name: d.name,
+        protocol: "uniswap-v2",
+        factory: d.factory,
+        feeBps: d.feeBps,
+        fromBlock: d.fromBlock,
+      })),
+      // V3 pools carry their own fee, so the DEX names none.
+      ...(markets.v3
+        ? [
+            {
+              name: markets.v3.name,
+              protocol: "uniswap-v3",
+              factory: markets.v3.factory,
+              fromBlock: markets.v3.fromBlock,
+            },
+          ]
+        : []),
+    ],
     ...(markets.aaveV3
       ? {
           lenders: [

@@ -28,6 +28,15 @@ export interface PairSpec {
   dexes: string[];
 }
 
+export interface V3PoolSpec {
+  a: string;
+  b: string;
+  /** Fee in hundredths of a bp: 100, 500, 3000 or 10000 (v3/plan-v3.ts V3_FEE_TIERS). */
+  feePips: number;
+  /** Dollar value of each side of the full-range position; concentrated positions add depth near the price. */
+  depthUsd: bigint;
+}
+
 export interface MarketSpec {
   baseToken: string;
   tokens: TokenSpec[];
@@ -35,6 +44,8 @@ export interface MarketSpec {
   pairs: PairSpec[];
   /** Each pool's initial price is off the reference by up to this many parts per million, so DEXes differ. */
   priceJitterPpm: number;
+  /** Uniswap-V3 pools (real v3-core bytecode, one factory) beside the V2 DEXes; none when absent. */
+  v3Pools?: V3PoolSpec[];
   /**
    * An Aave V3 market (@aave/core-v3 bytecode) lending the base token by flash loan: the dollar value supplied to
    * its reserve. None when absent.
@@ -68,6 +79,15 @@ export const DEFAULT_MARKETS: MarketSpec = {
     { a: "LINK", b: "USDC", weightPct: 20n, dexes: ["sushiswap", "quickswap"] },
   ],
   priceJitterPpm: 1500,
+  // Several fee tiers, on pairs the V2 DEXes list too, so cycles mix V2 and V3 pools as on a real chain.
+  v3Pools: [
+    { a: "WETH", b: "USDC", feePips: 500, depthUsd: 1_500_000n },
+    { a: "WETH", b: "USDC", feePips: 3000, depthUsd: 600_000n },
+    { a: "WETH", b: "DAI", feePips: 3000, depthUsd: 500_000n },
+    { a: "WETH", b: "WBTC", feePips: 3000, depthUsd: 400_000n },
+    { a: "USDC", b: "DAI", feePips: 100, depthUsd: 800_000n },
+    { a: "WETH", b: "LINK", feePips: 10000, depthUsd: 150_000n },
+  ],
   // Deeper than any pool, so a loan is never short of liquidity: Aave's WETH reserve on mainnet holds billions.
   aaveV3: { supplyUsd: 50_000_000n },
 };

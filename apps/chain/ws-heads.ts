@@ -42,6 +42,12 @@ export class WebSocketHeads implements HeadSource {
   /** The newest head number waiting for the consumer, and the delivery loop's promise. */
   private pending: number | null = null;
   private delivering: Promise<void> | null = null;
+  /**
+   * Bumped whenever the socket is closed. A read in flight on a destroyed socket may never settle, so a delivery loop
+   * of an earlier socket is abandoned rather than awaited: otherwise every head of the next socket waits behind it.
+   */
+  private generation = 0;
+  private handling: Promise<unknown> = Promise.resolve();
   private onBlock: OnBlock = () => undefined;
   private onError: (err: unknown) => void = () => undefined;
 
@@ -69,6 +75,7 @@ export class WebSocketHeads implements HeadSource {
     this.closeSocket();
     await this.fallback?.stop();
     await this.delivering;
+    await this.handling;
   }
 
   private async connect(): Promise<void> {
@@ -133,6 +140,8 @@ export class WebSocketHeads implements HeadSource {
   private closeSocket(): void {
     const socket = this.socket;
     this.socket = null;
+    this.generation++;
+    this.delivering = null;
     // destroy() closes the socket and drops the subscription: nothing stays open after stop().
     if (socket) void Promise.resolve(socket.destroy()).catch(() => undefined);
   }
@@ -145,8 +154,9 @@ export class WebSocketHeads implements HeadSource {
   private enqueue(blockNumber: number): void {
     if (this.pending === null || blockNumber > this.pending) this.pending = blockNumber;
     if (this.delivering) return;
+    const generation = this.generation;
     this.delivering = (async () => {
-      while (this.pending !== null && this.running && this.socket) {
+      while (this.pending !== null && this.running && this.socket && this.generation === generation) {
         const target = this.pending;
         const last = this.last;
         const fill = last !== null && target > last.number + 1 && target - last.number <= MAX_FILL;
@@ -157,13 +167,17 @@ export class WebSocketHeads implements HeadSource {
           const block = await socket.getBlock(n);
           // The same head again (a resubscription repeats the newest): nothing new. A new hash at a height already
           // seen is a reorg, delivered like any head.
+          if (this.generation !== generation) break;
           if (!block?.hash || !this.running || block.hash === this.last?.hash) continue;
           if (this.last && block.number > this.last.number + 1) {
             this.o.log?.(`newHeads: blocks ${this.last.number + 1}..${block.number - 1} skipped; pool state re-reads`);
           }
           const head = headOf(block, block.hash, this.provider);
           this.last = head;
-          await this.onBlock(head);
+          // Heads are handled one at a time even across sockets: an abandoned loop may still be in its handler.
+          const handled = this.handling.then(() => this.onBlock(head));
+          this.handling = handled.catch(() => undefined);
+          await handled;
         } catch (err) {
           // The next head starts over; retrying here could spin on a socket that is gone. A read cut off by a
           // dropped socket is not an error of its own: the reconnect already said so.
@@ -171,7 +185,7 @@ export class WebSocketHeads implements HeadSource {
           if (this.socket === socket) this.onError(err);
         }
       }
-      this.delivering = null;
+      if (this.generation === generation) this.delivering = null;
     })();
   }
 }

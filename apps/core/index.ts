@@ -1,6 +1,7 @@
 // Public API of the domain core: pure, synchronous, no I/O. Everything else in apps/ imports from here only.
 export type { Token } from "./tokens.ts";
 export { normalizeAddress } from "./tokens.ts";
+export { isqrt } from "./bigint-math.ts";
 export type { Pool, ReserveUpdate, Hop } from "./pool.ts";
 export { hopFrom, otherToken } from "./pool.ts";
 export type { Opportunity } from "./opportunity.ts";
@@ -16,6 +17,8 @@ export {
 export { routeHops, quoteOpportunity } from "./route.ts";
 export type { VirtualPool, SizedTrade, Optimality } from "./sizing.ts";
 export { optimalTrade, DEFAULT_SIZING_BUDGET, foldRoute, hopToVirtualPool, composeVirtualPools } from "./sizing.ts";
+export type { SplitObjective, ExactMaximum } from "./exact-maximum.ts";
+export { maximiseExactly } from "./exact-maximum.ts";
 export { CycleIndex, MIN_HOPS, MAX_SUPPORTED_HOPS } from "./cycle-index.ts";
 export type { PoolGraph } from "./cycle-index.ts";
 export { ArbitrageScanner } from "./scanner.ts";

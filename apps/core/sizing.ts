@@ -1,7 +1,11 @@
 import { ceilDiv, floorDiv, isqrt } from "./bigint-math.ts";
 import type { Hop } from "./pool.ts";
 import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
-import { lowerBound, SCREEN_LIMIT, ValueScreen } from "./value-screen.ts";
+import type { SplitObjective } from "./exact-maximum.ts";
+import type { SizedTrade } from "./sized-trade.ts";
+import { maximiseExactly } from "./exact-maximum.ts";
+import { floatFirst, floatSplit } from "./float-first.ts";
+import { ValueScreen } from "./value-screen.ts";
 
 /**
  * A V2 hop without the floor is the Möbius map out = a*x / (b + c*x) with a = g*Rout, b = 10000*Rin, c = g
@@ -32,119 +36,113 @@ export function foldRoute(hops: readonly Hop[]): VirtualPool {
   return folded;
 }
 
-/** How sure the size is: the integer optimum, within 1e-6 of its profit, or best found when neither was provable. */
-export type Optimality = "exact" | "ppm" | "unproven";
+export type { Optimality, SizedTrade } from "./sized-trade.ts";
 
-export interface SizedTrade {
-  amountIn: bigint;
-  amountOut: bigint;
-  profit: bigint;
-  optimality: Optimality;
-}
-
-/** Relative tolerance of the contract: one part in a million of the optimum profit. */
-const PPM = 1_000_000n;
 /**
- * Most candidates tried to prove one size. The live scanner keeps it small so a block stays fast (a cycle whose proof
- * needs more is reported with the best size found and counted as unproven); a one-shot scan can afford a large one.
+ * Most split points one proof may look at (exact-maximum.ts): at most about half a millisecond for one cycle, mostly
+ * float screening. The live scanner keeps it so a block stays fast (a cycle whose proof needs more is reported with
+ * the best size found and counted as unproven); a one-shot scan can afford a large one. 16,384 proves every cycle of
+ * the 10k-pool 3-hop benchmark market, and its blocks; 4,096 left one unproven.
  */
-export const DEFAULT_SIZING_BUDGET = 512n;
+export const DEFAULT_SIZING_BUDGET = 16_384n;
 
 /**
  * The integer input that maximises exact cycle profit `route(x) - x`, or null when no input is profitable.
+ *
+ * First in floats (float-first.ts): the closed-form optimum of the folded cycle, one exact pricing of the integer
+ * next to it, and a rigorous float bound on every integer profit; that settles most cycles with one bigint route.
+ * The rest are the dust cycles where the floors matter, sized exactly:
  *
  * Split the cycle at hop i into a head (base -> token i) and a tail (token i -> base). Any input x that leaves y of
  * token i is beaten or matched by the cheapest input buying y, so the integer optimum is
  *   max over integer y of  tail(y) - headInverse(y),
  * and, floors aside, both parts are folded virtual pools: the real-valued profit R(y) is concave with a closed-form
  * maximiser. We split where the token's base unit is coarsest (its floors are what separate the integer optimum from
- * the real one), start from the integers next to the real maximiser, and prove the result: every integer y that could
- * still beat the best found satisfies a quadratic inequality R(y) >= t, whose few integer solutions are tried
- * exactly. Float64 only picks the split; every decision is exact.
+ * the real one), and hand the exact value, the window where R(y) reaches a target (a quadratic inequality), and the
+ * real maximiser to the generic search and proof of exact-maximum.ts.
  */
 export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_BUDGET): SizedTrade | null {
+  const quick = floatFirst(hops);
+  if (quick !== undefined) return quick;
   const split = coarsestSplit(hops);
-  const head = hops.slice(0, split);
-  const tail = hops.slice(split);
-  const h = foldRoute(head);
-  const t = foldRoute(tail);
-  const whole = composeVirtualPools(h, t);
-  // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
-  if (whole.a <= whole.b) return null;
-
-  // Real maximiser of R: tail'(y) = headInverse'(y) gives y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(AxBx).
-  const sT = isqrt(t.a * t.b);
-  const sH = isqrt(h.a * h.b);
-  const y0 = floorDiv(sT * h.a - sH * t.b, sT * h.c + sH * t.c);
-
-  let best: Candidate = { y: 0n, value: 0n };
-  for (let y = y0 - 1n; y <= y0 + 1n; y++) best = better(best, y, head, tail);
-
-  // Each round's window lies inside the previous one (its target is higher); the budget caps all rounds together.
-  let budget = budgetLimit;
-  let screen: ValueScreen | null = null;
-  for (;;) {
-    // t: the smallest profit that would show `best` is more than 1e-6 short of the optimum (best + 1 for dust).
-    const target = (best.value * PPM) / (PPM - 1n) + 1n;
-    const window = profitWindow(h, t, target);
-    if (window === null) return finish(hops, head, best, target === best.value + 1n ? "exact" : "ppm");
-    budget -= window.hi - window.lo + 1n;
-    if (budget < 0n) return finish(hops, head, best, "unproven");
-    let improved = false;
-    if (window.hi < SCREEN_LIMIT) {
-      // Integers the float screen rules out could not replace `best` (better() needs a strictly higher value), so
-      // skipping them leaves every step of the search as it was; only the rest are priced exactly. The loop counts
-      // in floats (exact below 2^53): a bigint counter would cost as much as the screen itself.
-      screen ??= new ValueScreen(head, tail);
-      let floor = lowerBound(best.value);
-      for (let y = Number(window.lo), hi = Number(window.hi); y <= hi; y++) {
-        if (screen.cannotBeat(y, floor)) continue;
-        const next = better(best, BigInt(y), head, tail);
-        if (next !== best) {
-          best = next;
-          improved = best.value >= target;
-          floor = lowerBound(best.value);
-        }
-      }
-    } else {
-      for (let y = window.lo; y <= window.hi; y++) {
-        const next = better(best, y, head, tail);
-        if (next !== best) {
-          best = next;
-          improved = best.value >= target;
-        }
-      }
-    }
-    // Nothing in the window reached t, so the optimum is below t: best (possibly raised) is within tolerance.
-    if (!improved) return finish(hops, head, best, target === best.value + 1n ? "exact" : "ppm");
-  }
+  const settled = floatSplit(hops, split);
+  if (settled !== undefined) return settled;
+  return exactTrade(hops, budgetLimit, split);
 }
 
-/** A split point y with value tail(y) - headInverse(y). */
-interface Candidate {
-  y: bigint;
-  value: bigint;
-}
-
-function better(best: Candidate, y: bigint, head: readonly Hop[], tail: readonly Hop[]): Candidate {
-  if (y <= 0n) return best;
-  const x = routeAmountIn(y, head);
-  if (x === null) return best;
-  const value = routeAmountOut(y, tail) - x;
-  return value > best.value ? { y, value } : best;
-}
-
-function finish(
+/**
+ * The exact search alone, without the float shortcuts (what `optimalTrade` falls back on; the tests' reference for
+ * the shortcuts on reserves too large to search exhaustively).
+ */
+export function exactTrade(
   hops: readonly Hop[],
-  head: readonly Hop[],
-  best: Candidate,
-  optimality: Optimality,
+  budgetLimit = DEFAULT_SIZING_BUDGET,
+  split = coarsestSplit(hops),
 ): SizedTrade | null {
-  if (best.value <= 0n) return null;
-  const amountIn = routeAmountIn(best.y, head)!;
+  const objective = new V2Split(hops, split);
+  // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
+  if (objective.whole.a <= objective.whole.b) return null;
+  const found = maximiseExactly(objective, budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit));
+  if (found.value <= 0n) return null;
+  const amountIn = routeAmountIn(found.y, objective.head)!;
   // The cheapest input for y may buy a little more than y, which only adds profit; report what the pools give.
   const amountOut = routeAmountOut(amountIn, hops);
-  return { amountIn, amountOut, profit: amountOut - amountIn, optimality };
+  return { amountIn, amountOut, profit: amountOut - amountIn, optimality: found.optimality };
+}
+
+/**
+ * Where R(y) = tail(y) - headInverse(y) peaks: tail'(y) = headInverse'(y) gives
+ * y = (sT*Ah - sH*Bt) / (sT*Ch + sH*Ct), sX = sqrt(Ax*Bx). Only the search's starting point, so floats do (bigint
+ * square roots where a value leaves float range).
+ */
+function realMaximiser(h: VirtualPool, t: VirtualPool): bigint {
+  const sT = Math.sqrt(Number(t.a)) * Math.sqrt(Number(t.b));
+  const sH = Math.sqrt(Number(h.a)) * Math.sqrt(Number(h.b));
+  const y = (sT * Number(h.a) - sH * Number(t.b)) / (sT * Number(h.c) + sH * Number(t.c));
+  if (Number.isFinite(y)) return BigInt(Math.floor(y));
+  const sTx = isqrt(t.a * t.b);
+  const sHx = isqrt(h.a * h.b);
+  return floorDiv(sTx * h.a - sHx * t.b, sTx * h.c + sHx * t.c);
+}
+
+/** Budgets are counted in floats; anything above this is as good as unlimited for one cycle. */
+const MAX_BUDGET = 2 ** 40;
+
+/** A V2 cycle split after hop `split`, as the exact search sees it (exact-maximum.ts). */
+class V2Split implements SplitObjective {
+  readonly head: readonly Hop[];
+  readonly tail: readonly Hop[];
+  readonly whole: VirtualPool;
+  readonly seed: bigint;
+  private readonly h: VirtualPool;
+  private readonly t: VirtualPool;
+  private screen: ValueScreen | null = null;
+
+  constructor(hops: readonly Hop[], split: number) {
+    this.head = hops.slice(0, split);
+    this.tail = hops.slice(split);
+    this.h = foldRoute(this.head);
+    this.t = foldRoute(this.tail);
+    this.whole = composeVirtualPools(this.h, this.t);
+    this.seed = this.whole.a > this.whole.b ? realMaximiser(this.h, this.t) : 0n;
+  }
+
+  /** What the cycle earns by routing y through the split token with the cheapest input that buys it. */
+  value(y: bigint): bigint | null {
+    if (y <= 0n) return null;
+    const x = routeAmountIn(y, this.head);
+    if (x === null) return null;
+    return routeAmountOut(y, this.tail) - x;
+  }
+
+  window(target: bigint): { lo: bigint; hi: bigint } | null {
+    return profitWindow(this.h, this.t, target);
+  }
+
+  cannotBeat(y: number, best: number): boolean {
+    this.screen ??= new ValueScreen(this.head, this.tail);
+    return this.screen.cannotBeat(y, best);
+  }
 }
 
 /**
@@ -161,13 +159,8 @@ function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: big
   // The parabola is lowest at q1/(2*q2): if both integers beside that are outside, every integer is (the usual case,
   // and far cheaper than the square root below).
   const vertex = q1 / (2n * q2);
-  const outside = (y: bigint) => (q2 * y - q1) * y + q0 > 0n;
-  if (outside(vertex) && outside(vertex + 1n)) return null;
-  const discriminant = q1 * q1 - 4n * q2 * q0;
-  if (discriminant < 0n) return null;
-  const r = isqrt(discriminant);
-  let lo = floorDiv(q1 - r - 1n, 2n * q2);
-  let hi = floorDiv(q1 + r + 1n, 2n * q2);
+  if ((q2 * vertex - q1) * vertex + q0 > 0n && (q2 * (vertex + 1n) - q1) * (vertex + 1n) + q0 > 0n) return null;
+  let { lo, hi } = roots(q2, q1, q0, vertex) ?? { lo: 1n, hi: 0n };
   if (lo < 1n) lo = 1n;
   // headInverse is only defined (finite) for Ch*y < Ah.
   if (h.c > 0n) {
@@ -175,6 +168,30 @@ function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: big
     if (hi > limit) hi = limit;
   }
   return lo <= hi ? { lo, hi } : null;
+}
+
+/**
+ * Integers lo..hi holding every y with q2*y^2 - q1*y + q0 <= 0 (q2 > 0, `vertex` = floor(q1 / 2q2)), null if none.
+ * Float roots, widened by a few units and checked exactly: when the integer just outside each is outside the parabola
+ * on its side of the vertex, nothing further out can be inside. Otherwise (a root too close to call in floats, or
+ * values beyond float range) the exact integer square root of the discriminant decides.
+ */
+function roots(q2: bigint, q1: bigint, q0: bigint, vertex: bigint): { lo: bigint; hi: bigint } | null {
+  const outside = (y: bigint) => (q2 * y - q1) * y + q0 > 0n;
+  const a = Number(q2);
+  const b = Number(q1);
+  const r = Math.sqrt(b * b - 4 * a * Number(q0));
+  const loF = Math.floor((b - r) / (2 * a)) - 2;
+  const hiF = Math.ceil((b + r) / (2 * a)) + 2;
+  if (Number.isFinite(loF) && Number.isFinite(hiF)) {
+    const lo = BigInt(loF);
+    const hi = BigInt(hiF);
+    if (lo < vertex && hi > vertex + 1n && outside(lo - 1n) && outside(hi + 1n)) return { lo, hi };
+  }
+  const discriminant = q1 * q1 - 4n * q2 * q0;
+  if (discriminant < 0n) return null;
+  const s = isqrt(discriminant);
+  return { lo: floorDiv(q1 - s - 1n, 2n * q2), hi: floorDiv(q1 + s + 1n, 2n * q2) };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The reads discovery makes, each one eth_call pinned to one block: slices of a factory's pairs (PairsLens), token
- * metadata (TokenLens), PairCreated logs since the last run, and the transfer probe (TransferProbe's runtime code
+ * metadata (TokenLens), PairCreated logs since the last run, a V3 factory's PoolCreated logs, and the transfer probe (TransferProbe's runtime code
  * injected by a state override, so nothing is deployed and nothing changes).
  */
 import { AbiCoder, Interface, getAddress, id, toBeHex } from "ethers";
@@ -8,6 +8,8 @@ import type { JsonRpcApiProvider } from "ethers";
 import { loadArtifacts } from "../contracts/index.ts";
 
 export const PAIR_CREATED_TOPIC = id("PairCreated(address,address,address,uint256)");
+/** Uniswap-V3: PoolCreated(token0 indexed, token1 indexed, fee indexed, tickSpacing, pool). */
+export const POOL_CREATED_TOPIC = id("PoolCreated(address,address,uint24,int24,address)");
 /** Where the probe's code is injected: an address no real account has (a hash, not a key). */
 export const PROBE_ADDRESS = getAddress(`0x${id("orion.transfer-probe").slice(26)}`).toLowerCase();
 
@@ -19,6 +21,11 @@ export interface PairRef {
   token1: string;
 }
 
+export interface V3PoolRef extends PairRef {
+  feePips: number;
+  tickSpacing: number;
+}
+
 export interface ChainReads {
   /** Pairs [start, end) of a factory at `block`, and the factory's pair count there. */
   pairs(factory: string, start: number, end: number, block: number): Promise<{ length: number; pairs: PairRef[] }>;
@@ -26,6 +33,8 @@ export interface ChainReads {
   tokens(tokens: string[], block: number): Promise<{ decimals: string; symbol: string }[]>;
   /** Pairs a factory created in blocks [from, to], in creation order. */
   pairsCreated(factory: string, from: number, to: number): Promise<PairRef[]>;
+  /** Pools a Uniswap-V3 factory created in blocks [from, to], in creation order (the factory keeps no list). */
+  poolsCreated(factory: string, from: number, to: number): Promise<V3PoolRef[]>;
   probe(pair: string, token: string, amountOut: bigint, block: number): Promise<ProbeOutcome>;
 }
 
@@ -87,24 +96,24 @@ export async function createChainReads(provider: JsonRpcApiProvider): Promise<Ch
     },
 
     async pairsCreated(factory, from, to) {
-      const found: PairRef[] = [];
-      for (let lo = from; lo <= to; lo += LOG_RANGE) {
-        const hi = Math.min(to, lo + LOG_RANGE - 1);
-        const logs = await provider.getLogs({
-          address: factory,
-          topics: [PAIR_CREATED_TOPIC],
-          fromBlock: lo,
-          toBlock: hi,
-        });
-        for (const log of logs) {
-          found.push({
-            address: (abi.decode(["address", "uint256"], log.data)[0] as string).toLowerCase(),
-            token0: `0x${(log.topics[1] as string).slice(26)}`.toLowerCase(),
-            token1: `0x${(log.topics[2] as string).slice(26)}`.toLowerCase(),
-          });
-        }
-      }
-      return found;
+      return (await logsOf(provider, factory, PAIR_CREATED_TOPIC, from, to)).map((log) => ({
+        address: (abi.decode(["address", "uint256"], log.data)[0] as string).toLowerCase(),
+        token0: topicAddress(log.topics[1]),
+        token1: topicAddress(log.topics[2]),
+      }));
+    },
+
+    async poolsCreated(factory, from, to) {
+      return (await logsOf(provider, factory, POOL_CREATED_TOPIC, from, to)).map((log) => {
+        const [tickSpacing, pool] = abi.decode(["int24", "address"], log.data) as unknown as [bigint, string];
+        return {
+          address: pool.toLowerCase(),
+          token0: topicAddress(log.topics[1]),
+          token1: topicAddress(log.topics[2]),
+          feePips: Number(BigInt(log.topics[3] as string)),
+          tickSpacing: Number(tickSpacing),
+        };
+      });
     },
 
     async probe(pair, token, amountOut, block) {
@@ -139,6 +148,20 @@ export async function createChainReads(provider: JsonRpcApiProvider): Promise<Ch
       return { kind: "reverted", reason: "the probe returned instead of reverting with its measurements" };
     },
   };
+}
+
+/** One event of one contract over blocks [from, to], in LOG_RANGE slices. */
+async function logsOf(provider: JsonRpcApiProvider, address: string, topic: string, from: number, to: number) {
+  const logs = [];
+  for (let lo = from; lo <= to; lo += LOG_RANGE) {
+    const hi = Math.min(to, lo + LOG_RANGE - 1);
+    logs.push(...(await provider.getLogs({ address, topics: [topic], fromBlock: lo, toBlock: hi })));
+  }
+  return logs;
+}
+
+function topicAddress(topic: string | undefined): string {
+  return `0x${(topic as string).slice(26)}`.toLowerCase();
 }
 
 /** A revert's Error(string) text, or its raw selector. */

@@ -14,6 +14,7 @@ import { connectChain, deploy, devAccounts, parseChainProfile, sendFromUnlocked,
 import type { ChainProfile, Devnet } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { parseSnapshot, runScan } from "../scan/index.ts";
+import type { SnapshotFile } from "../scan/index.ts";
 import { Rng } from "../chain/rng.ts";
 import { discover, statePath, type DiscoverSummary } from "./index.ts";
 
@@ -173,6 +174,11 @@ afterAll(async () => {
   await world?.devnet.close();
 });
 
+/** The snapshot's Uniswap-V2 pools (this chain has no V3 factory; the type allows V3 pools). */
+function v2Pools(snapshot: SnapshotFile) {
+  return snapshot.pools.flatMap((p) => (p.protocol === "uniswap-v2" ? [p] : []));
+}
+
 describe("orion discover", () => {
   let first: DiscoverSummary;
   const out = () => join(dir, "snapshot.json");
@@ -181,14 +187,21 @@ describe("orion discover", () => {
     const { snapshot, summary } = await run(out());
     first = summary;
     const pools = new Map(
-      snapshot.pools.map((p) => [p.address, [p.token0, p.token1, BigInt(p.reserve0), BigInt(p.reserve1)]]),
+      v2Pools(snapshot).map((p) => [p.address, [p.token0, p.token1, BigInt(p.reserve0), BigInt(p.reserve1)]]),
     );
     expect(pools).toEqual(world.live);
     expect(snapshot.pools.every((p) => p.protocol === "uniswap-v2" && p.feeBps === 30)).toBe(true);
     expect(summary.tokens.taxed).toEqual([{ address: world.tokens.TAX, symbol: "TAX", taxBps: 100 }]);
     expect(summary.tokens.blocked.map((t) => t.address)).toEqual([world.tokens.BLK]);
     expect(summary.tokens.skipped).toBe(1);
-    expect(summary.pools).toEqual({ found: 9, kept: 4, belowMinLiquidity: 3, withBadTokens: 2 });
+    expect(summary.pools).toEqual({
+      found: 9,
+      kept: 4,
+      belowMinLiquidity: 3,
+      withBadTokens: 2,
+      v3Found: 0,
+      v3Kept: 0,
+    });
     expect(summary.dexes.map((d) => [d.name, d.pairs, d.readFrom])).toEqual([
       ["alpha", 5, "lens"],
       ["beta", 4, "lens"],
@@ -219,7 +232,7 @@ describe("orion discover", () => {
       ["alpha", 6, 1, "logs"],
       ["beta", 5, 1, "logs"],
     ]);
-    const pool = snapshot.pools.find((p) => p.address === added);
+    const pool = v2Pools(snapshot).find((p) => p.address === added);
     const [uni, usdc] = [t.UNI as string, t.USDC as string];
     expect(pool && [pool.token0, pool.token1, pool.reserve0, pool.reserve1]).toEqual(
       uni < usdc

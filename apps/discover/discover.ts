@@ -1,13 +1,15 @@
 /**
- * `orion discover`: every pair of every Uniswap-V2 DEX of a chain profile, their tokens' metadata, reserves at one
- * block, minus dust pools and tokens whose transfers are taxed or blocked, written as a pool snapshot v1 that
+ * `orion discover`: every pair of every Uniswap-V2 DEX and every pool of every Uniswap-V3 factory of a chain profile,
+ * their tokens' metadata, reserves (V2) or swap state (V3: price, tick, liquidity, initialized ticks near the price)
+ * at one block, minus dust pools and tokens whose transfers are taxed or blocked, written as a pool snapshot v1 that
  * `orion scan` reads. Resumable: the state beside the snapshot lets the next run read only what is new.
  */
-import type { FailoverProvider } from "../chain/index.ts";
-import { PoolState, type ChainProfile, type DexProfile } from "../chain/index.ts";
-import type { SnapshotV1 } from "../scan/index.ts";
+import type { FailoverProvider, V3PoolRead } from "../chain/index.ts";
+import { PoolState, readV3Pool, type ChainProfile, type DexProfile } from "../chain/index.ts";
+import type { SnapshotFile, V3PoolEntry } from "../scan/index.ts";
+import { v3PoolToEntry } from "../scan/index.ts";
 import { writeFileAtomic } from "../files/atomic-write.ts";
-import { createChainReads, type ChainReads, type PairRef } from "./chain-reads.ts";
+import { createChainReads, type ChainReads, type PairRef, type V3PoolRef } from "./chain-reads.ts";
 import { judgeToken } from "./token-metadata.ts";
 import { judgeTransfers, type TransferVerdict } from "./transfer-verdict.ts";
 import { loadState, saveState, type DiscoverState } from "./state.ts";
@@ -33,7 +35,15 @@ export interface DiscoverSummary {
   /** Whether an earlier run's state was used. */
   resumed: boolean;
   dexes: { name: string; factory: string; pairs: number; newPairs: number; readFrom: "lens" | "logs" }[];
-  pools: { found: number; kept: number; belowMinLiquidity: number; withBadTokens: number };
+  pools: {
+    found: number;
+    kept: number;
+    belowMinLiquidity: number;
+    withBadTokens: number;
+    /** Of found and kept, how many are Uniswap-V3 pools. */
+    v3Found: number;
+    v3Kept: number;
+  };
   tokens: {
     found: number;
     kept: number;
@@ -53,7 +63,7 @@ export class FactoryError extends Error {
 const TOKEN_CHUNK = 200;
 const PROBE_CONCURRENCY = 8;
 
-export async function discover(o: DiscoverOptions): Promise<{ snapshot: SnapshotV1; summary: DiscoverSummary }> {
+export async function discover(o: DiscoverOptions): Promise<{ snapshot: SnapshotFile; summary: DiscoverSummary }> {
   const started = performance.now();
   const { profile, provider } = o;
   const reads = await createChainReads(provider);
@@ -71,7 +81,9 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
     tokens: {},
     transfers: {},
   };
-  const known = new Set(state.pairs.map((p) => p.address));
+  state.v3Pools ??= [];
+  const v3Known = state.v3Pools;
+  const known = new Set([...state.pairs, ...v3Known].map((p) => p.address));
 
   // 0. Every factory must exist before anything is read: a wrong profile fails at once, naming the DEX.
   const codes = await Promise.all(profile.dexes.map((d) => provider.getCode(d.factory, block)));
@@ -87,8 +99,23 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
   // 1. Pairs, DEX by DEX: PairCreated logs since the last run when there was one, else the factory's list.
   const dexSummaries: DiscoverSummary["dexes"] = [];
   for (const dex of profile.dexes) {
-    if (dex.protocol !== "uniswap-v2") {
-      o.progress(`discover: ${dex.name}: ${dex.protocol} is not discovered yet, skipped`);
+    if (dex.protocol === "uniswap-v3") {
+      const pools = await newV3PoolsOf(reads, dex, state, block);
+      for (const p of pools) {
+        if (known.has(p.address)) continue;
+        known.add(p.address);
+        v3Known.push({ ...p, dex: dex.name });
+      }
+      const length = (state.factories[dex.factory] ?? 0) + pools.length;
+      state.factories[dex.factory] = length;
+      dexSummaries.push({
+        name: dex.name,
+        factory: dex.factory,
+        pairs: length,
+        newPairs: pools.length,
+        readFrom: "logs",
+      });
+      o.progress(`discover: ${dex.name}: ${length} V3 pools (${pools.length} new, from PoolCreated logs)`);
       continue;
     }
     const { pairs, length, readFrom } = await newPairsOf(reads, dex, state, block, o);
@@ -106,7 +133,7 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
 
   // 2. Token metadata for tokens not judged before (base tokens too: the snapshot lists them).
   const tokenSet = new Set<string>(profile.baseTokens);
-  for (const p of state.pairs) tokenSet.add(p.token0).add(p.token1);
+  for (const p of [...state.pairs, ...v3Known]) tokenSet.add(p.token0).add(p.token1);
   const unjudged = [...tokenSet].filter((t) => !(t in state.tokens));
   for (let i = 0; i < unjudged.length; i += TOKEN_CHUNK) {
     const chunk = unjudged.slice(i, i + TOKEN_CHUNK);
@@ -138,6 +165,20 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
   );
   const usable = liquid.filter((p) => meta(p.token0) && meta(p.token1));
 
+  // 3b. V3 pools' swap state at the same block; in-range liquidity priced as V2 reserves decides what is dust.
+  o.progress(`discover: reading the state of ${v3Known.length} V3 pools at block ${block}`);
+  const v3Read: { ref: (typeof v3Known)[number]; state: V3PoolRead }[] = [];
+  await forEachLimit(v3Known, PROBE_CONCURRENCY, async (ref) => {
+    v3Read.push({ ref, state: await readV3Pool(provider, ref.address, { blockTag: block }) });
+  });
+  v3Read.sort((a, b) => v3Known.indexOf(a.ref) - v3Known.indexOf(b.ref));
+  const v3Liquid = v3Read.filter(({ state: s }) => {
+    const virtual0 = (s.liquidity << 96n) / s.sqrtPriceX96;
+    const virtual1 = (s.liquidity * s.sqrtPriceX96) >> 96n;
+    return s.liquidity > 0n && virtual0 >= o.minLiquidity && virtual1 >= o.minLiquidity;
+  });
+  const v3Usable = v3Liquid.filter(({ ref }) => meta(ref.token0) && meta(ref.token1));
+
   // 4. Transfer probes, once per token, through its deepest usable pool.
   const deepest = new Map<string, { pool: string; reserve: bigint }>();
   for (const p of usable) {
@@ -160,15 +201,21 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
   });
   const verdict = (t: string): TransferVerdict => state.transfers[t] ?? { kind: "ok" };
   const kept = usable.filter((p) => verdict(p.token0).kind === "ok" && verdict(p.token1).kind === "ok");
+  // The probe trades through a V2 pair: a token seen only in V3 pools has no verdict and is left out, not trusted.
+  const probedOk = (t: string) => state.transfers[t]?.kind === "ok";
+  const v3Kept = v3Usable.filter(({ ref }) => probedOk(ref.token0) && probedOk(ref.token1));
 
   // 5. The snapshot: kept pools, their tokens and the base tokens that have metadata and clean transfers.
   const keptTokens = new Set<string>();
-  for (const p of kept) keptTokens.add(p.token0).add(p.token1);
+  for (const p of [...kept, ...v3Kept.map((v) => v.ref)]) keptTokens.add(p.token0).add(p.token1);
   const baseTokens = profile.baseTokens.filter((t) => meta(t) && verdict(t).kind === "ok");
   if (baseTokens.length === 0)
     throw new Error(`chain ${profile.name}: no base token of the profile answers as a usable ERC-20`);
   for (const t of baseTokens) keptTokens.add(t);
-  const snapshot: SnapshotV1 = {
+  const v3Entries: V3PoolEntry[] = v3Kept.map(({ ref, state: s }) =>
+    v3PoolToEntry({ ...ref, tickSpacing: s.tickSpacing, state: s }),
+  );
+  const snapshot: SnapshotFile = {
     chainId: profile.chainId,
     blockNumber: block,
     tokens: [...keptTokens].sort().map((t) => ({ address: t, ...(meta(t) as { symbol: string; decimals: number }) })),
@@ -184,6 +231,7 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
       feeBps: p.feeBps,
     })),
   };
+  snapshot.pools.push(...v3Entries);
   state.block = { number: block, hash: head.hash };
   // Snapshot first, state second: a crash in between costs a re-read, never a snapshot missing pairs.
   await writeFileAtomic(o.out, JSON.stringify(snapshot, null, 2) + "\n");
@@ -199,10 +247,12 @@ export async function discover(o: DiscoverOptions): Promise<{ snapshot: Snapshot
     resumed: previous !== null,
     dexes: dexSummaries,
     pools: {
-      found: all.length,
-      kept: kept.length,
-      belowMinLiquidity: all.length - liquid.length,
-      withBadTokens: liquid.length - kept.length,
+      found: all.length + v3Read.length,
+      kept: kept.length + v3Kept.length,
+      belowMinLiquidity: all.length - liquid.length + v3Read.length - v3Liquid.length,
+      withBadTokens: liquid.length - kept.length + v3Liquid.length - v3Kept.length,
+      v3Found: v3Read.length,
+      v3Kept: v3Kept.length,
     },
     tokens: {
       found: tokenSet.size,
@@ -258,6 +308,21 @@ async function newPairsOf(
   const first = await reads.pairs(dex.factory, 0, chunk, block);
   const rest = await listPairs(reads, dex, first.pairs.length, first.length, block, chunk, o);
   return { pairs: [...first.pairs, ...rest], length: first.length, readFrom: "lens" };
+}
+
+/**
+ * A V3 factory's pools not in the state yet, from its PoolCreated logs: since the state's block, or since the
+ * factory's deployment. A V3 factory keeps no list to check the logs' count against, unlike a V2 one.
+ */
+async function newV3PoolsOf(
+  reads: ChainReads,
+  dex: DexProfile,
+  state: DiscoverState,
+  block: number,
+): Promise<V3PoolRef[]> {
+  const resumed = state.factories[dex.factory] !== undefined;
+  const from = resumed ? Math.max(state.block.number + 1, dex.fromBlock) : dex.fromBlock;
+  return from <= block ? reads.poolsCreated(dex.factory, from, block) : [];
 }
 
 async function listPairs(

@@ -1,6 +1,6 @@
 /**
  * What a discovery run remembers for the next one, beside its snapshot (`<out>.state.json`): the block it read at,
- * how many pairs each factory had, the pairs and tokens already judged. A later run reads only PairCreated logs
+ * how many pairs (or V3 pools) each factory had, the pairs, V3 pools and tokens already judged. A later run reads only PairCreated logs
  * after that block, metadata and transfer probes only for new tokens. A state whose block is no longer on the chain
  * (a reorg, or another devnet) is ignored and the run starts over.
  */
@@ -28,6 +28,21 @@ export const discoverStateSchema = z
     /** Factory -> number of its pairs already known. */
     factories: z.record(z.number().int().nonnegative()),
     pairs: z.array(z.object({ address, dex: z.string(), token0: address, token1: address }).strict()),
+    /** Uniswap-V3 pools from PoolCreated logs (optional: states written before V3 discovery have none). */
+    v3Pools: z
+      .array(
+        z
+          .object({
+            address,
+            dex: z.string(),
+            token0: address,
+            token1: address,
+            feePips: z.number().int(),
+            tickSpacing: z.number().int(),
+          })
+          .strict(),
+      )
+      .optional(),
     tokens: z.record(tokenSchema),
     transfers: z.record(verdictSchema),
   })

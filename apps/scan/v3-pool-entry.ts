@@ -73,3 +73,26 @@ export function v3PoolFromEntry(
     },
   };
 }
+
+/** The snapshot entry of a V3 pool's state (the inverse of v3PoolFromEntry), for writers such as `orion discover`. */
+export function v3PoolToEntry(pool: V3Pool): V3PoolEntry {
+  const { state } = pool;
+  return {
+    address: pool.address,
+    dex: pool.dex,
+    protocol: "uniswap-v3",
+    token0: pool.token0,
+    token1: pool.token1,
+    feePips: state.feePips,
+    tickSpacing: pool.tickSpacing,
+    sqrtPriceX96: state.sqrtPriceX96.toString(),
+    tick: state.tick,
+    liquidity: state.liquidity.toString(),
+    tickWords: { from: state.ticks.fromWord, to: state.ticks.toWord },
+    ticks: state.ticks.list().map((t) => ({
+      tick: t.tick,
+      liquidityNet: t.liquidityNet.toString(),
+      liquidityGross: t.liquidityGross.toString(),
+    })),
+  };
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArbitrageScanner } from "../../apps/core/index.ts";
 import { syntheticMarket } from "../synthetic-market.ts";
-import { baselineSchema, compare, formatTable, type Baseline } from "./compare.ts";
+import { baselineSchema, compare, formatTable, updatedBaseline, type Baseline } from "./compare.ts";
 import { FloatPass } from "./float-pass.ts";
 import { timeAgainst } from "./ratio.ts";
 
@@ -50,6 +50,19 @@ describe("the gate's verdict", () => {
     expect(table).toMatch(/^metric +baseline +measured +change +tolerance +verdict +absolute/);
     expect(table).toMatch(/scan\.x +10 +15 +50\.0% worse +30% +REGRESSION: lower is better, limit 13 +ms=1/);
     expect(table).toMatch(/api\.y +0\.5 +0\.5 +0\.0% better +30% +ok/);
+  });
+
+  it("--update-baseline rewrites the measured ratios, stamped, and with --only leaves the other gates' alone", () => {
+    const partial = updatedBaseline(baseline, [m("scan.x", 4.56789)], "measured at load 9", ["scan"]);
+    expect(partial.note).toBe("test");
+    expect(partial.metrics["scan.x"]).toEqual({ ...entry(4.568, "lower"), measured: "measured at load 9" });
+    expect(partial.metrics["api.y"]).toEqual(baseline.metrics["api.y"]);
+    const full = updatedBaseline(baseline, [m("scan.x", 4), m("api.y", 0.6)], "measured at load 1", null);
+    expect(full.note).toBe("measured at load 1");
+    expect(full.metrics["api.y"]).toMatchObject({ value: 0.6, measured: "measured at load 1" });
+    expect(() => updatedBaseline(baseline, [m("scan.new", 1)], "x", ["scan"])).toThrow(
+      /scan\.new: not in the baseline/,
+    );
   });
 
   it("the committed baseline is valid and gates every ratio the gates print", () => {

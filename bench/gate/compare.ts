@@ -21,6 +21,8 @@ export const baselineSchema = z
           /** Allowed relative change in the bad direction, e.g. 0.3 = 30% worse than the baseline still passes. */
           tolerance: z.number().positive().max(10),
           description: z.string(),
+          /** When and at what load average this value was taken (written by --update-baseline). */
+          measured: z.string().optional(),
         })
         .strict(),
     ),
@@ -128,14 +130,24 @@ export function formatTable(verdicts: readonly Verdict[]): string {
 }
 
 /** A new baseline from this run's measurements, keeping each metric's direction, tolerance and description. */
-export function updatedBaseline(previous: Baseline, measured: readonly Measurement[], note: string): Baseline {
-  const metrics: Baseline["metrics"] = {};
+/**
+ * The baseline with the measured ratios as its new values, each stamped with `when` (date and load average). A full
+ * update (`only` null) also takes `when` as the file's note; one limited to some gates keeps every other metric and the
+ * note as they were, so re-measuring the scan on a busy machine leaves the API and pipeline baselines alone.
+ */
+export function updatedBaseline(
+  previous: Baseline,
+  measured: readonly Measurement[],
+  when: string,
+  only: readonly string[] | null,
+): Baseline {
+  const metrics: Baseline["metrics"] = only === null ? {} : { ...previous.metrics };
   for (const m of measured) {
     const old = previous.metrics[m.metric];
     if (old === undefined) throw new Error(`${m.metric}: not in the baseline; add its direction and tolerance first`);
-    metrics[m.metric] = { ...old, value: round(m.value) };
+    metrics[m.metric] = { ...old, value: round(m.value), measured: when };
   }
-  return { note, metrics };
+  return { note: only === null ? when : previous.note, metrics };
 }
 
 function round(x: number): number {

@@ -10,7 +10,7 @@ import { Interface, MaxUint256, ZeroAddress } from "ethers";
 import type { JsonFragment } from "ethers";
 import { z } from "zod";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { call, deploy, send } from "../deploy.ts";
+import { call, deploy, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 
 const ROOT = "@aave/core-v3/artifacts/contracts/";

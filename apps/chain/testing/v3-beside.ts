@@ -8,7 +8,7 @@ import { isqrt } from "../../core/bigint-math.ts";
 import { MAX_TICK, getTickAtSqrtRatio, v3AmountOut } from "../../core/v3/index.ts";
 import type { V3PoolState } from "../../core/v3/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { call, send } from "../deploy.ts";
+import { call, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 import { createV3Pool, deployV3, mintV3Position } from "../v3/deploy-v3.ts";
 import type { V3Deployment } from "../v3/deploy-v3.ts";

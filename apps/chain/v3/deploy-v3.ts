@@ -5,16 +5,14 @@
  */
 import { Interface } from "ethers";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { call, deploy, send } from "../deploy.ts";
+import { call, deploy, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 
-/** Fee (hundredths of a bp) -> tick spacing, as the deployed factory enables them. */
-export const V3_FEE_TIERS: ReadonlyMap<number, number> = new Map([
-  [100, 1],
-  [500, 10],
-  [3000, 60],
-  [10000, 200],
-]);
+import { V3_FEE_TIERS } from "./plan-v3.ts";
+import type { V3PoolPlan } from "./plan-v3.ts";
+import type { V3PoolMeta } from "./v3-pool-state.ts";
+
+export { V3_FEE_TIERS };
 
 export interface V3Deployment {
   factory: string;
@@ -73,4 +71,61 @@ export async function mintV3Position(
 ): Promise<void> {
   const i = await interfaces();
   await send(chain, from, router, i.router.encodeFunctionData("mint", [pool, from, tickLower, tickUpper, liquidity]));
+}
+
+/** A deployed pool is described as the log tracker needs it. */
+export type DeployedV3Pool = V3PoolMeta;
+
+/** The devnet's V3 DEX: its factory, the router the traders swap through, and its pools. */
+export interface DeployedV3 extends V3Deployment {
+  name: string;
+  /** The block the factory was deployed in. */
+  fromBlock: number;
+  pools: DeployedV3Pool[];
+}
+
+/**
+ * Deploys the factory and router, then each planned pool with its positions, paid by `deployer` (which is given and
+ * approves enough of every token the plan uses).
+ */
+export async function deployV3Markets(
+  chain: Eip1193,
+  deployer: string,
+  name: string,
+  plans: readonly V3PoolPlan[],
+): Promise<DeployedV3> {
+  const { artifacts } = await interfaces();
+  const token = new Interface(artifacts.TestToken.abi);
+  const fromBlock = Number(BigInt((await chain.request({ method: "eth_blockNumber" })) as string)) + 1;
+  const v3 = await deployV3(chain, deployer);
+  const used = new Set(plans.flatMap((p) => [p.token0, p.token1]));
+  for (const address of used) {
+    // Far more than any plan's positions need: the seeding account is the devnet's, not a market participant.
+    await send(chain, deployer, address, token.encodeFunctionData("mint", [deployer, 1n << 200n]));
+    await send(chain, deployer, address, token.encodeFunctionData("approve", [v3.router, (1n << 256n) - 1n]));
+  }
+  const pools: DeployedV3Pool[] = [];
+  for (const plan of plans) {
+    const pool = await createV3Pool(
+      chain,
+      deployer,
+      v3.factory,
+      plan.token0,
+      plan.token1,
+      plan.feePips,
+      plan.sqrtPriceX96,
+    );
+    for (const p of plan.positions) {
+      await mintV3Position(chain, deployer, v3.router, pool, p.tickLower, p.tickUpper, p.liquidity);
+    }
+    pools.push({
+      address: pool,
+      dex: name,
+      token0: plan.token0,
+      token1: plan.token1,
+      feePips: plan.feePips,
+      tickSpacing: plan.tickSpacing,
+    });
+  }
+  return { ...v3, name, fromBlock, pools };
 }

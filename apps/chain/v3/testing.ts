@@ -5,7 +5,7 @@
 import { Interface } from "ethers";
 import { MAX_TICK, getSqrtRatioAtTick } from "../../core/v3/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { deploy, send } from "../deploy.ts";
+import { deploy, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 import type { Rng } from "../rng.ts";
 import { V3_FEE_TIERS, createV3Pool, deployV3, mintV3Position } from "./deploy-v3.ts";

@@ -13,7 +13,7 @@ import { loadArtifacts } from "../../contracts/index.ts";
 import { devAccounts, startDevnet } from "../devnet.ts";
 import type { Devnet } from "../devnet.ts";
 import { Rng } from "../rng.ts";
-import { send } from "../deploy.ts";
+import { send } from "../unlocked.ts";
 import { FailoverProvider, eip1193Transport } from "../rpc.ts";
 import type { V3Deployment } from "./deploy-v3.ts";
 import { readV3Pool } from "./pool-reader.ts";

@@ -52,7 +52,9 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
     const m = chain.markets;
     process.stdout.write(
       `${chain.devnet.url}\n` +
-        `chain ${m.chainId}: ${m.pools.length} pools on ${m.dexes.length} DEXes, a block every ${f.blockTime} ms\n` +
+        `chain ${m.chainId}: ${m.pools.length} pools on ${m.dexes.length} DEXes` +
+        (m.v3 ? ` and ${m.v3.pools.length} Uniswap-V3 pools` : "") +
+        `, a block every ${f.blockTime} ms\n` +
         `profile: ${profileFile}\n` +
         `executor contract ${m.executor.address}, operator ${m.executor.operator} (devnet account #1), owner ${m.executor.owner} ` +
         `(devnet account #0; both keys are Hardhat's public test keys)\n`,

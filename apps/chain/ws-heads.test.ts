@@ -1,0 +1,96 @@
+/**
+ * A socket dropped while a block read is in flight: the read never settles (the node is gone), and before the fix
+ * every head of the next socket queued behind it forever. A WebSocket server in front of the devnet withholds its
+ * answer to the first eth_getBlockByNumber and then drops the connection; heads must keep coming after the reconnect.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
+import type { BlockHead } from "./block-collector.ts";
+import { startDevnet } from "./devnet.ts";
+import type { Devnet } from "./devnet.ts";
+import { FailoverProvider, eip1193Transport } from "./rpc.ts";
+import { WebSocketHeads } from "./ws-heads.ts";
+
+interface RpcRequest {
+  id: number;
+  method: string;
+  params?: unknown[];
+}
+
+let devnet: Devnet;
+const server = createServer();
+const wss = new WebSocketServer({ server });
+const subscribers = new Map<WebSocket, string>();
+let blockReads = 0;
+
+beforeAll(async () => {
+  devnet = await startDevnet();
+  wss.on("connection", (socket) => {
+    socket.on("message", (data: Buffer) => {
+      const r = JSON.parse(data.toString()) as RpcRequest;
+      const reply = (result: unknown) => socket.send(JSON.stringify({ jsonrpc: "2.0", id: r.id, result }));
+      if (r.method === "eth_subscribe") {
+        const id = `0x${randomBytes(16).toString("hex")}`;
+        subscribers.set(socket, id);
+        reply(id);
+        return;
+      }
+      if (r.method === "eth_getBlockByNumber" && ++blockReads === 1) {
+        // Never answered: the connection drops with this read in flight.
+        setTimeout(() => socket.terminate(), 50);
+        return;
+      }
+      void devnet.provider.request({ method: r.method, params: r.params ?? [] }).then(reply);
+    });
+    socket.on("close", () => subscribers.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of wss.clients) c.terminate();
+  await new Promise((r) => wss.close(r));
+  await new Promise((r) => server.close(r));
+  await devnet?.close();
+});
+
+async function mineAndNotify(): Promise<void> {
+  await devnet.mine();
+  const block = await devnet.provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] });
+  for (const [socket, subscription] of subscribers) {
+    socket.send(
+      JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription, result: block } }),
+    );
+  }
+}
+
+describe("WebSocketHeads", () => {
+  it("keeps delivering heads after a socket drops with a block read in flight", async () => {
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const provider = new FailoverProvider([eip1193Transport("devnet", devnet.provider)], { chainId: 31337 });
+    const heads = new WebSocketHeads(url, provider, { chainId: 31337, pollMs: 60_000, backoffMs: 20 });
+    const seen: BlockHead[] = [];
+    heads.start(
+      (h) => void seen.push(h),
+      () => undefined,
+    );
+    try {
+      const deadline = Date.now() + 20_000;
+      while (seen.length < 3 && Date.now() < deadline) {
+        await mineAndNotify();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(blockReads).toBeGreaterThan(1);
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      // In order, each once.
+      expect(seen.map((h) => h.number)).toEqual([...new Set(seen.map((h) => h.number))].sort((a, b) => a - b));
+    } finally {
+      await heads.stop();
+      provider.destroy();
+    }
+  }, 60_000);
+});
