@@ -136,7 +136,8 @@ export const runServing = (settings: PolicySettings) =>
       "Cloud Run services must probe readiness and keep the stack's minimum of instances warm in every region.",
     controls: ["RUN-008"],
     types: [RUN_SERVICE],
-    check: (props, _args, report) => {
+    settings: { from: settings, reads: ["minInstances"] },
+    check: (props, _args, report, settings) => {
       const containers = list(props, "template.containers");
       if (containers.length === 0 || !containers.every((c) => isSet(str(c, "readinessProbe.httpGet.path")))) {
         report("RUN-008", "template.containers[].readinessProbe.httpGet.path must be set (the bots serve /readyz).");

@@ -245,3 +245,26 @@ describe("the env contract on the prod plan with runtime gke", async () => {
     (_, delivered) => checkContract(delivered),
   );
 });
+
+describe("the env contract with tracing, on both runtimes", async () => {
+  const files = mkdtempSync(join(tmpdir(), "orion-env-contract-"));
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
+  const tracing = { collector: { image: `europe-docker.pkg.dev/p/otel/collector@sha256:${"a".repeat(64)}` } };
+  const cloudrun = await captureStack("prod", { config: { "alpha-orion:tracing": tracing } });
+  const gke = await captureStack("prod", { config: { "alpha-orion:runtime": "gke", "alpha-orion:tracing": tracing } });
+  const bots = [...cloudRunBots(cloudrun), ...cloudRunBots(gke), ...gkeBots(gke, files)];
+
+  it.each(bots.map((s) => [label(s), s] as const))(
+    "%s: the span variables are the contract's, and the bot's tracing reads them",
+    (_, delivered) => {
+      checkContract(delivered);
+      const env = parseEnv(botEnvSchemas[delivered.bot], delivered.env);
+      expect(env).toMatchObject({
+        OTEL_SERVICE_NAME: `orion-prod-${delivered.bot}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318",
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "1",
+      });
+    },
+  );
+});

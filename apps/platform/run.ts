@@ -104,7 +104,12 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       executor: {
         contract: markets.executor.address,
         account: chain.executor.address,
-        ...(markets.aaveV3 ? { flashLenders: { aaveV3Pool: markets.aaveV3.pool } } : {}),
+        flashLenders: {
+          ...(markets.aaveV3 ? { aaveV3Pool: markets.aaveV3.pool } : {}),
+          ...(markets.balancerV2 ? { balancerVault: markets.balancerV2.vault } : {}),
+          // The devnet's V3 pools lend too (a `flash`), each at its own fee.
+          ...(markets.v3 ? { v3Pools: markets.v3.pools } : {}),
+        },
         devnetKey: key,
         loadSigner: () => {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");

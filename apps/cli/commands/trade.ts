@@ -38,7 +38,7 @@ export function configure(command: Command): void {
     .option("--report <file>", "write the session report (JSON) to FILE")
     .option("--execution <route>", "eoa (a transaction from the executor account) or erc4337", "eoa")
     .option("--pools <file>", "trade this pool snapshot instead of discovering the profile's DEXes first")
-    .option("--port <port>", "port of /metrics (and the API with REDIS_URL); 0 = any free port", "0")
+    .option("--port <port>", "port of the API and console (/metrics on the next); 0 = any free port", "0")
     .action(async (flags: TradeFlags) => {
       if (flags.mode !== "sim" && flags.mode !== "live")
         throw new InputError(`--mode: must be sim or live, got "${flags.mode}"`);
