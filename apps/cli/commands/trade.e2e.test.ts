@@ -121,7 +121,10 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     );
     const route = await orion(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
     expect(route.code).toBe(2);
-    expect(route.stderr).toMatch(/--execution erc4337: orion trade does not wire a hosted bundler and sponsor yet/);
+    expect(route.stderr).toBe(
+      `orion: ${profileFile}: entryPoint: required for --execution erc4337 ` +
+        "(the profile names entryPoint, bundlerUrl and paymasterUrl)\n",
+    );
     const live = await orion(["trade", "--chain", profileFile, "--rpc", url, "--mode", "live"]);
     expect(live.code).toBe(2);
     expect(live.stderr).toMatch(/ORION_EXECUTOR_CONTRACT/);
