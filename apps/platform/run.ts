@@ -89,7 +89,6 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         out: o.out,
         ...(o.log ? { log: o.log } : {}),
       });
-      let bundler: DevnetBundler | null = null;
       const route = aa
         ? userOperationsRoute({
             aa,
@@ -100,18 +99,15 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
             blockTimeMs: blockIntervalMs,
             fallbackToEoa: eoaFallback ?? false,
             bundlerTimeoutMs: bundlerTimeoutMs ?? 5_000,
-            started: (b) => {
-              bundler = b;
-              o.out(`bundler: alto (pid ${b.bundler.pid}) at ${b.bundler.url}, smart account ${aa.account}`);
-            },
+            out: o.out,
           })
         : null;
       return {
         ...chain,
         label: `devnet ${url}`,
-        executor: { ...chain.executor, ...(route ? { userOperations: route } : {}) },
+        executor: { ...chain.executor, ...(route ? { userOperations: route.userOperations } : {}) },
         close: async () => {
-          await bundler?.bundler.close();
+          await route?.close();
           await release();
         },
       };
@@ -122,7 +118,11 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
   });
 }
 
-/** The ERC-4337 route through the session's smart account; the bundler starts only for a live session. */
+/**
+ * The ERC-4337 route through the session's smart account. Alto and the sponsor's paymaster service start once, for a
+ * live session only (the executor's submitter, or bots in their own processes asking for the endpoints), run while
+ * the session does, and stop with it.
+ */
 function userOperationsRoute(o: {
   aa: DevnetAccountAbstraction;
   owner: { address: string; privateKey: string };
@@ -132,29 +132,46 @@ function userOperationsRoute(o: {
   blockTimeMs: number;
   fallbackToEoa: boolean;
   bundlerTimeoutMs: number;
-  started: (bundler: DevnetBundler) => void;
-}): NonNullable<SessionChain["executor"]["userOperations"]> {
-  return {
-    account: o.aa.account,
-    contract: o.aa.executor,
-    owner: o.owner.address,
-    entryPoint: o.aa.entryPoint,
-    fallbackToEoa: o.fallbackToEoa,
-    // Called for a live session only: the bundler runs while the session does, and stops with it.
-    loadSubmitter: async () => {
-      // alto deploys its simulation contracts at start and waits for them to be mined.
-      const bundler = await withBlockInterval(o.provider, 200, o.blockTimeMs, () =>
-        startDevnetBundler({
-          rpcUrl: o.rpcUrl,
-          chainId: o.chainId,
-          aa: o.aa,
-          ownerKey: o.owner.privateKey,
-          blockTimeMs: o.blockTimeMs,
-          timeoutMs: o.bundlerTimeoutMs,
-        }),
+  out: (line: string) => void;
+}): { userOperations: NonNullable<SessionChain["executor"]["userOperations"]>; close: () => Promise<void> } {
+  let bundler: Promise<DevnetBundler> | null = null;
+  const start = () => {
+    // alto deploys its simulation contracts at start and waits for them to be mined.
+    bundler ??= withBlockInterval(o.provider, 200, o.blockTimeMs, () =>
+      startDevnetBundler({
+        rpcUrl: o.rpcUrl,
+        chainId: o.chainId,
+        aa: o.aa,
+        ownerKey: o.owner.privateKey,
+        blockTimeMs: o.blockTimeMs,
+        timeoutMs: o.bundlerTimeoutMs,
+      }),
+    ).then((started) => {
+      o.out(
+        `bundler: alto (pid ${started.bundler.pid}) at ${started.bundler.url}, paymaster service at ` +
+          `${started.paymaster.url}, smart account ${o.aa.account}`,
       );
-      o.started(bundler);
-      return bundler.submitter;
+      return started;
+    });
+    return bundler;
+  };
+  return {
+    userOperations: {
+      account: o.aa.account,
+      contract: o.aa.executor,
+      owner: o.owner.address,
+      entryPoint: o.aa.entryPoint,
+      fallbackToEoa: o.fallbackToEoa,
+      timeoutMs: o.bundlerTimeoutMs,
+      loadSubmitter: async () => (await start()).submitter,
+      endpoints: async () => {
+        const { bundler: alto, paymaster } = await start();
+        return { bundlerUrl: alto.url, paymasterUrl: paymaster.url };
+      },
+    },
+    // A bundler that failed to start has closed itself already.
+    close: async () => {
+      await bundler?.then((b) => b.close()).catch(() => undefined);
     },
   };
 }

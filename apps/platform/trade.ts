@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
 import { discover } from "../discover/index.ts";
+import type { SmartAccountRoute } from "../erc4337/index.ts";
 import { privateKeySigner, simulatedExecutor } from "../executor/index.ts";
 import { chainSettings, loadMarket, type Market } from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
@@ -15,6 +16,17 @@ export interface DeployedExecutor {
   privateKey: string | null;
   /** The relay's reputation key and bid, when the profile names a relayUrl (live only). */
   relay?: { reputationKey: string; bidShareBps: number } | undefined;
+}
+
+/**
+ * `--execution erc4337` on a profile that names an EntryPoint, a bundler and a paymaster service (checked by the
+ * command): the smart account of the live key, connected but not yet deployed; null in sim, where no key exists.
+ */
+export interface TradeUserOperations {
+  entryPoint: string;
+  route: SmartAccountRoute | null;
+  /** The bound on every bundler and paymaster call: slower counts as the route being down. */
+  timeoutMs: number;
 }
 
 /** The chain a session trades on, as any chain is named: its profile, an RPC connection, the markets. */
@@ -36,7 +48,12 @@ export interface ChainOptions {
    * exists; every order is simulated with the contract's code injected by state override.
    */
   executor: DeployedExecutor | null;
-  /** The execution route: a user operation is given the longer deadline the bundler needs. Default eoa. */
+  /** `orion trade --execution erc4337`: the route, whose account, owner and submitter are made here. */
+  userOperations?: TradeUserOperations | null;
+  /**
+   * The execution route, for a caller that adds its own `executor.userOperations` (orion dev's devnet bundler): a
+   * user operation is given the longer deadline the bundler needs. Default eoa, or erc4337 with `userOperations`.
+   */
   route?: "eoa" | "erc4337";
   dataDir: string;
   out: (line: string) => void;
@@ -51,7 +68,7 @@ export interface TradeOptions extends Omit<SessionOptions, "title">, Omit<ChainO
  * executor contract's code injected by state override, from an account nobody holds a key for.
  */
 export async function runTrade(o: TradeOptions): Promise<DevSession> {
-  const { profile, profileFile, provider, headsUrl, pools, snapshot, executor, route, ...session } = o;
+  const { profile, profileFile, provider, headsUrl, pools, snapshot, executor, userOperations, route, ...session } = o;
   return runSession({ ...session, title: "orion trade" }, () =>
     tradeChain({
       mode: o.mode,
@@ -62,6 +79,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
       pools,
       ...(snapshot ? { snapshot } : {}),
       executor,
+      ...(userOperations ? { userOperations } : {}),
       ...(route ? { route } : {}),
       dataDir: o.dataDir,
       out: o.out,
@@ -78,7 +96,7 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
 export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
   const { profile, provider } = o;
   const market = await marketOf(o);
-  const settings = chainSettings(profile, o.route ?? "eoa");
+  const settings = chainSettings(profile, o.userOperations ? "erc4337" : (o.route ?? "eoa"));
   if (o.mode === "live" && !o.executor?.privateKey) {
     throw new Error("live mode needs the deployed executor contract and its owner's key");
   }
@@ -103,6 +121,27 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
           throw new Error("a sim session on a foreign chain has no executor key; live needs ORION_EXECUTOR_KEY");
         },
       };
+  const userOperations = o.userOperations;
+  const route = userOperations?.route ?? null;
+  const viaUserOperations = userOperations
+    ? {
+        // Live: the key's smart account, owner of the contract (checked by the command). Sim: the simulated
+        // account, whose injected contract it owns; the inner call is the same either way.
+        account: route ? route.address.toLowerCase() : executor.account,
+        contract: executor.contract,
+        owner: executor.account,
+        entryPoint: userOperations.entryPoint,
+        fallbackToEoa: false,
+        timeoutMs: userOperations.timeoutMs,
+        loadSubmitter: async () => {
+          if (!route) throw new Error("the ERC-4337 route has no owner key: live needs ORION_EXECUTOR_KEY");
+          // Its first, sponsored operation, if it has no code yet: nothing of a trade runs beside that one.
+          await route.deploy();
+          o.out(`smart account ${route.address.toLowerCase()}: user operations through the profile's bundler`);
+          return route;
+        },
+      }
+    : null;
   return {
     name: profile.name,
     label: `${profile.name} ${provider.activeEndpoint}`,
@@ -121,6 +160,7 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
       confirmations: settings.confirmations,
       receiptPollMs: settings.receiptPollMs,
       deadline: settings.deadline,
+      ...(viaUserOperations ? { userOperations: viaUserOperations } : {}),
       flashLenders: settings.flashLenders,
     },
     close: async () => provider.destroy(),

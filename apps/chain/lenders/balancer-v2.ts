@@ -11,7 +11,7 @@ import { Interface } from "ethers";
 import type { JsonFragment } from "ethers";
 import { cachedCompile, loadArtifacts } from "../../contracts/index.ts";
 import type { Solc } from "../../contracts/index.ts";
-import { call, deployAt, send } from "../deploy.ts";
+import { call, deployAt, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
 
 const require = createRequire(import.meta.url);
