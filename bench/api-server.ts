@@ -9,7 +9,13 @@ import pg from "pg";
 import { SubjectKeyVault } from "../apps/audit/index.ts";
 import { buildApi } from "../apps/api/index.ts";
 import { createRedisControlStore } from "../apps/control/index.ts";
-import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../apps/identity/index.ts";
+import {
+  generateKeyFile,
+  loadKeyMaterial,
+  redisSessionState,
+  totpCode,
+  UserDirectory,
+} from "../apps/identity/index.ts";
 import { migrate } from "../apps/store/migrate.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../test/support/redis.ts";
@@ -44,13 +50,12 @@ export async function startBenchApi(): Promise<BenchApi> {
     const keys = await loadKeyMaterial(await generateKeyFile());
     app = await buildApi({
       pool,
-      redis,
-      keyPrefix: prefix,
+      state: redisSessionState(redis, prefix),
       control,
       keys,
       tokens: { issuer: "bench", audience: "bench" },
       logLevel: "silent",
-      // The limits are still checked in Redis on every request; they are only set high enough not to refuse the load.
+      // The limits are still counted (and shared through Redis) on every request; they are only set high enough not to refuse the load.
       rateLimits: { perIp: 1e9, perUser: 1e9 },
     });
     const url = await app.listen({ port: 0, host: "127.0.0.1" });

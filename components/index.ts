@@ -10,6 +10,7 @@ export * from "./cache/index.ts";
 export * from "./service/index.ts";
 export * from "./load-balancer/index.ts";
 export * from "./observability/index.ts";
+export * from "./perimeter/index.ts";
 export * from "./audit-trail/index.ts";
 export * from "./kubernetes/index.ts";
 export * from "./region/index.ts";

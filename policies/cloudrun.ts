@@ -10,8 +10,9 @@ export const RUN_IAM_TYPES = [
 const PRIVATE_INGRESS = ["INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "INGRESS_TRAFFIC_INTERNAL_ONLY"];
 const DEFAULT_COMPUTE_SA = /-compute@developer\.gserviceaccount\.com$/;
 const SECRET_LIKE = /KEY|SECRET|TOKEN|PASSWORD|PRIVATE/i;
-// Names that carry a reference to a secret or key (a resource path), never the secret itself.
-const REFERENCE_SUFFIX = /_(NAME|ID|REF|PATH|URI|RESOURCE)$/i;
+// Names that carry a reference to a secret or key (a resource path), never the secret itself, or a public key (the
+// API's ORION_REPORT_PUBLIC_KEY): nothing a reader of the env could misuse.
+const REFERENCE_SUFFIX = /(_(NAME|ID|REF|PATH|URI|RESOURCE)|_PUBLIC_KEY)$/i;
 
 export const runIngress = () =>
   resourcePolicy({
@@ -135,7 +136,8 @@ export const runServing = (settings: PolicySettings) =>
       "Cloud Run services must probe readiness and keep the stack's minimum of instances warm in every region.",
     controls: ["RUN-008"],
     types: [RUN_SERVICE],
-    check: (props, _args, report) => {
+    settings: { from: settings, reads: ["minInstances"] },
+    check: (props, _args, report, settings) => {
       const containers = list(props, "template.containers");
       if (containers.length === 0 || !containers.every((c) => isSet(str(c, "readinessProbe.httpGet.path")))) {
         report("RUN-008", "template.containers[].readinessProbe.httpGet.path must be set (the bots serve /readyz).");

@@ -1,4 +1,5 @@
 import { loadStackPolicyConfig, mandatoryConfig, PolicyConfigError, type StackPolicyConfig } from "./config.ts";
+import { loadPolicyPackConfig, servedPolicies, withPolicyPackConfig } from "./pack-config.ts";
 import { evaluate } from "./evaluator/evaluate.ts";
 import type { Source } from "./evaluator/resource.ts";
 import { readStackExport } from "./evaluator/sources/export.ts";
@@ -18,6 +19,11 @@ export interface ComplianceRequest {
   framework: PackName;
   /** The stack whose policy configuration sets enforcement levels; none means every policy is mandatory. */
   stack?: string;
+  /**
+   * A `--policy-pack-config` file (the format `pulumi preview` reads), applied over the stack's configuration: the
+   * same file CI passes to the preview gives the same levels and settings here.
+   */
+  policyPackConfig?: string;
   now?: Date;
 }
 
@@ -47,13 +53,19 @@ function settingsSource(stack: string | null): StackPolicyConfig | undefined {
 export async function complianceReport(req: ComplianceRequest): Promise<ComplianceReport> {
   // Resolve the named stack's configuration first: an unknown stack is bad input before any work is done.
   const named = req.stack !== undefined ? loadStackPolicyConfig(req.stack) : undefined;
+  // Checked against every policy the CrossGuard pack serves, so a file valid for the preview is valid here.
+  const packConfig =
+    req.policyPackConfig !== undefined ? loadPolicyPackConfig(req.policyPackConfig, servedPolicies()) : undefined;
   const source = await readSource(req.source);
-  const config = named ?? mandatoryConfig(settingsSource(source.stack));
+  const stackConfig = named ?? mandatoryConfig(settingsSource(source.stack));
+  const configured = packConfig ? withPolicyPackConfig(stackConfig, packConfig) : undefined;
+  const config = configured ?? stackConfig;
   const pack = buildPack(req.framework, config);
   const evaluation = await evaluate(pack.policies, source.resources, {
     policyPackName: policyPackName(pack.name),
     policyPackVersion: POLICY_PACK_VERSION,
     packEnforcementLevel: "mandatory",
+    ...(configured ? { policyConfig: configured.policyConfig } : {}),
   });
   return buildReport({ pack, source, evaluation, now: req.now });
 }

@@ -18,12 +18,16 @@ const schema = z
     approvedLocations: z.array(z.string().min(1)).min(1),
     sloGoal: z.number().gt(0.9).lt(1).optional(),
     minInstances: z.number().int().min(0).optional(),
+    requireServicePerimeter: z.boolean().optional(),
   })
   .strict();
 
 export interface StackPolicyConfig {
   readonly stack: string | undefined;
   readonly settings: PolicySettings;
+  /** The level every policy gets unless `overrides` names it. */
+  readonly defaultLevel: EnforcementLevel;
+  readonly overrides: Readonly<Record<string, EnforcementLevel>>;
   levelFor(policyName: string): EnforcementLevel;
 }
 
@@ -61,13 +65,16 @@ export function loadStackPolicyConfig(stack: string, dir: URL = CONFIG_DIR): Sta
       approvedLocations: c.approvedLocations,
       sloGoal: c.sloGoal,
       minInstances: c.minInstances,
+      requireServicePerimeter: c.requireServicePerimeter,
     },
+    defaultLevel: c.enforcementLevel,
+    overrides: c.overrides,
     levelFor: (name) => c.overrides[name] ?? c.enforcementLevel,
   };
 }
 
 /** No stack named: every policy is mandatory; settings (regions, environment) may still come from a known stack. */
-export function mandatoryConfig(settingsFrom?: StackPolicyConfig): StackPolicyConfig {
+export function mandatoryConfig(settingsFrom?: { readonly settings: PolicySettings }): StackPolicyConfig {
   return {
     stack: undefined,
     settings: settingsFrom?.settings ?? {
@@ -75,6 +82,8 @@ export function mandatoryConfig(settingsFrom?: StackPolicyConfig): StackPolicyCo
       approvedRegions: undefined,
       approvedLocations: undefined,
     },
+    defaultLevel: "mandatory",
+    overrides: {},
     levelFor: () => "mandatory",
   };
 }

@@ -1,8 +1,11 @@
 import type { PolicyResource, ResourceValidation, StackValidation } from "@pulumi/policy";
 import { controlById } from "./controls.ts";
+import { configSchemaFor, withConfig, type SettingKey } from "./settings.ts";
+import { DEFAULT_SETTINGS } from "./types.ts";
 import type {
   OrionResourcePolicy,
   OrionStackPolicy,
+  PolicySettings,
   ResourceValidationArgs,
   Severity,
   StackValidationArgs,
@@ -25,6 +28,22 @@ interface Common {
   description: string;
   controls: readonly string[];
   types: TypeFilter;
+  /**
+   * The stack settings the check reads (`from`, the policy's defaults; `reads`, the keys). Each may be overridden per
+   * policy through `--policy-pack-config`; the policy's `configSchema` declares exactly `reads`.
+   */
+  settings?: { from: PolicySettings; reads: readonly SettingKey[] };
+}
+
+/** What a policy's settings declaration adds to it, and how its check finds the settings in force. */
+function settingsOf(spec: Common) {
+  const from = spec.settings?.from ?? DEFAULT_SETTINGS;
+  const reads = spec.settings?.reads ?? [];
+  return {
+    meta: { settingKeys: reads, ...(reads.length > 0 ? { configSchema: configSchemaFor(reads) } : {}) },
+    inForce: (args: { getConfig<T extends object>(): T }): PolicySettings =>
+      reads.length === 0 ? from : withConfig(from, reads, args.getConfig<Record<string, unknown>>()),
+  };
 }
 
 function describeControls(controls: readonly string[]) {
@@ -52,12 +71,15 @@ function checkedReport(controls: readonly string[], reportViolation: (message: s
 
 /** A resource policy whose check sees the resource's inputs (as the engine passes them) and reports per control. */
 export function resourcePolicy(
-  spec: Common & { check: (props: Props, args: ResourceValidationArgs, report: Report) => void },
+  spec: Common & {
+    check: (props: Props, args: ResourceValidationArgs, report: Report, settings: PolicySettings) => void;
+  },
 ): OrionResourcePolicy {
   const appliesTo = toPredicate(spec.types);
+  const settings = settingsOf(spec);
   const validateResource: ResourceValidation = (args, reportViolation) => {
     if (!appliesTo(args.type)) return args.notApplicable(`Policy applies only to ${describeTypes(spec.types)}`);
-    spec.check(args.props as Props, args, checkedReport(spec.controls, reportViolation));
+    spec.check(args.props as Props, args, checkedReport(spec.controls, reportViolation), settings.inForce(args));
   };
   // The engine skips a policy without calling it when the function names its one type (its fast path).
   if (Array.isArray(spec.types) && spec.types.length === 1) {
@@ -72,6 +94,7 @@ export function resourcePolicy(
     examines: appliesTo,
     tags: [...spec.controls],
     ...describeControls(spec.controls),
+    ...settings.meta,
     validateResource,
   };
 }
@@ -81,15 +104,21 @@ export function stackPolicy(
   spec: Common & {
     /** Types the check reads besides `types` (which decide whether the policy applies at all). */
     examines?: TypeFilter;
-    check: (resources: readonly PolicyResource[], args: StackValidationArgs, report: Report) => void;
+    check: (
+      resources: readonly PolicyResource[],
+      args: StackValidationArgs,
+      report: Report,
+      settings: PolicySettings,
+    ) => void;
   },
 ): OrionStackPolicy {
   const appliesTo = toPredicate(spec.types);
+  const settings = settingsOf(spec);
   const validateStack: StackValidation = (args, reportViolation) => {
     if (!args.resources.some((r) => appliesTo(r.type))) {
       return args.notApplicable(`Policy applies only to stacks with ${describeTypes(spec.types)}`);
     }
-    spec.check(args.resources, args, checkedReport(spec.controls, reportViolation));
+    spec.check(args.resources, args, checkedReport(spec.controls, reportViolation), settings.inForce(args));
   };
   return {
     kind: "stack",
@@ -100,6 +129,7 @@ export function stackPolicy(
     examines: toPredicate(spec.examines ?? spec.types),
     tags: [...spec.controls],
     ...describeControls(spec.controls),
+    ...settings.meta,
     validateStack,
   };
 }

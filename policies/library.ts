@@ -28,7 +28,7 @@ export function libraryPolicies(settings: PolicySettings = DEFAULT_SETTINGS): Or
     ...secretManagerPolicies(settings),
     ...loggingPolicies(),
     ...monitoringPolicies(settings),
-    ...networkPolicies(),
+    ...networkPolicies(settings),
     ...iamPolicies(),
     ...gkePolicies(),
     ...kubernetesPolicies(),

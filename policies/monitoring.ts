@@ -39,7 +39,8 @@ export const sloBurnRateAlerts = (settings: PolicySettings) =>
       "The API's availability objective must be alerted on by multi-window burn rates computed from the stack's goal.",
     controls: ["MON-001"],
     types: [ALERT_POLICY],
-    check: (resources, args, report) => {
+    settings: { from: settings, reads: ["sloGoal"] },
+    check: (resources, args, report, settings) => {
       const goal = settings.sloGoal;
       if (goal === undefined) return args.notApplicable("The stack sets no SLO goal");
       const conditions = resources

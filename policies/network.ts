@@ -1,6 +1,6 @@
-import { resourcePolicy } from "./factory.ts";
+import { resourcePolicy, stackPolicy } from "./factory.ts";
 import { at, isSet, isTrue, list, str } from "./props.ts";
-import type { OrionPolicy } from "./types.ts";
+import { DEFAULT_SETTINGS, type OrionPolicy, type PolicySettings } from "./types.ts";
 
 export const NETWORK = "gcp:compute/network:Network";
 export const SUBNETWORK = "gcp:compute/subnetwork:Subnetwork";
@@ -102,6 +102,55 @@ export const netServicePerimeter = () =>
     },
   });
 
-export function networkPolicies(): OrionPolicy[] {
-  return [netCustomSubnets(), netSubnetFlowLogsAndPga(), netFirewallIngress(), netServicePerimeter()];
+/** The data services' resource types: a stack holding any of them has data a perimeter must enclose. */
+const DATA_SERVICE_TYPES = [
+  "gcp:sql/databaseInstance:DatabaseInstance",
+  "gcp:redis/instance:Instance",
+  "gcp:storage/bucket:Bucket",
+  "gcp:pubsub/topic:Topic",
+  "gcp:secretmanager/secret:Secret",
+  "gcp:kms/cryptoKey:CryptoKey",
+  "gcp:cloudrunv2/service:Service",
+];
+
+export const netServicePerimeterRequired = (settings: PolicySettings = DEFAULT_SETTINGS) =>
+  stackPolicy({
+    name: "vpc-sc-perimeter-required",
+    description: "A stack whose configuration requires it must sit inside a VPC Service Controls perimeter.",
+    controls: ["NET-005"],
+    types: DATA_SERVICE_TYPES,
+    examines: [...DATA_SERVICE_TYPES, SERVICE_PERIMETER],
+    settings: { from: settings, reads: ["requireServicePerimeter"] },
+    check: (resources, args, report, settings) => {
+      // Where no access policy is configured (dev, a sandbox) a perimeter is optional: one present is still checked
+      // by vpc-sc-perimeter-covers-data-services.
+      if (settings.requireServicePerimeter !== true) {
+        return args.notApplicable("The stack's configuration requires no perimeter");
+      }
+      const perimeters = resources.filter((r) => r.type === SERVICE_PERIMETER);
+      if (perimeters.length === 0) {
+        report(
+          "NET-005",
+          "the stack must create a VPC Service Controls perimeter (accesscontextmanager ServicePerimeter) around its project.",
+        );
+        return;
+      }
+      // Dry run (spec only) logs violations but refuses nothing: only an enforced status encloses the project.
+      if (!perimeters.some((p) => list(p.props, "status.resources").length > 0)) {
+        report(
+          "NET-005",
+          "a perimeter's status.resources must enclose the stack's project (dry run alone is not enough).",
+        );
+      }
+    },
+  });
+
+export function networkPolicies(settings: PolicySettings = DEFAULT_SETTINGS): OrionPolicy[] {
+  return [
+    netCustomSubnets(),
+    netSubnetFlowLogsAndPga(),
+    netFirewallIngress(),
+    netServicePerimeter(),
+    netServicePerimeterRequired(settings),
+  ];
 }

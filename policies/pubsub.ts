@@ -48,7 +48,8 @@ export const pubsubApprovedRegions = (settings: PolicySettings) =>
     controls: ["PS-003"],
     types: [TOPIC],
     examines: [TOPIC, SUBNETWORK],
-    check: (resources, _args, report) => {
+    settings: { from: settings, reads: ["approvedRegions"] },
+    check: (resources, _args, report, settings) => {
       const approved = approvedRegions(settings, resources);
       for (const topic of resources.filter((r) => r.type === TOPIC)) {
         const regions = list(topic.props, "messageStoragePolicy.allowedPersistenceRegions").map(String);

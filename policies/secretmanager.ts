@@ -1,4 +1,5 @@
-import { resourcePolicy } from "./factory.ts";
+import type { PolicyResource } from "@pulumi/policy";
+import { resourcePolicy, stackPolicy } from "./factory.ts";
 import { at, durationSeconds, isSet, list, membersOf, str } from "./props.ts";
 import type { OrionPolicy, PolicySettings } from "./types.ts";
 
@@ -9,6 +10,7 @@ export const SECRET_IAM_TYPES = [
 ];
 const PROJECT_IAM_TYPES = ["gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"];
 const ACCESSOR = "roles/secretmanager.secretAccessor";
+const SUBSCRIPTION = "gcp:pubsub/subscription:Subscription";
 const NINETY_DAYS = 7_776_000;
 
 export const secretReplication = (settings: PolicySettings) =>
@@ -17,7 +19,8 @@ export const secretReplication = (settings: PolicySettings) =>
     description: "Secrets must replicate only to the stack's regions, each replica with a customer-managed key.",
     controls: ["SEC-001"],
     types: [SECRET],
-    check: (props, _args, report) => {
+    settings: { from: settings, reads: ["approvedRegions"] },
+    check: (props, _args, report, settings) => {
       const replicas = list(props, "replication.userManaged.replicas");
       if (replicas.length === 0) {
         report(
@@ -55,6 +58,50 @@ export const secretRotation = () =>
     },
   });
 
+/** A topic reference ("projects/p/topics/t", a topic's id, or "t") reduced to the topic's name. */
+const topicName = (ref: unknown): string => {
+  const text = typeof ref === "string" ? ref : "";
+  return text.slice(text.lastIndexOf("/") + 1);
+};
+
+/** Why a subscription cannot be counted on to consume the rotation topic, or undefined when it can. */
+function unreliable(sub: PolicyResource): string | undefined {
+  // Pub/Sub deletes a subscription after 31 idle days by default; a 90-day reminder would find nobody listening.
+  if (str(sub.props, "expirationPolicy.ttl") !== "") return 'expirationPolicy.ttl must be "" (never expire)';
+  if (!isSet(at(sub.props, "deadLetterPolicy.deadLetterTopic"))) return "deadLetterPolicy.deadLetterTopic must be set";
+  return undefined;
+}
+
+export const secretRotationConsumed = () =>
+  stackPolicy({
+    name: "secret-rotation-topic-consumed",
+    description: "Every topic that secrets send rotation reminders to must have a lasting subscription in the stack.",
+    controls: ["SEC-002"],
+    types: [SECRET],
+    examines: [SECRET, SUBSCRIPTION],
+    check: (resources, _args, report) => {
+      const subscriptions = resources.filter((r) => r.type === SUBSCRIPTION);
+      const reported = new Set<string>();
+      for (const secret of resources.filter((r) => r.type === SECRET)) {
+        if (str(secret.props, "labels.rotation") === "manual") continue;
+        for (const topic of list(secret.props, "topics").map((t) => topicName(at(t, "name")))) {
+          if (topic === "" || reported.has(topic)) continue;
+          const consumers = subscriptions.filter((s) => topicName(at(s.props, "topic")) === topic);
+          const reasons = consumers.map(unreliable);
+          if (reasons.some((r) => r === undefined)) continue;
+          reported.add(topic);
+          report(
+            "SEC-002",
+            consumers.length === 0
+              ? `rotation topic ${topic} must have a subscription that handles its reminders.`
+              : `rotation topic ${topic} must have a subscription that lasts: ${reasons.join("; ")}.`,
+            secret.urn,
+          );
+        }
+      }
+    },
+  });
+
 export const secretAccessors = () =>
   resourcePolicy({
     name: "secret-accessor-runtime-accounts-only",
@@ -74,5 +121,5 @@ export const secretAccessors = () =>
   });
 
 export function secretManagerPolicies(settings: PolicySettings): OrionPolicy[] {
-  return [secretReplication(settings), secretRotation(), secretAccessors()];
+  return [secretReplication(settings), secretRotation(), secretRotationConsumed(), secretAccessors()];
 }

@@ -121,7 +121,8 @@ export const sqlCrossRegionReplica = (settings: PolicySettings) =>
     controls: ["SQL-005"],
     types: [SQL_INSTANCE],
     examines: [SQL_INSTANCE],
-    check: (resources, args, report) => {
+    settings: { from: settings, reads: ["environment"] },
+    check: (resources, args, report, settings) => {
       if (settings.environment !== "prod") return args.notApplicable("Cross-region replicas are required in prod only");
       const instances = resources.filter((r) => r.type === SQL_INSTANCE);
       const replicas = instances.filter((r) => isReplica(r.props));
@@ -314,7 +315,8 @@ export const sqlBackupElsewhere = (settings: PolicySettings) =>
     description: "Cloud SQL primaries must keep their backups in another region than their own.",
     controls: ["SQL-016"],
     types: [SQL_INSTANCE],
-    check: (props, args, report) => {
+    settings: { from: settings, reads: ["approvedRegions"] },
+    check: (props, args, report, settings) => {
       if (isReplica(props)) return args.notApplicable("Replicas take no backups of their own");
       // A one-region stack has no other approved region to copy to; there the control does not apply.
       if ((settings.approvedRegions?.length ?? 0) < 2) return args.notApplicable("The stack has one approved region");

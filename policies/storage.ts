@@ -124,7 +124,8 @@ export const gcsLocationAndLifecycle = (settings: PolicySettings) =>
       "Buckets must live in approved locations, and lifecycle rules must not delete objects before retention ends.",
     controls: ["GCS-007"],
     types: [BUCKET],
-    check: (props, _args, report) => {
+    settings: { from: settings, reads: ["approvedLocations"] },
+    check: (props, _args, report, settings) => {
       const location = (str(props, "location") ?? "").toLowerCase();
       const approved = settings.approvedLocations?.map((l) => l.toLowerCase());
       if (location === "" || (approved !== undefined && !approved.includes(location))) {

@@ -34,6 +34,8 @@ export interface PolicySettings {
   readonly sloGoal?: number | undefined;
   /** Instances every Cloud Run service keeps warm in each region (RUN-008); undefined: not checked. */
   readonly minInstances?: number | undefined;
+  /** Whether the stack must sit inside a VPC Service Controls perimeter (NET-005); undefined: only checked if present. */
+  readonly requireServicePerimeter?: boolean | undefined;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = {
@@ -51,6 +53,8 @@ export interface OrionPolicyMeta {
   readonly examines: (type: string) => boolean;
   readonly severity: Severity;
   readonly remediationSteps: string;
+  /** The stack settings the policy reads: its `configSchema` declares exactly these (policies/settings.ts). */
+  readonly settingKeys?: readonly (keyof PolicySettings)[];
 }
 
 export type OrionResourcePolicy = ResourceValidationPolicy & OrionPolicyMeta & { readonly kind: "resource" };

@@ -28,6 +28,11 @@ describe("parseStackConfig", () => {
     expect(config.primaryRegion).toBe("us-central1");
     expect(config.regions.filter((r) => r !== config.primaryRegion)).toEqual(["us-east4", "us-west1"]);
     expect(config.runtime).toBe("cloudrun");
+    // Enforced by default: prod names its access policy and gets a perimeter that refuses, not one that only logs.
+    expect(config.servicePerimeter).toMatchObject({
+      accessPolicy: expect.stringMatching(/^accessPolicies\/\d+$/),
+      dryRun: false,
+    });
   });
 
   it.each([
@@ -52,6 +57,42 @@ describe("parseStackConfig", () => {
       /is required/,
     ],
     ["alpha-orion:secretVersions", { "rpc-urls": 0 }, "alpha-orion:secretVersions.rpc-urls", /version number/],
+    [
+      "alpha-orion:servicePerimeter",
+      { accessPolicy: "123456789012" },
+      "alpha-orion:servicePerimeter.accessPolicy",
+      /must be accessPolicies\/NUMBER/,
+    ],
+    [
+      "alpha-orion:servicePerimeter",
+      { accessPolicy: "accessPolicies/1", operators: ["group:sre@example.com"] },
+      "alpha-orion:servicePerimeter.operators[0]",
+      /must be user:EMAIL or serviceAccount:EMAIL/,
+    ],
+    [
+      "alpha-orion:rotationHandlers",
+      ["oncall@example.com"],
+      "alpha-orion:rotationHandlers[0]",
+      /must be user:, group:/,
+    ],
+    [
+      "alpha-orion:tracing",
+      { collector: { image: "otel/opentelemetry-collector-contrib:latest" } },
+      "alpha-orion:tracing.collector.image",
+      /pinned by digest/,
+    ],
+    [
+      "alpha-orion:tracing",
+      { otlpEndpoint: "https://otlp.example.com", collector: { image: `r.io/otel@sha256:${"a".repeat(64)}` } },
+      "alpha-orion:tracing",
+      /exactly one of otlpEndpoint and collector/,
+    ],
+    [
+      "alpha-orion:tracing",
+      { otlpEndpoint: "https://o.example.com", sampleRatio: 0 },
+      "alpha-orion:tracing.sampleRatio",
+      /above 0/,
+    ],
   ])("%s = %j is refused, naming %s", (key, value, named, reason) => {
     const err = rejection(withKey(key, value));
     expect(err.key).toBe(named);

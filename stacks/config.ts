@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import type { TracingArgs } from "../components/common/tracing.ts";
 
 /** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
 export const APPROVED_REGIONS = [
@@ -51,6 +52,13 @@ const trading = z
     executorContract: address,
     /** The executor's KMS signing key version's address (README, "First deploy"). */
     executorAccount: address,
+    /** The CI identity's report-signing public key, PEM SPKI (README, "Compliance"): what unlocks live mode. */
+    reportPublicKey: z
+      .string()
+      .regex(
+        /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\n?$/,
+        "must be a PEM public key (openssl pkey -in ci.pem -pubout)",
+      ),
   })
   .strict();
 
@@ -73,6 +81,32 @@ const rollout = z.discriminatedUnion("strategy", [
   // All traffic on `stableRevision` ("blue"); the newest revision ("green") is reachable only by its tag URL.
   z.object({ strategy: z.literal("blue-green"), stableRevision: z.string().min(1) }).strict(),
 ]);
+
+// Where the bots' spans go, on Cloud Run and GKE alike (components/common/tracing.ts): an OTLP endpoint, or a collector
+// sidecar whose image is pinned by digest (it runs with the bot's identity, so it must not follow a moving tag). One
+// object rather than a union, so a bad field is named in the error rather than "invalid input".
+const tracing = z
+  .object({
+    otlpEndpoint: z.string().url("must be an OTLP/HTTP URL").optional(),
+    collector: z
+      .object({
+        image: z
+          .string()
+          .regex(/^[a-z0-9.-]+\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/, "must be an image pinned by digest (…@sha256:…)"),
+      })
+      .strict()
+      .optional(),
+    sampleRatio: z.number().gt(0, "must be above 0").max(1, "must be at most 1").optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.otlpEndpoint === undefined) === (t.collector === undefined))
+      ctx.addIssue({ code: "custom", message: "must set exactly one of otlpEndpoint and collector" });
+  })
+  .transform(({ otlpEndpoint, collector, sampleRatio }): TracingArgs => {
+    const ratio = sampleRatio === undefined ? {} : { sampleRatio };
+    return collector ? { collector, ...ratio } : { otlpEndpoint: otlpEndpoint as string, ...ratio };
+  });
 
 const schema = z
   .object({
@@ -124,6 +158,37 @@ const schema = z
       .lt(1, "must be below 1: a 100% objective leaves no error budget to alert on")
       .default(0.995),
     githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/REPO"),
+    // The VPC Service Controls perimeter (NET-005; prod's policy configuration requires it): README, "First deploy".
+    servicePerimeter: z
+      .object({
+        accessPolicy: z
+          .string()
+          .regex(
+            /^accessPolicies\/\d+$/,
+            "must be accessPolicies/NUMBER (gcloud access-context-manager policies list --organization ORG_ID)",
+          ),
+        operators: z
+          .array(
+            z
+              .string()
+              .regex(/^(user|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be user:EMAIL or serviceAccount:EMAIL"),
+          )
+          .default([]),
+        dryRun: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    // Who handles secret-rotation reminders: may pull and acknowledge them (runbooks/secret-rotation.md).
+    rotationHandlers: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(user|group|serviceAccount):[^\s@]+@[^\s@]+\.[^\s@]+$/,
+            "must be user:, group: or serviceAccount: EMAIL",
+          ),
+      )
+      .default([]),
     // Versions operators added to their secrets (README, "First deploy"); until all are set no bot is deployed.
     secretVersions: z
       .object({
@@ -134,6 +199,8 @@ const schema = z
       .default({}),
     // What the bots trade; until it is set no bot is deployed (README, "First deploy").
     trading: trading.optional(),
+    // Where the bots' spans go; none recorded when unset.
+    tracing: tracing.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

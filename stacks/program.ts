@@ -38,6 +38,8 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
       replicaLagRpoSeconds: config.replicaLagRpoSeconds,
       sloGoal: config.sloGoal,
       githubRepository: config.githubRepository,
+      ...(config.servicePerimeter ? { servicePerimeter: config.servicePerimeter } : {}),
+      rotationHandlers: config.rotationHandlers,
       secretVersions: Object.fromEntries(
         Object.entries(config.secretVersions).filter((e): e is [string, number] => e[1] !== undefined),
       ),
@@ -48,9 +50,12 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
               ...chainFactsOf(config.trading.chain),
               executorContract: config.trading.executorContract,
               executorAccount: config.trading.executorAccount,
+              stack: pulumi.getStack(),
+              reportPublicKey: config.trading.reportPublicKey,
             },
           }
         : {}),
+      ...(config.tracing ? { tracing: config.tracing } : {}),
       labels: { env: config.environment, owner: config.owner, "data-classification": config.dataClassification },
     },
     opts,

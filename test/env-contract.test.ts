@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { chainChecksFromEnv } from "../apps/api/chain-env.ts";
+import { importReportKey } from "../apps/api/report-trust.ts";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
 import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
@@ -157,6 +158,9 @@ async function checkApiPreflight(env: Record<string, string>, region: string): P
   expect(api.ORION_EXECUTOR_ACCOUNT).toMatch(/^0x[0-9a-f]{40}$/);
   // The global external Application Load Balancer and Cloud Run's front end (components/region/env.ts).
   expect(api.ORION_TRUST_PROXY).toBe(2);
+  // The signed compliance report the pre-flight requires: this stack's, verified with the CI identity's key.
+  expect(api.ORION_STACK).toBe("prod");
+  await expect(importReportKey(api.ORION_REPORT_PUBLIC_KEY ?? "")).resolves.toBeDefined();
   const chain = chainChecksFromEnv(api);
   expect(chain, "the API would run no chain checks").not.toBeNull();
   await chain?.close();
@@ -239,5 +243,28 @@ describe("the env contract on the prod plan with runtime gke", async () => {
   it.each(bots.map((s) => [label(s), s] as const))(
     "%s: writes only what the bot reads, everything it requires, and values it accepts",
     (_, delivered) => checkContract(delivered),
+  );
+});
+
+describe("the env contract with tracing, on both runtimes", async () => {
+  const files = mkdtempSync(join(tmpdir(), "orion-env-contract-"));
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
+  const tracing = { collector: { image: `europe-docker.pkg.dev/p/otel/collector@sha256:${"a".repeat(64)}` } };
+  const cloudrun = await captureStack("prod", { config: { "alpha-orion:tracing": tracing } });
+  const gke = await captureStack("prod", { config: { "alpha-orion:runtime": "gke", "alpha-orion:tracing": tracing } });
+  const bots = [...cloudRunBots(cloudrun), ...cloudRunBots(gke), ...gkeBots(gke, files)];
+
+  it.each(bots.map((s) => [label(s), s] as const))(
+    "%s: the span variables are the contract's, and the bot's tracing reads them",
+    (_, delivered) => {
+      checkContract(delivered);
+      const env = parseEnv(botEnvSchemas[delivered.bot], delivered.env);
+      expect(env).toMatchObject({
+        OTEL_SERVICE_NAME: `orion-prod-${delivered.bot}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318",
+        OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "1",
+      });
+    },
   );
 });

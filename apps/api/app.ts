@@ -11,7 +11,7 @@ import {
 import helmet from "helmet";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { AnchorDirectory, anchorKey, AuditLedger, PeriodicAnchorer, SubjectKeyVault } from "../audit/index.ts";
-import { createOidcVerifier, LoginLockout, SessionStore, UserDirectory } from "../identity/index.ts";
+import { createOidcVerifier, LoginLockout, UserDirectory } from "../identity/index.ts";
 import { createGuard } from "./auth-guard.ts";
 import { ControlView } from "./control-view.ts";
 import { RequestBudget } from "./budget.ts";
@@ -89,9 +89,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const ledger = new AuditLedger(options.pool, vault, clock, options.auditQueueLimit);
   const controlView = new ControlView(options.control);
   await controlView.start();
-  const sessionCache = new SessionCache(options.redis, options.keyPrefix, options.sessionCacheMs);
+  const { state } = options;
+  const sessionCache = new SessionCache(state.sessions, state.revocations, options.sessionCacheMs);
   await sessionCache.start();
-  const budget = new RequestBudget(options.redis, options.keyPrefix, clock);
+  const budget = new RequestBudget(state.counters, clock);
   budget.start();
   const limiter = new RateLimiter(budget, limits);
   const summarised = new Counter({
@@ -188,8 +189,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   const ctx: ApiContext = {
     pool: options.pool,
-    redis: options.redis,
-    keyPrefix: options.keyPrefix,
+    state,
     control: options.control,
     controlView,
     keys: options.keys,
@@ -198,10 +198,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     ledger,
     vault,
     users: new UserDirectory(options.pool, vault, options.keys.pepper),
-    sessions: new SessionStore(options.redis, options.keyPrefix),
+    sessions: state.sessions,
     sessionCache,
     limiter,
-    lockout: new LoginLockout(options.redis, options.keyPrefix),
+    lockout: new LoginLockout(state.counters),
     verifyOidc: options.oidc ? createOidcVerifier(options.oidc) : null,
     preflight: (target) => runPreflight(target, checks),
     async audit(request, event) {
@@ -302,7 +302,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   app.addHook("onClose", async () => {
     await controlView.stop();
-    sessionCache.stop();
+    await sessionCache.stop();
     await budget.stop();
     await denials.stop();
     await anchorer?.stop();

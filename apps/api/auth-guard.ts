@@ -68,8 +68,8 @@ export function createGuard(ctx: ApiContext) {
       }
       cache.set(token, claims);
     }
-    // Revocation is cached for a second (revocations pushed by pub/sub) and the user's budget is counted locally
-    // and shared through Redis every 100 ms: the hot path of an authenticated request makes no Redis round trip.
+    // Revocation is cached for a second (revocations are pushed) and the user's budget is counted locally and shared
+    // through the session state every 100 ms: the hot path of an authenticated request makes no round trip to it.
     const active = await ctx.sessionCache.isActive(claims.sessionId, claims.userId);
     request.principal = claims;
     if (!active) {

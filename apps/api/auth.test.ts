@@ -269,31 +269,3 @@ describe("OIDC", () => {
     expectProblem(await h.request("POST", "/auth/oidc", { body: { idToken: await idToken({ amr: ["pwd"] }) } }), 401);
   });
 });
-
-describe("several API instances", () => {
-  it("a logout on one instance is honoured by another at once (pub/sub), not after the cache expires", async () => {
-    const { buildApi } = await import("./app.ts");
-    const other = await buildApi({
-      pool: h.pool,
-      redis: h.redis,
-      keyPrefix: h.prefix,
-      control: h.control,
-      keys: h.keys,
-      tokens: TEST_TOKENS,
-      clock: () => h.now(),
-      logLevel: "silent",
-      // Far longer than the poll below: only the pub/sub message can make this instance refuse the token.
-      sessionCacheMs: 3_600_000,
-    });
-    try {
-      const t = await h.login(await h.createUser("viewer"));
-      const onOther = () =>
-        other.inject({ method: "GET", url: "/pnl", headers: { authorization: `Bearer ${t.accessToken}` } });
-      expect((await onOther()).statusCode).toBe(200);
-      expect((await h.request("POST", "/auth/logout", { token: t.accessToken })).statusCode).toBe(204);
-      await expect.poll(async () => (await onOther()).statusCode, { interval: 5, timeout: 10_000 }).toBe(401);
-    } finally {
-      await other.close();
-    }
-  });
-});

@@ -1,18 +1,18 @@
-import type { Redis } from "ioredis";
+import type { Counters } from "../identity/index.ts";
 
 interface Counter {
   minute: number;
   /** The whole previous minute's total as this instance last knew it (every instance's hits). */
   previous: number;
-  /** This instance's hits not yet added to Redis. */
+  /** This instance's hits not yet added to the shared counter. */
   local: number;
-  /** The total Redis reported at the last flush (every instance's hits). */
+  /** The shared total at the last flush (every instance's hits). */
   known: number;
 }
 
 /**
- * Per-minute request budgets counted in Redis across instances, without a round trip per request: hits are counted
- * here and added to Redis in one pipeline every `flushMs`, and each decision uses the last shared total plus this
+ * Per-minute request budgets counted across instances in the session state's counters, without a round trip per
+ * request: hits are counted here and added to the shared counters in one batch every `flushMs`, and each decision uses the last shared total plus this
  * instance's unflushed hits. Other instances' hits are seen at most `flushMs` late.
  *
  * The count is a sliding window: the previous minute's total weighs in for the part of it that still lies within
@@ -20,13 +20,12 @@ interface Counter {
  * the budget.
  */
 export class RequestBudget {
-  private readonly counters = new Map<string, Counter>();
+  private readonly windows = new Map<string, Counter>();
   private timer: NodeJS.Timeout | null = null;
   private flushing = false;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly shared: Counters,
     private readonly clock: () => Date,
     private readonly flushMs = 100,
   ) {}
@@ -46,12 +45,12 @@ export class RequestBudget {
   hit(key: string): number {
     const now = this.clock().getTime();
     const minute = Math.floor(now / 60_000);
-    let c = this.counters.get(key);
+    let c = this.windows.get(key);
     if (!c || c.minute !== minute) {
       // Hits of the old minute not yet flushed stay local: other instances miss at most flushMs of them.
       const previous = c && c.minute === minute - 1 ? c.known + c.local : 0;
       c = { minute, previous, local: 0, known: 0 };
-      this.counters.set(key, c);
+      this.windows.set(key, c);
     }
     c.local += 1;
     const stillInWindow = 1 - (now % 60_000) / 60_000;
@@ -63,29 +62,23 @@ export class RequestBudget {
     this.flushing = true;
     try {
       const current = Math.floor(this.clock().getTime() / 60_000);
-      for (const [key, c] of this.counters)
+      for (const [key, c] of this.windows)
         if (c.minute < current - 1 || (c.minute < current && c.local === 0 && c.previous === 0))
-          this.counters.delete(key);
+          this.windows.delete(key);
       // Every live counter is sent, unflushed hits or not (INCRBY 0 reads the total): an instance that has been quiet
       // for a while still learns what the others counted.
-      const pending = [...this.counters];
+      const pending = [...this.windows];
       if (pending.length === 0) return;
-      const pipe = this.redis.pipeline();
-      const sent = pending.map(([key, c]) => {
-        const n = c.local;
-        const redisKey = `${this.prefix}budget:${key}:${c.minute}`;
-        pipe.incrby(redisKey, n).expire(redisKey, 120);
-        return { c, n };
-      });
-      const results = await pipe.exec();
+      const sent = pending.map(([key, c]) => ({ c, n: c.local, key: `budget:${key}:${c.minute}` }));
+      const totals = await this.shared.add(sent, 120);
       sent.forEach(({ c, n }, i) => {
-        const total = Number(results?.[i * 2]?.[1] ?? NaN);
+        const total = totals[i] ?? null;
         c.local -= n;
-        if (Number.isFinite(total)) c.known = total;
+        if (total !== null) c.known = total;
         else c.local += n; // not stored: keep it for the next flush
       });
     } catch {
-      // Redis unreachable: hits stay local (this instance still enforces them) and are retried next flush.
+      // The store unreachable: hits stay local (this instance still enforces them) and are retried next flush.
     } finally {
       this.flushing = false;
     }

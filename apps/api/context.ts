@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { ControlStore } from "../control/index.ts";
 import type { AnchorSource, AuditEvent, AuditLedger, SubjectKeyVault } from "../audit/index.ts";
@@ -7,6 +6,7 @@ import type {
   ExternalIdentity,
   KeyMaterial,
   LoginLockout,
+  SessionState,
   SessionStore,
   TokenConfig,
   UserDirectory,
@@ -22,8 +22,8 @@ import type { DenialRecorder } from "./denials.ts";
 /** What every route group gets: the injected dependencies plus the services built from them. */
 export interface ApiContext {
   pool: pg.Pool;
-  redis: Redis;
-  keyPrefix: string;
+  /** Sessions, counters and revocations (Redis or PostgreSQL); routes use its parts below, health its ping. */
+  state: SessionState;
   control: ControlStore;
   /** Cached control state for display only; call invalidate() after writing the store. */
   controlView: ControlView;

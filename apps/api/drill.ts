@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import { createRedisControlStore, type ControlState } from "../control/index.ts";
-import { totpCode, UserDirectory, type KeyMaterial } from "../identity/index.ts";
+import { redisSessionState, totpCode, UserDirectory, type KeyMaterial } from "../identity/index.ts";
 import { decide, RiskLedger, type Candidate, type DecideInput } from "../orchestrator/index.ts";
 import { SubjectKeyVault } from "../audit/index.ts";
 import { buildApi } from "./app.ts";
@@ -70,8 +70,7 @@ export async function runEmergencyShutdownDrill(deps: {
   const users = new UserDirectory(deps.pool, new SubjectKeyVault(deps.pool, deps.keys.kek), deps.keys.pepper);
   const app = await buildApi({
     pool: deps.pool,
-    redis: deps.redis,
-    keyPrefix: prefix,
+    state: redisSessionState(deps.redis, prefix),
     control,
     keys: deps.keys,
     tokens: { issuer: "orion-drill", audience: "orion-drill" },

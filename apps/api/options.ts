@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { Registry } from "prom-client";
 import type { ControlStore } from "../control/index.ts";
-import type { KeyMaterial, OidcConfig, TokenConfig } from "../identity/index.ts";
+import type { KeyMaterial, OidcConfig, SessionState, TokenConfig } from "../identity/index.ts";
 import type { ChainChecks } from "./preflight.ts";
 import type { ReportTrust } from "./report-trust.ts";
 
@@ -17,10 +16,11 @@ export interface RateLimitOptions {
 
 export interface ApiOptions {
   pool: pg.Pool;
-  /** Sessions, revocations, rate limits, TOTP replay and lockout live here. */
-  redis: Redis;
-  /** Prefix for every Redis key the API writes (tests give each file its own). */
-  keyPrefix: string;
+  /**
+   * Sessions, revocations, rate limits, TOTP replay and lockout live here: Redis (the cloud) or PostgreSQL (a machine
+   * with only Node), ORION_SESSION_STORE. Its owner closes it, after the API: several API instances may share one.
+   */
+  state: SessionState;
   control: ControlStore;
   keys: KeyMaterial;
   tokens: TokenConfig;
@@ -55,7 +55,7 @@ export interface ApiOptions {
    * rows are appended, and once more on close. `orion api` passes $ORION_HOME/anchors.
    */
   anchors?: { dir: string; intervalMs?: number };
-  /** How long a session Redis confirmed is trusted without asking again; other instances' logouts arrive by pub/sub. */
+  /** How long a session the store confirmed is trusted without asking again; other instances' logouts are pushed. */
   sessionCacheMs?: number;
 }
 

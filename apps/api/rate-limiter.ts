@@ -6,7 +6,7 @@ import { ProblemError } from "./problem.ts";
  * The API's one rate limiter. Every request is counted once against its client address, before any work is done
  * for it; an authenticated request is counted once more against its user, once its token is verified; login-type
  * routes also count against the address's much smaller login budget. All counts are sliding 60-second windows in
- * Redis (RequestBudget), shared by every instance under the same key prefix.
+ * the session state's counters (RequestBudget), shared by every instance.
  */
 export class RateLimiter {
   constructor(

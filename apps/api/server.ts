@@ -9,7 +9,7 @@ import {
   redisOptions,
 } from "../connections/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
-import { loadKeyMaterial } from "../identity/index.ts";
+import { loadKeyMaterial, postgresSessionState, redisSessionState, type SessionState } from "../identity/index.ts";
 import { migrate } from "../store/migrate.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
 import { anchorsDir } from "./home.ts";
@@ -42,23 +42,34 @@ export async function startApiServer(opts: {
 }): Promise<RunningApi> {
   const rawEnv = opts.env ?? process.env;
   const env = parseApiEnv(rawEnv);
-  // REDIS_URL/DATABASE_URL on a laptop; Memorystore (TLS, AUTH) and Cloud SQL (connector, IAM) in the cloud.
-  const endpoint = redisEndpoint(rawEnv);
+  // REDIS_URL/DATABASE_URL on a laptop; Memorystore (TLS, AUTH) and Cloud SQL (connector, IAM) in the cloud. Redis
+  // is read for the session state when it lives there, and for the control store unless the caller brings its own:
+  // both are resolved (and a bad variable reported) before anything is opened.
+  const sessionsEndpoint = env.ORION_SESSION_STORE === "redis" ? redisEndpoint(rawEnv) : null;
+  // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
+  const controlUrl =
+    opts.control === undefined
+      ? redisOptions(controlStoreEndpoint(rawEnv) ?? sessionsEndpoint ?? redisEndpoint(rawEnv))
+      : null;
   const plan = databasePlan(rawEnv);
   const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
   const dbs = await openDatabases(plan, { max: 20 });
   const pool = dbs.write;
   // Auto-pipelining batches the per-request revocation and rate-limit commands of concurrent requests.
-  const redis = createRedis(endpoint, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  const ownControl = opts.control === undefined;
+  const redis = sessionsEndpoint
+    ? createRedis(sessionsEndpoint, { enableAutoPipelining: true, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    : null;
+  const state: SessionState = redis ? redisSessionState(redis, env.ORION_KEY_PREFIX) : postgresSessionState(pool);
   let envChain: EnvChainChecks | null = null;
-  // Mode and kill switch go to the authoritative store (the primary region's), whichever region serves the request.
-  const control =
-    opts.control ??
-    createRedisControlStore({
-      url: redisOptions(controlStoreEndpoint(rawEnv) ?? endpoint),
-      keyPrefix: env.ORION_KEY_PREFIX,
-    });
+  const ownControl = controlUrl ? createRedisControlStore({ url: controlUrl, keyPrefix: env.ORION_KEY_PREFIX }) : null;
+  const control = ownControl ?? (opts.control as ControlStore);
+  const release = async () => {
+    await envChain?.close();
+    await ownControl?.close().catch(() => undefined);
+    await state.close();
+    redis?.disconnect();
+    await dbs.close();
+  };
   try {
     // Migrations run as the owner role when one is configured; the API never needs ownership itself.
     if (env.DATABASE_OWNER_URL) {
@@ -84,8 +95,7 @@ export async function startApiServer(opts: {
     envChain = opts.chainChecks ? null : chainChecksFromEnv(env);
     const app = await buildApi({
       pool,
-      redis,
-      keyPrefix: env.ORION_KEY_PREFIX,
+      state,
       control,
       keys,
       tokens: { issuer: env.ORION_API_ISSUER, audience: env.ORION_API_AUDIENCE },
@@ -111,17 +121,11 @@ export async function startApiServer(opts: {
       url,
       async close() {
         await app.close();
-        await envChain?.close();
-        if (ownControl) await control.close();
-        redis.disconnect();
-        await dbs.close();
+        await release();
       },
     };
   } catch (err) {
-    await envChain?.close();
-    if (ownControl) await control.close().catch(() => undefined);
-    redis.disconnect();
-    await dbs.close();
+    await release();
     throw err;
   }
 }

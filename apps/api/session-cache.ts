@@ -1,55 +1,48 @@
-import type { Redis } from "ioredis";
+import type { RevocationFeed, RevocationTarget, SessionStore } from "../identity/index.ts";
 
 /**
- * Which sessions are still alive, remembered for `ttlMs` after Redis last confirmed them, so an authenticated
- * request usually needs no round trip. Revocations are applied locally at once and published to every other API
- * instance (Redis pub/sub); a lost message is bounded by the TTL.
+ * Which sessions are still alive, remembered for `ttlMs` after the session store last confirmed them, so an
+ * authenticated request usually needs no round trip. Revocations are applied locally at once and published to every
+ * other API instance (the state's revocation feed); a lost message is bounded by the TTL.
  */
 export class SessionCache {
   private readonly alive = new Map<string, { at: number; userId: string }>();
-  private subscriber: Redis | null = null;
-  private readonly channel: string;
+  private unsubscribe: (() => Promise<void>) | null = null;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly sessions: SessionStore,
+    private readonly feed: RevocationFeed,
     private readonly ttlMs = 1000,
-  ) {
-    this.channel = `${prefix}sessions:revoked`;
-  }
+  ) {}
 
   async start(): Promise<void> {
-    const sub = this.redis.duplicate({ enableAutoPipelining: false });
-    sub.on("error", () => undefined);
-    sub.on("message", (_channel: string, message: string) => this.forget(message));
     try {
-      await sub.subscribe(this.channel);
-      this.subscriber = sub;
+      this.unsubscribe = await this.feed.subscribe((target) => this.forget(target));
     } catch {
       // Without the subscription, other instances' revocations still take effect within the TTL.
-      sub.disconnect();
+      this.unsubscribe = null;
     }
   }
 
-  stop(): void {
-    this.subscriber?.disconnect();
-    this.subscriber = null;
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   async isActive(sessionId: string, userId: string): Promise<boolean> {
     const now = Date.now();
     const hit = this.alive.get(sessionId);
     if (hit && now - hit.at < this.ttlMs) return true;
-    const exists = (await this.redis.exists(`${this.prefix}sess:${sessionId}`)) === 1;
+    const exists = await this.sessions.isActive(sessionId);
     if (exists) this.alive.set(sessionId, { at: now, userId });
     else this.alive.delete(sessionId);
     return exists;
   }
 
-  /** After revoking in Redis: `session:<id>`, `user:<id>` (all of a user's sessions) or `*` (everyone). */
-  async revoked(target: `session:${string}` | `user:${string}` | "*"): Promise<void> {
+  /** After revoking in the session store. */
+  async revoked(target: RevocationTarget): Promise<void> {
     this.forget(target);
-    await this.redis.publish(this.channel, target);
+    await this.feed.publish(target);
   }
 
   private forget(target: string): void {

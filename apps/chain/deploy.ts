@@ -11,6 +11,8 @@ import type { MarketSpec } from "./markets.ts";
 import { planPools, tokenAmount as tokenAmountOf } from "./markets.ts";
 import { deployAaveV3 } from "./lenders/aave-v3.ts";
 import type { DeployedAaveV3 } from "./lenders/aave-v3.ts";
+import { deployBalancerV2 } from "./lenders/balancer-v2.ts";
+import type { DeployedBalancerV2 } from "./lenders/balancer-v2.ts";
 import { deployV3Markets } from "./v3/deploy-v3.ts";
 import type { DeployedV3 } from "./v3/deploy-v3.ts";
 import { planV3Pools } from "./v3/plan-v3.ts";
@@ -40,6 +42,8 @@ export interface DeployedMarkets {
   v3?: DeployedV3;
   /** The Aave V3 market lending the base token, when the spec has one. */
   aaveV3?: DeployedAaveV3;
+  /** The Balancer V2 Vault lending the base token, when the spec has one. */
+  balancerV2?: DeployedBalancerV2;
   /** The simulated traders' one-transaction swap router. */
   router: string;
   /** owner: the cold admin (operator, treasury, sweep); operator: the account that sends trades. */
@@ -130,6 +134,14 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
   const aaveV3 = spec.aaveV3
     ? await deployAaveV3(chain, deployer, [{ ...base, supply: tokenAmountOf(baseSpec, spec.aaveV3.supplyUsd) }])
     : undefined;
+  const balancerV2 = spec.balancerV2
+    ? await deployBalancerV2(
+        chain,
+        deployer,
+        base.address,
+        new Map([[base.address, tokenAmountOf(baseSpec, spec.balancerV2.fundUsd)]]),
+      )
+    : undefined;
 
   const router = await deploy(
     chain,
@@ -166,6 +178,7 @@ export async function deployMarkets(chain: Eip1193, options: DeployOptions): Pro
     pools,
     ...(v3 ? { v3 } : {}),
     ...(aaveV3 ? { aaveV3 } : {}),
+    ...(balancerV2 ? { balancerV2 } : {}),
     router,
     executor: {
       address: executorAddress,

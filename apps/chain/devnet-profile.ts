@@ -6,6 +6,21 @@ import type { DeployedMarkets } from "./deploy.ts";
 import { chainProfileSchema, type ChainProfile } from "./profile.ts";
 
 export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): ChainProfile {
+  const lenders = [
+    ...(markets.aaveV3
+      ? [{ name: "aave-v3", protocol: "aave-v3", address: markets.aaveV3.pool, fromBlock: markets.aaveV3.fromBlock }]
+      : []),
+    ...(markets.balancerV2
+      ? [
+          {
+            name: "balancer-v2",
+            protocol: "balancer-v2",
+            address: markets.balancerV2.vault,
+            fromBlock: markets.balancerV2.fromBlock,
+          },
+        ]
+      : []),
+  ];
   return chainProfileSchema.parse({
     schema: 1,
     name: "devnet",
@@ -33,18 +48,7 @@ export function devnetProfile(markets: DeployedMarkets, blockTimeMs: number): Ch
           ]
         : []),
     ],
-    ...(markets.aaveV3
-      ? {
-          lenders: [
-            {
-              name: "aave-v3",
-              protocol: "aave-v3",
-              address: markets.aaveV3.pool,
-              fromBlock: markets.aaveV3.fromBlock,
-            },
-          ],
-        }
-      : {}),
+    ...(lenders.length > 0 ? { lenders } : {}),
     // EDR, like an Ethereum node, accepts any tip; there is no floor to respect.
     fees: { type: "eip1559", minPriorityFeeWei: "0" },
     blockTimeMs,

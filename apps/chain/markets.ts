@@ -51,6 +51,8 @@ export interface MarketSpec {
    * its reserve. None when absent.
    */
   aaveV3?: { supplyUsd: bigint };
+  /** A Balancer V2 Vault (compiled from @balancer-labs/v2-vault) holding this many dollars of the base token. */
+  balancerV2?: { fundUsd: bigint };
 }
 
 export const DEFAULT_MARKETS: MarketSpec = {
@@ -90,6 +92,7 @@ export const DEFAULT_MARKETS: MarketSpec = {
   ],
   // Deeper than any pool, so a loan is never short of liquidity: Aave's WETH reserve on mainnet holds billions.
   aaveV3: { supplyUsd: 50_000_000n },
+  balancerV2: { fundUsd: 20_000_000n },
 };
 
 export interface PoolPlan {

@@ -32,8 +32,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   dev: {
     description:
-      "run the whole platform locally: devnet with seeded markets and traders, scanner, orchestrator, executor " +
-      "(PostgreSQL from DATABASE_URL or embedded; Redis from REDIS_URL or in-process)",
+      "run the whole platform locally: devnet with seeded markets and traders, scanner, orchestrator, executor, " +
+      "API and console (PostgreSQL from DATABASE_URL or embedded; Redis from REDIS_URL or in-process)",
     load: () => import("./commands/dev.ts"),
   },
   users: { description: "control-plane users", load: () => import("./commands/users.ts") },

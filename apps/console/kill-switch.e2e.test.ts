@@ -8,11 +8,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
-import { writeKeyFile } from "../api/index.ts";
-import { SubjectKeyVault } from "../audit/index.ts";
-import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
+import { totpCode } from "../identity/index.ts";
 import { launchChromium, signInAt } from "./testing/browser.ts";
+import { seedConsoleUser } from "./testing/operator.ts";
 
 /**
  * The kill switch seen from the console against a real `orion dev` session (devnet, scanner, orchestrator and
@@ -35,21 +33,9 @@ let urls: { console: string; metrics: string };
 beforeAll(async () => {
   db = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), "orion-killswitch-"));
-  const keysFile = join(dir, "keys.json");
-  const keyFile = await generateKeyFile();
-  await writeKeyFile(keysFile, keyFile);
-  const keys = await loadKeyMaterial(keyFile);
-  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  try {
-    await migrate(pool);
-    const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
-    const { user, totpSecret } = await users.create({ ...operator, role: "operator", createdBy: "cli:test" });
-    operator.secret = totpSecret as string;
-    await users.beginTotpEnrolment(user.id, operator.secret);
-    await users.completeTotpEnrolment(user.id, new Date());
-  } finally {
-    await pool.end();
-  }
+  const seeded = await seedConsoleUser(db.url, dir, { ...operator, role: "operator" });
+  const keysFile = seeded.keysFile;
+  operator.secret = seeded.totpSecret;
   child = spawn(process.execPath, [ORION, "dev", "--mode", "sim", "--block-time", "400", "--port", "0"], {
     env: {
       ...process.env,

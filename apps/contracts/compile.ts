@@ -9,9 +9,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
-interface Solc {
+/** A solc-js compiler: the `solc` npm package of some version. */
+export interface Solc {
   version(): string;
-  compile(input: string): string;
+  compile(input: string, callbacks?: { import: (path: string) => { contents: string } | { error: string } }): string;
 }
 const solc = createRequire(import.meta.url)("solc") as Solc;
 
@@ -47,8 +48,21 @@ async function readSources(): Promise<Record<string, { content: string }>> {
   return sources;
 }
 
-function compileNow(sources: Record<string, { content: string }>): CompiledContracts {
-  const raw: unknown = JSON.parse(solc.compile(JSON.stringify({ language: "Solidity", sources, settings: SETTINGS })));
+/** One compilation: its compiler, sources and settings, and how imports outside `sources` resolve. */
+export interface CompileJob {
+  solc: Solc;
+  sources: Record<string, { content: string }>;
+  settings: object;
+  imports?: (path: string) => { contents: string } | { error: string };
+  /** What else fixes the output besides compiler, settings and sources (the packages imports resolve in). */
+  cacheTag?: string;
+}
+
+function compileNow(job: CompileJob): CompiledContracts {
+  const input = JSON.stringify({ language: "Solidity", sources: job.sources, settings: job.settings });
+  const raw: unknown = JSON.parse(
+    job.imports ? job.solc.compile(input, { import: job.imports }) : job.solc.compile(input),
+  );
   const errors = solcErrorsSchema.parse(raw).errors?.filter((e) => e.severity === "error") ?? [];
   if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join("\n")}`);
   const output = solcOutputSchema.parse(raw);
@@ -63,9 +77,14 @@ function compileNow(sources: Record<string, { content: string }>): CompiledContr
 
 /** Compiled contracts by name, from the cache when the sources, settings and compiler are unchanged. */
 export async function compileContracts(cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
-  const sources = await readSources();
+  return cachedCompile({ solc, sources: await readSources(), settings: SETTINGS }, cacheDir);
+}
+
+/** Runs a compilation once per distinct input: its output is cached under a hash of everything that fixes it. */
+export async function cachedCompile(job: CompileJob, cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
+  const { sources, settings, cacheTag = "" } = job;
   const key = createHash("sha256")
-    .update(JSON.stringify({ solc: solc.version(), settings: SETTINGS, sources }))
+    .update(JSON.stringify({ solc: job.solc.version(), settings, sources, ...(cacheTag ? { cacheTag } : {}) }))
     .digest("hex")
     .slice(0, 32);
   const file = join(cacheDir, `${key}.json`);
@@ -74,7 +93,7 @@ export async function compileContracts(cacheDir = DEFAULT_CACHE_DIR): Promise<Co
   } catch {
     // Missing or unreadable: compile and (re)write it.
   }
-  const compiled = compileNow(sources);
+  const compiled = compileNow(job);
   await mkdir(cacheDir, { recursive: true });
   // Atomic: concurrent test workers may compile at the same time; each renames a complete file into place.
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;

@@ -21,6 +21,7 @@ import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import type { V3Deployment } from "../chain/v3/deploy-v3.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
+import { balancerFlashFee } from "../chain/lenders/balancer-v2.ts";
 import { flashFee } from "../executor/flash-source.ts";
 import type { FlashSource } from "../domain/index.ts";
 import { compileContracts, loadArtifacts } from "./index.ts";
@@ -190,6 +191,22 @@ describe("flash sources: each funds a trade and is repaid exactly", () => {
     expect(await allowance(base, executor, aave.pool)).toBe(0n);
   });
 
+  it("a Balancer V2 vault flash loan (its sources compiled, no fee): the vault gets back exactly what it lent", async () => {
+    const vault = chain.markets.balancerV2!.vault;
+    expect(await balancerFlashFee(chain.devnet.provider, vault)).toBe(0n);
+    const { opportunity, predicted } = await v2Arbitrage();
+    const vaultBefore = await balanceOf(base, vault);
+    const t = await trade(executeData(opportunity, "balancer", vault, predicted));
+    expect(t).toMatchObject({ profit: predicted, source: 2 });
+    expect(await balanceOf(base, vault)).toBe(vaultBefore);
+    // A loan larger than the vault holds is refused by the vault itself: BAL#528, INSUFFICIENT_FLASH_LOAN_BALANCE.
+    const tooMuch = { ...opportunity, amountIn: vaultBefore + 1n };
+    const refusal = await provider
+      .call({ from: operator, to: executor, data: executeData(tooMuch, "balancer", vault) })
+      .catch((err: { data?: string }) => err.data ?? "");
+    expect(AbiCoder.defaultAbiCoder().decode(["string"], `0x${refusal.slice(10)}`)[0]).toBe("BAL#528");
+  });
+
   it("a lender's fee larger than the profit reverts the trade (the premium is in the profit check)", async () => {
     const { opportunity, predicted } = await v2Arbitrage();
     const premium = flashFee({ kind: "aave-bps", bps: BigInt(aave.premiumBps) }, opportunity.amountIn);
@@ -227,6 +244,7 @@ describe("flash sources: each funds a trade and is repaid exactly", () => {
     for (const [source, lender] of [
       ["v2-flash-swap", null],
       ["v3-flash", v3Lender],
+      ["balancer", chain.markets.balancerV2!.vault],
       ["aave-v3", aave.pool],
     ] as const) {
       gas[source] = await provider.estimateGas({

@@ -1,4 +1,4 @@
-export { compileContracts } from "./compile.ts";
-export type { CompiledContracts } from "./compile.ts";
+export { cachedCompile, compileContracts } from "./compile.ts";
+export type { CompiledContracts, CompileJob, Solc } from "./compile.ts";
 export { loadArtifacts, OWN_CONTRACTS } from "./artifacts.ts";
 export type { Artifact, Artifacts, OwnContract } from "./artifacts.ts";

@@ -66,8 +66,14 @@ export async function startBundler(o: BundlerOptions): Promise<BundlerHandle> {
     ["--log-level", o.logLevel ?? "warn"],
   ].flat();
   const child: ChildProcess = fork(altoEntry(), args, {
-    execArgv: ["--import", fileURLToPath(new URL("./loopback-only.mjs", import.meta.url))],
+    execArgv: ["loopback-only.mjs", "ends-with-parent.mjs"].flatMap((f) => [
+      "--import",
+      fileURLToPath(new URL(`./${f}`, import.meta.url)),
+    ]),
     stdio: ["ignore", "ignore", "inherit", "ipc"],
+    // Out of the terminal's process group: Ctrl-C reaches only the session, which stops the bundler after its
+    // in-flight trades (close() below); ends-with-parent.mjs ends it if the session dies first.
+    detached: true,
     // The keys reach alto only through argv of a loopback-only child; nothing of ours logs argv.
     env: { ...process.env, NODE_OPTIONS: "" },
   });

@@ -63,9 +63,8 @@ beforeAll(async () => {
     chainId: devnet.chainId,
     entryPoint: aa.entryPoint as Hex,
     accountFactory: aa.accountFactory as Hex,
-    paymaster: aa.paymaster as Hex,
     owner,
-    sponsor,
+    sponsorship: { paymaster: aa.paymaster as Hex, sponsor },
   });
   const { ArbExecutor } = await loadArtifacts();
   const init =
@@ -142,9 +141,8 @@ describe("ERC-4337 on the local chain", () => {
       chainId: devnet.chainId,
       entryPoint: aa.entryPoint as Hex,
       accountFactory: aa.accountFactory as Hex,
-      paymaster: aa.paymaster as Hex,
       owner: privateKeyToAccount(generatePrivateKey()),
-      sponsor: privateKeyToAccount(generatePrivateKey()),
+      sponsorship: { paymaster: aa.paymaster as Hex, sponsor: privateKeyToAccount(generatePrivateKey()) },
     });
     // A harmless call (the account pays itself nothing): only the sponsorship is wrong.
     const prepared = await forger.prepare({ to: forger.address, data: "0x" });

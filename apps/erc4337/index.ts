@@ -2,6 +2,7 @@ export {
   deployAccountAbstraction,
   deploySmartAccountExecutor,
   ENTRY_POINT_V08,
+  SIMPLE_ACCOUNT_FACTORY_V08,
   CREATE2_DEPLOYER,
 } from "./infrastructure.ts";
 export type {
@@ -19,3 +20,7 @@ export type {
   OperationOutcome,
 } from "./smart-account-route.ts";
 export { sponsorshipHash, sponsorPaymaster } from "./sponsor.ts";
+export { startPaymasterService } from "./paymaster-service.ts";
+export type { PaymasterService, PaymasterServiceOptions } from "./paymaster-service.ts";
+export { connectSmartAccount, RouteConfigError } from "./connect.ts";
+export type { ConnectSmartAccountOptions } from "./connect.ts";

@@ -20,6 +20,11 @@ const CREATE2_DEPLOYER_TX =
 export const ENTRY_POINT_V08 = "0x4337084d9e255ff0702461cf8895ce9e3b5ff108";
 const ENTRY_POINT_V08_SALT = "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9";
 const ZERO_SALT = `0x${"0".repeat(64)}`;
+/**
+ * The reference SimpleAccountFactory for EntryPoint v0.8, where the published artifact lands through the CREATE2
+ * deployer with salt 0: the address on public chains, and the default `permissionless` assumes.
+ */
+export const SIMPLE_ACCOUNT_FACTORY_V08 = "0x13e9ed32155810fdbd067d4522c492d6f68e5944";
 
 export interface AccountAbstractionDeployment {
   entryPoint: string;
@@ -90,6 +95,9 @@ export async function deployAccountAbstraction(
   const factoryInit =
     SimpleAccountFactory.bytecode + new Interface(SimpleAccountFactory.abi).encodeDeploy([entryPoint]).slice(2);
   const accountFactory = await create2(chain, o.from, ZERO_SALT, factoryInit, "SimpleAccountFactory");
+  if (accountFactory !== SIMPLE_ACCOUNT_FACTORY_V08) {
+    throw new Error(`SimpleAccountFactory landed at ${accountFactory}, not ${SIMPLE_ACCOUNT_FACTORY_V08}`);
+  }
 
   const pm = new Interface(SponsorPaymaster.abi);
   const deployed = await send(

@@ -6,6 +6,7 @@
 import { createClient, createPublicClient, defineChain, http, type Hex, type LocalAccount } from "viem";
 import {
   createBundlerClient,
+  createPaymasterClient,
   formatUserOperationRequest,
   getUserOperationHash,
   UserOperationReceiptNotFoundError,
@@ -23,11 +24,13 @@ export interface SmartAccountRouteOptions {
   chainId: number;
   entryPoint: Hex;
   accountFactory: Hex;
-  paymaster: Hex;
   /** Signs the user operations: the account's owner key (live mode only, like the EOA route's key). */
   owner: LocalAccount;
-  /** Signs sponsorships for the paymaster. */
-  sponsor: LocalAccount;
+  /**
+   * Who pays the gas: the platform's SponsorPaymaster signed here with the sponsor's key, or an ERC-7677 paymaster
+   * service by URL (a hosted one on a public chain, apps/erc4337's paymaster service locally).
+   */
+  sponsorship: { paymaster: Hex; sponsor: LocalAccount } | { paymasterUrl: string };
   /** How long a bundler call may take before the route counts the bundler as down. */
   bundlerTimeoutMs?: number;
 }
@@ -88,21 +91,28 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
     entryPoint: { address: o.entryPoint, version: "0.8" },
     factoryAddress: o.accountFactory,
   });
+  const timeout = o.bundlerTimeoutMs ?? 10_000;
+  const s = o.sponsorship;
   const bundler = createBundlerClient({
     client,
     account,
     chain,
-    transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
-    // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this clock.
-    paymaster: sponsorPaymaster({
-      paymaster: o.paymaster,
-      sponsor: o.sponsor,
-      now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
-    }),
+    transport: http(o.bundlerUrl, { timeout, retryCount: 0 }),
+    paymaster:
+      "paymasterUrl" in s
+        ? // The paymaster service counts as part of the bundler path: the same bound, no retries.
+          createPaymasterClient({ transport: http(s.paymasterUrl, { timeout, retryCount: 0 }) })
+        : sponsorPaymaster({
+            paymaster: s.paymaster,
+            sponsor: s.sponsor,
+            // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this
+            // clock.
+            now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+          }),
   });
   // For the bundler's own methods, which viem's typed requests do not list.
   const bundlerRpc = createClient({
-    transport: http(o.bundlerUrl, { timeout: o.bundlerTimeoutMs ?? 10_000, retryCount: 0 }),
+    transport: http(o.bundlerUrl, { timeout, retryCount: 0 }),
   });
   const route: SmartAccountRoute = {
     address: account.address,

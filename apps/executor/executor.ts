@@ -299,9 +299,18 @@ export class Executor {
   async submit(received: Order): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
+    const protocols = orderProtocols(received);
+    // A V2 first hop flash-swaps for nothing, which no loan beats: the lenders are read only for the other routes.
+    const book = protocols[0] === "uniswap-v2" ? undefined : this.deps.flashLenders;
     const [header, lenders] = await Promise.all([
       this.headerOf(received.blockNumber),
-      this.deps.flashLenders?.lenders(received.baseToken, received.blockNumber) ?? [],
+      book
+        ? book.lenders(received.baseToken, received.blockNumber).catch((err: unknown) => {
+            // Unreadable lenders fund nothing: the order is rejected below with the reason, not retried.
+            this.deps.log?.warn({ err, opportunity: received.opportunityId }, "flash lenders unreadable");
+            return [];
+          })
+        : [],
     ]);
     const deadlines = deadlinesOf(this.deadline, received.blockNumber, header.timestamp);
     const toWei = this.deps.options?.profitToWei ?? ((_token: string, amount: bigint) => amount);
@@ -309,7 +318,7 @@ export class Executor {
       baseToken: received.baseToken,
       amountIn: received.amountIn,
       pools: received.pools,
-      protocols: orderProtocols(received),
+      protocols,
       lenders,
       gasPriceWei: header.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
       baseToWei: (amount) => toWei(received.baseToken, amount),

@@ -171,6 +171,19 @@ describe("the executor's flash source, per order", () => {
     await reopenGap(order.amountIn * 2n);
   });
 
+  it("takes Balancer's free loan over Aave's premium: the prediction is realized to the wei, with no fee", async () => {
+    const ex = await executor({
+      aaveV3Pool: chain.markets.aaveV3!.pool,
+      balancerVault: chain.markets.balancerV2!.vault,
+    });
+    const order = await mixedOrder();
+    const { result, row } = await trade(ex, order);
+    expect(result).toMatchObject({ status: "confirmed", flashSource: "balancer", precededBy: 0 });
+    expect(result.realizedProfit).toBe(order.predictedProfit);
+    expect(row?.flashSource).toBe("balancer");
+    await reopenGap(order.amountIn * 2n);
+  });
+
   it("rejects, sending nothing, an order no source can fund", async () => {
     const ex = await executor({});
     const order = await mixedOrder();

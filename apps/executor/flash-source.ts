@@ -26,16 +26,15 @@ export interface FlashLender {
 }
 
 /**
- * Gas each source adds to the route's own swaps. The V2 flash swap is the route's first swap, so it adds nothing; the
- * V3 flash (+37,003) and Aave (+133,997) figures were measured on the devnet on the same 2-hop trade
- * (apps/contracts/flash-sources.test.ts prints them). Balancer's is not measured here (the devnet has no vault): the
- * vault's flashLoan does about what a V3 flash does plus a fee-collector read, so it is priced a little above it.
+ * Gas each source adds to the route's own swaps, measured on the devnet on the same 2-hop trade with eth_estimateGas
+ * (apps/contracts/flash-sources.test.ts prints the figures: V2 flash swap 266,682; Balancer +31,611; V3 flash +54,565;
+ * Aave +134,050), rounded up. The V2 flash swap is the route's first swap, so it adds nothing.
  */
 export const FLASH_SOURCE_GAS: Readonly<Record<FlashSource, bigint>> = {
   "v2-flash-swap": 0n,
-  "v3-flash": 37_000n,
-  balancer: 45_000n,
-  "aave-v3": 134_000n,
+  "v3-flash": 55_000n,
+  balancer: 32_000n,
+  "aave-v3": 135_000n,
 };
 
 export interface FlashChoice {

@@ -18,7 +18,19 @@ export {
   type AccessClaims,
   type TokenConfig,
 } from "./access-tokens.ts";
-export { SessionStore, REFRESH_TTL_SECONDS, type Session, type RotateResult } from "./sessions.ts";
+export {
+  postgresSessionState,
+  redisSessionState,
+  sweepExpired,
+  REFRESH_TTL_SECONDS,
+  type Counters,
+  type RevocationFeed,
+  type RevocationTarget,
+  type RotateResult,
+  type Session,
+  type SessionState,
+  type SessionStore,
+} from "./state/index.ts";
 export { LoginLockout, lockKeys, MAX_FAILED_LOGINS, LOCKOUT_SECONDS, type Reservation } from "./lockout.ts";
 export { UserDirectory, UserExists, mustUseTotp, emailSchema, passwordSchema, type User } from "./users.ts";
 export { createOidcVerifier, OidcRejected, type OidcConfig, type ExternalIdentity } from "./oidc.ts";

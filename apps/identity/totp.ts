@@ -1,5 +1,5 @@
 import { authenticator } from "otplib";
-import type { Redis } from "ioredis";
+import type { Counters } from "./state/index.ts";
 
 const STEP_SECONDS = 30;
 
@@ -18,11 +18,11 @@ export function totpCode(secret: string, at: Date): string {
 
 /**
  * RFC 6238 check with one step of clock drift either way, and replay protection: a code, once accepted, is burnt
- * for its user for as long as it could still validate (SET NX in Redis, shared by every API instance).
+ * for its user for as long as it could still validate (a counter of the session state that admits one count,
+ * shared by every API instance).
  */
 export async function verifyTotp(
-  redis: Redis,
-  keyPrefix: string,
+  counters: Counters,
   userId: string,
   secret: string,
   code: string,
@@ -32,6 +32,6 @@ export async function verifyTotp(
   const delta = authenticator.clone({ epoch: at.getTime(), window: 1 }).checkDelta(code, secret);
   if (delta === null) return "invalid";
   const step = Math.floor(at.getTime() / 1000 / STEP_SECONDS) + delta;
-  const fresh = await redis.set(`${keyPrefix}totp-used:${userId}:${step}`, "1", "EX", STEP_SECONDS * 4, "NX");
-  return fresh === "OK" ? "ok" : "replayed";
+  const first = await counters.reserve(`totp-used:${userId}:${step}`, 1, STEP_SECONDS * 4);
+  return first === null ? "replayed" : "ok";
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 import { runDev } from "./run.ts";
 
@@ -31,7 +32,8 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
       blocks: 20,
       report: file,
       port: 0,
-      blockIntervalMs: 1000,
+      // Two-second blocks: an operation has three blocks to be prepared, sponsored and bundled, on two busy cores.
+      blockIntervalMs: 2000,
       dataDir: dir,
       databaseUrl: db.url,
       out: (line) => lines.push(line),
@@ -39,20 +41,12 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
     expect(r).toEqual(session.report);
     expect(r).toMatchObject({ mode: "live", execution: "erc4337", chainId: 31337 });
-    expect(r.blocks.to - r.blocks.from).toBe(19);
+    // Twenty heads handled; a head missed under load widens the range, never narrows it.
+    expect(r.blocks.to - r.blocks.from).toBeGreaterThanOrEqual(19);
     expect(lines.some((l) => /^bundler: alto \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+/.test(l))).toBe(true);
-    const confirmed = r.trades.filter((t) => t.status === "confirmed");
-    expect(confirmed.length).toBeGreaterThanOrEqual(2);
-    for (const t of confirmed) {
-      expect(t.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
-      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
-    }
-    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
-    // One operation per trade, and no transaction from the executor's EOA: no fallback was allowed.
-    const hashes = r.trades.flatMap((t) => (t.userOpHash ? [t.userOpHash] : []));
-    expect(new Set(hashes).size).toBe(hashes.length);
+    expectExactUserOperations(r, 2);
+    for (const t of r.trades.filter((x) => x.status === "confirmed")) expect(t.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // No transaction from the executor's EOA: no fallback was allowed.
     expect(r.executor.nonceEnd).toBe(r.executor.nonceStart);
-  });
+  }, 300_000);
 });

@@ -69,34 +69,39 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const o = p;
   const { market, provider } = chain;
   const metrics = new PipelineMetrics("orion-dev");
-  // The control-plane API keeps sessions and rate limits in Redis, so it runs only when Redis is there; it then
-  // owns --port and the pipeline's /metrics moves to the next port.
-  let apiUrl: string | null = null;
-  if (o.redisUrl) {
-    const { createChainChecks } = await import("../api/index.ts");
-    const api = new ApiBot(
-      {
-        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, ORION_KEY_PREFIX: keyPrefix },
-        port: o.port,
-        host: "127.0.0.1",
-        logLevel: "warn",
+  // The control-plane API, the same service the cloud runs: it owns --port and the pipeline's /metrics moves to the
+  // next port. Its sessions and rate limits go to Redis when the session has one, else to the session's PostgreSQL
+  // (a machine with only Node); the control store is the session's own either way.
+  const { createChainChecks } = await import("../api/index.ts");
+  const api = new ApiBot(
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl,
+        ...(o.redisUrl
+          ? { REDIS_URL: o.redisUrl, ORION_SESSION_STORE: "redis" }
+          : { REDIS_URL: "", ORION_SESSION_STORE: "postgres" }),
+        ORION_KEY_PREFIX: keyPrefix,
       },
-      {
-        control,
-        chainChecks: createChainChecks({
-          rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
-          chainId: market.chainId,
-          maxHeadAgeSeconds: 60,
-          executor: { address: chain.executor.contract, operator: chain.executor.account },
-          signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
-        }),
-      },
-    );
-    await api.start();
-    closers.push(() => api.stop());
-    apiUrl = api.url;
-  }
-  const metricsServer = await serveMetrics(metrics.registry, apiUrl && o.port !== 0 ? o.port + 1 : o.port);
+      port: o.port,
+      host: "127.0.0.1",
+      logLevel: "warn",
+    },
+    {
+      control,
+      chainChecks: createChainChecks({
+        rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
+        chainId: market.chainId,
+        maxHeadAgeSeconds: 60,
+        executor: { address: chain.executor.contract, operator: chain.executor.account },
+        signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
+      }),
+    },
+  );
+  await api.start();
+  closers.push(() => api.stop());
+  const apiUrl = api.url;
+  const metricsServer = await serveMetrics(metrics.registry, o.port !== 0 ? o.port + 1 : o.port);
   closers.push(() => metricsServer.close());
 
   const account = chain.executor.account;
@@ -234,7 +239,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   o.out(
     `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
       `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
-      (apiUrl ? ` | API ${apiUrl} | console ${apiUrl}/console/` : " | API and console off (they need REDIS_URL)"),
+      ` | API ${apiUrl} | console ${apiUrl}/console/`,
   );
 
   const aborted = new Promise<void>((resolve) => {

@@ -116,6 +116,23 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   if (!chain.rpcUrls) throw new Error("--services needs the chain's RPC URLs for the bots' processes");
   const account = chain.executor.account;
 
+  // The ERC-4337 route: the executor's process reaches the bundler and the sponsor by URL, as it would hosted ones.
+  const uo = chain.executor.userOperations;
+  let userOperations: ContractEnv<"executor"> = {};
+  if (uo) {
+    const endpoints = p.mode === "live" ? await uo.endpoints?.() : undefined;
+    if (p.mode === "live" && !endpoints) throw new Error("--services: this chain cannot hand a bundler URL on");
+    userOperations = {
+      ORION_EXECUTION: "erc4337",
+      ORION_ENTRY_POINT: uo.entryPoint,
+      ORION_SMART_ACCOUNT: uo.account,
+      ORION_SMART_ACCOUNT_CONTRACT: uo.contract,
+      ORION_EOA_FALLBACK: uo.fallbackToEoa ? "true" : "false",
+      ORION_BUNDLER_TIMEOUT_MS: String(uo.timeoutMs),
+      ...(endpoints ? { ORION_BUNDLER_URL: endpoints.bundlerUrl, ORION_PAYMASTER_URL: endpoints.paymasterUrl } : {}),
+    };
+  }
+
   // The session's files: the markets every bot watches and, in live mode only, the executor's devnet key.
   const dir = join(dataDir, "sessions", `services-${process.pid}-${Date.now()}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -157,6 +174,7 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
         ? { ORION_BALANCER_VAULT: chain.executor.flashLenders.balancerVault }
         : {}),
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
+      ...userOperations,
     },
     api: {
       ...service,

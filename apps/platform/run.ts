@@ -4,7 +4,7 @@ import type { Mode } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
 import { privateKeySigner } from "../executor/index.ts";
 import { startDevnetProcess } from "./devnet-host.ts";
-import { startDevnetBundler, type DevnetBundler } from "./user-operations.ts";
+import { startDevnetBundler, type DevnetAccountAbstraction, type DevnetBundler } from "./user-operations.ts";
 import { runSession, type DevSession } from "./session.ts";
 
 export type { DevSession } from "./session.ts";
@@ -53,13 +53,41 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       accountAbstraction: erc4337,
     });
     const aa = chain.accountAbstraction;
-    let bundler: DevnetBundler | null = null;
+    let bundler: Promise<DevnetBundler> | null = null;
+    const key = chain.executor.privateKey;
+    // Live sessions only, once: alto and the sponsor's paymaster service run while the session does, and stop with
+    // it; the smart account is deployed before the first trade.
+    const startBundler = (a: DevnetAccountAbstraction) => {
+      bundler ??= (async () => {
+        if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
+        // alto deploys its simulation contracts at start and waits for them to be mined: blocks come meanwhile,
+        // before the session's own interval mining starts.
+        chain.setBlockInterval(200);
+        try {
+          const started = await startDevnetBundler({
+            rpcUrl: chain.url,
+            chainId: chain.markets.chainId,
+            aa: a,
+            ownerKey: key,
+            blockTimeMs: blockIntervalMs,
+            timeoutMs: bundlerTimeoutMs ?? 5_000,
+          });
+          o.out(
+            `bundler: alto (pid ${started.bundler.pid}) at ${started.bundler.url}, paymaster service at ` +
+              `${started.paymaster.url}, smart account ${a.account}`,
+          );
+          return started;
+        } finally {
+          chain.setBlockInterval(0);
+        }
+      })();
+      return bundler;
+    };
     const { markets } = chain;
     const provider = FailoverProvider.fromUrls([chain.url], {
       chainId: markets.chainId,
       ...(o.log ? { log: o.log } : {}),
     });
-    const key = chain.executor.privateKey;
     return {
       name: null,
       label: `devnet ${chain.url}`,
@@ -76,7 +104,12 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       executor: {
         contract: markets.executor.address,
         account: chain.executor.address,
-        ...(markets.aaveV3 ? { flashLenders: { aaveV3Pool: markets.aaveV3.pool } } : {}),
+        flashLenders: {
+          ...(markets.aaveV3 ? { aaveV3Pool: markets.aaveV3.pool } : {}),
+          ...(markets.balancerV2 ? { balancerVault: markets.balancerV2.vault } : {}),
+          // The devnet's V3 pools lend too (a `flash`), each at its own fee.
+          ...(markets.v3 ? { v3Pools: markets.v3.pools } : {}),
+        },
         devnetKey: key,
         loadSigner: () => {
           if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
@@ -90,28 +123,11 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
                 owner: chain.executor.address,
                 entryPoint: aa.entryPoint,
                 fallbackToEoa: eoaFallback ?? false,
-                // Called for a live session only: the bundler runs while the session does, and stops with it.
-                loadSubmitter: async () => {
-                  if (!key) throw new Error("live mode needs the executor's key, and the devnet did not provide it");
-                  // alto deploys its simulation contracts at start and waits for them to be mined: blocks come
-                  // meanwhile, before the session's own interval mining starts.
-                  chain.setBlockInterval(200);
-                  try {
-                    bundler = await startDevnetBundler({
-                      rpcUrl: chain.url,
-                      chainId: markets.chainId,
-                      aa,
-                      ownerKey: key,
-                      blockTimeMs: blockIntervalMs,
-                      timeoutMs: bundlerTimeoutMs ?? 5_000,
-                    });
-                  } finally {
-                    chain.setBlockInterval(0);
-                  }
-                  o.out(
-                    `bundler: alto (pid ${bundler.bundler.pid}) at ${bundler.bundler.url}, smart account ${aa.account}`,
-                  );
-                  return bundler.submitter;
+                timeoutMs: bundlerTimeoutMs ?? 5_000,
+                loadSubmitter: async () => (await startBundler(aa)).submitter,
+                endpoints: async () => {
+                  const { bundler: alto, paymaster } = await startBundler(aa);
+                  return { bundlerUrl: alto.url, paymasterUrl: paymaster.url };
                 },
               },
             }
@@ -120,7 +136,8 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       startBlocks: () => chain.setBlockInterval(blockIntervalMs),
       stopBlocks: () => chain.setBlockInterval(0),
       close: async () => {
-        await bundler?.bundler.close();
+        // A bundler that failed to start has closed itself already.
+        await bundler?.then((b) => b.close()).catch(() => undefined);
         provider.destroy();
         await chain.close();
       },

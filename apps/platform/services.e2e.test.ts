@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { alive } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
 const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
@@ -21,15 +22,6 @@ afterAll(async () => {
   await db.drop();
   await deleteKeysWithPrefix(prefix);
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("orion dev --services (each bot its own `orion run` process; real devnet, PostgreSQL and Redis)", () => {
   it("live: four bot processes trade on the devnet, realized == predicted to the wei where nothing preceded", async () => {

@@ -55,6 +55,14 @@ export interface SessionChain {
      */
     userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable"> & {
       loadSubmitter: () => Promise<UserOperationSubmitter>;
+      /** The bound on every bundler and paymaster call (`--bundler-timeout`). */
+      timeoutMs: number;
+      /**
+       * Live, for an executor in its own process (`--services`): the bundler and paymaster service it reaches by URL,
+       * started by the session (and the smart account deployed) on the first call; absent where the session cannot
+       * hand them on.
+       */
+      endpoints?: () => Promise<{ bundlerUrl: string; paymasterUrl: string }>;
     };
     /** Private submission through the chain profile's relay (live only). */
     relay?: RelaySubmission;

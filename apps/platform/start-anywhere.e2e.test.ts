@@ -61,6 +61,8 @@ describe("npm start in a clone inside a private (0700) directory", () => {
     if (asRoot) expect(dataDir!.startsWith(SHARED_DIR)).toBe(true);
     else expect(dataDir).toBe(join(clone, ".orion/pg"));
     expect(run.stdout).toMatch(/^session: blocks \d+\.\.\d+/m);
+    // Nothing but Node, yet the API and its console are served: sessions in the embedded PostgreSQL.
+    expect(run.stdout).toMatch(/ \| API http:\/\/127\.0\.0\.1:\d+ \| console http:\/\/127\.0\.0\.1:\d+\/console\//);
     expect(run.stdout).toMatch(/session report written to .*\.orion\/sessions\//);
   }, 600_000);
 

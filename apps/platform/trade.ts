@@ -9,7 +9,14 @@ import {
   type FeePolicy,
   type FlashLenderConfig,
 } from "../executor/index.ts";
-import { DEADLINE_BLOCKS, EXECUTOR_TIP_WEI, loadMarket, type Market } from "../services/index.ts";
+import type { SmartAccountRoute } from "../erc4337/index.ts";
+import {
+  DEADLINE_BLOCKS,
+  EXECUTOR_TIP_WEI,
+  loadMarket,
+  USER_OPERATION_DEADLINE_BLOCKS,
+  type Market,
+} from "../services/index.ts";
 import { runSession, type DevSession, type SessionChain, type SessionOptions } from "./session.ts";
 
 const TRADE_CONFIRMATIONS = 2;
@@ -23,6 +30,17 @@ export interface LiveExecutor {
   relay?: { reputationKey: string; bidShareBps: number } | undefined;
 }
 
+/**
+ * `--execution erc4337` on a profile that names an EntryPoint, a bundler and a paymaster service (checked by the
+ * command): the smart account of the live key, connected but not yet deployed; null in sim, where no key exists.
+ */
+export interface TradeUserOperations {
+  entryPoint: string;
+  route: SmartAccountRoute | null;
+  /** The bound on every bundler and paymaster call: slower counts as the route being down. */
+  timeoutMs: number;
+}
+
 export interface TradeOptions extends Omit<SessionOptions, "title"> {
   profile: ChainProfile;
   /** Connected and checked against the profile's chain id (connectChain). The session destroys it at the end. */
@@ -33,6 +51,8 @@ export interface TradeOptions extends Omit<SessionOptions, "title"> {
   pools: string | null;
   /** Required for live; never given in sim. */
   live: LiveExecutor | null;
+  /** The ERC-4337 route; null: trades are transactions from the executor's account. */
+  userOperations?: TradeUserOperations | null;
 }
 
 /**
@@ -41,7 +61,7 @@ export interface TradeOptions extends Omit<SessionOptions, "title"> {
  * executor contract's code injected by state override, from an account nobody holds a key for.
  */
 export async function runTrade(o: TradeOptions): Promise<DevSession> {
-  const { profile, provider, headsUrl, pools, live, ...session } = o;
+  const { profile, provider, headsUrl, pools, live, userOperations, ...session } = o;
   return runSession({ ...session, title: "orion trade" }, async (): Promise<SessionChain> => {
     const market = await marketOf(profile, provider, pools, o);
     const fees: FeePolicy = { type: profile.fees.type, minPriorityFeeWei: BigInt(profile.fees.minPriorityFeeWei) };
@@ -61,6 +81,26 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
               throw new Error("a sim session on a foreign chain has no executor key; live needs ORION_EXECUTOR_KEY");
             },
           };
+    const route = userOperations?.route ?? null;
+    const viaUserOperations = userOperations
+      ? {
+          // Live: the key's smart account, owner of the contract (checked by the command). Sim: the simulated
+          // account, whose injected contract it owns; the inner call is the same either way.
+          account: route ? route.address.toLowerCase() : executor.account,
+          contract: executor.contract,
+          owner: executor.account,
+          entryPoint: userOperations.entryPoint,
+          fallbackToEoa: false,
+          timeoutMs: userOperations.timeoutMs,
+          loadSubmitter: async () => {
+            if (!route) throw new Error("the ERC-4337 route has no owner key: live needs ORION_EXECUTOR_KEY");
+            // Its first, sponsored operation, if it has no code yet: nothing of a trade runs beside that one.
+            await route.deploy();
+            o.out(`smart account ${route.address.toLowerCase()}: user operations through the profile's bundler`);
+            return route;
+          },
+        }
+      : null;
     return {
       name: profile.name,
       label: `${profile.name} ${provider.activeEndpoint}`,
@@ -78,7 +118,12 @@ export async function runTrade(o: TradeOptions): Promise<DevSession> {
         fees,
         tipWei,
         confirmations: TRADE_CONFIRMATIONS,
-        deadline: deadlinePolicy(profile.gasModel, profile.blockTimeMs, DEADLINE_BLOCKS),
+        deadline: deadlinePolicy(
+          profile.gasModel,
+          profile.blockTimeMs,
+          viaUserOperations ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
+        ),
+        ...(viaUserOperations ? { userOperations: viaUserOperations } : {}),
         flashLenders: flashLendersOf(profile),
       },
       close: async () => provider.destroy(),

@@ -78,7 +78,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await bundler?.bundler.close();
+  await bundler?.close();
   provider?.destroy();
   await pool?.end();
   await Promise.all([chain?.close(), db?.drop()]);

@@ -5,14 +5,16 @@
  * On a public chain the EntryPoint and factory already exist and the chain profile names a hosted bundler instead.
  */
 import { privateKeyToAccount } from "viem/accounts";
-import type { Hex } from "viem";
+import { createPublicClient, http, type Hex } from "viem";
 import { devAccounts, type DevAccount, type Eip1193 } from "../chain/index.ts";
 import {
   createSmartAccountRoute,
   deployAccountAbstraction,
   deploySmartAccountExecutor,
   startBundler,
+  startPaymasterService,
   type BundlerHandle,
+  type PaymasterService,
   type SmartAccountRoute,
 } from "../erc4337/index.ts";
 
@@ -55,15 +57,66 @@ export async function deployDevnetAccountAbstraction(
   return { entryPoint: aa.entryPoint, accountFactory: aa.accountFactory, paymaster: aa.paymaster, account, executor };
 }
 
-export interface DevnetBundler {
+/** alto and the sponsor's paymaster service on 127.0.0.1, for the devnet's contracts. */
+export interface DevnetEndpoints {
+  bundler: BundlerHandle;
+  /** The sponsor as an ERC-7677 service: routes get their paymaster data by its URL. */
+  paymaster: PaymasterService;
+  /** Stops the bundler and the paymaster service. */
+  close(): Promise<void>;
+}
+
+export interface DevnetBundler extends DevnetEndpoints {
   /** The executor's UserOperationSubmitter: the smart account and its bundler. */
   submitter: SmartAccountRoute;
-  bundler: BundlerHandle;
 }
 
 /**
- * Live sessions only: alto as its own process on 127.0.0.1 against the devnet, and the route that prepares, sponsors,
- * signs and sends through it. `timeoutMs` bounds every bundler call: slower counts as unavailable.
+ * alto as its own process against the devnet, and the sponsor's paymaster service beside it: the sponsor's key stays
+ * in this process, and it sponsors the executor key's smart account only. Both are reached by URL, as a hosted bundler
+ * and paymaster would be. The chain must mine while alto starts (it deploys its simulation contracts and waits).
+ */
+export async function startDevnetEndpoints(o: {
+  rpcUrl: string;
+  chainId: number;
+  aa: DevnetAccountAbstraction;
+  blockTimeMs: number;
+}): Promise<DevnetEndpoints> {
+  const bundler = await startBundler({
+    rpcUrl: o.rpcUrl,
+    entryPoint: o.aa.entryPoint,
+    executorPrivateKey: role(ROLES.bundler).privateKey,
+    utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
+    blockTimeMs: o.blockTimeMs,
+  });
+  try {
+    const chain = createPublicClient({ transport: http(o.rpcUrl) });
+    const paymaster = await startPaymasterService({
+      paymaster: o.aa.paymaster as Hex,
+      sponsor: privateKeyToAccount(role(ROLES.sponsor).privateKey as Hex),
+      entryPoint: o.aa.entryPoint as Hex,
+      chainId: o.chainId,
+      senders: [o.aa.account],
+      // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this clock.
+      now: async () => Number((await chain.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+    });
+    return {
+      bundler,
+      paymaster,
+      close: async () => {
+        await paymaster.close();
+        await bundler.close();
+      },
+    };
+  } catch (err) {
+    await bundler.close();
+    throw err;
+  }
+}
+
+/**
+ * Live sessions only: the devnet's endpoints, the smart account deployed, and the route that prepares, sponsors, signs
+ * and sends through them. `timeoutMs` bounds every bundler and paymaster call: slower counts as unavailable.
  */
 export async function startDevnetBundler(o: {
   rpcUrl: string;
@@ -73,32 +126,25 @@ export async function startDevnetBundler(o: {
   blockTimeMs: number;
   timeoutMs: number;
 }): Promise<DevnetBundler> {
-  const bundler = await startBundler({
-    rpcUrl: o.rpcUrl,
-    entryPoint: o.aa.entryPoint,
-    executorPrivateKey: role(ROLES.bundler).privateKey,
-    utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
-    blockTimeMs: o.blockTimeMs,
-  });
+  const endpoints = await startDevnetEndpoints(o);
   try {
     const route = await createSmartAccountRoute({
       rpcUrl: o.rpcUrl,
-      bundlerUrl: bundler.url,
+      bundlerUrl: endpoints.bundler.url,
       chainId: o.chainId,
       entryPoint: o.aa.entryPoint as Hex,
       accountFactory: o.aa.accountFactory as Hex,
-      paymaster: o.aa.paymaster as Hex,
       owner: privateKeyToAccount(o.ownerKey as Hex),
-      sponsor: privateKeyToAccount(role(ROLES.sponsor).privateKey as Hex),
+      sponsorship: { paymasterUrl: endpoints.paymaster.url },
       bundlerTimeoutMs: o.timeoutMs,
     });
     if (route.address.toLowerCase() !== o.aa.account) {
       throw new Error(`the executor key's smart account is ${route.address}, not ${o.aa.account} as deployed`);
     }
     await route.deploy();
-    return { submitter: route, bundler };
+    return { ...endpoints, submitter: route };
   } catch (err) {
-    await bundler.close();
+    await endpoints.close();
     throw err;
   }
 }

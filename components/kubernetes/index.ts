@@ -10,4 +10,5 @@ export {
   SECRETS_DIR,
   secretProviderClassSpec,
   type WorkloadSpec,
+  type WorkloadTracing,
 } from "./manifests.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT, unlabelled } from "../common/test-helpers.ts";
+import { COLLECTOR_CONTAINER } from "../common/tracing.ts";
 import { KubernetesRuntime } from "./kubernetes.ts";
 import {
   containerSecurityContext,
@@ -80,6 +81,39 @@ describe("manifests", () => {
     expect(plain.volumes.map((v) => v.name)).toEqual(["tmp"]);
     expect(plain.containers[0]?.volumeMounts.map((m) => m.name)).toEqual(["tmp"]);
   });
+  it("gives a workload the span variables a Cloud Run bot gets, and a hardened collector sidecar when asked", () => {
+    const envOf = (spec: ReturnType<typeof deploymentSpec>) =>
+      Object.fromEntries(spec.template.spec.containers[0]?.env.map((e) => [e.name, e.value]) ?? []);
+    const plain = deploymentSpec(worker);
+    expect(Object.keys(envOf(plain)).filter((n) => n.startsWith("OTEL_"))).toEqual([]);
+    expect(plain.template.spec).not.toHaveProperty("initContainers");
+
+    const endpoint = deploymentSpec(worker, {
+      settings: { otlpEndpoint: "https://otlp.example.com", sampleRatio: 0.25 },
+      serviceName: "orion-prod-executor",
+      project: "p",
+    });
+    expect(envOf(endpoint)).toMatchObject({
+      OTEL_SERVICE_NAME: "orion-prod-executor",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.25",
+    });
+    expect(endpoint.template.spec).not.toHaveProperty("initContainers");
+
+    const sidecar = deploymentSpec(
+      { ...worker, env: { LOG_LEVEL: "info" } },
+      { settings: { collector: { image: "otelcol@sha256:1" } }, serviceName: "orion-prod-executor", project: "p" },
+    );
+    expect(envOf(sidecar)).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318", LOG_LEVEL: "info" });
+    const [collector] = sidecar.template.spec.initContainers ?? [];
+    // A native sidecar: started before the bot, kept running beside it, stopped after it.
+    expect(collector).toMatchObject({ name: COLLECTOR_CONTAINER, image: "otelcol@sha256:1", restartPolicy: "Always" });
+    expect(collector?.securityContext).toEqual(containerSecurityContext());
+    expect(collector?.resources.requests).toBeDefined();
+    expect(collector?.resources.limits).toBeDefined();
+    expect(collector?.env[0]?.value).toMatch(/exporters:\n {2}googlecloud:\n {4}project: p\n/);
+  });
   it("ejects failing pods (outlier detection) over mTLS", () => {
     expect(destinationRuleSpec("executor").trafficPolicy).toMatchObject({
       outlierDetection: { consecutive5xxErrors: 5 },
@@ -148,6 +182,23 @@ describe("KubernetesRuntime", () => {
       );
     expect(annotations("executor")).toEqual({ [SECRET_VERSIONS_ANNOTATION]: "projects/p/secrets/rpc-urls/versions/3" });
     expect(annotations("scanner")).toBeUndefined();
+  });
+
+  it("traces every workload the same way, named per workload; refuses tracing settings that cannot work", async () => {
+    const tracing = { collector: { image: "otelcol@sha256:1" }, sampleRatio: 0.5 };
+    const resources = await build(() => new KubernetesRuntime("gke", { ...args, tracing }));
+    const deployments = ofType(resources, "kubernetes:apps/v1:Deployment");
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) {
+      const workload = at(d, "metadata.name") as string;
+      const env = at(d, "spec.template.spec.containers.0.env") as { name: string; value: string }[];
+      expect(env).toContainEqual({ name: "OTEL_SERVICE_NAME", value: `orion-test-${workload}` });
+      expect(env).toContainEqual({ name: "OTEL_TRACES_SAMPLER_ARG", value: "0.5" });
+      expect(at(d, "spec.template.spec.initContainers.0.name")).toBe(COLLECTOR_CONTAINER);
+    }
+    await expect(
+      build(() => new KubernetesRuntime("gke", { ...args, tracing: { otlpEndpoint: "https://o", sampleRatio: 2 } })),
+    ).rejects.toThrow(/KubernetesRuntime gke: tracing.sampleRatio must be in \(0, 1\]/);
   });
 
   it("never puts cluster credentials in the plan", async () => {

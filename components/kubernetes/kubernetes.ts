@@ -11,6 +11,7 @@ import * as networking from "@pulumi/kubernetes/networking/v1/index.js";
 import * as policy from "@pulumi/kubernetes/policy/v1/index.js";
 import { gcpName, shortRegion } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import { validateTracing, type TracingArgs } from "../common/tracing.ts";
 import {
   destinationRuleSpec,
   deploymentSpec,
@@ -37,6 +38,12 @@ export interface KubernetesRuntimeArgs {
   /** Workloads; `gsaEmail` of each is bound to its Kubernetes service account through Workload Identity. */
   workloads: (WorkloadSpec & { gsaEmail: pulumi.Input<string>; gsaName: pulumi.Input<string> })[];
   machineType?: string;
+  /**
+   * Where every workload's spans go, as for the Cloud Run bots (components/common/tracing.ts): the OTEL_* variables
+   * of the env contract, and with `collector` a sidecar writing to Cloud Trace as the workload's Workload Identity.
+   * None when unset.
+   */
+  tracing?: TracingArgs;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -60,6 +67,7 @@ export class KubernetesRuntime extends pulumi.ComponentResource {
       throw new Error(`KubernetesRuntime ${name}: masterCidr must be a /28, got ${args.masterCidr}`);
     if (args.workloads.length === 0) throw new Error(`KubernetesRuntime ${name}: workloads must list at least one bot`);
     validateLabels(args.labels, `KubernetesRuntime ${name}`);
+    validateTracing(args.tracing, `KubernetesRuntime ${name}`);
     // The region is the component's one input: plans group its children by it.
     super("alpha-orion:platform:KubernetesRuntime", name, { region: args.region }, opts);
     const parent = { parent: this };
@@ -249,7 +257,10 @@ export class KubernetesRuntime extends pulumi.ComponentResource {
             ];
       // A new secret version changes the class, not the pod template, and mounted files are fetched at pod start:
       // naming the versions in the template rolls the pods onto them.
-      const spec = deploymentSpec(w);
+      const spec = deploymentSpec(
+        w,
+        args.tracing ? { settings: args.tracing, serviceName: `${args.prefix}-${w.workload}`, project } : undefined,
+      );
       const template =
         secretClass.length === 0
           ? spec.template

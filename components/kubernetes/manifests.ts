@@ -1,4 +1,11 @@
 import type { Input } from "@pulumi/pulumi";
+import {
+  COLLECTOR_CONTAINER,
+  COLLECTOR_PORT,
+  collectorConfig,
+  tracingEnv,
+  type TracingArgs,
+} from "../common/tracing.ts";
 
 /** Pure builders for the workload manifests: what K8S-001..005 require, testable without a cluster. */
 
@@ -28,7 +35,32 @@ export const SECRET_VERSIONS_ANNOTATION = "alpha-orion/secret-versions";
 /** The add-on's CSI driver (provider "gke"): secrets stay in tmpfs on the node, never in a Kubernetes Secret. */
 export const SECRETS_CSI_DRIVER = "secrets-store-gke.csi.k8s.io";
 
+/** A workload's tracing: the runtime's settings, the name on its spans, and the project a sidecar writes to. */
+export interface WorkloadTracing {
+  settings: TracingArgs;
+  serviceName: string;
+  project: string;
+}
+
 const hasSecretFiles = (w: WorkloadSpec): boolean => Object.keys(w.secretFiles ?? {}).length > 0;
+
+/**
+ * The collector as a native sidecar (an init container that keeps running, Kubernetes 1.29+): it is up before the
+ * bot starts, so no span of the first block is dropped, and it stops after the bot, so the last batch is flushed.
+ * Hardened like the bot (K8S-001, K8S-002).
+ */
+function collectorSidecar(image: string, project: string) {
+  return {
+    name: COLLECTOR_CONTAINER,
+    image,
+    restartPolicy: "Always",
+    args: ["--config=env:OTELCOL_CONFIG"],
+    env: [{ name: "OTELCOL_CONFIG", value: collectorConfig(project) }],
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    securityContext: containerSecurityContext(),
+    startupProbe: { tcpSocket: { port: COLLECTOR_PORT }, periodSeconds: 2, failureThreshold: 15 },
+  };
+}
 
 /**
  * The SecretProviderClass of one workload: which versions the add-on fetches (as the pod's own Workload Identity)
@@ -57,8 +89,10 @@ export function containerSecurityContext() {
   };
 }
 
-export function deploymentSpec(w: WorkloadSpec) {
+export function deploymentSpec(w: WorkloadSpec, tracing?: WorkloadTracing) {
   const labels = { app: w.workload };
+  const spanEnv = tracingEnv(tracing?.settings, tracing?.serviceName ?? w.workload);
+  const collector = tracing?.settings.collector;
   return {
     replicas: w.minReplicas,
     selector: { matchLabels: labels },
@@ -68,6 +102,7 @@ export function deploymentSpec(w: WorkloadSpec) {
         serviceAccountName: w.workload,
         automountServiceAccountToken: false,
         securityContext: { runAsNonRoot: true, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+        ...(collector && tracing ? { initContainers: [collectorSidecar(collector.image, tracing.project)] } : {}),
         containers: [
           {
             name: w.workload,
@@ -75,7 +110,8 @@ export function deploymentSpec(w: WorkloadSpec) {
             // The one image's entrypoint is the orion CLI; the args make this container its bot.
             args: ["run", w.workload],
             ports: [{ containerPort: 8080, name: "http" }],
-            env: Object.entries(w.env).map(([name, value]) => ({ name, value })),
+            // The same span variables as a Cloud Run bot's; the workload's own env wins on a clash, as there.
+            env: Object.entries({ ...spanEnv, ...w.env }).map(([name, value]) => ({ name, value })),
             // K8S-002: requests for scheduling, limits so one bot cannot starve another.
             resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
             securityContext: containerSecurityContext(),

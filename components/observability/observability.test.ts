@@ -74,6 +74,28 @@ describe("Observability", () => {
     expect(JSON.stringify(resources)).not.toContain("pd-integration-key");
   });
 
+  it("alerts the warning roster when a rotation reminder or a dead-lettered one waits, naming the runbook (SEC-002)", async () => {
+    const secretRotation = { subscription: "orion-test-secret-rotation", deadLetterSubscription: "orion-test-dl" };
+    const resources = await build(() => new Observability("obs", { ...args, secretRotation }));
+    const rotation = ofType(resources, "AlertPolicy").filter((p) => String(p.name).includes("secret-rotation"));
+    expect(rotation.map((p) => p.inputs.severity)).toEqual(["WARNING", "WARNING"]);
+    const filters = rotation.map(
+      (p) => (p.inputs.conditions as { conditionThreshold: { filter: string } }[])[0]?.conditionThreshold.filter,
+    );
+    expect(filters.sort()).toEqual(
+      ["orion-test-dl", "orion-test-secret-rotation"].map(
+        (s) =>
+          `resource.type="pubsub_subscription" AND resource.labels.subscription_id="${s}" AND metric.type="pubsub.googleapis.com/subscription/num_undelivered_messages"`,
+      ),
+    );
+    for (const p of rotation) {
+      expect((p.inputs.documentation as { content: string }).content).toContain("runbooks/secret-rotation.md");
+      expect((p.inputs.notificationChannels as string[]).length).toBeGreaterThan(0);
+    }
+    const without = await build(() => new Observability("obs", args));
+    expect(ofType(without, "AlertPolicy").some((p) => String(p.name).includes("secret-rotation"))).toBe(false);
+  });
+
   it("refuses a severity nobody receives", async () => {
     await expect(
       build(() => new Observability("obs", { ...args, emails: { ...args.emails, emergency: [] } })),

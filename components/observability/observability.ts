@@ -19,6 +19,11 @@ export interface ObservabilityArgs {
   replicaLagRpoSeconds: number;
   /** API availability objective over 28 days; the catalogue's burn-rate alerts are computed for it. Default 0.995. */
   availabilityGoal?: number;
+  /**
+   * The secret-rotation reminders' subscriptions (Messaging): a reminder left unacknowledged is a secret due for
+   * rotation, so it alerts the warning roster with the runbook to follow.
+   */
+  secretRotation?: { subscription: pulumi.Input<string>; deadLetterSubscription: pulumi.Input<string> };
   labels: Labels;
 }
 
@@ -157,6 +162,34 @@ export class Observability extends pulumi.ComponentResource {
         },
         doc: spec.doc,
       });
+    }
+
+    if (args.secretRotation !== undefined) {
+      const backlog = (subscription: pulumi.Input<string>, displayName: string) => ({
+        displayName,
+        conditionThreshold: threshold(
+          pulumi.interpolate`resource.type="pubsub_subscription" AND resource.labels.subscription_id="${subscription}" AND metric.type="pubsub.googleapis.com/subscription/num_undelivered_messages"`,
+          0,
+          "300s",
+          "ALIGN_MAX",
+        ),
+      });
+      alerts.push(
+        {
+          id: "secret-rotation-due",
+          title: "A secret is due for rotation",
+          severity: "warning",
+          condition: backlog(args.secretRotation.subscription, "rotation reminder waiting"),
+          doc: "Secret Manager sent a rotation reminder (its attributes name the secret). Rotate it and acknowledge the reminder. Runbook: runbooks/secret-rotation.md.",
+        },
+        {
+          id: "secret-rotation-dead-letter",
+          title: "A secret-rotation reminder was dead-lettered",
+          severity: "warning",
+          condition: backlog(args.secretRotation.deadLetterSubscription, "dead-lettered rotation reminder"),
+          doc: "A rotation reminder failed delivery five times and was dead-lettered. Rotate the secret it names, then acknowledge it on the dead-letter subscription. Runbook: runbooks/secret-rotation.md.",
+        },
+      );
     }
 
     const uptime = new monitoring.UptimeCheckConfig(

@@ -30,6 +30,10 @@ export const platformArgs: PlatformArgs = {
     wrappedNative: "0x4200000000000000000000000000000000000006",
     executorContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     executorAccount: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    stack: "dev",
+    // An example: the public half of your CI identity's report-signing key (README, "Compliance").
+    reportPublicKey:
+      "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAIR9h20R08fgTQLL3iaTnBEV15/l7LUzQCm4FJSj56Y8=\n-----END PUBLIC KEY-----\n",
   },
   labels: { env: "dev", owner: "platform-team", "data-classification": "internal" },
 };

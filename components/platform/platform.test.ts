@@ -26,6 +26,24 @@ describe("Platform", () => {
     );
   });
 
+  it("puts the project in a VPC Service Controls perimeter only when an access policy is configured (NET-005)", async () => {
+    const type = "gcp:accesscontextmanager/servicePerimeter:ServicePerimeter";
+    expect(ofType(await build(() => example()), type)).toEqual([]);
+    const operators = ["user:sre@example.com"];
+    const resources = await build(
+      () => new Platform("p", { ...platformArgs, servicePerimeter: { accessPolicy: "accessPolicies/9", operators } }),
+    );
+    const [perimeter] = ofType(resources, type);
+    expect(perimeter?.inputs.parent).toBe("accessPolicies/9");
+    // The CI identities the stack itself creates are admitted, so a deploy from GitHub's runners is not refused.
+    const identities = at(perimeter, "status.ingressPolicies.0.ingressFrom.identities") as string[];
+    expect(identities.map((m) => m.split("@")[0])).toEqual([
+      "serviceAccount:orion-dev-deployer",
+      "serviceAccount:orion-dev-previewer",
+      "user:sre",
+    ]);
+  });
+
   it("lets the executor sign with the signing key and the API only read its public key (live pre-flight)", async () => {
     const resources = await build(() => example());
     const onSigningKey = ofType(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")

@@ -13,6 +13,7 @@ import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
 import { Messaging } from "../messaging/messaging.ts";
 import { Network } from "../network/network.ts";
 import { Observability } from "../observability/observability.ts";
+import { Perimeter } from "../perimeter/perimeter.ts";
 import type { Severity } from "../observability/cis.ts";
 import { Region, BOT_NAMES } from "../region/region.ts";
 import type { Bot, TradingSettings } from "../region/env.ts";
@@ -46,6 +47,14 @@ export interface PlatformArgs {
   sloGoal?: number;
   githubRepository: string;
   /**
+   * The VPC Service Controls perimeter around the project (NET-005): the organisation's access policy it lives in, the
+   * people who operate the stack from outside it, and whether it only logs (dry run). Default none; prod's policy
+   * configuration requires one.
+   */
+  servicePerimeter?: { accessPolicy: string; operators?: readonly string[]; dryRun?: boolean };
+  /** Who handles secret-rotation reminders (IAM members): they may pull and acknowledge them (Messaging). */
+  rotationHandlers?: readonly string[];
+  /**
    * Operator secret id -> the version an operator added. Until every operator secret has one, the program deploys
    * everything but the bots and the load balancer in front of them (the first of two `pulumi up`s, README).
    */
@@ -56,7 +65,7 @@ export interface PlatformArgs {
    * only after the first `pulumi up` created the key).
    */
   trading?: TradingSettings;
-  /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each Cloud Run bot. */
+  /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each bot (Cloud Run or GKE). */
   tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
   labels: Labels;
@@ -185,6 +194,8 @@ export class Platform extends pulumi.ComponentResource {
         prefix,
         regions: args.regions,
         pubsubKeyId: key(home, "pubsub"),
+        pubsubAgent: agent("pubsub"),
+        ...(args.rotationHandlers ? { rotationHandlers: args.rotationHandlers } : {}),
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -332,10 +343,29 @@ export class Platform extends pulumi.ComponentResource {
         domain: args.domain,
         replicaLagRpoSeconds: args.replicaLagRpoSeconds,
         ...(args.sloGoal !== undefined ? { availabilityGoal: args.sloGoal } : {}),
+        secretRotation: {
+          subscription: messaging.rotationSubscriptionName,
+          deadLetterSubscription: messaging.deadLetterSubscriptionName,
+        },
         labels,
       },
       parent,
     );
+
+    if (args.servicePerimeter !== undefined) {
+      new Perimeter(
+        `${name}-perimeter`,
+        {
+          project,
+          prefix,
+          accessPolicy: args.servicePerimeter.accessPolicy,
+          ciMembers: [identity.deployer.member, identity.previewer.member],
+          ...(args.servicePerimeter.operators ? { operators: args.servicePerimeter.operators } : {}),
+          ...(args.servicePerimeter.dryRun !== undefined ? { dryRun: args.servicePerimeter.dryRun } : {}),
+        },
+        parent,
+      );
+    }
 
     this.workloadIdentityProvider = identity.workloadIdentityProvider;
     this.deployerEmail = identity.deployer.email;

@@ -20,6 +20,13 @@ export interface TradingSettings {
   executorContract: string;
   /** The account that sends: the address of the KMS signing key version (the contract's owner). */
   executorAccount: string;
+  /** The stack this platform runs as: the API's live pre-flight reads only this stack's compliance report. */
+  stack: string;
+  /**
+   * PEM (SPKI) public key of the CI identity that signs compliance reports (`openssl pkey -pubout`): without it the
+   * API's pre-flight can trust no report, and live mode stays locked.
+   */
+  reportPublicKey: string;
 }
 
 /** Where each bot finds its dependencies. Values are names and addresses only; credentials travel as secret refs. */
@@ -114,6 +121,8 @@ const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
     ...execution(e),
     ORION_CHAIN_ID: String(e.trading.chainId),
     ORION_TRUST_PROXY: String(API_PROXY_HOPS),
+    ORION_STACK: e.trading.stack,
+    ORION_REPORT_PUBLIC_KEY: e.trading.reportPublicKey,
   }),
 };
 

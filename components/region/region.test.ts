@@ -94,6 +94,29 @@ describe("Region", () => {
     expect(unlabelled(resources)).toEqual([]);
   });
 
+  it("traces the GKE workers as it traces the Cloud Run API: same variables, same sampler, a collector each", async () => {
+    const tracing = { collector: { image: "otelcol@sha256:1" }, sampleRatio: 0.2 };
+    const resources = await build(() => new Region("r", { ...regionArgs, runtime: "gke", tracing }));
+    const otel = (env: { name: string; value?: unknown }[]) =>
+      Object.fromEntries(env.filter((e) => e.name.startsWith("OTEL_")).map((e) => [e.name, e.value]));
+    const api = ofType(resources, "gcp:cloudrunv2/service:Service")[0];
+    const apiEnv = otel(at(api, "template.containers.0.envs") as { name: string; value?: unknown }[]);
+    expect(apiEnv).toEqual({
+      OTEL_SERVICE_NAME: "orion-dev-api",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.2",
+    });
+    const workers = ofType(resources, "kubernetes:apps/v1:Deployment");
+    expect(workers).toHaveLength(3);
+    for (const d of workers) {
+      const bot = at(d, "metadata.name") as string;
+      const env = otel(at(d, "spec.template.spec.containers.0.env") as { name: string; value?: unknown }[]);
+      expect(env).toEqual({ ...apiEnv, OTEL_SERVICE_NAME: `orion-dev-${bot}` });
+      expect(at(d, "spec.template.spec.initContainers.0.image")).toBe("otelcol@sha256:1");
+    }
+  });
+
   it("deploys the API with the chain by secret reference, its region's signing key version and two proxy hops", async () => {
     const resources = await build(() => example());
     const api = ofType(resources, "gcp:cloudrunv2/service:Service").find(

@@ -38,7 +38,7 @@ export interface RegionArgs {
   databaseReader: pulumi.Input<string>;
   /** What the bots trade (stack config `alpha-orion:trading`); required when the bots are deployed. */
   trading?: TradingSettings;
-  /** Where every Cloud Run bot's spans go (ServiceArgs.tracing); none when unset. */
+  /** Where every bot's spans go, on Cloud Run and on GKE alike (components/common/tracing.ts); none when unset. */
   tracing?: TracingArgs;
   imageRegistry: string;
   imageTag: string;
@@ -226,6 +226,7 @@ export class Region extends pulumi.ComponentResource {
               ]),
             ),
           })),
+          ...(args.tracing ? { tracing: args.tracing } : {}),
           dependsOn: args.dependsOn ?? [],
         },
         { parent: this },

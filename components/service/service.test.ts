@@ -116,10 +116,15 @@ describe("Service", () => {
     ]);
   });
 
-  it("refuses a literal secret-looking env var (RUN-006)", async () => {
+  it("refuses a literal secret-looking env var (RUN-006), but not a public key", async () => {
     await expect(build(() => new Service("svc", { ...args, env: { SIGNING_KEY: "0xabc" } }))).rejects.toThrow(
       /env SIGNING_KEY look like secrets \(RUN-006\): move them to secretEnv/,
     );
+    await expect(
+      build(() => new Service("svc", { ...args, env: { SIGNING_PUBLIC_KEY_PEM: "-----BEGIN PRIVATE KEY-----" } })),
+    ).rejects.toThrow(/SIGNING_PUBLIC_KEY_PEM/);
+    const resources = await build(() => new Service("svc", { ...args, env: { ORION_REPORT_PUBLIC_KEY: "pem" } }));
+    expect(resources.some((r) => r.type === "gcp:cloudrunv2/service:Service")).toBe(true);
   });
 
   it("gives the bot the OpenTelemetry exporter settings, and refuses a sample ratio outside (0, 1]", async () => {

@@ -2,7 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2/index.js";
 import { gcpName } from "../common/naming.ts";
 import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import {
+  COLLECTOR_CONTAINER,
+  COLLECTOR_PORT,
+  collectorConfig,
+  tracingEnv,
+  validateTracing,
+  type TracingArgs,
+} from "../common/tracing.ts";
 import { literalSecretLikeEnv, trafficFor, type Rollout } from "./traffic.ts";
+
+export { COLLECTOR_CONTAINER, collectorConfig, type TracingArgs } from "../common/tracing.ts";
 
 /** A secret and the version of it to read. */
 export interface SecretRef {
@@ -44,66 +54,11 @@ export interface ServiceArgs {
    * because the only path in is the LB with Cloud Armor. Default false: internal only, no invokers.
    */
   public?: boolean;
-  /**
-   * Where the bot's OpenTelemetry spans go. Either an OTLP/HTTP endpoint that already exists (`otlpEndpoint`), or a
-   * collector sidecar (`collector`: an OpenTelemetry Collector image with the googlecloud exporter, pinned by the
-   * stack) that receives on localhost:4318 and writes to Cloud Trace as the bot's service account (which holds
-   * roles/cloudtrace.agent). Without either the bot records no spans. `sampleRatio` (default 1) samples new traces;
-   * a trace begun upstream keeps its parent's decision, so one order's trace is never cut in half.
-   */
+  /** Where the bot's OpenTelemetry spans go (components/common/tracing.ts); without it the bot records no spans. */
   tracing?: TracingArgs;
   labels: Labels;
   cpu?: string;
   memory?: string;
-}
-
-export type TracingArgs = { sampleRatio?: number } & (
-  { otlpEndpoint: string; collector?: undefined } | { collector: { image: string }; otlpEndpoint?: undefined }
-);
-
-/** Where the sidecar collector listens, inside the instance only. */
-const COLLECTOR_ENDPOINT = "localhost:4318";
-export const COLLECTOR_CONTAINER = "otel-collector";
-
-/**
- * The sidecar collector's configuration (passed in its env and read with --config=env:): OTLP over HTTP in on
- * localhost, a memory limit so a burst cannot take the instance down, batches out to Cloud Trace.
- */
-export function collectorConfig(project: string): string {
-  return [
-    "receivers:",
-    "  otlp:",
-    "    protocols:",
-    "      http:",
-    `        endpoint: ${COLLECTOR_ENDPOINT}`,
-    "processors:",
-    "  memory_limiter:",
-    "    check_interval: 1s",
-    "    limit_percentage: 80",
-    "    spike_limit_percentage: 20",
-    "  batch: {}",
-    "exporters:",
-    "  googlecloud:",
-    `    project: ${project}`,
-    "service:",
-    "  pipelines:",
-    "    traces:",
-    "      receivers: [otlp]",
-    "      processors: [memory_limiter, batch]",
-    "      exporters: [googlecloud]",
-    "",
-  ].join("\n");
-}
-
-/** The OpenTelemetry SDK's standard variables for the bot's spans (read by apps/tracing in `orion run`). */
-function tracingEnv(args: ServiceArgs): Record<string, string> {
-  if (!args.tracing) return {};
-  return {
-    OTEL_SERVICE_NAME: `${args.prefix}-${args.workload}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: args.tracing.collector ? `http://${COLLECTOR_ENDPOINT}` : args.tracing.otlpEndpoint,
-    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
-    OTEL_TRACES_SAMPLER_ARG: String(args.tracing.sampleRatio ?? 1),
-  };
 }
 
 /** One bot as a Cloud Run v2 service in one region. */
@@ -121,11 +76,7 @@ export class Service extends pulumi.ComponentResource {
         `Service ${name}: scaling must satisfy 0 <= min <= max and max >= 1, got ${JSON.stringify(args.scaling)}`,
       );
     }
-    if (args.tracing && (args.tracing.collector === undefined) === (args.tracing.otlpEndpoint === undefined))
-      throw new Error(`Service ${name}: tracing needs exactly one of otlpEndpoint and collector`);
-    const ratio = args.tracing?.sampleRatio ?? 1;
-    if (!(ratio > 0 && ratio <= 1))
-      throw new Error(`Service ${name}: tracing.sampleRatio must be in (0, 1], got ${ratio}`);
+    validateTracing(args.tracing, `Service ${name}`);
     const traffic = trafficFor(args.rollout ?? { strategy: "latest" });
     validateLabels(args.labels, `Service ${name}`);
     // The region is the component's one input: plans group its children by it.
@@ -164,10 +115,12 @@ export class Service extends pulumi.ComponentResource {
               ports: { containerPort: 8080 },
               resources: { limits: { cpu: args.cpu ?? "1", memory: args.memory ?? "512Mi" }, cpuIdle: false },
               envs: [
-                ...Object.entries({ ...tracingEnv(args), ...args.env }).map(([envName, value]) => ({
-                  name: envName,
-                  value,
-                })),
+                ...Object.entries({ ...tracingEnv(args.tracing, `${args.prefix}-${args.workload}`), ...args.env }).map(
+                  ([envName, value]) => ({
+                    name: envName,
+                    value,
+                  }),
+                ),
                 ...Object.entries(args.secretEnv ?? {}).map(([envName, ref]) => ({
                   name: envName,
                   valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } },
@@ -196,7 +149,7 @@ export class Service extends pulumi.ComponentResource {
                     args: ["--config=env:OTELCOL_CONFIG"],
                     envs: [{ name: "OTELCOL_CONFIG", value: collectorConfig(args.project) }],
                     resources: { limits: { cpu: "0.5", memory: "256Mi" } },
-                    startupProbe: { tcpSocket: { port: 4318 }, periodSeconds: 2, failureThreshold: 15 },
+                    startupProbe: { tcpSocket: { port: COLLECTOR_PORT }, periodSeconds: 2, failureThreshold: 15 },
                   },
                 ]
               : []),

@@ -40,7 +40,10 @@ export function trafficFor(rollout: Rollout): TrafficSpec[] {
 /** RUN-006: names that look like they carry a credential. */
 export const SECRET_LIKE_ENV = /KEY|SECRET|TOKEN|PASSWORD|PRIVATE/i;
 
+/** A public key is no credential: a plain value is fine (the API's ORION_REPORT_PUBLIC_KEY). */
+const PUBLIC_KEY_ENV = /_PUBLIC_KEY$/i;
+
 /** Plain env vars whose names look secret: these must come from Secret Manager instead. */
 export function literalSecretLikeEnv(env: Readonly<Record<string, unknown>>): string[] {
-  return Object.keys(env).filter((k) => SECRET_LIKE_ENV.test(k));
+  return Object.keys(env).filter((k) => SECRET_LIKE_ENV.test(k) && !PUBLIC_KEY_ENV.test(k));
 }

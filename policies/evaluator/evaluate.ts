@@ -60,6 +60,8 @@ export interface EvaluateOptions {
   readonly policyPackVersion: string;
   /** The pack-wide default when a policy names no level; @pulumi/policy's default is advisory. */
   readonly packEnforcementLevel?: EnforcementLevel;
+  /** Per policy, what `args.getConfig()` returns (a `--policy-pack-config` file's properties); none: `{}`. */
+  readonly policyConfig?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 class NotApplicable extends Error {}
@@ -68,7 +70,11 @@ const throwNotApplicable = (reason?: string): never => {
 };
 
 const NO_TAGS: ReadonlyMap<string, string> = Object.freeze(new Map<string, string>());
-const noConfig = <T extends object>(): T => ({}) as T;
+/** getConfig as the engine's makeGetConfigFun: the policy's properties, or an empty object. */
+const configOf =
+  (options: EvaluateOptions, policy: string) =>
+  <T extends object>(): T =>
+    ({ ...(options.policyConfig?.get(policy) ?? {}) }) as T;
 
 function optionsOf(r: EvalResource): PolicyResourceOptions {
   const opts: PolicyResourceOptions = {
@@ -183,7 +189,7 @@ export async function evaluate(
           stackTags: NO_TAGS,
           isType: (cls) => isTypeOf(r.type, cls),
           asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
-          getConfig: noConfig,
+          getConfig: configOf(options, p.name),
           notApplicable: throwNotApplicable,
         };
         try {
@@ -211,7 +217,7 @@ export async function evaluate(
     try {
       const args: StackValidationArgs = {
         resources: policyResources,
-        getConfig: noConfig,
+        getConfig: configOf(options, p.name),
         stackTags: NO_TAGS,
         notApplicable: throwNotApplicable,
       };

@@ -86,6 +86,13 @@ const cases: PolicyCase[] = [
     expect: ["RUN-006"],
   },
   {
+    policy: "cloudrun-secrets-from-secret-manager",
+    breaks: "a literal key whose name only contains PUBLIC_KEY",
+    target: "api",
+    mutate: (i) => envs(i).push({ name: "ORION_PUBLIC_KEY_SEED", value: "0xabc" }),
+    expect: ["RUN-006"],
+  },
+  {
     policy: "cloudrun-binary-authorization-and-deletion-protection",
     breaks: "no binary authorization",
     target: "api",

@@ -1,5 +1,7 @@
-import { networkPolicies } from "../network.ts";
-import { policySpec, setPath, type PolicyCase } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { networkPolicies, netServicePerimeterRequired } from "../network.ts";
+import { compliantStack } from "./fixtures/stack.ts";
+import { findings, policySpec, PROD_SETTINGS, setPath, toEvalResources, type PolicyCase } from "./harness.ts";
 
 const cases: PolicyCase[] = [
   {
@@ -74,6 +76,54 @@ const cases: PolicyCase[] = [
     mutate: (i) => setPath(i, "status.restrictedServices", ["sqladmin.googleapis.com", "storage.googleapis.com"]),
     expect: ["NET-005"],
   },
+  {
+    policy: "vpc-sc-perimeter-required",
+    breaks: "prod without a perimeter",
+    remove: ["perimeter"],
+    expect: ["NET-005"],
+  },
+  {
+    policy: "vpc-sc-perimeter-required",
+    breaks: "a perimeter in dry run only",
+    target: "perimeter",
+    mutate: (i) => {
+      setPath(i, "spec", i["status"]);
+      setPath(i, "status", undefined);
+      setPath(i, "useExplicitDryRunSpec", true);
+    },
+    expect: ["NET-005"],
+  },
 ];
 
-policySpec("network", () => networkPolicies(), cases);
+policySpec("network", networkPolicies, cases);
+
+describe("vpc-sc-perimeter-required outside prod", () => {
+  const withoutPerimeter = () => toEvalResources(compliantStack().filter((f) => f.name !== "perimeter"));
+
+  it("asks nothing of a stack whose configuration requires no perimeter", async () => {
+    const settings = { ...PROD_SETTINGS, requireServicePerimeter: undefined };
+    expect(await findings([netServicePerimeterRequired(settings)], withoutPerimeter())).toEqual([]);
+  });
+
+  it("takes the requirement from --policy-pack-config as well as from the stack's file", async () => {
+    const policy = netServicePerimeterRequired({ ...PROD_SETTINGS, requireServicePerimeter: undefined });
+    expect(policy.configSchema?.properties).toHaveProperty("requireServicePerimeter.type", "boolean");
+    if (policy.kind !== "stack") throw new Error("a stack policy");
+    const reported: string[] = [];
+    const resources = withoutPerimeter().map((r) => ({ type: r.type, props: r.outputs, urn: r.urn, name: r.name }));
+    policy.validateStack(
+      {
+        resources: resources as never,
+        getConfig: <T extends object>() => ({ requireServicePerimeter: true }) as T,
+        stackTags: new Map(),
+        notApplicable: () => {
+          throw new Error("not applicable");
+        },
+      },
+      (message) => reported.push(message),
+    );
+    expect(reported).toEqual([
+      "NET-005: the stack must create a VPC Service Controls perimeter (accesscontextmanager ServicePerimeter) around its project.",
+    ]);
+  });
+});

@@ -93,4 +93,61 @@ describe("the CrossGuard pack under Pulumi's policy-pack runner", () => {
     );
     expect(messages.some((m) => m.includes("RED-002"))).toBe(false);
   });
+
+  it("declares each configurable policy's configSchema, as the CLI validates --policy-pack-config against", async () => {
+    const info = await unary<{
+      getPoliciesList(): Array<{
+        getName(): string;
+        getConfigschema(): { getProperties(): { toJavaScript(): Record<string, unknown> } | undefined } | undefined;
+      }>;
+    }>("getAnalyzerInfo", new Empty());
+    const schemas = Object.fromEntries(
+      info
+        .getPoliciesList()
+        .map((p) => [p.getName(), Object.keys(p.getConfigschema()?.getProperties()?.toJavaScript() ?? {})] as const)
+        .filter(([, keys]) => keys.length > 0),
+    );
+    expect(schemas["cloudrun-readiness-and-minimum-instances"]).toEqual(["minInstances"]);
+    expect(schemas["vpc-sc-perimeter-required"]).toEqual(["requireServicePerimeter"]);
+    expect(Object.keys(schemas)).toHaveLength(8);
+  });
+
+  // Last: Configure changes the served pack's state for every later call.
+  it("takes a setting from --policy-pack-config through the engine's Configure call", async () => {
+    const RUN = "cloudrun-readiness-and-minimum-instances";
+    const analyzeService = async () => {
+      const req = new analyzerProto.AnalyzeRequest();
+      req.setType("gcp:cloudrunv2/service:Service");
+      req.setUrn("urn:pulumi:prod::alpha-orion::gcp:cloudrunv2/service:Service::api");
+      req.setName("api");
+      req.setProperties(
+        Struct.fromJavaScript({
+          template: {
+            containers: [{ readinessProbe: { httpGet: { path: "/readyz" } } }],
+            scaling: { minInstanceCount: 1 },
+          },
+        }),
+      );
+      req.setOptions(new analyzerProto.AnalyzerResourceOptions());
+      const res = await unary<{ getDiagnosticsList(): Array<{ getPolicyname(): string; getMessage(): string }> }>(
+        "analyze",
+        req,
+      );
+      return res
+        .getDiagnosticsList()
+        .filter((d) => d.getPolicyname() === RUN)
+        .map((d) => d.getMessage().split("\n")[1]);
+    };
+    // Prod's own setting (ORION_POLICY_STACK=prod): one warm instance is enough.
+    expect(await analyzeService()).toEqual([]);
+    const configure = new analyzerProto.ConfigureAnalyzerRequest();
+    const policyConfig = new analyzerProto.PolicyConfig();
+    policyConfig.setEnforcementlevel(analyzerProto.EnforcementLevel.MANDATORY);
+    policyConfig.setProperties(Struct.fromJavaScript({ minInstances: 3 }));
+    configure.getPolicyconfigMap().set(RUN, policyConfig);
+    await unary("configure", configure);
+    expect(await analyzeService()).toEqual([
+      "RUN-008: template.scaling.minInstanceCount must be at least 3 in this stack.",
+    ]);
+  });
 });

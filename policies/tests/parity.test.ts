@@ -125,10 +125,7 @@ function withUnknowns(resources: EvalResource[]): EvalResource[] {
   });
 }
 
-const policies = buildPack(
-  "all",
-  mandatoryConfig({ stack: "prod", settings: PROD_SETTINGS, levelFor: () => "mandatory" }),
-).policies;
+const policies = buildPack("all", mandatoryConfig({ settings: PROD_SETTINGS })).policies;
 const resourcePolicies = policies.filter((p) => p.kind === "resource");
 const stackPolicies = policies.filter((p) => p.kind === "stack");
 

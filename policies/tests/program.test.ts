@@ -43,6 +43,11 @@ describe("the Pulumi program under mocks (--stack)", { timeout: 180_000 }, () =>
     expect(report.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(report.summary.resources).toBeGreaterThan(100);
     expect(report.controls.filter((c) => c.status === "pass").length).toBeGreaterThan(60);
+    // Checked and passed, not "not applicable": prod requires a perimeter and a consumer for its rotation topic.
+    expect(report.controls.filter((c) => ["NET-005", "SEC-002"].includes(c.id)).map((c) => c.status)).toEqual([
+      "pass",
+      "pass",
+    ]);
   });
 
   it("a deliberately broken prod (no sslMode, no CMEK, Redis AUTH off, public ingress, ...) fails exactly those controls", async () => {
@@ -77,6 +82,28 @@ describe("the Pulumi program under mocks (--stack)", { timeout: 180_000 }, () =>
       report.controls.find((c) => c.id === "SQL-001")?.checked,
     );
     expect(report.summary.mandatory).toBeGreaterThan(0);
+  });
+
+  it("prod without its perimeter fails NET-005, and with a rotation consumer that expires fails SEC-002", async () => {
+    const report = await complianceReport({
+      source: {
+        kind: "program",
+        stack: "prod",
+        options: {
+          config: { "alpha-orion:servicePerimeter": undefined },
+          transformations: [edit("gcp:pubsub/subscription:Subscription", { expirationPolicy: () => undefined })],
+        },
+      },
+      framework: "all",
+      stack: "prod",
+    });
+    expect([...failing(report).keys()].sort()).toEqual(["NET-005", "SEC-002"]);
+    expect(report.violations.map((v) => [v.control, v.policy]).sort()).toEqual(
+      expect.arrayContaining([
+        ["NET-005", "vpc-sc-perimeter-required"],
+        ["SEC-002", "secret-rotation-topic-consumed"],
+      ]),
+    );
   });
 
   it("the GKE runtime passes, and a root container with no limits fails K8S-001 and K8S-002", async () => {

@@ -27,10 +27,7 @@ async function hostileReport(): Promise<ComplianceReport> {
     file: `state ${NASTY}.json`,
     resources,
   };
-  const pack = buildPack(
-    "all",
-    mandatoryConfig({ stack: "prod", settings: PROD_SETTINGS, levelFor: () => "mandatory" }),
-  );
+  const pack = buildPack("all", mandatoryConfig({ settings: PROD_SETTINGS }));
   const evaluation = await evaluate(pack.policies, resources, { policyPackName: "t", policyPackVersion: "1" });
   return buildReport({ pack, source, evaluation, now: new Date("2026-11-27T12:00:00Z") });
 }

@@ -6,7 +6,7 @@ import { buildPack } from "../packs.ts";
 import { clean, compliantStack, type FixtureResource } from "./fixtures/stack.ts";
 import { PROD_SETTINGS, setPath, toEvalResources } from "./harness.ts";
 
-const pack = buildPack("all", mandatoryConfig({ stack: "prod", settings: PROD_SETTINGS, levelFor: () => "mandatory" }));
+const pack = buildPack("all", mandatoryConfig({ settings: PROD_SETTINGS }));
 const fixtures = compliantStack();
 
 /** Every dotted path to a value inside the inputs (array indices included). */

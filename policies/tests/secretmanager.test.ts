@@ -31,6 +31,33 @@ const cases: PolicyCase[] = [
     expect: ["SEC-002"],
   },
   {
+    policy: "secret-rotation-topic-consumed",
+    breaks: "a rotation topic nobody subscribes to",
+    remove: ["secret-rotation-reminders"],
+    expect: ["SEC-002"],
+  },
+  {
+    policy: "secret-rotation-topic-consumed",
+    breaks: "a subscription on another topic",
+    target: "secret-rotation-reminders",
+    mutate: (i) => setPath(i, "topic", "projects/p/topics/ao-prod-trades"),
+    expect: ["SEC-002"],
+  },
+  {
+    policy: "secret-rotation-topic-consumed",
+    breaks: "the consumer expires after 31 idle days (the default)",
+    target: "secret-rotation-reminders",
+    mutate: (i) => setPath(i, "expirationPolicy", undefined),
+    expect: ["SEC-002"],
+  },
+  {
+    policy: "secret-rotation-topic-consumed",
+    breaks: "the consumer has no dead-letter topic",
+    target: "secret-rotation-reminders",
+    mutate: (i) => setPath(i, "deadLetterPolicy", undefined),
+    expect: ["SEC-002"],
+  },
+  {
     policy: "secret-accessor-runtime-accounts-only",
     breaks: "a person reads the secret",
     target: "api-reads-db-password",

@@ -143,7 +143,7 @@ export function registerAuthRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
           totp === undefined
             ? "missing"
             : user.totpSecret
-              ? await verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, totp, now)
+              ? await verifyTotp(ctx.state.counters, user.id, user.totpSecret, totp, now)
               : "invalid";
         if (verdict !== "ok") throw await failed(`totp-${verdict}`);
         mfaAt = Math.floor(now.getTime() / 1000);
@@ -347,7 +347,7 @@ export function registerAuthRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
       const now = ctx.clock();
       await secondFactor(request, "auth.mfa", claims.userId, async () =>
         user?.totpSecret != null
-          ? verifyTotp(ctx.redis, ctx.keyPrefix, user.id, user.totpSecret, request.body.totp, now)
+          ? verifyTotp(ctx.state.counters, user.id, user.totpSecret, request.body.totp, now)
           : "invalid",
       );
       const mfaAt = Math.floor(now.getTime() / 1000);
@@ -421,7 +421,7 @@ export function registerAuthRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
       const secret = await ctx.users.pendingTotpSecret(claims.userId);
       await secondFactor(request, "auth.totp.enroll", claims.userId, async () =>
         secret
-          ? verifyTotp(ctx.redis, ctx.keyPrefix, claims.userId, secret, request.body.totp, ctx.clock())
+          ? verifyTotp(ctx.state.counters, claims.userId, secret, request.body.totp, ctx.clock())
           : "nothing-pending",
       );
       await ctx.users.completeTotpEnrolment(claims.userId, ctx.clock());

@@ -78,7 +78,7 @@ export function registerGdprRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
           if (page.length < 1000) break;
           after = page.at(-1)?.seq ?? after;
         }
-        const sessions = await ctx.redis.scard(`${ctx.keyPrefix}usess:${user.id}`);
+        const sessions = await ctx.sessions.countForUser(user.id);
         await record("success", { exported: true });
         return {
           subject: user.id,

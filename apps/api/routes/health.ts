@@ -22,7 +22,7 @@ export function registerHealthRoutes(fastify: FastifyInstance, ctx: ApiContext, 
     const failed: string[] = [];
     await Promise.all([
       ctx.pool.query("SELECT 1").catch(() => failed.push("database")),
-      ctx.redis.ping().catch(() => failed.push("redis")),
+      ctx.state.ping().catch(() => failed.push(ctx.state.backend === "redis" ? "redis" : "session-store")),
       ctx.control.read().catch(() => failed.push("control-store")),
     ]);
     if (failed.length > 0) throw new ProblemError(503, "not-ready", `unavailable: ${failed.sort().join(", ")}`);

@@ -7,10 +7,13 @@ import { createRedisControlStore, type ControlStore } from "../../control/index.
 import {
   generateKeyFile,
   loadKeyMaterial,
+  postgresSessionState,
+  redisSessionState,
   totpCode,
   UserDirectory,
   type KeyMaterial,
   type Role,
+  type SessionState,
 } from "../../identity/index.ts";
 import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
 import { migrate } from "../../store/migrate.ts";
@@ -36,7 +39,8 @@ export interface Tokens {
 
 /**
  * A control plane on real PostgreSQL (own database) and real Redis (own key prefix) with a clock tests can move
- * forward. Requests go through fastify's inject: the whole stack except the socket.
+ * forward. Requests go through fastify's inject: the whole stack except the socket. The session state is in Redis
+ * unless `sessionStore: "postgres"` puts it in the test's database (the control store stays in Redis either way).
  */
 export class ApiHarness {
   offsetMs = 0;
@@ -48,6 +52,7 @@ export class ApiHarness {
     readonly pool: pg.Pool,
     readonly redis: Redis,
     readonly prefix: string,
+    readonly state: SessionState,
     readonly control: ControlStore,
     readonly keys: KeyMaterial,
     readonly users: UserDirectory,
@@ -83,21 +88,24 @@ export class ApiHarness {
     await recordComplianceReport(this.pool, report, await this.signReport(report));
   }
 
-  static async start(overrides: Partial<ApiOptions> = {}): Promise<ApiHarness> {
+  static async start(
+    overrides: Partial<ApiOptions> = {},
+    opts: { sessionStore?: "redis" | "postgres" } = {},
+  ): Promise<ApiHarness> {
     const db = await createTestDatabase("orion_api");
     const pool = new pg.Pool({ connectionString: db.url, max: 10 });
     await migrate(pool);
     const prefix = testKeyPrefix();
     const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
     const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    const state = opts.sessionStore === "postgres" ? postgresSessionState(pool) : redisSessionState(redis, prefix);
     const keys = await loadKeyMaterial(await generateKeyFile());
     const ci = await generateKeyPair("EdDSA");
     let harness: ApiHarness | null = null;
     const clock = () => new Date(Date.now() + (harness?.offsetMs ?? 0));
     const options: ApiOptions = {
       pool,
-      redis,
-      keyPrefix: prefix,
+      state,
       control,
       keys,
       tokens: TEST_TOKENS,
@@ -111,7 +119,7 @@ export class ApiHarness {
     const app = await buildApi(options);
     await app.ready();
     const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
-    harness = new ApiHarness(app, db, pool, redis, prefix, control, keys, users, ci.privateKey, options);
+    harness = new ApiHarness(app, db, pool, redis, prefix, state, control, keys, users, ci.privateKey, options);
     return harness;
   }
 
@@ -189,6 +197,7 @@ export class ApiHarness {
   async close(): Promise<void> {
     await this.app.close();
     await this.control.close();
+    await this.state.close();
     this.redis.disconnect();
     await this.pool.end();
     await this.db.drop();

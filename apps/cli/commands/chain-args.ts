@@ -12,15 +12,16 @@ export async function openChain(
   chain: string,
   rpc: string[],
   requestTimeoutMs?: number,
-): Promise<{ profile: ChainProfile; provider: FailoverProvider; heads: string[] }> {
-  const { loadChainProfile, connectChain, splitRpcUrls, ProfileError, ChainConnectError } =
+): Promise<{ profile: ChainProfile; provider: FailoverProvider; heads: string[]; file: string }> {
+  const { loadChainProfile, connectChain, splitRpcUrls, resolveChainProfile, ProfileError, ChainConnectError } =
     await import("../../chain/index.ts");
   try {
-    const profile = await loadChainProfile(chain, orionHome());
+    const file = resolveChainProfile(chain, orionHome());
+    const profile = await loadChainProfile(file, orionHome());
     // ws(s) URLs are for new heads only (orion trade subscribes on the first); requests go to the http(s) ones.
     const { requests, heads } = splitRpcUrls(rpc);
     const provider = await connectChain(profile, requests, requestTimeoutMs === undefined ? {} : { requestTimeoutMs });
-    return { profile, provider, heads };
+    return { profile, provider, heads, file };
   } catch (err) {
     if (err instanceof ProfileError || err instanceof ChainConnectError) throw new InputError(err.message);
     throw err;

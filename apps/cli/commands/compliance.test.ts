@@ -156,6 +156,20 @@ describe("orion compliance report, through the real CLI", () => {
   );
 
   it.concurrent(
+    "--policy-pack-config with a setting out of range: exit 2, one line naming the file, the policy and the field",
+    async () => {
+      const bad = join(dir, "policy-config.json");
+      await writeFile(bad, JSON.stringify({ "monitoring-slo-burn-rate-alerts": { sloGoal: 2 } }));
+      const run = await orion(["compliance", "report", "--export", EXPORT, "--policy-pack-config", bad]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toContain(`${bad}: monitoring-slo-burn-rate-alerts: sloGoal: must be < 1`);
+    },
+    CLI_TIMEOUT,
+  );
+
+  it.concurrent(
     "bad usage --format pdf: exit 2 with one line",
     async () => {
       const run = await orion(["compliance", "report", "--export", EXPORT, "--format", "pdf"]);
@@ -201,6 +215,30 @@ describe("orion compliance report, in process", () => {
     });
     expect(report.summary.mandatory).toBe(0);
     expect(report.summary.advisory).toBeGreaterThan(0);
+  });
+
+  it("--policy-pack-config: CI's file for prod gives prod's verdict; all advisory leaves only advisory findings", async () => {
+    const prodFile = join(ROOT, "policies/pack-config/prod.json");
+    const clean = await complianceReport({
+      source: { kind: "export", file: EXPORT },
+      framework: "all",
+      policyPackConfig: prodFile,
+    });
+    expect(clean.summary.violations).toBe(0);
+    const broken = await complianceReport({
+      source: { kind: "export", file: brokenExport },
+      framework: "all",
+      policyPackConfig: prodFile,
+    });
+    expect(broken.summary.mandatory).toBeGreaterThan(0);
+    const advisoryFile = join(dir, "all-advisory.json");
+    await writeFile(advisoryFile, JSON.stringify({ all: "advisory" }));
+    const advisory = await complianceReport({
+      source: { kind: "export", file: brokenExport },
+      framework: "all",
+      policyPackConfig: advisoryFile,
+    });
+    expect(advisory.summary).toMatchObject({ mandatory: 0, advisory: broken.summary.violations });
   });
 
   it("--framework pci-dss reports only controls with a PCI DSS reference", async () => {

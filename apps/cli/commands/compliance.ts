@@ -18,6 +18,7 @@ const flags = z
     framework: z.enum(PACK_NAMES),
     format: z.enum(FORMATS),
     out: z.string().min(1).optional(),
+    policyPackConfig: z.string().min(1).optional(),
   })
   .strict();
 type Flags = z.infer<typeof flags>;
@@ -43,7 +44,12 @@ export async function runComplianceReport(raw: Record<string, unknown>): Promise
   const { complianceReport } = await import("../../../policies/compliance.ts");
   let report;
   try {
-    report = await complianceReport({ source, framework: f.framework, stack: f.stack });
+    report = await complianceReport({
+      source,
+      framework: f.framework,
+      stack: f.stack,
+      policyPackConfig: f.policyPackConfig,
+    });
   } catch (err) {
     if (err instanceof SourceError || err instanceof PolicyConfigError) throw new InputError(err.message);
     throw err;
@@ -70,6 +76,10 @@ export function configure(compliance: Command): void {
     .addOption(new Option("--framework <name>", "which pack").choices(PACK_NAMES).default("all"))
     .addOption(new Option("--format <format>", "report format").choices(FORMATS).default("json"))
     .option("--out <file>", "write the report here (atomically) instead of stdout")
+    .option(
+      "--policy-pack-config <file>",
+      "enforcement levels and settings as `pulumi preview --policy-pack-config` reads them (policies/pack-config/)",
+    )
     .action(async (opts: Record<string, unknown>) => runComplianceReport(opts));
   configureSign(compliance);
 }

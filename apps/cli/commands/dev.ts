@@ -38,9 +38,6 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   }
   const f = parsed.data;
   const execution = parseExecution(f.execution);
-  if (execution === "erc4337" && f.services) {
-    throw new InputError("dev --services --execution erc4337: the route runs in one process only so far; drop one");
-  }
   if (execution !== "erc4337" && f.eoaFallback) {
     throw new InputError(
       "dev --eoa-fallback: only with --execution erc4337 (the EOA route has nothing to fall back from)",

@@ -21,9 +21,6 @@ describe("--execution", () => {
     await expect(runDevCommand({ ...flags, execution: "eoa", eoaFallback: true })).rejects.toThrow(
       /^dev --eoa-fallback: only with --execution erc4337/,
     );
-    await expect(runDevCommand({ ...flags, execution: "erc4337", services: true })).rejects.toThrow(
-      /^dev --services --execution erc4337/,
-    );
     await expect(runDevCommand({ ...flags, execution: "erc4337", bundlerTimeout: "5" })).rejects.toThrow(
       /^dev --bundler-timeout: --bundler-timeout must be between 100 and 600000/,
     );

@@ -102,6 +102,26 @@ describe("orion run <bot>", () => {
     expect(await pools.exited).toBe(2);
     expect(pools.stderr()).toBe("orion: run scanner: ORION_POOLS /nonexistent/pools.json: does not exist\n");
 
+    // The ERC-4337 route configured by halves: the variable it lacks, before anything starts.
+    const erc4337 = orionRun("executor", {
+      REDIS_URL: TEST_REDIS_URL,
+      DATABASE_URL: "postgres://127.0.0.1:1/x",
+      RPC_URLS: "http://127.0.0.1:1",
+      ORION_POOLS: "examples/snapshot.sample.json",
+      ORION_WRAPPED_NATIVE: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+      ORION_EXECUTOR_CONTRACT: "0x00000000000000000000000000000000000000e1",
+      ORION_EXECUTOR_ACCOUNT: "0x00000000000000000000000000000000000000a1",
+      ORION_EXECUTION: "erc4337",
+      ORION_ENTRY_POINT: "0x4337084d9e255ff0702461cf8895ce9e3b5ff108",
+      ORION_SMART_ACCOUNT_CONTRACT: "0x00000000000000000000000000000000000000e2",
+    });
+    expect(await erc4337.exited).toBe(2);
+    expect(erc4337.stderr()).toBe(
+      "orion: run executor: ORION_SMART_ACCOUNT is not set: ORION_EXECUTION=erc4337 needs it " +
+        "(the smart account that sends the operations)\n",
+    );
+    expect(erc4337.lines).toEqual([]);
+
     // A secret mounted as a file (GKE) that is not there: the same one line, naming the variable that points at it.
     const secretFile = scanner({ RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" });
     expect(await secretFile.exited).toBe(2);

@@ -54,10 +54,13 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     const profile = JSON.parse(await readFile(profileFile, "utf8")) as {
       chainId: number;
       dexes: unknown[];
+      lenders?: { protocol: string }[];
       schema: number;
     };
     expect(profile).toMatchObject({ schema: 1, name: "devnet", chainId: 31337, blockTimeMs: 400 });
-    expect(profile.dexes).toHaveLength(3);
+    // Three Uniswap-V2 DEXes and the Uniswap-V3 one; the Aave pool and the Balancer vault as lenders.
+    expect(profile.dexes).toHaveLength(4);
+    expect(profile.lenders?.map((l) => l.protocol)).toEqual(["aave-v3", "balancer-v2"]);
   });
 
   it("discovers the devnet's pools from the profile alone, and orion scan reads the snapshot", async () => {
@@ -66,7 +69,8 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     expect(d.code, d.stderr).toBe(0);
     expect(JSON.parse(d.stdout)).toMatchObject({
       chain: "devnet",
-      pools: { kept: 20 },
+      // 20 V2 pairs and 6 V3 pools.
+      pools: { kept: 26 },
       tokens: { skipped: 0, taxed: [], blocked: [] },
     });
     const s = await orion(["scan", "--pools", snapshot, "--json"]);
@@ -117,7 +121,10 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     );
     const route = await orion(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
     expect(route.code).toBe(2);
-    expect(route.stderr).toMatch(/--execution erc4337: orion trade does not wire a hosted bundler and sponsor yet/);
+    expect(route.stderr).toBe(
+      `orion: ${profileFile}: entryPoint: required for --execution erc4337 ` +
+        "(the profile names entryPoint, bundlerUrl and paymasterUrl)\n",
+    );
     const live = await orion(["trade", "--chain", profileFile, "--rpc", url, "--mode", "live"]);
     expect(live.code).toBe(2);
     expect(live.stderr).toMatch(/ORION_EXECUTOR_CONTRACT/);

@@ -1,6 +1,8 @@
 import { access, constants } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
+import type { ChainProfile, FailoverProvider } from "../../chain/index.ts";
+import type { LiveExecutor, TradeUserOperations } from "../../platform/trade.ts";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
 import { collect, openChain } from "./chain-args.ts";
@@ -36,18 +38,11 @@ export function configure(command: Command): void {
     .option("--report <file>", "write the session report (JSON) to FILE")
     .option("--execution <route>", "eoa (a transaction from the executor account) or erc4337", "eoa")
     .option("--pools <file>", "trade this pool snapshot instead of discovering the profile's DEXes first")
-    .option("--port <port>", "port of /metrics (and the API with REDIS_URL); 0 = any free port", "0")
+    .option("--port <port>", "port of the API and console (/metrics on the next); 0 = any free port", "0")
     .action(async (flags: TradeFlags) => {
       if (flags.mode !== "sim" && flags.mode !== "live")
         throw new InputError(`--mode: must be sim or live, got "${flags.mode}"`);
-      if (parseExecution(flags.execution) === "erc4337") {
-        // The executor's route exists (orion dev uses it); a public chain also needs the sponsor's key and a hosted
-        // bundler and paymaster policy wired from the chain profile, which orion trade does not do yet.
-        throw new InputError(
-          "--execution erc4337: orion trade does not wire a hosted bundler and sponsor yet; use --execution eoa " +
-            "(orion dev --execution erc4337 runs the route against a local alto)",
-        );
-      }
+      const execution = parseExecution(flags.execution);
       const blocks = flags.blocks === undefined ? null : Number(flags.blocks);
       if (blocks !== null && (!/^[0-9]+$/.test(flags.blocks ?? "") || blocks < 1)) {
         throw new InputError(`--blocks: must be a whole number of at least 1, got "${flags.blocks}"`);
@@ -78,13 +73,23 @@ export function configure(command: Command): void {
           throw new InputError("ORION_EXECUTOR_KEY: live mode needs the executor operator's 32-byte hex private key");
         live = { contract, privateKey, relay: relayKeys() };
       }
-      const { profile, provider, heads } = await openChain(flags.chain, flags.rpc);
+      const { profile, provider, heads, file } = await openChain(flags.chain, flags.rpc);
       if (live && profile.relayUrl && !live.relay) {
         provider.destroy();
         throw new InputError(
           `ORION_RELAY_KEY: profile ${profile.name} sends trades to a relay; live mode needs a reputation key ` +
             "(32-byte hex, not the executor's key)",
         );
+      }
+      let userOperations: TradeUserOperations | null = null;
+      try {
+        if (execution === "erc4337") {
+          const key = live && { contract: live.contract, privateKey: live.privateKey };
+          userOperations = await erc4337Route(profile, file, provider, key);
+        }
+      } catch (err) {
+        provider.destroy();
+        throw err;
       }
       const abort = new AbortController();
       const onSignal = () => abort.abort();
@@ -98,6 +103,8 @@ export function configure(command: Command): void {
           headsUrl: heads[0] ?? null,
           pools,
           live,
+          userOperations,
+          execution,
           mode: flags.mode,
           blocks,
           report,
@@ -116,6 +123,64 @@ export function configure(command: Command): void {
     });
 }
 
+/** Where a profile's ERC-4337 fields are explained; they name the hosted (or local) bundler and paymaster. */
+const PROFILE_FIELDS = "entryPoint, bundlerUrl and paymasterUrl";
+
+/**
+ * `--execution erc4337`: the profile must name the EntryPoint, the bundler and the ERC-7677 paymaster service (both
+ * modes: a sim run of a route the chain cannot run would mislead). Live: the bundler must serve this chain and
+ * EntryPoint, and ORION_EXECUTOR_CONTRACT's operator (its sending key) must be the key's smart account. Sends nothing: the account is
+ * deployed (if it has no code yet) when the session starts. Every failure is bad input, one line, exit 2.
+ */
+async function erc4337Route(
+  profile: ChainProfile,
+  file: string,
+  provider: FailoverProvider,
+  live: Pick<LiveExecutor, "contract" | "privateKey"> | null,
+): Promise<TradeUserOperations> {
+  const { entryPoint, bundlerUrl, paymasterUrl } = profile;
+  for (const [field, value] of Object.entries({ entryPoint, bundlerUrl, paymasterUrl })) {
+    if (value === undefined) {
+      throw new InputError(`${file}: ${field}: required for --execution erc4337 (the profile names ${PROFILE_FIELDS})`);
+    }
+  }
+  const { ENTRY_POINT_V08, connectSmartAccount, RouteConfigError } = await import("../../erc4337/index.ts");
+  if (entryPoint!.toLowerCase() !== ENTRY_POINT_V08) {
+    throw new InputError(`${file}: entryPoint: must be EntryPoint v0.8 (${ENTRY_POINT_V08}) for --execution erc4337`);
+  }
+  if (!live) return { entryPoint: ENTRY_POINT_V08, route: null, timeoutMs: BUNDLER_TIMEOUT_MS };
+  let route;
+  try {
+    route = await connectSmartAccount({
+      rpcUrl: provider.activeEndpoint,
+      bundlerUrl: bundlerUrl!,
+      paymasterUrl: paymasterUrl!,
+      chainId: profile.chainId,
+      entryPoint: entryPoint!,
+      ownerKey: live.privateKey,
+      timeoutMs: BUNDLER_TIMEOUT_MS,
+    });
+  } catch (err) {
+    if (err instanceof RouteConfigError) throw new InputError(`${file}: ${err.field}: ${err.message}`);
+    throw err;
+  }
+  const operator = await provider
+    .call({ to: live.contract, data: OPERATOR_SELECTOR })
+    .then((out) => (out.length === 66 ? `0x${out.slice(26)}` : null))
+    .catch(() => null);
+  if (operator !== route.address.toLowerCase()) {
+    throw new InputError(
+      `ORION_EXECUTOR_CONTRACT: --execution erc4337 needs an ArbExecutor whose operator is the key's smart account ` +
+        `${route.address.toLowerCase()}; ${live.contract}'s is ${operator ?? "none (not an ArbExecutor)"}`,
+    );
+  }
+  return { entryPoint: ENTRY_POINT_V08, route, timeoutMs: BUNDLER_TIMEOUT_MS };
+}
+
+/** operator() of ArbExecutor: the only sender its execute() accepts. */
+const OPERATOR_SELECTOR = "0x570ca735";
+/** A bundler or paymaster call slower than this counts as the route being down (as orion dev's --bundler-timeout). */
+const BUNDLER_TIMEOUT_MS = 5_000;
 /**
  * The relay's reputation key and the profit share bid (ORION_RELAY_KEY, ORION_BID_SHARE_BPS, default 5000): read in
  * live mode only, used only when the chain profile names a relayUrl.

@@ -18,6 +18,12 @@ export const apiVariables = {
         .filter(Boolean),
     )
     .describe("comma-separated origins allowed to call the API from a browser"),
+  ORION_SESSION_STORE: withDefault(
+    z.enum(["redis", "postgres"], { message: 'must be "redis" or "postgres"' }),
+    "redis",
+  ).describe(
+    "where sessions, rate-limit counters and lockouts live: redis (the cloud, shared by every instance) or postgres (the platform's own database: a machine with only Node, as `orion dev` without REDIS_URL)",
+  ),
   ORION_KEYS: optional(z.string()).describe("the key material as JSON (Secret Manager in the cloud)"),
   ORION_KEYS_FILE: optional(z.string()).describe(
     "the key file, when ORION_KEYS is not set (a laptop); default $ORION_HOME/keys.json",

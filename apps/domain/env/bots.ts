@@ -3,7 +3,7 @@ import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
 import { controlVariables } from "./control.ts";
-import { optional, required, withDefault } from "./vars.ts";
+import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
 
 /**
  * The env contract, one schema per bot: components/region writes exactly these variables and `orion run <bot>`
@@ -27,6 +27,37 @@ export const orchestratorEnvSchema = z.object({
   ...databaseVariables,
 });
 
+/**
+ * The ERC-4337 route (`ORION_EXECUTION=erc4337`): trades go as user operations of a smart account whose owner is the
+ * executor's key (ORION_EXECUTOR_ACCOUNT signs them), sponsored by an ERC-7677 paymaster service and sent to a bundler.
+ * The addresses are needed in both modes (sim simulates from the smart account); the URLs only live.
+ */
+const userOperationVariables = {
+  ORION_EXECUTION: withDefault(z.enum(["eoa", "erc4337"], { message: 'must be "eoa" or "erc4337"' }), "eoa").describe(
+    "the execution route: eoa (transactions from ORION_EXECUTOR_ACCOUNT) or erc4337 (user operations)",
+  ),
+  ORION_ENTRY_POINT: optional(address).describe("erc4337: the EntryPoint v0.8 (0x address)"),
+  ORION_SMART_ACCOUNT: optional(address).describe(
+    "erc4337: the smart account (0x address) whose owner is ORION_EXECUTOR_ACCOUNT; it sends the operations",
+  ),
+  ORION_SMART_ACCOUNT_CONTRACT: optional(address).describe(
+    "erc4337: the ArbExecutor (0x address) whose operator is ORION_SMART_ACCOUNT; the operations call it",
+  ),
+  ORION_BUNDLER_URL: optional(httpUrl).describe("erc4337, live: the bundler's JSON-RPC URL"),
+  ORION_PAYMASTER_URL: optional(httpUrl).describe("erc4337, live: the ERC-7677 paymaster service's URL"),
+  ORION_BUNDLER_TIMEOUT_MS: withDefault(
+    z
+      .string()
+      .regex(/^\d{3,6}$/, "must be milliseconds, 100 to 999999")
+      .transform(Number)
+      .refine((n) => n >= 100, "must be milliseconds, 100 to 999999"),
+    "5000",
+  ).describe("erc4337: a bundler or paymaster call slower than this counts as the route being down"),
+  ORION_EOA_FALLBACK: withDefault(bool, "false").describe(
+    'erc4337: "true" sends from ORION_EXECUTOR_ACCOUNT when the bundler is down or slow (else the order is rejected)',
+  ),
+} as const;
+
 export const executorEnvSchema = z.object({
   ...serviceVariables,
   ...redisVariables,
@@ -43,6 +74,7 @@ export const executorEnvSchema = z.object({
   ORION_SIGNER_KMS: optional(z.string().min(1)).describe(
     "the Cloud KMS key version the executor signs with in live mode (HSM, EC_SIGN_SECP256K1_SHA256)",
   ),
+  ...userOperationVariables,
 });
 
 export const apiEnvSchema = z.object({

@@ -7,7 +7,14 @@ import { EnvError } from "./parse.ts";
  * read both through this one step. ORION_KEYS is not here: `ORION_KEYS_FILE` already names the API's own key file,
  * which `orion keys` creates and rotates (apps/api/home.ts).
  */
-export const SECRET_FILE_VARIABLES = ["REDIS_PASSWORD", "ORION_CONTROL_REDIS_PASSWORD", "RPC_URLS"] as const;
+export const SECRET_FILE_VARIABLES = [
+  "REDIS_PASSWORD",
+  "ORION_CONTROL_REDIS_PASSWORD",
+  "RPC_URLS",
+  // Hosted bundlers and paymasters put their API key in the URL, as RPC providers do.
+  "ORION_BUNDLER_URL",
+  "ORION_PAYMASTER_URL",
+] as const;
 
 export type SecretFileVariable = (typeof SECRET_FILE_VARIABLES)[number];
 

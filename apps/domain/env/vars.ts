@@ -34,3 +34,6 @@ export const urlList = z
   )
   .refine((urls) => urls.length > 0, "must list at least one http(s) URL")
   .refine((urls) => urls.every(isHttpUrl), "must be comma-separated http(s) URLs");
+
+/** One http(s) URL. The message never echoes it: a hosted bundler's or paymaster's URL carries its API key. */
+export const httpUrl = z.string().refine(isHttpUrl, "must be an http(s) URL");

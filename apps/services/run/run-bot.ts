@@ -18,7 +18,13 @@ import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
 import { ApiBot } from "../api.ts";
 import type { BotName, BotService } from "../bot.ts";
-import { DEADLINE_BLOCKS, DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS, EXECUTOR_TIP_WEI } from "../defaults.ts";
+import {
+  DEADLINE_BLOCKS,
+  DEFAULT_GAS_MODEL,
+  EXECUTOR_CONSUMERS,
+  EXECUTOR_TIP_WEI,
+  USER_OPERATION_DEADLINE_BLOCKS,
+} from "../defaults.ts";
 import { ExecutorBot } from "../executor.ts";
 import { loadMarket, type Market } from "../market.ts";
 import { OrchestratorBot } from "../orchestrator.ts";
@@ -82,6 +88,9 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     database: bot === "scanner" ? null : databasePlan(raw),
   };
   const markets = "ORION_POOLS" in env ? await market(env) : null;
+  // A route configured by halves is bad configuration, found here with the rest.
+  const executorEnv = bot === "executor" ? (env as BotEnv<"executor">) : null;
+  const route = executorEnv?.ORION_EXECUTION === "erc4337" ? userOperationRoute(executorEnv, markets as Market) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
@@ -107,7 +116,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, raw, connections, markets, c, metrics);
+    service = await build(bot, env, raw, connections, markets, c, metrics, route);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -158,6 +167,7 @@ async function build(
   market: Market | null,
   c: OpenContext,
   metrics: PipelineMetrics,
+  route: ReturnType<typeof userOperationRoute> | null,
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
@@ -200,8 +210,9 @@ async function build(
           contract: e.ORION_EXECUTOR_CONTRACT,
           account: e.ORION_EXECUTOR_ACCOUNT,
           tipWei: EXECUTOR_TIP_WEI,
-          deadlineBlocks: DEADLINE_BLOCKS,
+          deadlineBlocks: route ? USER_OPERATION_DEADLINE_BLOCKS : DEADLINE_BLOCKS,
           consumers: EXECUTOR_CONSUMERS,
+          ...(route ? { userOperations: route.config } : {}),
           flashLenders: {
             ...(e.ORION_AAVE_POOL ? { aaveV3Pool: e.ORION_AAVE_POOL } : {}),
             ...(e.ORION_BALANCER_VAULT ? { balancerVault: e.ORION_BALANCER_VAULT } : {}),
@@ -213,6 +224,7 @@ async function build(
           control,
           db,
           loadSigner: () => (e.ORION_SIGNER_KMS ? kmsSigner(e.ORION_SIGNER_KMS, e, c) : fileSigner(e)),
+          ...(route ? { loadSubmitter: route.loadSubmitter } : {}),
           metrics,
           log: c.log,
         },
@@ -244,16 +256,86 @@ async function kmsSigner(keyVersion: string, e: BotEnv<"executor">, c: OpenConte
   return signer;
 }
 
-/** Live mode only (safety invariant 1): the key is read when the executor starts live, never in sim. */
-async function fileSigner(e: BotEnv<"executor">) {
+/**
+ * Live mode only (safety invariant 1): the key is read when the executor starts live, never in sim. It must be the
+ * key of ORION_EXECUTOR_ACCOUNT (on the ERC-4337 route: the smart account's owner).
+ */
+async function readKeyFile(e: BotEnv<"executor">): Promise<string> {
   const file = e.ORION_SIGNER_KEY_FILE;
   if (!file) throw new EnvError("ORION_SIGNER_KEY_FILE", "is not set: a live executor needs a signer");
   const key = (await readFile(file, "utf8")).trim();
   if (!/^0x[0-9a-fA-F]{64}$/.test(key))
     throw new EnvError("ORION_SIGNER_KEY_FILE", `${file}: not a 0x-hex private key`);
-  const signer = privateKeySigner(key);
-  if (signer.address !== e.ORION_EXECUTOR_ACCOUNT) {
-    throw new EnvError("ORION_SIGNER_KEY_FILE", `holds the key of ${signer.address}, not ORION_EXECUTOR_ACCOUNT`);
+  const { address } = privateKeySigner(key);
+  if (address !== e.ORION_EXECUTOR_ACCOUNT) {
+    throw new EnvError("ORION_SIGNER_KEY_FILE", `holds the key of ${address}, not ORION_EXECUTOR_ACCOUNT`);
   }
-  return signer;
+  return key;
 }
+
+async function fileSigner(e: BotEnv<"executor">) {
+  return privateKeySigner(await readKeyFile(e));
+}
+
+/**
+ * `ORION_EXECUTION=erc4337`: the smart account and its contract from the env (both modes: sim simulates from the
+ * account); live only, the bundler, the paymaster service and the owner's key. The owner's key is the devnet key
+ * file: a user operation is signed as typed data, which the KMS signer does not offer yet.
+ */
+function userOperationRoute(e: BotEnv<"executor">, m: Market) {
+  const needed = (variable: "ORION_ENTRY_POINT" | "ORION_SMART_ACCOUNT" | "ORION_SMART_ACCOUNT_CONTRACT") => {
+    const value = e[variable];
+    if (!value) throw new EnvError(variable, `is not set: ORION_EXECUTION=erc4337 needs it (${DESCRIBED[variable]})`);
+    return value;
+  };
+  const config = {
+    account: needed("ORION_SMART_ACCOUNT"),
+    contract: needed("ORION_SMART_ACCOUNT_CONTRACT"),
+    owner: e.ORION_EXECUTOR_ACCOUNT,
+    entryPoint: needed("ORION_ENTRY_POINT"),
+    fallbackToEoa: e.ORION_EOA_FALLBACK,
+  };
+  const loadSubmitter = async () => {
+    if (e.ORION_SIGNER_KMS) {
+      throw new EnvError(
+        "ORION_SIGNER_KMS",
+        "cannot sign user operations yet: ORION_EXECUTION=erc4337 needs a key file",
+      );
+    }
+    const bundlerUrl = e.ORION_BUNDLER_URL;
+    const paymasterUrl = e.ORION_PAYMASTER_URL;
+    if (!bundlerUrl) throw new EnvError("ORION_BUNDLER_URL", "is not set: a live erc4337 executor sends through it");
+    if (!paymasterUrl) throw new EnvError("ORION_PAYMASTER_URL", "is not set: a live erc4337 executor is sponsored");
+    const ownerKey = await readKeyFile(e);
+    const { connectSmartAccount, RouteConfigError } = await import("../../erc4337/index.ts");
+    try {
+      const route = await connectSmartAccount({
+        rpcUrl: e.RPC_URLS[0] as string,
+        bundlerUrl,
+        paymasterUrl,
+        chainId: m.chainId,
+        entryPoint: config.entryPoint,
+        ownerKey,
+        expectedAccount: config.account,
+        timeoutMs: e.ORION_BUNDLER_TIMEOUT_MS,
+      });
+      await route.deploy();
+      return route;
+    } catch (err) {
+      if (!(err instanceof RouteConfigError)) throw err;
+      const variable = {
+        entryPoint: "ORION_ENTRY_POINT",
+        bundlerUrl: "ORION_BUNDLER_URL",
+        account: "ORION_SMART_ACCOUNT",
+      };
+      throw new EnvError(variable[err.field], err.message);
+    }
+  };
+  return { config, loadSubmitter };
+}
+
+const DESCRIBED = {
+  ORION_ENTRY_POINT: "the EntryPoint v0.8",
+  ORION_SMART_ACCOUNT: "the smart account that sends the operations",
+  ORION_SMART_ACCOUNT_CONTRACT: "the ArbExecutor the smart account owns",
+} as const;

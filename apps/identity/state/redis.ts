@@ -1,22 +1,17 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { Role } from "./roles.ts";
-
-export const REFRESH_TTL_SECONDS = 12 * 3600;
-
-export interface Session {
-  sessionId: string;
-  userId: string;
-  role: Role;
-  mfaAt: number | null;
-}
-
-export type RotateResult =
-  | { kind: "ok"; session: Session; refreshToken: string }
-  | { kind: "unknown" }
-  | { kind: "revoked"; sessionId: string }
-  /** An already-rotated token came back: someone holds a copy. The whole family (session) is now revoked. */
-  | { kind: "reuse"; sessionId: string; userId: string };
+import type { Role } from "../roles.ts";
+import {
+  REFRESH_TTL_SECONDS,
+  type Counters,
+  type RevocationFeed,
+  type RevocationTarget,
+  type RotateResult,
+  type Session,
+  type SessionState,
+  type SessionStore,
+} from "./ports.ts";
+import { newRefreshToken, refreshTokenDigest as digest } from "./refresh-tokens.ts";
 
 // Atomic rotation: read the token's generation, compare with the session's, and either advance the session and
 // register the successor, or (stale generation) revoke the family. Old token keys stay until they expire so that
@@ -43,15 +38,8 @@ redis.call('SET', ARGV[1] .. 'rt:' .. ARGV[2], sid .. ':' .. nextGen, 'EX', ttl)
 return {'ok', sid, uid, redis.call('HGET', sk, 'role'), redis.call('HGET', sk, 'mfaAt')}
 `;
 
-function digest(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-/**
- * Sessions and refresh-token families in Redis, shared by every API instance. Refresh tokens are opaque random
- * strings; only their SHA-256 is stored. A session's absolute lifetime is fixed at login: rotation never extends it.
- */
-export class SessionStore {
+/** Sessions as hashes that expire with the session, refresh tokens as keys, and sets of them per user and overall. */
+export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -59,7 +47,7 @@ export class SessionStore {
 
   async create(userId: string, role: Role, mfaAt: number | null): Promise<{ session: Session; refreshToken: string }> {
     const sessionId = randomUUID();
-    const refreshToken = randomBytes(32).toString("base64url");
+    const refreshToken = newRefreshToken();
     const p = this.prefix;
     await this.redis
       .multi()
@@ -73,7 +61,7 @@ export class SessionStore {
   }
 
   async rotate(refreshToken: string): Promise<RotateResult> {
-    const next = randomBytes(32).toString("base64url");
+    const next = newRefreshToken();
     const r = (await this.redis.eval(
       ROTATE,
       1,
@@ -112,7 +100,6 @@ export class SessionStore {
     return { sessionId, userId: h.userId, role: h.role as Role, mfaAt: h.mfaAt ? Number(h.mfaAt) : null };
   }
 
-  /** Records a fresh second-factor proof on the session (step-up), so later access tokens carry it. */
   async markMfa(sessionId: string, at: number): Promise<void> {
     await this.redis.hset(`${this.prefix}sess:${sessionId}`, "mfaAt", String(at));
   }
@@ -131,17 +118,106 @@ export class SessionStore {
     return sids.length;
   }
 
-  /** Ends every session of the user but one (after a new second factor: whoever held the old one is logged out). */
   async revokeOthers(userId: string, keepSessionId: string): Promise<string[]> {
     const sids = (await this.redis.smembers(`${this.prefix}usess:${userId}`)).filter((s) => s !== keepSessionId);
     for (const sid of sids) await this.revoke(sid);
     return sids;
   }
 
-  /** Emergency shutdown: every session everywhere ends; access tokens die at their next request. */
   async revokeAll(): Promise<number> {
     const sids = await this.redis.smembers(`${this.prefix}sessions`);
     for (const sid of sids) await this.revoke(sid);
     return sids.length;
   }
+
+  async countForUser(userId: string): Promise<number> {
+    return this.redis.scard(`${this.prefix}usess:${userId}`);
+  }
+}
+
+// Check and count in one step: an attempt is counted before it is verified, so parallel attempts cannot all pass the
+// check before any of them is recorded. The window starts at the first count.
+const RESERVE = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return -1 end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return n
+`;
+
+/** Counters as plain keys with a TTL. */
+export class RedisCounters implements Counters {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async reserve(key: string, limit: number, windowSeconds: number): Promise<number | null> {
+    const n = Number(await this.redis.eval(RESERVE, 1, `${this.prefix}${key}`, limit, windowSeconds));
+    return n < 0 ? null : n;
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.redis.del(`${this.prefix}${key}`);
+  }
+
+  async add(entries: readonly { key: string; n: number }[], windowSeconds: number): Promise<(number | null)[]> {
+    if (entries.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const { key, n } of entries)
+      pipe.incrby(`${this.prefix}${key}`, n).expire(`${this.prefix}${key}`, windowSeconds);
+    const results = await pipe.exec();
+    return entries.map((_, i) => {
+      const [err, total] = results?.[i * 2] ?? [new Error("no reply"), null];
+      return err ? null : Number(total);
+    });
+  }
+}
+
+/** Revocations over Redis pub/sub: a dedicated subscriber connection per listener. */
+export class RedisRevocationFeed implements RevocationFeed {
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.channel = `${prefix}sessions:revoked`;
+  }
+
+  async publish(target: RevocationTarget): Promise<void> {
+    await this.redis.publish(this.channel, target);
+  }
+
+  async subscribe(onRevoked: (target: string) => void): Promise<() => Promise<void>> {
+    const sub = this.redis.duplicate({ enableAutoPipelining: false });
+    sub.on("error", () => undefined);
+    sub.on("message", (_channel: string, message: string) => onRevoked(message));
+    try {
+      await sub.subscribe(this.channel);
+    } catch (err) {
+      sub.disconnect();
+      throw err;
+    }
+    return async () => {
+      // Messages already on the wire are dropped too: a stopped listener hears nothing more.
+      sub.removeAllListeners("message");
+      sub.disconnect();
+    };
+  }
+}
+
+/** The session state in Redis, every key under `prefix` (ORION_KEY_PREFIX; each test file has its own). */
+export function redisSessionState(redis: Redis, prefix: string): SessionState {
+  return {
+    backend: "redis",
+    sessions: new RedisSessionStore(redis, prefix),
+    counters: new RedisCounters(redis, prefix),
+    revocations: new RedisRevocationFeed(redis, prefix),
+    async ping() {
+      const pong = await redis.ping();
+      if (pong !== "PONG") throw new Error(`Redis answered ${pong} to PING`);
+    },
+    async close() {},
+  };
 }

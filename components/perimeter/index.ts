@@ -1,0 +1,2 @@
+export { Perimeter, type PerimeterArgs } from "./perimeter.ts";
+export { RESTRICTED_SERVICES, perimeterName, perimeterProblem } from "./plan.ts";
