@@ -19,4 +19,5 @@ export type { SwapStep } from "./swap-math.ts";
 export { TickTable, TickRangeError, compress, wordOf } from "./tick-table.ts";
 export type { InitializedTick } from "./tick-table.ts";
 export { swapV3, v3AmountOut, defaultPriceLimit } from "./pool.ts";
+export { v3ExactHop } from "./v3-hop.ts";
 export type { V3PoolState, V3SwapResult } from "./pool.ts";

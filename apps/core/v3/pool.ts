@@ -35,6 +35,10 @@ export interface V3SwapResult {
   liquidity: bigint;
   /** Initialized ticks crossed. */
   crossed: number;
+  /** Steps of the walk (one per range or bitmap word entered): each may round by a wei. */
+  steps: number;
+  /** The largest in-range liquidity the walk met. */
+  maxLiquidity: bigint;
 }
 
 /** The widest price limits the pool accepts: a swap bounded only by its amount. */
@@ -64,6 +68,8 @@ export function swapV3(
   let tick = pool.tick;
   let liquidity = pool.liquidity;
   let crossed = 0;
+  let steps = 0;
+  let maxLiquidity = liquidity;
 
   while (remaining !== 0n && sqrtPrice !== sqrtPriceLimitX96) {
     const start = sqrtPrice;
@@ -80,6 +86,7 @@ export function swapV3(
       pool.feePips,
     );
     sqrtPrice = step.sqrtRatioNextX96;
+    steps++;
     if (exactInput) {
       remaining -= step.amountIn + step.feeAmount;
       calculated -= step.amountOut;
@@ -94,6 +101,7 @@ export function swapV3(
         if (liquidity < 0n || liquidity > MAX_UINT128)
           throw new V3MathError(`liquidity leaves uint128 at tick ${tickNext}`);
         crossed++;
+        if (liquidity > maxLiquidity) maxLiquidity = liquidity;
       }
       tick = zeroForOne ? tickNext - 1 : tickNext;
     } else if (sqrtPrice !== start) {
@@ -102,7 +110,7 @@ export function swapV3(
   }
   const specifiedUsed = amountSpecified - remaining;
   const [amount0, amount1] = zeroForOne === exactInput ? [specifiedUsed, calculated] : [calculated, specifiedUsed];
-  return { amount0, amount1, sqrtPriceX96: sqrtPrice, tick, liquidity, crossed };
+  return { amount0, amount1, sqrtPriceX96: sqrtPrice, tick, liquidity, crossed, steps, maxLiquidity };
 }
 
 /**
