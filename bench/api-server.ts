@@ -13,6 +13,7 @@ import {
   generateKeyFile,
   loadKeyMaterial,
   redisSessionState,
+  type KeyFile,
   totpCode,
   UserDirectory,
 } from "../apps/identity/index.ts";
@@ -27,6 +28,8 @@ export interface BenchApi {
   pool: pg.Pool;
   databaseUrl: string;
   vault: SubjectKeyVault;
+  /** The API's key file (as `orion keys` writes it), for CLI runs against the same database. */
+  keyFile: KeyFile;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,8 @@ export async function startBenchApi(): Promise<BenchApi> {
   };
   try {
     await migrate(pool);
-    const keys = await loadKeyMaterial(await generateKeyFile());
+    const keyFile = await generateKeyFile();
+    const keys = await loadKeyMaterial(keyFile);
     app = await buildApi({
       pool,
       state: redisSessionState(redis, prefix),
@@ -75,7 +79,7 @@ export async function startBenchApi(): Promise<BenchApi> {
       }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
-    return { url, accessToken, pool, databaseUrl: db.url, vault, close };
+    return { url, accessToken, pool, databaseUrl: db.url, vault, keyFile, close };
   } catch (err) {
     await close();
     throw err;

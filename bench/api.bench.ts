@@ -7,7 +7,9 @@
  */
 import autocannon from "autocannon";
 import { spawnSync } from "node:child_process";
-import { loadavg } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AuditLedger, verifyChain } from "../apps/audit/index.ts";
 import { startBareFastify, startBenchApi } from "./api-server.ts";
@@ -85,14 +87,19 @@ try {
   const t2 = performance.now();
   const inProcess = await verifyChain(pool);
   const verifyMs = performance.now() - t2;
+  // The CLI gets its own ORION_HOME holding the bench API's keys: a checkout's .orion holds another database's keys
+  // and anchors (a local orion dev's), against which this chain would rightly fail.
+  const home = mkdtempSync(join(tmpdir(), "orion-bench-home-"));
+  writeFileSync(join(home, "keys.json"), JSON.stringify(api.keyFile), { mode: 0o600 });
   const cli = spawnSync(
     process.execPath,
     [fileURLToPath(new URL("../bin/orion.mjs", import.meta.url)), "audit", "verify", "--json"],
     {
-      env: { ...process.env, DATABASE_URL: api.databaseUrl },
+      env: { ...process.env, DATABASE_URL: api.databaseUrl, ORION_HOME: home },
       encoding: "utf8",
     },
   );
+  rmSync(home, { recursive: true, force: true });
   const cliOut = JSON.parse(cli.stdout || "{}") as { ok?: boolean; rows?: number; elapsedMs?: number };
   emit({
     name: "orion audit verify",
