@@ -148,6 +148,14 @@ describe("per-candidate risk rules", () => {
       minProfit: weiToBase(TWO_HOP_GAS, { num: 1n, den: 1n }) + 7n,
     });
   });
+
+  it("carries a mixed route's protocols into its order, and names none for an all-V2 route", () => {
+    const mixed = cand({ protocols: ["uniswap-v3", "uniswap-v2"] });
+    const plain = cand({ pools: [P3, P4] });
+    const orders = decide(input([mixed, plain]), new RiskLedger()).orders;
+    expect(orders.find((o) => o.opportunityId === mixed.id)?.protocols).toEqual(["uniswap-v3", "uniswap-v2"]);
+    expect(orders.find((o) => o.opportunityId === plain.id)).not.toHaveProperty("protocols");
+  });
 });
 
 describe("dedupe: one order per pool per block, best first", () => {

@@ -115,6 +115,8 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
       amountIn: c.amountIn,
       predictedProfit: c.profit,
       minProfit,
+      // The executor encodes each V3 hop as such; an all-V2 route names no protocols, as before V3 pools.
+      ...(c.protocols ? { protocols: c.protocols } : {}),
     };
     for (const p of c.pools) used.add(p);
     exposure += exposureWei;
