@@ -350,7 +350,7 @@ export class Executor {
     // The lender's fee comes out of the profit: what the treasury will receive is the prediction to hold it to.
     const order: Order = { ...received, predictedProfit: received.predictedProfit - funding.fee };
     const flash = { source: funding.source, lender: funding.lender };
-    if (order.predictedProfit < order.minProfit) {
+    if (funding.fee > 0n && order.predictedProfit < order.minProfit) {
       // The contract would revert (InsufficientProfit) for a cost that is the lender's, not the pools'.
       return refuse(
         order,
