@@ -10,6 +10,8 @@ export { TraderSimulator } from "./trader-simulator.ts";
 export type { TraderSimulatorOptions, SimulatedSwap } from "./trader-simulator.ts";
 export { startLocalChain } from "./local-chain.ts";
 export type { LocalChain, LocalChainOptions } from "./local-chain.ts";
+export { startLocalRelay } from "./local-relay.ts";
+export type { BuiltBlock, LocalRelay } from "./local-relay.ts";
 export { FailoverProvider, httpTransport, eip1193Transport } from "./rpc.ts";
 export type { RpcTransport, EndpointHealth, FailoverOptions } from "./rpc.ts";
 export { BlockCollector } from "./block-collector.ts";

@@ -8,7 +8,7 @@ import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
 import { eip1193Transport, FailoverProvider } from "../chain/rpc.ts";
 import { Rng } from "../chain/rng.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
-import { startLocalRelay, type LocalRelay } from "../chain/testing/local-relay.ts";
+import { startLocalRelay, type LocalRelay } from "../chain/local-relay.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Opportunity } from "../core/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";

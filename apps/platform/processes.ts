@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
 import { PoolState } from "../chain/index.ts";
-import type { BotVariable, EnvBot } from "../domain/env/index.ts";
+import type { BotVariable, EnvBot, SecretFileVariable } from "../domain/env/index.ts";
 import { BOT_NAMES, type BotName } from "../services/index.ts";
 import { until, type PipelineRun, type SessionParts } from "./in-process.ts";
 import { LatencyRecorder } from "./latency.ts";
@@ -145,6 +145,18 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     await writeFile(keyFile, chain.executor.devnetKey + "\n", { mode: 0o600 });
     await chmod(keyFile, 0o600);
   }
+  // A relay (live): the executor's process reaches it by URL with the reputation key as a file, as the cloud's does.
+  let relay: ContractEnv<"executor"> & { [V in `${SecretFileVariable}_FILE`]?: string } = {};
+  if (chain.executor.relay) {
+    const relayKeyFile = join(dir, "relay.key");
+    await writeFile(relayKeyFile, chain.executor.relay.reputationKey + "\n", { mode: 0o600 });
+    await chmod(relayKeyFile, 0o600);
+    relay = {
+      ORION_RELAY_URL: chain.executor.relay.url,
+      ORION_RELAY_KEY_FILE: relayKeyFile,
+      ORION_BID_SHARE_BPS: String(chain.executor.relay.bidShareBps),
+    };
+  }
 
   // This session's trace export (the contract's OTEL_* variables) reaches every bot's process.
   const tracing = Object.fromEntries(
@@ -172,6 +184,7 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
       ...userOperations,
+      ...relay,
     },
     api: {
       ...service,

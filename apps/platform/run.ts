@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { connectChain, loadChainProfile, type FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
+import { DEFAULT_BID_SHARE_BPS } from "../domain/env/index.ts";
+import { startDevRelay, type DevRelay } from "./dev-relay.ts";
 import { deployDevnetContracts, startOrionDevnet, withBlockInterval, type OrionDevnet } from "./devnet-host.ts";
 import { runSession, type DevSession, type SessionChain } from "./session.ts";
 import { tradeChain } from "./trade.ts";
@@ -39,6 +41,11 @@ export interface DevOptions {
   eoaFallback?: boolean;
   /** ERC-4337: the bound on each bundler call. Default 5000 ms. */
   bundlerTimeoutMs?: number;
+  /**
+   * The devnet's blocks built by a local bundle relay, and live trades sent to it as bundles with a profit-share bid
+   * (`orion dev --relay`): the cloud executor's submission, on the laptop. The EOA route only.
+   */
+  relay?: boolean;
 }
 
 /**
@@ -49,14 +56,17 @@ export interface DevOptions {
  * memory.
  */
 export async function runDev(o: DevOptions): Promise<DevSession> {
-  const { blockIntervalMs, seed, eoaFallback, bundlerTimeoutMs, ...session } = o;
+  const { blockIntervalMs, seed, eoaFallback, bundlerTimeoutMs, relay: relayed, ...session } = o;
   const erc4337 = o.execution === "erc4337";
+  if (erc4337 && relayed) throw new Error("relay: the EOA route only (user operations go through the bundler)");
   return runSession({ ...session, title: "orion dev" }, async (): Promise<SessionChain> => {
     const dir = join(o.dataDir, "sessions", `devnet-${process.pid}-${Date.now()}`);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     let devnet: OrionDevnet | null = null;
     let provider: FailoverProvider | null = null;
+    let relay: DevRelay | null = null;
     const release = async () => {
+      await relay?.close();
       provider?.destroy();
       await devnet?.stop();
       await rm(dir, { recursive: true, force: true });
@@ -73,9 +83,11 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
       const url = devnet.url;
       const p = provider;
       const { contract, owner, aa } = await deployDevnetContracts(p, { erc4337, blockTimeMs: blockIntervalMs });
+      relay = relayed ? await startDevRelay(p, blockIntervalMs, o.out) : null;
       const chain = await tradeChain({
         mode: o.mode,
-        profile,
+        // The relay as a profile names one: the session takes it exactly as from a real chain's profile.
+        profile: relay ? { ...profile, relayUrl: relay.url } : profile,
         profileFile: devnet.profileFile,
         provider,
         // The node serves WebSocket on the same port: heads arrive as they are mined, as from any ws(s) --rpc URL.
@@ -83,7 +95,12 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
         pools: null,
         snapshot: join(dir, "pools.json"),
         // Safety invariant 1: only a live session is given the owner's key.
-        executor: { contract, account: owner.address, privateKey: o.mode === "live" ? owner.privateKey : null },
+        executor: {
+          contract,
+          account: owner.address,
+          privateKey: o.mode === "live" ? owner.privateKey : null,
+          ...(relay ? { relay: { reputationKey: relay.reputationKey, bidShareBps: DEFAULT_BID_SHARE_BPS } } : {}),
+        },
         route: erc4337 ? "erc4337" : "eoa",
         dataDir: o.dataDir,
         out: o.out,
@@ -102,8 +119,10 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
             out: o.out,
           })
         : null;
+      const blocks = relay ? { startBlocks: relay.startBlocks, stopBlocks: relay.stopBlocks } : {};
       return {
         ...chain,
+        ...blocks,
         label: `devnet ${url}`,
         executor: { ...chain.executor, ...(route ? { userOperations: route.userOperations } : {}) },
         close: async () => {

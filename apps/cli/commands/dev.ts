@@ -24,6 +24,7 @@ const flags = z
     execution: z.string().optional(),
     eoaFallback: z.boolean().optional(),
     bundlerTimeout: intString("--bundler-timeout", 100, 600_000),
+    relay: z.boolean().optional(),
   })
   .strict();
 
@@ -41,6 +42,11 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   if (execution !== "erc4337" && f.eoaFallback) {
     throw new InputError(
       "dev --eoa-fallback: only with --execution erc4337 (the EOA route has nothing to fall back from)",
+    );
+  }
+  if (execution === "erc4337" && f.relay) {
+    throw new InputError(
+      "dev --relay: only with --execution eoa (user operations go through the bundler, not a relay)",
     );
   }
   if (f.services && !process.env.REDIS_URL) {
@@ -93,6 +99,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       execution,
       eoaFallback: f.eoaFallback ?? false,
       bundlerTimeoutMs: f.bundlerTimeout,
+      relay: f.relay ?? false,
       out: (line) => process.stdout.write(line + "\n"),
       signal: abort.signal,
     });
@@ -119,6 +126,10 @@ export function configure(command: Command): void {
       "eoa",
     )
     .option("--eoa-fallback", "erc4337: send from the EOA when the bundler is down or slow (default: reject the order)")
+    .option(
+      "--relay",
+      "build the devnet's blocks through a local bundle relay; live trades go to it as bundles with a profit-share bid",
+    )
     .option(
       "--bundler-timeout <ms>",
       "erc4337: a bundler call slower than this counts as the bundler being down",

@@ -22,7 +22,7 @@ import {
   type LocalChain,
 } from "../../chain/index.ts";
 import { createArbitrage } from "../../chain/testing/arbitrage.ts";
-import { startLocalRelay, type LocalRelay } from "../../chain/testing/local-relay.ts";
+import { startLocalRelay, type LocalRelay } from "../../chain/local-relay.ts";
 import { createRedisControlStore } from "../../control/index.ts";
 import { discover } from "../../discover/index.ts";
 import { orderFor } from "../../executor/testing/orders.ts";

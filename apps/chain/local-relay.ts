@@ -1,7 +1,8 @@
 /**
- * Test support: a small bundle relay and block builder on 127.0.0.1 for the devnet, speaking the relay side of
- * `eth_sendBundle` (Flashbots' JSON-RPC shape and `X-Flashbots-Signature` header). The devnet must mine on demand
- * (automine off, no interval): the relay builds each block itself.
+ * A small bundle relay and block builder on 127.0.0.1 for the devnet, speaking the relay side of `eth_sendBundle`
+ * (Flashbots' JSON-RPC shape and `X-Flashbots-Signature` header): the bundle tests' relay, and `orion dev --relay`'s,
+ * so a laptop session submits exactly as the cloud executor does. The devnet must mine on demand (automine off, no
+ * interval): the relay builds each block itself.
  *
  * Building block N: the bundles that target N are tried from the highest bid down (the priority fee their
  * transactions pay over their gas limit). A bundle is applied on a snapshot and the block mined; if any of its
@@ -12,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { concat, id, keccak256, Transaction, verifyMessage } from "ethers";
-import type { Eip1193 } from "../eip1193.ts";
+import type { Eip1193 } from "./eip1193.ts";
 
 interface Bundle {
   hash: string;

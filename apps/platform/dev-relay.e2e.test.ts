@@ -1,0 +1,53 @@
+/**
+ * `orion dev --mode live --relay`, started in this process: the local relay builds the devnet's blocks and every live
+ * trade reaches the chain as a bundle signed by the session's reputation key, as the cloud executor's reach a relay.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { sessionReportSchema } from "./report.ts";
+import { runDev } from "./run.ts";
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "orion-dev-relay-"));
+});
+afterAll(async () => {
+  await db.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("orion dev --relay end to end", () => {
+  it("lands live trades only as bundles through the relay, exact to the wei where nothing ran ahead", async () => {
+    const file = join(dir, "r.json");
+    const lines: string[] = [];
+    await runDev({
+      mode: "live",
+      relay: true,
+      blocks: 8,
+      report: file,
+      port: 0,
+      blockIntervalMs: 400,
+      dataDir: dir,
+      databaseUrl: db.url,
+      out: (line) => lines.push(line),
+    });
+    const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+    expect(lines.some((l) => /^relay: the local relay at http:\/\/127\.0\.0\.1:\d+ builds a block/.test(l))).toBe(true);
+    const confirmed = r.trades.filter((t) => t.status === "confirmed");
+    expect(confirmed.length).toBeGreaterThanOrEqual(1);
+    for (const t of confirmed) if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
+    // Only the relay builds blocks, and it takes a trade only inside a bundle: each confirmed trade was one.
+    const summary = lines.find((l) => /^relay: \d+ blocks built/.test(l)) ?? "";
+    const landed = Number(/(\d+) with a bundle/.exec(summary)?.[1] ?? -1);
+    expect(landed).toBeGreaterThanOrEqual(confirmed.length);
+    // Every broadcast is a reported trade; a bundle left out spent no nonce.
+    expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(
+      confirmed.length + r.trades.filter((t) => t.status === "reverted").length,
+    );
+  }, 240_000);
+});
