@@ -8,8 +8,9 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
-import { PoolState } from "../chain/index.ts";
+import { PoolState, V3PoolStates } from "../chain/index.ts";
 import type { BotVariable, EnvBot } from "../domain/env/index.ts";
+import { v3PoolToEntry, type SnapshotFile } from "../scan/index.ts";
 import { BOT_NAMES, type BotName } from "../services/index.ts";
 import { until, type PipelineRun, type SessionParts } from "./in-process.ts";
 import { LatencyRecorder } from "./latency.ts";
@@ -90,21 +91,28 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   const head = await provider.getBlock("latest");
   if (!head?.hash) throw new Error("the chain has no latest block");
   await state.refresh({ number: head.number, hash: head.hash }, "start");
-  const snapshot = {
+  const v3Metas = market.v3Pools ?? [];
+  const v3 = v3Metas.length > 0 ? await V3PoolStates.create(provider, v3Metas) : null;
+  await v3?.refresh({ number: head.number, hash: head.hash }, "start");
+  const snapshot: SnapshotFile = {
     chainId: market.chainId,
     blockNumber: head.number,
     tokens: market.tokens.map((t) => ({ address: t.address, symbol: t.symbol, decimals: t.decimals })),
     baseTokens: market.baseTokens,
-    pools: state.pools().map((pool) => ({
-      address: pool.address,
-      dex: pool.dex,
-      protocol: "uniswap-v2",
-      token0: pool.token0,
-      token1: pool.token1,
-      reserve0: pool.reserve0.toString(),
-      reserve1: pool.reserve1.toString(),
-      feeBps: pool.feeBps,
-    })),
+    pools: [
+      ...state.pools().map((pool) => ({
+        address: pool.address,
+        dex: pool.dex,
+        protocol: "uniswap-v2" as const,
+        token0: pool.token0,
+        token1: pool.token1,
+        reserve0: pool.reserve0.toString(),
+        reserve1: pool.reserve1.toString(),
+        feeBps: pool.feeBps,
+      })),
+      // The V3 pools with their states at the same block (schema v1's optional uniswap-v3 entries).
+      ...v3Metas.map((m) => v3PoolToEntry({ ...m, state: v3!.copy(m.address) })),
+    ],
   };
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { PoolMeta } from "../chain/index.ts";
+import type { PoolMeta, V3PoolMeta } from "../chain/index.ts";
 import type { Token } from "../core/index.ts";
 import { parseSnapshot } from "../scan/index.ts";
 
@@ -9,6 +9,8 @@ export interface Market {
   tokens: Token[];
   baseTokens: string[];
   pools: PoolMeta[];
+  /** Uniswap-V3 pools (their swap state is read from the chain); absent or empty: V2 pools only. */
+  v3Pools?: V3PoolMeta[];
   /** The chain's wrapped native token: a base token it names is valued 1:1 against gas. */
   wrappedNative: string;
 }
@@ -21,6 +23,7 @@ export async function loadMarket(file: string, wrappedNative: string): Promise<M
     tokens: snapshot.tokens,
     baseTokens: snapshot.baseTokens,
     pools: snapshot.pools.map(({ reserve0: _r0, reserve1: _r1, ...meta }) => meta),
+    v3Pools: snapshot.v3Pools.map(({ state, ...meta }) => ({ ...meta, feePips: state.feePips })),
     wrappedNative: wrappedNative.toLowerCase(),
   };
 }
