@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from "../../test/support/postgres.ts";
+import { adminQuery, createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
 import { loginRoleProblem } from "../domain/env/index.ts";
-import { migrate, PgTradeJournal, schemaGap, schemaStatus } from "./index.ts";
+import { migrate, schemaGap, schemaStatus } from "./index.ts";
 
 /**
  * The cloud's database roles, on a real server: the migrate job's IAM user is no superuser but a member of the role
@@ -22,27 +22,17 @@ const as = (role: string) => {
   url.username = role;
   return new pg.Pool({ connectionString: url.toString(), max: 1 });
 };
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 beforeAll(async () => {
   db = await createTestDatabase("orion_app_role");
-  await admin(`CREATE ROLE ${owners} NOLOGIN CREATEROLE`);
-  await admin(`CREATE ROLE "${migrator}" LOGIN CREATEROLE IN ROLE ${owners}`);
-  await admin(`CREATE ROLE "${bot}" LOGIN`);
+  await adminQuery(`CREATE ROLE ${owners} NOLOGIN CREATEROLE`);
+  await adminQuery(`CREATE ROLE "${migrator}" LOGIN CREATEROLE IN ROLE ${owners}`);
+  await adminQuery(`CREATE ROLE "${bot}" LOGIN`);
   // Cloud SQL's databases belong to cloudsqlsuperuser; on PostgreSQL 15+ only the owner may create in public.
-  await admin(`ALTER DATABASE ${db.name} OWNER TO ${owners}`);
+  await adminQuery(`ALTER DATABASE ${db.name} OWNER TO ${owners}`);
 });
 afterAll(async () => {
   await db.drop();
-  for (const role of [bot, migrator, owners]) await admin(`DROP ROLE IF EXISTS "${role}"`);
+  for (const role of [bot, migrator, owners]) await adminQuery(`DROP ROLE IF EXISTS "${role}"`);
 });
 
 describe("migrate with appRoles", () => {
@@ -86,24 +76,17 @@ describe("migrate with appRoles", () => {
       );
       expect(rows[0]?.owner).toBe(migrator);
 
-      await new PgTradeJournal(botPool).recordSimulated({
-        id: randomUUID(),
-        opportunityId: `opp-${randomUUID()}`,
-        mode: "sim",
-        epoch: 1,
-        orderBlock: 10,
-        baseToken: "0x" + "1".padStart(40, "0"),
-        pools: ["0x" + "a".padStart(40, "0"), "0x" + "b".padStart(40, "0")],
-        tokens: ["0x" + "1".padStart(40, "0"), "0x" + "2".padStart(40, "0"), "0x" + "1".padStart(40, "0")],
-        amountIn: 5n,
-        predictedProfit: 7n,
-        minProfit: 1n,
-        status: "simulated",
-        blockNumber: 10,
-        simulatedProfit: 7n,
-        gasEstimate: 150_000n,
-        reason: null,
-      });
+      await botPool.query(
+        `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
+           predicted_profit, min_profit, status)
+         VALUES ($1, 'opp-1', 'sim', 1, 10, '0xb', '{0xp}', '{0xb,0xt,0xb}', 5, 7, 1, 'simulated')`,
+        [randomUUID()],
+      );
+      await botPool.query("UPDATE trades SET reason = 'checked' WHERE opportunity_id = 'opp-1'");
+      const { rows: may } = await botPool.query<{ read: boolean; append: boolean }>(
+        "SELECT has_table_privilege('audit_log', 'SELECT') AS read, has_table_privilege('audit_log', 'INSERT') AS append",
+      );
+      expect(may[0]).toEqual({ read: true, append: true });
       expect((await botPool.query("SELECT count(*)::int AS n FROM trades")).rows[0]).toEqual({ n: 1 });
       expect(await ledgerRewriteRisks(botPool)).toEqual([]);
       for (const attack of [

@@ -1,25 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from "../../../test/support/postgres.ts";
+import { adminQuery, createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { InputError } from "../errors.ts";
 import { runMigrate } from "./migrate.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 const role = `orion-api-${randomBytes(4).toString("hex")}@proj.iam`;
 let db: TestDatabase;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** `orion migrate` as the migrate job runs it: the environment its only configuration. */
 function orionMigrate(env: Record<string, string>, ...flags: string[]) {
@@ -33,11 +22,11 @@ function orionMigrate(env: Record<string, string>, ...flags: string[]) {
 
 beforeAll(async () => {
   db = await createTestDatabase("orion_migrate_cmd");
-  await admin(`CREATE ROLE "${role}" LOGIN`);
+  await adminQuery(`CREATE ROLE "${role}" LOGIN`);
 });
 afterAll(async () => {
   await db.drop();
-  await admin(`DROP ROLE IF EXISTS "${role}"`);
+  await adminQuery(`DROP ROLE IF EXISTS "${role}"`);
 });
 
 describe("orion migrate", () => {

@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from "../../../test/support/postgres.ts";
+import { adminQuery, createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { until } from "../../../test/support/until.ts";
 import { startApiServer } from "../../api/index.ts";
 import { runMigrate } from "../../cli/commands/migrate.ts";
 import { generateKeyFile } from "../../identity/index.ts";
@@ -25,26 +26,6 @@ const prefix = testKeyPrefix();
 const apiRole = `orion-api-${randomBytes(4).toString("hex")}@proj.iam`;
 let db: TestDatabase;
 let home: string;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A bot as `orion run <bot>` starts it, in this process. */
 function start(bot: BotName, env: Record<string, string>) {
@@ -74,11 +55,11 @@ function start(bot: BotName, env: Record<string, string>) {
 beforeAll(async () => {
   db = await createTestDatabase("orion_external");
   home = mkdtempSync(join(tmpdir(), "orion-external-"));
-  await admin(`CREATE ROLE "${apiRole}" LOGIN`);
+  await adminQuery(`CREATE ROLE "${apiRole}" LOGIN`);
 });
 afterAll(async () => {
   await db.drop();
-  await admin(`DROP ROLE IF EXISTS "${apiRole}"`);
+  await adminQuery(`DROP ROLE IF EXISTS "${apiRole}"`);
   await deleteKeysWithPrefix(prefix);
   rmSync(home, { recursive: true, force: true });
 });
