@@ -19,7 +19,7 @@ import {
   ScannerBot,
   type BotName,
 } from "../services/index.ts";
-import { ConsoleView } from "./console-view.ts";
+import { ConsoleView, formatAmount } from "./console-view.ts";
 import { LatencyRecorder } from "./latency.ts";
 import type { SessionChain } from "./session-chain.ts";
 
@@ -106,7 +106,11 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const account = chain.executor.account;
   const view = new ConsoleView(
     new Map(market.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
-    new Map(market.pools.map((p) => [p.address, p.dex])),
+    new Map([
+      ...market.pools.map((p) => [p.address, p.dex] as const),
+      // A V3 DEX has a pool per fee tier: its fee (hundredths of a bp) tells them apart, e.g. "uniswap-v3 0.05%".
+      ...market.v3Pools.map((p) => [p.address, `${p.dex} ${formatAmount(BigInt(p.feePips), 4)}%`] as const),
+    ]),
   );
   const latency = new LatencyRecorder();
   const scans = new Map<number, ScanReport>();

@@ -91,8 +91,7 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   const head = await provider.getBlock("latest");
   if (!head?.hash) throw new Error("the chain has no latest block");
   await state.refresh({ number: head.number, hash: head.hash }, "start");
-  const v3Metas = market.v3Pools ?? [];
-  const v3 = v3Metas.length > 0 ? await V3PoolStates.create(provider, v3Metas) : null;
+  const v3 = market.v3Pools.length > 0 ? await V3PoolStates.create(provider, market.v3Pools) : null;
   await v3?.refresh({ number: head.number, hash: head.hash }, "start");
   const snapshot: SnapshotFile = {
     chainId: market.chainId,
@@ -111,7 +110,7 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
         feeBps: pool.feeBps,
       })),
       // The V3 pools with their states at the same block (schema v1's optional uniswap-v3 entries).
-      ...v3Metas.map((m) => v3PoolToEntry({ ...m, state: v3!.copy(m.address) })),
+      ...(v3 ? v3.metas().map((m) => v3PoolToEntry({ ...m, state: v3.copy(m.address) })) : []),
     ],
   };
   await writeFile(file, JSON.stringify(snapshot) + "\n");
