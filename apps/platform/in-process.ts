@@ -109,7 +109,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     new Map([
       ...market.pools.map((p) => [p.address, p.dex] as const),
       // A V3 DEX has a pool per fee tier: its fee (hundredths of a bp) tells them apart, e.g. "uniswap-v3 0.05%".
-      ...market.v3Pools.map((p) => [p.address, `${p.dex} ${formatAmount(BigInt(p.feePips), 4)}%`] as const),
+      ...(market.v3Pools ?? []).map((p) => [p.address, `${p.dex} ${formatAmount(BigInt(p.feePips), 4)}%`] as const),
     ]),
   );
   const latency = new LatencyRecorder();

@@ -71,7 +71,7 @@ export class ScannerBot implements BotService {
     this.unwatch = () => void unwatch();
     const { market } = this.config;
     const poolState = await PoolState.create(provider, market.pools);
-    const v3Pools = market.v3Pools;
+    const v3Pools = market.v3Pools ?? [];
     const v3States = v3Pools.length > 0 ? await V3PoolStates.create(provider, v3Pools) : undefined;
     const scanner = new ScannerService(
       {
