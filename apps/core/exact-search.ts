@@ -65,9 +65,9 @@ function intervalBound(p: Point, hi: bigint): bigint {
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
- * every input where it does not must be priced one by one. When that holds `budget` inputs either side of the
- * crest (the slack of a hop out of a coarse token, or into one, can be worth far more than a millionth of a small
- * profit), the proof would price more than the budget: better to say unproven at once than to spend the budget.
+ * every input where it does not must be priced one by one. When that holds `budget` inputs to one side of the crest
+ * (the slack of a hop out of a coarse token, or into one, can be worth far more than a millionth of a small profit),
+ * the proof would price more than the budget: better to say unproven at once than to spend the budget.
  */
 function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best: Point | null): boolean {
   // Without a profit found yet a proof is the only way to say whether any input profits: never give up on it.
@@ -77,8 +77,10 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best
     const p = evaluate(hops, x);
     return p !== null && p.profit + p.slack >= target;
   };
+  // Either side alone: the route's real-valued profit is concave about the crest and the exact one stays within
+  // the slack of it, so reaching the target `span` inputs away means (all but) reaching it everywhere between.
   const span = BigInt(budget);
-  return crest > span && reaches(crest - span) && reaches(crest + 1n + span);
+  return reaches(crest + 1n + span) || (crest > span && reaches(crest - span));
 }
 
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
