@@ -232,10 +232,12 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   await scanner.start();
   closers.push(() => scanner.stop());
 
-  const dexes = new Set(market.pools.map((p) => p.dex)).size;
+  const v3Pools = market.v3Pools ?? [];
+  const dexes = new Set([...market.pools, ...v3Pools].map((p) => p.dex)).size;
+  const pools = `${market.pools.length} pools` + (v3Pools.length > 0 ? ` and ${v3Pools.length} V3 pools` : "");
   o.out(
     `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
-      `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+      `${pools} on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
       ` | API ${apiUrl} | console ${apiUrl}/console/`,
   );
 
