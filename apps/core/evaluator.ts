@@ -2,7 +2,8 @@ import type { CycleIndex } from "./cycle-index.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
-import { DEFAULT_SIZING_BUDGET, optimalTrade } from "./sizing.ts";
+import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
+import { V2CycleSizer } from "./v2-cycle-sizer.ts";
 
 /**
  * Float rates carry a relative error of a few ulps per hop; below this product a cycle's exact marginal rate is
@@ -15,6 +16,7 @@ const BOUND_SLACK = 1 + 1e-9;
 /** Sizes one cycle of the index against the current market state. */
 export class CycleEvaluator {
   private readonly minProfitFloat: number;
+  private readonly v2: V2CycleSizer;
 
   constructor(
     private readonly state: MarketState,
@@ -23,6 +25,7 @@ export class CycleEvaluator {
     private readonly sizingBudget = DEFAULT_SIZING_BUDGET,
   ) {
     this.minProfitFloat = Number(minProfit);
+    this.v2 = new V2CycleSizer(state, index, sizingBudget);
   }
 
   /**
@@ -42,7 +45,7 @@ export class CycleEvaluator {
 
   /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
   size(c: number): SizedTrade | null {
-    const trade = optimalTrade(this.hops(c), this.sizingBudget);
+    const trade = this.v2.size(c);
     return trade !== null && trade.profit > this.minProfit ? trade : null;
   }
 
