@@ -120,7 +120,7 @@ class V2Split implements SplitObjective {
   readonly seed: bigint;
   private readonly h: VirtualPool;
   private readonly t: VirtualPool;
-  private screen: ValueScreen | null = null;
+  private values: ValueScreen | null = null;
   private profit: ProfitWindow | null = null;
 
   constructor(hops: readonly Hop[], split: number) {
@@ -145,9 +145,9 @@ class V2Split implements SplitObjective {
     return this.profit.at(target);
   }
 
-  cannotBeat(y: number, best: number): boolean {
-    this.screen ??= new ValueScreen(this.head, this.tail);
-    return this.screen.cannotBeat(y, best);
+  screen(from: number, step: number, count: number, best: number): number {
+    this.values ??= new ValueScreen(this.head, this.tail);
+    return this.values.firstOpen(from, step, count, best);
   }
 }
 
