@@ -8,7 +8,7 @@
  * are dropped; the rest are split, and priced point by point once small. What is left when the budget runs out is
  * reported as unproven, never guessed.
  */
-import type { ExactHop, Ratio } from "./exact-hop.ts";
+import type { ExactHop, HopBound, Ratio } from "./exact-hop.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
@@ -34,15 +34,20 @@ function ceilDiv(num: bigint, den: bigint): bigint {
   return num >= 0n ? (num + den - 1n) / den : -(-num / den);
 }
 
+function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBound } | null {
+  const out = hop.out(amount);
+  return out === null ? null : { out, bound: hop.bound(amount) };
+}
+
 /** The route at input x with its composed bound, or null where a hop cannot quote it. */
 function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
   let amount = x;
   let rate: Ratio = { num: 1n, den: 1n };
   let slack: Ratio = { num: 0n, den: 1n };
   for (const hop of hops) {
-    const next = hop.out(amount);
-    if (next === null) return null;
-    const b = hop.bound(amount);
+    const q = hop.quote ? hop.quote(amount) : quoteApart(hop, amount);
+    if (q === null) return null;
+    const { out: next, bound: b } = q;
     // A later hop multiplies what an earlier one may add: C' = C*r + s, R' = R*r.
     slack = { num: slack.num * b.rate.num + b.slack * slack.den * b.rate.den, den: slack.den * b.rate.den };
     rate = { num: rate.num * b.rate.num, den: rate.den * b.rate.den };
@@ -56,6 +61,26 @@ function intervalBound(p: Point, hi: bigint): bigint {
   const excess = p.rate.num - p.rate.den;
   const climb = excess > 0n ? ceilDiv(excess * (hi - p.x), p.rate.den) : 0n;
   return p.profit + climb + p.slack;
+}
+
+/**
+ * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
+ * every input where it does not must be priced one by one. When that holds `budget` inputs to one side of the crest
+ * (the slack of a hop out of a coarse token, or into one, can be worth far more than a millionth of a small profit),
+ * the proof would price more than the budget: better to say unproven at once than to spend the budget.
+ */
+function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best: Point | null): boolean {
+  // Without a profit found yet a proof is the only way to say whether any input profits: never give up on it.
+  if (best === null || best.profit <= 0n) return false;
+  const target = targetFor(best.profit);
+  const reaches = (x: bigint) => {
+    const p = evaluate(hops, x);
+    return p !== null && p.profit + p.slack >= target;
+  };
+  // Either side alone: the route's real-valued profit is concave about the crest and the exact one stays within
+  // the slack of it, so reaching the target `span` inputs away means (all but) reaching it everywhere between.
+  const span = BigInt(budget);
+  return reaches(crest + 1n + span) || (crest > span && reaches(crest - span));
 }
 
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
@@ -95,9 +120,11 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   const after = at(crest + 1n);
 
   // 2. The proof. Past the crest the rate bound is at most 1, so profit(x) <= profit(a) + slack(a) for all x >= a.
-  let unproven = false;
+  let unproven = hopeless(hops, crest, budget, best);
   const stack: [Point, bigint][] = [];
-  if (after === null) {
+  if (unproven) {
+    // No proof within the budget: the best input found on the way to the crest stands, unproven.
+  } else if (after === null) {
     // The walk left the known state while the route still gained: a better input may lie beyond what can be quoted.
     unproven = true;
   } else {
