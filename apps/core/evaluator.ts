@@ -5,7 +5,8 @@ import { DEFAULT_SEARCH_BUDGET, searchTrade } from "./exact-search.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
-import { DEFAULT_SIZING_BUDGET, optimalTrade } from "./sizing.ts";
+import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
+import { V2CycleSizer } from "./v2-cycle-sizer.ts";
 import { v3ExactHop } from "./v3/v3-hop.ts";
 
 /**
@@ -23,6 +24,7 @@ const BOUND_SLACK = 1 + 1e-9;
  */
 export class CycleEvaluator {
   private readonly minProfitFloat: number;
+  private readonly v2: V2CycleSizer;
 
   constructor(
     private readonly state: MarketState,
@@ -32,6 +34,7 @@ export class CycleEvaluator {
     private readonly searchBudget = DEFAULT_SEARCH_BUDGET,
   ) {
     this.minProfitFloat = Number(minProfit);
+    this.v2 = new V2CycleSizer(state, index, sizingBudget);
   }
 
   /**
@@ -53,9 +56,7 @@ export class CycleEvaluator {
 
   /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
   size(c: number): SizedTrade | null {
-    const trade = this.hasV3(c)
-      ? searchTrade(this.exactHops(c), this.searchBudget)
-      : optimalTrade(this.hops(c), this.sizingBudget);
+    const trade = this.hasV3(c) ? searchTrade(this.exactHops(c), this.searchBudget) : this.v2.size(c);
     return trade !== null && trade.profit > this.minProfit ? trade : null;
   }
 
@@ -78,15 +79,6 @@ export class CycleEvaluator {
       // Edge 2p sells token0: for a V3 pool that is zeroForOne.
       result.push(p >= v2Count ? v3ExactHop(v3State[p - v2Count]!, (e & 1) === 0) : v2ExactHop(this.v2Hop(e)));
     }
-    return result;
-  }
-
-  /** Exact hops of all-V2 cycle `c` in route order. */
-  hops(c: number): Hop[] {
-    const { edges, stride, hops } = this.index;
-    const result: Hop[] = [];
-    // Indexing the edge rows directly: a subarray view per call was a measurable share of a block's garbage.
-    for (let at = c * stride, end = at + hops[c]!; at < end; at++) result.push(this.v2Hop(edges[at]!));
     return result;
   }
 

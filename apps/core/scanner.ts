@@ -115,7 +115,7 @@ export class ArbitrageScanner {
     const entries = [];
     let exact = 0;
     this.unproven.clear();
-    for (let c = 0; c < this.index.cycleCount; c++) {
+    for (const c of this.rateSurvivors()) {
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
@@ -239,6 +239,24 @@ export class ArbitrageScanner {
     // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
     if (protocols.includes("uniswap-v3")) opportunity.protocols = protocols;
     return opportunity;
+  }
+
+  /**
+   * The cycles whose float rate product reaches RATE_FLOOR (a scratch view, valid until the next scan): the first
+   * test of `mayProfit`, over every cycle in one tight loop. Alone in its loop it is compiled on the spot (on-stack
+   * replacement) in a fresh process, instead of waiting for the sizing code around it to warm up.
+   */
+  private rateSurvivors(): Int32Array {
+    const { edges, hops, stride, cycleCount } = this.index;
+    const rate = this.state.rate;
+    const list = this.dirty;
+    let count = 0;
+    for (let c = 0, at = 0; c < cycleCount; c++, at += stride) {
+      let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
+      for (let h = 2, n = hops[c]!; h < n; h++) rho *= rate[edges[at + h]!]!;
+      if (rho >= RATE_FLOOR) list[count++] = c;
+    }
+    return list.subarray(0, count);
   }
 
   private groupOf(c: number): number {
