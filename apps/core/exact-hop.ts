@@ -27,6 +27,8 @@ export interface ExactHop {
   out(amountIn: bigint): bigint | null;
   /** The bound at `amountIn`, which out() quotes. */
   bound(amountIn: bigint): HopBound;
+  /** out() and bound() together, for a hop that can give both from one walk (what the search calls if present). */
+  quote?(amountIn: bigint): { out: bigint; bound: HopBound } | null;
 }
 
 /**

@@ -1,10 +1,23 @@
 import type { Opportunity } from "./opportunity.ts";
 
-interface Entry {
+/** What a caller hands in: one cycle's opportunity and the group (base token) it is listed under. */
+export interface Listing {
   cycle: number;
   group: number;
   opportunity: Opportunity;
 }
+
+interface Entry extends Listing {
+  /** Number(profit): ordered like the profits (conversion is monotone), so bigints are compared only on a tie. */
+  key: number;
+}
+
+const entryOf = ({ cycle, group, opportunity }: Listing): Entry => ({
+  cycle,
+  group,
+  opportunity,
+  key: Number(opportunity.profit),
+});
 
 /**
  * The current opportunity set, kept sorted per base token (profit desc, then cycle id for a stable order) so that a
@@ -30,16 +43,17 @@ export class OpportunityBook {
   }
 
   /** Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. */
-  reset(entries: Iterable<Entry>): void {
+  reset(listings: Iterable<Listing>): void {
     this.byCycle.clear();
     this.listed.fill(0);
     for (const group of this.groups) group.length = 0;
-    for (const entry of entries) {
+    for (const listing of listings) {
+      const entry = entryOf(listing);
       this.byCycle.set(entry.cycle, entry);
       this.listed[entry.cycle] = 1;
       this.groups[entry.group]!.push(entry);
     }
-    for (const group of this.groups) group.sort(compareEntries);
+    for (let g = 0; g < this.groups.length; g++) this.groups[g] = sortEntries(this.groups[g]!);
   }
 
   /**
@@ -50,7 +64,7 @@ export class OpportunityBook {
    */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
     const previous = this.listed[cycle] === 1 ? this.byCycle.get(cycle)! : null;
-    const entry = opportunity === null ? null : { cycle, group, opportunity };
+    const entry = opportunity === null ? null : entryOf({ cycle, group, opportunity });
     if (previous !== null && entry !== null && previous.group === group) {
       moveTo(this.groups[group]!, position(this.groups[group]!, previous), entry);
       this.byCycle.set(cycle, entry);
@@ -82,10 +96,59 @@ export class OpportunityBook {
 }
 
 function compareEntries(x: Entry, y: Entry): number {
+  if (x.key !== y.key) return x.key > y.key ? -1 : 1;
   const a = x.opportunity.profit;
   const b = y.opportunity.profit;
   if (a !== b) return a > b ? -1 : 1;
   return x.cycle - y.cycle;
+}
+
+/**
+ * `list` in compareEntries order. Sorting ten thousand entries with a comparator cost about as much as sizing them:
+ * instead the float keys are sorted natively (no callbacks), each entry goes to the first free slot of its key, and
+ * only entries sharing a key (rare: equal floats, maybe unequal bigints) are ordered by the comparator.
+ */
+function sortEntries(list: Entry[]): Entry[] {
+  const n = list.length;
+  if (n < 2) return list;
+  // Negated so that the ascending native sort puts the highest profit first (0 - key: never -0, which sorts apart).
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = 0 - list[i]!.key;
+  keys.sort();
+  const sorted = new Array<Entry>(n);
+  const used = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const entry = list[i]!;
+    const target = 0 - entry.key;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted[lo + used[lo]!++] = entry;
+  }
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && sorted[end]!.key === sorted[start]!.key) end++;
+    if (end - start > 1) sortRun(sorted, start, end);
+    start = end;
+  }
+  return sorted;
+}
+
+/** Insertion sort of sorted[start..end) by the full comparator (runs of equal keys are short). */
+function sortRun(sorted: Entry[], start: number, end: number): void {
+  for (let i = start + 1; i < end; i++) {
+    const entry = sorted[i]!;
+    let j = i - 1;
+    while (j >= start && compareEntries(sorted[j]!, entry) > 0) {
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = entry;
+  }
 }
 
 /** Index of the first entry not ordered before `entry` (its slot, or where it sits). */

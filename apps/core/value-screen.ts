@@ -39,6 +39,15 @@ export class ValueScreen {
   }
 
   /**
+   * Index k of the first of the `count` split points from, from + step, from + 2*step, ... that `cannotBeat` does not
+   * rule out, or `count` when it rules them all out: the search screens a run of points in one call.
+   */
+  firstOpen(from: number, step: number, count: number, best: number): number {
+    for (let k = 0; k < count; k++) if (!this.cannotBeat(from + k * step, best)) return k;
+    return count;
+  }
+
+  /**
    * True only when the exact value at split point `y` (an integer below SCREEN_LIMIT) certainly does not exceed `best`.
    * `best` must be a float at or below the value to beat (see `lowerBound`).
    */
