@@ -17,8 +17,11 @@ const PPM = 1_000_000n;
 export const DEFAULT_SEARCH_BUDGET = 4096;
 /** Intervals at most this wide are priced point by point rather than split. */
 const LEAF = 8n;
-/** Inputs are searched below 2^MAX_DOUBLINGS; far beyond any token supply. */
-const MAX_DOUBLINGS = 200;
+/** The crest is bracketed by steps of this factor, below GROWTH^MAX_DOUBLINGS; far beyond any token supply. */
+const GROWTH = 16n;
+const MAX_DOUBLINGS = 50;
+/** The crest's bracket stops narrowing once narrower than its position / 2^this. */
+const CREST_PRECISION_BITS = 20n;
 
 interface Point {
   x: bigint;
@@ -28,6 +31,13 @@ interface Point {
   rate: Ratio;
   /** Slack of the route at x, already rounded up to an integer. */
   slack: bigint;
+}
+
+/** 1/sqrt(num/den) in float64, for ratios of any size. */
+function sqrtInverse(r: Ratio): number {
+  const bits = Math.max(r.num.toString(16).length, r.den.toString(16).length) * 4;
+  const shift = BigInt(Math.max(0, bits - 64));
+  return Math.sqrt(Number(r.den >> shift) / Number(r.num >> shift));
 }
 
 function ceilDiv(num: bigint, den: bigint): bigint {
@@ -65,22 +75,41 @@ function intervalBound(p: Point, hi: bigint): bigint {
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
- * every input where it does not must be priced one by one. When that holds `budget` inputs to one side of the crest
- * (the slack of a hop out of a coarse token, or into one, can be worth far more than a millionth of a small profit),
- * the proof would price more than the budget: better to say unproven at once than to spend the budget.
+ * every input where it does not must be priced one by one. The slack of a hop out of a coarse token, or into one,
+ * can be worth far more than a millionth of a small profit; when the inputs about the crest that reach the target
+ * are more than the budget, the proof would price more than the budget: better to say unproven at once than to
+ * spend it. The route's real-valued profit is concave and the exact one stays within the slack of it, so the inputs
+ * that reach the target are (all but) one run about the crest: its extent either side is found by doubling and
+ * halving, a few dozen routes at most.
  */
 function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best: Point | null): boolean {
   // Without a profit found yet a proof is the only way to say whether any input profits: never give up on it.
   if (best === null || best.profit <= 0n) return false;
   const target = targetFor(best.profit);
+  const limit = BigInt(budget);
   const reaches = (x: bigint) => {
+    if (x < 1n) return false;
     const p = evaluate(hops, x);
     return p !== null && p.profit + p.slack >= target;
   };
-  // Either side alone: the route's real-valued profit is concave about the crest and the exact one stays within
-  // the slack of it, so reaching the target `span` inputs away means (all but) reaching it everywhere between.
-  const span = BigInt(budget);
-  return reaches(crest + 1n + span) || (crest > span && reaches(crest - span));
+  /** How far from `from` (up to the budget) the inputs keep reaching the target, stepping by `sign`. */
+  const extent = (from: bigint, sign: bigint): bigint => {
+    let inside = 0n;
+    let outside = 1n;
+    while (outside <= limit && reaches(from + sign * outside)) {
+      inside = outside;
+      outside *= 2n;
+    }
+    if (outside > limit) return limit + 1n;
+    while (outside - inside > 1n) {
+      const mid = (inside + outside) / 2n;
+      if (reaches(from + sign * mid)) inside = mid;
+      else outside = mid;
+    }
+    return inside;
+  };
+  const right = extent(crest + 1n, 1n);
+  return right > limit || right + extent(crest, -1n) > limit;
 }
 
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
@@ -103,21 +132,48 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   };
   const rising = (p: Point | null) => p !== null && p.rate.num > p.rate.den;
 
-  // 1. The crest: the last input at which the route's rate bound is still above 1 (doubling, then bisection).
+  // 1. The crest: where the route's rate bound falls to 1, bracketed by steps of 16x, then narrowed by the secant
+  // of 1/sqrt(rate), which is linear in the input for a V2 pair and for a V3 pool within one range (so one or two
+  // steps land next to it), halving instead when a step gains too little. The bracket is narrowed to one input, or
+  // to a millionth of its position when its right end quotes: the proof covers what lies between.
   let lo = 0n;
+  let loPoint: Point = zero;
   let hi = 1n;
-  for (let k = 0; k < MAX_DOUBLINGS && rising(at(hi)); k++) {
+  let hiPoint = at(hi);
+  for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
     lo = hi;
-    hi *= 2n;
+    loPoint = hiPoint!;
+    hi *= GROWTH;
+    hiPoint = at(hi);
   }
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (rising(at(mid))) lo = mid;
-    else hi = mid;
+  let halve = false;
+  while (hi - lo > 1n && (hiPoint === null || hi - lo > lo >> CREST_PRECISION_BITS)) {
+    const width = hi - lo;
+    let mid = lo + width / 2n;
+    if (!halve && hiPoint !== null) {
+      const ul = sqrtInverse(loPoint.rate) - 1;
+      const uh = sqrtInverse(hiPoint.rate) - 1;
+      const t = ul / (ul - uh);
+      if (t > 0 && t < 1) mid = lo + BigInt(Math.floor(t * Number(width)));
+      if (mid <= lo) mid = lo + 1n;
+      if (mid >= hi) mid = hi - 1n;
+    }
+    const p = at(mid);
+    if (rising(p)) {
+      lo = mid;
+      loPoint = p!;
+    } else {
+      hi = mid;
+      hiPoint = p;
+    }
+    // A secant step that did not halve the bracket is followed by a halving, so it always shrinks geometrically.
+    halve = !halve && hi - lo > width / 2n;
   }
   const crest = lo;
-  if (crest > 0n) at(crest);
-  const after = at(crest + 1n);
+  // Past the crest: its rate bound is at most 1. Between crest and it (when the bracket stopped wider than one
+  // input) the route may still climb: that interval goes to the proof with its own bound.
+  const after = hiPoint;
+  const climbing: [Point, bigint] | null = hi - lo > 1n ? [loPoint, hi - 1n] : null;
 
   // 2. The proof. Past the crest the rate bound is at most 1, so profit(x) <= profit(a) + slack(a) for all x >= a.
   let unproven = hopeless(hops, crest, budget, best);
@@ -145,6 +201,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   }
   const first = crest > 0n ? evaluate(hops, 1n) : null;
   if (first !== null) stack.push([first, crest]);
+  if (climbing !== null) stack.push(climbing);
 
   while (!unproven && stack.length > 0) {
     const [p, end] = stack.pop()!;

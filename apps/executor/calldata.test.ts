@@ -161,3 +161,26 @@ describe("orderSchema", () => {
     expect(orderSchema.safeParse({ ...wire, ...patch }).success).toBe(false);
   });
 });
+
+describe("ExecutorCodec.routeOf", () => {
+  it("is the same for orders of one route whatever their amounts and deadlines, and differs by route or lender", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const order = {
+      opportunityId: "o",
+      mode: "live" as const,
+      epoch: 1,
+      blockNumber: 10,
+      baseToken: WETH,
+      pools: [A, B],
+      tokens: [WETH, USDC, WETH],
+      amountIn: 10n ** 18n,
+      predictedProfit: 5n,
+      minProfit: 5n,
+    };
+    const key = (o: typeof order, flash = V2_FLASH_SWAP, deadline = 12) =>
+      codec.routeOf(codec.encodeExecute(o, [30, 30], flash, deadline, 1_800_000_000 + deadline));
+    expect(key({ ...order, amountIn: 3n, minProfit: 1n }, V2_FLASH_SWAP, 99)).toBe(key(order));
+    expect(key({ ...order, pools: [B, A] })).not.toBe(key(order));
+    expect(key(order, { source: "aave-v3", lender: C })).not.toBe(key(order));
+  });
+});

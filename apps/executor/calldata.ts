@@ -53,6 +53,22 @@ export class ExecutorCodec {
     ]);
   }
 
+  /**
+   * What an execute() call's gas depends on: the base token, the hops and the flash source, without the amounts and
+   * deadlines that change with every order of the same route (a V2 swap's gas does not depend on its amount).
+   */
+  routeOf(data: string): string {
+    const [baseToken, hops, , , flash] = this.iface.decodeFunctionData("execute", data) as unknown as [
+      string,
+      [string, bigint, bigint][],
+      bigint,
+      bigint,
+      [bigint, string],
+    ];
+    const route = hops.map(([pool, protocol, fee]) => `${pool}:${protocol}:${fee}`).join(",");
+    return `${baseToken}|${route}|${flash[0]}:${flash[1]}`.toLowerCase();
+  }
+
   /** The profit execute() returns (from an eth_call). */
   decodeProfit(returnData: string): bigint {
     const [profit] = this.iface.decodeFunctionResult("execute", returnData);

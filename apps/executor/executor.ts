@@ -241,6 +241,7 @@ export class Executor {
       account: deps.account,
       contract: deps.contract.address,
       signer: deps.signer,
+      routeOf: (data) => this.codec.routeOf(data),
       mined: mined(deps.contract.address),
       fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
       tip: o.priorityFeeWei ?? DEFAULT_TIP_WEI,
