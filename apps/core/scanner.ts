@@ -3,7 +3,8 @@ import { edgeSource } from "./cycle-index.ts";
 import { CycleEvaluator, RATE_FLOOR } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
 import type { Opportunity, PoolProtocol } from "./opportunity.ts";
-import { OpportunityBook } from "./opportunity-book.ts";
+import type { BookEntry } from "./opportunity-book.ts";
+import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
 import type { Pool, ReserveUpdate, V3Pool, V3StateUpdate } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
@@ -112,14 +113,14 @@ export class ArbitrageScanner {
   /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
   fullScan(): Opportunity[] {
     const started = performance.now();
-    const entries = [];
+    const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
     for (const c of this.rateSurvivors()) {
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
-      if (trade !== null) entries.push({ cycle: c, group: this.groupOf(c), opportunity: this.record(c, trade) });
+      if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
     }
     this.book.reset(entries);
     const result = this.book.list();
