@@ -226,18 +226,26 @@ export class ArbitrageScanner {
     const previous = this.book.get(c);
     if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
+    const { edges, stride, hops } = this.index;
+    // Read straight from the edge rows (a full scan records every opportunity: no view or iterator per cycle).
+    const n = hops[c]!;
     const path: string[] = [];
     const pools: string[] = [];
-    const protocols: PoolProtocol[] = [];
-    for (const e of this.index.cycleEdges(c)) {
+    for (let at = c * stride, end = at + n; at < end; at++) {
+      const e = edges[at]!;
       path.push(tokens[edgeSource(e, token0, token1)]!.address);
       pools.push(poolAddress[e >> 1]!);
-      protocols.push(this.state.isV3(e >> 1) ? "uniswap-v3" : "uniswap-v2");
     }
     path.push(path[0]!);
     const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
     // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
-    if (protocols.includes("uniswap-v3")) opportunity.protocols = protocols;
+    if (this.evaluator.hasV3(c)) {
+      const protocols: PoolProtocol[] = [];
+      for (let at = c * stride, end = at + n; at < end; at++) {
+        protocols.push(this.state.isV3(edges[at]! >> 1) ? "uniswap-v3" : "uniswap-v2");
+      }
+      opportunity.protocols = protocols;
+    }
     return opportunity;
   }
 
