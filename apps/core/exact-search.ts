@@ -33,6 +33,27 @@ interface Point {
   slack: bigint;
 }
 
+/**
+ * Where the hops' float curves (out ~ a*y/(b + c*y) each) put the crest of the cycle: they compose into one such
+ * curve A*x/(B + C*x), whose profit peaks at x = B*(sqrt(A/B) - 1)/C. Null where a hop has no curve or the float
+ * answer is not a usable input.
+ */
+function floatCrest(hops: readonly ExactHop[]): bigint | null {
+  let rho = 1;
+  let B = 1;
+  let C = 0;
+  for (const hop of hops) {
+    const curve = hop.curve;
+    if (curve === undefined || !(curve.b > 0)) return null;
+    // Normalised by B as it goes (A = rho*B), so no product of reserves overflows.
+    C = (C * curve.b + rho * B * curve.c) / (B * curve.b);
+    rho *= curve.a / curve.b;
+    B = 1;
+  }
+  const x = (Math.sqrt(rho) - 1) / C;
+  return Number.isFinite(x) && x >= 2 && x < 2 ** 200 ? BigInt(Math.floor(x)) : null;
+}
+
 /** 1/sqrt(num/den) in float64, for ratios of any size. */
 function sqrtInverse(r: Ratio): number {
   const bits = Math.max(r.num.toString(16).length, r.den.toString(16).length) * 4;
@@ -139,11 +160,30 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   let lo = 0n;
   let loPoint: Point = zero;
   let hi = 1n;
-  let hiPoint = at(hi);
+  let hiPoint: Point | null;
+  let growth = GROWTH;
+  const guess = floatCrest(hops);
+  if (guess !== null) {
+    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle): bracket it by halving or
+    // doubling from there. Only where to look depends on it, never what is found or proven.
+    growth = 2n;
+    hi = guess;
+    hiPoint = at(hi);
+    for (let x = guess / 2n; x > 0n && !rising(hiPoint); x /= 2n) {
+      const p = at(x);
+      if (rising(p)) {
+        lo = x;
+        loPoint = p!;
+        break;
+      }
+      hi = x;
+      hiPoint = p;
+    }
+  } else hiPoint = at(hi);
   for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
     lo = hi;
     loPoint = hiPoint!;
-    hi *= GROWTH;
+    hi *= growth;
     hiPoint = at(hi);
   }
   let halve = false;

@@ -20,6 +20,7 @@
  * more. The relative error of every float quantity used is therefore below 50 * 2^-53 (5.6e-15) for the longest
  * cycles (4 hops), and ERR allows 1e-12. Values stay far inside float range: A is at most (1e4 * 2^112)^4 (2^502).
  */
+import { FloatHops } from "./float-hops.ts";
 import type { Hop } from "./pool.ts";
 import { routeAmountIn, routeAmountOut } from "./pool-math.ts";
 import type { SizedTrade } from "./sized-trade.ts";
@@ -36,35 +37,6 @@ const DOWN = 1 - ERR;
 const PPM_FACTOR = 1 - 1e-6 + 1e-12;
 /** Integers below this are exact in a float64. */
 const EXACT = 2 ** 53;
-/** Longest route the scratch arrays hold (the cycle index's limit). */
-const MAX_ROUTE = 4;
-
-/**
- * A route's hops as float64s: each reserve converted once (Number(bigint) was a good share of a cycle's float work)
- * and held in typed arrays that a scanner fills for every cycle it sizes, so sizing allocates nothing for them.
- */
-export class FloatHops {
-  readonly reserveIn = new Float64Array(MAX_ROUTE);
-  readonly reserveOut = new Float64Array(MAX_ROUTE);
-  readonly feeBps = new Float64Array(MAX_ROUTE);
-  length = 0;
-
-  /** A new one holding `hops` (for callers that size one route; a scanner reuses one and calls `set`). */
-  static of(hops: readonly Hop[]): FloatHops {
-    const floats = new FloatHops();
-    floats.length = hops.length;
-    hops.forEach((hop, i) => floats.set(i, Number(hop.reserveIn), Number(hop.reserveOut), hop.feeBps));
-    return floats;
-  }
-
-  /** Hop i: its reserves exactly as Number() converts the bigints (the proofs' error bounds assume that rounding). */
-  set(i: number, reserveIn: number, reserveOut: number, feeBps: number): void {
-    this.reserveIn[i] = reserveIn;
-    this.reserveOut[i] = reserveOut;
-    this.feeBps[i] = feeBps;
-  }
-}
-
 /** A route folded into one Möbius map x -> a*x / (b + c*x), in floats (scratch, overwritten by the next fold). */
 class FloatPool {
   a = 1;

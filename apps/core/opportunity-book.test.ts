@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Opportunity } from "./opportunity.ts";
-import { OpportunityBook } from "./opportunity-book.ts";
+import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
 
 const opportunity = (profit: bigint): Opportunity => ({
   baseToken: "0xbase",
@@ -24,7 +24,7 @@ describe("OpportunityBook.reset orders by exact profit", () => {
     const big = 2n ** 60n;
     const book = new OpportunityBook(1, 6);
     const profits = [big, big + 1n, big - 1n, 5n, big + 1n, big + 64n];
-    book.reset(profits.map((p, cycle) => ({ cycle, group: 0, opportunity: opportunity(p) })));
+    book.reset(profits.map((p, cycle) => bookEntry(cycle, 0, opportunity(p))));
     expect(book.list().map((o) => o.profit)).toEqual([big + 64n, big + 1n, big + 1n, big, big - 1n, 5n]);
   });
 
@@ -40,7 +40,7 @@ describe("OpportunityBook.reset orders by exact profit", () => {
         (rows) => {
           const listings = rows.map((r, cycle) => ({ cycle, group: r.group, profit: r.profit }));
           const book = new OpportunityBook(3, listings.length);
-          book.reset(listings.map((l) => ({ cycle: l.cycle, group: l.group, opportunity: opportunity(l.profit) })));
+          book.reset(listings.map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
           expect(book.list().map((o) => o.profit)).toEqual(expected(listings));
           // Incremental moves after a reset keep the same order as a fresh reset would give.
           if (listings.length > 0) {

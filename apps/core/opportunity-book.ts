@@ -1,23 +1,19 @@
 import type { Opportunity } from "./opportunity.ts";
 
-/** What a caller hands in: one cycle's opportunity and the group (base token) it is listed under. */
-export interface Listing {
+/** One cycle's opportunity and the group (base token) it is listed under, as the book keeps it. */
+export interface BookEntry {
   cycle: number;
   group: number;
   opportunity: Opportunity;
-}
-
-interface Entry extends Listing {
   /** Number(profit): ordered like the profits (conversion is monotone), so bigints are compared only on a tie. */
   key: number;
 }
+type Entry = BookEntry;
 
-const entryOf = ({ cycle, group, opportunity }: Listing): Entry => ({
-  cycle,
-  group,
-  opportunity,
-  key: Number(opportunity.profit),
-});
+/** The entry for `opportunity` of `cycle` under `group` (what `reset` takes). */
+export function bookEntry(cycle: number, group: number, opportunity: Opportunity): BookEntry {
+  return { cycle, group, opportunity, key: Number(opportunity.profit) };
+}
 
 /**
  * The current opportunity set, kept sorted per base token (profit desc, then cycle id for a stable order) so that a
@@ -43,12 +39,12 @@ export class OpportunityBook {
   }
 
   /** Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. */
-  reset(listings: Iterable<Listing>): void {
+  reset(entries: readonly BookEntry[]): void {
     this.byCycle.clear();
     this.listed.fill(0);
     for (const group of this.groups) group.length = 0;
-    for (const listing of listings) {
-      const entry = entryOf(listing);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       this.byCycle.set(entry.cycle, entry);
       this.listed[entry.cycle] = 1;
       this.groups[entry.group]!.push(entry);
@@ -64,7 +60,7 @@ export class OpportunityBook {
    */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
     const previous = this.listed[cycle] === 1 ? this.byCycle.get(cycle)! : null;
-    const entry = opportunity === null ? null : entryOf({ cycle, group, opportunity });
+    const entry = opportunity === null ? null : bookEntry(cycle, group, opportunity);
     if (previous !== null && entry !== null && previous.group === group) {
       moveTo(this.groups[group]!, position(this.groups[group]!, previous), entry);
       this.byCycle.set(cycle, entry);

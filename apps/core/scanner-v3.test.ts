@@ -72,7 +72,7 @@ describe("ArbitrageScanner with V3 pools", () => {
     const scanner = new ArbitrageScanner({ ...market, maxHops: 3 });
     scanner.fullScan();
     const random = rng(5);
-    for (let block = 0; block < 6; block++) {
+    for (let block = 0; block < 12; block++) {
       const reserves = tradeBlock(pools, 20, random);
       const states = tradeV3Block(v3Pools, 20, random);
       const incremental = scanner.applyBlock(reserves, states);
@@ -81,6 +81,23 @@ describe("ArbitrageScanner with V3 pools", () => {
         full.map((o) => [key(o), o.amountIn, o.profit, o.protocols]),
       );
     }
+  });
+
+  it("4-hop cycles mix V2 and V3 pools too: exact amounts, and a block leaves what a full rescan finds", () => {
+    const small = withV3Pools(syntheticMarket({ pools: 120, seed: 23, shocked: 0.05 }), { share: 0.4, seed: 23 });
+    const scanner = new ArbitrageScanner({ ...small, maxHops: 4 });
+    const found = scanner.fullScan();
+    const fourHop = found.filter((o) => o.pools.length === 4 && o.protocols !== undefined);
+    expect(fourHop.length).toBeGreaterThan(10);
+    for (const o of fourHop) expect(quote(o, small.pools, small.v3Pools)).toBe(o.amountOut);
+    const pools = [...small.pools];
+    const v3Pools = [...small.v3Pools];
+    const random = rng(9);
+    const incremental = scanner.applyBlock(tradeBlock(pools, 10, random), tradeV3Block(v3Pools, 10, random));
+    const full = new ArbitrageScanner({ ...small, pools, v3Pools, maxHops: 4 }).fullScan();
+    expect(incremental.map((o) => [key(o), o.amountIn, o.profit])).toEqual(
+      full.map((o) => [key(o), o.amountIn, o.profit]),
+    );
   });
 
   it("refuses an update of the wrong kind or for an unknown pool", () => {

@@ -3,7 +3,8 @@ import { edgeSource } from "./cycle-index.ts";
 import { CycleEvaluator, RATE_FLOOR } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
 import type { Opportunity, PoolProtocol } from "./opportunity.ts";
-import { OpportunityBook } from "./opportunity-book.ts";
+import type { BookEntry } from "./opportunity-book.ts";
+import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
 import type { Pool, ReserveUpdate, V3Pool, V3StateUpdate } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
@@ -112,14 +113,14 @@ export class ArbitrageScanner {
   /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
   fullScan(): Opportunity[] {
     const started = performance.now();
-    const entries = [];
+    const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
     for (const c of this.rateSurvivors()) {
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
-      if (trade !== null) entries.push({ cycle: c, group: this.groupOf(c), opportunity: this.record(c, trade) });
+      if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
     }
     this.book.reset(entries);
     const result = this.book.list();
@@ -226,18 +227,26 @@ export class ArbitrageScanner {
     const previous = this.book.get(c);
     if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
+    const { edges, stride, hops } = this.index;
+    // Read straight from the edge rows (a full scan records every opportunity: no view or iterator per cycle).
+    const n = hops[c]!;
     const path: string[] = [];
     const pools: string[] = [];
-    const protocols: PoolProtocol[] = [];
-    for (const e of this.index.cycleEdges(c)) {
+    for (let at = c * stride, end = at + n; at < end; at++) {
+      const e = edges[at]!;
       path.push(tokens[edgeSource(e, token0, token1)]!.address);
       pools.push(poolAddress[e >> 1]!);
-      protocols.push(this.state.isV3(e >> 1) ? "uniswap-v3" : "uniswap-v2");
     }
     path.push(path[0]!);
     const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
     // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
-    if (protocols.includes("uniswap-v3")) opportunity.protocols = protocols;
+    if (this.evaluator.hasV3(c)) {
+      const protocols: PoolProtocol[] = [];
+      for (let at = c * stride, end = at + n; at < end; at++) {
+        protocols.push(this.state.isV3(edges[at]! >> 1) ? "uniswap-v3" : "uniswap-v2");
+      }
+      opportunity.protocols = protocols;
+    }
     return opportunity;
   }
 

@@ -4,7 +4,8 @@ import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
 import type { SplitObjective } from "./exact-maximum.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 import { maximiseExactly } from "./exact-maximum.ts";
-import { FloatHops, floatFirst, floatSplit } from "./float-first.ts";
+import { floatFirst, floatSplit } from "./float-first.ts";
+import { FloatHops } from "./float-hops.ts";
 import { ValueScreen } from "./value-screen.ts";
 
 /**
@@ -71,7 +72,7 @@ export function optimalTrade(
   const split = coarsestSplit(floats);
   const settled = floatSplit(hops, split, floats);
   if (settled !== undefined) return settled;
-  return exactTrade(hops, budgetLimit, split);
+  return exactTrade(hops, budgetLimit, split, floats);
 }
 
 /**
@@ -82,8 +83,9 @@ export function exactTrade(
   hops: readonly Hop[],
   budgetLimit = DEFAULT_SIZING_BUDGET,
   split = coarsestSplit(FloatHops.of(hops)),
+  floats = FloatHops.of(hops),
 ): SizedTrade | null {
-  const objective = new V2Split(hops, split);
+  const objective = new V2Split(hops, split, floats);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
   if (objective.whole.a <= objective.whole.b) return null;
   const found = maximiseExactly(objective, budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit));
@@ -123,7 +125,12 @@ class V2Split implements SplitObjective {
   private values: ValueScreen | null = null;
   private profit: ProfitWindow | null = null;
 
-  constructor(hops: readonly Hop[], split: number) {
+  constructor(
+    hops: readonly Hop[],
+    private readonly split: number,
+    /** The same hops as floats, for the screen (read while this objective is in use, not after). */
+    private readonly floats: FloatHops,
+  ) {
     this.head = hops.slice(0, split);
     this.tail = hops.slice(split);
     this.h = foldRoute(this.head);
@@ -146,7 +153,7 @@ class V2Split implements SplitObjective {
   }
 
   screen(from: number, step: number, count: number, best: number): number {
-    this.values ??= new ValueScreen(this.head, this.tail);
+    this.values ??= new ValueScreen(this.floats, this.split);
     return this.values.firstOpen(from, step, count, best);
   }
 }

@@ -1,5 +1,5 @@
 import type { CycleIndex } from "./cycle-index.ts";
-import { FloatHops } from "./float-first.ts";
+import { FloatHops } from "./float-hops.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sized-trade.ts";

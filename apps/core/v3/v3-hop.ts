@@ -53,7 +53,15 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
     const [paidIn, paidOut] = zeroForOne ? [r.amount0, r.amount1] : [r.amount1, r.amount0];
     return paidIn === y ? { out: -paidOut, bound: boundOf(r) } : null;
   };
+  // Within the current range the pool is a V2 pair of virtual reserves L/sqrtP (token0) and L*sqrtP (token1).
+  const root = Number(pool.sqrtPriceX96) / 2 ** 96;
+  const liquidity = Number(pool.liquidity);
+  const [virtualIn, virtualOut] = zeroForOne
+    ? [liquidity / root, liquidity * root]
+    : [liquidity * root, liquidity / root];
+  const keepFloat = 1 - pool.feePips / 1_000_000;
   return {
+    ...(liquidity > 0 ? { curve: { a: keepFloat * virtualOut, b: virtualIn, c: keepFloat } } : {}),
     out: (y) => walk(y)?.out ?? null,
     bound(y): HopBound {
       if (y <= 0n) return { rate: spot, slack: 0n };
