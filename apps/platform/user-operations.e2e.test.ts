@@ -11,6 +11,7 @@ import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
+import { quoteOpportunity } from "../core/index.ts";
 import type { Mode, Order } from "../domain/index.ts";
 import { Executor, privateKeySigner, type ExecutorDeps, type Submission } from "../executor/index.ts";
 import { orderFor } from "../executor/testing/orders.ts";
@@ -56,6 +57,7 @@ function start(): Promise<DevnetBundler> {
       ownerKey: chain.executorAccount.privateKey,
       blockTimeMs: 1000,
       timeoutMs: 10_000,
+      debugEndpoints: true,
     }),
   );
 }
@@ -141,6 +143,18 @@ async function mineUntilIncluded(userOpHash: string): Promise<void> {
   }
 }
 
+/** One JSON-RPC call to alto (its debug methods have no typed client). */
+async function bundlerCall(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message ?? "error"}`);
+  return body.result;
+}
+
 async function rowsFor(opportunityId: string) {
   const rows = await listTrades(pool, "live", 1, since);
   return rows.filter((r) => r.opportunityId === opportunityId);
@@ -210,6 +224,46 @@ describe("the ERC-4337 route with a real bundler", () => {
     expect(await operationEvents(s.userOpHash!)).toBe(1);
     // The order redelivered after the restart is recognised and not sent again.
     expect(await second.submit(o)).toEqual({ kind: "duplicate" });
+  });
+
+  it("two operations on one pool in one bundle: the second counts the first in precededBy", async () => {
+    const ex = executor();
+    await ex.reconcile();
+    const { opportunity, state } = await createArbitrage(chain, provider);
+    // Two halves of the opportunity, each priced alone on the same state: both stay profitable in either order, and
+    // whichever runs second realizes less than its own prediction.
+    const half = opportunity.amountIn / 2n;
+    const quoted = quoteOpportunity(
+      { ...opportunity, amountIn: half },
+      new Map(state.pools().map((p) => [p.address, p])),
+    );
+    const predicted = quoted[quoted.length - 1]! - half;
+    const halfOpportunity = { ...opportunity, amountIn: half, profit: predicted };
+    const orders = [
+      await orderFor(provider, "live", halfOpportunity, 1n),
+      await orderFor(provider, "live", halfOpportunity, 1n),
+    ];
+    // alto holds both operations, then puts them into one handleOps transaction.
+    await bundlerCall(bundler.bundler.url, "debug_bundler_setBundlingMode", ["manual"]);
+    let trades: Extract<Submission, { kind: "sent" }>[];
+    try {
+      trades = [sent(await ex.submit(orders[0]!)), sent(await ex.submit(orders[1]!))];
+      await bundlerCall(bundler.bundler.url, "debug_bundler_sendBundleNow", []);
+    } finally {
+      await bundlerCall(bundler.bundler.url, "debug_bundler_setBundlingMode", ["auto"]);
+    }
+    await bundleSubmitted();
+    await chain.devnet.mine();
+    const results = await Promise.all(trades.map((t) => t.final));
+    expect(results.map((r) => r.status)).toEqual(["confirmed", "confirmed"]);
+    expect(results[0]!.txHash).toBe(results[1]!.txHash);
+    const receipt = await provider.getTransactionReceipt(results[0]!.txHash!);
+    const position = (userOpHash: string) => receipt!.logs.findIndex((l) => l.topics[1] === userOpHash);
+    const [first, second] = [...results].sort((a, b) => position(a.userOpHash!) - position(b.userOpHash!));
+    expect(first).toMatchObject({ precededBy: 0, realizedProfit: predicted });
+    // The first operation moved the pools inside the same transaction: the second is counted as raced, not exact.
+    expect(second!.precededBy).toBe(1);
+    expect(second!.realizedProfit!).toBeLessThan(predicted);
   });
 
   it("the bundler killed: an operation it already passed on still lands once; then fallback or rejection", async () => {
