@@ -634,6 +634,28 @@ export class Executor {
     this.stopped = true;
   }
 
+  /**
+   * Nothing ran ahead of a confirmed trade on its pools, so it realized its prediction to the wei; when it did not,
+   * the pricing or the accounting is wrong somewhere, and everything needed to find where is logged.
+   */
+  private checkUnraced(trade: InFlightTrade, o: FinalOutcome): void {
+    if (o.status !== "confirmed" || o.precededBy !== 0 || o.realizedProfit === trade.predictedProfit) return;
+    this.deps.log?.error(
+      {
+        trade: trade.id,
+        route: trade.route ?? "eoa",
+        pools: trade.pools,
+        orderBlock: trade.orderBlock,
+        block: o.blockNumber,
+        tx: o.txHash,
+        ...(trade.route === "erc4337" ? { userOp: trade.userOpHash } : {}),
+        predicted: trade.predictedProfit.toString(),
+        realized: String(o.realizedProfit),
+      },
+      "unraced trade did not realize its prediction",
+    );
+  }
+
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
   private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
     let trade = sent;
@@ -650,6 +672,7 @@ export class Executor {
           if (full && !outcome && route.unstick) trade = await route.unstick(trade);
           if (outcome) {
             await this.deps.journal.markFinal(trade.id, outcome);
+            this.checkUnraced(trade, outcome);
             return outcome;
           }
         } catch (err) {

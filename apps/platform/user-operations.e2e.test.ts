@@ -226,44 +226,42 @@ describe("the ERC-4337 route with a real bundler", () => {
     expect(await second.submit(o)).toEqual({ kind: "duplicate" });
   });
 
-  it("two operations on one pool in one bundle: the second counts the first in precededBy", async () => {
+  it("three operations on one pool in one bundle: each counts the operations ahead of it in precededBy", async () => {
     const ex = executor();
     await ex.reconcile();
     const { opportunity, state } = await createArbitrage(chain, provider);
-    // Two halves of the opportunity, each priced alone on the same state: both stay profitable in either order, and
-    // whichever runs second realizes less than its own prediction.
-    const half = opportunity.amountIn / 2n;
-    const quoted = quoteOpportunity(
-      { ...opportunity, amountIn: half },
-      new Map(state.pools().map((p) => [p.address, p])),
-    );
-    const predicted = quoted[quoted.length - 1]! - half;
-    const halfOpportunity = { ...opportunity, amountIn: half, profit: predicted };
-    const orders = [
-      await orderFor(provider, "live", halfOpportunity, 1n),
-      await orderFor(provider, "live", halfOpportunity, 1n),
-    ];
-    // alto holds both operations, then puts them into one handleOps transaction.
-    await bundlerCall(bundler.bundler.url, "debug_bundler_setBundlingMode", ["manual"]);
-    let trades: Extract<Submission, { kind: "sent" }>[];
+    // Three thirds of the opportunity, each priced alone on the same state: all stay profitable whatever their order,
+    // and each behind another realizes less than its own prediction.
+    const third = opportunity.amountIn / 3n;
+    const pools = new Map(state.pools().map((p) => [p.address, p]));
+    const quoted = quoteOpportunity({ ...opportunity, amountIn: third }, pools);
+    const predicted = quoted[quoted.length - 1]! - third;
+    const part = { ...opportunity, amountIn: third, profit: predicted };
+    const orders = [];
+    for (let i = 0; i < 3; i++) orders.push(await orderFor(provider, "live", part, 1n));
+    // alto holds the operations, then puts them all into one handleOps transaction.
+    const url = bundler.bundler.url;
+    await bundlerCall(url, "debug_bundler_setBundlingMode", ["manual"]);
+    const trades: Extract<Submission, { kind: "sent" }>[] = [];
     try {
-      trades = [sent(await ex.submit(orders[0]!)), sent(await ex.submit(orders[1]!))];
-      await bundlerCall(bundler.bundler.url, "debug_bundler_sendBundleNow", []);
+      for (const o of orders) trades.push(sent(await ex.submit(o)));
+      await bundlerCall(url, "debug_bundler_sendBundleNow", []);
     } finally {
-      await bundlerCall(bundler.bundler.url, "debug_bundler_setBundlingMode", ["auto"]);
+      await bundlerCall(url, "debug_bundler_setBundlingMode", ["auto"]);
     }
     await bundleSubmitted();
     await chain.devnet.mine();
     const results = await Promise.all(trades.map((t) => t.final));
-    expect(results.map((r) => r.status)).toEqual(["confirmed", "confirmed"]);
-    expect(results[0]!.txHash).toBe(results[1]!.txHash);
+    expect(results.map((r) => r.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
+    expect(new Set(results.map((r) => r.txHash)).size).toBe(1);
     const receipt = await provider.getTransactionReceipt(results[0]!.txHash!);
-    const position = (userOpHash: string) => receipt!.logs.findIndex((l) => l.topics[1] === userOpHash);
-    const [first, second] = [...results].sort((a, b) => position(a.userOpHash!) - position(b.userOpHash!));
-    expect(first).toMatchObject({ precededBy: 0, realizedProfit: predicted });
-    // The first operation moved the pools inside the same transaction: the second is counted as raced, not exact.
-    expect(second!.precededBy).toBe(1);
-    expect(second!.realizedProfit!).toBeLessThan(predicted);
+    const position = (hash: string | null) => receipt!.logs.findIndex((l) => l.topics[1] === hash);
+    const inBundle = [...results].sort((a, b) => position(a.userOpHash) - position(b.userOpHash));
+    expect(inBundle.map((r) => r.precededBy)).toEqual([0, 1, 2]);
+    expect(inBundle[0]!.realizedProfit).toBe(predicted);
+    // Each behind moved pools realizes less, and less again.
+    expect(inBundle[1]!.realizedProfit!).toBeLessThan(predicted);
+    expect(inBundle[2]!.realizedProfit!).toBeLessThan(inBundle[1]!.realizedProfit!);
   });
 
   it("the bundler killed: an operation it already passed on still lands once; then fallback or rejection", async () => {
