@@ -4,7 +4,7 @@ export { normalizeAddress } from "./tokens.ts";
 export { isqrt } from "./bigint-math.ts";
 export type { Pool, ReserveUpdate, Hop } from "./pool.ts";
 export { hopFrom, otherToken } from "./pool.ts";
-export type { Opportunity } from "./opportunity.ts";
+export type { Opportunity, PoolProtocol } from "./opportunity.ts";
 export {
   FEE_DENOMINATOR,
   MAX_RESERVE,

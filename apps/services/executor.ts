@@ -122,6 +122,15 @@ export class ExecutorBot implements BotService {
       ...(this.config.lease?.ttlMs !== undefined ? { ttlMs: this.config.lease.ttlMs } : {}),
       log,
     });
+    const relay = this.config.relay;
+    const broadcaster = relay ? bundleRelay({ url: relay.url, reputationKey: relay.reputationKey }) : null;
+    if (relay && broadcaster) {
+      // The host only: a relay URL may carry an API key. The reputation key's address is public by design.
+      log.info(
+        { relay: new URL(relay.url).host, reputation: broadcaster.reputation, bidShareBps: relay.bidShareBps },
+        "trades go as bundles to the relay",
+      );
+    }
     const executor = await createExecutor({
       mode,
       provider,
@@ -148,12 +157,7 @@ export class ExecutorBot implements BotService {
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
         ...(this.config.receiptPollMs ? { receiptPollMs: this.config.receiptPollMs } : {}),
-        ...(this.config.relay
-          ? {
-              broadcaster: bundleRelay({ url: this.config.relay.url, reputationKey: this.config.relay.reputationKey }),
-              bidShareBps: this.config.relay.bidShareBps,
-            }
-          : {}),
+        ...(relay && broadcaster ? { broadcaster, bidShareBps: relay.bidShareBps } : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

@@ -262,19 +262,22 @@ describe("chain instances", () => {
 });
 
 describe("decisions and P&L", () => {
+  /** An opportunity of a block, decided at `epoch`, through `pools`. */
+  const opportunityAt = (epoch: number, blockNumber: number, pools: string[]) => ({
+    mode: "live" as const,
+    epoch,
+    blockNumber,
+    baseToken: A(1),
+    pools,
+    tokens: [A(1), A(2), A(1)],
+    amountIn: 100n,
+    amountOut: 150n,
+    profit: 50n,
+    detectedAt: new Date(),
+  });
+
   it("records opportunities with verdicts and orders once, even when a block is delivered twice", async () => {
-    const base = {
-      mode: "live" as const,
-      epoch: 5,
-      blockNumber: 30,
-      baseToken: A(1),
-      pools: [A(10), A(11)],
-      tokens: [A(1), A(2), A(1)],
-      amountIn: 100n,
-      amountOut: 150n,
-      profit: 50n,
-      detectedAt: new Date(),
-    };
+    const base = opportunityAt(5, 30, [A(10), A(11)]);
     const decided = [
       { ...base, id: "o-1", decision: "order" },
       { ...base, id: "o-2", decision: "pool-already-ordered" },
@@ -300,6 +303,27 @@ describe("decisions and P&L", () => {
     ]);
     const orders = await pool.query("SELECT opportunity_id, min_profit FROM orders WHERE epoch = 5");
     expect(orders.rows).toEqual([{ opportunity_id: "o-1", min_profit: "40" }]);
+  });
+
+  it("records a mixed route's protocols with its opportunity and order, and none for an all-V2 route", async () => {
+    const protocols = ["uniswap-v3" as const, "uniswap-v2" as const];
+    const base = opportunityAt(6, 31, [A(12), A(13)]);
+    const order = { ...base, opportunityId: "m-1", predictedProfit: 50n, minProfit: 40n };
+    await recordDecisions(
+      pool,
+      [
+        { ...base, id: "m-1", decision: "order", protocols },
+        { ...base, id: "m-2", decision: "pool-already-ordered" },
+      ],
+      [{ ...order, protocols }],
+    );
+    const opps = await pool.query("SELECT id, protocols FROM opportunities WHERE epoch = 6 ORDER BY id");
+    expect(opps.rows).toEqual([
+      { id: "m-1", protocols },
+      { id: "m-2", protocols: null },
+    ]);
+    const orders = await pool.query("SELECT protocols FROM orders WHERE opportunity_id = 'm-1'");
+    expect(orders.rows).toEqual([{ protocols }]);
   });
 
   it("keeps P&L per mode and epoch: a new epoch starts at zero", async () => {

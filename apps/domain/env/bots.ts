@@ -3,6 +3,7 @@ import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
 import { controlVariables } from "./control.ts";
+import { relayVariables } from "./relay.ts";
 import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
 
 /**
@@ -73,6 +74,7 @@ export const executorEnvSchema = z.object({
     "the Cloud KMS key version the executor signs with in live mode (HSM, EC_SIGN_SECP256K1_SHA256)",
   ),
   ...userOperationVariables,
+  ...relayVariables,
 });
 
 export const apiEnvSchema = z.object({

@@ -23,7 +23,7 @@ import { ApiBot } from "../api.ts";
 import type { BotName, BotService } from "../bot.ts";
 import { chainSettings, l1FeePricing } from "../chain-settings.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS } from "../defaults.ts";
-import { ExecutorBot } from "../executor.ts";
+import { ExecutorBot, type RelaySubmission } from "../executor.ts";
 import { loadMarket, type Market } from "../market.ts";
 import { OrchestratorBot } from "../orchestrator.ts";
 import { ScannerBot } from "../scanner.ts";
@@ -40,6 +40,7 @@ import {
 import { serveHealth, type HealthServer } from "./health-server.ts";
 import { startTracing } from "../../tracing/index.ts";
 import { serviceLogger } from "./log.ts";
+import { relaySubmission } from "./relay.ts";
 
 export interface RunBotOptions {
   env: NodeJS.ProcessEnv;
@@ -115,6 +116,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   const executorEnv = bot === "executor" ? (env as BotEnv<"executor">) : null;
   const route =
     executorEnv?.ORION_EXECUTION === "erc4337" ? userOperationRoute(executorEnv, (place as ChainPlace).market) : null;
+  const relay = executorEnv ? relaySubmission(executorEnv, (place as ChainPlace).profile) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
@@ -140,7 +142,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, raw, connections, place, c, metrics, route);
+    service = await build(bot, env, raw, connections, place, c, metrics, route, relay);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -192,6 +194,7 @@ async function build(
   c: OpenContext,
   metrics: PipelineMetrics,
   route: ReturnType<typeof userOperationRoute> | null,
+  relay: RelaySubmission | null,
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
@@ -257,6 +260,7 @@ async function build(
           consumers: EXECUTOR_CONSUMERS,
           ...(route ? { userOperations: route.config } : {}),
           flashLenders: chain.flashLenders,
+          ...(relay ? { relay } : {}),
         },
         {
           provider,
