@@ -25,7 +25,7 @@ import {
 } from "viem/account-abstraction";
 import { toSimpleSmartAccount } from "permissionless/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccounts, startDevnet, type Devnet } from "../chain/devnet.ts";
+import { devAccounts, startDevnet, type DevAccount, type Devnet } from "../chain/devnet.ts";
 import { KmsSigner } from "../executor/kms-signer.ts";
 import { startKmsServer, type KmsServer } from "../executor/testing/kms-server.ts";
 import { deployAccountAbstraction, ENTRY_POINT_V08, SIMPLE_ACCOUNT_FACTORY_V08 } from "./infrastructure.ts";
@@ -34,11 +34,7 @@ import { digestOwner, keyOwner } from "./owner.ts";
 const KEY_VERSION =
   "projects/orion-test/locations/us-east4/keyRings/orion-test-us-east4/cryptoKeys/executor-signer/cryptoKeyVersions/1";
 const hsmKey = Wallet.createRandom();
-const [deployer, paymasterOwner, bundler] = devAccounts(3) as [
-  { address: string },
-  { address: string },
-  { address: string },
-];
+const [deployer, paymasterOwner, bundler] = devAccounts(3) as [DevAccount, DevAccount, DevAccount];
 
 let devnet: Devnet;
 let kms: KmsServer;

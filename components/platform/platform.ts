@@ -16,8 +16,8 @@ import { Observability } from "../observability/observability.ts";
 import { Perimeter } from "../perimeter/perimeter.ts";
 import type { Severity } from "../observability/cis.ts";
 import { Region, BOT_NAMES } from "../region/region.ts";
-import type { Bot, RelaySettings, TradingSettings } from "../region/env.ts";
-import { RELAY_KEY_SECRET, SECRETS } from "../secrets/plan.ts";
+import type { Bot, RelaySettings, TradingSettings, UserOperationSettings } from "../region/env.ts";
+import { RELAY_KEY_SECRET, SECRETS, USER_OPERATION_SECRETS } from "../secrets/plan.ts";
 import { Secrets } from "../secrets/secrets.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { TracingArgs } from "../service/service.ts";
@@ -72,6 +72,12 @@ export interface PlatformArgs {
    * the public mempool.
    */
   relay?: RelaySettings;
+  /**
+   * The ERC-4337 route: every region's executor trades through user operations of its key's smart account. The
+   * bundler's and paymaster's URLs are then two more operator secrets (USER_OPERATION_SECRETS, executor-only), whose
+   * versions the bots wait for like the others'. Default none: the EOA route.
+   */
+  userOperations?: UserOperationSettings;
   /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each bot (Cloud Run or GKE). */
   tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
@@ -218,8 +224,12 @@ export class Platform extends pulumi.ComponentResource {
         secretManagerAgent: agent("secrets"),
         rotationTopicId: messaging.rotationTopicId,
         ...(args.secretVersions ? { versions: args.secretVersions } : {}),
-        // The relay's reputation key exists only where a relay is configured: no secret nobody reads.
-        secrets: args.relay ? [...SECRETS, RELAY_KEY_SECRET] : SECRETS,
+        // The relay's key and the route's URLs exist only where they are configured: no secret nobody reads.
+        secrets: [
+          ...SECRETS,
+          ...(args.relay ? [RELAY_KEY_SECRET] : []),
+          ...(args.userOperations ? USER_OPERATION_SECRETS : []),
+        ],
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -306,6 +316,7 @@ export class Platform extends pulumi.ComponentResource {
           databaseReader: reader,
           ...(args.trading ? { trading: args.trading } : {}),
           ...(args.relay ? { relay: args.relay } : {}),
+          ...(args.userOperations ? { userOperations: args.userOperations } : {}),
           ...(args.tracing ? { tracing: args.tracing } : {}),
           imageRegistry: args.imageRegistry,
           imageTag: args.imageTag,

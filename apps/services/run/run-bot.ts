@@ -326,7 +326,7 @@ async function fileSigner(e: BotEnv<"executor">) {
  * account); live only, the bundler, the paymaster service and the owner: the KMS key (it signs each operation's
  * EIP-712 digest in the HSM) or, locally, the key file.
  */
-function userOperationRoute(e: BotEnv<"executor">, m: Market) {
+export function userOperationRoute(e: BotEnv<"executor">, m: Pick<Market, "chainId">) {
   const needed = (variable: "ORION_ENTRY_POINT" | "ORION_SMART_ACCOUNT" | "ORION_SMART_ACCOUNT_CONTRACT") => {
     const value = e[variable];
     if (!value) throw new EnvError(variable, `is not set: ORION_EXECUTION=erc4337 needs it (${DESCRIBED[variable]})`);
