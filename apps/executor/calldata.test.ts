@@ -2,7 +2,7 @@ import { ZeroAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
-import { orderSchema, orderToMessage } from "../domain/index.ts";
+import { orderSchema, orderToMessage, type Order } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";
@@ -163,11 +163,11 @@ describe("orderSchema", () => {
 });
 
 describe("ExecutorCodec.routeOf", () => {
-  it("is the same for orders of one route whatever their amounts and deadlines, and differs by route or lender", async () => {
+  it("is the same for orders of one route whatever their amounts and deadlines; the shape drops the pools only", async () => {
     const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
-    const order = {
+    const order: Order = {
       opportunityId: "o",
-      mode: "live" as const,
+      mode: "live",
       epoch: 1,
       blockNumber: 10,
       baseToken: WETH,
@@ -177,10 +177,13 @@ describe("ExecutorCodec.routeOf", () => {
       predictedProfit: 5n,
       minProfit: 5n,
     };
-    const key = (o: typeof order, flash = V2_FLASH_SWAP, deadline = 12) =>
+    const key = (o: Order, flash = V2_FLASH_SWAP, deadline = 12) =>
       codec.routeOf(codec.encodeExecute(o, [30, 30], flash, deadline, 1_800_000_000 + deadline));
-    expect(key({ ...order, amountIn: 3n, minProfit: 1n }, V2_FLASH_SWAP, 99)).toBe(key(order));
-    expect(key({ ...order, pools: [B, A] })).not.toBe(key(order));
-    expect(key(order, { source: "aave-v3", lender: C })).not.toBe(key(order));
+    expect(key({ ...order, amountIn: 3n, minProfit: 1n }, V2_FLASH_SWAP, 99)).toEqual(key(order));
+    // Other pools: another route of the same shape.
+    expect(key({ ...order, pools: [B, A] }).route).not.toBe(key(order).route);
+    expect(key({ ...order, pools: [B, A] }).shape).toBe(key(order).shape);
+    expect(key({ ...order, protocols: ["uniswap-v3", "uniswap-v2"] }).shape).not.toBe(key(order).shape);
+    expect(key(order, { source: "aave-v3", lender: C }).shape).not.toBe(key(order).shape);
   });
 });

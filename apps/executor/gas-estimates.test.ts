@@ -105,7 +105,7 @@ describe("the EOA route's gas limit", () => {
       contract,
       signer: null,
       // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
-      routeOf: () => "one route",
+      routeOf: () => ({ route: "one route", shape: "one shape" }),
       mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
       fees: { type: "eip1559", minPriorityFeeWei: 0n },
       tip: 0n,
@@ -143,6 +143,43 @@ describe("the EOA route's gas limit", () => {
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     expect(gasChecks()).toEqual([tradeGas]);
     expect(made("eth_estimateGas")).toEqual([]);
+  });
+});
+
+describe("a route not estimated yet", () => {
+  it("is re-checked with the last estimate of a route of its shape", async () => {
+    const codec = new ExecutorCodec(abi);
+    const contract = chain.markets.executor.address;
+    let key = { route: "first route", shape: "their shape" };
+    const route = new EoaRoute({
+      provider,
+      journal: new PgTradeJournal(pool),
+      account: chain.executorAccount.address,
+      contract,
+      signer: null,
+      routeOf: () => key,
+      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
+      fees: { type: "eip1559", minPriorityFeeWei: 0n },
+      tip: 0n,
+      gasLimit: null,
+    });
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    const trade = codec.encodeExecute(
+      order,
+      order.pools.map(() => 30),
+      V2_FLASH_SWAP,
+      null,
+      null,
+    );
+    calls.length = 0;
+    expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
+    expect(made("eth_estimateGas")).toHaveLength(1);
+    key = { route: "second route", shape: "their shape" };
+    calls.length = 0;
+    expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
+    expect(made("eth_estimateGas")).toEqual([]);
+    expect(gasChecks()).toHaveLength(1);
   });
 });
 

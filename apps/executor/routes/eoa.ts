@@ -33,10 +33,10 @@ export interface EoaRouteDeps {
   gasLimit: bigint | null;
   gasMarginBps?: number | undefined;
   /**
-   * What a call's gas depends on (ExecutorCodec.routeOf): the route's last estimate is re-checked with one eth_call
-   * instead of a new eth_estimateGas. Absent: every trade is estimated.
+   * What a call's gas depends on (ExecutorCodec.routeOf): the last estimate of the route, or else of a route of the
+   * same shape, is re-checked with one eth_call instead of a new eth_estimateGas. Absent: every trade is estimated.
    */
-  routeOf?: ((data: string) => string) | undefined;
+  routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
   lease?: Pick<ExecutorLease, "current"> | undefined;
   log?: Logger | undefined;
   /**
@@ -113,18 +113,23 @@ export class EoaRoute implements ExecutionRoute {
   /**
    * The fixed limit, or the gas the call needs at "latest" plus the margin. A node's eth_estimateGas runs the call
    * many times (a binary search; about four times the cost of one eth_call on the devnet, where the executor's
-   * simulation waits behind it); a route estimated before is re-checked instead with one eth_call limited to that
-   * estimate. If it succeeds, the call needs no more gas than the estimate now either, so the limit keeps at least
-   * the whole margin over what it needs, exactly as a fresh estimate would give it; if not, it is estimated afresh.
+   * simulation waits behind it). Instead, the last estimate of this route (or, for a route not estimated yet, of one of
+   * the same shape) is re-checked with one eth_call limited to that estimate. If it succeeds, the call needs no more
+   * gas than the estimate now, so the limit keeps at least the whole margin over what it needs, as a fresh estimate
+   * would give it (a shape's estimate may give a few percent more than this route needs: gas is paid as used); if
+   * not, the call is estimated afresh.
    */
   private async gasLimitOf(data: string): Promise<bigint | null> {
     if (this.d.gasLimit !== null) return this.d.gasLimit;
-    const route = this.d.routeOf?.(data);
-    const known = route === undefined ? undefined : this.estimates.get(route);
+    const key = this.d.routeOf?.(data);
+    const known = key === undefined ? undefined : (this.estimates.get(key.route) ?? this.estimates.get(key.shape));
     if (known !== undefined && (await this.succeedsWith(data, known))) return gasLimitFor(known, this.d.gasMarginBps);
     const estimate = await this.estimateGas(data);
     if (estimate === null) return null;
-    if (route !== undefined) this.estimates.set(route, estimate);
+    if (key !== undefined) {
+      this.estimates.set(key.route, estimate);
+      this.estimates.set(key.shape, estimate);
+    }
     return gasLimitFor(estimate, this.d.gasMarginBps);
   }
 
