@@ -118,6 +118,37 @@ describe("parseStackConfig", () => {
     );
   });
 
+  it("takes a relay for the executor (default bid half the profit), none by default", () => {
+    const parse = (raw: Record<string, unknown>) => parseStackConfig(raw, "Pulumi.prod.yaml");
+    expect(parse({ ...prod, "alpha-orion:pagerdutyServiceKey": "k" }).relay).toBeUndefined();
+    const config = parse({
+      ...withKey("alpha-orion:relay", { url: "https://relay.example.com" }),
+      "alpha-orion:secretVersions": { "rpc-urls": 1, "api-session-secret": 1, "relay-reputation-key": 2 },
+    });
+    expect(config.relay).toEqual({ url: "https://relay.example.com", bidShareBps: 5_000 });
+    expect(config.secretVersions["relay-reputation-key"]).toBe(2);
+  });
+
+  it.each([
+    [{ url: "http://relay.example.com" }, "alpha-orion:relay.url", /https:\/\/ URL/],
+    [{ url: "https://r.example.com", bidShareBps: 10_001 }, "alpha-orion:relay.bidShareBps", /0..10000/],
+    [{ url: "https://r.example.com", bidShareBps: 12.5 }, "alpha-orion:relay.bidShareBps", /whole number/],
+    [{ bidShareBps: 5_000 }, "alpha-orion:relay.url", /is required: chains\/base.json names no relayUrl/],
+    [{ url: "https://r.example.com", key: "0x11" }, "config", /unknown/],
+  ])("refuses relay %j, naming %s", (value, named, reason) => {
+    const err = rejection(withKey("alpha-orion:relay", value));
+    expect(err.key).toBe(named);
+    expect(err.reason).toMatch(reason);
+  });
+
+  it("refuses the reputation key's version without a relay: no executor would read it", () => {
+    const err = rejection(
+      withKey("alpha-orion:secretVersions", { "rpc-urls": 1, "api-session-secret": 1, "relay-reputation-key": 1 }),
+    );
+    expect(err.key).toBe("alpha-orion:secretVersions.relay-reputation-key");
+    expect(err.reason).toMatch(/alpha-orion:relay is not set/);
+  });
+
   it("requires a replica region in prod", () => {
     const err = rejection({ ...withKey("alpha-orion:regions", ["us-central1"]) });
     expect(err.key).toBe("alpha-orion:regions");

@@ -58,6 +58,33 @@ const trading = z
   })
   .strict();
 
+/** The chain profile's relayUrl, when it names one (a relay block without a url falls back to it). */
+export function relayUrlOf(chain: string): string | undefined {
+  return z
+    .object({ relayUrl: z.string().optional() })
+    .parse(JSON.parse(readFileSync(new URL(`${chain}.json`, CHAINS_DIR), "utf8"))).relayUrl;
+}
+
+// Private submission (issue 17): the executor's relay and bid. Its reputation key is the operator secret
+// relay-reputation-key (secretVersions), readable by the executor alone. Unset: the public mempool.
+const relay = z
+  .object({
+    /** The relay's URL (ORION_RELAY_URL); unset, the chain profile's relayUrl. */
+    url: z
+      .string()
+      .url("must be an https:// URL")
+      .refine((u) => u.startsWith("https://"), "must be an https:// URL (a relay is reached over TLS)")
+      .optional(),
+    /** The share of each trade's profit bid to the block producer (ORION_BID_SHARE_BPS). */
+    bidShareBps: z
+      .number()
+      .int("must be a whole number of basis points")
+      .min(0, "must be 0..10000 basis points")
+      .max(10_000, "must be 0..10000 basis points")
+      .default(5_000),
+  })
+  .strict();
+
 const scaling = z
   .object({ min: z.number().int().min(0).max(100), max: z.number().int().min(1).max(1000) })
   .strict()
@@ -190,11 +217,15 @@ const schema = z
       .object({
         "rpc-urls": z.number().int().min(1, "must be a version number >= 1").optional(),
         "api-session-secret": z.number().int().min(1, "must be a version number >= 1").optional(),
+        // Only with alpha-orion:relay: the reputation key's version.
+        "relay-reputation-key": z.number().int().min(1, "must be a version number >= 1").optional(),
       })
       .strict()
       .default({}),
     // What the bots trade; until it is set no bot is deployed (README, "First deploy").
     trading: trading.optional(),
+    // The executor's relay and bid; unset, trades go to the public mempool.
+    relay: relay.optional(),
     // Where the bots' spans go; none recorded when unset.
     tracing: tracing.optional(),
   })
@@ -215,6 +246,20 @@ const schema = z
         code: "custom",
         path: ["pagerdutyServiceKey"],
         message: "is required when pagerduty is true: pulumi config set --secret alpha-orion:pagerdutyServiceKey KEY",
+      });
+    }
+    if (c.secretVersions["relay-reputation-key"] !== undefined && c.relay === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secretVersions", "relay-reputation-key"],
+        message: "is the relay's reputation key, but alpha-orion:relay is not set (no executor would read it)",
+      });
+    }
+    if (c.relay && c.relay.url === undefined && c.trading && relayUrlOf(c.trading.chain) === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["relay", "url"],
+        message: `is required: chains/${c.trading.chain}.json names no relayUrl`,
       });
     }
     for (const [bot, s] of Object.entries(c.scaling)) {

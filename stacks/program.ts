@@ -56,6 +56,14 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
             },
           }
         : {}),
+      ...(config.relay
+        ? {
+            relay: {
+              ...(config.relay.url !== undefined ? { url: config.relay.url } : {}),
+              bidShareBps: config.relay.bidShareBps,
+            },
+          }
+        : {}),
       ...(config.tracing ? { tracing: config.tracing } : {}),
       labels: { env: config.environment, owner: config.owner, "data-classification": config.dataClassification },
     },

@@ -16,6 +16,7 @@ import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/conne
 import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
 import { SECRETS_CSI_DRIVER } from "../components/kubernetes/index.ts";
+import { relaySubmission } from "../apps/services/run/relay.ts";
 import { captureStack, type PlanCapture } from "../stacks/offline/capture.ts";
 import { regionsOf } from "../stacks/offline/summary.ts";
 
@@ -37,6 +38,8 @@ const SECRET_VALUES: Record<string, string> = {
   ORION_CONTROL_REDIS_PASSWORD: "primary-memorystore-auth-string",
   RPC_URLS: "https://rpc-1.example.com/key,https://rpc-2.example.com/key",
   ORION_KEYS: "{}",
+  // The relay's reputation key: any key but the executor account's.
+  ORION_RELAY_KEY: `0x${"5e".repeat(32)}`,
 };
 const REGIONS = ["us-central1", "us-east4", "us-west1"];
 const BOTS: EnvBot[] = ["api", "executor", "orchestrator", "scanner"];
@@ -217,7 +220,13 @@ const everyBotEverywhere = REGIONS.flatMap((r) => BOTS.map((b) => `${r} ${b}`));
 const label = (d: Delivered) => `${d.region} ${d.bot}`;
 
 describe("the env contract on the prod plan", async () => {
-  const services = cloudRunBots(await captureStack("prod"));
+  const plan = await captureStack("prod");
+  const services = cloudRunBots(plan);
+
+  it("has no relay (the default): no reputation key secret and no relay variable, so the public mempool", () => {
+    expect(plan.resources.filter((r) => /relay-reputation-key/.test(String(r.inputs.secretId ?? "")))).toEqual([]);
+    for (const s of services) expect(s.written.filter((v) => /^ORION_(RELAY|BID)_/.test(v))).toEqual([]);
+  });
 
   it("runs each of the four bots in each of the three regions", () => {
     expect(services.map(label).sort()).toEqual(everyBotEverywhere);
@@ -267,4 +276,52 @@ describe("the env contract with tracing, on both runtimes", async () => {
       });
     },
   );
+});
+
+describe("the env contract with a relay, on both runtimes", async () => {
+  const files = mkdtempSync(join(tmpdir(), "orion-env-contract-"));
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
+  const relay = {
+    "alpha-orion:relay": { url: "https://relay.example.com", bidShareBps: 7_000 },
+    "alpha-orion:secretVersions": { "rpc-urls": 1, "api-session-secret": 1, "relay-reputation-key": 4 },
+  };
+  const cloudrun = await captureStack("prod", { config: relay });
+  const gke = await captureStack("prod", { config: { ...relay, "alpha-orion:runtime": "gke" } });
+  const bots = [...cloudRunBots(cloudrun), ...cloudRunBots(gke), ...gkeBots(gke, files)];
+
+  it.each(bots.map((s) => [label(s), s] as const))(
+    "%s: the relay variables are the executor's alone, and its relay is the configured one",
+    async (_, delivered) => {
+      await checkContract(delivered);
+      const relayed = delivered.written.filter((v) => /^ORION_(RELAY|BID)_/.test(v));
+      if (delivered.bot !== "executor") {
+        expect(relayed).toEqual([]);
+        return;
+      }
+      expect(relayed.sort()).toEqual(["ORION_BID_SHARE_BPS", "ORION_RELAY_KEY", "ORION_RELAY_URL"]);
+      const env = parseEnv(botEnvSchemas.executor, delivered.env);
+      const profile = { name: "base" };
+      expect(relaySubmission(env, profile)).toEqual({
+        url: "https://relay.example.com",
+        reputationKey: SECRET_VALUES.ORION_RELAY_KEY,
+        bidShareBps: 7_000,
+      });
+    },
+  );
+
+  it("creates the reputation key's secret with the executor's account as its only accessor", () => {
+    for (const plan of [cloudrun, gke]) {
+      const grants = plan.resources.filter(
+        (r) =>
+          r.type === "gcp:secretmanager/secretIamMember:SecretIamMember" &&
+          String(r.inputs.secretId).endsWith("relay-reputation-key"),
+      );
+      expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual([
+        [
+          "roles/secretmanager.secretAccessor",
+          "serviceAccount:orion-prod-executor@alpha-orion-prod.iam.gserviceaccount.com",
+        ],
+      ]);
+    }
+  });
 });

@@ -161,6 +161,17 @@ describe("message schemas", () => {
           amountOut: 10n ** 30n + 1n,
           profit: 1n,
         },
+        {
+          id: "7:y",
+          blockNumber: 7,
+          baseToken: A(1),
+          pools: [A(5), A(6)],
+          tokens: [A(1), A(4), A(1)],
+          amountIn: 3n,
+          amountOut: 5n,
+          profit: 2n,
+          protocols: ["uniswap-v3" as const, "uniswap-v2" as const],
+        },
       ],
     };
     const order = {
@@ -193,6 +204,25 @@ describe("message schemas", () => {
     ] as [Topic<unknown, unknown>, unknown][]) {
       expect(topic.schema.parse(JSON.parse(JSON.stringify(topic.encode(value))))).toEqual(value);
     }
+  });
+
+  it("reject a candidate whose protocols do not match its pools", () => {
+    const candidate = {
+      id: "7:x",
+      blockNumber: 7,
+      baseToken: A(1),
+      pools: [A(2), A(3)],
+      tokens: [A(1), A(4), A(1)],
+      amountIn: "3",
+      amountOut: "5",
+      profit: "2",
+    };
+    const block = { blockNumber: 7, seenAt: 1, rpcMs: 0, gasPriceWei: "1", basePerNative: {} };
+    const parse = (c: object) => opportunitiesTopic.schema.safeParse({ ...block, candidates: [c] }).success;
+    expect(parse(candidate)).toBe(true);
+    expect(parse({ ...candidate, protocols: ["uniswap-v3", "uniswap-v2"] })).toBe(true);
+    expect(parse({ ...candidate, protocols: ["uniswap-v3"] })).toBe(false);
+    expect(parse({ ...candidate, protocols: ["uniswap-v3", "curve"] })).toBe(false);
   });
 
   it("reject a number where a bigint string belongs", () => {

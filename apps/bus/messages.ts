@@ -6,6 +6,7 @@ import {
   modeSchema,
   orderSchema,
   orderToMessage,
+  poolProtocolSchema,
   settledStatusSchema,
   uint,
   type Order,
@@ -23,8 +24,14 @@ const candidateSchema = z
     amountIn: uint,
     amountOut: uint,
     profit: uint,
+    /** Each pool's protocol in route order (the order's `protocols`); absent: every pool is Uniswap-V2. */
+    protocols: z.array(poolProtocolSchema).min(2).max(4).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.tokens.length === c.pools.length + 1, { message: "tokens must have one more entry than pools" })
+  .refine((c) => c.protocols === undefined || c.protocols.length === c.pools.length, {
+    message: "protocols must have one entry per pool",
+  });
 
 /** One block's opportunities, published by the scanner once the block's pool state is applied. */
 export const blockOpportunitiesSchema = z

@@ -241,6 +241,7 @@ export class Executor {
       account: deps.account,
       contract: deps.contract.address,
       signer: deps.signer,
+      routeOf: (data) => this.codec.routeOf(data),
       mined: mined(deps.contract.address),
       fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
       tip: o.priorityFeeWei ?? DEFAULT_TIP_WEI,
@@ -323,26 +324,41 @@ export class Executor {
       gasPriceWei: header.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
       baseToWei: (amount) => toWei(received.baseToken, amount),
     });
-    if (!funding) {
-      if (await this.deps.journal.hasTradeFor(received.opportunityId)) return { kind: "duplicate" };
-      const reason = `no flash source can lend ${received.amountIn} of ${received.baseToken} for this route`;
+    // Refused before any simulation: nothing on the chain is at fault, so the route's pools take no strike.
+    const refuse = async (o: Order, source: FlashSource | null, reason: string): Promise<Submission> => {
+      if (await this.deps.journal.hasTradeFor(o.opportunityId)) return { kind: "duplicate" };
       const timings = { receivedAt, simulatedAt: null, sentAt: null };
       return this.recordUnsent(
         id,
-        received,
+        o,
         this.primary.kind,
-        null,
+        source,
         "rejected",
-        received.blockNumber,
+        o.blockNumber,
         null,
         reason,
         timings,
         false,
       );
+    };
+    if (!funding) {
+      return refuse(
+        received,
+        null,
+        `no flash source can lend ${received.amountIn} of ${received.baseToken} for this route`,
+      );
     }
     // The lender's fee comes out of the profit: what the treasury will receive is the prediction to hold it to.
     const order: Order = { ...received, predictedProfit: received.predictedProfit - funding.fee };
     const flash = { source: funding.source, lender: funding.lender };
+    if (funding.fee > 0n && order.predictedProfit < order.minProfit) {
+      // The contract would revert (InsufficientProfit) for a cost that is the lender's, not the pools'.
+      return refuse(
+        order,
+        flash.source,
+        `the ${flash.source} fee of ${funding.fee} leaves ${order.predictedProfit}, below minProfit ${order.minProfit}`,
+      );
+    }
     const data = this.codec.encodeExecute(
       order,
       order.pools.map(this.deps.feeOf),

@@ -18,12 +18,12 @@ import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } 
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Order } from "../domain/index.ts";
-import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { createPgPool, listTrades, migrate } from "../store/index.ts";
 import { Executor } from "./executor.ts";
 import { ChainFlashLenders } from "./flash-lenders.ts";
 import type { FlashLenderConfig } from "./flash-lenders.ts";
 import { flashFee } from "./flash-source.ts";
-import { privateKeySigner } from "./signer.ts";
+import { devnetExecutor } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
 let chain: LocalChain;
@@ -71,19 +71,8 @@ afterAll(async () => {
   await Promise.all([chain?.close(), db?.drop()]);
 });
 
-async function executor(lenders: FlashLenderConfig): Promise<Executor> {
-  return new Executor({
-    provider,
-    journal: new PgTradeJournal(pool),
-    readMode: async () => "live",
-    contract: { address: chain.markets.executor.address, abi: (await loadArtifacts()).ArbExecutor.abi },
-    account: chain.executorAccount.address,
-    signer: privateKeySigner(chain.executorAccount.privateKey),
-    feeOf: () => 30,
-    flashLenders: new ChainFlashLenders(provider, lenders),
-    // The lender is chosen on fee and gas; a known price keeps the comparison the test's own.
-    options: { priorityFeeWei: 1_000_000_000n },
-  });
+function executor(lenders: FlashLenderConfig): Promise<Executor> {
+  return devnetExecutor(chain, provider, pool, new ChainFlashLenders(provider, lenders));
 }
 
 /** Sends the order, mines its block, and returns the outcome and the journal's row. */
@@ -181,6 +170,34 @@ describe("the executor's flash source, per order", () => {
     expect(result).toMatchObject({ status: "confirmed", flashSource: "balancer", precededBy: 0 });
     expect(result.realizedProfit).toBe(order.predictedProfit);
     expect(row?.flashSource).toBe("balancer");
+    await reopenGap(order.amountIn * 2n);
+  });
+
+  it("refuses, without simulating or striking the route, an order whose loan fee leaves less than its minProfit", async () => {
+    const aave = chain.markets.aaveV3!;
+    const ex = await executor({ aaveV3Pool: aave.pool });
+    const order = await mixedOrder();
+    const premium = flashFee({ kind: "aave-bps", bps: BigInt(aave.premiumBps) }, order.amountIn);
+    const result = await ex.handle({ ...order, minProfit: order.predictedProfit - premium + 1n });
+    expect(result).toMatchObject({
+      status: "rejected",
+      flashSource: "aave-v3",
+      txHash: null,
+      simulatedProfit: null,
+      routeReverted: false,
+    });
+    expect(result?.reason).toBe(
+      `the aave-v3 fee of ${premium} leaves ${order.predictedProfit - premium}, ` +
+        `below minProfit ${order.predictedProfit - premium + 1n}`,
+    );
+    // At exactly the prediction net of the premium it is sent, and realizes it.
+    const { result: sent } = await trade(ex, {
+      ...order,
+      opportunityId: `${order.opportunityId}-again`,
+      minProfit: order.predictedProfit - premium,
+    });
+    expect(sent).toMatchObject({ status: "confirmed", flashSource: "aave-v3", precededBy: 0 });
+    expect(sent.realizedProfit).toBe(order.predictedProfit - premium);
     await reopenGap(order.amountIn * 2n);
   });
 

@@ -5,6 +5,7 @@ import {
   decide,
   gasCostWei,
   RiskLedger,
+  routeGas,
   weiToBase,
   type Candidate,
   type DecideInput,
@@ -147,6 +148,39 @@ describe("per-candidate risk rules", () => {
       predictedProfit: c.profit,
       minProfit: weiToBase(TWO_HOP_GAS, { num: 1n, den: 1n }) + 7n,
     });
+  });
+
+  it("carries a mixed route's protocols into its order, and names none for an all-V2 route", () => {
+    const mixed = cand({ protocols: ["uniswap-v3", "uniswap-v2"] });
+    const plain = cand({ pools: [P3, P4] });
+    const orders = decide(input([mixed, plain]), new RiskLedger()).orders;
+    expect(orders.find((o) => o.opportunityId === mixed.id)?.protocols).toEqual(["uniswap-v3", "uniswap-v2"]);
+    expect(orders.find((o) => o.opportunityId === plain.id)).not.toHaveProperty("protocols");
+  });
+
+  it("costs a V3 hop at its own gas, and a V3-first route also with the loan it must take", () => {
+    const gas = { fixed: 50_000n, perHop: 50_000n, perV3Hop: 120_000n, flashLoan: 135_000n };
+    expect(routeGas(["uniswap-v2", "uniswap-v2"], gas)).toBe(routeGas(2, gas));
+    // V2 first: the first pool flash-swaps, no loan.
+    expect(routeGas(["uniswap-v2", "uniswap-v3"], gas)).toBe(50_000n + 50_000n + 120_000n);
+    expect(routeGas(["uniswap-v3", "uniswap-v2", "uniswap-v3"], gas)).toBe(
+      50_000n + 135_000n + 120_000n + 50_000n + 120_000n,
+    );
+    // Without the V3 figures a model costs V3 hops as V2 ones and no loan: the orders of a V2-only model stay as they were.
+    expect(routeGas(["uniswap-v3", "uniswap-v2"], GAS)).toBe(routeGas(2, GAS));
+
+    const ctl = control({}, { minProfitAfterGasWei: 7n });
+    const loanGas = (135_000n + 120_000n - 50_000n) * GAS_PRICE;
+    // Profitable after a V2 route's gas, not after the loan and the V3 swap: rejected; one wei more than that cost passes.
+    const short = cand({ protocols: ["uniswap-v3", "uniswap-v2"], profit: TWO_HOP_GAS + loanGas + 6n });
+    const enough = cand({
+      pools: [P3, P4],
+      protocols: ["uniswap-v3", "uniswap-v2"],
+      profit: TWO_HOP_GAS + loanGas + 7n,
+    });
+    const d = decide(input([short, enough], { control: ctl, gas }), new RiskLedger());
+    expect(d.rejections).toEqual([{ opportunityId: short.id, reason: "below-min-profit-after-gas" }]);
+    expect(d.orders.map((o) => [o.opportunityId, o.minProfit])).toEqual([[enough.id, TWO_HOP_GAS + loanGas + 7n]]);
   });
 });
 

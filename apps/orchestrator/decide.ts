@@ -1,10 +1,18 @@
-import type { Order } from "../domain/index.ts";
+import { orderProtocols, type Order, type PoolProtocol } from "../domain/index.ts";
 import type { RiskLedger } from "./ledger.ts";
 import type { Candidate, DecideInput, Decision, GasModel, Ratio, RejectReason, Rejection } from "./types.ts";
 
+/** Gas of a route: a number of V2 hops, or each pool's protocol in route order (a V3 first pool borrows). */
+export function routeGas(route: number | readonly PoolProtocol[], gas: GasModel): bigint {
+  if (typeof route === "number") return gas.fixed + gas.perHop * BigInt(route);
+  let total = gas.fixed + (route[0] === "uniswap-v3" ? (gas.flashLoan ?? 0n) : 0n);
+  for (const p of route) total += p === "uniswap-v3" ? (gas.perV3Hop ?? gas.perHop) : gas.perHop;
+  return total;
+}
+
 /** Gas cost of a route in wei. */
-export function gasCostWei(hops: number, gas: GasModel, gasPriceWei: bigint): bigint {
-  return (gas.fixed + gas.perHop * BigInt(hops)) * gasPriceWei;
+export function gasCostWei(route: number | readonly PoolProtocol[], gas: GasModel, gasPriceWei: bigint): bigint {
+  return routeGas(route, gas) * gasPriceWei;
 }
 
 /** Value of `wei` in base-token units, rounded up: a cost is never understated. */
@@ -61,7 +69,7 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
     }
     // All the trade pays to the chain: L2 gas, and on OP-stack chains the L1 data fee, which no gas figure shows.
     const l1Fee = market.l1FeeWeiByHops?.[String(c.pools.length)] ?? 0n;
-    const gasInBase = weiToBase(gasCostWei(c.pools.length, gas, market.gasPriceWei) + l1Fee, price);
+    const gasInBase = weiToBase(gasCostWei(orderProtocols(c), gas, market.gasPriceWei) + l1Fee, price);
     const net = c.profit - gasInBase;
     if (net < limits.minProfitAfterGasWei || net <= 0n) {
       reject("below-min-profit-after-gas");
@@ -107,6 +115,8 @@ export function decide(input: DecideInput, ledger: RiskLedger): Decision {
       amountIn: c.amountIn,
       predictedProfit: c.profit,
       minProfit,
+      // The executor encodes each V3 hop as such; an all-V2 route names no protocols, as before V3 pools.
+      ...(c.protocols ? { protocols: c.protocols } : {}),
     };
     for (const p of c.pools) used.add(p);
     exposure += exposureWei;

@@ -18,10 +18,18 @@ export interface Market {
   basePerNative: Record<string, Ratio>;
 }
 
-/** Gas a route of `hops` pools costs the executor contract: fixed part (flash swap, checks) + per hop. */
+/**
+ * Gas a route costs the executor contract: the fixed part (flash swap, checks), one swap per hop, and, when the first
+ * pool cannot flash-swap (a Uniswap-V3 pool), a flash loan, whose lender the executor picks later.
+ */
 export interface GasModel {
   fixed: bigint;
+  /** A Uniswap-V2 hop. */
   perHop: bigint;
+  /** A Uniswap-V3 hop (a swap with its callback and tick crossings); absent: perHop. */
+  perV3Hop?: bigint;
+  /** The most gas any lender adds to a route that must borrow (a V3 first hop); absent: 0. */
+  flashLoan?: bigint;
 }
 
 export type RejectReason =

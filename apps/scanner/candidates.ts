@@ -30,5 +30,6 @@ export function toCandidates(
     amountIn: o.amountIn,
     amountOut: o.amountOut,
     profit: o.profit,
+    ...(o.protocols ? { protocols: o.protocols } : {}),
   }));
 }

@@ -1,10 +1,19 @@
+import { FLASH_SOURCE_GAS } from "../executor/index.ts";
 import type { GasModel } from "../orchestrator/index.ts";
 
 /**
  * Gas of the executor contract per route: flash swap and checks, plus one pool swap per hop. Measured on the devnet:
- * 2 hops 168k-182k, 3 hops 220k-255k; the model (200k, 265k) stays above, so gas cost is never understated.
+ * 2 hops 168k-182k, 3 hops 220k-255k; the model (200k, 265k) stays above, so gas cost is never understated. A V3
+ * hop (its callback, and a few tick crossings): V2 -> V3 cycles 177k-295k (model 300k); V3 -> V2 cycles borrowing
+ * from Balancer 198k-303k (model 435k, priced with Aave's loan).
  */
-export const DEFAULT_GAS_MODEL: GasModel = { fixed: 70_000n, perHop: 65_000n };
+export const DEFAULT_GAS_MODEL: GasModel = {
+  fixed: 70_000n,
+  perHop: 65_000n,
+  perV3Hop: 165_000n,
+  // A V3 first pool cannot flash-swap: the order is costed with the dearest lender's gas, whichever is chosen.
+  flashLoan: Object.values(FLASH_SOURCE_GAS).reduce((a, b) => (a > b ? a : b)),
+};
 /** The executor's priority fee; the scanner adds it to the gas price so orders are costed at what they will pay. */
 export const EXECUTOR_TIP_WEI = 2_000_000_000n;
 export const EXECUTOR_CONSUMERS = 4;

@@ -23,7 +23,7 @@ import {
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
-import type { Market } from "./market.ts";
+import { v3Lenders, type Market } from "./market.ts";
 
 export interface ExecutorConfig {
   market: Market;
@@ -122,6 +122,15 @@ export class ExecutorBot implements BotService {
       ...(this.config.lease?.ttlMs !== undefined ? { ttlMs: this.config.lease.ttlMs } : {}),
       log,
     });
+    const relay = this.config.relay;
+    const broadcaster = relay ? bundleRelay({ url: relay.url, reputationKey: relay.reputationKey }) : null;
+    if (relay && broadcaster) {
+      // The host only: a relay URL may carry an API key. The reputation key's address is public by design.
+      log.info(
+        { relay: new URL(relay.url).host, reputation: broadcaster.reputation, bidShareBps: relay.bidShareBps },
+        "trades go as bundles to the relay",
+      );
+    }
     const executor = await createExecutor({
       mode,
       provider,
@@ -137,7 +146,9 @@ export class ExecutorBot implements BotService {
       account: this.config.account,
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
-      ...(this.config.flashLenders ? { flashLenders: new ChainFlashLenders(provider, this.config.flashLenders) } : {}),
+      // The profile's Aave pool and Balancer vault, and the market's cheapest V3 pools of each base token: any of
+      // them holding the amount and outside the route can lend it.
+      flashLenders: new ChainFlashLenders(provider, { ...this.config.flashLenders, v3Pools: v3Lenders(market) }),
       log,
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
@@ -148,12 +159,7 @@ export class ExecutorBot implements BotService {
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
         ...(this.config.receiptPollMs ? { receiptPollMs: this.config.receiptPollMs } : {}),
-        ...(this.config.relay
-          ? {
-              broadcaster: bundleRelay({ url: this.config.relay.url, reputationKey: this.config.relay.reputationKey }),
-              bidShareBps: this.config.relay.bidShareBps,
-            }
-          : {}),
+        ...(relay && broadcaster ? { broadcaster, bidShareBps: relay.bidShareBps } : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Opportunity } from "../core/index.ts";
-import type { Mode, Order } from "../domain/index.ts";
+import type { Mode, Order, PoolProtocol } from "../domain/index.ts";
 
 /** An opportunity as the orchestrator saw it, with its verdict: "order" or the rule that rejected it. */
 export interface DecidedOpportunity extends Opportunity {
@@ -10,6 +10,8 @@ export interface DecidedOpportunity extends Opportunity {
   blockNumber: number;
   detectedAt: Date;
   decision: string;
+  /** Each pool's protocol; absent: every pool is Uniswap-V2. */
+  protocols?: PoolProtocol[];
 }
 
 /**
@@ -27,23 +29,23 @@ export async function recordDecisions(
   await pool.query(
     `WITH opp AS (
        INSERT INTO opportunities (id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out,
-         profit, decision, detected_at)
+         profit, decision, detected_at, protocols)
        SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
-         amount_in, amount_out, profit, decision, detected_at
+         amount_in, amount_out, profit, decision, detected_at, string_to_array(protocols, ',')
        FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-         $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::timestamptz[])
+         $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::timestamptz[], $24::text[])
          AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out, profit, decision,
-              detected_at)
+              detected_at, protocols)
        ON CONFLICT (id) DO NOTHING
      )
      INSERT INTO orders (opportunity_id, mode, epoch, block_number, base_token, pools, tokens, amount_in,
-       predicted_profit, min_profit, exposure_wei)
+       predicted_profit, min_profit, exposure_wei, protocols)
      SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
-       amount_in, predicted_profit, min_profit, exposure_wei
+       amount_in, predicted_profit, min_profit, exposure_wei, string_to_array(protocols, ',')
      FROM unnest($13::text[], $14::text[], $15::int[], $16::bigint[], $17::text[], $18::text[], $19::text[],
-       $20::numeric[], $21::numeric[], $22::numeric[], $23::numeric[])
+       $20::numeric[], $21::numeric[], $22::numeric[], $23::numeric[], $25::text[])
        AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit,
-            exposure_wei)
+            exposure_wei, protocols)
      ON CONFLICT (opportunity_id) DO NOTHING`,
     [
       decided.map((d) => d.id),
@@ -69,6 +71,9 @@ export async function recordDecisions(
       orders.map((o) => o.predictedProfit.toString()),
       orders.map((o) => o.minProfit.toString()),
       orders.map((o) => exposureWei[o.opportunityId]?.toString() ?? null),
+      // NULL where every pool is Uniswap-V2, as trades.protocols.
+      decided.map((d) => d.protocols?.join(",") ?? null),
+      orders.map((o) => o.protocols?.join(",") ?? null),
     ],
   );
 }

@@ -15,7 +15,9 @@ import {
   StoreHealth,
   chainTag,
   nextEpoch,
+  PgLeaseStore,
 } from "./index.ts";
+import { LeaseLost } from "../executor/lease.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
 const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
@@ -178,6 +180,59 @@ describe("PgTradeJournal", () => {
   });
 });
 
+describe("the fenced intent (one statement under the signing lease)", () => {
+  const leaseToken = async (id: string) =>
+    (await pool.query<{ lease_token: string }>("SELECT lease_token FROM trades WHERE id = $1", [id])).rows[0]
+      ?.lease_token;
+
+  it("writes under the current lease with its token, and nothing under a stale or another holder's fence", async () => {
+    const tag = `fence-${randomUUID()}`;
+    const leases = new PgLeaseStore(pool, tag);
+    const fenced = new PgTradeJournal(pool, tag);
+    const grant = await leases.acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    const t = intent({ nonce: 1 });
+    await fenced.recordIntent(t, { holder: "leader", token: grant.token });
+    expect(await leaseToken(t.id)).toBe(grant.token.toString());
+
+    const stale = intent({ nonce: 2 });
+    await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token + 1n })).rejects.toBeInstanceOf(
+      LeaseLost,
+    );
+    await expect(fenced.recordIntent(stale, { holder: "other", token: grant.token })).rejects.toBeInstanceOf(LeaseLost);
+    await leases.release(ACCOUNT, { holder: "leader", token: grant.token });
+    await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token })).rejects.toBeInstanceOf(
+      LeaseLost,
+    );
+    expect(await fenced.hasTradeFor(stale.opportunityId)).toBe(false);
+  });
+
+  it("waits for a takeover in progress and then refuses: the lease row is locked against the write", async () => {
+    const tag = `fence-${randomUUID()}`;
+    const leases = new PgLeaseStore(pool, tag);
+    const fenced = new PgTradeJournal(pool, tag);
+    const grant = await leases.acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    // A new term being written (not yet committed) when the old leader journals.
+    const takeover = await pool.connect();
+    try {
+      await takeover.query("BEGIN");
+      await takeover.query("UPDATE executor_leases SET holder = 'next', token = token + 1 WHERE chain = $1", [tag]);
+      const t = intent({ nonce: 3 });
+      let settled = false;
+      const write = fenced.recordIntent(t, { holder: "leader", token: grant.token }).finally(() => (settled = true));
+      write.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false);
+      await takeover.query("COMMIT");
+      await expect(write).rejects.toBeInstanceOf(LeaseLost);
+      expect(await fenced.hasTradeFor(t.opportunityId)).toBe(false);
+    } finally {
+      takeover.release();
+    }
+  });
+});
+
 describe("the ERC-4337 route in the journal", () => {
   const SMART = A(0x5a);
   const userOp = (over: Partial<UserOpIntent> = {}): UserOpIntent => {
@@ -262,19 +317,22 @@ describe("chain instances", () => {
 });
 
 describe("decisions and P&L", () => {
+  /** An opportunity of a block, decided at `epoch`, through `pools`. */
+  const opportunityAt = (epoch: number, blockNumber: number, pools: string[]) => ({
+    mode: "live" as const,
+    epoch,
+    blockNumber,
+    baseToken: A(1),
+    pools,
+    tokens: [A(1), A(2), A(1)],
+    amountIn: 100n,
+    amountOut: 150n,
+    profit: 50n,
+    detectedAt: new Date(),
+  });
+
   it("records opportunities with verdicts and orders once, even when a block is delivered twice", async () => {
-    const base = {
-      mode: "live" as const,
-      epoch: 5,
-      blockNumber: 30,
-      baseToken: A(1),
-      pools: [A(10), A(11)],
-      tokens: [A(1), A(2), A(1)],
-      amountIn: 100n,
-      amountOut: 150n,
-      profit: 50n,
-      detectedAt: new Date(),
-    };
+    const base = opportunityAt(5, 30, [A(10), A(11)]);
     const decided = [
       { ...base, id: "o-1", decision: "order" },
       { ...base, id: "o-2", decision: "pool-already-ordered" },
@@ -300,6 +358,27 @@ describe("decisions and P&L", () => {
     ]);
     const orders = await pool.query("SELECT opportunity_id, min_profit FROM orders WHERE epoch = 5");
     expect(orders.rows).toEqual([{ opportunity_id: "o-1", min_profit: "40" }]);
+  });
+
+  it("records a mixed route's protocols with its opportunity and order, and none for an all-V2 route", async () => {
+    const protocols = ["uniswap-v3" as const, "uniswap-v2" as const];
+    const base = opportunityAt(6, 31, [A(12), A(13)]);
+    const order = { ...base, opportunityId: "m-1", predictedProfit: 50n, minProfit: 40n };
+    await recordDecisions(
+      pool,
+      [
+        { ...base, id: "m-1", decision: "order", protocols },
+        { ...base, id: "m-2", decision: "pool-already-ordered" },
+      ],
+      [{ ...order, protocols }],
+    );
+    const opps = await pool.query("SELECT id, protocols FROM opportunities WHERE epoch = 6 ORDER BY id");
+    expect(opps.rows).toEqual([
+      { id: "m-1", protocols },
+      { id: "m-2", protocols: null },
+    ]);
+    const orders = await pool.query("SELECT protocols FROM orders WHERE opportunity_id = 'm-1'");
+    expect(orders.rows).toEqual([{ protocols }]);
   });
 
   it("keeps P&L per mode and epoch: a new epoch starts at zero", async () => {

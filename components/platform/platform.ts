@@ -16,7 +16,8 @@ import { Observability } from "../observability/observability.ts";
 import { Perimeter } from "../perimeter/perimeter.ts";
 import type { Severity } from "../observability/cis.ts";
 import { Region, BOT_NAMES } from "../region/region.ts";
-import type { Bot, TradingSettings } from "../region/env.ts";
+import type { Bot, RelaySettings, TradingSettings } from "../region/env.ts";
+import { RELAY_KEY_SECRET, SECRETS } from "../secrets/plan.ts";
 import { Secrets } from "../secrets/secrets.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { TracingArgs } from "../service/service.ts";
@@ -65,6 +66,12 @@ export interface PlatformArgs {
    * only after the first `pulumi up` created the key).
    */
   trading?: TradingSettings;
+  /**
+   * Private submission: every region's executor sends bundles to this relay. The reputation key is then one more
+   * operator secret (RELAY_KEY_SECRET, executor-only), whose version the bots wait for like the others'. Default none:
+   * the public mempool.
+   */
+  relay?: RelaySettings;
   /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each bot (Cloud Run or GKE). */
   tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
@@ -211,6 +218,8 @@ export class Platform extends pulumi.ComponentResource {
         secretManagerAgent: agent("secrets"),
         rotationTopicId: messaging.rotationTopicId,
         ...(args.secretVersions ? { versions: args.secretVersions } : {}),
+        // The relay's reputation key exists only where a relay is configured: no secret nobody reads.
+        secrets: args.relay ? [...SECRETS, RELAY_KEY_SECRET] : SECRETS,
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -296,6 +305,7 @@ export class Platform extends pulumi.ComponentResource {
           databaseWriter: database.primaryConnectionName,
           databaseReader: reader,
           ...(args.trading ? { trading: args.trading } : {}),
+          ...(args.relay ? { relay: args.relay } : {}),
           ...(args.tracing ? { tracing: args.tracing } : {}),
           imageRegistry: args.imageRegistry,
           imageTag: args.imageTag,

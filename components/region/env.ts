@@ -5,6 +5,7 @@
  * variable written but never read, or required but never written, fails a test.
  */
 import type { BotVariable, EnvBot } from "../../apps/domain/env/index.ts";
+import { RELAY_KEY_SECRET } from "../secrets/plan.ts";
 
 export type Bot = EnvBot;
 
@@ -32,6 +33,18 @@ export interface TradingSettings {
   reportPublicKey: string;
 }
 
+/**
+ * Private submission (issue 17): the executor sends each trade as a bundle to a relay, signed with a reputation key
+ * of its own (the Secret Manager secret RELAY_KEY_SECRET, readable by the executor only), bidding a share of its
+ * profit to the block producer. Absent: trades go to the public mempool.
+ */
+export interface RelaySettings {
+  /** The relay's https URL (ORION_RELAY_URL); absent, the chain profile's `relayUrl` (the profile must name one). */
+  url?: string;
+  /** The share of each trade's profit bid to the block producer, in basis points (ORION_BID_SHARE_BPS). */
+  bidShareBps: number;
+}
+
 /** Where each bot finds its dependencies. Values are names and addresses only; credentials travel as secret refs. */
 export interface RegionEndpoints<V = string> {
   project: string;
@@ -54,6 +67,8 @@ export interface RegionEndpoints<V = string> {
   databaseUsers: Readonly<Record<Bot, V>>;
   signer: V;
   trading: TradingSettings;
+  /** The executor's relay and bid; absent, the public mempool. */
+  relay?: RelaySettings;
 }
 
 /** A bot's plain env: only variables its schema reads. */
@@ -105,6 +120,15 @@ function execution<V>(e: RegionEndpoints<V>): BotEnvOf<"executor" | "api", V> {
   };
 }
 
+/** The executor's relay and bid (its reputation key is a secret, RELAY_KEY_SECRET); nothing without a relay. */
+function relay<V>(e: RegionEndpoints<V>): BotEnvOf<"executor", V> {
+  if (!e.relay) return {};
+  return {
+    ...(e.relay.url !== undefined ? { ORION_RELAY_URL: e.relay.url } : {}),
+    ORION_BID_SHARE_BPS: String(e.relay.bidShareBps),
+  };
+}
+
 /**
  * Proxies between a client and the API in the cloud, each appending to X-Forwarded-For: the global external
  * Application Load Balancer appends "<client address>,<its own address>" and Cloud Run's front end is the socket
@@ -117,7 +141,7 @@ export const API_PROXY_HOPS = 2;
 const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
   scanner: (e) => ({ ...shared(e), ...markets(e) }),
   orchestrator: (e) => ({ ...shared(e), ...database("orchestrator", e) }),
-  executor: (e) => ({ ...shared(e), ...database("executor", e), ...markets(e), ...execution(e) }),
+  executor: (e) => ({ ...shared(e), ...database("executor", e), ...markets(e), ...execution(e), ...relay(e) }),
   api: (e) => ({
     ...shared(e),
     ...database("api", e),
@@ -152,7 +176,9 @@ export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | s
   return ENV[bot](e) as Record<string, V | string>;
 }
 
-/** Secret env per bot: env var -> secret key. */
-export function botSecrets(bot: Bot): Record<string, string> {
-  return SECRETS[bot] as Record<string, string>;
+/** Secret env per bot: env var -> secret key. With a relay, the executor also reads its reputation key. */
+export function botSecrets(bot: Bot, relay?: RelaySettings): Record<string, string> {
+  const relayKey: BotSecretsOf<"executor"> =
+    relay && bot === "executor" ? { ORION_RELAY_KEY: RELAY_KEY_SECRET.id } : {};
+  return { ...SECRETS[bot], ...relayKey } as Record<string, string>;
 }

@@ -78,6 +78,57 @@ describe("botEnv / botSecrets", () => {
   });
 });
 
+describe("the executor's relay", () => {
+  const relay = { url: "https://relay.example.com", bidShareBps: 6_000 };
+  it("writes the relay, the bid and the reputation key's secret for the executor only; nothing without a relay", () => {
+    expect(botEnv("executor", { ...endpoints, relay })).toMatchObject({
+      ORION_RELAY_URL: "https://relay.example.com",
+      ORION_BID_SHARE_BPS: "6000",
+    });
+    expect(botSecrets("executor", relay).ORION_RELAY_KEY).toBe("relay-reputation-key");
+    // No url: the chain profile's relayUrl; the bid is still written.
+    expect(botEnv("executor", { ...endpoints, relay: { bidShareBps: 5_000 } })).not.toHaveProperty("ORION_RELAY_URL");
+    for (const bot of ["scanner", "orchestrator", "api"] as const) {
+      expect(Object.keys(botEnv(bot, { ...endpoints, relay })).filter((v) => /RELAY|BID/.test(v))).toEqual([]);
+      expect(botSecrets(bot, relay)).not.toHaveProperty("ORION_RELAY_KEY");
+    }
+    // The safe default: no relay, the public mempool.
+    expect(Object.keys(botEnv("executor", endpoints)).filter((v) => /RELAY|BID/.test(v))).toEqual([]);
+    expect(botSecrets("executor")).not.toHaveProperty("ORION_RELAY_KEY");
+  });
+
+  it("hands the executor its reputation key by pinned secret reference (Cloud Run) or as a file (GKE)", async () => {
+    const secrets = { ...regionArgs.secrets, "relay-reputation-key": { secret: "orion-dev-relay-key", version: "3" } };
+    const cloudrun = await build(() => new Region("r", { ...regionArgs, relay, secrets }));
+    const executor = ofType(cloudrun, "gcp:cloudrunv2/service:Service").find(
+      (s) => s.inputs.name === "orion-dev-executor-us-central1",
+    );
+    const envs = at(executor, "template.containers.0.envs") as { name: string; value?: string }[];
+    expect(envs.filter((e) => /RELAY|BID/.test(e.name))).toEqual([
+      { name: "ORION_RELAY_URL", value: "https://relay.example.com" },
+      { name: "ORION_BID_SHARE_BPS", value: "6000" },
+      { name: "ORION_RELAY_KEY", valueSource: { secretKeyRef: { secret: "orion-dev-relay-key", version: "3" } } },
+    ]);
+    const gke = await build(() => new Region("r", { ...regionArgs, runtime: "gke", relay, secrets }));
+    const worker = ofType(gke, "kubernetes:apps/v1:Deployment").find((d) => at(d, "metadata.name") === "executor");
+    const env = at(worker, "spec.template.spec.containers.0.env") as { name: string; value: string }[];
+    expect(env).toContainEqual({ name: "ORION_RELAY_KEY_FILE", value: `${SECRETS_DIR}/ORION_RELAY_KEY` });
+  });
+
+  it("refuses a relay without its key's secret, over plain HTTP, or bidding outside 0..10000", async () => {
+    await expect(build(() => new Region("r", { ...regionArgs, relay }))).rejects.toThrow(
+      /secrets.relay-reputation-key is missing \(executor reads it\)/,
+    );
+    const secrets = { ...regionArgs.secrets, "relay-reputation-key": { secret: "k", version: "1" } };
+    await expect(
+      build(() => new Region("r", { ...regionArgs, secrets, relay: { ...relay, url: "http://relay.example.com" } })),
+    ).rejects.toThrow(/relay.url must be an https:\/\/ URL/);
+    await expect(
+      build(() => new Region("r", { ...regionArgs, secrets, relay: { ...relay, bidShareBps: 10_001 } })),
+    ).rejects.toThrow(/relay.bidShareBps must be a whole number of basis points 0..10000/);
+  });
+});
+
 describe("Region", () => {
   it("runs the four bots on Cloud Run with their own accounts; only the API is public", async () => {
     const resources = await build(() => example());

@@ -8,7 +8,7 @@ import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
 import { iamUserName } from "../database/flags.ts";
-import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot, type TradingSettings } from "./env.ts";
+import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot, type RelaySettings, type TradingSettings } from "./env.ts";
 
 export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
 
@@ -38,6 +38,11 @@ export interface RegionArgs {
   databaseReader: pulumi.Input<string>;
   /** What the bots trade (stack config `alpha-orion:trading`); required when the bots are deployed. */
   trading?: TradingSettings;
+  /**
+   * Private submission: the executor's relay and bid. Its reputation key is the operator secret RELAY_KEY_SECRET
+   * (in `secrets`), read by the executor only. Absent (default): trades go to the public mempool.
+   */
+  relay?: RelaySettings;
   /** Where every bot's spans go, on Cloud Run and on GKE alike (components/common/tracing.ts); none when unset. */
   tracing?: TracingArgs;
   imageRegistry: string;
@@ -79,12 +84,13 @@ export class Region extends pulumi.ComponentResource {
       throw new Error(`Region ${name}: trading is missing (the bots read their markets and contract from it)`);
     }
     for (const bot of deployBots ? BOT_NAMES : []) {
-      for (const secretKey of Object.values(botSecrets(bot))) {
+      for (const secretKey of Object.values(botSecrets(bot, args.relay))) {
         if (!REGION_SECRET_KEYS.includes(secretKey) && args.secrets[secretKey] === undefined) {
           throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
         }
       }
     }
+    if (args.relay) validateRelay(args.relay, name);
     const needed: KeyPurpose[] = ["redis", "secrets", "run", ...(args.runtime === "gke" ? (["gke"] as const) : [])];
     const key = (purpose: KeyPurpose): pulumi.Input<string> => {
       const id = args.keys[purpose];
@@ -147,13 +153,14 @@ export class Region extends pulumi.ComponentResource {
       ) as Record<Bot, pulumi.Output<string>>,
       signer: args.signingKeyVersionId,
       trading: args.trading as TradingSettings,
+      ...(args.relay ? { relay: args.relay } : {}),
     };
     // One image for every bot (the Dockerfile's); the container's args pick the bot. A digest pins the exact build.
     const reference = args.imageTag.startsWith("sha256:") ? `@${args.imageTag}` : `:${args.imageTag}`;
     const image = (_bot: Bot): string => `${args.imageRegistry}/orion${reference}`;
     const secretEnv = (bot: Bot): Record<string, SecretRef> =>
       Object.fromEntries(
-        Object.entries(botSecrets(bot)).map(([envName, key]) => {
+        Object.entries(botSecrets(bot, args.relay)).map(([envName, key]) => {
           const ref = secretRefs[key];
           if (ref === undefined) throw new Error(`Region ${name}: secrets.${key} is missing (${bot} reads it)`);
           return [envName, ref];
@@ -238,5 +245,15 @@ export class Region extends pulumi.ComponentResource {
       serviceNames: this.serviceNames,
       redisHost: this.redisHost,
     });
+  }
+}
+
+/** A relay the executor could not use is refused here, not by an executor that exits 2 at every start. */
+function validateRelay(relay: RelaySettings, name: string): void {
+  if (relay.url !== undefined && !/^https:\/\/[^\s/]+/.test(relay.url)) {
+    throw new Error(`Region ${name}: relay.url must be an https:// URL (a relay is reached over TLS)`);
+  }
+  if (!Number.isInteger(relay.bidShareBps) || relay.bidShareBps < 0 || relay.bidShareBps > 10_000) {
+    throw new Error(`Region ${name}: relay.bidShareBps must be a whole number of basis points 0..10000`);
   }
 }

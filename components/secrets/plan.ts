@@ -21,5 +21,17 @@ export const SECRETS: readonly SecretSpec[] = [
   { id: "api-session-secret", description: "HMAC secret for operator API sessions", accessors: ["api"], rotates: true },
 ];
 
+/**
+ * The bundle relay's reputation key (issue 17, private submission): created only for a stack that configures a relay,
+ * readable by the executor alone. It signs requests to the relay and holds nothing; a relay ranks senders by its
+ * history, so a rotation (the reminder is SEC-002's) starts that history again.
+ */
+export const RELAY_KEY_SECRET: SecretSpec = {
+  id: "relay-reputation-key",
+  description: "the bundle relay's reputation key (0x 32-byte hex): signs eth_sendBundle requests, holds nothing",
+  accessors: ["executor"],
+  rotates: true,
+};
+
 /** SEC-002: the longest rotation Secret Manager may schedule. */
 export const MAX_SECRET_ROTATION_SECONDS = 90 * 86_400;

@@ -106,6 +106,22 @@ describe("the Pulumi program under mocks (--stack)", { timeout: 180_000 }, () =>
     );
   });
 
+  it("prod with a relay passes: its reputation key is a rotated CMEK secret that only the executor reads", async () => {
+    const config = {
+      "alpha-orion:relay": { url: "https://relay.example.com", bidShareBps: 5_000 },
+      "alpha-orion:secretVersions": { "rpc-urls": 1, "api-session-secret": 1, "relay-reputation-key": 1 },
+    };
+    const report = await complianceReport({
+      source: { kind: "program", stack: "prod", options: { config } },
+      framework: "all",
+      stack: "prod",
+    });
+    expect(report.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    const secrets = report.controls.filter((c) => c.id.startsWith("SEC-"));
+    expect(secrets.length).toBeGreaterThanOrEqual(3);
+    expect(secrets.filter((c) => c.status !== "pass").map((c) => c.id)).toEqual([]);
+  });
+
   it("the GKE runtime passes, and a root container with no limits fails K8S-001 and K8S-002", async () => {
     const config = { "alpha-orion:runtime": "gke" };
     const clean = await complianceReport({

@@ -4,26 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTlsRedis } from "../../connections/testing/tls-redis.ts";
-import { TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
+import { adminQuery, TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 const prefix = testKeyPrefix();
 const dbName = `orion_run_${randomBytes(6).toString("hex")}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
 afterAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await deleteKeysWithPrefix(prefix);
 });
 
@@ -163,7 +153,7 @@ describe("orion run <bot>", () => {
     expect(notReady.status).toBe(503);
     expect(JSON.stringify(await notReady.json())).toMatch(/PostgreSQL at 127\.0\.0\.1:5432/);
 
-    await admin(`CREATE DATABASE ${dbName}`);
+    await adminQuery(`CREATE DATABASE ${dbName}`);
     await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
     await bot.line((l) => l.message === "orchestrator ready");
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="orion-orchestrator"');

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { ChainProfile, FailoverProvider } from "../../chain/index.ts";
 import type { DeployedExecutor, TradeUserOperations } from "../../platform/trade.ts";
+import { DEFAULT_BID_SHARE_BPS } from "../../domain/env/index.ts";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
 import { collect, openChain } from "./chain-args.ts";
@@ -21,9 +22,6 @@ interface TradeFlags {
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const KEY = /^0x[0-9a-fA-F]{64}$/;
-
-/** Half of each trade's profit to the block producer: enough to win most auctions, half kept. */
-const DEFAULT_BID_SHARE_BPS = 5_000;
 
 export function configure(command: Command): void {
   command

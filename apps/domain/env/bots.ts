@@ -3,6 +3,8 @@ import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
 import { controlVariables } from "./control.ts";
+import { migrationVariables } from "./migrate.ts";
+import { relayVariables } from "./relay.ts";
 import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
 
 /**
@@ -25,6 +27,7 @@ export const orchestratorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
 });
 
 /**
@@ -63,6 +66,7 @@ export const executorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
   ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
@@ -73,6 +77,7 @@ export const executorEnvSchema = z.object({
     "the Cloud KMS key version the executor signs with in live mode (HSM, EC_SIGN_SECP256K1_SHA256)",
   ),
   ...userOperationVariables,
+  ...relayVariables,
 });
 
 export const apiEnvSchema = z.object({
@@ -80,6 +85,7 @@ export const apiEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...apiVariables,
 });
 

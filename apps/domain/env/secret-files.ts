@@ -14,6 +14,8 @@ export const SECRET_FILE_VARIABLES = [
   // Hosted bundlers and paymasters put their API key in the URL, as RPC providers do.
   "ORION_BUNDLER_URL",
   "ORION_PAYMASTER_URL",
+  // The relay's reputation key: Secret Manager, mounted as a file on GKE.
+  "ORION_RELAY_KEY",
 ] as const;
 
 export type SecretFileVariable = (typeof SECRET_FILE_VARIABLES)[number];

@@ -11,6 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { until } from "../../../test/support/until.ts";
 import { createRedisBus, opportunitiesTopic, type BlockOpportunities, type Bus } from "../../bus/index.ts";
 import { startTlsRedis, type TlsRedis } from "../../connections/testing/tls-redis.ts";
 import { SubjectKeyVault } from "../../audit/index.ts";
@@ -43,16 +44,6 @@ function block(region: string, blockNumber: number): BlockOpportunities {
       },
     ],
   };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface Running {

@@ -22,7 +22,7 @@ import { ApiBot } from "../api.ts";
 import type { BotName, BotService } from "../bot.ts";
 import { chainSettings, l1FeePricing } from "../chain-settings.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS } from "../defaults.ts";
-import { ExecutorBot } from "../executor.ts";
+import { ExecutorBot, type RelaySubmission } from "../executor.ts";
 import { loadMarket, type Market } from "../market.ts";
 import { OrchestratorBot } from "../orchestrator.ts";
 import { ScannerBot } from "../scanner.ts";
@@ -35,10 +35,12 @@ import {
   waitForRedis,
   Waits,
   type OpenContext,
+  type SchemaDuty,
 } from "./connect.ts";
 import { serveHealth, type HealthServer } from "./health-server.ts";
 import { startTracing } from "../../tracing/index.ts";
 import { serviceLogger } from "./log.ts";
+import { relaySubmission } from "./relay.ts";
 
 export interface RunBotOptions {
   env: NodeJS.ProcessEnv;
@@ -108,12 +110,14 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     // The authoritative control store: the primary region's Redis, or this bot's own.
     control: controlStoreEndpoint(raw) ?? redis,
     database: bot === "scanner" ? null : databasePlan(raw),
+    migrations: "ORION_MIGRATIONS" in env ? env.ORION_MIGRATIONS : "self",
   };
   const place = "ORION_POOLS" in env ? await chainPlace(env, raw) : null;
   // A route configured by halves is bad configuration, found here with the rest.
   const executorEnv = bot === "executor" ? (env as BotEnv<"executor">) : null;
   const route =
     executorEnv?.ORION_EXECUTION === "erc4337" ? userOperationRoute(executorEnv, (place as ChainPlace).market) : null;
+  const relay = executorEnv ? relaySubmission(executorEnv, (place as ChainPlace).profile) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
     o.logTo,
@@ -139,7 +143,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   log.info({ url: health.server?.url }, `${bot} starting`);
 
   try {
-    service = await build(bot, env, raw, connections, place, c, metrics, route);
+    service = await build(bot, env, raw, connections, place, c, metrics, route, relay);
     if (bot === "api" && health.server) {
       // The API serves its own /healthz and /readyz on PORT: the interim server hands the port over.
       await health.server.close();
@@ -180,6 +184,8 @@ interface Connections {
   control: RedisEndpoint;
   /** Null for the scanner, which keeps no database. */
   database: DatabasePlan | null;
+  /** Who migrates the schema (ORION_MIGRATIONS): the bot itself, or a job it waits for. */
+  migrations: "self" | "external";
 }
 
 async function build(
@@ -191,6 +197,7 @@ async function build(
   c: OpenContext,
   metrics: PipelineMetrics,
   route: ReturnType<typeof userOperationRoute> | null,
+  relay: RelaySubmission | null,
 ): Promise<BotService> {
   const redis = (e: Pick<BotEnv<"orchestrator">, "ORION_KEY_PREFIX" | "ORION_BUS_PREFIX">) =>
     openRedis(
@@ -203,6 +210,7 @@ async function build(
       c,
     );
   const database = () => where.database as DatabasePlan;
+  const duty: SchemaDuty = where.migrations === "external" ? "await" : "migrate";
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -226,7 +234,7 @@ async function build(
     case "orchestrator": {
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -237,7 +245,7 @@ async function build(
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
       return new ExecutorBot(
         {
           market: m,
@@ -252,6 +260,7 @@ async function build(
           consumers: EXECUTOR_CONSUMERS,
           ...(route ? { userOperations: route.config } : {}),
           flashLenders: chain.flashLenders,
+          ...(relay ? { relay } : {}),
         },
         {
           provider,
@@ -270,7 +279,8 @@ async function build(
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
       await waitForRedis(where.redis, c);
       if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
-      await waitForDatabase(database(), c);
+      // Migrating itself, the API does so at start (as DATABASE_OWNER_URL when set, never as its serving role).
+      await waitForDatabase(database(), c, duty === "await" ? "await" : "connect");
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },
