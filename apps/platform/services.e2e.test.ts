@@ -1,48 +1,19 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { describe, expect, it } from "vitest";
+import { runOrion } from "../../test/support/orion-cli.ts";
+import { orionSession } from "../../test/support/orion-session.ts";
 import { alive } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
-const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
-
-let db: TestDatabase;
-let dir: string;
-const prefix = testKeyPrefix();
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-services-"));
-});
-afterAll(async () => {
-  await db.drop();
-  await deleteKeysWithPrefix(prefix);
-});
+const session = orionSession("services");
 
 describe("orion dev --services (each bot its own `orion run` process; real devnet, PostgreSQL and Redis)", () => {
   it("live: four bot processes trade on the devnet, realized == predicted to the wei where nothing preceded", async () => {
-    const file = join(dir, "services.json");
+    const file = join(session.dir, "services.json");
     // Two-second blocks: every live trade must land in the block after its own, and two busy cores run six processes.
     const args = ["dev", "--services", "--mode", "live", "--blocks", "20", "--block-time", "2000", "--port", "0"];
-    const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [ORION, ...args, "--report", file], {
-        env: {
-          ...process.env,
-          DATABASE_URL: db.url,
-          REDIS_URL: TEST_REDIS_URL,
-          ORION_REDIS_PREFIX: prefix,
-          ORION_HOME: dir,
-          LOG_LEVEL: "fatal",
-        },
-      });
-      let stdout = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.on("close", (code) => resolve({ code, stdout }));
-    });
+    const run = await runOrion([...args, "--report", file], { env: session.env({ LOG_LEVEL: "fatal" }) });
     expect(run.code, run.stdout).toBe(0);
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
 
@@ -69,13 +40,8 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
   }, 600_000);
 
   it("refuses --services without Redis, with one line and exit 2", async () => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [ORION, "dev", "--services", "--blocks", "1"], {
-        env: { ...process.env, REDIS_URL: "", DATABASE_URL: db.url },
-      });
-      let stderr = "";
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      child.on("close", (code) => resolve({ code, stderr }));
+    const run = await runOrion(["dev", "--services", "--blocks", "1"], {
+      env: { ...process.env, REDIS_URL: "", DATABASE_URL: session.db.url },
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(

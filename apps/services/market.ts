@@ -9,8 +9,8 @@ export interface Market {
   tokens: Token[];
   baseTokens: string[];
   pools: PoolMeta[];
-  /** Its Uniswap-V3 pools (state is re-read from the chain): swapped through by mixed routes, and flash lenders. */
-  v3Pools: V3PoolMeta[];
+  /** Uniswap-V3 pools (their swap state is read from the chain); absent or empty: V2 pools only. Also lenders. */
+  v3Pools?: V3PoolMeta[];
   /** The chain's wrapped native token: a base token it names is valued 1:1 against gas. */
   wrappedNative: string;
 }
@@ -48,10 +48,10 @@ export const V3_LENDERS_PER_BASE_TOKEN = 4;
  * Each one offered costs a balance read in every block with a V3-first order, so on a chain of thousands of pools
  * only the cheapest few are worth asking; a Balancer vault (no fee) or Aave usually beats the rest anyway.
  */
-export function v3Lenders(m: Market, perBaseToken = V3_LENDERS_PER_BASE_TOKEN): Market["v3Pools"] {
-  const chosen = new Set<Market["v3Pools"][number]>();
+export function v3Lenders(m: Market, perBaseToken = V3_LENDERS_PER_BASE_TOKEN): V3PoolMeta[] {
+  const chosen = new Set<V3PoolMeta>();
   for (const base of m.baseTokens) {
-    const holding = m.v3Pools.filter((p) => p.token0 === base || p.token1 === base);
+    const holding = (m.v3Pools ?? []).filter((p) => p.token0 === base || p.token1 === base);
     holding.sort((a, b) => a.feePips - b.feePips || (a.address < b.address ? -1 : 1));
     for (const p of holding.slice(0, perBaseToken)) chosen.add(p);
   }

@@ -20,7 +20,7 @@ afterAll(async () => {
 /** A bot started as the container starts it: `orion run <bot>`, the environment its only configuration. */
 function orionRun(bot: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [ORION, "run", bot], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ORION_HOME: process.env.ORION_HOME ?? "", ...env },
   }) as ChildProcessWithoutNullStreams;
   const lines: Record<string, unknown>[] = [];
   let stderr = "";
