@@ -111,57 +111,57 @@ const cases: PolicyCase[] = [
 /** The same controls on the migrate job, whose containers sit under template.template (RUN-003..007). */
 const jobEnvs = (i: Record<string, unknown>) =>
   (i["template"] as { template: { containers: Array<{ envs: unknown[] }> } }).template.containers[0]?.envs ?? [];
+const onJob = (policy: string, breaks: string, mutate: NonNullable<PolicyCase["mutate"]>, control: string) => ({
+  policy,
+  breaks,
+  target: "migrate",
+  mutate,
+  expect: [control],
+});
 const jobCases: PolicyCase[] = [
-  [
+  onJob(
     "cloudrun-dedicated-service-account",
     "a job as the default compute account",
-    (i: Record<string, unknown>) =>
-      setPath(i, "template.template.serviceAccount", "123456789012-compute@developer.gserviceaccount.com"),
+    (i) => setPath(i, "template.template.serviceAccount", "123456789012-compute@developer.gserviceaccount.com"),
     "RUN-003",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-cmek",
     "a job without CMEK",
-    (i: Record<string, unknown>) => setPath(i, "template.template.encryptionKey", undefined),
+    (i) => setPath(i, "template.template.encryptionKey", undefined),
     "RUN-004",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-all-egress-through-vpc",
     "a job reaching the internet around the VPC",
-    (i: Record<string, unknown>) => setPath(i, "template.template.vpcAccess.egress", "PRIVATE_RANGES_ONLY"),
+    (i) => setPath(i, "template.template.vpcAccess.egress", "PRIVATE_RANGES_ONLY"),
     "RUN-005",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-all-egress-through-vpc",
     "a job without VPC access",
-    (i: Record<string, unknown>) => setPath(i, "template.template.vpcAccess", undefined),
+    (i) => setPath(i, "template.template.vpcAccess", undefined),
     "RUN-005",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-secrets-from-secret-manager",
     "a job with a literal database password",
-    (i: Record<string, unknown>) => jobEnvs(i).push({ name: "DATABASE_PASSWORD", value: "hunter2hunter2" }),
+    (i) => jobEnvs(i).push({ name: "DATABASE_PASSWORD", value: "hunter2hunter2" }),
     "RUN-006",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-binary-authorization-and-deletion-protection",
     "a job without binary authorization",
-    (i: Record<string, unknown>) => setPath(i, "binaryAuthorization", undefined),
+    (i) => setPath(i, "binaryAuthorization", undefined),
     "RUN-007",
-  ],
-  [
+  ),
+  onJob(
     "cloudrun-binary-authorization-and-deletion-protection",
     "a deletable job",
-    (i: Record<string, unknown>) => setPath(i, "deletionProtection", false),
+    (i) => setPath(i, "deletionProtection", false),
     "RUN-007",
-  ],
-].map(([policy, breaks, mutate, control]) => ({
-  policy: policy as string,
-  breaks: breaks as string,
-  target: "migrate",
-  mutate: mutate as PolicyCase["mutate"],
-  expect: [control as string],
-}));
+  ),
+];
 
 policySpec("cloudrun", (settings) => cloudRunPolicies(settings), [
   ...cases,
