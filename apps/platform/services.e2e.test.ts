@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { runOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
 import { alive } from "../../test/support/user-operation-report.ts";
@@ -34,6 +35,7 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
       if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
     }
     expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    expectMixedTradesByTwoSources(r);
     // Every transaction the executor process broadcast is a reported trade.
     const broadcast = r.trades.filter((t) => t.txHash !== null).length;
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
