@@ -10,8 +10,9 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Two cores: more workers only contend for the devnet and PostgreSQL.
-    maxWorkers: 2,
+    // Two cores: more workers only contend for the devnet and PostgreSQL. A project's own value would win over the
+    // command line's --maxWorkers (which targeted runs pass), so it is set only when the command line does not.
+    maxWorkers: process.argv.some((a) => a.startsWith("--maxWorkers")) ? undefined : 2,
     reporters: ["default", "./test/support/summary-reporter.ts"],
     sequence: { sequencer: SlowestFirst },
     // Each test file gets its own ORION_HOME; the run fails if anything still wrote into the checkout's .orion/.

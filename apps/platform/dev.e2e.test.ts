@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { ORION, runOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
 import { TEST_REDIS_URL } from "../../test/support/redis.ts";
@@ -56,13 +57,8 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
       expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
       if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
     }
-    // Mixed V2/V3 cycles, funded by a V2 flash swap (V2 first) and by Balancer's free loan (V3 first): each reports
-    // its route and source, and where nothing preceded it realizes its prediction to the wei, as every trade must.
-    const mixed = confirmed.filter((t) => t.route?.some((h) => h.protocol === "uniswap-v3"));
-    for (const t of mixed)
-      expect(t.flashSource).toBe(t.route![0]!.protocol === "uniswap-v3" ? "balancer" : "v2-flash-swap");
-    const unraced = mixed.filter((t) => t.precededBy === 0);
-    expect([...new Set(unraced.map((t) => t.flashSource))].sort()).toEqual(["balancer", "v2-flash-swap"]);
+    // Mixed V2/V3 cycles, funded by a V2 flash swap (V2 first) and by Balancer's free loan (V3 first).
+    expectMixedTradesByTwoSources(r);
     // Every broadcast transaction is a reported trade: nothing sent that the journal does not know.
     const broadcast = r.trades.filter((t) => t.txHash !== null).length;
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);

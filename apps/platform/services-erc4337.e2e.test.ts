@@ -60,7 +60,7 @@ async function journal(ids: string[]) {
 describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL; each bot its own process)", () => {
   it("live: the executor's process trades through user operations, exact to the wei; the journal holds each hash", async () => {
     const file = join(session.dir, "services-erc4337.json");
-    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--blocks", "12", "--block-time", "2000"];
+    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--blocks", "8", "--block-time", "2000"];
     const run = await orionDev([...args, "--port", "0", "--report", file]);
     expect(run.code, run.stderr).toBe(0);
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));

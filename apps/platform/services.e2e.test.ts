@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { runOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
 import { alive } from "../../test/support/user-operation-report.ts";
@@ -12,7 +13,8 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
   it("live: four bot processes trade on the devnet, realized == predicted to the wei where nothing preceded", async () => {
     const file = join(session.dir, "services.json");
     // Two-second blocks: every live trade must land in the block after its own, and two busy cores run six processes.
-    const args = ["dev", "--services", "--mode", "live", "--blocks", "20", "--block-time", "2000", "--port", "0"];
+    // Eight blocks: a trade confirms in nearly every one (34 in 20 blocks measured); one is all the test needs.
+    const args = ["dev", "--services", "--mode", "live", "--blocks", "8", "--block-time", "2000", "--port", "0"];
     const run = await runOrion([...args, "--report", file], { env: session.env({ LOG_LEVEL: "fatal" }) });
     expect(run.code, run.stdout).toBe(0);
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
@@ -24,7 +26,7 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
     for (const pid of pids) expect(alive(pid)).toBe(false);
 
     expect(r).toMatchObject({ mode: "live", chainId: 31337 });
-    expect(r.blocks.to - r.blocks.from).toBeGreaterThanOrEqual(19);
+    expect(r.blocks.to - r.blocks.from).toBeGreaterThanOrEqual(7);
     expect(r.orders).toBeGreaterThan(0);
     const confirmed = r.trades.filter((t) => t.status === "confirmed");
     expect(confirmed.length).toBeGreaterThanOrEqual(1);
@@ -33,6 +35,7 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
       if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
     }
     expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    expectMixedTradesByTwoSources(r);
     // Every transaction the executor process broadcast is a reported trade.
     const broadcast = r.trades.filter((t) => t.txHash !== null).length;
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
