@@ -8,6 +8,7 @@ import { isAlert, ruleGroups } from "../components/observability/catalogue.ts";
 import { requireBinary } from "../test/support/binaries.ts";
 import { startOrion, type RunningOrion } from "../test/support/orion-cli.ts";
 import { orionSession } from "../test/support/orion-session.ts";
+import { until } from "../test/support/until.ts";
 import { prometheusRules } from "./rules.ts";
 
 /** A port nobody listens on right now (Prometheus cannot report the port it got for :0). */
@@ -18,21 +19,6 @@ async function freePort(): Promise<number> {
   await new Promise((r) => server.close(r));
   if (typeof address !== "object" || address === null) throw new Error("no port");
   return address.port;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
 describe("a real Prometheus scraping orion dev", () => {
@@ -94,15 +80,23 @@ describe("a real Prometheus scraping orion dev", () => {
   };
 
   it("records the pipeline's stage latency and the API's error ratio from live scrapes", async () => {
-    const latency = await until("a recorded detect p99", 120_000, async () => {
-      const r = await query('orion:stage_latency_seconds:p99_5m{stage="detect", mode="sim"}');
-      return r.length > 0 && Number.isFinite(Number(r[0]?.value[1])) ? r : null;
-    });
+    const latency = await until(
+      async () => {
+        const r = await query('orion:stage_latency_seconds:p99_5m{stage="detect", mode="sim"}');
+        return r.length > 0 && Number.isFinite(Number(r[0]?.value[1])) ? r : undefined;
+      },
+      "a recorded detect p99",
+      120_000,
+    );
     expect(Number(latency[0]?.value[1])).toBeGreaterThan(0);
-    const errors = await until("a recorded API error ratio", 60_000, async () => {
-      const r = await query("orion:api_error_ratio:rate5m");
-      return r.length > 0 && r[0]?.value[1] !== "NaN" ? r : null;
-    });
+    const errors = await until(
+      async () => {
+        const r = await query("orion:api_error_ratio:rate5m");
+        return r.length > 0 && r[0]?.value[1] !== "NaN" ? r : undefined;
+      },
+      "a recorded API error ratio",
+      60_000,
+    );
     expect(Number(errors[0]?.value[1])).toBe(0);
   }, 200_000);
 

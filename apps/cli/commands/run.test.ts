@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startTlsRedis } from "../../connections/testing/tls-redis.ts";
 import { adminQuery, TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { until } from "../../../test/support/until.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 const prefix = testKeyPrefix();
@@ -54,16 +55,6 @@ function orionRun(bot: string, env: Record<string, string>) {
       check();
     });
   return { child, lines, line, exited, stderr: () => stderr };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("orion run <bot>", () => {
@@ -154,7 +145,7 @@ describe("orion run <bot>", () => {
     expect(JSON.stringify(await notReady.json())).toMatch(/PostgreSQL at 127\.0\.0\.1:5432/);
 
     await adminQuery(`CREATE DATABASE ${dbName}`);
-    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), "the bot ready");
     await bot.line((l) => l.message === "orchestrator ready");
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="orion-orchestrator"');
 
