@@ -13,7 +13,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { chainChecksFromEnv } from "../apps/api/chain-env.ts";
 import { importReportKey } from "../apps/api/report-trust.ts";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
-import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
+import {
+  botEnvSchemas,
+  migrateEnvSchema,
+  parseEnv,
+  resolveSecretFiles,
+  type EnvBot,
+} from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
 import { SECRETS_CSI_DRIVER } from "../components/kubernetes/index.ts";
 import { relaySubmission } from "../apps/services/run/relay.ts";
@@ -248,6 +254,23 @@ describe("the env contract on the prod plan", async () => {
     "%s: writes only what the bot reads, everything it requires, and values it accepts",
     (_, delivered) => checkContract(delivered),
   );
+
+  it("gives the migrate job exactly what `orion migrate` reads: Cloud SQL as the migrate user, the bots' users", () => {
+    const jobs = plan.resources.filter((r) => r.type === "gcp:cloudrunv2/job:Job");
+    expect(jobs).toHaveLength(1);
+    const template = (jobs[0]?.inputs.template as { template: { containers: Container[] } }).template;
+    const [container] = template.containers;
+    expect(container?.args).toEqual(["migrate"]);
+    const env = Object.fromEntries((container?.envs ?? []).map((e) => [e.name, e.value as string]));
+    const roles = parseEnv(migrateEnvSchema.strict(), env).ORION_APP_ROLES;
+    const users = services.filter((s) => s.bot !== "scanner").map((s) => s.env.DATABASE_USER);
+    expect([...roles].sort()).toEqual([...new Set(users)].sort());
+    const write = databasePlan(env).write;
+    expect(write).toMatchObject({ kind: "cloud-sql", user: expect.stringMatching(/^orion-prod-migrate@/) });
+    expect(write.kind === "cloud-sql" && write.instance).toBe(
+      services.find((s) => s.bot === "api")?.env.DATABASE_INSTANCE,
+    );
+  });
 });
 
 describe("the env contract on the prod plan with runtime gke", async () => {

@@ -3,6 +3,7 @@ import * as bigquery from "@pulumi/gcp/bigquery/index.js";
 import * as logging from "@pulumi/gcp/logging/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
 import { validateLabels, type Labels } from "../common/labels.ts";
+import { imageReference } from "../common/naming.ts";
 import { AuditTrail } from "../audit-trail/audit-trail.ts";
 import { Database } from "../database/database.ts";
 import { AGENT_SERVICES, Identity, type Agent } from "../identity/identity.ts";
@@ -11,6 +12,7 @@ import { Kms } from "../kms/kms.ts";
 import { KEY_PURPOSES, type KeyPurpose } from "../kms/keys.ts";
 import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
 import { Messaging } from "../messaging/messaging.ts";
+import { Migrations } from "../migrations/migrations.ts";
 import { Network } from "../network/network.ts";
 import { Observability } from "../observability/observability.ts";
 import { Perimeter } from "../perimeter/perimeter.ts";
@@ -249,6 +251,7 @@ export class Platform extends pulumi.ComponentResource {
           executor: identity.accounts.executor.email,
           api: identity.accounts.api.email,
         },
+        owner: identity.migrator.email,
         tier: args.databaseTier,
         ...(args.databaseGenerations ? { generations: args.databaseGenerations } : {}),
         labels,
@@ -290,6 +293,32 @@ export class Platform extends pulumi.ComponentResource {
         this,
       );
     }
+    // The schema before the bots: the job runs `orion migrate` as the owner and grants orion_app to the bots' users;
+    // every bot service waits for its execution to succeed (README, "Database roles"). Created with the bots, since it
+    // runs their image, which exists only once pushed (first deploy, step 9).
+    const primaryRing = kms[args.primaryRegion] as Kms;
+    const migrations = !deployBots
+      ? undefined
+      : new Migrations(
+          `${name}-migrations`,
+          {
+            project,
+            prefix,
+            region: args.primaryRegion,
+            image: imageReference(args.imageRegistry, args.imageTag),
+            serviceAccountEmail: identity.migrator.email,
+            runKeyId: primaryRing.keyIds.run as pulumi.Input<string>,
+            networkId: network.networkId,
+            subnetId: (network.subnets[args.primaryRegion] as Network["subnets"][string]).id,
+            instance: database.primaryConnectionName,
+            databaseUser: database.ownerUserName as pulumi.Output<string>,
+            appRoles: Object.values(database.iamUserNames),
+            labels,
+            // The users (in Database), the account's Cloud SQL roles (in Identity) and the run key's grant.
+            dependsOn: [database, identity, ...keysReady],
+          },
+          parent,
+        );
     this.apiServices = {};
     // The primary region first: its Redis is the one control store every other region's bots read (README).
     let controlStore: Region["controlStore"] | undefined;
@@ -328,6 +357,7 @@ export class Platform extends pulumi.ComponentResource {
           labels,
           // The Secrets component holds the agent's grant on the rotation topic the AUTH secret notifies.
           dependsOn: [network.privateServiceAccess, secrets, ...keysReady],
+          ...(migrations ? { botsDependOn: [migrations] } : {}),
         },
         parent,
       );

@@ -126,6 +126,9 @@ function database<V>(bot: "orchestrator" | "executor" | "api", e: RegionEndpoint
     DATABASE_READ_INSTANCE: e.databaseReader,
     DATABASE_IAM_AUTH: "true",
     DATABASE_USER: e.databaseUsers[bot],
+    // The Migrations job owns the schema and runs the DDL before the bots roll out; a bot's user (a member of
+    // orion_app) may not, and waits unready until the schema its image ships is there.
+    ORION_MIGRATIONS: "external",
   };
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateLabels, type Labels } from "../common/labels.ts";
+import { imageReference } from "../common/naming.ts";
 import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
 import { SECRETS_DIR } from "../kubernetes/manifests.ts";
@@ -74,6 +75,8 @@ export interface RegionArgs {
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** What the bots (not the region's Redis) wait for: the schema's Migrations job, so they start on a current schema. */
+  botsDependOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Where the bots of every region reach the control store: the primary region's Memorystore. */
@@ -172,8 +175,7 @@ export class Region extends pulumi.ComponentResource {
       ...(args.userOperations ? { userOperations: args.userOperations } : {}),
     };
     // One image for every bot (the Dockerfile's); the container's args pick the bot. A digest pins the exact build.
-    const reference = args.imageTag.startsWith("sha256:") ? `@${args.imageTag}` : `:${args.imageTag}`;
-    const image = (_bot: Bot): string => `${args.imageRegistry}/orion${reference}`;
+    const image = (_bot: Bot): string => imageReference(args.imageRegistry, args.imageTag);
     const secretEnv = (bot: Bot): Record<string, SecretRef> =>
       Object.fromEntries(
         Object.entries(botSecrets(bot, args)).map(([envName, key]) => {
@@ -206,6 +208,7 @@ export class Region extends pulumi.ComponentResource {
           public: bot === "api",
           ...(args.tracing ? { tracing: args.tracing } : {}),
           labels: args.labels,
+          dependsOn: args.botsDependOn ?? [],
         },
         { parent: this },
       );
@@ -250,7 +253,7 @@ export class Region extends pulumi.ComponentResource {
             ),
           })),
           ...(args.tracing ? { tracing: args.tracing } : {}),
-          dependsOn: args.dependsOn ?? [],
+          dependsOn: [...(args.dependsOn ?? []), ...(args.botsDependOn ?? [])],
         },
         { parent: this },
       );

@@ -3,6 +3,7 @@ import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
 import { controlVariables } from "./control.ts";
+import { migrationVariables } from "./migrate.ts";
 import { relayVariables } from "./relay.ts";
 import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
 
@@ -26,6 +27,7 @@ export const orchestratorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
 });
 
 /**
@@ -70,6 +72,7 @@ export const executorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
   ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
@@ -88,6 +91,7 @@ export const apiEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...apiVariables,
 });
 

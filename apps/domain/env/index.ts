@@ -5,6 +5,7 @@ export { fileVariable, resolveSecretFiles, SECRET_FILE_VARIABLES, type SecretFil
 export { apiVariables } from "./api.ts";
 export { databaseVariables, redisVariables } from "./common.ts";
 export { controlVariables } from "./control.ts";
+export { APP_ROLE, loginRoleProblem, migrateEnvSchema, migrationVariables, type MigrateVariable } from "./migrate.ts";
 export { DEFAULT_BID_SHARE_BPS, relayVariables } from "./relay.ts";
 export {
   scannerEnvSchema,

@@ -36,6 +36,7 @@ import {
   waitForRedis,
   Waits,
   type OpenContext,
+  type SchemaDuty,
 } from "./connect.ts";
 import { serveHealth, type HealthServer } from "./health-server.ts";
 import { startTracing } from "../../tracing/index.ts";
@@ -110,6 +111,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     // The authoritative control store: the primary region's Redis, or this bot's own.
     control: controlStoreEndpoint(raw) ?? redis,
     database: bot === "scanner" ? null : databasePlan(raw),
+    migrations: "ORION_MIGRATIONS" in env ? env.ORION_MIGRATIONS : "self",
   };
   const place = "ORION_POOLS" in env ? await chainPlace(env, raw) : null;
   // A route configured by halves is bad configuration, found here with the rest.
@@ -183,6 +185,8 @@ interface Connections {
   control: RedisEndpoint;
   /** Null for the scanner, which keeps no database. */
   database: DatabasePlan | null;
+  /** Who migrates the schema (ORION_MIGRATIONS): the bot itself, or a job it waits for. */
+  migrations: "self" | "external";
 }
 
 async function build(
@@ -207,6 +211,7 @@ async function build(
       c,
     );
   const database = () => where.database as DatabasePlan;
+  const duty: SchemaDuty = where.migrations === "external" ? "await" : "migrate";
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -230,7 +235,7 @@ async function build(
     case "orchestrator": {
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -241,7 +246,7 @@ async function build(
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
       // Live only, one connection to KMS: its key signs the EOA route's transactions and owns the smart account.
       let kms: ReturnType<typeof kmsSigner> | null = null;
       const kmsKey = e.ORION_SIGNER_KMS;
@@ -279,7 +284,8 @@ async function build(
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
       await waitForRedis(where.redis, c);
       if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
-      await waitForDatabase(database(), c);
+      // Migrating itself, the API does so at start (as DATABASE_OWNER_URL when set, never as its serving role).
+      await waitForDatabase(database(), c, duty === "await" ? "await" : "connect");
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },
