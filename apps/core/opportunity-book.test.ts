@@ -53,4 +53,33 @@ describe("OpportunityBook.reset orders by exact profit", () => {
       { numRuns: 200, seed: 20261201 },
     );
   });
+
+  it("keeps size, membership and order through any sequence of sets after a reset", () => {
+    const change = fc.record({
+      cycle: fc.integer({ min: 0, max: 19 }),
+      group: fc.integer({ min: 0, max: 1 }),
+      profit: fc.option(fc.bigInt({ min: 1n, max: 100n }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 20 }), fc.array(change, { maxLength: 60 }), (initial, changes) => {
+        const model = new Map<number, { cycle: number; group: number; profit: bigint }>();
+        for (const c of initial)
+          if (c.profit !== null) model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
+        const book = new OpportunityBook(2, 20);
+        book.reset([...model.values()].map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
+        for (const c of changes) {
+          book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
+          if (c.profit === null) model.delete(c.cycle);
+          else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
+        }
+        expect(book.size).toBe(model.size);
+        for (let cycle = 0; cycle < 20; cycle++) {
+          expect(book.has(cycle)).toBe(model.has(cycle));
+          expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
+        }
+        expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
+  });
 });

@@ -21,32 +21,38 @@ export function bookEntry(cycle: number, group: number, opportunity: Opportunity
  */
 export class OpportunityBook {
   private readonly groups: Entry[][];
-  private readonly byCycle = new Map<number, Entry>();
-  /** One byte per cycle, so the common question "is this cycle listed?" needs no map lookup. */
-  private readonly listed: Uint8Array;
+  /** Every listed entry, in no order. */
+  private entries: Entry[] = [];
+  /**
+   * Per cycle, 1 + its entry's index in `entries`, or 0 when the cycle is not listed: "is this cycle listed?" and "its
+   * entry" without a map (a full scan lists ten thousand cycles at once, a map insertion each).
+   */
+  private readonly slot: Int32Array;
 
   constructor(groupCount: number, cycleCount: number) {
     this.groups = Array.from({ length: groupCount }, () => []);
-    this.listed = new Uint8Array(cycleCount);
+    this.slot = new Int32Array(cycleCount);
   }
 
   has(cycle: number): boolean {
-    return this.listed[cycle] === 1;
+    return this.slot[cycle] !== 0;
   }
 
   get size(): number {
-    return this.byCycle.size;
+    return this.entries.length;
   }
 
-  /** Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. */
-  reset(entries: readonly BookEntry[]): void {
-    this.byCycle.clear();
-    this.listed.fill(0);
+  /**
+   * Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. The book keeps
+   * `entries` (and changes it later): pass an array of its own.
+   */
+  reset(entries: BookEntry[]): void {
+    for (const old of this.entries) this.slot[old.cycle] = 0;
     for (const group of this.groups) group.length = 0;
+    this.entries = entries;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      this.byCycle.set(entry.cycle, entry);
-      this.listed[entry.cycle] = 1;
+      this.slot[entry.cycle] = i + 1;
       this.groups[entry.group]!.push(entry);
     }
     for (let g = 0; g < this.groups.length; g++) this.groups[g] = sortEntries(this.groups[g]!);
@@ -59,28 +65,35 @@ export class OpportunityBook {
    * hundreds re-sized when a hub pool moves, those shifts were as costly as the rest of the block).
    */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
-    const previous = this.listed[cycle] === 1 ? this.byCycle.get(cycle)! : null;
+    const at = this.slot[cycle]! - 1;
+    const previous = at >= 0 ? this.entries[at]! : null;
     const entry = opportunity === null ? null : bookEntry(cycle, group, opportunity);
     if (previous !== null && entry !== null && previous.group === group) {
       moveTo(this.groups[group]!, position(this.groups[group]!, previous), entry);
-      this.byCycle.set(cycle, entry);
+      this.entries[at] = entry;
       return;
     }
     if (previous !== null) {
       const list = this.groups[previous.group]!;
       list.splice(position(list, previous), 1);
-      this.byCycle.delete(cycle);
-      this.listed[cycle] = 0;
+      // The last entry fills the hole.
+      const last = this.entries.pop()!;
+      if (last !== previous) {
+        this.entries[at] = last;
+        this.slot[last.cycle] = at + 1;
+      }
+      this.slot[cycle] = 0;
     }
     if (entry === null) return;
     const list = this.groups[group]!;
     list.splice(position(list, entry), 0, entry);
-    this.byCycle.set(cycle, entry);
-    this.listed[cycle] = 1;
+    this.entries.push(entry);
+    this.slot[cycle] = this.entries.length;
   }
 
   get(cycle: number): Opportunity | undefined {
-    return this.byCycle.get(cycle)?.opportunity;
+    const at = this.slot[cycle]! - 1;
+    return at >= 0 ? this.entries[at]!.opportunity : undefined;
   }
 
   /** All opportunities: grouped by base token in group order, each group by profit, highest first. */

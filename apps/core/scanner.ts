@@ -116,7 +116,9 @@ export class ArbitrageScanner {
     const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
-    for (const c of this.rateSurvivors()) {
+    const survivors = this.rateSurvivors();
+    for (let i = 0; i < survivors.length; i++) {
+      const c = survivors[i]!;
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);

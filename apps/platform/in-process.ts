@@ -76,6 +76,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     {
       env: {
         ...process.env,
+        // The API keeps its key file and anchors in the session's home, which a caller may name apart from $ORION_HOME.
+        ORION_HOME: o.dataDir,
         DATABASE_URL: dbUrl,
         ...(o.redisUrl
           ? { REDIS_URL: o.redisUrl, ORION_SESSION_STORE: "redis" }

@@ -191,6 +191,8 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       PORT: String(p.port),
       DATABASE_URL: p.dbUrl,
       ORION_KEYS_FILE: join(dataDir, "keys.json"),
+      // Its anchors beside the key file, in the session's home, whatever directory the bot runs from.
+      ORION_HOME: dataDir,
     },
   };
 

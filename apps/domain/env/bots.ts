@@ -31,6 +31,12 @@ export const orchestratorEnvSchema = z.object({
 });
 
 /**
+ * EntryPoint v0.8 at its canonical address: the only EntryPoint the route speaks (its account, signatures and
+ * sponsorship digest are v0.8's). Here, in the env contract, so the stack config can refuse another one too.
+ */
+export const ENTRY_POINT_V08 = "0x4337084d9e255ff0702461cf8895ce9e3b5ff108";
+
+/**
  * The ERC-4337 route (`ORION_EXECUTION=erc4337`): trades go as user operations of a smart account whose owner is the
  * executor's key (ORION_EXECUTOR_ACCOUNT signs them), sponsored by an ERC-7677 paymaster service and sent to a bundler.
  * The addresses are needed in both modes (sim simulates from the smart account); the URLs only live.

@@ -17,7 +17,7 @@ import { until } from "../../../test/support/until.ts";
 import { startApiServer } from "../../api/index.ts";
 import { runMigrate } from "../../cli/commands/migrate.ts";
 import { generateKeyFile } from "../../identity/index.ts";
-import { loadMigrations } from "../../store/migrate.ts";
+import { loadMigrations, migrate } from "../../store/migrate.ts";
 import type { BotName } from "../bot.ts";
 import { runBot } from "./run-bot.ts";
 
@@ -108,6 +108,34 @@ describe("ORION_MIGRATIONS=external", () => {
       await api.stop();
     }
   }, 150_000);
+
+  it("`orion run api` migrating itself does so as DATABASE_OWNER_URL, never as its serving role", async () => {
+    const fresh = await createTestDatabase("orion_owner_api");
+    const role = `orion_api_${randomBytes(4).toString("hex")}`;
+    const owner = new pg.Pool({ connectionString: fresh.url, max: 1 });
+    try {
+      // A deployment on the laptop way: the owner migrated once; the API serves as a member of orion_app.
+      await migrate(owner);
+      await adminQuery(`CREATE ROLE ${role} LOGIN IN ROLE orion_app`);
+      const serving = new URL(fresh.url);
+      serving.username = role;
+      const api = start("api", {
+        DATABASE_URL: serving.toString(),
+        DATABASE_OWNER_URL: fresh.url,
+        ORION_HOME: home,
+        ORION_KEYS: JSON.stringify(await generateKeyFile()),
+      });
+      try {
+        await until(async () => ((await api.get("/readyz"))?.status === 200 ? true : undefined), "ready", 60_000);
+      } finally {
+        await api.stop();
+      }
+    } finally {
+      await owner.end();
+      await fresh.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  }, 90_000);
 
   it("the API refuses DATABASE_OWNER_URL with external, and a schema behind when started directly", async () => {
     const fresh = await createTestDatabase("orion_external_api");

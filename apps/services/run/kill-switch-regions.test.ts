@@ -56,7 +56,8 @@ async function start(bot: BotName, env: Record<string, string>): Promise<Running
   const abort = new AbortController();
   let url = "";
   const done = runBot(bot, {
-    env: { PORT: "0", LOG_LEVEL: "warn", ...env },
+    // This file's ORION_HOME (test/support/orion-home.ts): the API's anchors go there, not to the checkout.
+    env: { PORT: "0", LOG_LEVEL: "warn", ORION_HOME: process.env.ORION_HOME ?? "", ...env },
     signal: abort.signal,
     logTo: quiet,
     onListening: (u) => (url = u),
