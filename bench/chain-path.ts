@@ -1,7 +1,8 @@
 /**
- * Block -> transaction sent through the chain-only path: head seen, pool state from Sync logs, incremental scan,
- * order, eth_call simulation, nonce, signature, journal row in PostgreSQL, broadcast. No bus, orchestrator or decision
- * record: the yardstick the whole pipeline is compared with. Needs PostgreSQL like the tests.
+ * Block -> transaction sent through the chain-only path: head seen, pool state from Sync logs (and the V3 pools'
+ * states from their events), incremental scan of the same V2 and V3 pools the pipeline's scanner searches, order,
+ * eth_call simulation, nonce, signature, journal row in PostgreSQL, broadcast, with the same flash lenders. No bus,
+ * orchestrator or decision record: the yardstick the whole pipeline is compared with. Needs PostgreSQL like the tests.
  *
  * The chain is `orion devnet` in its own process, reached as any chain is: its chain profile (the file it writes),
  * JSON-RPC over HTTP, discovery of the profile's DEXes, and an ArbExecutor this run deploys over JSON-RPC. The run
@@ -13,11 +14,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArbitrageScanner } from "../apps/core/index.ts";
-import { BlockCollector, PoolState, connectChain, loadChainProfile } from "../apps/chain/index.ts";
+import { BlockCollector, PoolState, V3PoolStates, connectChain, loadChainProfile } from "../apps/chain/index.ts";
 import { discover } from "../apps/discover/index.ts";
-import { createExecutor, privateKeySigner } from "../apps/executor/index.ts";
+import { ChainFlashLenders, createExecutor, privateKeySigner } from "../apps/executor/index.ts";
 import { deployDevnetContracts, startOrionDevnet } from "../apps/platform/devnet-host.ts";
 import { chainSettings, loadMarket } from "../apps/services/index.ts";
+import { v3Lenders } from "../apps/services/market.ts";
 import { PgTradeJournal, createPgPool, migrate } from "../apps/store/index.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
 
@@ -56,11 +58,15 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
     const settings = chainSettings(profile);
 
     const state = await PoolState.create(provider, market.pools);
+    const v3Pools = market.v3Pools ?? [];
+    const v3 = v3Pools.length > 0 ? await V3PoolStates.create(provider, v3Pools) : null;
     const collector = new BlockCollector(provider);
-    await state.onBlock((await collector.poll())!);
+    const first = (await collector.poll())!;
+    await Promise.all([state.onBlock(first), v3?.onBlock(first)]);
     const scanner = new ArbitrageScanner({
       tokens: market.tokens,
       pools: state.pools(),
+      ...(v3 ? { v3Pools: v3.pools() } : {}),
       baseTokens: market.baseTokens,
       maxHops: 3,
     });
@@ -74,6 +80,7 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       account: owner.address,
       loadSigner: () => privateKeySigner(owner.privateKey),
       feeOf: (p) => feeOf.get(p) ?? 30,
+      flashLenders: new ChainFlashLenders(provider, { ...settings.flashLenders, v3Pools: v3Lenders(market) }),
       // Priced, estimated and timed as the pipeline's executor is (chainSettings): the comparison is like for like.
       options: {
         fees: settings.fees,
@@ -92,9 +99,10 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       await new Promise((r) => setTimeout(r, TRADERS_MS));
       await provider.send("evm_mine", []);
       const head = (await collector.poll())!;
-      const update = (await state.onBlock(head))!;
+      const [update, v3Update] = await Promise.all([state.onBlock(head), v3?.onBlock(head)]);
       stages.state.push(performance.now() - head.seenAt);
-      const [best] = scanner.applyReserves(update.changed);
+      const v3Changes = v3 ? (v3Update?.changed ?? []).map((address) => ({ address, state: v3.copy(address) })) : [];
+      const [best] = scanner.applyBlock(update!.changed, v3Changes);
       stages.scan.push(performance.now() - head.seenAt);
       if (!best) continue;
       const s = await executor.submit({
@@ -104,6 +112,7 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
         blockNumber: head.number,
         baseToken: best.baseToken,
         pools: best.pools,
+        ...(best.protocols ? { protocols: best.protocols } : {}),
         tokens: best.tokens,
         amountIn: best.amountIn,
         predictedProfit: best.profit,

@@ -13,5 +13,6 @@ export * from "./observability/index.ts";
 export * from "./perimeter/index.ts";
 export * from "./audit-trail/index.ts";
 export * from "./kubernetes/index.ts";
+export * from "./migrations/index.ts";
 export * from "./region/index.ts";
 export * from "./platform/index.ts";

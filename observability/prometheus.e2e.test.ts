@@ -1,18 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { isAlert, ruleGroups } from "../components/observability/catalogue.ts";
 import { requireBinary } from "../test/support/binaries.ts";
-import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../test/support/redis.ts";
+import { startOrion, type RunningOrion } from "../test/support/orion-cli.ts";
+import { orionSession } from "../test/support/orion-session.ts";
+import { until } from "../test/support/until.ts";
 import { prometheusRules } from "./rules.ts";
-
-const ORION = fileURLToPath(new URL("../bin/orion.mjs", import.meta.url));
 
 /** A port nobody listens on right now (Prometheus cannot report the port it got for :0). */
 async function freePort(): Promise<number> {
@@ -24,50 +21,17 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
-
 describe("a real Prometheus scraping orion dev", () => {
-  let db: TestDatabase;
-  let dir: string;
-  let dev: ChildProcess;
+  const session = orionSession("prometheus");
+  let dev: RunningOrion;
   let prometheus: ChildProcess;
   let promUrl: string;
-  let devOutput = "";
-  const prefix = testKeyPrefix();
 
   beforeAll(async () => {
     const binary = requireBinary("prometheus", "prometheus");
-    db = await createTestDatabase();
-    dir = await mkdtemp(join(tmpdir(), "orion-prometheus-"));
-    dev = spawn(process.execPath, [ORION, "dev", "--mode", "sim", "--port", "0", "--block-time", "300"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        REDIS_URL: TEST_REDIS_URL,
-        ORION_REDIS_PREFIX: prefix,
-        ORION_HOME: dir,
-        LOG_LEVEL: "error",
-      },
-    });
-    dev.stdout?.on("data", (c: Buffer) => (devOutput += c.toString()));
-    dev.stderr?.on("data", (c: Buffer) => (devOutput += c.toString()));
-    const banner = await until("orion dev to print its metrics and API URLs", 150_000, async () => {
-      if (dev.exitCode !== null) throw new Error(`orion dev exited: ${devOutput}`);
-      return /metrics (http:\/\/\S+) \| API (http:\/\/\S+)/.exec(devOutput);
-    });
+    const dir = session.dir;
+    dev = startOrion(["dev", "--mode", "sim", "--port", "0", "--block-time", "300"], session.env());
+    const banner = await dev.waitFor(/metrics (http:\/\/\S+) \| API (http:\/\/\S+)/, 150_000);
     const targets = [banner[1], `${banner[2]}/metrics`].map((u) => new URL(u ?? ""));
 
     // The shipped rules, evaluated every second instead of every 30 s so the test waits seconds, not minutes.
@@ -99,15 +63,12 @@ describe("a real Prometheus scraping orion dev", () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of [prometheus, dev]) {
-      if (!child || child.exitCode !== null) continue;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((r) => prometheus.once("exit", r));
+      prometheus.kill("SIGTERM");
       await exited;
     }
-    await db?.drop();
-    await deleteKeysWithPrefix(prefix);
-    await rm(dir, { recursive: true, force: true });
+    await dev?.stop("SIGTERM", 60_000);
   }, 120_000);
 
   const query = async (promql: string) => {
@@ -119,15 +80,23 @@ describe("a real Prometheus scraping orion dev", () => {
   };
 
   it("records the pipeline's stage latency and the API's error ratio from live scrapes", async () => {
-    const latency = await until("a recorded detect p99", 120_000, async () => {
-      const r = await query('orion:stage_latency_seconds:p99_5m{stage="detect", mode="sim"}');
-      return r.length > 0 && Number.isFinite(Number(r[0]?.value[1])) ? r : null;
-    });
+    const latency = await until(
+      async () => {
+        const r = await query('orion:stage_latency_seconds:p99_5m{stage="detect", mode="sim"}');
+        return r.length > 0 && Number.isFinite(Number(r[0]?.value[1])) ? r : undefined;
+      },
+      "a recorded detect p99",
+      120_000,
+    );
     expect(Number(latency[0]?.value[1])).toBeGreaterThan(0);
-    const errors = await until("a recorded API error ratio", 60_000, async () => {
-      const r = await query("orion:api_error_ratio:rate5m");
-      return r.length > 0 && r[0]?.value[1] !== "NaN" ? r : null;
-    });
+    const errors = await until(
+      async () => {
+        const r = await query("orion:api_error_ratio:rate5m");
+        return r.length > 0 && r[0]?.value[1] !== "NaN" ? r : undefined;
+      },
+      "a recorded API error ratio",
+      60_000,
+    );
     expect(Number(errors[0]?.value[1])).toBe(0);
   }, 200_000);
 

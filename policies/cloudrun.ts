@@ -3,6 +3,16 @@ import { at, isPublicMember, isSet, isTrue, list, membersOf, num, refersTo, str 
 import { DEFAULT_SETTINGS, type OrionPolicy, type PolicySettings } from "./types.ts";
 
 export const RUN_SERVICE = "gcp:cloudrunv2/service:Service";
+export const RUN_JOB = "gcp:cloudrunv2/job:Job";
+/**
+ * Where each Cloud Run kind keeps what its containers run as: a service's revision `template`, a job's task template
+ * `template.template`. The controls on identity, keys, egress, env and hardening (RUN-003..007) hold for both; ingress,
+ * invokers and readiness (RUN-001, RUN-002, RUN-008) are a service's only, since a job serves no requests.
+ */
+const RUN_TEMPLATE: Readonly<Record<string, string>> = { [RUN_SERVICE]: "template", [RUN_JOB]: "template.template" };
+export const RUN_WORKLOADS = Object.keys(RUN_TEMPLATE);
+/** The path of a Cloud Run service's or job's container template (`template` for anything else). */
+export const runTemplate = (type: string): string => RUN_TEMPLATE[type] ?? "template";
 export const RUN_IAM_TYPES = [
   "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
   "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
@@ -57,13 +67,14 @@ export const runPublicInvoker = () =>
 export const runServiceAccount = () =>
   resourcePolicy({
     name: "cloudrun-dedicated-service-account",
-    description: "Cloud Run services must run as a dedicated service account, never the default compute one.",
+    description: "Cloud Run services and jobs must run as a dedicated service account, never the default compute one.",
     controls: ["RUN-003"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      const sa = str(props, "template.serviceAccount");
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      const path = `${runTemplate(args.type)}.serviceAccount`;
+      const sa = str(props, path);
       if (sa === undefined || sa === "" || DEFAULT_COMPUTE_SA.test(sa)) {
-        report("RUN-003", "template.serviceAccount must be a dedicated service account, not the default compute one.");
+        report("RUN-003", `${path} must be a dedicated service account, not the default compute one.`);
       }
     },
   });
@@ -71,23 +82,23 @@ export const runServiceAccount = () =>
 export const runCmek = () =>
   resourcePolicy({
     name: "cloudrun-cmek",
-    description: "Cloud Run services must be encrypted with a customer-managed key.",
+    description: "Cloud Run services and jobs must be encrypted with a customer-managed key.",
     controls: ["RUN-004"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      if (!isSet(at(props, "template.encryptionKey")))
-        report("RUN-004", "template.encryptionKey must name a Cloud KMS key.");
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      const path = `${runTemplate(args.type)}.encryptionKey`;
+      if (!isSet(at(props, path))) report("RUN-004", `${path} must name a Cloud KMS key.`);
     },
   });
 
 export const runVpcEgress = () =>
   resourcePolicy({
     name: "cloudrun-all-egress-through-vpc",
-    description: "Cloud Run services must send all egress through the VPC.",
+    description: "Cloud Run services and jobs must send all egress through the VPC.",
     controls: ["RUN-005"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      const v = "template.vpcAccess";
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      const v = `${runTemplate(args.type)}.vpcAccess`;
       if (str(props, `${v}.egress`) !== "ALL_TRAFFIC") report("RUN-005", `${v}.egress must be ALL_TRAFFIC.`);
       if (!isSet(at(props, `${v}.connector`)) && !isSet(at(props, `${v}.networkInterfaces`))) {
         report("RUN-005", `${v} must use a connector or direct VPC networkInterfaces.`);
@@ -98,11 +109,11 @@ export const runVpcEgress = () =>
 export const runSecretEnv = () =>
   resourcePolicy({
     name: "cloudrun-secrets-from-secret-manager",
-    description: "Secret-like environment variables of Cloud Run services must come from Secret Manager.",
+    description: "Secret-like environment variables of Cloud Run services and jobs must come from Secret Manager.",
     controls: ["RUN-006"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      for (const container of list(props, "template.containers")) {
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      for (const container of list(props, `${runTemplate(args.type)}.containers`)) {
         for (const env of list(container, "envs")) {
           const name = str(env, "name") ?? "";
           if (!SECRET_LIKE.test(name) || REFERENCE_SUFFIX.test(name)) continue;
@@ -118,9 +129,9 @@ export const runSecretEnv = () =>
 export const runHardening = () =>
   resourcePolicy({
     name: "cloudrun-binary-authorization-and-deletion-protection",
-    description: "Cloud Run services must enforce Binary Authorization and be protected against deletion.",
+    description: "Cloud Run services and jobs must enforce Binary Authorization and be protected against deletion.",
     controls: ["RUN-007"],
-    types: [RUN_SERVICE],
+    types: RUN_WORKLOADS,
     check: (props, _args, report) => {
       if (!isTrue(props, "binaryAuthorization.useDefault") && !isSet(at(props, "binaryAuthorization.policy"))) {
         report("RUN-007", "binaryAuthorization.useDefault must be true (or a policy set).");

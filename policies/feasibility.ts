@@ -1,4 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { RUN_WORKLOADS, runTemplate } from "./cloudrun.ts";
 import { resourcePolicy, stackPolicy, type Props } from "./factory.ts";
 import { ALERT_POLICY, LOG_METRIC } from "./logging.ts";
 import { at, isSet, isTrue, list, membersOf, num, refersTo, str } from "./props.ts";
@@ -13,7 +14,6 @@ import type { OrionPolicy } from "./types.ts";
  */
 
 const SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
-const RUN_SERVICE = "gcp:cloudrunv2/service:Service";
 const BACKEND_BUCKET = "gcp:compute/backendBucket:BackendBucket";
 export const METRIC_DESCRIPTOR = "gcp:monitoring/metricDescriptor:MetricDescriptor";
 /** Memorystore enables read replicas only from this size on. */
@@ -164,15 +164,16 @@ export const sqlReplicaFailoverTarget = () =>
 export const runCloudSqlOnce = () =>
   resourcePolicy({
     name: "feasible-run-cloudsql-instances-unique",
-    description: "A Cloud Run service must mount each Cloud SQL instance once.",
+    description: "A Cloud Run service or job must mount each Cloud SQL instance once.",
     controls: ["FEAS-007"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      for (const volume of list(props, "template.volumes")) {
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      const path = `${runTemplate(args.type)}.volumes`;
+      for (const volume of list(props, path)) {
         const instances = list(volume, "cloudSqlInstance.instances");
         const twice = instances.filter((x, i) => instances.indexOf(x) !== i);
         for (const name of new Set(twice)) {
-          report("FEAS-007", `template.volumes cloudSqlInstance.instances must not list ${String(name)} twice.`);
+          report("FEAS-007", `${path} cloudSqlInstance.instances must not list ${String(name)} twice.`);
         }
       }
     },
@@ -183,9 +184,9 @@ export const runSecretVersionPinned = () =>
     name: "feasible-run-secret-version-pinned",
     description: "Cloud Run must read secrets at a pinned version that exists before the revision starts.",
     controls: ["FEAS-008"],
-    types: [RUN_SERVICE],
-    check: (props, _args, report) => {
-      for (const container of list(props, "template.containers")) {
+    types: RUN_WORKLOADS,
+    check: (props, args, report) => {
+      for (const container of list(props, `${runTemplate(args.type)}.containers`)) {
         for (const env of list(container, "envs")) {
           if (!isSet(at(env, "valueSource.secretKeyRef"))) continue;
           const version = str(env, "valueSource.secretKeyRef.version");

@@ -149,6 +149,48 @@ describe("parseStackConfig", () => {
     expect(err.reason).toMatch(/alpha-orion:relay is not set/);
   });
 
+  const route = {
+    entryPoint: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108",
+    smartAccount: "0x00000000000000000000000000000000000000a4",
+    smartAccountContract: "0x00000000000000000000000000000000000000e4",
+  };
+  const routeVersions = { "rpc-urls": 1, "api-session-secret": 1, "bundler-url": 3, "paymaster-url": 4 };
+
+  it("takes the ERC-4337 route for the executor (default: reject when the bundler is down, 5 s), none by default", () => {
+    const parse = (raw: Record<string, unknown>) => parseStackConfig(raw, "Pulumi.prod.yaml");
+    expect(parse({ ...prod, "alpha-orion:pagerdutyServiceKey": "k" }).userOperations).toBeUndefined();
+    const config = parse({
+      ...withKey("alpha-orion:userOperations", route),
+      "alpha-orion:secretVersions": routeVersions,
+    });
+    expect(config.userOperations).toEqual({ ...route, bundlerTimeoutMs: 5_000, eoaFallback: false });
+    expect(config.secretVersions).toMatchObject({ "bundler-url": 3, "paymaster-url": 4 });
+  });
+
+  it.each([
+    [{ ...route, entryPoint: "0x0000000071727De22E5E9d8BAf0edAc6f37da032" }, "entryPoint", /EntryPoint v0.8/],
+    [{ ...route, smartAccount: "0x12" }, "smartAccount", /20-byte hex address/],
+    [{ ...route, bundlerTimeoutMs: 50 }, "bundlerTimeoutMs", /100..999999/],
+    [{ ...route, eoaFallback: "yes" }, "eoaFallback", /boolean/],
+  ])("refuses userOperations %j, naming its %s", (value, field, reason) => {
+    const err = rejection(withKey("alpha-orion:userOperations", value));
+    expect(err.key).toBe(`alpha-orion:userOperations.${field}`);
+    expect(err.reason).toMatch(reason);
+  });
+
+  it("refuses the route's URL versions without the route, and a smart account that is the executor's own key", () => {
+    const err = rejection(withKey("alpha-orion:secretVersions", routeVersions));
+    expect(err.key).toBe("alpha-orion:secretVersions.bundler-url");
+    expect(err.reason).toMatch(/alpha-orion:userOperations is not set/);
+    const trading = prod["alpha-orion:trading"] as { executorAccount: string };
+    const self = rejection({
+      ...withKey("alpha-orion:userOperations", { ...route, smartAccount: trading.executorAccount }),
+      "alpha-orion:secretVersions": routeVersions,
+    });
+    expect(self.key).toBe("alpha-orion:userOperations.smartAccount");
+    expect(self.reason).toMatch(/is trading.executorAccount itself/);
+  });
+
   it("requires a replica region in prod", () => {
     const err = rejection({ ...withKey("alpha-orion:regions", ["us-central1"]) });
     expect(err.key).toBe("alpha-orion:regions");

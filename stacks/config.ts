@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { ENTRY_POINT_V08 } from "../apps/domain/env/index.ts";
 import type { TracingArgs } from "../components/common/tracing.ts";
 
 /** Regions the platform may run in (data residency is reviewed per region before it joins this list). */
@@ -82,6 +83,30 @@ const relay = z
       .min(0, "must be 0..10000 basis points")
       .max(10_000, "must be 0..10000 basis points")
       .default(5_000),
+  })
+  .strict();
+
+// The ERC-4337 route (issue 15): the executor's trades as user operations of its KMS key's smart account. The
+// bundler's and paymaster's URLs carry the provider's API key: secrets bundler-url and paymaster-url (secretVersions),
+// readable by the executor alone. Unset: the EOA route.
+const userOperations = z
+  .object({
+    entryPoint: address.refine(
+      (a) => a.toLowerCase() === ENTRY_POINT_V08,
+      `must be EntryPoint v0.8 (${ENTRY_POINT_V08}), the one the route speaks`,
+    ),
+    /** The smart account whose owner is trading.executorAccount (the KMS key). */
+    smartAccount: address,
+    /** The ArbExecutor whose operator is the smart account. */
+    smartAccountContract: address,
+    bundlerTimeoutMs: z
+      .number()
+      .int("must be whole milliseconds")
+      .min(100, "must be 100..999999 milliseconds")
+      .max(999_999, "must be 100..999999 milliseconds")
+      .default(5_000),
+    /** Send from the EOA when the bundler is down or slow; default reject the order. */
+    eoaFallback: z.boolean().default(false),
   })
   .strict();
 
@@ -219,6 +244,9 @@ const schema = z
         "api-session-secret": z.number().int().min(1, "must be a version number >= 1").optional(),
         // Only with alpha-orion:relay: the reputation key's version.
         "relay-reputation-key": z.number().int().min(1, "must be a version number >= 1").optional(),
+        // Only with alpha-orion:userOperations: the bundler's and the paymaster's URLs.
+        "bundler-url": z.number().int().min(1, "must be a version number >= 1").optional(),
+        "paymaster-url": z.number().int().min(1, "must be a version number >= 1").optional(),
       })
       .strict()
       .default({}),
@@ -226,6 +254,8 @@ const schema = z
     trading: trading.optional(),
     // The executor's relay and bid; unset, trades go to the public mempool.
     relay: relay.optional(),
+    // The ERC-4337 route; unset, the EOA route.
+    userOperations: userOperations.optional(),
     // Where the bots' spans go; none recorded when unset.
     tracing: tracing.optional(),
   })
@@ -253,6 +283,22 @@ const schema = z
         code: "custom",
         path: ["secretVersions", "relay-reputation-key"],
         message: "is the relay's reputation key, but alpha-orion:relay is not set (no executor would read it)",
+      });
+    }
+    for (const id of ["bundler-url", "paymaster-url"] as const) {
+      if (c.secretVersions[id] !== undefined && c.userOperations === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["secretVersions", id],
+          message: "is the ERC-4337 route's, but alpha-orion:userOperations is not set (no executor would read it)",
+        });
+      }
+    }
+    if (c.userOperations && c.userOperations.smartAccount.toLowerCase() === c.trading?.executorAccount.toLowerCase()) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["userOperations", "smartAccount"],
+        message: "is trading.executorAccount itself: the smart account is a contract that key owns",
       });
     }
     if (c.relay && c.relay.url === undefined && c.trading && relayUrlOf(c.trading.chain) === undefined) {

@@ -64,6 +64,7 @@ export function buildPlatform(config: StackConfig, opts?: pulumi.ComponentResour
             },
           }
         : {}),
+      ...(config.userOperations ? { userOperations: config.userOperations } : {}),
       ...(config.tracing ? { tracing: config.tracing } : {}),
       labels: { env: config.environment, owner: config.owner, "data-classification": config.dataClassification },
     },

@@ -13,10 +13,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { chainChecksFromEnv } from "../apps/api/chain-env.ts";
 import { importReportKey } from "../apps/api/report-trust.ts";
 import { controlStoreEndpoint, databasePlan, redisEndpoint } from "../apps/connections/index.ts";
-import { botEnvSchemas, parseEnv, resolveSecretFiles, type EnvBot } from "../apps/domain/env/index.ts";
+import {
+  botEnvSchemas,
+  migrateEnvSchema,
+  parseEnv,
+  resolveSecretFiles,
+  type EnvBot,
+} from "../apps/domain/env/index.ts";
 import { MOCK_REDIS_SERVER_CA } from "../components/common/mocks.ts";
 import { SECRETS_CSI_DRIVER } from "../components/kubernetes/index.ts";
 import { relaySubmission } from "../apps/services/run/relay.ts";
+import { userOperationRoute } from "../apps/services/run/run-bot.ts";
 import { captureStack, type PlanCapture } from "../stacks/offline/capture.ts";
 import { regionsOf } from "../stacks/offline/summary.ts";
 
@@ -40,6 +47,9 @@ const SECRET_VALUES: Record<string, string> = {
   ORION_KEYS: "{}",
   // The relay's reputation key: any key but the executor account's.
   ORION_RELAY_KEY: `0x${"5e".repeat(32)}`,
+  // Hosted ERC-4337 endpoints carry the provider's API key in the URL.
+  ORION_BUNDLER_URL: "https://api.pimlico.example/v2/8453/rpc?apikey=bundler-key",
+  ORION_PAYMASTER_URL: "https://api.pimlico.example/v2/8453/rpc?apikey=paymaster-key",
 };
 const REGIONS = ["us-central1", "us-east4", "us-west1"];
 const BOTS: EnvBot[] = ["api", "executor", "orchestrator", "scanner"];
@@ -216,12 +226,20 @@ async function checkContract({ bot, written, env, region }: Delivered): Promise<
   });
 }
 
+/** The ERC-4337 route's variables (apps/domain/env/bots.ts). */
+const ROUTE_VARIABLE = /^ORION_(EXECUTION|ENTRY_POINT|SMART_ACCOUNT|BUNDLER|PAYMASTER|EOA_FALLBACK)/;
+
 const everyBotEverywhere = REGIONS.flatMap((r) => BOTS.map((b) => `${r} ${b}`));
 const label = (d: Delivered) => `${d.region} ${d.bot}`;
 
 describe("the env contract on the prod plan", async () => {
   const plan = await captureStack("prod");
   const services = cloudRunBots(plan);
+
+  it("has no ERC-4337 route (the default): no URL secrets and no route variable, so the EOA route", () => {
+    expect(plan.resources.filter((r) => /(bundler|paymaster)-url$/.test(String(r.inputs.secretId ?? "")))).toEqual([]);
+    for (const s of services) expect(s.written.filter((v) => ROUTE_VARIABLE.test(v))).toEqual([]);
+  });
 
   it("has no relay (the default): no reputation key secret and no relay variable, so the public mempool", () => {
     expect(plan.resources.filter((r) => /relay-reputation-key/.test(String(r.inputs.secretId ?? "")))).toEqual([]);
@@ -236,6 +254,23 @@ describe("the env contract on the prod plan", async () => {
     "%s: writes only what the bot reads, everything it requires, and values it accepts",
     (_, delivered) => checkContract(delivered),
   );
+
+  it("gives the migrate job exactly what `orion migrate` reads: Cloud SQL as the migrate user, the bots' users", () => {
+    const jobs = plan.resources.filter((r) => r.type === "gcp:cloudrunv2/job:Job");
+    expect(jobs).toHaveLength(1);
+    const template = (jobs[0]?.inputs.template as { template: { containers: Container[] } }).template;
+    const [container] = template.containers;
+    expect(container?.args).toEqual(["migrate"]);
+    const env = Object.fromEntries((container?.envs ?? []).map((e) => [e.name, e.value as string]));
+    const roles = parseEnv(migrateEnvSchema.strict(), env).ORION_APP_ROLES;
+    const users = services.filter((s) => s.bot !== "scanner").map((s) => s.env.DATABASE_USER);
+    expect([...roles].sort()).toEqual([...new Set(users)].sort());
+    const write = databasePlan(env).write;
+    expect(write).toMatchObject({ kind: "cloud-sql", user: expect.stringMatching(/^orion-prod-migrate@/) });
+    expect(write.kind === "cloud-sql" && write.instance).toBe(
+      services.find((s) => s.bot === "api")?.env.DATABASE_INSTANCE,
+    );
+  });
 });
 
 describe("the env contract on the prod plan with runtime gke", async () => {
@@ -322,6 +357,78 @@ describe("the env contract with a relay, on both runtimes", async () => {
           "serviceAccount:orion-prod-executor@alpha-orion-prod.iam.gserviceaccount.com",
         ],
       ]);
+    }
+  });
+});
+
+describe("the env contract with the ERC-4337 route, on both runtimes", async () => {
+  const files = mkdtempSync(join(tmpdir(), "orion-env-contract-"));
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
+  const route = {
+    entryPoint: "0x4337084d9e255ff0702461cf8895ce9e3b5ff108",
+    smartAccount: "0x00000000000000000000000000000000000000a4",
+    smartAccountContract: "0x00000000000000000000000000000000000000e4",
+    bundlerTimeoutMs: 3_000,
+  };
+  const config = {
+    "alpha-orion:userOperations": route,
+    "alpha-orion:secretVersions": { "rpc-urls": 1, "api-session-secret": 1, "bundler-url": 2, "paymaster-url": 3 },
+  };
+  const cloudrun = await captureStack("prod", { config });
+  const gke = await captureStack("prod", { config: { ...config, "alpha-orion:runtime": "gke" } });
+  const bots = [...cloudRunBots(cloudrun), ...cloudRunBots(gke), ...gkeBots(gke, files)];
+
+  it.each(bots.map((s) => [label(s), s] as const))(
+    "%s: the route's variables are the executor's alone, and its route is the configured one",
+    async (_, delivered) => {
+      await checkContract(delivered);
+      const written = delivered.written.filter((v) => ROUTE_VARIABLE.test(v));
+      if (delivered.bot !== "executor") {
+        expect(written).toEqual([]);
+        return;
+      }
+      expect(written.sort()).toEqual([
+        "ORION_BUNDLER_TIMEOUT_MS",
+        "ORION_BUNDLER_URL",
+        "ORION_ENTRY_POINT",
+        "ORION_EOA_FALLBACK",
+        "ORION_EXECUTION",
+        "ORION_PAYMASTER_URL",
+        "ORION_SMART_ACCOUNT",
+        "ORION_SMART_ACCOUNT_CONTRACT",
+      ]);
+      const env = parseEnv(botEnvSchemas.executor, delivered.env);
+      // What `orion run executor` builds its route from: the configured one, the KMS key as the owner.
+      expect(userOperationRoute(env, { chainId: 8453 }).config).toEqual({
+        account: route.smartAccount,
+        contract: route.smartAccountContract,
+        owner: env.ORION_EXECUTOR_ACCOUNT,
+        entryPoint: route.entryPoint,
+        fallbackToEoa: false,
+      });
+      expect(env).toMatchObject({
+        ORION_BUNDLER_URL: SECRET_VALUES.ORION_BUNDLER_URL,
+        ORION_PAYMASTER_URL: SECRET_VALUES.ORION_PAYMASTER_URL,
+        ORION_BUNDLER_TIMEOUT_MS: 3_000,
+        ORION_SIGNER_KMS: expect.stringMatching(/cryptoKeyVersions\/1$/) as string,
+      });
+    },
+  );
+
+  it("creates the two URL secrets with the executor's account as their only accessor", () => {
+    for (const plan of [cloudrun, gke]) {
+      for (const id of ["bundler-url", "paymaster-url"]) {
+        const grants = plan.resources.filter(
+          (r) =>
+            r.type === "gcp:secretmanager/secretIamMember:SecretIamMember" && String(r.inputs.secretId).endsWith(id),
+        );
+        expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual([
+          [
+            "roles/secretmanager.secretAccessor",
+            "serviceAccount:orion-prod-executor@alpha-orion-prod.iam.gserviceaccount.com",
+          ],
+        ]);
+      }
     }
   });
 });

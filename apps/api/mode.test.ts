@@ -78,6 +78,28 @@ describe("mode status and validation", () => {
     });
   });
 
+  it("serves one serialized answer while nothing changes, a changed one once the store says so, nothing once logged out", async () => {
+    const t = await h.login(viewer);
+    const status = () => h.request("GET", "/mode/status", { token: t.accessToken });
+    const first = await status();
+    expect((await status()).payload).toBe(first.payload);
+    // Pulled elsewhere (another instance, the CLI): the store's notification reaches this API's view.
+    await h.control.setKillSwitch(true, "status test", "test");
+    await expect
+      .poll(async () => (await status()).json(), { interval: 5 })
+      .toMatchObject({
+        killSwitch: { engaged: true, reason: "status test" },
+      });
+    await h.control.setKillSwitch(false, "resolved", "test");
+    await expect
+      .poll(async () => (await status()).json(), { interval: 5 })
+      .toMatchObject({
+        killSwitch: { engaged: false },
+      });
+    expect((await h.request("POST", "/auth/logout", { token: t.accessToken })).statusCode).toBe(204);
+    expectProblem(await status(), 401);
+  });
+
   it("runs every pre-flight check with ok and detail", async () => {
     const t = await h.login(operator);
     const res = await h.request("POST", "/mode/validate", { token: t.accessToken, body: { target: "live" } });

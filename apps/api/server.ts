@@ -4,13 +4,14 @@ import {
   controlStoreEndpoint,
   createRedis,
   databasePlan,
+  EnvError,
   openDatabases,
   redisEndpoint,
   redisOptions,
 } from "../connections/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
 import { loadKeyMaterial, postgresSessionState, redisSessionState, type SessionState } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
+import { migrate, schemaGap, schemaStatus } from "../store/migrate.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
 import { anchorsDir } from "./home.ts";
 import { openPool } from "./pg-pool.ts";
@@ -52,6 +53,9 @@ export async function startApiServer(opts: {
       ? redisOptions(controlStoreEndpoint(rawEnv) ?? sessionsEndpoint ?? redisEndpoint(rawEnv))
       : null;
   const plan = databasePlan(rawEnv);
+  if (env.ORION_MIGRATIONS === "external" && env.DATABASE_OWNER_URL) {
+    throw new EnvError("DATABASE_OWNER_URL", "is for ORION_MIGRATIONS=self: with external, `orion migrate` migrates");
+  }
   const keys = await loadKeyMaterial(await loadOrCreateKeyFile(env));
   const dbs = await openDatabases(plan, { max: 20 });
   const pool = dbs.write;
@@ -71,8 +75,13 @@ export async function startApiServer(opts: {
     await dbs.close();
   };
   try {
-    // Migrations run as the owner role when one is configured; the API never needs ownership itself.
-    if (env.DATABASE_OWNER_URL) {
+    // Migrations run as the owner role when one is configured; the API never needs ownership itself. In the cloud a
+    // job migrates before the services roll out (ORION_MIGRATIONS=external): the API runs no DDL, and refuses to
+    // serve a schema older than the migrations it ships (`orion run api` waits for it, /readyz naming the gap).
+    if (env.ORION_MIGRATIONS === "external") {
+      const gap = schemaGap(await schemaStatus(pool));
+      if (gap !== null) throw new Error(gap);
+    } else if (env.DATABASE_OWNER_URL) {
       const owner = openPool(env.DATABASE_OWNER_URL, 1);
       try {
         await migrate(owner);

@@ -197,10 +197,13 @@ describe("message schemas", () => {
       status: "reverted" as const,
       netWei: -5n,
     };
+    // A trade refused for its funding says so (the orchestrator's breaker does not count it).
+    const refused = { ...trade, status: "rejected" as const, netWei: 0n, unprofitable: true };
     for (const [topic, value] of [
       [opportunitiesTopic, block],
       [ordersTopic, order],
       [tradesTopic, trade],
+      [tradesTopic, refused],
     ] as [Topic<unknown, unknown>, unknown][]) {
       expect(topic.schema.parse(JSON.parse(JSON.stringify(topic.encode(value))))).toEqual(value);
     }

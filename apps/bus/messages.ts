@@ -100,6 +100,8 @@ export const tradeOutcomeSchema = z
     netWei: int,
     /** The route reverted (on chain, or in the eth_call simulation): counts against its pools, see RiskLedger. */
     routeReverted: z.boolean().optional(),
+    /** Refused before simulation as a price verdict (its funding): no failure for the breaker, see RiskLedger. */
+    unprofitable: z.boolean().optional(),
     /** Wall-clock ms the simulation finished and the transaction was broadcast (null when it never was). */
     simulatedAt: z.number().nonnegative().nullable().optional(),
     sentAt: z.number().nonnegative().nullable().optional(),

@@ -47,6 +47,12 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: "control-plane key material (the ORION_KEYS_FILE JSON)",
     load: () => import("./commands/keys.ts"),
   },
+  migrate: {
+    description:
+      "apply the schema migrations as the owner and grant orion_app to the bots' login roles (ORION_APP_ROLES); " +
+      "the cloud's migrate job",
+    load: () => import("./commands/migrate.ts"),
+  },
   run: {
     description: "run one bot (scanner, orchestrator, executor, api) as a service configured by environment variables",
     load: () => import("./commands/run.ts"),

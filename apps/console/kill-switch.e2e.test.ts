@@ -1,13 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { startOrion, type RunningOrion } from "../../test/support/orion-cli.ts";
+import { orionSession } from "../../test/support/orion-session.ts";
 import { totpCode } from "../identity/index.ts";
 import { launchChromium, signInAt } from "./testing/browser.ts";
 import { seedConsoleUser } from "./testing/operator.ts";
@@ -18,60 +15,33 @@ import { seedConsoleUser } from "./testing/operator.ts";
  * operator sees as the overview's live order count standing still while blocks keep being scanned, and the
  * orchestrator reports as halted on /metrics; releasing it lets orders flow again.
  */
-const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
 const WAIT = 60_000;
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
 
-let db: TestDatabase;
-let dir: string;
-let child: ChildProcess | null = null;
+const session = orionSession("killswitch");
+let dev: RunningOrion | null = null;
 let browser: Browser | null = null;
-const prefix = testKeyPrefix();
 const operator = { email: "kim@example.com", password: "kim's long enough password", secret: "" };
 let urls: { console: string; metrics: string };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-killswitch-"));
-  const seeded = await seedConsoleUser(db.url, dir, { ...operator, role: "operator" });
-  const keysFile = seeded.keysFile;
+  const seeded = await seedConsoleUser(session.db.url, session.dir, { ...operator, role: "operator" });
   operator.secret = seeded.totpSecret;
-  child = spawn(process.execPath, [ORION, "dev", "--mode", "sim", "--block-time", "400", "--port", "0"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      ORION_REDIS_PREFIX: prefix,
-      ORION_HOME: dir,
-      ORION_KEYS_FILE: keysFile,
-      LOG_LEVEL: "error",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  urls = await new Promise((resolve, reject) => {
-    let out = "";
-    child?.stdout?.on("data", (c: Buffer) => {
-      out += c.toString();
-      const consoleUrl = / console (http:\S+)/.exec(out)?.[1];
-      const metrics = / metrics (http:\S+)/.exec(out)?.[1];
-      if (consoleUrl && metrics) resolve({ console: consoleUrl, metrics });
-    });
-    child?.on("exit", (code) => reject(new Error(`orion dev exited (${code}) before serving the console: ${out}`)));
-  });
-  browser = await launchChromium();
+  dev = startOrion(
+    ["dev", "--mode", "sim", "--block-time", "400", "--port", "0"],
+    session.env({ ORION_KEYS_FILE: seeded.keysFile }),
+  );
+  const [banner, launched] = await Promise.all([
+    dev.waitFor(/ metrics (http:\S+) \| API \S+ \| console (http:\S+)/, 240_000),
+    launchChromium(),
+  ]);
+  browser = launched;
+  urls = { metrics: banner[1] ?? "", console: banner[2] ?? "" };
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child?.on("exit", r));
-    child.kill("SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
-  }
-  await db?.drop();
-  await deleteKeysWithPrefix(prefix);
-  await rm(dir, { recursive: true, force: true });
+  await dev?.stop("SIGINT", 30_000);
 }, 90_000);
 
 /** A sample from the pipeline's /metrics: blocks scanned so far and whether the orchestrator halts orders. */
@@ -87,7 +57,7 @@ async function pipeline(): Promise<{ scanned: number; halted: boolean }> {
 
 /** This session's orders as the journal holds them (what the overview counts). */
 async function ordersInDb(): Promise<number> {
-  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  const pool = new pg.Pool({ connectionString: session.db.url, max: 1 });
   try {
     const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM orders");
     return rows[0]?.n ?? 0;

@@ -1,8 +1,13 @@
 import type { CycleIndex } from "./cycle-index.ts";
+import type { ExactHop } from "./exact-hop.ts";
+import { v2ExactHop } from "./exact-hop.ts";
+import { DEFAULT_SEARCH_BUDGET, searchTrade } from "./exact-search.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
-import { DEFAULT_SIZING_BUDGET, optimalTrade } from "./sizing.ts";
+import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
+import { V2CycleSizer } from "./v2-cycle-sizer.ts";
+import { v3ExactHop } from "./v3/v3-hop.ts";
 
 /**
  * Float rates carry a relative error of a few ulps per hop; below this product a cycle's exact marginal rate is
@@ -12,17 +17,24 @@ export const RATE_FLOOR = 1 - 1e-12;
 /** Headroom on the float profit bound, far above its rounding error, so the float test only rejects, never decides. */
 const BOUND_SLACK = 1 + 1e-9;
 
-/** Sizes one cycle of the index against the current market state. */
+/**
+ * Sizes one cycle of the index against the current market state: an all-V2 cycle by the closed-form sizing
+ * (sizing.ts), a cycle with a V3 hop by the exact branch-and-bound search (exact-search.ts). Both prove their size
+ * optimal or within 1e-6, or say unproven.
+ */
 export class CycleEvaluator {
   private readonly minProfitFloat: number;
+  private readonly v2: V2CycleSizer;
 
   constructor(
     private readonly state: MarketState,
     private readonly index: CycleIndex,
     readonly minProfit: bigint,
     private readonly sizingBudget = DEFAULT_SIZING_BUDGET,
+    private readonly searchBudget = DEFAULT_SEARCH_BUDGET,
   ) {
     this.minProfitFloat = Number(minProfit);
+    this.v2 = new V2CycleSizer(state, index, sizingBudget);
   }
 
   /**
@@ -37,32 +49,49 @@ export class CycleEvaluator {
     let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
     for (let h = 2; h < n; h++) rho *= rate[edges[at + h]!]!;
     if (!(rho >= RATE_FLOOR)) return false;
-    return this.minProfit === 0n || this.profitBound(c, rho) * BOUND_SLACK >= this.minProfitFloat;
+    // The profit bound folds V2 hops in closed form; a V3 hop has none, so such a cycle passes on its rates alone.
+    if (this.minProfit === 0n || this.hasV3(c)) return true;
+    return this.profitBound(c, rho) * BOUND_SLACK >= this.minProfitFloat;
   }
 
   /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
   size(c: number): SizedTrade | null {
-    const trade = optimalTrade(this.hops(c), this.sizingBudget);
+    const trade = this.hasV3(c) ? searchTrade(this.exactHops(c), this.searchBudget) : this.v2.size(c);
     return trade !== null && trade.profit > this.minProfit ? trade : null;
   }
 
-  /** Exact hops of cycle `c` in route order. */
-  hops(c: number): Hop[] {
-    const { reserve0, reserve1, feeBps } = this.state;
+  /** Whether cycle `c` goes through a Uniswap-V3 pool. */
+  hasV3(c: number): boolean {
     const { edges, stride, hops } = this.index;
-    const result: Hop[] = [];
-    // Indexing the edge rows directly: a subarray view per call was a measurable share of a block's garbage.
+    const v2Count = this.state.v2Count;
+    for (let at = c * stride, end = at + hops[c]!; at < end; at++) if (edges[at]! >> 1 >= v2Count) return true;
+    return false;
+  }
+
+  /** The hops of cycle `c` in route order as the exact search prices them (any pool type). */
+  exactHops(c: number): ExactHop[] {
+    const { v3State, v2Count } = this.state;
+    const { edges, stride, hops } = this.index;
+    const result: ExactHop[] = [];
     for (let at = c * stride, end = at + hops[c]!; at < end; at++) {
       const e = edges[at]!;
       const p = e >> 1;
-      const sellsToken0 = (e & 1) === 0;
-      result.push({
-        reserveIn: sellsToken0 ? reserve0[p]! : reserve1[p]!,
-        reserveOut: sellsToken0 ? reserve1[p]! : reserve0[p]!,
-        feeBps: feeBps[p]!,
-      });
+      // Edge 2p sells token0: for a V3 pool that is zeroForOne.
+      result.push(p >= v2Count ? v3ExactHop(v3State[p - v2Count]!, (e & 1) === 0) : v2ExactHop(this.v2Hop(e)));
     }
     return result;
+  }
+
+  /** The V2 hop of directed edge `e`. */
+  private v2Hop(e: number): Hop {
+    const { reserve0, reserve1, feeBps } = this.state;
+    const p = e >> 1;
+    const sellsToken0 = (e & 1) === 0;
+    return {
+      reserveIn: sellsToken0 ? reserve0[p]! : reserve1[p]!,
+      reserveOut: sellsToken0 ? reserve1[p]! : reserve0[p]!,
+      feeBps: feeBps[p]!,
+    };
   }
 
   /**

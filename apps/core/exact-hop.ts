@@ -27,6 +27,13 @@ export interface ExactHop {
   out(amountIn: bigint): bigint | null;
   /** The bound at `amountIn`, which out() quotes. */
   bound(amountIn: bigint): HopBound;
+  /** out() and bound() together, for a hop that can give both from one walk (what the search calls if present). */
+  quote?(amountIn: bigint): { out: bigint; bound: HopBound } | null;
+  /**
+   * A float approximation out ~ a*y / (b + c*y) near the current state (a V2 pair's own curve, a V3 pool's within
+   * its current range), only to tell the search where to look first: never to decide anything.
+   */
+  curve?: { a: number; b: number; c: number };
 }
 
 /**
@@ -38,6 +45,7 @@ export function v2ExactHop(hop: Hop): ExactHop {
   const a = g * hop.reserveOut;
   const b = FEE_DENOMINATOR * hop.reserveIn;
   return {
+    curve: { a: Number(a), b: Number(b), c: Number(g) },
     out: (y) => getAmountOut(y, hop.reserveIn, hop.reserveOut, hop.feeBps),
     bound: (y) => {
       const d = b + g * y;

@@ -19,10 +19,11 @@ export interface SplitObjective {
   /** Where the relaxation peaks: the search starts here and works outwards. */
   seed: bigint;
   /**
-   * Optional float64 pre-check, for y below 2^53: true only when value(y) certainly does not exceed `best` (a float at
-   * or below the value to beat). Lets the search pass over hopeless points without bigint work.
+   * Optional float64 pre-check over a run of split points y = from + k*step (k = 0..count-1, step 1 or -1, every y
+   * in 0..2^53): the first k whose value(y) might exceed `best` (a float at or below the value to beat), or `count`
+   * when none can. Lets the search pass over hopeless points without bigint work, a run at a time.
    */
-  cannotBeat?(y: number, best: number): boolean;
+  screen?(from: number, step: number, count: number, best: number): number;
 }
 
 export interface ExactMaximum {
@@ -58,37 +59,58 @@ const FAR = 2 ** 53;
  */
 export function maximiseExactly(objective: SplitObjective, budget: number): ExactMaximum {
   const walk = new Walk(objective);
-  for (let d = -1; d <= 1; d++) walk.visit(d, 0n);
+  for (let d = -1; d <= 1; d++) walk.price(d, 0n);
   // Points seed+left .. seed+right (offsets) are known to be worth at most the best.
   let left = -1;
   let right = 1;
   let examined = 3;
   for (;;) {
     const target = (walk.bestValue * PPM) / (PPM - 1n) + 1n;
+    const proven = () => walk.result(target === walk.bestValue + 1n ? "exact" : "ppm", examined);
     const window = objective.window(target);
-    if (window === null) return walk.result(target === walk.bestValue + 1n ? "exact" : "ppm", examined);
+    if (window === null) return proven();
     const lo = offset(window.lo - walk.seed);
     const hi = offset(window.hi - walk.seed);
     // Points between the known interval and the window cannot reach this target, nor any later (higher) one.
     if (right < lo - 1) right = lo - 1;
     if (left > hi + 1) left = hi + 1;
-    walk.useScreen(window.lo >= 0n && window.hi < SCREEN_LIMIT);
+    const screened = walk.useScreen(window.lo >= 0n && window.hi < SCREEN_LIMIT);
     let reached = false;
+    let leftFirst = false;
     while (!reached) {
       const goRight = right < hi;
       const goLeft = left > lo;
-      if (!goRight && !goLeft) return walk.result(target === walk.bestValue + 1n ? "exact" : "ppm", examined);
+      if (!goRight && !goLeft) return proven();
+      if (screened) {
+        // The same walk, a run of screened points at a time (see `nextOpen`): only the points the screen cannot rule
+        // out are priced, in the order the walk below would reach them, and the count is what it would be.
+        const next = walk.nextOpen(right, left, hi, lo, budget - examined, leftFirst);
+        if (next === null) return walk.result("unproven", budget + 1);
+        examined += next.steps;
+        if (next.offset !== null) {
+          reached = walk.price(next.offset, target);
+          // After a right point the walk goes on with the left one of the same pair.
+          leftFirst = next.offset > right;
+        }
+        right = next.right;
+        left = next.left;
+        continue;
+      }
       if (goRight) {
         if (++examined > budget) return walk.result("unproven", examined);
-        reached = walk.visit(++right, target);
+        reached = walk.price(++right, target);
       }
       if (goLeft && !reached) {
         if (++examined > budget) return walk.result("unproven", examined);
-        reached = walk.visit(--left, target);
+        reached = walk.price(--left, target);
       }
     }
   }
 }
+
+/** Longest run one screen call covers at first; runs double while nothing passes, up to MAX_RUN. */
+const FIRST_RUN = 16;
+const MAX_RUN = 4096;
 
 /** The best point of one search (a class, not closures: the walk's inner loop runs millions of times per scan). */
 class Walk {
@@ -96,24 +118,26 @@ class Walk {
   bestY = 0n;
   bestValue = 0n;
   private readonly seedFloat: number;
-  private screen = false;
+  private screening = false;
   private floor = 0;
+  private run = FIRST_RUN;
 
   constructor(private readonly objective: SplitObjective) {
     this.seed = objective.seed;
     this.seedFloat = Number(this.seed);
   }
 
-  /** The screen needs every point and the seed exact in a float64. */
-  useScreen(windowFits: boolean): void {
-    this.screen =
-      windowFits && this.objective.cannotBeat !== undefined && this.seed > -SCREEN_LIMIT && this.seed < SCREEN_LIMIT;
+  /** The screen needs every point and the seed exact in a float64. True when it is used this round. */
+  useScreen(windowFits: boolean): boolean {
+    this.screening =
+      windowFits && this.objective.screen !== undefined && this.seed > -SCREEN_LIMIT && this.seed < SCREEN_LIMIT;
     this.floor = lowerBound(this.bestValue);
+    this.run = FIRST_RUN;
+    return this.screening;
   }
 
-  /** Prices the point at offset d from the seed; true when it reaches `target`. */
-  visit(d: number, target: bigint): boolean {
-    if (this.screen && this.objective.cannotBeat!(this.seedFloat + d, this.floor)) return false;
+  /** Prices the point at offset d exactly; true when it reaches `target`. */
+  price(d: number, target: bigint): boolean {
     const y = this.seed + BigInt(d);
     const v = this.objective.value(y);
     if (v === null || v <= this.bestValue) return false;
@@ -121,6 +145,68 @@ class Walk {
     this.bestValue = v;
     this.floor = lowerBound(v);
     return v >= target;
+  }
+
+  /**
+   * Where the outward walk goes next. From the known interval left..right it visits right+1, left-1, right+2,
+   * left-2, ... (a side stops at its window edge hi / lo; after a right point was priced the order resumes on the
+   * left: `leftFirst`), one examined point each. This finds, by screening runs of points on each side with the
+   * current best, the first of that order the screen does not rule out: `offset`, with `steps` (the points the walk
+   * examines up to and including it) and where right and left then stand. With no such point within a run, `offset`
+   * is null and the interval has moved past the run. Null when the walk would run out of its `remaining` budget
+   * first. The best does not change between priced points, so the screen decides each point as the one-at-a-time
+   * walk would, and the walk prices the same points in the same order.
+   */
+  nextOpen(
+    right: number,
+    left: number,
+    hi: number,
+    lo: number,
+    remaining: number,
+    leftFirst: boolean,
+  ): { offset: number | null; steps: number; right: number; left: number } | null {
+    // Side A is visited first of each pair (its j-th point before side B's j-th), B second.
+    const aStep = leftFirst ? -1 : 1;
+    const aFrom = leftFirst ? left : right;
+    const bFrom = leftFirst ? right : left;
+    const onA = Math.max(0, leftFirst ? left - lo : hi - right);
+    const onB = Math.max(0, leftFirst ? hi - right : left - lo);
+    const run = this.run;
+    const aRun = Math.min(run, onA);
+    const ja = aRun > 0 ? this.firstOpen(aFrom + aStep, aStep, aRun) + 1 : Infinity;
+    const foundA = ja <= aRun;
+    // Side B's points at or after A's candidate come later in the order: no need to screen them now.
+    const bRun = Math.min(foundA ? ja - 1 : run, onB);
+    const jb = bRun > 0 ? this.firstOpen(bFrom - aStep, -aStep, bRun) + 1 : Infinity;
+    const foundB = jb <= bRun;
+    let aSteps: number;
+    let bSteps: number;
+    let offset: number | null = null;
+    if (foundB) {
+      aSteps = Math.min(jb, onA);
+      bSteps = jb;
+      offset = bFrom - aStep * jb;
+    } else if (foundA) {
+      aSteps = ja;
+      bSteps = Math.min(ja - 1, onB);
+      offset = aFrom + aStep * ja;
+    } else {
+      // Nothing open within the run on either side: both move past it (whole pairs, so the order stays).
+      const j = Math.max(aRun, bRun);
+      aSteps = Math.min(j, onA);
+      bSteps = Math.min(j, onB);
+    }
+    const steps = aSteps + bSteps;
+    if (steps > remaining) return null;
+    this.run = offset === null ? Math.min(2 * run, MAX_RUN) : FIRST_RUN;
+    const rightSteps = leftFirst ? bSteps : aSteps;
+    const leftSteps = leftFirst ? aSteps : bSteps;
+    return { offset, steps, right: right + rightSteps, left: left - leftSteps };
+  }
+
+  /** The first k < count for which the point at offset from + k*step may beat the best, else count. */
+  private firstOpen(from: number, step: number, count: number): number {
+    return this.objective.screen!(this.seedFloat + from, step, count, this.floor);
   }
 
   result(optimality: Optimality, examined: number): ExactMaximum {

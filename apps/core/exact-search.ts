@@ -8,7 +8,7 @@
  * are dropped; the rest are split, and priced point by point once small. What is left when the budget runs out is
  * reported as unproven, never guessed.
  */
-import type { ExactHop, Ratio } from "./exact-hop.ts";
+import type { ExactHop, HopBound, Ratio } from "./exact-hop.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
@@ -17,8 +17,11 @@ const PPM = 1_000_000n;
 export const DEFAULT_SEARCH_BUDGET = 4096;
 /** Intervals at most this wide are priced point by point rather than split. */
 const LEAF = 8n;
-/** Inputs are searched below 2^MAX_DOUBLINGS; far beyond any token supply. */
-const MAX_DOUBLINGS = 200;
+/** The crest is bracketed by steps of this factor, below GROWTH^MAX_DOUBLINGS; far beyond any token supply. */
+const GROWTH = 16n;
+const MAX_DOUBLINGS = 50;
+/** The crest's bracket stops narrowing once narrower than its position / 2^this. */
+const CREST_PRECISION_BITS = 20n;
 
 interface Point {
   x: bigint;
@@ -30,8 +33,41 @@ interface Point {
   slack: bigint;
 }
 
+/**
+ * Where the hops' float curves (out ~ a*y/(b + c*y) each) put the crest of the cycle: they compose into one such
+ * curve A*x/(B + C*x), whose profit peaks at x = B*(sqrt(A/B) - 1)/C. Null where a hop has no curve or the float
+ * answer is not a usable input.
+ */
+function floatCrest(hops: readonly ExactHop[]): bigint | null {
+  let rho = 1;
+  let B = 1;
+  let C = 0;
+  for (const hop of hops) {
+    const curve = hop.curve;
+    if (curve === undefined || !(curve.b > 0)) return null;
+    // Normalised by B as it goes (A = rho*B), so no product of reserves overflows.
+    C = (C * curve.b + rho * B * curve.c) / (B * curve.b);
+    rho *= curve.a / curve.b;
+    B = 1;
+  }
+  const x = (Math.sqrt(rho) - 1) / C;
+  return Number.isFinite(x) && x >= 2 && x < 2 ** 200 ? BigInt(Math.floor(x)) : null;
+}
+
+/** 1/sqrt(num/den) in float64, for ratios of any size. */
+function sqrtInverse(r: Ratio): number {
+  const bits = Math.max(r.num.toString(16).length, r.den.toString(16).length) * 4;
+  const shift = BigInt(Math.max(0, bits - 64));
+  return Math.sqrt(Number(r.den >> shift) / Number(r.num >> shift));
+}
+
 function ceilDiv(num: bigint, den: bigint): bigint {
   return num >= 0n ? (num + den - 1n) / den : -(-num / den);
+}
+
+function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBound } | null {
+  const out = hop.out(amount);
+  return out === null ? null : { out, bound: hop.bound(amount) };
 }
 
 /** The route at input x with its composed bound, or null where a hop cannot quote it. */
@@ -40,9 +76,9 @@ function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
   let rate: Ratio = { num: 1n, den: 1n };
   let slack: Ratio = { num: 0n, den: 1n };
   for (const hop of hops) {
-    const next = hop.out(amount);
-    if (next === null) return null;
-    const b = hop.bound(amount);
+    const q = hop.quote ? hop.quote(amount) : quoteApart(hop, amount);
+    if (q === null) return null;
+    const { out: next, bound: b } = q;
     // A later hop multiplies what an earlier one may add: C' = C*r + s, R' = R*r.
     slack = { num: slack.num * b.rate.num + b.slack * slack.den * b.rate.den, den: slack.den * b.rate.den };
     rate = { num: rate.num * b.rate.num, den: rate.den * b.rate.den };
@@ -56,6 +92,45 @@ function intervalBound(p: Point, hi: bigint): bigint {
   const excess = p.rate.num - p.rate.den;
   const climb = excess > 0n ? ceilDiv(excess * (hi - p.x), p.rate.den) : 0n;
   return p.profit + climb + p.slack;
+}
+
+/**
+ * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
+ * every input where it does not must be priced one by one. The slack of a hop out of a coarse token, or into one,
+ * can be worth far more than a millionth of a small profit; when the inputs about the crest that reach the target
+ * are more than the budget, the proof would price more than the budget: better to say unproven at once than to
+ * spend it. The route's real-valued profit is concave and the exact one stays within the slack of it, so the inputs
+ * that reach the target are (all but) one run about the crest: its extent either side is found by doubling and
+ * halving, a few dozen routes at most.
+ */
+function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best: Point | null): boolean {
+  // Without a profit found yet a proof is the only way to say whether any input profits: never give up on it.
+  if (best === null || best.profit <= 0n) return false;
+  const target = targetFor(best.profit);
+  const limit = BigInt(budget);
+  const reaches = (x: bigint) => {
+    if (x < 1n) return false;
+    const p = evaluate(hops, x);
+    return p !== null && p.profit + p.slack >= target;
+  };
+  /** How far from `from` (up to the budget) the inputs keep reaching the target, stepping by `sign`. */
+  const extent = (from: bigint, sign: bigint): bigint => {
+    let inside = 0n;
+    let outside = 1n;
+    while (outside <= limit && reaches(from + sign * outside)) {
+      inside = outside;
+      outside *= 2n;
+    }
+    if (outside > limit) return limit + 1n;
+    while (outside - inside > 1n) {
+      const mid = (inside + outside) / 2n;
+      if (reaches(from + sign * mid)) inside = mid;
+      else outside = mid;
+    }
+    return inside;
+  };
+  const right = extent(crest + 1n, 1n);
+  return right > limit || right + extent(crest, -1n) > limit;
 }
 
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
@@ -78,26 +153,74 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   };
   const rising = (p: Point | null) => p !== null && p.rate.num > p.rate.den;
 
-  // 1. The crest: the last input at which the route's rate bound is still above 1 (doubling, then bisection).
+  // 1. The crest: where the route's rate bound falls to 1, bracketed by steps of 16x, then narrowed by the secant
+  // of 1/sqrt(rate), which is linear in the input for a V2 pair and for a V3 pool within one range (so one or two
+  // steps land next to it), halving instead when a step gains too little. The bracket is narrowed to one input, or
+  // to a millionth of its position when its right end quotes: the proof covers what lies between.
   let lo = 0n;
+  let loPoint: Point = zero;
   let hi = 1n;
-  for (let k = 0; k < MAX_DOUBLINGS && rising(at(hi)); k++) {
+  let hiPoint: Point | null;
+  let growth = GROWTH;
+  const guess = floatCrest(hops);
+  if (guess !== null) {
+    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle): bracket it by halving or
+    // doubling from there. Only where to look depends on it, never what is found or proven.
+    growth = 2n;
+    hi = guess;
+    hiPoint = at(hi);
+    for (let x = guess / 2n; x > 0n && !rising(hiPoint); x /= 2n) {
+      const p = at(x);
+      if (rising(p)) {
+        lo = x;
+        loPoint = p!;
+        break;
+      }
+      hi = x;
+      hiPoint = p;
+    }
+  } else hiPoint = at(hi);
+  for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
     lo = hi;
-    hi *= 2n;
+    loPoint = hiPoint!;
+    hi *= growth;
+    hiPoint = at(hi);
   }
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (rising(at(mid))) lo = mid;
-    else hi = mid;
+  let halve = false;
+  while (hi - lo > 1n && (hiPoint === null || hi - lo > lo >> CREST_PRECISION_BITS)) {
+    const width = hi - lo;
+    let mid = lo + width / 2n;
+    if (!halve && hiPoint !== null) {
+      const ul = sqrtInverse(loPoint.rate) - 1;
+      const uh = sqrtInverse(hiPoint.rate) - 1;
+      const t = ul / (ul - uh);
+      if (t > 0 && t < 1) mid = lo + BigInt(Math.floor(t * Number(width)));
+      if (mid <= lo) mid = lo + 1n;
+      if (mid >= hi) mid = hi - 1n;
+    }
+    const p = at(mid);
+    if (rising(p)) {
+      lo = mid;
+      loPoint = p!;
+    } else {
+      hi = mid;
+      hiPoint = p;
+    }
+    // A secant step that did not halve the bracket is followed by a halving, so it always shrinks geometrically.
+    halve = !halve && hi - lo > width / 2n;
   }
   const crest = lo;
-  if (crest > 0n) at(crest);
-  const after = at(crest + 1n);
+  // Past the crest: its rate bound is at most 1. Between crest and it (when the bracket stopped wider than one
+  // input) the route may still climb: that interval goes to the proof with its own bound.
+  const after = hiPoint;
+  const climbing: [Point, bigint] | null = hi - lo > 1n ? [loPoint, hi - 1n] : null;
 
   // 2. The proof. Past the crest the rate bound is at most 1, so profit(x) <= profit(a) + slack(a) for all x >= a.
-  let unproven = false;
+  let unproven = hopeless(hops, crest, budget, best);
   const stack: [Point, bigint][] = [];
-  if (after === null) {
+  if (unproven) {
+    // No proof within the budget: the best input found on the way to the crest stands, unproven.
+  } else if (after === null) {
     // The walk left the known state while the route still gained: a better input may lie beyond what can be quoted.
     unproven = true;
   } else {
@@ -118,6 +241,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   }
   const first = crest > 0n ? evaluate(hops, 1n) : null;
   if (first !== null) stack.push([first, crest]);
+  if (climbing !== null) stack.push(climbing);
 
   while (!unproven && stack.length > 0) {
     const [p, end] = stack.pop()!;

@@ -20,6 +20,7 @@
  * more. The relative error of every float quantity used is therefore below 50 * 2^-53 (5.6e-15) for the longest
  * cycles (4 hops), and ERR allows 1e-12. Values stay far inside float range: A is at most (1e4 * 2^112)^4 (2^502).
  */
+import { FloatHops } from "./float-hops.ts";
 import type { Hop } from "./pool.ts";
 import { routeAmountIn, routeAmountOut } from "./pool-math.ts";
 import type { SizedTrade } from "./sized-trade.ts";
@@ -36,39 +37,46 @@ const DOWN = 1 - ERR;
 const PPM_FACTOR = 1 - 1e-6 + 1e-12;
 /** Integers below this are exact in a float64. */
 const EXACT = 2 ** 53;
+/** A route folded into one Möbius map x -> a*x / (b + c*x), in floats (scratch, overwritten by the next fold). */
+class FloatPool {
+  a = 1;
+  b = 1;
+  c = 0;
 
-/** A route folded into one Möbius map x -> a*x / (b + c*x), in floats; null when a pool on it is empty. */
-interface FloatPool {
-  a: number;
-  b: number;
-  c: number;
-}
-
-function floatFold(hops: readonly Hop[], from: number, to: number): FloatPool | null {
-  let a = 1;
-  let b = 1;
-  let c = 0;
-  for (let i = from; i < to; i++) {
-    const hop = hops[i]!;
-    // An empty pool pays nothing (getAmountOut returns 0).
-    if (hop.reserveIn <= 0n || hop.reserveOut <= 0n) return null;
-    const g = 10_000 - hop.feeBps;
-    const rin = 1e4 * Number(hop.reserveIn);
-    c = rin * c + a * g;
-    a *= g * Number(hop.reserveOut);
-    b *= rin;
+  /** Folds hops from..to-1; false when a pool on the way is empty (getAmountOut pays nothing there). */
+  fold(hops: FloatHops, from: number, to: number): boolean {
+    let a = 1;
+    let b = 1;
+    let c = 0;
+    for (let i = from; i < to; i++) {
+      const reserveOut = hops.reserveOut[i]!;
+      const reserveIn = hops.reserveIn[i]!;
+      if (!(reserveIn > 0) || !(reserveOut > 0)) return false;
+      const g = 10_000 - hops.feeBps[i]!;
+      const rin = 1e4 * reserveIn;
+      c = rin * c + a * g;
+      a *= g * reserveOut;
+      b *= rin;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    return true;
   }
-  return { a, b, c };
 }
+
+const whole = new FloatPool();
+const head = new FloatPool();
+const tail = new FloatPool();
 
 /**
  * The trade when floats settle the cycle, null when no input is profitable, undefined when the floors matter too much
- * for the bound to prove anything (the caller goes on with `floatSplit`, then the exact search).
+ * for the bound to prove anything (the caller goes on with `floatSplit`, then the exact search). `floats` holds the
+ * same hops as floats (a scanner passes its scratch).
  */
-export function floatFirst(hops: readonly Hop[]): SizedTrade | null | undefined {
-  const whole = floatFold(hops, 0, hops.length);
+export function floatFirst(hops: readonly Hop[], floats = FloatHops.of(hops)): SizedTrade | null | undefined {
   // An empty pool on the way: no input comes back with a profit.
-  if (whole === null) return null;
+  if (!whole.fold(floats, 0, floats.length)) return null;
   const { a, b, c } = whole;
   // A <= B within rounding: the marginal rate at zero is at most 1, so nothing is profitable.
   if (a * UP <= b * DOWN) return null;
@@ -90,10 +98,12 @@ export function floatFirst(hops: readonly Hop[]): SizedTrade | null | undefined 
  * The trade when the cycle split after hop `split` settles it in floats (see the file comment), null when no integer
  * split point is profitable, else undefined. Call after `floatFirst` returned undefined.
  */
-export function floatSplit(hops: readonly Hop[], split: number): SizedTrade | null | undefined {
-  const head = floatFold(hops, 0, split);
-  const tail = floatFold(hops, split, hops.length);
-  if (head === null || tail === null) return undefined;
+export function floatSplit(
+  hops: readonly Hop[],
+  split: number,
+  floats = FloatHops.of(hops),
+): SizedTrade | null | undefined {
+  if (!head.fold(floats, 0, split) || !tail.fold(floats, split, floats.length)) return undefined;
   const sT = Math.sqrt(tail.a * tail.b);
   const sH = Math.sqrt(head.a * head.b);
   const peak = (sT * head.a - sH * tail.b) / (sT * head.c + sH * tail.c);
@@ -117,8 +127,9 @@ export function floatSplit(hops: readonly Hop[], split: number): SizedTrade | nu
   // Every integer split point is worth less than 1: nothing is profitable.
   if (bound < 1) return null;
   const nearest = Math.round(peak);
-  for (const y of [nearest, nearest === lo + 1 ? lo + 2 : lo + 1]) {
-    const amountIn = routeAmountIn(BigInt(y), hops.slice(0, split));
+  const other = nearest === lo + 1 ? lo + 2 : lo + 1;
+  for (let k = 0; k < 2; k++) {
+    const amountIn = routeAmountIn(BigInt(k === 0 ? nearest : other), hops, split);
     if (amountIn === null || amountIn <= 0n) continue;
     const trade = proveTrade(amountIn, hops, bound);
     if (trade !== undefined) return trade;

@@ -2,7 +2,7 @@
 export type { Token } from "./tokens.ts";
 export { normalizeAddress } from "./tokens.ts";
 export { isqrt } from "./bigint-math.ts";
-export type { Pool, ReserveUpdate, Hop } from "./pool.ts";
+export type { Pool, ReserveUpdate, Hop, V3Pool, V3StateUpdate } from "./pool.ts";
 export { hopFrom, otherToken } from "./pool.ts";
 export type { Opportunity, PoolProtocol } from "./opportunity.ts";
 export {

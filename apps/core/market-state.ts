@@ -1,10 +1,14 @@
-import type { Pool, ReserveUpdate } from "./pool.ts";
+import type { Pool, V3Pool } from "./pool.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
+import type { V3PoolState } from "./v3/pool.ts";
+
+const Q96_FLOAT = 2 ** 96;
 
 /**
- * Current reserves of every pool, held twice: exact bigints for the integer math, and float64 marginal rates per
- * directed edge so the scan can reject unprofitable cycles with two multiplications and no bigint work.
+ * Current state of every pool, held twice: exact values for the integer math (V2 reserves, V3 swap states), and
+ * float64 marginal rates per directed edge so the scan can reject unprofitable cycles with two multiplications and
+ * no bigint work. Uniswap-V2 pools come first (indexes 0..v2Count-1), then the Uniswap-V3 pools.
  */
 export class MarketState {
   readonly tokens: readonly Token[];
@@ -14,46 +18,69 @@ export class MarketState {
   readonly poolIndex = new Map<string, number>();
   readonly token0: Int32Array;
   readonly token1: Int32Array;
+  /** V2 pools' fee; 0 for V3 pools (their fee is in their state). */
   readonly feeBps: Int32Array;
   readonly reserve0: bigint[];
   readonly reserve1: bigint[];
-  /** rate[2p] = (1 - fee) * r1/r0 (selling token0), rate[2p+1] = (1 - fee) * r0/r1. 0 when a reserve is 0. */
+  /** Pools below this index are Uniswap-V2 pairs, the rest Uniswap-V3 pools. */
+  readonly v2Count: number;
+  /** Swap state of V3 pool p at v3State[p - v2Count]. */
+  readonly v3State: V3PoolState[];
+  /**
+   * rate[2p] = (1 - fee) * r1/r0 (selling token0), rate[2p+1] = (1 - fee) * r0/r1; 0 when a reserve is 0. For a V3
+   * pool the same at its current price (r1/r0 = (sqrtPriceX96 / 2^96)^2): the marginal rate of the first wei, which
+   * no larger input beats (the price only moves against the seller), so a cycle's product bounds its rate anywhere.
+   */
   readonly rate: Float64Array;
   /** Float copies of the reserves, for the float profit bound used with a minimum profit. */
   readonly floatReserve0: Float64Array;
   readonly floatReserve1: Float64Array;
 
-  constructor(tokens: readonly Token[], pools: readonly Pool[]) {
+  constructor(tokens: readonly Token[], pools: readonly Pool[], v3Pools: readonly V3Pool[] = []) {
     this.tokens = tokens.map((t) => ({ ...t, address: normalizeAddress(t.address) }));
     this.tokens.forEach((t, i) => {
       if (this.tokenIndex.has(t.address)) throw new Error(`duplicate token ${t.address}`);
       this.tokenIndex.set(t.address, i);
     });
-    const n = pools.length;
+    const n = pools.length + v3Pools.length;
+    this.v2Count = pools.length;
     this.poolAddress = new Array<string>(n);
     this.poolDex = new Array<string>(n);
     this.token0 = new Int32Array(n);
     this.token1 = new Int32Array(n);
     this.feeBps = new Int32Array(n);
-    this.reserve0 = new Array<bigint>(n);
-    this.reserve1 = new Array<bigint>(n);
+    this.reserve0 = new Array<bigint>(pools.length);
+    this.reserve1 = new Array<bigint>(pools.length);
+    this.v3State = new Array<V3PoolState>(v3Pools.length);
     this.rate = new Float64Array(2 * n);
     this.floatReserve0 = new Float64Array(n);
     this.floatReserve1 = new Float64Array(n);
-    pools.forEach((pool, p) => {
+    const place = (pool: Pool | V3Pool, p: number) => {
       const address = normalizeAddress(pool.address);
       if (this.poolIndex.has(address)) throw new Error(`duplicate pool ${address}`);
-      if (!Number.isInteger(pool.feeBps) || pool.feeBps < 0 || pool.feeBps > 9999) {
-        throw new RangeError(`pool ${address}: feeBps must be an integer 0..9999, got ${pool.feeBps}`);
-      }
       this.poolIndex.set(address, p);
       this.poolAddress[p] = address;
       this.poolDex[p] = pool.dex;
       this.token0[p] = this.requireToken(pool.token0, address);
       this.token1[p] = this.requireToken(pool.token1, address);
       if (this.token0[p] === this.token1[p]) throw new Error(`pool ${address} pairs a token with itself`);
+    };
+    pools.forEach((pool, p) => {
+      place(pool, p);
+      if (!Number.isInteger(pool.feeBps) || pool.feeBps < 0 || pool.feeBps > 9999) {
+        throw new RangeError(`pool ${pool.address}: feeBps must be an integer 0..9999, got ${pool.feeBps}`);
+      }
       this.feeBps[p] = pool.feeBps;
       this.setReserves(p, pool.reserve0, pool.reserve1);
+    });
+    v3Pools.forEach((pool, i) => {
+      const p = this.v2Count + i;
+      place(pool, p);
+      const { feePips } = pool.state;
+      if (!Number.isInteger(feePips) || feePips < 0 || feePips >= 1_000_000) {
+        throw new RangeError(`pool ${pool.address}: feePips must be an integer 0..999999, got ${feePips}`);
+      }
+      this.setV3State(p, pool.state);
     });
   }
 
@@ -61,8 +88,13 @@ export class MarketState {
     return this.poolAddress.length;
   }
 
-  /** Applies new reserves to pool `p`; returns false when they are unchanged. */
+  isV3(p: number): boolean {
+    return p >= this.v2Count;
+  }
+
+  /** Applies new reserves to V2 pool `p`; returns false when they are unchanged. */
   setReserves(p: number, reserve0: bigint, reserve1: bigint): boolean {
+    if (this.isV3(p)) throw new RangeError(`pool ${this.poolAddress[p]} is a Uniswap-V3 pool: it has no reserves`);
     if (reserve0 < 0n || reserve1 < 0n) throw new RangeError(`pool ${this.poolAddress[p]}: negative reserve`);
     if (this.reserve0[p] === reserve0 && this.reserve1[p] === reserve1) return false;
     this.reserve0[p] = reserve0;
@@ -78,13 +110,36 @@ export class MarketState {
     return true;
   }
 
+  /**
+   * Takes V3 pool `p`'s new swap state (held, not copied: the caller must not change it afterwards); returns false
+   * when it is the very state already held. A pool's fee never changes.
+   */
+  setV3State(p: number, state: V3PoolState): boolean {
+    if (!this.isV3(p)) throw new RangeError(`pool ${this.poolAddress[p]} is a Uniswap-V2 pair: it has no V3 state`);
+    const i = p - this.v2Count;
+    const held = this.v3State[i];
+    if (held === state) return false;
+    if (held !== undefined && held.feePips !== state.feePips) {
+      throw new RangeError(`pool ${this.poolAddress[p]}: fee changed from ${held.feePips} to ${state.feePips} pips`);
+    }
+    this.v3State[i] = state;
+    const root = Number(state.sqrtPriceX96) / Q96_FLOAT;
+    const price = root * root;
+    const keep = (1_000_000 - state.feePips) / 1_000_000;
+    // Every price the pool can hold (2^-128..2^128) is a normal float64: no under- or overflow here.
+    this.rate[2 * p] = keep * price;
+    this.rate[2 * p + 1] = keep / price;
+    return true;
+  }
+
   /** Pool index of an update, by address; throws for a pool the scanner was not built with. */
-  resolve(update: ReserveUpdate): number {
+  resolve(update: { address: string }): number {
     const p = this.poolIndex.get(normalizeAddress(update.address));
     if (p === undefined) throw new RangeError(`unknown pool ${update.address}`);
     return p;
   }
 
+  /** V2 pool `p` with its reserves. */
   pool(p: number): Pool {
     return {
       address: this.poolAddress[p]!,
@@ -94,6 +149,17 @@ export class MarketState {
       reserve0: this.reserve0[p]!,
       reserve1: this.reserve1[p]!,
       feeBps: this.feeBps[p]!,
+    };
+  }
+
+  /** V3 pool `p` with the state held. */
+  v3Pool(p: number): V3Pool {
+    return {
+      address: this.poolAddress[p]!,
+      dex: this.poolDex[p]!,
+      token0: this.tokens[this.token0[p]!]!.address,
+      token1: this.tokens[this.token1[p]!]!.address,
+      state: this.v3State[p - this.v2Count]!,
     };
   }
 

@@ -1,9 +1,18 @@
 import type { Opportunity } from "./opportunity.ts";
 
-interface Entry {
+/** One cycle's opportunity and the group (base token) it is listed under, as the book keeps it. */
+export interface BookEntry {
   cycle: number;
   group: number;
   opportunity: Opportunity;
+  /** Number(profit): ordered like the profits (conversion is monotone), so bigints are compared only on a tie. */
+  key: number;
+}
+type Entry = BookEntry;
+
+/** The entry for `opportunity` of `cycle` under `group` (what `reset` takes). */
+export function bookEntry(cycle: number, group: number, opportunity: Opportunity): BookEntry {
+  return { cycle, group, opportunity, key: Number(opportunity.profit) };
 }
 
 /**
@@ -12,34 +21,41 @@ interface Entry {
  */
 export class OpportunityBook {
   private readonly groups: Entry[][];
-  private readonly byCycle = new Map<number, Entry>();
-  /** One byte per cycle, so the common question "is this cycle listed?" needs no map lookup. */
-  private readonly listed: Uint8Array;
+  /** Every listed entry, in no order. */
+  private entries: Entry[] = [];
+  /**
+   * Per cycle, 1 + its entry's index in `entries`, or 0 when the cycle is not listed: "is this cycle listed?" and "its
+   * entry" without a map (a full scan lists ten thousand cycles at once, a map insertion each).
+   */
+  private readonly slot: Int32Array;
 
   constructor(groupCount: number, cycleCount: number) {
     this.groups = Array.from({ length: groupCount }, () => []);
-    this.listed = new Uint8Array(cycleCount);
+    this.slot = new Int32Array(cycleCount);
   }
 
   has(cycle: number): boolean {
-    return this.listed[cycle] === 1;
+    return this.slot[cycle] !== 0;
   }
 
   get size(): number {
-    return this.byCycle.size;
+    return this.entries.length;
   }
 
-  /** Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. */
-  reset(entries: Iterable<Entry>): void {
-    this.byCycle.clear();
-    this.listed.fill(0);
+  /**
+   * Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. The book keeps
+   * `entries` (and changes it later): pass an array of its own.
+   */
+  reset(entries: BookEntry[]): void {
+    for (const old of this.entries) this.slot[old.cycle] = 0;
     for (const group of this.groups) group.length = 0;
-    for (const entry of entries) {
-      this.byCycle.set(entry.cycle, entry);
-      this.listed[entry.cycle] = 1;
+    this.entries = entries;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      this.slot[entry.cycle] = i + 1;
       this.groups[entry.group]!.push(entry);
     }
-    for (const group of this.groups) group.sort(compareEntries);
+    for (let g = 0; g < this.groups.length; g++) this.groups[g] = sortEntries(this.groups[g]!);
   }
 
   /**
@@ -49,28 +65,35 @@ export class OpportunityBook {
    * hundreds re-sized when a hub pool moves, those shifts were as costly as the rest of the block).
    */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
-    const previous = this.listed[cycle] === 1 ? this.byCycle.get(cycle)! : null;
-    const entry = opportunity === null ? null : { cycle, group, opportunity };
+    const at = this.slot[cycle]! - 1;
+    const previous = at >= 0 ? this.entries[at]! : null;
+    const entry = opportunity === null ? null : bookEntry(cycle, group, opportunity);
     if (previous !== null && entry !== null && previous.group === group) {
       moveTo(this.groups[group]!, position(this.groups[group]!, previous), entry);
-      this.byCycle.set(cycle, entry);
+      this.entries[at] = entry;
       return;
     }
     if (previous !== null) {
       const list = this.groups[previous.group]!;
       list.splice(position(list, previous), 1);
-      this.byCycle.delete(cycle);
-      this.listed[cycle] = 0;
+      // The last entry fills the hole.
+      const last = this.entries.pop()!;
+      if (last !== previous) {
+        this.entries[at] = last;
+        this.slot[last.cycle] = at + 1;
+      }
+      this.slot[cycle] = 0;
     }
     if (entry === null) return;
     const list = this.groups[group]!;
     list.splice(position(list, entry), 0, entry);
-    this.byCycle.set(cycle, entry);
-    this.listed[cycle] = 1;
+    this.entries.push(entry);
+    this.slot[cycle] = this.entries.length;
   }
 
   get(cycle: number): Opportunity | undefined {
-    return this.byCycle.get(cycle)?.opportunity;
+    const at = this.slot[cycle]! - 1;
+    return at >= 0 ? this.entries[at]!.opportunity : undefined;
   }
 
   /** All opportunities: grouped by base token in group order, each group by profit, highest first. */
@@ -82,10 +105,59 @@ export class OpportunityBook {
 }
 
 function compareEntries(x: Entry, y: Entry): number {
+  if (x.key !== y.key) return x.key > y.key ? -1 : 1;
   const a = x.opportunity.profit;
   const b = y.opportunity.profit;
   if (a !== b) return a > b ? -1 : 1;
   return x.cycle - y.cycle;
+}
+
+/**
+ * `list` in compareEntries order. Sorting ten thousand entries with a comparator cost about as much as sizing them:
+ * instead the float keys are sorted natively (no callbacks), each entry goes to the first free slot of its key, and
+ * only entries sharing a key (rare: equal floats, maybe unequal bigints) are ordered by the comparator.
+ */
+function sortEntries(list: Entry[]): Entry[] {
+  const n = list.length;
+  if (n < 2) return list;
+  // Negated so that the ascending native sort puts the highest profit first (0 - key: never -0, which sorts apart).
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = 0 - list[i]!.key;
+  keys.sort();
+  const sorted = new Array<Entry>(n);
+  const used = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const entry = list[i]!;
+    const target = 0 - entry.key;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted[lo + used[lo]!++] = entry;
+  }
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && sorted[end]!.key === sorted[start]!.key) end++;
+    if (end - start > 1) sortRun(sorted, start, end);
+    start = end;
+  }
+  return sorted;
+}
+
+/** Insertion sort of sorted[start..end) by the full comparator (runs of equal keys are short). */
+function sortRun(sorted: Entry[], start: number, end: number): void {
+  for (let i = start + 1; i < end; i++) {
+    const entry = sorted[i]!;
+    let j = i - 1;
+    while (j >= start && compareEntries(sorted[j]!, entry) > 0) {
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = entry;
+  }
 }
 
 /** Index of the first entry not ordered before `entry` (its slot, or where it sits). */

@@ -56,10 +56,13 @@ export function routeAmountOut(amountIn: bigint, hops: readonly Hop[]): bigint {
   return amount;
 }
 
-/** The smallest route input whose final output is at least `amountOut`, or null if unreachable. */
-export function routeAmountIn(amountOut: bigint, hops: readonly Hop[]): bigint | null {
+/**
+ * The smallest input of the route's first `end` hops (all by default) whose final output is at least `amountOut`, or
+ * null if unreachable.
+ */
+export function routeAmountIn(amountOut: bigint, hops: readonly Hop[], end = hops.length): bigint | null {
   let amount: bigint | null = amountOut;
-  for (let i = hops.length - 1; i >= 0 && amount !== null; i--) {
+  for (let i = end - 1; i >= 0 && amount !== null; i--) {
     const hop = hops[i]!;
     amount = getAmountIn(amount, hop.reserveIn, hop.reserveOut, hop.feeBps);
   }

@@ -1,3 +1,5 @@
+import type { V3PoolState } from "./v3/pool.ts";
+
 /**
  * A Uniswap-V2 style constant-product pool with its own fee. Reserves are base units of token0/token1;
  * addresses are lowercase. `feeBps` is in 0..9999 (30 = 0.30%).
@@ -17,6 +19,24 @@ export interface ReserveUpdate {
   address: string;
   reserve0: bigint;
   reserve1: bigint;
+}
+
+/**
+ * A Uniswap-V3 pool as the scanner sees it: its tokens (token0 is the lower address, as the factory orders them) and
+ * its swap state at the scanned block (apps/core/v3). Its fee is the state's `feePips`.
+ */
+export interface V3Pool {
+  address: string;
+  dex: string;
+  token0: string;
+  token1: string;
+  state: V3PoolState;
+}
+
+/** A V3 pool's new swap state after a block (its Swap, Mint and Burn logs, or a re-read). */
+export interface V3StateUpdate {
+  address: string;
+  state: V3PoolState;
 }
 
 /** One swap through one pool, in the direction the route takes it. */

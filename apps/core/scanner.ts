@@ -2,9 +2,10 @@ import { CycleIndex } from "./cycle-index.ts";
 import { edgeSource } from "./cycle-index.ts";
 import { CycleEvaluator, RATE_FLOOR } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
-import type { Opportunity } from "./opportunity.ts";
-import { OpportunityBook } from "./opportunity-book.ts";
-import type { Pool, ReserveUpdate } from "./pool.ts";
+import type { Opportunity, PoolProtocol } from "./opportunity.ts";
+import type { BookEntry } from "./opportunity-book.ts";
+import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
+import type { Pool, ReserveUpdate, V3Pool, V3StateUpdate } from "./pool.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
@@ -12,6 +13,8 @@ import { normalizeAddress } from "./tokens.ts";
 export interface ScannerOptions {
   tokens: readonly Token[];
   pools: readonly Pool[];
+  /** Uniswap-V3 pools, scanned beside the V2 pools: cycles may mix both. */
+  v3Pools?: readonly V3Pool[];
   /** Addresses cycles start and end at; results are grouped in this order. */
   baseTokens: readonly string[];
   /** Longest cycle, 2..4 (the CLI offers 2 and 3). */
@@ -20,6 +23,8 @@ export interface ScannerOptions {
   minProfit?: bigint;
   /** Candidates one cycle's optimality proof may try (default DEFAULT_SIZING_BUDGET); see sizing.ts. */
   sizingBudget?: bigint;
+  /** Exact route evaluations the search of one cycle through a V3 pool may use (default DEFAULT_SEARCH_BUDGET). */
+  searchBudget?: number;
 }
 
 export interface ScanStats {
@@ -37,8 +42,9 @@ export interface ScanStats {
 }
 
 /**
- * Finds and sizes every profitable cycle of a pool set, and keeps that set current as reserves change.
- * Build once per pool graph (the cycle index is precomputed), then call fullScan() once and applyReserves() per block.
+ * Finds and sizes every profitable cycle of a pool set (V2 pairs and V3 pools, mixed freely), and keeps that set
+ * current as pool states change. Build once per pool graph (the cycle index is precomputed), then call fullScan()
+ * once and applyBlock() (or applyReserves() for V2-only changes) per block.
  */
 export class ArbitrageScanner {
   readonly index: CycleIndex;
@@ -60,7 +66,7 @@ export class ArbitrageScanner {
   };
 
   constructor(options: ScannerOptions) {
-    this.state = new MarketState(options.tokens, options.pools);
+    this.state = new MarketState(options.tokens, options.pools, options.v3Pools);
     const bases = options.baseTokens.map((address) => {
       const i = this.state.tokenIndex.get(normalizeAddress(address));
       if (i === undefined) throw new Error(`base token ${address} is not among the tokens`);
@@ -76,7 +82,13 @@ export class ArbitrageScanner {
       baseTokens: bases,
       maxHops: options.maxHops,
     });
-    this.evaluator = new CycleEvaluator(this.state, this.index, options.minProfit ?? 0n, options.sizingBudget);
+    this.evaluator = new CycleEvaluator(
+      this.state,
+      this.index,
+      options.minProfit ?? 0n,
+      options.sizingBudget,
+      options.searchBudget,
+    );
     this.book = new OpportunityBook(bases.length, this.index.cycleCount);
     this.queued = new Uint32Array(this.index.cycleCount);
     this.dirty = new Int32Array(this.index.cycleCount);
@@ -101,14 +113,16 @@ export class ArbitrageScanner {
   /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
   fullScan(): Opportunity[] {
     const started = performance.now();
-    const entries = [];
+    const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
-    for (let c = 0; c < this.index.cycleCount; c++) {
+    const survivors = this.rateSurvivors();
+    for (let i = 0; i < survivors.length; i++) {
+      const c = survivors[i]!;
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
-      if (trade !== null) entries.push({ cycle: c, group: this.groupOf(c), opportunity: this.record(c, trade) });
+      if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
     }
     this.book.reset(entries);
     const result = this.book.list();
@@ -121,12 +135,26 @@ export class ArbitrageScanner {
    * current opportunity set (same order as fullScan). Unchanged reserves cost nothing. Throws for an unknown pool.
    */
   applyReserves(changes: Iterable<ReserveUpdate>): Opportunity[] {
+    return this.applyBlock(changes, []);
+  }
+
+  /**
+   * Applies one block's changes to V2 reserves and V3 swap states together (a cycle through pools of both kinds is
+   * re-evaluated once), re-evaluates only the cycles through the changed pools, and returns the current opportunity
+   * set (same order as fullScan). A V3 state is held as given: pass a state the caller will not change afterwards.
+   * Throws for an unknown pool, or for an update of the wrong kind.
+   */
+  applyBlock(reserves: Iterable<ReserveUpdate>, v3States: Iterable<V3StateUpdate>): Opportunity[] {
     const started = performance.now();
     const epoch = this.nextEpoch();
     const changed: number[] = [];
-    for (const change of changes) {
+    for (const change of reserves) {
       const p = this.state.resolve(change);
       if (this.state.setReserves(p, change.reserve0, change.reserve1)) changed.push(p);
+    }
+    for (const change of v3States) {
+      const p = this.state.resolve(change);
+      if (this.state.setV3State(p, change.state)) changed.push(p);
     }
     // Rate test over the changed pools' rows, after every update is applied. Only cycles that may profit now, or
     // that are listed and may have to go, are queued for the exact pass; a cycle through two changed pools once.
@@ -176,10 +204,21 @@ export class ArbitrageScanner {
     return this.book.list();
   }
 
-  /** Current state of a pool, or undefined if the scanner does not know it. */
+  /** The current opportunities whose size is not proven (stats.unproven of them), in no particular order. */
+  unprovenOpportunities(): Opportunity[] {
+    return [...this.unproven].map((c) => this.book.get(c)!);
+  }
+
+  /** Current reserves of a V2 pool, or undefined if the scanner knows no V2 pool by that address. */
   pool(address: string): Pool | undefined {
     const p = this.state.poolIndex.get(normalizeAddress(address));
-    return p === undefined ? undefined : this.state.pool(p);
+    return p === undefined || this.state.isV3(p) ? undefined : this.state.pool(p);
+  }
+
+  /** Current state of a V3 pool, or undefined if the scanner knows no V3 pool by that address. */
+  v3Pool(address: string): V3Pool | undefined {
+    const p = this.state.poolIndex.get(normalizeAddress(address));
+    return p === undefined || !this.state.isV3(p) ? undefined : this.state.v3Pool(p);
   }
 
   private record(c: number, trade: SizedTrade): Opportunity {
@@ -190,14 +229,45 @@ export class ArbitrageScanner {
     const previous = this.book.get(c);
     if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
+    const { edges, stride, hops } = this.index;
+    // Read straight from the edge rows (a full scan records every opportunity: no view or iterator per cycle).
+    const n = hops[c]!;
     const path: string[] = [];
     const pools: string[] = [];
-    for (const e of this.index.cycleEdges(c)) {
+    for (let at = c * stride, end = at + n; at < end; at++) {
+      const e = edges[at]!;
       path.push(tokens[edgeSource(e, token0, token1)]!.address);
       pools.push(poolAddress[e >> 1]!);
     }
     path.push(path[0]!);
-    return { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
+    const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
+    // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
+    if (this.evaluator.hasV3(c)) {
+      const protocols: PoolProtocol[] = [];
+      for (let at = c * stride, end = at + n; at < end; at++) {
+        protocols.push(this.state.isV3(edges[at]! >> 1) ? "uniswap-v3" : "uniswap-v2");
+      }
+      opportunity.protocols = protocols;
+    }
+    return opportunity;
+  }
+
+  /**
+   * The cycles whose float rate product reaches RATE_FLOOR (a scratch view, valid until the next scan): the first
+   * test of `mayProfit`, over every cycle in one tight loop. Alone in its loop it is compiled on the spot (on-stack
+   * replacement) in a fresh process, instead of waiting for the sizing code around it to warm up.
+   */
+  private rateSurvivors(): Int32Array {
+    const { edges, hops, stride, cycleCount } = this.index;
+    const rate = this.state.rate;
+    const list = this.dirty;
+    let count = 0;
+    for (let c = 0, at = 0; c < cycleCount; c++, at += stride) {
+      let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
+      for (let h = 2, n = hops[c]!; h < n; h++) rho *= rate[edges[at + h]!]!;
+      if (rho >= RATE_FLOOR) list[count++] = c;
+    }
+    return list.subarray(0, count);
   }
 
   private groupOf(c: number): number {

@@ -5,6 +5,7 @@ import type { SplitObjective } from "./exact-maximum.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 import { maximiseExactly } from "./exact-maximum.ts";
 import { floatFirst, floatSplit } from "./float-first.ts";
+import { FloatHops } from "./float-hops.ts";
 import { ValueScreen } from "./value-screen.ts";
 
 /**
@@ -61,13 +62,17 @@ export const DEFAULT_SIZING_BUDGET = 16_384n;
  * the real one), and hand the exact value, the window where R(y) reaches a target (a quadratic inequality), and the
  * real maximiser to the generic search and proof of exact-maximum.ts.
  */
-export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_BUDGET): SizedTrade | null {
-  const quick = floatFirst(hops);
+export function optimalTrade(
+  hops: readonly Hop[],
+  budgetLimit = DEFAULT_SIZING_BUDGET,
+  floats = FloatHops.of(hops),
+): SizedTrade | null {
+  const quick = floatFirst(hops, floats);
   if (quick !== undefined) return quick;
-  const split = coarsestSplit(hops);
-  const settled = floatSplit(hops, split);
+  const split = coarsestSplit(floats);
+  const settled = floatSplit(hops, split, floats);
   if (settled !== undefined) return settled;
-  return exactTrade(hops, budgetLimit, split);
+  return exactTrade(hops, budgetLimit, split, floats);
 }
 
 /**
@@ -77,9 +82,10 @@ export function optimalTrade(hops: readonly Hop[], budgetLimit = DEFAULT_SIZING_
 export function exactTrade(
   hops: readonly Hop[],
   budgetLimit = DEFAULT_SIZING_BUDGET,
-  split = coarsestSplit(hops),
+  split = coarsestSplit(FloatHops.of(hops)),
+  floats = FloatHops.of(hops),
 ): SizedTrade | null {
-  const objective = new V2Split(hops, split);
+  const objective = new V2Split(hops, split, floats);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
   if (objective.whole.a <= objective.whole.b) return null;
   const found = maximiseExactly(objective, budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit));
@@ -116,9 +122,15 @@ class V2Split implements SplitObjective {
   readonly seed: bigint;
   private readonly h: VirtualPool;
   private readonly t: VirtualPool;
-  private screen: ValueScreen | null = null;
+  private values: ValueScreen | null = null;
+  private profit: ProfitWindow | null = null;
 
-  constructor(hops: readonly Hop[], split: number) {
+  constructor(
+    hops: readonly Hop[],
+    private readonly split: number,
+    /** The same hops as floats, for the screen (read while this objective is in use, not after). */
+    private readonly floats: FloatHops,
+  ) {
     this.head = hops.slice(0, split);
     this.tail = hops.slice(split);
     this.h = foldRoute(this.head);
@@ -136,38 +148,57 @@ class V2Split implements SplitObjective {
   }
 
   window(target: bigint): { lo: bigint; hi: bigint } | null {
-    return profitWindow(this.h, this.t, target);
+    this.profit ??= new ProfitWindow(this.h, this.t);
+    return this.profit.at(target);
   }
 
-  cannotBeat(y: number, best: number): boolean {
-    this.screen ??= new ValueScreen(this.head, this.tail);
-    return this.screen.cannotBeat(y, best);
+  screen(from: number, step: number, count: number, best: number): number {
+    this.values ??= new ValueScreen(this.floats, this.split);
+    return this.values.firstOpen(from, step, count, best);
   }
 }
 
 /**
  * Integers y (outward-rounded, so possibly a few extra) where the real profit R(y) = tail(y) - headInverse(y) >= t.
- * Multiplying out the positive denominators gives q2*y^2 - q1*y + q0 <= 0. Null when there are none.
+ * Multiplying out the positive denominators gives q2*y^2 - q1*y + q0 <= 0, each coefficient linear in t: the parts
+ * that do not depend on t are multiplied out once per cycle (a proof asks for a window a few times).
  */
-function profitWindow(h: VirtualPool, t: VirtualPool, target: bigint): { lo: bigint; hi: bigint } | null {
-  const q2 = t.a * h.c + h.b * t.c - target * t.c * h.c;
-  // q2 <= 0 means target exceeds what the tail can ever pay out, so no y reaches it.
-  if (q2 <= 0n) return null;
-  const q1 = t.a * h.a - h.b * t.b + target * (t.b * h.c - t.c * h.a);
-  const q0 = target * t.b * h.a;
-  if (q1 <= 0n) return null;
-  // The parabola is lowest at q1/(2*q2): if both integers beside that are outside, every integer is (the usual case,
-  // and far cheaper than the square root below).
-  const vertex = q1 / (2n * q2);
-  if ((q2 * vertex - q1) * vertex + q0 > 0n && (q2 * (vertex + 1n) - q1) * (vertex + 1n) + q0 > 0n) return null;
-  let { lo, hi } = roots(q2, q1, q0, vertex) ?? { lo: 1n, hi: 0n };
-  if (lo < 1n) lo = 1n;
-  // headInverse is only defined (finite) for Ch*y < Ah.
-  if (h.c > 0n) {
-    const limit = ceilDiv(h.a, h.c) - 1n;
-    if (hi > limit) hi = limit;
+class ProfitWindow {
+  /** q2 = k2 - t*c2, q1 = k1 + t*c1, q0 = t*c0. */
+  private readonly k2: bigint;
+  private readonly c2: bigint;
+  private readonly k1: bigint;
+  private readonly c1: bigint;
+  private readonly c0: bigint;
+  /** headInverse is only defined (finite) for Ch*y < Ah: the largest such y when Ch > 0, else null (no limit). */
+  private readonly limit: bigint | null;
+
+  constructor(h: VirtualPool, t: VirtualPool) {
+    this.k2 = t.a * h.c + h.b * t.c;
+    this.c2 = t.c * h.c;
+    this.k1 = t.a * h.a - h.b * t.b;
+    this.c1 = t.b * h.c - t.c * h.a;
+    this.c0 = t.b * h.a;
+    this.limit = h.c > 0n ? ceilDiv(h.a, h.c) - 1n : null;
   }
-  return lo <= hi ? { lo, hi } : null;
+
+  /** The window for `target`, null when there are none. */
+  at(target: bigint): { lo: bigint; hi: bigint } | null {
+    const q2 = this.k2 - target * this.c2;
+    // q2 <= 0 means target exceeds what the tail can ever pay out, so no y reaches it.
+    if (q2 <= 0n) return null;
+    const q1 = this.k1 + target * this.c1;
+    const q0 = target * this.c0;
+    if (q1 <= 0n) return null;
+    // The parabola is lowest at q1/(2*q2): if both integers beside that are outside, every integer is (the usual
+    // case, and far cheaper than the square root below).
+    const vertex = q1 / (2n * q2);
+    if ((q2 * vertex - q1) * vertex + q0 > 0n && (q2 * (vertex + 1n) - q1) * (vertex + 1n) + q0 > 0n) return null;
+    let { lo, hi } = roots(q2, q1, q0, vertex) ?? { lo: 1n, hi: 0n };
+    if (lo < 1n) lo = 1n;
+    if (this.limit !== null && hi > this.limit) hi = this.limit;
+    return lo <= hi ? { lo, hi } : null;
+  }
 }
 
 /**
@@ -198,13 +229,12 @@ function roots(q2: bigint, q1: bigint, q0: bigint, vertex: bigint): { lo: bigint
  * The hop after which one base unit of the token held is worth the most base units of the start token: splitting
  * there makes the search window smallest. Judged from float marginal rates; any choice would be correct.
  */
-function coarsestSplit(hops: readonly Hop[]): number {
+function coarsestSplit(hops: FloatHops): number {
   let split = 0;
   let unitsPerBase = 1;
   let lowest = 1;
   for (let i = 1; i < hops.length; i++) {
-    const hop = hops[i - 1]!;
-    unitsPerBase *= (Number(hop.reserveOut) / Number(hop.reserveIn)) * (1 - hop.feeBps / 10_000);
+    unitsPerBase *= (hops.reserveOut[i - 1]! / hops.reserveIn[i - 1]!) * (1 - hops.feeBps[i - 1]! / 10_000);
     if (unitsPerBase < lowest) {
       lowest = unitsPerBase;
       split = i;

@@ -39,7 +39,7 @@ describe("ValueScreen", () => {
           const y = yRaw % (tail[0]!.reserveIn * 4n) || 1n;
           const exact = value(y, head, tail);
           const best = exact !== null && bestRaw % 2n === 0n ? exact + BigInt(near) : bestRaw;
-          if (new ValueScreen(head, tail).cannotBeat(Number(y), lowerBound(best))) {
+          if (ValueScreen.of(head, tail).cannotBeat(Number(y), lowerBound(best))) {
             expect(exact === null || exact <= best).toBe(true);
           }
         },
@@ -52,7 +52,7 @@ describe("ValueScreen", () => {
     // Every integer y of DAI-wei costs its cheapest USDC input; only a few y can match the best value.
     const head: Hop[] = [{ reserveIn: 2_000_000_000_000n, reserveOut: 2_010_000n * 10n ** 18n, feeBps: 30 }];
     const tail: Hop[] = [{ reserveIn: 1_000_000n * 10n ** 18n, reserveOut: 1_010_000_000_000n, feeBps: 30 }];
-    const screen = new ValueScreen(tail, head);
+    const screen = ValueScreen.of(tail, head);
     const y0 = 1_000_000n;
     let best = -(10n ** 30n);
     for (let y = y0; y < y0 + 2000n; y++) best = [value(y, tail, head)!, best].reduce((a, b) => (a > b ? a : b));

@@ -1,3 +1,4 @@
+import { FloatHops } from "./float-hops.ts";
 import type { Hop } from "./pool.ts";
 
 /**
@@ -22,20 +23,23 @@ const INVERSE_HEADROOM = 2 ** -10;
 export const SCREEN_LIMIT = 2n ** 53n;
 
 export class ValueScreen {
-  private readonly headIn: Float64Array;
-  private readonly headOut: Float64Array;
-  private readonly headKeep: Float64Array;
-  private readonly tailIn: Float64Array;
-  private readonly tailOut: Float64Array;
-  private readonly tailKeep: Float64Array;
+  /** Screens the cycle `hops` split after hop `split` (head: hops before it, tail: from it on); reads them as they are. */
+  constructor(
+    private readonly hops: FloatHops,
+    private readonly split: number,
+  ) {}
 
-  constructor(head: readonly Hop[], tail: readonly Hop[]) {
-    this.headIn = Float64Array.from(head, (h) => Number(h.reserveIn));
-    this.headOut = Float64Array.from(head, (h) => Number(h.reserveOut));
-    this.headKeep = Float64Array.from(head, (h) => 10_000 - h.feeBps);
-    this.tailIn = Float64Array.from(tail, (h) => Number(h.reserveIn));
-    this.tailOut = Float64Array.from(tail, (h) => Number(h.reserveOut));
-    this.tailKeep = Float64Array.from(tail, (h) => 10_000 - h.feeBps);
+  static of(head: readonly Hop[], tail: readonly Hop[]): ValueScreen {
+    return new ValueScreen(FloatHops.of([...head, ...tail]), head.length);
+  }
+
+  /**
+   * Index k of the first of the `count` split points from, from + step, from + 2*step, ... that `cannotBeat` does not
+   * rule out, or `count` when it rules them all out: the search screens a run of points in one call.
+   */
+  firstOpen(from: number, step: number, count: number, best: number): number {
+    for (let k = 0; k < count; k++) if (!this.cannotBeat(from + k * step, best)) return k;
+    return count;
   }
 
   /**
@@ -43,22 +47,23 @@ export class ValueScreen {
    * `best` must be a float at or below the value to beat (see `lowerBound`).
    */
   cannotBeat(y: number, best: number): boolean {
+    const { reserveIn, reserveOut, keep, length } = this.hops;
     let out = y;
-    for (let i = 0; i < this.tailIn.length; i++) {
+    for (let i = this.split; i < length; i++) {
       // The exact hop pays nothing for nothing, or from an empty pool; and nothing after that.
-      if (!(out > 0) || !(this.tailIn[i]! > 0) || !(this.tailOut[i]! > 0)) {
+      if (!(out > 0) || !(reserveIn[i]! > 0) || !(reserveOut[i]! > 0)) {
         out = 0;
         break;
       }
-      const withFee = out * this.tailKeep[i]!;
-      out = Math.floor(((withFee * this.tailOut[i]!) / (this.tailIn[i]! * 10_000 + withFee)) * FORWARD_MARGIN);
+      const withFee = out * keep[i]!;
+      out = Math.floor(((withFee * reserveOut[i]!) / (reserveIn[i]! * 10_000 + withFee)) * FORWARD_MARGIN);
       if (!Number.isFinite(out)) return false;
     }
     let cost = y;
-    for (let i = this.headIn.length - 1; i >= 0; i--) {
-      const room = this.headOut[i]! - cost;
-      if (!(room >= this.headOut[i]! * INVERSE_HEADROOM) || !(this.headKeep[i]! > 0)) return false;
-      cost = Math.ceil(((cost * this.headIn[i]! * 10_000) / (room * this.headKeep[i]!)) * INVERSE_MARGIN);
+    for (let i = this.split - 1; i >= 0; i--) {
+      const room = reserveOut[i]! - cost;
+      if (!(room >= reserveOut[i]! * INVERSE_HEADROOM) || !(keep[i]! > 0)) return false;
+      cost = Math.ceil(((cost * reserveIn[i]! * 10_000) / (room * keep[i]!)) * INVERSE_MARGIN);
     }
     if (!Number.isFinite(out) || !Number.isFinite(cost)) return false;
     // Both are integers; below 2^53 their difference is exact, above it the subtraction rounds: allow for that.

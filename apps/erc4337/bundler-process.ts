@@ -16,6 +16,11 @@ export interface BundlerOptions {
   /** alto's log level; its logs go to this process's stderr. */
   logLevel?: "error" | "warn" | "info" | "debug";
   startTimeoutMs?: number;
+  /**
+   * Tests only: alto's debug methods (`debug_bundler_setBundlingMode`, `debug_bundler_sendBundleNow`), so a test can
+   * hold operations and bundle them together on purpose.
+   */
+  debugEndpoints?: boolean;
 }
 
 export interface BundlerHandle {
@@ -64,6 +69,7 @@ export async function startBundler(o: BundlerOptions): Promise<BundlerHandle> {
     ["--max-bundle-interval", "200"],
     ["--json", "true"],
     ["--log-level", o.logLevel ?? "warn"],
+    ["--enable-debug-endpoints", String(o.debugEndpoints ?? false)],
   ].flat();
   const child: ChildProcess = fork(altoEntry(), args, {
     execArgv: ["loopback-only.mjs", "ends-with-parent.mjs"].flatMap((f) => [

@@ -5,8 +5,7 @@
  * and that the account is the one expected; it sends nothing: the caller deploys the account (`route.deploy()`, a
  * first, sponsored, empty operation) once every other check has passed.
  */
-import type { Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Hex, LocalAccount } from "viem";
 import { ENTRY_POINT_V08, SIMPLE_ACCOUNT_FACTORY_V08 } from "./infrastructure.ts";
 import { createSmartAccountRoute, type SmartAccountRoute } from "./smart-account-route.ts";
 
@@ -28,8 +27,8 @@ export interface ConnectSmartAccountOptions {
   paymasterUrl: string;
   chainId: number;
   entryPoint: string;
-  /** The smart account's owner key (live only). */
-  ownerKey: string;
+  /** The smart account's owner (live only): a local key's account, or digestOwner() over the KMS signer. */
+  owner: LocalAccount;
   /** The smart account the caller was configured with, if any: a different key's account is refused. */
   expectedAccount?: string;
   /** The bound on every bundler and paymaster call. */
@@ -80,7 +79,7 @@ export async function connectSmartAccount(o: ConnectSmartAccountOptions): Promis
     chainId: o.chainId,
     entryPoint: ENTRY_POINT_V08 as Hex,
     accountFactory: SIMPLE_ACCOUNT_FACTORY_V08 as Hex,
-    owner: privateKeyToAccount(o.ownerKey as Hex),
+    owner: o.owner,
     sponsorship: { paymasterUrl: o.paymasterUrl },
     bundlerTimeoutMs: o.timeoutMs,
   });

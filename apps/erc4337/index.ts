@@ -24,3 +24,5 @@ export { startPaymasterService } from "./paymaster-service.ts";
 export type { PaymasterService, PaymasterServiceOptions } from "./paymaster-service.ts";
 export { connectSmartAccount, RouteConfigError } from "./connect.ts";
 export type { ConnectSmartAccountOptions } from "./connect.ts";
+export { digestOwner, keyOwner } from "./owner.ts";
+export type { DigestSigner } from "./owner.ts";

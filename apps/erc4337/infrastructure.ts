@@ -8,6 +8,7 @@
 import { getCreate2Address, Interface, keccak256, parseEther } from "ethers";
 import type { Eip1193 } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
+import { ENTRY_POINT_V08 } from "../domain/env/index.ts";
 
 /** Arachnid's deterministic deployer, the CREATE2 factory every canonical ERC-4337 address is derived from. */
 export const CREATE2_DEPLOYER = "0x4e59b44847b379578588920ca78fbf26c0b4956c";
@@ -16,8 +17,8 @@ const CREATE2_DEPLOYER_SIGNER = "0x3fab184622dc19b6109349b94811493bf2a45362";
 const CREATE2_DEPLOYER_TX =
   "0xf8a58085174876e800830186a08080b853604580600e600039806000f350fe7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf31ba02222222222222222222222222222222222222222222222222222222222222222a02222222222222222222222222222222222222222222222222222222222222222";
 
-/** EntryPoint v0.8: the address bundlers recognise the version by, and the salt it was deployed with. */
-export const ENTRY_POINT_V08 = "0x4337084d9e255ff0702461cf8895ce9e3b5ff108";
+/** EntryPoint v0.8: the address bundlers recognise the version by (the env contract's), and its salt. */
+export { ENTRY_POINT_V08 };
 const ENTRY_POINT_V08_SALT = "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9";
 const ZERO_SALT = `0x${"0".repeat(64)}`;
 /**

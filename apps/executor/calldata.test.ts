@@ -2,7 +2,7 @@ import { ZeroAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
-import { orderSchema, orderToMessage } from "../domain/index.ts";
+import { orderSchema, orderToMessage, type Order } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";
@@ -159,5 +159,31 @@ describe("orderSchema", () => {
     { name: "an unknown protocol", patch: { protocols: ["uniswap-v2", "curve"] } },
   ])("refuses $name", ({ patch }) => {
     expect(orderSchema.safeParse({ ...wire, ...patch }).success).toBe(false);
+  });
+});
+
+describe("ExecutorCodec.routeOf", () => {
+  it("is the same for orders of one route whatever their amounts and deadlines; the shape drops the pools only", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const order: Order = {
+      opportunityId: "o",
+      mode: "live",
+      epoch: 1,
+      blockNumber: 10,
+      baseToken: WETH,
+      pools: [A, B],
+      tokens: [WETH, USDC, WETH],
+      amountIn: 10n ** 18n,
+      predictedProfit: 5n,
+      minProfit: 5n,
+    };
+    const key = (o: Order, flash = V2_FLASH_SWAP, deadline = 12) =>
+      codec.routeOf(codec.encodeExecute(o, [30, 30], flash, deadline, 1_800_000_000 + deadline));
+    expect(key({ ...order, amountIn: 3n, minProfit: 1n }, V2_FLASH_SWAP, 99)).toEqual(key(order));
+    // Other pools: another route of the same shape.
+    expect(key({ ...order, pools: [B, A] }).route).not.toBe(key(order).route);
+    expect(key({ ...order, pools: [B, A] }).shape).toBe(key(order).shape);
+    expect(key({ ...order, protocols: ["uniswap-v3", "uniswap-v2"] }).shape).not.toBe(key(order).shape);
+    expect(key(order, { source: "aave-v3", lender: C }).shape).not.toBe(key(order).shape);
   });
 });

@@ -53,6 +53,28 @@ export class ExecutorCodec {
     ]);
   }
 
+  /**
+   * What an execute() call's gas depends on: `route`, the base token, the hops and the flash source, without the
+   * amounts and deadlines that change with every order of the same route (a V2 swap's gas does not depend on its
+   * amount); `shape`, the same without the pools' addresses (routes of one shape cost about the same gas).
+   */
+  routeOf(data: string): { route: string; shape: string } {
+    const [baseToken, hops, , , flash] = this.iface.decodeFunctionData("execute", data) as unknown as [
+      string,
+      [string, bigint, bigint][],
+      bigint,
+      bigint,
+      [bigint, string],
+    ];
+    const lender = `${flash[0]}:${flash[1]}`;
+    const route = hops.map(([pool, protocol, fee]) => `${pool}:${protocol}:${fee}`).join(",");
+    const shape = hops.map(([, protocol]) => String(protocol)).join(",");
+    return {
+      route: `${baseToken}|${route}|${lender}`.toLowerCase(),
+      shape: `${baseToken}|${shape}|${lender}`.toLowerCase(),
+    };
+  }
+
   /** The profit execute() returns (from an eth_call). */
   decodeProfit(returnData: string): bigint {
     const [profit] = this.iface.decodeFunctionResult("execute", returnData);

@@ -170,6 +170,11 @@ export interface TradeResult {
   reason: string | null;
   /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
   routeReverted: boolean;
+  /**
+   * Refused before any simulation for its funding: no lender could lend the amount, or the loan's fee leaves less
+   * than minProfit. A price verdict, not a failure (absent otherwise).
+   */
+  unprofitable?: boolean;
   /** performance.now() stamps: order received, simulation done, handed to the chain or bundler (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
@@ -241,6 +246,7 @@ export class Executor {
       account: deps.account,
       contract: deps.contract.address,
       signer: deps.signer,
+      routeOf: (data) => this.codec.routeOf(data),
       mined: mined(deps.contract.address),
       fees: o.fees ?? { type: "eip1559", minPriorityFeeWei: 0n },
       tip: o.priorityFeeWei ?? DEFAULT_TIP_WEI,
@@ -302,12 +308,15 @@ export class Executor {
     const protocols = orderProtocols(received);
     // A V2 first hop flash-swaps for nothing, which no loan beats: the lenders are read only for the other routes.
     const book = protocols[0] === "uniswap-v2" ? undefined : this.deps.flashLenders;
+    let lendersUnread = false;
     const [header, lenders] = await Promise.all([
       this.headerOf(received.blockNumber),
       book
         ? book.lenders(received.baseToken, received.blockNumber).catch((err: unknown) => {
-            // Unreadable lenders fund nothing: the order is rejected below with the reason, not retried.
+            // Unreadable lenders fund nothing: the order is rejected below with the reason, not retried, and that
+            // counts as a failure (the node may be failing), unlike lenders read and found short.
             this.deps.log?.warn({ err, opportunity: received.opportunityId }, "flash lenders unreadable");
+            lendersUnread = true;
             return [];
           })
         : [],
@@ -323,11 +332,12 @@ export class Executor {
       gasPriceWei: header.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
       baseToWei: (amount) => toWei(received.baseToken, amount),
     });
-    // Refused before any simulation: nothing on the chain is at fault, so the route's pools take no strike.
+    // Refused before any simulation: nothing on the chain is at fault, so the route's pools take no strike; where
+    // the lenders were read, a price verdict (unprofitable), which the orchestrator's breaker does not count.
     const refuse = async (o: Order, source: FlashSource | null, reason: string): Promise<Submission> => {
       if (await this.deps.journal.hasTradeFor(o.opportunityId)) return { kind: "duplicate" };
       const timings = { receivedAt, simulatedAt: null, sentAt: null };
-      return this.recordUnsent(
+      const s = await this.recordUnsent(
         id,
         o,
         this.primary.kind,
@@ -339,6 +349,7 @@ export class Executor {
         timings,
         false,
       );
+      return s.kind === "done" && !lendersUnread ? { kind: "done", result: { ...s.result, unprofitable: true } } : s;
     };
     if (!funding) {
       return refuse(
@@ -649,6 +660,28 @@ export class Executor {
     this.stopped = true;
   }
 
+  /**
+   * Nothing ran ahead of a confirmed trade on its pools, so it realized its prediction to the wei; when it did not,
+   * the pricing or the accounting is wrong somewhere, and everything needed to find where is logged.
+   */
+  private checkUnraced(trade: InFlightTrade, o: FinalOutcome): void {
+    if (o.status !== "confirmed" || o.precededBy !== 0 || o.realizedProfit === trade.predictedProfit) return;
+    this.deps.log?.error(
+      {
+        trade: trade.id,
+        route: trade.route ?? "eoa",
+        pools: trade.pools,
+        orderBlock: trade.orderBlock,
+        block: o.blockNumber,
+        tx: o.txHash,
+        ...(trade.route === "erc4337" ? { userOp: trade.userOpHash } : {}),
+        predicted: trade.predictedProfit.toString(),
+        realized: String(o.realizedProfit),
+      },
+      "unraced trade did not realize its prediction",
+    );
+  }
+
   /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
   private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
     let trade = sent;
@@ -665,6 +698,7 @@ export class Executor {
           if (full && !outcome && route.unstick) trade = await route.unstick(trade);
           if (outcome) {
             await this.deps.journal.markFinal(trade.id, outcome);
+            this.checkUnraced(trade, outcome);
             return outcome;
           }
         } catch (err) {

@@ -185,6 +185,7 @@ describe("the executor's flash source, per order", () => {
       txHash: null,
       simulatedProfit: null,
       routeReverted: false,
+      unprofitable: true,
     });
     expect(result?.reason).toBe(
       `the aave-v3 fee of ${premium} leaves ${order.predictedProfit - premium}, ` +
@@ -205,7 +206,16 @@ describe("the executor's flash source, per order", () => {
     const ex = await executor({});
     const order = await mixedOrder();
     const result = await ex.handle(order);
-    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null });
+    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null, unprofitable: true });
     expect(result?.reason).toMatch(/no flash source can lend/);
+  });
+
+  it("rejects an order whose lenders cannot be read as a failure, not as a price verdict", async () => {
+    const unreadable = await devnetExecutor(chain, provider, pool, {
+      lenders: () => Promise.reject(new Error("connection refused")),
+    });
+    const result = await unreadable.handle(await mixedOrder());
+    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null });
+    expect(result).not.toHaveProperty("unprofitable");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { KeyManagementServiceClient } from "@google-cloud/kms";
 import { Transaction, getBytes } from "ethers";
-import type { TransactionLike } from "ethers";
+import type { Signature, TransactionLike } from "ethers";
 import { EnvError } from "../connections/index.ts";
 import { crc32c } from "./crc32c.ts";
 import { addressOfPublicKey, ethereumSignature } from "./secp256k1.ts";
@@ -68,8 +68,17 @@ export class KmsSigner implements TxSigner {
 
   async signTransaction(tx: TransactionLike<string>): Promise<string> {
     const unsigned = Transaction.from(tx);
-    const digest = unsigned.unsignedHash;
+    unsigned.signature = await this.signDigest(unsigned.unsignedHash);
+    return unsigned.serialized;
+  }
+
+  /**
+   * Signs a 32-byte digest exactly as given (no hashing, no prefix): a transaction's signing hash, or the EIP-712
+   * digest a smart account checks its owner's signature against (for EntryPoint v0.8, the user-operation hash).
+   */
+  async signDigest(digest: string): Promise<Signature> {
     const bytes = getBytes(digest);
+    if (bytes.length !== 32) throw new Error(`a digest is 32 bytes, not ${bytes.length}`);
     const [res] = await this.client.asymmetricSign({
       name: this.keyVersion,
       digest: { sha256: bytes },
@@ -83,8 +92,7 @@ export class KmsSigner implements TxSigner {
     if (res.signatureCrc32c?.value == null || Number(res.signatureCrc32c.value) !== crc32c(signature)) {
       throw new Error("the signature's CRC32C does not match: corrupted in transit");
     }
-    unsigned.signature = ethereumSignature(digest, signature, this.address);
-    return unsigned.serialized;
+    return ethereumSignature(digest, signature, this.address);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,11 @@ export interface TradeResult {
    * stopped by a gate (mode, key, reconciliation) or dropped: only these count against the route's pools.
    */
   routeReverted?: boolean;
+  /**
+   * Refused as a price verdict before any simulation (no lender could lend the amount, or the loan's fee leaves less
+   * than minProfit): like the strategy's own below-min-profit, neither a failure for the breaker nor a pool's fault.
+   */
+  unprofitable?: boolean;
 }
 
 /** When a pool is set aside on its own: after this many consecutive route reverts through it, for this many blocks. */
@@ -123,6 +128,7 @@ export class RiskLedger {
       this.dayNetWei = 0n;
     }
     this.dayNetWei += result.netWei;
+    if (result.unprofitable === true) return;
     if (!FAILURES.has(result.status)) {
       this.streak = 0;
       for (const p of pools) this.strikes.delete(p);

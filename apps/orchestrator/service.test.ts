@@ -90,6 +90,27 @@ describe("orchestrator service", () => {
     ]);
   });
 
+  it("publishes an order only once its own record and its opportunity's are in PostgreSQL", async () => {
+    const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
+    stores.push(control);
+    const s = await control.read();
+    if (s.mode !== "live") await control.switchMode("live", s.version, "test");
+    const bus = createMemoryBus();
+    const seen: { order: number; opportunity: string | undefined }[] = [];
+    await bus.subscribe(ordersTopic, { group: "executor", consumer: "t" }, async ({ order }) => {
+      // Read on delivery, with no await before it: what the executor could rely on when the order reached it.
+      const [o, opp] = await Promise.all([
+        pool.query("SELECT 1 FROM orders WHERE opportunity_id = $1", [order.opportunityId]),
+        pool.query<{ decision: string }>("SELECT decision FROM opportunities WHERE id = $1", [order.opportunityId]),
+      ]);
+      seen.push({ order: o.rowCount ?? 0, opportunity: opp.rows[0]?.decision });
+    });
+    const svc = new OrchestratorService({ bus, control, storeHealthy: () => true, db: pool, gas: GAS });
+    await svc.handleBlock(block(15));
+    await bus.close();
+    expect(seen).toEqual([{ order: 1, opportunity: "order" }]);
+  });
+
   it("halts when the control store is unreachable (dead port): no order, never a fallback mode", async () => {
     const dead = createRedisControlStore({ url: "redis://127.0.0.1:1", keyPrefix: prefix });
     stores.push(dead);

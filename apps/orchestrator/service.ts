@@ -154,9 +154,14 @@ export class OrchestratorService {
     if (decision.halted) deps.metrics?.halted.set({ reason: decision.halted }, 1);
     for (const r of decision.rejections) deps.metrics?.rejections.inc({ ...labels, reason: r.reason });
 
+    // The orders and the opportunities they come from are recorded before any order is published; the block's other
+    // verdicts (often a hundred rejected candidates, most of the statement's cost) right after, before the next block.
+    const verdicts = control && deps.db ? decided(b, control, decision) : [];
+    const ordered = new Set(decision.orders.map((o) => o.opportunityId));
     if (control && deps.db && (decision.orders.length > 0 || b.candidates.length > 0)) {
       try {
-        await recordDecisions(deps.db, decided(b, control, decision), decision.orders, decision.exposureWei);
+        const placed = verdicts.filter((v) => ordered.has(v.id));
+        await recordDecisions(deps.db, placed, decision.orders, decision.exposureWei);
       } catch (err) {
         // Fail closed: an order whose record cannot be written is not placed.
         deps.log?.error(
@@ -170,6 +175,13 @@ export class OrchestratorService {
       }
     }
     for (const order of decision.orders) await deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt });
+    const rest = verdicts.filter((v) => !ordered.has(v.id));
+    if (deps.db && rest.length > 0) {
+      // Placed orders stand whether or not these rows can be written: each has its own record already.
+      await recordDecisions(deps.db, rest, []).catch((err: unknown) =>
+        deps.log?.error({ err: (err as Error).message, block: b.blockNumber }, "rejected verdicts not recorded"),
+      );
+    }
     deps.metrics?.orders.inc(labels, decision.orders.length);
     deps.onDecision?.(result);
     return result;

@@ -53,7 +53,9 @@ export class ConsoleView {
     const amt = (v: bigint) => `${formatAmount(v, base.decimals)} ${base.symbol}`;
     const route = r.order.tokens.map((t) => this.tokens.get(t)?.symbol ?? t.slice(0, 8)).join(">");
     const dexes = r.order.pools.map((p) => this.dexOfPool.get(p) ?? p.slice(0, 8)).join("/");
-    const head = `  ${r.status.padEnd(9)} ${route} via ${dexes}, in ${amt(r.order.amountIn)}`;
+    // Where the capital came from: a flash swap from the first pool, or a lender's loan.
+    const funded = r.flashSource ? ` by ${r.flashSource}` : "";
+    const head = `  ${r.status.padEnd(9)} ${route} via ${dexes}, in ${amt(r.order.amountIn)}${funded}`;
     switch (r.status) {
       case "simulated":
         return `${head}, profit +${amt(r.simulatedProfit ?? 0n)} (predicted +${amt(r.order.predictedProfit)}), not broadcast`;

@@ -1,42 +1,28 @@
-import { spawnSync, spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { describe, expect, it } from "vitest";
+import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
+import { ORION, runOrion } from "../../test/support/orion-cli.ts";
+import { orionSession } from "../../test/support/orion-session.ts";
+import { TEST_REDIS_URL } from "../../test/support/redis.ts";
 import { createRedisControlStore } from "../control/index.ts";
 import { sessionReportSchema, type SessionReport } from "./report.ts";
 
-const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
-
-let db: TestDatabase;
-let dir: string;
-const prefix = testKeyPrefix();
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-dev-"));
-});
-afterAll(async () => {
-  await db.drop();
-  await deleteKeysWithPrefix(prefix);
-});
+const session = orionSession("dev");
+const prefix = session.prefix;
 
 /** Runs `orion dev` as a user would, against the test database; resolves with exit code, output and the report. */
 function orionDev(args: string[], env: Record<string, string> = {}, onLine: (line: string) => void = () => undefined) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [ORION, "dev", ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-      for (const line of c.toString().split("\n")) if (line) onLine(line);
-    });
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  let seen = 0;
+  return runOrion(["dev", ...args], {
+    env: session.env({ REDIS_URL: "", ...env }),
+    onStdout: (stdout) => {
+      const lines = stdout.split("\n");
+      // Each complete line once.
+      for (const line of lines.slice(seen, -1)) if (line) onLine(line);
+      seen = Math.max(seen, lines.length - 1);
+    },
   });
 }
 
@@ -46,7 +32,7 @@ async function report(file: string): Promise<SessionReport> {
 
 describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
   it("live: trades on the devnet, none at a loss, realized == predicted to the wei where nothing preceded", async () => {
-    const file = join(dir, "live.json");
+    const file = join(session.dir, "live.json");
     const run = await orionDev([
       "--mode",
       "live",
@@ -71,6 +57,8 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
       expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
       if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
     }
+    // Mixed V2/V3 cycles, funded by a V2 flash swap (V2 first) and by Balancer's free loan (V3 first).
+    expectMixedTradesByTwoSources(r);
     // Every broadcast transaction is a reported trade: nothing sent that the journal does not know.
     const broadcast = r.trades.filter((t) => t.txHash !== null).length;
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
@@ -79,12 +67,12 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
   });
 
   it("sim over Redis (bus, control store, API): simulates, broadcasts nothing, halts on the kill switch", async () => {
-    const file = join(dir, "sim.json");
+    const file = join(session.dir, "sim.json");
     const probes: Promise<[number, string]>[] = [];
     let blockLines = 0;
     const run = await orionDev(
       ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
-      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix, ORION_KEYS_FILE: join(dir, "keys.json") },
+      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix, ORION_KEYS_FILE: join(session.dir, "keys.json") },
       (line) => {
         if (line.startsWith("block ") && ++blockLines === 3) {
           // An operator pulls the kill switch mid-session, from another client of the same store.

@@ -19,7 +19,7 @@ import {
   ScannerBot,
   type BotName,
 } from "../services/index.ts";
-import { ConsoleView } from "./console-view.ts";
+import { ConsoleView, formatAmount } from "./console-view.ts";
 import { LatencyRecorder } from "./latency.ts";
 import type { SessionChain } from "./session-chain.ts";
 
@@ -76,6 +76,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     {
       env: {
         ...process.env,
+        // The API keeps its key file and anchors in the session's home, which a caller may name apart from $ORION_HOME.
+        ORION_HOME: o.dataDir,
         DATABASE_URL: dbUrl,
         ...(o.redisUrl
           ? { REDIS_URL: o.redisUrl, ORION_SESSION_STORE: "redis" }
@@ -106,7 +108,11 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const account = chain.executor.account;
   const view = new ConsoleView(
     new Map(market.tokens.map((t) => [t.address, { symbol: t.symbol, decimals: t.decimals }])),
-    new Map(market.pools.map((p) => [p.address, p.dex])),
+    new Map([
+      ...market.pools.map((p) => [p.address, p.dex] as const),
+      // A V3 DEX has a pool per fee tier: its fee (hundredths of a bp) tells them apart, e.g. "uniswap-v3 0.05%".
+      ...(market.v3Pools ?? []).map((p) => [p.address, `${p.dex} ${formatAmount(BigInt(p.feePips), 4)}%`] as const),
+    ]),
   );
   const latency = new LatencyRecorder();
   const scans = new Map<number, ScanReport>();
@@ -228,10 +234,12 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   await scanner.start();
   closers.push(() => scanner.stop());
 
-  const dexes = new Set(market.pools.map((p) => p.dex)).size;
+  const v3Pools = market.v3Pools ?? [];
+  const dexes = new Set([...market.pools, ...v3Pools].map((p) => p.dex)).size;
+  const pools = `${market.pools.length} pools` + (v3Pools.length > 0 ? ` and ${v3Pools.length} V3 pools` : "");
   o.out(
     `${o.title}: ${o.mode} mode, epoch ${o.epoch} | ${chain.label} (chain ${market.chainId}), ` +
-      `${market.pools.length} pools on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
+      `${pools} on ${dexes} DEXes | executor ${account} | metrics ${metricsServer.url}` +
       ` | API ${apiUrl} | console ${apiUrl}/console/`,
   );
 

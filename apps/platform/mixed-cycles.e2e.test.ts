@@ -1,6 +1,6 @@
 /**
  * Mixed Uniswap-V2/V3 cycles from discovery to the chain, on the devnet's own markets (real v3-core, v2-core, Aave V3
- * and Balancer V2 bytecode; its traders swapping in every pool): cycles found at a block are decided by the
+ * and Balancer V2 bytecode; its traders swapping in every pool): cycles the scanner finds at a block are decided by the
  * orchestrator's strategy (costed with the V3 hops' and the loan's gas) and executed by the live executor, which
  * borrows from the cheapest lender it is given. Each round gives it fewer lenders, so every source is used: every
  * trade is confirmed and realizes its prediction, less the chosen lender's fee, to the wei.
@@ -15,11 +15,11 @@ import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { reservesOf } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { initialControlState } from "../control/index.ts";
-import { hopFrom, searchTrade, v2ExactHop } from "../core/index.ts";
-import { v3ExactHop } from "../core/v3/index.ts";
+import { ArbitrageScanner } from "../core/index.ts";
 import type { Candidate, FlashSource } from "../domain/index.ts";
 import { ChainFlashLenders, flashFee, type FlashLenderBook, type TradeResult } from "../executor/index.ts";
 import { decide, RiskLedger, routeGas } from "../orchestrator/index.ts";
+import { toCandidates } from "../scanner/index.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_TIP_WEI } from "../services/index.ts";
 import { createPgPool, listTrades, migrate } from "../store/index.ts";
 import { devnetExecutor } from "../executor/testing/devnet-executor.ts";
@@ -45,44 +45,32 @@ afterAll(async () => {
   await Promise.all([chain?.close(), db?.drop()]);
 });
 
-/** Every profitable two-pool cycle of the base token through one V3 pool and one V2 pair, either way round, sized exactly. */
+/** The scanner's full scan of the devnet's markets at the head: its cycles through at least one V3 pool, of up to 3 pools. */
 async function mixedCandidates(): Promise<Candidate[]> {
-  const block = await provider.getBlock("latest");
-  const pairs = await Promise.all(
-    chain.markets.pools.map(async (p) => {
-      const [reserve0, reserve1] = await reservesOf(chain.devnet.provider, p.address);
-      return { ...p, reserve0, reserve1 };
-    }),
-  );
-  const candidates: Candidate[] = [];
-  for (const meta of chain.markets.v3!.pools) {
-    const other = meta.token0 === base ? meta.token1 : meta.token1 === base ? meta.token0 : null;
-    if (other === null) continue;
-    const state = await readV3Pool(provider, meta.address, { blockTag: block!.number });
-    for (const pair of pairs.filter(
-      (p) => [p.token0, p.token1].includes(base) && [p.token0, p.token1].includes(other),
-    )) {
-      for (const v3First of [true, false]) {
-        const hops = v3First
-          ? [v3ExactHop(state, base === meta.token0), v2ExactHop(hopFrom(pair, other))]
-          : [v2ExactHop(hopFrom(pair, base)), v3ExactHop(state, other === meta.token0)];
-        const sized = searchTrade(hops);
-        if (sized === null || sized.profit <= 0n) continue;
-        candidates.push({
-          id: `${block!.number}-${meta.address}-${pair.address}-${v3First}`,
-          blockNumber: block!.number,
-          baseToken: base,
-          pools: v3First ? [meta.address, pair.address] : [pair.address, meta.address],
-          tokens: [base, other, base],
-          protocols: v3First ? ["uniswap-v3", "uniswap-v2"] : ["uniswap-v2", "uniswap-v3"],
-          amountIn: sized.amountIn,
-          amountOut: sized.amountIn + sized.profit,
-          profit: sized.profit,
-        });
-      }
-    }
-  }
-  return candidates;
+  const block = (await provider.getBlock("latest"))!;
+  const [pools, v3Pools] = await Promise.all([
+    Promise.all(
+      chain.markets.pools.map(async (p) => {
+        const [reserve0, reserve1] = await reservesOf(chain.devnet.provider, p.address);
+        return { ...p, reserve0, reserve1 };
+      }),
+    ),
+    Promise.all(
+      chain.markets.v3!.pools.map(async (p) => ({
+        ...p,
+        state: await readV3Pool(provider, p.address, { blockTag: block.number }),
+      })),
+    ),
+  ]);
+  const scanner = new ArbitrageScanner({
+    tokens: chain.markets.tokens,
+    pools,
+    v3Pools,
+    baseTokens: [base],
+    maxHops: 3,
+  });
+  const found = scanner.fullScan().filter((o) => o.protocols !== undefined);
+  return toCandidates({ number: block.number, hash: block.hash! }, found);
 }
 
 describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", () => {
@@ -154,7 +142,7 @@ describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", (
         expect(result.flashSource).toBe(source);
         if (candidate.profit - fee < order.minProfit) {
           // The orchestrator costs the loan's gas, not a fee it cannot know: the executor refuses what the fee sinks.
-          expect(result).toMatchObject({ status: "rejected", txHash: null, routeReverted: false });
+          expect(result).toMatchObject({ status: "rejected", txHash: null, routeReverted: false, unprofitable: true });
           refused++;
         } else {
           expect(result).toMatchObject({ status: "confirmed", precededBy: 0 });
@@ -165,7 +153,10 @@ describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", (
         }
         // The outcome settles the strategy's ledger, as the trades topic does: the pools are free for the next round.
         const netWei = (result.realizedProfit ?? 0n) - (result.gasCostWei ?? 0n);
-        ledger.settled({ opportunityId: order.opportunityId, status: result.status, netWei }, new Date());
+        ledger.settled(
+          { opportunityId: order.opportunityId, status: result.status, netWei, unprofitable: result.unprofitable },
+          new Date(),
+        );
       }
     }
     const sources = new Set(trades.map((t) => t.flashSource));

@@ -8,8 +8,9 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
-import { PoolState } from "../chain/index.ts";
+import { PoolState, readV3Pool } from "../chain/index.ts";
 import type { BotVariable, EnvBot, SecretFileVariable } from "../domain/env/index.ts";
+import { v3PoolToEntry } from "../scan/index.ts";
 import { BOT_NAMES, type BotName } from "../services/index.ts";
 import { until, type PipelineRun, type SessionParts } from "./in-process.ts";
 import { LatencyRecorder } from "./latency.ts";
@@ -83,28 +84,40 @@ async function stopBot(b: BotProcess): Promise<number | null> {
   return code;
 }
 
-/** The session's markets as a pool snapshot v1, the file `ORION_POOLS` names (reserves as of the latest block). */
+/**
+ * The session's markets as a pool snapshot v1, the file `ORION_POOLS` names (reserves and V3 pool states as of the
+ * latest block).
+ */
 async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   const { market, provider } = p.chain;
   const state = await PoolState.create(provider, market.pools);
   const head = await provider.getBlock("latest");
   if (!head?.hash) throw new Error("the chain has no latest block");
   await state.refresh({ number: head.number, hash: head.hash }, "start");
+  const v3 = await Promise.all(
+    (market.v3Pools ?? []).map(async (meta) => ({
+      ...meta,
+      state: await readV3Pool(provider, meta.address, { blockTag: head.number }),
+    })),
+  );
   const snapshot = {
     chainId: market.chainId,
     blockNumber: head.number,
     tokens: market.tokens.map((t) => ({ address: t.address, symbol: t.symbol, decimals: t.decimals })),
     baseTokens: market.baseTokens,
-    pools: state.pools().map((pool) => ({
-      address: pool.address,
-      dex: pool.dex,
-      protocol: "uniswap-v2",
-      token0: pool.token0,
-      token1: pool.token1,
-      reserve0: pool.reserve0.toString(),
-      reserve1: pool.reserve1.toString(),
-      feeBps: pool.feeBps,
-    })),
+    pools: [
+      ...state.pools().map((pool) => ({
+        address: pool.address,
+        dex: pool.dex,
+        protocol: "uniswap-v2",
+        token0: pool.token0,
+        token1: pool.token1,
+        reserve0: pool.reserve0.toString(),
+        reserve1: pool.reserve1.toString(),
+        feeBps: pool.feeBps,
+      })),
+      ...v3.map(v3PoolToEntry),
+    ],
   };
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }
@@ -191,6 +204,8 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       PORT: String(p.port),
       DATABASE_URL: p.dbUrl,
       ORION_KEYS_FILE: join(dataDir, "keys.json"),
+      // Its anchors beside the key file, in the session's home, whatever directory the bot runs from.
+      ORION_HOME: dataDir,
     },
   };
 

@@ -4,68 +4,32 @@
  * Redis and PostgreSQL. And Ctrl-C in a terminal (SIGINT to the whole process group) ends it cleanly: alto runs in
  * its own group, so it outlives the signal until the session has settled its in-flight operations, then stops with it.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
+import { describe, expect, it } from "vitest";
+import { runOrion, type OrionExit } from "../../test/support/orion-cli.ts";
+import { orionSession } from "../../test/support/orion-session.ts";
 import { alive, expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
-const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
-
-let db: TestDatabase;
-let dir: string;
-const prefix = testKeyPrefix();
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-services-erc4337-"));
-});
-afterAll(async () => {
-  await db.drop();
-  await deleteKeysWithPrefix(prefix);
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const session = orionSession("services-erc4337");
 
 /**
  * `orion dev` in a process group of its own, standing for a terminal's foreground group; `interruptWhen` sends SIGINT
  * to the whole group once stdout matches it, as Ctrl-C does.
  */
-function orionDev(args: string[], interruptWhen?: RegExp): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ORION, "dev", ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        REDIS_URL: TEST_REDIS_URL,
-        ORION_REDIS_PREFIX: prefix,
-        ORION_HOME: dir,
-        LOG_LEVEL: "fatal",
-      },
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    let interrupted = false;
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
+function orionDev(args: string[], interruptWhen?: RegExp): Promise<OrionExit> {
+  let interrupted = false;
+  return runOrion(["dev", ...args], {
+    env: session.env({ LOG_LEVEL: "fatal" }),
+    detached: true,
+    onStdout: (stdout, run) => {
       if (interruptWhen && !interrupted && interruptWhen.test(stdout)) {
         interrupted = true;
-        process.kill(-child.pid!, "SIGINT");
+        run.interrupt();
       }
-    });
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    },
   });
 }
 
@@ -80,7 +44,7 @@ function altoPid(stdout: string): number {
 }
 
 async function journal(ids: string[]) {
-  const client = new pg.Client({ connectionString: db.url });
+  const client = new pg.Client({ connectionString: session.db.url });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: string; route: string; user_op_hash: string | null; status: string }>(
@@ -95,8 +59,8 @@ async function journal(ids: string[]) {
 
 describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL; each bot its own process)", () => {
   it("live: the executor's process trades through user operations, exact to the wei; the journal holds each hash", async () => {
-    const file = join(dir, "services-erc4337.json");
-    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--blocks", "12", "--block-time", "2000"];
+    const file = join(session.dir, "services-erc4337.json");
+    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--blocks", "8", "--block-time", "2000"];
     const run = await orionDev([...args, "--port", "0", "--report", file]);
     expect(run.code, run.stderr).toBe(0);
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
@@ -118,7 +82,7 @@ describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL
   }, 600_000);
 
   it("Ctrl-C to the whole process group: the session settles its operations, then alto and every bot are gone", async () => {
-    const file = join(dir, "interrupted.json");
+    const file = join(session.dir, "interrupted.json");
     const args = ["--services", "--mode", "live", "--execution", "erc4337", "--block-time", "2000", "--port", "0"];
     const run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/m);
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|exited with code/);

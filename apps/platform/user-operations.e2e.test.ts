@@ -11,6 +11,7 @@ import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
+import { quoteOpportunity } from "../core/index.ts";
 import type { Mode, Order } from "../domain/index.ts";
 import { Executor, privateKeySigner, type ExecutorDeps, type Submission } from "../executor/index.ts";
 import { orderFor } from "../executor/testing/orders.ts";
@@ -56,6 +57,7 @@ function start(): Promise<DevnetBundler> {
       ownerKey: chain.executorAccount.privateKey,
       blockTimeMs: 1000,
       timeoutMs: 10_000,
+      debugEndpoints: true,
     }),
   );
 }
@@ -141,6 +143,18 @@ async function mineUntilIncluded(userOpHash: string): Promise<void> {
   }
 }
 
+/** One JSON-RPC call to alto (its debug methods have no typed client). */
+async function bundlerCall(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message ?? "error"}`);
+  return body.result;
+}
+
 async function rowsFor(opportunityId: string) {
   const rows = await listTrades(pool, "live", 1, since);
   return rows.filter((r) => r.opportunityId === opportunityId);
@@ -210,6 +224,44 @@ describe("the ERC-4337 route with a real bundler", () => {
     expect(await operationEvents(s.userOpHash!)).toBe(1);
     // The order redelivered after the restart is recognised and not sent again.
     expect(await second.submit(o)).toEqual({ kind: "duplicate" });
+  });
+
+  it("three operations on one pool in one bundle: each counts the operations ahead of it in precededBy", async () => {
+    const ex = executor();
+    await ex.reconcile();
+    const { opportunity, state } = await createArbitrage(chain, provider);
+    // Three thirds of the opportunity, each priced alone on the same state: all stay profitable whatever their order,
+    // and each behind another realizes less than its own prediction.
+    const third = opportunity.amountIn / 3n;
+    const pools = new Map(state.pools().map((p) => [p.address, p]));
+    const quoted = quoteOpportunity({ ...opportunity, amountIn: third }, pools);
+    const predicted = quoted[quoted.length - 1]! - third;
+    const part = { ...opportunity, amountIn: third, profit: predicted };
+    const orders = [];
+    for (let i = 0; i < 3; i++) orders.push(await orderFor(provider, "live", part, 1n));
+    // alto holds the operations, then puts them all into one handleOps transaction.
+    const url = bundler.bundler.url;
+    await bundlerCall(url, "debug_bundler_setBundlingMode", ["manual"]);
+    const trades: Extract<Submission, { kind: "sent" }>[] = [];
+    try {
+      for (const o of orders) trades.push(sent(await ex.submit(o)));
+      await bundlerCall(url, "debug_bundler_sendBundleNow", []);
+    } finally {
+      await bundlerCall(url, "debug_bundler_setBundlingMode", ["auto"]);
+    }
+    await bundleSubmitted();
+    await chain.devnet.mine();
+    const results = await Promise.all(trades.map((t) => t.final));
+    expect(results.map((r) => r.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
+    expect(new Set(results.map((r) => r.txHash)).size).toBe(1);
+    const receipt = await provider.getTransactionReceipt(results[0]!.txHash!);
+    const position = (hash: string | null) => receipt!.logs.findIndex((l) => l.topics[1] === hash);
+    const inBundle = [...results].sort((a, b) => position(a.userOpHash) - position(b.userOpHash));
+    expect(inBundle.map((r) => r.precededBy)).toEqual([0, 1, 2]);
+    expect(inBundle[0]!.realizedProfit).toBe(predicted);
+    // Each behind moved pools realizes less, and less again.
+    expect(inBundle[1]!.realizedProfit!).toBeLessThan(predicted);
+    expect(inBundle[2]!.realizedProfit!).toBeLessThan(inBundle[1]!.realizedProfit!);
   });
 
   it("the bundler killed: an operation it already passed on still lands once; then fallback or rejection", async () => {

@@ -81,6 +81,8 @@ export async function startDevnetEndpoints(o: {
   chainId: number;
   aa: DevnetAccountAbstraction;
   blockTimeMs: number;
+  /** Tests only: alto's debug methods (manual bundling). */
+  debugEndpoints?: boolean;
 }): Promise<DevnetEndpoints> {
   const bundler = await startBundler({
     rpcUrl: o.rpcUrl,
@@ -88,6 +90,7 @@ export async function startDevnetEndpoints(o: {
     executorPrivateKey: role(ROLES.bundler).privateKey,
     utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
     blockTimeMs: o.blockTimeMs,
+    ...(o.debugEndpoints ? { debugEndpoints: true } : {}),
   });
   try {
     const chain = createPublicClient({ transport: http(o.rpcUrl) });
@@ -125,6 +128,7 @@ export async function startDevnetBundler(o: {
   ownerKey: string;
   blockTimeMs: number;
   timeoutMs: number;
+  debugEndpoints?: boolean;
 }): Promise<DevnetBundler> {
   const endpoints = await startDevnetEndpoints(o);
   try {

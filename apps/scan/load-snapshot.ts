@@ -95,11 +95,6 @@ export function parseSnapshot(text: string): Snapshot {
     pools.push({ address, dex: p.dex, token0, token1, reserve0, reserve1, feeBps: p.feeBps });
   });
 
-  if (v3Pools.length > 0) {
-    warnings.push(
-      `${v3Pools.length} uniswap-v3 pools loaded but not scanned: cycle sizing covers uniswap-v2 pools only`,
-    );
-  }
   return { chainId: raw.chainId, blockNumber: raw.blockNumber, tokens, baseTokens, pools, v3Pools, warnings };
 }
 

@@ -14,7 +14,9 @@ export function toTable(report: ScanReport, tokens: readonly Token[]): string {
     o.tokens.map(symbol).join(" > "),
     amount(o.amountIn, o.baseToken),
     amount(o.profit, o.baseToken),
-    o.pools.map((p) => `${p.slice(0, 6)}..${p.slice(-4)}`).join(" "),
+    o.pools
+      .map((p, i) => `${p.slice(0, 6)}..${p.slice(-4)}${o.protocols?.[i] === "uniswap-v3" ? " (v3)" : ""}`)
+      .join(" "),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   // Numbers read best right-aligned, text left-aligned.
@@ -25,9 +27,10 @@ export function toTable(report: ScanReport, tokens: readonly Token[]): string {
       .join("  ")
       .trimEnd();
   const { pools, cycles, elapsedMs } = report.stats;
+  const unproven = report.stats.unproven > 0 ? ` (${report.stats.unproven} sizes not proven optimal)` : "";
   const summary =
     `block ${report.blockNumber}: ${report.opportunities.length} profitable of ${cycles} cycles ` +
-    `over ${pools} pools, scanned in ${elapsedMs.toFixed(1)} ms`;
+    `over ${pools} pools, scanned in ${elapsedMs.toFixed(1)} ms${unproven}`;
   if (rows.length === 0) return summary;
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), "", summary].join("\n");
 }

@@ -3,20 +3,16 @@
  * price inside the pool's range and consistent with the tick, liquidity within uint128, ticks on the spacing, inside
  * the words read, listed once, each with |net| <= gross.
  */
-import type { V3PoolState } from "../core/v3/index.ts";
+import type { V3Pool as CoreV3Pool } from "../core/index.ts";
 import { MAX_SQRT_RATIO, MIN_SQRT_RATIO, TickTable, compress, getTickAtSqrtRatio, wordOf } from "../core/v3/index.ts";
 import { SnapshotError } from "./snapshot-error.ts";
 import type { V3PoolEntry } from "./snapshot-schema.ts";
 
 const MAX_UINT128 = (1n << 128n) - 1n;
 
-export interface V3Pool {
-  address: string;
-  dex: string;
-  token0: string;
-  token1: string;
+/** A snapshot's V3 pool: what the scanner takes, and the tick spacing a writer needs to put it back. */
+export interface V3Pool extends CoreV3Pool {
   tickSpacing: number;
-  state: V3PoolState;
 }
 
 export function v3PoolFromEntry(

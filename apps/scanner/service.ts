@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { opportunitiesTopic, type Bus } from "../bus/index.ts";
-import type { BlockHead, FailoverProvider, PoolState } from "../chain/index.ts";
-import { ArbitrageScanner, type Token } from "../core/index.ts";
+import type { BlockHead, FailoverProvider, PoolState, V3PoolStates } from "../chain/index.ts";
+import { ArbitrageScanner, type ReserveUpdate, type Token } from "../core/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
 import type { Ratio } from "../domain/index.ts";
@@ -38,8 +38,9 @@ export interface ScanReport {
 }
 
 /**
- * The scanner service (a collector feeding the core's incremental scanner): each new block advances the pool state
- * from its Sync logs, re-evaluates only the cycles through changed pools, and publishes the block's opportunities.
+ * The scanner service (a collector feeding the core's incremental scanner): each new block advances the V2 pool
+ * state from its Sync logs and the V3 pool states from their Swap, Mint and Burn logs (each re-read at start, gap or
+ * reorg), re-evaluates only the cycles through changed pools, and publishes the block's opportunities.
  * It never publishes on state older than the newest block seen: the block's results are dropped instead.
  */
 export class ScannerService {
@@ -47,11 +48,22 @@ export class ScannerService {
 
   private readonly provider: FailoverProvider;
   private readonly poolState: PoolState;
+  private readonly v3States: V3PoolStates | null;
+  /** Changes the states took that no scan has applied yet (see scanBlock). */
+  private readonly pendingReserves = new Map<string, ReserveUpdate>();
+  private readonly pendingV3 = new Set<string>();
   private readonly bus: Bus;
   private readonly options: ScannerServiceOptions;
 
   constructor(
-    deps: { provider: FailoverProvider; poolState: PoolState; bus: Bus; options: ScannerServiceOptions },
+    deps: {
+      provider: FailoverProvider;
+      poolState: PoolState;
+      /** The Uniswap-V3 pools' states, when the market has any. */
+      v3States?: V3PoolStates;
+      bus: Bus;
+      options: ScannerServiceOptions;
+    },
     private readonly observe: {
       metrics?: PipelineMetrics;
       log?: Logger;
@@ -63,6 +75,7 @@ export class ScannerService {
   ) {
     this.provider = deps.provider;
     this.poolState = deps.poolState;
+    this.v3States = deps.v3States ?? null;
     this.bus = deps.bus;
     this.options = deps.options;
   }
@@ -74,6 +87,13 @@ export class ScannerService {
     const lengths = Array.from({ length: maxHops - 1 }, (_, i) => i + 2);
     const fees = await Promise.all(lengths.map((h) => l1Fee(h)));
     return Object.fromEntries(lengths.map((h, i) => [String(h), fees[i] as bigint]));
+  }
+
+  /** The V3 pools changed since the last scan, each with a copy of its state (the states go on changing). */
+  private v3Changes() {
+    const states = this.v3States;
+    if (states === null) return [];
+    return [...this.pendingV3].map((address) => ({ address, state: states.copy(address) }));
   }
 
   /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
@@ -88,8 +108,19 @@ export class ScannerService {
 
   private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
     const rpcStarted = performance.now();
-    const [update, gasPriceHex, l1FeeWeiByHops] = await Promise.all([
-      this.poolState.onBlock(head),
+    // What a state advanced by is kept until a scan has taken it: when another read of this block fails, the
+    // states have moved on without the scanner, and the next block's changes alone would leave it stale.
+    const [update, v3Update, gasPriceHex, l1FeeWeiByHops] = await Promise.all([
+      this.poolState.onBlock(head).then((u) => {
+        for (const change of u?.changed ?? []) this.pendingReserves.set(change.address, change);
+        return u;
+      }),
+      this.v3States
+        ? this.v3States.onBlock(head).then((u) => {
+            for (const address of u?.changed ?? []) this.pendingV3.add(address);
+            return u;
+          })
+        : Promise.resolve(null),
       this.provider.send("eth_gasPrice", []) as Promise<string>,
       this.l1Fees(),
     ]);
@@ -102,20 +133,23 @@ export class ScannerService {
       this.scanner = new ArbitrageScanner({
         tokens: this.options.tokens,
         pools: this.poolState.pools(),
+        ...(this.v3States ? { v3Pools: this.v3States.pools() } : {}),
         baseTokens: this.options.baseTokens,
         maxHops: this.options.maxHops,
       });
       opportunities = this.scanner.fullScan();
     } else {
-      opportunities = this.scanner.applyReserves(update.changed);
+      opportunities = this.scanner.applyBlock(this.pendingReserves.values(), this.v3Changes());
     }
+    this.pendingReserves.clear();
+    this.pendingV3.clear();
     const scanMs = performance.now() - scanStarted;
 
     const newest = Math.max(this.provider.newestBlock, head.number);
     const report: ScanReport = {
       blockNumber: update.blockNumber,
-      kind: update.kind,
-      changedPools: update.changed.length,
+      kind: v3Update?.kind === "full" ? "full" : update.kind,
+      changedPools: update.changed.length + (v3Update?.changed.length ?? 0),
       opportunities: opportunities.length,
       published: false,
       rpcMs,

@@ -23,7 +23,7 @@ import {
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
-import type { Market } from "./market.ts";
+import { v3Lenders, type Market } from "./market.ts";
 
 export interface ExecutorConfig {
   market: Market;
@@ -146,7 +146,9 @@ export class ExecutorBot implements BotService {
       account: this.config.account,
       loadSigner: this.conn.loadSigner,
       feeOf: (pool) => feeOf.get(pool) ?? 30,
-      ...(this.config.flashLenders ? { flashLenders: new ChainFlashLenders(provider, this.config.flashLenders) } : {}),
+      // The profile's Aave pool and Balancer vault, and the market's cheapest V3 pools of each base token: any of
+      // them holding the amount and outside the route can lend it.
+      flashLenders: new ChainFlashLenders(provider, { ...this.config.flashLenders, v3Pools: v3Lenders(market) }),
       log,
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {

@@ -3,6 +3,7 @@ import type { Bus } from "../bus/index.ts";
 import {
   BlockCollector,
   PoolState,
+  V3PoolStates,
   WebSocketHeads,
   type BlockHead,
   type FailoverProvider,
@@ -70,10 +71,13 @@ export class ScannerBot implements BotService {
     this.unwatch = () => void unwatch();
     const { market } = this.config;
     const poolState = await PoolState.create(provider, market.pools);
+    const v3Pools = market.v3Pools ?? [];
+    const v3States = v3Pools.length > 0 ? await V3PoolStates.create(provider, v3Pools) : undefined;
     const scanner = new ScannerService(
       {
         provider,
         poolState,
+        ...(v3States ? { v3States } : {}),
         bus,
         options: {
           tokens: market.tokens,

@@ -22,9 +22,9 @@ describe("migrate", () => {
     const dir = await mkdtemp(join(tmpdir(), "mig-"));
     await writeFile(join(dir, "001_a.sql"), "CREATE TABLE a (id int);");
     await writeFile(join(dir, "002_b.sql"), "INSERT INTO a VALUES (1);");
-    const [first, second] = await Promise.all([migrate(pool, dir + "/"), migrate(pool, dir + "/")]);
+    const [first, second] = await Promise.all([migrate(pool, { dir: dir + "/" }), migrate(pool, { dir: dir + "/" })]);
     expect([...first, ...second].sort()).toEqual([1, 2]);
-    expect(await migrate(pool, dir + "/")).toEqual([]);
+    expect(await migrate(pool, { dir: dir + "/" })).toEqual([]);
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM a");
     expect(rows[0].n).toBe(1);
   });
@@ -32,7 +32,7 @@ describe("migrate", () => {
   it("rolls back a failing file and names it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mig-"));
     await writeFile(join(dir, "900_bad.sql"), "CREATE TABLE z (id int); SELECT nope FROM nowhere;");
-    await expect(migrate(pool, dir + "/")).rejects.toThrow(/900_bad/);
+    await expect(migrate(pool, { dir: dir + "/" })).rejects.toThrow(/900_bad/);
     const { rows } = await pool.query("SELECT to_regclass('z') AS t");
     expect(rows[0].t).toBeNull();
   });

@@ -15,7 +15,9 @@ import {
   StoreHealth,
   chainTag,
   nextEpoch,
+  PgLeaseStore,
 } from "./index.ts";
+import { LeaseLost } from "../executor/lease.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
 const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
@@ -175,6 +177,59 @@ describe("PgTradeJournal", () => {
     const rows = await listTrades(pool, "sim", 1, new Date(0));
     expect(rows.find((x) => x.id === r.id)).toMatchObject({ status: "rejected", reason: "execution reverted: profit" });
     expect(rows.find((x) => x.id === s.id)).toMatchObject({ status: "simulated", simulatedProfit: 7n, txHash: null });
+  });
+});
+
+describe("the fenced intent (one statement under the signing lease)", () => {
+  const leaseToken = async (id: string) =>
+    (await pool.query<{ lease_token: string }>("SELECT lease_token FROM trades WHERE id = $1", [id])).rows[0]
+      ?.lease_token;
+
+  it("writes under the current lease with its token, and nothing under a stale or another holder's fence", async () => {
+    const tag = `fence-${randomUUID()}`;
+    const leases = new PgLeaseStore(pool, tag);
+    const fenced = new PgTradeJournal(pool, tag);
+    const grant = await leases.acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    const t = intent({ nonce: 1 });
+    await fenced.recordIntent(t, { holder: "leader", token: grant.token });
+    expect(await leaseToken(t.id)).toBe(grant.token.toString());
+
+    const stale = intent({ nonce: 2 });
+    await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token + 1n })).rejects.toBeInstanceOf(
+      LeaseLost,
+    );
+    await expect(fenced.recordIntent(stale, { holder: "other", token: grant.token })).rejects.toBeInstanceOf(LeaseLost);
+    await leases.release(ACCOUNT, { holder: "leader", token: grant.token });
+    await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token })).rejects.toBeInstanceOf(
+      LeaseLost,
+    );
+    expect(await fenced.hasTradeFor(stale.opportunityId)).toBe(false);
+  });
+
+  it("waits for a takeover in progress and then refuses: the lease row is locked against the write", async () => {
+    const tag = `fence-${randomUUID()}`;
+    const leases = new PgLeaseStore(pool, tag);
+    const fenced = new PgTradeJournal(pool, tag);
+    const grant = await leases.acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    // A new term being written (not yet committed) when the old leader journals.
+    const takeover = await pool.connect();
+    try {
+      await takeover.query("BEGIN");
+      await takeover.query("UPDATE executor_leases SET holder = 'next', token = token + 1 WHERE chain = $1", [tag]);
+      const t = intent({ nonce: 3 });
+      let settled = false;
+      const write = fenced.recordIntent(t, { holder: "leader", token: grant.token }).finally(() => (settled = true));
+      write.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false);
+      await takeover.query("COMMIT");
+      await expect(write).rejects.toBeInstanceOf(LeaseLost);
+      expect(await fenced.hasTradeFor(t.opportunityId)).toBe(false);
+    } finally {
+      takeover.release();
+    }
   });
 });
 

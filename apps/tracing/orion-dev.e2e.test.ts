@@ -1,14 +1,7 @@
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
-
-const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
+import { describe, expect, it } from "vitest";
+import { runOrion } from "../../test/support/orion-cli.ts";
+import { orionSession } from "../../test/support/orion-session.ts";
 
 interface ReceivedSpan {
   traceId: string;
@@ -49,43 +42,17 @@ function otlpReceiver(spans: ReceivedSpan[]): Promise<{ server: Server; url: str
 }
 
 describe("traces across the bus in orion dev (Redis Streams between the stages, OTLP export)", () => {
-  let db: TestDatabase;
-  let dir: string;
-  const prefix = testKeyPrefix();
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    dir = await mkdtemp(join(tmpdir(), "orion-trace-"));
-  });
-  afterAll(async () => {
-    await db.drop();
-    await deleteKeysWithPrefix(prefix);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const session = orionSession("trace");
 
   /** Runs a bounded `orion dev` exporting to a local OTLP receiver; resolves with the spans it received. */
   async function tracedRun(extra: string[]): Promise<ReceivedSpan[]> {
     const spans: ReceivedSpan[] = [];
     const receiver = await otlpReceiver(spans);
     try {
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [ORION, "dev", "--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", ...extra],
-          {
-            env: {
-              ...process.env,
-              DATABASE_URL: db.url,
-              REDIS_URL: TEST_REDIS_URL,
-              ORION_REDIS_PREFIX: prefix,
-              ORION_HOME: dir,
-              LOG_LEVEL: "error",
-              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-            },
-            stdio: "ignore",
-          },
-        );
-        child.on("close", resolve);
-      });
+      const { code } = await runOrion(
+        ["dev", "--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", ...extra],
+        { env: session.env({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }) },
+      );
       expect(code).toBe(0);
     } finally {
       receiver.server.close();

@@ -1,4 +1,4 @@
-import { trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -15,6 +15,10 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await tracing?.shutdown();
+  // The worker runs other test files after this one (isolate: false): leave no global provider behind.
+  trace.disable();
+  context.disable();
+  propagation.disable();
   await deleteKeysWithPrefix(prefix);
 });
 

@@ -1,5 +1,5 @@
 export { validateLabels, labelsFor, type GovernanceLabels, type Labels } from "./labels.ts";
-export { gcpName, shortRegion } from "./naming.ts";
+export { gcpName, imageReference, shortRegion } from "./naming.ts";
 export {
   runOffline,
   plainValue,

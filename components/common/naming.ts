@@ -16,3 +16,8 @@ export function shortRegion(region: string): string {
   const [area = "", direction = ""] = region.split("-");
   return `${area.slice(0, 2)}${direction.replace(/\d/g, "").slice(0, 1)}${direction.replace(/\D/g, "")}`;
 }
+
+/** The one image of the bots (and the migrate job): `REGISTRY/orion:TAG`, or `REGISTRY/orion@sha256:…` for a digest. */
+export function imageReference(registry: string, tag: string): string {
+  return `${registry}/orion${tag.startsWith("sha256:") ? `@${tag}` : `:${tag}`}`;
+}

@@ -97,6 +97,20 @@ describe("Database", () => {
     ]);
   });
 
+  it("makes the owner's IAM user the one cloudsqlsuperuser; the bots' users hold no database role", async () => {
+    const resources = await build(
+      () => new Database("db", { ...args, owner: "orion-test-migrate@p.iam.gserviceaccount.com" }),
+    );
+    const users = ofType(resources, "gcp:sql/user:User").map((u) => [u.inputs.name, u.inputs.databaseRoles]);
+    expect(users).toEqual([
+      ["api@p.iam", undefined],
+      ["orion-test-migrate@p.iam", ["cloudsqlsuperuser"]],
+    ]);
+    await expect(
+      build(() => new Database("db", { ...args, iamUsers: { owner: "x@p.iam.gserviceaccount.com" }, owner: "y" })),
+    ).rejects.toThrow(/iamUsers.owner clashes/);
+  });
+
   it("refuses a region without a key and too few backups", async () => {
     await expect(build(() => new Database("db", { ...args, keys: { "us-east4": "k" } }))).rejects.toThrow(
       /keys.us-central1 is missing/,

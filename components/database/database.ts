@@ -11,8 +11,18 @@ export interface DatabaseArgs {
   /** region -> the SQL CMEK in that region: each instance uses its own region's key (SQL-007). */
   keys: Record<string, pulumi.Input<string>>;
   networkId: pulumi.Input<string>;
-  /** Service accounts (emails) that log in with IAM database authentication. */
+  /**
+   * Service accounts (emails) that log in with IAM database authentication: the bots. Their users get no database
+   * role of their own; the migrate job makes them members of orion_app.
+   */
   iamUsers: Record<string, pulumi.Input<string>>;
+  /**
+   * The migrate job's service account (email). Its IAM user is the one member of cloudsqlsuperuser the stack makes:
+   * Cloud SQL's databases belong to that role, and on PostgreSQL 15+ only the owner may create in schema public; it
+   * also carries CREATEROLE (migration 103 creates orion_app). It owns what it creates, so the ledger's owner is a
+   * role no bot logs in as.
+   */
+  owner?: pulumi.Input<string>;
   labels: Labels;
   /** Default db-custom-2-7680. */
   tier?: string;
@@ -40,6 +50,10 @@ export class Database extends pulumi.ComponentResource {
   readonly connectionNames: Record<string, pulumi.Output<string>>;
   readonly primaryName: pulumi.Output<string>;
   readonly databaseName: pulumi.Output<string>;
+  /** The PostgreSQL role name of each IAM user (`iamUsers` key -> name), as the bots log in. */
+  readonly iamUserNames: Record<string, pulumi.Output<string>>;
+  /** The owner's (the migrate job's) PostgreSQL role name, when `owner` is set. */
+  readonly ownerUserName: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     const plan = instancePlan(args.primaryRegion, args.regions);
@@ -51,6 +65,9 @@ export class Database extends pulumi.ComponentResource {
     // The first other region of the stack holds them; a one-region stack has nowhere else to put them.
     const backupLocation = args.regions.find((r) => r !== args.primaryRegion) ?? args.primaryRegion;
     const retained = args.retainedBackups ?? 30;
+    if (args.owner !== undefined && "owner" in args.iamUsers) {
+      throw new Error(`Database ${name}: iamUsers.owner clashes with the owner's user: name the bot otherwise`);
+    }
     if (retained < 14) throw new Error(`Database ${name}: retainedBackups must be >= 14 (SQL-004), got ${retained}`);
     const flags = mergeFlags(args.extraFlags);
     validateLabels(args.labels, `Database ${name}`);
@@ -142,18 +159,21 @@ export class Database extends pulumi.ComponentResource {
       { parent: this },
     );
     this.databaseName = database.name;
-    for (const [who, email] of Object.entries(args.iamUsers)) {
+    const iamUser = (key: string, email: pulumi.Input<string>, databaseRoles?: string[]) =>
       new sql.User(
-        `${name}-${who}`,
+        `${name}-${key}`,
         {
           project: args.project,
           instance: primary.name,
           name: pulumi.output(email).apply(iamUserName),
           type: "CLOUD_IAM_SERVICE_ACCOUNT",
+          ...(databaseRoles ? { databaseRoles } : {}),
         },
         { parent: this },
-      );
-    }
+      ).name;
+    this.iamUserNames = {};
+    for (const [who, email] of Object.entries(args.iamUsers)) this.iamUserNames[who] = iamUser(who, email);
+    this.ownerUserName = args.owner === undefined ? undefined : iamUser("owner", args.owner, ["cloudsqlsuperuser"]);
 
     this.registerOutputs({
       primaryConnectionName: this.primaryConnectionName,

@@ -7,6 +7,7 @@ import {
   forbiddenRole,
   githubAttributeCondition,
   githubSubjects,
+  MIGRATE_ROLES,
   PREVIEWER_ROLES,
   projectRoles,
   WORKLOADS,
@@ -96,6 +97,7 @@ describe("Identity", () => {
       "orion-test-orchestrator",
       "orion-test-executor",
       "orion-test-api",
+      "orion-test-migrate",
       "orion-test-deployer",
       "orion-test-previewer",
     ]);
@@ -103,6 +105,20 @@ describe("Identity", () => {
     expect(roles.length).toBeGreaterThan(0);
     for (const role of roles) expect(forbiddenRole(role)).toBeUndefined();
     expect(resources.some((r) => r.type === "gcp:serviceaccount/key:Key")).toBe(false);
+  });
+
+  it("gives the migrate job its own account with only Cloud SQL login and log writing", async () => {
+    const resources = await build(() => new Identity("id", args));
+    const migrate = ofType(resources, "gcp:projects/iAMMember:IAMMember").filter(
+      (m) => m.inputs.member === "serviceAccount:orion-test-migrate@orion-test-project.iam.gserviceaccount.com",
+    );
+    expect(migrate.map((m) => m.inputs.role).sort()).toEqual([...MIGRATE_ROLES].sort());
+    for (const role of MIGRATE_ROLES) expect(forbiddenRole(role)).toBeUndefined();
+    // No impersonation grant on it: nothing but the Cloud Run job (as its service agent) acts as it.
+    const onMigrate = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) =>
+      String(b.inputs.serviceAccountId).includes("migrate"),
+    );
+    expect(onMigrate).toEqual([]);
   });
 
   it("binds the deployer only to its deployment environment's subject and the previewer to pull requests (IAM-007)", async () => {

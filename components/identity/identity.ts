@@ -7,6 +7,7 @@ import {
   forbiddenRole,
   githubAttributeCondition,
   githubSubjects,
+  MIGRATE_ROLES,
   PREVIEWER_ROLES,
   projectRoles,
   WORKLOADS,
@@ -51,6 +52,8 @@ export type Agent = keyof typeof AGENT_SERVICES;
 /** Service accounts per bot with least-privilege project roles, the CI deployer and its GitHub federation. */
 export class Identity extends pulumi.ComponentResource {
   readonly accounts: Record<Workload, ServiceAccountRef>;
+  /** What the migrate job runs as: the owner of the schema, reachable by no bot. */
+  readonly migrator: ServiceAccountRef;
   readonly agents: Partial<Record<Agent, pulumi.Output<string>>>;
   readonly deployer: ServiceAccountRef;
   /** What pull requests' `pulumi preview` runs as: read-only roles only. */
@@ -75,19 +78,28 @@ export class Identity extends pulumi.ComponentResource {
       );
       return { email: sa.email, member: sa.member, name: sa.name };
     };
+    /** Project roles of one account, each its own member resource named after the account's key and the role. */
+    const grant = (key: string, sa: ServiceAccountRef, roles: readonly string[]) => {
+      for (const role of roles) {
+        new projects.IAMMember(
+          `${key}-${role.replace("roles/", "").replace(/\./g, "-")}`,
+          { project: args.project, role, member: sa.member },
+          parent,
+        );
+      }
+    };
 
     this.accounts = {} as Record<Workload, ServiceAccountRef>;
     for (const workload of WORKLOADS) {
       const sa = account(`${name}-${workload}`, accountId(args.prefix, workload), `Alpha-Orion ${workload}`);
       this.accounts[workload] = sa;
-      for (const role of [...projectRoles(workload), ...(args.extraRoles?.[workload] ?? [])]) {
-        new projects.IAMMember(
-          `${name}-${workload}-${role.replace("roles/", "").replace(/\./g, "-")}`,
-          { project: args.project, role, member: sa.member },
-          parent,
-        );
-      }
+      grant(`${name}-${workload}`, sa, [...projectRoles(workload), ...(args.extraRoles?.[workload] ?? [])]);
     }
+
+    // Its own account, not a bot's: the role that owns the schema (and could rewrite the ledger) is never the role a
+    // service with a network-facing surface runs as.
+    this.migrator = account(`${name}-migrate`, accountId(args.prefix, "migrate"), "Alpha-Orion schema migrations");
+    grant(`${name}-migrate`, this.migrator, MIGRATE_ROLES);
 
     this.agents = {};
     for (const agent of args.agents ?? (Object.keys(AGENT_SERVICES) as Agent[])) {
@@ -140,18 +152,13 @@ export class Identity extends pulumi.ComponentResource {
       trust(`${name}-deployer-wif-${environment}`, this.deployer, subjects.deployer[environment]);
     }
     this.previewer = account(`${name}-previewer`, accountId(args.prefix, "previewer"), "Alpha-Orion CI previewer");
-    for (const role of PREVIEWER_ROLES) {
-      new projects.IAMMember(
-        `${name}-previewer-${role.replace("roles/", "").replace(/\./g, "-")}`,
-        { project: args.project, role, member: this.previewer.member },
-        parent,
-      );
-    }
+    grant(`${name}-previewer`, this.previewer, PREVIEWER_ROLES);
     trust(`${name}-previewer-wif`, this.previewer, subjects.previewer);
     this.workloadIdentityProvider = provider.name;
 
     this.registerOutputs({
       accounts: this.accounts,
+      migrator: this.migrator,
       deployer: this.deployer,
       previewer: this.previewer,
       workloadIdentityProvider: this.workloadIdentityProvider,

@@ -22,6 +22,17 @@ export function projectRoles(workload: Workload): string[] {
   }
 }
 
+/**
+ * The migrate job's project roles: it logs in to Cloud SQL as its IAM user (client + instanceUser) and writes its
+ * log lines; nothing else. What it may do inside the database comes from its database role (cloudsqlsuperuser, the
+ * Database component), not from IAM.
+ */
+export const MIGRATE_ROLES = [
+  "roles/logging.logWriter",
+  "roles/cloudsql.client",
+  "roles/cloudsql.instanceUser",
+] as const;
+
 /** Roles no user-managed service account may hold (IAM-001, IAM-002, IAM-003); checked before anything is created. */
 export function forbiddenRole(role: string): string | undefined {
   if (["roles/owner", "roles/editor", "roles/viewer"].includes(role)) return "basic roles are too broad (IAM-001)";

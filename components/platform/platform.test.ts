@@ -63,6 +63,59 @@ describe("Platform", () => {
     ).not.toContain("container.googleapis.com");
   });
 
+  it("migrates before any bot rolls out: the job in the primary region as the owner, every bot service after it", async () => {
+    const regions = ["us-east4", "us-central1"];
+    const resources = await build(() => new Platform("p", { ...platformArgs, regions, primaryRegion: "us-central1" }));
+    const [job, ...more] = ofType(resources, "gcp:cloudrunv2/job:Job");
+    expect(more).toEqual([]);
+    expect(job?.inputs.location).toBe("us-central1");
+    expect(at(job, "template.template.serviceAccount")).toMatch(/^orion-dev-migrate@/);
+    const envs = (at(job, "template.template.containers.0.envs") as { name: string; value: string }[]) ?? [];
+    const env = Object.fromEntries(envs.map((e) => [e.name, e.value]));
+    expect(env.DATABASE_USER).toMatch(/^orion-dev-migrate@orion-test-project\.iam$/);
+    expect(env.ORION_APP_ROLES?.split(",").map((r) => r.split("@")[0])).toEqual([
+      "orion-dev-orchestrator",
+      "orion-dev-executor",
+      "orion-dev-api",
+    ]);
+    // The owner is the one cloudsqlsuperuser; the bots' users hold no database role of their own.
+    const users = ofType(resources, "gcp:sql/user:User").map((u) => [
+      String(u.inputs.name).split("@")[0],
+      u.inputs.databaseRoles,
+    ]);
+    expect(users).toEqual([
+      ["orion-dev-orchestrator", undefined],
+      ["orion-dev-executor", undefined],
+      ["orion-dev-api", undefined],
+      ["orion-dev-migrate", ["cloudsqlsuperuser"]],
+    ]);
+    expect(job?.dependencies).toEqual(
+      expect.arrayContaining(
+        ofType(resources, "gcp:sql/user:User")
+          .map((u) => u.urn)
+          .concat(ofType(resources, "gcp:sql/database:Database").map((d) => d.urn)),
+      ),
+    );
+    const services = ofType(resources, "gcp:cloudrunv2/service:Service");
+    expect(services).toHaveLength(8);
+    for (const s of services) {
+      expect(s.dependencies, String(s.inputs.name)).toContain(job?.urn);
+      const name = String(s.inputs.name);
+      const written = ((at(s, "template.containers.0.envs") as { name: string; value?: string }[]) ?? []).find(
+        (e) => e.name === "ORION_MIGRATIONS",
+      );
+      expect(written?.value, name).toBe(/scanner/.test(name) ? undefined : "external");
+    }
+    // The Redis instances do not wait for the job: only the bots do.
+    for (const r of ofType(resources, "gcp:redis/instance:Instance")) expect(r.dependencies).not.toContain(job?.urn);
+  });
+
+  it("creates no migrate job before the bots can be deployed (first deploy: the image is not pushed yet)", async () => {
+    const resources = await build(() => new Platform("p", { ...platformArgs, secretVersions: {} }));
+    expect(ofType(resources, "gcp:cloudrunv2/job:Job")).toEqual([]);
+    expect(ofType(resources, "gcp:cloudrunv2/service:Service")).toEqual([]);
+  });
+
   it("gives every region's bots the primary region's Redis as their one control store", async () => {
     const regions = ["us-east4", "us-central1"];
     const resources = await build(() => new Platform("p", { ...platformArgs, regions, primaryRegion: "us-central1" }));

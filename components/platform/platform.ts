@@ -3,6 +3,7 @@ import * as bigquery from "@pulumi/gcp/bigquery/index.js";
 import * as logging from "@pulumi/gcp/logging/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
 import { validateLabels, type Labels } from "../common/labels.ts";
+import { imageReference } from "../common/naming.ts";
 import { AuditTrail } from "../audit-trail/audit-trail.ts";
 import { Database } from "../database/database.ts";
 import { AGENT_SERVICES, Identity, type Agent } from "../identity/identity.ts";
@@ -11,13 +12,14 @@ import { Kms } from "../kms/kms.ts";
 import { KEY_PURPOSES, type KeyPurpose } from "../kms/keys.ts";
 import { GlobalLoadBalancer } from "../load-balancer/load-balancer.ts";
 import { Messaging } from "../messaging/messaging.ts";
+import { Migrations } from "../migrations/migrations.ts";
 import { Network } from "../network/network.ts";
 import { Observability } from "../observability/observability.ts";
 import { Perimeter } from "../perimeter/perimeter.ts";
 import type { Severity } from "../observability/cis.ts";
 import { Region, BOT_NAMES } from "../region/region.ts";
-import type { Bot, RelaySettings, TradingSettings } from "../region/env.ts";
-import { RELAY_KEY_SECRET, SECRETS } from "../secrets/plan.ts";
+import type { Bot, RelaySettings, TradingSettings, UserOperationSettings } from "../region/env.ts";
+import { RELAY_KEY_SECRET, SECRETS, USER_OPERATION_SECRETS } from "../secrets/plan.ts";
 import { Secrets } from "../secrets/secrets.ts";
 import type { Rollout } from "../service/traffic.ts";
 import type { TracingArgs } from "../service/service.ts";
@@ -72,6 +74,12 @@ export interface PlatformArgs {
    * the public mempool.
    */
   relay?: RelaySettings;
+  /**
+   * The ERC-4337 route: every region's executor trades through user operations of its key's smart account. The
+   * bundler's and paymaster's URLs are then two more operator secrets (USER_OPERATION_SECRETS, executor-only), whose
+   * versions the bots wait for like the others'. Default none: the EOA route.
+   */
+  userOperations?: UserOperationSettings;
   /** Where the bots' spans go in every region: an OTLP endpoint, or a collector sidecar beside each bot (Cloud Run or GKE). */
   tracing?: TracingArgs;
   /** env, owner, data-classification (GOV-001), on every labelable resource. */
@@ -218,8 +226,12 @@ export class Platform extends pulumi.ComponentResource {
         secretManagerAgent: agent("secrets"),
         rotationTopicId: messaging.rotationTopicId,
         ...(args.secretVersions ? { versions: args.secretVersions } : {}),
-        // The relay's reputation key exists only where a relay is configured: no secret nobody reads.
-        secrets: args.relay ? [...SECRETS, RELAY_KEY_SECRET] : SECRETS,
+        // The relay's key and the route's URLs exist only where they are configured: no secret nobody reads.
+        secrets: [
+          ...SECRETS,
+          ...(args.relay ? [RELAY_KEY_SECRET] : []),
+          ...(args.userOperations ? USER_OPERATION_SECRETS : []),
+        ],
         labels,
       },
       { parent: this, dependsOn: keysReady },
@@ -239,6 +251,7 @@ export class Platform extends pulumi.ComponentResource {
           executor: identity.accounts.executor.email,
           api: identity.accounts.api.email,
         },
+        owner: identity.migrator.email,
         tier: args.databaseTier,
         ...(args.databaseGenerations ? { generations: args.databaseGenerations } : {}),
         labels,
@@ -280,6 +293,32 @@ export class Platform extends pulumi.ComponentResource {
         this,
       );
     }
+    // The schema before the bots: the job runs `orion migrate` as the owner and grants orion_app to the bots' users;
+    // every bot service waits for its execution to succeed (README, "Database roles"). Created with the bots, since it
+    // runs their image, which exists only once pushed (first deploy, step 9).
+    const primaryRing = kms[args.primaryRegion] as Kms;
+    const migrations = !deployBots
+      ? undefined
+      : new Migrations(
+          `${name}-migrations`,
+          {
+            project,
+            prefix,
+            region: args.primaryRegion,
+            image: imageReference(args.imageRegistry, args.imageTag),
+            serviceAccountEmail: identity.migrator.email,
+            runKeyId: primaryRing.keyIds.run as pulumi.Input<string>,
+            networkId: network.networkId,
+            subnetId: (network.subnets[args.primaryRegion] as Network["subnets"][string]).id,
+            instance: database.primaryConnectionName,
+            databaseUser: database.ownerUserName as pulumi.Output<string>,
+            appRoles: Object.values(database.iamUserNames),
+            labels,
+            // The users (in Database), the account's Cloud SQL roles (in Identity) and the run key's grant.
+            dependsOn: [database, identity, ...keysReady],
+          },
+          parent,
+        );
     this.apiServices = {};
     // The primary region first: its Redis is the one control store every other region's bots read (README).
     let controlStore: Region["controlStore"] | undefined;
@@ -306,6 +345,7 @@ export class Platform extends pulumi.ComponentResource {
           databaseReader: reader,
           ...(args.trading ? { trading: args.trading } : {}),
           ...(args.relay ? { relay: args.relay } : {}),
+          ...(args.userOperations ? { userOperations: args.userOperations } : {}),
           ...(args.tracing ? { tracing: args.tracing } : {}),
           imageRegistry: args.imageRegistry,
           imageTag: args.imageTag,
@@ -317,6 +357,7 @@ export class Platform extends pulumi.ComponentResource {
           labels,
           // The Secrets component holds the agent's grant on the rotation topic the AUTH secret notifies.
           dependsOn: [network.privateServiceAccess, secrets, ...keysReady],
+          ...(migrations ? { botsDependOn: [migrations] } : {}),
         },
         parent,
       );

@@ -5,7 +5,7 @@
  * variable written but never read, or required but never written, fails a test.
  */
 import type { BotVariable, EnvBot } from "../../apps/domain/env/index.ts";
-import { RELAY_KEY_SECRET } from "../secrets/plan.ts";
+import { BUNDLER_URL_SECRET, PAYMASTER_URL_SECRET, RELAY_KEY_SECRET } from "../secrets/plan.ts";
 
 export type Bot = EnvBot;
 
@@ -45,6 +45,30 @@ export interface RelaySettings {
   bidShareBps: number;
 }
 
+/**
+ * The ERC-4337 route (issue 15): the executor's trades as user operations of its key's smart account, sponsored by
+ * an ERC-7677 paymaster service and sent to a bundler. Both URLs are secrets (USER_OPERATION_SECRETS, the executor's
+ * alone): hosted services put their API key in them. Absent: the EOA route.
+ */
+export interface UserOperationSettings {
+  /** EntryPoint v0.8 (ORION_ENTRY_POINT). */
+  entryPoint: string;
+  /** The smart account whose owner is the executor's KMS key (ORION_SMART_ACCOUNT). */
+  smartAccount: string;
+  /** The ArbExecutor the smart account operates (ORION_SMART_ACCOUNT_CONTRACT). */
+  smartAccountContract: string;
+  /** A bundler or paymaster call slower than this counts as the route being down (ORION_BUNDLER_TIMEOUT_MS). */
+  bundlerTimeoutMs: number;
+  /** Send from the EOA when the bundler is down or slow, else reject the order (ORION_EOA_FALLBACK). */
+  eoaFallback: boolean;
+}
+
+/** How the executor submits: a relay for its EOA transactions, user operations; each absent by default. */
+export interface Submission {
+  relay?: RelaySettings;
+  userOperations?: UserOperationSettings;
+}
+
 /** Where each bot finds its dependencies. Values are names and addresses only; credentials travel as secret refs. */
 export interface RegionEndpoints<V = string> {
   project: string;
@@ -69,6 +93,8 @@ export interface RegionEndpoints<V = string> {
   trading: TradingSettings;
   /** The executor's relay and bid; absent, the public mempool. */
   relay?: RelaySettings;
+  /** The ERC-4337 route; absent, the EOA route. */
+  userOperations?: UserOperationSettings;
 }
 
 /** A bot's plain env: only variables its schema reads. */
@@ -100,6 +126,9 @@ function database<V>(bot: "orchestrator" | "executor" | "api", e: RegionEndpoint
     DATABASE_READ_INSTANCE: e.databaseReader,
     DATABASE_IAM_AUTH: "true",
     DATABASE_USER: e.databaseUsers[bot],
+    // The Migrations job owns the schema and runs the DDL before the bots roll out; a bot's user (a member of
+    // orion_app) may not, and waits unready until the schema its image ships is there.
+    ORION_MIGRATIONS: "external",
   };
 }
 
@@ -129,6 +158,20 @@ function relay<V>(e: RegionEndpoints<V>): BotEnvOf<"executor", V> {
   };
 }
 
+/** The ERC-4337 route's settings (its URLs are secrets, USER_OPERATION_SECRETS); nothing for the EOA route. */
+function userOperations<V>(e: RegionEndpoints<V>): BotEnvOf<"executor", V> {
+  const u = e.userOperations;
+  if (!u) return {};
+  return {
+    ORION_EXECUTION: "erc4337",
+    ORION_ENTRY_POINT: u.entryPoint,
+    ORION_SMART_ACCOUNT: u.smartAccount,
+    ORION_SMART_ACCOUNT_CONTRACT: u.smartAccountContract,
+    ORION_BUNDLER_TIMEOUT_MS: String(u.bundlerTimeoutMs),
+    ORION_EOA_FALLBACK: String(u.eoaFallback),
+  };
+}
+
 /**
  * Proxies between a client and the API in the cloud, each appending to X-Forwarded-For: the global external
  * Application Load Balancer appends "<client address>,<its own address>" and Cloud Run's front end is the socket
@@ -141,7 +184,14 @@ export const API_PROXY_HOPS = 2;
 const ENV: { [B in Bot]: <V>(e: RegionEndpoints<V>) => BotEnvOf<B, V> } = {
   scanner: (e) => ({ ...shared(e), ...markets(e) }),
   orchestrator: (e) => ({ ...shared(e), ...database("orchestrator", e) }),
-  executor: (e) => ({ ...shared(e), ...database("executor", e), ...markets(e), ...execution(e), ...relay(e) }),
+  executor: (e) => ({
+    ...shared(e),
+    ...database("executor", e),
+    ...markets(e),
+    ...execution(e),
+    ...relay(e),
+    ...userOperations(e),
+  }),
   api: (e) => ({
     ...shared(e),
     ...database("api", e),
@@ -176,9 +226,19 @@ export function botEnv<V>(bot: Bot, e: RegionEndpoints<V>): Record<string, V | s
   return ENV[bot](e) as Record<string, V | string>;
 }
 
-/** Secret env per bot: env var -> secret key. With a relay, the executor also reads its reputation key. */
-export function botSecrets(bot: Bot, relay?: RelaySettings): Record<string, string> {
-  const relayKey: BotSecretsOf<"executor"> =
-    relay && bot === "executor" ? { ORION_RELAY_KEY: RELAY_KEY_SECRET.id } : {};
-  return { ...SECRETS[bot], ...relayKey } as Record<string, string>;
+/**
+ * Secret env per bot: env var -> secret key. The executor also reads its relay's reputation key with a relay, and
+ * the bundler's and paymaster's URLs on the ERC-4337 route.
+ */
+export function botSecrets(bot: Bot, submission: Submission = {}): Record<string, string> {
+  const executor: BotSecretsOf<"executor"> =
+    bot !== "executor"
+      ? {}
+      : {
+          ...(submission.relay ? { ORION_RELAY_KEY: RELAY_KEY_SECRET.id } : {}),
+          ...(submission.userOperations
+            ? { ORION_BUNDLER_URL: BUNDLER_URL_SECRET.id, ORION_PAYMASTER_URL: PAYMASTER_URL_SECRET.id }
+            : {}),
+        };
+  return { ...SECRETS[bot], ...executor } as Record<string, string>;
 }

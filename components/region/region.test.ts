@@ -85,12 +85,12 @@ describe("the executor's relay", () => {
       ORION_RELAY_URL: "https://relay.example.com",
       ORION_BID_SHARE_BPS: "6000",
     });
-    expect(botSecrets("executor", relay).ORION_RELAY_KEY).toBe("relay-reputation-key");
+    expect(botSecrets("executor", { relay }).ORION_RELAY_KEY).toBe("relay-reputation-key");
     // No url: the chain profile's relayUrl; the bid is still written.
     expect(botEnv("executor", { ...endpoints, relay: { bidShareBps: 5_000 } })).not.toHaveProperty("ORION_RELAY_URL");
     for (const bot of ["scanner", "orchestrator", "api"] as const) {
       expect(Object.keys(botEnv(bot, { ...endpoints, relay })).filter((v) => /RELAY|BID/.test(v))).toEqual([]);
-      expect(botSecrets(bot, relay)).not.toHaveProperty("ORION_RELAY_KEY");
+      expect(botSecrets(bot, { relay })).not.toHaveProperty("ORION_RELAY_KEY");
     }
     // The safe default: no relay, the public mempool.
     expect(Object.keys(botEnv("executor", endpoints)).filter((v) => /RELAY|BID/.test(v))).toEqual([]);
@@ -241,6 +241,85 @@ describe("Region", () => {
     const { gke: _gke, ...keys } = regionArgs.keys;
     await expect(build(() => new Region("r", { ...regionArgs, runtime: "gke", keys }))).rejects.toThrow(
       /keys.gke is missing \(the gke runtime needs it\)/,
+    );
+  });
+});
+
+describe("the executor's ERC-4337 route", () => {
+  const userOperations = {
+    entryPoint: "0x4337084d9e255ff0702461cf8895ce9e3b5ff108",
+    smartAccount: "0x00000000000000000000000000000000000000a4",
+    smartAccountContract: "0x00000000000000000000000000000000000000e4",
+    bundlerTimeoutMs: 4_000,
+    eoaFallback: true,
+  };
+  const ROUTE = /^ORION_(EXECUTION|ENTRY_POINT|SMART_ACCOUNT|BUNDLER|PAYMASTER|EOA_FALLBACK)/;
+  const secrets = {
+    ...regionArgs.secrets,
+    "bundler-url": { secret: "orion-dev-bundler-url", version: "2" },
+    "paymaster-url": { secret: "orion-dev-paymaster-url", version: "5" },
+  };
+
+  it("writes the route for the executor only, its URLs as secrets; nothing by default (the EOA route)", () => {
+    expect(botEnv("executor", { ...endpoints, userOperations })).toMatchObject({
+      ORION_EXECUTION: "erc4337",
+      ORION_ENTRY_POINT: userOperations.entryPoint,
+      ORION_SMART_ACCOUNT: userOperations.smartAccount,
+      ORION_SMART_ACCOUNT_CONTRACT: userOperations.smartAccountContract,
+      ORION_BUNDLER_TIMEOUT_MS: "4000",
+      ORION_EOA_FALLBACK: "true",
+    });
+    expect(botSecrets("executor", { userOperations })).toMatchObject({
+      ORION_BUNDLER_URL: "bundler-url",
+      ORION_PAYMASTER_URL: "paymaster-url",
+    });
+    // Never in the plain env: hosted URLs carry the provider's API key.
+    expect(botEnv("executor", { ...endpoints, userOperations })).not.toHaveProperty("ORION_BUNDLER_URL");
+    expect(botEnv("executor", { ...endpoints, userOperations })).not.toHaveProperty("ORION_PAYMASTER_URL");
+    for (const bot of ["scanner", "orchestrator", "api"] as const) {
+      expect(Object.keys(botEnv(bot, { ...endpoints, userOperations })).filter((v) => ROUTE.test(v))).toEqual([]);
+      expect(Object.keys(botSecrets(bot, { userOperations })).filter((v) => ROUTE.test(v))).toEqual([]);
+    }
+    expect(Object.keys(botEnv("executor", endpoints)).filter((v) => ROUTE.test(v))).toEqual([]);
+    expect(Object.keys(botSecrets("executor")).filter((v) => ROUTE.test(v))).toEqual([]);
+  });
+
+  it("hands the executor both URLs by pinned secret reference (Cloud Run) or as files (GKE)", async () => {
+    const cloudrun = await build(() => new Region("r", { ...regionArgs, userOperations, secrets }));
+    const executor = ofType(cloudrun, "gcp:cloudrunv2/service:Service").find(
+      (s) => s.inputs.name === "orion-dev-executor-us-central1",
+    );
+    const envs = at(executor, "template.containers.0.envs") as { name: string; value?: string }[];
+    expect(envs.filter((e) => /^ORION_(BUNDLER_URL|PAYMASTER_URL)/.test(e.name))).toEqual([
+      { name: "ORION_BUNDLER_URL", valueSource: { secretKeyRef: { secret: "orion-dev-bundler-url", version: "2" } } },
+      {
+        name: "ORION_PAYMASTER_URL",
+        valueSource: { secretKeyRef: { secret: "orion-dev-paymaster-url", version: "5" } },
+      },
+    ]);
+    for (const s of ofType(cloudrun, "gcp:cloudrunv2/service:Service").filter((x) => x !== executor)) {
+      const other = at(s, "template.containers.0.envs") as { name: string }[];
+      expect(other.filter((e) => ROUTE.test(e.name))).toEqual([]);
+    }
+    const gke = await build(() => new Region("r", { ...regionArgs, runtime: "gke", userOperations, secrets }));
+    const worker = ofType(gke, "kubernetes:apps/v1:Deployment").find((d) => at(d, "metadata.name") === "executor");
+    const env = at(worker, "spec.template.spec.containers.0.env") as { name: string; value: string }[];
+    expect(env).toContainEqual({ name: "ORION_BUNDLER_URL_FILE", value: `${SECRETS_DIR}/ORION_BUNDLER_URL` });
+    expect(env).toContainEqual({ name: "ORION_PAYMASTER_URL_FILE", value: `${SECRETS_DIR}/ORION_PAYMASTER_URL` });
+    expect(env).toContainEqual({ name: "ORION_EXECUTION", value: "erc4337" });
+  });
+
+  it("refuses the route without its secrets, with another EntryPoint, or a timeout out of range", async () => {
+    await expect(build(() => new Region("r", { ...regionArgs, userOperations }))).rejects.toThrow(
+      /secrets.bundler-url is missing \(executor reads it\)/,
+    );
+    const other = { ...userOperations, entryPoint: "0x0000000071727de22e5e9d8baf0edac6f37da032" };
+    await expect(build(() => new Region("r", { ...regionArgs, secrets, userOperations: other }))).rejects.toThrow(
+      /userOperations.entryPoint must be EntryPoint v0.8/,
+    );
+    const slow = { ...userOperations, bundlerTimeoutMs: 1_000_000 };
+    await expect(build(() => new Region("r", { ...regionArgs, secrets, userOperations: slow }))).rejects.toThrow(
+      /userOperations.bundlerTimeoutMs must be whole milliseconds 100..999999/,
     );
   });
 });

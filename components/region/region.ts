@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateLabels, type Labels } from "../common/labels.ts";
+import { imageReference } from "../common/naming.ts";
 import { Cache } from "../cache/cache.ts";
 import { KubernetesRuntime } from "../kubernetes/kubernetes.ts";
 import { SECRETS_DIR } from "../kubernetes/manifests.ts";
@@ -8,7 +9,16 @@ import type { Rollout } from "../service/traffic.ts";
 import type { RegionRanges } from "../network/cidr.ts";
 import type { KeyPurpose } from "../kms/keys.ts";
 import { iamUserName } from "../database/flags.ts";
-import { botEnv, botSecrets, REGION_SECRET_KEYS, type Bot, type RelaySettings, type TradingSettings } from "./env.ts";
+import {
+  botEnv,
+  botSecrets,
+  REGION_SECRET_KEYS,
+  type Bot,
+  type RelaySettings,
+  type TradingSettings,
+  type UserOperationSettings,
+} from "./env.ts";
+import { ENTRY_POINT_V08 } from "../../apps/domain/env/index.ts";
 
 export const BOT_NAMES: readonly Bot[] = ["scanner", "orchestrator", "executor", "api"];
 
@@ -43,6 +53,11 @@ export interface RegionArgs {
    * (in `secrets`), read by the executor only. Absent (default): trades go to the public mempool.
    */
   relay?: RelaySettings;
+  /**
+   * The ERC-4337 route: the executor trades through user operations. The bundler's and paymaster's URLs are the
+   * operator secrets USER_OPERATION_SECRETS (in `secrets`), read by the executor only. Absent (default): the EOA route.
+   */
+  userOperations?: UserOperationSettings;
   /** Where every bot's spans go, on Cloud Run and on GKE alike (components/common/tracing.ts); none when unset. */
   tracing?: TracingArgs;
   imageRegistry: string;
@@ -60,6 +75,8 @@ export interface RegionArgs {
   labels: Labels;
   /** Private Service Access and the agents' key grants. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** What the bots (not the region's Redis) wait for: the schema's Migrations job, so they start on a current schema. */
+  botsDependOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Where the bots of every region reach the control store: the primary region's Memorystore. */
@@ -84,13 +101,14 @@ export class Region extends pulumi.ComponentResource {
       throw new Error(`Region ${name}: trading is missing (the bots read their markets and contract from it)`);
     }
     for (const bot of deployBots ? BOT_NAMES : []) {
-      for (const secretKey of Object.values(botSecrets(bot, args.relay))) {
+      for (const secretKey of Object.values(botSecrets(bot, args))) {
         if (!REGION_SECRET_KEYS.includes(secretKey) && args.secrets[secretKey] === undefined) {
           throw new Error(`Region ${name}: secrets.${secretKey} is missing (${bot} reads it)`);
         }
       }
     }
     if (args.relay) validateRelay(args.relay, name);
+    if (args.userOperations) validateUserOperations(args.userOperations, name);
     const needed: KeyPurpose[] = ["redis", "secrets", "run", ...(args.runtime === "gke" ? (["gke"] as const) : [])];
     const key = (purpose: KeyPurpose): pulumi.Input<string> => {
       const id = args.keys[purpose];
@@ -154,13 +172,13 @@ export class Region extends pulumi.ComponentResource {
       signer: args.signingKeyVersionId,
       trading: args.trading as TradingSettings,
       ...(args.relay ? { relay: args.relay } : {}),
+      ...(args.userOperations ? { userOperations: args.userOperations } : {}),
     };
     // One image for every bot (the Dockerfile's); the container's args pick the bot. A digest pins the exact build.
-    const reference = args.imageTag.startsWith("sha256:") ? `@${args.imageTag}` : `:${args.imageTag}`;
-    const image = (_bot: Bot): string => `${args.imageRegistry}/orion${reference}`;
+    const image = (_bot: Bot): string => imageReference(args.imageRegistry, args.imageTag);
     const secretEnv = (bot: Bot): Record<string, SecretRef> =>
       Object.fromEntries(
-        Object.entries(botSecrets(bot, args.relay)).map(([envName, key]) => {
+        Object.entries(botSecrets(bot, args)).map(([envName, key]) => {
           const ref = secretRefs[key];
           if (ref === undefined) throw new Error(`Region ${name}: secrets.${key} is missing (${bot} reads it)`);
           return [envName, ref];
@@ -190,6 +208,7 @@ export class Region extends pulumi.ComponentResource {
           public: bot === "api",
           ...(args.tracing ? { tracing: args.tracing } : {}),
           labels: args.labels,
+          dependsOn: args.botsDependOn ?? [],
         },
         { parent: this },
       );
@@ -234,7 +253,7 @@ export class Region extends pulumi.ComponentResource {
             ),
           })),
           ...(args.tracing ? { tracing: args.tracing } : {}),
-          dependsOn: args.dependsOn ?? [],
+          dependsOn: [...(args.dependsOn ?? []), ...(args.botsDependOn ?? [])],
         },
         { parent: this },
       );
@@ -255,5 +274,20 @@ function validateRelay(relay: RelaySettings, name: string): void {
   }
   if (!Number.isInteger(relay.bidShareBps) || relay.bidShareBps < 0 || relay.bidShareBps > 10_000) {
     throw new Error(`Region ${name}: relay.bidShareBps must be a whole number of basis points 0..10000`);
+  }
+}
+
+/** An ERC-4337 route the executor would refuse at start (exit 2) is refused here, before a deploy. */
+function validateUserOperations(u: UserOperationSettings, name: string): void {
+  if (u.entryPoint.toLowerCase() !== ENTRY_POINT_V08) {
+    throw new Error(`Region ${name}: userOperations.entryPoint must be EntryPoint v0.8 (${ENTRY_POINT_V08})`);
+  }
+  for (const field of ["smartAccount", "smartAccountContract"] as const) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(u[field])) {
+      throw new Error(`Region ${name}: userOperations.${field} must be a 0x-prefixed 20-byte hex address`);
+    }
+  }
+  if (!Number.isInteger(u.bundlerTimeoutMs) || u.bundlerTimeoutMs < 100 || u.bundlerTimeoutMs > 999_999) {
+    throw new Error(`Region ${name}: userOperations.bundlerTimeoutMs must be whole milliseconds 100..999999`);
   }
 }

@@ -33,5 +33,24 @@ export const RELAY_KEY_SECRET: SecretSpec = {
   rotates: true,
 };
 
+/**
+ * The ERC-4337 route's hosted endpoints (issue 15): a bundler and an ERC-7677 paymaster service, whose URLs carry the
+ * provider's API key (Pimlico's, Alchemy's), so they are secrets, created only for a stack that configures the route
+ * and readable by the executor alone. Rotating the provider's key means a new version of each.
+ */
+export const BUNDLER_URL_SECRET: SecretSpec = {
+  id: "bundler-url",
+  description: "the ERC-4337 bundler's JSON-RPC URL (it carries the provider's API key)",
+  accessors: ["executor"],
+  rotates: true,
+};
+export const PAYMASTER_URL_SECRET: SecretSpec = {
+  id: "paymaster-url",
+  description: "the ERC-7677 paymaster service's URL (it carries the provider's API key and sponsorship policy)",
+  accessors: ["executor"],
+  rotates: true,
+};
+export const USER_OPERATION_SECRETS: readonly SecretSpec[] = [BUNDLER_URL_SECRET, PAYMASTER_URL_SECRET];
+
 /** SEC-002: the longest rotation Secret Manager may schedule. */
 export const MAX_SECRET_ROTATION_SECONDS = 90 * 86_400;

@@ -59,6 +59,8 @@ export interface ServiceArgs {
   labels: Labels;
   cpu?: string;
   memory?: string;
+  /** What the service's revisions must wait for (the schema's Migrations job): a component's own dependsOn is not its children's. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** One bot as a Cloud Run v2 service in one region. */
@@ -163,7 +165,7 @@ export class Service extends pulumi.ComponentResource {
           ...(t.revision ? { revision: t.revision } : {}),
         })),
       },
-      { parent: this },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
     );
     this.name = service.name;
     this.uri = service.uri;

@@ -108,8 +108,64 @@ const cases: PolicyCase[] = [
   },
 ];
 
+/** The same controls on the migrate job, whose containers sit under template.template (RUN-003..007). */
+const jobEnvs = (i: Record<string, unknown>) =>
+  (i["template"] as { template: { containers: Array<{ envs: unknown[] }> } }).template.containers[0]?.envs ?? [];
+const onJob = (policy: string, breaks: string, mutate: NonNullable<PolicyCase["mutate"]>, control: string) => ({
+  policy,
+  breaks,
+  target: "migrate",
+  mutate,
+  expect: [control],
+});
+const jobCases: PolicyCase[] = [
+  onJob(
+    "cloudrun-dedicated-service-account",
+    "a job as the default compute account",
+    (i) => setPath(i, "template.template.serviceAccount", "123456789012-compute@developer.gserviceaccount.com"),
+    "RUN-003",
+  ),
+  onJob(
+    "cloudrun-cmek",
+    "a job without CMEK",
+    (i) => setPath(i, "template.template.encryptionKey", undefined),
+    "RUN-004",
+  ),
+  onJob(
+    "cloudrun-all-egress-through-vpc",
+    "a job reaching the internet around the VPC",
+    (i) => setPath(i, "template.template.vpcAccess.egress", "PRIVATE_RANGES_ONLY"),
+    "RUN-005",
+  ),
+  onJob(
+    "cloudrun-all-egress-through-vpc",
+    "a job without VPC access",
+    (i) => setPath(i, "template.template.vpcAccess", undefined),
+    "RUN-005",
+  ),
+  onJob(
+    "cloudrun-secrets-from-secret-manager",
+    "a job with a literal database password",
+    (i) => jobEnvs(i).push({ name: "DATABASE_PASSWORD", value: "hunter2hunter2" }),
+    "RUN-006",
+  ),
+  onJob(
+    "cloudrun-binary-authorization-and-deletion-protection",
+    "a job without binary authorization",
+    (i) => setPath(i, "binaryAuthorization", undefined),
+    "RUN-007",
+  ),
+  onJob(
+    "cloudrun-binary-authorization-and-deletion-protection",
+    "a deletable job",
+    (i) => setPath(i, "deletionProtection", false),
+    "RUN-007",
+  ),
+];
+
 policySpec("cloudrun", (settings) => cloudRunPolicies(settings), [
   ...cases,
+  ...jobCases,
   {
     policy: "cloudrun-readiness-and-minimum-instances",
     breaks: "a service without a readiness probe (instances serve before their dependencies answer)",

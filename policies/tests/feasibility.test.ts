@@ -125,6 +125,16 @@ const cases: PolicyCase[] = [
     expect: ["FEAS-008"],
   },
   {
+    policy: "feasible-run-cloudsql-instances-unique",
+    breaks: "the migrate job mounting the primary twice",
+    target: "migrate",
+    mutate: (i) =>
+      setPath(i, "template.template.volumes", [
+        { name: "cloudsql", cloudSqlInstance: { instances: ["p:us-east4:pg", "p:us-east4:pg"] } },
+      ]),
+    expect: ["FEAS-007"],
+  },
+  {
     policy: "feasible-cdn-bucket-reader",
     breaks: "a CDN backend bucket the load balancer cannot read",
     add: [backendBucket],

@@ -122,6 +122,30 @@ describe("the Pulumi program under mocks (--stack)", { timeout: 180_000 }, () =>
     expect(secrets.filter((c) => c.status !== "pass").map((c) => c.id)).toEqual([]);
   });
 
+  it.each(["cloudrun", "gke"])(
+    "prod on %s with the ERC-4337 route passes: its URLs are rotated CMEK secrets that only the executor reads",
+    async (runtime) => {
+      const config = {
+        "alpha-orion:runtime": runtime,
+        "alpha-orion:userOperations": {
+          entryPoint: "0x4337084d9e255ff0702461cf8895ce9e3b5ff108",
+          smartAccount: "0x00000000000000000000000000000000000000a4",
+          smartAccountContract: "0x00000000000000000000000000000000000000e4",
+        },
+        "alpha-orion:secretVersions": { "rpc-urls": 1, "api-session-secret": 1, "bundler-url": 1, "paymaster-url": 1 },
+      };
+      const report = await complianceReport({
+        source: { kind: "program", stack: "prod", options: { config } },
+        framework: "all",
+        stack: "prod",
+      });
+      expect(report.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+      const secrets = report.controls.filter((c) => c.id.startsWith("SEC-") || c.id === "RUN-006");
+      expect(secrets.length).toBeGreaterThanOrEqual(4);
+      expect(secrets.filter((c) => c.status !== "pass").map((c) => c.id)).toEqual([]);
+    },
+  );
+
   it("the GKE runtime passes, and a root container with no limits fails K8S-001 and K8S-002", async () => {
     const config = { "alpha-orion:runtime": "gke" };
     const clean = await complianceReport({

@@ -4,6 +4,17 @@ import { randomBytes } from "node:crypto";
 /** Server the tests use; each test file gets its own database on it and drops it afterwards. */
 export const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
+/** One statement as the test server's administrator (cluster-wide roles, database owners). */
+export async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 export interface TestDatabase {
   url: string;
   name: string;

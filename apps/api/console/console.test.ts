@@ -60,4 +60,22 @@ describe("GET /events/overview", () => {
   it("refuses a request without a token", async () => {
     expectProblem(await h.request("GET", "/events/overview"), 401);
   });
+
+  it("streams with the security headers every other response carries, though it writes its own head", async () => {
+    const { accessToken } = await h.login(operator);
+    const url = await h.app.listen({ port: 0, host: "127.0.0.1" });
+    const stream = new AbortController();
+    try {
+      const res = await fetch(`${url}/events/overview`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: stream.signal,
+      });
+      expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+      expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    } finally {
+      stream.abort();
+    }
+  });
 });

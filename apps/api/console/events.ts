@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod/v4";
 import type { ControlState } from "../../control/index.ts";
@@ -76,7 +77,9 @@ export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: Rou
       if (!claims) return;
       reply.hijack();
       const res = reply.raw;
+      // A hijacked reply writes its own head: the headers the hooks set (security, CORS) go with it.
       res.writeHead(200, {
+        ...(reply.getHeaders() as OutgoingHttpHeaders),
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store",
         "x-accel-buffering": "no",

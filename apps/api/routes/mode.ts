@@ -4,6 +4,7 @@ import { z } from "zod/v4";
 import { VersionConflict, type ControlState, type Mode } from "../../control/index.ts";
 import { refuseApproval } from "../approval-flow.ts";
 import { phraseMatches } from "../auth-guard.ts";
+import { settled, settledBodySerializer } from "../http/settled-body.ts";
 import { CONFIRM_PHRASES, ModeRequests } from "../mode-requests.ts";
 import { ProblemError } from "../problem.ts";
 import { epochMetrics, type EpochMetrics } from "../trading-read.ts";
@@ -41,10 +42,15 @@ export function registerModeRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
     throw new ProblemError(503, "control-store-unavailable", "the mode cannot be read; the platform halts new orders");
   }
 
+  // The answer is rebuilt (and serialized) only when the control state or the figures changed.
+  let status: { state: ControlState; metrics: EpochMetrics; view: ReturnType<typeof statusView> } | null = null;
+  const statusView = (state: ControlState, metrics: EpochMetrics) => settled({ ...stateView(state), metrics });
+
   app.get(
     "/mode/status",
     {
       ...guard.route("mode.read"),
+      serializerCompiler: settledBodySerializer,
       schema: {
         tags: ["mode"],
         security: [{ bearer: [] }],
@@ -53,7 +59,11 @@ export function registerModeRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
     },
     async () => {
       const state = await ctx.controlView.read().catch(controlUnavailable);
-      return { ...stateView(state), metrics: await metricsFor(state.mode, state.epoch) };
+      const metrics = await metricsFor(state.mode, state.epoch);
+      if (status?.state !== state || status.metrics !== metrics) {
+        status = { state, metrics, view: statusView(state, metrics) };
+      }
+      return status.view;
     },
   );
 

@@ -7,6 +7,7 @@ import { Interface } from "ethers";
 import type { JsonRpcApiProvider, Log } from "ethers";
 import { TickTable, compress, wordOf } from "../../core/v3/index.ts";
 import type { V3PoolState } from "../../core/v3/index.ts";
+import type { V3Pool } from "../../core/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
 import type { BlockHead } from "../block-collector.ts";
 import { DEFAULT_WORD_RADIUS, readV3Pool } from "./pool-reader.ts";
@@ -67,6 +68,23 @@ export class V3PoolStates {
     const s = this.states.get(address.toLowerCase());
     if (!s) throw new Error(`no state for V3 pool ${address}: unknown pool or not refreshed yet`);
     return s;
+  }
+
+  /** A copy of the pool's current swap state, which later blocks leave as it is (what a scanner may keep). */
+  copy(address: string): V3PoolState {
+    const s = this.get(address);
+    return { ...s, ticks: s.ticks.clone() };
+  }
+
+  /** Every pool with a copy of its current state (for a scanner's first full scan). */
+  pools(): V3Pool[] {
+    return this.metas().map((m) => ({
+      address: m.address,
+      dex: m.dex,
+      token0: m.token0.toLowerCase(),
+      token1: m.token1.toLowerCase(),
+      state: this.copy(m.address),
+    }));
   }
 
   /** Advances to `head`: from its logs when it is the direct child of the current block, else a full re-read. */

@@ -4,6 +4,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { orionInProcess } from "../../../test/support/orion-in-process.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../../", import.meta.url);
@@ -41,6 +42,7 @@ const planSchema = z
   })
   .strict();
 
+// One run of the real binary (the bundle, a large JSON document flushed before the exit); the rest in this process.
 describe("orion plan", () => {
   it("--json prints the plan contract for prod", async () => {
     const { code, stdout } = await orion("plan", "--stack", "prod", "--json");
@@ -58,7 +60,7 @@ describe("orion plan", () => {
   });
 
   it("lists by region and component for people", async () => {
-    const { code, stdout } = await orion("plan", "--stack", "staging");
+    const { code, stdout } = await orionInProcess(["plan", "--stack", "staging"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Stack staging \(project alpha-orion\): \d+ resources\n/);
     expect(stdout).toMatch(/\nus-central1 \(\d+\)\n/);
@@ -69,7 +71,7 @@ describe("orion plan", () => {
   });
 
   it("exits 2 with one line for an unknown stack", async () => {
-    const { code, stdout, stderr } = await orion("plan", "--stack", "nosuchstack");
+    const { code, stdout, stderr } = await orionInProcess(["plan", "--stack", "nosuchstack"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toBe(
@@ -82,7 +84,7 @@ describe("orion plan", () => {
     const file = new URL(`stacks/Pulumi.${stack}.yaml`, root);
     await writeFile(file, "config:\n  gcp:project: alpha-orion-dev\n  alpha-orion:environment: qa\n");
     try {
-      const { code, stderr } = await orion("plan", "--stack", stack, "--json");
+      const { code, stderr } = await orionInProcess(["plan", "--stack", stack, "--json"]);
       expect(code).toBe(2);
       expect(stderr).toMatch(
         new RegExp(`^orion: stacks/Pulumi.${stack}.yaml: alpha-orion:environment: Invalid enum value.*\\n$`),

@@ -4,33 +4,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTlsRedis } from "../../connections/testing/tls-redis.ts";
-import { TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
+import { adminQuery, TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { until } from "../../../test/support/until.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 const prefix = testKeyPrefix();
 const dbName = `orion_run_${randomBytes(6).toString("hex")}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
 afterAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await deleteKeysWithPrefix(prefix);
 });
 
 /** A bot started as the container starts it: `orion run <bot>`, the environment its only configuration. */
 function orionRun(bot: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [ORION, "run", bot], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ORION_HOME: process.env.ORION_HOME ?? "", ...env },
   }) as ChildProcessWithoutNullStreams;
   const lines: Record<string, unknown>[] = [];
   let stderr = "";
@@ -64,16 +55,6 @@ function orionRun(bot: string, env: Record<string, string>) {
       check();
     });
   return { child, lines, line, exited, stderr: () => stderr };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("orion run <bot>", () => {
@@ -142,7 +123,7 @@ describe("orion run <bot>", () => {
     );
   }, 60_000);
 
-  it("waits for a database that is not there yet with /readyz false, becomes ready, and stops on SIGTERM", async () => {
+  it("waits for a database that is not there yet with /readyz false, becomes ready, and stops on SIGTERM, whatever signals follow", async () => {
     const url = new URL(TEST_PG_ADMIN_URL);
     url.pathname = `/${dbName}`;
     const bot = orionRun("orchestrator", {
@@ -163,14 +144,19 @@ describe("orion run <bot>", () => {
     expect(notReady.status).toBe(503);
     expect(JSON.stringify(await notReady.json())).toMatch(/PostgreSQL at 127\.0\.0\.1:5432/);
 
-    await admin(`CREATE DATABASE ${dbName}`);
-    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    await adminQuery(`CREATE DATABASE ${dbName}`);
+    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), "the bot ready");
     await bot.line((l) => l.message === "orchestrator ready");
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="orion-orchestrator"');
 
     const signalled = Date.now();
     bot.child.kill("SIGTERM");
-    expect(await bot.exited).toBe(0);
+    // More signals all through the stop, to its last moment (Ctrl-C reaches `orion dev --services` and its bots at
+    // once, then the session sends SIGTERM): none may kill it on the way out.
+    const again = setInterval(() => bot.child.kill("SIGINT"), 1);
+    const code = await bot.exited;
+    clearInterval(again);
+    expect(code).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
     expect(bot.stderr()).toBe("");
     expect(bot.lines.at(-1)).toMatchObject({ severity: "INFO", message: "orchestrator stopped" });

@@ -35,6 +35,8 @@ async function runCommand(bot: Bot): Promise<void> {
       process.exit(1);
     }, HARD_STOP_MS).unref();
   };
+  // Never removed: a bot stopped by one signal (Ctrl-C reaches `orion dev --services` and its bots at once) can get
+  // another while it exits (the session's SIGTERM), and with no handler left that one would kill it mid-exit.
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   try {
@@ -44,9 +46,6 @@ async function runCommand(bot: Bot): Promise<void> {
   } catch (err) {
     if (err instanceof EnvError) throw new InputError(`run ${bot}: ${err.message}`);
     throw err;
-  } finally {
-    process.off("SIGTERM", stop);
-    process.off("SIGINT", stop);
   }
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAmountOut } from "../../core/index.ts";
+import { TickTable, getSqrtRatioAtTick, v3AmountOut } from "../../core/v3/index.ts";
 import { describeFailure } from "../errors.ts";
 import { configure, scanCommand, type ScanFlags } from "./scan.ts";
 
@@ -266,5 +267,91 @@ describe("orion scan: output contract", () => {
     expect(run.stdout).toMatch(/^ *# +base +route +amount in +profit +pools/);
     expect(run.stdout).toMatch(/WETH > \w+ > \w+ > WETH/);
     expect(run.stdout).toMatch(/block 65432100: \d+ profitable of \d+ cycles over 40 pools, scanned in [\d.]+ ms/);
+  });
+});
+
+describe("orion scan: Uniswap-V3 pools", () => {
+  const L = 10n ** 21n;
+  /** A V3 WETH/DAI pool at price 1 (tick 0) with one position over +-600 ticks. */
+  const v3 = (over: Record<string, unknown> = {}) => ({
+    address: "0x" + "3c".repeat(20),
+    dex: "uniswap-v3",
+    protocol: "uniswap-v3",
+    token0: WETH < DAI ? WETH : DAI,
+    token1: WETH < DAI ? DAI : WETH,
+    feePips: 500,
+    tickSpacing: 10,
+    sqrtPriceX96: getSqrtRatioAtTick(0).toString(),
+    tick: 0,
+    liquidity: L.toString(),
+    tickWords: { from: -1, to: 0 },
+    ticks: [
+      { tick: -600, liquidityNet: L.toString(), liquidityGross: L.toString() },
+      { tick: 600, liquidityNet: (-L).toString(), liquidityGross: L.toString() },
+    ],
+    ...over,
+  });
+  /** The V3 pool beside a WETH/DAI V2 pair priced 2% away: a two-pool mixed cycle pays. */
+  const mixed = (over: Record<string, unknown> = {}) => ({
+    ...snapshot(),
+    pools: [pool(5, WETH, DAI, "1000000000000000000000", "1020000000000000000000", 30), v3(over)],
+  });
+
+  it("sizes mixed cycles exactly and names their protocols; stats count the V3 pool", async () => {
+    const run = await scan("--pools", write(mixed()), "--json");
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    const out = JSON.parse(run.stdout);
+    expect(out.stats.pools).toBe(2);
+    expect(out.opportunities).toHaveLength(1);
+    const o = out.opportunities[0];
+    // WETH into the V2 pair (1.02 DAI per WETH there), the DAI back through the V3 pool at price 1.
+    expect(o.pools).toEqual(["0x" + "5".padStart(40, "0"), "0x" + "3c".repeat(20)]);
+    expect(o.protocols).toEqual(["uniswap-v2", "uniswap-v3"]);
+    const state = {
+      sqrtPriceX96: getSqrtRatioAtTick(0),
+      tick: 0,
+      liquidity: L,
+      feePips: 500,
+      ticks: new TickTable(
+        10,
+        [
+          { tick: -600, liquidityNet: L, liquidityGross: L },
+          { tick: 600, liquidityNet: -L, liquidityGross: L },
+        ],
+        -1,
+        0,
+      ),
+    };
+    const route = (x: bigint) =>
+      v3AmountOut(state, DAI < WETH, getAmountOut(x, 1000n * 10n ** 18n, 1020n * 10n ** 18n, 30))!;
+    expect(BigInt(o.amountOut)).toBe(route(BigInt(o.amountIn)));
+    expect(BigInt(o.profit)).toBe(BigInt(o.amountOut) - BigInt(o.amountIn));
+    // Its size is proven (no unproven marker) and no input nearby earns more.
+    expect(o.unproven).toBeUndefined();
+    expect(out.stats.unproven).toBeUndefined();
+    for (const x of [BigInt(o.amountIn) - 1n, BigInt(o.amountIn) + 1n, (BigInt(o.amountIn) * 1001n) / 1000n]) {
+      expect(route(x) - x <= BigInt(o.profit)).toBe(true);
+    }
+  });
+
+  it.each([
+    ["a tick off the spacing", { tick: 5 }, /: pools\[1\]\.tick: 5 does not match sqrtPriceX96 \(its tick is 0\)$/],
+    [
+      "a price outside the V3 range",
+      { sqrtPriceX96: "1" },
+      /: pools\[1\]\.sqrtPriceX96: 1 is outside the V3 price range/,
+    ],
+    ["a fee tier given as a string", { feePips: "500" }, /: pools\[1\]\.feePips: expected number, got string$/],
+    [
+      "an initialized tick outside the words read",
+      { tickWords: { from: 0, to: 0 } },
+      /: pools\[1\]\.ticks\[0\]\.tick: -600 lies outside tickWords 0\.\.0$/,
+    ],
+  ])("bad V3 input (%s) exits 2 with one line naming the field", async (_name, over, message) => {
+    const run = await scan("--pools", write(mixed(over)), "--json");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr.trimEnd()).toMatch(message);
   });
 });

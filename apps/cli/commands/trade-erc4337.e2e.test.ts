@@ -3,14 +3,13 @@
  * devnet stands in for a public chain, with the canonical EntryPoint and account factory, a real alto as the profile's
  * `bundlerUrl` and the sponsor's ERC-7677 service as its `paymasterUrl` (where a hosted bundler and paymaster would be).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Interface } from "ethers";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOrion } from "../../../test/support/orion-cli.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { expectExactUserOperations } from "../../../test/support/user-operation-report.ts";
 import { devnetProfile, startLocalChain, type LocalChain } from "../../chain/index.ts";
@@ -23,7 +22,6 @@ import {
   type DevnetEndpoints,
 } from "../../platform/user-operations.ts";
 
-const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 /** Two-second blocks: an operation has its three blocks' deadline to be prepared, sponsored and bundled on two busy cores. */
 const BLOCK_MS = 2000;
 
@@ -40,15 +38,8 @@ const rpc = <T>(method: string, params: unknown[] = []) =>
   chain.devnet.provider.request({ method, params }) as Promise<T>;
 
 function orion(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [ORION, ...args], {
-      env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runOrion(args, {
+    env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
   });
 }
 

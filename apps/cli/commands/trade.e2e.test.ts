@@ -3,19 +3,16 @@
  * scan them, and paper-trade it with `orion trade --mode sim`. Every step is the real binary; the devnet is a
  * separate process reached over JSON-RPC only.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOrion } from "../../../test/support/orion-cli.ts";
 import { startOrionDevnet, type OrionDevnet } from "../../../test/support/orion-devnet.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { startDevnet } from "../../chain/index.ts";
 import { SIM_EXECUTOR_ACCOUNT } from "../../executor/index.ts";
 import { sessionReportSchema } from "../../platform/report.ts";
-
-const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
 
 let dir: string;
 let db: TestDatabase;
@@ -23,16 +20,9 @@ let devnet: OrionDevnet | undefined;
 let url: string;
 let profileFile: string;
 
-function orion(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ORION, ...args], {
-      env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function orion(args: string[]) {
+  return runOrion(args, {
+    env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error" },
   });
 }
 

@@ -144,7 +144,7 @@ async function erc4337Route(
       throw new InputError(`${file}: ${field}: required for --execution erc4337 (the profile names ${PROFILE_FIELDS})`);
     }
   }
-  const { ENTRY_POINT_V08, connectSmartAccount, RouteConfigError } = await import("../../erc4337/index.ts");
+  const { ENTRY_POINT_V08, connectSmartAccount, keyOwner, RouteConfigError } = await import("../../erc4337/index.ts");
   if (entryPoint!.toLowerCase() !== ENTRY_POINT_V08) {
     throw new InputError(`${file}: entryPoint: must be EntryPoint v0.8 (${ENTRY_POINT_V08}) for --execution erc4337`);
   }
@@ -157,7 +157,7 @@ async function erc4337Route(
       paymasterUrl: paymasterUrl!,
       chainId: profile.chainId,
       entryPoint: entryPoint!,
-      ownerKey: live.privateKey,
+      owner: keyOwner(live.privateKey),
       timeoutMs: BUNDLER_TIMEOUT_MS,
     });
   } catch (err) {

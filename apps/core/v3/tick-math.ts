@@ -36,11 +36,28 @@ const ONE_Q128 = 1n << 128n;
 const MAX_UINT256 = (1n << 256n) - 1n;
 const LOG_SQRT_1_0001 = Math.log(1.0001) / 2;
 
+/**
+ * Ratios already computed, by tick: a scan walks the same few ticks of each pool thousands of times, and this product
+ * of up to twenty 128-bit multiplications was a fifth of the time sizing cycles through V3 pools. Bounded: emptied
+ * when full (a pool's ticks near its price come back at once).
+ */
+const RATIO_CACHE = new Map<number, bigint>();
+const RATIO_CACHE_LIMIT = 1 << 16;
+
 /** sqrt(1.0001^tick) * 2^96, rounded up from Q128.128 exactly as TickMath.getSqrtRatioAtTick. */
 export function getSqrtRatioAtTick(tick: number): bigint {
+  const cached = RATIO_CACHE.get(tick);
+  if (cached !== undefined) return cached;
   if (!Number.isInteger(tick) || tick < MIN_TICK || tick > MAX_TICK) {
     throw new V3MathError(`tick ${tick} is outside ${MIN_TICK}..${MAX_TICK}`);
   }
+  if (RATIO_CACHE.size >= RATIO_CACHE_LIMIT) RATIO_CACHE.clear();
+  const ratio = sqrtRatioOf(tick);
+  RATIO_CACHE.set(tick, ratio);
+  return ratio;
+}
+
+function sqrtRatioOf(tick: number): bigint {
   const abs = Math.abs(tick);
   let ratio = (abs & 1) !== 0 ? BIT0 : ONE_Q128;
   for (let i = 0; i < FACTORS.length; i++) {

@@ -12,8 +12,8 @@
  */
 import type { ExactHop, HopBound } from "../exact-hop.ts";
 import { Q96, V3MathError } from "./full-math.ts";
-import type { V3PoolState } from "./pool.ts";
-import { swapV3, v3AmountOut } from "./pool.ts";
+import type { V3PoolState, V3SwapResult } from "./pool.ts";
+import { swapV3 } from "./pool.ts";
 import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
 
 const Q192 = Q96 * Q96;
@@ -31,22 +31,42 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
       : { num: keep * Q192, den: FEE_PIPS_DENOMINATOR * sqrtPrice * sqrtPrice };
   const spot = rateAt(pool.sqrtPriceX96);
   const spotCeil = ceilDiv(spot.num, spot.den);
+  const boundOf = (r: V3SwapResult): HopBound => {
+    // One unit of the final sqrt price is worth L/2^96 of token1 (the output selling token0) or L*2^96/s^2 of
+    // token0 (the output selling token1, the price rising from s): only the output token's unit counts.
+    const priceUnit = zeroForOne
+      ? ceilDiv(r.maxLiquidity, Q96)
+      : ceilDiv(r.maxLiquidity * Q96, pool.sqrtPriceX96 * pool.sqrtPriceX96);
+    const slack = BigInt(r.steps + 2) * (2n * spotCeil + 2n) + priceUnit + 2n;
+    return { rate: rateAt(r.sqrtPriceX96), slack };
+  };
+  /** One walk: its output when the pool takes all of y (null where it cannot quote y), and the bound there. */
+  const walk = (y: bigint): { out: bigint; bound: HopBound } | null => {
+    if (y <= 0n) return { out: 0n, bound: { rate: spot, slack: 0n } };
+    let r: V3SwapResult;
+    try {
+      r = swapV3(pool, zeroForOne, y);
+    } catch (error) {
+      if (error instanceof V3MathError) return null;
+      throw error;
+    }
+    const [paidIn, paidOut] = zeroForOne ? [r.amount0, r.amount1] : [r.amount1, r.amount0];
+    return paidIn === y ? { out: -paidOut, bound: boundOf(r) } : null;
+  };
+  // Within the current range the pool is a V2 pair of virtual reserves L/sqrtP (token0) and L*sqrtP (token1).
+  const root = Number(pool.sqrtPriceX96) / 2 ** 96;
+  const liquidity = Number(pool.liquidity);
+  const [virtualIn, virtualOut] = zeroForOne
+    ? [liquidity / root, liquidity * root]
+    : [liquidity * root, liquidity / root];
+  const keepFloat = 1 - pool.feePips / 1_000_000;
   return {
-    out(y) {
-      try {
-        return v3AmountOut(pool, zeroForOne, y);
-      } catch (error) {
-        if (error instanceof V3MathError) return null;
-        throw error;
-      }
-    },
+    ...(liquidity > 0 ? { curve: { a: keepFloat * virtualOut, b: virtualIn, c: keepFloat } } : {}),
+    out: (y) => walk(y)?.out ?? null,
     bound(y): HopBound {
       if (y <= 0n) return { rate: spot, slack: 0n };
-      const r = swapV3(pool, zeroForOne, y);
-      const low = r.sqrtPriceX96 < pool.sqrtPriceX96 ? r.sqrtPriceX96 : pool.sqrtPriceX96;
-      const priceUnit = ceilDiv(r.maxLiquidity * Q96, low * low) + ceilDiv(r.maxLiquidity, Q96);
-      const slack = BigInt(r.steps + 2) * (2n * spotCeil + 2n) + priceUnit + 2n;
-      return { rate: rateAt(r.sqrtPriceX96), slack };
+      return boundOf(swapV3(pool, zeroForOne, y));
     },
+    quote: walk,
   };
 }

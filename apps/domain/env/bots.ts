@@ -3,6 +3,7 @@ import { address } from "../wire.ts";
 import { apiVariables } from "./api.ts";
 import { chainVariables, databaseVariables, redisVariables, serviceVariables } from "./common.ts";
 import { controlVariables } from "./control.ts";
+import { migrationVariables } from "./migrate.ts";
 import { relayVariables } from "./relay.ts";
 import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
 
@@ -26,7 +27,14 @@ export const orchestratorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
 });
+
+/**
+ * EntryPoint v0.8 at its canonical address: the only EntryPoint the route speaks (its account, signatures and
+ * sponsorship digest are v0.8's). Here, in the env contract, so the stack config can refuse another one too.
+ */
+export const ENTRY_POINT_V08 = "0x4337084d9e255ff0702461cf8895ce9e3b5ff108";
 
 /**
  * The ERC-4337 route (`ORION_EXECUTION=erc4337`): trades go as user operations of a smart account whose owner is the
@@ -64,6 +72,7 @@ export const executorEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...chainVariables,
   ORION_EXECUTOR_CONTRACT: required(address).describe("the deployed ArbExecutor contract (0x address)"),
   ORION_EXECUTOR_ACCOUNT: required(address).describe("the sending account (0x address, the contract's operator)"),
@@ -82,6 +91,7 @@ export const apiEnvSchema = z.object({
   ...redisVariables,
   ...controlVariables,
   ...databaseVariables,
+  ...migrationVariables,
   ...apiVariables,
 });
 

@@ -5,6 +5,14 @@ export { fileVariable, resolveSecretFiles, SECRET_FILE_VARIABLES, type SecretFil
 export { apiVariables } from "./api.ts";
 export { databaseVariables, redisVariables } from "./common.ts";
 export { controlVariables } from "./control.ts";
+export { APP_ROLE, loginRoleProblem, migrateEnvSchema, migrationVariables, type MigrateVariable } from "./migrate.ts";
 export { DEFAULT_BID_SHARE_BPS, relayVariables } from "./relay.ts";
-export { scannerEnvSchema, orchestratorEnvSchema, executorEnvSchema, apiEnvSchema, botEnvSchemas } from "./bots.ts";
+export {
+  scannerEnvSchema,
+  orchestratorEnvSchema,
+  executorEnvSchema,
+  apiEnvSchema,
+  botEnvSchemas,
+  ENTRY_POINT_V08,
+} from "./bots.ts";
 export type { BotEnv, BotEnvSchemas, BotVariable, EnvBot } from "./bots.ts";

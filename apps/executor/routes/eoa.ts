@@ -4,13 +4,14 @@
  * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
  * another transaction, else gone past its deadlines.
  */
-import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
+import { keccak256, toQuantity, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
 import { profitShareTip } from "../bid.ts";
 import { isPastDeadline } from "../deadline.ts";
 import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
+import { GasEstimates } from "../gas-estimates.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
@@ -31,6 +32,11 @@ export interface EoaRouteDeps {
   /** A fixed gas limit; null: eth_estimateGas plus gasMarginBps. */
   gasLimit: bigint | null;
   gasMarginBps?: number | undefined;
+  /**
+   * What a call's gas depends on (ExecutorCodec.routeOf): the last estimate of the route, or else of a route of the
+   * same shape, is re-checked with one eth_call instead of a new eth_estimateGas. Absent: every trade is estimated.
+   */
+  routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
   lease?: Pick<ExecutorLease, "current"> | undefined;
   log?: Logger | undefined;
   /**
@@ -77,6 +83,7 @@ export class EoaRoute implements ExecutionRoute {
   /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
   private readonly signed = new Map<string, Signed>();
   private readonly broadcaster: Broadcaster;
+  private readonly estimates = new GasEstimates();
 
   constructor(private readonly d: EoaRouteDeps) {
     this.broadcaster = d.broadcaster ?? publicMempool(d.provider);
@@ -97,27 +104,61 @@ export class EoaRoute implements ExecutionRoute {
   }
 
   async prepare(_order: Order, data: string): Promise<Prepared> {
-    const gasLimit = await this.estimateGas(data);
+    const gasLimit = await this.gasLimitOf(data);
     // The trade would revert; the simulation running alongside says why.
     if (gasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
     return { ok: true, maxGasCostWei: null, send: (req) => this.send(req, gasLimit) };
   }
 
-  private async estimateGas(data: string): Promise<bigint | null> {
+  /**
+   * The fixed limit, or the gas the call needs at "latest" plus the margin. A node's eth_estimateGas runs the call
+   * many times (a binary search; about four times the cost of one eth_call on the devnet, where the executor's
+   * simulation waits behind it). Instead, the last estimate of this route (or, for a route not estimated yet, of one of
+   * the same shape) is re-checked with one eth_call limited to that estimate. If it succeeds, the call needs no more
+   * gas than the estimate now, so the limit keeps at least the whole margin over what it needs, as a fresh estimate
+   * would give it (a shape's estimate may give a few percent more than this route needs: gas is paid as used); if
+   * not, the call is estimated afresh.
+   */
+  private async gasLimitOf(data: string): Promise<bigint | null> {
     if (this.d.gasLimit !== null) return this.d.gasLimit;
+    const key = this.d.routeOf?.(data);
+    const known = key === undefined ? undefined : (this.estimates.get(key.route) ?? this.estimates.get(key.shape));
+    if (known !== undefined && (await this.succeedsWith(data, known))) return gasLimitFor(known, this.d.gasMarginBps);
+    const estimate = await this.estimateGas(data);
+    if (estimate === null) return null;
+    if (key !== undefined) {
+      this.estimates.set(key.route, estimate);
+      this.estimates.set(key.shape, estimate);
+    }
+    return gasLimitFor(estimate, this.d.gasMarginBps);
+  }
+
+  private async estimateGas(data: string): Promise<bigint | null> {
     try {
       // At "latest", the state the simulation runs on: a node estimates at "pending" by default, where the
       // transactions waiting for the next block (other traders' swaps on the same pools) can already have taken the
       // profit, and the estimate would fail for a trade that is sound where it is priced.
-      const estimate = BigInt(
+      return BigInt(
         (await this.d.provider.send("eth_estimateGas", [
           { from: this.account, to: this.contract, data },
           "latest",
         ])) as string,
       );
-      return gasLimitFor(estimate, this.d.gasMarginBps);
     } catch {
       return null;
+    }
+  }
+
+  /** Whether the call succeeds at "latest" with `gas` as its transaction's gas limit. */
+  private async succeedsWith(data: string, gas: bigint): Promise<boolean> {
+    try {
+      await this.d.provider.send("eth_call", [
+        { from: this.account, to: this.contract, data, gas: toQuantity(gas) },
+        "latest",
+      ]);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -127,7 +168,10 @@ export class EoaRoute implements ExecutionRoute {
     const { id, order, fence, timings } = req;
     const chainId = await this.getChainId();
     const fees = txFees(this.d.fees, req.baseFee, this.tipFor(req, gasLimit));
-    return this.nonces.withNonce(async (nonce) => {
+    // The lock covers the nonce, the signature, the intent and the broadcast; the status update after the broadcast
+    // is outside it, so the next order of the block signs while this one's row is marked sent. If that update fails,
+    // the row stays pending with its hash (reconciliation resolves it) and the nonce is spent either way.
+    const sent = await this.nonces.withNonce(async (nonce) => {
       const raw = await signer.signTransaction({
         ...fees,
         chainId,
@@ -175,9 +219,10 @@ export class EoaRoute implements ExecutionRoute {
         raw,
         targetBlock,
       });
-      await journal.markSent(id, txHash);
       return { intent };
     });
+    await journal.markSent(id, sent.intent.txHash);
+    return sent;
   }
 
   /** The run's tip, or the profit-share bid when one is set (never under the chain's floor; txFees applies it). */

@@ -18,8 +18,8 @@ export interface TradeSlice {
   gasUsed: bigint;
   /** Per gas: the receipt's effective price (EOA), or what the EntryPoint charged the paymaster (ERC-4337). */
   effectiveGasPrice: bigint;
-  /** Logs of the same transaction that ran before this trade (earlier operations of the bundle). */
-  earlierLogs: readonly Log[];
+  /** The earlier operations of the same bundle, each as its logs, in order (none on the EOA route). */
+  earlierOperations: readonly (readonly Log[])[];
   /** Whether the trade pays the transaction's L1 data fee (OP-stack), read from the receipt: the EOA's own transaction. */
   l1Fee: boolean;
 }
@@ -41,7 +41,7 @@ export class MinedTrades {
       gasUsed: receipt.gasUsed,
       // ethers reads effectiveGasPrice here: what the chain charged per gas, not the maximum the transaction offered.
       effectiveGasPrice: receipt.gasPrice,
-      earlierLogs: [],
+      earlierOperations: [],
       l1Fee: true,
     };
   }
@@ -73,8 +73,9 @@ export class MinedTrades {
       address: trade.pools,
     });
     const route = new Set(trade.pools.map((p) => p.toLowerCase()));
-    // An earlier operation of the same bundle that touched the pools ran ahead of this trade like a transaction would.
-    const aheadInBundle = slice.earlierLogs.some((l) => route.has(l.address.toLowerCase())) ? 1 : 0;
+    // Each earlier operation of the same bundle that touched the pools ran ahead of this trade as a transaction would.
+    const touches = (logs: readonly Log[]) => logs.some((l) => route.has(l.address.toLowerCase()));
+    const aheadInBundle = slice.earlierOperations.filter(touches).length;
     const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index, receipt.blockNumber) + aheadInBundle;
     return {
       status: slice.success ? "confirmed" : "reverted",

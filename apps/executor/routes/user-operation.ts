@@ -215,8 +215,22 @@ export function operationSlice(receipt: TransactionReceipt, userOpHash: string):
     logs: logs.slice(starts + 1, ours),
     gasUsed,
     effectiveGasPrice: cost / gasUsed,
-    earlierLogs: logs.slice(before + 1, starts + 1),
+    earlierOperations: operationsIn(logs.slice(before + 1, starts + 1)),
     // The bundle's L1 data fee is the bundler's, recovered (if at all) through the operation's gas price.
     l1Fee: false,
   };
+}
+
+/** Logs of consecutive operations of a bundle, split after each one's UserOperationEvent. */
+function operationsIn(logs: readonly Log[]): Log[][] {
+  const operations: Log[][] = [];
+  let current: Log[] = [];
+  for (const log of logs) {
+    current.push(log);
+    if (log.topics[0] === USER_OPERATION_EVENT) {
+      operations.push(current);
+      current = [];
+    }
+  }
+  return operations;
 }

@@ -18,7 +18,7 @@ import {
   type Readiness,
   type RedisEndpoint,
 } from "../../connections/index.ts";
-import { migrate } from "../../store/index.ts";
+import { migrate, schemaGap, schemaStatus } from "../../store/index.ts";
 import { withBackoff } from "./backoff.ts";
 
 /** What a starting bot is waiting for, keyed by dependency, for /readyz. */
@@ -114,11 +114,31 @@ function describeTarget(t: DatabaseTarget): string {
 }
 
 /**
- * Opens the plan's pools, waiting with backoff until the primary answers and the schema is migrated (an advisory lock
- * serialises bots starting together). One Cloud SQL connector serves every attempt: it drops an instance whose
- * certificate refresh failed and tries it afresh on the next.
+ * What a bot does about the schema before it works: `migrate` it (a laptop: the bot's role owns the tables), `await`
+ * it (ORION_MIGRATIONS=external, the cloud: the migrate job runs the DDL; the bot, a member of orion_app, may not, so
+ * it only reads schema_migrations until the job has run), or only `connect` (the API, which migrates itself, as
+ * DATABASE_OWNER_URL when set).
  */
-async function openMigrated(plan: DatabasePlan, c: OpenContext, max: number): Promise<Databases> {
+export type SchemaDuty = "migrate" | "await" | "connect";
+
+async function prepareSchema(pool: Databases["write"], duty: SchemaDuty): Promise<void> {
+  if (duty === "migrate") {
+    await migrate(pool);
+  } else if (duty === "await") {
+    const gap = schemaGap(await schemaStatus(pool));
+    if (gap !== null) throw new Error(gap);
+  } else {
+    await pool.query("SELECT 1");
+  }
+}
+
+/**
+ * Opens the plan's pools, waiting with backoff until the primary answers and the schema is as `duty` needs it (an
+ * advisory lock serialises bots migrating together; a schema behind is a reason on /readyz, checked again at every
+ * attempt). One Cloud SQL connector serves every attempt: it drops an instance whose certificate refresh failed and
+ * tries it afresh on the next.
+ */
+async function openPrepared(plan: DatabasePlan, c: OpenContext, max: number, duty: SchemaDuty): Promise<Databases> {
   const cloud = plan.write.kind === "cloud-sql" || plan.read.kind === "cloud-sql";
   // Loaded only for Cloud SQL: the connector pulls in the Admin API client, which local runs never need.
   const connector = cloud ? new (await import("@google-cloud/cloud-sql-connector")).Connector() : undefined;
@@ -127,7 +147,7 @@ async function openMigrated(plan: DatabasePlan, c: OpenContext, max: number): Pr
     async () => {
       const opened = await openDatabases(plan, { max, ...(connector ? { connector } : {}) });
       try {
-        await migrate(opened.write);
+        await prepareSchema(opened.write, duty);
         return opened;
       } catch (err) {
         await opened.close();
@@ -140,16 +160,16 @@ async function openMigrated(plan: DatabasePlan, c: OpenContext, max: number): Pr
   return connector ? { ...dbs, close: () => dbs.close().finally(() => connector.close()) } : dbs;
 }
 
-/** The pools on the primary and this region's reader, with the schema migrated. */
-export async function openDatabase(plan: DatabasePlan, c: OpenContext): Promise<Databases> {
-  const dbs = await openMigrated(plan, c, 10);
+/** The pools on the primary and this region's reader, with the schema migrated (or awaited). */
+export async function openDatabase(plan: DatabasePlan, c: OpenContext, duty: SchemaDuty): Promise<Databases> {
+  const dbs = await openPrepared(plan, c, 10, duty);
   c.closers.push(() => dbs.close());
   return dbs;
 }
 
-/** Waits for PostgreSQL and its migrations without keeping a pool (for a bot that opens its own). */
-export async function waitForDatabase(plan: DatabasePlan, c: OpenContext): Promise<void> {
-  const dbs = await openMigrated(plan, c, 1);
+/** Waits for PostgreSQL (and the schema, as `duty` says) without keeping a pool (for a bot that opens its own). */
+export async function waitForDatabase(plan: DatabasePlan, c: OpenContext, duty: SchemaDuty): Promise<void> {
+  const dbs = await openPrepared(plan, c, 1, duty);
   await dbs.close();
 }
 

@@ -11,6 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { until } from "../../../test/support/until.ts";
 import { createRedisBus, opportunitiesTopic, type BlockOpportunities, type Bus } from "../../bus/index.ts";
 import { startTlsRedis, type TlsRedis } from "../../connections/testing/tls-redis.ts";
 import { SubjectKeyVault } from "../../audit/index.ts";
@@ -45,16 +46,6 @@ function block(region: string, blockNumber: number): BlockOpportunities {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 interface Running {
   stop(): Promise<void>;
   url(): string;
@@ -65,7 +56,8 @@ async function start(bot: BotName, env: Record<string, string>): Promise<Running
   const abort = new AbortController();
   let url = "";
   const done = runBot(bot, {
-    env: { PORT: "0", LOG_LEVEL: "warn", ...env },
+    // This file's ORION_HOME (test/support/orion-home.ts): the API's anchors go there, not to the checkout.
+    env: { PORT: "0", LOG_LEVEL: "warn", ORION_HOME: process.env.ORION_HOME ?? "", ...env },
     signal: abort.signal,
     logTo: quiet,
     onListening: (u) => (url = u),

@@ -15,6 +15,7 @@ import {
   type DatabasePlan,
   type RedisEndpoint,
 } from "../../connections/index.ts";
+import type { DigestSigner } from "../../erc4337/owner.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
@@ -35,6 +36,7 @@ import {
   waitForRedis,
   Waits,
   type OpenContext,
+  type SchemaDuty,
 } from "./connect.ts";
 import { serveHealth, type HealthServer } from "./health-server.ts";
 import { startTracing } from "../../tracing/index.ts";
@@ -109,6 +111,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     // The authoritative control store: the primary region's Redis, or this bot's own.
     control: controlStoreEndpoint(raw) ?? redis,
     database: bot === "scanner" ? null : databasePlan(raw),
+    migrations: "ORION_MIGRATIONS" in env ? env.ORION_MIGRATIONS : "self",
   };
   const place = "ORION_POOLS" in env ? await chainPlace(env, raw) : null;
   // A route configured by halves is bad configuration, found here with the rest.
@@ -182,6 +185,8 @@ interface Connections {
   control: RedisEndpoint;
   /** Null for the scanner, which keeps no database. */
   database: DatabasePlan | null;
+  /** Who migrates the schema (ORION_MIGRATIONS): the bot itself, or a job it waits for. */
+  migrations: "self" | "external";
 }
 
 async function build(
@@ -206,6 +211,7 @@ async function build(
       c,
     );
   const database = () => where.database as DatabasePlan;
+  const duty: SchemaDuty = where.migrations === "external" ? "await" : "migrate";
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -229,7 +235,7 @@ async function build(
     case "orchestrator": {
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -240,7 +246,11 @@ async function build(
       const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
-      const { write: db } = await openDatabase(database(), c);
+      const { write: db } = await openDatabase(database(), c, duty);
+      // Live only, one connection to KMS: its key signs the EOA route's transactions and owns the smart account.
+      let kms: ReturnType<typeof kmsSigner> | null = null;
+      const kmsKey = e.ORION_SIGNER_KMS;
+      const kmsOnce = kmsKey ? () => (kms ??= kmsSigner(kmsKey, e, c)) : null;
       return new ExecutorBot(
         {
           market: m,
@@ -262,8 +272,8 @@ async function build(
           bus,
           control,
           db,
-          loadSigner: () => (e.ORION_SIGNER_KMS ? kmsSigner(e.ORION_SIGNER_KMS, e, c) : fileSigner(e)),
-          ...(route ? { loadSubmitter: route.loadSubmitter } : {}),
+          loadSigner: () => (kmsOnce ? kmsOnce() : fileSigner(e)),
+          ...(route ? { loadSubmitter: () => route.loadSubmitter(kmsOnce) } : {}),
           metrics,
           log: c.log,
         },
@@ -274,7 +284,8 @@ async function build(
       // The API opens its own connections; waiting here keeps /readyz false and the reason logged until they answer.
       await waitForRedis(where.redis, c);
       if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
-      await waitForDatabase(database(), c);
+      // Migrating itself, the API does so at start (as DATABASE_OWNER_URL when set, never as its serving role).
+      await waitForDatabase(database(), c, duty === "await" ? "await" : "connect");
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },
@@ -318,10 +329,10 @@ async function fileSigner(e: BotEnv<"executor">) {
 
 /**
  * `ORION_EXECUTION=erc4337`: the smart account and its contract from the env (both modes: sim simulates from the
- * account); live only, the bundler, the paymaster service and the owner's key. The owner's key is the devnet key
- * file: a user operation is signed as typed data, which the KMS signer does not offer yet.
+ * account); live only, the bundler, the paymaster service and the owner: the KMS key (it signs each operation's
+ * EIP-712 digest in the HSM) or, locally, the key file.
  */
-function userOperationRoute(e: BotEnv<"executor">, m: Market) {
+export function userOperationRoute(e: BotEnv<"executor">, m: Pick<Market, "chainId">) {
   const needed = (variable: "ORION_ENTRY_POINT" | "ORION_SMART_ACCOUNT" | "ORION_SMART_ACCOUNT_CONTRACT") => {
     const value = e[variable];
     if (!value) throw new EnvError(variable, `is not set: ORION_EXECUTION=erc4337 needs it (${DESCRIBED[variable]})`);
@@ -334,19 +345,13 @@ function userOperationRoute(e: BotEnv<"executor">, m: Market) {
     entryPoint: needed("ORION_ENTRY_POINT"),
     fallbackToEoa: e.ORION_EOA_FALLBACK,
   };
-  const loadSubmitter = async () => {
-    if (e.ORION_SIGNER_KMS) {
-      throw new EnvError(
-        "ORION_SIGNER_KMS",
-        "cannot sign user operations yet: ORION_EXECUTION=erc4337 needs a key file",
-      );
-    }
+  const loadSubmitter = async (kms: (() => Promise<DigestSigner>) | null) => {
     const bundlerUrl = e.ORION_BUNDLER_URL;
     const paymasterUrl = e.ORION_PAYMASTER_URL;
     if (!bundlerUrl) throw new EnvError("ORION_BUNDLER_URL", "is not set: a live erc4337 executor sends through it");
     if (!paymasterUrl) throw new EnvError("ORION_PAYMASTER_URL", "is not set: a live erc4337 executor is sponsored");
-    const ownerKey = await readKeyFile(e);
-    const { connectSmartAccount, RouteConfigError } = await import("../../erc4337/index.ts");
+    const { connectSmartAccount, digestOwner, keyOwner, RouteConfigError } = await import("../../erc4337/index.ts");
+    const owner = kms ? digestOwner(await kms()) : keyOwner(await readKeyFile(e));
     try {
       const route = await connectSmartAccount({
         rpcUrl: e.RPC_URLS[0] as string,
@@ -354,7 +359,7 @@ function userOperationRoute(e: BotEnv<"executor">, m: Market) {
         paymasterUrl,
         chainId: m.chainId,
         entryPoint: config.entryPoint,
-        ownerKey,
+        owner,
         expectedAccount: config.account,
         timeoutMs: e.ORION_BUNDLER_TIMEOUT_MS,
       });
