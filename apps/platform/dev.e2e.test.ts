@@ -129,6 +129,7 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     [["--mode", "paper"], /--mode|mode/],
     [["--port", "http"], /--port must be a whole number/],
     [["--report", "/no/such/dir/r.json"], /--report .*does not exist/],
+    [["--relay", "--execution", "erc4337"], /dev --relay: only with --execution eoa/],
   ])("refuses bad usage %j with one line and exit 2, before starting anything", (args, message) => {
     const run = spawnSync(process.execPath, [ORION, "dev", ...args], {
       encoding: "utf8",
