@@ -105,19 +105,22 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       const [best] = scanner.applyBlock(update!.changed, v3Changes);
       stages.scan.push(performance.now() - head.seenAt);
       if (!best) continue;
-      const s = await executor.submit({
-        opportunityId: randomUUID(),
-        mode: "live",
-        epoch: 1,
-        blockNumber: head.number,
-        baseToken: best.baseToken,
-        pools: best.pools,
-        ...(best.protocols ? { protocols: best.protocols } : {}),
-        tokens: best.tokens,
-        amountIn: best.amountIn,
-        predictedProfit: best.profit,
-        minProfit: best.profit,
-      });
+      const s = await executor.submit(
+        {
+          opportunityId: randomUUID(),
+          mode: "live",
+          epoch: 1,
+          blockNumber: head.number,
+          baseToken: best.baseToken,
+          pools: best.pools,
+          ...(best.protocols ? { protocols: best.protocols } : {}),
+          tokens: best.tokens,
+          amountIn: best.amountIn,
+          predictedProfit: best.profit,
+          minProfit: best.profit,
+        },
+        { timestamp: head.timestamp, baseFee: head.baseFee ?? 0n },
+      );
       if (s.kind === "sent") {
         stages.sent.push(s.sentAt - head.seenAt);
         finals.push(

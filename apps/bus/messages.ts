@@ -65,6 +65,15 @@ const candidatesSchema = z
     })),
   );
 
+/**
+ * The header fields of the block an order was priced on that the executor needs: the timestamp its time deadline
+ * counts from, and the base fee its flash sources' gas is priced at (0 on a chain without one). Carried from the
+ * scanner, which has the header, so the executor does not read it again before every block's first simulation.
+ */
+const blockHeaderSchema = z.object({ timestamp: z.number().int().nonnegative(), baseFeeWei: uint }).strict();
+export type BlockHeader = z.output<typeof blockHeaderSchema>;
+const encodeHeader = (h: BlockHeader) => ({ timestamp: h.timestamp, baseFeeWei: h.baseFeeWei.toString() });
+
 /** One block's opportunities, published by the scanner once the block's pool state is applied. */
 export const blockOpportunitiesSchema = z
   .object({
@@ -78,6 +87,8 @@ export const blockOpportunitiesSchema = z
     l1FeeWeiByHops: z.record(z.string(), uint).optional(),
     basePerNative: z.record(z.string(), z.object({ num: uint, den: uint }).strict()),
     candidates: candidatesSchema,
+    /** The block's header (absent from a publisher that did not have it: the executor reads it then). */
+    header: blockHeaderSchema.optional(),
   })
   .strict();
 
@@ -87,8 +98,9 @@ type BlockOpportunitiesWire = z.input<typeof blockOpportunitiesSchema>;
 export const opportunitiesTopic: Topic<BlockOpportunities, BlockOpportunitiesWire> = {
   name: "opportunities",
   schema: blockOpportunitiesSchema,
-  encode: ({ l1FeeWeiByHops, ...b }) => ({
+  encode: ({ l1FeeWeiByHops, header, ...b }) => ({
     ...b,
+    ...(header ? { header: encodeHeader(header) } : {}),
     gasPriceWei: b.gasPriceWei.toString(),
     ...(l1FeeWeiByHops
       ? { l1FeeWeiByHops: Object.fromEntries(Object.entries(l1FeeWeiByHops).map(([h, w]) => [h, w.toString()])) }
@@ -106,17 +118,30 @@ export const opportunitiesTopic: Topic<BlockOpportunities, BlockOpportunitiesWir
   key: (b) => `block:${b.blockNumber}`,
 };
 
-/** An order carries its block's latency clock so the executor can report block -> sent. */
-export const orderEnvelopeSchema = z.object({ order: orderSchema, seenAt: z.number().nonnegative() }).strict();
+/**
+ * An order carries its block's latency clock so the executor can report block -> sent, and its block's header when
+ * the scanner had it.
+ */
+export const orderEnvelopeSchema = z
+  .object({ order: orderSchema, seenAt: z.number().nonnegative(), header: blockHeaderSchema.optional() })
+  .strict();
 export interface OrderEnvelope {
   order: Order;
   seenAt: number;
+  header?: BlockHeader;
 }
 
-export const ordersTopic: Topic<OrderEnvelope, { order: OrderMessage; seenAt: number }> = {
+export const ordersTopic: Topic<
+  OrderEnvelope,
+  { order: OrderMessage; seenAt: number; header?: z.input<typeof blockHeaderSchema> }
+> = {
   name: "orders",
   schema: orderEnvelopeSchema,
-  encode: (e) => ({ order: orderToMessage(e.order), seenAt: e.seenAt }),
+  encode: (e) => ({
+    order: orderToMessage(e.order),
+    seenAt: e.seenAt,
+    ...(e.header ? { header: encodeHeader(e.header) } : {}),
+  }),
   key: (e) => e.order.opportunityId,
 };
 

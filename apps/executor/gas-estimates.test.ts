@@ -49,6 +49,18 @@ afterAll(async () => {
 });
 
 const made = (method: string) => calls.filter((c) => c.method === method);
+
+/** A live executor on the devnet's ArbExecutor, through the counting provider. */
+const liveExecutor = () =>
+  new Executor({
+    provider,
+    journal: new PgTradeJournal(pool),
+    readMode: async () => "live",
+    contract: { address: chain.markets.executor.address, abi },
+    account: chain.executorAccount.address,
+    signer: privateKeySigner(chain.executorAccount.privateKey),
+    feeOf: () => 30,
+  });
 /** The eth_calls limited to a gas amount: the re-checks of an earlier estimate. */
 const gasChecks = () =>
   made("eth_call")
@@ -76,13 +88,15 @@ describe("the EOA route's gas limit", () => {
     expect(made("eth_estimateGas")).toHaveLength(1);
     expect(gasChecks()).toEqual([]);
 
-    // The same route again (its own amounts and deadlines): no estimate, one call limited to the first estimate.
+    // The same route again (its own amounts and deadlines): no estimate, and one execution of the trade, limited to
+    // the first estimate: the simulation is the re-check.
     calls.length = 0;
     const s2 = await ex.submit(await orderFor(provider, "live", opportunity, 1n));
     if (s2.kind !== "sent") throw new Error(`second order not sent: ${s2.kind}`);
     expect(made("eth_estimateGas")).toEqual([]);
     const checked = gasChecks();
     expect(checked).toHaveLength(1);
+    expect(made("eth_call")).toHaveLength(1);
     const tx1 = await provider.getTransaction(s1.txHash!);
     const tx2 = await provider.getTransaction(s2.txHash!);
     expect(tx1?.gasLimit).toBe(gasLimitFor(checked[0]!));
@@ -143,6 +157,91 @@ describe("the EOA route's gas limit", () => {
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     expect(gasChecks()).toEqual([tradeGas]);
     expect(made("eth_estimateGas")).toEqual([]);
+  });
+});
+
+describe("an order whose route has an estimate", () => {
+  it("that reverts within the known gas is simulated again without a limit, for the contract's reason", async () => {
+    const ex = liveExecutor();
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const s1 = await ex.submit(await orderFor(provider, "live", opportunity));
+    if (s1.kind !== "sent") throw new Error(`first order not sent: ${s1.kind}`);
+    await chain.devnet.mine();
+    expect(await s1.final).toMatchObject({ status: "confirmed" });
+
+    // The arbitrage is gone: the same route, limited to its estimate, reverts; the reason comes from a call without
+    // the limit, and the route estimates afresh beside it as it would with no estimate (a revert there too).
+    calls.length = 0;
+    const s2 = await ex.submit(await orderFor(provider, "live", opportunity));
+    expect(s2).toMatchObject({ kind: "done", result: { status: "rejected", routeReverted: true } });
+    if (s2.kind !== "done") return;
+    expect(s2.result.reason).toMatch(/^InsufficientProfit|^reverted/);
+    expect(s2.result.reason).not.toMatch(/gas/);
+    expect(made("eth_call").map((c) => (c.params[0] as { gas?: string }).gas === undefined)).toEqual([false, true]);
+    expect(made("eth_estimateGas")).toHaveLength(1);
+  });
+
+  it("is not checked again by the route once the simulation ran with that gas", async () => {
+    const codec = new ExecutorCodec(abi);
+    const contract = chain.markets.executor.address;
+    const route = new EoaRoute({
+      provider,
+      journal: new PgTradeJournal(pool),
+      account: chain.executorAccount.address,
+      contract,
+      signer: null,
+      routeOf: () => ({ route: "a route", shape: "a shape" }),
+      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
+      fees: { type: "eip1559", minPriorityFeeWei: 0n },
+      tip: 0n,
+      gasLimit: null,
+    });
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    const trade = codec.encodeExecute(
+      order,
+      order.pools.map(() => 30),
+      V2_FLASH_SWAP,
+      null,
+      null,
+    );
+    expect(route.knownGas(trade)).toBeNull();
+    expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
+    const estimate = route.knownGas(trade);
+    expect(estimate).toBeGreaterThan(0n);
+
+    // Passed with the known gas: the limit is that gas plus the margin, with no request at all.
+    calls.length = 0;
+    expect(await route.prepare(order, trade, undefined, { gas: 1_000n, passed: true })).toMatchObject({ ok: true });
+    expect(calls).toEqual([]);
+    // Failed with it: estimated afresh, without re-checking the gas that just failed.
+    expect(await route.prepare(order, trade, undefined, { gas: estimate!, passed: false })).toMatchObject({ ok: true });
+    expect(made("eth_estimateGas")).toHaveLength(1);
+    expect(gasChecks()).toEqual([]);
+  });
+});
+
+describe("an order that comes with its block's header", () => {
+  it("is timed from that header: the executor does not read it", async () => {
+    const ex = liveExecutor();
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    const block = (await provider.getBlock(order.blockNumber))!;
+    // A timestamp the node would not give, so the deadline shows where it came from.
+    const header = { timestamp: block.timestamp - 5, baseFee: block.baseFeePerGas ?? 0n };
+    calls.length = 0;
+    const s = await ex.submit(order, header);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    const blockReads = made("eth_getBlockByNumber").map((c) => c.params[0]);
+    expect(blockReads).toEqual(["latest"]);
+    const [intent] = (await new PgTradeJournal(pool).listInFlight(chain.executorAccount.address)).filter(
+      (t) => t.id === s.id,
+    );
+    expect(intent?.deadlineAt).toBe(header.timestamp + BACKSTOP_SECONDS);
+    await chain.devnet.mine();
+    expect(await s.final).toMatchObject({ status: "confirmed" });
   });
 });
 
