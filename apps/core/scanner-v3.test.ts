@@ -10,6 +10,7 @@ import { rng, syntheticMarket, tradeBlock } from "../../bench/synthetic-market.t
 import { tradeV3Block, withV3Pools } from "../../bench/synthetic-v3-market.ts";
 import type { Opportunity, Pool, V3Pool } from "./index.ts";
 import { ArbitrageScanner, getAmountOut } from "./index.ts";
+import type { V3PoolState } from "./v3/index.ts";
 import { TickTable, compress, getSqrtRatioAtTick, v3AmountOut, wordOf } from "./v3/index.ts";
 
 const market = withV3Pools(syntheticMarket({ pools: 400, seed: 17, shocked: 0.05 }), { share: 0.3, seed: 17 });
@@ -139,22 +140,19 @@ describe("mixed cycles against brute force", () => {
     { address: B, symbol: "B", decimals: 0 },
   ];
 
+  /** A V3 pool and a V2 pair (0.3%) on A/B. */
+  const poolPair = (state: V3PoolState, reserve0: bigint, reserve1: bigint): { v3: V3Pool; v2: Pool } => ({
+    v3: { address: "0x" + "3".repeat(40), dex: "v3", token0: A, token1: B, state },
+    v2: { address: "0x" + "2".repeat(40), dex: "v2", token0: A, token1: B, reserve0, reserve1, feeBps: 30 },
+  });
+
   it("forgets an undecided cycle once a block leaves it no rate to profit from", () => {
     const ticks = new TickTable(10, [], wordOf(compress(-4000, 10)), wordOf(compress(4000, 10)));
     ticks.applyPosition(-600, 900, 100_000n);
     const state = { sqrtPriceX96: getSqrtRatioAtTick(0), tick: 0, liquidity: 100_000n, feePips: 500, ticks };
-    const v3: V3Pool = { address: "0x" + "3".repeat(40), dex: "v3", token0: A, token1: B, state };
-    // B is 0.4% dearer here than in the V3 pool: a rate to profit from, but floors of a few units eat any profit,
-    // and a search of 8 routes neither finds one nor proves there is none.
-    const v2: Pool = {
-      address: "0x" + "2".repeat(40),
-      dex: "v2",
-      token0: A,
-      token1: B,
-      reserve0: 1000n,
-      reserve1: 1004n,
-      feeBps: 30,
-    };
+    // B is 0.4% dearer in the pair than in the V3 pool: a rate to profit from, but floors of a few units eat any
+    // profit, and a search of 8 routes neither finds one nor proves there is none.
+    const { v3, v2 } = poolPair(state, 1000n, 1004n);
     const scanner = new ArbitrageScanner({
       tokens,
       pools: [v2],
@@ -194,16 +192,7 @@ describe("mixed cycles against brute force", () => {
             feePips,
             ticks,
           };
-          const v3: V3Pool = { address: "0x" + "3".repeat(40), dex: "v3", token0: A, token1: B, state };
-          const v2: Pool = {
-            address: "0x" + "2".repeat(40),
-            dex: "v2",
-            token0: A,
-            token1: B,
-            reserve0: reserveA,
-            reserve1: reserveB,
-            feeBps: 30,
-          };
+          const { v3, v2 } = poolPair(state, reserveA, reserveB);
           const scanner = new ArbitrageScanner({ tokens, pools: [v2], v3Pools: [v3], baseTokens: [A], maxHops: 2 });
           const found = scanner.fullScan();
           for (const pools of [
