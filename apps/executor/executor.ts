@@ -15,6 +15,7 @@ import { toQuantity, type InterfaceAbi, type JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
 import { ExecutorCodec } from "./calldata.ts";
 import type { FlashLenderBook } from "./flash-lenders.ts";
+import type { HeadSignal } from "./heads.ts";
 import { chooseFlashSource } from "./flash-source.ts";
 import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
@@ -76,7 +77,7 @@ export interface ExecutorOptions {
   maxReplacements?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
   priorityFeeWei?: bigint;
-  /** How often a sent transaction's receipt is looked for. Default 20 ms. */
+  /** How often a sent transaction's receipt is looked for when no new heads are given (deps.heads). Default 20 ms. */
   receiptPollMs?: number;
   /**
    * Sim against a chain where the contract was never deployed: its code (and storage) is injected into every
@@ -146,6 +147,11 @@ export interface ExecutorDeps {
    * current fence, and the journal refuses an intent under a fence that is no longer current. Absent: sole executor.
    */
   lease?: Pick<ExecutorLease, "current">;
+  /**
+   * New heads (a newHeads subscription): a sent trade is looked for at each new block, and at least every
+   * FULL_CHECK_MS should the heads stop. Absent: looked for every receiptPollMs.
+   */
+  heads?: HeadSignal;
 }
 
 export interface TradeResult {
@@ -707,13 +713,20 @@ export class Executor {
     );
   }
 
-  /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
+  /**
+   * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. With new heads,
+   * it is looked for once per block (when a receipt can appear): a timer would ask the node dozens of times a block,
+   * and the node answers requests one at a time, the next block's simulations among them.
+   */
   private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
+    const { heads } = this.deps;
     let trade = sent;
     let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
+        // The head before the look: one that comes while the node answers is looked at again at once.
+        const head = heads?.latest ?? -1;
         try {
           // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
           // crowd the node the next block's trades need.
@@ -729,7 +742,7 @@ export class Executor {
         } catch (err) {
           this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
         }
-        await sleep(this.pollMs);
+        await (heads ? heads.next(head, FULL_CHECK_MS) : sleep(this.pollMs));
       }
     } finally {
       this.own.delete(trade.id);

@@ -147,6 +147,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       ...(chain.executor.fees ? { fees: chain.executor.fees } : {}),
       ...(chain.executor.confirmations ? { confirmations: chain.executor.confirmations } : {}),
       ...(chain.executor.receiptPollMs ? { receiptPollMs: chain.executor.receiptPollMs } : {}),
+      ...(chain.headsUrl ? { headsUrl: chain.headsUrl } : {}),
       ...(userOperations ? { userOperations } : {}),
       ...(chain.executor.flashLenders ? { flashLenders: chain.executor.flashLenders } : {}),
       ...(chain.executor.relay ? { relay: chain.executor.relay } : {}),
