@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
-import { WebSocketHeads, type FailoverProvider } from "../chain/index.ts";
+import type { FailoverProvider } from "../chain/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -11,9 +11,9 @@ import {
   createExecutor,
   ExecutorLease,
   ExecutorService,
-  HeadTicks,
   type FeePolicy,
   type FlashLenderConfig,
+  type HeadSignal,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -56,13 +56,8 @@ export interface ExecutorConfig {
   fees?: FeePolicy;
   /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
   confirmations?: number;
-  /** How often a sent trade is looked for (receipt, inclusion) without headsUrl. Default 20 ms. */
+  /** How often a sent trade is looked for (receipt, inclusion) without connections.heads. Default 20 ms. */
   receiptPollMs?: number;
-  /**
-   * A ws(s) URL whose newHeads subscription paces the following of sent trades: looked for once per block, not
-   * polled every receiptPollMs (which it falls back to, through WebSocketHeads, if the socket keeps failing).
-   */
-  headsUrl?: string;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
   /** The chain's Aave pool and Balancer vault, when it has them: lenders besides the V2 flash swap. */
@@ -92,6 +87,11 @@ export interface ExecutorConnections {
   loadSubmitter?: () => Promise<UserOperationSubmitter>;
   metrics: PipelineMetrics;
   log: Logger;
+  /**
+   * The chain's new heads as another bot of the process sees them (the scanner's): sent trades are looked for once
+   * per block instead of every receiptPollMs.
+   */
+  heads?: HeadSignal;
 }
 
 export interface ExecutorHooks {
@@ -106,7 +106,6 @@ export class ExecutorBot implements BotService {
   private readonly health: StoreHealth;
   private services: ExecutorService[] = [];
   private lease: ExecutorLease | undefined;
-  private heads: WebSocketHeads | null = null;
 
   constructor(
     private readonly config: ExecutorConfig,
@@ -138,11 +137,10 @@ export class ExecutorBot implements BotService {
         "trades go as bundles to the relay",
       );
     }
-    const ticks = this.config.headsUrl ? new HeadTicks() : null;
     const executor = await createExecutor({
       mode,
       provider,
-      ...(ticks ? { heads: ticks } : {}),
+      ...(this.conn.heads ? { heads: this.conn.heads } : {}),
       journal: new PgTradeJournal(db, chain),
       lease: this.lease,
       // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
@@ -171,17 +169,6 @@ export class ExecutorBot implements BotService {
         ...(relay && broadcaster ? { broadcaster, bidShareBps: relay.bidShareBps } : {}),
       },
     });
-    if (this.config.headsUrl && ticks) {
-      this.heads = new WebSocketHeads(this.config.headsUrl, provider, {
-        chainId: market.chainId,
-        pollMs: this.config.receiptPollMs ?? 20,
-        log: (line) => log.warn(line),
-      });
-      this.heads.start(
-        (head) => ticks.seen(head.number),
-        (err) => log.warn({ err }, "new heads for following trades"),
-      );
-    }
     this.hooks.onReconciled?.(await executor.reconcile());
     this.services = Array.from(
       { length: this.config.consumers },
@@ -237,8 +224,6 @@ export class ExecutorBot implements BotService {
     this.services = [];
     // Released, so a standby in another region takes over at its next attempt rather than after the TTL.
     await this.lease?.stop();
-    await this.heads?.stop();
-    this.heads = null;
     this.health.stop();
   }
 }
