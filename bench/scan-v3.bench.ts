@@ -8,7 +8,7 @@
  */
 import type { Opportunity } from "../apps/core/index.ts";
 import { ArbitrageScanner } from "../apps/core/index.ts";
-import { loadAverage, round } from "./block-timing.ts";
+import { blockSummary, loadAverage, round, timeScannerBlocks } from "./block-timing.ts";
 import { cpuClock } from "./gate/ratio.ts";
 import { percentile } from "./percentile.ts";
 import { rng, syntheticMarket, tradeBlock } from "./synthetic-market.ts";
@@ -68,24 +68,12 @@ for (const share of SHARES) {
   const v3Pools = [...market.v3Pools];
   const random = rng(POOLS * 31 + MAX_HOPS);
   const v3PerBlock = Math.round(POOLS_PER_BLOCK * share);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  const checked: number[] = [];
-  const exact: number[] = [];
-  for (let b = 0; b < WARMUP_BLOCKS + BLOCKS; b++) {
-    const reserves = tradeBlock(pools, POOLS_PER_BLOCK - v3PerBlock, random);
-    const states = tradeV3Block(v3Pools, v3PerBlock, random);
-    const cpuStart = cpuClock();
-    const wallStart = performance.now();
-    scanner.applyBlock(reserves, states);
-    const wallMs = performance.now() - wallStart;
-    const cpuMs = cpuClock() - cpuStart;
-    if (b < WARMUP_BLOCKS) continue;
-    wall.push(wallMs);
-    cpu.push(cpuMs);
-    checked.push(scanner.stats.evaluated);
-    exact.push(scanner.stats.exactChecks);
-  }
+  const blocks = timeScannerBlocks(
+    scanner,
+    () => [tradeBlock(pools, POOLS_PER_BLOCK - v3PerBlock, random), tradeV3Block(v3Pools, v3PerBlock, random)] as const,
+    ([reserves, states]) => scanner.applyBlock(reserves, states),
+    { blocks: BLOCKS, warmup: WARMUP_BLOCKS },
+  );
   const afterBlocks = scanner.opportunities();
   const unprovenAfter = new Set(scanner.unprovenOpportunities());
   const loadAfter = loadAverage();
@@ -103,6 +91,7 @@ for (const share of SHARES) {
     opportunities: found.length,
     mixedOpportunities: mixed.length,
     unproven: unproven.size,
+    undecided: first.undecided,
     unprovenMixed: mixed.filter((o) => unproven.has(o)).length,
     provenProfitShare: provenShares(found, unproven, symbolOf),
     provenMixedProfitShare: provenShares(mixed, unproven, symbolOf),
@@ -110,13 +99,9 @@ for (const share of SHARES) {
       blocks: BLOCKS,
       poolsPerBlock: POOLS_PER_BLOCK,
       v3PoolsPerBlock: v3PerBlock,
-      p50Ms: round(percentile(wall, 50)),
-      p99Ms: round(percentile(wall, 99)),
-      cpuP50Ms: round(percentile(cpu, 50)),
-      cpuP99Ms: round(percentile(cpu, 99)),
-      cyclesCheckedP50: percentile(checked, 50),
-      exactChecksP50: percentile(exact, 50),
+      ...blockSummary(blocks),
       unprovenAfterBlocks: unprovenAfter.size,
+      undecidedAfterBlocks: scanner.stats.undecided,
       provenProfitShareAfterBlocks: provenShares(afterBlocks, unprovenAfter, symbolOf),
     },
     loadAverage: { before: loadBefore, after: loadAfter },
@@ -128,7 +113,7 @@ for (const share of SHARES) {
   process.stderr.write(
     `scan-v3: ${POOLS} pools (${result.v3Pools} V3), ${MAX_HOPS} hops, ${result.cycles} cycles, ` +
       `${result.opportunities} profitable (${result.mixedOpportunities} through V3 pools, ${result.unproven} ` +
-      `unproven): full scan first ${result.fullScanMs.first} ms, p50 ${result.fullScanMs.p50} ms wall / ` +
+      `unproven; ${result.undecided} cycles undecided): full scan first ${result.fullScanMs.first} ms, p50 ${result.fullScanMs.p50} ms wall / ` +
       `${result.fullScanCpuMs.p50} ms CPU; block of ${POOLS_PER_BLOCK} pools (${v3PerBlock} V3) p50/p99 ` +
       `${block.p50Ms}/${block.p99Ms} ms wall, ${block.cpuP50Ms}/${block.cpuP99Ms} ms CPU; WETH profit proven ` +
       `${(weth * 100).toFixed(1)}% (through V3 pools ${(wethMixed * 100).toFixed(1)}%); ` +
