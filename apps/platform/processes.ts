@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
 import { PoolState, readV3Pool } from "../chain/index.ts";
@@ -122,6 +122,18 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }
 
+/**
+ * The API process's key material: the user's ORION_KEYS or ORION_KEYS_FILE when set (the in-process API reads them
+ * from this process's environment, and `orion users` signs with them), else the key file in the session's home.
+ * The path is made absolute: the bot may run from another directory.
+ */
+export function apiKeyEnv(dataDir: string, env: NodeJS.ProcessEnv): ContractEnv<"api"> {
+  return {
+    ORION_KEYS_FILE: env.ORION_KEYS_FILE ? resolve(env.ORION_KEYS_FILE) : join(dataDir, "keys.json"),
+    ...(env.ORION_KEYS ? { ORION_KEYS: env.ORION_KEYS } : {}),
+  };
+}
+
 export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const { chain, bus, closers, out, dataDir } = p;
   const { provider } = chain;
@@ -203,8 +215,8 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       ...service,
       PORT: String(p.port),
       DATABASE_URL: p.dbUrl,
-      ORION_KEYS_FILE: join(dataDir, "keys.json"),
-      // Its anchors beside the key file, in the session's home, whatever directory the bot runs from.
+      ...apiKeyEnv(dataDir, process.env),
+      // Its anchors in the session's home, whatever directory the bot runs from.
       ORION_HOME: dataDir,
     },
   };
