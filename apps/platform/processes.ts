@@ -216,6 +216,22 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       PORT: String(p.port),
       DATABASE_URL: p.dbUrl,
       ...apiKeyEnv(dataDir, process.env),
+      // The live pre-flight's chain checks: the chain, the contract and (erc4337) the route's prerequisites. No
+      // signing key: the API only checks, and the executor's key stays in the executor's process.
+      RPC_URLS: onChain.RPC_URLS,
+      ORION_CHAIN_ID: String(chain.market.chainId),
+      ORION_EXECUTOR_CONTRACT: chain.executor.contract,
+      ORION_EXECUTOR_ACCOUNT: account,
+      ...(userOperations.ORION_EXECUTION
+        ? {
+            ORION_EXECUTION: userOperations.ORION_EXECUTION,
+            ORION_ENTRY_POINT: userOperations.ORION_ENTRY_POINT,
+            ORION_SMART_ACCOUNT: userOperations.ORION_SMART_ACCOUNT,
+            ORION_SMART_ACCOUNT_CONTRACT: userOperations.ORION_SMART_ACCOUNT_CONTRACT,
+            ...(userOperations.ORION_BUNDLER_URL ? { ORION_BUNDLER_URL: userOperations.ORION_BUNDLER_URL } : {}),
+            ...(userOperations.ORION_PAYMASTER_URL ? { ORION_PAYMASTER_URL: userOperations.ORION_PAYMASTER_URL } : {}),
+          }
+        : {}),
       // Its anchors in the session's home, whatever directory the bot runs from.
       ORION_HOME: dataDir,
     },
