@@ -246,6 +246,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         if (scan.published) latency.add("detect", scan.detectMs);
         counts.opportunities += scan.published ? scan.opportunities : 0;
         counts.published += scan.published ? 1 : 0;
+        if (scan.reorg) o.out(`block ${scan.blockNumber} | reorg: it replaced a block already scanned; pools re-read`);
         if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
       },
     },
