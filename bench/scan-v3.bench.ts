@@ -103,6 +103,7 @@ for (const share of SHARES) {
     opportunities: found.length,
     mixedOpportunities: mixed.length,
     unproven: unproven.size,
+    undecided: first.undecided,
     unprovenMixed: mixed.filter((o) => unproven.has(o)).length,
     provenProfitShare: provenShares(found, unproven, symbolOf),
     provenMixedProfitShare: provenShares(mixed, unproven, symbolOf),
@@ -117,6 +118,7 @@ for (const share of SHARES) {
       cyclesCheckedP50: percentile(checked, 50),
       exactChecksP50: percentile(exact, 50),
       unprovenAfterBlocks: unprovenAfter.size,
+      undecidedAfterBlocks: scanner.stats.undecided,
       provenProfitShareAfterBlocks: provenShares(afterBlocks, unprovenAfter, symbolOf),
     },
     loadAverage: { before: loadBefore, after: loadAfter },
@@ -128,7 +130,7 @@ for (const share of SHARES) {
   process.stderr.write(
     `scan-v3: ${POOLS} pools (${result.v3Pools} V3), ${MAX_HOPS} hops, ${result.cycles} cycles, ` +
       `${result.opportunities} profitable (${result.mixedOpportunities} through V3 pools, ${result.unproven} ` +
-      `unproven): full scan first ${result.fullScanMs.first} ms, p50 ${result.fullScanMs.p50} ms wall / ` +
+      `unproven; ${result.undecided} cycles undecided): full scan first ${result.fullScanMs.first} ms, p50 ${result.fullScanMs.p50} ms wall / ` +
       `${result.fullScanCpuMs.p50} ms CPU; block of ${POOLS_PER_BLOCK} pools (${v3PerBlock} V3) p50/p99 ` +
       `${block.p50Ms}/${block.p99Ms} ms wall, ${block.cpuP50Ms}/${block.cpuP99Ms} ms CPU; WETH profit proven ` +
       `${(weth * 100).toFixed(1)}% (through V3 pools ${(wethMixed * 100).toFixed(1)}%); ` +

@@ -1,10 +1,10 @@
 import type { CycleIndex } from "./cycle-index.ts";
 import type { ExactHop } from "./exact-hop.ts";
 import { v2ExactHop } from "./exact-hop.ts";
+import type { SearchResult } from "./exact-search.ts";
 import { DEFAULT_SEARCH_BUDGET, searchTrade } from "./exact-search.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
-import type { SizedTrade } from "./sizing.ts";
 import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
 import { V2CycleSizer } from "./v2-cycle-sizer.ts";
 import { v3ExactHop } from "./v3/v3-hop.ts";
@@ -54,10 +54,15 @@ export class CycleEvaluator {
     return this.profitBound(c, rho) * BOUND_SLACK >= this.minProfitFloat;
   }
 
-  /** The best exact trade on cycle `c` if its profit exceeds minProfit, else null. */
-  size(c: number): SizedTrade | null {
+  /**
+   * The best exact trade on cycle `c` if its profit exceeds minProfit, null when none can, "undecided" when the search
+   * could not tell within its budget (no profitable input found, or only ones at or below minProfit with no proof).
+   */
+  size(c: number): SearchResult {
     const trade = this.hasV3(c) ? searchTrade(this.exactHops(c), this.searchBudget) : this.v2.size(c);
-    return trade !== null && trade.profit > this.minProfit ? trade : null;
+    if (trade === null || trade === "undecided" || trade.profit > this.minProfit) return trade;
+    // The best found does not clear minProfit; unproven, a better input might.
+    return trade.optimality === "unproven" ? "undecided" : null;
   }
 
   /** Whether cycle `c` goes through a Uniswap-V3 pool. */

@@ -54,11 +54,16 @@ function floatCrest(hops: readonly ExactHop[]): bigint | null {
   return Number.isFinite(x) && x >= 2 && x < 2 ** 200 ? BigInt(Math.floor(x)) : null;
 }
 
-/** 1/sqrt(num/den) in float64, for ratios of any size. */
-function sqrtInverse(r: Ratio): number {
+/** num/den in float64, for ratios of any size (both shifted to 64 bits first, so neither overflows). */
+function ratioValue(r: Ratio): number {
   const bits = Math.max(r.num.toString(16).length, r.den.toString(16).length) * 4;
   const shift = BigInt(Math.max(0, bits - 64));
-  return Math.sqrt(Number(r.den >> shift) / Number(r.num >> shift));
+  return Number(r.num >> shift) / Number(r.den >> shift);
+}
+
+/** 1/sqrt(num/den) in float64, for ratios of any size. */
+function sqrtInverse(r: Ratio): number {
+  return 1 / Math.sqrt(ratioValue(r));
 }
 
 function ceilDiv(num: bigint, den: bigint): bigint {
@@ -96,24 +101,35 @@ function intervalBound(p: Point, hi: bigint): bigint {
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
- * every input where it does not must be priced one by one. The slack of a hop out of a coarse token, or into one,
- * can be worth far more than a millionth of a small profit; when the inputs about the crest that reach the target
- * are more than the budget, the proof would price more than the budget: better to say unproven at once than to
- * spend it. The route's real-valued profit is concave and the exact one stays within the slack of it, so the inputs
- * that reach the target are (all but) one run about the crest: its extent either side is found by doubling and
- * halving, a few dozen routes at most.
+ * the inputs around which it does not are priced one by one. The slack of a hop out of a coarse token, or into one,
+ * can be worth far more than a millionth of a small profit (or than the one unit a first profit needs); when such
+ * inputs reach further from the crest than half the budget left (the proof prices them and splits the intervals
+ * around them on top), the proof would run out: better to say unproven at once than to spend it. Two looks:
+ * - far out: the inputs `limit` away either side, each judged by its exact profit and by the profit the route's
+ *   real-valued curve keeps there (estimated from the best found and the rate bound's distance from 1, which is
+ *   smooth where the exact profit saws: a coarse token's floor leaves the same coarse amount, so a falling profit,
+ *   over a run of inputs, then jumps back up);
+ * - the run about the crest that reaches the target, found by doubling and halving.
+ * A few dozen routes at most. Only whether to try depends on this, never what a proof proves.
  */
-function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best: Point | null): boolean {
-  // Without a profit found yet a proof is the only way to say whether any input profits: never give up on it.
-  if (best === null || best.profit <= 0n) return false;
-  const target = targetFor(best.profit);
-  const limit = BigInt(budget);
+function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, best: Point | null): boolean {
+  const target = targetFor(best === null ? 0n : best.profit);
+  const limit = BigInt(Math.max(0, remaining) >> 1);
+  const level = best === null ? 0 : Number(best.profit);
+  for (const x of [crest + limit + 1n, crest - limit]) {
+    const p = x < 1n ? null : evaluate(hops, x);
+    if (p === null) continue;
+    if (p.profit + p.slack >= target) return true;
+    // Concave: the real profit falls by at most |rate - 1| per input between the crest and x.
+    const kept = level - Math.abs(ratioValue(p.rate) - 1) * Number(limit);
+    if (kept + Number(p.slack) >= Number(target)) return true;
+  }
   const reaches = (x: bigint) => {
     if (x < 1n) return false;
     const p = evaluate(hops, x);
     return p !== null && p.profit + p.slack >= target;
   };
-  /** How far from `from` (up to the budget) the inputs keep reaching the target, stepping by `sign`. */
+  /** How far from `from` (up to the limit) the inputs keep reaching the target, stepping by `sign`. */
   const extent = (from: bigint, sign: bigint): bigint => {
     let inside = 0n;
     let outside = 1n;
@@ -135,8 +151,15 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, budget: number, best
 
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
 
-/** The best input of a cycle through `hops` (starting and ending in the same token), or null if none profits. */
-export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_BUDGET): SizedTrade | null {
+/**
+ * What one search settles: the best trade (proven optimal, within 1e-6, or unproven), null when it proved that no
+ * input profits, or "undecided" when it found no profitable input but could not prove there is none within its budget
+ * (the scanner counts such cycles, as it counts unproven sizes: nothing is reported for them, and nothing is known).
+ */
+export type SearchResult = SizedTrade | null | "undecided";
+
+/** The best input of a cycle through `hops` (starting and ending in the same token); see SearchResult. */
+export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_BUDGET): SearchResult {
   const zero = evaluate(hops, 0n);
   // The real-valued route is concave with F(0) = 0: a marginal rate at most 1 at zero means F(x) <= x for all x,
   // and the exact route never exceeds F.
@@ -216,7 +239,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   const climbing: [Point, bigint] | null = hi - lo > 1n ? [loPoint, hi - 1n] : null;
 
   // 2. The proof. Past the crest the rate bound is at most 1, so profit(x) <= profit(a) + slack(a) for all x >= a.
-  let unproven = hopeless(hops, crest, budget, best);
+  let unproven = hopeless(hops, crest, budget - evaluations, best);
   const stack: [Point, bigint][] = [];
   if (unproven) {
     // No proof within the budget: the best input found on the way to the crest stands, unproven.
@@ -263,7 +286,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   }
 
   const found = best as Point | null;
-  if (found === null || found.profit <= 0n) return null;
+  if (found === null || found.profit <= 0n) return unproven ? "undecided" : null;
   const target = targetFor(found.profit);
   return {
     amountIn: found.x,

@@ -10,6 +10,7 @@ import { rng, syntheticMarket, tradeBlock } from "../../bench/synthetic-market.t
 import { tradeV3Block, withV3Pools } from "../../bench/synthetic-v3-market.ts";
 import type { Opportunity, Pool, V3Pool } from "./index.ts";
 import { ArbitrageScanner, getAmountOut } from "./index.ts";
+import type { V3PoolState } from "./v3/index.ts";
 import { TickTable, compress, getSqrtRatioAtTick, v3AmountOut, wordOf } from "./v3/index.ts";
 
 const market = withV3Pools(syntheticMarket({ pools: 400, seed: 17, shocked: 0.05 }), { share: 0.3, seed: 17 });
@@ -61,7 +62,11 @@ describe("ArbitrageScanner with V3 pools", () => {
     const evaluator = (scanner as unknown as { evaluator: { hasV3(c: number): boolean; size(c: number): unknown } })
       .evaluator;
     let profitable = 0;
-    for (let c = 0; c < scanner.cycleCount; c++) if (evaluator.hasV3(c) && evaluator.size(c) !== null) profitable++;
+    for (let c = 0; c < scanner.cycleCount; c++) {
+      if (!evaluator.hasV3(c)) continue;
+      const trade = evaluator.size(c);
+      if (trade !== null && trade !== "undecided") profitable++;
+    }
     expect(profitable).toBeGreaterThan(0);
     expect(mixed).toBe(profitable);
   });
@@ -80,6 +85,23 @@ describe("ArbitrageScanner with V3 pools", () => {
       expect(incremental.map((o) => [key(o), o.amountIn, o.profit, o.protocols])).toEqual(
         full.map((o) => [key(o), o.amountIn, o.profit, o.protocols]),
       );
+    }
+  });
+
+  it("counts undecided cycles (no profit found, none proven impossible) and unproven sizes as a full rescan does", () => {
+    // A budget of a few routes leaves many searches short of a proof, found profit or not.
+    const budget = { searchBudget: 8, maxHops: 3 };
+    const pools = [...market.pools];
+    const v3Pools = [...market.v3Pools];
+    const scanner = new ArbitrageScanner({ ...market, ...budget });
+    scanner.fullScan();
+    expect(scanner.stats.undecided).toBeGreaterThan(0);
+    const random = rng(11);
+    for (let block = 0; block < 6; block++) {
+      scanner.applyBlock(tradeBlock(pools, 20, random), tradeV3Block(v3Pools, 20, random));
+      const full = new ArbitrageScanner({ ...market, pools, v3Pools, ...budget });
+      full.fullScan();
+      expect([scanner.stats.undecided, scanner.stats.unproven]).toEqual([full.stats.undecided, full.stats.unproven]);
     }
   });
 
@@ -118,6 +140,34 @@ describe("mixed cycles against brute force", () => {
     { address: B, symbol: "B", decimals: 0 },
   ];
 
+  /** A V3 pool and a V2 pair (0.3%) on A/B. */
+  const poolPair = (state: V3PoolState, reserve0: bigint, reserve1: bigint): { v3: V3Pool; v2: Pool } => ({
+    v3: { address: "0x" + "3".repeat(40), dex: "v3", token0: A, token1: B, state },
+    v2: { address: "0x" + "2".repeat(40), dex: "v2", token0: A, token1: B, reserve0, reserve1, feeBps: 30 },
+  });
+
+  it("forgets an undecided cycle once a block leaves it no rate to profit from", () => {
+    const ticks = new TickTable(10, [], wordOf(compress(-4000, 10)), wordOf(compress(4000, 10)));
+    ticks.applyPosition(-600, 900, 100_000n);
+    const state = { sqrtPriceX96: getSqrtRatioAtTick(0), tick: 0, liquidity: 100_000n, feePips: 500, ticks };
+    // B is 0.4% dearer in the pair than in the V3 pool: a rate to profit from, but floors of a few units eat any
+    // profit, and a search of 8 routes neither finds one nor proves there is none.
+    const { v3, v2 } = poolPair(state, 1000n, 1004n);
+    const scanner = new ArbitrageScanner({
+      tokens,
+      pools: [v2],
+      v3Pools: [v3],
+      baseTokens: [A],
+      maxHops: 2,
+      searchBudget: 8,
+    });
+    expect(scanner.fullScan()).toEqual([]);
+    expect(scanner.stats.undecided).toBe(1);
+    // Now both price B alike: either cycle's rate product is below 1 (the fees), so neither can profit.
+    expect(scanner.applyReserves([{ address: v2.address, reserve0: 1000n, reserve1: 1000n }])).toEqual([]);
+    expect(scanner.stats.undecided).toBe(0);
+  });
+
   it("a V3 pool and a V2 pair on one pair of tokens: the scanner's profit is the best any input earns", () => {
     fc.assert(
       fc.property(
@@ -142,16 +192,7 @@ describe("mixed cycles against brute force", () => {
             feePips,
             ticks,
           };
-          const v3: V3Pool = { address: "0x" + "3".repeat(40), dex: "v3", token0: A, token1: B, state };
-          const v2: Pool = {
-            address: "0x" + "2".repeat(40),
-            dex: "v2",
-            token0: A,
-            token1: B,
-            reserve0: reserveA,
-            reserve1: reserveB,
-            feeBps: 30,
-          };
+          const { v3, v2 } = poolPair(state, reserveA, reserveB);
           const scanner = new ArbitrageScanner({ tokens, pools: [v2], v3Pools: [v3], baseTokens: [A], maxHops: 2 });
           const found = scanner.fullScan();
           for (const pools of [

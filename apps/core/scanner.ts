@@ -6,6 +6,7 @@ import type { Opportunity, PoolProtocol } from "./opportunity.ts";
 import type { BookEntry } from "./opportunity-book.ts";
 import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
 import type { Pool, ReserveUpdate, V3Pool, V3StateUpdate } from "./pool.ts";
+import type { SearchResult } from "./exact-search.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
@@ -39,6 +40,11 @@ export interface ScanStats {
   opportunities: number;
   /** Current opportunities whose size could be proven neither optimal nor within 1e-6 (dust-sized profits only). */
   unproven: number;
+  /**
+   * Cycles whose search found no input clearing minProfit but could not prove that none does within its budget
+   * (through a V3 pool with a coarse token on the way): nothing is reported for them, and nothing is proven.
+   */
+  undecided: number;
 }
 
 /**
@@ -59,6 +65,9 @@ export class ArbitrageScanner {
   private readonly dirty: Int32Array;
   private epoch = 0;
   private readonly unproven = new Set<number>();
+  /** 1 for each cycle whose last sizing was "undecided" (see ScanStats.undecided), with their count. */
+  private readonly undecidedFlag: Uint8Array;
+  private undecided = 0;
   private last: { evaluated: number; exactChecks: number; elapsedMs: number } = {
     evaluated: 0,
     exactChecks: 0,
@@ -92,6 +101,7 @@ export class ArbitrageScanner {
     this.book = new OpportunityBook(bases.length, this.index.cycleCount);
     this.queued = new Uint32Array(this.index.cycleCount);
     this.dirty = new Int32Array(this.index.cycleCount);
+    this.undecidedFlag = new Uint8Array(this.index.cycleCount);
   }
 
   get cycleCount(): number {
@@ -107,6 +117,7 @@ export class ArbitrageScanner {
       elapsedMs: this.last.elapsedMs,
       opportunities: this.book.size,
       unproven: this.unproven.size,
+      undecided: this.undecided,
     };
   }
 
@@ -116,13 +127,16 @@ export class ArbitrageScanner {
     const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
+    this.undecidedFlag.fill(0);
+    this.undecided = 0;
     const survivors = this.rateSurvivors();
     for (let i = 0; i < survivors.length; i++) {
       const c = survivors[i]!;
       if (!this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
-      if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
+      if (trade === "undecided") this.setUndecided(c, true);
+      else if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
     }
     this.book.reset(entries);
     const result = this.book.list();
@@ -157,7 +171,8 @@ export class ArbitrageScanner {
       if (this.state.setV3State(p, change.state)) changed.push(p);
     }
     // Rate test over the changed pools' rows, after every update is applied. Only cycles that may profit now, or
-    // that are listed and may have to go, are queued for the exact pass; a cycle through two changed pools once.
+    // that are listed or undecided and may have to go, are queued for the exact pass; a cycle through two changed
+    // pools once.
     const { poolOffsets, poolCycles, poolRows, stride } = this.index;
     const rate = this.state.rate;
     let checked = 0;
@@ -174,7 +189,7 @@ export class ArbitrageScanner {
           rho *= rate[e]!;
         }
         const c = poolCycles[i]!;
-        if (!(rho >= RATE_FLOOR) && !this.book.has(c)) continue;
+        if (!(rho >= RATE_FLOOR) && !this.book.has(c) && this.undecidedFlag[c] === 0) continue;
         if (this.queued[c] === epoch) continue;
         this.queued[c] = epoch;
         this.dirty[dirtyCount++] = c;
@@ -183,12 +198,13 @@ export class ArbitrageScanner {
     const dirty = this.dirty.subarray(0, dirtyCount);
     let exact = 0;
     for (const c of dirty) {
-      let trade: SizedTrade | null = null;
+      let trade: SearchResult = null;
       if (this.evaluator.mayProfit(c)) {
         exact++;
         trade = this.evaluator.size(c);
       }
-      if (trade !== null) this.book.set(c, this.groupOf(c), this.record(c, trade));
+      this.setUndecided(c, trade === "undecided");
+      if (trade !== null && trade !== "undecided") this.book.set(c, this.groupOf(c), this.record(c, trade));
       else if (this.book.has(c)) {
         this.book.set(c, this.groupOf(c), null);
         this.unproven.delete(c);
@@ -268,6 +284,13 @@ export class ArbitrageScanner {
       if (rho >= RATE_FLOOR) list[count++] = c;
     }
     return list.subarray(0, count);
+  }
+
+  private setUndecided(c: number, undecided: boolean): void {
+    const flag = undecided ? 1 : 0;
+    if (this.undecidedFlag[c] === flag) return;
+    this.undecidedFlag[c] = flag;
+    this.undecided += undecided ? 1 : -1;
   }
 
   private groupOf(c: number): number {

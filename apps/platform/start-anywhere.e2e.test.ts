@@ -37,12 +37,15 @@ afterAll(async () => {
   if (parent) await rm(parent, { recursive: true, force: true });
 });
 
-function npmStart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "error" };
+async function npmStart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // A private TMPDIR too (CI runners and hardened shells set one), so nothing the server's user must read goes there.
+  const privateTmp = await mkdtemp(join(parent, "tmp-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "error", TMPDIR: privateTmp };
   // Nothing but Node: the embedded database and in-process coordination, as on a fresh machine.
   for (const name of ["DATABASE_URL", "REDIS_URL", "ORION_HOME", "ORION_REDIS_PREFIX"]) delete env[name];
   return new Promise((resolve) => {
-    const child = spawn("npm", ["start", "--", ...args], { cwd: clone, env });
+    // Under umask 077, as a hardened root shell has it: what is made for the server's user must be opened on purpose.
+    const child = spawn("sh", ["-c", 'umask 077 && exec npm start -- "$@"', "npm-start", ...args], { cwd: clone, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -56,7 +59,7 @@ describe("npm start in a clone inside a private (0700) directory", () => {
     const run = await npmStart(["--blocks", "3", "--block-time", "500", "--port", "0"]);
     dataDir = /PostgreSQL: embedded under (\S+)/.exec(run.stdout)?.[1] ?? null;
     expect(run.stderr).not.toMatch(/EACCES|Unhandled|at .*\(node:/);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(dataDir).not.toBeNull();
     if (asRoot) expect(dataDir!.startsWith(SHARED_DIR)).toBe(true);
     else expect(dataDir).toBe(join(clone, ".orion/pg"));
@@ -90,7 +93,7 @@ describe("npm start in a clone inside a private (0700) directory", () => {
       child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|shutting down/);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^session: blocks \d+\.\.\d+/m);
   }, 300_000);
 

@@ -13,9 +13,10 @@ export interface ScanReport {
   opportunities: Opportunity[];
   /**
    * `unproven`: how many sizes could be proven neither optimal nor within 1e-6 (cycles through a V3 pool whose
-   * proof does not fit the search budget); 0 on V2 markets.
+   * proof does not fit the search budget); `undecided`: how many cycles found no profitable input but could not
+   * prove there is none (nothing reported for them); both 0 on V2 markets.
    */
-  stats: { pools: number; cycles: number; elapsedMs: number; unproven: number };
+  stats: { pools: number; cycles: number; elapsedMs: number; unproven: number; undecided: number };
   /** Those opportunities. */
   unproven: ReadonlySet<Opportunity>;
 }
@@ -46,11 +47,11 @@ export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
     searchBudget: ONE_SHOT_SEARCH_BUDGET,
   });
   const opportunities = scanner.fullScan();
-  const { pools, evaluated, elapsedMs, unproven } = scanner.stats;
+  const { pools, evaluated, elapsedMs, unproven, undecided } = scanner.stats;
   return {
     blockNumber: snapshot.blockNumber,
     opportunities,
-    stats: { pools, cycles: evaluated, elapsedMs, unproven },
+    stats: { pools, cycles: evaluated, elapsedMs, unproven, undecided },
     unproven: new Set(scanner.unprovenOpportunities()),
   };
 }
@@ -58,10 +59,10 @@ export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
 /**
  * The machine contract: amounts as decimal strings, addresses lowercase. Fields beyond it appear only where they
  * say something (so a V2 snapshot's output is exactly the contract): `protocols` on a route through a V3 pool,
- * `unproven: true` on a size not proven, and `stats.unproven` when there are any.
+ * `unproven: true` on a size not proven, and `stats.unproven` / `stats.undecided` when there are any.
  */
 export function toJson(report: ScanReport): string {
-  const { unproven, ...stats } = report.stats;
+  const { unproven, undecided, ...stats } = report.stats;
   return JSON.stringify(
     {
       blockNumber: report.blockNumber,
@@ -79,6 +80,7 @@ export function toJson(report: ScanReport): string {
         ...stats,
         elapsedMs: Math.round(stats.elapsedMs * 1000) / 1000,
         ...(unproven > 0 ? { unproven } : {}),
+        ...(undecided > 0 ? { undecided } : {}),
       },
     },
     null,

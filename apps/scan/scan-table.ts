@@ -27,7 +27,11 @@ export function toTable(report: ScanReport, tokens: readonly Token[]): string {
       .join("  ")
       .trimEnd();
   const { pools, cycles, elapsedMs } = report.stats;
-  const unproven = report.stats.unproven > 0 ? ` (${report.stats.unproven} sizes not proven optimal)` : "";
+  const notes = [
+    ...(report.stats.unproven > 0 ? [`${report.stats.unproven} sizes not proven optimal`] : []),
+    ...(report.stats.undecided > 0 ? [`${report.stats.undecided} cycles neither sized nor proven unprofitable`] : []),
+  ];
+  const unproven = notes.length > 0 ? ` (${notes.join("; ")})` : "";
   const summary =
     `block ${report.blockNumber}: ${report.opportunities.length} profitable of ${cycles} cycles ` +
     `over ${pools} pools, scanned in ${elapsedMs.toFixed(1)} ms${unproven}`;

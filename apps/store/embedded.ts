@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { arch, platform, tmpdir } from "node:os";
+import { arch, platform } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -89,7 +89,10 @@ async function packagedBinaries(): Promise<{ nativeDir: string; version: string 
 async function sharedDir(sub: string, why: string): Promise<string> {
   const dir = join(SHARED_DIR, sub);
   try {
-    await mkdir(SHARED_DIR, { recursive: true, mode: 0o755 });
+    await mkdir(SHARED_DIR, { recursive: true });
+    // Set, not requested: mkdir's mode passes through the umask, and under umask 077 the server's user could not
+    // pass through the very directory made for it.
+    await chmod(SHARED_DIR, 0o755);
   } catch (err) {
     throw new EmbeddedPostgresError(
       `PostgreSQL runs as user ${USER}, who cannot reach ${why}, and ${SHARED_DIR} cannot be made ` +
@@ -108,11 +111,26 @@ async function binariesFor(account: Account): Promise<string> {
   // Copied beside the target and renamed into place, so a concurrent start never runs a half-copied server.
   const temp = `${target}.${process.pid}.tmp`;
   await cp(nativeDir, temp, { recursive: true, verbatimSymlinks: true });
+  await openToOthers(temp);
   await rename(temp, target).catch(async (err: NodeJS.ErrnoException) => {
     await rm(temp, { recursive: true, force: true });
     if (!existsSync(join(target, "bin/postgres"))) throw err;
   });
   return target;
+}
+
+/**
+ * Lets every user read `dir`'s tree and run what its owner may run: the copy keeps the package's modes, which an
+ * install under umask 077 leaves private to root.
+ */
+async function openToOthers(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isSymbolicLink()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const { mode } = await stat(path);
+    await chmod(path, entry.isDirectory() || mode & 0o100 ? mode | 0o555 : mode | 0o444);
+  }
+  await chmod(dir, 0o755);
 }
 
 /** The data directory: `<home>/pg`, or one per home under SHARED_DIR when the server's user cannot reach `home`. */
@@ -178,8 +196,9 @@ function spawnAs(
 }
 
 async function initdb(binDir: string, dataDir: string, account: Account | null): Promise<void> {
-  // initdb reads the superuser's password from a file: a private one only the server's user can read.
-  const secrets = await mkdtemp(join(tmpdir(), "orion-pg-"));
+  // initdb reads the superuser's password from a file: a private one only the server's user can read, beside the
+  // data directory (which that user can reach) rather than in TMPDIR, which may be private to us.
+  const secrets = await mkdtemp(join(dirname(dataDir), ".initdb-"));
   try {
     const pwfile = join(secrets, "pw");
     await writeFile(pwfile, PASSWORD + "\n", { mode: 0o600 });
