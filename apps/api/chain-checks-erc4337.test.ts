@@ -6,57 +6,42 @@
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccounts, startDevnet, type Devnet } from "../chain/index.ts";
+import { devAccounts, type Devnet } from "../chain/index.ts";
 import {
-  deployAccountAbstraction,
   deploySmartAccountExecutor,
-  startBundler,
   startPaymasterService,
   type AccountAbstractionDeployment,
   type BundlerHandle,
   type PaymasterService,
   type SmartAccountExecutor,
 } from "../erc4337/index.ts";
+import { startLocalAccountAbstraction, type LocalAccountAbstraction } from "../erc4337/testing/local-chain.ts";
 import { createChainChecks, type UserOperationPrerequisites } from "./chain-checks.ts";
 import { chainChecksFromEnv } from "./chain-env.ts";
 import { parseApiEnv } from "./config.ts";
 
-const [deployer, bundlerAccount, paymasterOwner, utility, eoa] = devAccounts(5) as [
-  { address: string; privateKey: string },
-  { address: string; privateKey: string },
-  { address: string; privateKey: string },
-  { address: string; privateKey: string },
-  { address: string; privateKey: string },
-];
-const sponsor = privateKeyToAccount(generatePrivateKey());
-const owner = privateKeyToAccount(generatePrivateKey());
+/** Not the smart account: the EOA route's account, and a sender no paymaster service here sponsors by default. */
+const eoa = devAccounts(5)[4] as { address: string; privateKey: string };
+/** The sponsor's key signs the paymaster service's sponsorships; the owner's SimpleAccount is the smart account. */
+const [sponsor, owner] = [privateKeyToAccount(generatePrivateKey()), privateKeyToAccount(generatePrivateKey())];
 
+let local: LocalAccountAbstraction;
 let devnet: Devnet;
+let bundler: BundlerHandle;
+/** The sponsoring paymaster service, and one that sponsors another account only. */
+let paymaster: PaymasterService;
+let stranger: PaymasterService;
 let aa: AccountAbstractionDeployment;
 let smart: SmartAccountExecutor;
-let bundler: BundlerHandle;
-let paymaster: PaymasterService;
-/** A paymaster service that sponsors another account only. */
-let stranger: PaymasterService;
 
 beforeAll(async () => {
-  devnet = await startDevnet({ listen: { port: 0 } });
-  aa = await deployAccountAbstraction(devnet.provider, {
-    from: deployer.address,
-    sponsorSigner: sponsor.address,
-    paymasterOwner: paymasterOwner.address,
-  });
+  local = await startLocalAccountAbstraction(sponsor);
+  ({ devnet, aa, bundler } = local);
   smart = await deploySmartAccountExecutor(devnet.provider, {
-    from: deployer.address,
+    from: local.deployer.address,
     owner: owner.address,
-    treasury: deployer.address,
+    treasury: local.deployer.address,
     accountFactory: aa.accountFactory,
-  });
-  bundler = await startBundler({
-    rpcUrl: devnet.url!,
-    entryPoint: aa.entryPoint,
-    executorPrivateKey: bundlerAccount.privateKey,
-    utilityPrivateKey: utility.privateKey,
   });
   const service = (senders: string[]) =>
     startPaymasterService({
@@ -73,8 +58,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await paymaster?.close();
   await stranger?.close();
-  await bundler?.close();
-  await devnet?.close();
+  await local?.close();
+});
+
+/** The EOA route's part of the chain checks, the same for every case here. */
+const eoaOptions = () => ({
+  rpc: devnet.provider,
+  chainId: devnet.chainId,
+  maxHeadAgeSeconds: 60,
+  executor: { address: smart.executor, operator: smart.account },
+  signer: { address: async () => eoa.address, minBalanceWei: 0n },
 });
 
 function erc4337(
@@ -82,11 +75,7 @@ function erc4337(
   urls: { bundlerUrl?: string; paymasterUrl?: string } = {},
 ) {
   const checks = createChainChecks({
-    rpc: devnet.provider,
-    chainId: devnet.chainId,
-    maxHeadAgeSeconds: 60,
-    executor: { address: smart.executor, operator: smart.account },
-    signer: { address: async () => eoa.address, minBalanceWei: 0n },
+    ...eoaOptions(),
     userOperations: {
       entryPoint: aa.entryPoint,
       account: smart.account,
@@ -134,14 +123,7 @@ describe("the live pre-flight on the ERC-4337 route", () => {
   });
 
   it("is absent on the EOA route, and on erc4337 from the API's env fails naming what is not set", async () => {
-    const eoaChecks = createChainChecks({
-      rpc: devnet.provider,
-      chainId: devnet.chainId,
-      maxHeadAgeSeconds: 60,
-      executor: { address: smart.executor, operator: smart.account },
-      signer: { address: async () => eoa.address, minBalanceWei: 0n },
-    });
-    expect(eoaChecks.erc4337).toBeUndefined();
+    expect(createChainChecks(eoaOptions()).erc4337).toBeUndefined();
     const base = {
       DATABASE_URL: "postgres://u@127.0.0.1/db",
       RPC_URLS: devnet.url!,
