@@ -101,7 +101,10 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         ...process.env,
         // The API keeps its key file and anchors in the session's home, which a caller may name apart from $ORION_HOME.
         ORION_HOME: o.dataDir,
+        // The session migrated as the owner; the API, like the cloud's, serves as the session's role and runs no DDL.
         DATABASE_URL: dbUrl,
+        DATABASE_OWNER_URL: "",
+        ORION_MIGRATIONS: "external",
         ...(o.redisUrl
           ? { REDIS_URL: o.redisUrl, ORION_SESSION_STORE: "redis" }
           : { REDIS_URL: "", ORION_SESSION_STORE: "postgres" }),

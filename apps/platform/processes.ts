@@ -198,13 +198,15 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   };
   // The session's own profile: each bot prices, bids and times its trades from it as this process does.
   const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_CHAIN: chain.profileFile };
+  // The session migrated as the owner (the cloud's migrate job): the bots log in as its role and run no DDL.
+  const database = { DATABASE_URL: p.dbUrl, ORION_MIGRATIONS: "external" };
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
-    orchestrator: { ...service, DATABASE_URL: p.dbUrl },
+    orchestrator: { ...service, ...database },
     executor: {
       ...service,
       ...onChain,
-      DATABASE_URL: p.dbUrl,
+      ...database,
       ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
@@ -214,7 +216,7 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     api: {
       ...service,
       PORT: String(p.port),
-      DATABASE_URL: p.dbUrl,
+      ...database,
       ...apiKeyEnv(dataDir, process.env),
       // The live pre-flight's chain checks: the chain, the contract and (erc4337) the route's prerequisites. No
       // signing key: the API only checks, and the executor's key stays in the executor's process.
