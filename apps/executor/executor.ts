@@ -32,7 +32,7 @@ import type {
 } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
-import { EoaRoute } from "./routes/eoa.ts";
+import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
 import { tradeBase } from "./routes/intent.ts";
 import { MinedTrades } from "./routes/mined.ts";
 import {
@@ -96,6 +96,8 @@ export interface ExecutorOptions {
    * never more than leaves the order's minProfit. Unset: the fixed priorityFeeWei.
    */
   bidShareBps?: number;
+  /** EOA route with a bundle broadcaster: each bundle whose block was built before it arrived, and what became of it. */
+  onBundleRetarget?: (order: Order, outcome: BundleRetarget) => void;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
@@ -264,6 +266,7 @@ export class Executor {
       log: deps.log,
       replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
       broadcaster: o.broadcaster,
+      onRetarget: o.onBundleRetarget,
       bid:
         o.bidShareBps === undefined
           ? undefined
@@ -647,6 +650,10 @@ export class Executor {
     } catch (err) {
       // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
       this.own.delete(id);
+      // Refused at the hand-over: the route recorded the trade dropped and nothing reached the chain. An outcome
+      // like any other (published, counted, reported with its reason), not a failure of the order's handling.
+      if (err instanceof BroadcastRefused)
+        return { kind: "done", result: refusedAtHandOver(id, order, route, flashSource, err, timings) };
       throw err;
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
@@ -770,6 +777,36 @@ async function preparing(
 export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
   if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
   return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
+}
+
+/** A trade the route journaled and then dropped at the hand-over (refused, or a bundle too late): nothing is on chain. */
+function refusedAtHandOver(
+  id: string,
+  order: Order,
+  route: ExecutionRoute,
+  flashSource: FlashSource,
+  err: BroadcastRefused,
+  timings: TradeResult["timings"],
+): TradeResult {
+  return {
+    id,
+    order,
+    status: "dropped",
+    route: route.kind,
+    flashSource,
+    txHash: null,
+    userOpHash: null,
+    nonce: null,
+    blockNumber: null,
+    simulatedProfit: null,
+    realizedProfit: null,
+    gasUsed: null,
+    gasCostWei: null,
+    precededBy: null,
+    reason: err.message,
+    routeReverted: false,
+    timings,
+  };
 }
 
 /** The executor was stopped while a trade was in flight; its row is left for reconciliation. */

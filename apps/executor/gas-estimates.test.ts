@@ -1,12 +1,10 @@
 import { Interface } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
-import { FailoverProvider, eip1193Transport, type RpcTransport } from "../chain/rpc.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, migrate } from "../store/index.ts";
+import { PgTradeJournal } from "../store/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor, type ExecutorDeps } from "./executor.ts";
@@ -15,37 +13,30 @@ import { GasEstimates } from "./gas-estimates.ts";
 import { EoaRoute } from "./routes/eoa.ts";
 import { MinedTrades } from "./routes/mined.ts";
 import { privateKeySigner } from "./signer.ts";
+import { openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
-let db: TestDatabase;
 let pool: pg.Pool;
 let abi: ExecutorDeps["contract"]["abi"];
 /** Every JSON-RPC request the executor under test made, with its parameters. */
-let calls: { method: string; params: unknown[] }[];
+const calls: { method: string; params: unknown[] }[] = [];
 let provider: FailoverProvider;
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 23 }), createTestDatabase()]);
-  const devnet = eip1193Transport("devnet", chain.devnet.provider);
-  calls = [];
-  const counting: RpcTransport = {
+  fixture = await openDevnetFixture(23, (devnet): RpcTransport => ({
     name: "devnet",
     send: (payloads, timeoutMs) => {
       for (const p of payloads) calls.push({ method: p.method, params: p.params as unknown[] });
       return devnet.send(payloads, timeoutMs);
     },
-  };
-  provider = new FailoverProvider([counting], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
-  abi = (await loadArtifacts()).ArbExecutor.abi;
+  }));
+  ({ chain, pool, abi, provider } = fixture);
 });
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 const made = (method: string) => calls.filter((c) => c.method === method);
@@ -67,6 +58,25 @@ const gasChecks = () =>
     .map((c) => (c.params[0] as { gas?: string }).gas)
     .filter((g): g is string => g !== undefined)
     .map(BigInt);
+
+/** The EOA route without a signer (prepare only), whose routes are what `routeOf` says. */
+function unsignedRoute(routeOf: () => { route: string; shape: string }) {
+  const codec = new ExecutorCodec(abi);
+  const contract = chain.markets.executor.address;
+  const route = new EoaRoute({
+    provider,
+    journal: new PgTradeJournal(pool),
+    account: chain.executorAccount.address,
+    contract,
+    signer: null,
+    routeOf,
+    mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
+    fees: { type: "eip1559", minPriorityFeeWei: 0n },
+    tip: 0n,
+    gasLimit: null,
+  });
+  return { codec, route };
+}
 
 describe("the EOA route's gas limit", () => {
   it("re-checks a route's earlier estimate with one eth_call instead of estimating again", async () => {
@@ -110,21 +120,9 @@ describe("the EOA route's gas limit", () => {
   });
 
   it("estimates afresh when the earlier estimate no longer suffices, and keeps the new one", async () => {
-    const codec = new ExecutorCodec(abi);
     const contract = chain.markets.executor.address;
-    const route = new EoaRoute({
-      provider,
-      journal: new PgTradeJournal(pool),
-      account: chain.executorAccount.address,
-      contract,
-      signer: null,
-      // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
-      routeOf: () => ({ route: "one route", shape: "one shape" }),
-      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
-      fees: { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: 0n,
-      gasLimit: null,
-    });
+    // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
+    const { codec, route } = unsignedRoute(() => ({ route: "one route", shape: "one shape" }));
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
     const cheap = new Interface(abi).encodeFunctionData("owner");
@@ -247,21 +245,8 @@ describe("an order that comes with its block's header", () => {
 
 describe("a route not estimated yet", () => {
   it("is re-checked with the last estimate of a route of its shape", async () => {
-    const codec = new ExecutorCodec(abi);
-    const contract = chain.markets.executor.address;
     let key = { route: "first route", shape: "their shape" };
-    const route = new EoaRoute({
-      provider,
-      journal: new PgTradeJournal(pool),
-      account: chain.executorAccount.address,
-      contract,
-      signer: null,
-      routeOf: () => key,
-      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
-      fees: { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: 0n,
-      gasLimit: null,
-    });
+    const { codec, route } = unsignedRoute(() => key);
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
     const trade = codec.encodeExecute(

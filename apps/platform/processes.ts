@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
 import { PoolState, readV3Pool } from "../chain/index.ts";
@@ -122,6 +122,18 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }
 
+/**
+ * The API process's key material: the user's ORION_KEYS or ORION_KEYS_FILE when set (the in-process API reads them
+ * from this process's environment, and `orion users` signs with them), else the key file in the session's home.
+ * The path is made absolute: the bot may run from another directory.
+ */
+export function apiKeyEnv(dataDir: string, env: NodeJS.ProcessEnv): ContractEnv<"api"> {
+  return {
+    ORION_KEYS_FILE: env.ORION_KEYS_FILE ? resolve(env.ORION_KEYS_FILE) : join(dataDir, "keys.json"),
+    ...(env.ORION_KEYS ? { ORION_KEYS: env.ORION_KEYS } : {}),
+  };
+}
+
 export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const { chain, bus, closers, out, dataDir } = p;
   const { provider } = chain;
@@ -186,13 +198,15 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   };
   // The session's own profile: each bot prices, bids and times its trades from it as this process does.
   const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_CHAIN: chain.profileFile };
+  // The session migrated as the owner (the cloud's migrate job): the bots log in as its role and run no DDL.
+  const database = { DATABASE_URL: p.dbUrl, ORION_MIGRATIONS: "external" };
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
-    orchestrator: { ...service, DATABASE_URL: p.dbUrl },
+    orchestrator: { ...service, ...database },
     executor: {
       ...service,
       ...onChain,
-      DATABASE_URL: p.dbUrl,
+      ...database,
       ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
@@ -202,9 +216,25 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     api: {
       ...service,
       PORT: String(p.port),
-      DATABASE_URL: p.dbUrl,
-      ORION_KEYS_FILE: join(dataDir, "keys.json"),
-      // Its anchors beside the key file, in the session's home, whatever directory the bot runs from.
+      ...database,
+      ...apiKeyEnv(dataDir, process.env),
+      // The live pre-flight's chain checks: the chain, the contract and (erc4337) the route's prerequisites. No
+      // signing key: the API only checks, and the executor's key stays in the executor's process.
+      RPC_URLS: onChain.RPC_URLS,
+      ORION_CHAIN_ID: String(chain.market.chainId),
+      ORION_EXECUTOR_CONTRACT: chain.executor.contract,
+      ORION_EXECUTOR_ACCOUNT: account,
+      ...(userOperations.ORION_EXECUTION
+        ? {
+            ORION_EXECUTION: userOperations.ORION_EXECUTION,
+            ORION_ENTRY_POINT: userOperations.ORION_ENTRY_POINT,
+            ORION_SMART_ACCOUNT: userOperations.ORION_SMART_ACCOUNT,
+            ORION_SMART_ACCOUNT_CONTRACT: userOperations.ORION_SMART_ACCOUNT_CONTRACT,
+            ...(userOperations.ORION_BUNDLER_URL ? { ORION_BUNDLER_URL: userOperations.ORION_BUNDLER_URL } : {}),
+            ...(userOperations.ORION_PAYMASTER_URL ? { ORION_PAYMASTER_URL: userOperations.ORION_PAYMASTER_URL } : {}),
+          }
+        : {}),
+      // Its anchors in the session's home, whatever directory the bot runs from.
       ORION_HOME: dataDir,
     },
   };

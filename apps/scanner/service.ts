@@ -35,6 +35,8 @@ export interface ScanReport {
   detectMs: number;
   /** Wall-clock ms when the block was seen: the start of every latency of this block. */
   seenAt: number;
+  /** The block replaced one already scanned at its height or below (a reorg): every pool was re-read. */
+  reorg: boolean;
 }
 
 /**
@@ -156,7 +158,11 @@ export class ScannerService {
       scanMs,
       detectMs: 0,
       seenAt: performance.timeOrigin + head.seenAt,
+      reorg: update.reason === "reorg" || v3Update?.reason === "reorg",
     };
+    if (report.reorg) {
+      this.observe.log?.warn({ block: update.blockNumber, hash: update.blockHash }, "reorg: pools re-read");
+    }
     if (newest > update.blockNumber) {
       this.observe.onScanned?.(report);
       this.observe.log?.warn(

@@ -24,6 +24,7 @@ import {
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
+import { BUNDLE_RETARGET_BLOCKS } from "./defaults.ts";
 import { v3Lenders, type Market } from "./market.ts";
 
 export interface ExecutorConfig {
@@ -160,13 +161,24 @@ export class ExecutorBot implements BotService {
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
         priorityFeeWei: this.config.tipWei,
-        deadlineBlocks: this.config.deadlineBlocks,
+        // A bundle whose block was built before it arrived may go for the next one: one block more to land in.
+        deadlineBlocks:
+          relay && this.config.deadlineBlocks !== null
+            ? this.config.deadlineBlocks + BUNDLE_RETARGET_BLOCKS
+            : this.config.deadlineBlocks,
         ...(this.config.deadlineSeconds !== undefined ? { deadlineSeconds: this.config.deadlineSeconds } : {}),
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
         ...(this.config.receiptPollMs ? { receiptPollMs: this.config.receiptPollMs } : {}),
-        ...(relay && broadcaster ? { broadcaster, bidShareBps: relay.bidShareBps } : {}),
+        ...(relay && broadcaster
+          ? {
+              broadcaster,
+              bidShareBps: relay.bidShareBps,
+              onBundleRetarget: (order: { mode: string; epoch: number }, outcome: string) =>
+                metrics.bundleRetargets.inc({ mode: order.mode, epoch: String(order.epoch), outcome }),
+            }
+          : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());
