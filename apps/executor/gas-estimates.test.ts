@@ -7,13 +7,12 @@ import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { PgTradeJournal } from "../store/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
-import { Executor, type ExecutorDeps } from "./executor.ts";
+import type { ExecutorDeps } from "./executor.ts";
 import { gasLimitFor } from "./fee-policy.ts";
 import { GasEstimates } from "./gas-estimates.ts";
 import { EoaRoute } from "./routes/eoa.ts";
 import { MinedTrades } from "./routes/mined.ts";
-import { privateKeySigner } from "./signer.ts";
-import { openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
 let fixture: DevnetFixture | undefined;
@@ -42,16 +41,7 @@ afterAll(async () => {
 const made = (method: string) => calls.filter((c) => c.method === method);
 
 /** A live executor on the devnet's ArbExecutor, through the counting provider. */
-const liveExecutor = () =>
-  new Executor({
-    provider,
-    journal: new PgTradeJournal(pool),
-    readMode: async () => "live",
-    contract: { address: chain.markets.executor.address, abi },
-    account: chain.executorAccount.address,
-    signer: privateKeySigner(chain.executorAccount.privateKey),
-    feeOf: () => 30,
-  });
+const liveExecutor = () => devnetExecutor(chain, provider, pool);
 /** The eth_calls limited to a gas amount: the re-checks of an earlier estimate. */
 const gasChecks = () =>
   made("eth_call")
@@ -78,18 +68,23 @@ function unsignedRoute(routeOf: () => { route: string; shape: string }) {
   return { codec, route };
 }
 
+/** A fresh arbitrage's live order, and its call with no deadlines. */
+async function arbitrageCall(codec: ExecutorCodec) {
+  const { opportunity } = await createArbitrage(chain, provider);
+  const order = await orderFor(provider, "live", opportunity);
+  const trade = codec.encodeExecute(
+    order,
+    order.pools.map(() => 30),
+    V2_FLASH_SWAP,
+    null,
+    null,
+  );
+  return { order, trade };
+}
+
 describe("the EOA route's gas limit", () => {
   it("re-checks a route's earlier estimate with one eth_call instead of estimating again", async () => {
-    const account = chain.executorAccount.address;
-    const ex = new Executor({
-      provider,
-      journal: new PgTradeJournal(pool),
-      readMode: async () => "live",
-      contract: { address: chain.markets.executor.address, abi },
-      account,
-      signer: privateKeySigner(chain.executorAccount.privateKey),
-      feeOf: () => 30,
-    });
+    const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     calls.length = 0;
@@ -160,7 +155,7 @@ describe("the EOA route's gas limit", () => {
 
 describe("an order whose route has an estimate", () => {
   it("that reverts within the known gas is simulated again without a limit, for the contract's reason", async () => {
-    const ex = liveExecutor();
+    const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     const s1 = await ex.submit(await orderFor(provider, "live", opportunity));
@@ -181,29 +176,8 @@ describe("an order whose route has an estimate", () => {
   });
 
   it("is not checked again by the route once the simulation ran with that gas", async () => {
-    const codec = new ExecutorCodec(abi);
-    const contract = chain.markets.executor.address;
-    const route = new EoaRoute({
-      provider,
-      journal: new PgTradeJournal(pool),
-      account: chain.executorAccount.address,
-      contract,
-      signer: null,
-      routeOf: () => ({ route: "a route", shape: "a shape" }),
-      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
-      fees: { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: 0n,
-      gasLimit: null,
-    });
-    const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
-    const trade = codec.encodeExecute(
-      order,
-      order.pools.map(() => 30),
-      V2_FLASH_SWAP,
-      null,
-      null,
-    );
+    const { codec, route } = unsignedRoute(() => ({ route: "a route", shape: "a shape" }));
+    const { order, trade } = await arbitrageCall(codec);
     expect(route.knownGas(trade)).toBeNull();
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     const estimate = route.knownGas(trade);
@@ -222,7 +196,7 @@ describe("an order whose route has an estimate", () => {
 
 describe("an order that comes with its block's header", () => {
   it("is timed from that header: the executor does not read it", async () => {
-    const ex = liveExecutor();
+    const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
@@ -247,15 +221,7 @@ describe("a route not estimated yet", () => {
   it("is re-checked with the last estimate of a route of its shape", async () => {
     let key = { route: "first route", shape: "their shape" };
     const { codec, route } = unsignedRoute(() => key);
-    const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
-    const trade = codec.encodeExecute(
-      order,
-      order.pools.map(() => 30),
-      V2_FLASH_SWAP,
-      null,
-      null,
-    );
+    const { order, trade } = await arbitrageCall(codec);
     calls.length = 0;
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     expect(made("eth_estimateGas")).toHaveLength(1);

@@ -1,44 +1,32 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
-import { FailoverProvider, eip1193Transport, type RpcTransport } from "../chain/rpc.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, migrate } from "../store/index.ts";
-import { Executor, type ExecutorDeps } from "./executor.ts";
 import { HeadTicks } from "./heads.ts";
-import { privateKeySigner } from "./signer.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
-let db: TestDatabase;
 let pool: pg.Pool;
-let abi: ExecutorDeps["contract"]["abi"];
 let provider: FailoverProvider;
 /** The methods of every JSON-RPC request made through `provider`. */
 const methods: string[] = [];
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 29 }), createTestDatabase()]);
-  const devnet = eip1193Transport("devnet", chain.devnet.provider);
-  const counting: RpcTransport = {
+  fixture = await openDevnetFixture(29, (devnet): RpcTransport => ({
     name: "devnet",
     send: (payloads, timeoutMs) => {
       for (const p of payloads) methods.push(p.method);
       return devnet.send(payloads, timeoutMs);
     },
-  };
-  provider = new FailoverProvider([counting], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
-  abi = (await loadArtifacts()).ArbExecutor.abi;
+  }));
+  ({ chain, pool, provider } = fixture);
 });
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,16 +56,7 @@ describe("HeadTicks", () => {
 describe("a sent trade followed on new heads", () => {
   it("is looked for once per head, not on a timer, and at least every half second should the heads stop", async () => {
     const ticks = new HeadTicks();
-    const ex = new Executor({
-      provider,
-      journal: new PgTradeJournal(pool),
-      readMode: async () => "live",
-      contract: { address: chain.markets.executor.address, abi },
-      account: chain.executorAccount.address,
-      signer: privateKeySigner(chain.executorAccount.privateKey),
-      feeOf: () => 30,
-      heads: ticks,
-    });
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks);
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
