@@ -176,7 +176,8 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   };
   const rising = (p: Point | null) => p !== null && p.rate.num > p.rate.den;
 
-  // 1. The crest: where the route's rate bound falls to 1, bracketed by steps of 16x, then narrowed by the secant
+  // 1. The crest: where the route's rate bound falls to 1, bracketed (from the float guess, or by steps of 16x from
+  // 1 without one), then narrowed by the secant
   // of 1/sqrt(rate), which is linear in the input for a V2 pair and for a V3 pool within one range (so one or two
   // steps land next to it), halving instead when a step gains too little. The bracket is narrowed to one input, or
   // to a millionth of its position when its right end quotes: the proof covers what lies between.
@@ -184,30 +185,48 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   let loPoint: Point = zero;
   let hi = 1n;
   let hiPoint: Point | null;
-  let growth = GROWTH;
   const guess = floatCrest(hops);
   if (guess !== null) {
-    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle): bracket it by halving or
-    // doubling from there. Only where to look depends on it, never what is found or proven.
-    growth = 2n;
-    hi = guess;
-    hiPoint = at(hi);
-    for (let x = guess / 2n; x > 0n && !rising(hiPoint); x /= 2n) {
-      const p = at(x);
-      if (rising(p)) {
-        lo = x;
-        loPoint = p!;
-        break;
+    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle; for a V3 pool while the trade
+    // stays in its current range): bracket it by a step of the bracket's final width on the side the rate bound
+    // points to, four times longer each time it still points on, so a good guess costs two routes. Only where to
+    // look depends on it, never what is found or proven.
+    const start = at(guess);
+    let step = guess >> CREST_PRECISION_BITS > 0n ? guess >> CREST_PRECISION_BITS : 1n;
+    if (rising(start)) {
+      lo = guess;
+      loPoint = start!;
+      hi = lo + step;
+      hiPoint = at(hi);
+      for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
+        lo = hi;
+        loPoint = hiPoint!;
+        step *= 4n;
+        hi = lo + step;
+        hiPoint = at(hi);
       }
-      hi = x;
-      hiPoint = p;
+    } else {
+      hi = guess;
+      hiPoint = start;
+      for (let k = 0; k < MAX_DOUBLINGS && hi - step > 0n; k++, step *= 4n) {
+        const p = at(hi - step);
+        if (rising(p)) {
+          lo = hi - step;
+          loPoint = p!;
+          break;
+        }
+        hi -= step;
+        hiPoint = p;
+      }
     }
-  } else hiPoint = at(hi);
-  for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
-    lo = hi;
-    loPoint = hiPoint!;
-    hi *= growth;
+  } else {
     hiPoint = at(hi);
+    for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
+      lo = hi;
+      loPoint = hiPoint!;
+      hi *= GROWTH;
+      hiPoint = at(hi);
+    }
   }
   let halve = false;
   while (hi - lo > 1n && (hiPoint === null || hi - lo > lo >> CREST_PRECISION_BITS)) {
