@@ -29,8 +29,12 @@ interface Point {
   profit: bigint;
   /** Rate bound of the route at x. */
   rate: Ratio;
-  /** Slack of the route at x, already rounded up to an integer. */
+  /**
+   * Slack of the route at x, rounded down: profits are integers, so profit(x) + slack bounds them as well as
+   * profit(x) plus the exact slack does. `slackRatio` is the exact one, for bounds that add more to it.
+   */
   slack: bigint;
+  slackRatio: Ratio;
 }
 
 /**
@@ -66,10 +70,6 @@ function sqrtInverse(r: Ratio): number {
   return 1 / Math.sqrt(ratioValue(r));
 }
 
-function ceilDiv(num: bigint, den: bigint): bigint {
-  return num >= 0n ? (num + den - 1n) / den : -(-num / den);
-}
-
 function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBound } | null {
   const out = hop.out(amount);
   return out === null ? null : { out, bound: hop.bound(amount) };
@@ -89,22 +89,29 @@ function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
     rate = { num: rate.num * b.rate.num, den: rate.den * b.rate.den };
     amount = next;
   }
-  return { x, out: amount, profit: amount - x, rate, slack: ceilDiv(slack.num, slack.den) };
+  return { x, out: amount, profit: amount - x, rate, slack: slack.num / slack.den, slackRatio: slack };
 }
 
-/** The bound on profit over [p.x, hi]. */
+/**
+ * The bound on profit over [p.x, hi]: profit(a) + slack + climb, with the slack and the climb added as rationals and
+ * only their sum rounded down (the profits bounded are integers). Rounding each up instead put the bound a unit above
+ * a flat crest's profit, which is the target when the ppm allowance is a unit or two (USDC-based cycles): every
+ * input of the plateau was then priced, to the end of the budget.
+ */
 function intervalBound(p: Point, hi: bigint): bigint {
   const excess = p.rate.num - p.rate.den;
-  const climb = excess > 0n ? ceilDiv(excess * (hi - p.x), p.rate.den) : 0n;
-  return p.profit + climb + p.slack;
+  if (excess <= 0n) return p.profit + p.slack;
+  const { num, den } = p.slackRatio;
+  return p.profit + (num * p.rate.den + excess * (hi - p.x) * den) / (den * p.rate.den);
 }
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
  * the inputs around which it does not are priced one by one. The slack of a hop out of a coarse token, or into one,
  * can be worth far more than a millionth of a small profit (or than the one unit a first profit needs); when such
- * inputs reach further from the crest than half the budget left (the proof prices them and splits the intervals
- * around them on top), the proof would run out: better to say unproven at once than to spend it. Two looks:
+ * inputs reach further from the crest than a quarter of the budget left (the proof prices them and splits the
+ * intervals around them on top), the proof would run out, or take most of a block's time for a dust profit: better
+ * to say unproven at once than to spend it. Two looks:
  * - far out: the inputs `limit` away either side, each judged by its exact profit and by the profit the route's
  *   real-valued curve keeps there (estimated from the best found and the rate bound's distance from 1, which is
  *   smooth where the exact profit saws: a coarse token's floor leaves the same coarse amount, so a falling profit,
@@ -114,7 +121,7 @@ function intervalBound(p: Point, hi: bigint): bigint {
  */
 function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, best: Point | null): boolean {
   const target = targetFor(best === null ? 0n : best.profit);
-  const limit = BigInt(Math.max(0, remaining) >> 1);
+  const limit = BigInt(Math.max(0, remaining) >> 2);
   const level = best === null ? 0 : Number(best.profit);
   for (const x of [crest + limit + 1n, crest - limit]) {
     const p = x < 1n ? null : evaluate(hops, x);
