@@ -23,7 +23,7 @@ const MAX_DOUBLINGS = 50;
 /** The crest's bracket stops narrowing once narrower than its position / 2^this. */
 const CREST_PRECISION_BITS = 20n;
 
-interface Point {
+export interface Point {
   x: bigint;
   out: bigint;
   profit: bigint;
@@ -75,8 +75,8 @@ function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBou
   return out === null ? null : { out, bound: hop.bound(amount) };
 }
 
-/** The route at input x with its composed bound, or null where a hop cannot quote it. */
-function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
+/** The route at input x with its composed bound, or null where a hop cannot quote it. Exported for tests. */
+export function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
   let amount = x;
   let rate: Ratio = { num: 1n, den: 1n };
   let slack: Ratio = { num: 0n, den: 1n };
@@ -156,6 +156,34 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, b
   return right > limit || right + extent(crest, -1n) > limit;
 }
 
+/**
+ * A point y left of the crest below which no input earns more than the crest point `top` does, or null. The real
+ * profit G (concave, at least the exact profit, at most exact + slack: what each hop's bound stands on) rises from y
+ * when G(top) >= G(y), since its slope at y is at least the chord's to `top`; then G(x) <= G(y) for every x <= y,
+ * and G(y) <= profit(y) + slack(y) <= profit(top) <= the best found. So one route at y settles all of [1, y]; the
+ * tangents of the branch and bound need only cover y..crest, instead of halving their way from 1 (a dozen routes).
+ * y is placed where a parabola through the rate bound at 1 falls by a few slacks below the crest. Exported for tests.
+ */
+export function leftCut(
+  hops: readonly ExactHop[],
+  first: Point,
+  top: Point,
+): { point: Point | null; evaluations: number } | null {
+  const gain = ratioValue(first.rate) - 1;
+  if (!(gain > 0) || top.x < 4n) return null;
+  const distance = Math.ceil(Math.sqrt((8 * (Number(top.slack) + 1) * Number(top.x)) / gain));
+  if (!Number.isFinite(distance)) return null;
+  let d = BigInt(distance);
+  let evaluations = 0;
+  for (let k = 0; k < 3 && d < top.x - 1n; k++, d *= 4n) {
+    const p = evaluate(hops, top.x - d);
+    evaluations++;
+    if (p === null) break;
+    if ((top.profit - p.profit) * p.slackRatio.den >= p.slackRatio.num) return { point: p, evaluations };
+  }
+  return { point: null, evaluations };
+}
+
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
 
 /**
@@ -200,6 +228,14 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     // look depends on it, never what is found or proven.
     const start = at(guess);
     let step = guess >> CREST_PRECISION_BITS > 0n ? guess >> CREST_PRECISION_BITS : 1n;
+    // Where the guess is off (a V3 trade crossing ticks), the first step goes about as far as the secant of
+    // 1/sqrt(rate) between 0 and the guess puts the crest from it, a quarter beyond: one step instead of many.
+    if (start !== null) {
+      const u0 = sqrtInverse(zero.rate) - 1;
+      const t = u0 / (u0 - (sqrtInverse(start.rate) - 1));
+      const far = Math.abs(1 - t) * Number(guess) * 1.25;
+      if (Number.isFinite(far) && far > Number(step) && far < Number(guess) * 4) step = BigInt(Math.ceil(far));
+    }
     if (rising(start)) {
       lo = guess;
       loPoint = start!;
@@ -289,7 +325,13 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     }
   }
   const first = crest > 0n ? evaluate(hops, 1n) : null;
-  if (first !== null) stack.push([first, crest]);
+  if (first !== null) {
+    const cut = unproven ? null : leftCut(hops, first, loPoint);
+    evaluations += cut?.evaluations ?? 0;
+    if (cut?.point) consider(cut.point);
+    // Below the cut nothing reaches the crest's profit (see leftCut): the proof covers the cut to the crest only.
+    stack.push([cut?.point ?? first, crest]);
+  }
   if (climbing !== null) stack.push(climbing);
 
   while (!unproven && stack.length > 0) {
