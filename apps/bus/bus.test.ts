@@ -257,6 +257,40 @@ describe("message schemas", () => {
     expect(parse({ ...candidate, protocols: ["uniswap-v3", "curve"] })).toBe(false);
   });
 
+  it("check each candidate of a block as the wire form and convert the list once", () => {
+    const candidate = {
+      id: "7:x",
+      blockNumber: 7,
+      baseToken: "0x00000000000000000000000000000000000000AB",
+      pools: [A(2), A(3)],
+      tokens: ["0x00000000000000000000000000000000000000AB", A(4), "0x00000000000000000000000000000000000000aB"],
+      amountIn: "3",
+      amountOut: "5",
+      profit: "2",
+    };
+    const block = { blockNumber: 7, seenAt: 1, rpcMs: 0, gasPriceWei: "1", basePerNative: {} };
+    const parse = (...c: object[]) => opportunitiesTopic.schema.safeParse({ ...block, candidates: c });
+    const ok = parse(candidate, { ...candidate, id: "7:y" });
+    expect(ok.success && ok.data.candidates[0]).toEqual({
+      ...candidate,
+      baseToken: "0x00000000000000000000000000000000000000ab",
+      tokens: ["0x00000000000000000000000000000000000000ab", A(4), "0x00000000000000000000000000000000000000ab"],
+      amountIn: 3n,
+      amountOut: 5n,
+      profit: 2n,
+    });
+    // Every wrong field is refused, and the issue names the candidate it is in.
+    const issue = (c: object) => {
+      const r = parse(candidate, c);
+      return r.success ? null : r.error.issues.map((i) => i.path.join("."));
+    };
+    expect(issue({ ...candidate, tokens: [A(1), A(4), A(5), A(1)] })).toEqual(["candidates.1.tokens"]);
+    expect(issue({ ...candidate, pools: [A(2), "0x12"] })).toEqual(["candidates.1.pools.1"]);
+    expect(issue({ ...candidate, amountIn: "03" })).toEqual(["candidates.1.amountIn"]);
+    expect(issue({ ...candidate, profit: "-2" })).toEqual(["candidates.1.profit"]);
+    expect(issue({ ...candidate, extra: 1 })).toEqual(["candidates.1"]);
+  });
+
   it("reject a number where a bigint string belongs", () => {
     expect(
       tradesTopic.schema.safeParse({

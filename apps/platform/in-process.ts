@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { UserOperationPrerequisites } from "../api/index.ts";
 import type { Bus } from "../bus/index.ts";
 import type { ControlStore } from "../control/index.ts";
-import type { TradeResult } from "../executor/index.ts";
+import { HeadTicks, type TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import type { BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
@@ -142,6 +142,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     ]),
   );
   const latency = new LatencyRecorder();
+  // The scanner's heads: the executor follows its sent trades block by block by them, not with a timer.
+  const heads = new HeadTicks();
   const scans = new Map<number, ScanReport>();
   const seenAtOfBlock = new Map<number, number>();
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
@@ -185,6 +187,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       db,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
       loadSigner: chain.executor.loadSigner,
+      heads,
       ...(loadSubmitter ? { loadSubmitter } : {}),
       metrics,
       log,
@@ -243,6 +246,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     { provider, bus, control, metrics, log },
     {
       blocks: o.blocks,
+      onHead: (blockNumber) => heads.seen(blockNumber),
       onScanned: (scan) => {
         scans.set(scan.blockNumber, scan);
         seenAtOfBlock.set(scan.blockNumber, scan.seenAt);

@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_ATTACKS } from "../../test/support/ledger-attacks.ts";
 import { adminQuery, createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
+import { startEmbeddedPostgres } from "../store/index.ts";
 import { openSessionDatabase, SESSION_ROLE_PREFIX } from "./session-database.ts";
 
 /**
@@ -22,7 +26,7 @@ const as = (db: TestDatabase, role: string) => {
   url.username = role;
   return url.toString();
 };
-const roleExists = async (db: TestDatabase, role: string) => {
+const roleExists = async (db: { url: string }, role: string) => {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
@@ -106,4 +110,26 @@ describe("openSessionDatabase", () => {
       await s.close();
     }
   });
+
+  it("on the embedded server, which only its home's sessions use, drops a killed session's role at the next start", async () => {
+    // Open to others: as root the server runs as user postgres, which must reach the data here.
+    const home = await mkdtemp(join(tmpdir(), "orion-sdb-"));
+    await chmod(home, 0o755);
+    const server = await startEmbeddedPostgres(home);
+    const killed = `${SESSION_ROLE_PREFIX}${"0".repeat(12)}`;
+    try {
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE ROLE ${killed} LOGIN`).finally(() => admin.end());
+      // Only a server the session has to itself: on a shared one that role could be another session's.
+      await (await openSessionDatabase(server.url, () => undefined)).close();
+      expect(await roleExists(server, killed)).toBe(true);
+      const s = await openSessionDatabase(server.url, () => undefined, { exclusive: true });
+      await s.close();
+      expect(await roleExists(server, killed)).toBe(false);
+    } finally {
+      await server.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -26,12 +26,23 @@ export const SESSION_ROLE_PREFIX = "orion_session_";
  * superuser, or DATABASE_URL) runs the migrate step `orion migrate` runs, granting orion_app to a login role made for
  * this session, and the services connect as that role: a member of orion_app only, which can append the ledger but
  * neither rewrite it nor run DDL. The role's password is random and lives only in this process (and in the env of the
- * bots it starts); the role is dropped when the session ends.
+ * bots it starts); the role is dropped when the session ends, or, when the session was killed, by the next session on
+ * a server only sessions of this home use (`exclusive`: the embedded one).
  *
  * Where `ownerUrl`'s role cannot create roles, the services connect as `ownerUrl` itself, `risks` says what that role
  * could do to the ledger and `out` says so in one line.
  */
-export async function openSessionDatabase(ownerUrl: string, out: (line: string) => void): Promise<SessionDatabase> {
+export async function openSessionDatabase(
+  ownerUrl: string,
+  out: (line: string) => void,
+  o: {
+    /**
+     * This session is the server's only user (the embedded server under its home): a session role found there is a
+     * killed session's, and is dropped.
+     */
+    exclusive?: boolean;
+  } = {},
+): Promise<SessionDatabase> {
   let role: string | null = null;
   const dropRole = async () => {
     if (role === null) return;
@@ -56,6 +67,7 @@ export async function openSessionDatabase(ownerUrl: string, out: (line: string) 
       );
       ownerRole = rows[0]?.name ?? "?";
       if (rows[0]?.create) {
+        if (o.exclusive) await dropStaleRoles(owner);
         role = SESSION_ROLE_PREFIX + randomBytes(6).toString("hex");
         const password = randomBytes(24).toString("hex");
         // Spelled out: nothing the owner may hold (superuser, CREATEROLE, ...) reaches the services' role.
@@ -100,5 +112,16 @@ export async function openSessionDatabase(ownerUrl: string, out: (line: string) 
     await db?.end().catch(() => undefined);
     await dropRole().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Drops every session role but those that cannot be dropped (one that owns something is left for its owner to see). */
+async function dropStaleRoles(owner: pg.Pool): Promise<void> {
+  const { rows } = await owner.query<{ name: string }>(
+    "SELECT rolname AS name FROM pg_roles WHERE starts_with(rolname, $1)",
+    [SESSION_ROLE_PREFIX],
+  );
+  for (const { name } of rows) {
+    await owner.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(name)}`).catch(() => undefined);
   }
 }

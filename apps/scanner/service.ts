@@ -182,6 +182,10 @@ export class ScannerService {
       ...(l1FeeWeiByHops ? { l1FeeWeiByHops } : {}),
       basePerNative: this.options.basePerNative,
       candidates: toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities),
+      // The header this head came with: the executor prices and times the block's orders from it.
+      ...(head.baseFee !== undefined && head.hash === update.blockHash
+        ? { header: { timestamp: head.timestamp, baseFeeWei: head.baseFee ?? 0n } }
+        : {}),
     });
     const labels = this.observe.labels?.() ?? { mode: "unknown", epoch: 0 };
     this.observe.metrics?.opportunities.inc({ mode: labels.mode, epoch: String(labels.epoch) }, opportunities.length);

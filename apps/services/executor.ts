@@ -13,6 +13,7 @@ import {
   ExecutorService,
   type FeePolicy,
   type FlashLenderConfig,
+  type HeadSignal,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -56,7 +57,7 @@ export interface ExecutorConfig {
   fees?: FeePolicy;
   /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
   confirmations?: number;
-  /** How often a sent trade is looked for (receipt, inclusion). Default 20 ms. */
+  /** How often a sent trade is looked for (receipt, inclusion) without connections.heads. Default 20 ms. */
   receiptPollMs?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
@@ -87,6 +88,11 @@ export interface ExecutorConnections {
   loadSubmitter?: () => Promise<UserOperationSubmitter>;
   metrics: PipelineMetrics;
   log: Logger;
+  /**
+   * The chain's new heads as another bot of the process sees them (the scanner's): sent trades are looked for once
+   * per block instead of every receiptPollMs.
+   */
+  heads?: HeadSignal;
 }
 
 export interface ExecutorHooks {
@@ -135,6 +141,7 @@ export class ExecutorBot implements BotService {
     const executor = await createExecutor({
       mode,
       provider,
+      ...(this.conn.heads ? { heads: this.conn.heads } : {}),
       journal: new PgTradeJournal(db, chain),
       lease: this.lease,
       // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.

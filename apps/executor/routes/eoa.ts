@@ -18,7 +18,15 @@ import type { TxSigner } from "../signer.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
 import { tradeBase } from "./intent.ts";
 import { MinedTrades } from "./mined.ts";
-import { dropped, type ExecutionRoute, type Prepared, type SendRequest, type SentTrade } from "./route.ts";
+import {
+  dropped,
+  type Deadlines,
+  type ExecutionRoute,
+  type GasCheck,
+  type Prepared,
+  type SendRequest,
+  type SentTrade,
+} from "./route.ts";
 
 export interface EoaRouteDeps {
   provider: JsonRpcApiProvider;
@@ -121,8 +129,8 @@ export class EoaRoute implements ExecutionRoute {
     this.nonces.reset();
   }
 
-  async prepare(_order: Order, data: string): Promise<Prepared> {
-    const gasLimit = await this.gasLimitOf(data);
+  async prepare(_order: Order, data: string, _deadlines?: Deadlines, checked?: GasCheck): Promise<Prepared> {
+    const gasLimit = await this.gasLimitOf(data, checked);
     // The trade would revert; the simulation running alongside says why.
     if (gasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
     return { ok: true, maxGasCostWei: null, send: (req) => this.send(req, gasLimit) };
@@ -135,12 +143,14 @@ export class EoaRoute implements ExecutionRoute {
    * the same shape) is re-checked with one eth_call limited to that estimate. If it succeeds, the call needs no more
    * gas than the estimate now, so the limit keeps at least the whole margin over what it needs, as a fresh estimate
    * would give it (a shape's estimate may give a few percent more than this route needs: gas is paid as used); if
-   * not, the call is estimated afresh.
+   * not, the call is estimated afresh. When the executor's simulation already ran with that estimate as its limit
+   * (`checked`), its outcome is the re-check.
    */
-  private async gasLimitOf(data: string): Promise<bigint | null> {
+  private async gasLimitOf(data: string, checked?: GasCheck): Promise<bigint | null> {
     if (this.d.gasLimit !== null) return this.d.gasLimit;
+    if (checked?.passed) return gasLimitFor(checked.gas, this.d.gasMarginBps);
     const key = this.d.routeOf?.(data);
-    const known = key === undefined ? undefined : (this.estimates.get(key.route) ?? this.estimates.get(key.shape));
+    const known = checked || key === undefined ? undefined : this.known(key);
     if (known !== undefined && (await this.succeedsWith(data, known))) return gasLimitFor(known, this.d.gasMarginBps);
     const estimate = await this.estimateGas(data);
     if (estimate === null) return null;
@@ -149,6 +159,17 @@ export class EoaRoute implements ExecutionRoute {
       this.estimates.set(key.shape, estimate);
     }
     return gasLimitFor(estimate, this.d.gasMarginBps);
+  }
+
+  knownGas(data: string): bigint | null {
+    if (this.d.gasLimit !== null) return null;
+    const key = this.d.routeOf?.(data);
+    return (key && this.known(key)) ?? null;
+  }
+
+  /** The last estimate of the route, or else of a route of the same shape. */
+  private known(key: { route: string; shape: string }): bigint | undefined {
+    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
   }
 
   private async estimateGas(data: string): Promise<bigint | null> {

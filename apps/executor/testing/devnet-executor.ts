@@ -11,6 +11,7 @@ import { loadArtifacts } from "../../contracts/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../../store/index.ts";
 import { Executor } from "../executor.ts";
 import type { FlashLenderBook } from "../flash-lenders.ts";
+import type { HeadSignal } from "../heads.ts";
 import { privateKeySigner } from "../signer.ts";
 
 export interface DevnetFixture {
@@ -54,16 +55,17 @@ export async function openDevnetFixture(
 }
 
 /**
- * A live executor on `chain` journaling to `pool`, borrowing from `flashLenders` where the first pool cannot
+ * A live executor on `chain` journaling to `pool`, borrowing from `flashLenders` (if any) where the first pool cannot
  * flash-swap; every V2 pair charges 30 bps, as v2-core's bytecode does. The tip is fixed so that lenders are
- * compared at a price the test knows.
+ * compared at a price the test knows. `heads`: follows sent trades on them.
  */
 export async function devnetExecutor(
   chain: LocalChain,
   provider: FailoverProvider,
   pool: pg.Pool,
-  flashLenders: FlashLenderBook,
+  flashLenders?: FlashLenderBook,
   priorityFeeWei = 1_000_000_000n,
+  heads?: HeadSignal,
 ): Promise<Executor> {
   return new Executor({
     provider,
@@ -73,7 +75,8 @@ export async function devnetExecutor(
     account: chain.executorAccount.address,
     signer: privateKeySigner(chain.executorAccount.privateKey),
     feeOf: () => 30,
-    flashLenders,
+    ...(flashLenders ? { flashLenders } : {}),
+    ...(heads ? { heads } : {}),
     options: { priorityFeeWei },
   });
 }
