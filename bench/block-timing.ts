@@ -5,6 +5,7 @@
 import { loadavg } from "node:os";
 import type { ArbitrageScanner, Pool } from "../apps/core/index.ts";
 import { cpuClock } from "./gate/ratio.ts";
+import { percentile } from "./percentile.ts";
 import { tradeBlock } from "./synthetic-market.ts";
 
 export interface BlockTimes {
@@ -16,7 +17,7 @@ export interface BlockTimes {
 }
 
 /**
- * `warmup + blocks` successive blocks (each the pools after the previous block's trades) of `perBlock` pools applied
+ * `warmup + blocks` successive blocks of `perBlock` pools (each the pools after the previous block's trades) applied
  * to `scanner`; only the last `blocks` are recorded. Mutates `pools`.
  */
 export function timeBlocks(
@@ -25,12 +26,30 @@ export function timeBlocks(
   random: () => number,
   { blocks, warmup, perBlock }: { blocks: number; warmup: number; perBlock: number },
 ): BlockTimes {
+  return timeScannerBlocks(
+    scanner,
+    () => tradeBlock(pools, perBlock, random),
+    (updates) => scanner.applyReserves(updates),
+    { blocks, warmup },
+  );
+}
+
+/**
+ * `warmup + blocks` blocks, each made by `next` (untimed) and handed to `apply` (timed, wall and CPU), with the
+ * scanner's counters read after each; only the last `blocks` are recorded.
+ */
+export function timeScannerBlocks<B>(
+  scanner: ArbitrageScanner,
+  next: () => B,
+  apply: (block: B) => void,
+  { blocks, warmup }: { blocks: number; warmup: number },
+): BlockTimes {
   const times: BlockTimes = { wallMs: [], cpuMs: [], checked: [], exact: [] };
   for (let b = 0; b < warmup + blocks; b++) {
-    const updates = tradeBlock(pools, perBlock, random);
+    const block = next();
     const cpu = cpuClock();
     const started = performance.now();
-    scanner.applyReserves(updates);
+    apply(block);
     const wall = performance.now() - started;
     const cpuElapsed = cpuClock() - cpu;
     if (b < warmup) continue;
@@ -40,6 +59,19 @@ export function timeBlocks(
     times.exact.push(scanner.stats.exactChecks);
   }
   return times;
+}
+
+/** The figures every scan benchmark prints for its incremental blocks. */
+export function blockSummary(times: BlockTimes) {
+  return {
+    p50Ms: round(percentile(times.wallMs, 50)),
+    p99Ms: round(percentile(times.wallMs, 99)),
+    cpuP50Ms: round(percentile(times.cpuMs, 50)),
+    cpuP99Ms: round(percentile(times.cpuMs, 99)),
+    cyclesCheckedP50: percentile(times.checked, 50),
+    cyclesCheckedP99: percentile(times.checked, 99),
+    exactChecksP50: percentile(times.exact, 50),
+  };
 }
 
 /** The 1-, 5- and 15-minute load averages, two decimals. */

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { ArbitrageScanner } from "../apps/core/index.ts";
 import { BlockCollector, PoolState, V3PoolStates, connectChain, loadChainProfile } from "../apps/chain/index.ts";
 import { discover } from "../apps/discover/index.ts";
-import { ChainFlashLenders, createExecutor, privateKeySigner } from "../apps/executor/index.ts";
+import { ChainFlashLenders, HeadTicks, createExecutor, privateKeySigner } from "../apps/executor/index.ts";
 import { deployDevnetContracts, startOrionDevnet } from "../apps/platform/devnet-host.ts";
 import { chainSettings, loadMarket } from "../apps/services/index.ts";
 import { v3Lenders } from "../apps/services/market.ts";
@@ -71,6 +71,8 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       maxHops: 3,
     });
     scanner.fullScan();
+    // Sent trades are followed on the heads this run takes, as the pipeline's executor follows the scanner's.
+    const heads = new HeadTicks();
     const executor = await createExecutor({
       mode: "live",
       provider,
@@ -79,6 +81,7 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       contract,
       account: owner.address,
       loadSigner: () => privateKeySigner(owner.privateKey),
+      heads,
       feeOf: (p) => feeOf.get(p) ?? 30,
       flashLenders: new ChainFlashLenders(provider, { ...settings.flashLenders, v3Pools: v3Lenders(market) }),
       // Priced, estimated and timed as the pipeline's executor is (chainSettings): the comparison is like for like.
@@ -99,25 +102,29 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       await new Promise((r) => setTimeout(r, TRADERS_MS));
       await provider.send("evm_mine", []);
       const head = (await collector.poll())!;
+      heads.seen(head.number);
       const [update, v3Update] = await Promise.all([state.onBlock(head), v3?.onBlock(head)]);
       stages.state.push(performance.now() - head.seenAt);
       const v3Changes = v3 ? (v3Update?.changed ?? []).map((address) => ({ address, state: v3.copy(address) })) : [];
       const [best] = scanner.applyBlock(update!.changed, v3Changes);
       stages.scan.push(performance.now() - head.seenAt);
       if (!best) continue;
-      const s = await executor.submit({
-        opportunityId: randomUUID(),
-        mode: "live",
-        epoch: 1,
-        blockNumber: head.number,
-        baseToken: best.baseToken,
-        pools: best.pools,
-        ...(best.protocols ? { protocols: best.protocols } : {}),
-        tokens: best.tokens,
-        amountIn: best.amountIn,
-        predictedProfit: best.profit,
-        minProfit: best.profit,
-      });
+      const s = await executor.submit(
+        {
+          opportunityId: randomUUID(),
+          mode: "live",
+          epoch: 1,
+          blockNumber: head.number,
+          baseToken: best.baseToken,
+          pools: best.pools,
+          ...(best.protocols ? { protocols: best.protocols } : {}),
+          tokens: best.tokens,
+          amountIn: best.amountIn,
+          predictedProfit: best.profit,
+          minProfit: best.profit,
+        },
+        { timestamp: head.timestamp, baseFee: head.baseFee ?? 0n },
+      );
       if (s.kind === "sent") {
         stages.sent.push(s.sentAt - head.seenAt);
         finals.push(
@@ -131,6 +138,7 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       if (timings?.simulatedAt) stages.simulate.push(timings.simulatedAt - head.seenAt);
     }
     await provider.send("evm_mine", []);
+    heads.seen((await collector.poll())?.number ?? -1);
     await Promise.all(finals);
     provider.destroy();
     return { stages, confirmed, exact };

@@ -8,7 +8,7 @@
  */
 import type { Opportunity } from "../apps/core/index.ts";
 import { ArbitrageScanner } from "../apps/core/index.ts";
-import { loadAverage, round } from "./block-timing.ts";
+import { blockSummary, loadAverage, round, timeScannerBlocks } from "./block-timing.ts";
 import { cpuClock } from "./gate/ratio.ts";
 import { percentile } from "./percentile.ts";
 import { rng, syntheticMarket, tradeBlock } from "./synthetic-market.ts";
@@ -68,24 +68,12 @@ for (const share of SHARES) {
   const v3Pools = [...market.v3Pools];
   const random = rng(POOLS * 31 + MAX_HOPS);
   const v3PerBlock = Math.round(POOLS_PER_BLOCK * share);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  const checked: number[] = [];
-  const exact: number[] = [];
-  for (let b = 0; b < WARMUP_BLOCKS + BLOCKS; b++) {
-    const reserves = tradeBlock(pools, POOLS_PER_BLOCK - v3PerBlock, random);
-    const states = tradeV3Block(v3Pools, v3PerBlock, random);
-    const cpuStart = cpuClock();
-    const wallStart = performance.now();
-    scanner.applyBlock(reserves, states);
-    const wallMs = performance.now() - wallStart;
-    const cpuMs = cpuClock() - cpuStart;
-    if (b < WARMUP_BLOCKS) continue;
-    wall.push(wallMs);
-    cpu.push(cpuMs);
-    checked.push(scanner.stats.evaluated);
-    exact.push(scanner.stats.exactChecks);
-  }
+  const blocks = timeScannerBlocks(
+    scanner,
+    () => [tradeBlock(pools, POOLS_PER_BLOCK - v3PerBlock, random), tradeV3Block(v3Pools, v3PerBlock, random)] as const,
+    ([reserves, states]) => scanner.applyBlock(reserves, states),
+    { blocks: BLOCKS, warmup: WARMUP_BLOCKS },
+  );
   const afterBlocks = scanner.opportunities();
   const unprovenAfter = new Set(scanner.unprovenOpportunities());
   const loadAfter = loadAverage();
@@ -111,12 +99,7 @@ for (const share of SHARES) {
       blocks: BLOCKS,
       poolsPerBlock: POOLS_PER_BLOCK,
       v3PoolsPerBlock: v3PerBlock,
-      p50Ms: round(percentile(wall, 50)),
-      p99Ms: round(percentile(wall, 99)),
-      cpuP50Ms: round(percentile(cpu, 50)),
-      cpuP99Ms: round(percentile(cpu, 99)),
-      cyclesCheckedP50: percentile(checked, 50),
-      exactChecksP50: percentile(exact, 50),
+      ...blockSummary(blocks),
       unprovenAfterBlocks: unprovenAfter.size,
       undecidedAfterBlocks: scanner.stats.undecided,
       provenProfitShareAfterBlocks: provenShares(afterBlocks, unprovenAfter, symbolOf),

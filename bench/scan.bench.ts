@@ -10,7 +10,7 @@
 import { ArbitrageScanner, routeHops } from "../apps/core/index.ts";
 import { gridSearchProfit } from "./grid-baseline.ts";
 import { percentile } from "./percentile.ts";
-import { loadAverage, round, timeBlocks } from "./block-timing.ts";
+import { blockSummary, loadAverage, round, timeBlocks } from "./block-timing.ts";
 import { cpuClock } from "./gate/ratio.ts";
 import { rng, syntheticMarket } from "./synthetic-market.ts";
 
@@ -73,10 +73,6 @@ for (const pools of SIZES) {
       warmup: WARMUP_BLOCKS,
       perBlock: POOLS_PER_BLOCK,
     });
-    const incremental = blocks.wallMs;
-    const incrementalCpu = blocks.cpuMs;
-    const evaluated = blocks.checked;
-    const exact = blocks.exact;
     const loadAfter = loadAverage();
 
     const result = {
@@ -98,13 +94,7 @@ for (const pools of SIZES) {
       incremental: {
         blocks: BLOCKS,
         poolsPerBlock: POOLS_PER_BLOCK,
-        p50Ms: round(percentile(incremental, 50)),
-        p99Ms: round(percentile(incremental, 99)),
-        cpuP50Ms: round(percentile(incrementalCpu, 50)),
-        cpuP99Ms: round(percentile(incrementalCpu, 99)),
-        cyclesCheckedP50: percentile(evaluated, 50),
-        cyclesCheckedP99: percentile(evaluated, 99),
-        exactChecksP50: percentile(exact, 50),
+        ...blockSummary(blocks),
       },
       gridBaseline: {
         cycles: baselineCycles,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Wallet } from "ethers";
 import { FailoverProvider } from "../chain/index.ts";
-import { createChainChecks } from "./chain-checks.ts";
+import { createChainChecks, type UserOperationPrerequisites } from "./chain-checks.ts";
 import type { ApiEnv } from "./config.ts";
 import type { ChainChecks } from "./preflight.ts";
 
@@ -25,6 +25,7 @@ export function chainChecksFromEnv(env: ApiEnv): EnvChainChecks | null {
   const provider = FailoverProvider.fromUrls(env.RPC_URLS, { chainId: env.ORION_CHAIN_ID, requestTimeoutMs: 2000 });
   const contract = env.ORION_EXECUTOR_CONTRACT;
   const account = env.ORION_EXECUTOR_ACCOUNT;
+  const erc4337 = env.ORION_EXECUTION === "erc4337" ? userOperationsFromEnv(env) : null;
   const checks = createChainChecks({
     rpc: { request: ({ method, params }) => provider.send(method, params ?? []) },
     chainId: env.ORION_CHAIN_ID,
@@ -41,11 +42,14 @@ export function chainChecksFromEnv(env: ApiEnv): EnvChainChecks | null {
       },
       minBalanceWei: env.ORION_SIGNER_MIN_BALANCE_WEI,
     },
+    ...(typeof erc4337 === "object" && erc4337 !== null ? { userOperations: erc4337 } : {}),
   });
   return {
     checks: {
       rpc: checks.rpc,
       signer: checks.signer,
+      ...(typeof erc4337 === "string" ? { erc4337: async () => ({ ok: false, detail: erc4337 }) } : {}),
+      ...(checks.erc4337 ? { erc4337: checks.erc4337 } : {}),
       executor:
         contract && account ? checks.executor : async () => ({ ok: false, detail: `the executor check ${NEEDS}` }),
     },
@@ -53,6 +57,22 @@ export function chainChecksFromEnv(env: ApiEnv): EnvChainChecks | null {
       provider.destroy();
     },
   };
+}
+
+/**
+ * ORION_EXECUTION=erc4337: the route's addresses and endpoints, as the executor is given them; a missing one is the
+ * check's failure (the variables to set), not the API's: the rest of the pre-flight still reports.
+ */
+function userOperationsFromEnv(env: ApiEnv): UserOperationPrerequisites | string {
+  const { ORION_ENTRY_POINT: entryPoint, ORION_SMART_ACCOUNT: account, ORION_SMART_ACCOUNT_CONTRACT: contract } = env;
+  const { ORION_BUNDLER_URL: bundlerUrl, ORION_PAYMASTER_URL: paymasterUrl } = env;
+  if (!entryPoint || !account || !contract || !bundlerUrl || !paymasterUrl) {
+    return (
+      "the erc4337 check needs ORION_ENTRY_POINT, ORION_SMART_ACCOUNT, ORION_SMART_ACCOUNT_CONTRACT, " +
+      "ORION_BUNDLER_URL and ORION_PAYMASTER_URL"
+    );
+  }
+  return { entryPoint, account, contract, endpoints: async () => ({ bundlerUrl, paymasterUrl }) };
 }
 
 /** Asks the signer itself: KMS must answer with its public key; a local key file must hold a key. */

@@ -8,4 +8,9 @@ export { parseApiEnv, loadKeyFile, loadOrCreateKeyFile, writeKeyFile } from "./c
 export { anchorsDir, keysFilePath, orionHome } from "./home.ts";
 export { openPool } from "./pg-pool.ts";
 export { runEmergencyShutdownDrill, type DrillResult } from "./drill.ts";
-export { createChainChecks, type ChainCheckOptions, type JsonRpc } from "./chain-checks.ts";
+export {
+  createChainChecks,
+  type ChainCheckOptions,
+  type JsonRpc,
+  type UserOperationPrerequisites,
+} from "./chain-checks.ts";

@@ -9,6 +9,8 @@ export function buildPreflightChecks(ctx: ApiContext, chain: ChainChecks): Prefl
     { name: "rpc", requiredFor: ["sim", "live"], run: chain.rpc ?? notConfigured("RPC") },
     { name: "executor", requiredFor: ["live"], run: chain.executor ?? notConfigured("executor contract") },
     { name: "signer", requiredFor: ["live"], run: chain.signer ?? notConfigured("signer") },
+    // Listed only for a run on the ERC-4337 route: the EOA route has nothing of it to check.
+    ...(chain.erc4337 ? [{ name: "erc4337", requiredFor: ["live"] as const, run: chain.erc4337 }] : []),
     {
       name: "risk-limits",
       requiredFor: ["sim", "live"],

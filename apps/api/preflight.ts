@@ -21,6 +21,8 @@ export interface ChainChecks {
   executor?: () => Promise<CheckResult>;
   /** Signer reachable (KMS or devnet key) and its account funded for gas. */
   signer?: () => Promise<CheckResult>;
+  /** Only where the run's route is ERC-4337: EntryPoint, bundler, the smart account's executor, the paymaster. */
+  erc4337?: () => Promise<CheckResult>;
 }
 
 export interface PreflightReport {

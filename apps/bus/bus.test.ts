@@ -89,6 +89,21 @@ describe.each(both)("%s bus", (_name, make) => {
     await expect.poll(() => seen.at(-1)).toBe("after");
     expect(seen).toEqual(["same", "other", "after"]);
   });
+
+  it("counts a group's unfinished messages: those whose handler has not returned, until it has", async () => {
+    const bus = make();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await bus.subscribe(pingTopic, { group: "slow", consumer: "c" }, () => held);
+    await bus.subscribe(pingTopic, { group: "quick", consumer: "c" }, async () => undefined);
+    expect(await bus.unfinished(pingTopic, "slow")).toBe(0);
+    await bus.publish(pingTopic, { id: "a", amount: 1n });
+    await bus.publish(pingTopic, { id: "b", amount: 1n });
+    await expect.poll(() => bus.unfinished(pingTopic, "quick")).toBe(0);
+    expect(await bus.unfinished(pingTopic, "slow")).toBe(2);
+    release();
+    await expect.poll(() => bus.unfinished(pingTopic, "slow")).toBe(0);
+  });
 });
 
 describe("redis bus: at-least-once", () => {
@@ -124,6 +139,20 @@ describe("redis bus: at-least-once", () => {
     const seen: string[] = [];
     await redisBus(prefix).subscribe(pingTopic, { group: "late", consumer: "c" }, async (p) => void seen.push(p.id));
     await expect.poll(() => seen).toEqual(["early"]);
+  });
+
+  it("counts as unfinished what a group has not read yet, whether it exists yet or not, and a failed message", async () => {
+    const prefix = fresh();
+    const bus = redisBus(prefix, 60_000);
+    expect(await bus.unfinished(pingTopic, "later")).toBe(0);
+    await bus.publish(pingTopic, { id: "m1", amount: 1n });
+    await bus.publish(pingTopic, { id: "m2", amount: 1n });
+    expect(await bus.unfinished(pingTopic, "later")).toBe(2);
+    await bus.subscribe(pingTopic, { group: "failing", consumer: "c" }, async (p) => {
+      if (p.id === "m1") throw new Error("crashed mid-message");
+    });
+    // m2 is done; m1 stays pending for redelivery, so the group is not finished.
+    await expect.poll(() => bus.unfinished(pingTopic, "failing")).toBe(1);
   });
 
   it("drops and reports a malformed message without blocking the ones after it", async () => {
@@ -226,6 +255,40 @@ describe("message schemas", () => {
     expect(parse({ ...candidate, protocols: ["uniswap-v3", "uniswap-v2"] })).toBe(true);
     expect(parse({ ...candidate, protocols: ["uniswap-v3"] })).toBe(false);
     expect(parse({ ...candidate, protocols: ["uniswap-v3", "curve"] })).toBe(false);
+  });
+
+  it("check each candidate of a block as the wire form and convert the list once", () => {
+    const candidate = {
+      id: "7:x",
+      blockNumber: 7,
+      baseToken: "0x00000000000000000000000000000000000000AB",
+      pools: [A(2), A(3)],
+      tokens: ["0x00000000000000000000000000000000000000AB", A(4), "0x00000000000000000000000000000000000000aB"],
+      amountIn: "3",
+      amountOut: "5",
+      profit: "2",
+    };
+    const block = { blockNumber: 7, seenAt: 1, rpcMs: 0, gasPriceWei: "1", basePerNative: {} };
+    const parse = (...c: object[]) => opportunitiesTopic.schema.safeParse({ ...block, candidates: c });
+    const ok = parse(candidate, { ...candidate, id: "7:y" });
+    expect(ok.success && ok.data.candidates[0]).toEqual({
+      ...candidate,
+      baseToken: "0x00000000000000000000000000000000000000ab",
+      tokens: ["0x00000000000000000000000000000000000000ab", A(4), "0x00000000000000000000000000000000000000ab"],
+      amountIn: 3n,
+      amountOut: 5n,
+      profit: 2n,
+    });
+    // Every wrong field is refused, and the issue names the candidate it is in.
+    const issue = (c: object) => {
+      const r = parse(candidate, c);
+      return r.success ? null : r.error.issues.map((i) => i.path.join("."));
+    };
+    expect(issue({ ...candidate, tokens: [A(1), A(4), A(5), A(1)] })).toEqual(["candidates.1.tokens"]);
+    expect(issue({ ...candidate, pools: [A(2), "0x12"] })).toEqual(["candidates.1.pools.1"]);
+    expect(issue({ ...candidate, amountIn: "03" })).toEqual(["candidates.1.amountIn"]);
+    expect(issue({ ...candidate, profit: "-2" })).toEqual(["candidates.1.profit"]);
+    expect(issue({ ...candidate, extra: 1 })).toEqual(["candidates.1"]);
   });
 
   it("reject a number where a bigint string belongs", () => {

@@ -9,6 +9,7 @@ export {
   ordersTopic,
   tradeOutcomeSchema,
   tradesTopic,
+  type BlockHeader,
   type BlockOpportunities,
   type OrderEnvelope,
   type TradeOutcome,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
-  address,
+  ADDRESS_PATTERN,
+  UINT_PATTERN,
   blockNumber as block,
   int,
   modeSchema,
@@ -14,24 +15,64 @@ import {
 } from "../domain/index.ts";
 import type { Topic } from "./types.ts";
 
-const candidateSchema = z
+/**
+ * A candidate as it travels, checked field by field with the wire patterns alone; candidatesSchema converts the whole
+ * list at once. zod's per-field transforms cost about 3 us each (a fresh refinement context every call): a block's
+ * hundred-odd candidates, with eight addresses and three amounts each, spent 8-9 ms of CPU in them on every delivery,
+ * on the way from the scanner to the orchestrator.
+ */
+const hexAddress = z.string().regex(ADDRESS_PATTERN, "must be a 0x-prefixed 20-byte hex address");
+const decimalUint = z.string().regex(UINT_PATTERN, "must be a non-negative integer in base units, as a decimal string");
+const candidateWireSchema = z
   .object({
     id: z.string().min(1),
     blockNumber: block,
-    baseToken: address,
-    pools: z.array(address).min(2).max(4),
-    tokens: z.array(address).min(3).max(5),
-    amountIn: uint,
-    amountOut: uint,
-    profit: uint,
+    baseToken: hexAddress,
+    pools: z.array(hexAddress).min(2).max(4),
+    tokens: z.array(hexAddress).min(3).max(5),
+    amountIn: decimalUint,
+    amountOut: decimalUint,
+    profit: decimalUint,
     /** Each pool's protocol in route order (the order's `protocols`); absent: every pool is Uniswap-V2. */
     protocols: z.array(poolProtocolSchema).min(2).max(4).optional(),
   })
-  .strict()
-  .refine((c) => c.tokens.length === c.pools.length + 1, { message: "tokens must have one more entry than pools" })
-  .refine((c) => c.protocols === undefined || c.protocols.length === c.pools.length, {
-    message: "protocols must have one entry per pool",
-  });
+  .strict();
+
+const lower = (a: string) => a.toLowerCase();
+/** The block's candidates: each checked as the wire form above, then addresses lowercased and amounts as bigints. */
+const candidatesSchema = z
+  .array(candidateWireSchema)
+  .superRefine((list, ctx) =>
+    list.forEach((c, i) => {
+      if (c.tokens.length !== c.pools.length + 1) {
+        ctx.addIssue({ code: "custom", path: [i, "tokens"], message: "tokens must have one more entry than pools" });
+      }
+      if (c.protocols !== undefined && c.protocols.length !== c.pools.length) {
+        ctx.addIssue({ code: "custom", path: [i, "protocols"], message: "protocols must have one entry per pool" });
+      }
+    }),
+  )
+  .transform((list) =>
+    list.map(({ protocols, ...c }) => ({
+      ...c,
+      baseToken: lower(c.baseToken),
+      pools: c.pools.map(lower),
+      tokens: c.tokens.map(lower),
+      amountIn: BigInt(c.amountIn),
+      amountOut: BigInt(c.amountOut),
+      profit: BigInt(c.profit),
+      ...(protocols ? { protocols } : {}),
+    })),
+  );
+
+/**
+ * The header fields of the block an order was priced on that the executor needs: the timestamp its time deadline
+ * counts from, and the base fee its flash sources' gas is priced at (0 on a chain without one). Carried from the
+ * scanner, which has the header, so the executor does not read it again before every block's first simulation.
+ */
+const blockHeaderSchema = z.object({ timestamp: z.number().int().nonnegative(), baseFeeWei: uint }).strict();
+export type BlockHeader = z.output<typeof blockHeaderSchema>;
+const encodeHeader = (h: BlockHeader) => ({ timestamp: h.timestamp, baseFeeWei: h.baseFeeWei.toString() });
 
 /** One block's opportunities, published by the scanner once the block's pool state is applied. */
 export const blockOpportunitiesSchema = z
@@ -45,7 +86,9 @@ export const blockOpportunitiesSchema = z
     /** OP-stack chains: the L1 data fee of the executor's transaction by route length ("2", "3"), in wei. */
     l1FeeWeiByHops: z.record(z.string(), uint).optional(),
     basePerNative: z.record(z.string(), z.object({ num: uint, den: uint }).strict()),
-    candidates: z.array(candidateSchema),
+    candidates: candidatesSchema,
+    /** The block's header (absent from a publisher that did not have it: the executor reads it then). */
+    header: blockHeaderSchema.optional(),
   })
   .strict();
 
@@ -55,8 +98,9 @@ type BlockOpportunitiesWire = z.input<typeof blockOpportunitiesSchema>;
 export const opportunitiesTopic: Topic<BlockOpportunities, BlockOpportunitiesWire> = {
   name: "opportunities",
   schema: blockOpportunitiesSchema,
-  encode: ({ l1FeeWeiByHops, ...b }) => ({
+  encode: ({ l1FeeWeiByHops, header, ...b }) => ({
     ...b,
+    ...(header ? { header: encodeHeader(header) } : {}),
     gasPriceWei: b.gasPriceWei.toString(),
     ...(l1FeeWeiByHops
       ? { l1FeeWeiByHops: Object.fromEntries(Object.entries(l1FeeWeiByHops).map(([h, w]) => [h, w.toString()])) }
@@ -74,17 +118,30 @@ export const opportunitiesTopic: Topic<BlockOpportunities, BlockOpportunitiesWir
   key: (b) => `block:${b.blockNumber}`,
 };
 
-/** An order carries its block's latency clock so the executor can report block -> sent. */
-export const orderEnvelopeSchema = z.object({ order: orderSchema, seenAt: z.number().nonnegative() }).strict();
+/**
+ * An order carries its block's latency clock so the executor can report block -> sent, and its block's header when
+ * the scanner had it.
+ */
+export const orderEnvelopeSchema = z
+  .object({ order: orderSchema, seenAt: z.number().nonnegative(), header: blockHeaderSchema.optional() })
+  .strict();
 export interface OrderEnvelope {
   order: Order;
   seenAt: number;
+  header?: BlockHeader;
 }
 
-export const ordersTopic: Topic<OrderEnvelope, { order: OrderMessage; seenAt: number }> = {
+export const ordersTopic: Topic<
+  OrderEnvelope,
+  { order: OrderMessage; seenAt: number; header?: z.input<typeof blockHeaderSchema> }
+> = {
   name: "orders",
   schema: orderEnvelopeSchema,
-  encode: (e) => ({ order: orderToMessage(e.order), seenAt: e.seenAt }),
+  encode: (e) => ({
+    order: orderToMessage(e.order),
+    seenAt: e.seenAt,
+    ...(e.header ? { header: encodeHeader(e.header) } : {}),
+  }),
   key: (e) => e.order.opportunityId,
 };
 

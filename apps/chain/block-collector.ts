@@ -10,7 +10,7 @@ import type { FailoverProvider } from "./rpc.ts";
 
 /** A block as a head, seen now; the provider learns the number (its failover compares endpoints against it). */
 export function headOf(
-  block: { number: number; parentHash: string; timestamp: number },
+  block: { number: number; parentHash: string; timestamp: number; baseFeePerGas: bigint | null },
   hash: string,
   provider: FailoverProvider,
 ): BlockHead {
@@ -20,6 +20,7 @@ export function headOf(
     hash,
     parentHash: block.parentHash,
     timestamp: block.timestamp,
+    baseFee: block.baseFeePerGas,
     seenAt: performance.now(),
   };
 }

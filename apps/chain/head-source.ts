@@ -3,6 +3,11 @@ export interface BlockHead {
   hash: string;
   parentHash: string;
   timestamp: number;
+  /**
+   * The block's base fee per gas (null on a chain without one). Handed on with the block's orders, with the timestamp,
+   * so the executor need not read the header again. Absent where a head was built without it (tests).
+   */
+  baseFee?: bigint | null;
   /** performance.now() when the collector first saw this head: the start of every per-block latency. */
   seenAt: number;
 }

@@ -5,14 +5,19 @@
  * interval): the relay builds each block itself.
  *
  * Building block N: the bundles that target N are tried from the highest bid down (the priority fee their
- * transactions pay over their gas limit). A bundle is applied on a snapshot and the block mined; if any of its
- * transactions is missing from the block or reverted, the snapshot is restored and the bundle is gone without a
- * trace, so it cost its sender nothing. The first bundle that lands fills the block (with whatever the public mempool
- * held); when none lands, the block is mined from the mempool alone. Bundles for other blocks wait or expire.
+ * transactions pay over their gas limit). A one-transaction bundle (what the executor sends) is first tried without
+ * a block: its nonce must be its sender's next and its call must succeed at the head; one that fails is left out
+ * without anything mined. A bundle that passes (or has several transactions, which one call cannot try) is applied
+ * on a snapshot and the block mined; if any of its transactions is missing from the block or reverted, the snapshot
+ * is restored and the bundle is gone without a trace, so it cost its sender nothing. Such a taken-back block was
+ * seen by every newHeads subscriber, which the next block at its height shows as a reorg: the try without a block
+ * keeps that to a bundle that a mempool transaction paying a higher tip overtook in the block, counted in `takenBack`.
+ * The first bundle that lands fills the block (with whatever the public mempool held); when none lands, the block is
+ * mined from the mempool alone. Bundles for other blocks wait or expire.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { concat, id, keccak256, Transaction, verifyMessage } from "ethers";
+import { concat, id, keccak256, toQuantity, Transaction, verifyMessage } from "ethers";
 import type { Eip1193 } from "./eip1193.ts";
 
 interface Bundle {
@@ -32,6 +37,8 @@ export interface BuiltBlock {
   included: { hash: string; signer: string; bid: bigint } | null;
   /** Bundles for this block that were tried and reverted (or did not fit), and so were left out at no cost. */
   reverted: string[];
+  /** Blocks mined for a bundle and taken back (a reorg to anyone following the heads); see above. */
+  takenBack: number;
 }
 
 export interface LocalRelay {
@@ -103,23 +110,50 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
     return { bundleHash: bundle.hash };
   }
 
-  /** Applies one bundle on a snapshot and mines; true when every transaction landed and succeeded. */
-  async function tryBundle(b: Bundle): Promise<boolean> {
+  /**
+   * Whether a one-transaction bundle can land at the head, decided without mining: its nonce is the sender's next and
+   * its call succeeds with its gas limit. True for a longer bundle: its later transactions run on state one call
+   * cannot give them, so only a mined try tells.
+   */
+  async function passesAtHead(b: Bundle): Promise<boolean> {
+    if (b.txs.length !== 1) return true;
+    const t = Transaction.from(b.txs[0] as string);
+    if (t.from === null) return false;
+    const next = Number(BigInt(await rpc<string>("eth_getTransactionCount", [t.from, "latest"])));
+    if (next !== t.nonce) return false;
+    try {
+      await rpc("eth_call", [
+        { from: t.from, to: t.to, data: t.data, value: toQuantity(t.value), gas: toQuantity(t.gasLimit) },
+        "latest",
+      ]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Applies one bundle on a snapshot and mines: landed when every transaction is in the block and succeeded; else
+   * the snapshot is restored, and `taken-back` says a block was mined (and seen) before it was.
+   */
+  async function tryBundle(b: Bundle): Promise<"landed" | "refused" | "taken-back"> {
     const snapshot = await rpc<string>("evm_snapshot");
+    let mined = false;
     try {
       for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
       await rpc("evm_mine");
+      mined = true;
       const receipts = await Promise.all(
         b.txHashes.map((h) => rpc<{ status: string } | null>("eth_getTransactionReceipt", [h])),
       );
-      if (receipts.every((r) => r !== null && BigInt(r.status) === 1n)) return true;
+      if (receipts.every((r) => r !== null && BigInt(r.status) === 1n)) return "landed";
     } catch {
       // refused by the node (nonce, funds): the bundle does not land
     }
     await rpc("evm_revert", [snapshot]);
     // The devnet's snapshot does not cover its mempool: the bundle's transactions must not linger there.
     for (const h of b.txHashes) await rpc("hardhat_dropTransaction", [h]);
-    return false;
+    return mined ? "taken-back" : "refused";
   }
 
   const server: Server = createServer((req, res) => {
@@ -152,12 +186,16 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
       for (let i = waiting.length - 1; i >= 0; i--)
         if ((waiting[i] as Bundle).targetBlock <= number) waiting.splice(i, 1);
       const reverted: string[] = [];
+      let takenBack = 0;
+      const built = (included: BuiltBlock["included"]): BuiltBlock => ({ number, included, reverted, takenBack });
       for (const b of candidates) {
-        if (await tryBundle(b)) return { number, included: { hash: b.hash, signer: b.signer, bid: b.bid }, reverted };
+        const tried = (await passesAtHead(b)) ? await tryBundle(b) : "refused";
+        if (tried === "landed") return built({ hash: b.hash, signer: b.signer, bid: b.bid });
+        if (tried === "taken-back") takenBack++;
         reverted.push(b.hash);
       }
       await rpc("evm_mine");
-      return { number, included: null, reverted };
+      return built(null);
     },
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };

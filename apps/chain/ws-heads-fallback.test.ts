@@ -6,6 +6,7 @@
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilTrue } from "../../test/support/until.ts";
 import { checkHeadsUrl, ChainConnectError } from "./connect.ts";
 import { startDevnet, type Devnet } from "./devnet.ts";
 import type { BlockHead } from "./head-source.ts";
@@ -65,12 +66,15 @@ async function refusedUrl(): Promise<string> {
   return `ws://127.0.0.1:${port}`;
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Heads from `url` that poll (every 25 ms) once two reconnects 10 ms apart failed, logging into `log`. */
+function headsGivingUpAfterTwoRetries(url: string, log: string[]): WebSocketHeads {
+  return new WebSocketHeads(url, provider, {
+    chainId: devnet.chainId,
+    pollMs: 25,
+    backoffMs: 10,
+    maxRetries: 2,
+    log: (line) => log.push(line),
+  });
 }
 
 /** Each head once, in order (polling may jump blocks it did not see; PoolState re-reads after a gap). */
@@ -84,19 +88,13 @@ describe("WebSocketHeads on a real devnet", () => {
     const log: string[] = [];
     const errors: unknown[] = [];
     const heads: BlockHead[] = [];
-    const source = new WebSocketHeads(await refusedUrl(), provider, {
-      chainId: devnet.chainId,
-      pollMs: 25,
-      backoffMs: 10,
-      maxRetries: 2,
-      log: (line) => log.push(line),
-    });
+    const source = headsGivingUpAfterTwoRetries(await refusedUrl(), log);
     source.start(
       (h) => void heads.push(h),
       (err) => errors.push(err),
     );
     try {
-      await until("5 heads by polling", () => heads.length >= 5);
+      await untilTrue(() => heads.length >= 5, "5 heads by polling", 30_000);
     } finally {
       await source.stop();
     }
@@ -110,25 +108,19 @@ describe("WebSocketHeads on a real devnet", () => {
     const through = await relay();
     const log: string[] = [];
     const heads: BlockHead[] = [];
-    const source = new WebSocketHeads(through.url, provider, {
-      chainId: devnet.chainId,
-      pollMs: 25,
-      backoffMs: 10,
-      maxRetries: 2,
-      log: (line) => log.push(line),
-    });
+    const source = headsGivingUpAfterTwoRetries(through.url, log);
     source.start(
       (h) => void heads.push(h),
       () => undefined,
     );
     try {
-      await until("3 heads over the socket", () => heads.length >= 3);
+      await untilTrue(() => heads.length >= 3, "3 heads over the socket", 30_000);
       // Nothing polled so far: every head came by subscription.
       expect(log).toEqual([]);
       const before = heads.length;
       await through.tearDown();
-      await until("polling after the drop", () => log.some((l) => l.includes("polling the head")));
-      await until("3 more heads by polling", () => heads.length >= before + 3);
+      await untilTrue(() => log.some((l) => l.includes("polling the head")), "polling after the drop", 30_000);
+      await untilTrue(() => heads.length >= before + 3, "3 more heads by polling", 30_000);
     } finally {
       await source.stop();
     }

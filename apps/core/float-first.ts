@@ -24,7 +24,7 @@ import { FloatHops } from "./float-hops.ts";
 import type { Hop } from "./pool.ts";
 import { routeAmountIn, routeAmountOut } from "./pool-math.ts";
 import type { SizedTrade } from "./sized-trade.ts";
-import { lowerBound } from "./value-screen.ts";
+import { differenceAbove, lowerBound, outputAbove, upperBound } from "./value-screen.ts";
 
 /** Relative error allowed on each float quantity (a few hundred times what the roundings can do). */
 const ERR = 1e-12;
@@ -91,7 +91,10 @@ export function floatFirst(hops: readonly Hop[], floats = FloatHops.of(hops)): S
   if (bound < 1) return null;
   const xStar = (sa * sb - b) / c;
   if (!(xStar >= 1) || !Number.isFinite(xStar)) return undefined;
-  return proveTrade(BigInt(Math.floor(xStar)), hops, bound);
+  const x = Math.floor(xStar);
+  // A float integer is the bigint input exactly, so the screen's bound on the route holds for it.
+  if (cannotProve(floats, x, x, bound)) return undefined;
+  return proveTrade(BigInt(x), hops, bound);
 }
 
 /**
@@ -131,10 +134,23 @@ export function floatSplit(
   for (let k = 0; k < 2; k++) {
     const amountIn = routeAmountIn(BigInt(k === 0 ? nearest : other), hops, split);
     if (amountIn === null || amountIn <= 0n) continue;
+    if (cannotProve(floats, lowerBound(amountIn), upperBound(amountIn), bound)) continue;
     const trade = proveTrade(amountIn, hops, bound);
     if (trade !== undefined) return trade;
   }
   return undefined;
+}
+
+/**
+ * True only when `proveTrade` certainly fails for an input between the floats `low` and `high`: a float bound on the
+ * route's exact profit there (value-screen.ts) already falls short of what the proof needs, so the bigint route is
+ * not priced. A dust cycle, whose floors cost more than a millionth of its profit, is usually told apart here: it goes
+ * on to the next proof at the cost of a few float operations. The comparisons are proveTrade's own, with a float at or
+ * above its profit (rounding is monotone, so `above + 1` is at or above its `floor + 1`).
+ */
+function cannotProve(floats: FloatHops, low: number, high: number, bound: number): boolean {
+  const above = differenceAbove(outputAbove(floats, 0, floats.length, high), low);
+  return above <= 0 || (bound >= above + 1 && above < bound * PPM_FACTOR);
 }
 
 /** The exact trade at `amountIn` if its profit is within one part in a million of `bound`, else undefined. */

@@ -126,6 +126,7 @@ function sortEntries(list: Entry[]): Entry[] {
   keys.sort();
   const sorted = new Array<Entry>(n);
   const used = new Int32Array(n);
+  let ties = false;
   for (let i = 0; i < n; i++) {
     const entry = list[i]!;
     const target = 0 - entry.key;
@@ -136,8 +137,13 @@ function sortEntries(list: Entry[]): Entry[] {
       if (keys[mid]! < target) lo = mid + 1;
       else hi = mid;
     }
-    sorted[lo + used[lo]!++] = entry;
+    const before = used[lo]!++;
+    if (before > 0) ties = true;
+    sorted[lo + before] = entry;
   }
+  // Only when two keys are equal: in a fresh process the loop below, never run, would make the optimised code of this
+  // function give up (no type feedback) when reached, and the interpreter would finish the sort.
+  if (!ties) return sorted;
   for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && sorted[end]!.key === sorted[start]!.key) end++;

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Hop } from "./pool.ts";
 import { MAX_RESERVE, routeAmountIn, routeAmountOut } from "./pool-math.ts";
-import { lowerBound, SCREEN_LIMIT, ValueScreen } from "./value-screen.ts";
+import { FloatHops } from "./float-hops.ts";
+import { differenceAbove, lowerBound, outputAbove, SCREEN_LIMIT, upperBound, ValueScreen } from "./value-screen.ts";
 
 /** The exact value of split point y, as the sizing search prices it; null when the head cannot deliver y. */
 function value(y: bigint, head: readonly Hop[], tail: readonly Hop[]): bigint | null {
@@ -65,5 +66,35 @@ describe("ValueScreen", () => {
     expect(lowerBound(123_456_789n)).toBe(123_456_789);
     for (const v of [2n ** 53n + 1n, 2n ** 80n + 12345n, -(2n ** 70n) - 1n])
       expect(BigInt(lowerBound(v)) <= v).toBe(true);
+  });
+
+  // Float-first sizing skips pricing a route when these bound its profit below what the proof needs: a bound below the
+  // exact figure would skip a route that proves, and change the size reported.
+  it("outputAbove, differenceAbove and upperBound never fall below the exact figures", () => {
+    fc.assert(
+      fc.property(
+        fc.array(hop(MAX_RESERVE), { minLength: 1, maxLength: 4 }),
+        fc.bigInt({ min: 1n, max: 2n ** 100n }),
+        fc.bigInt({ min: 0n, max: 2n ** 100n }),
+        (hops, amountRaw, other) => {
+          // Inputs near the pools' scale as often as not, where the floors and the margins matter.
+          const amount = amountRaw % 2n === 0n ? (amountRaw % (hops[0]!.reserveIn * 2n)) + 1n : amountRaw;
+          const floats = FloatHops.of(hops);
+          const exactOut = routeAmountOut(amount, hops);
+          const high = upperBound(amount);
+          expect(BigInt(high) >= amount).toBe(true);
+          const out = outputAbove(floats, 0, hops.length, high);
+          if (Number.isFinite(out)) expect(BigInt(out) >= exactOut).toBe(true);
+          const low = lowerBound(other);
+          const difference = differenceAbove(out, low);
+          // The exact difference is an integer: the float is at or above it exactly when its floor is.
+          if (Number.isFinite(difference)) expect(BigInt(Math.floor(difference)) >= exactOut - other).toBe(true);
+          if (Number.isFinite(out) && out < 2 ** 53 && low < 2 ** 53) expect(difference).toBe(out - low);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Above 2^53 a float subtraction may round down: 2^60 - 200 becomes 2^60 - 256.
+    expect(BigInt(Math.floor(differenceAbove(2 ** 60, 200))) >= 2n ** 60n - 200n).toBe(true);
   });
 });

@@ -2,27 +2,18 @@ import { Interface } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeFunctionData, parseAbi, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { devAccounts, startDevnet, type DevAccount, type Devnet } from "../chain/index.ts";
+import type { Devnet } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
-import { deployAccountAbstraction, ENTRY_POINT_V08, type AccountAbstractionDeployment } from "./infrastructure.ts";
-import { startBundler, type BundlerHandle } from "./bundler-process.ts";
+import { ENTRY_POINT_V08, type AccountAbstractionDeployment } from "./infrastructure.ts";
+import type { BundlerHandle } from "./bundler-process.ts";
 import { createSmartAccountRoute, type SmartAccountRoute } from "./smart-account-route.ts";
 import { sponsorshipHash } from "./sponsor.ts";
+import { startLocalAccountAbstraction, type LocalAccountAbstraction } from "./testing/local-chain.ts";
 
-function account(i: number): DevAccount {
-  const a = devAccounts(4)[i];
-  if (!a) throw new Error(`devnet account ${i} missing`);
-  return a;
-}
-const [deployer, bundlerAccount, paymasterOwner, utility] = [0, 1, 2, 3].map(account) as [
-  DevAccount,
-  DevAccount,
-  DevAccount,
-  DevAccount,
-];
 const owner = privateKeyToAccount(generatePrivateKey());
 const sponsor = privateKeyToAccount(generatePrivateKey());
 
+let local: LocalAccountAbstraction;
 let devnet: Devnet;
 let aa: AccountAbstractionDeployment;
 let bundler: BundlerHandle;
@@ -44,19 +35,8 @@ async function treasury(): Promise<string> {
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({ listen: { port: 0 } });
-  aa = await deployAccountAbstraction(devnet.provider, {
-    from: deployer.address,
-    sponsorSigner: sponsor.address,
-    paymasterOwner: paymasterOwner.address,
-  });
-  // Bundles are mined as they arrive, as a fast chain would.
-  bundler = await startBundler({
-    rpcUrl: devnet.url!,
-    entryPoint: aa.entryPoint,
-    executorPrivateKey: bundlerAccount.privateKey,
-    utilityPrivateKey: utility.privateKey,
-  });
+  local = await startLocalAccountAbstraction(sponsor);
+  ({ devnet, aa, bundler } = local);
   route = await createSmartAccountRoute({
     rpcUrl: devnet.url!,
     bundlerUrl: bundler.url,
@@ -70,14 +50,15 @@ beforeAll(async () => {
   const init =
     ArbExecutor.bytecode +
     new Interface(ArbExecutor.abi).encodeDeploy([route.address, route.address, route.address]).slice(2);
-  const hash = await rpc<string>("eth_sendTransaction", [{ from: deployer.address, data: init, gas: "0x989680" }]);
+  const hash = await rpc<string>("eth_sendTransaction", [
+    { from: local.deployer.address, data: init, gas: "0x989680" },
+  ]);
   const receipt = await rpc<{ contractAddress: Hex }>("eth_getTransactionReceipt", [hash]);
   executor = receipt.contractAddress;
 }, 300_000);
 
 afterAll(async () => {
-  await bundler?.close();
-  await devnet?.close();
+  await local?.close();
 });
 
 async function included(userOpHash: Hex) {

@@ -12,7 +12,9 @@ import { startLocalRelay, type LocalRelay } from "../chain/local-relay.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Opportunity } from "../core/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
-import { Executor, type ExecutorDeps, type Submission, type TradeResult } from "./executor.ts";
+import { Executor, type ExecutorDeps, type ExecutorOptions, type Submission, type TradeResult } from "./executor.ts";
+import type { BundleRetarget } from "./routes/eoa.ts";
+import type { Broadcaster } from "./submission/broadcaster.ts";
 import { privateKeySigner } from "./signer.ts";
 import { bundleRelay, BundleRefused } from "./submission/bundle-relay.ts";
 import { orderFor } from "./testing/orders.ts";
@@ -62,6 +64,7 @@ function executor(
   who: { address: string; privateKey: string; contract: string },
   key: string,
   bidShareBps: number,
+  extra: ExecutorOptions = {},
 ): Executor {
   return new Executor({
     provider,
@@ -77,12 +80,13 @@ function executor(
       bidShareBps,
       receiptPollMs: 5,
       confirmations: 1,
+      ...extra,
     },
   });
 }
 
-const ours = (share = 5_000) =>
-  executor({ ...chain.executorAccount, contract: chain.markets.executor.address }, reputation.privateKey, share);
+const ours = (share = 5_000, extra: ExecutorOptions = {}) =>
+  executor({ ...chain.executorAccount, contract: chain.markets.executor.address }, reputation.privateKey, share, extra);
 const theirs = (share: number) =>
   executor({ ...rival, contract: rivalContract }, Wallet.createRandom().privateKey, share);
 
@@ -149,6 +153,8 @@ describe("trades sent as bundles to a relay", () => {
     const built = await relay.buildBlock();
     expect(built.included).toBeNull();
     expect(built.reverted).toHaveLength(1);
+    // Its call failed at the head: no block was mined for it and taken back (a reorg to anyone following heads).
+    expect(built.takenBack).toBe(0);
     expect((await provider.getBlock(built.number))?.transactions).toHaveLength(0);
     const result = await buildUntil(s.final);
     expect(result.status).toBe("dropped");
@@ -172,6 +178,77 @@ describe("trades sent as bundles to a relay", () => {
     // The executor sees its block pass and hands the same transaction over for the next one.
     await expect.poll(() => relay.pending()).toBe(2);
     expect((await buildUntil(s.final)).status).toBe("confirmed");
+  });
+
+  /**
+   * The relay builds on its own clock: here it builds the target block while the bundle is on its way (the first
+   * hand-over waits for that build), so the relay refuses it as it would an order that came late.
+   */
+  function lateByOneBlock(before?: () => Promise<void>): Broadcaster {
+    const relayed = bundleRelay({ url: relay.url, reputationKey: reputation.privateKey });
+    let first = true;
+    return {
+      kind: "bundle",
+      expiresWithBlock: true,
+      async broadcast(raw, targetBlock) {
+        if (first) {
+          first = false;
+          await before?.();
+          expect((await relay.buildBlock()).number).toBe(targetBlock);
+        }
+        await relayed.broadcast(raw, targetBlock);
+      },
+    };
+  }
+
+  it("a bundle that comes after its target block was built goes for the next one, within its deadline", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const outcomes: BundleRetarget[] = [];
+    const ex = ours(5_000, { broadcaster: lateByOneBlock(), onBundleRetarget: (_o, r) => outcomes.push(r) });
+    await ex.reconcile();
+    const head = await provider.getBlockNumber();
+    const s = sent(await ex.submit(await liveOrder(opportunity)));
+    expect(outcomes).toEqual(["retargeted"]);
+    const result = await buildUntil(s.final);
+    // Nothing touched its pools in the block it missed: it realizes its prediction one block later.
+    expect(result).toMatchObject({ status: "confirmed", blockNumber: head + 2, realizedProfit: opportunity.profit });
+  });
+
+  it("a late bundle is dropped, labelled and at no cost, past its deadline or when it no longer succeeds", async () => {
+    const account = chain.executorAccount.address;
+    const before = async () => ({
+      balance: await provider.getBalance(account),
+      nonce: await provider.getTransactionCount(account, "latest"),
+    });
+    const outcomes: BundleRetarget[] = [];
+    const onBundleRetarget = (_o: unknown, r: BundleRetarget) => outcomes.push(r);
+
+    // The deadline is the block after the order's: the block after the one built is too late.
+    const first = await createArbitrage(chain, provider);
+    const strict = ours(5_000, { broadcaster: lateByOneBlock(), onBundleRetarget, deadlineBlocks: 1 });
+    await strict.reconcile();
+    const start = await before();
+    const late = await strict.submit(await liveOrder(first.opportunity));
+    expect(late).toMatchObject({ kind: "done", result: { status: "dropped" } });
+    expect(late.kind === "done" && late.result.reason).toMatch(/dropped \(past-deadline\).*the next block is past/);
+
+    // A public swap in the block built meanwhile takes the opportunity: at the new head the trade would revert.
+    const second = await createArbitrage(chain, provider);
+    const taken = lateByOneBlock(() =>
+      outbid(chain, provider, {
+        trader: chain.markets.traders[1] as string,
+        pool: second.opportunity.pools[0] as string,
+        tokenIn: second.opportunity.tokens[0] as string,
+        amountIn: second.opportunity.amountIn * 3n,
+      }),
+    );
+    const stale = await ours(5_000, { broadcaster: taken, onBundleRetarget }).submit(
+      await liveOrder(second.opportunity),
+    );
+    expect(stale.kind === "done" && stale.result.reason).toMatch(/dropped \(stale\).*no longer succeeds/);
+    expect(outcomes).toEqual(["past-deadline", "stale"]);
+    expect(relay.pending()).toBe(0);
+    expect(await before()).toEqual(start);
   });
 
   it("the relay refuses a bundle for a block already built and a request not signed by its sender", async () => {

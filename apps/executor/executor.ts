@@ -11,10 +11,11 @@
  * rejected with the reason.
  */
 import { randomUUID } from "node:crypto";
-import type { InterfaceAbi, JsonRpcApiProvider } from "ethers";
+import { toQuantity, type InterfaceAbi, type JsonRpcApiProvider } from "ethers";
 import type { Logger } from "pino";
 import { ExecutorCodec } from "./calldata.ts";
 import type { FlashLenderBook } from "./flash-lenders.ts";
+import type { HeadSignal } from "./heads.ts";
 import { chooseFlashSource } from "./flash-source.ts";
 import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
@@ -31,13 +32,14 @@ import type {
 } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
 import type { TxSigner } from "./signer.ts";
-import { EoaRoute } from "./routes/eoa.ts";
+import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
 import { tradeBase } from "./routes/intent.ts";
 import { MinedTrades } from "./routes/mined.ts";
 import {
   RouteUnavailable,
   type Deadlines,
   type ExecutionRoute,
+  type GasCheck,
   type Prepared,
   type SendRequest,
 } from "./routes/route.ts";
@@ -75,7 +77,7 @@ export interface ExecutorOptions {
   maxReplacements?: number;
   /** Tip per gas; above the market's so the trade lands first in the block. Default 2 gwei. */
   priorityFeeWei?: bigint;
-  /** How often a sent transaction's receipt is looked for. Default 20 ms. */
+  /** How often a sent transaction's receipt is looked for when no new heads are given (deps.heads). Default 20 ms. */
   receiptPollMs?: number;
   /**
    * Sim against a chain where the contract was never deployed: its code (and storage) is injected into every
@@ -94,6 +96,8 @@ export interface ExecutorOptions {
    * never more than leaves the order's minProfit. Unset: the fixed priorityFeeWei.
    */
   bidShareBps?: number;
+  /** EOA route with a bundle broadcaster: each bundle whose block was built before it arrived, and what became of it. */
+  onBundleRetarget?: (order: Order, outcome: BundleRetarget) => void;
 }
 
 /** eth_call's third parameter: per address, the code and storage slots to assume. */
@@ -145,6 +149,11 @@ export interface ExecutorDeps {
    * current fence, and the journal refuses an intent under a fence that is no longer current. Absent: sole executor.
    */
   lease?: Pick<ExecutorLease, "current">;
+  /**
+   * New heads (a newHeads subscription): a sent trade is looked for at each new block, and at least every
+   * FULL_CHECK_MS should the heads stop. Absent: looked for every receiptPollMs.
+   */
+  heads?: HeadSignal;
 }
 
 export interface TradeResult {
@@ -210,7 +219,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The tip the EOA route bids by default (ExecutorOptions.priorityFeeWei). */
 const DEFAULT_TIP_WEI = 2_000_000_000n;
 
-interface OrderBlockHeader {
+/** What the executor needs of the header of an order's block (0 base fee on a chain without one). */
+export interface OrderBlockHeader {
   timestamp: number;
   baseFee: bigint;
 }
@@ -256,6 +266,7 @@ export class Executor {
       log: deps.log,
       replace: { afterBlocks: o.replaceAfterBlocks, bumpBps: o.feeBumpBps, max: o.maxReplacements },
       broadcaster: o.broadcaster,
+      onRetarget: o.onBundleRetarget,
       bid:
         o.bidShareBps === undefined
           ? undefined
@@ -301,16 +312,19 @@ export class Executor {
     return s.kind === "done" ? s.result : s.final;
   }
 
-  /** Simulates, then records (sim) or sends through the run's route (live). Resolves as soon as it is sent. */
-  async submit(received: Order): Promise<Submission> {
+  /**
+   * Simulates, then records (sim) or sends through the run's route (live). Resolves as soon as it is sent. `header`:
+   * the order block's header as the scanner saw it, which saves reading it here.
+   */
+  async submit(received: Order, header?: OrderBlockHeader): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
     const protocols = orderProtocols(received);
     // A V2 first hop flash-swaps for nothing, which no loan beats: the lenders are read only for the other routes.
     const book = protocols[0] === "uniswap-v2" ? undefined : this.deps.flashLenders;
     let lendersUnread = false;
-    const [header, lenders] = await Promise.all([
-      this.headerOf(received.blockNumber),
+    const [block, lenders] = await Promise.all([
+      this.headerOf(received.blockNumber, header),
       book
         ? book.lenders(received.baseToken, received.blockNumber).catch((err: unknown) => {
             // Unreadable lenders fund nothing: the order is rejected below with the reason, not retried, and that
@@ -321,7 +335,7 @@ export class Executor {
           })
         : [],
     ]);
-    const deadlines = deadlinesOf(this.deadline, received.blockNumber, header.timestamp);
+    const deadlines = deadlinesOf(this.deadline, received.blockNumber, block.timestamp);
     const toWei = this.deps.options?.profitToWei ?? ((_token: string, amount: bigint) => amount);
     const funding = chooseFlashSource({
       baseToken: received.baseToken,
@@ -329,7 +343,7 @@ export class Executor {
       pools: received.pools,
       protocols,
       lenders,
-      gasPriceWei: header.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
+      gasPriceWei: block.baseFee + (this.deps.options?.priorityFeeWei ?? DEFAULT_TIP_WEI),
       baseToWei: (amount) => toWei(received.baseToken, amount),
     });
     // Refused before any simulation: nothing on the chain is at fault, so the route's pools take no strike; where
@@ -376,13 +390,30 @@ export class Executor {
       deadlines.deadlineBlock,
       deadlines.deadlineAt,
     );
+    // Live, when the route knows the call's gas from an earlier estimate: the simulation runs with that gas limit and
+    // is the route's gas check too, one execution of the trade on the node instead of two (the node runs them one
+    // after another, and the block's other orders wait behind them).
+    const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data) ?? null) : null;
     // The duplicate check, the simulation and (live) the route's preparation are independent reads: run together.
-    const [duplicate, sim, prepared] = await Promise.all([
+    const [duplicate, first, unchecked] = await Promise.all([
       this.deps.journal.hasTradeFor(order.opportunityId),
-      this.simulate(this.primary, data),
-      order.mode === "live" ? preparing(this.primary, order, data, deadlines) : Promise.resolve(null),
+      this.simulate(this.primary, data, knownGas),
+      order.mode === "live" && knownGas === null
+        ? preparing(this.primary, order, data, deadlines)
+        : Promise.resolve(null),
     ]);
     if (duplicate) return { kind: "duplicate" };
+    let sim = first;
+    let prepared = unchecked;
+    if (knownGas !== null) {
+      const checked: GasCheck = { gas: knownGas, passed: first.ok };
+      // Reverted, or short of that gas: simulated again without a limit (the profit, or the contract's reason) while
+      // the route estimates afresh, as it would have without the known gas.
+      [sim, prepared] = await Promise.all([
+        first.ok ? first : this.simulate(this.primary, data, null),
+        preparing(this.primary, order, data, deadlines, checked),
+      ]);
+    }
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
     const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
       this.recordUnsent(
@@ -474,10 +505,11 @@ export class Executor {
 
   /**
    * The block an order was priced on: its timestamp, which the time deadline counts from, and its base fee, which
-   * prices the gas of the flash sources. One header read per block, shared by the block's orders. A block the node
-   * no longer has (pruned, reorged) counts from the head.
+   * prices the gas of the flash sources. One header read per block, shared by the block's orders, and none when the
+   * order came with its block's header. A block the node no longer has (pruned, reorged) counts from the head.
    */
-  private headerOf(blockNumber: number): Promise<OrderBlockHeader> {
+  private headerOf(blockNumber: number, known?: OrderBlockHeader): Promise<OrderBlockHeader> {
+    if (known) return Promise.resolve(known);
     if (this.orderBlock?.number !== blockNumber) {
       const { provider } = this.deps;
       const header = provider.getBlock(blockNumber).then(async (b) => {
@@ -530,15 +562,16 @@ export class Executor {
     return route;
   }
 
-  private async simulate(route: ExecutionRoute, data: string): Promise<Simulation> {
+  /**
+   * eth_call of the trade at the latest block. With `gas`, limited to it: any failure then reads as "not within that
+   * gas", whatever the cause (the caller simulates again without the limit for the reason).
+   */
+  private async simulate(route: ExecutionRoute, data: string, gas: bigint | null = null): Promise<Simulation> {
     const { provider } = this.deps;
     const override = this.deps.options?.stateOverride;
-    const tx = { from: route.account, to: route.contract, data };
+    const tx = { from: route.account, to: route.contract, data, ...(gas === null ? {} : { gas: toQuantity(gas) }) };
     const [call, latest] = await Promise.all([
-      (override
-        ? (provider.send("eth_call", [tx, "latest", override]) as Promise<string>)
-        : provider.call({ ...tx, blockTag: "latest" })
-      )
+      (provider.send("eth_call", [tx, "latest", ...(override ? [override] : [])]) as Promise<string>)
         .then((ret) => ({ ok: true as const, ret }))
         .catch((err: unknown) => ({ ok: false as const, err })),
       // The head, for the simulation's block number and the base fee the transaction is priced on.
@@ -550,6 +583,7 @@ export class Executor {
       const profit = this.codec.decodeProfit(call.ret);
       return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
     }
+    if (gas !== null) return { ok: false, reason: `not within ${gas} gas`, blockNumber };
     const revertData = (call.err as { data?: unknown }).data;
     if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
     return { ok: false, reason: this.codec.describeRevert(revertData), blockNumber };
@@ -616,6 +650,10 @@ export class Executor {
     } catch (err) {
       // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
       this.own.delete(id);
+      // Refused at the hand-over: the route recorded the trade dropped and nothing reached the chain. An outcome
+      // like any other (published, counted, reported with its reason), not a failure of the order's handling.
+      if (err instanceof BroadcastRefused)
+        return { kind: "done", result: refusedAtHandOver(id, order, route, flashSource, err, timings) };
       throw err;
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
@@ -682,13 +720,20 @@ export class Executor {
     );
   }
 
-  /** Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. */
+  /**
+   * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. With new heads,
+   * it is looked for once per block (when a receipt can appear): a timer would ask the node dozens of times a block,
+   * and the node answers requests one at a time, the next block's simulations among them.
+   */
   private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
+    const { heads } = this.deps;
     let trade = sent;
     let lastFull = performance.now();
     try {
       for (;;) {
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
+        // The head before the look: one that comes while the node answers is looked at again at once.
+        const head = heads?.latest ?? -1;
         try {
           // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
           // crowd the node the next block's trades need.
@@ -704,7 +749,7 @@ export class Executor {
         } catch (err) {
           this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
         }
-        await sleep(this.pollMs);
+        await (heads ? heads.next(head, FULL_CHECK_MS) : sleep(this.pollMs));
       }
     } finally {
       this.own.delete(trade.id);
@@ -718,9 +763,10 @@ async function preparing(
   order: Order,
   data: string,
   deadlines: Deadlines,
+  checked?: GasCheck,
 ): Promise<Prepared | RouteUnavailable> {
   try {
-    return await route.prepare(order, data, deadlines);
+    return await route.prepare(order, data, deadlines, checked);
   } catch (err) {
     if (err instanceof RouteUnavailable) return err;
     throw err;
@@ -731,6 +777,36 @@ async function preparing(
 export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
   if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
   return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
+}
+
+/** A trade the route journaled and then dropped at the hand-over (refused, or a bundle too late): nothing is on chain. */
+function refusedAtHandOver(
+  id: string,
+  order: Order,
+  route: ExecutionRoute,
+  flashSource: FlashSource,
+  err: BroadcastRefused,
+  timings: TradeResult["timings"],
+): TradeResult {
+  return {
+    id,
+    order,
+    status: "dropped",
+    route: route.kind,
+    flashSource,
+    txHash: null,
+    userOpHash: null,
+    nonce: null,
+    blockNumber: null,
+    simulatedProfit: null,
+    realizedProfit: null,
+    gasUsed: null,
+    gasCostWei: null,
+    precededBy: null,
+    reason: err.message,
+    routeReverted: false,
+    timings,
+  };
 }
 
 /** The executor was stopped while a trade was in flight; its row is left for reconciliation. */

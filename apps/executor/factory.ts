@@ -29,6 +29,8 @@ export interface CreateExecutorOptions {
   options?: ExecutorOptions;
   /** The signing lease, when this key has an executor in more than one region. */
   lease?: ExecutorDeps["lease"];
+  /** New heads, to follow sent trades block by block (else by timer). */
+  heads?: ExecutorDeps["heads"];
   /**
    * The ERC-4337 route, when the run executes through user operations; `loadSubmitter` (the owner's key, the
    * sponsor's key and the bundler) is called only when mode is live.
@@ -59,6 +61,7 @@ export async function createExecutor(o: CreateExecutorOptions): Promise<Executor
     ...(o.log ? { log: o.log } : {}),
     ...(o.options ? { options: o.options } : {}),
     ...(o.lease ? { lease: o.lease } : {}),
+    ...(o.heads ? { heads: o.heads } : {}),
     ...(userOperations ? { userOperations } : {}),
   });
 }

@@ -7,28 +7,25 @@ import { randomUUID } from "node:crypto";
 import { Interface } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/postgres.ts";
-import type { TestDatabase } from "../../test/support/postgres.ts";
 import { send } from "../chain/deploy.ts";
-import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
-import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import type { FailoverProvider } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Order } from "../domain/index.ts";
-import { createPgPool, listTrades, migrate } from "../store/index.ts";
+import { listTrades } from "../store/index.ts";
 import { Executor } from "./executor.ts";
 import { ChainFlashLenders } from "./flash-lenders.ts";
 import type { FlashLenderConfig } from "./flash-lenders.ts";
 import { flashFee } from "./flash-source.ts";
-import { devnetExecutor } from "./testing/devnet-executor.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
 let provider: FailoverProvider;
-let db: TestDatabase;
 let pool: pg.Pool;
 let base: string;
 /** A V3 pool 2% off its V2 pair (the route), and a V3 pool of the base token priced at its pair's (a lender). */
@@ -38,10 +35,8 @@ let v3Router: string;
 const since = new Date(Date.now() - 60_000);
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 5 }), createTestDatabase()]);
-  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
+  fixture = await openDevnetFixture(5);
+  ({ chain, provider, pool } = fixture);
   base = chain.markets.baseToken;
   const owner = chain.markets.executor.owner;
   await chain.devnet.setAutomine(true);
@@ -66,9 +61,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 function executor(lenders: FlashLenderConfig): Promise<Executor> {

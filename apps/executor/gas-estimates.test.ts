@@ -1,54 +1,47 @@
 import { Interface } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
-import { FailoverProvider, eip1193Transport, type RpcTransport } from "../chain/rpc.ts";
+import type { LocalChain } from "../chain/local-chain.ts";
+import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, migrate } from "../store/index.ts";
+import { PgTradeJournal } from "../store/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
-import { Executor, type ExecutorDeps } from "./executor.ts";
+import type { ExecutorDeps } from "./executor.ts";
 import { gasLimitFor } from "./fee-policy.ts";
 import { GasEstimates } from "./gas-estimates.ts";
 import { EoaRoute } from "./routes/eoa.ts";
 import { MinedTrades } from "./routes/mined.ts";
-import { privateKeySigner } from "./signer.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
-let db: TestDatabase;
 let pool: pg.Pool;
 let abi: ExecutorDeps["contract"]["abi"];
 /** Every JSON-RPC request the executor under test made, with its parameters. */
-let calls: { method: string; params: unknown[] }[];
+const calls: { method: string; params: unknown[] }[] = [];
 let provider: FailoverProvider;
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 23 }), createTestDatabase()]);
-  const devnet = eip1193Transport("devnet", chain.devnet.provider);
-  calls = [];
-  const counting: RpcTransport = {
+  fixture = await openDevnetFixture(23, (devnet): RpcTransport => ({
     name: "devnet",
     send: (payloads, timeoutMs) => {
       for (const p of payloads) calls.push({ method: p.method, params: p.params as unknown[] });
       return devnet.send(payloads, timeoutMs);
     },
-  };
-  provider = new FailoverProvider([counting], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
-  abi = (await loadArtifacts()).ArbExecutor.abi;
+  }));
+  ({ chain, pool, abi, provider } = fixture);
 });
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 const made = (method: string) => calls.filter((c) => c.method === method);
+
+/** A live executor on the devnet's ArbExecutor, through the counting provider. */
+const liveExecutor = () => devnetExecutor(chain, provider, pool);
 /** The eth_calls limited to a gas amount: the re-checks of an earlier estimate. */
 const gasChecks = () =>
   made("eth_call")
@@ -56,18 +49,42 @@ const gasChecks = () =>
     .filter((g): g is string => g !== undefined)
     .map(BigInt);
 
+/** The EOA route without a signer (prepare only), whose routes are what `routeOf` says. */
+function unsignedRoute(routeOf: () => { route: string; shape: string }) {
+  const codec = new ExecutorCodec(abi);
+  const contract = chain.markets.executor.address;
+  const route = new EoaRoute({
+    provider,
+    journal: new PgTradeJournal(pool),
+    account: chain.executorAccount.address,
+    contract,
+    signer: null,
+    routeOf,
+    mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
+    fees: { type: "eip1559", minPriorityFeeWei: 0n },
+    tip: 0n,
+    gasLimit: null,
+  });
+  return { codec, route };
+}
+
+/** A fresh arbitrage's live order, and its call with no deadlines. */
+async function arbitrageCall(codec: ExecutorCodec) {
+  const { opportunity } = await createArbitrage(chain, provider);
+  const order = await orderFor(provider, "live", opportunity);
+  const trade = codec.encodeExecute(
+    order,
+    order.pools.map(() => 30),
+    V2_FLASH_SWAP,
+    null,
+    null,
+  );
+  return { order, trade };
+}
+
 describe("the EOA route's gas limit", () => {
   it("re-checks a route's earlier estimate with one eth_call instead of estimating again", async () => {
-    const account = chain.executorAccount.address;
-    const ex = new Executor({
-      provider,
-      journal: new PgTradeJournal(pool),
-      readMode: async () => "live",
-      contract: { address: chain.markets.executor.address, abi },
-      account,
-      signer: privateKeySigner(chain.executorAccount.privateKey),
-      feeOf: () => 30,
-    });
+    const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     calls.length = 0;
@@ -76,13 +93,15 @@ describe("the EOA route's gas limit", () => {
     expect(made("eth_estimateGas")).toHaveLength(1);
     expect(gasChecks()).toEqual([]);
 
-    // The same route again (its own amounts and deadlines): no estimate, one call limited to the first estimate.
+    // The same route again (its own amounts and deadlines): no estimate, and one execution of the trade, limited to
+    // the first estimate: the simulation is the re-check.
     calls.length = 0;
     const s2 = await ex.submit(await orderFor(provider, "live", opportunity, 1n));
     if (s2.kind !== "sent") throw new Error(`second order not sent: ${s2.kind}`);
     expect(made("eth_estimateGas")).toEqual([]);
     const checked = gasChecks();
     expect(checked).toHaveLength(1);
+    expect(made("eth_call")).toHaveLength(1);
     const tx1 = await provider.getTransaction(s1.txHash!);
     const tx2 = await provider.getTransaction(s2.txHash!);
     expect(tx1?.gasLimit).toBe(gasLimitFor(checked[0]!));
@@ -96,21 +115,9 @@ describe("the EOA route's gas limit", () => {
   });
 
   it("estimates afresh when the earlier estimate no longer suffices, and keeps the new one", async () => {
-    const codec = new ExecutorCodec(abi);
     const contract = chain.markets.executor.address;
-    const route = new EoaRoute({
-      provider,
-      journal: new PgTradeJournal(pool),
-      account: chain.executorAccount.address,
-      contract,
-      signer: null,
-      // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
-      routeOf: () => ({ route: "one route", shape: "one shape" }),
-      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
-      fees: { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: 0n,
-      gasLimit: null,
-    });
+    // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
+    const { codec, route } = unsignedRoute(() => ({ route: "one route", shape: "one shape" }));
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
     const cheap = new Interface(abi).encodeFunctionData("owner");
@@ -146,32 +153,75 @@ describe("the EOA route's gas limit", () => {
   });
 });
 
-describe("a route not estimated yet", () => {
-  it("is re-checked with the last estimate of a route of its shape", async () => {
-    const codec = new ExecutorCodec(abi);
-    const contract = chain.markets.executor.address;
-    let key = { route: "first route", shape: "their shape" };
-    const route = new EoaRoute({
-      provider,
-      journal: new PgTradeJournal(pool),
-      account: chain.executorAccount.address,
-      contract,
-      signer: null,
-      routeOf: () => key,
-      mined: new MinedTrades(provider, codec, contract.toLowerCase(), 0),
-      fees: { type: "eip1559", minPriorityFeeWei: 0n },
-      tip: 0n,
-      gasLimit: null,
-    });
+describe("an order whose route has an estimate", () => {
+  it("that reverts within the known gas is simulated again without a limit, for the contract's reason", async () => {
+    const ex = await liveExecutor();
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const s1 = await ex.submit(await orderFor(provider, "live", opportunity));
+    if (s1.kind !== "sent") throw new Error(`first order not sent: ${s1.kind}`);
+    await chain.devnet.mine();
+    expect(await s1.final).toMatchObject({ status: "confirmed" });
+
+    // The arbitrage is gone: the same route, limited to its estimate, reverts; the reason comes from a call without
+    // the limit, and the route estimates afresh beside it as it would with no estimate (a revert there too).
+    calls.length = 0;
+    const s2 = await ex.submit(await orderFor(provider, "live", opportunity));
+    expect(s2).toMatchObject({ kind: "done", result: { status: "rejected", routeReverted: true } });
+    if (s2.kind !== "done") return;
+    expect(s2.result.reason).toMatch(/^InsufficientProfit|^reverted/);
+    expect(s2.result.reason).not.toMatch(/gas/);
+    expect(made("eth_call").map((c) => (c.params[0] as { gas?: string }).gas === undefined)).toEqual([false, true]);
+    expect(made("eth_estimateGas")).toHaveLength(1);
+  });
+
+  it("is not checked again by the route once the simulation ran with that gas", async () => {
+    const { codec, route } = unsignedRoute(() => ({ route: "a route", shape: "a shape" }));
+    const { order, trade } = await arbitrageCall(codec);
+    expect(route.knownGas(trade)).toBeNull();
+    expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
+    const estimate = route.knownGas(trade);
+    expect(estimate).toBeGreaterThan(0n);
+
+    // Passed with the known gas: the limit is that gas plus the margin, with no request at all.
+    calls.length = 0;
+    expect(await route.prepare(order, trade, undefined, { gas: 1_000n, passed: true })).toMatchObject({ ok: true });
+    expect(calls).toEqual([]);
+    // Failed with it: estimated afresh, without re-checking the gas that just failed.
+    expect(await route.prepare(order, trade, undefined, { gas: estimate!, passed: false })).toMatchObject({ ok: true });
+    expect(made("eth_estimateGas")).toHaveLength(1);
+    expect(gasChecks()).toEqual([]);
+  });
+});
+
+describe("an order that comes with its block's header", () => {
+  it("is timed from that header: the executor does not read it", async () => {
+    const ex = await liveExecutor();
+    await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     const order = await orderFor(provider, "live", opportunity);
-    const trade = codec.encodeExecute(
-      order,
-      order.pools.map(() => 30),
-      V2_FLASH_SWAP,
-      null,
-      null,
+    const block = (await provider.getBlock(order.blockNumber))!;
+    // A timestamp the node would not give, so the deadline shows where it came from.
+    const header = { timestamp: block.timestamp - 5, baseFee: block.baseFeePerGas ?? 0n };
+    calls.length = 0;
+    const s = await ex.submit(order, header);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    const blockReads = made("eth_getBlockByNumber").map((c) => c.params[0]);
+    expect(blockReads).toEqual(["latest"]);
+    const [intent] = (await new PgTradeJournal(pool).listInFlight(chain.executorAccount.address)).filter(
+      (t) => t.id === s.id,
     );
+    expect(intent?.deadlineAt).toBe(header.timestamp + BACKSTOP_SECONDS);
+    await chain.devnet.mine();
+    expect(await s.final).toMatchObject({ status: "confirmed" });
+  });
+});
+
+describe("a route not estimated yet", () => {
+  it("is re-checked with the last estimate of a route of its shape", async () => {
+    let key = { route: "first route", shape: "their shape" };
+    const { codec, route } = unsignedRoute(() => key);
+    const { order, trade } = await arbitrageCall(codec);
     calls.length = 0;
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     expect(made("eth_estimateGas")).toHaveLength(1);

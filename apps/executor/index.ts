@@ -22,6 +22,7 @@ export type { FlashChoice, FlashFee, FlashLender, FlashRequest } from "./flash-s
 export { ChainFlashLenders } from "./flash-lenders.ts";
 export type { FlashLenderBook, FlashLenderConfig } from "./flash-lenders.ts";
 export { NonceManager } from "./nonce-manager.ts";
+export { HeadTicks, type HeadSignal } from "./heads.ts";
 export { privateKeySigner } from "./signer.ts";
 export { publicMempool, type Broadcaster } from "./submission/broadcaster.ts";
 export { bundleRelay, BundleRefused, type BundleRelayOptions } from "./submission/bundle-relay.ts";

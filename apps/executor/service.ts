@@ -140,10 +140,16 @@ export class ExecutorService {
    * Returns the promise that follows a sent trade to its receipt, or null when the outcome is already known (in an
    * object: an async function returning a promise would wait for it).
    */
-  private async execute({ order, seenAt }: OrderEnvelope, span: Span): Promise<{ following: Promise<void> | null }> {
+  private async execute(
+    { order, seenAt, header }: OrderEnvelope,
+    span: Span,
+  ): Promise<{ following: Promise<void> | null }> {
     const { executor, metrics, log } = this.deps;
     const labels = { mode: order.mode, epoch: order.epoch };
-    const submission = await executor.submit(order);
+    const submission = await executor.submit(
+      order,
+      header ? { timestamp: header.timestamp, baseFee: header.baseFeeWei } : undefined,
+    );
     if (submission.kind === "duplicate") {
       log?.info({ opportunity: order.opportunityId }, "order already handled: skipped");
       span.setAttribute("trade.status", "duplicate");

@@ -62,6 +62,12 @@ export class PipelineMetrics {
     labelNames: [...MODE_EPOCH, "outcome"],
     registers: [this.registry],
   });
+  readonly bundleRetargets = new Counter({
+    name: "orion_bundle_retargets_total",
+    help: "Bundles whose target block was built before they reached the relay: sent for the next block (outcome=retargeted) or dropped (past-deadline, stale, bound)",
+    labelNames: [...MODE_EPOCH, "outcome"],
+    registers: [this.registry],
+  });
   readonly halted = new Gauge({
     name: "orion_orders_halted",
     help: "1 while the orchestrator refuses every order (store down, kill switch, breaker), else 0",

@@ -76,11 +76,13 @@ describe("orchestrator service", () => {
     const s = await control.read();
     await control.switchMode("live", s.version, "test");
     const { svc, published, bus } = await harness(control, pool);
-    const d = await svc.handleBlock(block(10));
+    const header = { timestamp: 1_700_000_010, baseFeeWei: 7n * 10n ** 8n };
+    const d = await svc.handleBlock({ ...block(10), header });
     await bus.close();
     expect(d.orders.map((o) => [o.opportunityId, o.mode, o.epoch])).toEqual([["10:a", "live", 2]]);
     expect(d.rejections).toEqual([{ opportunityId: "10:b", reason: "pool-already-ordered" }]);
-    expect(published.map((p) => p.order.opportunityId)).toEqual(["10:a"]);
+    // The order goes with its block's header, for the executor to time and price it without reading it.
+    expect(published.map((p) => [p.order.opportunityId, p.header])).toEqual([["10:a", header]]);
     const { rows } = await pool.query(
       "SELECT id, decision, mode, epoch FROM opportunities WHERE block_number = 10 ORDER BY id",
     );

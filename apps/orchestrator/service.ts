@@ -174,7 +174,9 @@ export class OrchestratorService {
         return result;
       }
     }
-    for (const order of decision.orders) await deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt });
+    for (const order of decision.orders) {
+      await deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt, ...(b.header ? { header: b.header } : {}) });
+    }
     const rest = verdicts.filter((v) => !ordered.has(v.id));
     if (deps.db && rest.length > 0) {
       // Placed orders stand whether or not these rows can be written: each has its own record already.

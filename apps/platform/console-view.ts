@@ -61,6 +61,9 @@ export class ConsoleView {
         return `${head}, profit +${amt(r.simulatedProfit ?? 0n)} (predicted +${amt(r.order.predictedProfit)}), not broadcast`;
       case "rejected":
         return `${head}: ${r.reason ?? "rejected"}`;
+      case "dropped":
+        // Dropped at the hand-over (refused, a bundle too late) it has a reason; dropped after sending, a hash.
+        return r.reason === null ? `${head}, ${r.txHash ?? ""}` : `${head}: ${r.reason}`;
       case "confirmed": {
         const realized = r.realizedProfit ?? 0n;
         const match =

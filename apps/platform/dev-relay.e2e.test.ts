@@ -45,6 +45,10 @@ describe("orion dev --relay end to end", () => {
     const summary = lines.find((l) => /^relay: \d+ blocks built/.test(l)) ?? "";
     const landed = Number(/(\d+) with a bundle/.exec(summary)?.[1] ?? -1);
     expect(landed).toBeGreaterThanOrEqual(confirmed.length);
+    // The relay tries a bundle without mining where it can: no block the heads saw was taken back, so the scanner
+    // never met a reorg.
+    expect(summary).toMatch(/, 0 of them after a block was mined and taken back$/);
+    expect(lines.filter((l) => /reorg/.test(l))).toEqual([]);
     // Every broadcast is a reported trade; a bundle left out spent no nonce.
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(
       confirmed.length + r.trades.filter((t) => t.status === "reverted").length,

@@ -29,7 +29,7 @@ export async function startDevRelay(
   await provider.send("evm_setIntervalMining", [0]);
   const relay = await startLocalRelay({ request: ({ method, params }) => provider.send(method, params ?? []) });
   const wallet = Wallet.createRandom();
-  const stats = { built: 0, landed: 0, leftOut: 0 };
+  const stats = { built: 0, landed: 0, leftOut: 0, takenBack: 0 };
   let running = false;
   let loop: Promise<void> = Promise.resolve();
   const build = async () => {
@@ -41,6 +41,7 @@ export async function startDevRelay(
         stats.built++;
         if (block.included) stats.landed++;
         stats.leftOut += block.reverted.length;
+        stats.takenBack += block.takenBack;
       } catch (err) {
         out(`relay: block not built: ${(err as Error).message}`);
       }
@@ -68,7 +69,7 @@ export async function startDevRelay(
       await relay.close();
       out(
         `relay: ${stats.built} blocks built, ${stats.landed} with a bundle, ${stats.leftOut} bundle(s) left out ` +
-          "(would revert, or outbid) at no cost",
+          `(would revert, or outbid) at no cost, ${stats.takenBack} of them after a block was mined and taken back`,
       );
     },
   };

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "../../test/support/ledger-attacks.ts";
 import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { ORION, runOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
@@ -33,20 +34,24 @@ async function report(file: string): Promise<SessionReport> {
 describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
   it("live: trades on the devnet, none at a loss, realized == predicted to the wei where nothing preceded", async () => {
     const file = join(session.dir, "live.json");
-    const run = await orionDev([
-      "--mode",
-      "live",
-      "--blocks",
-      "10",
-      "--block-time",
-      "400",
-      "--port",
-      "0",
-      "--report",
-      file,
-    ]);
+    let attacks: Promise<Record<string, string[]>> | null = null;
+    const run = await orionDev(
+      ["--mode", "live", "--blocks", "10", "--block-time", "400", "--port", "0", "--report", file],
+      {},
+      (line) => {
+        // While it trades, every role the session's connections log in as tries to rewrite the ledger and run DDL.
+        if (line.startsWith("block ")) attacks ??= ledgerAttacksBySessionRoles(session.db.name);
+      },
+    );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
+    const outcomes = await attacks;
+    const roles = Object.keys(outcomes ?? {});
+    expect(roles).toHaveLength(1);
+    expect(roles[0]).toMatch(/^orion_session_[0-9a-f]{12}$/);
+    expect(outcomes?.[roles[0] ?? ""]).toEqual(LEDGER_ATTACKS.map(() => "42501"));
+    expect(run.stdout).toContain(`PostgreSQL: the services connect as ${roles[0]}, a member of orion_app only`);
+    expect(run.stdout).not.toContain("could rewrite the audit ledger");
     const r = await report(file);
     expect(r).toMatchObject({ mode: "live", chainId: 31337 });
     expect(r.blocks.to - r.blocks.from).toBe(9);

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import type pg from "pg";
+import type { UserOperationPrerequisites } from "../api/index.ts";
 import type { Bus } from "../bus/index.ts";
 import type { ControlStore } from "../control/index.ts";
-import type { TradeResult } from "../executor/index.ts";
+import { HeadTicks, type TradeResult } from "../executor/index.ts";
 import { PipelineMetrics, serveMetrics } from "../metrics/index.ts";
 import type { BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
@@ -57,9 +58,30 @@ export interface SessionParts {
 }
 
 /** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */
-export async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * What the live pre-flight checks of a session on the ERC-4337 route. The bundler and paymaster service are the
+ * session's: a live one starts them on the first ask, as its first live order would; a sim session never loads the
+ * owner key they need, so it cannot go live and its check fails saying so.
+ */
+export function userOperationPrerequisites(
+  route: NonNullable<SessionChain["executor"]["userOperations"]>,
+  mode: "sim" | "live",
+): UserOperationPrerequisites {
+  const why =
+    mode === "sim"
+      ? "a sim session starts no bundler and loads no owner key: start the session with --mode live"
+      : "this session names no bundler and paymaster service to check";
+  return {
+    entryPoint: route.entryPoint,
+    account: route.account,
+    contract: route.contract,
+    endpoints: (mode === "live" ? route.endpoints : undefined) ?? (() => Promise.reject(new Error(why))),
+  };
 }
 
 /** The four bots in this process, sharing the session's connections. */
@@ -72,13 +94,17 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   // next port. Its sessions and rate limits go to Redis when the session has one, else to the session's PostgreSQL
   // (a machine with only Node); the control store is the session's own either way.
   const { createChainChecks } = await import("../api/index.ts");
+  const userOperationsRoute = chain.executor.userOperations;
   const api = new ApiBot(
     {
       env: {
         ...process.env,
         // The API keeps its key file and anchors in the session's home, which a caller may name apart from $ORION_HOME.
         ORION_HOME: o.dataDir,
+        // The session migrated as the owner; the API, like the cloud's, serves as the session's role and runs no DDL.
         DATABASE_URL: dbUrl,
+        DATABASE_OWNER_URL: "",
+        ORION_MIGRATIONS: "external",
         ...(o.redisUrl
           ? { REDIS_URL: o.redisUrl, ORION_SESSION_STORE: "redis" }
           : { REDIS_URL: "", ORION_SESSION_STORE: "postgres" }),
@@ -96,6 +122,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         maxHeadAgeSeconds: 60,
         executor: { address: chain.executor.contract, operator: chain.executor.account },
         signer: { address: async () => chain.executor.account, minBalanceWei: 0n },
+        ...(userOperationsRoute ? { userOperations: userOperationPrerequisites(userOperationsRoute, o.mode) } : {}),
       }),
     },
   );
@@ -115,6 +142,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     ]),
   );
   const latency = new LatencyRecorder();
+  // The scanner's heads: the executor follows its sent trades block by block by them, not with a timer.
+  const heads = new HeadTicks();
   const scans = new Map<number, ScanReport>();
   const seenAtOfBlock = new Map<number, number>();
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
@@ -158,6 +187,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       db,
       // Safety invariant 1: only a live session loads a key; sim never constructs a signer.
       loadSigner: chain.executor.loadSigner,
+      heads,
       ...(loadSubmitter ? { loadSubmitter } : {}),
       metrics,
       log,
@@ -216,12 +246,14 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     { provider, bus, control, metrics, log },
     {
       blocks: o.blocks,
+      onHead: (blockNumber) => heads.seen(blockNumber),
       onScanned: (scan) => {
         scans.set(scan.blockNumber, scan);
         seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
         if (scan.published) latency.add("detect", scan.detectMs);
         counts.opportunities += scan.published ? scan.opportunities : 0;
         counts.published += scan.published ? 1 : 0;
+        if (scan.reorg) o.out(`block ${scan.blockNumber} | reorg: it replaced a block already scanned; pools re-read`);
         if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
       },
     },

@@ -7,11 +7,8 @@
  */
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/postgres.ts";
-import type { TestDatabase } from "../../test/support/postgres.ts";
-import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
-import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
+import type { FailoverProvider } from "../chain/rpc.ts";
 import { reservesOf } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { initialControlState } from "../control/index.ts";
@@ -21,28 +18,24 @@ import { ChainFlashLenders, flashFee, type FlashLenderBook, type TradeResult } f
 import { decide, RiskLedger, routeGas } from "../orchestrator/index.ts";
 import { toCandidates } from "../scanner/index.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_TIP_WEI } from "../services/index.ts";
-import { createPgPool, listTrades, migrate } from "../store/index.ts";
-import { devnetExecutor } from "../executor/testing/devnet-executor.ts";
+import { listTrades } from "../store/index.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "../executor/testing/devnet-executor.ts";
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
 let provider: FailoverProvider;
-let db: TestDatabase;
 let pool: pg.Pool;
 let base: string;
 const since = new Date(Date.now() - 60_000);
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 3 }), createTestDatabase()]);
-  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
+  fixture = await openDevnetFixture(3);
+  ({ chain, provider, pool } = fixture);
   base = chain.markets.baseToken;
 }, 300_000);
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 /** The scanner's full scan of the devnet's markets at the head: its cycles through at least one V3 pool, of up to 3 pools. */

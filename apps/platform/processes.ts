@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { opportunitiesTopic, ordersTopic, tradesTopic, type Subscription } from "../bus/index.ts";
 import { PoolState, readV3Pool } from "../chain/index.ts";
@@ -122,6 +122,18 @@ async function writeSnapshot(p: SessionParts, file: string): Promise<void> {
   await writeFile(file, JSON.stringify(snapshot) + "\n");
 }
 
+/**
+ * The API process's key material: the user's ORION_KEYS or ORION_KEYS_FILE when set (the in-process API reads them
+ * from this process's environment, and `orion users` signs with them), else the key file in the session's home.
+ * The path is made absolute: the bot may run from another directory.
+ */
+export function apiKeyEnv(dataDir: string, env: NodeJS.ProcessEnv): ContractEnv<"api"> {
+  return {
+    ORION_KEYS_FILE: env.ORION_KEYS_FILE ? resolve(env.ORION_KEYS_FILE) : join(dataDir, "keys.json"),
+    ...(env.ORION_KEYS ? { ORION_KEYS: env.ORION_KEYS } : {}),
+  };
+}
+
 export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const { chain, bus, closers, out, dataDir } = p;
   const { provider } = chain;
@@ -186,13 +198,15 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   };
   // The session's own profile: each bot prices, bids and times its trades from it as this process does.
   const onChain = { RPC_URLS: chain.rpcUrls.join(","), ORION_POOLS: pools, ORION_CHAIN: chain.profileFile };
+  // The session migrated as the owner (the cloud's migrate job): the bots log in as its role and run no DDL.
+  const database = { DATABASE_URL: p.dbUrl, ORION_MIGRATIONS: "external" };
   const envs: { [B in BotName]: ContractEnv<B> } = {
     scanner: { ...service, ...onChain },
-    orchestrator: { ...service, DATABASE_URL: p.dbUrl },
+    orchestrator: { ...service, ...database },
     executor: {
       ...service,
       ...onChain,
-      DATABASE_URL: p.dbUrl,
+      ...database,
       ORION_EXECUTOR_CONTRACT: chain.executor.contract,
       ORION_EXECUTOR_ACCOUNT: account,
       ...(keyFile ? { ORION_SIGNER_KEY_FILE: keyFile } : {}),
@@ -202,9 +216,25 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     api: {
       ...service,
       PORT: String(p.port),
-      DATABASE_URL: p.dbUrl,
-      ORION_KEYS_FILE: join(dataDir, "keys.json"),
-      // Its anchors beside the key file, in the session's home, whatever directory the bot runs from.
+      ...database,
+      ...apiKeyEnv(dataDir, process.env),
+      // The live pre-flight's chain checks: the chain, the contract and (erc4337) the route's prerequisites. No
+      // signing key: the API only checks, and the executor's key stays in the executor's process.
+      RPC_URLS: onChain.RPC_URLS,
+      ORION_CHAIN_ID: String(chain.market.chainId),
+      ORION_EXECUTOR_CONTRACT: chain.executor.contract,
+      ORION_EXECUTOR_ACCOUNT: account,
+      ...(userOperations.ORION_EXECUTION
+        ? {
+            ORION_EXECUTION: userOperations.ORION_EXECUTION,
+            ORION_ENTRY_POINT: userOperations.ORION_ENTRY_POINT,
+            ORION_SMART_ACCOUNT: userOperations.ORION_SMART_ACCOUNT,
+            ORION_SMART_ACCOUNT_CONTRACT: userOperations.ORION_SMART_ACCOUNT_CONTRACT,
+            ...(userOperations.ORION_BUNDLER_URL ? { ORION_BUNDLER_URL: userOperations.ORION_BUNDLER_URL } : {}),
+            ...(userOperations.ORION_PAYMASTER_URL ? { ORION_PAYMASTER_URL: userOperations.ORION_PAYMASTER_URL } : {}),
+          }
+        : {}),
+      // Its anchors in the session's home, whatever directory the bot runs from.
       ORION_HOME: dataDir,
     },
   };
@@ -214,13 +244,11 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const counts = { opportunities: 0, orders: 0, outcomes: 0 };
   const blocks = { from: -1, to: -1 };
   const seenAtOf = new Map<string, number>();
-  let lastMessage = Date.now();
   let reached: () => void = () => undefined;
   const enough = new Promise<void>((r) => (reached = r));
   const group = { group: `dev-observer-${process.pid}`, consumer: "observer" };
   const subs: Subscription[] = [
     await bus.subscribe(opportunitiesTopic, group, async (b) => {
-      lastMessage = Date.now();
       latency.add("detect", Date.now() - b.seenAt);
       counts.opportunities += b.candidates.length;
       if (blocks.from < 0) blocks.from = b.blockNumber;
@@ -229,13 +257,11 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       if (p.blocks !== null && blocks.to - blocks.from + 1 >= p.blocks) reached();
     }),
     await bus.subscribe(ordersTopic, group, async ({ order, seenAt }) => {
-      lastMessage = Date.now();
       latency.add("decide", Date.now() - seenAt);
       seenAtOf.set(order.opportunityId, seenAt);
       counts.orders++;
     }),
     await bus.subscribe(tradesTopic, group, async (t) => {
-      lastMessage = Date.now();
       counts.outcomes++;
       const seenAt = seenAtOf.get(t.opportunityId);
       if (seenAt !== undefined && t.simulatedAt != null) latency.add("simulate", t.simulatedAt - seenAt);
@@ -250,11 +276,15 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const started = new Map<BotName, BotProcess>();
   const stopAll = () => Promise.all([...started.values()].map(stopBot));
   closers.push(stopAll);
-  for (const bot of ["executor", "orchestrator", "api", "scanner"] as const) {
+  // The executor reconciles before it is ready, and orders come only once the scanner runs: the other three start
+  // side by side, the scanner after them.
+  const start = (bot: BotName) => {
     const b = startBot(bot, envs[bot] as Record<string, string>, p);
     started.set(bot, b);
-    await b.ready;
-  }
+    return b.ready;
+  };
+  await Promise.all((["executor", "orchestrator", "api"] as const).map(start));
+  await start("scanner");
   const processes = BOT_NAMES.map((bot) => ({ bot, pid: started.get(bot)?.child.pid ?? 0 }));
   out(
     `${p.title} --services: ${p.mode} mode, epoch ${p.epoch} | ${chain.label} | ` +
@@ -268,8 +298,10 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   chain.startBlocks?.();
   await Promise.race([enough, aborted]);
 
-  // No new opportunities; then the last orders through the executor and their transactions to a receipt, while
-  // blocks keep coming. The bus is quiet and every order has its outcome, or patience runs out.
+  // No new opportunities once the scanner is gone; then the last orders through the executor and their trades to
+  // the end, while blocks keep coming. Nothing more can come once the orchestrator has handled every opportunity
+  // (its orders are published by then), the executor every order (it returns once a trade is sent or recorded), this
+  // process has counted every order, and every order has its outcome; or patience runs out.
   const failures: string[] = [];
   const stopped = async (bot: BotName) => {
     const b = started.get(bot);
@@ -280,8 +312,17 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   };
   await stopped("scanner");
   const patience = Math.max(10_000, chain.blockTimeMs * 10);
-  const quiet = Math.max(1_000, chain.blockTimeMs * 3);
-  await until(() => counts.outcomes >= counts.orders && Date.now() - lastMessage > quiet, patience);
+  const settled = async () => {
+    if (counts.outcomes < counts.orders) return false;
+    const backlog = await Promise.all([
+      bus.unfinished(opportunitiesTopic, "orchestrator"),
+      bus.unfinished(ordersTopic, "executor"),
+      bus.unfinished(ordersTopic, group.group),
+    ]);
+    // Counted again: an order read meanwhile may still wait for its outcome.
+    return backlog.every((n) => n === 0) && counts.outcomes >= counts.orders;
+  };
+  await until(settled, patience);
   for (const bot of ["orchestrator", "executor", "api"] as const) await stopped(bot);
   chain.stopBlocks?.();
   if (failures.length > 0) throw new Error(failures.join("; "));

@@ -6,40 +6,34 @@
 import { Interface } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { createMemoryBus, ordersTopic, type BlockOpportunities } from "../bus/index.ts";
-import { deploy, FailoverProvider, eip1193Transport, sendFromUnlocked, startLocalChain } from "../chain/index.ts";
-import type { LocalChain } from "../chain/index.ts";
+import { deploy, sendFromUnlocked, type FailoverProvider, type LocalChain } from "../chain/index.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { createMemoryControlStore, type ControlStore, type RiskLimits } from "../control/index.ts";
 import type { Candidate, Mode, Order } from "../domain/index.ts";
 import { Executor, ExecutorService, privateKeySigner, type TradeResult } from "../executor/index.ts";
+import { openDevnetFixture, type DevnetFixture } from "../executor/testing/devnet-executor.ts";
 import { orderFor } from "../executor/testing/orders.ts";
 import { OrchestratorService } from "../orchestrator/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+import { PgTradeJournal } from "../store/index.ts";
 
 const GAS = { fixed: 50_000n, perHop: 50_000n };
 const E18 = 10n ** 18n;
 
+let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
 let provider: FailoverProvider;
-let db: TestDatabase;
 let pool: pg.Pool;
-let abi: ConstructorParameters<typeof Interface>[0];
+let abi: DevnetFixture["abi"];
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 44 }), createTestDatabase()]);
-  provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
-  pool = createPgPool(db.url);
-  await migrate(pool);
-  abi = (await loadArtifacts()).ArbExecutor.abi;
+  fixture = await openDevnetFixture(44);
+  ({ chain, provider, pool, abi } = fixture);
 });
 
 afterAll(async () => {
-  provider?.destroy();
-  await pool?.end();
-  await Promise.all([chain?.close(), db?.drop()]);
+  await fixture?.close();
 });
 
 /** The pipeline after the scanner: orchestrator and executor on one bus, the executor on the devnet. */

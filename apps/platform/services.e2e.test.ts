@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "../../test/support/ledger-attacks.ts";
 import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { runOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
@@ -15,8 +16,21 @@ describe("orion dev --services (each bot its own `orion run` process; real devne
     // Two-second blocks: every live trade must land in the block after its own, and two busy cores run six processes.
     // Eight blocks: a trade confirms in nearly every one (34 in 20 blocks measured); one is all the test needs.
     const args = ["dev", "--services", "--mode", "live", "--blocks", "8", "--block-time", "2000", "--port", "0"];
-    const run = await runOrion([...args, "--report", file], { env: session.env({ LOG_LEVEL: "fatal" }) });
+    let attacks: Promise<Record<string, string[]>> | null = null;
+    const run = await runOrion([...args, "--report", file], {
+      env: session.env({ LOG_LEVEL: "fatal" }),
+      onStdout: (stdout) => {
+        // Once the bots trade, every role their connections log in as tries to rewrite the ledger and run DDL.
+        if (/^block \d+/m.test(stdout)) attacks ??= ledgerAttacksBySessionRoles(session.db.name);
+      },
+    });
     expect(run.code, run.stdout).toBe(0);
+    // One role for the session and the four processes: a member of orion_app only, refused every rewrite.
+    const outcomes = await attacks;
+    const roles = Object.keys(outcomes ?? {});
+    expect(roles).toHaveLength(1);
+    expect(roles[0]).toMatch(/^orion_session_[0-9a-f]{12}$/);
+    expect(outcomes?.[roles[0] ?? ""]).toEqual(LEDGER_ATTACKS.map(() => "42501"));
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
 
     // Four bots, four processes of their own, all gone once the session ended.

@@ -9,11 +9,12 @@ import {
   type Mode,
 } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
-import { createPgPool, listTrades, migrate, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
+import { listTrades, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { runInProcess, type SessionParts } from "./in-process.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import { runAsProcesses } from "./processes.ts";
 import { reportTrade, writeReport, type SessionReport } from "./report.ts";
+import { openSessionDatabase } from "./session-database.ts";
 import type { SessionChain } from "./session-chain.ts";
 
 export type { SessionChain } from "./session-chain.ts";
@@ -80,7 +81,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
   try {
     // The slow starts (PostgreSQL, the chain: a devnet deploying its markets, or discovery) run side by side; when
     // one fails, the other is still awaited, so whatever it started is registered for shutdown, not left running.
-    const [dbUrl, chain] = await allOrNothing([
+    const [ownerUrl, chain] = await allOrNothing([
       (async () => {
         if (o.databaseUrl) return o.databaseUrl;
         const embedded = await startEmbeddedPostgres(o.dataDir, (line) => log.debug({ pg: line }));
@@ -94,9 +95,10 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
         return c;
       })(),
     ]);
-    const db = createPgPool(dbUrl);
-    closers.push(() => db.end());
-    await migrate(db);
+    // As in the cloud: the migrate step as the owner, the services as a member of orion_app only.
+    const database = await openSessionDatabase(ownerUrl, o.out, { exclusive: !o.databaseUrl });
+    closers.push(() => database.close());
+    const { db, url: dbUrl } = database;
     const keyPrefix = o.redisKeyPrefix ?? "orion:";
     const control: ControlStore = o.redisUrl
       ? createRedisControlStore({ url: o.redisUrl, keyPrefix })

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { startOrionDevnet, type OrionDevnet } from "../../test/support/orion-devnet.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { untilTrue } from "../../test/support/until.ts";
 import { connectChain, loadChainProfile, type ChainProfile } from "../chain/index.ts";
 import { discover } from "../discover/index.ts";
 import { runTrade } from "./trade.ts";
@@ -157,14 +158,6 @@ class Relay {
   }
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "orion-ws-heads-"));
   db = await createTestDatabase();
@@ -218,7 +211,7 @@ describe("orion trade with a WebSocket RPC URL", () => {
       expect(new Set(reads).size).toBe(reads.length);
       expect(reads.length).toBeGreaterThanOrEqual(BLOCKS);
       // Nothing stays open once the session is over.
-      await until("the head socket to close", () => relay.wss.clients.size === 0, 10_000);
+      await untilTrue(() => relay.wss.clients.size === 0, "the head socket to close", 10_000);
     } finally {
       await relay.close();
     }

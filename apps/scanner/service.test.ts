@@ -67,6 +67,9 @@ describe("scanner service on the devnet", () => {
     );
     expect(new Set(last.candidates.map((c) => c.id)).size).toBe(last.candidates.length);
     expect(last.gasPriceWei).toBeGreaterThan(2_000_000_000n);
+    // Each block goes with its header as the head brought it: the executor needs no header read of its own.
+    const header = await provider.getBlock(last.blockNumber);
+    expect(last.header).toEqual({ timestamp: header!.timestamp, baseFeeWei: header!.baseFeePerGas });
   });
 
   it("with the V3 pools: each block's set is a full scan of the V2 and V3 states at that block, mixed cycles too", async () => {

@@ -35,6 +35,8 @@ export interface ScanReport {
   detectMs: number;
   /** Wall-clock ms when the block was seen: the start of every latency of this block. */
   seenAt: number;
+  /** The block replaced one already scanned at its height or below (a reorg): every pool was re-read. */
+  reorg: boolean;
 }
 
 /**
@@ -156,7 +158,11 @@ export class ScannerService {
       scanMs,
       detectMs: 0,
       seenAt: performance.timeOrigin + head.seenAt,
+      reorg: update.reason === "reorg" || v3Update?.reason === "reorg",
     };
+    if (report.reorg) {
+      this.observe.log?.warn({ block: update.blockNumber, hash: update.blockHash }, "reorg: pools re-read");
+    }
     if (newest > update.blockNumber) {
       this.observe.onScanned?.(report);
       this.observe.log?.warn(
@@ -176,6 +182,10 @@ export class ScannerService {
       ...(l1FeeWeiByHops ? { l1FeeWeiByHops } : {}),
       basePerNative: this.options.basePerNative,
       candidates: toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities),
+      // The header this head came with: the executor prices and times the block's orders from it.
+      ...(head.baseFee !== undefined && head.hash === update.blockHash
+        ? { header: { timestamp: head.timestamp, baseFeeWei: head.baseFee ?? 0n } }
+        : {}),
     });
     const labels = this.observe.labels?.() ?? { mode: "unknown", epoch: 0 };
     this.observe.metrics?.opportunities.inc({ mode: labels.mode, epoch: String(labels.epoch) }, opportunities.length);

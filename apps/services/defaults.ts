@@ -27,3 +27,8 @@ export const DEADLINE_BLOCKS = 1;
  * block; it may land a few later. The report's precededBy then counts what touched its pools in between.
  */
 export const USER_OPERATION_DEADLINE_BLOCKS = 3;
+/**
+ * Through a relay, a bundle whose target block was built before it arrived goes for the next block instead (re-
+ * simulated there first): its deadline has this many blocks more. precededBy counts what touched its pools meanwhile.
+ */
+export const BUNDLE_RETARGET_BLOCKS = 1;

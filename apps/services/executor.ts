@@ -13,6 +13,7 @@ import {
   ExecutorService,
   type FeePolicy,
   type FlashLenderConfig,
+  type HeadSignal,
   type ReconcileReport,
   type StateOverride,
   type TradeResult,
@@ -23,6 +24,7 @@ import {
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { chainTag, PgLeaseStore, PgTradeJournal, StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
+import { BUNDLE_RETARGET_BLOCKS } from "./defaults.ts";
 import { v3Lenders, type Market } from "./market.ts";
 
 export interface ExecutorConfig {
@@ -55,7 +57,7 @@ export interface ExecutorConfig {
   fees?: FeePolicy;
   /** Blocks on top of a trade's block before it is final (a reorg before then reclassifies it). Default 0. */
   confirmations?: number;
-  /** How often a sent trade is looked for (receipt, inclusion). Default 20 ms. */
+  /** How often a sent trade is looked for (receipt, inclusion) without connections.heads. Default 20 ms. */
   receiptPollMs?: number;
   /** Present: trades go as ERC-4337 user operations of this smart account (the EOA route only as the fallback). */
   userOperations?: Omit<UserOperationConfig, "submitter" | "onUnavailable">;
@@ -86,6 +88,11 @@ export interface ExecutorConnections {
   loadSubmitter?: () => Promise<UserOperationSubmitter>;
   metrics: PipelineMetrics;
   log: Logger;
+  /**
+   * The chain's new heads as another bot of the process sees them (the scanner's): sent trades are looked for once
+   * per block instead of every receiptPollMs.
+   */
+  heads?: HeadSignal;
 }
 
 export interface ExecutorHooks {
@@ -134,6 +141,7 @@ export class ExecutorBot implements BotService {
     const executor = await createExecutor({
       mode,
       provider,
+      ...(this.conn.heads ? { heads: this.conn.heads } : {}),
       journal: new PgTradeJournal(db, chain),
       lease: this.lease,
       // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
@@ -153,13 +161,24 @@ export class ExecutorBot implements BotService {
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
         priorityFeeWei: this.config.tipWei,
-        deadlineBlocks: this.config.deadlineBlocks,
+        // A bundle whose block was built before it arrived may go for the next one: one block more to land in.
+        deadlineBlocks:
+          relay && this.config.deadlineBlocks !== null
+            ? this.config.deadlineBlocks + BUNDLE_RETARGET_BLOCKS
+            : this.config.deadlineBlocks,
         ...(this.config.deadlineSeconds !== undefined ? { deadlineSeconds: this.config.deadlineSeconds } : {}),
         ...(this.config.stateOverride ? { stateOverride: this.config.stateOverride } : {}),
         ...(this.config.fees ? { fees: this.config.fees } : {}),
         ...(this.config.confirmations ? { confirmations: this.config.confirmations } : {}),
         ...(this.config.receiptPollMs ? { receiptPollMs: this.config.receiptPollMs } : {}),
-        ...(relay && broadcaster ? { broadcaster, bidShareBps: relay.bidShareBps } : {}),
+        ...(relay && broadcaster
+          ? {
+              broadcaster,
+              bidShareBps: relay.bidShareBps,
+              onBundleRetarget: (order: { mode: string; epoch: number }, outcome: string) =>
+                metrics.bundleRetargets.inc({ mode: order.mode, epoch: String(order.epoch), outcome }),
+            }
+          : {}),
       },
     });
     this.hooks.onReconciled?.(await executor.reconcile());

@@ -40,6 +40,8 @@ export interface ScannerConnections {
 
 export interface ScannerHooks {
   onScanned?: (report: ScanReport) => void;
+  /** Each new head's number as it is taken, before its scan: other bots of the process can follow the chain by it. */
+  onHead?: (blockNumber: number) => void;
   /** Stop collecting after this many blocks (`orion dev --blocks`); `finished` resolves then. */
   blocks?: number | null;
 }
@@ -107,6 +109,7 @@ export class ScannerBot implements BotService {
       : new BlockCollector(provider, pollMs);
     this.collector.start(
       async (head: BlockHead) => {
+        this.hooks.onHead?.(head.number);
         if (limit !== null && blocks.seen >= limit) return;
         await scanner.onHead(head);
         if (blocks.from < 0) blocks.from = head.number;

@@ -1,4 +1,11 @@
-export { migrate, schemaGap, schemaStatus, type MigrateOptions, type SchemaStatus } from "./migrate.ts";
+export {
+  migrate,
+  migrateAndGrant,
+  schemaGap,
+  schemaStatus,
+  type MigrateOptions,
+  type SchemaStatus,
+} from "./migrate.ts";
 export { createPgPool } from "./db.ts";
 export { PgTradeJournal, DuplicateTrade, IllegalTransition } from "./journal.ts";
 export { PgLeaseStore } from "./lease.ts";

@@ -113,6 +113,25 @@ export async function migrate(pool: pg.Pool, o: MigrateOptions = {}): Promise<nu
   return applied;
 }
 
+/**
+ * The migrate step, as `orion migrate` (the cloud's migrate job) and every local session (`orion dev`, `orion trade`)
+ * run it: the pending migrations as the connected role, which owns what they create, then orion_app granted to
+ * `appRoles`; one line per migration, per grant, and a last one with the schema's version.
+ */
+export async function migrateAndGrant(
+  pool: pg.Pool,
+  appRoles: readonly string[],
+  out: (line: string) => void,
+): Promise<void> {
+  const applied = await migrate(pool, {
+    appRoles,
+    onApplied: (m) => out(`applied ${String(m.version).padStart(3, "0")}_${m.name}`),
+    onGranted: (role) => out(`granted ${APP_ROLE} to ${role}`),
+  });
+  const { at } = await schemaStatus(pool);
+  out(`schema at ${at}: ${applied.length} migration(s) applied, ${appRoles.length} role(s) members of ${APP_ROLE}`);
+}
+
 /** How far a database's schema is from the migrations this build ships. */
 export interface SchemaStatus {
   /** The highest version applied, 0 when none (or no schema_migrations table). */

@@ -5,12 +5,12 @@ import * as projects from "@pulumi/gcp/projects/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
 import { privateBucketBaseline } from "../common/bucket.ts";
 import { gcpName } from "../common/naming.ts";
-import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import type { ComponentArgs } from "../common/args.ts";
+import { labelsFor, validateLabels } from "../common/labels.ts";
 import { AUDIT_LOG_FILTER, AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS, retentionSeconds } from "./retention.ts";
 
-export interface AuditTrailArgs {
-  project: string;
-  prefix: string;
+/** `dependsOn`: the storage, logging and BigQuery agents' key grants. */
+export interface AuditTrailArgs extends ComponentArgs {
   /** Location of the buckets, dataset and log bucket: a region of the stack (GCS-007). */
   region: string;
   /** CMEK in `region` for the archive buckets (GCS-003). */
@@ -19,11 +19,8 @@ export interface AuditTrailArgs {
   logsKeyId: pulumi.Input<string>;
   /** CMEK in `region` for the BigQuery audit dataset. */
   bigqueryKeyId: pulumi.Input<string>;
-  labels: Labels;
   /** Default 2555 (7 years). */
   retentionDays?: number;
-  /** Resources that must exist first (the storage, logging and BigQuery agents' key grants). */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**

@@ -1,3 +1,4 @@
+export type { ComponentArgs } from "./args.ts";
 export { validateLabels, labelsFor, type GovernanceLabels, type Labels } from "./labels.ts";
 export { gcpName, imageReference, shortRegion } from "./naming.ts";
 export {

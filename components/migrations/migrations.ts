@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2/index.js";
-import { labelsFor, validateLabels, type Labels } from "../common/labels.ts";
+import type { ComponentArgs } from "../common/args.ts";
+import { labelsFor, validateLabels } from "../common/labels.ts";
 import { gcpName } from "../common/naming.ts";
 import { executionToken, jobEnv, migrationsDigest, TOKEN_LENGTH } from "./plan.ts";
 
-export interface MigrationsArgs {
-  project: string;
-  prefix: string;
+/** `dependsOn`: the database with its users, the account's roles, the run key's grant. */
+export interface MigrationsArgs extends ComponentArgs {
   /** The primary region: where the Cloud SQL primary is, and so where the job runs. */
   region: string;
   /** The one image of the bots; the job runs its `orion migrate`. */
@@ -24,11 +24,8 @@ export interface MigrationsArgs {
   databaseUser: pulumi.Input<string>;
   /** The bots' IAM database users, made members of orion_app after migrating. */
   appRoles: pulumi.Input<string>[];
-  labels: Labels;
   /** Default apps/store/migrations: a new or edited file runs the job again. */
   migrationsDir?: string;
-  /** Resources that must exist first: the database with its users, the account's roles, the run key's grant. */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**

@@ -8,3 +8,8 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** `until` for a condition read synchronously (a counter, a flag, a set's size). */
+export function untilTrue(condition: () => boolean, what: string, timeoutMs?: number): Promise<true> {
+  return until(async () => (condition() ? true : undefined), what, timeoutMs);
+}

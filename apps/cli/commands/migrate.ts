@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { z } from "zod";
 import { databasePlan, openDatabases } from "../../connections/index.ts";
-import { APP_ROLE, EnvError, migrateEnvSchema, parseEnv } from "../../domain/env/index.ts";
-import { migrate, schemaGap, schemaStatus } from "../../store/index.ts";
+import { EnvError, migrateEnvSchema, parseEnv } from "../../domain/env/index.ts";
+import { migrateAndGrant, schemaGap, schemaStatus } from "../../store/index.ts";
 import { CheckFailed, InputError } from "../errors.ts";
 
 /** The env `orion migrate` reads, from its schema's descriptions: `orion migrate --help` documents it. */
@@ -42,13 +42,7 @@ export async function runMigrate(
       out(`schema at ${status.at}: current`);
       return;
     }
-    const applied = await migrate(dbs.write, {
-      appRoles: roles,
-      onApplied: (m) => out(`applied ${String(m.version).padStart(3, "0")}_${m.name}`),
-      onGranted: (role) => out(`granted ${APP_ROLE} to ${role}`),
-    });
-    const { at } = await schemaStatus(dbs.write);
-    out(`schema at ${at}: ${applied.length} migration(s) applied, ${roles.length} role(s) members of ${APP_ROLE}`);
+    await migrateAndGrant(dbs.write, roles, out);
   } finally {
     await dbs.close();
   }

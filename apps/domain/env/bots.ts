@@ -93,6 +93,13 @@ export const apiEnvSchema = z.object({
   ...databaseVariables,
   ...migrationVariables,
   ...apiVariables,
+  // The run's route, as the executor is given it: on erc4337 the live pre-flight checks its prerequisites too.
+  ORION_EXECUTION: userOperationVariables.ORION_EXECUTION,
+  ORION_ENTRY_POINT: userOperationVariables.ORION_ENTRY_POINT,
+  ORION_SMART_ACCOUNT: userOperationVariables.ORION_SMART_ACCOUNT,
+  ORION_SMART_ACCOUNT_CONTRACT: userOperationVariables.ORION_SMART_ACCOUNT_CONTRACT,
+  ORION_BUNDLER_URL: userOperationVariables.ORION_BUNDLER_URL,
+  ORION_PAYMASTER_URL: userOperationVariables.ORION_PAYMASTER_URL,
 });
 
 export const botEnvSchemas = {

@@ -18,7 +18,15 @@ import type { TxSigner } from "../signer.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
 import { tradeBase } from "./intent.ts";
 import { MinedTrades } from "./mined.ts";
-import { dropped, type ExecutionRoute, type Prepared, type SendRequest, type SentTrade } from "./route.ts";
+import {
+  dropped,
+  type Deadlines,
+  type ExecutionRoute,
+  type GasCheck,
+  type Prepared,
+  type SendRequest,
+  type SentTrade,
+} from "./route.ts";
 
 export interface EoaRouteDeps {
   provider: JsonRpcApiProvider;
@@ -52,7 +60,19 @@ export interface EoaRouteDeps {
    * limit, capped so that the minimum profit remains (bid.ts). Without it every trade tips `tip`.
    */
   bid?: { shareBps: number; profitToWei: (token: string, amount: bigint) => bigint } | undefined;
+  /** Each bundle whose target block was built before it arrived: sent for a later block, or dropped and why. */
+  onRetarget?: ((order: Order, outcome: BundleRetarget) => void) | undefined;
 }
+
+/**
+ * What became of a bundle whose target block was built before it reached the relay: `retargeted` (sent for the next
+ * block), or dropped because the next block is past its deadline, because the trade no longer succeeds at the new
+ * head (`stale`), or because it was already retargeted MAX_RETARGETS times (`bound`).
+ */
+export type BundleRetarget = "retargeted" | "past-deadline" | "stale" | "bound";
+
+/** Where no block deadline binds (Arbitrum), the time deadline alone would allow many blocks: at most this many. */
+const MAX_RETARGETS = 2;
 
 /** What a trade this route signed needs for a replacement: the same call, nonce and chain, and the fees it offers. */
 interface Signed {
@@ -68,6 +88,12 @@ interface Signed {
   /** The block the current hand-over targets. */
   targetBlock: number;
 }
+
+const RETARGET_REASONS: Record<Exclude<BundleRetarget, "retargeted">, string> = {
+  "past-deadline": "the next block is past its deadline",
+  stale: "it no longer succeeds at the new head",
+  bound: `it was already sent for ${MAX_RETARGETS} later blocks`,
+};
 
 /** The node refused the transaction; the trade is recorded as dropped and its nonce is free again. */
 export class BroadcastRefused extends Error {
@@ -103,8 +129,8 @@ export class EoaRoute implements ExecutionRoute {
     this.nonces.reset();
   }
 
-  async prepare(_order: Order, data: string): Promise<Prepared> {
-    const gasLimit = await this.gasLimitOf(data);
+  async prepare(_order: Order, data: string, _deadlines?: Deadlines, checked?: GasCheck): Promise<Prepared> {
+    const gasLimit = await this.gasLimitOf(data, checked);
     // The trade would revert; the simulation running alongside says why.
     if (gasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
     return { ok: true, maxGasCostWei: null, send: (req) => this.send(req, gasLimit) };
@@ -117,12 +143,14 @@ export class EoaRoute implements ExecutionRoute {
    * the same shape) is re-checked with one eth_call limited to that estimate. If it succeeds, the call needs no more
    * gas than the estimate now, so the limit keeps at least the whole margin over what it needs, as a fresh estimate
    * would give it (a shape's estimate may give a few percent more than this route needs: gas is paid as used); if
-   * not, the call is estimated afresh.
+   * not, the call is estimated afresh. When the executor's simulation already ran with that estimate as its limit
+   * (`checked`), its outcome is the re-check.
    */
-  private async gasLimitOf(data: string): Promise<bigint | null> {
+  private async gasLimitOf(data: string, checked?: GasCheck): Promise<bigint | null> {
     if (this.d.gasLimit !== null) return this.d.gasLimit;
+    if (checked?.passed) return gasLimitFor(checked.gas, this.d.gasMarginBps);
     const key = this.d.routeOf?.(data);
-    const known = key === undefined ? undefined : (this.estimates.get(key.route) ?? this.estimates.get(key.shape));
+    const known = checked || key === undefined ? undefined : this.known(key);
     if (known !== undefined && (await this.succeedsWith(data, known))) return gasLimitFor(known, this.d.gasMarginBps);
     const estimate = await this.estimateGas(data);
     if (estimate === null) return null;
@@ -131,6 +159,17 @@ export class EoaRoute implements ExecutionRoute {
       this.estimates.set(key.shape, estimate);
     }
     return gasLimitFor(estimate, this.d.gasMarginBps);
+  }
+
+  knownGas(data: string): bigint | null {
+    if (this.d.gasLimit !== null) return null;
+    const key = this.d.routeOf?.(data);
+    return (key && this.known(key)) ?? null;
+  }
+
+  /** The last estimate of the route, or else of a route of the same shape. */
+  private known(key: { route: string; shape: string }): bigint | undefined {
+    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
   }
 
   private async estimateGas(data: string): Promise<bigint | null> {
@@ -197,12 +236,22 @@ export class EoaRoute implements ExecutionRoute {
         await journal.markFinal(id, dropped());
         throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
       }
-      const targetBlock = req.blockNumber + 1;
+      let targetBlock = req.blockNumber + 1;
       try {
         await this.broadcaster.broadcast(raw, targetBlock);
       } catch (err) {
-        // A node that refuses a transaction does not hold it; one that merely timed out might.
-        if (!(await provider.getTransaction(txHash))) {
+        const next = this.broadcaster.expiresWithBlock ? await this.retarget(req, raw, gasLimit, targetBlock) : null;
+        if (typeof next === "number") {
+          targetBlock = next;
+        } else if (next !== null) {
+          await journal.markFinal(id, dropped());
+          throw new BroadcastRefused(
+            `trade ${id} dropped (${next}): its bundle came after block ${targetBlock} was built, and ` +
+              RETARGET_REASONS[next],
+            { cause: err },
+          );
+        } else if (!(await provider.getTransaction(txHash))) {
+          // A node that refuses a transaction does not hold it; one that merely timed out might.
           await journal.markFinal(id, dropped());
           throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
         }
@@ -223,6 +272,43 @@ export class EoaRoute implements ExecutionRoute {
     });
     await journal.markSent(id, sent.intent.txHash);
     return sent;
+  }
+
+  /**
+   * A bundle refused because its target block was built before it arrived (the relay builds on its own clock; the
+   * order came late): the same signed transaction goes for the next block instead, while the deadlines leave one and
+   * the trade still succeeds at the new head (it was simulated on an older one, and a bundle that would revert only
+   * wastes the relay's try), at most MAX_RETARGETS times. Null when the target is still ahead: refused for another
+   * reason. Else the block it went for, or why it was dropped.
+   */
+  private async retarget(
+    req: SendRequest,
+    raw: string,
+    gasLimit: bigint,
+    built: number,
+  ): Promise<number | Exclude<BundleRetarget, "retargeted"> | null> {
+    const drop = (why: Exclude<BundleRetarget, "retargeted">) => {
+      this.d.onRetarget?.(req.order, why);
+      return why;
+    };
+    let target = built;
+    for (let tries = 0; ; tries++) {
+      const head = await this.d.provider.getBlock("latest");
+      if (!head || head.number < target) return null;
+      if (tries === MAX_RETARGETS) return drop("bound");
+      const next = head.number + 1;
+      if (isPastDeadline(req.deadlines, { number: next, timestamp: head.timestamp + 1 })) return drop("past-deadline");
+      if (!(await this.succeedsWith(req.data, gasLimit))) return drop("stale");
+      try {
+        await this.broadcaster.broadcast(raw, next);
+        this.d.onRetarget?.(req.order, "retargeted");
+        this.d.log?.info({ opportunity: req.order.opportunityId, from: target, block: next }, "bundle retargeted");
+        return next;
+      } catch {
+        // Built again before it arrived, or refused for another reason: the head read next tells which.
+        target = next;
+      }
+    }
   }
 
   /** The run's tip, or the profit-share bid when one is set (never under the chain's floor; txFees applies it). */

@@ -38,6 +38,15 @@ export interface SendRequest {
   fence: Fence | null;
 }
 
+/**
+ * The executor's simulation, run with a gas limit the route knew for the call (ExecutionRoute.knownGas): whether the
+ * call succeeded at "latest" with that much gas.
+ */
+export interface GasCheck {
+  gas: bigint;
+  passed: boolean;
+}
+
 /** A trade journaled and handed to the chain (or the bundler); its outcome is still to come. */
 export interface SentTrade {
   intent: LiveIntent;
@@ -68,9 +77,15 @@ export interface ExecutionRoute {
   /**
    * Live only, beside the simulation: the route's own checks and gas (EOA: eth_estimateGas; ERC-4337: the bundler's
    * gas estimation, the sponsorship and the owner's signature). Throws RouteUnavailable when the route cannot be used
-   * right now (the bundler is down or slower than its bound): nothing was journaled or sent.
+   * right now (the bundler is down or slower than its bound): nothing was journaled or sent. `checked`: the
+   * simulation already ran with the gas knownGas() gave (passed: no gas to find; failed: estimate afresh).
    */
-  prepare(order: Order, data: string, deadlines: Deadlines): Promise<Prepared>;
+  prepare(order: Order, data: string, deadlines: Deadlines, checked?: GasCheck): Promise<Prepared>;
+  /**
+   * Live: gas the call is known to have needed (an earlier estimate), or null. The executor runs its simulation with
+   * that gas limit, so that one execution on the node is both the simulation and the gas check. Absent: none known.
+   */
+  knownGas?(data: string): bigint | null;
   /** While following a sent trade: a cheap look for its inclusion; null while not (yet) seen. */
   poll(trade: InFlightTrade): Promise<FinalOutcome | null>;
   /** The full verdict from the chain (included, dropped, or null while undecided); sends nothing. */

@@ -1,0 +1,87 @@
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalChain } from "../chain/local-chain.ts";
+import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
+import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { HeadTicks } from "./heads.ts";
+import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
+import { orderFor } from "./testing/orders.ts";
+
+let fixture: DevnetFixture | undefined;
+let chain: LocalChain;
+let pool: pg.Pool;
+let provider: FailoverProvider;
+/** The methods of every JSON-RPC request made through `provider`. */
+const methods: string[] = [];
+
+beforeAll(async () => {
+  fixture = await openDevnetFixture(29, (devnet): RpcTransport => ({
+    name: "devnet",
+    send: (payloads, timeoutMs) => {
+      for (const p of payloads) methods.push(p.method);
+      return devnet.send(payloads, timeoutMs);
+    },
+  }));
+  ({ chain, pool, provider } = fixture);
+});
+
+afterAll(async () => {
+  await fixture?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const receiptLooks = () => methods.filter((m) => m === "eth_getTransactionReceipt").length;
+
+describe("HeadTicks", () => {
+  it("wakes a waiter at the first head newer than it knew, at once if one came already, or at its timeout", async () => {
+    const ticks = new HeadTicks();
+    const woke: string[] = [];
+    void ticks.next(-1, 10_000).then(() => woke.push("first head"));
+    ticks.seen(7);
+    await sleep(0);
+    expect(woke).toEqual(["first head"]);
+    // A head seen while the caller was busy (it knew 6): no waiting.
+    await ticks.next(6, 10_000);
+    // The same head again, or an older one, wakes nobody; only the timeout does.
+    const started = performance.now();
+    const waiting = ticks.next(7, 50);
+    ticks.seen(7);
+    ticks.seen(5);
+    await waiting;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(ticks.latest).toBe(7);
+  });
+});
+
+describe("a sent trade followed on new heads", () => {
+  it("is looked for once per head, not on a timer, and at least every half second should the heads stop", async () => {
+    const ticks = new HeadTicks();
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks);
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    ticks.seen(order.blockNumber);
+    methods.length = 0;
+    const s = await ex.submit(order);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    // One look once it was sent, then none until a new head (a 20 ms timer would have looked about ten times).
+    await expect.poll(receiptLooks, { timeout: 10_000 }).toBe(1);
+    await sleep(200);
+    expect(receiptLooks()).toBe(1);
+
+    await chain.devnet.mine();
+    ticks.seen(order.blockNumber + 1);
+    expect(await s.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+    // The look at the new head, and the receipt's L1 fee read for the outcome.
+    expect(receiptLooks()).toBe(3);
+
+    // Heads that stop coming: the next trade is still found, by the full check every half second.
+    const next = await createArbitrage(chain, provider);
+    const second = await ex.submit(await orderFor(provider, "live", next.opportunity));
+    if (second.kind !== "sent") throw new Error(`order not sent: ${second.kind}`);
+    await chain.devnet.mine();
+    const started = performance.now();
+    expect(await second.final).toMatchObject({ status: "confirmed" });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
