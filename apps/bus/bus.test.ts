@@ -227,7 +227,7 @@ describe("message schemas", () => {
       netWei: -5n,
     };
     // A trade refused for its funding says so (the orchestrator's breaker does not count it).
-    const refused = { ...trade, status: "rejected" as const, netWei: 0n, unprofitable: true };
+    const refused = { ...trade, status: "rejected" as const, netWei: 0n, verdict: "unprofitable" };
     for (const [topic, value] of [
       [opportunitiesTopic, block],
       [ordersTopic, order],
