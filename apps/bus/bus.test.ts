@@ -89,6 +89,21 @@ describe.each(both)("%s bus", (_name, make) => {
     await expect.poll(() => seen.at(-1)).toBe("after");
     expect(seen).toEqual(["same", "other", "after"]);
   });
+
+  it("counts a group's unfinished messages: those whose handler has not returned, until it has", async () => {
+    const bus = make();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await bus.subscribe(pingTopic, { group: "slow", consumer: "c" }, () => held);
+    await bus.subscribe(pingTopic, { group: "quick", consumer: "c" }, async () => undefined);
+    expect(await bus.unfinished(pingTopic, "slow")).toBe(0);
+    await bus.publish(pingTopic, { id: "a", amount: 1n });
+    await bus.publish(pingTopic, { id: "b", amount: 1n });
+    await expect.poll(() => bus.unfinished(pingTopic, "quick")).toBe(0);
+    expect(await bus.unfinished(pingTopic, "slow")).toBe(2);
+    release();
+    await expect.poll(() => bus.unfinished(pingTopic, "slow")).toBe(0);
+  });
 });
 
 describe("redis bus: at-least-once", () => {
@@ -124,6 +139,20 @@ describe("redis bus: at-least-once", () => {
     const seen: string[] = [];
     await redisBus(prefix).subscribe(pingTopic, { group: "late", consumer: "c" }, async (p) => void seen.push(p.id));
     await expect.poll(() => seen).toEqual(["early"]);
+  });
+
+  it("counts as unfinished what a group has not read yet, whether it exists yet or not, and a failed message", async () => {
+    const prefix = fresh();
+    const bus = redisBus(prefix, 60_000);
+    expect(await bus.unfinished(pingTopic, "later")).toBe(0);
+    await bus.publish(pingTopic, { id: "m1", amount: 1n });
+    await bus.publish(pingTopic, { id: "m2", amount: 1n });
+    expect(await bus.unfinished(pingTopic, "later")).toBe(2);
+    await bus.subscribe(pingTopic, { group: "failing", consumer: "c" }, async (p) => {
+      if (p.id === "m1") throw new Error("crashed mid-message");
+    });
+    // m2 is done; m1 stays pending for redelivery, so the group is not finished.
+    await expect.poll(() => bus.unfinished(pingTopic, "failing")).toBe(1);
   });
 
   it("drops and reports a malformed message without blocking the ones after it", async () => {
@@ -198,7 +227,7 @@ describe("message schemas", () => {
       netWei: -5n,
     };
     // A trade refused for its funding says so (the orchestrator's breaker does not count it).
-    const refused = { ...trade, status: "rejected" as const, netWei: 0n, unprofitable: true };
+    const refused = { ...trade, status: "rejected" as const, netWei: 0n, verdict: "unprofitable" };
     for (const [topic, value] of [
       [opportunitiesTopic, block],
       [ordersTopic, order],

@@ -12,6 +12,8 @@ interface Group {
   consumers: Consumer[];
   next: number;
   done: RecentKeys;
+  /** Messages dispatched to a consumer whose handler has not returned yet. */
+  running: number;
 }
 
 /**
@@ -33,9 +35,11 @@ export function createMemoryBus(onError: (err: unknown, topic: string) => void =
         // Claimed at dispatch, so a duplicate published meanwhile cannot reach another consumer of the group.
         if (!consumer || g.done.has(key)) continue;
         g.done.add(key);
+        g.running++;
         consumer.chain = consumer.chain
           .then(() => withTraceCarrier(trace, () => consumer.handler(parsed, { id: key, attempt: 1 })))
-          .catch((err: unknown) => onError(err, topic.name));
+          .catch((err: unknown) => onError(err, topic.name))
+          .finally(() => g.running--);
       }
     },
 
@@ -43,7 +47,7 @@ export function createMemoryBus(onError: (err: unknown, topic: string) => void =
       let byGroup = groups.get(topic.name);
       if (!byGroup) groups.set(topic.name, (byGroup = new Map()));
       let g = byGroup.get(opts.group);
-      if (!g) byGroup.set(opts.group, (g = { consumers: [], next: 0, done: new RecentKeys() }));
+      if (!g) byGroup.set(opts.group, (g = { consumers: [], next: 0, done: new RecentKeys(), running: 0 }));
       const consumer: Consumer = { handler: handler as Handler<unknown>, chain: Promise.resolve() };
       g.consumers.push(consumer);
       const group = g;
@@ -53,6 +57,11 @@ export function createMemoryBus(onError: (err: unknown, topic: string) => void =
           await consumer.chain;
         },
       };
+    },
+
+    // A group subscribes before anything is published to it here (no stream keeps messages for a later group).
+    async unfinished(topic, group) {
+      return groups.get(topic.name)?.get(group)?.running ?? 0;
     },
 
     async close() {

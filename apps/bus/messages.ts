@@ -157,8 +157,8 @@ export const tradeOutcomeSchema = z
     netWei: int,
     /** The route reverted (on chain, or in the eth_call simulation): counts against its pools, see RiskLedger. */
     routeReverted: z.boolean().optional(),
-    /** Refused before simulation as a price verdict (its funding): no failure for the breaker, see RiskLedger. */
-    unprofitable: z.boolean().optional(),
+    /** A rejection that is a verdict on the order (its funding, or too late): no failure for the breaker. */
+    verdict: z.enum(["unprofitable", "expired"]).optional(),
     /** Wall-clock ms the simulation finished and the transaction was broadcast (null when it never was). */
     simulatedAt: z.number().nonnegative().nullable().optional(),
     sentAt: z.number().nonnegative().nullable().optional(),

@@ -170,9 +170,36 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
       return sub;
     },
 
+    async unfinished(topic, group) {
+      const key = stream(topic.name);
+      let groups: unknown[][];
+      try {
+        groups = (await writer.xinfo("GROUPS", key)) as unknown[][];
+      } catch (err) {
+        // No stream: nothing was ever published to the topic.
+        if (String((err as Error).message).includes("no such key")) return 0;
+        throw err;
+      }
+      const info = groups.map(fieldsOf).find((g) => g.name === group);
+      // A group not created yet has read nothing: the whole stream is ahead of it.
+      if (!info) return writer.xlen(key);
+      const pending = Number(info.pending);
+      if (typeof info.lag === "number") return pending + info.lag;
+      // Redis cannot count the lag (entries trimmed or deleted): whether anything is unread at all still shows.
+      const last = fieldsOf((await writer.xinfo("STREAM", key)) as unknown[])["last-generated-id"];
+      return pending + (last === info["last-delivered-id"] ? 0 : 1);
+    },
+
     async close() {
       await Promise.all([...subscriptions].map((s) => s.stop()));
       await writer.quit().catch(() => writer.disconnect());
     },
   };
+}
+
+/** XINFO's flat [name, value, name, value, ...] reply as an object. */
+function fieldsOf(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
 }

@@ -35,5 +35,10 @@ export interface SubscribeOptions {
 export interface Bus {
   publish<T, W>(topic: Topic<T, W>, value: T): Promise<void>;
   subscribe<T, W>(topic: Topic<T, W>, opts: SubscribeOptions, handler: Handler<T>): Promise<Subscription>;
+  /**
+   * How many messages published to `topic` the group has not finished: not yet read, or read and its handler not yet
+   * returned (a failed one waits for redelivery). 0 once the group has handled everything published so far.
+   */
+  unfinished<T, W>(topic: Topic<T, W>, group: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
 import { V2CycleSizer } from "./v2-cycle-sizer.ts";
+import type { V3PoolState } from "./v3/pool.ts";
 import { v3ExactHop } from "./v3/v3-hop.ts";
 
 /**
@@ -25,6 +26,12 @@ const BOUND_SLACK = 1 + 1e-9;
 export class CycleEvaluator {
   private readonly minProfitFloat: number;
   private readonly v2: V2CycleSizer;
+  /**
+   * The V3 hop of each V3 pool and direction (at 2i + 1 for pool v2Count + i selling its token1), with the state it
+   * was made for: a hop keeps the swap steps it has walked (swap-prefix.ts), so every cycle through the pool, in this
+   * block and the next ones until the pool's state changes, reuses them.
+   */
+  private readonly v3Hops: ({ state: V3PoolState; hop: ExactHop } | undefined)[] = [];
 
   constructor(
     private readonly state: MarketState,
@@ -75,16 +82,26 @@ export class CycleEvaluator {
 
   /** The hops of cycle `c` in route order as the exact search prices them (any pool type). */
   exactHops(c: number): ExactHop[] {
-    const { v3State, v2Count } = this.state;
+    const { v2Count } = this.state;
     const { edges, stride, hops } = this.index;
     const result: ExactHop[] = [];
     for (let at = c * stride, end = at + hops[c]!; at < end; at++) {
       const e = edges[at]!;
       const p = e >> 1;
-      // Edge 2p sells token0: for a V3 pool that is zeroForOne.
-      result.push(p >= v2Count ? v3ExactHop(v3State[p - v2Count]!, (e & 1) === 0) : v2ExactHop(this.v2Hop(e)));
+      result.push(p >= v2Count ? this.v3Hop(e - 2 * v2Count) : v2ExactHop(this.v2Hop(e)));
     }
     return result;
+  }
+
+  /** The hop of V3 edge `k` (edge 2*v2Count + k; even edges sell token0: zeroForOne), made anew when its state changed. */
+  private v3Hop(k: number): ExactHop {
+    const state = this.state.v3State[k >> 1]!;
+    let held = this.v3Hops[k];
+    if (held?.state !== state) {
+      held = { state, hop: v3ExactHop(state, (k & 1) === 0) };
+      this.v3Hops[k] = held;
+    }
+    return held.hop;
   }
 
   /** The V2 hop of directed edge `e`. */

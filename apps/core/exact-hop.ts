@@ -12,10 +12,15 @@ export interface Ratio {
   den: bigint;
 }
 
+/**
+ * What the search's proofs stand on, for the hop's real-valued output F (no rounding), concave and nondecreasing,
+ * with out(y) <= F(y) everywhere: at input y, F'(y) <= rate and F(y) <= out(y) + slack. Hence also
+ * out(y + d) <= out(y) + rate*d + slack for every d >= 0 (what tests check against the exact output).
+ */
 export interface HopBound {
-  /** An upper bound of the hop's marginal rate at this input (output units per input unit). */
+  /** An upper bound of the hop's real marginal rate at this input (output units per input unit). */
   rate: Ratio;
-  /** Rounding allowance: with `rate`, out(y + d) <= out(y) + rate*d + slack for every d >= 0. */
+  /** Rounding allowance: the real output at this input is at most out + slack. */
   slack: bigint;
 }
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExactHop } from "./exact-hop.ts";
 import { v2ExactHop } from "./exact-hop.ts";
-import { searchTrade } from "./exact-search.ts";
+import { evaluate, leftCut, searchTrade } from "./exact-search.ts";
 import { optimalTrade } from "./sizing.ts";
 import { TickTable, compress, getSqrtRatioAtTick, wordOf } from "./v3/index.ts";
 import type { V3PoolState } from "./v3/index.ts";
@@ -175,5 +175,38 @@ describe("searchTrade", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("cuts off the inputs left of a point only where none of them earns more than the crest point", () => {
+    // The cut is a proof for all of [1, y]. Two V2 pairs, deep enough for the cut to be worth making, whose proven
+    // optimum (the closed-form sizing) is the best input: wherever the cut leaves it behind, the crest point must
+    // earn at least as much. Crest points on both sides of the best input (right of it, where a loose rate bound
+    // puts the search's crest, a cut that went by the rate alone would hide the best).
+    let cuts = 0;
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 10n ** 9n, max: 10n ** 15n }),
+        fc.integer({ min: 70, max: 600 }),
+        fc.integer({ min: -50, max: 80 }),
+        (depth, gapBps, shiftPercent) => {
+          const route = [
+            { reserveIn: depth, reserveOut: depth, feeBps: 30 },
+            { reserveIn: depth, reserveOut: (depth * BigInt(10_000 + gapBps)) / 10_000n, feeBps: 30 },
+          ];
+          const best = optimalTrade(route, 1n << 20n);
+          if (best === null || best.optimality === "unproven") return;
+          const hops = route.map(v2ExactHop);
+          const topX = best.amountIn + (best.amountIn * BigInt(shiftPercent)) / 100n;
+          const first = evaluate(hops, 1n);
+          const top = evaluate(hops, topX);
+          const cut = first && top ? leftCut(hops, first, top)?.point : null;
+          if (!cut) return;
+          cuts++;
+          if (cut.x >= best.amountIn) expect(top!.profit).toBeGreaterThanOrEqual(best.profit);
+        },
+      ),
+      { numRuns: 300, seed: 99 },
+    );
+    expect(cuts).toBeGreaterThan(50);
   });
 });

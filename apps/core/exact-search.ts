@@ -23,14 +23,18 @@ const MAX_DOUBLINGS = 50;
 /** The crest's bracket stops narrowing once narrower than its position / 2^this. */
 const CREST_PRECISION_BITS = 20n;
 
-interface Point {
+export interface Point {
   x: bigint;
   out: bigint;
   profit: bigint;
   /** Rate bound of the route at x. */
   rate: Ratio;
-  /** Slack of the route at x, already rounded up to an integer. */
+  /**
+   * Slack of the route at x, rounded down: profits are integers, so profit(x) + slack bounds them as well as
+   * profit(x) plus the exact slack does. `slackRatio` is the exact one, for bounds that add more to it.
+   */
   slack: bigint;
+  slackRatio: Ratio;
 }
 
 /**
@@ -66,17 +70,13 @@ function sqrtInverse(r: Ratio): number {
   return 1 / Math.sqrt(ratioValue(r));
 }
 
-function ceilDiv(num: bigint, den: bigint): bigint {
-  return num >= 0n ? (num + den - 1n) / den : -(-num / den);
-}
-
 function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBound } | null {
   const out = hop.out(amount);
   return out === null ? null : { out, bound: hop.bound(amount) };
 }
 
-/** The route at input x with its composed bound, or null where a hop cannot quote it. */
-function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
+/** The route at input x with its composed bound, or null where a hop cannot quote it. Exported for tests. */
+export function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
   let amount = x;
   let rate: Ratio = { num: 1n, den: 1n };
   let slack: Ratio = { num: 0n, den: 1n };
@@ -89,22 +89,29 @@ function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
     rate = { num: rate.num * b.rate.num, den: rate.den * b.rate.den };
     amount = next;
   }
-  return { x, out: amount, profit: amount - x, rate, slack: ceilDiv(slack.num, slack.den) };
+  return { x, out: amount, profit: amount - x, rate, slack: slack.num / slack.den, slackRatio: slack };
 }
 
-/** The bound on profit over [p.x, hi]. */
+/**
+ * The bound on profit over [p.x, hi]: profit(a) + slack + climb, with the slack and the climb added as rationals and
+ * only their sum rounded down (the profits bounded are integers). Rounding each up instead put the bound a unit above
+ * a flat crest's profit, which is the target when the ppm allowance is a unit or two (USDC-based cycles): every
+ * input of the plateau was then priced, to the end of the budget.
+ */
 function intervalBound(p: Point, hi: bigint): bigint {
   const excess = p.rate.num - p.rate.den;
-  const climb = excess > 0n ? ceilDiv(excess * (hi - p.x), p.rate.den) : 0n;
-  return p.profit + climb + p.slack;
+  if (excess <= 0n) return p.profit + p.slack;
+  const { num, den } = p.slackRatio;
+  return p.profit + (num * p.rate.den + excess * (hi - p.x) * den) / (den * p.rate.den);
 }
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
  * the inputs around which it does not are priced one by one. The slack of a hop out of a coarse token, or into one,
  * can be worth far more than a millionth of a small profit (or than the one unit a first profit needs); when such
- * inputs reach further from the crest than half the budget left (the proof prices them and splits the intervals
- * around them on top), the proof would run out: better to say unproven at once than to spend it. Two looks:
+ * inputs reach further from the crest than a quarter of the budget left (the proof prices them and splits the
+ * intervals around them on top), the proof would run out, or take most of a block's time for a dust profit: better
+ * to say unproven at once than to spend it. Two looks:
  * - far out: the inputs `limit` away either side, each judged by its exact profit and by the profit the route's
  *   real-valued curve keeps there (estimated from the best found and the rate bound's distance from 1, which is
  *   smooth where the exact profit saws: a coarse token's floor leaves the same coarse amount, so a falling profit,
@@ -114,7 +121,7 @@ function intervalBound(p: Point, hi: bigint): bigint {
  */
 function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, best: Point | null): boolean {
   const target = targetFor(best === null ? 0n : best.profit);
-  const limit = BigInt(Math.max(0, remaining) >> 1);
+  const limit = BigInt(Math.max(0, remaining) >> 2);
   const level = best === null ? 0 : Number(best.profit);
   for (const x of [crest + limit + 1n, crest - limit]) {
     const p = x < 1n ? null : evaluate(hops, x);
@@ -149,6 +156,34 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, b
   return right > limit || right + extent(crest, -1n) > limit;
 }
 
+/**
+ * A point y left of the crest below which no input earns more than the crest point `top` does, or null. The real
+ * profit G (concave, at least the exact profit, at most exact + slack: what each hop's bound stands on) rises from y
+ * when G(top) >= G(y), since its slope at y is at least the chord's to `top`; then G(x) <= G(y) for every x <= y,
+ * and G(y) <= profit(y) + slack(y) <= profit(top) <= the best found. So one route at y settles all of [1, y]; the
+ * tangents of the branch and bound need only cover y..crest, instead of halving their way from 1 (a dozen routes).
+ * y is placed where a parabola through the rate bound at 1 falls by a few slacks below the crest. Exported for tests.
+ */
+export function leftCut(
+  hops: readonly ExactHop[],
+  first: Point,
+  top: Point,
+): { point: Point | null; evaluations: number } | null {
+  const gain = ratioValue(first.rate) - 1;
+  if (!(gain > 0) || top.x < 4n) return null;
+  const distance = Math.ceil(Math.sqrt((8 * (Number(top.slack) + 1) * Number(top.x)) / gain));
+  if (!Number.isFinite(distance)) return null;
+  let d = BigInt(distance);
+  let evaluations = 0;
+  for (let k = 0; k < 3 && d < top.x - 1n; k++, d *= 4n) {
+    const p = evaluate(hops, top.x - d);
+    evaluations++;
+    if (p === null) break;
+    if ((top.profit - p.profit) * p.slackRatio.den >= p.slackRatio.num) return { point: p, evaluations };
+  }
+  return { point: null, evaluations };
+}
+
 const targetFor = (best: bigint) => (best <= 0n ? 1n : (best * PPM) / (PPM - 1n) + 1n);
 
 /**
@@ -176,7 +211,8 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   };
   const rising = (p: Point | null) => p !== null && p.rate.num > p.rate.den;
 
-  // 1. The crest: where the route's rate bound falls to 1, bracketed by steps of 16x, then narrowed by the secant
+  // 1. The crest: where the route's rate bound falls to 1, bracketed (from the float guess, or by steps of 16x from
+  // 1 without one), then narrowed by the secant
   // of 1/sqrt(rate), which is linear in the input for a V2 pair and for a V3 pool within one range (so one or two
   // steps land next to it), halving instead when a step gains too little. The bracket is narrowed to one input, or
   // to a millionth of its position when its right end quotes: the proof covers what lies between.
@@ -184,30 +220,56 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   let loPoint: Point = zero;
   let hi = 1n;
   let hiPoint: Point | null;
-  let growth = GROWTH;
   const guess = floatCrest(hops);
   if (guess !== null) {
-    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle): bracket it by halving or
-    // doubling from there. Only where to look depends on it, never what is found or proven.
-    growth = 2n;
-    hi = guess;
-    hiPoint = at(hi);
-    for (let x = guess / 2n; x > 0n && !rising(hiPoint); x /= 2n) {
-      const p = at(x);
-      if (rising(p)) {
-        lo = x;
-        loPoint = p!;
-        break;
-      }
-      hi = x;
-      hiPoint = p;
+    // The hops' float curves put the crest near `guess` (exactly, for a V2 cycle; for a V3 pool while the trade
+    // stays in its current range): bracket it by a step of the bracket's final width on the side the rate bound
+    // points to, four times longer each time it still points on, so a good guess costs two routes. Only where to
+    // look depends on it, never what is found or proven.
+    const start = at(guess);
+    let step = guess >> CREST_PRECISION_BITS > 0n ? guess >> CREST_PRECISION_BITS : 1n;
+    // Where the guess is off (a V3 trade crossing ticks), the first step goes about as far as the secant of
+    // 1/sqrt(rate) between 0 and the guess puts the crest from it, a quarter beyond: one step instead of many.
+    if (start !== null) {
+      const u0 = sqrtInverse(zero.rate) - 1;
+      const t = u0 / (u0 - (sqrtInverse(start.rate) - 1));
+      const far = Math.abs(1 - t) * Number(guess) * 1.25;
+      if (Number.isFinite(far) && far > Number(step) && far < Number(guess) * 4) step = BigInt(Math.ceil(far));
     }
-  } else hiPoint = at(hi);
-  for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
-    lo = hi;
-    loPoint = hiPoint!;
-    hi *= growth;
+    if (rising(start)) {
+      lo = guess;
+      loPoint = start!;
+      hi = lo + step;
+      hiPoint = at(hi);
+      for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
+        lo = hi;
+        loPoint = hiPoint!;
+        step *= 4n;
+        hi = lo + step;
+        hiPoint = at(hi);
+      }
+    } else {
+      hi = guess;
+      hiPoint = start;
+      for (let k = 0; k < MAX_DOUBLINGS && hi - step > 0n; k++, step *= 4n) {
+        const p = at(hi - step);
+        if (rising(p)) {
+          lo = hi - step;
+          loPoint = p!;
+          break;
+        }
+        hi -= step;
+        hiPoint = p;
+      }
+    }
+  } else {
     hiPoint = at(hi);
+    for (let k = 0; k < MAX_DOUBLINGS && rising(hiPoint); k++) {
+      lo = hi;
+      loPoint = hiPoint!;
+      hi *= GROWTH;
+      hiPoint = at(hi);
+    }
   }
   let halve = false;
   while (hi - lo > 1n && (hiPoint === null || hi - lo > lo >> CREST_PRECISION_BITS)) {
@@ -263,7 +325,13 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     }
   }
   const first = crest > 0n ? evaluate(hops, 1n) : null;
-  if (first !== null) stack.push([first, crest]);
+  if (first !== null) {
+    const cut = unproven ? null : leftCut(hops, first, loPoint);
+    evaluations += cut?.evaluations ?? 0;
+    if (cut?.point) consider(cut.point);
+    // Below the cut nothing reaches the crest's profit (see leftCut): the proof covers the cut to the crest only.
+    stack.push([cut?.point ?? first, crest]);
+  }
   if (climbing !== null) stack.push(climbing);
 
   while (!unproven && stack.length > 0) {

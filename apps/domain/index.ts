@@ -17,6 +17,7 @@ export type {
   UserOpIntent,
   ExecutionRouteKind,
   UnsentTrade,
+  TradeVerdict,
   FinalOutcome,
   InFlightTrade,
 } from "./trade.ts";

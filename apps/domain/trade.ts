@@ -88,7 +88,16 @@ export interface UnsentTrade extends TradeBase {
   gasEstimate: bigint | null;
   /** Why a trade was rejected (revert reason); null for simulated. */
   reason: string | null;
+  /** A rejection that is a verdict on the order, not a failure (see TradeVerdict); absent for any other trade. */
+  verdict?: TradeVerdict;
 }
+
+/**
+ * Why a rejected trade counts as no failure for the risk ledger's breaker: its funding leaves less than minProfit
+ * (`unprofitable`), or its deadline had passed when it was simulated (`expired`: the order came too late, nothing
+ * was sent, nothing is wrong with the route).
+ */
+export type TradeVerdict = "unprofitable" | "expired";
 
 export interface FinalOutcome {
   status: FinalStatus;

@@ -93,6 +93,15 @@ export class ExecutorCodec {
     return `reverted: ${data.slice(0, 138)}`;
   }
 
+  /** Whether revert data is the contract's Expired error: the trade's deadline had passed in the block it ran in. */
+  isExpired(data: string): boolean {
+    try {
+      return this.iface.parseError(data)?.name === "Expired";
+    } catch {
+      return false;
+    }
+  }
+
   /** Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. */
   tradeProfit(logs: readonly Log[], contract: string): bigint | null {
     for (const log of logs) {

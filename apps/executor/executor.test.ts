@@ -9,7 +9,7 @@ import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, listTrades, migrate } from "../store/index.ts";
+import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot, migrate } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
@@ -127,6 +127,24 @@ describe("Executor in sim mode", () => {
     const result = (await executor("sim").handle(await order("sim", opportunity, opportunity.profit + 1n)))!;
     expect(result.status).toBe("rejected");
     expect(result.reason).toMatch(/^InsufficientProfit/);
+  });
+
+  it("records an order simulated past its deadline as an expired verdict: no failure, no strike, kept across a restart", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const o = await order("sim", opportunity);
+    const before = await loadRiskSnapshot(pool, "sim", o.epoch, new Date(0));
+    // The order comes two blocks past its one-block deadline (a slow first block at 400 ms blocks, say).
+    await chain.devnet.mine();
+    await chain.devnet.mine();
+    const result = (await executor("sim", { options: { deadlineBlocks: 1 } }).handle(o))!;
+    expect(result).toMatchObject({ status: "rejected", routeReverted: false, verdict: "expired" });
+    expect(result.reason).toMatch(/^Expired\(/);
+    const { rows } = await pool.query<{ verdict: string | null }>("SELECT verdict FROM trades WHERE id = $1", [
+      result.id,
+    ]);
+    expect(rows[0]?.verdict).toBe("expired");
+    // The restored ledger skips it as the live one does: no failure streak from late orders after a restart.
+    expect((await loadRiskSnapshot(pool, "sim", o.epoch, new Date(0))).recentStatuses).toEqual(before.recentStatuses);
   });
 
   it("sends nothing for a live order when the mode store says sim or cannot be read", async () => {

@@ -20,7 +20,7 @@ import { chooseFlashSource } from "./flash-source.ts";
 import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
-import { orderProtocols } from "../domain/index.ts";
+import { orderProtocols, type TradeVerdict } from "../domain/index.ts";
 import type {
   ExecutionRouteKind,
   FinalOutcome,
@@ -179,11 +179,8 @@ export interface TradeResult {
   reason: string | null;
   /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
   routeReverted: boolean;
-  /**
-   * Refused before any simulation for its funding: no lender could lend the amount, or the loan's fee leaves less
-   * than minProfit. A price verdict, not a failure (absent otherwise).
-   */
-  unprofitable?: boolean;
+  /** A rejection that is a verdict on the order, not a failure for the breaker (absent otherwise): see TradeVerdict. */
+  verdict?: TradeVerdict;
   /** performance.now() stamps: order received, simulation done, handed to the chain or bundler (live only). */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
 }
@@ -213,7 +210,7 @@ export interface ReconcileReport {
 
 type Simulation =
   | { ok: true; profit: bigint; blockNumber: number; baseFee: bigint }
-  | { ok: false; reason: string; blockNumber: number };
+  | { ok: false; reason: string; blockNumber: number; expired: boolean };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The tip the EOA route bids by default (ExecutorOptions.priorityFeeWei). */
@@ -351,7 +348,7 @@ export class Executor {
     const refuse = async (o: Order, source: FlashSource | null, reason: string): Promise<Submission> => {
       if (await this.deps.journal.hasTradeFor(o.opportunityId)) return { kind: "duplicate" };
       const timings = { receivedAt, simulatedAt: null, sentAt: null };
-      const s = await this.recordUnsent(
+      return this.recordUnsent(
         id,
         o,
         this.primary.kind,
@@ -362,8 +359,8 @@ export class Executor {
         reason,
         timings,
         false,
+        lendersUnread ? undefined : "unprofitable",
       );
-      return s.kind === "done" && !lendersUnread ? { kind: "done", result: { ...s.result, unprofitable: true } } : s;
     };
     if (!funding) {
       return refuse(
@@ -415,6 +412,8 @@ export class Executor {
       ]);
     }
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
+    // A simulation refused for the order's own deadline is late, not the route's fault: no strike, no failure.
+    const expired = !sim.ok && sim.expired;
     const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
       this.recordUnsent(
         id,
@@ -426,7 +425,8 @@ export class Executor {
         s.ok ? s.profit : null,
         reason,
         timings,
-        !s.ok,
+        !s.ok && !expired,
+        s === sim && expired ? "expired" : undefined,
       );
 
     if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
@@ -583,10 +583,15 @@ export class Executor {
       const profit = this.codec.decodeProfit(call.ret);
       return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
     }
-    if (gas !== null) return { ok: false, reason: `not within ${gas} gas`, blockNumber };
+    if (gas !== null) return { ok: false, reason: `not within ${gas} gas`, blockNumber, expired: false };
     const revertData = (call.err as { data?: unknown }).data;
     if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
-    return { ok: false, reason: this.codec.describeRevert(revertData), blockNumber };
+    return {
+      ok: false,
+      reason: this.codec.describeRevert(revertData),
+      blockNumber,
+      expired: this.codec.isExpired(revertData),
+    };
   }
 
   private async recordUnsent(
@@ -600,6 +605,7 @@ export class Executor {
     reason: string | null,
     timings: TradeResult["timings"],
     routeReverted: boolean,
+    verdict?: TradeVerdict,
   ): Promise<Submission> {
     await this.deps.journal.recordSimulated({
       ...tradeBase(id, order, route, flashSource),
@@ -608,6 +614,7 @@ export class Executor {
       simulatedProfit,
       gasEstimate: null,
       reason,
+      ...(verdict ? { verdict } : {}),
     });
     const result: TradeResult = {
       id,
@@ -626,6 +633,7 @@ export class Executor {
       precededBy: null,
       reason,
       routeReverted,
+      ...(verdict ? { verdict } : {}),
       timings,
     };
     return { kind: "done", result };

@@ -178,7 +178,7 @@ describe("the executor's flash source, per order", () => {
       txHash: null,
       simulatedProfit: null,
       routeReverted: false,
-      unprofitable: true,
+      verdict: "unprofitable",
     });
     expect(result?.reason).toBe(
       `the aave-v3 fee of ${premium} leaves ${order.predictedProfit - premium}, ` +
@@ -199,7 +199,7 @@ describe("the executor's flash source, per order", () => {
     const ex = await executor({});
     const order = await mixedOrder();
     const result = await ex.handle(order);
-    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null, unprofitable: true });
+    expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null, verdict: "unprofitable" });
     expect(result?.reason).toMatch(/no flash source can lend/);
   });
 
@@ -209,6 +209,6 @@ describe("the executor's flash source, per order", () => {
     });
     const result = await unreadable.handle(await mixedOrder());
     expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null });
-    expect(result).not.toHaveProperty("unprofitable");
+    expect(result).not.toHaveProperty("verdict");
   });
 });

@@ -204,7 +204,7 @@ export class ExecutorService {
         status: result.status,
         netWei,
         routeReverted: result.routeReverted,
-        ...(result.unprofitable ? { unprofitable: true } : {}),
+        ...(result.verdict ? { verdict: result.verdict } : {}),
         // Wall-clock stamps, so a process other than this one can measure block -> simulated and block -> sent.
         simulatedAt: result.timings.simulatedAt === null ? null : wallMs(result.timings.simulatedAt),
         sentAt: result.timings.sentAt === null ? null : wallMs(result.timings.sentAt),

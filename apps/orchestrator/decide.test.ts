@@ -244,15 +244,15 @@ describe("circuit breaker and daily loss", () => {
     expect(decide(input([cand({ pools: [P3, P4] })], { control: ctl }), ledger).halted).toBe("circuit-open");
   });
 
-  it("does not count a trade refused for its funding (a price verdict, unprofitable) as a failure", () => {
+  it.each(["unprofitable", "expired"] as const)("does not count a %s verdict on an order as a failure", (verdict) => {
     const ledger = new RiskLedger();
     const ctl = control({}, { maxConsecutiveFailures: 2 });
     const c = cand();
     ledger.placed({ ...decide(input([c]), new RiskLedger()).orders[0]! }, 0n);
     expect(ledger.isBusy(P1)).toBe(true);
     ledger.settled(fail("a"), NOW);
-    ledger.settled({ opportunityId: c.id, status: "rejected", netWei: 0n, unprofitable: true }, NOW);
-    ledger.settled({ opportunityId: "y", status: "rejected", netWei: 0n, unprofitable: true }, NOW);
+    ledger.settled({ opportunityId: c.id, status: "rejected", netWei: 0n, verdict }, NOW);
+    ledger.settled({ opportunityId: "y", status: "rejected", netWei: 0n, verdict }, NOW);
     // Its pools are free again, the streak is still one: one more real failure opens the breaker.
     expect(ledger.isBusy(P1)).toBe(false);
     expect(decide(input([cand()], { control: ctl }), ledger).halted).toBeNull();

@@ -1,4 +1,4 @@
-import type { Order } from "../domain/index.ts";
+import type { Order, TradeVerdict } from "../domain/index.ts";
 
 /** How a trade ended, as the orchestrator needs it: net P&L in native wei (profit valued in wei, minus gas). */
 export interface TradeResult {
@@ -11,10 +11,10 @@ export interface TradeResult {
    */
   routeReverted?: boolean;
   /**
-   * Refused as a price verdict before any simulation (no lender could lend the amount, or the loan's fee leaves less
-   * than minProfit): like the strategy's own below-min-profit, neither a failure for the breaker nor a pool's fault.
+   * A verdict on the order (its funding leaves too little, or it came past its deadline): like the strategy's own
+   * below-min-profit, neither a failure for the breaker nor a pool's fault.
    */
-  unprofitable?: boolean;
+  verdict?: TradeVerdict;
 }
 
 /** When a pool is set aside on its own: after this many consecutive route reverts through it, for this many blocks. */
@@ -128,7 +128,7 @@ export class RiskLedger {
       this.dayNetWei = 0n;
     }
     this.dayNetWei += result.netWei;
-    if (result.unprofitable === true) return;
+    if (result.verdict !== undefined) return;
     if (!FAILURES.has(result.status)) {
       this.streak = 0;
       for (const p of pools) this.strikes.delete(p);

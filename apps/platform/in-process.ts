@@ -58,9 +58,9 @@ export interface SessionParts {
 }
 
 /** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */
-export async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /**

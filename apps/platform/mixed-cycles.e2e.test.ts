@@ -135,7 +135,12 @@ describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", (
         expect(result.flashSource).toBe(source);
         if (candidate.profit - fee < order.minProfit) {
           // The orchestrator costs the loan's gas, not a fee it cannot know: the executor refuses what the fee sinks.
-          expect(result).toMatchObject({ status: "rejected", txHash: null, routeReverted: false, unprofitable: true });
+          expect(result).toMatchObject({
+            status: "rejected",
+            txHash: null,
+            routeReverted: false,
+            verdict: "unprofitable",
+          });
           refused++;
         } else {
           expect(result).toMatchObject({ status: "confirmed", precededBy: 0 });
@@ -147,7 +152,7 @@ describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", (
         // The outcome settles the strategy's ledger, as the trades topic does: the pools are free for the next round.
         const netWei = (result.realizedProfit ?? 0n) - (result.gasCostWei ?? 0n);
         ledger.settled(
-          { opportunityId: order.opportunityId, status: result.status, netWei, unprofitable: result.unprofitable },
+          { opportunityId: order.opportunityId, status: result.status, netWei, verdict: result.verdict },
           new Date(),
         );
       }

@@ -244,13 +244,11 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const counts = { opportunities: 0, orders: 0, outcomes: 0 };
   const blocks = { from: -1, to: -1 };
   const seenAtOf = new Map<string, number>();
-  let lastMessage = Date.now();
   let reached: () => void = () => undefined;
   const enough = new Promise<void>((r) => (reached = r));
   const group = { group: `dev-observer-${process.pid}`, consumer: "observer" };
   const subs: Subscription[] = [
     await bus.subscribe(opportunitiesTopic, group, async (b) => {
-      lastMessage = Date.now();
       latency.add("detect", Date.now() - b.seenAt);
       counts.opportunities += b.candidates.length;
       if (blocks.from < 0) blocks.from = b.blockNumber;
@@ -259,13 +257,11 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
       if (p.blocks !== null && blocks.to - blocks.from + 1 >= p.blocks) reached();
     }),
     await bus.subscribe(ordersTopic, group, async ({ order, seenAt }) => {
-      lastMessage = Date.now();
       latency.add("decide", Date.now() - seenAt);
       seenAtOf.set(order.opportunityId, seenAt);
       counts.orders++;
     }),
     await bus.subscribe(tradesTopic, group, async (t) => {
-      lastMessage = Date.now();
       counts.outcomes++;
       const seenAt = seenAtOf.get(t.opportunityId);
       if (seenAt !== undefined && t.simulatedAt != null) latency.add("simulate", t.simulatedAt - seenAt);
@@ -280,11 +276,15 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   const started = new Map<BotName, BotProcess>();
   const stopAll = () => Promise.all([...started.values()].map(stopBot));
   closers.push(stopAll);
-  for (const bot of ["executor", "orchestrator", "api", "scanner"] as const) {
+  // The executor reconciles before it is ready, and orders come only once the scanner runs: the other three start
+  // side by side, the scanner after them.
+  const start = (bot: BotName) => {
     const b = startBot(bot, envs[bot] as Record<string, string>, p);
     started.set(bot, b);
-    await b.ready;
-  }
+    return b.ready;
+  };
+  await Promise.all((["executor", "orchestrator", "api"] as const).map(start));
+  await start("scanner");
   const processes = BOT_NAMES.map((bot) => ({ bot, pid: started.get(bot)?.child.pid ?? 0 }));
   out(
     `${p.title} --services: ${p.mode} mode, epoch ${p.epoch} | ${chain.label} | ` +
@@ -298,8 +298,10 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   chain.startBlocks?.();
   await Promise.race([enough, aborted]);
 
-  // No new opportunities; then the last orders through the executor and their transactions to a receipt, while
-  // blocks keep coming. The bus is quiet and every order has its outcome, or patience runs out.
+  // No new opportunities once the scanner is gone; then the last orders through the executor and their trades to
+  // the end, while blocks keep coming. Nothing more can come once the orchestrator has handled every opportunity
+  // (its orders are published by then), the executor every order (it returns once a trade is sent or recorded), this
+  // process has counted every order, and every order has its outcome; or patience runs out.
   const failures: string[] = [];
   const stopped = async (bot: BotName) => {
     const b = started.get(bot);
@@ -310,8 +312,17 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
   };
   await stopped("scanner");
   const patience = Math.max(10_000, chain.blockTimeMs * 10);
-  const quiet = Math.max(1_000, chain.blockTimeMs * 3);
-  await until(() => counts.outcomes >= counts.orders && Date.now() - lastMessage > quiet, patience);
+  const settled = async () => {
+    if (counts.outcomes < counts.orders) return false;
+    const backlog = await Promise.all([
+      bus.unfinished(opportunitiesTopic, "orchestrator"),
+      bus.unfinished(ordersTopic, "executor"),
+      bus.unfinished(ordersTopic, group.group),
+    ]);
+    // Counted again: an order read meanwhile may still wait for its outcome.
+    return backlog.every((n) => n === 0) && counts.outcomes >= counts.orders;
+  };
+  await until(settled, patience);
   for (const bot of ["orchestrator", "executor", "api"] as const) await stopped(bot);
   chain.stopBlocks?.();
   if (failures.length > 0) throw new Error(failures.join("; "));

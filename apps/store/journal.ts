@@ -180,8 +180,8 @@ export class PgTradeJournal implements TradeJournal {
   async recordSimulated(t: UnsentTrade): Promise<void> {
     await this.insert(
       `INSERT INTO trades (${BASE_COLUMNS}, status, block_number, simulated_profit, gas_estimate, reason, final_at,
-         chain)
-       VALUES (${BASE}, ${placeholders(15, 19)}, now(), $20)`,
+         chain, verdict)
+       VALUES (${BASE}, ${placeholders(15, 19)}, now(), $20, $21)`,
       [
         ...baseParams(t),
         t.status,
@@ -190,6 +190,7 @@ export class PgTradeJournal implements TradeJournal {
         fromBig(t.gasEstimate),
         t.reason,
         this.chain,
+        t.verdict ?? null,
       ],
     );
   }

@@ -47,7 +47,9 @@ export async function loadRiskSnapshot(
       [mode, epoch],
     ),
     pool.query<{ status: string }>(
+      // Verdicts on an order (migration 008) are no failures and no successes: the live ledger skips them too.
       `SELECT status FROM trades WHERE mode = $1 AND epoch = $2 AND status NOT IN ('pending', 'sent')
+         AND verdict IS NULL
        ORDER BY coalesce(final_at, created_at) DESC, created_at DESC LIMIT $3`,
       [mode, epoch, recent],
     ),

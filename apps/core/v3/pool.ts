@@ -46,6 +46,34 @@ export function defaultPriceLimit(zeroForOne: boolean): bigint {
   return zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n;
 }
 
+/** What UniswapV3Pool.swap's loop carries from one step to the next. */
+export interface SwapCursor {
+  sqrtPrice: bigint;
+  tick: number;
+  liquidity: bigint;
+  /** Amount specified still to go (exact input: > 0), and the other side's running total (exact input: <= 0). */
+  remaining: bigint;
+  calculated: bigint;
+  crossed: number;
+  steps: number;
+  maxLiquidity: bigint;
+}
+
+/** The cursor of a swap that has not taken a step yet. */
+export function startCursor(pool: V3PoolState, amountSpecified: bigint): SwapCursor {
+  const { sqrtPriceX96: sqrtPrice, tick, liquidity } = pool;
+  return {
+    sqrtPrice,
+    tick,
+    liquidity,
+    remaining: amountSpecified,
+    calculated: 0n,
+    crossed: 0,
+    steps: 0,
+    maxLiquidity: liquidity,
+  };
+}
+
 /**
  * UniswapV3Pool.swap without the transfers: amountSpecified > 0 is an exact input, < 0 an exact output. Throws
  * V3MathError where the contract reverts and TickRangeError where the walk needs ticks that are not known.
@@ -61,56 +89,74 @@ export function swapV3(
     ? sqrtPriceLimitX96 < pool.sqrtPriceX96 && sqrtPriceLimitX96 > MIN_SQRT_RATIO
     : sqrtPriceLimitX96 > pool.sqrtPriceX96 && sqrtPriceLimitX96 < MAX_SQRT_RATIO;
   if (!limitOk) throw new V3MathError("price limit on the wrong side of the price (SPL)");
-  const exactInput = amountSpecified > 0n;
-  let remaining = amountSpecified;
-  let calculated = 0n;
-  let sqrtPrice = pool.sqrtPriceX96;
-  let tick = pool.tick;
-  let liquidity = pool.liquidity;
-  let crossed = 0;
-  let steps = 0;
-  let maxLiquidity = liquidity;
+  return finishSwap(pool, zeroForOne, amountSpecified, sqrtPriceLimitX96, startCursor(pool, amountSpecified));
+}
 
-  while (remaining !== 0n && sqrtPrice !== sqrtPriceLimitX96) {
-    const start = sqrtPrice;
-    const found = pool.ticks.nextInitializedTickWithinOneWord(tick, zeroForOne);
+/**
+ * The rest of a swap from `cursor` (a state its loop reaches, with the limit already checked): the loop's steps until
+ * the amount is spent or the price reaches the limit, then the result. Moves the cursor.
+ */
+export function finishSwap(
+  pool: V3PoolState,
+  zeroForOne: boolean,
+  amountSpecified: bigint,
+  sqrtPriceLimitX96: bigint,
+  cursor: SwapCursor,
+): V3SwapResult {
+  const exactInput = amountSpecified > 0n;
+  const c = cursor;
+  while (c.remaining !== 0n && c.sqrtPrice !== sqrtPriceLimitX96) {
+    const start = c.sqrtPrice;
+    const found = pool.ticks.nextInitializedTickWithinOneWord(c.tick, zeroForOne);
     const initialized = found.initialized;
     const tickNext = Math.min(MAX_TICK, Math.max(MIN_TICK, found.next));
     const sqrtNext = getSqrtRatioAtTick(tickNext);
     const beyondLimit = zeroForOne ? sqrtNext < sqrtPriceLimitX96 : sqrtNext > sqrtPriceLimitX96;
     const step = computeSwapStep(
-      sqrtPrice,
+      c.sqrtPrice,
       beyondLimit ? sqrtPriceLimitX96 : sqrtNext,
-      liquidity,
-      remaining,
+      c.liquidity,
+      c.remaining,
       pool.feePips,
     );
-    sqrtPrice = step.sqrtRatioNextX96;
-    steps++;
+    c.sqrtPrice = step.sqrtRatioNextX96;
+    c.steps++;
     if (exactInput) {
-      remaining -= step.amountIn + step.feeAmount;
-      calculated -= step.amountOut;
+      c.remaining -= step.amountIn + step.feeAmount;
+      c.calculated -= step.amountOut;
     } else {
-      remaining += step.amountOut;
-      calculated += step.amountIn + step.feeAmount;
+      c.remaining += step.amountOut;
+      c.calculated += step.amountIn + step.feeAmount;
     }
-    if (sqrtPrice === sqrtNext) {
-      if (initialized) {
-        const net = pool.ticks.liquidityNet(tickNext);
-        liquidity += zeroForOne ? -net : net;
-        if (liquidity < 0n || liquidity > MAX_UINT128)
-          throw new V3MathError(`liquidity leaves uint128 at tick ${tickNext}`);
-        crossed++;
-        if (liquidity > maxLiquidity) maxLiquidity = liquidity;
-      }
-      tick = zeroForOne ? tickNext - 1 : tickNext;
-    } else if (sqrtPrice !== start) {
-      tick = getTickAtSqrtRatio(sqrtPrice);
+    if (c.sqrtPrice === sqrtNext) {
+      if (initialized) c.liquidity = crossTick(pool, zeroForOne, tickNext, c.liquidity);
+      c.crossed += initialized ? 1 : 0;
+      if (c.liquidity > c.maxLiquidity) c.maxLiquidity = c.liquidity;
+      c.tick = zeroForOne ? tickNext - 1 : tickNext;
+    } else if (c.sqrtPrice !== start) {
+      c.tick = getTickAtSqrtRatio(c.sqrtPrice);
     }
   }
-  const specifiedUsed = amountSpecified - remaining;
-  const [amount0, amount1] = zeroForOne === exactInput ? [specifiedUsed, calculated] : [calculated, specifiedUsed];
-  return { amount0, amount1, sqrtPriceX96: sqrtPrice, tick, liquidity, crossed, steps, maxLiquidity };
+  const specifiedUsed = amountSpecified - c.remaining;
+  const [amount0, amount1] = zeroForOne === exactInput ? [specifiedUsed, c.calculated] : [c.calculated, specifiedUsed];
+  return {
+    amount0,
+    amount1,
+    sqrtPriceX96: c.sqrtPrice,
+    tick: c.tick,
+    liquidity: c.liquidity,
+    crossed: c.crossed,
+    steps: c.steps,
+    maxLiquidity: c.maxLiquidity,
+  };
+}
+
+/** The in-range liquidity after crossing initialized tick `tick` (Tick.cross), or V3MathError where it leaves uint128. */
+export function crossTick(pool: V3PoolState, zeroForOne: boolean, tick: number, liquidity: bigint): bigint {
+  const net = pool.ticks.liquidityNet(tick);
+  const after = liquidity + (zeroForOne ? -net : net);
+  if (after < 0n || after > MAX_UINT128) throw new V3MathError(`liquidity leaves uint128 at tick ${tick}`);
+  return after;
 }
 
 /**

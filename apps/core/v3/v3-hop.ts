@@ -13,7 +13,7 @@
 import type { ExactHop, HopBound } from "../exact-hop.ts";
 import { Q96, V3MathError } from "./full-math.ts";
 import type { V3PoolState, V3SwapResult } from "./pool.ts";
-import { swapV3 } from "./pool.ts";
+import { SwapPrefix } from "./swap-prefix.ts";
 import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
 
 const Q192 = Q96 * Q96;
@@ -22,8 +22,12 @@ function ceilDiv(num: bigint, den: bigint): bigint {
   return (num + den - 1n) / den;
 }
 
-/** Selling token0 (zeroForOne) or token1 into `pool`, whose state must not change while the hop is in use. */
+/**
+ * Selling token0 (zeroForOne) or token1 into `pool`, whose state must not change while the hop is in use. The hop
+ * keeps the steps its swaps complete (swap-prefix.ts): keep it while the state lasts, for every cycle through it.
+ */
 export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
+  const swaps = new SwapPrefix(pool, zeroForOne);
   const keep = FEE_PIPS_DENOMINATOR - BigInt(pool.feePips);
   const rateAt = (sqrtPrice: bigint) =>
     zeroForOne
@@ -45,7 +49,7 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
     if (y <= 0n) return { out: 0n, bound: { rate: spot, slack: 0n } };
     let r: V3SwapResult;
     try {
-      r = swapV3(pool, zeroForOne, y);
+      r = swaps.swap(y);
     } catch (error) {
       if (error instanceof V3MathError) return null;
       throw error;
@@ -65,7 +69,7 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
     out: (y) => walk(y)?.out ?? null,
     bound(y): HopBound {
       if (y <= 0n) return { rate: spot, slack: 0n };
-      return boundOf(swapV3(pool, zeroForOne, y));
+      return boundOf(swaps.swap(y));
     },
     quote: walk,
   };

@@ -1,0 +1,109 @@
+/**
+ * Exact-input swaps from one pool state in one direction, many amounts: what a sizing search asks of a V3 hop,
+ * dozens of times per cycle and again for every cycle through the pool, block after block while the pool is still.
+ *
+ * Every such swap starts from the same price and walks the same steps (one per range or bitmap word entered) until
+ * its amount runs short of a step's target. A step that reaches its target is fixed by the state before it: the
+ * input it takes (rounded up), its fee, its output, the state after it, whatever the amount was. And whether it is
+ * reached is monotone in the amount: the pool's loop completes step k exactly when the input left,
+ * y - (what steps 0..k-1 took), with the fee taken off and floored, covers the step's input. So the completed steps
+ * are computed once, with the least amount that completes each, and a swap of y skips every step it completes and
+ * runs the pool's own loop (`finishSwap`) from there: the same integers, in the same order, as `swapV3` from the
+ * start. Steps are added as amounts reach them; the prefix stops growing where a step would leave the known ticks,
+ * revert, or meet the price limit, and the loop takes over there as it would have.
+ */
+import { V3MathError } from "./full-math.ts";
+import type { SwapCursor, V3PoolState, V3SwapResult } from "./pool.ts";
+import { crossTick, defaultPriceLimit, finishSwap, startCursor, swapV3 } from "./pool.ts";
+import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
+import { getAmount0Delta, getAmount1Delta } from "./sqrt-price-math.ts";
+import { MAX_TICK, MIN_TICK, getSqrtRatioAtTick } from "./tick-math.ts";
+
+/** Amounts beyond this take the plain loop: the prefix never skips a step whose fee arithmetic could overflow. */
+const LARGEST = 1n << 200n;
+
+export class SwapPrefix {
+  private readonly limit: bigint;
+  private readonly keep: bigint;
+  private readonly fee: bigint;
+  /** cursors[k]: the loop's state before step k of any swap that completed steps 0..k-1 (remaining counted from 0). */
+  private readonly cursors: SwapCursor[];
+  /** least[k]: the least amount that completes steps 0..k. */
+  private readonly least: bigint[] = [];
+  private grown = true;
+
+  constructor(
+    private readonly pool: V3PoolState,
+    private readonly zeroForOne: boolean,
+  ) {
+    this.limit = defaultPriceLimit(zeroForOne);
+    this.fee = BigInt(pool.feePips);
+    this.keep = FEE_PIPS_DENOMINATOR - this.fee;
+    this.cursors = [startCursor(pool, 0n)];
+  }
+
+  /** swapV3(pool, zeroForOne, amountIn) for amountIn > 0, with the same result or the same error. */
+  swap(amountIn: bigint): V3SwapResult {
+    const { pool, zeroForOne, limit } = this;
+    const limitOk = zeroForOne ? limit < pool.sqrtPriceX96 : limit > pool.sqrtPriceX96;
+    if (amountIn <= 0n || amountIn >= LARGEST || !limitOk) return swapV3(pool, zeroForOne, amountIn);
+    let k = 0;
+    for (;;) {
+      if (k === this.least.length && !this.grow()) break;
+      if (k === this.least.length || amountIn < this.least[k]!) break;
+      k++;
+    }
+    const from = this.cursors[k]!;
+    // The cursor's amounts count from zero: this swap has amountIn less what the skipped steps took still to go.
+    const cursor = { ...from, remaining: amountIn + from.remaining };
+    return finishSwap(pool, zeroForOne, amountIn, limit, cursor);
+  }
+
+  /**
+   * Adds the next completed step to the prefix, as the pool's loop and computeSwapStep take it when the input left
+   * covers it (their "max" branch); false when the prefix cannot grow (it stops there for good).
+   */
+  private grow(): boolean {
+    if (!this.grown) return false;
+    const { pool, zeroForOne, limit } = this;
+    const c = this.cursors[this.cursors.length - 1]!;
+    try {
+      if (c.sqrtPrice === limit) throw new V3MathError("at the price limit");
+      const found = pool.ticks.nextInitializedTickWithinOneWord(c.tick, zeroForOne);
+      const tickNext = Math.min(MAX_TICK, Math.max(MIN_TICK, found.next));
+      const target = getSqrtRatioAtTick(tickNext);
+      // At or past the limit, the step's target is the limit itself: left to the loop.
+      if (zeroForOne ? target <= limit : target >= limit) throw new V3MathError("step reaches the price limit");
+      const amountIn = zeroForOne
+        ? getAmount0Delta(target, c.sqrtPrice, c.liquidity, true)
+        : getAmount1Delta(c.sqrtPrice, target, c.liquidity, true);
+      const amountOut = zeroForOne
+        ? getAmount1Delta(target, c.sqrtPrice, c.liquidity, false)
+        : getAmount0Delta(c.sqrtPrice, target, c.liquidity, false);
+      // computeSwapStep's fee on a step that reaches its target: mulDivRoundingUp(amountIn, fee, 1e6 - fee).
+      const feeAmount = (amountIn * this.fee + this.keep - 1n) / this.keep;
+      const liquidity = found.initialized ? crossTick(pool, zeroForOne, tickNext, c.liquidity) : c.liquidity;
+      // The step is taken when floor(left * keep / 1e6) >= amountIn, left = y - (taken before), and left > 0 (the
+      // loop stops when nothing is left): the least such y.
+      const cover = (amountIn * FEE_PIPS_DENOMINATOR + this.keep - 1n) / this.keep;
+      const least = -c.remaining + (cover > 0n ? cover : 1n);
+      this.least.push(least);
+      this.cursors.push({
+        sqrtPrice: target,
+        tick: zeroForOne ? tickNext - 1 : tickNext,
+        liquidity,
+        remaining: c.remaining - amountIn - feeAmount,
+        calculated: c.calculated - amountOut,
+        crossed: c.crossed + (found.initialized ? 1 : 0),
+        steps: c.steps + 1,
+        maxLiquidity: liquidity > c.maxLiquidity ? liquidity : c.maxLiquidity,
+      });
+      return true;
+    } catch (error) {
+      // Unknown ticks, a revert or the limit: swaps that get here take the loop, which meets the same thing.
+      if (!(error instanceof V3MathError)) throw error;
+      this.grown = false;
+      return false;
+    }
+  }
+}
