@@ -10,22 +10,27 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { runOrion, type OrionExit } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
+import { createTestDatabase } from "../../test/support/postgres.ts";
 import { alive, expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
 const session = orionSession("services-erc4337");
 
+/** Blocks a session waits for its interrupt pattern before it is interrupted anyway (the test then fails, quickly). */
+const INTERRUPT_BY_BLOCKS = 20;
+
 /**
  * `orion dev` in a process group of its own, standing for a terminal's foreground group; `interruptWhen` sends SIGINT
- * to the whole group once stdout matches it, as Ctrl-C does.
+ * to the whole group once stdout matches it (or after INTERRUPT_BY_BLOCKS blocks without), as Ctrl-C does.
  */
-function orionDev(args: string[], interruptWhen?: RegExp): Promise<OrionExit> {
+function orionDev(args: string[], interruptWhen?: RegExp, env: NodeJS.ProcessEnv = {}): Promise<OrionExit> {
   let interrupted = false;
   return runOrion(["dev", ...args], {
-    env: session.env({ LOG_LEVEL: "fatal" }),
+    env: session.env({ LOG_LEVEL: "fatal", ...env }),
     detached: true,
     onStdout: (stdout, run) => {
-      if (interruptWhen && !interrupted && interruptWhen.test(stdout)) {
+      if (!interruptWhen || interrupted) return;
+      if (interruptWhen.test(stdout) || (stdout.match(/^block \d+/gm)?.length ?? 0) >= INTERRUPT_BY_BLOCKS) {
         interrupted = true;
         run.interrupt();
       }
@@ -84,7 +89,15 @@ describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL
   it("Ctrl-C to the whole process group: the session settles its operations, then alto and every bot are gone", async () => {
     const file = join(session.dir, "interrupted.json");
     const args = ["--services", "--mode", "live", "--execution", "erc4337", "--block-time", "2000", "--port", "0"];
-    const run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/m);
+    // A database of its own: the journal of the run above (the same mode and epoch) would hand this session its
+    // failure streak, and a breaker opened by it would leave nothing to confirm.
+    const own = await createTestDatabase();
+    let run: OrionExit;
+    try {
+      run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/m, { DATABASE_URL: own.url });
+    } finally {
+      await own.drop();
+    }
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|exited with code/);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^session: blocks \d+\.\.\d+/m);
