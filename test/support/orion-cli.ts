@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 
 export const ORION = fileURLToPath(new URL("../../bin/orion.mjs", import.meta.url));
 
@@ -29,7 +30,9 @@ export function runOrion(args: string[], options: OrionRunOptions = {}): Promise
       env: options.env ?? process.env,
       detached: options.detached ?? false,
     });
-    const interrupt = () => process.kill(options.detached ? -child.pid! : child.pid!, "SIGINT");
+    const signal = (sig: NodeJS.Signals) => process.kill(options.detached ? -child.pid! : child.pid!, sig);
+    const interrupt = () => signal("SIGINT");
+    abandonWithTest(child, signal);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -39,6 +42,27 @@ export function runOrion(args: string[], options: OrionRunOptions = {}): Promise
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * A test that times out abandons its run, and a session never interrupted runs on (its process group outlives the
+ * test worker: one ran on for half an hour, busying the rest of the suite). Once the test is over, a run still going is sent
+ * Ctrl-C, then SIGKILL if it has not ended 20 s later. Outside a test (a hook), the hook's own cleanup applies.
+ */
+function abandonWithTest(child: ChildProcess, signal: (sig: NodeJS.Signals) => void): void {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  try {
+    onTestFinished(async () => {
+      if (!running()) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      signal("SIGINT");
+      const kill = setTimeout(() => running() && signal("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(kill);
+    }, 30_000);
+  } catch {
+    // Not inside a test.
+  }
 }
 
 export interface RunningOrion {
