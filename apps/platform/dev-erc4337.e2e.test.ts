@@ -2,29 +2,20 @@
  * `orion dev --mode live --execution erc4337 --blocks 8 --report r.json`, started in this process: the devnet in
  * its own process, a real alto beside it, every trade a sponsored user operation of the executor key's smart account.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { describe, expect, it } from "vitest";
+import { orionSession } from "../../test/support/orion-session.ts";
 import { expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 import { runDev } from "./run.ts";
 
-let db: TestDatabase;
-let dir: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-dev-erc4337-"));
-});
-afterAll(async () => {
-  await db.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+// A database and a home of this file's own, removed after it.
+const fixture = orionSession("dev-erc4337");
 
 describe("orion dev --execution erc4337 end to end (real alto)", () => {
   it("confirms trades as user operations, exact to the wei where nothing ran ahead; the EOA sends nothing", async () => {
-    const file = join(dir, "r.json");
+    const file = join(fixture.dir, "r.json");
     const lines: string[] = [];
     const session = await runDev({
       mode: "live",
@@ -35,8 +26,8 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
       port: 0,
       // Two-second blocks: an operation has three blocks to be prepared, sponsored and bundled, on two busy cores.
       blockIntervalMs: 2000,
-      dataDir: dir,
-      databaseUrl: db.url,
+      dataDir: fixture.dir,
+      databaseUrl: fixture.db.url,
       out: (line) => lines.push(line),
     });
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));

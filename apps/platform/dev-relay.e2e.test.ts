@@ -2,28 +2,19 @@
  * `orion dev --mode live --relay`, started in this process: the local relay builds the devnet's blocks and every live
  * trade reaches the chain as a bundle signed by the session's reputation key, as the cloud executor's reach a relay.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { describe, expect, it } from "vitest";
+import { orionSession } from "../../test/support/orion-session.ts";
 import { sessionReportSchema } from "./report.ts";
 import { runDev } from "./run.ts";
 
-let db: TestDatabase;
-let dir: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), "orion-dev-relay-"));
-});
-afterAll(async () => {
-  await db.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+// A database and a home of this file's own, removed after it.
+const fixture = orionSession("dev-relay");
 
 describe("orion dev --relay end to end", () => {
   it("lands live trades only as bundles through the relay, exact to the wei where nothing ran ahead", async () => {
-    const file = join(dir, "r.json");
+    const file = join(fixture.dir, "r.json");
     const lines: string[] = [];
     await runDev({
       mode: "live",
@@ -32,8 +23,8 @@ describe("orion dev --relay end to end", () => {
       report: file,
       port: 0,
       blockIntervalMs: 400,
-      dataDir: dir,
-      databaseUrl: db.url,
+      dataDir: fixture.dir,
+      databaseUrl: fixture.db.url,
       out: (line) => lines.push(line),
     });
     const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
