@@ -110,7 +110,9 @@ async function binariesFor(account: Account): Promise<string> {
   if (existsSync(join(target, "bin/postgres"))) return target;
   // Copied beside the target and renamed into place, so a concurrent start never runs a half-copied server.
   const temp = `${target}.${process.pid}.tmp`;
-  await cp(nativeDir, temp, { recursive: true, verbatimSymlinks: true });
+  // Links resolved into files: a link may point back into the private tree (an absolute one, as a copied
+  // node_modules has), which the server's user cannot follow; the copy must stand on its own.
+  await cp(nativeDir, temp, { recursive: true, dereference: true });
   await openToOthers(temp);
   await rename(temp, target).catch(async (err: NodeJS.ErrnoException) => {
     await rm(temp, { recursive: true, force: true });
@@ -125,7 +127,6 @@ async function binariesFor(account: Account): Promise<string> {
  */
 async function openToOthers(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isSymbolicLink()) continue;
     const path = join(entry.parentPath, entry.name);
     const { mode } = await stat(path);
     await chmod(path, entry.isDirectory() || mode & 0o100 ? mode | 0o555 : mode | 0o444);
