@@ -3,6 +3,7 @@
  * (deployment is then one block per transaction and needs no waiting) and switch to interval mining or on-demand
  * blocks once the markets are seeded.
  */
+import { fileURLToPath } from "node:url";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
@@ -67,7 +68,13 @@ function networkConfig(chainType: "l1" | "op", chainId: number) {
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
   const chainType = options.chainType ?? "l1";
   const chainId = options.chainId ?? DEVNET_CHAIN_ID;
-  const hre = await createHardhatRuntimeEnvironment({ networks: { default: networkConfig(chainType, chainId) } });
+  // Hardhat looks for its project from the working directory unless told; orion runs from anywhere (a user's home,
+  // /tmp), so the project is the one this file ships in.
+  const hre = await createHardhatRuntimeEnvironment(
+    { networks: { default: networkConfig(chainType, chainId) } },
+    {},
+    fileURLToPath(import.meta.url),
+  );
   let provider: Eip1193;
   let url: string | null = null;
   let closeAll: () => Promise<void>;

@@ -69,13 +69,14 @@ describe("npm start in a clone inside a private (0700) directory", () => {
     expect(run.stdout).toMatch(/session report written to .*\.orion\/sessions\//);
   }, 600_000);
 
-  it("Ctrl-C in a terminal (SIGINT to the whole process group) stops the session gracefully: exit 0, summary", async () => {
+  it("from another directory, Ctrl-C in a terminal (SIGINT to the process group) stops the session gracefully: exit 0, summary", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "error" };
     for (const name of ["DATABASE_URL", "REDIS_URL", "ORION_HOME", "ORION_REDIS_PREFIX"]) delete env[name];
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      // Its own process group stands for the terminal's foreground group, which Ctrl-C signals as a whole.
+      // Its own process group stands for the terminal's foreground group, which Ctrl-C signals as a whole. Run from
+      // outside the project, as from a user's home (the local chain once looked for its project from there: exit 1).
       const child = spawn(process.execPath, [join(clone, "bin/orion.mjs"), "dev", "--port", "0"], {
-        cwd: clone,
+        cwd: parent,
         env,
         detached: true,
       });
