@@ -281,6 +281,7 @@ export class Executor {
         submitter: uo.submitter,
         mined: mined(uo.contract),
         lease: deps.lease,
+        routeOf: (data) => this.codec.routeOf(data),
       });
       this.fallback = uo.fallbackToEoa ? eoa : null;
       // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.

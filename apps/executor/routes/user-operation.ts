@@ -5,30 +5,56 @@
  *
  * Order of the live path: prepare (the bundler's gas estimation, which simulates the operation; the sponsorship; the
  * owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable -> the lease
- * check -> eth_sendUserOperation. Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
+ * check -> eth_sendUserOperation. A route whose operation gas is known from an earlier estimate (of it, or of a route
+ * of the same shape) skips the bundler's estimation: the executor's eth_call runs with the operation's call gas as its
+ * limit and is the gas check, as on the EOA route. Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
  * user-operation hash, then that transaction's receipt; so a dead bundler cannot hide an inclusion.
  */
 import { randomBytes } from "node:crypto";
 import { Interface, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import type { FinalOutcome, InFlightTrade, Order, UserOpIntent } from "../../domain/index.ts";
 import { isPastDeadline } from "../deadline.ts";
+import { GasEstimates } from "../gas-estimates.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import type { TradeJournal } from "../ports.ts";
 import { tradeBase } from "./intent.ts";
 import type { MinedTrades, TradeSlice } from "./mined.ts";
-import { dropped, RouteUnavailable, type ExecutionRoute, type Prepared, type SendRequest } from "./route.ts";
+import {
+  dropped,
+  RouteUnavailable,
+  type Deadlines,
+  type ExecutionRoute,
+  type GasCheck,
+  type Prepared,
+  type SendRequest,
+} from "./route.ts";
+
+/**
+ * An operation's gas as the bundler estimated it, with the route's margin on the call gas: what a later operation of
+ * the same route (or shape) can carry without estimating again.
+ */
+export interface UserOperationGas {
+  callGasLimit: bigint;
+  verificationGasLimit: bigint;
+  preVerificationGas: bigint;
+}
 
 /** A signed, sponsored user operation, ready for the bundler. */
 export interface PreparedUserOperation {
   userOpHash: string;
   /** (every gas limit of the operation, the paymaster's included) x maxFeePerGas: the most the sponsor can pay. */
   maxGasCostWei: bigint;
+  /** The gas it carries (estimated, or as given). */
+  gas: UserOperationGas;
 }
 
 /** The smart account and its bundler (apps/erc4337's createSmartAccountRoute is one). */
 export interface UserOperationSubmitter {
-  /** Gas estimation by the bundler (a simulation of the whole operation), sponsorship, signature. */
-  prepare(call: { to: string; data: string }, nonceKey: bigint): Promise<PreparedUserOperation>;
+  /**
+   * Gas estimation by the bundler (a simulation of the whole operation), sponsorship, signature. With `gas`, no
+   * estimation: the operation carries that gas.
+   */
+  prepare(call: { to: string; data: string }, nonceKey: bigint, gas?: UserOperationGas): Promise<PreparedUserOperation>;
   /** eth_sendUserOperation of exactly the prepared operation. */
   send(prepared: PreparedUserOperation): Promise<string>;
   /** Whether the bundler still holds the operation; false when it does not answer (its mempool went with it). */
@@ -48,6 +74,11 @@ export interface UserOperationRouteDeps {
   submitter: UserOperationSubmitter | null;
   mined: MinedTrades;
   lease?: Pick<ExecutorLease, "current"> | undefined;
+  /**
+   * What a call's gas depends on (ExecutorCodec.routeOf): an operation of a route estimated before (or of its shape)
+   * carries that estimate after the executor's eth_call passed with its call gas. Absent: every operation is estimated.
+   */
+  routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
 }
 
 const ENTRY_POINT = new Interface([
@@ -94,6 +125,12 @@ export class UserOperationRoute implements ExecutionRoute {
   readonly kind = "erc4337";
   readonly account: string;
   readonly contract: string;
+  /**
+   * The last bundler estimate of each route and shape. The estimation runs the whole operation many times (a binary
+   * search of the call gas on the node, which answers one request at a time), most of an operation's way to the
+   * bundler; a block's orders waited behind each other's estimations and reached the chain blocks late.
+   */
+  private readonly estimates = new GasEstimates<UserOperationGas>();
 
   constructor(private readonly d: UserOperationRouteDeps) {
     this.account = d.account.toLowerCase();
@@ -107,13 +144,38 @@ export class UserOperationRoute implements ExecutionRoute {
   /** Nothing is cached between trades: each has its own nonce key. */
   reset(): void {}
 
-  async prepare(_order: Order, data: string): Promise<Prepared> {
+  /**
+   * The call gas of the route's (or its shape's) last estimated operation: the executor's eth_call of the contract
+   * from the account with this limit passes only if the call needs less than it minus the transaction's intrinsic
+   * gas (21,000 and the calldata), which is less than the operation's call gets ((limit - the account's execute
+   * overhead) x 63/64, for limits under about a million gas), so a passing call has its gas in the operation too.
+   */
+  knownGas(data: string): bigint | null {
+    const key = this.d.routeOf?.(data);
+    return (key && this.known(key)?.callGasLimit) ?? null;
+  }
+
+  private known(key: { route: string; shape: string }): UserOperationGas | undefined {
+    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
+  }
+
+  async prepare(_order: Order, data: string, _deadlines?: Deadlines, checked?: GasCheck): Promise<Prepared> {
     const { submitter } = this.d;
     if (!submitter) return { ok: false, reason: "no signing key loaded" };
     const nonceKey = freshNonceKey();
+    const key = this.d.routeOf?.(data);
+    const known = key && checked?.passed ? this.known(key) : undefined;
     let op: PreparedUserOperation;
     try {
-      op = await submitter.prepare({ to: this.contract, data }, nonceKey);
+      op = await submitter.prepare(
+        { to: this.contract, data },
+        nonceKey,
+        known && checked ? { ...known, callGasLimit: checked.gas } : undefined,
+      );
+      if (key && !known) {
+        this.estimates.set(key.route, op.gas);
+        this.estimates.set(key.shape, op.gas);
+      }
     } catch (err) {
       if (bundlerUnreachable(err)) throw new RouteUnavailable(`bundler unavailable: ${firstLine(err)}`, { cause: err });
       // The bundler's estimation ran the operation and it failed: a losing (or broken) trade, never sent.
