@@ -143,8 +143,13 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         };
         fees = { maxFeePerGas: estimated.maxFeePerGas, maxPriorityFeePerGas: estimated.maxPriorityFeePerGas };
       }
-      // Every gas field given: viem estimates nothing, only the fees when they are not given.
-      const unsigned = await bundler.prepareUserOperation({ ...request, ...gas, ...fees });
+      // Every gas field given: viem estimates nothing, only the fees when they are not given. Without an estimate the
+      // bundler is not asked anything until the operation is sent, so it is asked whether it answers at all meanwhile:
+      // one that is down or slower than its bound is found here, before the trade is journaled (it may go the EOA way).
+      const [unsigned] = await Promise.all([
+        bundler.prepareUserOperation({ ...request, ...gas, ...fees }),
+        known ? bundler.request({ method: "eth_supportedEntryPoints" }) : null,
+      ]);
       const operation = { ...unsigned, signature: await account.signUserOperation(unsigned) } as UserOperation<"0.8">;
       const userOpHash = getUserOperationHash({
         userOperation: operation,

@@ -556,6 +556,20 @@ export class Executor {
     return { resolved, inFlight };
   }
 
+  /**
+   * Before the first order: each route learns what it can ahead of trades (the ERC-4337 route asks the bundler for an
+   * operation's overheads, which the first block's orders would otherwise wait for). A failure is logged, not fatal:
+   * the orders then learn it themselves.
+   */
+  async warm(): Promise<void> {
+    const lengths = this.codec.executeLengths();
+    await Promise.all(
+      this.routes.map((r) =>
+        r.warm?.(lengths).catch((err: unknown) => this.deps.log?.warn({ err, route: r.kind }, "route warm-up failed")),
+      ),
+    );
+  }
+
   private routeOf(row: InFlightTrade): ExecutionRoute {
     const kind = row.route ?? "eoa";
     const route = this.routes.find((r) => r.kind === kind);

@@ -5,34 +5,24 @@
  *
  * Order of the live path: prepare (the bundler's gas estimation, which simulates the operation; the sponsorship; the
  * owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable -> the lease
- * check -> eth_sendUserOperation. A route whose operation gas is known from an earlier estimate (of it, or of a route
- * of the same shape) skips the bundler's estimation: the executor's eth_call runs with the operation's call gas as its
- * limit and is the gas check, as on the EOA route. Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
+ * check -> eth_sendUserOperation. The call gas comes from the node as on the EOA route (call-gas.ts: an earlier
+ * estimate re-checked by the executor's simulation, else eth_estimateGas); the account's verification gas and the
+ * preVerificationGas from one bundler estimate per calldata length (see overheadFor). Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
  * user-operation hash, then that transaction's receipt; so a dead bundler cannot hide an inclusion.
  */
 import { randomBytes } from "node:crypto";
 import { Interface, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import type { FinalOutcome, InFlightTrade, Order, UserOpIntent } from "../../domain/index.ts";
 import { isPastDeadline } from "../deadline.ts";
-import { GasEstimates } from "../gas-estimates.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import type { TradeJournal } from "../ports.ts";
+import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
 import type { MinedTrades, TradeSlice } from "./mined.ts";
-import {
-  dropped,
-  RouteUnavailable,
-  type Deadlines,
-  type ExecutionRoute,
-  type GasCheck,
-  type Prepared,
-  type SendRequest,
-} from "./route.ts";
+import { dropped, RouteUnavailable } from "./route.ts";
+import type { Deadlines, ExecutionRoute, GasCheck, Prepared, SendRequest } from "./route.ts";
 
-/**
- * An operation's gas as the bundler estimated it, with the route's margin on the call gas: what a later operation of
- * the same route (or shape) can carry without estimating again.
- */
+/** The gas limits of an operation that the sponsorship signs (the paymaster's own are the paymaster's). */
 export interface UserOperationGas {
   callGasLimit: bigint;
   verificationGasLimit: bigint;
@@ -74,10 +64,7 @@ export interface UserOperationRouteDeps {
   submitter: UserOperationSubmitter | null;
   mined: MinedTrades;
   lease?: Pick<ExecutorLease, "current"> | undefined;
-  /**
-   * What a call's gas depends on (ExecutorCodec.routeOf): an operation of a route estimated before (or of its shape)
-   * carries that estimate after the executor's eth_call passed with its call gas. Absent: every operation is estimated.
-   */
+  /** What a call's gas depends on (ExecutorCodec.routeOf; see call-gas.ts). */
   routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
 }
 
@@ -125,61 +112,76 @@ export class UserOperationRoute implements ExecutionRoute {
   readonly kind = "erc4337";
   readonly account: string;
   readonly contract: string;
-  /**
-   * The last bundler estimate of each route and shape. The estimation runs the whole operation many times (a binary
-   * search of the call gas on the node, which answers one request at a time), most of an operation's way to the
-   * bundler; a block's orders waited behind each other's estimations and reached the chain blocks late.
-   */
-  private readonly estimates = new GasEstimates<UserOperationGas>();
+  private readonly callGas: CallGas;
+  /** By calldata length: the bundler's estimate of an operation that long (see overheadFor). */
+  private readonly overheads = new Map<number, Promise<UserOperationGas>>();
 
   constructor(private readonly d: UserOperationRouteDeps) {
     this.account = d.account.toLowerCase();
     this.contract = d.contract.toLowerCase();
+    this.callGas = new CallGas({ provider: d.provider, from: this.account, to: this.contract, routeOf: d.routeOf });
   }
 
   get canSign(): boolean {
     return this.d.submitter !== null;
   }
 
-  /** Nothing is cached between trades: each has its own nonce key. */
+  /** Nothing here derives from in-flight rows: each trade has its own nonce key. */
   reset(): void {}
 
   /**
-   * The call gas of the route's (or its shape's) last estimated operation: the executor's eth_call of the contract
-   * from the account with this limit passes only if the call needs less than it minus the transaction's intrinsic
-   * gas (21,000 and the calldata), which is less than the operation's call gets ((limit - the account's execute
-   * overhead) x 63/64, for limits under about a million gas), so a passing call has its gas in the operation too.
+   * The executor's simulation runs the call from the account with this limit, a transaction's: it passes only if the
+   * call needs less than the limit minus the intrinsic gas (21,000 and the calldata), which is less than the
+   * operation's call gets with the limit plus the margin ((limit x 1.2 - the account's execute overhead) x 63/64).
    */
   knownGas(data: string): bigint | null {
-    const key = this.d.routeOf?.(data);
-    return (key && this.known(key)?.callGasLimit) ?? null;
+    return this.callGas.knownGas(data);
   }
 
-  private known(key: { route: string; shape: string }): UserOperationGas | undefined {
-    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
+  /**
+   * The bundler's gas estimation simulates the whole operation several times over (alto: simulateHandleOp and binary
+   * searches of the verification, paymaster and call gas, each running the trade again) on a node that answers one
+   * request at a time; per trade it took most of the way from decision to bundler, and a block's orders waited behind
+   * each other's estimations until their pools had moved. What it gives beyond the call gas does not depend on the
+   * trade: the account's verification gas (the same account, signature and fresh nonce key every time) and the
+   * preVerificationGas, which depends on the operation's size and its nonzero bytes. So the bundler estimates once per
+   * calldata length an operation calling an address without code with that many 0xff bytes (every byte nonzero: the
+   * most preVerificationGas an operation of that length needs), cheap for the node, before the first order (warm) or
+   * else with the first order of that length; a failed estimate is asked again.
+   */
+  async warm(callLengths: readonly number[]): Promise<void> {
+    const { submitter } = this.d;
+    if (submitter) await Promise.all(callLengths.map((length) => this.overheadFor(submitter, length)));
+  }
+
+  private overheadFor(submitter: UserOperationSubmitter, length: number): Promise<UserOperationGas> {
+    let overhead = this.overheads.get(length);
+    if (!overhead) {
+      const probe = { to: this.d.owner, data: `0x${"ff".repeat((length - 2) / 2)}` };
+      overhead = submitter.prepare(probe, freshNonceKey()).then((op) => op.gas);
+      overhead.catch(() => this.overheads.delete(length));
+      this.overheads.set(length, overhead);
+    }
+    return overhead;
   }
 
   async prepare(_order: Order, data: string, _deadlines?: Deadlines, checked?: GasCheck): Promise<Prepared> {
     const { submitter } = this.d;
     if (!submitter) return { ok: false, reason: "no signing key loaded" };
     const nonceKey = freshNonceKey();
-    const key = this.d.routeOf?.(data);
-    const known = key && checked?.passed ? this.known(key) : undefined;
     let op: PreparedUserOperation;
     try {
-      op = await submitter.prepare(
-        { to: this.contract, data },
-        nonceKey,
-        known && checked ? { ...known, callGasLimit: checked.gas } : undefined,
-      );
-      if (key && !known) {
-        this.estimates.set(key.route, op.gas);
-        this.estimates.set(key.shape, op.gas);
-      }
+      const [callGasLimit, overhead] = await Promise.all([
+        this.callGas.limitOf(data, checked),
+        this.overheadFor(submitter, data.length),
+      ]);
+      // The trade would revert; the simulation running alongside says why.
+      if (callGasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
+      op = await submitter.prepare({ to: this.contract, data }, nonceKey, { ...overhead, callGasLimit });
     } catch (err) {
       if (bundlerUnreachable(err)) throw new RouteUnavailable(`bundler unavailable: ${firstLine(err)}`, { cause: err });
-      // The bundler's estimation ran the operation and it failed: a losing (or broken) trade, never sent.
-      return { ok: false, reason: `bundler simulation refused the user operation: ${firstLine(err)}` };
+      // The bundler answered with an error (its estimation failed, say for the paymaster's deposit): never sent.
+      return { ok: false, reason: `bundler refused the user operation: ${firstLine(err)}` };
     }
     return { ok: true, maxGasCostWei: op.maxGasCostWei, send: (req) => this.send(req, submitter, op, nonceKey) };
   }
