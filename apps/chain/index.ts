@@ -8,7 +8,7 @@ export { deployMarkets, deploy, send as sendFromUnlocked } from "./deploy.ts";
 export type { DeployedMarkets, DeployedPool, DeployedToken, DeployOptions } from "./deploy.ts";
 export { TraderSimulator } from "./trader-simulator.ts";
 export type { TraderSimulatorOptions, SimulatedSwap } from "./trader-simulator.ts";
-export { startLocalChain } from "./local-chain.ts";
+export { startLocalChain, traderDelayMs } from "./local-chain.ts";
 export type { LocalChain, LocalChainOptions } from "./local-chain.ts";
 export { startLocalRelay } from "./local-relay.ts";
 export type { BuiltBlock, LocalRelay } from "./local-relay.ts";

@@ -19,9 +19,10 @@ export interface LocalChain {
   executorAccount: DevAccount;
   /**
    * Lets the traders swap once per new block, as outside traders would, until the returned stop() is called.
-   * For interval mining (`orion dev`); tests call simulator.step() and devnet.mine() themselves.
+   * For interval mining (`orion dev`); tests call simulator.step() and devnet.mine() themselves. `delayMs` after
+   * each new head (default 0): see traderDelayMs.
    */
-  startTraders(onError: (err: unknown) => void, pollMs?: number): () => Promise<void>;
+  startTraders(onError: (err: unknown) => void, o?: { pollMs?: number; delayMs?: number }): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,7 +64,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       markets,
       simulator,
       executorAccount: role(ROLES.executor),
-      startTraders: (onError, pollMs = 20) => runTraders(devnet, simulator, onError, pollMs),
+      startTraders: (onError, o = {}) => runTraders(devnet, simulator, onError, o.pollMs ?? 20, o.delayMs ?? 0),
       close: () => devnet.close(),
     };
   } catch (err) {
@@ -72,11 +73,22 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   }
 }
 
+/**
+ * How long the traders wait after a head before they swap, for blocks every `blockMs`: 40% of the block, at most
+ * 200 ms. Outside traders' transactions reach a real node throughout a block, and it serves them beside everyone's
+ * calls; the devnet answers one request at a time, so a burst of swaps (about fifteen requests) at the head would queue
+ * the searcher's own reads and simulations of the new block behind them.
+ */
+export function traderDelayMs(blockMs: number): number {
+  return Math.min(Math.floor(blockMs * 0.4), 200);
+}
+
 function runTraders(
   devnet: Devnet,
   simulator: TraderSimulator,
   onError: (err: unknown) => void,
   pollMs: number,
+  delayMs: number,
 ): () => Promise<void> {
   let running = true;
   const loop = (async () => {
@@ -86,6 +98,7 @@ function runTraders(
         const head = await devnet.blockNumber();
         if (head > last) {
           last = head;
+          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
           await simulator.step();
         }
       } catch (err) {

@@ -93,4 +93,41 @@ describe("WebSocketHeads", () => {
       provider.destroy();
     }
   }, 60_000);
+
+  it("makes a notified head known to the provider while the consumer is still busy with an older one", async () => {
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const provider = new FailoverProvider([eip1193Transport("devnet", devnet.provider)], { chainId: 31337 });
+    const heads = new WebSocketHeads(url, provider, { chainId: 31337, pollMs: 60_000, backoffMs: 20 });
+    let release = () => undefined as void;
+    const busy = new Promise<void>((r) => (release = r));
+    const seen: number[] = [];
+    heads.start(
+      async (h) => {
+        seen.push(h.number);
+        await busy;
+      },
+      () => undefined,
+    );
+    try {
+      await expect
+        .poll(
+          async () => {
+            await mineAndNotify();
+            return seen.length;
+          },
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBeGreaterThan(0);
+      await mineAndNotify();
+      const newest = await devnet.blockNumber();
+      // The consumer has not returned from the first head; the scanner's staleness check reads this.
+      await expect.poll(() => provider.newestBlock, { timeout: 10_000, interval: 20 }).toBe(newest);
+      expect(seen).toEqual([seen[0]]);
+      expect(newest).toBeGreaterThan(seen[0]!);
+    } finally {
+      release();
+      await heads.stop();
+      provider.destroy();
+    }
+  }, 60_000);
 });

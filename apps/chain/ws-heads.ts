@@ -153,6 +153,9 @@ export class WebSocketHeads implements HeadSource {
    * jumped, and PoolState re-reads every pool as it does after any gap.
    */
   private enqueue(blockNumber: number): void {
+    // Known at once, not when the consumer gets to it: a consumer still busy with an older head (the first full scan,
+    // a slow block) sees that its state is stale and drops it instead of publishing orders the chain has passed.
+    this.provider.observeBlock(blockNumber);
     if (this.pending === null || blockNumber > this.pending) this.pending = blockNumber;
     if (this.delivering) return;
     const generation = this.generation;

@@ -1,3 +1,4 @@
+import { PoolTables } from "./exact-kernel/kernel.ts";
 import type { Pool, V3Pool } from "./pool.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
@@ -35,6 +36,8 @@ export class MarketState {
   /** Float copies of the reserves, for the float profit bound used with a minimum profit. */
   readonly floatReserve0: Float64Array;
   readonly floatReserve1: Float64Array;
+  /** Where the float reserves and fees live, with the exact reserves as words: the exact kernel's memory. */
+  readonly tables: PoolTables;
 
   constructor(tokens: readonly Token[], pools: readonly Pool[], v3Pools: readonly V3Pool[] = []) {
     this.tokens = tokens.map((t) => ({ ...t, address: normalizeAddress(t.address) }));
@@ -48,13 +51,14 @@ export class MarketState {
     this.poolDex = new Array<string>(n);
     this.token0 = new Int32Array(n);
     this.token1 = new Int32Array(n);
-    this.feeBps = new Int32Array(n);
+    this.tables = new PoolTables(n);
+    this.feeBps = this.tables.feeBps;
     this.reserve0 = new Array<bigint>(pools.length);
     this.reserve1 = new Array<bigint>(pools.length);
     this.v3State = new Array<V3PoolState>(v3Pools.length);
     this.rate = new Float64Array(2 * n);
-    this.floatReserve0 = new Float64Array(n);
-    this.floatReserve1 = new Float64Array(n);
+    this.floatReserve0 = this.tables.floatReserve0;
+    this.floatReserve1 = this.tables.floatReserve1;
     const place = (pool: Pool | V3Pool, p: number) => {
       const address = normalizeAddress(pool.address);
       if (this.poolIndex.has(address)) throw new Error(`duplicate pool ${address}`);
@@ -99,6 +103,7 @@ export class MarketState {
     if (this.reserve0[p] === reserve0 && this.reserve1[p] === reserve1) return false;
     this.reserve0[p] = reserve0;
     this.reserve1[p] = reserve1;
+    this.tables.setExact(p, reserve0, reserve1);
     const f0 = Number(reserve0);
     const f1 = Number(reserve1);
     this.floatReserve0[p] = f0;

@@ -1,26 +1,29 @@
 import type { CycleIndex } from "./cycle-index.ts";
+import { ELSEWHERE, ExactKernel, NONE, SEARCH, TRADE } from "./exact-kernel/kernel.ts";
 import { FloatHops } from "./float-hops.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sized-trade.ts";
-import { optimalTrade } from "./sizing.ts";
+import { exactTrade, optimalTrade } from "./sizing.ts";
 
 /**
- * Sizes all-V2 cycles of a scanner's index straight from its market state. A scan sizes thousands of cycles: each
- * used to get new hop objects and to convert every reserve from bigint to float again (twice for the float
- * bounds); here the reserves' float copies that the market state keeps anyway are read, and the hop objects and float
- * arrays are scratch, reused for every cycle. Sizing itself is `optimalTrade`'s (sizing.ts), so results are the same.
+ * Sizes all-V2 cycles of a scanner's index straight from its market state, as `optimalTrade` (sizing.ts) does: the
+ * exact kernel (exact-kernel/) runs its float-first sizing and split proof on the market state's own pool tables,
+ * and only a cycle it leaves to the exact search (the dust cycles) or cannot size in its ranges gets hop objects and
+ * float arrays (scratch, reused for every cycle) for the TypeScript to finish. Results are `optimalTrade`'s.
  */
 export class V2CycleSizer {
   private readonly floats = new FloatHops();
   /** Scratch routes by length (2..4 hops): the hop objects are overwritten for every cycle, never handed out. */
   private readonly routes: Hop[][] = [];
+  private readonly kernel: ExactKernel;
 
   constructor(
     private readonly state: MarketState,
     private readonly index: CycleIndex,
     private readonly budget: bigint,
   ) {
+    this.kernel = new ExactKernel(state.tables);
     for (let n = 0; n <= index.stride; n++) {
       this.routes.push(Array.from({ length: n }, () => ({ reserveIn: 0n, reserveOut: 0n, feeBps: 0 })));
     }
@@ -28,6 +31,26 @@ export class V2CycleSizer {
 
   /** The best exact trade on all-V2 cycle `c` (or null when none profits), as `optimalTrade` finds it. */
   size(c: number): SizedTrade | null {
+    const { edges, stride, hops } = this.index;
+    const at = c * stride;
+    const n = hops[c]!;
+    const status = this.kernel.size(
+      n,
+      edges[at]!,
+      edges[at + 1]!,
+      n > 2 ? edges[at + 2]! : 0,
+      n > 3 ? edges[at + 3]! : 0,
+    );
+    if (status === NONE) return null;
+    if (status === TRADE) return this.kernel.trade();
+    const route = this.route(c);
+    if (status === SEARCH) return exactTrade(route, this.budget, this.kernel.split(), this.floats, this.kernel);
+    if (status !== ELSEWHERE) throw new Error(`exact kernel: unknown answer ${status}`);
+    return optimalTrade(route, this.budget, this.floats);
+  }
+
+  /** Cycle c's hops in the scratch route and float arrays. */
+  private route(c: number): Hop[] {
     const { reserve0, reserve1, floatReserve0, floatReserve1, feeBps } = this.state;
     const { edges, stride, hops } = this.index;
     const n = hops[c]!;
@@ -50,6 +73,6 @@ export class V2CycleSizer {
         floats.set(h, floatReserve1[p]!, floatReserve0[p]!, fee);
       }
     }
-    return optimalTrade(route, this.budget, floats);
+    return route;
   }
 }

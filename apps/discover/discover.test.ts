@@ -16,6 +16,7 @@ import { loadArtifacts } from "../contracts/index.ts";
 import { parseSnapshot, runScan } from "../scan/index.ts";
 import type { SnapshotFile } from "../scan/index.ts";
 import { Rng } from "../chain/rng.ts";
+import { orionInProcess } from "../../test/support/orion-in-process.ts";
 import { discover, statePath, type DiscoverSummary } from "./index.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -267,10 +268,11 @@ describe("orion discover (CLI)", () => {
     expect((await readdir(join(dir, "cli"))).sort()).toEqual(["snap.json", "snap.json.state.json"]);
   }, 120_000);
 
+  // The refusals run in this process (the code and the line are all they check); the summary above is the real binary.
   it("refuses an RPC on another chain, naming the URL and both chain ids (exit 2)", async () => {
     const other = join(dir, "other.json");
     await writeFile(other, JSON.stringify({ ...JSON.parse(await readFile(world.profileFile, "utf8")), chainId: 8453 }));
-    const r = await orion(["discover", "--chain", other, "--rpc", world.url, "--out", join(dir, "x.json")]);
+    const r = await orionInProcess(["discover", "--chain", other, "--rpc", world.url, "--out", join(dir, "x.json")]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       `orion: --rpc ${world.url}: serves chain id 31337, but profile testchain is chain id 8453`,
@@ -285,7 +287,7 @@ describe("orion discover (CLI)", () => {
       });
     });
     const url = `http://127.0.0.1:${port}`;
-    const r = await orion([
+    const r = await orionInProcess([
       "discover",
       "--chain",
       world.profileFile,
@@ -304,7 +306,15 @@ describe("orion discover (CLI)", () => {
     (raw.dexes[1] as { factory: string }).factory = `0x${"12".repeat(20)}`;
     const file = join(dir, "nocode.json");
     await writeFile(file, JSON.stringify(raw));
-    const r = await orion(["discover", "--chain", file, "--rpc", world.url, "--out", join(dir, "nocode", "x.json")]);
+    const r = await orionInProcess([
+      "discover",
+      "--chain",
+      file,
+      "--rpc",
+      world.url,
+      "--out",
+      join(dir, "nocode", "x.json"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /^orion: chain testchain: dexes\[1\]\.factory 0x1212121212121212121212121212121212121212 \(beta\) has no code at block \d+\n$/,
@@ -315,7 +325,7 @@ describe("orion discover (CLI)", () => {
   it("refuses a profile with an unknown field (exit 2)", async () => {
     const file = join(dir, "bad.json");
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(world.profileFile, "utf8")), router: "0x" }));
-    const r = await orion(["discover", "--chain", file, "--rpc", world.url]);
+    const r = await orionInProcess(["discover", "--chain", file, "--rpc", world.url]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(`orion: ${file}: router: unknown field`);
   }, 60_000);

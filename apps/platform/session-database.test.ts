@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_ATTACKS } from "../../test/support/ledger-attacks.ts";
 import { adminQuery, createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { until } from "../../test/support/until.ts";
 import { ledgerRewriteRisks } from "../audit/index.ts";
-import { startEmbeddedPostgres } from "../store/index.ts";
 import { openSessionDatabase, SESSION_ROLE_PREFIX } from "./session-database.ts";
 
 /**
@@ -26,15 +25,17 @@ const as = (db: TestDatabase, role: string) => {
   url.username = role;
   return url.toString();
 };
-const roleExists = async (db: { url: string }, role: string) => {
+const countRows = async (db: { url: string }, sql: string, role: string) => {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
-    return (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount === 1;
+    return (await c.query(sql, [role])).rowCount ?? 0;
   } finally {
     await c.end();
   }
 };
+const roleExists = async (db: { url: string }, role: string) =>
+  (await countRows(db, "SELECT 1 FROM pg_roles WHERE rolname = $1", role)) === 1;
 
 beforeAll(async () => {
   dbs = await Promise.all([
@@ -111,25 +112,63 @@ describe("openSessionDatabase", () => {
     }
   });
 
-  it("on the embedded server, which only its home's sessions use, drops a killed session's role at the next start", async () => {
-    // Open to others: as root the server runs as user postgres, which must reach the data here.
-    const home = await mkdtemp(join(tmpdir(), "orion-sdb-"));
-    await chmod(home, 0o755);
-    const server = await startEmbeddedPostgres(home);
-    const killed = `${SESSION_ROLE_PREFIX}${"0".repeat(12)}`;
+  it("drops the role of a killed session at the next start, on a shared server, and never a live session's", async () => {
+    const db = dbs[0]!;
+    // A session in a process of its own, killed as `kill -9` would: its connections die with it, its role stays.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { openSessionDatabase } = await import(process.argv[1]);
+         const s = await openSessionDatabase(process.argv[2], () => undefined);
+         process.stdout.write(s.role + "\\n");
+         setInterval(() => undefined, 60_000);`,
+        fileURLToPath(new URL("./session-database.ts", import.meta.url)),
+        db.url,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const killed = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.endsWith("\n")) resolve(out.trim());
+      });
+      child.once("exit", (code) => reject(new Error(`the session process exited (${code}) before it opened`)));
+    });
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    expect(await roleExists(db, killed)).toBe(true);
+    // The server notices the closed connections a moment later, as it would long before anyone starts again.
+    await until(
+      async () =>
+        (await countRows(db, "SELECT 1 FROM pg_stat_activity WHERE usename = $1", killed)) ? undefined : true,
+      "the killed session's connections to close",
+      10_000,
+    );
+
+    const live = await openSessionDatabase(db.url, () => undefined);
     try {
-      const admin = new pg.Client({ connectionString: server.url });
-      await admin.connect();
-      await admin.query(`CREATE ROLE ${killed} LOGIN`).finally(() => admin.end());
-      // Only a server the session has to itself: on a shared one that role could be another session's.
-      await (await openSessionDatabase(server.url, () => undefined)).close();
-      expect(await roleExists(server, killed)).toBe(true);
-      const s = await openSessionDatabase(server.url, () => undefined, { exclusive: true });
-      await s.close();
-      expect(await roleExists(server, killed)).toBe(false);
+      // The next session (here on another database of the same server, as another checkout would) drops the dead
+      // one's role, and leaves the live one's however idle its pool is.
+      const other = await createTestDatabase("orion_sdb");
+      try {
+        await live.db.query("SELECT 1");
+        const next = await openSessionDatabase(other.url, () => undefined);
+        await next.close();
+      } finally {
+        await other.drop();
+      }
+      expect(await roleExists(db, killed)).toBe(false);
+      expect(await roleExists(db, live.role)).toBe(true);
+      expect((await live.db.query<{ n: number }>("SELECT 1 AS n")).rows[0]).toEqual({ n: 1 });
     } finally {
-      await server.stop();
-      await rm(home, { recursive: true, force: true });
+      await live.close();
     }
+    expect(await roleExists(db, live.role)).toBe(false);
   }, 120_000);
 });

@@ -27,23 +27,16 @@ export const SESSION_ROLE_PREFIX = "orion_session_";
  * this session, and the services connect as that role: a member of orion_app only, which can append the ledger but
  * neither rewrite it nor run DDL. The role's password is random and lives only in this process (and in the env of the
  * bots it starts); the role is dropped when the session ends, or, when the session was killed, by the next session on
- * a server only sessions of this home use (`exclusive`: the embedded one).
+ * the same server: a live session keeps a connection named after its role (`application_name`) from before the role
+ * exists until it ends, so a session role that no connection logs in as or is named after is a dead session's. That
+ * holds on a shared server as on the embedded one (pg_stat_activity shows every database's connections).
  *
  * Where `ownerUrl`'s role cannot create roles, the services connect as `ownerUrl` itself, `risks` says what that role
  * could do to the ledger and `out` says so in one line.
  */
-export async function openSessionDatabase(
-  ownerUrl: string,
-  out: (line: string) => void,
-  o: {
-    /**
-     * This session is the server's only user (the embedded server under its home): a session role found there is a
-     * killed session's, and is dropped.
-     */
-    exclusive?: boolean;
-  } = {},
-): Promise<SessionDatabase> {
+export async function openSessionDatabase(ownerUrl: string, out: (line: string) => void): Promise<SessionDatabase> {
   let role: string | null = null;
+  let liveness: pg.Client | null = null;
   const dropRole = async () => {
     if (role === null) return;
     const c = new pg.Client({ connectionString: ownerUrl, connectionTimeoutMillis: 2_000 });
@@ -67,8 +60,11 @@ export async function openSessionDatabase(
       );
       ownerRole = rows[0]?.name ?? "?";
       if (rows[0]?.create) {
-        if (o.exclusive) await dropStaleRoles(owner);
         role = SESSION_ROLE_PREFIX + randomBytes(6).toString("hex");
+        // Named after the role from before it exists until the role's own connection is open: no other session's
+        // sweep takes it for a dead one's in between.
+        await owner.query("SELECT set_config('application_name', $1, false)", [role]);
+        await dropRolesOfEndedSessions(owner);
         const password = randomBytes(24).toString("hex");
         // Spelled out: nothing the owner may hold (superuser, CREATEROLE, ...) reaches the services' role.
         await owner.query(
@@ -83,6 +79,13 @@ export async function openSessionDatabase(
         why = `${ownerRole} cannot create roles: give it CREATEROLE, or unset DATABASE_URL for the embedded server`;
       }
       await migrateAndGrant(owner, role === null ? [] : [role], (line) => out(`migrate: ${line}`));
+      if (role !== null) {
+        // Open for the whole session, whatever the pool keeps idle: the mark that this session lives.
+        const mark = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: role });
+        mark.on("error", (err) => out(`PostgreSQL: the session's own connection closed (${err.message})`));
+        await mark.connect();
+        liveness = mark;
+      }
     } finally {
       await owner.end();
     }
@@ -105,20 +108,26 @@ export async function openSessionDatabase(
       risks,
       async close() {
         await pool.end();
+        await liveness?.end();
         await dropRole();
       },
     };
   } catch (err) {
     await db?.end().catch(() => undefined);
+    await liveness?.end().catch(() => undefined);
     await dropRole().catch(() => undefined);
     throw err;
   }
 }
 
-/** Drops every session role but those that cannot be dropped (one that owns something is left for its owner to see). */
-async function dropStaleRoles(owner: pg.Pool): Promise<void> {
+/**
+ * Drops the session roles of sessions that are gone: no connection logs in as them or carries their name. One that
+ * cannot be dropped (it owns something, or this owner may not drop it) is left for an administrator to see.
+ */
+async function dropRolesOfEndedSessions(owner: pg.Pool): Promise<void> {
   const { rows } = await owner.query<{ name: string }>(
-    "SELECT rolname AS name FROM pg_roles WHERE starts_with(rolname, $1)",
+    `SELECT rolname AS name FROM pg_roles r WHERE starts_with(rolname, $1) AND NOT EXISTS (
+       SELECT 1 FROM pg_stat_activity a WHERE a.usename = r.rolname OR a.application_name = r.rolname)`,
     [SESSION_ROLE_PREFIX],
   );
   for (const { name } of rows) {

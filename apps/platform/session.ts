@@ -96,7 +96,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       })(),
     ]);
     // As in the cloud: the migrate step as the owner, the services as a member of orion_app only.
-    const database = await openSessionDatabase(ownerUrl, o.out, { exclusive: !o.databaseUrl });
+    const database = await openSessionDatabase(ownerUrl, o.out);
     closers.push(() => database.close());
     const { db, url: dbUrl } = database;
     const keyPrefix = o.redisKeyPrefix ?? "orion:";

@@ -53,7 +53,10 @@ async function devnetCall<T>(method: string, params: unknown[]): Promise<T> {
 /** JSON-RPC over HTTP and WebSocket in front of the devnet: every request a client makes is counted by method. */
 class Relay {
   readonly calls: string[] = [];
-  /** Blocks read over the WebSocket (the head source's reads; the executor reads blocks over HTTP). */
+  /**
+   * Blocks read over the WebSocket and answered (the head source's reads; the executor reads blocks over HTTP). A read
+   * whose answer the drop cut off is not counted: it never arrived, and asking again is right.
+   */
   readonly socketBlockReads: string[] = [];
   connections = 0;
   private readonly subscribers = new Map<WebSocket, string>();
@@ -82,7 +85,11 @@ class Relay {
       this.connections++;
       socket.on("message", (data: Buffer) => {
         const request = JSON.parse(data.toString()) as RpcRequest;
-        void this.answerSocket(socket, request).then((reply) => socket.send(JSON.stringify(reply)));
+        void this.answerSocket(socket, request).then((reply) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (request.method === "eth_getBlockByNumber") this.socketBlockReads.push(String(request.params?.[0]));
+          socket.send(JSON.stringify(reply));
+        });
       });
       socket.on("close", () => this.subscribers.delete(socket));
     });
@@ -126,7 +133,6 @@ class Relay {
       this.subscribers.set(socket, id);
       return { jsonrpc: "2.0", id: r.id, result: id };
     }
-    if (r.method === "eth_getBlockByNumber") this.socketBlockReads.push(String(r.params?.[0]));
     if (r.method === "eth_unsubscribe") {
       const had = this.subscribers.get(socket) === r.params?.[0];
       if (had) this.subscribers.delete(socket);

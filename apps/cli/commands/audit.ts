@@ -1,7 +1,10 @@
 import { open, rename, rm } from "node:fs/promises";
 import type { Command } from "commander";
 import { anchorChain, AnchorDirectory, anchorKey, exportDay, isClosedDay, verifyLedger } from "../../audit/index.ts";
-import { anchorsDir, keysFilePath, loadKeyFile, openPool } from "../../api/index.ts";
+// The API's modules by file: its index would load the server (fastify and its plugins) for a one-shot command.
+import { loadKeyFile } from "../../api/config.ts";
+import { anchorsDir, keysFilePath } from "../../api/home.ts";
+import { openPool } from "../../api/pg-pool.ts";
 import { loadKeyMaterial } from "../../identity/index.ts";
 import { CheckFailed, InputError } from "../errors.ts";
 

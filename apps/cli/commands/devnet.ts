@@ -32,7 +32,7 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
   const f = parsed.data;
   const profileFile = resolve(f.profileOut ?? join(orionHome(), "chains", "devnet.json"));
   // Loaded on use: the devnet and its toolchain are heavy, and bad usage should fail at once.
-  const { startLocalChain, devnetProfile } = await import("../../chain/index.ts");
+  const { startLocalChain, devnetProfile, traderDelayMs } = await import("../../chain/index.ts");
   const { writeFileAtomic } = await import("../../files/atomic-write.ts");
   let chain;
   try {
@@ -58,7 +58,9 @@ export async function runDevnetCommand(raw: Record<string, unknown>): Promise<vo
       if (!process.connected) r();
     }
   });
-  const stopTraders = chain.startTraders((err) => process.stderr.write(`orion devnet: traders: ${String(err)}\n`));
+  const stopTraders = chain.startTraders((err) => process.stderr.write(`orion devnet: traders: ${String(err)}\n`), {
+    delayMs: traderDelayMs(f.blockTime),
+  });
   try {
     await writeFileAtomic(
       profileFile,

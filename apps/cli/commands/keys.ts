@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { keysFilePath, loadOrCreateKeyFile, writeKeyFile } from "../../api/index.ts";
+// The API's modules by file: its index would load the server (fastify and its plugins) for a one-shot command.
+import { loadOrCreateKeyFile, writeKeyFile } from "../../api/config.ts";
+import { keysFilePath } from "../../api/home.ts";
 import { keyFileSchema, retireVerifyKeys, rotateSigningKey, type KeyFile } from "../../identity/index.ts";
 import { InputError } from "../errors.ts";
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startTlsRedis } from "../../connections/testing/tls-redis.ts";
 import { adminQuery, TEST_PG_ADMIN_URL } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
+import { orionInProcess } from "../../../test/support/orion-in-process.ts";
 import { until } from "../../../test/support/until.ts";
 
 const ORION = fileURLToPath(new URL("../../../bin/orion.mjs", import.meta.url));
@@ -18,10 +19,17 @@ afterAll(async () => {
   await deleteKeysWithPrefix(prefix);
 });
 
+/** A container's environment: nothing from this machine's shell but PATH (and the test's own ORION_HOME). */
+const containerEnv = (env: Record<string, string>) => ({
+  PATH: process.env.PATH ?? "",
+  ORION_HOME: process.env.ORION_HOME ?? "",
+  ...env,
+});
+
 /** A bot started as the container starts it: `orion run <bot>`, the environment its only configuration. */
 function orionRun(bot: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [ORION, "run", bot], {
-    env: { PATH: process.env.PATH ?? "", ORION_HOME: process.env.ORION_HOME ?? "", ...env },
+    env: containerEnv(env),
   }) as ChildProcessWithoutNullStreams;
   const lines: Record<string, unknown>[] = [];
   let stderr = "";
@@ -66,33 +74,39 @@ describe("orion run <bot>", () => {
     );
     expect(missing.lines).toEqual([]);
 
-    // A scanner whose configuration is right but for `over`.
-    const scanner = (over: Record<string, string>) =>
-      orionRun("scanner", {
+    // A scanner whose configuration is right but for `over`, refused in this process with `line`: the exit code and
+    // the line are all these cases check (the two real starts here show that nothing is logged before a refusal).
+    const scannerRefuses = async (over: Record<string, string>, line: string) => {
+      const env = containerEnv({
         REDIS_URL: TEST_REDIS_URL,
         RPC_URLS: "http://127.0.0.1:1",
         ORION_POOLS: "examples/snapshot.sample.json",
         ORION_CHAIN: "polygon",
         ...over,
       });
-    const malformed = scanner({ RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x" });
-    expect(await malformed.exited).toBe(2);
-    expect(malformed.stderr()).toBe("orion: run scanner: RPC_URLS must be comma-separated http(s) URLs\n");
-
-    const pools = scanner({ ORION_POOLS: "/nonexistent/pools.json" });
-    expect(await pools.exited).toBe(2);
-    expect(pools.stderr()).toBe("orion: run scanner: ORION_POOLS /nonexistent/pools.json: does not exist\n");
+      expect(await orionInProcess(["run", "scanner"], env)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `orion: run scanner: ${line}\n`,
+      });
+    };
+    await scannerRefuses(
+      { RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x" },
+      "RPC_URLS must be comma-separated http(s) URLs",
+    );
+    await scannerRefuses(
+      { ORION_POOLS: "/nonexistent/pools.json" },
+      "ORION_POOLS /nonexistent/pools.json: does not exist",
+    );
 
     // The chain profile: one that does not exist, and one of another chain than the snapshot's.
-    const noProfile = scanner({ ORION_CHAIN: "/nonexistent/chain.json" });
-    expect(await noProfile.exited).toBe(2);
-    expect(noProfile.stderr()).toBe(
-      "orion: run scanner: ORION_CHAIN /nonexistent/chain.json: cannot read the chain profile (ENOENT)\n",
+    await scannerRefuses(
+      { ORION_CHAIN: "/nonexistent/chain.json" },
+      "ORION_CHAIN /nonexistent/chain.json: cannot read the chain profile (ENOENT)",
     );
-    const otherChain = scanner({ ORION_CHAIN: "ethereum" });
-    expect(await otherChain.exited).toBe(2);
-    expect(otherChain.stderr()).toBe(
-      "orion: run scanner: ORION_POOLS examples/snapshot.sample.json: snapshot of chain 137, but ORION_CHAIN ethereum is chain 1\n",
+    await scannerRefuses(
+      { ORION_CHAIN: "ethereum" },
+      "ORION_POOLS examples/snapshot.sample.json: snapshot of chain 137, but ORION_CHAIN ethereum is chain 1",
     );
 
     // The ERC-4337 route configured by halves: the variable it lacks, before anything starts.
@@ -116,10 +130,9 @@ describe("orion run <bot>", () => {
     expect(erc4337.lines).toEqual([]);
 
     // A secret mounted as a file (GKE) that is not there: the same one line, naming the variable that points at it.
-    const secretFile = scanner({ RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" });
-    expect(await secretFile.exited).toBe(2);
-    expect(secretFile.stderr()).toBe(
-      "orion: run scanner: RPC_URLS_FILE /nonexistent/RPC_URLS: cannot be read (ENOENT)\n",
+    await scannerRefuses(
+      { RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" },
+      "RPC_URLS_FILE /nonexistent/RPC_URLS: cannot be read (ENOENT)",
     );
   }, 60_000);
 

@@ -10,6 +10,7 @@ import { Interface } from "ethers";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOrion } from "../../../test/support/orion-cli.ts";
+import { orionInProcess } from "../../../test/support/orion-in-process.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { expectExactUserOperations } from "../../../test/support/user-operation-report.ts";
 import { devnetProfile, startLocalChain, type LocalChain } from "../../chain/index.ts";
@@ -37,10 +38,18 @@ let profileFile: string;
 const rpc = <T>(method: string, params: unknown[] = []) =>
   chain.devnet.provider.request({ method, params }) as Promise<T>;
 
+/** orion's whole environment: this process's, the file's home and database, and `env`. */
+const orionEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ORION_HOME: dir,
+  DATABASE_URL: db.url,
+  REDIS_URL: "",
+  LOG_LEVEL: "error",
+  ...env,
+});
+
 function orion(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return runOrion(args, {
-    env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error", ...env },
-  });
+  return runOrion(args, { env: orionEnv(env) });
 }
 
 /** A copy of the profile with some fields changed (undefined drops one), for the refusals. */
@@ -197,8 +206,10 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
   }, 180_000);
 
   it("bad input is one line naming the file and field (or variable), exit 2, before anything is sent", async () => {
-    const refused = async (args: string[], env: NodeJS.ProcessEnv, line: string) => {
-      const r = await orion(["trade", "--rpc", url, "--execution", "erc4337", "--blocks", "1", ...args], env);
+    // The real binary once; the other refusals in this process (the code and the line are all they check).
+    const refused = async (args: string[], env: NodeJS.ProcessEnv, line: string, spawned = false) => {
+      const all = ["trade", "--rpc", url, "--execution", "erc4337", "--blocks", "1", ...args];
+      const r = spawned ? await orion(all, env) : await orionInProcess(all, orionEnv(env));
       expect(r.stderr).toBe(`orion: ${line}\n`);
       expect(r.code).toBe(2);
     };
@@ -209,6 +220,7 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
         ["--chain", noBundler, "--mode", mode],
         live(),
         `${noBundler}: bundlerUrl: required for --execution erc4337 (${fields})`,
+        mode === "live",
       );
     }
     const noPaymaster = await profileWith("no-paymaster", { paymasterUrl: undefined });
@@ -225,9 +237,9 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     );
     // A URL that is no bundler (the chain's own RPC does not know eth_supportedEntryPoints).
     const notABundler = await profileWith("not-a-bundler", { bundlerUrl: url });
-    const r = await orion(
+    const r = await orionInProcess(
       ["trade", "--chain", notABundler, "--rpc", url, "--mode", "live", "--execution", "erc4337", "--blocks", "1"],
-      live(),
+      orionEnv(live()),
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOrion } from "../../../test/support/orion-cli.ts";
+import { orionInProcess } from "../../../test/support/orion-in-process.ts";
 import { startOrionDevnet, type OrionDevnet } from "../../../test/support/orion-devnet.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { startDevnet } from "../../chain/index.ts";
@@ -20,11 +21,20 @@ let devnet: OrionDevnet | undefined;
 let url: string;
 let profileFile: string;
 
+const orionEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ORION_HOME: dir,
+  DATABASE_URL: db.url,
+  REDIS_URL: "",
+  LOG_LEVEL: "error",
+});
+
 function orion(args: string[]) {
-  return runOrion(args, {
-    env: { ...process.env, ORION_HOME: dir, DATABASE_URL: db.url, REDIS_URL: "", LOG_LEVEL: "error" },
-  });
+  return runOrion(args, { env: orionEnv() });
 }
+
+/** For refusals, where the code and the line are all a test checks: no process start. */
+const orionHere = (args: string[]) => orionInProcess(args, orionEnv());
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "orion-trade-"));
@@ -106,6 +116,7 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
       polygonish,
       JSON.stringify({ ...JSON.parse(await readFile(profileFile, "utf8")), name: "polygonish", chainId: 137 }),
     );
+    // The real binary once; the other refusals in this process.
     const wrong = await orion(["trade", "--chain", polygonish, "--rpc", url, "--mode", "sim", "--blocks", "1"]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr.trim()).toBe(
@@ -115,24 +126,24 @@ describe("orion devnet, discover, scan and trade --mode sim (end to end)", () =>
     const other = await startDevnet({ listen: { port: 0 }, chainId: 10 });
     try {
       const ws = other.url!.replace(/^http/, "ws");
-      const heads = await orion(["trade", "--chain", profileFile, "--rpc", url, "--rpc", ws, "--blocks", "1"]);
+      const heads = await orionHere(["trade", "--chain", profileFile, "--rpc", url, "--rpc", ws, "--blocks", "1"]);
       expect(heads.code).toBe(2);
       expect(heads.stderr).toBe(`orion: --rpc ${ws}: serves chain id 10, but profile devnet is chain id 31337\n`);
     } finally {
       await other.close();
     }
-    const refused = await orion(["trade", "--chain", profileFile, "--rpc", url, "--rpc", "ws://127.0.0.1:1"]);
+    const refused = await orionHere(["trade", "--chain", profileFile, "--rpc", url, "--rpc", "ws://127.0.0.1:1"]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
       "orion: --rpc ws://127.0.0.1:1: unreachable for chain devnet (connect ECONNREFUSED 127.0.0.1:1)\n",
     );
-    const route = await orion(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
+    const route = await orionHere(["trade", "--chain", profileFile, "--rpc", url, "--execution", "erc4337"]);
     expect(route.code).toBe(2);
     expect(route.stderr).toBe(
       `orion: ${profileFile}: entryPoint: required for --execution erc4337 ` +
         "(the profile names entryPoint, bundlerUrl and paymasterUrl)\n",
     );
-    const live = await orion(["trade", "--chain", profileFile, "--rpc", url, "--mode", "live"]);
+    const live = await orionHere(["trade", "--chain", profileFile, "--rpc", url, "--mode", "live"]);
     expect(live.code).toBe(2);
     expect(live.stderr).toMatch(/ORION_EXECUTOR_CONTRACT/);
   }, 120_000);

@@ -3,7 +3,8 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { z } from "zod";
 import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
-import { loadOrCreateKeyFile } from "../../api/index.ts";
+// The API's modules by file: its index would load the server (fastify and its plugins) for a one-shot command.
+import { loadOrCreateKeyFile } from "../../api/config.ts";
 import {
   loadKeyMaterial,
   roleSchema,
@@ -13,7 +14,7 @@ import {
   UserExists,
   MIN_PASSWORD_LENGTH,
 } from "../../identity/index.ts";
-import { openPool } from "../../api/index.ts";
+import { openPool } from "../../api/pg-pool.ts";
 import { migrate } from "../../store/migrate.ts";
 import { InputError } from "../errors.ts";
 

@@ -1,0 +1,669 @@
+/**
+ * AssemblyScript source of the exact kernel (../kernel.ts loads it; `npm run build:kernel` compiles it into
+ * ../kernel-wasm.ts). It sizes a Uniswap-V2 cycle as `optimalTrade` (../../sizing.ts) does up to its exact search:
+ * float-first sizing, then the split proof (../../float-first.ts), with the same float operations in the same order
+ * and the bigint prices of ../../pool-math.ts in 32-bit limbs. What it cannot size within its ranges (amounts from
+ * 2^113, quotients from 2^128, a reserve from 2^112), it hands back to the TypeScript, which then sizes the cycle
+ * itself: the kernel only ever decides what the TypeScript would decide. WebAssembly because a fresh process runs it
+ * compiled from the start (V8's baseline compiler compiles a module when it loads), where the TypeScript waits for its
+ * optimising compiler and allocates a bigint per operation.
+ */
+
+// Memory: scratch below TABLES; from TABLES on the pool tables, laid out by `init` for the pool count (see ../kernel.ts).
+const TABLES: usize = 65536;
+/** Digits (u32) of a dividend, 9 with the normalisation's extra one. */
+const UN: usize = 1024;
+/** Digits of a divisor. */
+const VN: usize = 1088;
+/** Digits of a quotient. */
+const QN: usize = 1152;
+/** Digits of the factors of a product. */
+const AD: usize = 1216;
+const BD: usize = 1232;
+/** Results: amountIn, amountOut, profit (u64 low, high each), then the split (i32) and optimality (i32). */
+const OUT: usize = 1280;
+/** Test arguments and results (the property tests' window on the arithmetic). */
+const TEST: usize = 1344;
+
+let floatReserve0: usize = 0;
+let floatReserve1: usize = 0;
+let feeBps: usize = 0;
+let limbs: usize = 0;
+let exactOk: usize = 0;
+
+/** Where the pool tables start, for `pools` pools (the layout ../kernel.ts mirrors). */
+export function init(pools: i32): void {
+  const n = <usize>pools;
+  floatReserve0 = TABLES;
+  floatReserve1 = floatReserve0 + 8 * n;
+  limbs = floatReserve1 + 8 * n;
+  feeBps = limbs + 32 * n;
+  exactOk = feeBps + 4 * n;
+}
+
+// --- 128-bit unsigned arithmetic in (hi, lo) pairs; products and quotients in 32-bit digits -----------------------
+
+const M32: u64 = 0xffffffff;
+/** The result of the last operation that yields a u128, and whether it was in range. */
+let rhi: u64 = 0;
+let rlo: u64 = 0;
+let inRange = true;
+/** Whether the last division left a remainder. */
+let remainder = false;
+
+function digits(at: usize, hi: u64, lo: u64): void {
+  store<u32>(at, <u32>(lo & M32));
+  store<u32>(at + 4, <u32>(lo >> 32));
+  store<u32>(at + 8, <u32>(hi & M32));
+  store<u32>(at + 12, <u32>(hi >> 32));
+}
+
+/** a * b into the 8 digits at UN (and a ninth, 0). */
+function multiply(ahi: u64, alo: u64, bhi: u64, blo: u64): void {
+  digits(AD, ahi, alo);
+  digits(BD, bhi, blo);
+  for (let i: usize = 0; i < 9; i++) store<u32>(UN + 4 * i, 0);
+  for (let i: usize = 0; i < 4; i++) {
+    const a = <u64>load<u32>(AD + 4 * i);
+    if (a == 0) continue;
+    let carry: u64 = 0;
+    for (let j: usize = 0; j < 4; j++) {
+      const at = UN + 4 * (i + j);
+      const t = a * <u64>load<u32>(BD + 4 * j) + <u64>load<u32>(at) + carry;
+      store<u32>(at, <u32>(t & M32));
+      carry = t >> 32;
+    }
+    store<u32>(UN + 4 * (i + 4), <u32>carry);
+  }
+}
+
+/** a * k for k < 2^32, into (rhi, rlo); inRange false when it reaches 2^128. */
+function multiplySmall(hi: u64, lo: u64, k: u64): void {
+  const p0 = (lo & M32) * k;
+  const p1 = (lo >> 32) * k + (p0 >> 32);
+  const p2 = (hi & M32) * k + (p1 >> 32);
+  const p3 = (hi >> 32) * k + (p2 >> 32);
+  rlo = (p0 & M32) | (p1 << 32);
+  rhi = (p2 & M32) | (p3 << 32);
+  inRange = p3 >> 32 == 0;
+}
+
+/**
+ * The 8-digit number at UN divided by (dhi, dlo) > 0 (Knuth's algorithm D, in Hacker's Delight's form): the quotient
+ * in (rhi, rlo), inRange false when it reaches 2^128 (its digits are at QN all the same), `remainder` whether the
+ * division left one. Destroys UN.
+ */
+function divide(dhi: u64, dlo: u64): void {
+  digits(VN, dhi, dlo);
+  let m: i32 = 8;
+  while (m > 0 && load<u32>(UN + 4 * <usize>(m - 1)) == 0) m--;
+  let n: i32 = 4;
+  while (load<u32>(VN + 4 * <usize>(n - 1)) == 0) n--;
+  for (let i: usize = 0; i < 8; i++) store<u32>(QN + 4 * i, 0);
+  if (m < n) {
+    // The quotient is 0 and the dividend the remainder.
+    rhi = 0;
+    rlo = 0;
+    inRange = true;
+    remainder = m > 0;
+    return;
+  }
+  if (n == 1) {
+    const v = <u64>load<u32>(VN);
+    let k: u64 = 0;
+    for (let j = m - 1; j >= 0; j--) {
+      const t = (k << 32) | (<u64>load<u32>(UN + 4 * <usize>j));
+      const q = t / v;
+      store<u32>(QN + 4 * <usize>j, <u32>q);
+      k = t - q * v;
+    }
+    remainder = k != 0;
+  } else {
+    const s = <u64>clz<u32>(load<u32>(VN + 4 * <usize>(n - 1)));
+    // Normalise: shift both left by s so the divisor's top digit has its high bit set (64-bit shifts: s may be 0).
+    for (let i = n - 1; i > 0; i--) {
+      const hiDigit = <u64>load<u32>(VN + 4 * <usize>i);
+      const loDigit = <u64>load<u32>(VN + 4 * <usize>(i - 1));
+      store<u32>(VN + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
+    }
+    store<u32>(VN, <u32>(((<u64>load<u32>(VN)) << s) & M32));
+    store<u32>(UN + 4 * <usize>m, <u32>((<u64>load<u32>(UN + 4 * <usize>(m - 1))) >> (32 - s)));
+    for (let i = m - 1; i > 0; i--) {
+      const hiDigit = <u64>load<u32>(UN + 4 * <usize>i);
+      const loDigit = <u64>load<u32>(UN + 4 * <usize>(i - 1));
+      store<u32>(UN + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
+    }
+    store<u32>(UN, <u32>(((<u64>load<u32>(UN)) << s) & M32));
+    const vTop = <u64>load<u32>(VN + 4 * <usize>(n - 1));
+    const vNext = <u64>load<u32>(VN + 4 * <usize>(n - 2));
+    for (let j = m - n; j >= 0; j--) {
+      const top = ((<u64>load<u32>(UN + 4 * <usize>(j + n))) << 32) | (<u64>load<u32>(UN + 4 * <usize>(j + n - 1)));
+      let qhat = top / vTop;
+      let rhat = top - qhat * vTop;
+      while (qhat > M32 || qhat * vNext > ((rhat << 32) | (<u64>load<u32>(UN + 4 * <usize>(j + n - 2))))) {
+        qhat--;
+        rhat += vTop;
+        if (rhat > M32) break;
+      }
+      // Multiply and subtract.
+      let k: i64 = 0;
+      let t: i64 = 0;
+      for (let i = 0; i < n; i++) {
+        const p = qhat * <u64>load<u32>(VN + 4 * <usize>i);
+        const at = UN + 4 * <usize>(i + j);
+        t = <i64>load<u32>(at) - k - <i64>(p & M32);
+        store<u32>(at, <u32>t);
+        k = <i64>(p >> 32) - (t >> 32);
+      }
+      const topAt = UN + 4 * <usize>(j + n);
+      t = <i64>load<u32>(topAt) - k;
+      store<u32>(topAt, <u32>t);
+      if (t < 0) {
+        // Subtracted once too often: add the divisor back.
+        qhat--;
+        k = 0;
+        for (let i = 0; i < n; i++) {
+          const at = UN + 4 * <usize>(i + j);
+          t = <i64>load<u32>(at) + <i64>load<u32>(VN + 4 * <usize>i) + k;
+          store<u32>(at, <u32>t);
+          k = t >> 32;
+        }
+        store<u32>(topAt, <u32>(<i64>load<u32>(topAt) + k));
+      }
+      store<u32>(QN + 4 * <usize>j, <u32>qhat);
+    }
+    let rest: u32 = 0;
+    for (let i = 0; i < n; i++) rest |= load<u32>(UN + 4 * <usize>i);
+    remainder = rest != 0;
+  }
+  rlo = (<u64>load<u32>(QN)) | ((<u64>load<u32>(QN + 4)) << 32);
+  rhi = (<u64>load<u32>(QN + 8)) | ((<u64>load<u32>(QN + 12)) << 32);
+  inRange = (load<u32>(QN + 16) | load<u32>(QN + 20) | load<u32>(QN + 24) | load<u32>(QN + 28)) == 0;
+}
+
+/** The float nearest to the u128 (hi, lo), ties to even, as Number(bigint) converts. */
+function toFloat(hi: u64, lo: u64): f64 {
+  if (hi == 0) return <f64>lo;
+  const s = clz<u64>(hi);
+  // The top 64 bits, with every bit below them folded into the last one (it only breaks ties, it never makes one).
+  let top = s == 0 ? hi : (hi << s) | (lo >> (64 - s));
+  if (lo << s != 0) top |= 1;
+  return <f64>top * reinterpret<f64>((1023 + 64 - s) << 52);
+}
+
+// --- Uniswap-V2 hop prices (../../pool-math.ts) -------------------------------------------------------------------
+
+/** Whether the reserves of pool p are in the kernel's range (below 2^112). */
+function poolExact(p: i32): bool {
+  return load<u8>(exactOk + <usize>p) != 0;
+}
+
+function reserveLimb(p: i32, side: i32, word: i32): u64 {
+  return load<u64>(limbs + 32 * <usize>p + 16 * <usize>side + 8 * <usize>word);
+}
+
+/** getAmountOut of (ahi, alo) through the hop selling side `side` of pool p, into (rhi, rlo); inRange false if out of range. */
+function amountOut(ahi: u64, alo: u64, p: i32, side: i32): void {
+  inRange = true;
+  const inHi = reserveLimb(p, side, 1);
+  const inLo = reserveLimb(p, side, 0);
+  const outHi = reserveLimb(p, 1 - side, 1);
+  const outLo = reserveLimb(p, 1 - side, 0);
+  if ((ahi | alo) == 0 || (inHi | inLo) == 0 || (outHi | outLo) == 0) {
+    rhi = 0;
+    rlo = 0;
+    return;
+  }
+  // Below 2^113 the input with its fee and the denominator stay below 2^128.
+  if (ahi >> 49 != 0) {
+    inRange = false;
+    return;
+  }
+  const keep = <u64>(10000 - load<i32>(feeBps + 4 * <usize>p));
+  multiplySmall(ahi, alo, keep);
+  const wHi = rhi;
+  const wLo = rlo;
+  multiplySmall(inHi, inLo, 10000);
+  const dLo = rlo + wLo;
+  const dHi = rhi + wHi + (dLo < wLo ? 1 : 0);
+  multiply(wHi, wLo, outHi, outLo);
+  divide(dHi, dLo);
+}
+
+/** getAmountIn of (ahi, alo) through that hop, into (rhi, rlo); `unreachable` when no input buys it. */
+let unreachable = false;
+function amountIn(ahi: u64, alo: u64, p: i32, side: i32): void {
+  inRange = true;
+  unreachable = false;
+  if ((ahi | alo) == 0) {
+    rhi = 0;
+    rlo = 0;
+    return;
+  }
+  const inHi = reserveLimb(p, side, 1);
+  const inLo = reserveLimb(p, side, 0);
+  const outHi = reserveLimb(p, 1 - side, 1);
+  const outLo = reserveLimb(p, 1 - side, 0);
+  const fee = load<i32>(feeBps + 4 * <usize>p);
+  if (ahi > outHi || (ahi == outHi && alo >= outLo) || (inHi | inLo) == 0 || fee >= 10000) {
+    unreachable = true;
+    return;
+  }
+  // Below the reserve, itself below 2^112: the numerator stays below 2^238 and the denominator below 2^126.
+  multiplySmall(inHi, inLo, 10000);
+  multiply(ahi, alo, rhi, rlo);
+  const roomLo = outLo - alo;
+  const roomHi = outHi - ahi - (outLo < alo ? 1 : 0);
+  multiplySmall(roomHi, roomLo, <u64>(10000 - fee));
+  divide(rhi, rlo);
+  if (remainder) {
+    rlo += 1;
+    if (rlo == 0) rhi += 1;
+    if (rhi == 0 && rlo == 0) inRange = false;
+  }
+}
+
+// --- The cycle being sized ------------------------------------------------------------------------------------------
+
+let hopCount: i32 = 0;
+let pool0: i32 = 0;
+let pool1: i32 = 0;
+let pool2: i32 = 0;
+let pool3: i32 = 0;
+let side0: i32 = 0;
+let side1: i32 = 0;
+let side2: i32 = 0;
+let side3: i32 = 0;
+
+function poolOf(i: i32): i32 {
+  return i == 0 ? pool0 : i == 1 ? pool1 : i == 2 ? pool2 : pool3;
+}
+
+function sideOf(i: i32): i32 {
+  return i == 0 ? side0 : i == 1 ? side1 : i == 2 ? side2 : side3;
+}
+
+function reserveIn(i: i32): f64 {
+  const p = <usize>poolOf(i);
+  return load<f64>((sideOf(i) == 0 ? floatReserve0 : floatReserve1) + 8 * p);
+}
+
+function reserveOut(i: i32): f64 {
+  const p = <usize>poolOf(i);
+  return load<f64>((sideOf(i) == 0 ? floatReserve1 : floatReserve0) + 8 * p);
+}
+
+function feeOf(i: i32): f64 {
+  return <f64>load<i32>(feeBps + 4 * <usize>poolOf(i));
+}
+
+/** routeAmountOut over the whole cycle, into (rhi, rlo); inRange false when a hop is out of range. */
+function routeOut(hi: u64, lo: u64): void {
+  rhi = hi;
+  rlo = lo;
+  for (let i = 0; i < hopCount; i++) {
+    amountOut(rhi, rlo, poolOf(i), sideOf(i));
+    if (!inRange) return;
+  }
+}
+
+/** routeAmountIn over the first `end` hops, into (rhi, rlo); `unreachable` or !inRange as amountIn says. */
+function routeIn(hi: u64, lo: u64, end: i32): void {
+  rhi = hi;
+  rlo = lo;
+  inRange = true;
+  unreachable = false;
+  for (let i = end - 1; i >= 0; i--) {
+    amountIn(rhi, rlo, poolOf(i), sideOf(i));
+    if (unreachable || !inRange) return;
+  }
+}
+
+// --- Float-first sizing (../../float-first.ts and ../../value-screen.ts, the same operations in the same order) -----
+
+const ERR: f64 = 1e-12;
+const UP: f64 = 1 + ERR;
+const DOWN: f64 = 1 - ERR;
+const PPM_FACTOR: f64 = 1 - 1e-6 + 1e-12;
+const EXACT: f64 = 9007199254740992;
+const FORWARD_MARGIN: f64 = 1 + 1e-14;
+const TWO_M51: f64 = 4.440892098500626e-16;
+const TWO_M52: f64 = 2.220446049250313e-16;
+const TWO_64: f64 = 18446744073709551616.0;
+const TWO_113: f64 = 10384593717069655257060992658440192.0;
+
+/** A folded route a*x / (b + c*x) (FloatPool of float-first.ts): whole, head and tail. */
+let foldA: f64 = 1;
+let foldB: f64 = 1;
+let foldC: f64 = 0;
+
+function fold(from: i32, to: i32): bool {
+  let a: f64 = 1;
+  let b: f64 = 1;
+  let c: f64 = 0;
+  for (let i = from; i < to; i++) {
+    const rOut = reserveOut(i);
+    const rIn = reserveIn(i);
+    if (!(rIn > 0) || !(rOut > 0)) return false;
+    const g = 10000 - feeOf(i);
+    const rin = 1e4 * rIn;
+    c = rin * c + a * g;
+    a *= g * rOut;
+    b *= rin;
+  }
+  foldA = a;
+  foldB = b;
+  foldC = c;
+  return true;
+}
+
+function outputAbove(amount: f64): f64 {
+  let out = amount;
+  for (let i = 0; i < hopCount; i++) {
+    const rIn = reserveIn(i);
+    const rOut = reserveOut(i);
+    if (!(out > 0) || !(rIn > 0) || !(rOut > 0)) return 0;
+    const withFee = out * (10000 - feeOf(i));
+    out = Math.floor(((withFee * rOut) / (rIn * 10000 + withFee)) * FORWARD_MARGIN);
+    if (!isFinite(out)) return Infinity;
+  }
+  return out;
+}
+
+function differenceAbove(a: f64, b: f64): f64 {
+  return a < EXACT && b < EXACT ? a - b : a - b + (Math.abs(a) + Math.abs(b)) * TWO_M51 + 1;
+}
+
+function lowerBound(f: f64): f64 {
+  return Math.abs(f) < EXACT ? f : f - Math.abs(f) * TWO_M52 - 1;
+}
+
+function upperBound(f: f64): f64 {
+  return Math.abs(f) < EXACT ? f : f + Math.abs(f) * TWO_M52 + 1;
+}
+
+function cannotProve(low: f64, high: f64, bound: f64): bool {
+  const above = differenceAbove(outputAbove(high), low);
+  return above <= 0 || (bound >= above + 1 && above < bound * PPM_FACTOR);
+}
+
+// What `size` returns.
+const NONE = 0;
+const TRADE = 1;
+/** Neither float proof settles the cycle: the exact search must, split at OUT+48. */
+const SEARCH = 2;
+/** Out of the kernel's ranges: the TypeScript sizes the whole cycle. */
+const ELSEWHERE = 3;
+/** A proof did not settle it; go on with the next. */
+const OPEN = 4;
+
+const EXACT_PROOF = 0;
+const PPM_PROOF = 1;
+
+/** proveTrade: TRADE with the trade at OUT, OPEN, or ELSEWHERE. */
+function proveTrade(inHi: u64, inLo: u64, bound: f64): i32 {
+  routeOut(inHi, inLo);
+  if (!inRange) return ELSEWHERE;
+  const outHi = rhi;
+  const outLo = rlo;
+  // profit = out - in, when positive.
+  if (outHi < inHi || (outHi == inHi && outLo <= inLo)) return OPEN;
+  const pLo = outLo - inLo;
+  const pHi = outHi - inHi - (outLo < inLo ? 1 : 0);
+  const floor = lowerBound(toFloat(pHi, pLo));
+  let optimality = PPM_PROOF;
+  if (floor < EXACT && bound < floor + 1) optimality = EXACT_PROOF;
+  else if (floor < bound * PPM_FACTOR) return OPEN;
+  store<u64>(OUT, inLo);
+  store<u64>(OUT + 8, inHi);
+  store<u64>(OUT + 16, outLo);
+  store<u64>(OUT + 24, outHi);
+  store<u64>(OUT + 32, pLo);
+  store<u64>(OUT + 40, pHi);
+  store<i32>(OUT + 52, optimality);
+  return TRADE;
+}
+
+/** A float integer 0 <= x < 2^113 as (rhi, rlo); inRange false beyond. */
+function fromFloat(x: f64): void {
+  inRange = x < TWO_113;
+  if (!inRange) return;
+  const hi = Math.floor(x / TWO_64);
+  rhi = <u64>hi;
+  rlo = <u64>(x - hi * TWO_64);
+}
+
+function floatFirst(): i32 {
+  if (!fold(0, hopCount)) return NONE;
+  const a = foldA;
+  const b = foldB;
+  const c = foldC;
+  if (a * UP <= b * DOWN) return NONE;
+  const sa = Math.sqrt(a);
+  const sb = Math.sqrt(b);
+  const gap = sa * UP - sb * DOWN;
+  if (!(gap > 0)) return OPEN;
+  const bound = ((gap * gap) / (c * DOWN)) * UP;
+  if (bound < 1) return NONE;
+  const xStar = (sa * sb - b) / c;
+  if (!(xStar >= 1) || !isFinite(xStar)) return OPEN;
+  const x = Math.floor(xStar);
+  if (cannotProve(x, x, bound)) return OPEN;
+  fromFloat(x);
+  if (!inRange) return ELSEWHERE;
+  return proveTrade(rhi, rlo, bound);
+}
+
+function coarsestSplit(): i32 {
+  let split = 0;
+  let unitsPerBase: f64 = 1;
+  let lowest: f64 = 1;
+  for (let i = 1; i < hopCount; i++) {
+    unitsPerBase *= (reserveOut(i - 1) / reserveIn(i - 1)) * (1 - feeOf(i - 1) / 10000);
+    if (unitsPerBase < lowest) {
+      lowest = unitsPerBase;
+      split = i;
+    }
+  }
+  return split;
+}
+
+function forward(a: f64, b: f64, c: f64, y: f64): f64 {
+  return (a * y) / (b + c * y);
+}
+
+function inverse(a: f64, b: f64, c: f64, y: f64): f64 {
+  return (b * y) / (a - c * y);
+}
+
+function slope(a: f64, b: f64, c: f64, y: f64): f64 {
+  const d = b + c * y;
+  return (a * b) / (d * d);
+}
+
+function inverseSlope(a: f64, b: f64, c: f64, y: f64): f64 {
+  const d = a - c * y;
+  return (a * b) / (d * d);
+}
+
+/** JavaScript's Math.round for 2 <= x < 2^53: the nearest integer, halves up. */
+function roundHalfUp(x: f64): f64 {
+  const r = Math.floor(x);
+  return x - r >= 0.5 ? r + 1 : r;
+}
+
+function floatSplit(split: i32): i32 {
+  if (!fold(0, split)) return OPEN;
+  const ha = foldA;
+  const hb = foldB;
+  const hc = foldC;
+  if (!fold(split, hopCount)) return OPEN;
+  const ta = foldA;
+  const tb = foldB;
+  const tc = foldC;
+  const sT = Math.sqrt(ta * tb);
+  const sH = Math.sqrt(ha * hb);
+  const peak = (sT * ha - sH * tb) / (sT * hc + sH * tc);
+  if (!(peak >= 2) || !(peak < EXACT - 4)) return OPEN;
+  const lo = Math.floor(peak) - 1;
+  const hi = lo + 3;
+  if (!(hc * hi <= ha * 0.5)) return OPEN;
+  if (!(slope(ta, tb, tc, lo) * DOWN > inverseSlope(ha, hb, hc, lo) * UP)) return OPEN;
+  if (!(slope(ta, tb, tc, hi) * UP < inverseSlope(ha, hb, hc, hi) * DOWN)) return OPEN;
+  let bound = -Infinity;
+  for (let y = lo; y <= hi; y++) {
+    const r = forward(ta, tb, tc, y) * UP - inverse(ha, hb, hc, y) * DOWN;
+    const above = r > 0 ? r * UP : r * DOWN;
+    if (above > bound) bound = above;
+  }
+  if (bound < 1) return NONE;
+  const nearest = roundHalfUp(peak);
+  const other = nearest == lo + 1 ? lo + 2 : lo + 1;
+  for (let k = 0; k < 2; k++) {
+    // A float integer below 2^53: exact as a u64.
+    routeIn(0, <u64>(k == 0 ? nearest : other), split);
+    if (unreachable) continue;
+    if (!inRange) return ELSEWHERE;
+    const inHi = rhi;
+    const inLo = rlo;
+    if ((inHi | inLo) == 0) continue;
+    const f = toFloat(inHi, inLo);
+    if (cannotProve(lowerBound(f), upperBound(f), bound)) continue;
+    const settled = proveTrade(inHi, inLo, bound);
+    if (settled != OPEN) return settled;
+  }
+  return OPEN;
+}
+
+/**
+ * Sizes the all-V2 cycle of `hops` hops selling side s_i of pool p_i (edge e_i = 2*p_i + s_i, as the cycle index
+ * stores them): NONE (no input profits), TRADE (at OUT), SEARCH (the exact search must settle it, split at OUT+48), or
+ * ELSEWHERE (out of range: size it in TypeScript).
+ */
+export function size(hops: i32, e0: i32, e1: i32, e2: i32, e3: i32): i32 {
+  hopCount = hops;
+  pool0 = e0 >> 1;
+  side0 = e0 & 1;
+  pool1 = e1 >> 1;
+  side1 = e1 & 1;
+  pool2 = e2 >> 1;
+  side2 = e2 & 1;
+  pool3 = e3 >> 1;
+  side3 = e3 & 1;
+  for (let i = 0; i < hops; i++) if (!poolExact(poolOf(i))) return ELSEWHERE;
+  const quick = floatFirst();
+  if (quick != OPEN) return quick;
+  const split = coarsestSplit();
+  const settled = floatSplit(split);
+  if (settled != OPEN) return settled;
+  store<i32>(OUT + 48, split);
+  searchSplit = split;
+  return SEARCH;
+}
+
+// --- The exact search's objective (V2Split of ../../sizing.ts) for the cycle `size` left to it ----------------------
+
+/** The split of the cycle the last `size` answered SEARCH for: the one `screen` and `value` work on. */
+let searchSplit: i32 = 0;
+const INVERSE_MARGIN: f64 = 1 - 1e-12;
+const INVERSE_HEADROOM: f64 = 0.0009765625;
+
+/** ValueScreen.cannotBeat (../../value-screen.ts), the same operations in the same order. */
+function cannotBeat(y: f64, best: f64): bool {
+  let out = y;
+  for (let i = searchSplit; i < hopCount; i++) {
+    const rIn = reserveIn(i);
+    const rOut = reserveOut(i);
+    if (!(out > 0) || !(rIn > 0) || !(rOut > 0)) {
+      out = 0;
+      break;
+    }
+    const withFee = out * (10000 - feeOf(i));
+    out = Math.floor(((withFee * rOut) / (rIn * 10000 + withFee)) * FORWARD_MARGIN);
+    if (!isFinite(out)) return false;
+  }
+  let cost = y;
+  for (let i = searchSplit - 1; i >= 0; i--) {
+    const rIn = reserveIn(i);
+    const rOut = reserveOut(i);
+    const keep = 10000 - feeOf(i);
+    const room = rOut - cost;
+    if (!(room >= rOut * INVERSE_HEADROOM) || !(keep > 0)) return false;
+    cost = Math.ceil(((cost * rIn * 10000) / (room * keep)) * INVERSE_MARGIN);
+  }
+  if (!isFinite(out) || !isFinite(cost)) return false;
+  const exact = out < EXACT && cost < EXACT;
+  const bound = exact ? out - cost : out - cost + (Math.abs(out) + Math.abs(cost)) * TWO_M51 + 1;
+  return bound <= best;
+}
+
+/** ValueScreen.firstOpen: the first k < count whose point from + k*step cannotBeat does not rule out, else count. */
+export function screen(from: f64, step: f64, count: i32, best: f64): i32 {
+  for (let k = 0; k < count; k++) if (!cannotBeat(from + <f64>k * step, best)) return k;
+  return count;
+}
+
+/**
+ * V2Split.value at split point 0 < y < 2^63: tail(y) - headInverse(y). Returns 1 with the value at OUT (low word, high
+ * word, then 0 or 1 for its sign at OUT+16), 0 when headInverse has no answer (value's null), 2 when out of range.
+ */
+export function value(y: u64): i32 {
+  routeIn(0, y, searchSplit);
+  if (unreachable) return 0;
+  if (!inRange) return 2;
+  const costHi = rhi;
+  const costLo = rlo;
+  rhi = 0;
+  rlo = y;
+  for (let i = searchSplit; i < hopCount; i++) {
+    amountOut(rhi, rlo, poolOf(i), sideOf(i));
+    if (!inRange) return 2;
+  }
+  const negative = rhi < costHi || (rhi == costHi && rlo < costLo);
+  const aHi = negative ? costHi : rhi;
+  const aLo = negative ? costLo : rlo;
+  const bHi = negative ? rhi : costHi;
+  const bLo = negative ? rlo : costLo;
+  store<u64>(OUT, aLo - bLo);
+  store<u64>(OUT + 8, aHi - bHi - (aLo < bLo ? 1 : 0));
+  store<u64>(OUT + 16, negative ? 1 : 0);
+  return 1;
+}
+
+// --- The arithmetic alone, for the property tests (../kernel.test.ts) ---------------------------------------------
+
+/** TEST: a (2 words, low first), b (2 words) -> a*b (4 words) at TEST+32. */
+export function testMultiply(): void {
+  multiply(load<u64>(TEST + 8), load<u64>(TEST), load<u64>(TEST + 24), load<u64>(TEST + 16));
+  for (let i: usize = 0; i < 8; i++) store<u32>(TEST + 32 + 4 * i, load<u32>(UN + 4 * i));
+}
+
+/**
+ * TEST: n (4 words), d (2 words, > 0) -> floor(n/d) (4 words) at TEST+48, 1 at TEST+80 when it is below 2^128, 1 at
+ * TEST+84 when a remainder is left.
+ */
+export function testDivide(): void {
+  for (let i: usize = 0; i < 8; i++) store<u32>(UN + 4 * i, load<u32>(TEST + 4 * i));
+  divide(load<u64>(TEST + 40), load<u64>(TEST + 32));
+  for (let i: usize = 0; i < 8; i++) store<u32>(TEST + 48 + 4 * i, load<u32>(QN + 4 * i));
+  store<i32>(TEST + 80, inRange ? 1 : 0);
+  store<i32>(TEST + 84, remainder ? 1 : 0);
+}
+
+/** The float nearest to the u128 (hi, lo). */
+export function testToFloat(hi: u64, lo: u64): f64 {
+  return toFloat(hi, lo);
+}
+
+/**
+ * getAmountOut (forward 1) or getAmountIn (0) of TEST (2 words) through side `side` of pool p: the result (2 words) at
+ * TEST+16; returns 1 when in range, 0 when out of range, 2 when unreachable (getAmountIn's null).
+ */
+export function testHop(forwardHop: i32, p: i32, side: i32): i32 {
+  if (forwardHop != 0) amountOut(load<u64>(TEST + 8), load<u64>(TEST), p, side);
+  else amountIn(load<u64>(TEST + 8), load<u64>(TEST), p, side);
+  if (forwardHop == 0 && unreachable) return 2;
+  store<u64>(TEST + 16, rlo);
+  store<u64>(TEST + 24, rhi);
+  return inRange ? 1 : 0;
+}
