@@ -35,8 +35,14 @@ export class ControlView {
     this.cached = null;
   }
 
+  /** The cached state while it is fresh (no store read, no promise), else undefined. */
+  fresh(): ControlState | undefined {
+    return this.cached && Date.now() - this.cached.at < this.maxAgeMs ? this.cached.state : undefined;
+  }
+
   read(): Promise<ControlState> {
-    if (this.cached && Date.now() - this.cached.at < this.maxAgeMs) return Promise.resolve(this.cached.state);
+    const state = this.fresh();
+    if (state !== undefined) return Promise.resolve(state);
     // One store read serves every concurrent request.
     this.pending ??= this.store
       .read()

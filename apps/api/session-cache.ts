@@ -29,10 +29,15 @@ export class SessionCache {
     this.unsubscribe = null;
   }
 
-  async isActive(sessionId: string, userId: string): Promise<boolean> {
-    const now = Date.now();
+  /** Whether the session store confirmed the session within the TTL (answered without waiting). */
+  seenAlive(sessionId: string): boolean {
     const hit = this.alive.get(sessionId);
-    if (hit && now - hit.at < this.ttlMs) return true;
+    return hit !== undefined && Date.now() - hit.at < this.ttlMs;
+  }
+
+  async isActive(sessionId: string, userId: string): Promise<boolean> {
+    if (this.seenAlive(sessionId)) return true;
+    const now = Date.now();
     const exists = await this.sessions.isActive(sessionId);
     if (exists) this.alive.set(sessionId, { at: now, userId });
     else this.alive.delete(sessionId);

@@ -1,6 +1,7 @@
 import { ceilDiv, floorDiv, isqrt } from "./bigint-math.ts";
 import type { Hop } from "./pool.ts";
 import { FEE_DENOMINATOR, routeAmountIn, routeAmountOut } from "./pool-math.ts";
+import type { SplitKernel } from "./exact-kernel/kernel.ts";
 import type { SplitObjective } from "./exact-maximum.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 import { maximiseExactly } from "./exact-maximum.ts";
@@ -77,15 +78,17 @@ export function optimalTrade(
 
 /**
  * The exact search alone, without the float shortcuts (what `optimalTrade` falls back on; the tests' reference for
- * the shortcuts on reserves too large to search exhaustively).
+ * the shortcuts on reserves too large to search exhaustively). With `kernel`, the exact kernel holding this cycle
+ * (V2CycleSizer) prices and screens its split points.
  */
 export function exactTrade(
   hops: readonly Hop[],
   budgetLimit = DEFAULT_SIZING_BUDGET,
   split = coarsestSplit(FloatHops.of(hops)),
   floats = FloatHops.of(hops),
+  kernel?: SplitKernel,
 ): SizedTrade | null {
-  const objective = new V2Split(hops, split, floats);
+  const objective = new V2Split(hops, split, floats, kernel);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
   if (objective.whole.a <= objective.whole.b) return null;
   const found = maximiseExactly(objective, budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit));
@@ -130,6 +133,8 @@ class V2Split implements SplitObjective {
     private readonly split: number,
     /** The same hops as floats, for the screen (read while this objective is in use, not after). */
     private readonly floats: FloatHops,
+    /** The exact kernel holding this cycle, which values and screens split points as below (the same answers). */
+    private readonly kernel?: SplitKernel,
   ) {
     this.head = hops.slice(0, split);
     this.tail = hops.slice(split);
@@ -142,6 +147,8 @@ class V2Split implements SplitObjective {
   /** What the cycle earns by routing y through the split token with the cheapest input that buys it. */
   value(y: bigint): bigint | null {
     if (y <= 0n) return null;
+    const valued = this.kernel?.splitValue(y);
+    if (valued !== undefined) return valued;
     const x = routeAmountIn(y, this.head);
     if (x === null) return null;
     return routeAmountOut(y, this.tail) - x;
@@ -153,6 +160,7 @@ class V2Split implements SplitObjective {
   }
 
   screen(from: number, step: number, count: number, best: number): number {
+    if (this.kernel !== undefined) return this.kernel.screen(from, step, count, best);
     this.values ??= new ValueScreen(this.floats, this.split);
     return this.values.firstOpen(from, step, count, best);
   }

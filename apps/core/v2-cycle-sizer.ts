@@ -44,7 +44,7 @@ export class V2CycleSizer {
     if (status === NONE) return null;
     if (status === TRADE) return this.kernel.trade();
     const route = this.route(c);
-    if (status === SEARCH) return exactTrade(route, this.budget, this.kernel.split(), this.floats);
+    if (status === SEARCH) return exactTrade(route, this.budget, this.kernel.split(), this.floats, this.kernel);
     if (status !== ELSEWHERE) throw new Error(`exact kernel: unknown answer ${status}`);
     return optimalTrade(route, this.budget, this.floats);
   }

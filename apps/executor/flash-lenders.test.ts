@@ -9,7 +9,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { send } from "../chain/deploy.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
-import type { FailoverProvider } from "../chain/rpc.ts";
+import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
@@ -201,6 +201,38 @@ describe("the executor's flash source, per order", () => {
     const result = await ex.handle(order);
     expect(result).toMatchObject({ status: "rejected", flashSource: null, txHash: null, verdict: "unprofitable" });
     expect(result?.reason).toMatch(/no flash source can lend/);
+  });
+
+  it("reads each base token's lenders once per block, however a block's orders alternate between base tokens", async () => {
+    let calls = 0;
+    const counted = new FailoverProvider(
+      [
+        eip1193Transport("devnet", {
+          request: (a) => {
+            if (a.method === "eth_call") calls++;
+            return chain.devnet.provider.request(a);
+          },
+        }),
+      ],
+      { chainId: 31337 },
+    );
+    try {
+      const book = new ChainFlashLenders(counted, { v3Pools: [{ ...v3Lender, feePips: 100 }] });
+      const block = await chain.devnet.blockNumber();
+      const [a, b] = [v3Lender.token0, v3Lender.token1];
+      const first = await Promise.all([book.lenders(a, block), book.lenders(b, block)]);
+      expect(first.map((l) => l.length)).toEqual([1, 1]);
+      expect(calls).toBe(2);
+      // The block's later orders, in the other order: no read.
+      await Promise.all([book.lenders(b, block), book.lenders(a, block)]);
+      expect(calls).toBe(2);
+      // A new block: read again.
+      await chain.devnet.mine();
+      await book.lenders(a, block + 1);
+      expect(calls).toBe(3);
+    } finally {
+      counted.destroy();
+    }
   });
 
   it("rejects an order whose lenders cannot be read as a failure, not as a price verdict", async () => {

@@ -34,7 +34,8 @@ export class ChainFlashLenders implements FlashLenderBook {
   private aavePremium: Promise<bigint> | null = null;
   private balancerFee: Promise<bigint> | null = null;
   private readonly aTokens = new Map<string, Promise<string | null>>();
-  private cached: { key: string; lenders: Promise<FlashLender[]> } | null = null;
+  /** The lenders of each base token read at one block: a block's orders may alternate between base tokens. */
+  private cached: { blockNumber: number; byBase: Map<string, Promise<FlashLender[]>> } | null = null;
 
   constructor(
     private readonly provider: JsonRpcApiProvider,
@@ -43,16 +44,19 @@ export class ChainFlashLenders implements FlashLenderBook {
 
   lenders(baseToken: string, blockNumber: number): Promise<FlashLender[]> {
     const base = baseToken.toLowerCase();
-    const key = `${blockNumber}:${base}`;
-    if (this.cached?.key !== key) {
-      const lenders = this.read(base, blockNumber);
+    if (this.cached?.blockNumber !== blockNumber) this.cached = { blockNumber, byBase: new Map() };
+    const byBase = this.cached.byBase;
+    let lenders = byBase.get(base);
+    if (!lenders) {
+      lenders = this.read(base, blockNumber);
       // A failed read is not kept: the next order asks again.
-      lenders.catch(() => {
-        if (this.cached?.key === key) this.cached = null;
+      const read = lenders;
+      read.catch(() => {
+        if (byBase.get(base) === read) byBase.delete(base);
       });
-      this.cached = { key, lenders };
+      byBase.set(base, read);
     }
-    return this.cached.lenders;
+    return lenders;
   }
 
   private async read(base: string, blockTag: number): Promise<FlashLender[]> {

@@ -27,14 +27,29 @@ export function registerModeRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const requests = new ModeRequests(ctx.pool);
   // Epoch metrics are aggregates over the trade tables: a second of staleness keeps GET /mode/status cheap under load.
-  let metricsCache: { key: string; at: number; value: Promise<EpochMetrics> } | null = null;
-  function metricsFor(mode: Mode, epoch: number): Promise<EpochMetrics> {
-    const key = `${mode}:${epoch}`;
+  // `settled` is the value once the query has answered, so a request within the second needs no promise.
+  let metricsCache: {
+    mode: Mode;
+    epoch: number;
+    at: number;
+    value: Promise<EpochMetrics>;
+    settled?: EpochMetrics;
+  } | null = null;
+  function metricsFor(mode: Mode, epoch: number): EpochMetrics | Promise<EpochMetrics> {
     const now = Date.now();
-    if (metricsCache && metricsCache.key === key && now - metricsCache.at < METRICS_CACHE_MS) return metricsCache.value;
+    const cached = metricsCache;
+    if (cached && cached.mode === mode && cached.epoch === epoch && now - cached.at < METRICS_CACHE_MS) {
+      return cached.settled ?? cached.value;
+    }
     const value = epochMetrics(ctx.pool, mode, epoch);
-    metricsCache = { key, at: now, value };
-    value.catch(() => (metricsCache = null));
+    const entry: NonNullable<typeof metricsCache> = { mode, epoch, at: now, value };
+    metricsCache = entry;
+    value.then(
+      (metrics) => (entry.settled = metrics),
+      () => {
+        if (metricsCache === entry) metricsCache = null;
+      },
+    );
     return value;
   }
 
@@ -57,15 +72,24 @@ export function registerModeRoutes(fastify: FastifyInstance, { ctx, guard }: Rou
         response: { 200: controlStateView.extend({ metrics: epochMetricsShape }), ...problemResponses },
       },
     },
-    async () => {
-      const state = await ctx.controlView.read().catch(controlUnavailable);
-      const metrics = await metricsFor(state.mode, state.epoch);
-      if (status?.state !== state || status.metrics !== metrics) {
-        status = { state, metrics, view: statusView(state, metrics) };
-      }
-      return status.view;
+    // Without a promise while the view's state and the epoch's figures are fresh (nearly every request under load).
+    () => {
+      const state = ctx.controlView.fresh();
+      const metrics = state && metricsFor(state.mode, state.epoch);
+      if (state === undefined || metrics === undefined || metrics instanceof Promise) return readStatus();
+      return statusFor(state, metrics);
     },
   );
+  async function readStatus() {
+    const state = await ctx.controlView.read().catch(controlUnavailable);
+    return statusFor(state, await metricsFor(state.mode, state.epoch));
+  }
+  function statusFor(state: ControlState, metrics: EpochMetrics) {
+    if (status?.state !== state || status.metrics !== metrics) {
+      status = { state, metrics, view: statusView(state, metrics) };
+    }
+    return status.view;
+  }
 
   app.post(
     "/mode/validate",

@@ -43,6 +43,16 @@ interface KernelExports {
   testDivide(): void;
   testToFloat(hi: bigint, lo: bigint): number;
   testHop(forward: number, p: number, side: number): number;
+  screen(from: number, step: number, count: number, best: number): number;
+  value(y: bigint): number;
+}
+
+/** What the exact search of a cycle the kernel left to it (`SEARCH`) can ask the kernel (sizing.ts's V2Split). */
+export interface SplitKernel {
+  /** The split point's exact value, null where it has none, undefined where the kernel cannot say (out of range). */
+  splitValue(y: bigint): bigint | null | undefined;
+  /** SplitObjective.screen for that cycle. */
+  screen(from: number, step: number, count: number, best: number): number;
 }
 
 let compiled: object | undefined;
@@ -89,11 +99,15 @@ export class PoolTables {
   }
 }
 
+/** Split points the kernel takes: positive, and an i64 (the boundary's type). */
+const SPLIT_LIMIT = 1n << 63n;
+
 /** One instance of the kernel over a market's pool tables. */
-export class ExactKernel {
+export class ExactKernel implements SplitKernel {
   readonly exports: KernelExports;
   private readonly words: BigUint64Array;
   private readonly ints: Int32Array;
+  private readonly sign: Int32Array;
 
   constructor(readonly tables: PoolTables) {
     const instance = new wasm.Instance(kernelModule(), { env: { memory: tables.memory } });
@@ -101,6 +115,7 @@ export class ExactKernel {
     this.exports.init(tables.pools);
     this.words = new BigUint64Array(tables.memory.buffer, OUT, 6);
     this.ints = new Int32Array(tables.memory.buffer, OUT + 48, 2);
+    this.sign = new Int32Array(tables.memory.buffer, OUT + 16, 1);
   }
 
   /**
@@ -125,6 +140,21 @@ export class ExactKernel {
   /** The split of the last `size` that answered SEARCH. */
   split(): number {
     return this.ints[0]!;
+  }
+
+  /** For the cycle of the last `size` that answered SEARCH, until the next `size`. */
+  splitValue(y: bigint): bigint | null | undefined {
+    if (y <= 0n || y >= SPLIT_LIMIT) return undefined;
+    const status = this.exports.value(y);
+    if (status === 0) return null;
+    if (status !== 1) return undefined;
+    const magnitude = join(this.words[0]!, this.words[1]!);
+    return this.sign[0] === 0 ? magnitude : -magnitude;
+  }
+
+  /** For the cycle of the last `size` that answered SEARCH, until the next `size`. */
+  screen(from: number, step: number, count: number, best: number): number {
+    return this.exports.screen(from, step, count, best);
   }
 }
 

@@ -557,7 +557,77 @@ export function size(hops: i32, e0: i32, e1: i32, e2: i32, e3: i32): i32 {
   const settled = floatSplit(split);
   if (settled != OPEN) return settled;
   store<i32>(OUT + 48, split);
+  searchSplit = split;
   return SEARCH;
+}
+
+// --- The exact search's objective (V2Split of ../../sizing.ts) for the cycle `size` left to it ----------------------
+
+/** The split of the cycle the last `size` answered SEARCH for: the one `screen` and `value` work on. */
+let searchSplit: i32 = 0;
+const INVERSE_MARGIN: f64 = 1 - 1e-12;
+const INVERSE_HEADROOM: f64 = 0.0009765625;
+
+/** ValueScreen.cannotBeat (../../value-screen.ts), the same operations in the same order. */
+function cannotBeat(y: f64, best: f64): bool {
+  let out = y;
+  for (let i = searchSplit; i < hopCount; i++) {
+    const rIn = reserveIn(i);
+    const rOut = reserveOut(i);
+    if (!(out > 0) || !(rIn > 0) || !(rOut > 0)) {
+      out = 0;
+      break;
+    }
+    const withFee = out * (10000 - feeOf(i));
+    out = Math.floor(((withFee * rOut) / (rIn * 10000 + withFee)) * FORWARD_MARGIN);
+    if (!isFinite(out)) return false;
+  }
+  let cost = y;
+  for (let i = searchSplit - 1; i >= 0; i--) {
+    const rIn = reserveIn(i);
+    const rOut = reserveOut(i);
+    const keep = 10000 - feeOf(i);
+    const room = rOut - cost;
+    if (!(room >= rOut * INVERSE_HEADROOM) || !(keep > 0)) return false;
+    cost = Math.ceil(((cost * rIn * 10000) / (room * keep)) * INVERSE_MARGIN);
+  }
+  if (!isFinite(out) || !isFinite(cost)) return false;
+  const exact = out < EXACT && cost < EXACT;
+  const bound = exact ? out - cost : out - cost + (Math.abs(out) + Math.abs(cost)) * TWO_M51 + 1;
+  return bound <= best;
+}
+
+/** ValueScreen.firstOpen: the first k < count whose point from + k*step cannotBeat does not rule out, else count. */
+export function screen(from: f64, step: f64, count: i32, best: f64): i32 {
+  for (let k = 0; k < count; k++) if (!cannotBeat(from + <f64>k * step, best)) return k;
+  return count;
+}
+
+/**
+ * V2Split.value at split point 0 < y < 2^63: tail(y) - headInverse(y). Returns 1 with the value at OUT (low word, high
+ * word, then 0 or 1 for its sign at OUT+16), 0 when headInverse has no answer (value's null), 2 when out of range.
+ */
+export function value(y: u64): i32 {
+  routeIn(0, y, searchSplit);
+  if (unreachable) return 0;
+  if (!inRange) return 2;
+  const costHi = rhi;
+  const costLo = rlo;
+  rhi = 0;
+  rlo = y;
+  for (let i = searchSplit; i < hopCount; i++) {
+    amountOut(rhi, rlo, poolOf(i), sideOf(i));
+    if (!inRange) return 2;
+  }
+  const negative = rhi < costHi || (rhi == costHi && rlo < costLo);
+  const aHi = negative ? costHi : rhi;
+  const aLo = negative ? costLo : rlo;
+  const bHi = negative ? rhi : costHi;
+  const bLo = negative ? rlo : costLo;
+  store<u64>(OUT, aLo - bLo);
+  store<u64>(OUT + 8, aHi - bHi - (aLo < bLo ? 1 : 0));
+  store<u64>(OUT + 16, negative ? 1 : 0);
+  return 1;
 }
 
 // --- The arithmetic alone, for the property tests (../kernel.test.ts) ---------------------------------------------
