@@ -147,6 +147,21 @@ describe("Executor in sim mode", () => {
     expect((await loadRiskSnapshot(pool, "sim", o.epoch, new Date(0))).recentStatuses).toEqual(before.recentStatuses);
   });
 
+  it("sends nothing for a live order whose deadline block is the head: it would land a block too late", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const o = await order("live", opportunity);
+    // One block on: the simulation at the head (its number, the deadline) passes; the trade could land only after it.
+    await chain.devnet.mine();
+    const late = executor("live", { options: { deadlineBlocks: 1 } });
+    await late.reconcile();
+    const result = (await late.handle(o))!;
+    expect(result).toMatchObject({ status: "rejected", routeReverted: false, verdict: "expired", txHash: null });
+    expect(result.reason).toMatch(/cannot land in time, nothing sent$/);
+    expect(await pendingTxCount()).toBe(0);
+    expect(await nonces()).toEqual(before);
+  });
+
   it("sends nothing for a live order when the mode store says sim or cannot be read", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const before = await nonces();

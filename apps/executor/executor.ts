@@ -43,7 +43,7 @@ import {
   type Prepared,
   type SendRequest,
 } from "./routes/route.ts";
-import { BACKSTOP_SECONDS, deadlinesOf, type DeadlinePolicy } from "./deadline.ts";
+import { BACKSTOP_SECONDS, deadlinesOf, isPastDeadline, type DeadlinePolicy } from "./deadline.ts";
 import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
 import type { Broadcaster } from "./submission/broadcaster.ts";
 
@@ -281,6 +281,7 @@ export class Executor {
         submitter: uo.submitter,
         mined: mined(uo.contract),
         lease: deps.lease,
+        routeOf: (data) => this.codec.routeOf(data),
       });
       this.fallback = uo.fallbackToEoa ? eoa : null;
       // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.
@@ -412,8 +413,14 @@ export class Executor {
       ]);
     }
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
+    // A live trade lands in the block after the simulation's at the earliest, and eth_call at "latest" runs with the
+    // head's own number: a head already at the block deadline passes the simulation, and the sent trade would revert
+    // (Expired) in the next block, at a cost and a breaker strike. (The next block's time is unknown here: the block
+    // deadline, where the chain has one, is the one that binds so soon.)
+    const late =
+      sim.ok && order.mode === "live" && isPastDeadline(deadlines, { number: sim.blockNumber + 1, timestamp: 0 });
     // A simulation refused for the order's own deadline is late, not the route's fault: no strike, no failure.
-    const expired = !sim.ok && sim.expired;
+    const expired = (!sim.ok && sim.expired) || late;
     const unsent = (route: ExecutionRoute, status: "simulated" | "rejected", s: Simulation, reason: string | null) =>
       this.recordUnsent(
         id,
@@ -430,6 +437,10 @@ export class Executor {
       );
 
     if (!sim.ok) return unsent(this.primary, "rejected", sim, sim.reason);
+    if (late) {
+      const reason = `the head is block ${sim.blockNumber}, the deadline block ${deadlines.deadlineBlock}: the trade cannot land in time, nothing sent`;
+      return unsent(this.primary, "rejected", sim, reason);
+    }
     if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
 
     // Live: every gate below runs on the broadcast path itself, whatever the caller checked before.
@@ -553,6 +564,20 @@ export class Executor {
     }
     if (inFlight === 0) this.settled = true;
     return { resolved, inFlight };
+  }
+
+  /**
+   * Before the first order: each route learns what it can ahead of trades (the ERC-4337 route asks the bundler for an
+   * operation's overheads, which the first block's orders would otherwise wait for). A failure is logged, not fatal:
+   * the orders then learn it themselves.
+   */
+  async warm(): Promise<void> {
+    const lengths = this.codec.executeLengths();
+    await Promise.all(
+      this.routes.map((r) =>
+        r.warm?.(lengths).catch((err: unknown) => this.deps.log?.warn({ err, route: r.kind }, "route warm-up failed")),
+      ),
+    );
   }
 
   private routeOf(row: InFlightTrade): ExecutionRoute {
