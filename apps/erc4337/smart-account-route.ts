@@ -13,6 +13,7 @@ import {
   type UserOperation,
 } from "viem/account-abstraction";
 import { toSimpleSmartAccount } from "permissionless/accounts";
+import type { UserOperationGas } from "../executor/index.ts";
 import { sponsorPaymaster } from "./sponsor.ts";
 
 /** Margin over the bundler's call-gas estimate, in basis points (as the EOA route adds to eth_estimateGas). */
@@ -40,6 +41,8 @@ export interface PreparedOperation {
   userOpHash: Hex;
   /** Every gas limit of the operation (the paymaster's included) times maxFeePerGas: the most the sponsor can pay. */
   maxGasCostWei: bigint;
+  /** The gas it carries: the bundler's estimate with the call-gas margin, or as given to prepare(). */
+  gas: UserOperationGas;
 }
 
 export interface OperationOutcome {
@@ -57,9 +60,10 @@ export interface SmartAccountRoute {
   /**
    * Gas estimation by the bundler (which simulates the whole operation and fails if it reverts), sponsorship, and the
    * owner's signature. `nonceKey` picks a fresh EntryPoint nonce key, whose first operation is sequence 0; without it
-   * the account's next sequential nonce (key 0) is read from the EntryPoint.
+   * the account's next sequential nonce (key 0) is read from the EntryPoint. With `gas` (an earlier estimate the
+   * caller re-checked), no estimation: the operation carries that gas.
    */
-  prepare(call: { to: string; data: string }, nonceKey?: bigint): Promise<PreparedOperation>;
+  prepare(call: { to: string; data: string }, nonceKey?: bigint, gas?: UserOperationGas): Promise<PreparedOperation>;
   send(prepared: PreparedOperation): Promise<Hex>;
   /** The outcome once included, null while the bundler does not know it as included. */
   outcome(userOpHash: Hex): Promise<OperationOutcome | null>;
@@ -116,25 +120,36 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
   });
   const route: SmartAccountRoute = {
     address: account.address,
-    async prepare(call, nonceKey) {
+    async prepare(call, nonceKey, known) {
       const request = {
         account,
         calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
         // A fresh key's first operation is sequence 0 (EntryPoint nonces are key << 64 | sequence): no read needed.
         ...(nonceKey === undefined ? {} : { nonce: nonceKey << 64n }),
       };
-      const estimated = await bundler.prepareUserOperation(request);
-      // The estimate is the least call gas the simulation needed; the executor's nested calls (flash swap, callback,
-      // transfers) keep 1/64 of the gas at each level, so the estimate alone can starve the last transfer. Sponsored
-      // again over the final limits: the sponsorship signs every gas field.
-      const unsigned = await bundler.prepareUserOperation({
-        ...request,
-        callGasLimit: (estimated.callGasLimit * (10_000n + CALL_GAS_MARGIN_BPS)) / 10_000n,
-        verificationGasLimit: estimated.verificationGasLimit,
-        preVerificationGas: estimated.preVerificationGas,
-        maxFeePerGas: estimated.maxFeePerGas,
-        maxPriorityFeePerGas: estimated.maxPriorityFeePerGas,
-      });
+      let gas: UserOperationGas;
+      let fees: { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint } = {};
+      if (known) {
+        gas = known;
+      } else {
+        const estimated = await bundler.prepareUserOperation(request);
+        // The estimate is the least call gas the simulation needed; the executor's nested calls (flash swap,
+        // callback, transfers) keep 1/64 of the gas at each level, so the estimate alone can starve the last
+        // transfer. Sponsored again over the final limits: the sponsorship signs every gas field.
+        gas = {
+          callGasLimit: (estimated.callGasLimit * (10_000n + CALL_GAS_MARGIN_BPS)) / 10_000n,
+          verificationGasLimit: estimated.verificationGasLimit,
+          preVerificationGas: estimated.preVerificationGas,
+        };
+        fees = { maxFeePerGas: estimated.maxFeePerGas, maxPriorityFeePerGas: estimated.maxPriorityFeePerGas };
+      }
+      // Every gas field given: viem estimates nothing, only the fees when they are not given. Without an estimate the
+      // bundler is not asked anything until the operation is sent, so it is asked whether it answers at all meanwhile:
+      // one that is down or slower than its bound is found here, before the trade is journaled (it may go the EOA way).
+      const [unsigned] = await Promise.all([
+        bundler.prepareUserOperation({ ...request, ...gas, ...fees }),
+        known ? bundler.request({ method: "eth_supportedEntryPoints" }) : null,
+      ]);
       const operation = { ...unsigned, signature: await account.signUserOperation(unsigned) } as UserOperation<"0.8">;
       const userOpHash = getUserOperationHash({
         userOperation: operation,
@@ -142,13 +157,13 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         entryPointVersion: "0.8",
         chainId: o.chainId,
       });
-      const gas =
+      const limits =
         operation.callGasLimit +
         operation.verificationGasLimit +
         operation.preVerificationGas +
         (operation.paymasterVerificationGasLimit ?? 0n) +
         (operation.paymasterPostOpGasLimit ?? 0n);
-      return { operation, userOpHash, maxGasCostWei: gas * operation.maxFeePerGas };
+      return { operation, userOpHash, maxGasCostWei: limits * operation.maxFeePerGas, gas };
     },
     async send({ operation }) {
       // Sent as prepared: viem's sendUserOperation would prepare again and change the sponsorship, hence the hash.

@@ -53,6 +53,22 @@ export class ExecutorCodec {
     ]);
   }
 
+  /** The length (0x-prefixed hex) of an execute() call of each route length the contract takes (2..4 hops). */
+  executeLengths(): number[] {
+    return [2, 3, 4].map(
+      (hops) =>
+        this.iface.encodeFunctionData("execute", [
+          ZeroAddress,
+          Array.from({ length: hops }, () => [ZeroAddress, 0, 0]),
+          0,
+          0,
+          [0, ZeroAddress],
+          0,
+          0,
+        ]).length,
+    );
+  }
+
   /**
    * What an execute() call's gas depends on: `route`, the base token, the hops and the flash source, without the
    * amounts and deadlines that change with every order of the same route (a V2 swap's gas does not depend on its

@@ -281,6 +281,7 @@ export class Executor {
         submitter: uo.submitter,
         mined: mined(uo.contract),
         lease: deps.lease,
+        routeOf: (data) => this.codec.routeOf(data),
       });
       this.fallback = uo.fallbackToEoa ? eoa : null;
       // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.
@@ -563,6 +564,20 @@ export class Executor {
     }
     if (inFlight === 0) this.settled = true;
     return { resolved, inFlight };
+  }
+
+  /**
+   * Before the first order: each route learns what it can ahead of trades (the ERC-4337 route asks the bundler for an
+   * operation's overheads, which the first block's orders would otherwise wait for). A failure is logged, not fatal:
+   * the orders then learn it themselves.
+   */
+  async warm(): Promise<void> {
+    const lengths = this.codec.executeLengths();
+    await Promise.all(
+      this.routes.map((r) =>
+        r.warm?.(lengths).catch((err: unknown) => this.deps.log?.warn({ err, route: r.kind }, "route warm-up failed")),
+      ),
+    );
   }
 
   private routeOf(row: InFlightTrade): ExecutionRoute {

@@ -10,7 +10,12 @@ export type {
   UserOperationConfig,
 } from "./executor.ts";
 export { RouteUnavailable, type ExecutionRoute } from "./routes/route.ts";
-export { OperationRefused, type UserOperationSubmitter, type PreparedUserOperation } from "./routes/user-operation.ts";
+export {
+  OperationRefused,
+  type UserOperationSubmitter,
+  type PreparedUserOperation,
+  type UserOperationGas,
+} from "./routes/user-operation.ts";
 export { txFees, gasLimitFor, bumpFees, DEFAULT_GAS_MARGIN_BPS, DEFAULT_FEE_BUMP_BPS } from "./fee-policy.ts";
 export { deadlinePolicy, BACKSTOP_SECONDS, type DeadlinePolicy } from "./deadline.ts";
 export type { FeePolicy, TxFees } from "./fee-policy.ts";

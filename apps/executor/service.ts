@@ -62,7 +62,7 @@ export class ExecutorService {
 
   private async consume(): Promise<void> {
     if (this.sub) return;
-    const report = await this.deps.executor.reconcile();
+    const [report] = await Promise.all([this.deps.executor.reconcile(), this.deps.executor.warm()]);
     if (report.resolved.length > 0 || report.inFlight > 0) {
       this.deps.log?.info({ resolved: report.resolved.length, inFlight: report.inFlight }, "reconciled at start");
     }

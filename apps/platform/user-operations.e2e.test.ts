@@ -13,7 +13,13 @@ import { createArbitrage } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { quoteOpportunity } from "../core/index.ts";
 import type { Mode, Order } from "../domain/index.ts";
-import { Executor, privateKeySigner, type ExecutorDeps, type Submission } from "../executor/index.ts";
+import {
+  Executor,
+  privateKeySigner,
+  type ExecutorDeps,
+  type Submission,
+  type UserOperationSubmitter,
+} from "../executor/index.ts";
 import { orderFor } from "../executor/testing/orders.ts";
 import { createPgPool, listTrades, migrate, PgTradeJournal } from "../store/index.ts";
 import {
@@ -88,7 +94,9 @@ afterAll(async () => {
 
 const unavailable: { outcome: string; reason: string }[] = [];
 
-function executor(o: { mode?: Mode; fallbackToEoa?: boolean; profitToWei?: () => bigint } = {}): Executor {
+function executor(
+  o: { mode?: Mode; fallbackToEoa?: boolean; profitToWei?: () => bigint; submitter?: UserOperationSubmitter } = {},
+): Executor {
   const live = (o.mode ?? "live") === "live";
   return new Executor({
     provider,
@@ -102,7 +110,7 @@ function executor(o: { mode?: Mode; fallbackToEoa?: boolean; profitToWei?: () =>
       contract: aa.executor,
       owner: chain.executorAccount.address,
       entryPoint: aa.entryPoint,
-      submitter: live ? bundler.submitter : null,
+      submitter: live ? (o.submitter ?? bundler.submitter) : null,
       fallbackToEoa: o.fallbackToEoa ?? false,
       onUnavailable: (_order, outcome, reason) => unavailable.push({ outcome, reason }),
     },
@@ -190,6 +198,33 @@ describe("the ERC-4337 route with a real bundler", () => {
     // The smart account paid nothing and the EOA sent nothing.
     expect(await provider.getBalance(aa.account)).toBe(0n);
     expect(await provider.getTransactionCount(chain.executorAccount.address, "latest")).toBe(eoaNonce);
+  });
+
+  it("the bundler estimates no trade: one probe per call length before the first order, then each trade's gas is given", async () => {
+    // The bundler's estimation runs the whole trade many times on the node; per trade, it held a block's orders
+    // seconds behind each other. The route's own submitter, counting what it is asked to estimate.
+    const probes: string[] = [];
+    const counting: UserOperationSubmitter = {
+      ...bundler.submitter,
+      prepare: (call, nonceKey, gas) => {
+        if (!gas) probes.push(call.to.toLowerCase());
+        return bundler.submitter.prepare(call, nonceKey, gas);
+      },
+    };
+    const ex = executor({ submitter: counting });
+    await ex.reconcile();
+    await ex.warm();
+    // 2, 3 and 4 hops, each a call to the owner's address (no code), never to the executor contract.
+    expect(probes).toEqual([
+      chain.executorAccount.address,
+      chain.executorAccount.address,
+      chain.executorAccount.address,
+    ]);
+    const { order: o, profit } = await order();
+    const s = sent(await ex.submit(o));
+    await mineUntilIncluded(s.userOpHash!);
+    expect(await s.final).toMatchObject({ status: "confirmed", precededBy: 0, realizedProfit: profit });
+    expect(probes).toHaveLength(3);
   });
 
   it("a losing operation is rejected by simulation and never sent; so is one whose profit cannot pay the sponsor", async () => {

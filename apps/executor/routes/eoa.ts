@@ -4,18 +4,18 @@
  * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
  * another transaction, else gone past its deadlines.
  */
-import { keccak256, toQuantity, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
+import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
 import { profitShareTip } from "../bid.ts";
 import { isPastDeadline } from "../deadline.ts";
-import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
+import { bumpFees, DEFAULT_FEE_BUMP_BPS, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
-import { GasEstimates } from "../gas-estimates.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
+import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
 import { MinedTrades } from "./mined.ts";
 import {
@@ -109,7 +109,7 @@ export class EoaRoute implements ExecutionRoute {
   /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
   private readonly signed = new Map<string, Signed>();
   private readonly broadcaster: Broadcaster;
-  private readonly estimates = new GasEstimates();
+  private readonly callGas: CallGas;
 
   constructor(private readonly d: EoaRouteDeps) {
     this.broadcaster = d.broadcaster ?? publicMempool(d.provider);
@@ -119,6 +119,13 @@ export class EoaRoute implements ExecutionRoute {
       throw new Error(`signer ${d.signer.address} is not the executor account ${this.account}`);
     }
     this.nonces = new NonceManager(d.provider, d.journal, this.account);
+    this.callGas = new CallGas({
+      provider: d.provider,
+      from: this.account,
+      to: this.contract,
+      gasMarginBps: d.gasMarginBps,
+      routeOf: d.routeOf,
+    });
   }
 
   get canSign(): boolean {
@@ -136,69 +143,13 @@ export class EoaRoute implements ExecutionRoute {
     return { ok: true, maxGasCostWei: null, send: (req) => this.send(req, gasLimit) };
   }
 
-  /**
-   * The fixed limit, or the gas the call needs at "latest" plus the margin. A node's eth_estimateGas runs the call
-   * many times (a binary search; about four times the cost of one eth_call on the devnet, where the executor's
-   * simulation waits behind it). Instead, the last estimate of this route (or, for a route not estimated yet, of one of
-   * the same shape) is re-checked with one eth_call limited to that estimate. If it succeeds, the call needs no more
-   * gas than the estimate now, so the limit keeps at least the whole margin over what it needs, as a fresh estimate
-   * would give it (a shape's estimate may give a few percent more than this route needs: gas is paid as used); if
-   * not, the call is estimated afresh. When the executor's simulation already ran with that estimate as its limit
-   * (`checked`), its outcome is the re-check.
-   */
+  /** The fixed limit, or the gas the call needs at "latest" plus the margin (call-gas.ts). */
   private async gasLimitOf(data: string, checked?: GasCheck): Promise<bigint | null> {
-    if (this.d.gasLimit !== null) return this.d.gasLimit;
-    if (checked?.passed) return gasLimitFor(checked.gas, this.d.gasMarginBps);
-    const key = this.d.routeOf?.(data);
-    const known = checked || key === undefined ? undefined : this.known(key);
-    if (known !== undefined && (await this.succeedsWith(data, known))) return gasLimitFor(known, this.d.gasMarginBps);
-    const estimate = await this.estimateGas(data);
-    if (estimate === null) return null;
-    if (key !== undefined) {
-      this.estimates.set(key.route, estimate);
-      this.estimates.set(key.shape, estimate);
-    }
-    return gasLimitFor(estimate, this.d.gasMarginBps);
+    return this.d.gasLimit ?? this.callGas.limitOf(data, checked);
   }
 
   knownGas(data: string): bigint | null {
-    if (this.d.gasLimit !== null) return null;
-    const key = this.d.routeOf?.(data);
-    return (key && this.known(key)) ?? null;
-  }
-
-  /** The last estimate of the route, or else of a route of the same shape. */
-  private known(key: { route: string; shape: string }): bigint | undefined {
-    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
-  }
-
-  private async estimateGas(data: string): Promise<bigint | null> {
-    try {
-      // At "latest", the state the simulation runs on: a node estimates at "pending" by default, where the
-      // transactions waiting for the next block (other traders' swaps on the same pools) can already have taken the
-      // profit, and the estimate would fail for a trade that is sound where it is priced.
-      return BigInt(
-        (await this.d.provider.send("eth_estimateGas", [
-          { from: this.account, to: this.contract, data },
-          "latest",
-        ])) as string,
-      );
-    } catch {
-      return null;
-    }
-  }
-
-  /** Whether the call succeeds at "latest" with `gas` as its transaction's gas limit. */
-  private async succeedsWith(data: string, gas: bigint): Promise<boolean> {
-    try {
-      await this.d.provider.send("eth_call", [
-        { from: this.account, to: this.contract, data, gas: toQuantity(gas) },
-        "latest",
-      ]);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.d.gasLimit === null ? this.callGas.knownGas(data) : null;
   }
 
   private async send(req: SendRequest, gasLimit: bigint): Promise<SentTrade> {
@@ -298,7 +249,7 @@ export class EoaRoute implements ExecutionRoute {
       if (tries === MAX_RETARGETS) return drop("bound");
       const next = head.number + 1;
       if (isPastDeadline(req.deadlines, { number: next, timestamp: head.timestamp + 1 })) return drop("past-deadline");
-      if (!(await this.succeedsWith(req.data, gasLimit))) return drop("stale");
+      if (!(await this.callGas.succeedsWith(req.data, gasLimit))) return drop("stale");
       try {
         await this.broadcaster.broadcast(raw, next);
         this.d.onRetarget?.(req.order, "retargeted");

@@ -95,6 +95,11 @@ export interface ExecutionRoute {
    * a stuck trade up (the EOA: a fee-bumped replacement on its nonce) does so and returns the trade as it now stands.
    */
   unstick?(trade: InFlightTrade): Promise<InFlightTrade>;
+  /**
+   * Before the first order: whatever the route can learn ahead that does not depend on the trade, given the lengths
+   * (0x-prefixed hex) its calls can have (ERC-4337: the operation's overheads). Absent: nothing to learn.
+   */
+  warm?(callLengths: readonly number[]): Promise<void>;
   /** In-flight rows were settled or a new lease term began: forget whatever was derived from them (EOA: the nonce). */
   reset(): void;
 }

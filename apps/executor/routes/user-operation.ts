@@ -5,7 +5,9 @@
  *
  * Order of the live path: prepare (the bundler's gas estimation, which simulates the operation; the sponsorship; the
  * owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable -> the lease
- * check -> eth_sendUserOperation. Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
+ * check -> eth_sendUserOperation. The call gas comes from the node as on the EOA route (call-gas.ts: an earlier
+ * estimate re-checked by the executor's simulation, else eth_estimateGas); the account's verification gas and the
+ * preVerificationGas from one bundler estimate per calldata length (see overheadFor). Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
  * user-operation hash, then that transaction's receipt; so a dead bundler cannot hide an inclusion.
  */
 import { randomBytes } from "node:crypto";
@@ -14,21 +16,35 @@ import type { FinalOutcome, InFlightTrade, Order, UserOpIntent } from "../../dom
 import { isPastDeadline } from "../deadline.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import type { TradeJournal } from "../ports.ts";
+import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
 import type { MinedTrades, TradeSlice } from "./mined.ts";
-import { dropped, RouteUnavailable, type ExecutionRoute, type Prepared, type SendRequest } from "./route.ts";
+import { dropped, RouteUnavailable } from "./route.ts";
+import type { Deadlines, ExecutionRoute, GasCheck, Prepared, SendRequest } from "./route.ts";
+
+/** The gas limits of an operation that the sponsorship signs (the paymaster's own are the paymaster's). */
+export interface UserOperationGas {
+  callGasLimit: bigint;
+  verificationGasLimit: bigint;
+  preVerificationGas: bigint;
+}
 
 /** A signed, sponsored user operation, ready for the bundler. */
 export interface PreparedUserOperation {
   userOpHash: string;
   /** (every gas limit of the operation, the paymaster's included) x maxFeePerGas: the most the sponsor can pay. */
   maxGasCostWei: bigint;
+  /** The gas it carries (estimated, or as given). */
+  gas: UserOperationGas;
 }
 
 /** The smart account and its bundler (apps/erc4337's createSmartAccountRoute is one). */
 export interface UserOperationSubmitter {
-  /** Gas estimation by the bundler (a simulation of the whole operation), sponsorship, signature. */
-  prepare(call: { to: string; data: string }, nonceKey: bigint): Promise<PreparedUserOperation>;
+  /**
+   * Gas estimation by the bundler (a simulation of the whole operation), sponsorship, signature. With `gas`, no
+   * estimation: the operation carries that gas.
+   */
+  prepare(call: { to: string; data: string }, nonceKey: bigint, gas?: UserOperationGas): Promise<PreparedUserOperation>;
   /** eth_sendUserOperation of exactly the prepared operation. */
   send(prepared: PreparedUserOperation): Promise<string>;
   /** Whether the bundler still holds the operation; false when it does not answer (its mempool went with it). */
@@ -48,6 +64,8 @@ export interface UserOperationRouteDeps {
   submitter: UserOperationSubmitter | null;
   mined: MinedTrades;
   lease?: Pick<ExecutorLease, "current"> | undefined;
+  /** What a call's gas depends on (ExecutorCodec.routeOf; see call-gas.ts). */
+  routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
 }
 
 const ENTRY_POINT = new Interface([
@@ -94,30 +112,76 @@ export class UserOperationRoute implements ExecutionRoute {
   readonly kind = "erc4337";
   readonly account: string;
   readonly contract: string;
+  private readonly callGas: CallGas;
+  /** By calldata length: the bundler's estimate of an operation that long (see overheadFor). */
+  private readonly overheads = new Map<number, Promise<UserOperationGas>>();
 
   constructor(private readonly d: UserOperationRouteDeps) {
     this.account = d.account.toLowerCase();
     this.contract = d.contract.toLowerCase();
+    this.callGas = new CallGas({ provider: d.provider, from: this.account, to: this.contract, routeOf: d.routeOf });
   }
 
   get canSign(): boolean {
     return this.d.submitter !== null;
   }
 
-  /** Nothing is cached between trades: each has its own nonce key. */
+  /** Nothing here derives from in-flight rows: each trade has its own nonce key. */
   reset(): void {}
 
-  async prepare(_order: Order, data: string): Promise<Prepared> {
+  /**
+   * The executor's simulation runs the call from the account with this limit, a transaction's: it passes only if the
+   * call needs less than the limit minus the intrinsic gas (21,000 and the calldata), which is less than the
+   * operation's call gets with the limit plus the margin ((limit x 1.2 - the account's execute overhead) x 63/64).
+   */
+  knownGas(data: string): bigint | null {
+    return this.callGas.knownGas(data);
+  }
+
+  /**
+   * The bundler's gas estimation simulates the whole operation several times over (alto: simulateHandleOp and binary
+   * searches of the verification, paymaster and call gas, each running the trade again) on a node that answers one
+   * request at a time; per trade it took most of the way from decision to bundler, and a block's orders waited behind
+   * each other's estimations until their pools had moved. What it gives beyond the call gas does not depend on the
+   * trade: the account's verification gas (the same account, signature and fresh nonce key every time) and the
+   * preVerificationGas, which depends on the operation's size and its nonzero bytes. So the bundler estimates once per
+   * calldata length an operation calling an address without code with that many 0xff bytes (every byte nonzero: the
+   * most preVerificationGas an operation of that length needs), cheap for the node, before the first order (warm) or
+   * else with the first order of that length; a failed estimate is asked again.
+   */
+  async warm(callLengths: readonly number[]): Promise<void> {
+    const { submitter } = this.d;
+    if (submitter) await Promise.all(callLengths.map((length) => this.overheadFor(submitter, length)));
+  }
+
+  private overheadFor(submitter: UserOperationSubmitter, length: number): Promise<UserOperationGas> {
+    let overhead = this.overheads.get(length);
+    if (!overhead) {
+      const probe = { to: this.d.owner, data: `0x${"ff".repeat((length - 2) / 2)}` };
+      overhead = submitter.prepare(probe, freshNonceKey()).then((op) => op.gas);
+      overhead.catch(() => this.overheads.delete(length));
+      this.overheads.set(length, overhead);
+    }
+    return overhead;
+  }
+
+  async prepare(_order: Order, data: string, _deadlines?: Deadlines, checked?: GasCheck): Promise<Prepared> {
     const { submitter } = this.d;
     if (!submitter) return { ok: false, reason: "no signing key loaded" };
     const nonceKey = freshNonceKey();
     let op: PreparedUserOperation;
     try {
-      op = await submitter.prepare({ to: this.contract, data }, nonceKey);
+      const [callGasLimit, overhead] = await Promise.all([
+        this.callGas.limitOf(data, checked),
+        this.overheadFor(submitter, data.length),
+      ]);
+      // The trade would revert; the simulation running alongside says why.
+      if (callGasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
+      op = await submitter.prepare({ to: this.contract, data }, nonceKey, { ...overhead, callGasLimit });
     } catch (err) {
       if (bundlerUnreachable(err)) throw new RouteUnavailable(`bundler unavailable: ${firstLine(err)}`, { cause: err });
-      // The bundler's estimation ran the operation and it failed: a losing (or broken) trade, never sent.
-      return { ok: false, reason: `bundler simulation refused the user operation: ${firstLine(err)}` };
+      // The bundler answered with an error (its estimation failed, say for the paymaster's deposit): never sent.
+      return { ok: false, reason: `bundler refused the user operation: ${firstLine(err)}` };
     }
     return { ok: true, maxGasCostWei: op.maxGasCostWei, send: (req) => this.send(req, submitter, op, nonceKey) };
   }
