@@ -3,12 +3,12 @@
  * the platform's paymaster sponsors and a bundler submits. Each trade gets its own EntryPoint nonce key (sequence 0),
  * so concurrent trades never wait on or replace each other, and an operation can be included at most once.
  *
- * Order of the live path: prepare (the bundler's gas estimation, which simulates the operation; the sponsorship; the
- * owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable -> the lease
- * check -> eth_sendUserOperation. The call gas comes from the node as on the EOA route (call-gas.ts: an earlier
- * estimate re-checked by the executor's simulation, else eth_estimateGas); the account's verification gas and the
- * preVerificationGas from one bundler estimate per calldata length (see overheadFor). Resolution reads the chain, not the bundler: the EntryPoint's UserOperationEvent by
- * user-operation hash, then that transaction's receipt; so a dead bundler cannot hide an inclusion.
+ * Order of the live path: prepare (the call gas from the node as on the EOA route, call-gas.ts; the account's
+ * verification gas and the preVerificationGas from one bundler estimate per calldata length, see overheadFor; the
+ * sponsorship; the owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable
+ * -> the lease check -> eth_sendUserOperation, where the bundler validates the operation. Resolution reads the chain,
+ * not the bundler: the EntryPoint's UserOperationEvent by user-operation hash, then that transaction's receipt; so a
+ * dead bundler cannot hide an inclusion.
  */
 import { randomBytes } from "node:crypto";
 import { Interface, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
