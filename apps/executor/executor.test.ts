@@ -16,6 +16,7 @@ import type { TradeOutcome } from "../bus/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor } from "./executor.ts";
+import { HeadTicks } from "./heads.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
@@ -273,6 +274,29 @@ describe("Executor in live mode", () => {
     expect(result.status).toBe("dropped");
     expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
+  });
+
+  it("counts a followed trade's confirmations on the heads it is given, asking the node for no block number", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const asked: string[] = [];
+    const direct = eip1193Transport("devnet", chain.devnet.provider);
+    const counting = new FailoverProvider(
+      [{ name: "counting", send: (p, t) => (asked.push(...p.map((x) => x.method)), direct.send(p, t)) }],
+      { chainId: 31337 },
+    );
+    const heads = new HeadTicks();
+    try {
+      const ex = executor("live", { provider: counting, heads, options: { confirmations: 2 } });
+      const s = await sent(await ex.submit(await order("live", opportunity)));
+      for (let i = 0; i < 3; i++) {
+        await chain.devnet.mine();
+        heads.seen(await chain.devnet.blockNumber());
+      }
+      expect((await s.final).status).toBe("confirmed");
+      expect(asked).not.toContain("eth_blockNumber");
+    } finally {
+      counting.destroy();
+    }
   });
 
   it("replaces a stuck trade on its nonce with a fee bump: the replacement confirms, the journal points at it", async () => {
