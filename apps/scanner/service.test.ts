@@ -14,6 +14,16 @@ import { ScannerService } from "./index.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
+const sharedProvider = () => provider;
+
+/** The devnet through a provider that records every method it is asked. */
+function countingProvider(asked: string[]): FailoverProvider {
+  const direct = eip1193Transport("devnet", chain.devnet.provider);
+  return new FailoverProvider(
+    [{ name: "counting", send: (p, t) => (asked.push(...p.map((x) => x.method)), direct.send(p, t)) }],
+    { chainId: 31337 },
+  );
+}
 
 beforeAll(async () => {
   chain = await startLocalChain({ seed: 5 });
@@ -24,7 +34,7 @@ afterAll(async () => {
   await chain?.close();
 });
 
-async function service(bus: Bus, withV3 = false) {
+async function service(bus: Bus, withV3 = false, provider = sharedProvider()) {
   const { markets } = chain;
   const poolState = await PoolState.create(provider, markets.pools);
   const v3States = withV3 ? await V3PoolStates.create(provider, markets.v3!.pools) : undefined;
@@ -76,12 +86,18 @@ describe("scanner service on the devnet", () => {
     const bus = createMemoryBus();
     const got: BlockOpportunities[] = [];
     await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
-    const { svc, poolState, v3States, options } = await service(bus, true);
+    const asked: string[] = [];
+    const counting = countingProvider(asked);
+    const { svc, poolState, v3States, options } = await service(bus, true, counting);
     const collector = new BlockCollector(provider);
     let mixed = 0;
     for (let i = 0; i < 6; i++) {
-      const report = await svc.onHead(await nextHead(collector));
+      const head = await nextHead(collector);
+      asked.length = 0;
+      const report = await svc.onHead(head);
       expect(report?.published).toBe(true);
+      // After the first block's full read, the V2 and V3 states advance from one eth_getLogs of the block.
+      if (i > 0) expect(asked.filter((m) => m === "eth_getLogs")).toHaveLength(1);
       const published = got.at(-1)!;
       const reference = new ArbitrageScanner({
         ...options,
@@ -94,6 +110,7 @@ describe("scanner service on the devnet", () => {
       mixed += published.candidates.filter((c) => c.protocols?.includes("uniswap-v3")).length;
     }
     await bus.close();
+    counting.destroy();
     // The traders move the V3 pools every block, so mixed cycles open: the scanner finds them (through the bus).
     expect(mixed).toBeGreaterThan(0);
   });
