@@ -276,6 +276,27 @@ describe("Executor in live mode", () => {
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
+  it("simulates with one request to the node: the call and the head it ran on, in one batch", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const requests: string[][] = [];
+    const direct = eip1193Transport("devnet", chain.devnet.provider);
+    const counting = new FailoverProvider(
+      [{ name: "counting", send: (p, t) => (requests.push(p.map((x) => x.method)), direct.send(p, t)) }],
+      { chainId: 31337 },
+    );
+    try {
+      const ex = executor("sim", { provider: counting });
+      const o = await order("sim", opportunity);
+      requests.length = 0;
+      const result = await ex.handle(o);
+      expect(result).toMatchObject({ status: "simulated", blockNumber: await chain.devnet.blockNumber() });
+      expect(result?.simulatedProfit).toBe(o.predictedProfit);
+      expect(requests.filter((r) => r.includes("eth_call"))).toEqual([["eth_call", "eth_getBlockByNumber"]]);
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it("counts a followed trade's confirmations on the heads it is given, asking the node for no block number", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const asked: string[] = [];

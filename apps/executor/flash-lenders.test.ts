@@ -235,6 +235,34 @@ describe("the executor's flash source, per order", () => {
     }
   });
 
+  it("asks for what every lender of a token holds at the block in one request", async () => {
+    const requests: string[][] = [];
+    const direct = eip1193Transport("devnet", chain.devnet.provider);
+    const counted = new FailoverProvider(
+      [{ name: "counted", send: (p, t) => (requests.push(p.map((x) => x.method)), direct.send(p, t)) }],
+      { chainId: 31337 },
+    );
+    try {
+      const config = {
+        v3Pools: [{ ...v3Lender, feePips: 100 }],
+        aaveV3Pool: chain.markets.aaveV3!.pool,
+        balancerVault: chain.markets.balancerV2!.vault,
+      };
+      const book = new ChainFlashLenders(counted, config);
+      const block = await chain.devnet.blockNumber();
+      // The first block also reads each lender's terms (once); then the balances, together.
+      expect(await book.lenders(base, block)).toHaveLength(3);
+      expect(requests.at(-1)).toEqual(["eth_call", "eth_call", "eth_call"]);
+      await chain.devnet.mine();
+      requests.length = 0;
+      const next = await book.lenders(base, block + 1);
+      expect(next.map((l) => l.source).sort()).toEqual(["aave-v3", "balancer", "v3-flash"]);
+      expect(requests).toEqual([["eth_call", "eth_call", "eth_call"]]);
+    } finally {
+      counted.destroy();
+    }
+  });
+
   it("rejects an order whose lenders cannot be read as a failure, not as a price verdict", async () => {
     const unreadable = await devnetExecutor(chain, provider, pool, {
       lenders: () => Promise.reject(new Error("connection refused")),
