@@ -20,10 +20,15 @@ export interface DevAccount {
   privateKey: string;
 }
 
+let accountsRoot: HDNodeWallet | undefined;
+
 /** The devnet's funded accounts (lowercase addresses). Public test keys: never use them on a real chain. */
 export function devAccounts(count = 20): DevAccount[] {
+  // The mnemonic's seed is 2048 rounds of PBKDF2: stretched once per process, not once per account (was 1 s a start).
+  accountsRoot ??= HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0");
+  const root = accountsRoot;
   return Array.from({ length: count }, (_, i) => {
-    const w = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+    const w = root.deriveChild(i);
     return { address: w.address.toLowerCase(), privateKey: w.privateKey };
   });
 }
