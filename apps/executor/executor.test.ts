@@ -8,6 +8,7 @@ import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot, migrate } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
@@ -279,11 +280,7 @@ describe("Executor in live mode", () => {
   it("simulates with one request to the node: the call and the head it ran on, in one batch", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const requests: string[][] = [];
-    const direct = eip1193Transport("devnet", chain.devnet.provider);
-    const counting = new FailoverProvider(
-      [{ name: "counting", send: (p, t) => (requests.push(p.map((x) => x.method)), direct.send(p, t)) }],
-      { chainId: 31337 },
-    );
+    const counting = recordingProvider(chain.devnet.provider, requests);
     try {
       const ex = executor("sim", { provider: counting });
       const o = await order("sim", opportunity);
@@ -299,12 +296,8 @@ describe("Executor in live mode", () => {
 
   it("counts a followed trade's confirmations on the heads it is given, asking the node for no block number", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
-    const asked: string[] = [];
-    const direct = eip1193Transport("devnet", chain.devnet.provider);
-    const counting = new FailoverProvider(
-      [{ name: "counting", send: (p, t) => (asked.push(...p.map((x) => x.method)), direct.send(p, t)) }],
-      { chainId: 31337 },
-    );
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
     const heads = new HeadTicks();
     try {
       const ex = executor("live", { provider: counting, heads, options: { confirmations: 2 } });
@@ -314,7 +307,7 @@ describe("Executor in live mode", () => {
         heads.seen(await chain.devnet.blockNumber());
       }
       expect((await s.final).status).toBe("confirmed");
-      expect(asked).not.toContain("eth_blockNumber");
+      expect(requests.flat()).not.toContain("eth_blockNumber");
     } finally {
       counting.destroy();
     }

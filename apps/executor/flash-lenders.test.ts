@@ -11,6 +11,7 @@ import { send } from "../chain/deploy.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { loadArtifacts } from "../contracts/index.ts";
@@ -237,11 +238,7 @@ describe("the executor's flash source, per order", () => {
 
   it("asks for what every lender of a token holds at the block in one request", async () => {
     const requests: string[][] = [];
-    const direct = eip1193Transport("devnet", chain.devnet.provider);
-    const counted = new FailoverProvider(
-      [{ name: "counted", send: (p, t) => (requests.push(p.map((x) => x.method)), direct.send(p, t)) }],
-      { chainId: 31337 },
-    );
+    const counted = recordingProvider(chain.devnet.provider, requests);
     try {
       const config = {
         v3Pools: [{ ...v3Lender, feePips: 100 }],

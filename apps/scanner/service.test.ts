@@ -9,21 +9,13 @@ import {
   V3PoolStates,
   type LocalChain,
 } from "../chain/index.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { ArbitrageScanner } from "../core/index.ts";
 import { ScannerService } from "./index.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
 const sharedProvider = () => provider;
-
-/** The devnet through a provider that records every method it is asked. */
-function countingProvider(asked: string[]): FailoverProvider {
-  const direct = eip1193Transport("devnet", chain.devnet.provider);
-  return new FailoverProvider(
-    [{ name: "counting", send: (p, t) => (asked.push(...p.map((x) => x.method)), direct.send(p, t)) }],
-    { chainId: 31337 },
-  );
-}
 
 beforeAll(async () => {
   chain = await startLocalChain({ seed: 5 });
@@ -86,18 +78,18 @@ describe("scanner service on the devnet", () => {
     const bus = createMemoryBus();
     const got: BlockOpportunities[] = [];
     await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
-    const asked: string[] = [];
-    const counting = countingProvider(asked);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
     const { svc, poolState, v3States, options } = await service(bus, true, counting);
     const collector = new BlockCollector(provider);
     let mixed = 0;
     for (let i = 0; i < 6; i++) {
       const head = await nextHead(collector);
-      asked.length = 0;
+      requests.length = 0;
       const report = await svc.onHead(head);
       expect(report?.published).toBe(true);
       // After the first block's full read, the V2 and V3 states advance from one eth_getLogs of the block.
-      if (i > 0) expect(asked.filter((m) => m === "eth_getLogs")).toHaveLength(1);
+      if (i > 0) expect(requests.flat().filter((m) => m === "eth_getLogs")).toHaveLength(1);
       const published = got.at(-1)!;
       const reference = new ArbitrageScanner({
         ...options,
