@@ -1,7 +1,7 @@
 # One image for the four bots: Cloud Run (and GKE) start it as `orion run <bot>` (components/service sets the args).
-# The build stage installs every dependency to build (vite: the console; esbuild: the CLI bundle; solc: the contract),
-# then replaces them with the production dependencies alone. The runtime stage is that tree, owned by root and run as
-# the unprivileged `node` user, so the code cannot rewrite itself. test/image.test.ts runs the production install
+# The build stage installs every dependency to build (vite: the console; esbuild: the CLI bundle; the contracts come
+# compiled, from apps/contracts/build/), then replaces them with the production dependencies alone. The runtime stage
+# is that tree, owned by root and run as the unprivileged `node` user, so the code cannot rewrite itself. test/image.test.ts runs the production install
 # line below in a clean directory and starts each bot from it.
 
 FROM node:20.19-bookworm-slim AS build
@@ -15,8 +15,6 @@ COPY policies ./policies
 COPY stacks ./stacks
 # Every dependency: `npm ci` runs the `prepare` script, which bundles the CLI and builds the console (dev tools).
 RUN npm ci --no-audit --no-fund
-# The executor contract's ABI is compiled once here (solc from npm), so no bot writes into the image at run time.
-RUN node --import tsx --input-type=module -e 'await (await import("./apps/contracts/index.ts")).loadArtifacts()'
 # Production dependencies only, in a fresh node_modules. No install scripts: the build is done, and no package the
 # bots load needs one to run, so nothing but the registry's files lands in the image.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund

@@ -4,7 +4,6 @@
  * blocks once the markets are seeded.
  */
 import { fileURLToPath } from "node:url";
-import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
 import type { Eip1193 } from "./eip1193.ts";
@@ -20,10 +19,15 @@ export interface DevAccount {
   privateKey: string;
 }
 
+let accountsRoot: HDNodeWallet | undefined;
+
 /** The devnet's funded accounts (lowercase addresses). Public test keys: never use them on a real chain. */
 export function devAccounts(count = 20): DevAccount[] {
+  // The mnemonic's seed is 2048 rounds of PBKDF2: stretched once per process, not once per account (was 1 s a start).
+  accountsRoot ??= HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0");
+  const root = accountsRoot;
   return Array.from({ length: count }, (_, i) => {
-    const w = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+    const w = root.deriveChild(i);
     return { address: w.address.toLowerCase(), privateKey: w.privateKey };
   });
 }
@@ -70,6 +74,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const chainId = options.chainId ?? DEVNET_CHAIN_ID;
   // Hardhat looks for its project from the working directory unless told; orion runs from anywhere (a user's home,
   // /tmp), so the project is the one this file ships in.
+  // Imported here: everything that imports the chain module (every bot) would otherwise load Hardhat too.
+  const { createHardhatRuntimeEnvironment } = await import("hardhat/hre");
   const hre = await createHardhatRuntimeEnvironment(
     { networks: { default: networkConfig(chainType, chainId) } },
     {},

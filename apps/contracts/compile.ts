@@ -1,6 +1,10 @@
 /**
- * Compiles apps/contracts/src with the solc npm package, caching the output by a hash of the compiler version, the
- * settings and every source. Artifacts are generated into .orion/artifacts (gitignored) and never edited by hand.
+ * Compiled contracts, from builds committed in apps/contracts/build/ (`npm run build:contracts` writes them; build.test.ts
+ * recompiles each and fails when the committed file is not what the sources compile to, byte for byte). Loading one
+ * never loads a compiler: solc-js takes 1-2.5 s of CPU to load, and every devnet, test worker and bot paid it, even
+ * for a cached build, to read the compiler's version. A committed build serves only the sources, settings and
+ * compiler package version it was made from (its fingerprint); after an edit of a source, the job is compiled on first
+ * use and cached in .orion/artifacts/<fingerprint>.json (generated, gitignored) until the build is rewritten.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -14,10 +18,11 @@ export interface Solc {
   version(): string;
   compile(input: string, callbacks?: { import: (path: string) => { contents: string } | { error: string } }): string;
 }
-const solc = createRequire(import.meta.url)("solc") as Solc;
+const require = createRequire(import.meta.url);
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SOURCES_DIR = join(here, "src");
+export const BUILD_DIR = join(here, "build");
 export const DEFAULT_CACHE_DIR = join(here, "..", "..", ".orion", "artifacts");
 
 // Transient storage (the executor's callback guard) needs Cancun; the IR pipeline avoids stack-too-deep in execute().
@@ -31,6 +36,7 @@ const SETTINGS = {
 const abiSchema = z.array(z.record(z.unknown()));
 const compiledSchema = z.record(z.object({ abi: abiSchema, bytecode: z.string().regex(/^0x[0-9a-f]*$/) }));
 export type CompiledContracts = z.infer<typeof compiledSchema>;
+const buildSchema = z.object({ fingerprint: z.string(), contracts: compiledSchema });
 
 const solcErrorsSchema = z.object({
   errors: z.array(z.object({ severity: z.string(), formattedMessage: z.string() })).optional(),
@@ -50,7 +56,10 @@ async function readSources(): Promise<Record<string, { content: string }>> {
 
 /** One compilation: its compiler, sources and settings, and how imports outside `sources` resolve. */
 export interface CompileJob {
-  solc: Solc;
+  /** Its committed build: apps/contracts/build/<name>.json. */
+  name: string;
+  /** The npm package of the compiler (`solc`, or an alias such as `solc-0.7`); loaded only to compile. */
+  compiler: string;
   sources: Record<string, { content: string }>;
   settings: object;
   imports?: (path: string) => { contents: string } | { error: string };
@@ -58,11 +67,11 @@ export interface CompileJob {
   cacheTag?: string;
 }
 
-function compileNow(job: CompileJob): CompiledContracts {
+/** Compiles `job` now, with its compiler (loaded here, the only place that loads one). */
+export function compileNow(job: CompileJob): CompiledContracts {
+  const solc = require(job.compiler) as Solc;
   const input = JSON.stringify({ language: "Solidity", sources: job.sources, settings: job.settings });
-  const raw: unknown = JSON.parse(
-    job.imports ? job.solc.compile(input, { import: job.imports }) : job.solc.compile(input),
-  );
+  const raw: unknown = JSON.parse(job.imports ? solc.compile(input, { import: job.imports }) : solc.compile(input));
   const errors = solcErrorsSchema.parse(raw).errors?.filter((e) => e.severity === "error") ?? [];
   if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join("\n")}`);
   const output = solcOutputSchema.parse(raw);
@@ -75,29 +84,58 @@ function compileNow(job: CompileJob): CompiledContracts {
   return compiled;
 }
 
-/** Compiled contracts by name, from the cache when the sources, settings and compiler are unchanged. */
-export async function compileContracts(cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
-  return cachedCompile({ solc, sources: await readSources(), settings: SETTINGS }, cacheDir);
-}
-
-/** Runs a compilation once per distinct input: its output is cached under a hash of everything that fixes it. */
-export async function cachedCompile(job: CompileJob, cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
+/**
+ * A hash of everything that fixes the job's output. The compiler counts by its package's version: solc-js publishes
+ * one package version per compiler release, and reading package.json costs nothing where loading solc costs seconds.
+ */
+export function fingerprint(job: CompileJob): string {
+  const { version } = require(`${job.compiler}/package.json`) as { version: string };
   const { sources, settings, cacheTag = "" } = job;
-  const key = createHash("sha256")
-    .update(JSON.stringify({ solc: job.solc.version(), settings, sources, ...(cacheTag ? { cacheTag } : {}) }))
+  return createHash("sha256")
+    .update(JSON.stringify({ solc: version, settings, sources, ...(cacheTag ? { cacheTag } : {}) }))
     .digest("hex")
     .slice(0, 32);
-  const file = join(cacheDir, `${key}.json`);
+}
+
+/** The text of a committed build: what `npm run build:contracts` writes and build.test.ts compares. */
+export function buildText(job: CompileJob, compiled: CompiledContracts): string {
+  return `${JSON.stringify({ fingerprint: fingerprint(job), contracts: compiled })}\n`;
+}
+
+export const buildFile = (job: CompileJob): string => join(BUILD_DIR, `${job.name}.json`);
+
+/** Our own contracts (apps/contracts/src). */
+export async function ownContractsJob(): Promise<CompileJob> {
+  return { name: "contracts", compiler: "solc", sources: await readSources(), settings: SETTINGS };
+}
+
+/** Compiled contracts by name, from the committed build while the sources are unchanged. */
+export async function compileContracts(cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
+  return compiled(await ownContractsJob(), cacheDir);
+}
+
+async function readCompiled(file: string, key: string): Promise<CompiledContracts | null> {
   try {
-    return compiledSchema.parse(JSON.parse(await readFile(file, "utf8")));
+    const build = buildSchema.parse(JSON.parse(await readFile(file, "utf8")));
+    return build.fingerprint === key ? build.contracts : null;
   } catch {
-    // Missing or unreadable: compile and (re)write it.
+    return null;
   }
-  const compiled = compileNow(job);
+}
+
+/** The job's output: its committed build if made from these inputs, else compiled once per distinct input and cached. */
+export async function compiled(job: CompileJob, cacheDir = DEFAULT_CACHE_DIR): Promise<CompiledContracts> {
+  const key = fingerprint(job);
+  const committed = await readCompiled(buildFile(job), key);
+  if (committed) return committed;
+  const file = join(cacheDir, `${key}.json`);
+  const cached = await readCompiled(file, key);
+  if (cached) return cached;
+  const fresh = compileNow(job);
   await mkdir(cacheDir, { recursive: true });
   // Atomic: concurrent test workers may compile at the same time; each renames a complete file into place.
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(compiled));
+  await writeFile(tmp, buildText(job, fresh));
   await rename(tmp, file);
-  return compiled;
+  return fresh;
 }

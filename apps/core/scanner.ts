@@ -130,9 +130,11 @@ export class ArbitrageScanner {
     this.undecidedFlag.fill(0);
     this.undecided = 0;
     const survivors = this.rateSurvivors();
+    // Without a minimum profit the survivors' rate test is the whole prefilter (mayProfit would only repeat it).
+    const bounded = this.evaluator.minProfit > 0n;
     for (let i = 0; i < survivors.length; i++) {
       const c = survivors[i]!;
-      if (!this.evaluator.mayProfit(c)) continue;
+      if (bounded && !this.evaluator.mayProfit(c)) continue;
       exact++;
       const trade = this.evaluator.size(c);
       if (trade === "undecided") this.setUndecided(c, true);
@@ -246,16 +248,18 @@ export class ArbitrageScanner {
     if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
     const { edges, stride, hops } = this.index;
-    // Read straight from the edge rows (a full scan records every opportunity: no view or iterator per cycle).
+    // Read straight from the edge rows into arrays of their final length (a full scan records every opportunity: no
+    // view, iterator or growing array per cycle, and no call per hop in a process that compiles without inlining).
     const n = hops[c]!;
-    const path: string[] = [];
-    const pools: string[] = [];
-    for (let at = c * stride, end = at + n; at < end; at++) {
+    const path = new Array<string>(n + 1);
+    const pools = new Array<string>(n);
+    for (let h = 0, at = c * stride; h < n; h++, at++) {
       const e = edges[at]!;
-      path.push(tokens[edgeSource(e, token0, token1)]!.address);
-      pools.push(poolAddress[e >> 1]!);
+      const p = e >> 1;
+      path[h] = tokens[(e & 1) === 0 ? token0[p]! : token1[p]!]!.address;
+      pools[h] = poolAddress[p]!;
     }
-    path.push(path[0]!);
+    path[n] = path[0]!;
     const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
     // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
     if (this.evaluator.hasV3(c)) {

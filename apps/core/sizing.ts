@@ -91,7 +91,7 @@ export function exactTrade(
   const objective = new V2Split(hops, split, floats, kernel);
   // Marginal rate at zero is A/B: at or below 1 no real input, hence no integer input, is profitable.
   if (objective.whole.a <= objective.whole.b) return null;
-  const found = maximiseExactly(objective, budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit));
+  const found = maximiseExactly(objective, searchBudget(budgetLimit));
   if (found.value <= 0n) return null;
   const amountIn = routeAmountIn(found.y, objective.head)!;
   // The cheapest input for y may buy a little more than y, which only adds profit; report what the pools give.
@@ -116,6 +116,11 @@ function realMaximiser(h: VirtualPool, t: VirtualPool): bigint {
 
 /** Budgets are counted in floats; anything above this is as good as unlimited for one cycle. */
 const MAX_BUDGET = 2 ** 40;
+
+/** A sizing budget as the exact search counts it (split points, a float). */
+export function searchBudget(budgetLimit: bigint): number {
+  return budgetLimit > BigInt(MAX_BUDGET) ? MAX_BUDGET : Number(budgetLimit);
+}
 
 /** A V2 cycle split after hop `split`, as the exact search sees it (exact-maximum.ts). */
 class V2Split implements SplitObjective {

@@ -4,19 +4,21 @@ import { FloatHops } from "./float-hops.ts";
 import type { MarketState } from "./market-state.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sized-trade.ts";
-import { exactTrade, optimalTrade } from "./sizing.ts";
+import { exactTrade, optimalTrade, searchBudget } from "./sizing.ts";
 
 /**
  * Sizes all-V2 cycles of a scanner's index straight from its market state, as `optimalTrade` (sizing.ts) does: the
- * exact kernel (exact-kernel/) runs its float-first sizing and split proof on the market state's own pool tables,
- * and only a cycle it leaves to the exact search (the dust cycles) or cannot size in its ranges gets hop objects and
- * float arrays (scratch, reused for every cycle) for the TypeScript to finish. Results are `optimalTrade`'s.
+ * exact kernel (exact-kernel/) runs its float-first sizing, split proof and exact search on the market state's own
+ * pool tables, and only a cycle it cannot size in its ranges gets hop objects and float arrays (scratch, reused for
+ * every cycle) for the TypeScript to finish. Results are `optimalTrade`'s.
  */
 export class V2CycleSizer {
   private readonly floats = new FloatHops();
   /** Scratch routes by length (2..4 hops): the hop objects are overwritten for every cycle, never handed out. */
   private readonly routes: Hop[][] = [];
   private readonly kernel: ExactKernel;
+  /** The budget as the exact search counts it. */
+  private readonly searchBudget: number;
 
   constructor(
     private readonly state: MarketState,
@@ -24,6 +26,7 @@ export class V2CycleSizer {
     private readonly budget: bigint,
   ) {
     this.kernel = new ExactKernel(state.tables);
+    this.searchBudget = searchBudget(budget);
     for (let n = 0; n <= index.stride; n++) {
       this.routes.push(Array.from({ length: n }, () => ({ reserveIn: 0n, reserveOut: 0n, feeBps: 0 })));
     }
@@ -43,8 +46,14 @@ export class V2CycleSizer {
     );
     if (status === NONE) return null;
     if (status === TRADE) return this.kernel.trade();
+    if (status === SEARCH) {
+      const searched = this.kernel.search(this.searchBudget);
+      if (searched === NONE) return null;
+      if (searched === TRADE) return this.kernel.trade();
+      const route = this.route(c);
+      return exactTrade(route, this.budget, this.kernel.split(), this.floats, this.kernel);
+    }
     const route = this.route(c);
-    if (status === SEARCH) return exactTrade(route, this.budget, this.kernel.split(), this.floats, this.kernel);
     if (status !== ELSEWHERE) throw new Error(`exact kernel: unknown answer ${status}`);
     return optimalTrade(route, this.budget, this.floats);
   }

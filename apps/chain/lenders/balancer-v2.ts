@@ -1,46 +1,11 @@
 /**
- * A Balancer V2 Vault on the devnet, built from its published sources: @balancer-labs/v2-vault 3.0.1 ships Solidity
- * 0.7 and no bytecode, so the Vault is compiled here with solc-js 0.7.6 from npm (the `solc-0.7` alias; no compiler
- * download), imports resolved in the installed packages, and cached like our own contracts. Optimizer runs 200
- * instead of Balancer's 1500: with 0.7.6 the 1500-run runtime is 25,012 bytes, over the 24,576-byte limit; at 200 it
- * is 24,487. The Vault lends whatever it holds (flash loans need no pool), so funding it is a transfer.
+ * A Balancer V2 Vault on the devnet, from the build of its published sources (apps/contracts/balancer-vault.ts). The
+ * Vault lends whatever it holds (flash loans need no pool), so funding it is a transfer.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Interface } from "ethers";
-import type { JsonFragment } from "ethers";
-import { cachedCompile, loadArtifacts } from "../../contracts/index.ts";
-import type { Solc } from "../../contracts/index.ts";
+import { balancerVaultArtifact, loadArtifacts } from "../../contracts/index.ts";
 import { call, deployAt, send } from "../unlocked.ts";
 import type { Eip1193 } from "../eip1193.ts";
-
-const require = createRequire(import.meta.url);
-const VAULT_SOURCE = "@balancer-labs/v2-vault/contracts/Vault.sol";
-const PACKAGES = ["@balancer-labs/v2-vault", "@balancer-labs/v2-interfaces", "@balancer-labs/v2-solidity-utils"];
-
-/** The Vault's creation code and ABI, compiled once per machine (then from .orion/artifacts). */
-export async function balancerVaultArtifact(): Promise<{ abi: JsonFragment[]; bytecode: string }> {
-  const versions = PACKAGES.map((p) => `${p}@${(require(`${p}/package.json`) as { version: string }).version}`);
-  const compiled = await cachedCompile({
-    solc: require("solc-0.7") as Solc,
-    sources: { [VAULT_SOURCE]: { content: readFileSync(require.resolve(VAULT_SOURCE), "utf8") } },
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      outputSelection: { [VAULT_SOURCE]: { Vault: ["abi", "evm.bytecode.object"] } },
-    },
-    imports: (path) => {
-      try {
-        return { contents: readFileSync(require.resolve(path), "utf8") };
-      } catch (err) {
-        return { error: `${path}: ${(err as Error).message}` };
-      }
-    },
-    cacheTag: versions.join(","),
-  });
-  const vault = compiled.Vault;
-  if (!vault) throw new Error(`${VAULT_SOURCE}: the compiler produced no Vault`);
-  return { abi: vault.abi as JsonFragment[], bytecode: vault.bytecode };
-}
 
 export interface DeployedBalancerV2 {
   vault: string;

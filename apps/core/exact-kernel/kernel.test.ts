@@ -7,10 +7,22 @@ import { CycleIndex } from "../cycle-index.ts";
 import { MarketState } from "../market-state.ts";
 import type { Hop, Pool } from "../pool.ts";
 import { getAmountIn, getAmountOut, MAX_RESERVE, routeAmountIn, routeAmountOut } from "../pool-math.ts";
-import { optimalTrade } from "../sizing.ts";
+import { exactTrade, optimalTrade } from "../sizing.ts";
 import { V2CycleSizer } from "../v2-cycle-sizer.ts";
 import { ValueScreen } from "../value-screen.ts";
-import { ELSEWHERE, ExactKernel, NONE, PoolTables, SEARCH, TEST, TRADE } from "./kernel.ts";
+import type { SizedTrade } from "../sized-trade.ts";
+import {
+  ELSEWHERE,
+  ExactKernel,
+  NONE,
+  PoolTables,
+  REGISTER_BYTES,
+  REGISTER_DIGITS,
+  REGISTERS,
+  SEARCH,
+  TEST,
+  TRADE,
+} from "./kernel.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const WORD = 1n << 64n;
@@ -202,9 +214,104 @@ function searchedAsTypeScript(kernel: ExactKernel, hops: Hop[]): void {
   }
 }
 
+describe("the exact search's signed registers against bigint", () => {
+  const { kernel, tables } = kernelFor(1);
+  const view = new DataView(tables.memory.buffer);
+  const DIGIT = 1n << 32n;
+
+  function setRegister(r: number, value: bigint): void {
+    const at = REGISTERS + r * REGISTER_BYTES;
+    let magnitude = value < 0n ? -value : value;
+    let n = 0;
+    for (; magnitude > 0n; n++, magnitude >>= 32n) view.setUint32(at + 8 + 4 * n, Number(magnitude % DIGIT), true);
+    view.setInt32(at, n, true);
+    view.setInt32(at + 4, value < 0n ? 1 : 0, true);
+  }
+
+  function register(r: number): bigint {
+    const at = REGISTERS + r * REGISTER_BYTES;
+    let magnitude = 0n;
+    for (let i = view.getInt32(at, true) - 1; i >= 0; i--) {
+      magnitude = (magnitude << 32n) | BigInt(view.getUint32(at + 8 + 4 * i, true));
+    }
+    return view.getInt32(at + 4, true) === 1 ? -magnitude : magnitude;
+  }
+
+  const signed = (bits: number) => fc.tuple(limbs(bits), fc.boolean()).map(([m, negative]) => (negative ? -m : m));
+  const FITS = 1n << BigInt(32 * REGISTER_DIGITS);
+
+  it("multiplies, adds and subtracts signed numbers, or says the result overflows its digits", () => {
+    fc.assert(
+      fc.property(signed(1024), signed(960), (a, b) => {
+        setRegister(0, a);
+        setRegister(1, b);
+        const ops: [number, bigint][] = [
+          [0, a * b],
+          [1, a + b],
+          [2, a - b],
+        ];
+        for (const [op, expected] of ops) {
+          const fits = (expected < 0n ? -expected : expected) < FITS;
+          const status = kernel.exports.testRegisters(op, 0);
+          // A product overflows on the digits its factors have, which may say so for a result that would fit.
+          if (op === 0 ? status === 0 : fits) {
+            expect(status).toBe(0);
+            expect(register(2)).toBe(expected);
+          } else expect(fits && op !== 0).toBe(false);
+        }
+      }),
+      { numRuns: 3000, seed: 8 },
+    );
+  });
+
+  it("divides, rounding down, non-negative numbers by positive ones", () => {
+    fc.assert(
+      fc.property(limbs(1024), limbs(640), (a, b) => {
+        const d = b === 0n ? 1n : b;
+        setRegister(0, a);
+        setRegister(1, d);
+        kernel.exports.testRegisters(3, 0);
+        expect(register(2)).toBe(a / d);
+      }),
+      { numRuns: 5000, seed: 9 },
+    );
+  });
+
+  it("converts to the nearest float, ties to even, as Number does, and integer floats back as BigInt does", () => {
+    fc.assert(
+      fc.property(signed(1024), fc.double({ noNaN: true, noDefaultInfinity: true }), (a, x) => {
+        setRegister(0, a);
+        expect(kernel.exports.testRegisters(4, 0)).toBe(Number(a));
+        const integer = Math.trunc(x);
+        kernel.exports.testRegisters(5, integer);
+        expect(register(2)).toBe(BigInt(integer));
+      }),
+      { numRuns: 5000, seed: 10 },
+    );
+  });
+});
+
+/**
+ * The kernel's exact search of a cycle it left to it is the TypeScript's (exactTrade with the kernel's split), for a
+ * budget that proves and one that runs out; counts its answers.
+ */
+function searchesAsTypeScript(kernel: ExactKernel, hops: Hop[], answers: Map<string, number>): void {
+  for (const budget of [4096, 6]) {
+    const expected = exactTrade(hops, BigInt(budget), kernel.split());
+    const answer = kernel.search(budget);
+    let found: SizedTrade | null | "elsewhere" = "elsewhere";
+    if (answer === NONE) found = null;
+    else if (answer === TRADE) found = kernel.trade();
+    const key = found === null || found === "elsewhere" ? String(found) : found.optimality;
+    answers.set(key, (answers.get(key) ?? 0) + 1);
+    if (found !== "elsewhere") expect(found).toEqual(expected);
+  }
+}
+
 describe("V2 cycles sized by the kernel", () => {
   it("are sized as optimalTrade sizes them, to the wei, on every path the kernel takes", () => {
     const answers = new Map<number, number>();
+    const searches = new Map<string, number>();
     // Reserves of 18-decimal tokens beside a 6-decimal one (coarse units), near parity, from dust to 2^112.
     const scale = fc.constantFrom(1n, 10n ** 6n, 10n ** 12n, 10n ** 18n, 10n ** 24n, 1n << 100n);
     const reserve = fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 6n }), scale).map(([m, s]) => {
@@ -222,7 +329,10 @@ describe("V2 cycles sized by the kernel", () => {
           const edges = [...index.cycleEdges(c), 0, 0];
           const answer = probe.size(index.hops[c]!, edges[0]!, edges[1]!, edges[2]!, edges[3]!);
           answers.set(answer, (answers.get(answer) ?? 0) + 1);
-          if (answer === SEARCH) searchedAsTypeScript(probe, hopsOf(state, index, c));
+          if (answer === SEARCH) {
+            searchedAsTypeScript(probe, hopsOf(state, index, c));
+            searchesAsTypeScript(probe, hopsOf(state, index, c), searches);
+          }
           expect(sizer.size(c)).toEqual(optimalTrade(hopsOf(state, index, c), 4096n));
         }
       }),
@@ -230,6 +340,8 @@ describe("V2 cycles sized by the kernel", () => {
     );
     // Every answer but ELSEWHERE (the next test's) was exercised.
     for (const answer of [NONE, TRADE, SEARCH]) expect(answers.get(answer)).toBeGreaterThan(0);
+    // The search decided in the kernel, with each optimality, and left few cycles to the TypeScript.
+    for (const answer of ["exact", "ppm", "unproven"]) expect(searches.get(answer)).toBeGreaterThan(0);
   });
 
   it("hands a pool with a reserve from 2^112 on to the TypeScript", () => {

@@ -1,10 +1,10 @@
 /**
- * The exact kernel: `optimalTrade` (sizing.ts) for an all-V2 cycle up to its exact search, in WebAssembly
+ * The exact kernel: `optimalTrade` (sizing.ts) for an all-V2 cycle, its exact search included, in WebAssembly
  * (assembly/kernel.ts says how and why). The pool tables it reads live in its memory and are the market state's own
  * (`PoolTables`): the float reserves and fees the TypeScript reads too, and the exact reserves as 64-bit words.
  */
 import { MAX_RESERVE } from "../pool-math.ts";
-import type { SizedTrade } from "../sized-trade.ts";
+import type { Optimality, SizedTrade } from "../sized-trade.ts";
 import { KERNEL_WASM } from "./kernel-wasm.ts";
 
 /** What `size` answers (assembly/kernel.ts). */
@@ -21,6 +21,10 @@ const POOL_BYTES = 8 + 8 + 32 + 4 + 1;
 const OUT = 1280;
 /** The property tests' arguments and results. */
 export const TEST = 1344;
+/** The exact search's registers (assembly/kernel.ts): a digit count, a sign, then 32-bit digits, lowest first. */
+export const REGISTERS = 2048;
+export const REGISTER_BYTES = 256;
+export const REGISTER_DIGITS = 62;
 const WORD = 2n ** 64n;
 
 /** A WebAssembly memory: the pool tables and the kernel's scratch. */
@@ -45,6 +49,8 @@ interface KernelExports {
   testHop(forward: number, p: number, side: number): number;
   screen(from: number, step: number, count: number, best: number): number;
   value(y: bigint): number;
+  search(budget: number): number;
+  testRegisters(op: number, x: number): number;
 }
 
 /** What the exact search of a cycle the kernel left to it (`SEARCH`) can ask the kernel (sizing.ts's V2Split). */
@@ -99,6 +105,9 @@ export class PoolTables {
   }
 }
 
+/** The kernel's optimality codes. */
+const OPTIMALITY: readonly Optimality[] = ["exact", "ppm", "unproven"];
+
 /** Split points the kernel takes: positive, and an i64 (the boundary's type). */
 const SPLIT_LIMIT = 1n << 63n;
 
@@ -126,14 +135,23 @@ export class ExactKernel implements SplitKernel {
     return this.exports.size(hops, e0, e1, e2, e3);
   }
 
-  /** The trade of the last `size` that answered TRADE. */
+  /**
+   * The exact search (sizing.ts's exactTrade) of the cycle the last `size` answered SEARCH for, trying at most
+   * `budget` split points: NONE, TRADE (`trade()`), or ELSEWHERE (an amount left the kernel's ranges: search it in
+   * TypeScript).
+   */
+  search(budget: number): number {
+    return this.exports.search(budget);
+  }
+
+  /** The trade of the last `size` or `search` that answered TRADE. */
   trade(): SizedTrade {
     const w = this.words;
     return {
       amountIn: join(w[0]!, w[1]!),
       amountOut: join(w[2]!, w[3]!),
       profit: join(w[4]!, w[5]!),
-      optimality: this.ints[1] === 0 ? "exact" : "ppm",
+      optimality: OPTIMALITY[this.ints[1]!]!,
     };
   }
 

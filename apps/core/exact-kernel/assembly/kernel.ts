@@ -1,9 +1,11 @@
 /**
  * AssemblyScript source of the exact kernel (../kernel.ts loads it; `npm run build:kernel` compiles it into
- * ../kernel-wasm.ts). It sizes a Uniswap-V2 cycle as `optimalTrade` (../../sizing.ts) does up to its exact search:
- * float-first sizing, then the split proof (../../float-first.ts), with the same float operations in the same order
- * and the bigint prices of ../../pool-math.ts in 32-bit limbs. What it cannot size within its ranges (amounts from
- * 2^113, quotients from 2^128, a reserve from 2^112), it hands back to the TypeScript, which then sizes the cycle
+ * ../kernel-wasm.ts). It sizes a Uniswap-V2 cycle as `optimalTrade` (../../sizing.ts) does: float-first sizing, then
+ * the split proof (../../float-first.ts), then (`search`) the exact search of the dust cycles (exactTrade and
+ * ../../exact-maximum.ts), with the same float operations in the same order, the bigint prices of ../../pool-math.ts
+ * in 32-bit limbs and the search's folded pools and profit window (300-700-bit signed numbers) in registers of up to
+ * 62 digits. What it cannot size within its ranges (amounts from 2^113, quotients from 2^128, a reserve from 2^112,
+ * a split point from 2^63, a window the floats cannot place), it hands back to the TypeScript, which then sizes the cycle
  * itself: the kernel only ever decides what the TypeScript would decide. WebAssembly because a fresh process runs it
  * compiled from the start (V8's baseline compiler compiles a module when it loads), where the TypeScript waits for its
  * optimising compiler and allocates a bigint per operation.
@@ -89,9 +91,8 @@ function multiplySmall(hi: u64, lo: u64, k: u64): void {
 }
 
 /**
- * The 8-digit number at UN divided by (dhi, dlo) > 0 (Knuth's algorithm D, in Hacker's Delight's form): the quotient
- * in (rhi, rlo), inRange false when it reaches 2^128 (its digits are at QN all the same), `remainder` whether the
- * division left one. Destroys UN.
+ * The 8-digit number at UN divided by (dhi, dlo) > 0: the quotient in (rhi, rlo), inRange false when it reaches 2^128
+ * (its digits are at QN all the same), `remainder` whether the division left one. Destroys UN.
  */
 function divide(dhi: u64, dlo: u64): void {
   digits(VN, dhi, dlo);
@@ -108,77 +109,85 @@ function divide(dhi: u64, dlo: u64): void {
     remainder = m > 0;
     return;
   }
-  if (n == 1) {
-    const v = <u64>load<u32>(VN);
-    let k: u64 = 0;
-    for (let j = m - 1; j >= 0; j--) {
-      const t = (k << 32) | (<u64>load<u32>(UN + 4 * <usize>j));
-      const q = t / v;
-      store<u32>(QN + 4 * <usize>j, <u32>q);
-      k = t - q * v;
-    }
-    remainder = k != 0;
-  } else {
-    const s = <u64>clz<u32>(load<u32>(VN + 4 * <usize>(n - 1)));
-    // Normalise: shift both left by s so the divisor's top digit has its high bit set (64-bit shifts: s may be 0).
-    for (let i = n - 1; i > 0; i--) {
-      const hiDigit = <u64>load<u32>(VN + 4 * <usize>i);
-      const loDigit = <u64>load<u32>(VN + 4 * <usize>(i - 1));
-      store<u32>(VN + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
-    }
-    store<u32>(VN, <u32>(((<u64>load<u32>(VN)) << s) & M32));
-    store<u32>(UN + 4 * <usize>m, <u32>((<u64>load<u32>(UN + 4 * <usize>(m - 1))) >> (32 - s)));
-    for (let i = m - 1; i > 0; i--) {
-      const hiDigit = <u64>load<u32>(UN + 4 * <usize>i);
-      const loDigit = <u64>load<u32>(UN + 4 * <usize>(i - 1));
-      store<u32>(UN + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
-    }
-    store<u32>(UN, <u32>(((<u64>load<u32>(UN)) << s) & M32));
-    const vTop = <u64>load<u32>(VN + 4 * <usize>(n - 1));
-    const vNext = <u64>load<u32>(VN + 4 * <usize>(n - 2));
-    for (let j = m - n; j >= 0; j--) {
-      const top = ((<u64>load<u32>(UN + 4 * <usize>(j + n))) << 32) | (<u64>load<u32>(UN + 4 * <usize>(j + n - 1)));
-      let qhat = top / vTop;
-      let rhat = top - qhat * vTop;
-      while (qhat > M32 || qhat * vNext > ((rhat << 32) | (<u64>load<u32>(UN + 4 * <usize>(j + n - 2))))) {
-        qhat--;
-        rhat += vTop;
-        if (rhat > M32) break;
-      }
-      // Multiply and subtract.
-      let k: i64 = 0;
-      let t: i64 = 0;
-      for (let i = 0; i < n; i++) {
-        const p = qhat * <u64>load<u32>(VN + 4 * <usize>i);
-        const at = UN + 4 * <usize>(i + j);
-        t = <i64>load<u32>(at) - k - <i64>(p & M32);
-        store<u32>(at, <u32>t);
-        k = <i64>(p >> 32) - (t >> 32);
-      }
-      const topAt = UN + 4 * <usize>(j + n);
-      t = <i64>load<u32>(topAt) - k;
-      store<u32>(topAt, <u32>t);
-      if (t < 0) {
-        // Subtracted once too often: add the divisor back.
-        qhat--;
-        k = 0;
-        for (let i = 0; i < n; i++) {
-          const at = UN + 4 * <usize>(i + j);
-          t = <i64>load<u32>(at) + <i64>load<u32>(VN + 4 * <usize>i) + k;
-          store<u32>(at, <u32>t);
-          k = t >> 32;
-        }
-        store<u32>(topAt, <u32>(<i64>load<u32>(topAt) + k));
-      }
-      store<u32>(QN + 4 * <usize>j, <u32>qhat);
-    }
-    let rest: u32 = 0;
-    for (let i = 0; i < n; i++) rest |= load<u32>(UN + 4 * <usize>i);
-    remainder = rest != 0;
-  }
+  remainder = divideDigits(UN, m, VN, n, QN);
   rlo = (<u64>load<u32>(QN)) | ((<u64>load<u32>(QN + 4)) << 32);
   rhi = (<u64>load<u32>(QN + 8)) | ((<u64>load<u32>(QN + 12)) << 32);
   inRange = (load<u32>(QN + 16) | load<u32>(QN + 20) | load<u32>(QN + 24) | load<u32>(QN + 28)) == 0;
+}
+
+/**
+ * Knuth's algorithm D, in Hacker's Delight's form: the m-digit number at u divided by the n-digit one at v (top digit
+ * not 0, m >= n), the quotient's m - n + 1 digits at q; true when a remainder is left. Destroys u (which has room for
+ * one more digit) and v.
+ */
+function divideDigits(u: usize, m: i32, v: usize, n: i32, q: usize): bool {
+  if (n == 1) {
+    const d = <u64>load<u32>(v);
+    let k: u64 = 0;
+    for (let j = m - 1; j >= 0; j--) {
+      const t = (k << 32) | (<u64>load<u32>(u + 4 * <usize>j));
+      const digit = t / d;
+      store<u32>(q + 4 * <usize>j, <u32>digit);
+      k = t - digit * d;
+    }
+    return k != 0;
+  }
+  const s = <u64>clz<u32>(load<u32>(v + 4 * <usize>(n - 1)));
+  // Normalise: shift both left by s so the divisor's top digit has its high bit set (64-bit shifts: s may be 0).
+  for (let i = n - 1; i > 0; i--) {
+    const hiDigit = <u64>load<u32>(v + 4 * <usize>i);
+    const loDigit = <u64>load<u32>(v + 4 * <usize>(i - 1));
+    store<u32>(v + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
+  }
+  store<u32>(v, <u32>(((<u64>load<u32>(v)) << s) & M32));
+  store<u32>(u + 4 * <usize>m, <u32>((<u64>load<u32>(u + 4 * <usize>(m - 1))) >> (32 - s)));
+  for (let i = m - 1; i > 0; i--) {
+    const hiDigit = <u64>load<u32>(u + 4 * <usize>i);
+    const loDigit = <u64>load<u32>(u + 4 * <usize>(i - 1));
+    store<u32>(u + 4 * <usize>i, <u32>(((hiDigit << s) | (loDigit >> (32 - s))) & M32));
+  }
+  store<u32>(u, <u32>(((<u64>load<u32>(u)) << s) & M32));
+  const vTop = <u64>load<u32>(v + 4 * <usize>(n - 1));
+  const vNext = <u64>load<u32>(v + 4 * <usize>(n - 2));
+  for (let j = m - n; j >= 0; j--) {
+    const top = ((<u64>load<u32>(u + 4 * <usize>(j + n))) << 32) | (<u64>load<u32>(u + 4 * <usize>(j + n - 1)));
+    let qhat = top / vTop;
+    let rhat = top - qhat * vTop;
+    while (qhat > M32 || qhat * vNext > ((rhat << 32) | (<u64>load<u32>(u + 4 * <usize>(j + n - 2))))) {
+      qhat--;
+      rhat += vTop;
+      if (rhat > M32) break;
+    }
+    // Multiply and subtract.
+    let k: i64 = 0;
+    let t: i64 = 0;
+    for (let i = 0; i < n; i++) {
+      const p = qhat * <u64>load<u32>(v + 4 * <usize>i);
+      const at = u + 4 * <usize>(i + j);
+      t = <i64>load<u32>(at) - k - <i64>(p & M32);
+      store<u32>(at, <u32>t);
+      k = <i64>(p >> 32) - (t >> 32);
+    }
+    const topAt = u + 4 * <usize>(j + n);
+    t = <i64>load<u32>(topAt) - k;
+    store<u32>(topAt, <u32>t);
+    if (t < 0) {
+      // Subtracted once too often: add the divisor back.
+      qhat--;
+      k = 0;
+      for (let i = 0; i < n; i++) {
+        const at = u + 4 * <usize>(i + j);
+        t = <i64>load<u32>(at) + <i64>load<u32>(v + 4 * <usize>i) + k;
+        store<u32>(at, <u32>t);
+        k = t >> 32;
+      }
+      store<u32>(topAt, <u32>(<i64>load<u32>(topAt) + k));
+    }
+    store<u32>(q + 4 * <usize>j, <u32>qhat);
+  }
+  let rest: u32 = 0;
+  for (let i = 0; i < n; i++) rest |= load<u32>(u + 4 * <usize>i);
+  return rest != 0;
 }
 
 /** The float nearest to the u128 (hi, lo), ties to even, as Number(bigint) converts. */
@@ -630,6 +639,582 @@ export function value(y: u64): i32 {
   return 1;
 }
 
+// --- Signed integers of up to 62 digits (1,984 bits): the exact search's folded pools and profit window ----------
+
+/**
+ * Registers: a digit count, a sign (1 negative) and the digits (u32, lowest first), REG_BYTES apart from REGS. A
+ * result longer than MAXL digits sets `overflow`, and the search hands its cycle back to the TypeScript.
+ */
+const REGS: usize = 2048;
+const REG_BYTES: usize = 256;
+const MAXL: i32 = 62;
+/** Knuth's dividend and divisor, normalised (MAXL + 1 digits each). */
+const DIV_U: usize = REGS + 40 * REG_BYTES;
+const DIV_V: usize = DIV_U + REG_BYTES;
+let overflow = false;
+
+function regAt(r: i32): usize {
+  return REGS + <usize>r * REG_BYTES;
+}
+
+function lengthOf(r: i32): i32 {
+  return load<i32>(regAt(r));
+}
+
+function negative(r: i32): bool {
+  return load<i32>(regAt(r) + 4) != 0;
+}
+
+function digit(r: i32, i: i32): u64 {
+  return <u64>load<u32>(regAt(r) + 8 + 4 * <usize>i);
+}
+
+function setDigit(r: i32, i: i32, d: u64): void {
+  store<u32>(regAt(r) + 8 + 4 * <usize>i, <u32>d);
+}
+
+/** Sets the length to `n` digits less any leading zeros, and the sign (never a negative zero). */
+function trim(r: i32, n: i32, neg: bool): void {
+  while (n > 0 && digit(r, n - 1) == 0) n--;
+  store<i32>(regAt(r), n);
+  store<i32>(regAt(r) + 4, n > 0 && neg ? 1 : 0);
+}
+
+function setU128(r: i32, hi: u64, lo: u64): void {
+  setDigit(r, 0, lo & M32);
+  setDigit(r, 1, lo >> 32);
+  setDigit(r, 2, hi & M32);
+  setDigit(r, 3, hi >> 32);
+  trim(r, 4, false);
+}
+
+function setSmall(r: i32, v: u64): void {
+  setU128(r, 0, v);
+}
+
+function copy(dst: i32, src: i32): void {
+  const n = lengthOf(src);
+  for (let i = 0; i < n; i++) setDigit(dst, i, digit(src, i));
+  trim(dst, n, negative(src));
+}
+
+/** -1, 0 or 1 as |a| is below, equal to or above |b|. */
+function compareMagnitudes(a: i32, b: i32): i32 {
+  const la = lengthOf(a);
+  const lb = lengthOf(b);
+  if (la != lb) return la < lb ? -1 : 1;
+  for (let i = la - 1; i >= 0; i--) {
+    const x = digit(a, i);
+    const y = digit(b, i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function signum(r: i32): i32 {
+  return lengthOf(r) == 0 ? 0 : negative(r) ? -1 : 1;
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b. */
+function compare(a: i32, b: i32): i32 {
+  const sa = signum(a);
+  const sb = signum(b);
+  if (sa != sb) return sa < sb ? -1 : 1;
+  const m = compareMagnitudes(a, b);
+  return sa < 0 ? -m : m;
+}
+
+/** dst = a + (bNegated ? -b : b); dst may be a or b. */
+function addSigned(dst: i32, a: i32, b: i32, bNegated: bool): void {
+  const aNeg = negative(a);
+  const bNeg = negative(b) != bNegated && lengthOf(b) > 0;
+  const la = lengthOf(a);
+  const lb = lengthOf(b);
+  if (aNeg == bNeg) {
+    const n = la > lb ? la : lb;
+    if (n + 1 > MAXL) {
+      overflow = true;
+      trim(dst, 0, false);
+      return;
+    }
+    let carry: u64 = 0;
+    for (let i = 0; i < n; i++) {
+      const t = (i < la ? digit(a, i) : 0) + (i < lb ? digit(b, i) : 0) + carry;
+      setDigit(dst, i, t & M32);
+      carry = t >> 32;
+    }
+    setDigit(dst, n, carry);
+    trim(dst, n + 1, aNeg);
+    return;
+  }
+  // Opposite signs: the smaller magnitude from the larger, with the larger's sign.
+  const order = compareMagnitudes(a, b);
+  const big = order >= 0 ? a : b;
+  const small = order >= 0 ? b : a;
+  const neg = order >= 0 ? aNeg : bNeg;
+  const n = lengthOf(big);
+  const ls = lengthOf(small);
+  let borrow: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    const t = <i64>digit(big, i) - <i64>(i < ls ? digit(small, i) : 0) - borrow;
+    setDigit(dst, i, (<u64>t) & M32);
+    borrow = t < 0 ? 1 : 0;
+  }
+  trim(dst, n, neg);
+}
+
+function add(dst: i32, a: i32, b: i32): void {
+  addSigned(dst, a, b, false);
+}
+
+function subtract(dst: i32, a: i32, b: i32): void {
+  addSigned(dst, a, b, true);
+}
+
+/** dst = a * b; dst is neither. */
+function times(dst: i32, a: i32, b: i32): void {
+  const la = lengthOf(a);
+  const lb = lengthOf(b);
+  if (la + lb > MAXL) {
+    overflow = true;
+    trim(dst, 0, false);
+    return;
+  }
+  for (let i = 0; i < la + lb; i++) setDigit(dst, i, 0);
+  for (let i = 0; i < la; i++) {
+    const x = digit(a, i);
+    if (x == 0) continue;
+    let carry: u64 = 0;
+    for (let j = 0; j < lb; j++) {
+      const t = x * digit(b, j) + digit(dst, i + j) + carry;
+      setDigit(dst, i + j, t & M32);
+      carry = t >> 32;
+    }
+    setDigit(dst, i + lb, carry);
+  }
+  trim(dst, la + lb, negative(a) != negative(b));
+}
+
+/** q = floor(a / b) for a >= 0 and b > 0; q is neither. */
+function quotient(q: i32, a: i32, b: i32): void {
+  const m = lengthOf(a);
+  const n = lengthOf(b);
+  if (m < n) {
+    trim(q, 0, false);
+    return;
+  }
+  for (let i = 0; i < m; i++) store<u32>(DIV_U + 4 * <usize>i, <u32>digit(a, i));
+  for (let i = 0; i < n; i++) store<u32>(DIV_V + 4 * <usize>i, <u32>digit(b, i));
+  divideDigits(DIV_U, m, DIV_V, n, regAt(q) + 8);
+  trim(q, m - n + 1, false);
+}
+
+/** x * 2^e for 0 <= e, exactly (a power of two only moves the exponent), Infinity past the float range. */
+function scale(x: f64, e: i32): f64 {
+  while (e > 960) {
+    x *= reinterpret<f64>((<u64>(1023 + 960)) << 52);
+    e -= 960;
+  }
+  return x * reinterpret<f64>((<u64>(1023 + e)) << 52);
+}
+
+/** The float nearest to register r, ties to even, as Number(bigint) converts (Infinity beyond the float range). */
+function registerFloat(r: i32): f64 {
+  const n = lengthOf(r);
+  let f: f64 = 0;
+  if (n <= 2) f = <f64>((n > 1 ? digit(r, 1) << 32 : 0) | (n > 0 ? digit(r, 0) : 0));
+  else {
+    const s = <u64>clz<u32>(<u32>digit(r, n - 1));
+    // The top 64 bits, every bit below them folded into the last one (it only breaks ties, it never makes one).
+    const window = (digit(r, n - 1) << 32) | digit(r, n - 2);
+    const below = digit(r, n - 3);
+    let top = s == 0 ? window : (window << s) | (below >> (32 - s));
+    let sticky = (below << (32 + s)) & 0xffffffff00000000;
+    for (let i = n - 4; i >= 0 && sticky == 0; i--) sticky = digit(r, i);
+    if (sticky != 0) top |= 1;
+    f = scale(<f64>top, 32 * (n - 2) - <i32>s);
+  }
+  return negative(r) ? -f : f;
+}
+
+/** Register r = the integer-valued float x (|x| < 2^1024). */
+function setFloat(r: i32, x: f64): void {
+  const m = Math.abs(x);
+  if (m < TWO_64) {
+    setSmall(r, <u64>m);
+  } else {
+    const bits = reinterpret<u64>(m);
+    const shift = <i32>((bits >> 52) & 0x7ff) - 1075;
+    const mantissa = (bits & 0xfffffffffffff) | 0x10000000000000;
+    const at = shift >> 5;
+    const within = <u64>(shift & 31);
+    for (let i = 0; i < at + 3; i++) setDigit(r, i, 0);
+    setDigit(r, at, (mantissa << within) & M32);
+    setDigit(r, at + 1, (mantissa >> (32 - within)) & M32);
+    setDigit(r, at + 2, within == 0 ? 0 : mantissa >> (64 - within));
+    trim(r, at + 3, false);
+  }
+  if (x < 0 && lengthOf(r) > 0) store<i32>(regAt(r) + 4, 1);
+}
+
+// --- The exact search of a cycle `size` left to it (exactTrade of ../../sizing.ts and ../../exact-maximum.ts) --------
+
+// Registers of the search: the folded head and tail (a, b, c), the profit window's coefficients and scratch.
+const HA = 0;
+const HB = 1;
+const HC = 2;
+const TA = 3;
+const TB = 4;
+const TC = 5;
+const K2 = 6;
+const C2 = 7;
+const K1 = 8;
+const C1 = 9;
+const C0 = 10;
+const LIMIT = 11;
+const SEED = 12;
+const BEST = 13;
+const TARGET = 14;
+const Q2 = 15;
+const Q1 = 16;
+const Q0 = 17;
+const VERTEX = 18;
+const LO = 19;
+const HI = 20;
+const R1 = 21;
+const R2 = 22;
+const R3 = 23;
+const R4 = 24;
+const X = 25;
+const ONE = 26;
+const HOP_A = 27;
+const HOP_B = 28;
+const HOP_C = 29;
+const VALUE = 30;
+
+/** The search met a case it leaves to the TypeScript (an amount or quotient past the kernel's ranges). */
+let bail = false;
+
+/** Folds hops from..to-1 exactly (foldRoute of ../../sizing.ts) into registers a, b, c. */
+function foldExact(from: i32, to: i32, a: i32, b: i32, c: i32): void {
+  setSmall(a, 1);
+  setSmall(b, 1);
+  setSmall(c, 0);
+  for (let i = from; i < to; i++) {
+    const p = poolOf(i);
+    const side = sideOf(i);
+    const g = <u64>(10000 - load<i32>(feeBps + 4 * <usize>p));
+    setU128(R1, reserveLimb(p, 1 - side, 1), reserveLimb(p, 1 - side, 0));
+    setSmall(R2, g);
+    times(HOP_A, R1, R2);
+    setU128(R1, reserveLimb(p, side, 1), reserveLimb(p, side, 0));
+    setSmall(R2, 10000);
+    times(HOP_B, R1, R2);
+    setSmall(HOP_C, g);
+    // c = b_hop * c + a * c_hop, then a *= a_hop, b *= b_hop.
+    times(R1, HOP_B, c);
+    times(R2, a, HOP_C);
+    add(c, R1, R2);
+    times(R1, a, HOP_A);
+    copy(a, R1);
+    times(R1, b, HOP_B);
+    copy(b, R1);
+  }
+}
+
+/** The profit window's coefficients (ProfitWindow of ../../sizing.ts), once per cycle. */
+let hasLimit = false;
+function profitCoefficients(): void {
+  times(R1, TA, HC);
+  times(R2, HB, TC);
+  add(K2, R1, R2);
+  times(C2, TC, HC);
+  times(R1, TA, HA);
+  times(R2, HB, TB);
+  subtract(K1, R1, R2);
+  times(R1, TB, HC);
+  times(R2, TC, HA);
+  subtract(C1, R1, R2);
+  times(C0, TB, HA);
+  hasLimit = signum(HC) > 0;
+  if (hasLimit) {
+    // ceilDiv(a, c) - 1 = floor((a + c - 1) / c) - 1
+    add(R1, HA, HC);
+    subtract(R1, R1, ONE);
+    quotient(LIMIT, R1, HC);
+    subtract(LIMIT, LIMIT, ONE);
+  }
+}
+
+/** (Q2 * y - Q1) * y + Q0 > 0 for y in register X. */
+function outside(): bool {
+  times(R1, Q2, X);
+  subtract(R1, R1, Q1);
+  times(R2, R1, X);
+  add(R2, R2, Q0);
+  return signum(R2) > 0;
+}
+
+/** ProfitWindow.at(TARGET): the window in LO..HI, or false when there is none (or the search bails). */
+function profitWindow(): bool {
+  times(R1, TARGET, C2);
+  subtract(Q2, K2, R1);
+  if (signum(Q2) <= 0) return false;
+  times(R1, TARGET, C1);
+  add(Q1, K1, R1);
+  times(Q0, TARGET, C0);
+  if (signum(Q1) <= 0) return false;
+  add(R3, Q2, Q2);
+  quotient(VERTEX, Q1, R3);
+  copy(X, VERTEX);
+  const first = outside();
+  add(X, VERTEX, ONE);
+  if (first && outside()) return false;
+  // roots(): float roots widened by a few units, checked exactly.
+  const a = registerFloat(Q2);
+  const b = registerFloat(Q1);
+  const r = Math.sqrt(b * b - 4 * a * registerFloat(Q0));
+  const loF = Math.floor((b - r) / (2 * a)) - 2;
+  const hiF = Math.ceil((b + r) / (2 * a)) + 2;
+  let settled = false;
+  if (isFinite(loF) && isFinite(hiF)) {
+    setFloat(LO, loF);
+    setFloat(HI, hiF);
+    add(R4, VERTEX, ONE);
+    if (compare(LO, VERTEX) < 0 && compare(HI, R4) > 0) {
+      subtract(X, LO, ONE);
+      if (outside()) {
+        add(X, HI, ONE);
+        settled = outside();
+      }
+    }
+  }
+  // Otherwise the TypeScript's integer square root of the discriminant decides: not here.
+  if (!settled) {
+    bail = true;
+    return false;
+  }
+  if (compare(LO, ONE) < 0) copy(LO, ONE);
+  if (hasLimit && compare(HI, LIMIT) > 0) copy(HI, LIMIT);
+  return compare(LO, HI) <= 0;
+}
+
+const FAR: f64 = 9007199254740992;
+
+/** The window edge in register r as an offset from the seed (offset() of ../../exact-maximum.ts). */
+function offsetOf(r: i32): f64 {
+  subtract(R1, r, SEED);
+  const d = registerFloat(R1);
+  return d > FAR ? FAR : d < -FAR ? -FAR : d;
+}
+
+/** The walk's state (Walk of ../../exact-maximum.ts). */
+let seedFloat: f64 = 0;
+let bestY: u64 = 0;
+let floorValue: f64 = 0;
+let run: f64 = 16;
+const FIRST_RUN: f64 = 16;
+const MAX_RUN: f64 = 4096;
+const TWO_63: f64 = 9223372036854775808.0;
+
+/** Walk.price: prices seed + d exactly; true when it reaches TARGET. */
+function price(d: f64): bool {
+  setFloat(R1, d);
+  add(R1, SEED, R1);
+  if (signum(R1) <= 0) return false;
+  if (registerFloat(R1) >= TWO_63) {
+    bail = true;
+    return false;
+  }
+  const y = (digit(R1, 1) << 32) | digit(R1, 0);
+  const status = value(y);
+  if (status == 0) return false;
+  if (status != 1) {
+    bail = true;
+    return false;
+  }
+  setU128(VALUE, load<u64>(OUT + 8), load<u64>(OUT));
+  if (load<u64>(OUT + 16) != 0) store<i32>(regAt(VALUE) + 4, lengthOf(VALUE) > 0 ? 1 : 0);
+  if (compare(VALUE, BEST) <= 0) return false;
+  bestY = y;
+  copy(BEST, VALUE);
+  floorValue = lowerBound(registerFloat(BEST));
+  return compare(VALUE, TARGET) >= 0;
+}
+
+// Walk.nextOpen's answer.
+let nextOffset: f64 = 0;
+let nextFound = false;
+let nextSteps: f64 = 0;
+let nextRight: f64 = 0;
+let nextLeft: f64 = 0;
+
+function firstOpen(from: f64, step: f64, count: f64): f64 {
+  return <f64>screen(seedFloat + from, step, <i32>count, floorValue);
+}
+
+/** Walk.nextOpen, the same float operations; false where it returns null. */
+function nextOpen(right: f64, left: f64, hi: f64, lo: f64, remaining: f64, leftFirst: bool): bool {
+  const aStep: f64 = leftFirst ? -1 : 1;
+  const aFrom = leftFirst ? left : right;
+  const bFrom = leftFirst ? right : left;
+  const onA = Math.max(0, leftFirst ? left - lo : hi - right);
+  const onB = Math.max(0, leftFirst ? hi - right : left - lo);
+  const aRun = Math.min(run, onA);
+  const ja = aRun > 0 ? firstOpen(aFrom + aStep, aStep, aRun) + 1 : Infinity;
+  const foundA = ja <= aRun;
+  const bRun = Math.min(foundA ? ja - 1 : run, onB);
+  const jb = bRun > 0 ? firstOpen(bFrom - aStep, -aStep, bRun) + 1 : Infinity;
+  const foundB = jb <= bRun;
+  let aSteps: f64;
+  let bSteps: f64;
+  nextFound = false;
+  if (foundB) {
+    aSteps = Math.min(jb, onA);
+    bSteps = jb;
+    nextOffset = bFrom - aStep * jb;
+    nextFound = true;
+  } else if (foundA) {
+    aSteps = ja;
+    bSteps = Math.min(ja - 1, onB);
+    nextOffset = aFrom + aStep * ja;
+    nextFound = true;
+  } else {
+    const j = Math.max(aRun, bRun);
+    aSteps = Math.min(j, onA);
+    bSteps = Math.min(j, onB);
+  }
+  const steps = aSteps + bSteps;
+  if (steps > remaining) return false;
+  run = nextFound ? FIRST_RUN : Math.min(2 * run, MAX_RUN);
+  nextSteps = steps;
+  nextRight = right + (leftFirst ? bSteps : aSteps);
+  nextLeft = left - (leftFirst ? aSteps : bSteps);
+  return true;
+}
+
+const UNPROVEN_PROOF = 2;
+
+/** maximiseExactly: the optimality of the best point (bestY, BEST), or -1 when the search bails. */
+function maximise(budget: f64): i32 {
+  seedFloat = registerFloat(SEED);
+  bestY = 0;
+  setSmall(BEST, 0);
+  floorValue = 0;
+  run = FIRST_RUN;
+  setSmall(TARGET, 0);
+  for (let d: f64 = -1; d <= 1; d++) {
+    price(d);
+    if (bail) return -1;
+  }
+  let left: f64 = -1;
+  let right: f64 = 1;
+  let examined: f64 = 3;
+  nextTarget();
+  while (profitWindow()) {
+    const lo = offsetOf(LO);
+    const hi = offsetOf(HI);
+    if (right < lo - 1) right = lo - 1;
+    if (left > hi + 1) left = hi + 1;
+    // Every point and the seed exact in a float64 (a float below 2^53 is the integer's own value).
+    const screened = signum(LO) >= 0 && registerFloat(HI) < FAR && seedFloat > -FAR && seedFloat < FAR;
+    floorValue = lowerBound(registerFloat(BEST));
+    run = FIRST_RUN;
+    let reached = false;
+    let leftFirst = false;
+    while (!reached) {
+      const goRight = right < hi;
+      const goLeft = left > lo;
+      if (!goRight && !goLeft) return proven();
+      if (screened) {
+        if (!nextOpen(right, left, hi, lo, budget - examined, leftFirst)) return UNPROVEN_PROOF;
+        examined += nextSteps;
+        if (nextFound) {
+          reached = price(nextOffset);
+          if (bail) return -1;
+          leftFirst = nextOffset > right;
+        }
+        right = nextRight;
+        left = nextLeft;
+        continue;
+      }
+      if (goRight) {
+        if (++examined > budget) return UNPROVEN_PROOF;
+        reached = price(++right);
+        if (bail) return -1;
+      }
+      if (goLeft && !reached) {
+        if (++examined > budget) return UNPROVEN_PROOF;
+        reached = price(--left);
+        if (bail) return -1;
+      }
+    }
+    nextTarget();
+  }
+  return bail ? -1 : proven();
+}
+
+/** TARGET = best * 10^6 / (10^6 - 1) + 1: the value that beats the best by more than 1e-6. */
+function nextTarget(): void {
+  setSmall(R1, 1000000);
+  times(R2, BEST, R1);
+  setSmall(R4, 999999);
+  quotient(R3, R2, R4);
+  add(TARGET, R3, ONE);
+}
+
+/**
+ * What a proof that nothing reaches TARGET shows of the best now (it may have risen below TARGET in the round):
+ * exact when nothing beats it at all.
+ */
+function proven(): i32 {
+  add(R1, BEST, ONE);
+  return compare(TARGET, R1) == 0 ? EXACT_PROOF : PPM_PROOF;
+}
+
+/**
+ * exactTrade for the cycle the last `size` answered SEARCH for, proof budget `budget` split points: NONE, TRADE (at
+ * OUT, optimality 0 exact, 1 ppm, 2 unproven), or ELSEWHERE when an amount leaves the kernel's ranges (the
+ * TypeScript then searches the cycle itself).
+ */
+export function search(budget: f64): i32 {
+  overflow = false;
+  bail = false;
+  setSmall(ONE, 1);
+  foldExact(0, searchSplit, HA, HB, HC);
+  foldExact(searchSplit, hopCount, TA, TB, TC);
+  // whole = head then tail: no profitable input unless its a exceeds its b.
+  times(R1, HA, TA);
+  times(R2, HB, TB);
+  if (overflow) return ELSEWHERE;
+  if (compare(R1, R2) <= 0) return NONE;
+  // realMaximiser, its float path (the TypeScript's integer square roots where a value leaves float range).
+  const sT = Math.sqrt(registerFloat(TA)) * Math.sqrt(registerFloat(TB));
+  const sH = Math.sqrt(registerFloat(HA)) * Math.sqrt(registerFloat(HB));
+  const y = (sT * registerFloat(HA) - sH * registerFloat(TB)) / (sT * registerFloat(HC) + sH * registerFloat(TC));
+  if (!isFinite(y)) return ELSEWHERE;
+  setFloat(SEED, Math.floor(y));
+  profitCoefficients();
+  const optimality = maximise(budget);
+  if (optimality < 0 || overflow) return ELSEWHERE;
+  if (signum(BEST) <= 0) return NONE;
+  routeIn(0, bestY, searchSplit);
+  if (unreachable || !inRange) return ELSEWHERE;
+  const inHi = rhi;
+  const inLo = rlo;
+  routeOut(inHi, inLo);
+  if (!inRange) return ELSEWHERE;
+  if (rhi < inHi || (rhi == inHi && rlo < inLo)) return ELSEWHERE;
+  store<u64>(OUT, inLo);
+  store<u64>(OUT + 8, inHi);
+  store<u64>(OUT + 16, rlo);
+  store<u64>(OUT + 24, rhi);
+  store<u64>(OUT + 32, rlo - inLo);
+  store<u64>(OUT + 40, rhi - inHi - (rlo < inLo ? 1 : 0));
+  store<i32>(OUT + 52, optimality);
+  return TRADE;
+}
+
 // --- The arithmetic alone, for the property tests (../kernel.test.ts) ---------------------------------------------
 
 /** TEST: a (2 words, low first), b (2 words) -> a*b (4 words) at TEST+32. */
@@ -666,4 +1251,20 @@ export function testHop(forwardHop: i32, p: i32, side: i32): i32 {
   store<u64>(TEST + 16, rlo);
   store<u64>(TEST + 24, rhi);
   return inRange ? 1 : 0;
+}
+
+/**
+ * The registers' arithmetic on registers 0 and 1 (their layout is REGS, REG_BYTES and the digit count, sign and
+ * digits of `trim`): `op` 0 a*b, 1 a+b, 2 a-b, 3 floor(a/b) for a >= 0, b > 0, into register 2; 4 returns register
+ * 0 as a float; 5 sets register 2 to the integer float x. Returns -1 when a result overflows.
+ */
+export function testRegisters(op: i32, x: f64): f64 {
+  overflow = false;
+  if (op == 0) times(2, 0, 1);
+  else if (op == 1) add(2, 0, 1);
+  else if (op == 2) subtract(2, 0, 1);
+  else if (op == 3) quotient(2, 0, 1);
+  else if (op == 4) return registerFloat(0);
+  else setFloat(2, x);
+  return overflow ? -1 : 0;
 }
