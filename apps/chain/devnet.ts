@@ -4,7 +4,6 @@
  * blocks once the markets are seeded.
  */
 import { fileURLToPath } from "node:url";
-import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
 import type { Eip1193 } from "./eip1193.ts";
@@ -75,6 +74,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const chainId = options.chainId ?? DEVNET_CHAIN_ID;
   // Hardhat looks for its project from the working directory unless told; orion runs from anywhere (a user's home,
   // /tmp), so the project is the one this file ships in.
+  // Imported here: everything that imports the chain module (every bot) would otherwise load Hardhat too.
+  const { createHardhatRuntimeEnvironment } = await import("hardhat/hre");
   const hre = await createHardhatRuntimeEnvironment(
     { networks: { default: networkConfig(chainType, chainId) } },
     {},

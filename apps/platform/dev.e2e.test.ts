@@ -5,9 +5,12 @@ import { describe, expect, it } from "vitest";
 import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "../../test/support/ledger-attacks.ts";
 import { expectMixedTradesByTwoSources } from "../../test/support/mixed-trades.ts";
 import { ORION, runOrion } from "../../test/support/orion-cli.ts";
+import { orionInProcess } from "../../test/support/orion-in-process.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
 import { TEST_REDIS_URL } from "../../test/support/redis.ts";
+import { until } from "../../test/support/until.ts";
 import { createRedisControlStore } from "../control/index.ts";
+import { expectOneTracePerOrder, startOtlpReceiver } from "../tracing/testing/otlp-receiver.ts";
 import { sessionReportSchema, type SessionReport } from "./report.ts";
 
 const session = orionSession("dev");
@@ -69,15 +72,22 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
     expect(run.stdout).toMatch(/confirmed .* realized \+[\d.]+ WETH \(= predicted\)/);
     expect(r.latencyMs.send.p50).toBeGreaterThan(0);
-  });
+  }, 240_000);
 
-  it("sim over Redis (bus, control store, API): simulates, broadcasts nothing, halts on the kill switch", async () => {
+  it("sim over Redis (bus, control store, API): simulates, broadcasts nothing, halts on the kill switch; one trace per order across the bus", async () => {
     const file = join(session.dir, "sim.json");
     const probes: Promise<[number, string]>[] = [];
     let blockLines = 0;
+    // Spans leave by OTLP to a local receiver: the traces are checked on this session rather than a session of their own.
+    const otlp = await startOtlpReceiver();
     const run = await orionDev(
       ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
-      { REDIS_URL: TEST_REDIS_URL, ORION_REDIS_PREFIX: prefix, ORION_KEYS_FILE: join(session.dir, "keys.json") },
+      {
+        REDIS_URL: TEST_REDIS_URL,
+        ORION_REDIS_PREFIX: prefix,
+        ORION_KEYS_FILE: join(session.dir, "keys.json"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      },
       (line) => {
         if (line.startsWith("block ") && ++blockLines === 3) {
           // An operator pulls the kill switch mid-session, from another client of the same store.
@@ -92,16 +102,19 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
         const api = / API (http:\S+)/.exec(line)?.[1];
         const metrics = / metrics (http:\S+)/.exec(line)?.[1];
         if (api && metrics) {
-          // Probed while the session runs: the API answers on --port, the pipeline's metrics next to it.
+          // Probed while the session runs: the API answers on --port, the pipeline's metrics next to it once a
+          // published block has been counted (under load the first heads may be stale and publish nothing).
           probes.push(fetch(`${api}/healthz`).then(async (r) => [r.status, await r.text()]));
           probes.push(
-            new Promise((r) => setTimeout(r, 2_000)).then(() =>
-              fetch(metrics).then(async (r) => [r.status, await r.text()] as [number, string]),
-            ),
+            until(async () => {
+              const r = await fetch(metrics);
+              const body = await r.text();
+              return body.includes("orion_opportunities_total{") ? ([r.status, body] as [number, string]) : undefined;
+            }, "the pipeline's metrics counting opportunities"),
           );
         }
       },
-    );
+    ).finally(() => otlp.close());
     expect(probes).toHaveLength(3);
     const [health, metrics] = await Promise.all(probes);
     expect(health?.[0]).toBe(200);
@@ -128,20 +141,30 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     const later = lines.filter((l) => blockOf(l) > lastBefore + 1);
     expect(later.length).toBeGreaterThan(0);
     for (const l of later) expect(l).toContain("HALTED: kill-switch");
-  });
+    // Every order's executor span shares one trace with the orchestrator's decision and the scanner's block.
+    expectOneTracePerOrder(otlp.spans);
+  }, 240_000);
 
+  // The parser's refusals in this process; the real binary once, below.
   it.each([
     [["--mode", "paper"], /--mode|mode/],
     [["--port", "http"], /--port must be a whole number/],
     [["--report", "/no/such/dir/r.json"], /--report .*does not exist/],
     [["--relay", "--execution", "erc4337"], /dev --relay: only with --execution eoa/],
-  ])("refuses bad usage %j with one line and exit 2, before starting anything", (args, message) => {
-    const run = spawnSync(process.execPath, [ORION, "dev", ...args], {
+  ])("refuses bad usage %j with one line and exit 2, before starting anything", async (args, message) => {
+    const run = await orionInProcess(["dev", ...args], { ...process.env, DATABASE_URL: "postgres://127.0.0.1:1/none" });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it("the binary refuses bad usage the same way: exit 2, one line", () => {
+    const run = spawnSync(process.execPath, [ORION, "dev", "--mode", "paper"], {
       encoding: "utf8",
       env: { ...process.env, DATABASE_URL: "postgres://127.0.0.1:1/none" },
     });
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/--mode|mode/);
   });
 });

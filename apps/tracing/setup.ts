@@ -1,13 +1,4 @@
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { Resource } from "@opentelemetry/resources";
-import {
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 export interface Tracing {
   /** Flushes pending spans and unregisters nothing else: call on shutdown. */
@@ -17,18 +8,33 @@ export interface Tracing {
 /**
  * Registers a tracer provider for this process (context manager for async code, W3C propagation) exporting to
  * `exporter`, or with OTLP over HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; with neither,
- * nothing is registered and spans stay no-ops.
+ * nothing is registered and spans stay no-ops. The SDK and the exporter are imported only then: they cost every
+ * process that imports the tracing module a few hundred milliseconds of CPU, and most run without an endpoint.
  */
-export function startTracing(
+export async function startTracing(
   service: string,
   opts: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {},
-): Tracing | null {
+): Promise<Tracing | null> {
   const env = opts.env ?? process.env;
   const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!opts.exporter && !otlp) return null;
+  const [
+    { W3CTraceContextPropagator },
+    { Resource },
+    { BatchSpanProcessor, SimpleSpanProcessor },
+    { NodeTracerProvider },
+  ] = await Promise.all([
+    import("@opentelemetry/core"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/sdk-trace-node"),
+  ]);
   let processor: SpanProcessor;
   if (opts.exporter) processor = new SimpleSpanProcessor(opts.exporter);
-  else if (otlp) processor = new BatchSpanProcessor(new OTLPTraceExporter());
-  else return null;
+  else {
+    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
+    processor = new BatchSpanProcessor(new OTLPTraceExporter());
+  }
   const provider = new NodeTracerProvider({
     resource: new Resource({ "service.name": env.OTEL_SERVICE_NAME || service }),
     spanProcessors: [processor],

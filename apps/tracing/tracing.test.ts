@@ -10,8 +10,8 @@ const exporter = new InMemorySpanExporter();
 let tracing: Tracing | null;
 const prefix = testKeyPrefix();
 
-beforeAll(() => {
-  tracing = startTracing("orion-test", { exporter });
+beforeAll(async () => {
+  tracing = await startTracing("orion-test", { exporter });
 });
 afterAll(async () => {
   await tracing?.shutdown();

@@ -24,7 +24,10 @@ const pkg = await read<{ name: string; version: string; files: string[]; depende
 );
 
 /** The modules `pulumi preview --policy-pack` loads (pack.cjs, then index.ts and what it imports), and the packages. */
-async function importClosure(): Promise<{ modules: string[]; packages: string[] }> {
+let closure: Promise<{ modules: string[]; packages: string[] }> | undefined;
+const importClosure = () => (closure ??= bundleClosure());
+
+async function bundleClosure(): Promise<{ modules: string[]; packages: string[] }> {
   const result = await build({
     entryPoints: [join(POLICIES, "pack.cjs"), join(POLICIES, "index.ts")],
     bundle: true,
@@ -48,6 +51,21 @@ async function importClosure(): Promise<{ modules: string[]; packages: string[] 
   return { modules: modules.sort(), packages: [...packages].sort() };
 }
 
+/** What `pulumi policy publish` packs: `npm pack` of policies/ once, into a directory of its own, for every test here. */
+let packing: Promise<{ dir: string; tarball: string; files: string[] }> | undefined;
+const packed = () =>
+  (packing ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "orion-policy-pack-"));
+    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
+      cwd: POLICIES,
+    });
+    const [result] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    return { dir, tarball: result?.filename ?? "", files: result?.files.map((f) => f.path) ?? [] };
+  })());
+afterAll(async () => {
+  if (packing) await rm((await packing).dir, { recursive: true, force: true });
+});
+
 describe("policies/package.json", () => {
   it("declares every package the pack loads, and @pulumi/pulumi (whose runner starts it), at the repository's versions", async () => {
     const { packages } = await importClosure();
@@ -62,12 +80,11 @@ describe("policies/package.json", () => {
   });
 
   it("packs exactly the pack: the modules it loads, the stack configurations, PulumiPolicy.yaml and the shrinkwrap", async () => {
-    const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: POLICIES });
-    const packed = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path);
+    const { files } = await packed();
     const { modules } = await importClosure();
-    const data = (packed ?? []).filter((f) => /^(config|pack-config)\/[a-z]+\.json$/.test(f));
+    const data = files.filter((f) => /^(config|pack-config)\/[a-z]+\.json$/.test(f));
     expect(data.length).toBeGreaterThanOrEqual(6);
-    expect(packed?.sort()).toEqual(
+    expect([...files].sort()).toEqual(
       [...modules, ...data, "PulumiPolicy.yaml", "npm-shrinkwrap.json", "package.json"].sort(),
     );
   });
@@ -114,12 +131,9 @@ describe("the packed policy pack, installed alone and offline", { timeout: 300_0
   let client: { close(): void; getAnalyzerInfo: (req: unknown, cb: (err: unknown, res: unknown) => void) => void };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "orion-policy-pack-"));
-    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
-      cwd: POLICIES,
-    });
-    const tarball = (JSON.parse(stdout) as Array<{ filename: string }>)[0]?.filename ?? "";
-    await run("tar", ["-xzf", join(dir, tarball), "-C", dir]);
+    const pack = await packed();
+    dir = pack.dir;
+    await run("tar", ["-xzf", join(dir, pack.tarball), "-C", dir]);
     // Offline: every tarball comes from npm's cache by the integrity the shrinkwrap pins (the cache the repository's
     // `npm ci` filled); nothing is downloaded, and no install script runs.
     await run("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], {
@@ -130,7 +144,6 @@ describe("the packed policy pack, installed alone and offline", { timeout: 300_0
   afterAll(async () => {
     client?.close();
     child?.kill();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("resolves its dependencies inside its own directory, never from the repository", () => {

@@ -19,14 +19,12 @@ import type { DigestSigner } from "../../erc4337/owner.ts";
 import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
-import { ApiBot } from "../api.ts";
+import type { ApiBot } from "../api.ts";
 import type { BotName, BotService } from "../bot.ts";
 import { chainSettings, l1FeePricing } from "../chain-settings.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_CONSUMERS } from "../defaults.ts";
-import { ExecutorBot, type RelaySubmission } from "../executor.ts";
+import type { RelaySubmission } from "../executor.ts";
 import { loadMarket, type Market } from "../market.ts";
-import { OrchestratorBot } from "../orchestrator.ts";
-import { ScannerBot } from "../scanner.ts";
 import { Stopped } from "./backoff.ts";
 import {
   openChain,
@@ -124,7 +122,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     o.logTo,
   );
   // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the Service component sets it); otherwise no-ops.
-  const tracing = startTracing(`orion-${bot}`, { env: raw });
+  const tracing = await startTracing(`orion-${bot}`, { env: raw });
   const waits = new Waits();
   const metrics = new PipelineMetrics(`orion-${bot}`);
   let service: BotService | null = null;
@@ -151,7 +149,8 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
       health.server = null;
     }
     await service.start();
-    if (service instanceof ApiBot && service.url) o.onListening?.(service.url);
+    const apiUrl = bot === "api" ? (service as ApiBot).url : null;
+    if (apiUrl) o.onListening?.(apiUrl);
     log.info(`${bot} ready`);
     await new Promise<void>((resolve) => {
       if (o.signal.aborted) resolve();
@@ -212,6 +211,8 @@ async function build(
     );
   const database = () => where.database as DatabasePlan;
   const duty: SchemaDuty = where.migrations === "external" ? "await" : "migrate";
+  // Each bot's module is imported when that bot is built: a process runs one bot, and importing all four cost every
+  // bot the API's (fastify, argon2, swagger) and the others' dependencies, about 2 s of CPU at each start.
   switch (bot) {
     case "scanner": {
       const e = env as BotEnv<"scanner">;
@@ -221,6 +222,7 @@ async function build(
       // The profile prices, bids and paces exactly as in an `orion trade` session (one code path, chainSettings).
       const chain = chainSettings(profile);
       const l1Fee = await l1FeePricing(chain.gasModel, provider, m.chainId);
+      const { ScannerBot } = await import("../scanner.ts");
       return new ScannerBot(
         {
           market: m,
@@ -236,6 +238,7 @@ async function build(
       const e = env as BotEnv<"orchestrator">;
       const { bus, control } = await redis(e);
       const { write: db } = await openDatabase(database(), c, duty);
+      const { OrchestratorBot } = await import("../orchestrator.ts");
       return new OrchestratorBot({ gas: DEFAULT_GAS_MODEL }, { bus, control, db, metrics, log: c.log });
     }
     case "executor": {
@@ -251,6 +254,7 @@ async function build(
       let kms: ReturnType<typeof kmsSigner> | null = null;
       const kmsKey = e.ORION_SIGNER_KMS;
       const kmsOnce = kmsKey ? () => (kms ??= kmsSigner(kmsKey, e, c)) : null;
+      const { ExecutorBot } = await import("../executor.ts");
       return new ExecutorBot(
         {
           market: m,
@@ -286,6 +290,7 @@ async function build(
       if (where.control !== where.redis) await waitForRedis(where.control, c, "the control store");
       // Migrating itself, the API does so at start (as DATABASE_OWNER_URL when set, never as its serving role).
       await waitForDatabase(database(), c, duty === "await" ? "await" : "connect");
+      const { ApiBot } = await import("../api.ts");
       return new ApiBot(
         { env: rawEnv, port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL },
         { metrics: metrics.registry },

@@ -1,28 +1,78 @@
-import { mkdir } from "node:fs/promises";
+/**
+ * One running `orion dev` session (devnet, scanner, orchestrator and executor in one process, the API serving the
+ * console), watched as an operator's tools watch it: a real Prometheus scrapes its /metrics and evaluates the shipped
+ * rules, and the console in Chromium drives its kill switch. One session serves both (each started its own before):
+ * the Prometheus checks come first, before anyone signs in or engages anything.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { isAlert, ruleGroups } from "../../components/observability/catalogue.ts";
+import { prometheusRules } from "../../observability/rules.ts";
+import { requireBinary } from "../../test/support/binaries.ts";
 import { startOrion, type RunningOrion } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
+import { until } from "../../test/support/until.ts";
 import { totpCode } from "../identity/index.ts";
 import { launchChromium, signInAt } from "./testing/browser.ts";
 import { seedConsoleUser } from "./testing/operator.ts";
 
-/**
- * The kill switch seen from the console against a real `orion dev` session (devnet, scanner, orchestrator and
- * executor in one process, the API serving the console): engaging it stops the bots from placing orders, which the
- * operator sees as the overview's live order count standing still while blocks keep being scanned, and the
- * orchestrator reports as halted on /metrics; releasing it lets orders flow again.
- */
 const WAIT = 60_000;
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/console/", import.meta.url));
 
-const session = orionSession("killswitch");
+const session = orionSession("running");
 let dev: RunningOrion | null = null;
 let browser: Browser | null = null;
+let prometheus: ChildProcess | null = null;
 const operator = { email: "kim@example.com", password: "kim's long enough password", secret: "" };
-let urls: { console: string; metrics: string };
+let urls: { metrics: string; api: string; console: string; prometheus: string };
+
+/** A port nobody listens on right now (Prometheus cannot report the port it got for :0). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+/** A real Prometheus scraping the pipeline's and the API's /metrics every second, with the shipped rules. */
+async function startPrometheus(dir: string, targets: URL[]): Promise<{ child: ChildProcess; url: string }> {
+  const binary = requireBinary("prometheus", "prometheus");
+  // The shipped rules, evaluated every second instead of every 30 s so the test waits seconds, not minutes.
+  await writeFile(join(dir, "rules.yml"), prometheusRules().replaceAll("interval: 30s", "interval: 1s"));
+  await writeFile(
+    join(dir, "prometheus.yml"),
+    stringify({
+      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      rule_files: [join(dir, "rules.yml")],
+      scrape_configs: targets.map((t, i) => ({
+        job_name: i === 0 ? "orion-pipeline" : "orion-api",
+        metrics_path: t.pathname,
+        static_configs: [{ targets: [t.host] }],
+      })),
+    }),
+  );
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "tsdb")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    { stdio: "ignore" },
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
+}
 
 beforeAll(async () => {
   const seeded = await seedConsoleUser(session.db.url, session.dir, { ...operator, role: "operator" });
@@ -32,17 +82,70 @@ beforeAll(async () => {
     session.env({ ORION_KEYS_FILE: seeded.keysFile }),
   );
   const [banner, launched] = await Promise.all([
-    dev.waitFor(/ metrics (http:\S+) \| API \S+ \| console (http:\S+)/, 240_000),
+    dev.waitFor(/ metrics (http:\S+) \| API (http:\S+) \| console (http:\S+)/, 240_000),
     launchChromium(),
   ]);
   browser = launched;
-  urls = { metrics: banner[1] ?? "", console: banner[2] ?? "" };
+  const [metrics = "", api = "", consoleUrl = ""] = banner.slice(1);
+  const started = await startPrometheus(session.dir, [new URL(metrics), new URL(`${api}/metrics`)]);
+  prometheus = started.child;
+  urls = { metrics, api, console: consoleUrl, prometheus: started.url };
 }, 240_000);
 
 afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((r) => prometheus?.once("exit", r));
+    prometheus.kill("SIGTERM");
+    await exited;
+  }
   await browser?.close();
   await dev?.stop("SIGINT", 30_000);
-}, 90_000);
+}, 120_000);
+
+describe("a real Prometheus scraping orion dev", () => {
+  const query = async (promql: string) => {
+    const res = await fetch(`${urls.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await res.json()) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
+    return body.data.result;
+  };
+
+  it("records the pipeline's stage latency and the API's error ratio from live scrapes", async () => {
+    const latency = await until(
+      async () => {
+        const r = await query('orion:stage_latency_seconds:p99_5m{stage="detect", mode="sim"}');
+        return r.length > 0 && Number.isFinite(Number(r[0]?.value[1])) ? r : undefined;
+      },
+      "a recorded detect p99",
+      120_000,
+    );
+    expect(Number(latency[0]?.value[1])).toBeGreaterThan(0);
+    const errors = await until(
+      async () => {
+        const r = await query("orion:api_error_ratio:rate5m");
+        return r.length > 0 && r[0]?.value[1] !== "NaN" ? r : undefined;
+      },
+      "a recorded API error ratio",
+      60_000,
+    );
+    expect(Number(errors[0]?.value[1])).toBe(0);
+  }, 200_000);
+
+  it("every metric the rules read is one the services export", async () => {
+    const res = await fetch(`${urls.prometheus}/api/v1/metadata`);
+    const exported = new Set(Object.keys(((await res.json()) as { data: Record<string, unknown> }).data));
+    const used = new Set(
+      ruleGroups()
+        .flatMap((g) => g.rules.map((r) => r.expr))
+        .flatMap((expr) => expr.match(/\borion_[a-z_]+/g) ?? [])
+        .map((name) => name.replace(/_(bucket|sum|count)$/, "")),
+    );
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    expect(used.size).toBeGreaterThanOrEqual(8);
+    expect(ruleGroups().some((g) => g.rules.some(isAlert))).toBe(true);
+  });
+});
 
 /** A sample from the pipeline's /metrics: blocks scanned so far and whether the orchestrator halts orders. */
 async function pipeline(): Promise<{ scanned: number; halted: boolean }> {
@@ -72,6 +175,11 @@ async function orders(page: Page): Promise<number> {
   return Number(text);
 }
 
+/**
+ * Engaging the kill switch stops the bots from placing orders, which the operator sees as the overview's live order
+ * count standing still while blocks keep being scanned, and the orchestrator reports as halted on /metrics; releasing
+ * it lets orders flow again.
+ */
 describe("the kill switch from the console stops a running orion dev session's bots", () => {
   it("orders stop while blocks keep being scanned, and resume after the release", async () => {
     const page = await (await (browser as Browser).newContext()).newPage();

@@ -1,0 +1,75 @@
+/**
+ * A local OTLP/HTTP receiver (JSON encoding, what @opentelemetry/exporter-trace-otlp-http sends) for end-to-end runs of
+ * `orion dev`, and the check that spans cross the bus as one trace per order. The session tests that already run
+ * `orion dev` (apps/platform/dev.e2e.test.ts in one process, services.e2e.test.ts with --services) export to it, so
+ * the traces need no session of their own.
+ */
+import { createServer } from "node:http";
+import { expect } from "vitest";
+
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** The exporting process's service.name. */
+  service?: string;
+}
+
+interface ResourceSpans {
+  resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
+  scopeSpans: { spans: ReceivedSpan[] }[];
+}
+
+export interface OtlpReceiver {
+  /** The OTEL_EXPORTER_OTLP_ENDPOINT to give the exporting processes. */
+  url: string;
+  /** Every span received so far. */
+  spans: ReceivedSpan[];
+  close(): void;
+}
+
+export function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const spans: ReceivedSpan[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      if (req.url === "/v1/traces") {
+        const doc = JSON.parse(body) as { resourceSpans: ResourceSpans[] };
+        for (const rs of doc.resourceSpans) {
+          const service = rs.resource?.attributes?.find((a) => a.key === "service.name")?.value.stringValue;
+          for (const ss of rs.scopeSpans) spans.push(...ss.spans.map((span) => ({ ...span, service })));
+        }
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}`, spans, close: () => server.close() });
+    }),
+  );
+}
+
+/**
+ * Each order's span is the child of a decision, itself the child of a block, all in one trace; different blocks
+ * never share a trace. Returns each order's [block, decide, order] spans.
+ */
+export function expectOneTracePerOrder(spans: ReceivedSpan[]): ReceivedSpan[][] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const orders = spans.filter((s) => s.name === "executor.order");
+  expect(orders.length).toBeGreaterThan(0);
+  const blocks = spans.filter((s) => s.name === "scanner.block");
+  expect(new Set(blocks.map((b) => b.traceId)).size).toBe(blocks.length);
+  return orders.map((order) => {
+    const decide = byId.get(order.parentSpanId ?? "");
+    const block = byId.get(decide?.parentSpanId ?? "");
+    expect(decide?.name).toBe("orchestrator.decide");
+    expect(block?.name).toBe("scanner.block");
+    expect(new Set([order.traceId, decide?.traceId, block?.traceId]).size).toBe(1);
+    return [block as ReceivedSpan, decide as ReceivedSpan, order];
+  });
+}
