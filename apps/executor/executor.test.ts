@@ -277,6 +277,29 @@ describe("Executor in live mode", () => {
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
+  it("does not replace a trade that is mined and waits for its confirmations", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    const heads = new HeadTicks();
+    const pause = () => new Promise((r) => setTimeout(r, 1_200));
+    try {
+      const ex = executor("live", { provider: counting, heads, options: { confirmations: 3 } });
+      const s = await sent(await ex.submit(await order("live", opportunity)));
+      // Mined in the next block; the heads that follow leave time for the full checks, where a stuck trade is replaced.
+      for (let i = 0; i < 4; i++) {
+        await chain.devnet.mine();
+        heads.seen(await chain.devnet.blockNumber());
+        await pause();
+      }
+      expect((await s.final).status).toBe("confirmed");
+      expect(requests.flat().filter((m) => m === "eth_sendRawTransaction")).toHaveLength(1);
+      expect((await row(s.id))?.txHash).toBe(s.txHash);
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it("simulates with one request to the node: the call and the head it ran on, in one batch", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const requests: string[][] = [];
