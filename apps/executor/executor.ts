@@ -247,7 +247,7 @@ export class Executor {
     this.codec = new ExecutorCodec(deps.contract.abi);
     const o = deps.options ?? {};
     const mined = (contract: string) =>
-      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log, deps.heads);
+      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
     const eoa = new EoaRoute({
       provider: deps.provider,
       journal: deps.journal,
