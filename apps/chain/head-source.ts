@@ -12,6 +12,14 @@ export interface BlockHead {
   seenAt: number;
 }
 
+/** Whether `head` is the direct child of `block`: a state at `block` then advances from the head's logs alone. */
+export function isChildOf(
+  head: Pick<BlockHead, "number" | "parentHash">,
+  block: { number: number; hash: string } | null,
+) {
+  return block !== null && head.number === block.number + 1 && head.parentHash === block.hash;
+}
+
 /**
  * Where new heads come from: polling (BlockCollector) or a WebSocket newHeads subscription (WebSocketHeads). Either
  * hands each new head to one consumer at a time; a head that arrives while the consumer is busy replaces any older

@@ -8,6 +8,7 @@ import type { JsonRpcApiProvider, Log } from "ethers";
 import type { Pool, ReserveUpdate } from "../core/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { BlockHead } from "./block-collector.ts";
+import { isChildOf } from "./head-source.ts";
 
 export const SYNC_TOPIC = id("Sync(uint112,uint112)");
 /** Pools per lens call by default: ~3k gas each keeps a call far below the eth_call gas caps public nodes apply. */
@@ -70,12 +71,23 @@ export class PoolState {
     return r;
   }
 
-  /** Advances to `head`: from its Sync logs when it is the direct child of the current block, else a refresh. */
-  async onBlock(head: BlockHead): Promise<PoolStateUpdate | null> {
+  /** The event topics an advance by one block reads (see onBlock's `logs`). */
+  readonly logTopics: readonly string[] = [SYNC_TOPIC];
+
+  /** Whether `head` is the direct child of the current block: then onBlock advances from its logs. */
+  follows(head: BlockHead): boolean {
+    return isChildOf(head, this.block);
+  }
+
+  /**
+   * Advances to `head`: from its Sync logs when it is the direct child of the current block, else a refresh. `logs`:
+   * the block's logs already asked for (with logTopics among others), read instead of asking again.
+   */
+  async onBlock(head: BlockHead, logs?: Promise<readonly Log[]>): Promise<PoolStateUpdate | null> {
     const current = this.block;
     if (current && current.hash === head.hash) return null;
     if (!current) return this.refresh(head, "start");
-    if (head.number === current.number + 1 && head.parentHash === current.hash) return this.applyLogs(head);
+    if (this.follows(head)) return this.applyLogs(head, logs);
     return this.refresh(head, head.number > current.number + 1 ? "gap" : "reorg");
   }
 
@@ -108,13 +120,13 @@ export class PoolState {
     return flat;
   }
 
-  private async applyLogs(head: BlockHead): Promise<PoolStateUpdate> {
+  private async applyLogs(head: BlockHead, given?: Promise<readonly Log[]>): Promise<PoolStateUpdate> {
     // Filter by topic only and match pools here: one query whatever the number of pools.
-    const logs = await this.provider.getLogs({ blockHash: head.hash, topics: [SYNC_TOPIC] });
+    const logs = await (given ?? this.provider.getLogs({ blockHash: head.hash, topics: [SYNC_TOPIC] }));
     const last = new Map<string, Log>();
     for (const log of logs) {
       const address = log.address.toLowerCase();
-      if (!this.meta.has(address)) continue;
+      if (log.topics[0] !== SYNC_TOPIC || !this.meta.has(address)) continue;
       const prev = last.get(address);
       if (!prev || log.index > prev.index) last.set(address, log);
     }

@@ -34,6 +34,48 @@ async function silentNode(): Promise<{ url: string; close: () => Promise<void> }
   };
 }
 
+/**
+ * A node that answers one request per connection and then resets it at the next request, as a server does to a
+ * keep-alive connection it closed for idling just as the client sent on it.
+ */
+async function oneRequestPerConnection(): Promise<{
+  url: string;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    let answered = false;
+    let buffer = "";
+    s.on("data", (d: Buffer) => {
+      if (answered) return s.resetAndDestroy();
+      buffer += d.toString();
+      const head = buffer.indexOf("\r\n\r\n");
+      const length = Number(/content-length: (\d+)/i.exec(buffer)?.[1] ?? 0);
+      if (head < 0 || buffer.length < head + 4 + length) return;
+      const { id } = (JSON.parse(buffer.slice(head + 4)) as { id: number }[])[0] as { id: number };
+      const body = JSON.stringify([{ jsonrpc: "2.0", id, result: "0x5" }]);
+      answered = true;
+      s.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => sockets.size,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** A node frozen at an old block, as a lagging replica is. */
 function laggingNode(blockNumber: number): RpcTransport {
   return {
@@ -96,5 +138,24 @@ describe("FailoverProvider", () => {
     await expect(provider.send("eth_noSuchMethod", [])).rejects.toThrow();
     expect(provider.activeEndpoint).toBe(devnet.url);
     provider.destroy();
+  });
+});
+
+describe("httpTransport", () => {
+  it("asks again on a new connection when the node reset the idle one it reused, but never sends twice", async () => {
+    const node = await oneRequestPerConnection();
+    const transport = httpTransport(node.url);
+    const ask = (method: string) => transport.send([{ id: 7, jsonrpc: "2.0", method, params: [] }], 2_000);
+    try {
+      expect(await ask("eth_blockNumber")).toEqual([{ jsonrpc: "2.0", id: 7, result: "0x5" }]);
+      // The same connection, reset by the node: a read is asked again on a second one.
+      expect(await ask("eth_blockNumber")).toEqual([{ jsonrpc: "2.0", id: 7, result: "0x5" }]);
+      expect(node.connections()).toBe(2);
+      // A transaction may have reached the node before the reset: it is not sent again.
+      await expect(ask("eth_sendRawTransaction")).rejects.toMatchObject({ code: "ECONNRESET" });
+      expect(node.connections()).toBe(2);
+    } finally {
+      await node.close();
+    }
   });
 });

@@ -31,34 +31,46 @@ export function httpTransport(url: string): RpcTransport {
     name: url,
     send(payloads, timeoutMs) {
       const body = JSON.stringify(payloads);
-      return new Promise<RpcResponse[]>((resolve, reject) => {
-        const req = client.request(
-          target,
-          {
-            method: "POST",
-            agent,
-            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-            signal: AbortSignal.timeout(timeoutMs),
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("error", reject);
-            res.on("end", () => {
-              if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}`));
-              try {
-                const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-                if (!Array.isArray(parsed)) return reject(new Error(`${url} answered a batch with a non-array`));
-                resolve(parsed as RpcResponse[]);
-              } catch (err) {
-                reject(err instanceof Error ? err : new Error(String(err)));
-              }
-            });
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
+      // A server closes a keep-alive connection that sat idle past its own timeout (Node's: 5 s), and a request sent
+      // on it just then fails with ECONNRESET before the server read it (Node 20's agent ignores the server's
+      // Keep-Alive hint). Asked again once on a new connection, as Node's documentation advises; never a send,
+      // whose second try could not be told from the first.
+      const retryable = payloads.every((p) => !p.method.startsWith("eth_send"));
+      const signal = AbortSignal.timeout(timeoutMs);
+      const attempt = (retried: boolean): Promise<RpcResponse[]> =>
+        new Promise<RpcResponse[]>((resolve, reject) => {
+          const req = client.request(
+            target,
+            {
+              method: "POST",
+              agent,
+              headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+              signal,
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on("data", (c: Buffer) => chunks.push(c));
+              res.on("error", reject);
+              res.on("end", () => {
+                if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}`));
+                try {
+                  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+                  if (!Array.isArray(parsed)) return reject(new Error(`${url} answered a batch with a non-array`));
+                  resolve(parsed as RpcResponse[]);
+                } catch (err) {
+                  reject(err instanceof Error ? err : new Error(String(err)));
+                }
+              });
+            },
+          );
+          req.on("error", (err: NodeJS.ErrnoException) => {
+            const stale = req.reusedSocket && err.code === "ECONNRESET" && !signal.aborted;
+            if (stale && retryable && !retried) resolve(attempt(true));
+            else reject(err);
+          });
+          req.end(body);
+        });
+      return attempt(false);
     },
   };
 }

@@ -8,6 +8,7 @@ import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot, migrate } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
@@ -16,6 +17,7 @@ import type { TradeOutcome } from "../bus/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
 import { Executor } from "./executor.ts";
+import { HeadTicks } from "./heads.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
@@ -273,6 +275,42 @@ describe("Executor in live mode", () => {
     expect(result.status).toBe("dropped");
     expect(await provider.getTransactionReceipt(s.txHash!)).toBeNull();
     expect((await row(s.id))?.status).toBe("dropped");
+  });
+
+  it("simulates with one request to the node: the call and the head it ran on, in one batch", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    try {
+      const ex = executor("sim", { provider: counting });
+      const o = await order("sim", opportunity);
+      requests.length = 0;
+      const result = await ex.handle(o);
+      expect(result).toMatchObject({ status: "simulated", blockNumber: await chain.devnet.blockNumber() });
+      expect(result?.simulatedProfit).toBe(o.predictedProfit);
+      expect(requests.filter((r) => r.includes("eth_call"))).toEqual([["eth_call", "eth_getBlockByNumber"]]);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it("counts a followed trade's confirmations on the heads it is given, asking the node for no block number", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    const heads = new HeadTicks();
+    try {
+      const ex = executor("live", { provider: counting, heads, options: { confirmations: 2 } });
+      const s = await sent(await ex.submit(await order("live", opportunity)));
+      for (let i = 0; i < 3; i++) {
+        await chain.devnet.mine();
+        heads.seen(await chain.devnet.blockNumber());
+      }
+      expect((await s.final).status).toBe("confirmed");
+      expect(requests.flat()).not.toContain("eth_blockNumber");
+    } finally {
+      counting.destroy();
+    }
   });
 
   it("replaces a stuck trade on its nonce with a fee bump: the replacement confirms, the journal points at it", async () => {

@@ -31,6 +31,7 @@ import type {
   Order,
 } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
+import { resultOf, rpcBatch } from "./rpc-batch.ts";
 import type { TxSigner } from "./signer.ts";
 import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
 import { tradeBase } from "./routes/intent.ts";
@@ -246,7 +247,7 @@ export class Executor {
     this.codec = new ExecutorCodec(deps.contract.abi);
     const o = deps.options ?? {};
     const mined = (contract: string) =>
-      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
+      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log, deps.heads);
     const eoa = new EoaRoute({
       provider: deps.provider,
       journal: deps.journal,
@@ -595,22 +596,22 @@ export class Executor {
     const { provider } = this.deps;
     const override = this.deps.options?.stateOverride;
     const tx = { from: route.account, to: route.contract, data, ...(gas === null ? {} : { gas: toQuantity(gas) }) };
-    const [call, latest] = await Promise.all([
-      (provider.send("eth_call", [tx, "latest", ...(override ? [override] : [])]) as Promise<string>)
-        .then((ret) => ({ ok: true as const, ret }))
-        .catch((err: unknown) => ({ ok: false as const, err })),
+    const [call, head] = await rpcBatch(provider, [
+      { method: "eth_call", params: [tx, "latest", ...(override ? [override] : [])] },
       // The head, for the simulation's block number and the base fee the transaction is priced on.
-      provider.getBlock("latest"),
+      { method: "eth_getBlockByNumber", params: ["latest", false] },
     ]);
+    const latest = resultOf(head) as { number: string; baseFeePerGas?: string | null } | null;
     if (!latest) throw new Error("the node returned no latest block");
-    const blockNumber = latest.number;
-    if (call.ok) {
-      const profit = this.codec.decodeProfit(call.ret);
-      return { ok: true, profit, blockNumber, baseFee: latest.baseFeePerGas ?? 0n };
+    const blockNumber = Number(BigInt(latest.number));
+    if (call?.ok) {
+      const profit = this.codec.decodeProfit(call.result as string);
+      return { ok: true, profit, blockNumber, baseFee: BigInt(latest.baseFeePerGas ?? 0) };
     }
     if (gas !== null) return { ok: false, reason: `not within ${gas} gas`, blockNumber, expired: false };
-    const revertData = (call.err as { data?: unknown }).data;
-    if (typeof revertData !== "string") throw call.err; // not a revert: the node failed, not the trade
+    const failure = call?.error ?? new Error("eth_call: no answer in the batch");
+    const revertData = (failure as { data?: unknown }).data;
+    if (typeof revertData !== "string") throw failure; // not a revert: the node failed, not the trade
     return {
       ok: false,
       reason: this.codec.describeRevert(revertData),

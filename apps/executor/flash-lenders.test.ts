@@ -11,6 +11,7 @@ import { send } from "../chain/deploy.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { deployV3Beside, ladderBest, reservesOf, v3PoolBeside, v3ThenV2Profit } from "../chain/testing/v3-beside.ts";
 import { readV3Pool } from "../chain/v3/pool-reader.ts";
 import { loadArtifacts } from "../contracts/index.ts";
@@ -230,6 +231,30 @@ describe("the executor's flash source, per order", () => {
       await chain.devnet.mine();
       await book.lenders(a, block + 1);
       expect(calls).toBe(3);
+    } finally {
+      counted.destroy();
+    }
+  });
+
+  it("asks for what every lender of a token holds at the block in one request", async () => {
+    const requests: string[][] = [];
+    const counted = recordingProvider(chain.devnet.provider, requests);
+    try {
+      const config = {
+        v3Pools: [{ ...v3Lender, feePips: 100 }],
+        aaveV3Pool: chain.markets.aaveV3!.pool,
+        balancerVault: chain.markets.balancerV2!.vault,
+      };
+      const book = new ChainFlashLenders(counted, config);
+      const block = await chain.devnet.blockNumber();
+      // The first block also reads each lender's terms (once); then the balances, together.
+      expect(await book.lenders(base, block)).toHaveLength(3);
+      expect(requests.at(-1)).toEqual(["eth_call", "eth_call", "eth_call"]);
+      await chain.devnet.mine();
+      requests.length = 0;
+      const next = await book.lenders(base, block + 1);
+      expect(next.map((l) => l.source).sort()).toEqual(["aave-v3", "balancer", "v3-flash"]);
+      expect(requests).toEqual([["eth_call", "eth_call", "eth_call"]]);
     } finally {
       counted.destroy();
     }

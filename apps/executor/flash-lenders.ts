@@ -3,9 +3,10 @@
  * token (once per block). A Uniswap-V3 pool lends what it holds; an Aave V3 reserve what its aToken holds; a
  * Balancer V2 vault what it holds, at its fee collector's flash-loan fee. What chooseFlashSource() picks from.
  */
-import { Interface } from "ethers";
+import { Interface, toQuantity } from "ethers";
 import type { JsonRpcApiProvider } from "ethers";
 import type { FlashLender } from "./flash-source.ts";
+import { resultOf, rpcBatch } from "./rpc-batch.ts";
 
 /** Where the lenders are: from the chain profile's `lenders`, and the V3 pools the scanner tracks. */
 export interface FlashLenderConfig {
@@ -59,55 +60,57 @@ export class ChainFlashLenders implements FlashLenderBook {
     return lenders;
   }
 
+  /**
+   * Who may lend the token and at what fee (read once per lender), then what each holds at the block: those balances
+   * in one batch, the first order of the block waiting for them before its simulation.
+   */
   private async read(base: string, blockTag: number): Promise<FlashLender[]> {
     const { aaveV3Pool, balancerVault: vault, v3Pools = [] } = this.config;
-    const reads: Promise<FlashLender | null>[] = [];
+    type Terms = Omit<FlashLender, "available"> & { holder: string };
+    const terms: Promise<Terms | null>[] = [];
     for (const p of v3Pools) {
       if (p.token0.toLowerCase() !== base && p.token1.toLowerCase() !== base) continue;
-      reads.push(
-        this.balanceOf(base, p.address, blockTag).then((held) => ({
-          source: "v3-flash",
-          address: p.address.toLowerCase(),
-          fee: { kind: "v3-pips", pips: p.feePips },
-          available: new Map([[base, held]]),
-        })),
+      const address = p.address.toLowerCase();
+      terms.push(
+        Promise.resolve({ source: "v3-flash", address, fee: { kind: "v3-pips", pips: p.feePips }, holder: address }),
       );
     }
     if (aaveV3Pool) {
-      reads.push(
-        (async () => {
-          const aToken = await this.aTokenOf(aaveV3Pool, base);
-          if (aToken === null) return null;
-          const [bps, held] = await Promise.all([this.premiumOf(aaveV3Pool), this.balanceOf(base, aToken, blockTag)]);
-          return {
-            source: "aave-v3",
-            address: aaveV3Pool.toLowerCase(),
-            fee: { kind: "aave-bps", bps },
-            available: new Map([[base, held]]),
-          };
-        })(),
+      terms.push(
+        Promise.all([this.aTokenOf(aaveV3Pool, base), this.premiumOf(aaveV3Pool)]).then(([aToken, bps]) =>
+          aToken === null
+            ? null
+            : { source: "aave-v3", address: aaveV3Pool.toLowerCase(), fee: { kind: "aave-bps", bps }, holder: aToken },
+        ),
       );
     }
     if (vault) {
-      reads.push(
-        Promise.all([this.balancerFeeOf(vault), this.balanceOf(base, vault, blockTag)]).then(([wad, held]) => ({
+      terms.push(
+        this.balancerFeeOf(vault).then((wad) => ({
           source: "balancer",
           address: vault.toLowerCase(),
           fee: { kind: "balancer-wad", wad },
-          available: new Map([[base, held]]),
+          holder: vault,
         })),
       );
     }
-    return (await Promise.all(reads)).filter((l): l is FlashLender => l !== null);
+    const lenders = (await Promise.all(terms)).filter((l): l is Terms => l !== null);
+    const answers = await rpcBatch(
+      this.provider,
+      lenders.map((l) => ({
+        method: "eth_call",
+        params: [{ to: base, data: erc20.encodeFunctionData("balanceOf", [l.holder]) }, toQuantity(blockTag)],
+      })),
+    );
+    return lenders.map(({ holder: _holder, ...lender }, i) => {
+      const held = BigInt(erc20.decodeFunctionResult("balanceOf", resultOf(answers[i]) as string)[0]);
+      return { ...lender, available: new Map([[base, held]]) };
+    });
   }
 
-  private async call(to: string, iface: Interface, fn: string, args: unknown[], blockTag?: number) {
+  private async call(to: string, iface: Interface, fn: string, args: unknown[]) {
     const data = iface.encodeFunctionData(fn, args);
-    return iface.decodeFunctionResult(fn, await this.provider.call({ to, data, ...(blockTag ? { blockTag } : {}) }));
-  }
-
-  private async balanceOf(token: string, holder: string, blockTag: number): Promise<bigint> {
-    return BigInt((await this.call(token, erc20, "balanceOf", [holder], blockTag))[0]);
+    return iface.decodeFunctionResult(fn, await this.provider.call({ to, data }));
   }
 
   private premiumOf(pool: string): Promise<bigint> {

@@ -9,11 +9,13 @@ import {
   V3PoolStates,
   type LocalChain,
 } from "../chain/index.ts";
+import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { ArbitrageScanner } from "../core/index.ts";
 import { ScannerService } from "./index.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
+const sharedProvider = () => provider;
 
 beforeAll(async () => {
   chain = await startLocalChain({ seed: 5 });
@@ -24,7 +26,7 @@ afterAll(async () => {
   await chain?.close();
 });
 
-async function service(bus: Bus, withV3 = false) {
+async function service(bus: Bus, withV3 = false, provider = sharedProvider()) {
   const { markets } = chain;
   const poolState = await PoolState.create(provider, markets.pools);
   const v3States = withV3 ? await V3PoolStates.create(provider, markets.v3!.pools) : undefined;
@@ -76,12 +78,18 @@ describe("scanner service on the devnet", () => {
     const bus = createMemoryBus();
     const got: BlockOpportunities[] = [];
     await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
-    const { svc, poolState, v3States, options } = await service(bus, true);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    const { svc, poolState, v3States, options } = await service(bus, true, counting);
     const collector = new BlockCollector(provider);
     let mixed = 0;
     for (let i = 0; i < 6; i++) {
-      const report = await svc.onHead(await nextHead(collector));
+      const head = await nextHead(collector);
+      requests.length = 0;
+      const report = await svc.onHead(head);
       expect(report?.published).toBe(true);
+      // After the first block's full read, the V2 and V3 states advance from one eth_getLogs of the block.
+      if (i > 0) expect(requests.flat().filter((m) => m === "eth_getLogs")).toHaveLength(1);
       const published = got.at(-1)!;
       const reference = new ArbitrageScanner({
         ...options,
@@ -94,6 +102,7 @@ describe("scanner service on the devnet", () => {
       mixed += published.candidates.filter((c) => c.protocols?.includes("uniswap-v3")).length;
     }
     await bus.close();
+    counting.destroy();
     // The traders move the V3 pools every block, so mixed cycles open: the scanner finds them (through the bus).
     expect(mixed).toBeGreaterThan(0);
   });

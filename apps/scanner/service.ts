@@ -1,3 +1,4 @@
+import type { Log } from "ethers";
 import type { Logger } from "pino";
 import { opportunitiesTopic, type Bus } from "../bus/index.ts";
 import type { BlockHead, FailoverProvider, PoolState, V3PoolStates } from "../chain/index.ts";
@@ -98,6 +99,22 @@ export class ScannerService {
     return [...this.pendingV3].map((address) => ({ address, state: states.copy(address) }));
   }
 
+  /**
+   * When the V2 and the V3 states both advance from this head's logs: the logs of both, asked for in one request.
+   * The node answers requests one at a time, and the block's orders wait behind each read of it.
+   */
+  private sharedLogs(head: BlockHead): Promise<Log[]> | undefined {
+    const v3 = this.v3States;
+    if (v3 === null || !this.poolState.follows(head) || !v3.follows(head)) return undefined;
+    const logs = this.provider.getLogs({
+      blockHash: head.hash,
+      topics: [[...this.poolState.logTopics, ...v3.logTopics]],
+    });
+    // Each state awaits it too and reports a failure as its own; this only keeps it from going unhandled meanwhile.
+    logs.catch(() => undefined);
+    return logs;
+  }
+
   /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
   onHead(head: BlockHead): Promise<ScanReport | null> {
     return inSpan(
@@ -110,15 +127,16 @@ export class ScannerService {
 
   private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
     const rpcStarted = performance.now();
+    const logs = this.sharedLogs(head);
     // What a state advanced by is kept until a scan has taken it: when another read of this block fails, the
     // states have moved on without the scanner, and the next block's changes alone would leave it stale.
     const [update, v3Update, gasPriceHex, l1FeeWeiByHops] = await Promise.all([
-      this.poolState.onBlock(head).then((u) => {
+      this.poolState.onBlock(head, logs).then((u) => {
         for (const change of u?.changed ?? []) this.pendingReserves.set(change.address, change);
         return u;
       }),
       this.v3States
-        ? this.v3States.onBlock(head).then((u) => {
+        ? this.v3States.onBlock(head, logs).then((u) => {
             for (const address of u?.changed ?? []) this.pendingV3.add(address);
             return u;
           })

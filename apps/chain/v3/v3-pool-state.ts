@@ -10,6 +10,7 @@ import type { V3PoolState } from "../../core/v3/index.ts";
 import type { V3Pool } from "../../core/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
 import type { BlockHead } from "../block-collector.ts";
+import { isChildOf } from "../head-source.ts";
 import { DEFAULT_WORD_RADIUS, readV3Pool } from "./pool-reader.ts";
 
 export interface V3PoolMeta {
@@ -87,12 +88,25 @@ export class V3PoolStates {
     }));
   }
 
-  /** Advances to `head`: from its logs when it is the direct child of the current block, else a full re-read. */
-  async onBlock(head: BlockHead): Promise<V3PoolStateUpdate | null> {
+  /** The event topics an advance by one block reads (see onBlock's `logs`). */
+  get logTopics(): readonly string[] {
+    return this.topics;
+  }
+
+  /** Whether `head` is the direct child of the current block: then onBlock advances from its logs. */
+  follows(head: BlockHead): boolean {
+    return isChildOf(head, this.block);
+  }
+
+  /**
+   * Advances to `head`: from its logs when it is the direct child of the current block, else a full re-read. `logs`:
+   * the block's logs already asked for (with logTopics among others), read instead of asking again.
+   */
+  async onBlock(head: BlockHead, logs?: Promise<readonly Log[]>): Promise<V3PoolStateUpdate | null> {
     const current = this.block;
     if (current && current.hash === head.hash) return null;
     if (!current) return this.refresh(head, "start");
-    if (head.number === current.number + 1 && head.parentHash === current.hash) return this.applyLogs(head);
+    if (this.follows(head)) return this.applyLogs(head, logs);
     return this.refresh(head, head.number > current.number + 1 ? "gap" : "reorg");
   }
 
@@ -121,9 +135,11 @@ export class V3PoolStates {
     });
   }
 
-  private async applyLogs(head: BlockHead): Promise<V3PoolStateUpdate> {
-    const logs = await this.provider.getLogs({ blockHash: head.hash, topics: [this.topics] });
-    const ordered = logs.filter((l) => this.meta.has(l.address.toLowerCase())).sort((a, b) => a.index - b.index);
+  private async applyLogs(head: BlockHead, given?: Promise<readonly Log[]>): Promise<V3PoolStateUpdate> {
+    const logs = await (given ?? this.provider.getLogs({ blockHash: head.hash, topics: [this.topics] }));
+    const ordered = logs
+      .filter((l) => this.topics.includes(l.topics[0] ?? "") && this.meta.has(l.address.toLowerCase()))
+      .sort((a, b) => a.index - b.index);
     const changed = new Set<string>();
     for (const log of ordered) {
       const address = log.address.toLowerCase();

@@ -7,6 +7,7 @@ import type { JsonRpcApiProvider, Log, TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { FinalOutcome, InFlightTrade } from "../../domain/index.ts";
 import { countPrecedingTouches, type ExecutorCodec } from "../calldata.ts";
+import type { HeadSignal } from "../heads.ts";
 
 /**
  * One trade's part of a mined transaction: the whole transaction on the EOA route; on the ERC-4337 route the logs of
@@ -31,6 +32,8 @@ export class MinedTrades {
     private readonly contract: string,
     private readonly confirmations: number,
     private readonly log?: Logger,
+    /** The newest head seen (a newHeads subscription), if one is followed: -1 before the first. */
+    private readonly heads?: Pick<HeadSignal, "latest">,
   ) {}
 
   /** The whole transaction as one trade (the EOA route). */
@@ -55,7 +58,11 @@ export class MinedTrades {
   /** The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). */
   async outcome(trade: InFlightTrade, receipt: TransactionReceipt, slice: TradeSlice): Promise<FinalOutcome | null> {
     if (this.confirmations > 0) {
-      if ((await this.provider.getBlockNumber()) < receipt.blockNumber + this.confirmations) return null;
+      // The head already seen saves a request per trade and head, in the moments the node serves the new block's
+      // reads and simulations; a head not seen yet only holds the trade a block longer, never makes it final early.
+      const seen = this.heads?.latest ?? -1;
+      const head = seen >= 0 ? seen : await this.provider.getBlockNumber();
+      if (head < receipt.blockNumber + this.confirmations) return null;
       const block = await this.provider.getBlock(receipt.blockNumber);
       if (block?.hash !== receipt.blockHash) {
         this.log?.warn(
