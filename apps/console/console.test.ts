@@ -114,8 +114,27 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/**
+ * Signed-in pages by user, for later tests that only need someone signed in: a new context and a sign-in cost seconds
+ * of a busy core each, and a page left open keeps rendering the live updates. A test that ends a session drops its page.
+ */
+const signedIn = new Map<string, Page>();
+
 async function signIn(page: Page, user: TestUser): Promise<void> {
   await signInAt(page, `${base}/console/`, user, h.code(user));
+  signedIn.set(user.id, page);
+}
+
+/** A page signed in as `user` on the overview, where a sign-in lands: the one an earlier test left, else a new one. */
+async function pageAs(user: TestUser): Promise<Page> {
+  const kept = signedIn.get(user.id);
+  if (kept) {
+    await visit(kept, "Overview", "Overview");
+    return kept;
+  }
+  const page = await newPage();
+  await signIn(page, user);
+  return page;
 }
 
 async function visit(page: Page, path: string, heading: string | RegExp): Promise<void> {
@@ -159,8 +178,7 @@ describe("the operator console in Chromium", () => {
   });
 
   it("engages the kill switch (the overview updates live) and releases it with a fresh second factor", async () => {
-    const page = await newPage();
-    await signIn(page, operator);
+    const page = await pageAs(operator);
     await visit(page, "Mode", "Mode and kill switch");
     await page.getByLabel("Kill switch reason").fill("console drill");
     await page.getByRole("button", { name: "Engage kill switch" }).click();
@@ -179,10 +197,8 @@ describe("the operator console in Chromium", () => {
   });
 
   it("switches to live only when a second admin approves in another browser context", async () => {
-    const first = await newPage();
-    const second = await newPage();
-    await signIn(first, admin);
-    await signIn(second, admin2);
+    const first = await pageAs(admin);
+    const second = await pageAs(admin2);
     await visit(first, "Mode", "Mode and kill switch");
     await first.getByLabel("Reason", { exact: true }).fill("quarterly go-live");
     await first.getByLabel(`Type "${LIVE_PHRASE}" to confirm`).fill(LIVE_PHRASE);
@@ -206,8 +222,7 @@ describe("the operator console in Chromium", () => {
   });
 
   it("shows a viewer no admin control, and the API refuses the viewer's forged request", async () => {
-    const page = await newPage();
-    await signIn(page, viewer);
+    const page = await pageAs(viewer);
     const nav = page.getByRole("navigation", { name: "Pages" });
     await expect(nav.getByRole("link").allTextContents()).resolves.toEqual([
       "Overview",
@@ -260,8 +275,7 @@ describe("the operator console in Chromium", () => {
   });
 
   it("every page passes axe with no serious or critical violation; a screenshot of each is kept", async () => {
-    const page = await newPage();
-    await signIn(page, admin);
+    const page = await pageAs(admin);
     await page.getByText("Live updates").waitFor();
     // Each page with what shows that its data has arrived.
     const pages: [string, string, string][] = [
@@ -291,6 +305,7 @@ describe("the operator console in Chromium", () => {
     }
     expect(findings).toEqual([]);
     await page.goto(`${base}/console/`);
+    signedIn.delete(admin.id);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
     const again = await page.context().cookies();
@@ -298,8 +313,8 @@ describe("the operator console in Chromium", () => {
   });
 
   it("returns to sign-in when the session has ended (revoked everywhere)", async () => {
-    const page = await newPage();
-    await signIn(page, operator);
+    const page = await pageAs(operator);
+    signedIn.delete(operator.id);
     const other = await h.login(operator);
     const res = await h.request("POST", "/auth/sessions/revoke-all", { token: other.accessToken });
     expect(res.statusCode).toBe(200);
@@ -308,8 +323,7 @@ describe("the operator console in Chromium", () => {
   });
 
   it("users: an admin creates an account, changes its role, a second admin approves a privileged grant, and disables it", async () => {
-    const first = await newPage();
-    await signIn(first, admin);
+    const first = await pageAs(admin);
     await visit(first, "Users", "Users");
     await first.getByRole("cell", { name: operator.email, exact: true }).waitFor();
     const email = "nina@example.com";
@@ -345,6 +359,7 @@ describe("the operator console in Chromium", () => {
     await first.getByRole("cell", { name: "waiting for another admin" }).waitFor();
     expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("trader");
 
+    // A new sign-in: a page kept from before did not show the pending grant's approval.
     const second = await newPage();
     await signIn(second, admin2);
     await visit(second, "Users", "Users");
@@ -378,8 +393,7 @@ describe("the operator console in Chromium", () => {
 
   it("audit: the ledger filters by action and outcome, and shows the chain's verification against its anchor", async () => {
     await anchorChain(h.pool, anchorKey(h.keys.kek), new AnchorDirectory(anchors), h.now());
-    const page = await newPage();
-    await signIn(page, admin);
+    const page = await pageAs(admin);
     await visit(page, "Audit", "Audit ledger");
     await page
       .getByRole("status")
