@@ -277,6 +277,32 @@ describe("Executor in live mode", () => {
     expect((await row(s.id))?.status).toBe("dropped");
   });
 
+  it("follows a trade through its confirmations on the heads it is given: no block number asked, no replacement", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    const heads = new HeadTicks();
+    const pause = () => new Promise((r) => setTimeout(r, 1_200));
+    try {
+      const ex = executor("live", { provider: counting, heads, options: { confirmations: 3 } });
+      const s = await sent(await ex.submit(await order("live", opportunity)));
+      // Mined in the next block; the heads that follow leave time for the full checks, where a stuck trade is replaced.
+      for (let i = 0; i < 4; i++) {
+        await chain.devnet.mine();
+        heads.seen(await chain.devnet.blockNumber());
+        await pause();
+      }
+      expect((await s.final).status).toBe("confirmed");
+      // Confirmations counted on the heads, not asked of the node at every look.
+      expect(requests.flat()).not.toContain("eth_blockNumber");
+      // Mined, it was never taken for stuck: one broadcast, and the journal keeps the mined hash.
+      expect(requests.flat().filter((m) => m === "eth_sendRawTransaction")).toHaveLength(1);
+      expect((await row(s.id))?.txHash).toBe(s.txHash);
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it("simulates with one request to the node: the call and the head it ran on, in one batch", async () => {
     const { opportunity } = await createArbitrage(chain, provider);
     const requests: string[][] = [];
@@ -289,25 +315,6 @@ describe("Executor in live mode", () => {
       expect(result).toMatchObject({ status: "simulated", blockNumber: await chain.devnet.blockNumber() });
       expect(result?.simulatedProfit).toBe(o.predictedProfit);
       expect(requests.filter((r) => r.includes("eth_call"))).toEqual([["eth_call", "eth_getBlockByNumber"]]);
-    } finally {
-      counting.destroy();
-    }
-  });
-
-  it("counts a followed trade's confirmations on the heads it is given, asking the node for no block number", async () => {
-    const { opportunity } = await createArbitrage(chain, provider);
-    const requests: string[][] = [];
-    const counting = recordingProvider(chain.devnet.provider, requests);
-    const heads = new HeadTicks();
-    try {
-      const ex = executor("live", { provider: counting, heads, options: { confirmations: 2 } });
-      const s = await sent(await ex.submit(await order("live", opportunity)));
-      for (let i = 0; i < 3; i++) {
-        await chain.devnet.mine();
-        heads.seen(await chain.devnet.blockNumber());
-      }
-      expect((await s.final).status).toBe("confirmed");
-      expect(requests.flat()).not.toContain("eth_blockNumber");
     } finally {
       counting.destroy();
     }

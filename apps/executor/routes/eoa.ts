@@ -87,6 +87,8 @@ interface Signed {
   raw: string;
   /** The block the current hand-over targets. */
   targetBlock: number;
+  /** A version is mined and waits for its confirmations: nothing to replace (its nonce is spent). */
+  mined: boolean;
 }
 
 const RETARGET_REASONS: Record<Exclude<BundleRetarget, "retargeted">, string> = {
@@ -218,6 +220,7 @@ export class EoaRoute implements ExecutionRoute {
         replacements: 0,
         raw,
         targetBlock,
+        mined: false,
       });
       return { intent };
     });
@@ -285,6 +288,9 @@ export class EoaRoute implements ExecutionRoute {
     const { provider } = this.d;
     const hashes = allHashes(trade);
     const receipt = await this.minedVersion(hashes);
+    const signed = this.signed.get(trade.id);
+    // Cleared when a reorg took the version out of the chain again: stuck or not, it is then judged as unmined.
+    if (signed) signed.mined = receipt !== null;
     if (receipt) return this.settle(trade, receipt);
     const used = await provider.getTransactionCount(trade.account, "latest");
     if (used > trade.nonce) {
@@ -309,7 +315,7 @@ export class EoaRoute implements ExecutionRoute {
   async unstick(trade: InFlightTrade): Promise<InFlightTrade> {
     const signed = this.signed.get(trade.id);
     const signer = this.d.signer;
-    if (!signed || !signer || trade.route === "erc4337") return trade;
+    if (!signed || !signer || signed.mined || trade.route === "erc4337") return trade;
     if (this.broadcaster.expiresWithBlock) return this.handOverAgain(trade, signed);
     const { afterBlocks = 1, bumpBps = DEFAULT_FEE_BUMP_BPS, max = 3 } = this.d.replace ?? {};
     const head = await this.d.provider.getBlock("latest");
