@@ -48,8 +48,23 @@ const orionEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...env,
 });
 
-function orion(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return runOrion(args, { env: orionEnv(env) });
+function orion(args: string[], env: NodeJS.ProcessEnv = {}, until?: (stdout: string) => boolean) {
+  let interrupted = false;
+  return runOrion(args, {
+    env: orionEnv(env),
+    // Ctrl-C once `until` holds: the session settles what it sent and writes its report.
+    onStdout: (stdout, run) => {
+      if (!until || interrupted || !until(stdout)) return;
+      interrupted = true;
+      run.interrupt();
+    },
+  });
+}
+
+/** Two operations confirmed, one of them exact with nothing ahead of it: what the live test asserts. */
+function twoConfirmedOneExact(stdout: string): boolean {
+  const confirmed = stdout.match(/^ {2}confirmed .*$/gm) ?? [];
+  return confirmed.length >= 2 && confirmed.some((l) => l.includes("(= predicted)") && l.includes(", 0 tx ahead,"));
 }
 
 /** A copy of the profile with some fields changed (undefined drops one), for the refusals. */
@@ -144,7 +159,11 @@ describe("orion trade --execution erc4337 (profile's bundler and paymaster; real
     const eoaNonce = await rpc<string>("eth_getTransactionCount", [chain.executorAccount.address, "latest"]);
     const file = join(dir, "live.json");
     const args = ["trade", "--chain", profileFile, "--rpc", url, "--mode", "live", "--execution", "erc4337"];
-    const r = await orion([...args, "--blocks", "16", "--report", file], live()).finally(() => pushes.stop());
+    // At most 16 blocks; interrupted as soon as the report will hold what is asserted below (`--blocks` ending an
+    // `orion trade` session is the sim test's).
+    const r = await orion([...args, "--blocks", "16", "--report", file], live(), twoConfirmedOneExact).finally(() =>
+      pushes.stop(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`smart account ${aa.account}: user operations through the profile's bundler`);
     const report = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
