@@ -8,8 +8,12 @@ import { fileURLToPath } from "node:url";
 export interface BundlerOptions {
   rpcUrl: string;
   entryPoint: string;
-  /** Key of the account that submits handleOps bundles (pays gas up front, is repaid by the EntryPoint). */
-  executorPrivateKey: string;
+  /**
+   * Keys of the accounts that submit handleOps bundles (each pays gas up front and is repaid by the EntryPoint).
+   * alto holds an account from sending its bundle until that bundle is mined: with one key, operations that arrive
+   * after a block's first bundle wait a whole block for the next, and late operations revert on moved pools.
+   */
+  executorPrivateKeys: readonly string[];
   /** Key of the account that deploys alto's simulation contracts at start (through the CREATE2 deployer). */
   utilityPrivateKey: string;
   blockTimeMs?: number;
@@ -56,7 +60,7 @@ async function answers(url: string): Promise<boolean> {
 export async function startBundler(o: BundlerOptions): Promise<BundlerHandle> {
   const args = [
     ["--entrypoints", o.entryPoint],
-    ["--executor-private-keys", o.executorPrivateKey],
+    ["--executor-private-keys", o.executorPrivateKeys.join(",")],
     ["--utility-private-key", o.utilityPrivateKey],
     ["--rpc-url", o.rpcUrl],
     ["--port", "0"],

@@ -299,6 +299,34 @@ describe("the ERC-4337 route with a real bundler", () => {
     expect(inBundle[2]!.realizedProfit!).toBeLessThan(inBundle[1]!.realizedProfit!);
   });
 
+  it("an operation sent while a bundle waits for its block goes out in a bundle of its own, into the same block", async () => {
+    const ex = executor();
+    await ex.reconcile();
+    const { opportunity, state } = await createArbitrage(chain, provider);
+    const half = opportunity.amountIn / 2n;
+    const quoted = quoteOpportunity(
+      { ...opportunity, amountIn: half },
+      new Map(state.pools().map((p) => [p.address, p])),
+    );
+    const part = { ...opportunity, amountIn: half, profit: quoted[quoted.length - 1]! - half };
+    const first = sent(await ex.submit(await orderFor(provider, "live", part, 1n)));
+    await bundleSubmitted();
+    const second = sent(await ex.submit(await orderFor(provider, "live", part, 1n)));
+    // With one submitting account alto keeps the second operation until the first bundle is mined.
+    await expect
+      .poll(
+        async () =>
+          ((await provider.send("eth_getBlockByNumber", ["pending", false])) as { transactions: string[] }).transactions
+            .length,
+      )
+      .toBe(2);
+    await chain.devnet.mine();
+    const results = await Promise.all([first.final, second.final]);
+    expect(results.map((r) => r.status)).toEqual(["confirmed", "confirmed"]);
+    expect(results[0]!.txHash).not.toBe(results[1]!.txHash);
+    expect(results[0]!.blockNumber).toBe(results[1]!.blockNumber);
+  });
+
   it("the bundler killed: an operation it already passed on still lands once; then fallback or rejection", async () => {
     const ex = executor();
     await ex.reconcile();

@@ -19,10 +19,10 @@ import {
 } from "../erc4337/index.ts";
 
 /** Fixed devnet accounts beside the markets' roles (0-2, 10-19): who sponsors, who bundles, who owns the deposit. */
-const ROLES = { sponsor: 3, bundler: 4, bundlerUtility: 5, paymasterOwner: 6 } as const;
+const ROLES = { sponsor: 3, bundlers: [4, 7, 8, 9], bundlerUtility: 5, paymasterOwner: 6 } as const;
 
 function role(i: number): DevAccount {
-  const a = devAccounts(7)[i];
+  const a = devAccounts(10)[i];
   if (!a) throw new Error(`devnet account ${i} missing`);
   return a;
 }
@@ -87,7 +87,7 @@ export async function startDevnetEndpoints(o: {
   const bundler = await startBundler({
     rpcUrl: o.rpcUrl,
     entryPoint: o.aa.entryPoint,
-    executorPrivateKey: role(ROLES.bundler).privateKey,
+    executorPrivateKeys: ROLES.bundlers.map((i) => role(i).privateKey),
     utilityPrivateKey: role(ROLES.bundlerUtility).privateKey,
     blockTimeMs: o.blockTimeMs,
     ...(o.debugEndpoints ? { debugEndpoints: true } : {}),

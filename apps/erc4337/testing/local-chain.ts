@@ -35,7 +35,7 @@ export async function startLocalAccountAbstraction(sponsor: LocalAccount): Promi
     const bundler = await startBundler({
       rpcUrl: devnet.url!,
       entryPoint: aa.entryPoint,
-      executorPrivateKey: bundlerAccount.privateKey,
+      executorPrivateKeys: [bundlerAccount.privateKey],
       utilityPrivateKey: utility.privateKey,
     });
     return {
