@@ -399,12 +399,14 @@ describe("the env contract with the ERC-4337 route, on both runtimes", async () 
       ]);
       const env = parseEnv(botEnvSchemas.executor, delivered.env);
       // What `orion run executor` builds its route from: the configured one, the KMS key as the owner.
-      expect(userOperationRoute(env, { chainId: 8453 }).config).toEqual({
+      // A profile that leaves it out: the hosted bundler estimates each trade.
+      expect(userOperationRoute(env, { chainId: 8453 }, {}).config).toEqual({
         account: route.smartAccount,
         contract: route.smartAccountContract,
         owner: env.ORION_EXECUTOR_ACCOUNT,
         entryPoint: route.entryPoint,
         fallbackToEoa: false,
+        estimateEachTrade: true,
       });
       expect(env).toMatchObject({
         ORION_BUNDLER_URL: SECRET_VALUES.ORION_BUNDLER_URL,

@@ -22,6 +22,7 @@ export type { BlockHead } from "./block-collector.ts";
 export { PoolState, SYNC_TOPIC } from "./pool-state.ts";
 export type { PoolMeta, PoolStateUpdate } from "./pool-state.ts";
 export {
+  bundlerEstimatesEachTrade,
   chainProfileSchema,
   loadChainProfile,
   parseChainProfile,

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHAINS_DIR, loadChainProfile, parseChainProfile, ProfileError } from "./profile.ts";
+import { bundlerEstimatesEachTrade, CHAINS_DIR, loadChainProfile, parseChainProfile, ProfileError } from "./profile.ts";
 
 const valid = {
   schema: 1,
@@ -59,7 +59,20 @@ describe("chain profiles", () => {
     ]);
   });
 
+  it("has the bundler estimate each ERC-4337 trade unless the profile turns it off", () => {
+    expect(bundlerEstimatesEachTrade(parseChainProfile(valid, "x.json"))).toBe(true);
+    const off = parseChainProfile({ ...valid, bundlerEstimatesEachTrade: false }, "x.json");
+    expect(bundlerEstimatesEachTrade(off)).toBe(false);
+    const on = parseChainProfile({ ...valid, bundlerEstimatesEachTrade: true }, "x.json");
+    expect(bundlerEstimatesEachTrade(on)).toBe(true);
+  });
+
   it.each([
+    [
+      "a per-trade bundler estimate that is not a boolean",
+      mutate((p) => (p.bundlerEstimatesEachTrade = "false")),
+      "x.json: bundlerEstimatesEachTrade: must be true or false",
+    ],
     ["an unknown top-level field", mutate((p) => (p.extra = 1)), "x.json: extra: unknown field"],
     [
       "an unknown DEX field",

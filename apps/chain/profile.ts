@@ -72,6 +72,8 @@ export const chainProfileSchema = z
     gasModel: z.enum(["ethereum", "op-stack", "arbitrum"], { message: 'must be "ethereum", "op-stack" or "arbitrum"' }),
     entryPoint: address.optional(),
     bundlerUrl: url.optional(),
+    /** The ERC-4337 route has the bundler estimate each trade's own operation before it is sent (default true). */
+    bundlerEstimatesEachTrade: z.boolean({ invalid_type_error: "must be true or false" }).optional(),
     paymasterUrl: url.optional(),
     relayUrl: url.optional(),
   })
@@ -104,6 +106,14 @@ export type ChainProfile = z.output<typeof chainProfileSchema>;
 export type ChainProfileInput = z.input<typeof chainProfileSchema>;
 export type DexProfile = ChainProfile["dexes"][number];
 export type LenderProfile = NonNullable<ChainProfile["lenders"]>[number];
+
+/**
+ * Whether the ERC-4337 route has the bundler estimate each trade's own operation: on unless the profile says otherwise
+ * (a real chain's node and hosted bundler answer in parallel); the devnet's profile turns it off (devnet-profile.ts).
+ */
+export function bundlerEstimatesEachTrade(profile: Pick<ChainProfile, "bundlerEstimatesEachTrade">): boolean {
+  return profile.bundlerEstimatesEachTrade ?? true;
+}
 
 /** A profile that cannot be read or fails its schema; the message names the file, the field and the reason. */
 export class ProfileError extends Error {

@@ -74,6 +74,14 @@ export async function startBundler(o: BundlerOptions): Promise<BundlerHandle> {
     ["--json", "true"],
     ["--log-level", o.logLevel ?? "warn"],
     ["--enable-debug-endpoints", String(o.debugEndpoints ?? false)],
+    // eth_estimateUserOperationGas binary-searches each gas limit on chain, each step running the operation again (the
+    // call-gas search runs the whole trade every step), over [9,000, 9,000 + allowance] until the step is below the
+    // tolerance. alto's defaults (30M, 10k: 12 steps) are sized for any operation on a node that answers in
+    // parallel; here the node runs one request at a time, and with estimateEachTrade the executor estimates every
+    // trade on it. Trades need under 600k call gas: 1M and 20k take 6 steps. The estimate is checked, not sent: the
+    // route sends the larger of it and its own limits.
+    ["--binary-search-gas-allowance", "1000000"],
+    ["--binary-search-tolerance-delta", "20000"],
   ].flat();
   const child: ChildProcess = fork(altoEntry(), args, {
     execArgv: ["loopback-only.mjs", "ends-with-parent.mjs"].flatMap((f) => [

@@ -64,6 +64,12 @@ export interface SmartAccountRoute {
    * caller re-checked), no estimation: the operation carries that gas.
    */
   prepare(call: { to: string; data: string }, nonceKey?: bigint, gas?: UserOperationGas): Promise<PreparedOperation>;
+  /**
+   * The bundler's gas estimation (eth_estimateUserOperationGas) of the operation `prepare(call, nonceKey)` makes: the
+   * bundler simulates its validation, the paymaster's (with stub data) and the call, and answers the gas each needs
+   * or an error (AA.. codes, the call's revert). Nothing is signed or sponsored.
+   */
+  estimate(call: { to: string; data: string }, nonceKey: bigint): Promise<UserOperationGas>;
   send(prepared: PreparedOperation): Promise<Hex>;
   /** The outcome once included, null while the bundler does not know it as included. */
   outcome(userOpHash: Hex): Promise<OperationOutcome | null>;
@@ -97,36 +103,38 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
   });
   const timeout = o.bundlerTimeoutMs ?? 10_000;
   const s = o.sponsorship;
+  const paymaster =
+    "paymasterUrl" in s
+      ? // The paymaster service counts as part of the bundler path: the same bound, no retries.
+        createPaymasterClient({ transport: http(s.paymasterUrl, { timeout, retryCount: 0 }) })
+      : sponsorPaymaster({
+          paymaster: s.paymaster,
+          sponsor: s.sponsor,
+          // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this
+          // clock.
+          now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
+        });
   const bundler = createBundlerClient({
     client,
     account,
     chain,
     transport: http(o.bundlerUrl, { timeout, retryCount: 0 }),
-    paymaster:
-      "paymasterUrl" in s
-        ? // The paymaster service counts as part of the bundler path: the same bound, no retries.
-          createPaymasterClient({ transport: http(s.paymasterUrl, { timeout, retryCount: 0 }) })
-        : sponsorPaymaster({
-            paymaster: s.paymaster,
-            sponsor: s.sponsor,
-            // The sponsorship's window is checked against block.timestamp, which on a devnet can run ahead of this
-            // clock.
-            now: async () => Number((await client.getBlock({ blockTag: "latest" })).timestamp) * 1000,
-          }),
+    paymaster,
   });
   // For the bundler's own methods, which viem's typed requests do not list.
   const bundlerRpc = createClient({
     transport: http(o.bundlerUrl, { timeout, retryCount: 0 }),
   });
+  const requestOf = (call: { to: string; data: string }, nonceKey?: bigint) => ({
+    account,
+    calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
+    // A fresh key's first operation is sequence 0 (EntryPoint nonces are key << 64 | sequence): no read needed.
+    ...(nonceKey === undefined ? {} : { nonce: nonceKey << 64n }),
+  });
   const route: SmartAccountRoute = {
     address: account.address,
     async prepare(call, nonceKey, known) {
-      const request = {
-        account,
-        calls: [{ to: hex(call.to, "call.to"), data: hex(call.data, "call.data") }],
-        // A fresh key's first operation is sequence 0 (EntryPoint nonces are key << 64 | sequence): no read needed.
-        ...(nonceKey === undefined ? {} : { nonce: nonceKey << 64n }),
-      };
+      const request = requestOf(call, nonceKey);
       let gas: UserOperationGas;
       let fees: { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint } = {};
       if (known) {
@@ -164,6 +172,24 @@ export async function createSmartAccountRoute(o: SmartAccountRouteOptions): Prom
         (operation.paymasterVerificationGasLimit ?? 0n) +
         (operation.paymasterPostOpGasLimit ?? 0n);
       return { operation, userOpHash, maxGasCostWei: limits * operation.maxFeePerGas, gas };
+    },
+    async estimate(call, nonceKey) {
+      const request = requestOf(call, nonceKey);
+      // The paymaster's stub data, given as it is: viem would otherwise also ask for the sponsorship itself, which
+      // only final gas fields can have.
+      const stub = await paymaster.getPaymasterStubData({
+        sender: account.address,
+        nonce: nonceKey << 64n,
+        callData: await account.encodeCalls(request.calls),
+        chainId: o.chainId,
+        entryPointAddress: o.entryPoint,
+      });
+      const estimated = await bundler.estimateUserOperationGas({ ...request, ...stub });
+      return {
+        callGasLimit: estimated.callGasLimit,
+        verificationGasLimit: estimated.verificationGasLimit,
+        preVerificationGas: estimated.preVerificationGas,
+      };
     },
     async send({ operation }) {
       // Sent as prepared: viem's sendUserOperation would prepare again and change the sponsorship, hence the hash.

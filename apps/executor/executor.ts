@@ -119,6 +119,8 @@ export interface UserOperationConfig {
   submitter: UserOperationSubmitter | null;
   /** When the bundler is down or slow, send the order from the EOA instead (else reject it). Default false. */
   fallbackToEoa?: boolean;
+  /** The bundler estimates each trade's own operation before it is sent (UserOperationRouteDeps). Default false. */
+  estimateEachTrade?: boolean;
   /** Called with every order that went the EOA way or was rejected because the bundler was unavailable. */
   onUnavailable?: (order: Order, outcome: "fallback" | "rejected", reason: string) => void;
 }
@@ -283,6 +285,7 @@ export class Executor {
         mined: mined(uo.contract),
         lease: deps.lease,
         routeOf: (data) => this.codec.routeOf(data),
+        estimateEachTrade: uo.estimateEachTrade,
       });
       this.fallback = uo.fallbackToEoa ? eoa : null;
       // Both routes' rows are reconciled, whichever this run allows: an earlier run may have used either.

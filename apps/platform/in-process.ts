@@ -157,6 +157,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         owner: route.owner,
         entryPoint: route.entryPoint,
         fallbackToEoa: route.fallbackToEoa ?? false,
+        estimateEachTrade: route.estimateEachTrade ?? false,
       }
     : null;
   const executor = new ExecutorBot(

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { connectChain, loadChainProfile, type FailoverProvider } from "../chain/index.ts";
+import { bundlerEstimatesEachTrade, connectChain, loadChainProfile, type FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
 import { DEFAULT_BID_SHARE_BPS } from "../domain/env/index.ts";
@@ -115,6 +115,7 @@ export async function runDev(o: DevOptions): Promise<DevSession> {
             chainId: profile.chainId,
             blockTimeMs: blockIntervalMs,
             fallbackToEoa: eoaFallback ?? false,
+            estimateEachTrade: bundlerEstimatesEachTrade(profile),
             bundlerTimeoutMs: bundlerTimeoutMs ?? 5_000,
             out: o.out,
           })
@@ -150,6 +151,7 @@ function userOperationsRoute(o: {
   chainId: number;
   blockTimeMs: number;
   fallbackToEoa: boolean;
+  estimateEachTrade: boolean;
   bundlerTimeoutMs: number;
   out: (line: string) => void;
 }): { userOperations: NonNullable<SessionChain["executor"]["userOperations"]>; close: () => Promise<void> } {
@@ -181,6 +183,7 @@ function userOperationsRoute(o: {
       owner: o.owner.address,
       entryPoint: o.aa.entryPoint,
       fallbackToEoa: o.fallbackToEoa,
+      estimateEachTrade: o.estimateEachTrade,
       timeoutMs: o.bundlerTimeoutMs,
       loadSubmitter: async () => (await start()).submitter,
       endpoints: async () => {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { ChainProfile, FailoverProvider } from "../chain/index.ts";
+import { bundlerEstimatesEachTrade, type ChainProfile, type FailoverProvider } from "../chain/index.ts";
 import type { Mode } from "../control/index.ts";
 import { discover } from "../discover/index.ts";
 import type { SmartAccountRoute } from "../erc4337/index.ts";
@@ -132,6 +132,7 @@ export async function tradeChain(o: ChainOptions): Promise<SessionChain> {
         owner: executor.account,
         entryPoint: userOperations.entryPoint,
         fallbackToEoa: false,
+        estimateEachTrade: bundlerEstimatesEachTrade(profile),
         timeoutMs: userOperations.timeoutMs,
         loadSubmitter: async () => {
           if (!route) throw new Error("the ERC-4337 route has no owner key: live needs ORION_EXECUTOR_KEY");

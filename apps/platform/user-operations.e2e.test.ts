@@ -3,8 +3,11 @@
  * a sponsored user operation (exact to the wei, the sponsor's cost as its gas cost), losing operations never sent,
  * the bundler killed (fallback or rejection, never a duplicate), and a restart between sending and inclusion.
  */
-import { Interface } from "ethers";
+import { createServer, type Server } from "node:http";
+import { Interface, parseEther } from "ethers";
 import type pg from "pg";
+import type { Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
@@ -22,6 +25,7 @@ import {
 } from "../executor/index.ts";
 import { orderFor } from "../executor/testing/orders.ts";
 import { createPgPool, listTrades, migrate, PgTradeJournal } from "../store/index.ts";
+import { createSmartAccountRoute, deployAccountAbstraction } from "../erc4337/index.ts";
 import {
   deployDevnetAccountAbstraction,
   startDevnetBundler,
@@ -95,7 +99,13 @@ afterAll(async () => {
 const unavailable: { outcome: string; reason: string }[] = [];
 
 function executor(
-  o: { mode?: Mode; fallbackToEoa?: boolean; profitToWei?: () => bigint; submitter?: UserOperationSubmitter } = {},
+  o: {
+    mode?: Mode;
+    fallbackToEoa?: boolean;
+    profitToWei?: () => bigint;
+    submitter?: UserOperationSubmitter;
+    estimateEachTrade?: boolean;
+  } = {},
 ): Executor {
   const live = (o.mode ?? "live") === "live";
   return new Executor({
@@ -112,6 +122,7 @@ function executor(
       entryPoint: aa.entryPoint,
       submitter: live ? (o.submitter ?? bundler.submitter) : null,
       fallbackToEoa: o.fallbackToEoa ?? false,
+      ...(o.estimateEachTrade ? { estimateEachTrade: true } : {}),
       onUnavailable: (_order, outcome, reason) => unavailable.push({ outcome, reason }),
     },
     feeOf: () => 30,
@@ -163,6 +174,58 @@ async function bundlerCall(url: string, method: string, params: unknown[]): Prom
   return body.result;
 }
 
+/** What the executor asked the bundler, in order: the method and the operation's sender and nonce. */
+interface BundlerRelay {
+  url: string;
+  calls: { method: string; sender?: string; nonce?: string }[];
+  close(): Promise<void>;
+}
+
+/** An HTTP relay in front of alto that records every user operation the executor's route hands it. */
+async function relayTo(target: string): Promise<BundlerRelay> {
+  const calls: BundlerRelay["calls"] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      const parsed = JSON.parse(body) as unknown;
+      for (const r of (Array.isArray(parsed) ? parsed : [parsed]) as { method: string; params?: unknown[] }[]) {
+        const op = r.params?.[0] as { sender?: string; nonce?: string } | undefined;
+        calls.push({ method: r.method, sender: op?.sender?.toLowerCase(), nonce: op?.nonce });
+      }
+      void fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
+        .then(async (upstream) =>
+          res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text()),
+        )
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    calls,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The executor key's smart account, reaching the bundler through `bundlerUrl` (and a sponsor of the test's choice). */
+function submitterVia(
+  bundlerUrl: string,
+  sponsorship: { paymasterUrl: string } | { paymaster: Hex; sponsor: ReturnType<typeof privateKeyToAccount> },
+) {
+  return createSmartAccountRoute({
+    rpcUrl: chain.devnet.url!,
+    bundlerUrl,
+    chainId: chain.devnet.chainId,
+    entryPoint: aa.entryPoint as Hex,
+    accountFactory: aa.accountFactory as Hex,
+    owner: privateKeyToAccount(chain.executorAccount.privateKey as Hex),
+    sponsorship,
+    bundlerTimeoutMs: 10_000,
+  });
+}
+
 async function rowsFor(opportunityId: string) {
   const rows = await listTrades(pool, "live", 1, since);
   return rows.filter((r) => r.opportunityId === opportunityId);
@@ -200,15 +263,15 @@ describe("the ERC-4337 route with a real bundler", () => {
     expect(await provider.getTransactionCount(chain.executorAccount.address, "latest")).toBe(eoaNonce);
   });
 
-  it("the bundler estimates no trade: one probe per call length before the first order, then each trade's gas is given", async () => {
+  it("by default the bundler estimates no trade: one probe per call length before the first order, then each trade's gas is given", async () => {
     // The bundler's estimation runs the whole trade many times on the node; per trade, it held a block's orders
-    // seconds behind each other. The route's own submitter, counting what it is asked to estimate.
+    // seconds behind each other on the devnet. The route's own submitter, counting what it is asked to estimate.
     const probes: string[] = [];
     const counting: UserOperationSubmitter = {
       ...bundler.submitter,
-      prepare: (call, nonceKey, gas) => {
-        if (!gas) probes.push(call.to.toLowerCase());
-        return bundler.submitter.prepare(call, nonceKey, gas);
+      estimate: (call, nonceKey) => {
+        probes.push(call.to.toLowerCase());
+        return bundler.submitter.estimate(call, nonceKey);
       },
     };
     const ex = executor({ submitter: counting });
@@ -225,6 +288,76 @@ describe("the ERC-4337 route with a real bundler", () => {
     await mineUntilIncluded(s.userOpHash!);
     expect(await s.final).toMatchObject({ status: "confirmed", precededBy: 0, realizedProfit: profit });
     expect(probes).toHaveLength(3);
+  });
+
+  it("with estimateEachTrade the bundler estimates every trade's own operation before it is sent (counted through a relay)", async () => {
+    const relay = await relayTo(bundler.bundler.url);
+    try {
+      const ex = executor({
+        submitter: await submitterVia(relay.url, { paymasterUrl: bundler.paymaster.url }),
+        estimateEachTrade: true,
+      });
+      await ex.reconcile();
+      await ex.warm();
+      // Before the first order: one probe per call length (2, 3 and 4 hops), for the operation's overheads.
+      const estimates = () => relay.calls.filter((c) => c.method === "eth_estimateUserOperationGas");
+      expect(estimates()).toHaveLength(3);
+      const { order: o, profit } = await order();
+      const s = sent(await ex.submit(o));
+      // The operation sent (its sender and nonce key) was estimated by the bundler first, and once.
+      const sends = relay.calls.filter((c) => c.method === "eth_sendUserOperation");
+      expect(sends).toHaveLength(1);
+      const [op] = sends;
+      expect(op!.sender).toBe(aa.account);
+      const same = (c: BundlerRelay["calls"][number]) => c.sender === op!.sender && c.nonce === op!.nonce;
+      expect(estimates().filter(same)).toHaveLength(1);
+      expect(relay.calls.findIndex(same)).toBeLessThan(relay.calls.indexOf(op!));
+      await mineUntilIncluded(s.userOpHash!);
+      expect(await s.final).toMatchObject({ status: "confirmed", precededBy: 0, realizedProfit: profit });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it("with estimateEachTrade an operation whose inner call passes but the bundler's estimation refuses (AA31) is rejected and never sent", async () => {
+    // A paymaster of its own whose deposit pays for the probes (warm-up), then is withdrawn down to 1 wei: the
+    // inner call's eth_call still passes, but the EntryPoint would refuse the operation (paymaster deposit too low).
+    const sponsor = privateKeyToAccount(generatePrivateKey());
+    const owner = chain.markets.traders[0]!;
+    await chain.devnet.setAutomine(true);
+    const poor = await deployAccountAbstraction(chain.devnet.provider, {
+      from: owner,
+      sponsorSigner: sponsor.address,
+      paymasterOwner: owner,
+      deposit: parseEther("1"),
+    });
+    await chain.devnet.setAutomine(false);
+    const relay = await relayTo(bundler.bundler.url);
+    try {
+      const ex = executor({
+        submitter: await submitterVia(relay.url, { paymaster: poor.paymaster as Hex, sponsor }),
+        estimateEachTrade: true,
+      });
+      await ex.reconcile();
+      await ex.warm();
+      const withdraw = new Interface(["function withdrawTo(address to, uint256 amount)"]).encodeFunctionData(
+        "withdrawTo",
+        [owner, parseEther("1") - 1n],
+      );
+      await chain.devnet.setAutomine(true);
+      await provider.send("eth_sendTransaction", [{ from: owner, to: poor.paymaster, data: withdraw }]);
+      await chain.devnet.setAutomine(false);
+      const { order: o } = await order();
+      const r = await ex.handle(o);
+      expect(r).toMatchObject({ status: "rejected", route: "erc4337", userOpHash: null });
+      expect(r!.reason).toMatch(
+        /^the bundler's gas estimation refused the user operation: Paymaster deposit .* too low/,
+      );
+      expect(relay.calls.filter((c) => c.method === "eth_sendUserOperation")).toEqual([]);
+      expect(await rowsFor(o.opportunityId)).toMatchObject([{ status: "rejected", userOpHash: null }]);
+    } finally {
+      await relay.close();
+    }
   });
 
   it("a losing operation is rejected by simulation and never sent; so is one whose profit cannot pay the sponsor", async () => {

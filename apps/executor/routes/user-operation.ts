@@ -3,12 +3,15 @@
  * the platform's paymaster sponsors and a bundler submits. Each trade gets its own EntryPoint nonce key (sequence 0),
  * so concurrent trades never wait on or replace each other, and an operation can be included at most once.
  *
- * Order of the live path: prepare (the call gas from the node as on the EOA route, call-gas.ts; the account's
- * verification gas and the preVerificationGas from one bundler estimate per calldata length, see overheadFor; the
- * sponsorship; the owner's signature) beside the executor's eth_call -> the row with the user-operation hash, durable
- * -> the lease check -> eth_sendUserOperation, where the bundler validates the operation. Resolution reads the chain,
- * not the bundler: the EntryPoint's UserOperationEvent by user-operation hash, then that transaction's receipt; so a
- * dead bundler cannot hide an inclusion.
+ * Order of the live path: beside the executor's eth_call of the inner call, the operation to send (the call gas from
+ * the node as on the EOA route, call-gas.ts; the account's verification gas and the preVerificationGas from one bundler
+ * estimate per calldata length, see overheadFor; the sponsorship; the owner's signature) and, with `estimateEachTrade`,
+ * the bundler's gas estimation of this very operation (eth_estimateUserOperationGas: the bundler's simulation of
+ * validation, paymaster and call). It is sent only if every simulation passes and it carries at least the gas the
+ * bundler estimated -> the row with the user-operation hash, durable -> the lease check -> eth_sendUserOperation,
+ * where the bundler validates the operation again. Resolution reads the chain, not the bundler: the EntryPoint's
+ * UserOperationEvent by user-operation hash, then that transaction's receipt; so a dead bundler cannot hide an
+ * inclusion.
  */
 import { randomBytes } from "node:crypto";
 import { Interface, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
@@ -40,11 +43,13 @@ export interface PreparedUserOperation {
 
 /** The smart account and its bundler (apps/erc4337's createSmartAccountRoute is one). */
 export interface UserOperationSubmitter {
+  /** Sponsorship and signature of the operation carrying `gas`. */
+  prepare(call: { to: string; data: string }, nonceKey: bigint, gas: UserOperationGas): Promise<PreparedUserOperation>;
   /**
-   * Gas estimation by the bundler (a simulation of the whole operation), sponsorship, signature. With `gas`, no
-   * estimation: the operation carries that gas.
+   * The bundler's gas estimation of that operation (a simulation of the whole of it): the gas it needs, or the
+   * bundler's error when the operation would not pass.
    */
-  prepare(call: { to: string; data: string }, nonceKey: bigint, gas?: UserOperationGas): Promise<PreparedUserOperation>;
+  estimate(call: { to: string; data: string }, nonceKey: bigint): Promise<UserOperationGas>;
   /** eth_sendUserOperation of exactly the prepared operation. */
   send(prepared: PreparedUserOperation): Promise<string>;
   /** Whether the bundler still holds the operation; false when it does not answer (its mempool went with it). */
@@ -66,6 +71,12 @@ export interface UserOperationRouteDeps {
   lease?: Pick<ExecutorLease, "current"> | undefined;
   /** What a call's gas depends on (ExecutorCodec.routeOf; see call-gas.ts). */
   routeOf?: ((data: string) => { route: string; shape: string }) | undefined;
+  /**
+   * The bundler estimates each trade's own operation before it is sent, a refusal rejecting the order. Default false:
+   * each estimate runs the trade many times on the node, which a node answering one request at a time (the devnet)
+   * cannot do within a block (README, "The bundler's estimation per trade").
+   */
+  estimateEachTrade?: boolean | undefined;
 }
 
 const ENTRY_POINT = new Interface([
@@ -78,6 +89,11 @@ const BEFORE_EXECUTION = ENTRY_POINT.getEvent("BeforeExecution")!.topicHash;
 /** The bundler refused the operation (it answered with an error): nothing is pending anywhere; the row is dropped. */
 export class OperationRefused extends Error {
   override readonly name = "OperationRefused";
+}
+
+/** The bundler's gas estimation of the trade's operation answered an error: the operation would not pass. */
+class EstimationRefused extends Error {
+  override readonly name = "EstimationRefused";
 }
 
 /** Whether an error means the bundler could not be reached or did not answer in time, rather than refusing. */
@@ -139,15 +155,13 @@ export class UserOperationRoute implements ExecutionRoute {
   }
 
   /**
-   * The bundler's gas estimation simulates the whole operation several times over (alto: simulateHandleOp and binary
-   * searches of the verification, paymaster and call gas, each running the trade again) on a node that answers one
-   * request at a time; per trade it took most of the way from decision to bundler, and a block's orders waited behind
-   * each other's estimations until their pools had moved. What it gives beyond the call gas does not depend on the
-   * trade: the account's verification gas (the same account, signature and fresh nonce key every time) and the
-   * preVerificationGas, which depends on the operation's size and its nonzero bytes. So the bundler estimates once per
-   * calldata length an operation calling an address without code with that many 0xff bytes (every byte nonzero: the
-   * most preVerificationGas an operation of that length needs), cheap for the node, before the first order (warm) or
-   * else with the first order of that length; a failed estimate is asked again.
+   * The operation's gas never waits for a bundler estimate of the trade (there is none without `estimateEachTrade`;
+   * with it, the operation is sponsored and signed meanwhile). Beyond the call gas (from the node), what the estimate gives does not depend on the trade: the account's
+   * verification gas (the same account, signature and fresh nonce key every time) and the preVerificationGas, which
+   * depends on the operation's size and its nonzero bytes. So the bundler estimates once per calldata length an
+   * operation calling an address without code with that many 0xff bytes (every byte nonzero: the most
+   * preVerificationGas an operation of that length needs), cheap for the node, before the first order (warm) or else
+   * with the first order of that length; a failed estimate is asked again.
    */
   async warm(callLengths: readonly number[]): Promise<void> {
     const { submitter } = this.d;
@@ -158,7 +172,7 @@ export class UserOperationRoute implements ExecutionRoute {
     let overhead = this.overheads.get(length);
     if (!overhead) {
       const probe = { to: this.d.owner, data: `0x${"ff".repeat((length - 2) / 2)}` };
-      overhead = submitter.prepare(probe, freshNonceKey()).then((op) => op.gas);
+      overhead = submitter.estimate(probe, freshNonceKey());
       overhead.catch(() => this.overheads.delete(length));
       this.overheads.set(length, overhead);
     }
@@ -169,21 +183,49 @@ export class UserOperationRoute implements ExecutionRoute {
     const { submitter } = this.d;
     if (!submitter) return { ok: false, reason: "no signing key loaded" };
     const nonceKey = freshNonceKey();
-    let op: PreparedUserOperation;
+    const call = { to: this.contract, data };
+    let op: PreparedUserOperation | null;
     try {
-      const [callGasLimit, overhead] = await Promise.all([
-        this.callGas.limitOf(data, checked),
-        this.overheadFor(submitter, data.length),
-      ]);
+      // The bundler's simulation of this very operation runs beside the one being sponsored and signed; a refusal
+      // (AA.. codes: the deposit, the account, the paymaster; or the call's revert) rejects the order, unsent.
+      const estimate = this.d.estimateEachTrade
+        ? submitter.estimate(call, nonceKey).catch((err: unknown) => {
+            throw new EstimationRefused(firstLine(err), { cause: err });
+          })
+        : null;
+      let needed: UserOperationGas | null;
+      [op, needed] = await Promise.all([this.operation(submitter, call, nonceKey, checked), estimate]);
       // The trade would revert; the simulation running alongside says why.
-      if (callGasLimit === null) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
-      op = await submitter.prepare({ to: this.contract, data }, nonceKey, { ...overhead, callGasLimit });
+      if (!op) return { ok: false, reason: "eth_estimateGas failed although the simulation passed" };
+      // Less gas than the bundler needs would fail its validation at eth_sendUserOperation, or the call on chain:
+      // sponsored and signed again with the larger of each.
+      if (needed && short(op.gas, needed)) op = await submitter.prepare(call, nonceKey, atLeast(op.gas, needed));
     } catch (err) {
       if (bundlerUnreachable(err)) throw new RouteUnavailable(`bundler unavailable: ${firstLine(err)}`, { cause: err });
-      // The bundler answered with an error (its estimation failed, say for the paymaster's deposit): never sent.
-      return { ok: false, reason: `bundler refused the user operation: ${firstLine(err)}` };
+      // The bundler answered with an error: never sent.
+      const what = err instanceof EstimationRefused ? "the bundler's gas estimation refused" : "bundler refused";
+      return { ok: false, reason: `${what} the user operation: ${firstLine(err)}` };
     }
-    return { ok: true, maxGasCostWei: op.maxGasCostWei, send: (req) => this.send(req, submitter, op, nonceKey) };
+    const prepared = op;
+    return {
+      ok: true,
+      maxGasCostWei: prepared.maxGasCostWei,
+      send: (req) => this.send(req, submitter, prepared, nonceKey),
+    };
+  }
+
+  /** The operation to send: its gas from the node and the overheads, sponsored and signed; null if the call fails. */
+  private async operation(
+    submitter: UserOperationSubmitter,
+    call: { to: string; data: string },
+    nonceKey: bigint,
+    checked: GasCheck | undefined,
+  ): Promise<PreparedUserOperation | null> {
+    const [callGasLimit, overhead] = await Promise.all([
+      this.callGas.limitOf(call.data, checked),
+      this.overheadFor(submitter, call.data.length),
+    ]);
+    return callGasLimit === null ? null : submitter.prepare(call, nonceKey, { ...overhead, callGasLimit });
   }
 
   private async send(req: SendRequest, submitter: UserOperationSubmitter, op: PreparedUserOperation, key: bigint) {
@@ -246,6 +288,22 @@ export class UserOperationRoute implements ExecutionRoute {
     });
     return event ? await this.d.provider.getTransactionReceipt(event.transactionHash) : null;
   }
+}
+
+const GAS_FIELDS = ["callGasLimit", "verificationGasLimit", "preVerificationGas"] as const;
+
+/** Whether `gas` is below what the bundler estimated in any field. */
+function short(gas: UserOperationGas, needed: UserOperationGas): boolean {
+  return GAS_FIELDS.some((f) => gas[f] < needed[f]);
+}
+
+function atLeast(gas: UserOperationGas, needed: UserOperationGas): UserOperationGas {
+  const max = (f: (typeof GAS_FIELDS)[number]) => (gas[f] > needed[f] ? gas[f] : needed[f]);
+  return {
+    callGasLimit: max("callGasLimit"),
+    verificationGasLimit: max("verificationGasLimit"),
+    preVerificationGas: max("preVerificationGas"),
+  };
 }
 
 function userOpHashOf(trade: InFlightTrade): string {

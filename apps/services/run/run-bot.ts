@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
 import { orionHome } from "../../api/home.ts";
-import { loadChainProfile, ProfileError, type ChainProfile } from "../../chain/index.ts";
+import { bundlerEstimatesEachTrade, loadChainProfile, ProfileError, type ChainProfile } from "../../chain/index.ts";
 import { botEnvSchemas, EnvError, parseEnv, resolveSecretFiles, type BotEnv } from "../../domain/env/index.ts";
 import {
   controlStoreEndpoint,
@@ -115,7 +115,9 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   // A route configured by halves is bad configuration, found here with the rest.
   const executorEnv = bot === "executor" ? (env as BotEnv<"executor">) : null;
   const route =
-    executorEnv?.ORION_EXECUTION === "erc4337" ? userOperationRoute(executorEnv, (place as ChainPlace).market) : null;
+    executorEnv?.ORION_EXECUTION === "erc4337"
+      ? userOperationRoute(executorEnv, (place as ChainPlace).market, (place as ChainPlace).profile)
+      : null;
   const relay = executorEnv ? relaySubmission(executorEnv, (place as ChainPlace).profile) : null;
   const log: Logger = serviceLogger(
     { bot, level: env.LOG_LEVEL, project: env.GOOGLE_CLOUD_PROJECT, region: env.ORION_REGION },
@@ -337,7 +339,11 @@ async function fileSigner(e: BotEnv<"executor">) {
  * account); live only, the bundler, the paymaster service and the owner: the KMS key (it signs each operation's
  * EIP-712 digest in the HSM) or, locally, the key file.
  */
-export function userOperationRoute(e: BotEnv<"executor">, m: Pick<Market, "chainId">) {
+export function userOperationRoute(
+  e: BotEnv<"executor">,
+  m: Pick<Market, "chainId">,
+  profile: Pick<ChainProfile, "bundlerEstimatesEachTrade">,
+) {
   const needed = (variable: "ORION_ENTRY_POINT" | "ORION_SMART_ACCOUNT" | "ORION_SMART_ACCOUNT_CONTRACT") => {
     const value = e[variable];
     if (!value) throw new EnvError(variable, `is not set: ORION_EXECUTION=erc4337 needs it (${DESCRIBED[variable]})`);
@@ -349,6 +355,7 @@ export function userOperationRoute(e: BotEnv<"executor">, m: Pick<Market, "chain
     owner: e.ORION_EXECUTOR_ACCOUNT,
     entryPoint: needed("ORION_ENTRY_POINT"),
     fallbackToEoa: e.ORION_EOA_FALLBACK,
+    estimateEachTrade: bundlerEstimatesEachTrade(profile),
   };
   const loadSubmitter = async (kms: (() => Promise<DigestSigner>) | null) => {
     const bundlerUrl = e.ORION_BUNDLER_URL;
