@@ -156,12 +156,12 @@ export class UserOperationRoute implements ExecutionRoute {
 
   /**
    * The operation's gas never waits for a bundler estimate of the trade (there is none without `estimateEachTrade`;
-   * with it, the operation is sponsored and signed meanwhile). Beyond the call gas (from the node), what the estimate gives does not depend on the trade: the account's
-   * verification gas (the same account, signature and fresh nonce key every time) and the preVerificationGas, which
-   * depends on the operation's size and its nonzero bytes. So the bundler estimates once per calldata length an
-   * operation calling an address without code with that many 0xff bytes (every byte nonzero: the most
-   * preVerificationGas an operation of that length needs), cheap for the node, before the first order (warm) or else
-   * with the first order of that length; a failed estimate is asked again.
+   * with it, the operation is sponsored and signed meanwhile). Beyond the call gas (from the node), what an estimate
+   * gives does not depend on the trade: the account's verification gas (the same account, signature and fresh nonce
+   * key every time) and the preVerificationGas, which depends on the operation's size and its nonzero bytes. So the
+   * bundler estimates once per calldata length an operation calling an address without code with that many 0xff
+   * bytes (every byte nonzero: the most preVerificationGas an operation of that length needs), cheap for the node,
+   * before the first order (warm) or else with the first order of that length; a failed estimate is asked again.
    */
   async warm(callLengths: readonly number[]): Promise<void> {
     const { submitter } = this.d;
