@@ -695,7 +695,7 @@ export class Executor {
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
     const sentAt = timings.sentAt ?? performance.now();
-    const final = this.follow(route, intent).then((o): TradeResult => ({
+    const final = this.follow(route, intent, at.blockNumber).then((o): TradeResult => ({
       id,
       order,
       status: o.status,
@@ -759,18 +759,25 @@ export class Executor {
 
   /**
    * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. With new heads,
-   * it is looked for once per block (when a receipt can appear): a timer would ask the node dozens of times a block,
-   * and the node answers requests one at a time, the next block's simulations among them.
+   * it is looked for once per block (when a receipt can appear), a little after the head (HeadTicks.next): a timer
+   * would ask the node dozens of times a block, and the node answers requests one at a time, the block's own
+   * simulations among them.
    */
-  private async follow(route: ExecutionRoute, sent: InFlightTrade): Promise<FinalOutcome> {
+  private async follow(route: ExecutionRoute, sent: InFlightTrade, simulatedOn: number): Promise<FinalOutcome> {
     const { heads } = this.deps;
     let trade = sent;
     let lastFull = performance.now();
+    // No block up to the one the trade was simulated on can hold it: with heads, the first look waits for a newer one
+    // (a look at once would only queue at the node in front of the block's next orders).
+    let head = simulatedOn;
     try {
       for (;;) {
+        if (heads) {
+          await heads.next(head, FULL_CHECK_MS);
+          // The head before the look: one that comes while the node answers is looked at again at once.
+          head = heads.latest;
+        }
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
-        // The head before the look: one that comes while the node answers is looked at again at once.
-        const head = heads?.latest ?? -1;
         try {
           // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
           // crowd the node the next block's trades need.
@@ -786,7 +793,7 @@ export class Executor {
         } catch (err) {
           this.deps.log?.warn({ err, trade: trade.id }, "following a sent trade: retrying");
         }
-        await (heads ? heads.next(head, FULL_CHECK_MS) : sleep(this.pollMs));
+        if (!heads) await sleep(this.pollMs);
       }
     } finally {
       this.own.delete(trade.id);

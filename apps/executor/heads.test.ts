@@ -51,6 +51,23 @@ describe("HeadTicks", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(45);
     expect(ticks.latest).toBe(7);
   });
+
+  it("wakes a waiter a quarter of a block after the head, the block timed between the last two heads", async () => {
+    const ticks = new HeadTicks();
+    ticks.seen(1);
+    await sleep(200);
+    const waiting = ticks.next(1, 10_000);
+    ticks.seen(2);
+    const seenAt = performance.now();
+    await waiting;
+    // About 50 ms: the block's own orders go to the node first.
+    expect(performance.now() - seenAt).toBeGreaterThanOrEqual(45);
+    // Already past that moment: at once.
+    await sleep(60);
+    const started = performance.now();
+    await ticks.next(1, 10_000);
+    expect(performance.now() - started).toBeLessThan(20);
+  });
 });
 
 describe("a sent trade followed on new heads", () => {
@@ -64,7 +81,11 @@ describe("a sent trade followed on new heads", () => {
     methods.length = 0;
     const s = await ex.submit(order);
     if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
-    // One look once it was sent, then none until a new head (a 20 ms timer would have looked about ten times).
+    // No block the trade can be in yet: no look until a new head, or the full check half a second after the send (a
+    // 20 ms timer would have looked about fifteen times; a look at once would queue in front of the block's next
+    // orders at the node).
+    await sleep(300);
+    expect(receiptLooks()).toBe(0);
     await expect.poll(receiptLooks, { timeout: 10_000 }).toBe(1);
     await sleep(200);
     expect(receiptLooks()).toBe(1);
