@@ -289,6 +289,13 @@ describe("message schemas", () => {
     expect(issue({ ...candidate, amountIn: "03" })).toEqual(["candidates.1.amountIn"]);
     expect(issue({ ...candidate, profit: "-2" })).toEqual(["candidates.1.profit"]);
     expect(issue({ ...candidate, extra: 1 })).toEqual(["candidates.1"]);
+    expect(issue({ ...candidate, id: "" })).toEqual(["candidates.1.id"]);
+    expect(issue({ ...candidate, blockNumber: 7.5 })).toEqual(["candidates.1.blockNumber"]);
+    expect(issue({ ...candidate, protocols: ["uniswap-v2", "uniswap-v2", "uniswap-v3"] })).toEqual([
+      "candidates.1.protocols",
+    ]);
+    // An absent optional field may also be present as undefined (not on the wire, but in a process's own message).
+    expect(issue({ ...candidate, protocols: undefined })).toBeNull();
   });
 
   it("reject a number where a bigint string belongs", () => {
