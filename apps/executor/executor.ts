@@ -242,6 +242,9 @@ export class Executor {
   /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
   private readonly own = new Set<string>();
   private stopped = false;
+  /** Orders between submit() and their hand-over (or their unsent verdict); followers wait for none (idle()). */
+  private inHand = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
 
@@ -319,6 +322,34 @@ export class Executor {
    * the order block's header as the scanner saw it, which saves reading it here.
    */
   async submit(received: Order, header?: OrderBlockHeader): Promise<Submission> {
+    this.inHand++;
+    try {
+      return await this.carry(received, header);
+    } finally {
+      if (--this.inHand === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Resolves when no order is in hand (at once if none is), or after `timeoutMs`: following sent trades waits, so its
+   * lookups do not queue at the node in front of an order's simulation and broadcast.
+   */
+  private idle(timeoutMs: number): Promise<void> {
+    if (this.inHand === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.splice(this.idleWaiters.indexOf(wake), 1);
+        resolve();
+      }, timeoutMs);
+      this.idleWaiters.push(wake);
+    });
+  }
+
+  private async carry(received: Order, header?: OrderBlockHeader): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
     const protocols = orderProtocols(received);
@@ -772,11 +803,10 @@ export class Executor {
     let head = simulatedOn;
     try {
       for (;;) {
-        if (heads) {
-          await heads.next(head, FULL_CHECK_MS);
-          // The head before the look: one that comes while the node answers is looked at again at once.
-          head = heads.latest;
-        }
+        if (heads) await heads.next(head, FULL_CHECK_MS);
+        await this.idle(FULL_CHECK_MS);
+        // The head before the look: one that comes while the node answers is looked at again at once.
+        if (heads) head = heads.latest;
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
           // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalChain } from "../chain/local-chain.ts";
@@ -13,12 +14,19 @@ let pool: pg.Pool;
 let provider: FailoverProvider;
 /** The methods of every JSON-RPC request made through `provider`. */
 const methods: string[] = [];
+/** While set, requests with an eth_call wait for it before they reach the node (`held` counts them). */
+let hold: Promise<void> | null = null;
+let held = 0;
 
 beforeAll(async () => {
   fixture = await openDevnetFixture(29, (devnet): RpcTransport => ({
     name: "devnet",
-    send: (payloads, timeoutMs) => {
+    send: async (payloads, timeoutMs) => {
       for (const p of payloads) methods.push(p.method);
+      if (hold && payloads.some((p) => p.method === "eth_call")) {
+        held++;
+        await hold;
+      }
       return devnet.send(payloads, timeoutMs);
     },
   }));
@@ -104,5 +112,32 @@ describe("a sent trade followed on new heads", () => {
     const started = performance.now();
     expect(await second.final).toMatchObject({ status: "confirmed" });
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("is not looked for while an order is in hand, so the lookups do not queue in front of its simulation", async () => {
+    const ticks = new HeadTicks();
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks);
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    ticks.seen(order.blockNumber);
+    const s = await ex.submit(order);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    // The next order's simulation is held at the node while the trade is mined and its head comes.
+    let release = () => {};
+    hold = new Promise((resolve) => (release = resolve));
+    held = 0;
+    const next = ex.submit({ ...order, opportunityId: `opp-${randomUUID()}` });
+    await expect.poll(() => held, { timeout: 10_000 }).toBe(1);
+    await chain.devnet.mine();
+    methods.length = 0;
+    ticks.seen(order.blockNumber + 1);
+    await sleep(300);
+    expect(receiptLooks()).toBe(0);
+    hold = null;
+    release();
+    await next;
+    expect(await s.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+    expect(receiptLooks()).toBeGreaterThan(0);
   });
 });
