@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
-import { createMemoryBus, ordersTopic, type BlockOpportunities, type OrderEnvelope } from "../bus/index.ts";
-import { createRedisControlStore, type ControlStore } from "../control/index.ts";
+import { createMemoryBus, ordersTopic, type BlockOpportunities, type Bus, type OrderEnvelope } from "../bus/index.ts";
+import { createMemoryControlStore, createRedisControlStore, type ControlStore } from "../control/index.ts";
+import type { Candidate } from "../domain/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { OrchestratorService } from "./index.ts";
@@ -111,6 +112,35 @@ describe("orchestrator service", () => {
     await svc.handleBlock(block(15));
     await bus.close();
     expect(seen).toEqual([{ order: 1, opportunity: "order" }]);
+  });
+
+  it("hands a block's orders to the bus together, in profit order, not one publish round trip after another", async () => {
+    const memory = createMemoryBus();
+    const calls: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    // A bus whose every publish takes a round trip, as Redis's does.
+    const bus: Bus = {
+      ...memory,
+      async publish(topic, value) {
+        if (topic.name === ordersTopic.name) calls.push((value as OrderEnvelope).order.opportunityId);
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        await memory.publish(topic, value);
+      },
+    };
+    const control = createMemoryControlStore({ mode: "live", epoch: 1 });
+    const svc = new OrchestratorService({ bus, control, storeHealthy: () => true, db: null, gas: GAS });
+    const [a, b] = block(16).candidates as [Candidate, Candidate];
+    // Two candidates on pools of their own, the second the more profitable.
+    const d = await svc.handleBlock({
+      ...block(16),
+      candidates: [a, { ...b, pools: [A(13), A(14)], profit: E / 50n, amountOut: E + E / 50n }],
+    });
+    expect(d.orders.map((o) => o.opportunityId)).toEqual(["16:b", "16:a"]);
+    expect(calls).toEqual(["16:b", "16:a"]);
+    expect(most).toBe(2);
   });
 
   it("halts when the control store is unreachable (dead port): no order, never a fallback mode", async () => {

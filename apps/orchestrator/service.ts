@@ -174,9 +174,13 @@ export class OrchestratorService {
         return result;
       }
     }
-    for (const order of decision.orders) {
-      await deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt, ...(b.header ? { header: b.header } : {}) });
-    }
+    // Handed over together, in profit order: a bus that sends them to a server (Redis) keeps that order on one
+    // connection, and a block's later orders do not wait a round trip for each one before them.
+    await Promise.all(
+      decision.orders.map((order) =>
+        deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt, ...(b.header ? { header: b.header } : {}) }),
+      ),
+    );
     const rest = verdicts.filter((v) => !ordered.has(v.id));
     if (deps.db && rest.length > 0) {
       // Placed orders stand whether or not these rows can be written: each has its own record already.
