@@ -245,14 +245,19 @@ export class Executor {
   /** Orders between submit() and their hand-over (or their unsent verdict); followers wait for none (idle()). */
   private inHand = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Each route's view of its mined trades (where a followed trade was mined, waiting for its confirmations). */
+  private readonly minedTrades: MinedTrades[] = [];
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.codec = new ExecutorCodec(deps.contract.abi);
     const o = deps.options ?? {};
-    const mined = (contract: string) =>
-      new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
+    const mined = (contract: string) => {
+      const m = new MinedTrades(deps.provider, this.codec, contract.toLowerCase(), o.confirmations ?? 0, deps.log);
+      this.minedTrades.push(m);
+      return m;
+    };
     const eoa = new EoaRoute({
       provider: deps.provider,
       journal: deps.journal,
@@ -789,10 +794,20 @@ export class Executor {
   }
 
   /**
+   * Whether a look at `head` can find the trade final: always without confirmations (mined in that very block is
+   * final), else only once the block it was seen mined in is `confirmations` deep.
+   */
+  private mayBeFinal(tradeId: string, head: number): boolean {
+    const confirmations = this.deps.options?.confirmations ?? 0;
+    if (confirmations === 0) return true;
+    const minedIn = this.minedTrades.map((m) => m.minedIn(tradeId)).find((b) => b !== undefined);
+    return minedIn !== undefined && minedIn + confirmations <= head;
+  }
+
+  /**
    * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. With new heads,
-   * it is looked for once per block (when a receipt can appear), a little after the head (HeadTicks.next): a timer
-   * would ask the node dozens of times a block, and the node answers requests one at a time, the block's own
-   * simulations among them.
+   * it is looked for once per block (when a receipt can appear): a timer would ask the node dozens of times a block,
+   * and the node answers requests one at a time, the block's own simulations among them.
    */
   private async follow(route: ExecutionRoute, sent: InFlightTrade, simulatedOn: number): Promise<FinalOutcome> {
     const { heads } = this.deps;
@@ -803,7 +818,12 @@ export class Executor {
     let head = simulatedOn;
     try {
       for (;;) {
-        if (heads) await heads.next(head, FULL_CHECK_MS);
+        if (heads) {
+          await heads.next(head, FULL_CHECK_MS);
+          // A look that cannot settle the trade at this head waits until the block's own orders have gone to the
+          // node; one that can goes at once, so its outcome frees its pools for the block's decision.
+          if (heads.latest > head && !this.mayBeFinal(trade.id, heads.latest)) await heads.pastHead();
+        }
         await this.idle(FULL_CHECK_MS);
         // The head before the look: one that comes while the node answers is looked at again at once.
         if (heads) head = heads.latest;

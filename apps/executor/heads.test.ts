@@ -12,8 +12,9 @@ let fixture: DevnetFixture | undefined;
 let chain: LocalChain;
 let pool: pg.Pool;
 let provider: FailoverProvider;
-/** The methods of every JSON-RPC request made through `provider`. */
+/** The methods of every JSON-RPC request made through `provider`, and when each receipt lookup went. */
 const methods: string[] = [];
+const receiptLookAt: number[] = [];
 /** While set, requests with an eth_call wait for it before they reach the node (`held` counts them). */
 let hold: Promise<void> | null = null;
 let held = 0;
@@ -23,6 +24,7 @@ beforeAll(async () => {
     name: "devnet",
     send: async (payloads, timeoutMs) => {
       for (const p of payloads) methods.push(p.method);
+      if (payloads.some((p) => p.method === "eth_getTransactionReceipt")) receiptLookAt.push(performance.now());
       if (hold && payloads.some((p) => p.method === "eth_call")) {
         held++;
         await hold;
@@ -60,20 +62,18 @@ describe("HeadTicks", () => {
     expect(ticks.latest).toBe(7);
   });
 
-  it("wakes a waiter a quarter of a block after the head, the block timed between the last two heads", async () => {
+  it("waits a quarter of a block after the latest head, the block timed between the last two heads", async () => {
     const ticks = new HeadTicks();
     ticks.seen(1);
     await sleep(200);
-    const waiting = ticks.next(1, 10_000);
     ticks.seen(2);
     const seenAt = performance.now();
-    await waiting;
+    await ticks.pastHead();
     // About 50 ms: the block's own orders go to the node first.
     expect(performance.now() - seenAt).toBeGreaterThanOrEqual(45);
     // Already past that moment: at once.
-    await sleep(60);
     const started = performance.now();
-    await ticks.next(1, 10_000);
+    await ticks.pastHead();
     expect(performance.now() - started).toBeLessThan(20);
   });
 });
@@ -139,5 +139,37 @@ describe("a sent trade followed on new heads", () => {
     await next;
     expect(await s.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
     expect(receiptLooks()).toBeGreaterThan(0);
+  });
+
+  it("with confirmations, looks a quarter block after a head unless the trade can be final at it, then at once", async () => {
+    const ticks = new HeadTicks();
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks, { confirmations: 2 });
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(provider, "live", opportunity);
+    const n = order.blockNumber;
+    // Heads 400 ms apart: a quarter block is 100 ms.
+    let last = performance.now();
+    const head = async (number: number) => {
+      await sleep(last + 400 - performance.now());
+      ticks.seen(number);
+      last = performance.now();
+      return last;
+    };
+    await head(n);
+    const s = await ex.submit(order);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    const firstLook = (at: number) => receiptLookAt.find((t) => t >= at);
+    await chain.devnet.mine();
+    // Mined in n + 1, final at n + 3: the looks at n + 1 and n + 2 wait for the block's own orders.
+    for (const number of [n + 1, n + 2]) {
+      const at = await head(number);
+      await expect.poll(() => firstLook(at), { timeout: 5_000 }).toBeDefined();
+      expect(firstLook(at)! - at).toBeGreaterThanOrEqual(90);
+      await chain.devnet.mine();
+    }
+    const at = await head(n + 3);
+    expect(await s.final).toMatchObject({ status: "confirmed", blockNumber: n + 1 });
+    expect(firstLook(at)! - at).toBeLessThan(50);
   });
 });

@@ -5,17 +5,17 @@
 export interface HeadSignal {
   /** The newest head number seen (-1 before the first). */
   readonly latest: number;
-  /**
-   * Resolves a little after a head newer than `after` was seen (see HeadTicks), at once if that moment has passed, or
-   * after `timeoutMs` if no such head comes.
-   */
+  /** Resolves once a head newer than `after` has been seen (at once if one has), or after `timeoutMs`. */
   next(after: number, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves a quarter of a block after the latest head (the block timed between the last two heads, at most
+   * LOOK_AFTER_HEAD_MAX_MS; at once before two were seen): by then the block's own orders have gone to the node.
+   */
+  pastHead(): Promise<void>;
 }
 
-/** The longest a follower waits after a head (HeadTicks.next): on slow chains a quarter block would be seconds. */
+/** The longest pastHead() waits after a head: on slow chains a quarter block would be seconds. */
 export const LOOK_AFTER_HEAD_MAX_MS = 250;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HeadTicks implements HeadSignal {
   latest = -1;
@@ -35,19 +35,8 @@ export class HeadTicks implements HeadSignal {
     for (const wake of [...this.waiting]) wake();
   }
 
-  /**
-   * A quarter of a block (at most LOOK_AFTER_HEAD_MAX_MS) after the head: the start of a block is when its own orders
-   * are simulated and sent, and on a node that answers one request at a time (the devnet) the followers' lookups
-   * queued in front of them. A trade sent earlier is as final a quarter of a block later.
-   */
-  async next(after: number, timeoutMs: number): Promise<void> {
-    if (this.latest <= after) await this.newHead(timeoutMs);
-    if (this.latest <= after) return;
-    const wait = this.latestAt + Math.min(this.blockMs / 4, LOOK_AFTER_HEAD_MAX_MS) - performance.now();
-    if (wait > 0) await sleep(wait);
-  }
-
-  private newHead(timeoutMs: number): Promise<void> {
+  next(after: number, timeoutMs: number): Promise<void> {
+    if (this.latest > after) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -57,5 +46,10 @@ export class HeadTicks implements HeadSignal {
       const timer = setTimeout(wake, timeoutMs);
       this.waiting.add(wake);
     });
+  }
+
+  pastHead(): Promise<void> {
+    const wait = this.latestAt + Math.min(this.blockMs / 4, LOOK_AFTER_HEAD_MAX_MS) - performance.now();
+    return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
   }
 }

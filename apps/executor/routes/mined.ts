@@ -25,6 +25,9 @@ export interface TradeSlice {
 }
 
 export class MinedTrades {
+  /** The block each followed trade was last seen mined in, until it is final (see minedIn). */
+  private readonly mined = new Map<string, number>();
+
   constructor(
     private readonly provider: JsonRpcApiProvider,
     private readonly codec: ExecutorCodec,
@@ -52,8 +55,27 @@ export class MinedTrades {
     return raw?.l1Fee === undefined ? null : BigInt(raw.l1Fee);
   }
 
+  /**
+   * The block a trade was last seen mined in while it waited for its confirmations: it can be final at no head before
+   * that block plus `confirmations`. Undefined when it was not seen mined (or is final).
+   */
+  minedIn(tradeId: string): number | undefined {
+    return this.mined.get(tradeId);
+  }
+
   /** The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). */
   async outcome(trade: InFlightTrade, receipt: TransactionReceipt, slice: TradeSlice): Promise<FinalOutcome | null> {
+    const outcome = await this.deepOutcome(trade, receipt, slice);
+    if (outcome) this.mined.delete(trade.id);
+    else this.mined.set(trade.id, receipt.blockNumber);
+    return outcome;
+  }
+
+  private async deepOutcome(
+    trade: InFlightTrade,
+    receipt: TransactionReceipt,
+    slice: TradeSlice,
+  ): Promise<FinalOutcome | null> {
     if (this.confirmations > 0) {
       if ((await this.provider.getBlockNumber()) < receipt.blockNumber + this.confirmations) return null;
       const block = await this.provider.getBlock(receipt.blockNumber);

@@ -9,7 +9,7 @@ import { startLocalChain, type LocalChain } from "../../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport, type RpcTransport } from "../../chain/rpc.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
 import { createPgPool, migrate, PgTradeJournal } from "../../store/index.ts";
-import { Executor } from "../executor.ts";
+import { Executor, type ExecutorOptions } from "../executor.ts";
 import type { FlashLenderBook } from "../flash-lenders.ts";
 import type { HeadSignal } from "../heads.ts";
 import { privateKeySigner } from "../signer.ts";
@@ -66,6 +66,7 @@ export async function devnetExecutor(
   flashLenders?: FlashLenderBook,
   priorityFeeWei = 1_000_000_000n,
   heads?: HeadSignal,
+  options: Omit<ExecutorOptions, "priorityFeeWei"> = {},
 ): Promise<Executor> {
   return new Executor({
     provider,
@@ -77,6 +78,6 @@ export async function devnetExecutor(
     feeOf: () => 30,
     ...(flashLenders ? { flashLenders } : {}),
     ...(heads ? { heads } : {}),
-    options: { priorityFeeWei },
+    options: { ...options, priorityFeeWei },
   });
 }
