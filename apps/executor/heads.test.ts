@@ -15,6 +15,8 @@ let provider: FailoverProvider;
 /** The methods of every JSON-RPC request made through `provider`, and when each receipt lookup went. */
 const methods: string[] = [];
 const receiptLookAt: number[] = [];
+/** Requests sent to the node (a batch is one). */
+let sends = 0;
 /** While set, requests with an eth_call wait for it before they reach the node (`held` counts them). */
 let hold: Promise<void> | null = null;
 let held = 0;
@@ -23,6 +25,7 @@ beforeAll(async () => {
   fixture = await openDevnetFixture(29, (devnet): RpcTransport => ({
     name: "devnet",
     send: async (payloads, timeoutMs) => {
+      sends++;
       for (const p of payloads) methods.push(p.method);
       if (payloads.some((p) => p.method === "eth_getTransactionReceipt")) receiptLookAt.push(performance.now());
       if (hold && payloads.some((p) => p.method === "eth_call")) {
@@ -141,7 +144,7 @@ describe("a sent trade followed on new heads", () => {
     expect(receiptLooks()).toBeGreaterThan(0);
   });
 
-  it("with confirmations, looks a quarter block after a head unless the trade can be final at it, then at once", async () => {
+  it("with confirmations, looks a quarter block after a head unless the trade can be final at it, then at once, in two requests", async () => {
     const ticks = new HeadTicks();
     const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks, { confirmations: 2 });
     await ex.reconcile();
@@ -168,8 +171,12 @@ describe("a sent trade followed on new heads", () => {
       expect(firstLook(at)! - at).toBeGreaterThanOrEqual(90);
       await chain.devnet.mine();
     }
+    const sent = sends;
     const at = await head(n + 3);
     expect(await s.final).toMatchObject({ status: "confirmed", blockNumber: n + 1 });
     expect(firstLook(at)! - at).toBeLessThan(50);
+    // Two requests settle it: the receipt, then the head, the block's hash, the pool logs and the raw receipt (its
+    // L1 fee) as one batch.
+    expect(sends - sent).toBe(2);
   });
 });

@@ -3,10 +3,11 @@
  * `confirmations` deep and still canonical; profit from the executor contract's Trade event; how many transactions
  * ahead of it in the block touched its pools.
  */
-import type { JsonRpcApiProvider, Log, TransactionReceipt } from "ethers";
+import { toQuantity, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import type { FinalOutcome, InFlightTrade } from "../../domain/index.ts";
 import { countPrecedingTouches, type ExecutorCodec } from "../calldata.ts";
+import { resultOf, rpcBatch } from "../rpc-batch.ts";
 
 /**
  * One trade's part of a mined transaction: the whole transaction on the EOA route; on the ERC-4337 route the logs of
@@ -22,6 +23,13 @@ export interface TradeSlice {
   earlierOperations: readonly (readonly Log[])[];
   /** Whether the trade pays the transaction's L1 data fee (OP-stack), read from the receipt: the EOA's own transaction. */
   l1Fee: boolean;
+}
+
+/** A log as eth_getLogs answers it: only what counting the transactions ahead of a trade needs. */
+interface RawLog {
+  address: string;
+  transactionIndex: string;
+  blockNumber: string;
 }
 
 export class MinedTrades {
@@ -49,12 +57,6 @@ export class MinedTrades {
     };
   }
 
-  /** The receipt's L1 data fee (OP-stack nodes add `l1Fee`; ethers drops it), or null where the chain has none. */
-  private async l1FeeOf(hash: string): Promise<bigint | null> {
-    const raw = (await this.provider.send("eth_getTransactionReceipt", [hash])) as { l1Fee?: string } | null;
-    return raw?.l1Fee === undefined ? null : BigInt(raw.l1Fee);
-  }
-
   /**
    * The block a trade was last seen mined in while it waited for its confirmations: it can be final at no head before
    * that block plus `confirmations`. Undefined when it was not seen mined (or is final).
@@ -71,15 +73,45 @@ export class MinedTrades {
     return outcome;
   }
 
+  /**
+   * The reads of a mined trade's outcome go as one batch: the head and the block's hash (with confirmations), the pool
+   * logs up to the trade, the raw receipt's L1 fee. One after another they were four round trips, and a trade that
+   * becomes final is looked at right at a head, when the block's own orders need the node.
+   */
   private async deepOutcome(
     trade: InFlightTrade,
     receipt: TransactionReceipt,
     slice: TradeSlice,
   ): Promise<FinalOutcome | null> {
-    if (this.confirmations > 0) {
-      if ((await this.provider.getBlockNumber()) < receipt.blockNumber + this.confirmations) return null;
-      const block = await this.provider.getBlock(receipt.blockNumber);
-      if (block?.hash !== receipt.blockHash) {
+    const deep = this.confirmations > 0;
+    const reads: Record<string, { method: string; params: unknown[] }> = {
+      // Everything that ran on the pools after the block the trade was priced on, up to the trade itself: one block
+      // on the EOA route (its deadline), possibly more for a user operation waiting for its bundle.
+      logs: {
+        method: "eth_getLogs",
+        params: [
+          {
+            fromBlock: toQuantity(Math.min(trade.orderBlock + 1, receipt.blockNumber)),
+            toBlock: toQuantity(receipt.blockNumber),
+            address: trade.pools,
+          },
+        ],
+      },
+      // The raw receipt: OP-stack nodes add its L1 data fee (`l1Fee`), which ethers drops.
+      ...(slice.l1Fee ? { raw: { method: "eth_getTransactionReceipt", params: [receipt.hash] } } : {}),
+      ...(deep
+        ? {
+            head: { method: "eth_blockNumber", params: [] },
+            block: { method: "eth_getBlockByNumber", params: [toQuantity(receipt.blockNumber), false] },
+          }
+        : {}),
+    };
+    const names = Object.keys(reads);
+    const answers = await rpcBatch(this.provider, Object.values(reads));
+    const answer = (name: string) => resultOf(answers[names.indexOf(name)]);
+    if (deep) {
+      if (Number(BigInt(answer("head") as string)) < receipt.blockNumber + this.confirmations) return null;
+      if ((answer("block") as { hash?: string } | null)?.hash !== receipt.blockHash) {
         this.log?.warn(
           { trade: trade.id, block: receipt.blockNumber },
           "trade orphaned by a reorg: following it again",
@@ -87,25 +119,25 @@ export class MinedTrades {
         return null;
       }
     }
-    // Everything that ran on the pools after the block the trade was priced on, up to the trade itself: one block
-    // on the EOA route (its deadline), possibly more for a user operation waiting for its bundle.
-    const poolLogs = await this.provider.getLogs({
-      fromBlock: Math.min(trade.orderBlock + 1, receipt.blockNumber),
-      toBlock: receipt.blockNumber,
-      address: trade.pools,
-    });
+    const poolLogs = (answer("logs") as RawLog[]).map((l) => ({
+      address: l.address,
+      transactionIndex: Number(BigInt(l.transactionIndex)),
+      blockNumber: Number(BigInt(l.blockNumber)),
+    }));
     const route = new Set(trade.pools.map((p) => p.toLowerCase()));
     // Each earlier operation of the same bundle that touched the pools ran ahead of this trade as a transaction would.
     const touches = (logs: readonly Log[]) => logs.some((l) => route.has(l.address.toLowerCase()));
     const aheadInBundle = slice.earlierOperations.filter(touches).length;
     const precededBy = countPrecedingTouches(poolLogs, trade.pools, receipt.index, receipt.blockNumber) + aheadInBundle;
+    // Null where the chain has no L1 fee.
+    const l1Fee = slice.l1Fee ? (answer("raw") as { l1Fee?: string } | null)?.l1Fee : undefined;
     return {
       status: slice.success ? "confirmed" : "reverted",
       txHash: receipt.hash,
       realizedProfit: slice.success ? this.codec.tradeProfit(slice.logs, this.contract) : null,
       gasUsed: slice.gasUsed,
       effectiveGasPrice: slice.effectiveGasPrice,
-      l1FeeWei: slice.l1Fee ? await this.l1FeeOf(receipt.hash) : null,
+      l1FeeWei: l1Fee === undefined ? null : BigInt(l1Fee),
       precededBy,
       blockNumber: receipt.blockNumber,
     };
