@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optional, port, required, urlList, withDefault } from "./vars.ts";
+import { milliseconds, optional, port, required, urlList, withDefault } from "./vars.ts";
 
 /** Every bot: where it listens, how it logs, and the Redis key namespace it shares with the others. */
 export const serviceVariables = {
@@ -23,14 +23,7 @@ export const serviceVariables = {
   ORION_BUS_PREFIX: optional(z.string().min(1)).describe(
     "the prefix of the bus streams, when a session needs its own (default ORION_KEY_PREFIX)",
   ),
-  ORION_WAIT_MAX_MS: withDefault(
-    z
-      .string()
-      .regex(/^\d{3,6}$/, "must be milliseconds, 100 to 999999")
-      .transform(Number)
-      .refine((n) => n >= 100, "must be milliseconds, 100 to 999999"),
-    "10000",
-  ).describe(
+  ORION_WAIT_MAX_MS: withDefault(milliseconds, "10000").describe(
     "the longest pause between tries to reach a dependency that is down at start (the pause doubles up to it)",
   ),
   // Read by apps/tracing and the OpenTelemetry SDK; components/service writes them when tracing is configured.
