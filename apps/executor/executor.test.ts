@@ -1,7 +1,7 @@
 import { toQuantity, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
 import type { Opportunity } from "../core/index.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
@@ -10,7 +10,7 @@ import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot, migrate } from "../store/index.ts";
+import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
@@ -36,10 +36,9 @@ let account: string;
 const since = new Date(Date.now() - 60_000);
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 21 }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 21 }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
   journal = new PgTradeJournal(pool);
   abi = (await loadArtifacts()).ArbExecutor.abi;
   account = chain.executorAccount.address;
