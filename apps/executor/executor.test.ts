@@ -577,4 +577,24 @@ describe("ExecutorService", () => {
     expect(await next.reconcile()).toEqual({ resolved: [{ id: open!.id, status: "confirmed" }], inFlight: 0 });
     await bus.close();
   });
+
+  it("an order whose handling failed after its broadcast comes back from the in-process bus and is not sent again", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const bus = createMemoryBus({ claimIdleMs: 50 });
+    const before = await nonces();
+    const service = new ExecutorService({ bus, executor: executor("live", { journal: killedAfter("markSent") }) });
+    await service.start();
+    const o = await order("live", opportunity);
+    await bus.publish(ordersTopic, { order: o, seenAt: performance.timeOrigin + performance.now() });
+    // The first delivery throws once the transaction is out; the second finds the journal's row and stops there.
+    await expect.poll(() => service.handled, { interval: 5 }).toBe(2);
+    expect(await bus.unfinished(ordersTopic, "executor")).toBe(0);
+    await service.stop(0);
+    await bus.close();
+    expect(await pendingTxCount()).toBe(1);
+    await chain.devnet.mine();
+    expect(await nonces()).toEqual({ latest: before.latest + 1, pending: before.pending + 1 });
+    // Settled here, so no later test starts with a trade in flight.
+    expect((await executor("live").reconcile()).inFlight).toBe(0);
+  });
 });
