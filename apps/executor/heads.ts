@@ -15,7 +15,7 @@ export interface HeadSignal {
 }
 
 /** The longest pastHead() waits after a head: on slow chains a quarter block would be seconds. */
-export const LOOK_AFTER_HEAD_MAX_MS = 250;
+const LOOK_AFTER_HEAD_MAX_MS = 250;
 
 export class HeadTicks implements HeadSignal {
   latest = -1;
