@@ -80,7 +80,8 @@ beforeAll(async () => {
   operator.secret = seeded.totpSecret;
   dev = startOrion(
     ["dev", "--mode", "sim", "--block-time", "400", "--port", "0"],
-    session.env({ ORION_KEYS_FILE: seeded.keysFile }),
+    // The overview's figures every second (default 5 s): the kill switch test waits for the order count three times.
+    session.env({ ORION_KEYS_FILE: seeded.keysFile, ORION_OVERVIEW_REFRESH_MS: "1000" }),
   );
   const [banner, launched] = await Promise.all([
     dev.waitFor(/ metrics (http:\S+) \| API (http:\S+) \| console (http:\S+)/, 240_000),
