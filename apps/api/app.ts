@@ -344,6 +344,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerComplianceRoutes(app, deps);
   registerAuditVerifyRoute(app, deps);
   registerGdprRoutes(app, deps);
-  await registerConsole(app, deps);
+  await registerConsole(app, deps, { overviewRefreshMs: options.overviewRefreshMs });
   return app;
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
 import { postgresSessionState, redisSessionState, type SessionState } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
 import { RequestBudget } from "./budget.ts";
 
 const prefix = testKeyPrefix();
@@ -15,9 +14,8 @@ const states = {} as Record<"redis" | "postgres", SessionState>;
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
   states.redis = redisSessionState(redis, prefix);
-  db = await createTestDatabase("orion_budget");
+  db = await createMigratedTestDatabase("orion_budget");
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  await migrate(pool);
   states.postgres = postgresSessionState(pool);
 });
 afterAll(async () => {

@@ -3,12 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
 import { SubjectKeyVault } from "../audit/index.ts";
 import { devAccounts, startLocalChain, type LocalChain } from "../chain/index.ts";
 import { generateKeyFile, loadKeyMaterial, totpCode, UserDirectory } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
 import { chainChecksFromEnv } from "./chain-env.ts";
 import { parseApiEnv } from "./config.ts";
 import { startApiServer } from "./server.ts";
@@ -101,7 +100,7 @@ describe("orion api alone", () => {
   let db: TestDatabase;
   const prefix = testKeyPrefix();
   beforeAll(async () => {
-    db = await createTestDatabase("orion_chainenv");
+    db = await createMigratedTestDatabase("orion_chainenv");
   });
   afterAll(async () => {
     await db?.drop();
@@ -111,7 +110,6 @@ describe("orion api alone", () => {
   it("runs the chain checks of POST /mode/validate from its environment", async () => {
     const keyFileJson = await generateKeyFile();
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool);
     const keys = await loadKeyMaterial(keyFileJson);
     const users = new UserDirectory(pool, new SubjectKeyVault(pool, keys.kek), keys.pepper);
     const { totpSecret } = await users.create({

@@ -6,12 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { TEST_REDIS_URL } from "../../test/support/redis.ts";
 import { loadKeyMaterial, totpCode } from "../identity/index.ts";
 import { loadOrCreateKeyFile } from "./config.ts";
 import { runEmergencyShutdownDrill } from "./drill.ts";
-import { migrate } from "../store/migrate.ts";
 import { Readable } from "node:stream";
 import { InputError } from "../cli/errors.ts";
 import { runUsersCreate } from "../cli/commands/users.ts";
@@ -35,7 +34,7 @@ function orion(args: string[], input?: string, opts: { cwd?: string; env?: NodeJ
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase("orion_cli");
+  db = await createMigratedTestDatabase("orion_cli");
   dir = mkdtempSync(join(tmpdir(), "orion-cli-"));
   env = {
     ...process.env,
@@ -46,7 +45,6 @@ beforeAll(async () => {
     ORION_KEYS_FILE: join(dir, "keys.json"),
   };
   const pool = new pg.Pool({ connectionString: db.url });
-  await migrate(pool);
   await pool.end();
 });
 afterAll(async () => {

@@ -50,6 +50,8 @@ export interface ApiOptions {
   auditQueueLimit?: number;
   /** How often summary rows of flooded and shed denials are written. */
   denialSummaryMs?: number;
+  /** How often the console's overview stream sends the overview again without a control change (default 5 s). */
+  overviewRefreshMs?: number;
   /**
    * Where the ledger's head is anchored (signed with a key derived from keys.kek) at least every intervalMs while
    * rows are appended, and once more on close. `orion api` passes $ORION_HOME/anchors.

@@ -113,6 +113,7 @@ export async function startApiServer(opts: {
       corsOrigins: env.ORION_CORS_ORIGINS,
       trustProxyHops: env.ORION_TRUST_PROXY,
       rateLimits: { perIp: env.ORION_RATE_LIMIT_PER_IP, perUser: env.ORION_RATE_LIMIT_PER_USER },
+      overviewRefreshMs: env.ORION_OVERVIEW_REFRESH_MS,
       logLevel: opts.logLevel,
       metrics: opts.metrics,
       anchors: { dir: anchorsDir(opts.env ?? process.env) },

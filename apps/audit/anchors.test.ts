@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { orionInProcess } from "../../test/support/orion-in-process.ts";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { loadOrCreateKeyFile } from "../api/config.ts";
 import { ApiHarness } from "../api/testing/harness.ts";
 import { runAuditAnchor } from "../cli/commands/audit.ts";
 import { loadKeyMaterial } from "../identity/index.ts";
-import { migrate } from "../store/migrate.ts";
 import { anchorKey, signAnchor } from "./anchors.ts";
 import { rowHash, type StoredRow } from "./canonical.ts";
 import { AuditLedger, verifyChain } from "./ledger.ts";
@@ -35,9 +34,8 @@ interface Ledger {
 const opened: Ledger[] = [];
 
 async function openLedger(rows: number): Promise<Ledger> {
-  const db = await createTestDatabase("orion_anchor");
+  const db = await createMigratedTestDatabase("orion_anchor");
   const pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await migrate(pool);
   const home = mkdtempSync(join(tmpdir(), "orion-anchor-"));
   const env = {
     ...process.env,

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
-import { migrate } from "../store/migrate.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { AuditLedger, verifyChain } from "./ledger.ts";
 import { SubjectKeyVault } from "./subject-keys.ts";
 import { canonicalJson, encodeRow } from "./canonical.ts";
@@ -14,9 +13,8 @@ let ledger: AuditLedger;
 let vault: SubjectKeyVault;
 
 beforeAll(async () => {
-  db = await createTestDatabase("orion_audit");
+  db = await createMigratedTestDatabase("orion_audit");
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  await migrate(pool);
   vault = new SubjectKeyVault(pool, randomBytes(32));
   ledger = new AuditLedger(pool, vault);
 });

@@ -1,5 +1,5 @@
 export type { Bus, Delivery, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
-export { createMemoryBus } from "./memory.ts";
+export { createMemoryBus, type MemoryBusOptions } from "./memory.ts";
 export { createRedisBus, type RedisBusOptions } from "./redis.ts";
 export { deleteKeysWithPrefix } from "./keys.ts";
 export {

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { currentTraceCarrier, withTraceCarrier, type TraceCarrier } from "../tracing/index.ts";
 import type { Bus, Handler, SubscribeOptions, Subscription, Topic } from "./types.ts";
+import { DEFAULT_CLAIM_IDLE_MS } from "./types.ts";
 
 export interface RedisBusOptions {
   /** A redis:// URL (a laptop), or ioredis options (the cloud: Memorystore's TLS with its CA, and AUTH). */
@@ -28,7 +29,7 @@ type ReadReply = [stream: string, entries: Entry[]][] | null;
  */
 export function createRedisBus(opts: RedisBusOptions): Bus {
   const prefix = opts.keyPrefix ?? "orion:";
-  const claimIdleMs = opts.claimIdleMs ?? 5_000;
+  const claimIdleMs = opts.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
   const blockMs = opts.blockMs ?? 1_000;
   const doneTtl = opts.doneTtlSeconds ?? 86_400;
   const maxLen = opts.maxLen ?? 100_000;

@@ -12,6 +12,12 @@ export interface Topic<T, W = unknown> {
   key(value: T): string;
 }
 
+/**
+ * How long a message whose handler failed waits before it is handed to a consumer of its group again (Redis: idle
+ * time before another consumer claims it). Long enough that a failing dependency is not hammered.
+ */
+export const DEFAULT_CLAIM_IDLE_MS = 5_000;
+
 export interface Delivery {
   /** Transport id of the message (the stream entry id on Redis). */
   id: string;

@@ -1,9 +1,9 @@
 /**
  * New-block subscription by polling the head: works the same over HTTP, WebSocket-less nodes and the in-process
- * devnet. Heads are delivered one at a time; a slow consumer sees a gap instead of a backlog, which pool-state
- * answers with a full refresh.
+ * devnet. Heads are delivered one at a time; a consumer slower than the blocks first gets the blocks it missed, in
+ * order (at most MAX_FILL of them; a longer gap is jumped, and pool-state answers it with a full refresh).
  */
-import type { BlockHead, HeadSource } from "./head-source.ts";
+import { MAX_FILL, type BlockHead, type HeadSource } from "./head-source.ts";
 
 export type { BlockHead } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
@@ -60,14 +60,33 @@ export class BlockCollector implements HeadSource {
     this.loop = (async () => {
       while (this.running) {
         try {
+          const before = this.last;
           const head = await this.poll();
-          if (head) await onBlock(head);
+          if (head) {
+            for (const missed of await this.missed(before, head)) {
+              if (!this.running) return;
+              await onBlock(missed);
+            }
+            await onBlock(head);
+          }
         } catch (err) {
           onError(err);
         }
         await new Promise((r) => setTimeout(r, this.pollMs));
       }
     })();
+  }
+
+  /**
+   * The blocks between the head handed on before and `head`. Each advances the pool states from its own logs, where a
+   * gap re-reads every pool: for V3 pools many calls, which made the next block late again (a consumer slower than
+   * the block time then never caught up). They arrive behind a newer block, so the scanner only applies them.
+   */
+  private async missed(before: BlockHead | null, head: BlockHead): Promise<BlockHead[]> {
+    if (before === null || head.number <= before.number + 1 || head.number - before.number > MAX_FILL) return [];
+    const numbers = Array.from({ length: head.number - before.number - 1 }, (_, i) => before.number + 1 + i);
+    const blocks = await Promise.all(numbers.map((n) => this.provider.getBlock(n)));
+    return blocks.flatMap((b) => (b?.hash ? [headOf(b, b.hash, this.provider)] : []));
   }
 
   async stop(): Promise<void> {

@@ -20,11 +20,14 @@ export function isChildOf(
   return block !== null && head.number === block.number + 1 && head.parentHash === block.hash;
 }
 
+/** The longest run of skipped blocks a head source fetches one by one; beyond it the gap is jumped. */
+export const MAX_FILL = 16;
+
 /**
  * Where new heads come from: polling (BlockCollector) or a WebSocket newHeads subscription (WebSocketHeads). Either
  * hands each new head to one consumer at a time; a head that arrives while the consumer is busy replaces any older
- * waiting one. Blocks skipped that way are a gap PoolState answers with a full re-read (WebSocketHeads first reads
- * short gaps block by block).
+ * waiting one. Both first hand on the blocks skipped that way, one by one, when at most MAX_FILL are missing; a
+ * longer gap is one PoolState answers with a full re-read.
  */
 export interface HeadSource {
   readonly lastHead: BlockHead | null;

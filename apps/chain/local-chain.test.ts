@@ -118,6 +118,38 @@ describe("local chain", () => {
     expect(errors).toEqual([]);
   });
 
+  it("hands a consumer slower than the blocks each block it missed, in order: the state advances by logs, no re-read", async () => {
+    const state = await PoolState.create(provider, chain.markets.pools);
+    const collector = new BlockCollector(provider, 5);
+    const updates: string[] = [];
+    const errors: unknown[] = [];
+    const start = await provider.getBlockNumber();
+    collector.start(
+      async (h) => {
+        const u = await state.onBlock(h);
+        updates.push(`${h.number} ${u?.kind} ${u?.reason}`);
+        // Three blocks come while the first is handled.
+        if (updates.length === 1) {
+          for (let i = 0; i < 3; i++) {
+            await chain.simulator.step();
+            await chain.devnet.mine();
+          }
+        }
+      },
+      (err) => errors.push(err),
+    );
+    await expect.poll(() => updates.length, { interval: 5 }).toBe(4);
+    await collector.stop();
+    expect(updates).toEqual([
+      `${start} full start`,
+      `${start + 1} incremental next-block`,
+      `${start + 2} incremental next-block`,
+      `${start + 3} incremental next-block`,
+    ]);
+    expect(errors).toEqual([]);
+    await expectStateMatchesChain(state);
+  });
+
   it("refreshes after a reorg replaces the block it is at", async () => {
     const state = await PoolState.create(provider, chain.markets.pools);
     const collector = new BlockCollector(provider);

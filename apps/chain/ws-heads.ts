@@ -5,7 +5,7 @@
  */
 import { Network, WebSocketProvider } from "ethers";
 import { BlockCollector, headOf } from "./block-collector.ts";
-import type { BlockHead, HeadSource } from "./head-source.ts";
+import { MAX_FILL, type BlockHead, type HeadSource } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
 
 export interface WebSocketHeadsOptions {
@@ -18,9 +18,6 @@ export interface WebSocketHeadsOptions {
   maxRetries?: number;
   log?: (line: string) => void;
 }
-
-/** The longest run of skipped blocks fetched one by one; beyond it the gap is jumped. */
-const MAX_FILL = 16;
 
 type OnBlock = (head: BlockHead) => Promise<void> | void;
 

@@ -198,7 +198,6 @@ describe("the operator console in Chromium", () => {
 
   it("switches to live only when a second admin approves in another browser context", async () => {
     const first = await pageAs(admin);
-    const second = await pageAs(admin2);
     await visit(first, "Mode", "Mode and kill switch");
     await first.getByLabel("Reason", { exact: true }).fill("quarterly go-live");
     await first.getByLabel(`Type "${LIVE_PHRASE}" to confirm`).fill(LIVE_PHRASE);
@@ -206,6 +205,9 @@ describe("the operator console in Chromium", () => {
     await first.getByRole("status").filter({ hasText: "second admin must approve" }).waitFor();
     expect((await h.control.read()).mode).toBe("sim");
 
+    // Signed in after the request: an overview stream open before it shows a new request only at its periodic
+    // refresh (every 5 s; the stream pushes control changes at once, and a request is not one).
+    const second = await pageAs(admin2);
     await visit(second, "Mode", "Mode and kill switch");
     await second.getByRole("button", { name: "Approve request quarterly go-live" }).click();
     const dialog = second.getByRole("dialog", { name: "Approve the switch to live" });
@@ -219,6 +221,74 @@ describe("the operator console in Chromium", () => {
     await visit(first, "Mode", "Mode and kill switch");
     await first.getByRole("button", { name: "Switch to sim now" }).click();
     await first.getByLabel("Current mode").filter({ hasText: "sim" }).waitFor();
+  });
+
+  it("users: an admin creates an account, changes its role, a second admin approves a privileged grant, and disables it", async () => {
+    const first = await pageAs(admin);
+    // The second admin's page is open on the users before the grant exists: the grant comes to it unasked.
+    const second = await pageAs(admin2);
+    await visit(second, "Users", "Users");
+    await visit(first, "Users", "Users");
+    await first.getByRole("cell", { name: operator.email, exact: true }).waitFor();
+    const email = "nina@example.com";
+    await first.getByLabel("Email").fill(email);
+    await first.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await first.getByLabel("Initial password").fill("nina's long initial password");
+    await first.getByRole("button", { name: "Create user" }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `Created ${email}. One-time-code secret` })
+      .waitFor();
+    const row = first.getByRole("row").filter({ has: first.getByRole("cell", { name: email, exact: true }) });
+    await row.getByRole("cell", { name: "viewer", exact: true }).waitFor();
+    const nina = await h.users.findByEmail(email);
+    expect(nina).toMatchObject({ role: "viewer", createdBy: admin.id, disabled: false });
+
+    // A role that cannot switch, approve or change limits applies at once.
+    await first.getByLabel(`New role for ${email}`).selectOption("trader");
+    await first.getByRole("button", { name: `Change role of ${email}` }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `${email} is now trader` })
+      .waitFor();
+    await row.getByRole("cell", { name: "trader", exact: true }).waitFor();
+
+    // A privileged one waits for a second admin; the requester cannot approve it.
+    await first.getByLabel(`New role for ${email}`).selectOption("admin");
+    await first.getByRole("button", { name: `Change role of ${email}` }).click();
+    await first
+      .getByRole("status")
+      .filter({ hasText: `A second admin must approve admin for ${email}` })
+      .waitFor();
+    await first.getByRole("cell", { name: "waiting for another admin" }).waitFor();
+    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("trader");
+
+    await second.getByRole("button", { name: `Approve admin for ${email}` }).click();
+    const approve = second.getByRole("dialog", { name: `Approve admin for ${email}` });
+    await approve.getByLabel("One-time code").fill(h.code(admin2));
+    await approve.getByRole("button", { name: "Confirm" }).click();
+    await second
+      .getByRole("status")
+      .filter({ hasText: `Granted admin to ${email}` })
+      .waitFor();
+    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("admin");
+
+    // Disabling asks for a reason and a fresh code, ends the account's sessions and is on the ledger.
+    await second.getByRole("button", { name: `Disable ${email}` }).click();
+    const dialog = second.getByRole("dialog", { name: `Disable ${email}` });
+    await dialog.getByLabel("Reason").fill("left the team");
+    await dialog.getByLabel("One-time code").fill(h.code(admin2));
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await second
+      .getByRole("status")
+      .filter({ hasText: `${email} is disabled` })
+      .waitFor();
+    const disabledRow = second.getByRole("row").filter({ has: second.getByRole("cell", { name: email, exact: true }) });
+    await disabledRow.getByRole("cell", { name: "disabled", exact: true }).waitFor();
+    expect(await disabledRow.getByRole("button").count()).toBe(0);
+    expect((await h.users.findById(nina?.id ?? ""))?.disabled).toBe(true);
+    const rows = await h.ledger().list({ action: "users.disabled", subject: nina?.id ?? "", limit: 5 });
+    expect(rows.map((r) => [r.actor, r.detail.reason])).toEqual([[admin2.id, "left the team"]]);
   });
 
   it("shows a viewer no admin control, and the API refuses the viewer's forged request", async () => {
@@ -314,81 +384,13 @@ describe("the operator console in Chromium", () => {
 
   it("returns to sign-in when the session has ended (revoked everywhere)", async () => {
     const page = await pageAs(operator);
-    signedIn.delete(operator.id);
+    // Every session ends, so no page kept signed in is usable after this test.
+    signedIn.clear();
     const other = await h.login(operator);
     const res = await h.request("POST", "/auth/sessions/revoke-all", { token: other.accessToken });
     expect(res.statusCode).toBe(200);
     await visit(page, "Trades", "Trades").catch(() => undefined);
     await page.getByRole("heading", { name: "Sign in to Alpha-Orion" }).waitFor();
-  });
-
-  it("users: an admin creates an account, changes its role, a second admin approves a privileged grant, and disables it", async () => {
-    const first = await pageAs(admin);
-    await visit(first, "Users", "Users");
-    await first.getByRole("cell", { name: operator.email, exact: true }).waitFor();
-    const email = "nina@example.com";
-    await first.getByLabel("Email").fill(email);
-    await first.getByLabel("Role", { exact: true }).selectOption("viewer");
-    await first.getByLabel("Initial password").fill("nina's long initial password");
-    await first.getByRole("button", { name: "Create user" }).click();
-    await first
-      .getByRole("status")
-      .filter({ hasText: `Created ${email}. One-time-code secret` })
-      .waitFor();
-    const row = first.getByRole("row").filter({ has: first.getByRole("cell", { name: email, exact: true }) });
-    await row.getByRole("cell", { name: "viewer", exact: true }).waitFor();
-    const nina = await h.users.findByEmail(email);
-    expect(nina).toMatchObject({ role: "viewer", createdBy: admin.id, disabled: false });
-
-    // A role that cannot switch, approve or change limits applies at once.
-    await first.getByLabel(`New role for ${email}`).selectOption("trader");
-    await first.getByRole("button", { name: `Change role of ${email}` }).click();
-    await first
-      .getByRole("status")
-      .filter({ hasText: `${email} is now trader` })
-      .waitFor();
-    await row.getByRole("cell", { name: "trader", exact: true }).waitFor();
-
-    // A privileged one waits for a second admin; the requester cannot approve it.
-    await first.getByLabel(`New role for ${email}`).selectOption("admin");
-    await first.getByRole("button", { name: `Change role of ${email}` }).click();
-    await first
-      .getByRole("status")
-      .filter({ hasText: `A second admin must approve admin for ${email}` })
-      .waitFor();
-    await first.getByRole("cell", { name: "waiting for another admin" }).waitFor();
-    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("trader");
-
-    // A new sign-in: a page kept from before did not show the pending grant's approval.
-    const second = await newPage();
-    await signIn(second, admin2);
-    await visit(second, "Users", "Users");
-    await second.getByRole("button", { name: `Approve admin for ${email}` }).click();
-    const approve = second.getByRole("dialog", { name: `Approve admin for ${email}` });
-    await approve.getByLabel("One-time code").fill(h.code(admin2));
-    await approve.getByRole("button", { name: "Confirm" }).click();
-    await second
-      .getByRole("status")
-      .filter({ hasText: `Granted admin to ${email}` })
-      .waitFor();
-    expect((await h.users.findById(nina?.id ?? ""))?.role).toBe("admin");
-
-    // Disabling asks for a reason and a fresh code, ends the account's sessions and is on the ledger.
-    await second.getByRole("button", { name: `Disable ${email}` }).click();
-    const dialog = second.getByRole("dialog", { name: `Disable ${email}` });
-    await dialog.getByLabel("Reason").fill("left the team");
-    await dialog.getByLabel("One-time code").fill(h.code(admin2));
-    await dialog.getByRole("button", { name: "Confirm" }).click();
-    await second
-      .getByRole("status")
-      .filter({ hasText: `${email} is disabled` })
-      .waitFor();
-    const disabledRow = second.getByRole("row").filter({ has: second.getByRole("cell", { name: email, exact: true }) });
-    await disabledRow.getByRole("cell", { name: "disabled", exact: true }).waitFor();
-    expect(await disabledRow.getByRole("button").count()).toBe(0);
-    expect((await h.users.findById(nina?.id ?? ""))?.disabled).toBe(true);
-    const rows = await h.ledger().list({ action: "users.disabled", subject: nina?.id ?? "", limit: 5 });
-    expect(rows.map((r) => [r.actor, r.detail.reason])).toEqual([[admin2.id, "left the team"]]);
   });
 
   it("audit: the ledger filters by action and outcome, and shows the chain's verification against its anchor", async () => {

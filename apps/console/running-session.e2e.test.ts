@@ -43,15 +43,16 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A real Prometheus scraping the pipeline's and the API's /metrics every second, with the shipped rules. */
+/** A real Prometheus scraping the pipeline's and the API's /metrics twice a second, with the shipped rules. */
 async function startPrometheus(dir: string, targets: URL[]): Promise<{ child: ChildProcess; url: string }> {
   const binary = requireBinary("prometheus", "prometheus");
-  // The shipped rules, evaluated every second instead of every 30 s so the test waits seconds, not minutes.
-  await writeFile(join(dir, "rules.yml"), prometheusRules().replaceAll("interval: 30s", "interval: 1s"));
+  // The shipped rules, evaluated twice a second instead of every 30 s: a recorded rate needs two scrapes and then an
+  // evaluation, which the test waits for.
+  await writeFile(join(dir, "rules.yml"), prometheusRules().replaceAll("interval: 30s", "interval: 500ms"));
   await writeFile(
     join(dir, "prometheus.yml"),
     stringify({
-      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      global: { scrape_interval: "500ms", evaluation_interval: "500ms" },
       rule_files: [join(dir, "rules.yml")],
       scrape_configs: targets.map((t, i) => ({
         job_name: i === 0 ? "orion-pipeline" : "orion-api",
@@ -79,7 +80,8 @@ beforeAll(async () => {
   operator.secret = seeded.totpSecret;
   dev = startOrion(
     ["dev", "--mode", "sim", "--block-time", "400", "--port", "0"],
-    session.env({ ORION_KEYS_FILE: seeded.keysFile }),
+    // The overview's figures every second (default 5 s): the kill switch test waits for the order count three times.
+    session.env({ ORION_KEYS_FILE: seeded.keysFile, ORION_OVERVIEW_REFRESH_MS: "1000" }),
   );
   const [banner, launched] = await Promise.all([
     dev.waitFor(/ metrics (http:\S+) \| API (http:\S+) \| console (http:\S+)/, 240_000),

@@ -1,7 +1,7 @@
 import { Interface, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deploy } from "../chain/deploy.ts";
 import { devAccounts } from "../chain/devnet.ts";
 import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
@@ -11,7 +11,7 @@ import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { startLocalRelay, type LocalRelay } from "../chain/local-relay.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { Opportunity } from "../core/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+import { createPgPool, PgTradeJournal } from "../store/index.ts";
 import { Executor, type ExecutorDeps, type ExecutorOptions, type Submission, type TradeResult } from "./executor.ts";
 import type { BundleRetarget } from "./routes/eoa.ts";
 import type { Broadcaster } from "./submission/broadcaster.ts";
@@ -35,10 +35,9 @@ let rivalContract: string;
 const reputation = Wallet.createRandom();
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 33 }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 33 }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
   relay = await startLocalRelay(chain.devnet.provider);
   const artifacts = await loadArtifacts();
   abi = artifacts.ArbExecutor.abi;

@@ -1,7 +1,7 @@
 import { toQuantity, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
 import type { Opportunity } from "../core/index.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
@@ -10,7 +10,7 @@ import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { recordingProvider } from "../chain/testing/recording-provider.ts";
 import { loadArtifacts } from "../contracts/index.ts";
-import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot, migrate } from "../store/index.ts";
+import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { createMemoryBus, ordersTopic, tradesTopic } from "../bus/index.ts";
 import type { TradeOutcome } from "../bus/index.ts";
@@ -36,10 +36,9 @@ let account: string;
 const since = new Date(Date.now() - 60_000);
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 21 }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 21 }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
   journal = new PgTradeJournal(pool);
   abi = (await loadArtifacts()).ArbExecutor.abi;
   account = chain.executorAccount.address;
@@ -577,5 +576,25 @@ describe("ExecutorService", () => {
     const next = executor("live");
     expect(await next.reconcile()).toEqual({ resolved: [{ id: open!.id, status: "confirmed" }], inFlight: 0 });
     await bus.close();
+  });
+
+  it("an order whose handling failed after its broadcast comes back from the in-process bus and is not sent again", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const bus = createMemoryBus({ claimIdleMs: 50 });
+    const before = await nonces();
+    const service = new ExecutorService({ bus, executor: executor("live", { journal: killedAfter("markSent") }) });
+    await service.start();
+    const o = await order("live", opportunity);
+    await bus.publish(ordersTopic, { order: o, seenAt: performance.timeOrigin + performance.now() });
+    // The first delivery throws once the transaction is out; the second finds the journal's row and stops there.
+    await expect.poll(() => service.handled, { interval: 5 }).toBe(2);
+    expect(await bus.unfinished(ordersTopic, "executor")).toBe(0);
+    await service.stop(0);
+    await bus.close();
+    expect(await pendingTxCount()).toBe(1);
+    await chain.devnet.mine();
+    expect(await nonces()).toEqual({ latest: before.latest + 1, pending: before.pending + 1 });
+    // Settled here, so no later test starts with a trade in flight.
+    expect((await executor("live").reconcile()).inFlight).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
 import { createRedisBus, ordersTopic } from "../bus/index.ts";
@@ -17,7 +17,7 @@ import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
-import { createPgPool, migrate } from "../store/index.ts";
+import { createPgPool } from "../store/index.ts";
 import { orderFor } from "./testing/orders.ts";
 
 const SCRIPT = fileURLToPath(new URL("./testing/executor-process.ts", import.meta.url));
@@ -93,10 +93,9 @@ class ExecutorProcess {
 let executors: ExecutorProcess[] = [];
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 41, listen: { port: 0 } }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 41, listen: { port: 0 } }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
   bus = createRedisBus({ url: TEST_REDIS_URL, keyPrefix: prefix });
 });
 

@@ -10,14 +10,14 @@ import { join } from "node:path";
 import { Interface, id } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { connectChain, deploy, devAccounts, devnetProfile, startLocalChain } from "../chain/index.ts";
 import type { ChainProfile, FailoverProvider, LocalChain } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { discover } from "../discover/index.ts";
 import type { Order } from "../domain/index.ts";
 import { parseSnapshot, runScan } from "../scan/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+import { createPgPool, PgTradeJournal } from "../store/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { createExecutor } from "./factory.ts";
 import { SIM_EXECUTOR_ACCOUNT, simulatedExecutor } from "./simulated-executor.ts";
@@ -29,12 +29,11 @@ let provider: FailoverProvider;
 let profile: ChainProfile;
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ listen: { port: 0 }, seed: 5 }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ listen: { port: 0 }, seed: 5 }), createMigratedTestDatabase()]);
   // What the test may know of the chain from here on: its profile and its URL.
   profile = devnetProfile(chain.markets, 1000);
   provider = await connectChain(profile, [chain.devnet.url as string]);
   pool = createPgPool(db.url);
-  await migrate(pool);
 }, 240_000);
 
 afterAll(async () => {

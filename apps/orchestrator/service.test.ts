@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../test/support/redis.ts";
 import { createMemoryBus, ordersTopic, type BlockOpportunities, type OrderEnvelope } from "../bus/index.ts";
 import { createRedisControlStore, type ControlStore } from "../control/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+import { createPgPool, PgTradeJournal } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { OrchestratorService } from "./index.ts";
 
@@ -18,9 +18,8 @@ let pool: pg.Pool;
 const prefix = testKeyPrefix();
 const stores: ControlStore[] = [];
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createMigratedTestDatabase();
   pool = createPgPool(db.url);
-  await migrate(pool);
 });
 afterAll(async () => {
   await Promise.all(stores.map((s) => s.close()));

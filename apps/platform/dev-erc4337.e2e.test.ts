@@ -24,8 +24,9 @@ describe("orion dev --execution erc4337 end to end (real alto)", () => {
       blocks: 8,
       report: file,
       port: 0,
-      // Two-second blocks: an operation has three blocks to be prepared, sponsored and bundled, on two busy cores.
-      blockIntervalMs: 2000,
+      // One-second blocks: an operation has three blocks to be prepared, sponsored and bundled; alto submits from
+      // four accounts, so operations of one block need not wait for another's bundle to be mined.
+      blockIntervalMs: 1000,
       dataDir: fixture.dir,
       databaseUrl: fixture.db.url,
       out: (line) => lines.push(line),

@@ -15,6 +15,8 @@ import { sessionReportSchema, type SessionReport } from "./report.ts";
 
 const session = orionSession("dev");
 const prefix = session.prefix;
+/** A block the orchestrator decided (a head skipped as stale on arrival has a line of its own, never decided). */
+const decided = (line: string) => /^block \d+ \|.* \| decided in /.test(line);
 
 /** Runs `orion dev` as a user would, against the test database; resolves with exit code, output and the report. */
 function orionDev(args: string[], env: Record<string, string> = {}, onLine: (line: string) => void = () => undefined) {
@@ -89,7 +91,7 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       },
       (line) => {
-        if (line.startsWith("block ") && ++blockLines === 3) {
+        if (decided(line) && ++blockLines === 3) {
           // An operator pulls the kill switch mid-session, from another client of the same store.
           const operator = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
           probes.push(
@@ -136,7 +138,7 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     const lines = run.stdout.split("\n");
     const engaged = lines.findIndex((l) => l.includes("kill switch ENGAGED"));
     expect(engaged).toBeGreaterThan(0);
-    const blockOf = (l: string) => Number(/^block (\d+)/.exec(l)?.[1] ?? -1);
+    const blockOf = (l: string) => (decided(l) ? Number(/^block (\d+)/.exec(l)?.[1]) : -1);
     const lastBefore = Math.max(...lines.slice(0, engaged).map(blockOf));
     const later = lines.filter((l) => blockOf(l) > lastBefore + 1);
     expect(later.length).toBeGreaterThan(0);

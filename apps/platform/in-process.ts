@@ -255,7 +255,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
         counts.opportunities += scan.published ? scan.opportunities : 0;
         counts.published += scan.published ? 1 : 0;
         if (scan.reorg) o.out(`block ${scan.blockNumber} | reorg: it replaced a block already scanned; pools re-read`);
-        if (!scan.published) o.out(`block ${scan.blockNumber} | state stale (newer block seen): not published`);
+        if (!scan.published) o.out(`block ${scan.blockNumber} | a newer block was already seen: applied, not scanned`);
       },
     },
   );

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { createMemoryBus, type BlockOpportunities } from "../bus/index.ts";
 import {
   eip1193Transport,
@@ -21,7 +21,7 @@ import type { Candidate } from "../domain/index.ts";
 import { Executor, ExecutorService, privateKeySigner, type TradeResult } from "../executor/index.ts";
 import { decide, gasCostWei, OrchestratorService, RiskLedger } from "../orchestrator/index.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_TIP_WEI } from "../services/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../store/index.ts";
+import { createPgPool, PgTradeJournal } from "../store/index.ts";
 
 let chain: LocalChain;
 let provider: FailoverProvider;
@@ -29,10 +29,9 @@ let db: TestDatabase;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 55, chainType: "op" }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 55, chainType: "op" }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
 });
 
 afterAll(async () => {

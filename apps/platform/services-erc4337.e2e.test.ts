@@ -19,7 +19,7 @@ import { sessionReportSchema } from "./report.ts";
 const session = orionSession("services-erc4337");
 
 /** Blocks a session waits for its interrupt pattern before it is interrupted anyway (the test then fails, quickly). */
-const INTERRUPT_BY_BLOCKS = 20;
+const INTERRUPT_BY_BLOCKS = 40;
 
 /**
  * `orion dev` in a process group of its own, standing for a terminal's foreground group; SIGINT goes to the whole
@@ -90,7 +90,7 @@ async function unracedConfirmed(): Promise<boolean> {
 describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL; each bot its own process)", () => {
   it("live: the executor's process trades through user operations, exact to the wei; Ctrl-C to the whole process group settles them, then alto and every bot are gone", async () => {
     const file = join(session.dir, "services-erc4337.json");
-    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--block-time", "2000", "--port", "0"];
+    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--block-time", "1000", "--port", "0"];
     const run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/, unracedConfirmed);
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|exited with code/);
     expect(run.code, run.stderr).toBe(0);

@@ -124,7 +124,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
     }
     const bus: Bus = o.redisUrl
       ? createRedisBus({ url: o.redisUrl, keyPrefix: busPrefix, onError: (err) => log.error({ err }) })
-      : createMemoryBus((err, topic) => log.error({ err, topic }, "bus handler failed"));
+      : createMemoryBus({ onError: (err, topic) => log.error({ err, topic }, "bus handler failed") });
     closers.push(() => bus.close());
 
     chain.provider.startHealthChecks();

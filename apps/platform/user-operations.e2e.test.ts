@@ -9,7 +9,7 @@ import type pg from "pg";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { startLocalChain, type LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
@@ -24,7 +24,7 @@ import {
   type UserOperationSubmitter,
 } from "../executor/index.ts";
 import { orderFor } from "../executor/testing/orders.ts";
-import { createPgPool, listTrades, migrate, PgTradeJournal } from "../store/index.ts";
+import { createPgPool, listTrades, PgTradeJournal } from "../store/index.ts";
 import { createSmartAccountRoute, deployAccountAbstraction } from "../erc4337/index.ts";
 import {
   deployDevnetAccountAbstraction,
@@ -73,10 +73,9 @@ function start(): Promise<DevnetBundler> {
 }
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startLocalChain({ seed: 41, listen: { port: 0 } }), createTestDatabase()]);
+  [chain, db] = await Promise.all([startLocalChain({ seed: 41, listen: { port: 0 } }), createMigratedTestDatabase()]);
   provider = new FailoverProvider([eip1193Transport("devnet", chain.devnet.provider)], { chainId: 31337 });
   pool = createPgPool(db.url);
-  await migrate(pool);
   journal = new PgTradeJournal(pool);
   abi = (await loadArtifacts()).ArbExecutor.abi;
   await chain.devnet.setAutomine(true);

@@ -7,6 +7,7 @@ import {
   PoolState,
   startLocalChain,
   V3PoolStates,
+  type BlockHead,
   type LocalChain,
 } from "../chain/index.ts";
 import { recordingProvider } from "../chain/testing/recording-provider.ts";
@@ -120,5 +121,64 @@ describe("scanner service on the devnet", () => {
     await bus.close();
     expect(report).toMatchObject({ blockNumber: head.number, published: false });
     expect(got).toEqual([]);
+  });
+
+  it("when every block outlasts the block time: skips the heads stale on arrival, keeps their changes, publishes the rest", async () => {
+    const bus = createMemoryBus();
+    const got: BlockOpportunities[] = [];
+    await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
+    // A slow block, made deterministic: by the time the node answers a head's gas price, the next block is known.
+    const direct = eip1193Transport("devnet", chain.devnet.provider);
+    let processing = -1;
+    const asked: string[] = [];
+    const slow: FailoverProvider = new FailoverProvider(
+      [
+        {
+          name: "slow",
+          send: (payloads, timeoutMs) => {
+            asked.push(...payloads.map((p) => p.method));
+            if (processing >= 0 && payloads.some((p) => p.method === "eth_gasPrice")) slow.observeBlock(processing + 1);
+            return direct.send(payloads, timeoutMs);
+          },
+        },
+      ],
+      { chainId: 31337 },
+    );
+    const { svc, poolState, options } = await service(bus, false, slow);
+    const collector = new BlockCollector(slow);
+    const handle = async (head: BlockHead) => {
+      processing = head.number;
+      return svc.onHead(head);
+    };
+    // Each head newest on arrival is published although a newer block came while it was processed.
+    for (let i = 0; i < 2; i++) expect(await handle(await nextHead(collector))).toMatchObject({ published: true });
+    // Two blocks behind: the older head, stale on arrival, advances the state without a scan.
+    await chain.simulator.step();
+    await chain.devnet.mine();
+    const newest = await nextHead(collector);
+    const older = await slow.getBlock(newest.number - 1);
+    asked.length = 0;
+    const skipped = await handle({
+      number: older!.number,
+      hash: older!.hash!,
+      parentHash: older!.parentHash,
+      timestamp: older!.timestamp,
+      baseFee: older!.baseFeePerGas,
+      seenAt: performance.now(),
+    });
+    expect(skipped).toMatchObject({ kind: "incremental", published: false, scanMs: 0, opportunities: 0 });
+    expect(skipped!.changedPools).toBeGreaterThan(0);
+    // Its logs were read, not the gas price that only a publication needs.
+    expect(asked).toContain("eth_getLogs");
+    expect(asked).not.toContain("eth_gasPrice");
+    expect(await handle(newest)).toMatchObject({ published: true });
+    await bus.close();
+    slow.destroy();
+    expect(got.map((b) => b.blockNumber)).toEqual([newest.number - 3, newest.number - 2, newest.number]);
+    // Nothing lost: the newest head's set is a full scan of the state both heads' changes made.
+    const reference = new ArbitrageScanner({ ...options, pools: poolState.pools() }).fullScan();
+    expect(got.at(-1)!.candidates.map((c) => [c.pools, c.amountIn, c.profit])).toEqual(
+      reference.map((o) => [o.pools, o.amountIn, o.profit]),
+    );
   });
 });

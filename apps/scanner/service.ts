@@ -26,11 +26,14 @@ export interface ScanReport {
   kind: "incremental" | "full";
   changedPools: number;
   opportunities: number;
-  /** False when a newer block was seen while this one was processed: its state is stale and was not published. */
+  /**
+   * False when a newer block was already known when this head arrived: its changes were applied to the pool states
+   * but not scanned or published (the newer head's scan takes them).
+   */
   published: boolean;
   /** Time spent waiting for the node (logs, gas price). */
   rpcMs: number;
-  /** Time the exact scan took. */
+  /** Time the exact scan took (0 when skipped). */
   scanMs: number;
   /** Block seen -> opportunities published, in ms. */
   detectMs: number;
@@ -44,7 +47,10 @@ export interface ScanReport {
  * The scanner service (a collector feeding the core's incremental scanner): each new block advances the V2 pool
  * state from its Sync logs and the V3 pool states from their Swap, Mint and Burn logs (each re-read at start, gap or
  * reorg), re-evaluates only the cycles through changed pools, and publishes the block's opportunities.
- * It never publishes on state older than the newest block seen: the block's results are dropped instead.
+ * A head that is already stale when it arrives (a newer block is known) only advances the states: scanning it would
+ * delay the newer head for results nobody may use. A head that was the newest on arrival is scanned and published
+ * even if a newer block appears meanwhile (the orchestrator judges it against the newest block it has): a scanner
+ * whose blocks all take longer than the block time would otherwise never publish anything.
  */
 export class ScannerService {
   private scanner: ArbitrageScanner | null = null;
@@ -126,11 +132,17 @@ export class ScannerService {
   }
 
   private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
+    // Decided on arrival, not after the reads: a head judged later could always be overtaken, and none published.
+    const stale = this.provider.newestBlock > head.number;
     const rpcStarted = performance.now();
     const logs = this.sharedLogs(head);
+    // The gas price and L1 fees go with a publication only: not asked for a head that will not be published.
+    const pricing = stale
+      ? null
+      : Promise.all([this.provider.send("eth_gasPrice", []) as Promise<string>, this.l1Fees()]);
     // What a state advanced by is kept until a scan has taken it: when another read of this block fails, the
     // states have moved on without the scanner, and the next block's changes alone would leave it stale.
-    const [update, v3Update, gasPriceHex, l1FeeWeiByHops] = await Promise.all([
+    const [update, v3Update, priced] = await Promise.all([
       this.poolState.onBlock(head, logs).then((u) => {
         for (const change of u?.changed ?? []) this.pendingReserves.set(change.address, change);
         return u;
@@ -141,12 +153,37 @@ export class ScannerService {
             return u;
           })
         : Promise.resolve(null),
-      this.provider.send("eth_gasPrice", []) as Promise<string>,
-      this.l1Fees(),
+      pricing,
     ]);
     if (update === null) return null;
     const rpcMs = performance.now() - rpcStarted;
 
+    const report: ScanReport = {
+      blockNumber: update.blockNumber,
+      kind: v3Update?.kind === "full" ? "full" : update.kind,
+      changedPools: update.changed.length + (v3Update?.changed.length ?? 0),
+      opportunities: 0,
+      published: false,
+      rpcMs,
+      scanMs: 0,
+      detectMs: 0,
+      seenAt: performance.timeOrigin + head.seenAt,
+      reorg: update.reason === "reorg" || v3Update?.reason === "reorg",
+    };
+    if (report.reorg) {
+      this.observe.log?.warn({ block: update.blockNumber, hash: update.blockHash }, "reorg: pools re-read");
+    }
+    if (priced === null) {
+      // Stale on arrival: the changes stay pending (see above) for the scan of the newer head.
+      this.observe.onScanned?.(report);
+      this.observe.log?.warn(
+        { block: update.blockNumber, newest: this.provider.newestBlock },
+        "a newer block was already seen: state applied, scan skipped",
+      );
+      return report;
+    }
+
+    const [gasPriceHex, l1FeeWeiByHops] = priced;
     const scanStarted = performance.now();
     let opportunities;
     if (this.scanner === null) {
@@ -163,32 +200,8 @@ export class ScannerService {
     }
     this.pendingReserves.clear();
     this.pendingV3.clear();
-    const scanMs = performance.now() - scanStarted;
-
-    const newest = Math.max(this.provider.newestBlock, head.number);
-    const report: ScanReport = {
-      blockNumber: update.blockNumber,
-      kind: v3Update?.kind === "full" ? "full" : update.kind,
-      changedPools: update.changed.length + (v3Update?.changed.length ?? 0),
-      opportunities: opportunities.length,
-      published: false,
-      rpcMs,
-      scanMs,
-      detectMs: 0,
-      seenAt: performance.timeOrigin + head.seenAt,
-      reorg: update.reason === "reorg" || v3Update?.reason === "reorg",
-    };
-    if (report.reorg) {
-      this.observe.log?.warn({ block: update.blockNumber, hash: update.blockHash }, "reorg: pools re-read");
-    }
-    if (newest > update.blockNumber) {
-      this.observe.onScanned?.(report);
-      this.observe.log?.warn(
-        { block: update.blockNumber, newest },
-        "state is older than the newest block seen: not published",
-      );
-      return report;
-    }
+    report.scanMs = performance.now() - scanStarted;
+    report.opportunities = opportunities.length;
     report.published = true;
     report.detectMs = performance.now() - head.seenAt;
     this.observe.onScanned?.(report);

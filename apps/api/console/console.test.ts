@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseApiEnv } from "../config.ts";
+import { ModeRequests } from "../mode-requests.ts";
 import { ApiHarness, expectProblem, type TestUser } from "../testing/harness.ts";
 import { CONSOLE_CLIENT_HEADER, REFRESH_COOKIE } from "./index.ts";
 
@@ -53,6 +55,60 @@ describe("the console's refresh cookie", () => {
   it("leaves other clients' JSON contract as it was", async () => {
     const tokens = await h.login(operator);
     expect(tokens.refreshToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  });
+});
+
+describe("the overview stream's refresh (ORION_OVERVIEW_REFRESH_MS)", () => {
+  it("is 5 s unless set, and refused as one line naming the variable when it is not milliseconds", () => {
+    expect(parseApiEnv({}).ORION_OVERVIEW_REFRESH_MS).toBe(5000);
+    expect(parseApiEnv({ ORION_OVERVIEW_REFRESH_MS: "1000" }).ORION_OVERVIEW_REFRESH_MS).toBe(1000);
+    expect(() => parseApiEnv({ ORION_OVERVIEW_REFRESH_MS: "1s" })).toThrow(
+      "ORION_OVERVIEW_REFRESH_MS must be milliseconds, 100 to 999999",
+    );
+  });
+
+  it("sends what changed without a control change (a pending request) at the next refresh", async () => {
+    const fast = await ApiHarness.start({ overviewRefreshMs: 1000 });
+    const stream = new AbortController();
+    let reader: ReadableStreamDefaultReader<string> | undefined;
+    try {
+      const admin = await fast.createUser("admin");
+      const { accessToken } = await fast.login(admin);
+      const url = await fast.app.listen({ port: 0, host: "127.0.0.1" });
+      const res = await fetch(`${url}/events/overview`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: stream.signal,
+      });
+      reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = "";
+      const nextOverview = async (): Promise<{ version: number; pendingRequests: { reason: string }[] }> => {
+        for (;;) {
+          const end = buffered.indexOf("\n\n");
+          if (end >= 0) {
+            const chunk = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            const data = /^data: (.*)$/m.exec(chunk)?.[1];
+            if (/^event: overview$/m.test(chunk) && data) return JSON.parse(data);
+            continue;
+          }
+          const { value, done } = await (reader as ReadableStreamDefaultReader<string>).read();
+          if (done) throw new Error("the stream ended");
+          buffered += value;
+        }
+      };
+      const first = await nextOverview();
+      expect(first.pendingRequests).toEqual([]);
+      const state = await fast.control.read();
+      await new ModeRequests(fast.pool).create("live", "asked by the test", admin.id, state.version, fast.now());
+      let later = await nextOverview();
+      while (later.pendingRequests.length === 0) later = await nextOverview();
+      expect(later.pendingRequests.map((r) => r.reason)).toEqual(["asked by the test"]);
+      expect(later.version).toBe(first.version);
+    } finally {
+      await reader?.cancel();
+      stream.abort();
+      await fast.close();
+    }
   });
 });
 

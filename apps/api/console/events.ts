@@ -9,8 +9,8 @@ import { controlStateView, epochMetrics as epochMetricsShape, modeSwitchRequest 
 
 /** The control state is checked this often (it is cached and invalidated by the store's pub/sub). */
 const CONTROL_TICK_MS = 1000;
-/** Figures, health and pending requests are pushed this often, and at once after a control change. */
-const OVERVIEW_EVERY_TICKS = 5;
+/** Figures, health and pending requests are pushed this often by default, and at once after a control change. */
+const OVERVIEW_REFRESH_MS = 5000;
 /** The health checks an operator sees on the overview (the rest of the preflight is for mode switches). */
 const HEALTH = ["rpc", "database", "bus", "signer"];
 
@@ -29,8 +29,13 @@ const overviewEvent = controlStateView.extend({
  * change, and every few seconds. The stream ends when the access token expires, so a revoked or expired session
  * stops receiving (the console refreshes its token and reconnects).
  */
-export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function registerOverviewEvents(
+  app: FastifyInstance,
+  { ctx, guard }: RouteDeps,
+  refreshMs = OVERVIEW_REFRESH_MS,
+): void {
   const requests = new ModeRequests(ctx.pool);
+  const everyTicks = Math.max(1, Math.ceil(refreshMs / CONTROL_TICK_MS));
 
   async function overview(state: ControlState): Promise<z.output<typeof overviewEvent>> {
     const [metrics, preflight, pending] = await Promise.all([
@@ -98,7 +103,7 @@ export function registerOverviewEvents(app: FastifyInstance, { ctx, guard }: Rou
             return;
           }
           const state = await ctx.controlView.read();
-          if (state.version !== version || ticks % OVERVIEW_EVERY_TICKS === 0) {
+          if (state.version !== version || ticks % everyTicks === 0) {
             version = state.version;
             send("overview", overviewEvent.parse(await overview(state)));
           }

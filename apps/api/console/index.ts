@@ -8,8 +8,12 @@ export { CONSOLE_CSP, CONSOLE_DIST } from "./static.ts";
 export { CONSOLE_CLIENT_HEADER, REFRESH_COOKIE } from "./refresh-cookie.ts";
 
 /** The operator console: its assets, the refresh cookie it signs in with, and its live overview stream. */
-export async function registerConsole(app: FastifyInstance, deps: RouteDeps, dist?: string): Promise<void> {
+export async function registerConsole(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  o: { dist?: string; overviewRefreshMs?: number | undefined } = {},
+): Promise<void> {
   registerRefreshCookie(app);
-  registerOverviewEvents(app, deps);
-  await registerConsoleAssets(app, dist);
+  registerOverviewEvents(app, deps, o.overviewRefreshMs);
+  await registerConsoleAssets(app, o.dist);
 }

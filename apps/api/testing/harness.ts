@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
 import { createRedisControlStore, type ControlStore } from "../../control/index.ts";
 import {
@@ -16,7 +16,6 @@ import {
   type SessionState,
 } from "../../identity/index.ts";
 import { AuditLedger, SubjectKeyVault } from "../../audit/index.ts";
-import { migrate } from "../../store/migrate.ts";
 import { CompactSign, generateKeyPair, type CryptoKey } from "jose";
 import { buildApi } from "../app.ts";
 import { recordComplianceReport } from "../compliance-reports.ts";
@@ -92,9 +91,8 @@ export class ApiHarness {
     overrides: Partial<ApiOptions> = {},
     opts: { sessionStore?: "redis" | "postgres" } = {},
   ): Promise<ApiHarness> {
-    const db = await createTestDatabase("orion_api");
+    const db = await createMigratedTestDatabase("orion_api");
     const pool = new pg.Pool({ connectionString: db.url, max: 10 });
-    await migrate(pool);
     const prefix = testKeyPrefix();
     const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
     const control = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });

@@ -129,6 +129,8 @@ describe("orion run <bot>", () => {
     );
     expect(erc4337.lines).toEqual([]);
 
+    await scannerRefuses({ ORION_WAIT_MAX_MS: "10s" }, "ORION_WAIT_MAX_MS must be milliseconds, 100 to 999999");
+
     // A secret mounted as a file (GKE) that is not there: the same one line, naming the variable that points at it.
     await scannerRefuses(
       { RPC_URLS: "", RPC_URLS_FILE: "/nonexistent/RPC_URLS" },
@@ -145,6 +147,8 @@ describe("orion run <bot>", () => {
       DATABASE_URL: url.toString(),
       ORION_KEY_PREFIX: prefix,
       GOOGLE_CLOUD_PROJECT: "my-project",
+      // Tries at most 500 ms apart (default 10 s): the database below is found soon after it is created.
+      ORION_WAIT_MAX_MS: "500",
     });
     const started = await bot.line((l) => l.message === "orchestrator starting");
     const base = String(started.url);
@@ -160,6 +164,8 @@ describe("orion run <bot>", () => {
     await adminQuery(`CREATE DATABASE ${dbName}`);
     await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), "the bot ready");
     await bot.line((l) => l.message === "orchestrator ready");
+    const pauses = bot.lines.filter((l) => String(l.message).startsWith("waiting for")).map((l) => l.retryInMs);
+    expect(Math.max(...pauses.map(Number))).toBeLessThanOrEqual(500);
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('service="orion-orchestrator"');
 
     const signalled = Date.now();

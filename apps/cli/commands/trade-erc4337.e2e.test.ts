@@ -23,8 +23,11 @@ import {
   type DevnetEndpoints,
 } from "../../platform/user-operations.ts";
 
-/** Two-second blocks: an operation has its three blocks' deadline to be prepared, sponsored and bundled on two busy cores. */
-const BLOCK_MS = 2000;
+/**
+ * One-second blocks: an operation has its three blocks' deadline to be prepared, sponsored and bundled; alto submits
+ * from four accounts, so an operation never waits for another's bundle to be mined.
+ */
+const BLOCK_MS = 1000;
 
 let dir: string;
 let db: TestDatabase;

@@ -108,7 +108,7 @@ function Console({ claims }: { claims: Claims }) {
         {page?.path === "risk" && <RiskPage />}
         {page?.path === "audit" && <AuditPage />}
         {page?.path === "compliance" && <CompliancePage />}
-        {page?.path === "users" && <UsersPage />}
+        {page?.path === "users" && <UsersPage overview={overview} />}
       </main>
     </>
   );

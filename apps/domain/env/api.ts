@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { address } from "../wire.ts";
-import { optional, urlList, withDefault } from "./vars.ts";
+import { milliseconds, optional, urlList, withDefault } from "./vars.ts";
 
 /** The control-plane API's own variables (apps/api/config.ts adds its connection variables to these). */
 export const apiVariables = {
@@ -79,6 +79,10 @@ export const apiVariables = {
   ORION_RATE_LIMIT_PER_USER: withDefault(z.string().regex(/^[1-9]\d{0,6}$/, "must be requests per minute"), "3000")
     .transform(Number)
     .describe("API requests per minute per signed-in user"),
+  ORION_OVERVIEW_REFRESH_MS: withDefault(milliseconds, "5000").describe(
+    "how often the console's live overview is sent again though the control state did not change (its figures, " +
+      "health and pending requests; rounded up to whole seconds)",
+  ),
   ORION_TRUST_PROXY: withDefault(
     z.string().regex(/^\d{1,2}$/, "must be a hop count (0 to 99): the proxies in front of the API, not true/false"),
     "0",

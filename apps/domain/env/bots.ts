@@ -5,7 +5,7 @@ import { chainVariables, databaseVariables, redisVariables, serviceVariables } f
 import { controlVariables } from "./control.ts";
 import { migrationVariables } from "./migrate.ts";
 import { relayVariables } from "./relay.ts";
-import { bool, httpUrl, optional, required, withDefault } from "./vars.ts";
+import { bool, httpUrl, milliseconds, optional, required, withDefault } from "./vars.ts";
 
 /**
  * The env contract, one schema per bot: components/region writes exactly these variables and `orion run <bot>`
@@ -54,14 +54,9 @@ const userOperationVariables = {
   ),
   ORION_BUNDLER_URL: optional(httpUrl).describe("erc4337, live: the bundler's JSON-RPC URL"),
   ORION_PAYMASTER_URL: optional(httpUrl).describe("erc4337, live: the ERC-7677 paymaster service's URL"),
-  ORION_BUNDLER_TIMEOUT_MS: withDefault(
-    z
-      .string()
-      .regex(/^\d{3,6}$/, "must be milliseconds, 100 to 999999")
-      .transform(Number)
-      .refine((n) => n >= 100, "must be milliseconds, 100 to 999999"),
-    "5000",
-  ).describe("erc4337: a bundler or paymaster call slower than this counts as the route being down"),
+  ORION_BUNDLER_TIMEOUT_MS: withDefault(milliseconds, "5000").describe(
+    "erc4337: a bundler or paymaster call slower than this counts as the route being down",
+  ),
   ORION_EOA_FALLBACK: withDefault(bool, "false").describe(
     'erc4337: "true" sends from ORION_EXECUTOR_ACCOUNT when the bundler is down or slow (else the order is rejected)',
   ),

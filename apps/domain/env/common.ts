@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optional, port, required, urlList, withDefault } from "./vars.ts";
+import { milliseconds, optional, port, required, urlList, withDefault } from "./vars.ts";
 
 /** Every bot: where it listens, how it logs, and the Redis key namespace it shares with the others. */
 export const serviceVariables = {
@@ -22,6 +22,9 @@ export const serviceVariables = {
   ),
   ORION_BUS_PREFIX: optional(z.string().min(1)).describe(
     "the prefix of the bus streams, when a session needs its own (default ORION_KEY_PREFIX)",
+  ),
+  ORION_WAIT_MAX_MS: withDefault(milliseconds, "10000").describe(
+    "the longest pause between tries to reach a dependency that is down at start (the pause doubles up to it)",
   ),
   // Read by apps/tracing and the OpenTelemetry SDK; components/service writes them when tracing is configured.
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()).describe("where spans go by OTLP/HTTP (unset: no tracing)"),

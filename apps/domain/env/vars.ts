@@ -13,6 +13,13 @@ export const port = z
   .transform(Number)
   .refine((p) => p <= 65_535, "must be a TCP port number (0..65535)");
 
+/** A duration in milliseconds, 100 to 999999. */
+export const milliseconds = z
+  .string()
+  .regex(/^\d{3,6}$/, "must be milliseconds, 100 to 999999")
+  .transform(Number)
+  .refine((n) => n >= 100, "must be milliseconds, 100 to 999999");
+
 export const bool = z.enum(["true", "false"], { message: 'must be "true" or "false"' }).transform((v) => v === "true");
 
 const isHttpUrl = (u: string) => {

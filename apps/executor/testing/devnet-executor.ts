@@ -4,11 +4,11 @@
  */
 import type { Interface } from "ethers";
 import type pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { startLocalChain, type LocalChain } from "../../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport, type RpcTransport } from "../../chain/rpc.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
-import { createPgPool, migrate, PgTradeJournal } from "../../store/index.ts";
+import { createPgPool, PgTradeJournal } from "../../store/index.ts";
 import { Executor } from "../executor.ts";
 import type { FlashLenderBook } from "../flash-lenders.ts";
 import type { HeadSignal } from "../heads.ts";
@@ -35,7 +35,7 @@ export async function openDevnetFixture(
   seed: number,
   transport: (devnet: RpcTransport) => RpcTransport = (devnet) => devnet,
 ): Promise<DevnetFixture> {
-  const [chain, db] = await Promise.all([startLocalChain({ seed }), createTestDatabase()]);
+  const [chain, db] = await Promise.all([startLocalChain({ seed }), createMigratedTestDatabase()]);
   const provider = new FailoverProvider([transport(eip1193Transport("devnet", chain.devnet.provider))], {
     chainId: 31337,
   });
@@ -46,7 +46,6 @@ export async function openDevnetFixture(
     await Promise.all([chain.close(), db.drop()]);
   };
   try {
-    await migrate(pool);
     return { chain, provider, db, pool, abi: (await loadArtifacts()).ArbExecutor.abi, close };
   } catch (err) {
     await close();

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { createMigratedTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testKeyPrefix } from "../../../test/support/redis.ts";
-import { migrate } from "../../store/migrate.ts";
 import { LoginLockout, MAX_FAILED_LOGINS } from "../lockout.ts";
 import { generateTotpSecret, totpCode, verifyTotp } from "../totp.ts";
 import type { SessionState } from "./ports.ts";
@@ -32,9 +31,8 @@ beforeAll(async () => {
     state: redisSessionState(redis, prefix),
     expire: async (sid) => void (await redis.pexpire(`${prefix}sess:${sid}`, 1)),
   };
-  db = await createTestDatabase("orion_state");
+  db = await createMigratedTestDatabase("orion_state");
   pool = new pg.Pool({ connectionString: db.url, max: 6 });
-  await migrate(pool);
   backends.postgres = {
     state: postgresSessionState(pool),
     expire: async (sid) =>

@@ -41,6 +41,8 @@ export interface OpenContext {
   log: Logger;
   signal: AbortSignal;
   waits: Waits;
+  /** The longest pause between tries to reach a dependency (ORION_WAIT_MAX_MS; withBackoff's default if unset). */
+  maxWaitMs?: number;
   /** Undone in reverse order when the bot stops. */
   closers: (() => Promise<unknown> | unknown)[];
 }
@@ -57,6 +59,7 @@ async function waitFor<T>(what: string, attempt: () => Promise<T>, c: OpenContex
     log: c.log,
     signal: c.signal,
     onWaiting: (reason) => c.waits.set(what, reason),
+    ...(c.maxWaitMs !== undefined ? { maxMs: c.maxWaitMs } : {}),
   });
 }
 

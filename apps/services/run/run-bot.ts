@@ -129,7 +129,7 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
   const metrics = new PipelineMetrics(`orion-${bot}`);
   let service: BotService | null = null;
   const closers: OpenContext["closers"] = [];
-  const c: OpenContext = { log, signal: o.signal, waits, closers };
+  const c: OpenContext = { log, signal: o.signal, waits, closers, maxWaitMs: env.ORION_WAIT_MAX_MS };
   const health: { server: HealthServer | null } = { server: null };
   const listen = async () => {
     health.server = await serveHealth({

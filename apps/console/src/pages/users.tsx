@@ -1,5 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import { ApiError, api, currentClaims } from "../api.ts";
+import type { Overview } from "../overview-stream.ts";
 import { Field, Message, SecondFactorDialog, Select, Table, useLoad, usePager } from "../ui.tsx";
 import { ROLES } from "../../../identity/roles.ts";
 
@@ -31,8 +32,11 @@ interface Pending {
  * Users (admin): the accounts with their role and status, creating one, changing a role, disabling an account, and
  * approving a privileged grant another admin asked for. Every change needs a second factor proven in the last five
  * minutes: the change is tried, and a dialog asks for a fresh code when the API says so.
+ *
+ * The accounts and the grants are read again with every overview event (pushed every few seconds): a grant another
+ * admin asks for, and the account it names, appear on a page left open, not only after navigating to it.
  */
-export function UsersPage() {
+export function UsersPage({ overview }: { overview: Overview | null }) {
   const me = currentClaims()?.userId;
   const { cursor, pager } = usePager("Account pages");
   const [tick, setTick] = useState(0);
@@ -42,9 +46,9 @@ export function UsersPage() {
         "GET",
         `/users?limit=50${cursor ? `&cursor=${cursor}` : ""}`,
       ),
-    [cursor, tick],
+    [cursor, tick, overview],
   );
-  const grants = useLoad(() => api<{ items: Grant[] }>("GET", "/users/grants"), [tick]);
+  const grants = useLoad(() => api<{ items: Grant[] }>("GET", "/users/grants"), [tick, overview]);
   const [result, setResult] = useState<{ ok?: string; error?: unknown }>({});
   const [dialog, setDialog] = useState<Pending | null>(null);
   const [email, setEmail] = useState("");
