@@ -34,8 +34,8 @@ export interface ChainPathResult {
 /** The devnet's block timer, effectively off: this run mines. */
 const NO_TIMER_MS = 600_000;
 /**
- * Time the devnet's traders get after a block to send their swaps for the next one: they wait traderDelayMs (200 ms
- * here) after the head, poll every 20 ms, and send about fifteen requests.
+ * Time the devnet's traders get after a block to send their swaps for the next one: they hear of the head in-process,
+ * wait traderDelayMs (200 ms here) and send about fifteen requests.
  */
 const TRADERS_MS = 350;
 

@@ -8,7 +8,7 @@ import type { EthereumProvider } from "hardhat/types/providers";
 import { HDNodeWallet } from "ethers";
 import type { Eip1193 } from "./eip1193.ts";
 import { setL1FeeScalars } from "./op-stack.ts";
-import { httpTransport } from "./rpc.ts";
+import { serveJsonRpc, type JsonRpcServer, type SubscriptionEvent } from "./json-rpc-server.ts";
 
 export const DEVNET_CHAIN_ID = 31337;
 /** Hardhat's well-known development mnemonic: every account is funded with 10 000 ETH at genesis. */
@@ -38,6 +38,11 @@ export interface Devnet {
   /** http://127.0.0.1:PORT when served, null when in-process only. */
   readonly url: string | null;
   blockNumber(): Promise<number>;
+  /**
+   * Calls `listener` with each new block's number as the node mines it: an in-process subscription, no requests and
+   * no polling. Resolves to its stop.
+   */
+  onBlock(listener: (blockNumber: number) => void): Promise<() => Promise<void>>;
   /** Mine blocks now (tests use this instead of waiting for the interval). */
   mine(blocks?: number): Promise<void>;
   /** Automine on or off; with it off, transactions wait in the mempool for the next block. */
@@ -81,37 +86,26 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     {},
     fileURLToPath(import.meta.url),
   );
-  let provider: Eip1193;
-  let url: string | null = null;
-  let closeAll: () => Promise<void>;
+  // One EDR provider serves both the devnet's own work (deployment, traders) in-process and the clients of its
+  // endpoint: the traders no longer queue over loopback HTTP beside the clients.
+  const connection = await hre.network.connect();
+  const edr: EthereumProvider = connection.provider;
+  const provider: Eip1193 = { request: (args) => edr.request(args) };
+  let server: JsonRpcServer | null = null;
   if (options.listen) {
-    const host = options.listen.host ?? "127.0.0.1";
-    const server = await hre.network.createServer("default", host, options.listen.port ?? 0);
-    const { address, port } = await server.listen();
-    url = `http://${address}:${port}`;
-    const http = httpTransport(url);
-    let id = 0;
-    provider = {
-      async request({ method, params }) {
-        const [res] = await http.send([{ id: ++id, jsonrpc: "2.0", method, params: params ?? [] }], 30_000);
-        if (!res) throw new Error(`${method}: empty answer from ${url}`);
-        if ("error" in res) throw Object.assign(new Error(res.error.message ?? method), res.error);
-        return res.result;
-      },
-    };
-    closeAll = () => server.close();
-  } else {
-    const connection = await hre.network.connect();
-    const edr: EthereumProvider = connection.provider;
-    provider = { request: (args) => edr.request(args) };
-    closeAll = () => connection.close();
+    try {
+      server = await serveJsonRpc(edr, { host: options.listen.host ?? "127.0.0.1", port: options.listen.port ?? 0 });
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
   }
   const request = (method: string, params: unknown[] = []) => provider.request({ method, params });
   if (chainType === "op") await setL1FeeScalars(request);
   return {
     chainId,
     provider,
-    url,
+    url: server?.url ?? null,
     async blockNumber() {
       return Number(BigInt((await request("eth_blockNumber")) as string));
     },
@@ -124,6 +118,21 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     async setBlockInterval(ms) {
       await request("evm_setIntervalMining", [ms]);
     },
-    close: closeAll,
+    async onBlock(listener) {
+      const subscription = (await request("eth_subscribe", ["newHeads"])) as string;
+      const forward = (event: SubscriptionEvent) => {
+        if (event.subscription !== subscription) return;
+        listener(Number(BigInt((event.result as { number: string }).number)));
+      };
+      edr.on("notification", forward);
+      return async () => {
+        edr.off("notification", forward);
+        await request("eth_unsubscribe", [subscription]);
+      };
+    },
+    async close() {
+      await server?.close();
+      await connection.close();
+    },
   };
 }

@@ -4,6 +4,7 @@ import { v2ExactHop } from "./exact-hop.ts";
 import type { SearchResult } from "./exact-search.ts";
 import { DEFAULT_SEARCH_BUDGET, searchTrade } from "./exact-search.ts";
 import type { MarketState } from "./market-state.ts";
+import type { ScanAnswers } from "./scan-answers.ts";
 import type { Hop } from "./pool.ts";
 import { DEFAULT_SIZING_BUDGET } from "./sizing.ts";
 import { V2CycleSizer } from "./v2-cycle-sizer.ts";
@@ -66,7 +67,25 @@ export class CycleEvaluator {
    * could not tell within its budget (no profitable input found, or only ones at or below minProfit with no proof).
    */
   size(c: number): SearchResult {
-    const trade = this.hasV3(c) ? searchTrade(this.exactHops(c), this.searchBudget) : this.v2.size(c);
+    return this.cleared(this.hasV3(c) ? searchTrade(this.exactHops(c), this.searchBudget) : this.v2.size(c));
+  }
+
+  /**
+   * A full scan from cycle `from` on (V2CycleSizer.scan; the tables must hold the index): `mayProfit` and the kernel's
+   * `size` of every cycle in one pass, the answers for the cycles that may profit appended to `answers` (a trade is
+   * what `size` returns once `cleared`; for any other answer, `size` itself); returns the cycle to go on from
+   * (cycleCount when done). `scanned()`: how many cycles it sized.
+   */
+  scan(from: number, answers: ScanAnswers): number {
+    return this.v2.scan(from, this.minProfit > 0n, this.minProfitFloat, answers);
+  }
+
+  scanned(): number {
+    return this.v2.scanned();
+  }
+
+  /** A sized trade, or what it means when it does not clear minProfit (what `size` returns for it). */
+  cleared(trade: SearchResult): SearchResult {
     if (trade === null || trade === "undecided" || trade.profit > this.minProfit) return trade;
     // The best found does not clear minProfit; unproven, a better input might.
     return trade.optimality === "unproven" ? "undecided" : null;

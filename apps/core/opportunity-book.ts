@@ -43,10 +43,11 @@ export class OpportunityBook {
   }
 
   /**
-   * Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle. The book keeps
+   * Replaces everything at once (a full scan): one sort per group instead of one insertion per cycle, none when
+   * `inOrder` (the entries are in list order already: by group, then as compareEntries orders them). The book keeps
    * `entries` (and changes it later): pass an array of its own.
    */
-  reset(entries: BookEntry[]): void {
+  reset(entries: BookEntry[], inOrder = false): void {
     for (const old of this.entries) this.slot[old.cycle] = 0;
     for (const group of this.groups) group.length = 0;
     this.entries = entries;
@@ -55,6 +56,7 @@ export class OpportunityBook {
       this.slot[entry.cycle] = i + 1;
       this.groups[entry.group]!.push(entry);
     }
+    if (inOrder) return;
     for (let g = 0; g < this.groups.length; g++) this.groups[g] = sortEntries(this.groups[g]!);
   }
 

@@ -10,6 +10,7 @@ import type { SearchResult } from "./exact-search.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
+import { ScanAnswers } from "./scan-answers.ts";
 
 export interface ScannerOptions {
   tokens: readonly Token[];
@@ -63,6 +64,8 @@ export class ArbitrageScanner {
   private readonly queued: Uint32Array;
   /** Scratch list of the cycles one update re-evaluates (at most every cycle once). */
   private readonly dirty: Int32Array;
+  /** A full scan's answers from the exact kernel (scratch, reused). */
+  private readonly answers = new ScanAnswers();
   private epoch = 0;
   private readonly unproven = new Set<number>();
   /** 1 for each cycle whose last sizing was "undecided" (see ScanStats.undecided), with their count. */
@@ -91,6 +94,13 @@ export class ArbitrageScanner {
       baseTokens: bases,
       maxHops: options.maxHops,
     });
+    // The kernel's full scan reads the index from its own memory, with each edge's group: copied there once, before
+    // the kernel is made.
+    const edgeGroups = new Int32Array(2 * this.state.poolCount);
+    for (let e = 0; e < edgeGroups.length; e++) {
+      edgeGroups[e] = Math.max(0, this.groupOfToken[edgeSource(e, this.state.token0, this.state.token1)]!);
+    }
+    this.state.tables.holdCycles(this.index, edgeGroups, bases.length);
     this.evaluator = new CycleEvaluator(
       this.state,
       this.index,
@@ -124,23 +134,39 @@ export class ArbitrageScanner {
   /** Evaluates every cycle and returns all opportunities, by base token, then profit (highest first). */
   fullScan(): Opportunity[] {
     const started = performance.now();
-    const entries: BookEntry[] = [];
     let exact = 0;
     this.unproven.clear();
     this.undecidedFlag.fill(0);
     this.undecided = 0;
-    const survivors = this.rateSurvivors();
-    // Without a minimum profit the survivors' rate test is the whole prefilter (mayProfit would only repeat it).
-    const bounded = this.evaluator.minProfit > 0n;
-    for (let i = 0; i < survivors.length; i++) {
-      const c = survivors[i]!;
-      if (bounded && !this.evaluator.mayProfit(c)) continue;
-      exact++;
+    // The rate test, the profit bound and the sizing of every cycle run in the exact kernel, a batch of answers per
+    // call; only the cycles that may profit come back, sorted into list order by their keys.
+    const answers = this.answers;
+    answers.clear(this.state.tables.indexBits);
+    for (let from = 0; from < this.index.cycleCount;) {
+      from = this.evaluator.scan(from, answers);
+      exact += this.evaluator.scanned();
+    }
+    answers.sort();
+    // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after.
+    const entries: BookEntry[] = [];
+    const elsewhere: number[] = [];
+    for (let k = 0; k < answers.size; k++) {
+      const i = answers.at(k);
+      const c = answers.cycle(i);
+      if (!answers.isTrade(i)) {
+        elsewhere.push(c);
+        continue;
+      }
+      const trade = this.evaluator.cleared(answers.trade(i));
+      if (trade === "undecided") this.setUndecided(c, true);
+      else if (trade !== null) entries.push(bookEntry(c, answers.group(i), this.record(c, trade, false)));
+    }
+    this.book.reset(entries, true);
+    for (const c of elsewhere) {
       const trade = this.evaluator.size(c);
       if (trade === "undecided") this.setUndecided(c, true);
-      else if (trade !== null) entries.push(bookEntry(c, this.groupOf(c), this.record(c, trade)));
+      else if (trade !== null) this.book.set(c, this.groupOf(c), this.record(c, trade, this.evaluator.hasV3(c)));
     }
-    this.book.reset(entries);
     const result = this.book.list();
     this.finish(started, this.index.cycleCount, exact);
     return result;
@@ -206,8 +232,17 @@ export class ArbitrageScanner {
         trade = this.evaluator.size(c);
       }
       this.setUndecided(c, trade === "undecided");
-      if (trade !== null && trade !== "undecided") this.book.set(c, this.groupOf(c), this.record(c, trade));
-      else if (this.book.has(c)) {
+      if (trade !== null && trade !== "undecided") {
+        // A cycle's route never changes: a re-sized cycle reuses its previous opportunity's arrays (less garbage per
+        // block).
+        const previous = this.book.get(c);
+        const { amountIn, amountOut, profit } = trade;
+        const opportunity =
+          previous === undefined
+            ? this.record(c, trade, this.evaluator.hasV3(c))
+            : { ...this.noteProof(c, trade, previous), amountIn, amountOut, profit };
+        this.book.set(c, this.groupOf(c), opportunity);
+      } else if (this.book.has(c)) {
         this.book.set(c, this.groupOf(c), null);
         this.unproven.delete(c);
       }
@@ -239,13 +274,16 @@ export class ArbitrageScanner {
     return p === undefined || !this.state.isV3(p) ? undefined : this.state.v3Pool(p);
   }
 
-  private record(c: number, trade: SizedTrade): Opportunity {
+  /** Counts cycle c's trade as unproven or not; returns `opportunity`. */
+  private noteProof(c: number, trade: SizedTrade, opportunity: Opportunity): Opportunity {
     if (trade.optimality === "unproven") this.unproven.add(c);
-    else this.unproven.delete(c);
+    else if (this.unproven.size > 0) this.unproven.delete(c);
+    return opportunity;
+  }
+
+  /** A new opportunity for cycle c's trade (`throughV3`: whether its route names protocols). */
+  private record(c: number, trade: SizedTrade, throughV3: boolean): Opportunity {
     const { amountIn, amountOut, profit } = trade;
-    // A cycle's route never changes: a re-sized cycle reuses its previous opportunity's arrays (less garbage per block).
-    const previous = this.book.get(c);
-    if (previous !== undefined) return { ...previous, amountIn, amountOut, profit };
     const { token0, token1, tokens, poolAddress } = this.state;
     const { edges, stride, hops } = this.index;
     // Read straight from the edge rows into arrays of their final length (a full scan records every opportunity: no
@@ -262,32 +300,14 @@ export class ArbitrageScanner {
     path[n] = path[0]!;
     const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
     // An all-V2 route names no protocols: its messages and output stay as they were before V3 pools.
-    if (this.evaluator.hasV3(c)) {
+    if (throughV3) {
       const protocols: PoolProtocol[] = [];
       for (let at = c * stride, end = at + n; at < end; at++) {
         protocols.push(this.state.isV3(edges[at]! >> 1) ? "uniswap-v3" : "uniswap-v2");
       }
       opportunity.protocols = protocols;
     }
-    return opportunity;
-  }
-
-  /**
-   * The cycles whose float rate product reaches RATE_FLOOR (a scratch view, valid until the next scan): the first
-   * test of `mayProfit`, over every cycle in one tight loop. Alone in its loop it is compiled on the spot (on-stack
-   * replacement) in a fresh process, instead of waiting for the sizing code around it to warm up.
-   */
-  private rateSurvivors(): Int32Array {
-    const { edges, hops, stride, cycleCount } = this.index;
-    const rate = this.state.rate;
-    const list = this.dirty;
-    let count = 0;
-    for (let c = 0, at = 0; c < cycleCount; c++, at += stride) {
-      let rho = rate[edges[at]!]! * rate[edges[at + 1]!]!;
-      for (let h = 2, n = hops[c]!; h < n; h++) rho *= rate[edges[at + h]!]!;
-      if (rho >= RATE_FLOOR) list[count++] = c;
-    }
-    return list.subarray(0, count);
+    return this.noteProof(c, trade, opportunity);
   }
 
   private setUndecided(c: number, undecided: boolean): void {

@@ -2,6 +2,7 @@ import type { CycleIndex } from "./cycle-index.ts";
 import { ELSEWHERE, ExactKernel, NONE, SEARCH, TRADE } from "./exact-kernel/kernel.ts";
 import { FloatHops } from "./float-hops.ts";
 import type { MarketState } from "./market-state.ts";
+import type { ScanAnswers } from "./scan-answers.ts";
 import type { Hop } from "./pool.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 import { exactTrade, optimalTrade, searchBudget } from "./sizing.ts";
@@ -56,6 +57,25 @@ export class V2CycleSizer {
     const route = this.route(c);
     if (status !== ELSEWHERE) throw new Error(`exact kernel: unknown answer ${status}`);
     return optimalTrade(route, this.budget, this.floats);
+  }
+
+  /**
+   * A full scan's pass over the index from cycle `from` on, in the kernel (ExactKernel.scan: the rate test, the
+   * profit bound when `bounded`, and each survivor's sizing as `size` would), its answers appended to `answers`:
+   * returns the cycle to go on from. The loop over half a million cycles runs compiled in the kernel, where a fresh
+   * process would run it, and a call chain per survivor, before the optimising compiler has caught up.
+   */
+  scan(from: number, bounded: boolean, minProfit: number, answers: ScanAnswers): number {
+    // The rates as the market state holds them now (its own array: a block's loops read it, not the kernel's memory).
+    if (from === 0) this.state.tables.rate.set(this.state.rate);
+    const next = this.kernel.scan(from, bounded, minProfit, this.state.v2Count, this.searchBudget, answers.size);
+    answers.take(this.state.tables, this.kernel.answers());
+    return next;
+  }
+
+  /** How many cycles the last `scan` sized. */
+  scanned(): number {
+    return this.kernel.scanned();
   }
 
   /** Cycle c's hops in the scratch route and float arrays. */

@@ -17,6 +17,11 @@ export const ELSEWHERE = 3;
 const TABLES = 65536;
 /** Bytes per pool: two float reserves, four words of exact reserves, the fee, the in-range flag. */
 const POOL_BYTES = 8 + 8 + 32 + 4 + 1;
+/** Bytes per pool of the edges' float rates, after the pool tables (from an 8-byte boundary). */
+const RATE_BYTES = 16;
+/** `scan`'s answers: at most ANSWERS per call, ANSWER_BYTES each, then a sort key (8 bytes) each (assembly/kernel.ts). */
+const ANSWERS = 1024;
+export const ANSWER_BYTES = 64;
 /** The trade `size` found: amountIn, amountOut, profit (two words each, low first), then split and optimality. */
 const OUT = 1280;
 /** The property tests' arguments and results. */
@@ -30,6 +35,8 @@ const WORD = 2n ** 64n;
 /** A WebAssembly memory: the pool tables and the kernel's scratch. */
 export interface KernelMemory {
   readonly buffer: ArrayBuffer;
+  /** Adds `pages` pages of 64 KiB; the old buffer (and every view of it) is detached. */
+  grow(pages: number): number;
 }
 
 /** The part of the WebAssembly JavaScript API used here (lib.dom declares it; this project compiles without the DOM). */
@@ -42,6 +49,8 @@ const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssem
 
 interface KernelExports {
   init(pools: number): void;
+  initCycles(count: number, stride: number, v2Count: number, groupBits: number, indexBits: number): void;
+  scan(from: number, bounded: number, minProfit: number, budget: number, base: number): number;
   size(hops: number, e0: number, e1: number, e2: number, e3: number): number;
   testMultiply(): void;
   testDivide(): void;
@@ -69,28 +78,55 @@ function kernelModule(): object {
   return compiled;
 }
 
-/** Per-pool tables in a memory the kernel reads: the market state's float reserves and fees, and exact reserves. */
+/** A cycle index as `PoolTables.holdCycles` takes it (cycle-index.ts). */
+export interface CycleRows {
+  readonly cycleCount: number;
+  readonly stride: number;
+  readonly edges: Int32Array;
+  readonly hops: Uint8Array;
+}
+
+/**
+ * Per-pool tables in a memory the kernel reads: the market state's float reserves, fees and edge rates, and exact
+ * reserves; with `holdCycles`, a cycle index too. The arrays are views of the memory: `holdCycles` grows it and makes
+ * them anew (read them from here, do not keep them).
+ */
 export class PoolTables {
   readonly memory: KernelMemory;
   readonly pools: number;
-  readonly floatReserve0: Float64Array;
-  readonly floatReserve1: Float64Array;
+  floatReserve0!: Float64Array;
+  floatReserve1!: Float64Array;
   /** reserve0 then reserve1 of pool p at 4p..4p+3, each as low word, high word. */
-  private readonly words: BigUint64Array;
-  readonly feeBps: Int32Array;
+  private words!: BigUint64Array;
+  feeBps!: Int32Array;
   /** 1 where both reserves are below 2^112 (a V2 pair's uint112): the kernel's range. */
-  private readonly inRange: Uint8Array;
+  private inRange!: Uint8Array;
+  /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as a full scan copies them in. */
+  rate!: Float64Array;
+  /** `scan`'s answers (ANSWER_BYTES each) and their sort keys, as the last call left them. */
+  answerBytes!: Uint8Array;
+  answerKeys!: BigUint64Array;
+  /** The trade of the last `size` or `search` (words), its split and optimality (ints), the sign of a value. */
+  outWords!: BigUint64Array;
+  outInts!: Int32Array;
+  outSign!: Int32Array;
+  /** The cycle index held (`holdCycles`), or null. */
+  cycles: CycleRows | null = null;
+  /** Bits of a sort key for the group and for the answer's index (`holdCycles`; see assembly/kernel.ts's sortKey). */
+  groupBits = 0;
+  indexBits = 1;
+  private readonly ratesAt: number;
+  private readonly answersAt: number;
+  private readonly keysAt: number;
 
   constructor(pools: number) {
     this.pools = pools;
-    const bytes = TABLES + POOL_BYTES * pools;
+    this.ratesAt = alignTo8(TABLES + POOL_BYTES * pools);
+    this.answersAt = this.ratesAt + RATE_BYTES * pools;
+    this.keysAt = this.answersAt + ANSWER_BYTES * ANSWERS;
+    const bytes = this.keysAt + 8 * ANSWERS;
     this.memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
-    const buffer = this.memory.buffer;
-    this.floatReserve0 = new Float64Array(buffer, TABLES, pools);
-    this.floatReserve1 = new Float64Array(buffer, TABLES + 8 * pools, pools);
-    this.words = new BigUint64Array(buffer, TABLES + 16 * pools, 4 * pools);
-    this.feeBps = new Int32Array(buffer, TABLES + 48 * pools, pools);
-    this.inRange = new Uint8Array(buffer, TABLES + 52 * pools, pools);
+    this.map();
   }
 
   /** The exact reserves of V2 pool p (the float ones and the fee are set through their arrays). */
@@ -103,10 +139,48 @@ export class PoolTables {
     this.words[4 * p + 2] = BigInt.asUintN(64, reserve1);
     this.words[4 * p + 3] = reserve1 >> 64n;
   }
+
+  /**
+   * Copies a cycle index (its hop counts and edge rows) into the memory after the answers, growing it, for the
+   * kernel's full scan (`ExactKernel.scan`), with the group (0..groupCount-1) of each directed edge's source token
+   * (edge 2p sells pool p's token0), which a cycle's first edge gives it. Made once per pool graph, with the scanner.
+   */
+  holdCycles(index: CycleRows, edgeGroups: Int32Array, groupCount: number): void {
+    const edgeGroupsAt = this.keysAt + 8 * ANSWERS;
+    const hopsAt = edgeGroupsAt + 8 * this.pools;
+    const edgesAt = Math.ceil((hopsAt + index.cycleCount) / 4) * 4;
+    const bytes = edgesAt + 4 * index.stride * index.cycleCount;
+    const pages = Math.ceil(bytes / 65536) - this.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.memory.grow(pages);
+    this.map();
+    new Int32Array(this.memory.buffer, edgeGroupsAt, 2 * this.pools).set(edgeGroups);
+    new Uint8Array(this.memory.buffer, hopsAt, index.cycleCount).set(index.hops);
+    new Int32Array(this.memory.buffer, edgesAt, index.stride * index.cycleCount).set(index.edges);
+    this.cycles = index;
+    this.groupBits = groupCount > 1 ? 32 - Math.clz32(groupCount - 1) : 0;
+    this.indexBits = index.cycleCount > 2 ? 32 - Math.clz32(index.cycleCount - 1) : 1;
+  }
+
+  /** (Re)makes the views of the memory's current buffer. */
+  private map(): void {
+    const buffer = this.memory.buffer;
+    const pools = this.pools;
+    this.floatReserve0 = new Float64Array(buffer, TABLES, pools);
+    this.floatReserve1 = new Float64Array(buffer, TABLES + 8 * pools, pools);
+    this.words = new BigUint64Array(buffer, TABLES + 16 * pools, 4 * pools);
+    this.feeBps = new Int32Array(buffer, TABLES + 48 * pools, pools);
+    this.inRange = new Uint8Array(buffer, TABLES + 52 * pools, pools);
+    this.rate = new Float64Array(buffer, this.ratesAt, 2 * pools);
+    this.answerBytes = new Uint8Array(buffer, this.answersAt, ANSWER_BYTES * ANSWERS);
+    this.answerKeys = new BigUint64Array(buffer, this.keysAt, ANSWERS);
+    this.outWords = new BigUint64Array(buffer, OUT, 6);
+    this.outInts = new Int32Array(buffer, OUT + 48, 4);
+    this.outSign = new Int32Array(buffer, OUT + 16, 1);
+  }
 }
 
 /** The kernel's optimality codes. */
-const OPTIMALITY: readonly Optimality[] = ["exact", "ppm", "unproven"];
+export const OPTIMALITY: readonly Optimality[] = ["exact", "ppm", "unproven"];
 
 /** Split points the kernel takes: positive, and an i64 (the boundary's type). */
 const SPLIT_LIMIT = 1n << 63n;
@@ -114,17 +188,41 @@ const SPLIT_LIMIT = 1n << 63n;
 /** One instance of the kernel over a market's pool tables. */
 export class ExactKernel implements SplitKernel {
   readonly exports: KernelExports;
-  private readonly words: BigUint64Array;
-  private readonly ints: Int32Array;
-  private readonly sign: Int32Array;
+  /** Whether this instance knows where the tables' cycle index is (`scan` tells it on first use). */
+  private placed = false;
 
   constructor(readonly tables: PoolTables) {
     const instance = new wasm.Instance(kernelModule(), { env: { memory: tables.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.exports.init(tables.pools);
-    this.words = new BigUint64Array(tables.memory.buffer, OUT, 6);
-    this.ints = new Int32Array(tables.memory.buffer, OUT + 48, 2);
-    this.sign = new Int32Array(tables.memory.buffer, OUT + 16, 1);
+  }
+
+  /**
+   * The full scan of the cycles the tables hold (`PoolTables.holdCycles`) from cycle `from` on: the rate test, with
+   * `minProfit` (when `bounded`) the float profit bound (CycleEvaluator.mayProfit; pools from `v2Count` on are V3
+   * pools, which have none), then `size` and `search` with `budget`. Answers only the cycles that may profit and did
+   * not come out NONE: `answers()` of them in `tables.answerBytes` (ScanAnswers reads them) and their sort keys,
+   * numbered from `base`; stops when its answers are full and returns the cycle to go on from (the cycle count when
+   * done). `scanned()`: how many cycles it sized.
+   */
+  scan(from: number, bounded: boolean, minProfit: number, v2Count: number, budget: number, base: number): number {
+    const { cycles, groupBits, indexBits } = this.tables;
+    if (cycles === null) throw new Error("exact kernel: no cycle index held to scan");
+    if (!this.placed) {
+      this.exports.initCycles(cycles.cycleCount, cycles.stride, v2Count, groupBits, indexBits);
+      this.placed = true;
+    }
+    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base);
+  }
+
+  /** How many answers the last `scan` gave. */
+  answers(): number {
+    return this.tables.outInts[2]!;
+  }
+
+  /** How many cycles the last `scan` sized (passed the prefilter). */
+  scanned(): number {
+    return this.tables.outInts[3]!;
   }
 
   /**
@@ -146,18 +244,18 @@ export class ExactKernel implements SplitKernel {
 
   /** The trade of the last `size` or `search` that answered TRADE. */
   trade(): SizedTrade {
-    const w = this.words;
+    const w = this.tables.outWords;
     return {
       amountIn: join(w[0]!, w[1]!),
       amountOut: join(w[2]!, w[3]!),
       profit: join(w[4]!, w[5]!),
-      optimality: OPTIMALITY[this.ints[1]!]!,
+      optimality: OPTIMALITY[this.tables.outInts[1]!]!,
     };
   }
 
   /** The split of the last `size` that answered SEARCH. */
   split(): number {
-    return this.ints[0]!;
+    return this.tables.outInts[0]!;
   }
 
   /** For the cycle of the last `size` that answered SEARCH, until the next `size`. */
@@ -166,14 +264,18 @@ export class ExactKernel implements SplitKernel {
     const status = this.exports.value(y);
     if (status === 0) return null;
     if (status !== 1) return undefined;
-    const magnitude = join(this.words[0]!, this.words[1]!);
-    return this.sign[0] === 0 ? magnitude : -magnitude;
+    const magnitude = join(this.tables.outWords[0]!, this.tables.outWords[1]!);
+    return this.tables.outSign[0] === 0 ? magnitude : -magnitude;
   }
 
   /** For the cycle of the last `size` that answered SEARCH, until the next `size`. */
   screen(from: number, step: number, count: number, best: number): number {
     return this.exports.screen(from, step, count, best);
   }
+}
+
+function alignTo8(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
 }
 
 function join(low: bigint, high: bigint): bigint {

@@ -22,7 +22,10 @@ const QN: usize = 1152;
 /** Digits of the factors of a product. */
 const AD: usize = 1216;
 const BD: usize = 1232;
-/** Results: amountIn, amountOut, profit (u64 low, high each), then the split (i32) and optimality (i32). */
+/**
+ * Results: amountIn, amountOut, profit (u64 low, high each), then the split (i32) and optimality (i32); `scan`'s
+ * counts at OUT+56 and OUT+60.
+ */
 const OUT: usize = 1280;
 /** Test arguments and results (the property tests' window on the arithmetic). */
 const TEST: usize = 1344;
@@ -32,6 +35,28 @@ let floatReserve1: usize = 0;
 let feeBps: usize = 0;
 let limbs: usize = 0;
 let exactOk: usize = 0;
+/** The float marginal rate of each directed edge (2 per pool, as the market state computes it). */
+let rates: usize = 0;
+/** `scan`'s answers (ANSWER_BYTES each, at most ANSWERS per call), then their sort keys (u64 each). */
+let answers: usize = 0;
+let keysAt: usize = 0;
+const ANSWERS: usize = 1024;
+const ANSWER_BYTES: usize = 64;
+let poolCount: usize = 0;
+/**
+ * When `initCycles` has placed them: the group (base token) of each directed edge's source token (i32), the cycle
+ * index's hop counts (u8) and its edge rows (`stride` i32 each).
+ */
+let edgeGroupsAt: usize = 0;
+let hopsAt: usize = 0;
+let edgesAt: usize = 0;
+let cycleCount: i32 = 0;
+let stride: i32 = 0;
+/** Pools from this index on are Uniswap-V3 pools (the kernel sizes none of them). */
+let v2Pools: i32 = 0;
+/** Bits of a sort key taken by the group (at the top) and by the answer's index (at the bottom). */
+let groupBits: u64 = 0;
+let indexBits: u64 = 0;
 
 /** Where the pool tables start, for `pools` pools (the layout ../kernel.ts mirrors). */
 export function init(pools: i32): void {
@@ -41,6 +66,25 @@ export function init(pools: i32): void {
   limbs = floatReserve1 + 8 * n;
   feeBps = limbs + 32 * n;
   exactOk = feeBps + 4 * n;
+  rates = (exactOk + n + 7) & ~(<usize>7);
+  answers = rates + 16 * n;
+  keysAt = answers + ANSWER_BYTES * ANSWERS;
+  poolCount = n;
+}
+
+/**
+ * The edges' groups and the cycle index after the sort keys: `count` cycles of at most `rowStride` edges (the layout
+ * ../kernel.ts mirrors); sort keys with `groups` bits of group and `indices` bits of answer index.
+ */
+export function initCycles(count: i32, rowStride: i32, v2Count: i32, groups: i32, indices: i32): void {
+  cycleCount = count;
+  stride = rowStride;
+  v2Pools = v2Count;
+  groupBits = <u64>groups;
+  indexBits = <u64>indices;
+  edgeGroupsAt = keysAt + 8 * ANSWERS;
+  hopsAt = edgeGroupsAt + 8 * poolCount;
+  edgesAt = (hopsAt + <usize>count + 3) & ~(<usize>3);
 }
 
 // --- 128-bit unsigned arithmetic in (hi, lo) pairs; products and quotients in 32-bit digits -----------------------
@@ -283,6 +327,19 @@ let side0: i32 = 0;
 let side1: i32 = 0;
 let side2: i32 = 0;
 let side3: i32 = 0;
+
+/** The cycle of `hops` edges e_i = 2 * pool + side (unused ones 0) is the one sized. */
+function setCycle(hops: i32, e0: i32, e1: i32, e2: i32, e3: i32): void {
+  hopCount = hops;
+  pool0 = e0 >> 1;
+  side0 = e0 & 1;
+  pool1 = e1 >> 1;
+  side1 = e1 & 1;
+  pool2 = e2 >> 1;
+  side2 = e2 & 1;
+  pool3 = e3 >> 1;
+  side3 = e3 & 1;
+}
 
 function poolOf(i: i32): i32 {
   return i == 0 ? pool0 : i == 1 ? pool1 : i == 2 ? pool2 : pool3;
@@ -550,15 +607,7 @@ function floatSplit(split: i32): i32 {
  * ELSEWHERE (out of range: size it in TypeScript).
  */
 export function size(hops: i32, e0: i32, e1: i32, e2: i32, e3: i32): i32 {
-  hopCount = hops;
-  pool0 = e0 >> 1;
-  side0 = e0 & 1;
-  pool1 = e1 >> 1;
-  side1 = e1 & 1;
-  pool2 = e2 >> 1;
-  side2 = e2 & 1;
-  pool3 = e3 >> 1;
-  side3 = e3 & 1;
+  setCycle(hops, e0, e1, e2, e3);
   for (let i = 0; i < hops; i++) if (!poolExact(poolOf(i))) return ELSEWHERE;
   const quick = floatFirst();
   if (quick != OPEN) return quick;
@@ -1213,6 +1262,108 @@ export function search(budget: f64): i32 {
   store<u64>(OUT + 40, rhi - inHi - (rlo < inLo ? 1 : 0));
   store<i32>(OUT + 52, optimality);
   return TRADE;
+}
+
+// --- The full scan: every cycle of the index in one pass (the scanner's fullScan) ----------------------------------
+
+/** Float rates carry a few ulps per hop; below this product no input can profit (RATE_FLOOR of ../../evaluator.ts). */
+const RATE_FLOOR: f64 = 1 - 1e-12;
+/** Headroom on the float profit bound (BOUND_SLACK of ../../evaluator.ts). */
+const BOUND_SLACK: f64 = 1 + 1e-9;
+
+function rate(e: i32): f64 {
+  return load<f64>(rates + 8 * <usize>e);
+}
+
+/**
+ * CycleEvaluator.profitBound of ../../evaluator.ts for the cycle in pool0..3 / side0..3, the same float operations in
+ * the same order: the real optimum's bound B*(sqrt(A/B) - 1)^2 / C with A/B taken from the rate product `rho`.
+ */
+function profitBound(rho: f64): f64 {
+  let b: f64 = 1;
+  let c: f64 = 0;
+  let a: f64 = 1;
+  for (let i = 0; i < hopCount; i++) {
+    const rin = reserveIn(i);
+    const rout = reserveOut(i);
+    const g = 10000 - feeOf(i);
+    c = 1e4 * rin * c + a * g;
+    a *= g * rout;
+    b *= 1e4 * rin;
+  }
+  const gap = Math.sqrt(rho * (1 + 1e-12)) - 1;
+  return (b * gap * gap) / c;
+}
+
+/**
+ * The answer's place in the list as one unsigned 64-bit integer (sorted ascending): its group at the top, then the
+ * bits of the profit's float (Number(profit)), whose bits order like it, inverted so the highest profit comes first
+ * and shifted over the sign bit, the lowest `indexBits` replaced by the answer's index. Keys whose bits above the index
+ * are equal (profits within a few parts in 2^40) are ordered exactly by the TypeScript.
+ */
+function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
+  let key = ~reinterpret<u64>(toFloat(profitHi, profitLo)) << 1;
+  if (groupBits > 0) key = (key >> groupBits) | ((<u64>group) << (64 - groupBits));
+  return ((key >> indexBits) << indexBits) | (<u64>index);
+}
+
+/**
+ * The full scan from cycle `from` on: each cycle's rate product (rateSurvivors of ../../scanner.ts), with `bounded` the
+ * float profit bound against `minProfit` as well (CycleEvaluator.mayProfit), then `size` and, where it answers SEARCH,
+ * `search` with `budget`: one call for a scan's cycles instead of JavaScript loops and calls per cycle that a fresh
+ * process runs before they are compiled. Answers only for cycles that may profit: at answers, per cycle its id, TRADE
+ * or ELSEWHERE (the TypeScript sizes it, from the start), the optimality, its group, then the trade's six words as at
+ * OUT; at keysAt its sort key (`sortKey`, the answer numbered from `base`). Stops after ANSWERS answers; returns the
+ * cycle to go on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
+ */
+export function scan(from: i32, bounded: i32, minProfit: f64, budget: f64, base: i32): i32 {
+  let count: usize = 0;
+  let sized: i32 = 0;
+  for (let c = from; c < cycleCount; c++) {
+    const at = edgesAt + 4 * <usize>c * <usize>stride;
+    const n = <i32>load<u8>(hopsAt + <usize>c);
+    const e0 = load<i32>(at);
+    const e1 = load<i32>(at + 4);
+    const e2 = n > 2 ? load<i32>(at + 8) : 0;
+    const e3 = n > 3 ? load<i32>(at + 12) : 0;
+    let rho = rate(e0) * rate(e1);
+    if (n > 2) rho *= rate(e2);
+    if (n > 3) rho *= rate(e3);
+    if (!(rho >= RATE_FLOOR)) continue;
+    if (bounded != 0) {
+      // A V3 hop has no closed-form bound: such a cycle passes on its rates alone.
+      const v3 =
+        e0 >> 1 >= v2Pools || e1 >> 1 >= v2Pools || (n > 2 && e2 >> 1 >= v2Pools) || (n > 3 && e3 >> 1 >= v2Pools);
+      if (!v3) {
+        setCycle(n, e0, e1, e2, e3);
+        if (!(profitBound(rho) * BOUND_SLACK >= minProfit)) continue;
+      }
+    }
+    sized++;
+    let status = size(n, e0, e1, e2, e3);
+    if (status == SEARCH) status = search(budget);
+    if (status == NONE) continue;
+    const out = answers + ANSWER_BYTES * count;
+    const group = load<i32>(edgeGroupsAt + 4 * <usize>e0);
+    store<i32>(out, c);
+    store<i32>(out + 4, status);
+    store<i32>(out + 12, group);
+    let key: u64 = 0;
+    if (status == TRADE) {
+      store<i32>(out + 8, load<i32>(OUT + 52));
+      for (let w: usize = 0; w < 6; w++) store<u64>(out + 16 + 8 * w, load<u64>(OUT + 8 * w));
+      key = sortKey(group, base + <i32>count, load<u64>(OUT + 40), load<u64>(OUT + 32));
+    } else key = sortKey(group, base + <i32>count, 0, 0);
+    store<u64>(keysAt + 8 * count, key);
+    if (++count == ANSWERS) {
+      store<i32>(OUT + 56, <i32>count);
+      store<i32>(OUT + 60, sized);
+      return c + 1;
+    }
+  }
+  store<i32>(OUT + 56, <i32>count);
+  store<i32>(OUT + 60, sized);
+  return cycleCount;
 }
 
 // --- The arithmetic alone, for the property tests (../kernel.test.ts) ---------------------------------------------

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { ANSWER_BYTES, ELSEWHERE, TRADE } from "./exact-kernel/kernel.ts";
+import { ScanAnswers } from "./scan-answers.ts";
+
+const MASK = (1n << 64n) - 1n;
+const bits = new Float64Array(1);
+const bitWords = new BigUint64Array(bits.buffer);
+
+/** The kernel's sortKey (exact-kernel/assembly/kernel.ts), in bigints. */
+function sortKey(group: number, index: number, profit: bigint, groupBits: number, indexBits: number): bigint {
+  bits[0] = Number(profit);
+  let key = (~bitWords[0]! << 1n) & MASK;
+  if (groupBits > 0) key = (key >> BigInt(groupBits)) | (BigInt(group) << BigInt(64 - groupBits));
+  return ((key >> BigInt(indexBits)) << BigInt(indexBits)) | BigInt(index);
+}
+
+interface Answer {
+  cycle: number;
+  group: number;
+  /** null: the TypeScript sizes the cycle (ELSEWHERE). */
+  profit: bigint | null;
+}
+
+/** The kernel's answer records and keys for `answers` (numbered from `base`), as ExactKernel.scan leaves them. */
+function batch(answers: Answer[], base: number, groupBits: number, indexBits: number) {
+  const answerBytes = new Uint8Array(ANSWER_BYTES * answers.length);
+  const ints = new Int32Array(answerBytes.buffer);
+  const words = new BigUint64Array(answerBytes.buffer);
+  const answerKeys = new BigUint64Array(answers.length);
+  answers.forEach((a, i) => {
+    ints[16 * i] = a.cycle;
+    ints[16 * i + 1] = a.profit === null ? ELSEWHERE : TRADE;
+    ints[16 * i + 3] = a.group;
+    const profit = a.profit ?? 0n;
+    words[8 * i + 2] = 1n;
+    words[8 * i + 4] = (1n + profit) & MASK;
+    words[8 * i + 5] = (1n + profit) >> 64n;
+    words[8 * i + 6] = profit & MASK;
+    words[8 * i + 7] = profit >> 64n;
+    answerKeys[i] = sortKey(a.group, base + i, profit, groupBits, indexBits);
+  });
+  return { answerBytes, answerKeys };
+}
+
+describe("ScanAnswers", () => {
+  it("lists the kernel's answers by group, exact profit (highest first), then cycle, across batches", () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 16807) % 2147483647);
+    const answers: Answer[] = Array.from({ length: 3000 }, (_, k) => {
+      const kind = next() % 5;
+      const profit =
+        kind === 0
+          ? BigInt(next() % 6) + 1n
+          : kind === 1
+            ? 2n ** 70n + BigInt(next() % 5000)
+            : kind === 2
+              ? BigInt(next()) ** 3n
+              : kind === 3
+                ? 2n ** 100n + BigInt(next() % 3)
+                : next() % 20 === 0
+                  ? null
+                  : BigInt(next()) * BigInt(next());
+      // The kernel answers in cycle order.
+      return { cycle: 5 * k + (next() % 5), group: next() % 3, profit };
+    });
+    const groupBits = 2;
+    const indexBits = 20;
+    const set = new ScanAnswers();
+    set.clear(indexBits);
+    for (let from = 0; from < answers.length; from += 1024) {
+      set.take(
+        batch(answers.slice(from, from + 1024), from, groupBits, indexBits),
+        Math.min(1024, answers.length - from),
+      );
+    }
+    set.sort();
+    const listed = Array.from({ length: set.size }, (_, k) => {
+      const i = set.at(k);
+      return { cycle: set.cycle(i), group: set.group(i), profit: set.isTrade(i) ? set.trade(i).profit : null };
+    });
+    const expected = [...answers].sort((x, y) => {
+      if (x.group !== y.group) return x.group - y.group;
+      // The cycles the TypeScript sizes come last in their group (the scanner places them itself).
+      if ((x.profit === null) !== (y.profit === null)) return x.profit === null ? 1 : -1;
+      if (x.profit !== y.profit) return x.profit! > y.profit! ? -1 : 1;
+      return x.cycle - y.cycle;
+    });
+    expect(listed).toEqual(expected);
+    expect(set.trade(set.at(0)).amountOut).toBe(1n + set.trade(set.at(0)).profit);
+  });
+});

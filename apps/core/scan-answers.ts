@@ -1,0 +1,160 @@
+import type { PoolTables } from "./exact-kernel/kernel.ts";
+import { ANSWER_BYTES, OPTIMALITY, TRADE } from "./exact-kernel/kernel.ts";
+import type { SizedTrade } from "./sized-trade.ts";
+
+/** Answers a new set holds before it first grows (the 1-in-38 10k-pool market gives 14,084). */
+const FIRST_CAPACITY = 16_384;
+const INTS = ANSWER_BYTES / 4;
+const WORDS = ANSWER_BYTES / 8;
+/** Where the low and high 32 bits of a 64-bit element sit in a Uint32Array over the same memory. */
+const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH = 1 - LOW;
+
+/**
+ * A full scan's answers from the exact kernel (ExactKernel.scan), gathered across its calls by bulk copies, then put
+ * in list order (by group, then profit, highest first, then cycle id) by one native sort of the sort keys the kernel
+ * wrote: no JavaScript loop runs per answer before the list is built, in a fresh process where each such loop runs
+ * before it is compiled. Each answer: its cycle, TRADE or ELSEWHERE (the TypeScript sizes that cycle itself), its
+ * group and, for a trade, the amounts.
+ */
+export class ScanAnswers {
+  size = 0;
+  private capacity = 0;
+  private bytes = new Uint8Array(0);
+  private ints = new Int32Array(0);
+  private words = new BigUint64Array(0);
+  private keys = new BigUint64Array(0);
+  private keyWords = new Uint32Array(0);
+  /** Bits of a key holding the answer's index (PoolTables.indexBits). */
+  private indexBits = 1;
+
+  /** Empties the set for a scan whose keys number answers in `indexBits` bits. */
+  clear(indexBits: number): void {
+    this.size = 0;
+    this.indexBits = indexBits;
+  }
+
+  /** Appends the `count` answers the kernel's last scan call left in `tables`. */
+  take(tables: Pick<PoolTables, "answerBytes" | "answerKeys">, count: number): void {
+    if (this.size + count > this.capacity) this.grow(Math.max(FIRST_CAPACITY, 2 * (this.size + count)));
+    this.bytes.set(tables.answerBytes.subarray(0, count * ANSWER_BYTES), this.size * ANSWER_BYTES);
+    this.keys.set(tables.answerKeys.subarray(0, count), this.size);
+    this.size += count;
+  }
+
+  /**
+   * Sorts the answers into list order. The native sort orders the keys' top bits exactly; answers whose top bits are
+   * equal (profits within a few parts in 2^40 of each other, or two cycles the TypeScript sizes) are put in order by
+   * their exact profits, then cycle ids.
+   */
+  sort(): void {
+    const keys = this.keys.subarray(0, this.size);
+    keys.sort();
+    const words = this.keyWords;
+    const bits = this.indexBits;
+    for (let start = 0; start < this.size;) {
+      let end = start + 1;
+      while (
+        end < this.size &&
+        words[2 * end + HIGH] === words[2 * start + HIGH] &&
+        words[2 * end + LOW]! >>> bits === words[2 * start + LOW]! >>> bits
+      )
+        end++;
+      if (end - start > 1) this.orderRun(start, end);
+      start = end;
+    }
+  }
+
+  /** The index of the answer in place k of the sorted list (for the accessors below). */
+  at(k: number): number {
+    return this.bits32(this.keyWords[2 * k + LOW]!);
+  }
+
+  cycle(i: number): number {
+    return this.ints[INTS * i]!;
+  }
+
+  /** TRADE, or ELSEWHERE: the TypeScript sizes the cycle. */
+  isTrade(i: number): boolean {
+    return this.ints[INTS * i + 1] === TRADE;
+  }
+
+  group(i: number): number {
+    return this.ints[INTS * i + 3]!;
+  }
+
+  /** Answer i's trade (when `isTrade`). */
+  trade(i: number): SizedTrade {
+    const at = WORDS * i + 2;
+    return {
+      amountIn: this.amount(at),
+      amountOut: this.amount(at + 2),
+      profit: this.amount(at + 4),
+      optimality: OPTIMALITY[this.ints[INTS * i + 2]!]!,
+    };
+  }
+
+  /** The 128-bit amount at word `at` (low word first): one bigint when the high word is 0, as it mostly is. */
+  private amount(at: number): bigint {
+    // The high word's two halves, read as 32-bit integers: testing them allocates nothing.
+    if ((this.ints[2 * at + 2]! | this.ints[2 * at + 3]!) === 0) return this.words[at]!;
+    return (this.words[at + 1]! << 64n) | this.words[at]!;
+  }
+
+  /** The low `indexBits` bits of a key's low word: the answer's index. */
+  private bits32(low: number): number {
+    return this.indexBits === 32 ? low : low & ((1 << this.indexBits) - 1);
+  }
+
+  /**
+   * Places k in start..end (equal top bits, so one group) by exact profit, highest first, then cycle id. The kernel
+   * numbers its answers in cycle order, so a run of equal profits (dust cycles often earn the same few wei) is in
+   * order already.
+   */
+  private orderRun(start: number, end: number): void {
+    const first = this.at(start);
+    let equal = true;
+    for (let k = start + 1; k < end && equal; k++) equal = this.sameProfit(first, this.at(k));
+    if (equal) return;
+    const run: number[] = [];
+    for (let k = start; k < end; k++) run.push(this.at(k));
+    const profit = (i: number) => (this.isTrade(i) ? this.amount(WORDS * i + 6) : -1n);
+    run.sort((x, y) => {
+      const a = profit(x);
+      const b = profit(y);
+      return a !== b ? (a > b ? -1 : 1) : this.cycle(x) - this.cycle(y);
+    });
+    const bits = this.indexBits;
+    for (let k = start; k < end; k++) {
+      const low = this.keyWords[2 * k + LOW]!;
+      this.keyWords[2 * k + LOW] = bits === 32 ? run[k - start]! : (((low >>> bits) << bits) | run[k - start]!) >>> 0;
+    }
+  }
+
+  /** Whether answers i and j are trades with the same profit (compared as 32-bit halves: no bigint). */
+  private sameProfit(i: number, j: number): boolean {
+    const a = INTS * i;
+    const b = INTS * j;
+    return (
+      this.isTrade(i) &&
+      this.isTrade(j) &&
+      this.ints[a + 12] === this.ints[b + 12] &&
+      this.ints[a + 13] === this.ints[b + 13] &&
+      this.ints[a + 14] === this.ints[b + 14] &&
+      this.ints[a + 15] === this.ints[b + 15]
+    );
+  }
+
+  private grow(capacity: number): void {
+    const bytes = new Uint8Array(capacity * ANSWER_BYTES);
+    bytes.set(this.bytes.subarray(0, this.size * ANSWER_BYTES));
+    const keys = new BigUint64Array(capacity);
+    keys.set(this.keys.subarray(0, this.size));
+    this.capacity = capacity;
+    this.bytes = bytes;
+    this.ints = new Int32Array(bytes.buffer);
+    this.words = new BigUint64Array(bytes.buffer);
+    this.keys = keys;
+    this.keyWords = new Uint32Array(keys.buffer);
+  }
+}
