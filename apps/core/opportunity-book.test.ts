@@ -82,4 +82,54 @@ describe("OpportunityBook.reset orders by exact profit", () => {
       { numRuns: 300, seed: 20261202 },
     );
   });
+
+  it("a list given in order (resetListed) over an earlier book behaves as reset would, through any sets after it", () => {
+    const listing = fc.record({
+      cycle: fc.integer({ min: 0, max: 19 }),
+      group: fc.integer({ min: 0, max: 1 }),
+      profit: fc.bigInt({ min: 1n, max: 100n }),
+    });
+    const change = fc.record({
+      cycle: fc.integer({ min: 0, max: 19 }),
+      group: fc.integer({ min: 0, max: 1 }),
+      profit: fc.option(fc.bigInt({ min: 1n, max: 100n }), { nil: null }),
+    });
+    const unique = (rows: { cycle: number; group: number; profit: bigint }[]) => [
+      ...new Map(rows.map((r) => [r.cycle, r])).values(),
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(listing, { maxLength: 20 }),
+        fc.array(listing, { maxLength: 20 }),
+        fc.array(change, { maxLength: 30 }),
+        (earlier, scan, changes) => {
+          const book = new OpportunityBook(2, 20);
+          book.reset(unique(earlier).map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
+          const listed = unique(scan).sort(
+            (x, y) => x.group - y.group || (x.profit === y.profit ? x.cycle - y.cycle : x.profit > y.profit ? -1 : 1),
+          );
+          book.resetListed(
+            listed.map((l) => l.cycle),
+            listed.map((l) => l.group),
+            listed.map((l) => opportunity(l.profit)),
+          );
+          expect(book.size).toBe(listed.length);
+          expect(book.list().map((o) => o.profit)).toEqual(expected(listed));
+          const model = new Map(listed.map((l) => [l.cycle, l]));
+          for (const c of changes) {
+            book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
+            if (c.profit === null) model.delete(c.cycle);
+            else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
+          }
+          expect(book.size).toBe(model.size);
+          for (let cycle = 0; cycle < 20; cycle++) {
+            expect(book.has(cycle)).toBe(model.has(cycle));
+            expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
+          }
+          expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+        },
+      ),
+      { numRuns: 300, seed: 20261203 },
+    );
+  });
 });
