@@ -19,6 +19,27 @@ function expected(listings: { cycle: number; group: number; profit: bigint }[]):
     .map((l) => l.profit);
 }
 
+type Listing = { cycle: number; group: number; profit: bigint };
+
+/** Applies `changes` to the book (of cycles 0..19) and to its model, then checks size, membership and order. */
+function applyAndCompare(
+  book: OpportunityBook,
+  model: Map<number, Listing>,
+  changes: { cycle: number; group: number; profit: bigint | null }[],
+): void {
+  for (const c of changes) {
+    book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
+    if (c.profit === null) model.delete(c.cycle);
+    else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
+  }
+  expect(book.size).toBe(model.size);
+  for (let cycle = 0; cycle < 20; cycle++) {
+    expect(book.has(cycle)).toBe(model.has(cycle));
+    expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
+  }
+  expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+}
+
 describe("OpportunityBook.reset orders by exact profit", () => {
   it("profits above 2^53 that round to the same float keep their exact order", () => {
     const big = 2n ** 60n;
@@ -62,22 +83,12 @@ describe("OpportunityBook.reset orders by exact profit", () => {
     });
     fc.assert(
       fc.property(fc.array(change, { maxLength: 20 }), fc.array(change, { maxLength: 60 }), (initial, changes) => {
-        const model = new Map<number, { cycle: number; group: number; profit: bigint }>();
+        const model = new Map<number, Listing>();
         for (const c of initial)
           if (c.profit !== null) model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
         const book = new OpportunityBook(2, 20);
         book.reset([...model.values()].map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
-        for (const c of changes) {
-          book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
-          if (c.profit === null) model.delete(c.cycle);
-          else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
-        }
-        expect(book.size).toBe(model.size);
-        for (let cycle = 0; cycle < 20; cycle++) {
-          expect(book.has(cycle)).toBe(model.has(cycle));
-          expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
-        }
-        expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+        applyAndCompare(book, model, changes);
       }),
       { numRuns: 300, seed: 20261202 },
     );
@@ -94,9 +105,7 @@ describe("OpportunityBook.reset orders by exact profit", () => {
       group: fc.integer({ min: 0, max: 1 }),
       profit: fc.option(fc.bigInt({ min: 1n, max: 100n }), { nil: null }),
     });
-    const unique = (rows: { cycle: number; group: number; profit: bigint }[]) => [
-      ...new Map(rows.map((r) => [r.cycle, r])).values(),
-    ];
+    const unique = (rows: Listing[]) => [...new Map(rows.map((r) => [r.cycle, r])).values()];
     fc.assert(
       fc.property(
         fc.array(listing, { maxLength: 20 }),
@@ -115,18 +124,7 @@ describe("OpportunityBook.reset orders by exact profit", () => {
           );
           expect(book.size).toBe(listed.length);
           expect(book.list().map((o) => o.profit)).toEqual(expected(listed));
-          const model = new Map(listed.map((l) => [l.cycle, l]));
-          for (const c of changes) {
-            book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
-            if (c.profit === null) model.delete(c.cycle);
-            else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
-          }
-          expect(book.size).toBe(model.size);
-          for (let cycle = 0; cycle < 20; cycle++) {
-            expect(book.has(cycle)).toBe(model.has(cycle));
-            expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
-          }
-          expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+          applyAndCompare(book, new Map(listed.map((l) => [l.cycle, l])), changes);
         },
       ),
       { numRuns: 300, seed: 20261203 },
