@@ -19,6 +19,27 @@ function expected(listings: { cycle: number; group: number; profit: bigint }[]):
     .map((l) => l.profit);
 }
 
+type Listing = { cycle: number; group: number; profit: bigint };
+
+/** Applies `changes` to the book (of cycles 0..19) and to its model, then checks size, membership and order. */
+function applyAndCompare(
+  book: OpportunityBook,
+  model: Map<number, Listing>,
+  changes: { cycle: number; group: number; profit: bigint | null }[],
+): void {
+  for (const c of changes) {
+    book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
+    if (c.profit === null) model.delete(c.cycle);
+    else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
+  }
+  expect(book.size).toBe(model.size);
+  for (let cycle = 0; cycle < 20; cycle++) {
+    expect(book.has(cycle)).toBe(model.has(cycle));
+    expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
+  }
+  expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+}
+
 describe("OpportunityBook.reset orders by exact profit", () => {
   it("profits above 2^53 that round to the same float keep their exact order", () => {
     const big = 2n ** 60n;
@@ -62,24 +83,51 @@ describe("OpportunityBook.reset orders by exact profit", () => {
     });
     fc.assert(
       fc.property(fc.array(change, { maxLength: 20 }), fc.array(change, { maxLength: 60 }), (initial, changes) => {
-        const model = new Map<number, { cycle: number; group: number; profit: bigint }>();
+        const model = new Map<number, Listing>();
         for (const c of initial)
           if (c.profit !== null) model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
         const book = new OpportunityBook(2, 20);
         book.reset([...model.values()].map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
-        for (const c of changes) {
-          book.set(c.cycle, c.group, c.profit === null ? null : opportunity(c.profit));
-          if (c.profit === null) model.delete(c.cycle);
-          else model.set(c.cycle, { cycle: c.cycle, group: c.group, profit: c.profit });
-        }
-        expect(book.size).toBe(model.size);
-        for (let cycle = 0; cycle < 20; cycle++) {
-          expect(book.has(cycle)).toBe(model.has(cycle));
-          expect(book.get(cycle)?.profit).toBe(model.get(cycle)?.profit);
-        }
-        expect(book.list().map((o) => o.profit)).toEqual(expected([...model.values()]));
+        applyAndCompare(book, model, changes);
       }),
       { numRuns: 300, seed: 20261202 },
+    );
+  });
+
+  it("a list given in order (resetListed) over an earlier book behaves as reset would, through any sets after it", () => {
+    const listing = fc.record({
+      cycle: fc.integer({ min: 0, max: 19 }),
+      group: fc.integer({ min: 0, max: 1 }),
+      profit: fc.bigInt({ min: 1n, max: 100n }),
+    });
+    const change = fc.record({
+      cycle: fc.integer({ min: 0, max: 19 }),
+      group: fc.integer({ min: 0, max: 1 }),
+      profit: fc.option(fc.bigInt({ min: 1n, max: 100n }), { nil: null }),
+    });
+    const unique = (rows: Listing[]) => [...new Map(rows.map((r) => [r.cycle, r])).values()];
+    fc.assert(
+      fc.property(
+        fc.array(listing, { maxLength: 20 }),
+        fc.array(listing, { maxLength: 20 }),
+        fc.array(change, { maxLength: 30 }),
+        (earlier, scan, changes) => {
+          const book = new OpportunityBook(2, 20);
+          book.reset(unique(earlier).map((l) => bookEntry(l.cycle, l.group, opportunity(l.profit))));
+          const listed = unique(scan).sort(
+            (x, y) => x.group - y.group || (x.profit === y.profit ? x.cycle - y.cycle : x.profit > y.profit ? -1 : 1),
+          );
+          book.resetListed(
+            listed.map((l) => l.cycle),
+            listed.map((l) => l.group),
+            listed.map((l) => opportunity(l.profit)),
+          );
+          expect(book.size).toBe(listed.length);
+          expect(book.list().map((o) => o.profit)).toEqual(expected(listed));
+          applyAndCompare(book, new Map(listed.map((l) => [l.cycle, l])), changes);
+        },
+      ),
+      { numRuns: 300, seed: 20261203 },
     );
   });
 });

@@ -28,6 +28,11 @@ export class OpportunityBook {
    * entry" without a map (a full scan lists ten thousand cycles at once, a map insertion each).
    */
   private readonly slot: Int32Array;
+  /**
+   * A full scan's list (`resetListed`) not yet placed in `entries`, `groups` and `slot`: `orion scan` lists once and
+   * never asks again, and in a fresh process the loops that place 14,000 entries run before they are compiled.
+   */
+  private listed: Listed | null = null;
 
   constructor(groupCount: number, cycleCount: number) {
     this.groups = Array.from({ length: groupCount }, () => []);
@@ -35,11 +40,21 @@ export class OpportunityBook {
   }
 
   has(cycle: number): boolean {
+    if (this.listed !== null) this.place();
     return this.slot[cycle] !== 0;
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.listed !== null ? this.listed.opportunities.length : this.entries.length;
+  }
+
+  /**
+   * Replaces everything with a list in list order (a full scan): opportunity k is cycle `cycles[k]`'s, listed under
+   * `groups[k]`. The book keeps the three arrays: pass arrays of its own. Nothing is placed until a later call needs
+   * it; `list` before then copies `opportunities`.
+   */
+  resetListed(cycles: readonly number[], groups: readonly number[], opportunities: readonly Opportunity[]): void {
+    this.listed = { cycles, groups, opportunities };
   }
 
   /**
@@ -48,6 +63,8 @@ export class OpportunityBook {
    * `entries` (and changes it later): pass an array of its own.
    */
   reset(entries: BookEntry[], inOrder = false): void {
+    // The entries a pending list would have placed are not in `slot`: only those placed before it are cleared.
+    this.listed = null;
     for (const old of this.entries) this.slot[old.cycle] = 0;
     for (const group of this.groups) group.length = 0;
     this.entries = entries;
@@ -67,6 +84,7 @@ export class OpportunityBook {
    * hundreds re-sized when a hub pool moves, those shifts were as costly as the rest of the block).
    */
   set(cycle: number, group: number, opportunity: Opportunity | null): void {
+    if (this.listed !== null) this.place();
     const at = this.slot[cycle]! - 1;
     const previous = at >= 0 ? this.entries[at]! : null;
     const entry = opportunity === null ? null : bookEntry(cycle, group, opportunity);
@@ -94,12 +112,14 @@ export class OpportunityBook {
   }
 
   get(cycle: number): Opportunity | undefined {
+    if (this.listed !== null) this.place();
     const at = this.slot[cycle]! - 1;
     return at >= 0 ? this.entries[at]!.opportunity : undefined;
   }
 
   /** All opportunities: grouped by base token in group order, each group by profit, highest first. */
   list(): Opportunity[] {
+    if (this.listed !== null) return this.listed.opportunities.slice();
     // Sized once: grown by push, the array of a few thousand opportunities allocated three times its size per block,
     // a third of a block's garbage, and every minor GC lands in some block's time.
     const result = new Array<Opportunity>(this.entries.length);
@@ -107,6 +127,21 @@ export class OpportunityBook {
     for (const group of this.groups) for (const entry of group) result[i++] = entry.opportunity;
     return result;
   }
+
+  /** Places the pending list (`resetListed`), as `reset` would have. */
+  private place(): void {
+    const { cycles, groups, opportunities } = this.listed!;
+    const entries = new Array<Entry>(opportunities.length);
+    for (let k = 0; k < entries.length; k++) entries[k] = bookEntry(cycles[k]!, groups[k]!, opportunities[k]!);
+    this.reset(entries, true);
+  }
+}
+
+/** What `resetListed` was given. */
+interface Listed {
+  cycles: readonly number[];
+  groups: readonly number[];
+  opportunities: readonly Opportunity[];
 }
 
 function compareEntries(x: Entry, y: Entry): number {

@@ -25,6 +25,8 @@ export class ScanAnswers {
   private words = new BigUint64Array(0);
   private keys = new BigUint64Array(0);
   private keyWords = new Uint32Array(0);
+  /** Answer indices in list order (after `sort`). */
+  private order = new Int32Array(0);
   /** Bits of a key holding the answer's index (PoolTables.indexBits). */
   private indexBits = 1;
 
@@ -48,26 +50,32 @@ export class ScanAnswers {
    * their exact profits, then cycle ids.
    */
   sort(): void {
-    const keys = this.keys.subarray(0, this.size);
-    keys.sort();
+    const n = this.size;
+    this.keys.subarray(0, n).sort();
+    // One pass reads each key's answer index into `order` and finds the runs of equal top bits, without a call per
+    // key (in a fresh process this loop runs before it is compiled).
     const words = this.keyWords;
+    const order = this.order;
     const bits = this.indexBits;
-    for (let start = 0; start < this.size;) {
-      let end = start + 1;
-      while (
-        end < this.size &&
-        words[2 * end + HIGH] === words[2 * start + HIGH] &&
-        words[2 * end + LOW]! >>> bits === words[2 * start + LOW]! >>> bits
-      )
-        end++;
-      if (end - start > 1) this.orderRun(start, end);
-      start = end;
+    const mask = bits === 32 ? -1 : (1 << bits) - 1;
+    let start = 0;
+    for (let k = 0; k < n; k++) {
+      const low = words[2 * k + LOW]!;
+      order[k] = low & mask;
+      if (
+        k > start &&
+        (words[2 * k + HIGH] !== words[2 * start + HIGH] || low >>> bits !== words[2 * start + LOW]! >>> bits)
+      ) {
+        if (k - start > 1) this.orderRun(start, k);
+        start = k;
+      }
     }
+    if (n - start > 1) this.orderRun(start, n);
   }
 
   /** The index of the answer in place k of the sorted list (for the accessors below). */
   at(k: number): number {
-    return this.bits32(this.keyWords[2 * k + LOW]!);
+    return this.order[k]!;
   }
 
   cycle(i: number): number {
@@ -101,34 +109,25 @@ export class ScanAnswers {
     return (this.words[at + 1]! << 64n) | this.words[at]!;
   }
 
-  /** The low `indexBits` bits of a key's low word: the answer's index. */
-  private bits32(low: number): number {
-    return this.indexBits === 32 ? low : low & ((1 << this.indexBits) - 1);
-  }
-
   /**
    * Places k in start..end (equal top bits, so one group) by exact profit, highest first, then cycle id. The kernel
    * numbers its answers in cycle order, so a run of equal profits (dust cycles often earn the same few wei) is in
    * order already.
    */
   private orderRun(start: number, end: number): void {
-    const first = this.at(start);
+    const order = this.order;
+    const first = order[start]!;
     let equal = true;
-    for (let k = start + 1; k < end && equal; k++) equal = this.sameProfit(first, this.at(k));
+    for (let k = start + 1; k < end && equal; k++) equal = this.sameProfit(first, order[k]!);
     if (equal) return;
-    const run: number[] = [];
-    for (let k = start; k < end; k++) run.push(this.at(k));
+    const run = Array.from(order.subarray(start, end));
     const profit = (i: number) => (this.isTrade(i) ? this.amount(WORDS * i + 6) : -1n);
     run.sort((x, y) => {
       const a = profit(x);
       const b = profit(y);
       return a !== b ? (a > b ? -1 : 1) : this.cycle(x) - this.cycle(y);
     });
-    const bits = this.indexBits;
-    for (let k = start; k < end; k++) {
-      const low = this.keyWords[2 * k + LOW]!;
-      this.keyWords[2 * k + LOW] = bits === 32 ? run[k - start]! : (((low >>> bits) << bits) | run[k - start]!) >>> 0;
-    }
+    order.set(run, start);
   }
 
   /** Whether answers i and j are trades with the same profit (compared as 32-bit halves: no bigint). */
@@ -156,5 +155,6 @@ export class ScanAnswers {
     this.words = new BigUint64Array(bytes.buffer);
     this.keys = keys;
     this.keyWords = new Uint32Array(keys.buffer);
+    this.order = new Int32Array(capacity);
   }
 }

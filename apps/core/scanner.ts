@@ -3,8 +3,7 @@ import { edgeSource } from "./cycle-index.ts";
 import { CycleEvaluator, RATE_FLOOR } from "./evaluator.ts";
 import { MarketState } from "./market-state.ts";
 import type { Opportunity, PoolProtocol } from "./opportunity.ts";
-import type { BookEntry } from "./opportunity-book.ts";
-import { bookEntry, OpportunityBook } from "./opportunity-book.ts";
+import { OpportunityBook } from "./opportunity-book.ts";
 import type { Pool, ReserveUpdate, V3Pool, V3StateUpdate } from "./pool.ts";
 import type { SearchResult } from "./exact-search.ts";
 import type { SizedTrade } from "./sizing.ts";
@@ -147,8 +146,11 @@ export class ArbitrageScanner {
       exact += this.evaluator.scanned();
     }
     answers.sort();
-    // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after.
-    const entries: BookEntry[] = [];
+    // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after. The book
+    // places the list only when asked (a block after the scan); `orion scan` never asks.
+    const cycles: number[] = [];
+    const groups: number[] = [];
+    const listed: Opportunity[] = [];
     const elsewhere: number[] = [];
     for (let k = 0; k < answers.size; k++) {
       const i = answers.at(k);
@@ -159,9 +161,13 @@ export class ArbitrageScanner {
       }
       const trade = this.evaluator.cleared(answers.trade(i));
       if (trade === "undecided") this.setUndecided(c, true);
-      else if (trade !== null) entries.push(bookEntry(c, answers.group(i), this.record(c, trade, false)));
+      else if (trade !== null) {
+        cycles.push(c);
+        groups.push(answers.group(i));
+        listed.push(this.record(c, trade, false));
+      }
     }
-    this.book.reset(entries, true);
+    this.book.resetListed(cycles, groups, listed);
     for (const c of elsewhere) {
       const trade = this.evaluator.size(c);
       if (trade === "undecided") this.setUndecided(c, true);

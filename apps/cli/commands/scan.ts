@@ -35,6 +35,11 @@ export function configure(command: Command): void {
  */
 function compileForOneScan(): void {
   setFlagsFromString("--no-turbo-inlining");
+  // The exact kernel runs most of the scan in one call per 1,024 answers, and WebAssembly has no on-stack replacement:
+  // tiered from the baseline compiler, much of the first scan ran in baseline code (kernel 20 ms, 13 warm). Compiled
+  // optimised when the scanner is built instead (its few kilobytes take a few milliseconds, before the scan starts).
+  setFlagsFromString("--no-liftoff");
+  setFlagsFromString("--no-wasm-lazy-compilation");
 }
 
 /** `orion scan` without the process around it (tests run it in-process): what it prints on stdout and stderr. */
