@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalChain } from "../chain/local-chain.ts";
 import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import type { ExecutorOptions } from "./executor.ts";
 import { HeadTicks } from "./heads.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
@@ -81,17 +82,23 @@ describe("HeadTicks", () => {
   });
 });
 
+/** An executor following on heads given by hand, and a trade it sent at the head its order was priced on. */
+async function sentTrade(options: Omit<ExecutorOptions, "priorityFeeWei"> = {}) {
+  const ticks = new HeadTicks();
+  const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks, options);
+  await ex.reconcile();
+  const { opportunity } = await createArbitrage(chain, provider);
+  const order = await orderFor(provider, "live", opportunity);
+  ticks.seen(order.blockNumber);
+  const s = await ex.submit(order);
+  if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+  return { ticks, ex, order, opportunity, s };
+}
+
 describe("a sent trade followed on new heads", () => {
   it("is looked for once per head, not on a timer, and at least every half second should the heads stop", async () => {
-    const ticks = new HeadTicks();
-    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks);
-    await ex.reconcile();
-    const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
-    ticks.seen(order.blockNumber);
     methods.length = 0;
-    const s = await ex.submit(order);
-    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    const { ticks, ex, order, opportunity, s } = await sentTrade();
     // No block the trade can be in yet: no look until a new head, or the full check half a second after the send (a
     // 20 ms timer would have looked about fifteen times; a look at once would queue in front of the block's next
     // orders at the node).
@@ -118,14 +125,7 @@ describe("a sent trade followed on new heads", () => {
   });
 
   it("is not looked for while an order is in hand, so the lookups do not queue in front of its simulation", async () => {
-    const ticks = new HeadTicks();
-    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks);
-    await ex.reconcile();
-    const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
-    ticks.seen(order.blockNumber);
-    const s = await ex.submit(order);
-    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    const { ticks, ex, order, opportunity, s } = await sentTrade();
     // The next order's simulation is held at the node while the trade is mined and its head comes.
     let release = () => {};
     hold = new Promise((resolve) => (release = resolve));
@@ -145,11 +145,7 @@ describe("a sent trade followed on new heads", () => {
   });
 
   it("with confirmations, looks a quarter block after a head unless the trade can be final at it, then at once, in two requests", async () => {
-    const ticks = new HeadTicks();
-    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks, { confirmations: 2 });
-    await ex.reconcile();
-    const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
+    const { ticks, order, s } = await sentTrade({ confirmations: 2 });
     const n = order.blockNumber;
     // Heads 400 ms apart: a quarter block is 100 ms.
     let last = performance.now();
@@ -159,9 +155,6 @@ describe("a sent trade followed on new heads", () => {
       last = performance.now();
       return last;
     };
-    await head(n);
-    const s = await ex.submit(order);
-    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
     const firstLook = (at: number) => receiptLookAt.find((t) => t >= at);
     await chain.devnet.mine();
     // Mined in n + 1, final at n + 3: the looks at n + 1 and n + 2 wait for the block's own orders.
