@@ -38,6 +38,7 @@ import { registerUserRoutes } from "./routes/users.ts";
 import { registerUserAdminRoutes } from "./routes/user-admin.ts";
 import { registerAuditVerifyRoute } from "./routes/audit-verify.ts";
 import { registerConsole } from "./console/index.ts";
+import { closeConnectionsOnClose } from "./close-connections.ts";
 
 /** Secrets that must never reach a log line, wherever they appear. */
 export const REDACT_PATHS = [
@@ -318,6 +319,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         (err: unknown) => done(err as Error),
       );
   });
+  // Before the console's hook that ends its event streams, so their connections are ended once the streams are.
+  closeConnectionsOnClose(app);
   app.addHook("onClose", async () => {
     await controlView.stop();
     await sessionCache.stop();
@@ -344,6 +347,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerComplianceRoutes(app, deps);
   registerAuditVerifyRoute(app, deps);
   registerGdprRoutes(app, deps);
-  await registerConsole(app, deps, { overviewRefreshMs: options.overviewRefreshMs });
+  await registerConsole(app, deps, registry, { overviewRefreshMs: options.overviewRefreshMs });
   return app;
 }

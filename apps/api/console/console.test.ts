@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiEnv } from "../config.ts";
 import { ModeRequests } from "../mode-requests.ts";
@@ -6,13 +8,76 @@ import { CONSOLE_CLIENT_HEADER, REFRESH_COOKIE } from "./index.ts";
 
 let h: ApiHarness;
 let operator: TestUser;
+let url: string;
 const consoleClient = { [CONSOLE_CLIENT_HEADER]: "console" };
 
 beforeAll(async () => {
-  h = await ApiHarness.start();
+  // Every tick sends an overview: a stream that should have ended shows itself by sending more.
+  h = await ApiHarness.start({ overviewRefreshMs: 1000 });
   operator = await h.createUser("operator");
+  url = await h.app.listen({ port: 0, host: "127.0.0.1" });
 });
 afterAll(async () => h.close());
+
+interface StreamEvent {
+  event: string;
+  data: { version: number; pendingRequests: { reason: string }[] };
+}
+
+/** GET /events/overview over a socket; `next()` is the next event, or null once the server ended the stream. */
+async function openOverview(base: string, accessToken: string) {
+  const abort = new AbortController();
+  const res = await fetch(`${base}/events/overview`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+    signal: abort.signal,
+  });
+  const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    res,
+    async next(): Promise<StreamEvent | null> {
+      for (;;) {
+        const end = buffered.indexOf("\n\n");
+        if (end >= 0) {
+          const chunk = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          return {
+            event: /^event: (.*)$/m.exec(chunk)?.[1] ?? "",
+            data: JSON.parse(/^data: (.*)$/m.exec(chunk)?.[1] ?? ""),
+          };
+        }
+        const { value, done } = await reader.read();
+        if (done) return null;
+        buffered += value;
+      }
+    },
+    async nextOverview(): Promise<StreamEvent["data"]> {
+      for (;;) {
+        const e = await this.next();
+        if (e === null) throw new Error("the stream ended");
+        if (e.event === "overview") return e.data;
+      }
+    },
+    /** The events up to the end of the stream; more than `max` means it did not end. */
+    async untilEnd(max: number): Promise<string[]> {
+      const seen: string[] = [];
+      for (let e = await this.next(); e !== null; e = await this.next()) {
+        seen.push(e.event);
+        if (seen.length > max) throw new Error(`the stream went on: ${seen.join(", ")}`);
+      }
+      return seen;
+    },
+    close(): void {
+      abort.abort();
+    },
+  };
+}
+
+/** The open event streams, as /metrics reports them. */
+async function openStreams(): Promise<number> {
+  const metrics = (await h.request("GET", "/metrics")).body;
+  return Number(/^orion_api_event_streams (\d+)$/m.exec(metrics)?.[1]);
+}
 
 const cookieOf = (setCookie: string | string[] | undefined) => String(setCookie ?? "");
 
@@ -68,46 +133,19 @@ describe("the overview stream's refresh (ORION_OVERVIEW_REFRESH_MS)", () => {
   });
 
   it("sends what changed without a control change (a pending request) at the next refresh", async () => {
-    const fast = await ApiHarness.start({ overviewRefreshMs: 1000 });
-    const stream = new AbortController();
-    let reader: ReadableStreamDefaultReader<string> | undefined;
+    const admin = await h.createUser("admin");
+    const stream = await openOverview(url, (await h.login(admin)).accessToken);
     try {
-      const admin = await fast.createUser("admin");
-      const { accessToken } = await fast.login(admin);
-      const url = await fast.app.listen({ port: 0, host: "127.0.0.1" });
-      const res = await fetch(`${url}/events/overview`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal: stream.signal,
-      });
-      reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
-      let buffered = "";
-      const nextOverview = async (): Promise<{ version: number; pendingRequests: { reason: string }[] }> => {
-        for (;;) {
-          const end = buffered.indexOf("\n\n");
-          if (end >= 0) {
-            const chunk = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            const data = /^data: (.*)$/m.exec(chunk)?.[1];
-            if (/^event: overview$/m.test(chunk) && data) return JSON.parse(data);
-            continue;
-          }
-          const { value, done } = await (reader as ReadableStreamDefaultReader<string>).read();
-          if (done) throw new Error("the stream ended");
-          buffered += value;
-        }
-      };
-      const first = await nextOverview();
+      const first = await stream.nextOverview();
       expect(first.pendingRequests).toEqual([]);
-      const state = await fast.control.read();
-      await new ModeRequests(fast.pool).create("live", "asked by the test", admin.id, state.version, fast.now());
-      let later = await nextOverview();
-      while (later.pendingRequests.length === 0) later = await nextOverview();
+      const state = await h.control.read();
+      await new ModeRequests(h.pool).create("live", "asked by the test", admin.id, state.version, h.now());
+      let later = await stream.nextOverview();
+      while (later.pendingRequests.length === 0) later = await stream.nextOverview();
       expect(later.pendingRequests.map((r) => r.reason)).toEqual(["asked by the test"]);
       expect(later.version).toBe(first.version);
     } finally {
-      await reader?.cancel();
-      stream.abort();
-      await fast.close();
+      stream.close();
     }
   });
 });
@@ -118,20 +156,49 @@ describe("GET /events/overview", () => {
   });
 
   it("streams with the security headers every other response carries, though it writes its own head", async () => {
+    const stream = await openOverview(url, (await h.login(operator)).accessToken);
+    const { headers } = stream.res;
+    // Aborted unread, as console.test.ts always did: the stream is released (and closing the server no longer waits
+    // 67 s on the spare connection fetch opens after such an abort).
+    stream.close();
+    expect(headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(headers.get("strict-transport-security")).toContain("max-age=");
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+    await expect.poll(openStreams).toBe(0);
+  });
+
+  it("ends within a tick of its session being revoked (logout)", async () => {
     const { accessToken } = await h.login(operator);
-    const url = await h.app.listen({ port: 0, host: "127.0.0.1" });
-    const stream = new AbortController();
+    const stream = await openOverview(url, accessToken);
     try {
-      const res = await fetch(`${url}/events/overview`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal: stream.signal,
-      });
-      expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-      expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
-      expect(res.headers.get("strict-transport-security")).toContain("max-age=");
-      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      await stream.nextOverview();
+      expect(await openStreams()).toBe(1);
+      expect((await h.request("POST", "/auth/logout", { token: accessToken })).statusCode).toBe(204);
+      // An overview already being written may come first.
+      expect((await stream.untilEnd(2)).filter((e) => e !== "overview")).toEqual(["revoked"]);
+      expect(await openStreams()).toBe(0);
     } finally {
-      stream.abort();
+      stream.close();
+    }
+  });
+
+  it("ends open streams when the server closes, and the close waits on no client", async () => {
+    const other = await h.anotherInstance();
+    const base = await other.listen({ port: 0, host: "127.0.0.1" });
+    const stream = await openOverview(base, (await h.login(operator)).accessToken);
+    // A connection that never sends a request: Node's close alone waits for the client to drop it.
+    const silent = connect(Number(new URL(base).port), "127.0.0.1");
+    await once(silent, "connect");
+    try {
+      await stream.nextOverview();
+      const closing = other.close();
+      expect((await stream.untilEnd(1)).filter((e) => e !== "overview")).toEqual([]);
+      await once(silent, "close");
+      await closing;
+    } finally {
+      stream.close();
+      silent.destroy();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { Gauge, type Registry } from "prom-client";
 import { z } from "zod/v4";
 import type { ControlState } from "../../control/index.ts";
 import { ModeRequests } from "../mode-requests.ts";
@@ -26,16 +27,32 @@ const overviewEvent = controlStateView.extend({
 /**
  * GET /events/overview: server-sent events for the console's overview. An `overview` event carries the mode, epoch,
  * kill switch, this epoch's figures, health and the pending mode requests; it is sent at once, after every control
- * change, and every few seconds. The stream ends when the access token expires, so a revoked or expired session
- * stops receiving (the console refreshes its token and reconnects).
+ * change, and every few seconds. The stream ends when the access token expires (`expired`: the console refreshes
+ * its token and reconnects), within a tick of its session being revoked (`revoked`), when the client goes away, and
+ * when the server closes (so fastify's close does not wait on a console left open).
  */
 export function registerOverviewEvents(
   app: FastifyInstance,
   { ctx, guard }: RouteDeps,
+  registry: Registry,
   refreshMs = OVERVIEW_REFRESH_MS,
 ): void {
   const requests = new ModeRequests(ctx.pool);
   const everyTicks = Math.max(1, Math.ceil(refreshMs / CONTROL_TICK_MS));
+  /** How each open stream is ended: its timer stopped and its response ended. */
+  const open = new Set<() => void>();
+  new Gauge({
+    name: "orion_api_event_streams",
+    help: "Open server-sent event streams (console overviews)",
+    registers: [registry],
+    collect() {
+      this.set(open.size);
+    },
+  });
+  app.addHook("preClose", (done) => {
+    for (const end of open) end();
+    done();
+  });
 
   async function overview(state: ControlState): Promise<z.output<typeof overviewEvent>> {
     const [metrics, preflight, pending] = await Promise.all([
@@ -72,7 +89,8 @@ export function registerOverviewEvents(
         security: [{ bearer: [] }],
         description:
           "Server-sent events: `overview` (the data below) at once, after every control change and every few " +
-          "seconds; `unavailable` while the store cannot be read; `expired` when the access token ends the stream.",
+          "seconds; `unavailable` while the store cannot be read; `expired` when the access token ends the stream, " +
+          "`revoked` when the session has ended.",
         produces: ["text/event-stream"],
         response: { 200: overviewEvent, ...problemResponses },
       },
@@ -92,14 +110,24 @@ export function registerOverviewEvents(
       let version = -1;
       let ticks = 0;
       let busy = false;
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let ended = false;
+      // A tick still waiting on the database when the stream ends must not write after the end.
+      const send = (event: string, data: unknown) => {
+        if (!ended) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
       const tick = async () => {
-        if (busy) return;
+        if (busy || ended) return;
         busy = true;
         try {
           if (ctx.clock().getTime() / 1000 >= claims.expiresAt) {
             send("expired", { reason: "access token expired" });
-            stop();
+            end();
+            return;
+          }
+          // Revocations reach the session cache at once (pushed by every instance); otherwise this is a lookup a tick.
+          if (!(await ctx.sessionCache.isActive(claims.sessionId, claims.userId))) {
+            send("revoked", { reason: "the session has ended" });
+            end();
             return;
           }
           const state = await ctx.controlView.read();
@@ -115,11 +143,16 @@ export function registerOverviewEvents(
         }
       };
       const timer = setInterval(() => void tick(), CONTROL_TICK_MS);
-      const stop = () => {
+      const end = () => {
+        if (ended) return;
+        ended = true;
         clearInterval(timer);
+        open.delete(end);
         res.end();
       };
-      request.raw.on("close", () => clearInterval(timer));
+      open.add(end);
+      // The response closes when the client goes away as well as after end().
+      res.once("close", end);
       await tick();
     },
   );

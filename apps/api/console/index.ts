@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import type { RouteDeps } from "../routes/deps.ts";
 import { registerOverviewEvents } from "./events.ts";
 import { registerRefreshCookie } from "./refresh-cookie.ts";
@@ -11,9 +12,10 @@ export { CONSOLE_CLIENT_HEADER, REFRESH_COOKIE } from "./refresh-cookie.ts";
 export async function registerConsole(
   app: FastifyInstance,
   deps: RouteDeps,
+  registry: Registry,
   o: { dist?: string; overviewRefreshMs?: number | undefined } = {},
 ): Promise<void> {
   registerRefreshCookie(app);
-  registerOverviewEvents(app, deps, o.overviewRefreshMs);
+  registerOverviewEvents(app, deps, registry, o.overviewRefreshMs);
   await registerConsoleAssets(app, o.dist);
 }
