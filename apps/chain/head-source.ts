@@ -8,7 +8,10 @@ export interface BlockHead {
    * so the executor need not read the header again. Absent where a head was built without it (tests).
    */
   baseFee?: bigint | null;
-  /** performance.now() when the collector first saw this head: the start of every per-block latency. */
+  /**
+   * performance.now() when the source first saw this head (a newHeads notification's arrival; a polled header's
+   * answer): the start of every per-block latency.
+   */
   seenAt: number;
 }
 

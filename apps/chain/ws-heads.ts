@@ -1,9 +1,13 @@
 /**
  * Heads from `eth_subscribe("newHeads")` over WebSocket (ethers' WebSocketProvider): a head arrives when the node
- * has it, with no polling requests at all. A dropped socket is reopened with backoff; after `maxRetries` failed
+ * has it, with no polling requests at all, and is taken from the notification itself (number, hash, parent hash,
+ * timestamp, base fee), not read again; only a block the subscription skipped, or a notification without a usable
+ * header, is read with eth_getBlockByNumber. A dropped socket is reopened with backoff; after `maxRetries` failed
  * attempts in a row the source falls back to polling over the provider's HTTP endpoints, and says so in the log.
  */
-import { Network, WebSocketProvider } from "ethers";
+import { Network, SocketBlockSubscriber, WebSocketProvider } from "ethers";
+import type { SocketProvider, Subscriber, Subscription } from "ethers";
+import { z } from "zod";
 import { BlockCollector, headOf } from "./block-collector.ts";
 import { MAX_FILL, type BlockHead, type HeadSource } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
@@ -26,18 +30,78 @@ interface EventSocket {
   addEventListener(type: "close" | "error", listener: () => void): void;
 }
 
+const quantity = z.string().regex(/^0x[0-9a-f]{1,64}$/i);
+const hash32 = z.string().regex(/^0x[0-9a-f]{64}$/i);
+/** The header fields of a newHeads notification a head needs (every eth_subscribe newHeads payload carries them). */
+const notifiedHeader = z.object({
+  number: quantity,
+  hash: hash32,
+  parentHash: hash32,
+  timestamp: quantity,
+  baseFeePerGas: quantity.nullish(),
+});
+
+/**
+ * The head a newHeads notification announces, seen `seenAt`: from its own fields when they are all there, else only
+ * its number (null header), and the block is read. Null when not even the number is readable.
+ */
+function notifiedHead(message: unknown, seenAt: number): { number: number; head: BlockHead | null } | null {
+  const header = notifiedHeader.safeParse(message);
+  if (header.success) {
+    const h = header.data;
+    const head: BlockHead = {
+      number: Number(BigInt(h.number)),
+      hash: h.hash.toLowerCase(),
+      parentHash: h.parentHash.toLowerCase(),
+      timestamp: Number(BigInt(h.timestamp)),
+      baseFee: h.baseFeePerGas == null ? null : BigInt(h.baseFeePerGas),
+      seenAt,
+    };
+    return { number: head.number, head };
+  }
+  const number = quantity.safeParse((message as { number?: unknown } | null)?.number);
+  return number.success ? { number: Number(BigInt(number.data)), head: null } : null;
+}
+
+/** ethers' newHeads subscriber hands on only the block number; this one hands on the notification itself. */
+class HeaderSubscriber extends SocketBlockSubscriber {
+  constructor(
+    provider: SocketProvider,
+    private readonly onHeader: (message: unknown) => void,
+  ) {
+    super(provider);
+  }
+
+  override _emit(_provider: SocketProvider, message: unknown): Promise<void> {
+    this.onHeader(message);
+    return Promise.resolve();
+  }
+}
+
+/** A WebSocketProvider whose "block" subscription calls `onHeader` with each newHeads notification. */
+class HeadsSocket extends WebSocketProvider {
+  onHeader: (message: unknown) => void = () => undefined;
+
+  override _getSubscriber(sub: Subscription): Subscriber {
+    return sub.type === "block" ? new HeaderSubscriber(this, (m) => this.onHeader(m)) : super._getSubscriber(sub);
+  }
+}
+
 const isEventSocket = (s: unknown): s is EventSocket =>
   typeof s === "object" && s !== null && typeof (s as { addEventListener?: unknown }).addEventListener === "function";
 
 export class WebSocketHeads implements HeadSource {
   private last: BlockHead | null = null;
   private running = false;
-  private socket: WebSocketProvider | null = null;
+  private socket: HeadsSocket | null = null;
   private fallback: BlockCollector | null = null;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
-  /** The newest head number waiting for the consumer, and the delivery loop's promise. */
-  private pending: number | null = null;
+  /**
+   * The newest head waiting for the consumer (with its notified header, when it came with one), and the delivery
+   * loop's promise.
+   */
+  private pending: { number: number; head: BlockHead | null } | null = null;
   private delivering: Promise<void> | null = null;
   /**
    * Bumped whenever the socket is closed. A read in flight on a destroyed socket may never settle, so a delivery loop
@@ -78,7 +142,7 @@ export class WebSocketHeads implements HeadSource {
   private async connect(): Promise<void> {
     if (!this.running) return;
     const network = Network.from(this.o.chainId);
-    const socket = new WebSocketProvider(this.url, network, { staticNetwork: network });
+    const socket = new HeadsSocket(this.url, network, { staticNetwork: network });
     this.socket = socket;
     let dropped = false;
     const drop = () => {
@@ -100,11 +164,15 @@ export class WebSocketHeads implements HeadSource {
         this.pollInstead(`${this.url} serves chain id ${chainId}, not ${this.o.chainId}`);
         return;
       }
-      await socket.on("block", (blockNumber: number) => {
-        if (this.socket !== socket) return;
+      socket.onHeader = (message) => {
+        // Seen when the notification arrives: the header is not read again before the head is handed on.
+        const notified = notifiedHead(message, performance.now());
+        if (this.socket !== socket || notified === null) return;
         this.failures = 0;
-        this.enqueue(blockNumber);
-      });
+        this.enqueue(notified);
+      };
+      // Starts the newHeads subscription; its notifications go to onHeader, not to this listener.
+      await socket.on("block", () => undefined);
       if (this.failures > 0) this.o.log?.(`newHeads: resubscribed on ${this.url}`);
     } catch (err) {
       if (this.socket === socket && !dropped) {
@@ -149,31 +217,32 @@ export class WebSocketHeads implements HeadSource {
    * node that coalesces heads) are fetched and delivered in order when at most MAX_FILL are missing; a longer gap is
    * jumped, and PoolState re-reads every pool as it does after any gap.
    */
-  private enqueue(blockNumber: number): void {
+  private enqueue(notified: { number: number; head: BlockHead | null }): void {
     // Known at once, not when the consumer gets to it: a consumer still busy with an older head (the first full scan,
     // a slow block) sees that its state is stale and drops it instead of publishing orders the chain has passed.
-    this.provider.observeBlock(blockNumber);
-    if (this.pending === null || blockNumber > this.pending) this.pending = blockNumber;
+    this.provider.observeBlock(notified.number);
+    if (this.pending === null || notified.number >= this.pending.number) this.pending = notified;
     if (this.delivering) return;
     const generation = this.generation;
     this.delivering = (async () => {
       while (this.pending !== null && this.running && this.socket && this.generation === generation) {
         const target = this.pending;
         const last = this.last;
-        const fill = last !== null && target > last.number + 1 && target - last.number <= MAX_FILL;
-        const n = fill ? last.number + 1 : target;
-        if (n === target) this.pending = null;
+        const fill = last !== null && target.number > last.number + 1 && target.number - last.number <= MAX_FILL;
+        const n = fill ? last.number + 1 : target.number;
+        if (n === target.number) this.pending = null;
         const socket = this.socket;
         try {
-          const block = await socket.getBlock(n);
+          const notified = n === target.number ? target.head : null;
+          const block = notified ? null : await socket.getBlock(n);
+          const head = notified ?? (block?.hash ? headOf(block, block.hash, this.provider) : null);
           // The same head again (a resubscription repeats the newest): nothing new. A new hash at a height already
           // seen is a reorg, delivered like any head.
           if (this.generation !== generation) break;
-          if (!block?.hash || !this.running || block.hash === this.last?.hash) continue;
-          if (this.last && block.number > this.last.number + 1) {
-            this.o.log?.(`newHeads: blocks ${this.last.number + 1}..${block.number - 1} skipped; pool state re-reads`);
+          if (!head || !this.running || head.hash === this.last?.hash) continue;
+          if (this.last && head.number > this.last.number + 1) {
+            this.o.log?.(`newHeads: blocks ${this.last.number + 1}..${head.number - 1} skipped; pool state re-reads`);
           }
-          const head = headOf(block, block.hash, this.provider);
           this.last = head;
           // Heads are handled one at a time even across sockets: an abandoned loop may still be in its handler.
           const handled = this.handling.then(() => this.onBlock(head));

@@ -17,6 +17,7 @@ export const OWN_CONTRACTS = [
   "TestToken",
   "SimRouter",
   "ReservesLens",
+  "V3PoolLens",
   "PairsLens",
   "TokenLens",
   "TransferProbe",
