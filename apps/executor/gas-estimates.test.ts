@@ -10,6 +10,7 @@ import { BACKSTOP_SECONDS } from "./deadline.ts";
 import type { ExecutorDeps } from "./executor.ts";
 import { gasLimitFor } from "./fee-policy.ts";
 import { GasEstimates } from "./gas-estimates.ts";
+import { RECHECK_HEADROOM_BPS } from "./routes/call-gas.ts";
 import { EoaRoute } from "./routes/eoa.ts";
 import { MinedTrades } from "./routes/mined.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
@@ -104,8 +105,9 @@ describe("the EOA route's gas limit", () => {
     expect(made("eth_call")).toHaveLength(1);
     const tx1 = await provider.getTransaction(s1.txHash!);
     const tx2 = await provider.getTransaction(s2.txHash!);
-    expect(tx1?.gasLimit).toBe(gasLimitFor(checked[0]!));
-    expect(tx2?.gasLimit).toBe(tx1?.gasLimit);
+    // The re-check ran with the headroom over the estimate, and the limit sent is the margin over what it checked.
+    expect(tx2?.gasLimit).toBe(gasLimitFor(checked[0]!));
+    expect(tx1!.gasLimit).toBeLessThan(tx2!.gasLimit);
     await chain.devnet.mine();
     // The first takes the arbitrage; the second finds it gone and reverts in the contract, not out of gas.
     expect(await s1.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
@@ -143,12 +145,12 @@ describe("the EOA route's gas limit", () => {
     expect(await route.prepare(order, cheap)).toMatchObject({ ok: true });
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     // The cheap call's estimate was tried for the trade, failed (out of gas), and the trade was estimated itself.
-    expect(gasChecks()).toEqual([cheapGas]);
+    expect(gasChecks()).toEqual([gasLimitFor(cheapGas, RECHECK_HEADROOM_BPS)]);
     expect(made("eth_estimateGas")).toHaveLength(2);
 
     calls.length = 0;
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
-    expect(gasChecks()).toEqual([tradeGas]);
+    expect(gasChecks()).toEqual([gasLimitFor(tradeGas, RECHECK_HEADROOM_BPS)]);
     expect(made("eth_estimateGas")).toEqual([]);
   });
 });
@@ -230,6 +232,21 @@ describe("a route not estimated yet", () => {
     expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
     expect(made("eth_estimateGas")).toEqual([]);
     expect(gasChecks()).toHaveLength(1);
+  });
+
+  it("that needs a little more than that estimate is not estimated again", async () => {
+    let key = { route: "first route", shape: "a shared shape" };
+    const { codec, route } = unsignedRoute(() => key);
+    const { order, trade } = await arbitrageCall(codec);
+    expect(await route.prepare(order, trade)).toMatchObject({ ok: true });
+    const estimate = route.knownGas(trade)!;
+    // The same call with 64 more non-zero calldata bytes (ignored by the contract): 1,024 more gas than estimated.
+    const dearer = trade + "ff".repeat(64);
+    key = { route: "second route", shape: "a shared shape" };
+    calls.length = 0;
+    expect(await route.prepare(order, dearer)).toMatchObject({ ok: true });
+    expect(made("eth_estimateGas")).toEqual([]);
+    expect(gasChecks()).toEqual([estimate]);
   });
 });
 

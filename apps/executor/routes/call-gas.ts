@@ -7,11 +7,19 @@
  * whole margin over what it needs, as a fresh estimate would give it (a shape's estimate may give a few percent more
  * than this route needs: gas is paid as used); if not, the call is estimated afresh. When the executor's simulation
  * already ran with that estimate as its limit (`checked`), its outcome is the re-check.
+ *
+ * The re-check's limit is the estimate plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same route with
+ * other amounts, often needs a little more than the estimate (on the devnet 13 gas to 5% more), and a failed re-check
+ * costs the order a second simulation and an eth_estimateGas, 10-15 ms of the node's one queue in front of the
+ * block's other simulations (README, issue 14's pipeline). The limit sent is still the margin over the re-checked gas.
  */
 import { toQuantity, type JsonRpcApiProvider } from "ethers";
 import { gasLimitFor } from "../fee-policy.ts";
 import { GasEstimates } from "../gas-estimates.ts";
 import type { GasCheck } from "./route.ts";
+
+/** Over the last estimate, for the re-check: more than the largest shortfall seen on the devnet (5%). */
+export const RECHECK_HEADROOM_BPS = 1_000;
 
 export interface CallGasDeps {
   provider: JsonRpcApiProvider;
@@ -46,15 +54,16 @@ export class CallGas {
     return gasLimitFor(estimate, this.d.gasMarginBps);
   }
 
-  /** The last estimate of the call's route (or shape), for the executor to simulate with as its gas limit. */
+  /** The last estimate of the call's route (or shape) with headroom, for the executor to simulate with as its limit. */
   knownGas(data: string): bigint | null {
     const key = this.d.routeOf?.(data);
     return (key && this.known(key)) ?? null;
   }
 
-  /** The last estimate of the route, or else of a route of the same shape. */
+  /** The last estimate of the route, or else of a route of the same shape, plus the re-check's headroom. */
   private known(key: { route: string; shape: string }): bigint | undefined {
-    return this.estimates.get(key.route) ?? this.estimates.get(key.shape);
+    const estimate = this.estimates.get(key.route) ?? this.estimates.get(key.shape);
+    return estimate === undefined ? undefined : gasLimitFor(estimate, RECHECK_HEADROOM_BPS);
   }
 
   private async estimateGas(data: string): Promise<bigint | null> {
