@@ -84,6 +84,11 @@ export class CycleEvaluator {
     return this.v2.scanned();
   }
 
+  /** Puts a full scan's `answers` in list order (V2CycleSizer.sort). */
+  sort(answers: ScanAnswers): void {
+    this.v2.sort(answers);
+  }
+
   /** A sized trade, or what it means when it does not clear minProfit (what `size` returns for it). */
   cleared(trade: SearchResult): SearchResult {
     if (trade === null || trade === "undecided" || trade.profit > this.minProfit) return trade;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_BYTES, ELSEWHERE, TRADE } from "./exact-kernel/kernel.ts";
+import { ANSWER_BYTES, ELSEWHERE, ExactKernel, PoolTables, TRADE } from "./exact-kernel/kernel.ts";
 import { ScanAnswers } from "./scan-answers.ts";
 
 const MASK = (1n << 64n) - 1n;
@@ -43,49 +43,67 @@ function batch(answers: Answer[], base: number, groupBits: number, indexBits: nu
 }
 
 describe("ScanAnswers", () => {
-  it("lists the kernel's answers by group, exact profit (highest first), then cycle, across batches", () => {
-    let seed = 11;
-    const next = () => (seed = (seed * 16807) % 2147483647);
-    const answers: Answer[] = Array.from({ length: 3000 }, (_, k) => {
-      const kind = next() % 5;
-      const profit =
-        kind === 0
-          ? BigInt(next() % 6) + 1n
-          : kind === 1
-            ? 2n ** 70n + BigInt(next() % 5000)
-            : kind === 2
-              ? BigInt(next()) ** 3n
-              : kind === 3
-                ? 2n ** 100n + BigInt(next() % 3)
-                : next() % 20 === 0
-                  ? null
-                  : BigInt(next()) * BigInt(next());
-      // The kernel answers in cycle order.
-      return { cycle: 5 * k + (next() % 5), group: next() % 3, profit };
-    });
-    const groupBits = 2;
-    const indexBits = 20;
-    const set = new ScanAnswers();
-    set.clear(indexBits);
-    for (let from = 0; from < answers.length; from += 1024) {
-      set.take(
-        batch(answers.slice(from, from + 1024), from, groupBits, indexBits),
-        Math.min(1024, answers.length - from),
-      );
-    }
-    set.sort();
-    const listed = Array.from({ length: set.size }, (_, k) => {
-      const i = set.at(k);
-      return { cycle: set.cycle(i), group: set.group(i), profit: set.isTrade(i) ? set.trade(i).profit : null };
-    });
-    const expected = [...answers].sort((x, y) => {
-      if (x.group !== y.group) return x.group - y.group;
-      // The cycles the TypeScript sizes come last in their group (the scanner places them itself).
-      if ((x.profit === null) !== (y.profit === null)) return x.profit === null ? 1 : -1;
-      if (x.profit !== y.profit) return x.profit! > y.profit! ? -1 : 1;
-      return x.cycle - y.cycle;
-    });
-    expect(listed).toEqual(expected);
-    expect(set.trade(set.at(0)).amountOut).toBe(1n + set.trade(set.at(0)).profit);
-  });
+  it.each([
+    [2, 20],
+    [2, 12],
+    [3, 32],
+  ])(
+    "lists the kernel's answers by group (%i bits), exact profit, then cycle (index in %i bits), across batches",
+    (groupBits, indexBits) => {
+      let seed = 11;
+      const next = () => (seed = (seed * 16807) % 2147483647);
+      const answers: Answer[] = Array.from({ length: 3000 }, (_, k) => {
+        const kind = next() % 6;
+        const profit =
+          kind === 0
+            ? BigInt(next() % 6) + 1n
+            : kind === 1
+              ? 2n ** 70n + BigInt(next() % 5000)
+              : kind === 2
+                ? BigInt(next()) ** 3n
+                : kind === 3
+                  ? 2n ** 100n + BigInt(next() % 3)
+                  : kind === 4
+                    ? // Runs of a few equal keys with unequal profits, which the kernel orders itself.
+                      2n ** 80n * BigInt((next() % 40) + 1) + BigInt(next() % 4)
+                    : next() % 20 === 0
+                      ? null
+                      : BigInt(next()) * BigInt(next());
+        // The kernel answers in cycle order.
+        return { cycle: 5 * k + (next() % 5), group: next() % 3, profit };
+      });
+      const set = new ScanAnswers();
+      set.clear(indexBits);
+      for (let from = 0; from < answers.length; from += 1024) {
+        set.take(
+          batch(answers.slice(from, from + 1024), from, groupBits, indexBits),
+          Math.min(1024, answers.length - from),
+        );
+      }
+      // The runs of 2^70 + a few thousand and of 2^100 + 0..2 are too long for the kernel: it hands them back.
+      const kernel = new ExactKernel(new PoolTables(4));
+      let handedBack = 0;
+      set.sort({
+        sortKeys: (keys, records, bits) => {
+          const sorted = kernel.sortKeys(keys, records, bits);
+          handedBack += sorted.runs.length / 2;
+          return sorted;
+        },
+      });
+      expect(handedBack).toBeGreaterThan(0);
+      const listed = Array.from({ length: set.size }, (_, k) => {
+        const i = set.at(k);
+        return { cycle: set.cycle(i), group: set.group(i), profit: set.isTrade(i) ? set.trade(i).profit : null };
+      });
+      const expected = [...answers].sort((x, y) => {
+        if (x.group !== y.group) return x.group - y.group;
+        // The cycles the TypeScript sizes come last in their group (the scanner places them itself).
+        if ((x.profit === null) !== (y.profit === null)) return x.profit === null ? 1 : -1;
+        if (x.profit !== y.profit) return x.profit! > y.profit! ? -1 : 1;
+        return x.cycle - y.cycle;
+      });
+      expect(listed).toEqual(expected);
+      expect(set.trade(set.at(0)).amountOut).toBe(1n + set.trade(set.at(0)).profit);
+    },
+  );
 });

@@ -2,17 +2,19 @@ import type { PoolTables } from "./exact-kernel/kernel.ts";
 import { ANSWER_BYTES, OPTIMALITY, TRADE } from "./exact-kernel/kernel.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 
+/** What puts a full scan's sort keys in order (ExactKernel.sortKeys). */
+export interface KeySorter {
+  sortKeys(keys: BigUint64Array, records: Uint8Array, indexBits: number): { order: Int32Array; runs: Int32Array };
+}
+
 /** Answers a new set holds before it first grows (the 1-in-38 10k-pool market gives 14,084). */
 const FIRST_CAPACITY = 16_384;
 const INTS = ANSWER_BYTES / 4;
 const WORDS = ANSWER_BYTES / 8;
-/** Where the low and high 32 bits of a 64-bit element sit in a Uint32Array over the same memory. */
-const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
-const HIGH = 1 - LOW;
 
 /**
  * A full scan's answers from the exact kernel (ExactKernel.scan), gathered across its calls by bulk copies, then put
- * in list order (by group, then profit, highest first, then cycle id) by one native sort of the sort keys the kernel
+ * in list order (by group, then profit, highest first, then cycle id) by the kernel's sort of the sort keys it
  * wrote: no JavaScript loop runs per answer before the list is built, in a fresh process where each such loop runs
  * before it is compiled. Each answer: its cycle, TRADE or ELSEWHERE (the TypeScript sizes that cycle itself), its
  * group and, for a trade, the amounts.
@@ -24,7 +26,6 @@ export class ScanAnswers {
   private ints = new Int32Array(0);
   private words = new BigUint64Array(0);
   private keys = new BigUint64Array(0);
-  private keyWords = new Uint32Array(0);
   /** Answer indices in list order (after `sort`). */
   private order = new Int32Array(0);
   /** Bits of a key holding the answer's index (PoolTables.indexBits). */
@@ -45,32 +46,20 @@ export class ScanAnswers {
   }
 
   /**
-   * Sorts the answers into list order. The native sort orders the keys' top bits exactly; answers whose top bits are
-   * equal (profits within a few parts in 2^40 of each other, or two cycles the TypeScript sizes) are put in order by
-   * their exact profits, then cycle ids.
+   * Sorts the answers into list order in the kernel (`sorter`): the keys' top bits, then, where they are equal
+   * (profits within a few parts in 2^40 of each other, or cycles the TypeScript sizes), exact profits and cycle ids.
+   * Only a long run of those out of order comes back to be ordered here: no JavaScript loop per key, which in a fresh
+   * process runs before it is compiled.
    */
-  sort(): void {
+  sort(sorter: KeySorter): void {
     const n = this.size;
-    this.keys.subarray(0, n).sort();
-    // One pass reads each key's answer index into `order` and finds the runs of equal top bits, without a call per
-    // key (in a fresh process this loop runs before it is compiled).
-    const words = this.keyWords;
-    const order = this.order;
-    const bits = this.indexBits;
-    const mask = bits === 32 ? -1 : (1 << bits) - 1;
-    let start = 0;
-    for (let k = 0; k < n; k++) {
-      const low = words[2 * k + LOW]!;
-      order[k] = low & mask;
-      if (
-        k > start &&
-        (words[2 * k + HIGH] !== words[2 * start + HIGH] || low >>> bits !== words[2 * start + LOW]! >>> bits)
-      ) {
-        if (k - start > 1) this.orderRun(start, k);
-        start = k;
-      }
-    }
-    if (n - start > 1) this.orderRun(start, n);
+    const { order, runs } = sorter.sortKeys(
+      this.keys.subarray(0, n),
+      this.bytes.subarray(0, ANSWER_BYTES * n),
+      this.indexBits,
+    );
+    this.order.set(order);
+    for (let r = 0; r < runs.length; r += 2) this.orderRun(runs[r]!, runs[r + 1]!);
   }
 
   /** The index of the answer in place k of the sorted list (for the accessors below). */
@@ -110,16 +99,11 @@ export class ScanAnswers {
   }
 
   /**
-   * Places k in start..end (equal top bits, so one group) by exact profit, highest first, then cycle id. The kernel
-   * numbers its answers in cycle order, so a run of equal profits (dust cycles often earn the same few wei) is in
-   * order already.
+   * Places k in start..end (equal top bits, so one group, out of order and too long for the kernel to sort) by exact
+   * profit, highest first, then cycle id.
    */
   private orderRun(start: number, end: number): void {
     const order = this.order;
-    const first = order[start]!;
-    let equal = true;
-    for (let k = start + 1; k < end && equal; k++) equal = this.sameProfit(first, order[k]!);
-    if (equal) return;
     const run = Array.from(order.subarray(start, end));
     const profit = (i: number) => (this.isTrade(i) ? this.amount(WORDS * i + 6) : -1n);
     run.sort((x, y) => {
@@ -128,20 +112,6 @@ export class ScanAnswers {
       return a !== b ? (a > b ? -1 : 1) : this.cycle(x) - this.cycle(y);
     });
     order.set(run, start);
-  }
-
-  /** Whether answers i and j are trades with the same profit (compared as 32-bit halves: no bigint). */
-  private sameProfit(i: number, j: number): boolean {
-    const a = INTS * i;
-    const b = INTS * j;
-    return (
-      this.isTrade(i) &&
-      this.isTrade(j) &&
-      this.ints[a + 12] === this.ints[b + 12] &&
-      this.ints[a + 13] === this.ints[b + 13] &&
-      this.ints[a + 14] === this.ints[b + 14] &&
-      this.ints[a + 15] === this.ints[b + 15]
-    );
   }
 
   private grow(capacity: number): void {
@@ -154,7 +124,6 @@ export class ScanAnswers {
     this.ints = new Int32Array(bytes.buffer);
     this.words = new BigUint64Array(bytes.buffer);
     this.keys = keys;
-    this.keyWords = new Uint32Array(keys.buffer);
     this.order = new Int32Array(capacity);
   }
 }

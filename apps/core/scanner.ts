@@ -145,7 +145,7 @@ export class ArbitrageScanner {
       from = this.evaluator.scan(from, answers);
       exact += this.evaluator.scanned();
     }
-    answers.sort();
+    this.evaluator.sort(answers);
     // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after. The book
     // places the list only when asked (a block after the scan); `orion scan` never asks.
     const cycles: number[] = [];

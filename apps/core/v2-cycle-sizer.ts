@@ -73,6 +73,11 @@ export class V2CycleSizer {
     return next;
   }
 
+  /** Puts a full scan's `answers` in list order (ScanAnswers.sort, with the kernel's sort). */
+  sort(answers: ScanAnswers): void {
+    answers.sort(this.kernel);
+  }
+
   /** How many cycles the last `scan` sized. */
   scanned(): number {
     return this.kernel.scanned();

@@ -105,6 +105,7 @@ function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
     recordSimulated: (t) => journal.recordSimulated(t),
     listInFlight: (a) => journal.listInFlight(a),
     hasTradeFor: (id) => journal.hasTradeFor(id),
+    tradeFor: (id) => journal.tradeFor(id),
   };
 }
 

@@ -30,7 +30,7 @@ import type {
   Mode,
   Order,
 } from "../domain/index.ts";
-import type { TradeJournal } from "./ports.ts";
+import type { SettledTrade, TradeJournal } from "./ports.ts";
 import { resultOf, rpcBatch } from "./rpc-batch.ts";
 import type { TxSigner } from "./signer.ts";
 import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
@@ -159,27 +159,9 @@ export interface ExecutorDeps {
   heads?: HeadSignal;
 }
 
-export interface TradeResult {
-  id: string;
+/** A trade's outcome: what its journal row records of it (SettledTrade), with its order and this delivery's view. */
+export interface TradeResult extends Omit<SettledTrade, "verdict"> {
   order: Order;
-  status: "simulated" | "rejected" | FinalStatus;
-  /** The route the trade went (or would have gone) by. */
-  route: ExecutionRouteKind;
-  /** Where its capital came from (or would have); null when no source could lend it. */
-  flashSource: FlashSource | null;
-  txHash: string | null;
-  /** ERC-4337 route: the user operation's hash; null otherwise. */
-  userOpHash: string | null;
-  nonce: number | null;
-  /** Sim/rejected: the block simulated at. Live: the block mined in (null when dropped). */
-  blockNumber: number | null;
-  simulatedProfit: bigint | null;
-  realizedProfit: bigint | null;
-  gasUsed: bigint | null;
-  /** Gas paid in native wei (the sponsor's actualGasCost on ERC-4337); null unless mined. */
-  gasCostWei: bigint | null;
-  precededBy: number | null;
-  reason: string | null;
   /** The route itself reverted: mined and reverted, or refused by the simulation (not a gate that sent nothing). */
   routeReverted: boolean;
   /** A rejection that is a verdict on the order, not a failure for the breaker (absent otherwise): see TradeVerdict. */
@@ -204,6 +186,15 @@ export type Submission =
       timings: TradeResult["timings"];
       final: Promise<TradeResult>;
     };
+
+/**
+ * What a redelivered order's trade comes to: nothing journaled after all, its outcome from the journal, or the
+ * outcome of a trade still in flight, once it is final.
+ */
+export type Redelivery =
+  | { kind: "none" }
+  | { kind: "done"; result: TradeResult }
+  | { kind: "following"; id: string; final: Promise<TradeResult> };
 
 export interface ReconcileReport {
   resolved: { id: string; status: FinalStatus }[];
@@ -241,6 +232,8 @@ export class Executor {
   private settled = false;
   /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
   private readonly own = new Set<string>();
+  /** Each trade being followed to its outcome, by id: a redelivery of its order waits for the same following. */
+  private readonly followed = new Map<string, Promise<FinalOutcome>>();
   private stopped = false;
   /** Orders between submit() and their hand-over (or their unsent verdict); followers wait for none (idle()). */
   private inHand = 0;
@@ -578,6 +571,27 @@ export class Executor {
   }
 
   /**
+   * The outcome of an order submit() found already journaled. The bus hands an order again only when its handling
+   * failed, and that may have been after the trade was sent and before its outcome was published: the orchestrator's
+   * ledger would never hear of it. So the outcome is read from the journal row when it is settled, or, in flight, the
+   * trade is followed to its end as reconcile() would (the following already under way, when this instance sent it).
+   * Nothing is sent. Publishing an outcome twice is harmless: the trades topic is keyed by the trade id.
+   */
+  async redelivered(order: Order): Promise<Redelivery> {
+    const journaled = await this.deps.journal.tradeFor(order.opportunityId);
+    if (!journaled) return { kind: "none" };
+    // This delivery neither simulated nor sent: its stamps say so.
+    const timings = { receivedAt: performance.now(), simulatedAt: null, sentAt: null };
+    if (journaled.settled) return { kind: "done", result: settledResult(order, journaled.trade, timings) };
+    const { trade } = journaled;
+    const route = this.routeOf(trade);
+    const final = this.follow(route, trade, trade.orderBlock).then((o) =>
+      followedResult(order, trade, route.kind, trade.flashSource ?? null, o, timings),
+    );
+    return { kind: "following", id: trade.id, final };
+  }
+
+  /**
    * Resolves the in-flight rows earlier runs left (of every route's account) from the chain, and sends nothing.
    * Run it at start; until a pass leaves no such row, each live order runs another pass first and is refused if
    * rows remain.
@@ -731,25 +745,9 @@ export class Executor {
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
     const sentAt = timings.sentAt ?? performance.now();
-    const final = this.follow(route, intent, at.blockNumber).then((o): TradeResult => ({
-      id,
-      order,
-      status: o.status,
-      route: route.kind,
-      flashSource,
-      txHash: o.txHash ?? intent.txHash,
-      userOpHash,
-      nonce: intent.nonce,
-      blockNumber: o.blockNumber,
-      simulatedProfit: null,
-      realizedProfit: o.realizedProfit,
-      gasUsed: o.gasUsed,
-      gasCostWei: gasCostOf(o),
-      precededBy: o.precededBy,
-      reason: null,
-      routeReverted: o.status === "reverted",
-      timings,
-    }));
+    const final = this.follow(route, intent, at.blockNumber).then((o) =>
+      followedResult(order, intent, route.kind, flashSource, o, timings),
+    );
     return {
       kind: "sent",
       id,
@@ -804,12 +802,21 @@ export class Executor {
     return minedIn !== undefined && minedIn + confirmations <= head;
   }
 
+  /** Follows a sent trade to its outcome once, however many deliveries of its order ask for it. */
+  private follow(route: ExecutionRoute, sent: InFlightTrade, simulatedOn: number): Promise<FinalOutcome> {
+    const under = this.followed.get(sent.id);
+    if (under) return under;
+    const outcome = this.followToEnd(route, sent, simulatedOn).finally(() => this.followed.delete(sent.id));
+    this.followed.set(sent.id, outcome);
+    return outcome;
+  }
+
   /**
    * Waits for a sent trade's outcome and journals it; node or database errors are retried, not fatal. With new heads,
    * it is looked for once per block (when a receipt can appear): a timer would ask the node dozens of times a block,
    * and the node answers requests one at a time, the block's own simulations among them.
    */
-  private async follow(route: ExecutionRoute, sent: InFlightTrade, simulatedOn: number): Promise<FinalOutcome> {
+  private async followToEnd(route: ExecutionRoute, sent: InFlightTrade, simulatedOn: number): Promise<FinalOutcome> {
     const { heads } = this.deps;
     let trade = sent;
     let lastFull = performance.now();
@@ -871,6 +878,50 @@ async function preparing(
 export function gasCostOf(o: Pick<FinalOutcome, "gasUsed" | "effectiveGasPrice" | "l1FeeWei">): bigint | null {
   if (o.gasUsed === null || o.effectiveGasPrice === null) return null;
   return o.gasUsed * o.effectiveGasPrice + (o.l1FeeWei ?? 0n);
+}
+
+/** A sent trade's result once following it found its outcome. */
+function followedResult(
+  order: Order,
+  sent: InFlightTrade,
+  route: ExecutionRouteKind,
+  flashSource: FlashSource | null,
+  o: FinalOutcome,
+  timings: TradeResult["timings"],
+): TradeResult {
+  return {
+    id: sent.id,
+    order,
+    status: o.status,
+    route,
+    flashSource,
+    txHash: o.txHash ?? sent.txHash,
+    userOpHash: sent.route === "erc4337" ? sent.userOpHash : null,
+    nonce: sent.nonce,
+    blockNumber: o.blockNumber,
+    simulatedProfit: null,
+    realizedProfit: o.realizedProfit,
+    gasUsed: o.gasUsed,
+    gasCostWei: gasCostOf(o),
+    precededBy: o.precededBy,
+    reason: null,
+    routeReverted: o.status === "reverted",
+    timings,
+  };
+}
+
+/** A settled trade's result as its journal row records it (for a redelivered order). */
+function settledResult(order: Order, t: SettledTrade, timings: TradeResult["timings"]): TradeResult {
+  const { verdict, ...trade } = t;
+  return {
+    ...trade,
+    order,
+    // A rejection's cause (the simulation reverted, or a gate refused) is not journaled: a pool takes no strike from
+    // one read back, while the breaker still counts the failure. A mined revert is the route's, as when followed.
+    routeReverted: t.status === "reverted",
+    ...(verdict ? { verdict } : {}),
+    timings,
+  };
 }
 
 /** A trade the route journaled and then dropped at the hand-over (refused, or a bundle too late): nothing is on chain. */

@@ -2,7 +2,16 @@
  * The persistence the executor needs (a TradeJournal). It is implemented in PostgreSQL by apps/store; the executor only
  * sees this interface. The trade shapes it speaks in are the shared wire types of apps/domain.
  */
-import type { FinalOutcome, InFlightTrade, LiveIntent, UnsentTrade } from "../domain/index.ts";
+import type {
+  ExecutionRouteKind,
+  FinalOutcome,
+  FlashSource,
+  InFlightTrade,
+  LiveIntent,
+  SettledStatus,
+  TradeVerdict,
+  UnsentTrade,
+} from "../domain/index.ts";
 import type { Fence } from "./lease.ts";
 
 export interface TradeJournal {
@@ -29,4 +38,33 @@ export interface TradeJournal {
   listInFlight(account: string): Promise<InFlightTrade[]>;
   /** Whether a trade exists for this opportunity (redelivered orders are skipped). */
   hasTradeFor(opportunityId: string): Promise<boolean>;
+  /** This opportunity's trade as journaled (null: none), for a redelivered order whose outcome may be unpublished. */
+  tradeFor(opportunityId: string): Promise<JournaledTrade | null>;
+}
+
+/** A journaled trade as a redelivery finds it: still in flight (to be followed) or settled (its outcome known). */
+export type JournaledTrade = { settled: false; trade: InFlightTrade } | { settled: true; trade: SettledTrade };
+
+/** What a settled row records of its outcome. */
+export interface SettledTrade {
+  id: string;
+  status: SettledStatus;
+  /** The route the trade went (or would have gone) by. */
+  route: ExecutionRouteKind;
+  /** Where its capital came from (or would have); null when no source could lend it. */
+  flashSource: FlashSource | null;
+  txHash: string | null;
+  /** ERC-4337 route: the user operation's hash; null otherwise. */
+  userOpHash: string | null;
+  nonce: number | null;
+  /** Sim/rejected: the block simulated at. Live: the block mined in (null when dropped). */
+  blockNumber: number | null;
+  simulatedProfit: bigint | null;
+  realizedProfit: bigint | null;
+  gasUsed: bigint | null;
+  /** Gas paid in native wei (the sponsor's actualGasCost on ERC-4337); null unless mined. */
+  gasCostWei: bigint | null;
+  precededBy: number | null;
+  reason: string | null;
+  verdict: TradeVerdict | null;
 }

@@ -150,11 +150,7 @@ export class ExecutorService {
       order,
       header ? { timestamp: header.timestamp, baseFee: header.baseFeeWei } : undefined,
     );
-    if (submission.kind === "duplicate") {
-      log?.info({ opportunity: order.opportunityId }, "order already handled: skipped");
-      span.setAttribute("trade.status", "duplicate");
-      return { following: null };
-    }
+    if (submission.kind === "duplicate") return this.redelivered(order, span);
     if (submission.kind === "done") {
       const { result } = submission;
       if (result.timings.simulatedAt !== null) {
@@ -172,16 +168,47 @@ export class ExecutorService {
     );
     if (txHash) span.setAttribute("trade.tx", txHash);
     if (userOpHash) span.setAttribute("trade.user_op", userOpHash);
-    const following = submission.final
+    return {
+      following: this.settleWhenFinal(submission.id, submission.final, span, () =>
+        metrics?.observeStage(labels, "confirm", performance.timeOrigin + performance.now() - seenAt),
+      ),
+    };
+  }
+
+  /** Publishes a sent trade's outcome once it is final; counted among the trades followed until then. */
+  private settleWhenFinal(id: string, final: Promise<TradeResult>, span: Span, onFinal?: () => void): Promise<void> {
+    const following = final
       .then((result) => {
-        metrics?.observeStage(labels, "confirm", performance.timeOrigin + performance.now() - seenAt);
+        onFinal?.();
         span.setAttribute("trade.status", result.status);
         this.settle(result);
       })
-      .catch((err: unknown) => log?.error({ err, trade: submission.id }, "following a sent trade failed"))
+      .catch((err: unknown) => this.deps.log?.error({ err, trade: id }, "following a sent trade failed"))
       .finally(() => this.following.delete(following));
     this.following.add(following);
-    return { following };
+    return following;
+  }
+
+  /**
+   * An order already journaled: its handling failed somewhere after the journal, maybe before the outcome was
+   * published. Nothing is sent again; the outcome is published as a first delivery would (the trades topic drops a
+   * second copy by trade id), from the journal, or once the trade still in flight is final.
+   */
+  private async redelivered(order: OrderEnvelope["order"], span: Span): Promise<{ following: Promise<void> | null }> {
+    const { executor, log } = this.deps;
+    const redelivery = await executor.redelivered(order);
+    log?.info({ opportunity: order.opportunityId, trade: redelivery.kind }, "order already handled: not sent again");
+    span.setAttribute("trade.redelivered", true);
+    if (redelivery.kind === "none") {
+      span.setAttribute("trade.status", "duplicate");
+      return { following: null };
+    }
+    if (redelivery.kind === "done") {
+      span.setAttribute("trade.status", redelivery.result.status);
+      this.settle(redelivery.result);
+      return { following: null };
+    }
+    return { following: this.settleWhenFinal(redelivery.id, redelivery.final, span) };
   }
 
   private settle(result: TradeResult): void {

@@ -5,8 +5,8 @@
  */
 import { Interface } from "ethers";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryBus, ordersTopic, type BlockOpportunities } from "../bus/index.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createMemoryBus, ordersTopic, tradesTopic, type BlockOpportunities } from "../bus/index.ts";
 import { deploy, sendFromUnlocked, type FailoverProvider, type LocalChain } from "../chain/index.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { loadArtifacts } from "../contracts/index.ts";
@@ -37,13 +37,18 @@ afterAll(async () => {
 });
 
 /** The pipeline after the scanner: orchestrator and executor on one bus, the executor on the devnet. */
-async function pipeline(control: ControlStore, mode: Mode, withExecutor = true) {
-  const bus = createMemoryBus();
+async function pipeline(
+  control: ControlStore,
+  mode: Mode,
+  withExecutor = true,
+  over: { journal?: PgTradeJournal; claimIdleMs?: number } = {},
+) {
+  const bus = createMemoryBus(over.claimIdleMs === undefined ? {} : { claimIdleMs: over.claimIdleMs });
   const orchestrator = new OrchestratorService({ bus, control, storeHealthy: () => true, db: pool, gas: GAS });
   const results: TradeResult[] = [];
   const executor = new Executor({
     provider,
-    journal: new PgTradeJournal(pool),
+    journal: over.journal ?? new PgTradeJournal(pool),
     readMode: async () => (await control.read()).mode,
     contract: { address: chain.markets.executor.address, abi },
     account: chain.executorAccount.address,
@@ -233,6 +238,68 @@ describe("pool quarantine", () => {
     expect(d.orders.map((o) => o.opportunityId)).toEqual([good.id]);
     await expect.poll(() => run.results.length).toBe(3);
     expect(run.results[2]).toMatchObject({ status: "simulated", simulatedProfit: opportunity.profit });
+    await run.stop();
+  });
+});
+
+/** The journal of an executor whose handling of the first order it sends fails right after the broadcast. */
+class FailsOnceAfterSend extends PgTradeJournal {
+  private failed = false;
+  override async markSent(id: string, txHash: string | null): Promise<void> {
+    await super.markSent(id, txHash);
+    if (this.failed) return;
+    this.failed = true;
+    throw new Error("the order's handling failed after the broadcast");
+  }
+}
+
+describe("a redelivered order whose trade was sent", () => {
+  it("publishes the trade's outcome once it is final, without a second send, and the ledger counts it once", async () => {
+    const control = createMemoryControlStore();
+    const s = await control.read();
+    const { epoch } = await control.switchMode("live", s.version, "test");
+    await limited(control, { maxConsecutiveFailures: 100 });
+    const run = await pipeline(control, "live", true, { journal: new FailsOnceAfterSend(pool), claimIdleMs: 50 });
+    const { ledger } = run.orchestrator;
+    // Figures restored from the journal (earlier tests of this file): this trade must add to them exactly once.
+    const lossBefore = ledger.dailyLossWei(new Date());
+    const failuresBefore = ledger.consecutiveFailures;
+    const settled = vi.spyOn(ledger, "settled");
+    const account = chain.executorAccount.address;
+    const nonceBefore = await provider.getTransactionCount(account, "pending");
+
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order: Order = { ...(await orderFor(provider, "live", opportunity)), epoch };
+    const envelope = { order, seenAt: performance.timeOrigin + performance.now() };
+    await run.bus.publish(ordersTopic, envelope);
+    // The first delivery throws once the transaction is out; the redelivery finds it journaled and follows it.
+    await expect.poll(() => run.service.handled).toBe(2);
+    await expect.poll(() => run.service.inFlight).toBe(1);
+    // It loses its race and reverts: a loss and a strike the orchestrator must hear of.
+    await outbid(chain, provider, {
+      trader: chain.markets.traders[3]!,
+      pool: opportunity.pools[0]!,
+      tokenIn: opportunity.baseToken,
+      amountIn: opportunity.amountIn,
+    });
+    await chain.devnet.mine();
+    await expect.poll(() => run.results.length).toBe(1);
+    const result = run.results[0]!;
+    expect(result).toMatchObject({ status: "reverted", nonce: nonceBefore });
+    await expect.poll(() => settled.mock.calls.length).toBe(1);
+    expect(settled.mock.calls[0]![0]).toMatchObject({ opportunityId: order.opportunityId, status: "reverted" });
+    expect(ledger.dailyLossWei(new Date()) - lossBefore).toBe(result.gasCostWei);
+    expect(ledger.consecutiveFailures).toBe(failuresBefore + 1);
+
+    // Delivered once more, as if a handling had failed after the outcome was published: the outcome is read from the
+    // journal and published again, and the trades topic drops the copy by trade id; still one send, one settlement.
+    await run.service.handle(envelope);
+    expect(run.results).toHaveLength(2);
+    expect(run.results[1]).toMatchObject({ id: result.id, status: "reverted", gasCostWei: result.gasCostWei });
+    expect(await run.bus.unfinished(tradesTopic, "orchestrator")).toBe(0);
+    expect(settled).toHaveBeenCalledTimes(1);
+    expect(ledger.dailyLossWei(new Date()) - lossBefore).toBe(result.gasCostWei);
+    expect(await provider.getTransactionCount(account, "pending")).toBe(nonceBefore + 1);
     await run.stop();
   });
 });

@@ -1,9 +1,19 @@
 import type pg from "pg";
-import type { FinalOutcome, InFlightTrade, LiveIntent, TradeBase, UnsentTrade } from "../domain/index.ts";
-import type { TradeJournal } from "../executor/ports.ts";
+import type {
+  ExecutionRouteKind,
+  FinalOutcome,
+  FlashSource,
+  InFlightTrade,
+  LiveIntent,
+  SettledStatus,
+  TradeBase,
+  TradeVerdict,
+  UnsentTrade,
+} from "../domain/index.ts";
+import type { JournaledTrade, TradeJournal } from "../executor/ports.ts";
 import { LeaseLost } from "../executor/lease.ts";
 import type { Fence } from "../executor/lease.ts";
-import { fromBig } from "./db.ts";
+import { fromBig, toBig } from "./db.ts";
 
 /** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
 export class DuplicateTrade extends Error {
@@ -38,6 +48,26 @@ interface InFlightRow {
   replaced_tx_hashes: string[];
   route: "eoa" | "erc4337";
   user_op_hash: string | null;
+}
+
+/** A trade row as tradeFor() reads it: in flight (then read again as listInFlight does) or settled. */
+interface SettledRow {
+  id: string;
+  status: "pending" | "sent" | SettledStatus;
+  route: ExecutionRouteKind;
+  flash_source: FlashSource | null;
+  tx_hash: string | null;
+  user_op_hash: string | null;
+  nonce: string | null;
+  block_number: string | null;
+  simulated_profit: string | null;
+  realized_profit: string | null;
+  gas_used: string | null;
+  gas_cost_wei: string | null;
+  preceded_by: number | null;
+  reason: string | null;
+  verdict: TradeVerdict | null;
+  account: string | null;
 }
 
 /** The columns every trade row carries, in the order of baseParams. */
@@ -235,6 +265,44 @@ export class PgTradeJournal implements TradeJournal {
   async hasTradeFor(opportunityId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query("SELECT 1 FROM trades WHERE opportunity_id = $1", [opportunityId]);
     return rowCount === 1;
+  }
+
+  async tradeFor(opportunityId: string): Promise<JournaledTrade | null> {
+    const { rows } = await this.pool.query<SettledRow>(
+      `SELECT id, status, route, flash_source, tx_hash, user_op_hash, nonce, block_number, simulated_profit,
+         realized_profit, gas_used, gas_used * effective_gas_price + coalesce(l1_fee_wei, 0) AS gas_cost_wei,
+         preceded_by, reason, verdict, account
+       FROM trades WHERE opportunity_id = $1`,
+      [opportunityId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.status === "pending" || r.status === "sent") {
+      // In flight: the same row listInFlight gives reconciliation, so it is followed the way a restart follows it.
+      const trade = (await this.listInFlight(r.account ?? "")).find((t) => t.id === r.id);
+      if (!trade) throw new Error(`trade ${r.id}: in flight, but not among its account's in-flight trades`);
+      return { settled: false, trade };
+    }
+    return {
+      settled: true,
+      trade: {
+        id: r.id,
+        status: r.status,
+        route: r.route,
+        flashSource: r.flash_source,
+        txHash: r.tx_hash,
+        userOpHash: r.user_op_hash,
+        nonce: r.nonce === null ? null : Number(r.nonce),
+        blockNumber: r.block_number === null ? null : Number(r.block_number),
+        simulatedProfit: toBig(r.simulated_profit),
+        realizedProfit: toBig(r.realized_profit),
+        gasUsed: toBig(r.gas_used),
+        gasCostWei: toBig(r.gas_cost_wei),
+        precededBy: r.preceded_by,
+        reason: r.reason,
+        verdict: r.verdict,
+      },
+    };
   }
 
   /** Runs an INSERT; returns how many rows it wrote. */

@@ -59,6 +59,7 @@ interface KernelExports {
   screen(from: number, step: number, count: number, best: number): number;
   value(y: bigint): number;
   search(budget: number): number;
+  sortKeys(at: number, n: number, bits: number): number;
   testRegisters(op: number, x: number): number;
 }
 
@@ -118,6 +119,8 @@ export class PoolTables {
   private readonly ratesAt: number;
   private readonly answersAt: number;
   private readonly keysAt: number;
+  /** Where ExactKernel.sortKeys works: after the keys, then after the cycle index (`holdCycles`). */
+  private sortAt: number;
 
   constructor(pools: number) {
     this.pools = pools;
@@ -125,6 +128,7 @@ export class PoolTables {
     this.answersAt = this.ratesAt + RATE_BYTES * pools;
     this.keysAt = this.answersAt + ANSWER_BYTES * ANSWERS;
     const bytes = this.keysAt + 8 * ANSWERS;
+    this.sortAt = bytes;
     this.memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
     this.map();
   }
@@ -150,15 +154,30 @@ export class PoolTables {
     const hopsAt = edgeGroupsAt + 8 * this.pools;
     const edgesAt = Math.ceil((hopsAt + index.cycleCount) / 4) * 4;
     const bytes = edgesAt + 4 * index.stride * index.cycleCount;
-    const pages = Math.ceil(bytes / 65536) - this.memory.buffer.byteLength / 65536;
-    if (pages > 0) this.memory.grow(pages);
-    this.map();
+    this.reserve(bytes);
+    this.sortAt = alignTo8(bytes);
     new Int32Array(this.memory.buffer, edgeGroupsAt, 2 * this.pools).set(edgeGroups);
     new Uint8Array(this.memory.buffer, hopsAt, index.cycleCount).set(index.hops);
     new Int32Array(this.memory.buffer, edgesAt, index.stride * index.cycleCount).set(index.edges);
     this.cycles = index;
     this.groupBits = groupCount > 1 ? 32 - Math.clz32(groupCount - 1) : 0;
     this.indexBits = index.cycleCount > 2 ? 32 - Math.clz32(index.cycleCount - 1) : 1;
+  }
+
+  /**
+   * Where `n` sort keys go for ExactKernel.sortKeys, with room for what it makes of them and their answers (88 bytes a
+   * key), growing the memory on a market's first full scan.
+   */
+  sortSpace(n: number): number {
+    this.reserve(this.sortAt + (24 + ANSWER_BYTES) * n);
+    return this.sortAt;
+  }
+
+  /** Grows the memory to at least `bytes` and remakes the views. */
+  private reserve(bytes: number): void {
+    const pages = Math.ceil(bytes / 65536) - this.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.memory.grow(pages);
+    this.map();
   }
 
   /** (Re)makes the views of the memory's current buffer. */
@@ -213,6 +232,21 @@ export class ExactKernel implements SplitKernel {
       this.placed = true;
     }
     return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base);
+  }
+
+  /**
+   * Sorts a full scan's `keys` (its answers, `records` as `scan` wrote them, numbered 0..n-1 in the keys' low
+   * `indexBits` bits) in the kernel: the answer indices in list order, with the runs (start, end pairs) it left out of
+   * order (assembly/kernel.ts's sortKeys). The views are of the kernel's memory, good until the next call.
+   */
+  sortKeys(keys: BigUint64Array, records: Uint8Array, indexBits: number): { order: Int32Array; runs: Int32Array } {
+    const n = keys.length;
+    const at = this.tables.sortSpace(n);
+    const buffer = this.tables.memory.buffer;
+    new BigUint64Array(buffer, at, n).set(keys);
+    new Uint8Array(buffer, at + 24 * n, ANSWER_BYTES * n).set(records);
+    const runs = this.exports.sortKeys(at, n, indexBits);
+    return { order: new Int32Array(buffer, at + 16 * n, n), runs: new Int32Array(buffer, at + 20 * n, 2 * runs) };
   }
 
   /** How many answers the last `scan` gave. */
