@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ANSWER_BYTES, ELSEWHERE, ExactKernel, PoolTables, TRADE } from "./exact-kernel/kernel.ts";
-import { ScanAnswers } from "./scan-answers.ts";
+import { INTS, ScanAnswers } from "./scan-answers.ts";
 
 const MASK = (1n << 64n) - 1n;
 const bits = new Float64Array(1);
@@ -91,9 +91,11 @@ describe("ScanAnswers", () => {
         },
       });
       expect(handedBack).toBeGreaterThan(0);
+      const { order, ints } = set.lists();
       const listed = Array.from({ length: set.size }, (_, k) => {
-        const i = set.at(k);
-        return { cycle: set.cycle(i), group: set.group(i), profit: set.isTrade(i) ? set.trade(i).profit : null };
+        const i = order[k]!;
+        const profit = ints[INTS * i + 1] === TRADE ? set.trade(i).profit : null;
+        return { cycle: ints[INTS * i], group: ints[INTS * i + 3], profit };
       });
       const expected = [...answers].sort((x, y) => {
         if (x.group !== y.group) return x.group - y.group;
@@ -103,7 +105,7 @@ describe("ScanAnswers", () => {
         return x.cycle - y.cycle;
       });
       expect(listed).toEqual(expected);
-      expect(set.trade(set.at(0)).amountOut).toBe(1n + set.trade(set.at(0)).profit);
+      expect(set.trade(order[0]!).amountOut).toBe(1n + set.trade(order[0]!).profit);
     },
   );
 });

@@ -9,7 +9,7 @@ export interface KeySorter {
 
 /** Answers a new set holds before it first grows (the 1-in-38 10k-pool market gives 14,084). */
 const FIRST_CAPACITY = 16_384;
-const INTS = ANSWER_BYTES / 4;
+export const INTS = ANSWER_BYTES / 4;
 const WORDS = ANSWER_BYTES / 8;
 
 /**
@@ -62,25 +62,20 @@ export class ScanAnswers {
     for (let r = 0; r < runs.length; r += 2) this.orderRun(runs[r]!, runs[r + 1]!);
   }
 
-  /** The index of the answer in place k of the sorted list (for the accessors below). */
-  at(k: number): number {
-    return this.order[k]!;
+  /**
+   * The sorted list's answer indices and the answers as 32-bit words (answer i's cycle at INTS * i, then its kind,
+   * optimality and group): a full scan's pass reads them in its loop, not through a call per answer and field.
+   */
+  lists(): { order: Int32Array; ints: Int32Array } {
+    return { order: this.order, ints: this.ints };
   }
 
-  cycle(i: number): number {
-    return this.ints[INTS * i]!;
-  }
-
-  /** TRADE, or ELSEWHERE: the TypeScript sizes the cycle. */
-  isTrade(i: number): boolean {
+  /** Whether answer i is a TRADE (else ELSEWHERE: the TypeScript sizes the cycle). */
+  private isTrade(i: number): boolean {
     return this.ints[INTS * i + 1] === TRADE;
   }
 
-  group(i: number): number {
-    return this.ints[INTS * i + 3]!;
-  }
-
-  /** Answer i's trade (when `isTrade`). */
+  /** Answer i's trade (when it is a TRADE). */
   trade(i: number): SizedTrade {
     const at = WORDS * i + 2;
     return {
@@ -109,7 +104,7 @@ export class ScanAnswers {
     run.sort((x, y) => {
       const a = profit(x);
       const b = profit(y);
-      return a !== b ? (a > b ? -1 : 1) : this.cycle(x) - this.cycle(y);
+      return a !== b ? (a > b ? -1 : 1) : this.ints[INTS * x]! - this.ints[INTS * y]!;
     });
     order.set(run, start);
   }

@@ -9,7 +9,8 @@ import type { SearchResult } from "./exact-search.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
-import { ScanAnswers } from "./scan-answers.ts";
+import { INTS, ScanAnswers } from "./scan-answers.ts";
+import { TRADE } from "./exact-kernel/kernel.ts";
 
 export interface ScannerOptions {
   tokens: readonly Token[];
@@ -59,6 +60,8 @@ export class ArbitrageScanner {
   private readonly book: OpportunityBook;
   /** Group (position in baseTokens) of each token index, -1 for non-base tokens. */
   private readonly groupOfToken: Int32Array;
+  /** Address of each edge's source token (edge 2p sells pool p's token0), so an opportunity's path is one read a hop. */
+  private readonly edgeToken: string[];
   /** Per-cycle mark of the last update that queued it, so a cycle touching several changed pools runs once. */
   private readonly queued: Uint32Array;
   /** Scratch list of the cycles one update re-evaluates (at most every cycle once). */
@@ -96,8 +99,11 @@ export class ArbitrageScanner {
     // The kernel's full scan reads the index from its own memory, with each edge's group: copied there once, before
     // the kernel is made.
     const edgeGroups = new Int32Array(2 * this.state.poolCount);
+    this.edgeToken = new Array<string>(edgeGroups.length);
     for (let e = 0; e < edgeGroups.length; e++) {
-      edgeGroups[e] = Math.max(0, this.groupOfToken[edgeSource(e, this.state.token0, this.state.token1)]!);
+      const source = edgeSource(e, this.state.token0, this.state.token1);
+      edgeGroups[e] = Math.max(0, this.groupOfToken[source]!);
+      this.edgeToken[e] = this.state.tokens[source]!.address;
     }
     this.state.tables.holdCycles(this.index, edgeGroups, bases.length);
     this.evaluator = new CycleEvaluator(
@@ -152,10 +158,11 @@ export class ArbitrageScanner {
     const groups: number[] = [];
     const listed: Opportunity[] = [];
     const elsewhere: number[] = [];
+    const { order, ints } = answers.lists();
     for (let k = 0; k < answers.size; k++) {
-      const i = answers.at(k);
-      const c = answers.cycle(i);
-      if (!answers.isTrade(i)) {
+      const i = order[k]!;
+      const c = ints[INTS * i]!;
+      if (ints[INTS * i + 1] !== TRADE) {
         elsewhere.push(c);
         continue;
       }
@@ -163,7 +170,7 @@ export class ArbitrageScanner {
       if (trade === "undecided") this.setUndecided(c, true);
       else if (trade !== null) {
         cycles.push(c);
-        groups.push(answers.group(i));
+        groups.push(ints[INTS * i + 3]!);
         listed.push(this.record(c, trade, false));
       }
     }
@@ -290,8 +297,9 @@ export class ArbitrageScanner {
   /** A new opportunity for cycle c's trade (`throughV3`: whether its route names protocols). */
   private record(c: number, trade: SizedTrade, throughV3: boolean): Opportunity {
     const { amountIn, amountOut, profit } = trade;
-    const { token0, token1, tokens, poolAddress } = this.state;
+    const { poolAddress } = this.state;
     const { edges, stride, hops } = this.index;
+    const edgeToken = this.edgeToken;
     // Read straight from the edge rows into arrays of their final length (a full scan records every opportunity: no
     // view, iterator or growing array per cycle, and no call per hop in a process that compiles without inlining).
     const n = hops[c]!;
@@ -299,9 +307,8 @@ export class ArbitrageScanner {
     const pools = new Array<string>(n);
     for (let h = 0, at = c * stride; h < n; h++, at++) {
       const e = edges[at]!;
-      const p = e >> 1;
-      path[h] = tokens[(e & 1) === 0 ? token0[p]! : token1[p]!]!.address;
-      pools[h] = poolAddress[p]!;
+      path[h] = edgeToken[e]!;
+      pools[h] = poolAddress[e >> 1]!;
     }
     path[n] = path[0]!;
     const opportunity: Opportunity = { baseToken: path[0]!, pools, tokens: path, amountIn, amountOut, profit };
