@@ -31,7 +31,7 @@ import type {
   Order,
 } from "../domain/index.ts";
 import type { SettledTrade, TradeJournal } from "./ports.ts";
-import { resultOf, rpcBatch } from "./rpc-batch.ts";
+import { resultOf, rpcBatch } from "../chain/index.ts";
 import type { TxSigner } from "./signer.ts";
 import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
 import { tradeBase } from "./routes/intent.ts";

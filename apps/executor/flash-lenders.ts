@@ -6,7 +6,7 @@
 import { Interface, toQuantity } from "ethers";
 import type { JsonRpcApiProvider } from "ethers";
 import type { FlashLender } from "./flash-source.ts";
-import { resultOf, rpcBatch } from "./rpc-batch.ts";
+import { resultOf, rpcBatch } from "../chain/index.ts";
 
 /** Where the lenders are: from the chain profile's `lenders`, and the V3 pools the scanner tracks. */
 export interface FlashLenderConfig {

@@ -89,8 +89,9 @@ describe("scanner service on the devnet", () => {
       requests.length = 0;
       const report = await svc.onHead(head);
       expect(report?.published).toBe(true);
-      // After the first block's full read, the V2 and V3 states advance from one eth_getLogs of the block.
-      if (i > 0) expect(requests.flat().filter((m) => m === "eth_getLogs")).toHaveLength(1);
+      // After the first block's full read, the V2 and V3 states advance from one eth_getLogs of the block,
+      // and that read goes with the gas price in one HTTP request.
+      if (i > 0) expect(requests).toEqual([["eth_getLogs", "eth_gasPrice"]]);
       const published = got.at(-1)!;
       const reference = new ArbitrageScanner({
         ...options,
@@ -106,6 +107,42 @@ describe("scanner service on the devnet", () => {
     counting.destroy();
     // The traders move the V3 pools every block, so mixed cycles open: the scanner finds them (through the bus).
     expect(mixed).toBeGreaterThan(0);
+  });
+
+  it("a refused gas price fails the block's publication alone: its logs advance the states, the next block publishes", async () => {
+    const bus = createMemoryBus();
+    const got: BlockOpportunities[] = [];
+    await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
+    const direct = eip1193Transport("devnet", chain.devnet.provider);
+    let refuse = false;
+    const refusing = new FailoverProvider(
+      [
+        {
+          name: "refusing",
+          send: async (payloads, timeoutMs) => {
+            const answers = await direct.send(payloads, timeoutMs);
+            return answers.map((a, i) =>
+              refuse && payloads[i]?.method === "eth_gasPrice"
+                ? { id: a.id, error: { code: -32000, message: "gas price unavailable" } }
+                : a,
+            );
+          },
+        },
+      ],
+      { chainId: 31337 },
+    );
+    const { svc } = await service(bus, true, refusing);
+    const collector = new BlockCollector(provider);
+    expect(await svc.onHead(await nextHead(collector))).toMatchObject({ published: true });
+    refuse = true;
+    const head = await nextHead(collector);
+    await expect(svc.onHead(head)).rejects.toThrow(/gas price unavailable/);
+    refuse = false;
+    // The refused block's logs were applied: the next block advances from its own logs, no re-read.
+    expect(await svc.onHead(await nextHead(collector))).toMatchObject({ published: true, kind: "incremental" });
+    await bus.close();
+    refusing.destroy();
+    expect(got).toHaveLength(2);
   });
 
   it("refuses to publish on state older than the newest block seen", async () => {

@@ -1,7 +1,15 @@
 import type { Log } from "ethers";
 import type { Logger } from "pino";
 import { opportunitiesTopic, type Bus } from "../bus/index.ts";
-import type { BlockHead, FailoverProvider, PoolState, V3PoolStates } from "../chain/index.ts";
+import {
+  logsOf,
+  resultOf,
+  rpcBatch,
+  type BlockHead,
+  type FailoverProvider,
+  type PoolState,
+  type V3PoolStates,
+} from "../chain/index.ts";
 import { ArbitrageScanner, type ReserveUpdate, type Token } from "../core/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
@@ -106,19 +114,28 @@ export class ScannerService {
   }
 
   /**
-   * When the V2 and the V3 states both advance from this head's logs: the logs of both, asked for in one request.
-   * The node answers requests one at a time, and the block's orders wait behind each read of it.
+   * This head's reads of the node, sent as one batch (one HTTP request; each read answered or refused on its own):
+   * the block's logs when the V2 and the V3 states both advance from them (those of both, asked for once), and the
+   * gas price when the head will be published. The node answers requests one at a time, and the block's orders wait
+   * behind each read of it.
    */
-  private sharedLogs(head: BlockHead): Promise<Log[]> | undefined {
+  private reads(head: BlockHead, stale: boolean): { logs?: Promise<Log[]>; gasPrice: Promise<string> | null } {
     const v3 = this.v3States;
-    if (v3 === null || !this.poolState.follows(head) || !v3.follows(head)) return undefined;
-    const logs = this.provider.getLogs({
-      blockHash: head.hash,
-      topics: [[...this.poolState.logTopics, ...v3.logTopics]],
-    });
+    const shared = v3 !== null && this.poolState.follows(head) && v3.follows(head);
+    const requests = [];
+    if (shared) {
+      const topics = [[...this.poolState.logTopics, ...v3.logTopics]];
+      requests.push({ method: "eth_getLogs", params: [{ blockHash: head.hash, topics }] });
+    }
+    // The gas price goes with a publication only: not asked for a head that will not be published.
+    if (!stale) requests.push({ method: "eth_gasPrice", params: [] });
+    const batch = rpcBatch(this.provider, requests);
+    const gasPrice = stale ? null : batch.then((answers) => resultOf(answers.at(-1)) as string);
+    if (!shared) return { gasPrice };
+    const logs = batch.then((answers) => logsOf(this.provider, answers[0]));
     // Each state awaits it too and reports a failure as its own; this only keeps it from going unhandled meanwhile.
     logs.catch(() => undefined);
-    return logs;
+    return { logs, gasPrice };
   }
 
   /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
@@ -135,11 +152,8 @@ export class ScannerService {
     // Decided on arrival, not after the reads: a head judged later could always be overtaken, and none published.
     const stale = this.provider.newestBlock > head.number;
     const rpcStarted = performance.now();
-    const logs = this.sharedLogs(head);
-    // The gas price and L1 fees go with a publication only: not asked for a head that will not be published.
-    const pricing = stale
-      ? null
-      : Promise.all([this.provider.send("eth_gasPrice", []) as Promise<string>, this.l1Fees()]);
+    const { logs, gasPrice } = this.reads(head, stale);
+    const pricing = gasPrice === null ? null : Promise.all([gasPrice, this.l1Fees()]);
     // What a state advanced by is kept until a scan has taken it: when another read of this block fails, the
     // states have moved on without the scanner, and the next block's changes alone would leave it stale.
     const [update, v3Update, priced] = await Promise.all([

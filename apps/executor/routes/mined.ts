@@ -7,7 +7,7 @@ import { toQuantity, type JsonRpcApiProvider, type Log, type TransactionReceipt 
 import type { Logger } from "pino";
 import type { FinalOutcome, InFlightTrade } from "../../domain/index.ts";
 import { countPrecedingTouches, type ExecutorCodec } from "../calldata.ts";
-import { resultOf, rpcBatch } from "../rpc-batch.ts";
+import { resultOf, rpcBatch } from "../../chain/index.ts";
 
 /**
  * One trade's part of a mined transaction: the whole transaction on the EOA route; on the ERC-4337 route the logs of

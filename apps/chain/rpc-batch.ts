@@ -4,7 +4,7 @@
  * tenth for a small call, and the order's simulation waits behind every one of them. Each request is answered or
  * refused on its own, as it would be alone.
  */
-import type { JsonRpcApiProvider, JsonRpcPayload } from "ethers";
+import { getAddress, Log, type JsonRpcApiProvider, type JsonRpcPayload } from "ethers";
 
 export type BatchAnswer = { ok: true; result: unknown } | { ok: false; error: Error };
 
@@ -35,4 +35,43 @@ export function resultOf(answer: BatchAnswer | undefined): unknown {
   if (!answer) throw new Error("a batch answered fewer requests than it was sent");
   if (!answer.ok) throw answer.error;
   return answer.result;
+}
+
+/**
+ * The logs of a batch's eth_getLogs as ethers' getLogs returns them (numbers decoded, addresses checksummed), or its
+ * error thrown.
+ */
+export function logsOf(provider: JsonRpcApiProvider, answer: BatchAnswer | undefined): Log[] {
+  const result = resultOf(answer);
+  if (!Array.isArray(result)) throw new Error("eth_getLogs: the node answered a non-array");
+  return (result as RawLog[]).map(
+    (r) =>
+      new Log(
+        {
+          transactionHash: r.transactionHash,
+          blockHash: r.blockHash,
+          blockNumber: Number(r.blockNumber),
+          removed: r.removed ?? false,
+          address: getAddress(r.address),
+          data: r.data,
+          topics: r.topics,
+          index: Number(r.logIndex),
+          transactionIndex: Number(r.transactionIndex),
+        },
+        provider,
+      ),
+  );
+}
+
+/** A log as the node sends it: numbers as hex quantities. */
+interface RawLog {
+  transactionHash: string;
+  blockHash: string;
+  blockNumber: string;
+  removed?: boolean;
+  address: string;
+  data: string;
+  topics: string[];
+  logIndex: string;
+  transactionIndex: string;
 }
