@@ -3,7 +3,7 @@
  * devnet. Heads are delivered one at a time; a consumer slower than the blocks first gets the blocks it missed, in
  * order (at most MAX_FILL of them; a longer gap is jumped, and pool-state answers it with a full refresh).
  */
-import { MAX_FILL, type BlockHead, type HeadSource } from "./head-source.ts";
+import { blocksToFill, type BlockHead, type HeadSource } from "./head-source.ts";
 
 export type { BlockHead } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
@@ -83,9 +83,7 @@ export class BlockCollector implements HeadSource {
    * the block time then never caught up). They arrive behind a newer block, so the scanner only applies them.
    */
   private async missed(before: BlockHead | null, head: BlockHead): Promise<BlockHead[]> {
-    if (before === null || head.number <= before.number + 1 || head.number - before.number > MAX_FILL) return [];
-    const numbers = Array.from({ length: head.number - before.number - 1 }, (_, i) => before.number + 1 + i);
-    const blocks = await Promise.all(numbers.map((n) => this.provider.getBlock(n)));
+    const blocks = await Promise.all(blocksToFill(before, head.number).map((n) => this.provider.getBlock(n)));
     return blocks.flatMap((b) => (b?.hash ? [headOf(b, b.hash, this.provider)] : []));
   }
 

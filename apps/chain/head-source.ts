@@ -26,6 +26,12 @@ export function isChildOf(
 /** The longest run of skipped blocks a head source fetches one by one; beyond it the gap is jumped. */
 export const MAX_FILL = 16;
 
+/** The blocks skipped between the head handed on last and `next`, when there are some and at most MAX_FILL. */
+export function blocksToFill(last: Pick<BlockHead, "number"> | null, next: number): number[] {
+  if (last === null || next <= last.number + 1 || next - last.number > MAX_FILL) return [];
+  return Array.from({ length: next - last.number - 1 }, (_, i) => last.number + 1 + i);
+}
+
 /**
  * Where new heads come from: polling (BlockCollector) or a WebSocket newHeads subscription (WebSocketHeads). Either
  * hands each new head to one consumer at a time; a head that arrives while the consumer is busy replaces any older

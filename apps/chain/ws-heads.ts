@@ -9,7 +9,7 @@ import { Network, SocketBlockSubscriber, WebSocketProvider } from "ethers";
 import type { SocketProvider, Subscriber, Subscription } from "ethers";
 import { z } from "zod";
 import { BlockCollector, headOf } from "./block-collector.ts";
-import { MAX_FILL, type BlockHead, type HeadSource } from "./head-source.ts";
+import { blocksToFill, type BlockHead, type HeadSource } from "./head-source.ts";
 import type { FailoverProvider } from "./rpc.ts";
 
 export interface WebSocketHeadsOptions {
@@ -227,9 +227,7 @@ export class WebSocketHeads implements HeadSource {
     this.delivering = (async () => {
       while (this.pending !== null && this.running && this.socket && this.generation === generation) {
         const target = this.pending;
-        const last = this.last;
-        const fill = last !== null && target.number > last.number + 1 && target.number - last.number <= MAX_FILL;
-        const n = fill ? last.number + 1 : target.number;
+        const n = blocksToFill(this.last, target.number)[0] ?? target.number;
         if (n === target.number) this.pending = null;
         const socket = this.socket;
         try {
