@@ -66,7 +66,7 @@ function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps
 }
 
 const order = (mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> =>
-  orderFor(provider, mode, o, minProfit);
+  orderFor(pool, provider, mode, o, minProfit);
 
 const nonces = async () => ({
   latest: await provider.getTransactionCount(account, "latest"),

@@ -30,7 +30,7 @@ import type {
   Mode,
   Order,
 } from "../domain/index.ts";
-import type { SettledTrade, TradeJournal } from "./ports.ts";
+import { UnrecordedOrder, type SettledTrade, type TradeJournal } from "./ports.ts";
 import { resultOf, rpcBatch } from "../chain/index.ts";
 import type { TxSigner } from "./signer.ts";
 import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
@@ -686,15 +686,21 @@ export class Executor {
     routeReverted: boolean,
     verdict?: TradeVerdict,
   ): Promise<Submission> {
-    await this.deps.journal.recordSimulated({
-      ...tradeBase(id, order, route, flashSource),
-      status,
-      blockNumber,
-      simulatedProfit,
-      gasEstimate: null,
-      reason,
-      ...(verdict ? { verdict } : {}),
-    });
+    try {
+      await this.deps.journal.recordSimulated({
+        ...tradeBase(id, order, route, flashSource),
+        status,
+        blockNumber,
+        simulatedProfit,
+        gasEstimate: null,
+        reason,
+        ...(verdict ? { verdict } : {}),
+      });
+    } catch (err) {
+      if (err instanceof UnrecordedOrder)
+        return { kind: "done", result: unrecorded(id, order, route, flashSource, timings) };
+      throw err;
+    }
     const result: TradeResult = {
       id,
       order,
@@ -741,6 +747,9 @@ export class Executor {
       // like any other (published, counted, reported with its reason), not a failure of the order's handling.
       if (err instanceof BroadcastRefused)
         return { kind: "done", result: refusedAtHandOver(id, order, route, flashSource, err, timings) };
+      // Refused at the journal (its nonce was not spent: nothing was sent).
+      if (err instanceof UnrecordedOrder)
+        return { kind: "done", result: unrecorded(id, order, route.kind, flashSource, timings) };
       throw err;
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
@@ -933,11 +942,39 @@ function refusedAtHandOver(
   err: BroadcastRefused,
   timings: TradeResult["timings"],
 ): TradeResult {
+  return nothingSent(id, order, route.kind, flashSource, "dropped", err.message, timings);
+}
+
+/**
+ * An order the journal refused because its decision record is gone (lost in a crash after it was published): no row
+ * can be written for it and nothing is sent. Published as rejected, so the risk ledger frees its exposure and pools.
+ */
+function unrecorded(
+  id: string,
+  order: Order,
+  route: ExecutionRouteKind,
+  flashSource: FlashSource | null,
+  timings: TradeResult["timings"],
+): TradeResult {
+  const reason = `order ${order.opportunityId} has no decision record (lost in a crash after it was published): not journaled, nothing sent`;
+  return nothingSent(id, order, route, flashSource, "rejected", reason, timings);
+}
+
+/** The outcome of an order that ended before anything reached the chain, for `reason`. */
+function nothingSent(
+  id: string,
+  order: Order,
+  route: ExecutionRouteKind,
+  flashSource: FlashSource | null,
+  status: "dropped" | "rejected",
+  reason: string,
+  timings: TradeResult["timings"],
+): TradeResult {
   return {
     id,
     order,
-    status: "dropped",
-    route: route.kind,
+    status,
+    route,
     flashSource,
     txHash: null,
     userOpHash: null,
@@ -948,7 +985,7 @@ function refusedAtHandOver(
     gasUsed: null,
     gasCostWei: null,
     precededBy: null,
-    reason: err.message,
+    reason,
     routeReverted: false,
     timings,
   };

@@ -22,6 +22,7 @@ import { ChainFlashLenders } from "./flash-lenders.ts";
 import type { FlashLenderConfig } from "./flash-lenders.ts";
 import { flashFee } from "./flash-source.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { orderFor } from "./testing/orders.ts";
 
 let fixture: DevnetFixture | undefined;
@@ -98,7 +99,7 @@ async function mixedOrder(): Promise<Order> {
   const reserves = await reservesOf(chain.devnet.provider, route.v2);
   const quote = (amountIn: bigint) => v3ThenV2Profit(state, reserves, base < route.other, amountIn);
   const amountIn = ladderBest(quote);
-  return {
+  const order: Order = {
     opportunityId: `opp-${randomUUID()}`,
     mode: "live",
     epoch: 1,
@@ -111,13 +112,15 @@ async function mixedOrder(): Promise<Order> {
     predictedProfit: quote(amountIn),
     minProfit: 0n,
   };
+  await recordOrders(pool, [order]);
+  return order;
 }
 
 describe("the executor's flash source, per order", () => {
   it("a V2-first route flash-swaps even with lenders at hand: no fee, no extra gas", async () => {
     const ex = await executor({ aaveV3Pool: chain.markets.aaveV3!.pool });
     const { opportunity } = await createArbitrage(chain, provider);
-    const { result, row } = await trade(ex, await orderFor(provider, "live", opportunity, 0n));
+    const { result, row } = await trade(ex, await orderFor(pool, provider, "live", opportunity, 0n));
     expect(result).toMatchObject({ status: "confirmed", flashSource: "v2-flash-swap" });
     expect(result.realizedProfit).toBe(opportunity.profit);
     expect(row?.flashSource).toBe("v2-flash-swap");
@@ -186,11 +189,13 @@ describe("the executor's flash source, per order", () => {
         `below minProfit ${order.predictedProfit - premium + 1n}`,
     );
     // At exactly the prediction net of the premium it is sent, and realizes it.
-    const { result: sent } = await trade(ex, {
+    const again = {
       ...order,
       opportunityId: `${order.opportunityId}-again`,
       minProfit: order.predictedProfit - premium,
-    });
+    };
+    await recordOrders(pool, [again]);
+    const { result: sent } = await trade(ex, again);
     expect(sent).toMatchObject({ status: "confirmed", flashSource: "aave-v3", precededBy: 0 });
     expect(sent.realizedProfit).toBe(order.predictedProfit - premium);
     await reopenGap(order.amountIn * 2n);

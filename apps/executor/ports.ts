@@ -14,10 +14,19 @@ import type {
 } from "../domain/index.ts";
 import type { Fence } from "./lease.ts";
 
+/**
+ * The journal refused a trade because the order it executes has no decision record (lost in a crash after its message
+ * was published): nothing can be written for it, so it must not be sent.
+ */
+export class UnrecordedOrder extends Error {
+  override readonly name = "UnrecordedOrder";
+}
+
 export interface TradeJournal {
   /**
    * Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. With a
-   * fence, only while that fence is the account's current lease (else LeaseLost, nothing written).
+   * fence, only while that fence is the account's current lease (else LeaseLost, nothing written). An order without
+   * its decision record: UnrecordedOrder, nothing written (also for recordSimulated).
    */
   recordIntent(trade: LiveIntent, fence?: Fence, leaseAccount?: string): Promise<void>;
   /** pending -> sent (txHash null: not known yet, an ERC-4337 operation handed to the bundler). */

@@ -10,7 +10,7 @@ import type {
   TradeVerdict,
   UnsentTrade,
 } from "../domain/index.ts";
-import type { JournaledTrade, TradeJournal } from "../executor/ports.ts";
+import { UnrecordedOrder, type JournaledTrade, type TradeJournal } from "../executor/ports.ts";
 import { LeaseLost } from "../executor/lease.ts";
 import type { Fence } from "../executor/lease.ts";
 import { fromBig, toBig } from "./db.ts";
@@ -26,6 +26,7 @@ export class IllegalTransition extends Error {
 }
 
 const UNIQUE_VIOLATION = "23505";
+const FOREIGN_KEY_VIOLATION = "23503";
 
 interface InFlightRow {
   id: string;
@@ -100,7 +101,10 @@ function baseParams(t: TradeBase): unknown[] {
 
 /**
  * The executor's journal in PostgreSQL. Every write is one statement in autocommit, so it is durable (synchronous
- * commit) before the promise resolves: the executor broadcasts only after recordIntent returns.
+ * commit) before the promise resolves: the executor broadcasts only after recordIntent returns. A trade row references
+ * its order (trades_order_fk), whose record the orchestrator commits without waiting for the WAL flush: the WAL is
+ * flushed in order, so this row's flush makes that record durable too, and an order whose record was lost cannot be
+ * journaled (UnrecordedOrder).
  */
 export class PgTradeJournal implements TradeJournal {
   constructor(
@@ -310,8 +314,12 @@ export class PgTradeJournal implements TradeJournal {
     try {
       return (await this.pool.query(sql, params)).rowCount ?? 0;
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === UNIQUE_VIOLATION) {
         throw new DuplicateTrade(`trade refused: ${(err as Error).message}`, { cause: err });
+      }
+      if (code === FOREIGN_KEY_VIOLATION && constraint === "trades_order_fk") {
+        throw new UnrecordedOrder("trade refused: its order has no decision record", { cause: err });
       }
       throw err;
     }
