@@ -15,6 +15,9 @@ const line = (stage: string, target: number | null = null) => {
       "\n",
   );
 };
+// detect's steps (apps/scanner ScanSteps), each from the block seen: head handed to the scanner, node answered the
+// block's batch, pool states advanced, exact scan done (= detect), candidates built for the bus.
+for (const step of ["handed", "answered", "applied", "scanned", "built"]) line(`detect.${step}`);
 line("detect");
 line("decide");
 line("decideExcludingRpc", 5);

@@ -14,7 +14,7 @@ export { startLocalRelay } from "./local-relay.ts";
 export type { BuiltBlock, LocalRelay } from "./local-relay.ts";
 export { FailoverProvider, httpTransport, eip1193Transport } from "./rpc.ts";
 export type { RpcTransport, EndpointHealth, FailoverOptions } from "./rpc.ts";
-export { logsOf, resultOf, rpcBatch } from "./rpc-batch.ts";
+export { logsOf, resultOf, rpcBatch, type BatchAnswer, type BlockLog } from "./rpc-batch.ts";
 export { BlockCollector } from "./block-collector.ts";
 export type { HeadSource } from "./head-source.ts";
 export { WebSocketHeads } from "./ws-heads.ts";
@@ -35,7 +35,14 @@ export type { ChainProfile, ChainProfileInput, DexProfile } from "./profile.ts";
 export { devnetProfile } from "./devnet-profile.ts";
 export { checkHeadsUrl, connectChain, splitRpcUrls, ChainConnectError } from "./connect.ts";
 export type { ConnectOptions } from "./connect.ts";
-export { GAS_PRICE_ORACLE, L1_BLOCK, l1FeeOf, l1FeeEstimator, setL1FeeScalars } from "./op-stack.ts";
+export {
+  estimateL1Fee,
+  GAS_PRICE_ORACLE,
+  L1_BLOCK,
+  l1FeeEstimator,
+  setL1FeeScalars,
+  type L1FeeEstimator,
+} from "./op-stack.ts";
 export { V3_FEE_TIERS, createV3Pool, mintV3Position } from "./v3/deploy-v3.ts";
 export type { DeployedV3, DeployedV3Pool } from "./v3/deploy-v3.ts";
 export { readV3Pool, DEFAULT_WORD_RADIUS } from "./v3/pool-reader.ts";

@@ -13,13 +13,39 @@ export const L1_BLOCK = "0x4200000000000000000000000000000000000015";
 
 const oracle = new Interface(["function getL1Fee(bytes) view returns (uint256)"]);
 
-/** The L1 data fee, in wei, the chain charges for a transaction with these (unsigned, serialized) bytes. */
-export async function l1FeeOf(provider: FailoverProvider, unsignedTx: string): Promise<bigint> {
-  const ret = (await provider.send("eth_call", [
-    { to: GAS_PRICE_ORACLE, data: oracle.encodeFunctionData("getL1Fee", [unsignedTx]) },
-    "latest",
-  ])) as string;
-  return BigInt(oracle.decodeFunctionResult("getL1Fee", ret)[0] as bigint);
+/** The read that prices a transaction's L1 data fee: the oracle's getL1Fee of its (unsigned, serialized) bytes. */
+function l1FeeCall(unsignedTx: string): { method: "eth_call"; params: unknown[] } {
+  return {
+    method: "eth_call",
+    params: [{ to: GAS_PRICE_ORACLE, data: oracle.encodeFunctionData("getL1Fee", [unsignedTx]) }, "latest"],
+  };
+}
+
+/** The fee, in wei, in the oracle's answer to an l1FeeCall. */
+function l1FeeFrom(result: unknown): bigint {
+  if (typeof result !== "string") throw new Error("getL1Fee: the node answered a non-string");
+  return BigInt(oracle.decodeFunctionResult("getL1Fee", result)[0] as bigint);
+}
+
+/**
+ * The L1 fee of the executor's transaction by route length, as reads a caller sends itself: the scanner puts them in
+ * its block's batch (one request with the logs and the gas price, not one more round trip per route length).
+ */
+export interface L1FeeEstimator {
+  /** The read that prices a route of `hops` pools. */
+  call(hops: number): { method: "eth_call"; params: unknown[] };
+  /** The fee, in wei, in that read's answer. */
+  fee(result: unknown): bigint;
+}
+
+/** The L1 fee of a route of `hops` pools, read on its own. */
+export async function estimateL1Fee(
+  provider: FailoverProvider,
+  estimator: L1FeeEstimator,
+  hops: number,
+): Promise<bigint> {
+  const { method, params } = estimator.call(hops);
+  return estimator.fee(await provider.send(method, params));
 }
 
 /**
@@ -30,10 +56,9 @@ export async function l1FeeOf(provider: FailoverProvider, unsignedTx: string): P
  * real trade's bytes.
  */
 export function l1FeeEstimator(
-  provider: FailoverProvider,
   executorAbi: ConstructorParameters<typeof Interface>[0],
   chainId: bigint,
-): (hops: number) => Promise<bigint> {
+): L1FeeEstimator {
   const iface = new Interface(executorAbi);
   // Hashes: words with no zero bytes to speak of, which compress as badly as real addresses and amounts do.
   const word = (i: number) => BigInt(keccak256(toBeHex(i, 32)));
@@ -58,11 +83,14 @@ export function l1FeeEstimator(
         word(13) >> 1n,
       ]),
     }).unsignedSerialized;
-  const txs = new Map<number, string>();
-  return (hops) => {
-    let tx = txs.get(hops);
-    if (!tx) txs.set(hops, (tx = standIn(hops)));
-    return l1FeeOf(provider, tx);
+  const calls = new Map<number, { method: "eth_call"; params: unknown[] }>();
+  return {
+    call(hops) {
+      let call = calls.get(hops);
+      if (!call) calls.set(hops, (call = l1FeeCall(standIn(hops))));
+      return call;
+    },
+    fee: l1FeeFrom,
   };
 }
 

@@ -4,11 +4,12 @@
  * reorganised. Each update lists the pools whose reserves changed: what the scanner's applyReserves takes.
  */
 import { AbiCoder, Interface, id } from "ethers";
-import type { JsonRpcApiProvider, Log } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
 import type { Pool, ReserveUpdate } from "../core/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import type { BlockHead } from "./block-collector.ts";
 import { isChildOf } from "./head-source.ts";
+import type { BlockLog } from "./rpc-batch.ts";
 
 export const SYNC_TOPIC = id("Sync(uint112,uint112)");
 /** Pools per lens call by default: ~3k gas each keeps a call far below the eth_call gas caps public nodes apply. */
@@ -83,7 +84,7 @@ export class PoolState {
    * Advances to `head`: from its Sync logs when it is the direct child of the current block, else a refresh. `logs`:
    * the block's logs already asked for (with logTopics among others), read instead of asking again.
    */
-  async onBlock(head: BlockHead, logs?: Promise<readonly Log[]>): Promise<PoolStateUpdate | null> {
+  async onBlock(head: BlockHead, logs?: Promise<readonly BlockLog[]>): Promise<PoolStateUpdate | null> {
     const current = this.block;
     if (current && current.hash === head.hash) return null;
     if (!current) return this.refresh(head, "start");
@@ -120,10 +121,10 @@ export class PoolState {
     return flat;
   }
 
-  private async applyLogs(head: BlockHead, given?: Promise<readonly Log[]>): Promise<PoolStateUpdate> {
+  private async applyLogs(head: BlockHead, given?: Promise<readonly BlockLog[]>): Promise<PoolStateUpdate> {
     // Filter by topic only and match pools here: one query whatever the number of pools.
     const logs = await (given ?? this.provider.getLogs({ blockHash: head.hash, topics: [SYNC_TOPIC] }));
-    const last = new Map<string, Log>();
+    const last = new Map<string, BlockLog>();
     for (const log of logs) {
       const address = log.address.toLowerCase();
       if (log.topics[0] !== SYNC_TOPIC || !this.meta.has(address)) continue;

@@ -4,13 +4,20 @@
  * tenth for a small call, and the order's simulation waits behind every one of them. Each request is answered or
  * refused on its own, as it would be alone.
  */
-import { getAddress, Log, type JsonRpcApiProvider, type JsonRpcPayload } from "ethers";
+import type { JsonRpcApiProvider, JsonRpcError, JsonRpcPayload, JsonRpcResult } from "ethers";
 
 export type BatchAnswer = { ok: true; result: unknown } | { ok: false; error: Error };
 
+export type BatchResponse = JsonRpcResult | JsonRpcError;
+
+/**
+ * `requests` as one batch, each answered or refused on its own. `send`: the transport, the provider's own by default
+ * (its endpoints, failover and timeout); errors are made by the provider whichever carried the batch.
+ */
 export async function rpcBatch(
   provider: JsonRpcApiProvider,
   requests: readonly { method: string; params: unknown[] }[],
+  send: (payloads: JsonRpcPayload[]) => Promise<BatchResponse[]> = (payloads) => provider._send(payloads),
 ): Promise<BatchAnswer[]> {
   // An empty batch is not a valid JSON-RPC request.
   if (requests.length === 0) return [];
@@ -20,7 +27,7 @@ export async function rpcBatch(
     method: r.method,
     params: r.params,
   }));
-  const responses = await provider._send(payloads);
+  const responses = await send(payloads);
   return payloads.map((p): BatchAnswer => {
     // A batch's answers may come in any order: ids pair them with their requests.
     const res = responses.find((r) => r.id === p.id);
@@ -38,40 +45,41 @@ export function resultOf(answer: BatchAnswer | undefined): unknown {
 }
 
 /**
- * The logs of a batch's eth_getLogs as ethers' getLogs returns them (numbers decoded, addresses checksummed), or its
- * error thrown.
+ * A block's log as the pool states read it: the emitting address in lowercase, the topics and data as the node sent
+ * them, and the position in the block. An ethers Log has these too (its address checksummed), so a state reads either.
  */
-export function logsOf(provider: JsonRpcApiProvider, answer: BatchAnswer | undefined): Log[] {
-  const result = resultOf(answer);
-  if (!Array.isArray(result)) throw new Error("eth_getLogs: the node answered a non-array");
-  return (result as RawLog[]).map(
-    (r) =>
-      new Log(
-        {
-          transactionHash: r.transactionHash,
-          blockHash: r.blockHash,
-          blockNumber: Number(r.blockNumber),
-          removed: r.removed ?? false,
-          address: getAddress(r.address),
-          data: r.data,
-          topics: r.topics,
-          index: Number(r.logIndex),
-          transactionIndex: Number(r.transactionIndex),
-        },
-        provider,
-      ),
-  );
+export interface BlockLog {
+  readonly address: string;
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly index: number;
 }
 
-/** A log as the node sends it: numbers as hex quantities. */
+/**
+ * The logs of a batch's eth_getLogs, or its error thrown. Not made into ethers Logs: their checksummed address costs
+ * a keccak per log, and the states only compare lowercase addresses (a V3 block carries dozens of logs).
+ */
+export function logsOf(answer: BatchAnswer | undefined): BlockLog[] {
+  const result = resultOf(answer);
+  if (!Array.isArray(result)) throw new Error("eth_getLogs: the node answered a non-array");
+  return (result as unknown[]).map((raw): BlockLog => {
+    const r = raw as Partial<RawLog> | null;
+    if (
+      typeof r?.address !== "string" ||
+      typeof r.data !== "string" ||
+      !Array.isArray(r.topics) ||
+      typeof r.logIndex !== "string"
+    ) {
+      throw new Error("eth_getLogs: the node answered a log without address, topics, data or logIndex");
+    }
+    return { address: r.address.toLowerCase(), topics: r.topics, data: r.data, index: Number(r.logIndex) };
+  });
+}
+
+/** A log as the node sends it (the fields read here): numbers as hex quantities. */
 interface RawLog {
-  transactionHash: string;
-  blockHash: string;
-  blockNumber: string;
-  removed?: boolean;
   address: string;
   data: string;
   topics: string[];
   logIndex: string;
-  transactionIndex: string;
 }

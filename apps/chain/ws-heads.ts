@@ -6,10 +6,11 @@
  * attempts in a row the source falls back to polling over the provider's HTTP endpoints, and says so in the log.
  */
 import { Network, SocketBlockSubscriber, WebSocketProvider } from "ethers";
-import type { SocketProvider, Subscriber, Subscription } from "ethers";
+import type { JsonRpcPayload, SocketProvider, Subscriber, Subscription } from "ethers";
 import { z } from "zod";
 import { BlockCollector, headOf } from "./block-collector.ts";
 import { blocksToFill, type BlockHead, type HeadSource } from "./head-source.ts";
+import { rpcBatch, type BatchAnswer, type BatchResponse } from "./rpc-batch.ts";
 import type { FailoverProvider } from "./rpc.ts";
 
 export interface WebSocketHeadsOptions {
@@ -20,6 +21,8 @@ export interface WebSocketHeadsOptions {
   backoffMs?: number;
   /** Failed reconnects in a row before falling back to polling. Default 5. */
   maxRetries?: number;
+  /** How long a batch of reads sent over the socket may take before it is sent over HTTP instead. Default 400 ms. */
+  readTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -78,12 +81,57 @@ class HeaderSubscriber extends SocketBlockSubscriber {
   }
 }
 
-/** A WebSocketProvider whose "block" subscription calls `onHeader` with each newHeads notification. */
+/** Ids of the batches a socket sends: far above those ethers numbers its own requests with on the same socket. */
+const FIRST_BATCH_ID = 2 ** 40;
+
+/**
+ * A WebSocketProvider whose "block" subscription calls `onHeader` with each newHeads notification, and that sends
+ * JSON-RPC batches (ethers' socket providers send one request per message).
+ */
 class HeadsSocket extends WebSocketProvider {
   onHeader: (message: unknown) => void = () => undefined;
+  /** Whether reads go over this socket (until a batch on it fails). */
+  batchable = true;
+  /** Batches sent and not yet answered, by the id of their first request. */
+  private readonly batches = new Map<number, (answers: BatchResponse[]) => void>();
+  private nextBatchId = FIRST_BATCH_ID;
 
   override _getSubscriber(sub: Subscription): Subscriber {
     return sub.type === "block" ? new HeaderSubscriber(this, (m) => this.onHeader(m)) : super._getSubscriber(sub);
+  }
+
+  /** `payloads` as one message, answered with the caller's ids; rejects after `timeoutMs`. */
+  async batch(payloads: JsonRpcPayload[], timeoutMs: number): Promise<BatchResponse[]> {
+    const first = this.nextBatchId;
+    this.nextBatchId += payloads.length;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<BatchResponse[]>((resolve, reject) => {
+      this.batches.set(first, resolve);
+      timer = setTimeout(() => {
+        this.batches.delete(first);
+        reject(new Error(`a batch of ${payloads.length} reads over the socket: no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      await this._write(JSON.stringify(payloads.map((p, i) => ({ ...p, id: first + i }))));
+      const answers = await answered;
+      // Back to the caller's ids, by position in the batch.
+      return answers.map((a) => ({ ...a, id: payloads[Number(a.id) - first]?.id ?? a.id }) as BatchResponse);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A batch's answer (an array, one message) goes to its sender; anything else to ethers, as before. */
+  override async _processMessage(message: string): Promise<void> {
+    const text = String(message);
+    if (!text.startsWith("[")) return super._processMessage(text);
+    const answers = JSON.parse(text) as BatchResponse[];
+    const ids = answers.map((a) => Number(a.id)).filter((id) => id >= FIRST_BATCH_ID);
+    const resolve = ids.length > 0 ? this.batches.get(Math.min(...ids)) : undefined;
+    if (!resolve) return;
+    this.batches.delete(Math.min(...ids));
+    resolve(answers);
   }
 }
 
@@ -120,6 +168,27 @@ export class WebSocketHeads implements HeadSource {
 
   get lastHead(): BlockHead | null {
     return this.fallback?.lastHead ?? this.last;
+  }
+
+  /**
+   * Reads of a head as one batch, over the socket its notification came by when it is open: no HTTP request to make
+   * or parse on either side (the scanner's logs-and-gas-price batch on the devnet: medians 2.9-5.6 ms over the socket
+   * against 5.2-7.2 ms over HTTP, three runs of 30 alternating pairs at load 10-12), and asked of the node that
+   * announced the head, which has its block. Over the provider's HTTP endpoints when there is no socket, or once a
+   * batch on it failed or went unanswered (reads only: asking again is harmless).
+   */
+  async reads(requests: readonly { method: string; params: unknown[] }[]): Promise<BatchAnswer[]> {
+    const socket = this.socket;
+    if (socket === null || !socket.batchable) return rpcBatch(this.provider, requests);
+    try {
+      return await rpcBatch(this.provider, requests, (payloads) => socket.batch(payloads, this.o.readTimeoutMs ?? 400));
+    } catch (err) {
+      // A node that does not answer batches on its socket would cost every block the timeout: HTTP from now on,
+      // until the socket is reopened.
+      socket.batchable = false;
+      this.o.log?.(`newHeads: reads over ${this.url} failed (${(err as Error).message}); reading over HTTP instead`);
+      return rpcBatch(this.provider, requests);
+    }
   }
 
   start(onBlock: OnBlock, onError: (err: unknown) => void): void {

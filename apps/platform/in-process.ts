@@ -234,7 +234,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     },
   );
   // OP-stack: every trade also pays an L1 data fee, priced by the chain's oracle each block for the cost model.
-  const l1Fee = await l1FeePricing(chain.gasModel ?? "ethereum", provider, market.chainId);
+  const l1Fee = await l1FeePricing(chain.gasModel ?? "ethereum", market.chainId);
   const scanner = new ScannerBot(
     {
       market,
@@ -251,7 +251,11 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       onScanned: (scan) => {
         scans.set(scan.blockNumber, scan);
         seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
-        if (scan.published) latency.add("detect", scan.detectMs);
+        if (scan.published) {
+          latency.add("detect", scan.detectMs);
+          // Its steps, each from the block seen (ScanSteps): where detect's time goes.
+          for (const [step, ms] of Object.entries(scan.steps)) latency.add(`detect.${step}`, ms);
+        }
         counts.opportunities += scan.published ? scan.opportunities : 0;
         counts.published += scan.published ? 1 : 0;
         if (scan.reorg) o.out(`block ${scan.blockNumber} | reorg: it replaced a block already scanned; pools re-read`);

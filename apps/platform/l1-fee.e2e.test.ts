@@ -9,6 +9,7 @@ import { createMigratedTestDatabase, type TestDatabase } from "../../test/suppor
 import { createMemoryBus, type BlockOpportunities } from "../bus/index.ts";
 import {
   eip1193Transport,
+  estimateL1Fee,
   FailoverProvider,
   l1FeeEstimator,
   startLocalChain,
@@ -44,8 +45,8 @@ describe("the L1 data fee on an OP-stack chain", () => {
   it("is priced from the oracle, covered by every order's minimum profit, and journaled from the receipt", async () => {
     const { ArbExecutor } = await loadArtifacts();
     const contract = chain.markets.executor.address;
-    const l1Fee = l1FeeEstimator(provider, ArbExecutor.abi, 31337n);
-    const [two, three] = [await l1Fee(2), await l1Fee(3)];
+    const l1Fee = l1FeeEstimator(ArbExecutor.abi, 31337n);
+    const [two, three] = [await estimateL1Fee(provider, l1Fee, 2), await estimateL1Fee(provider, l1Fee, 3)];
     // A longer route is a longer transaction: more bytes to post to L1.
     expect(two).toBeGreaterThan(0n);
     expect(three).toBeGreaterThan(two);

@@ -55,13 +55,26 @@ describe("scanner service on the devnet", () => {
     const bus = createMemoryBus();
     const got: BlockOpportunities[] = [];
     await bus.subscribe(opportunitiesTopic, { group: "t", consumer: "t" }, async (b) => void got.push(b));
-    const { svc, poolState, options } = await service(bus);
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    const { svc, poolState, options } = await service(bus, false, counting);
     const collector = new BlockCollector(provider);
     for (let i = 0; i < 4; i++) {
-      const report = await svc.onHead(await nextHead(collector));
+      const head = await nextHead(collector);
+      requests.length = 0;
+      const report = await svc.onHead(head);
       expect(report?.published).toBe(true);
+      // A V2-only market too: after the first block's full read, the block's logs go with the gas price, one request.
+      if (i > 0) expect(requests).toEqual([["eth_getLogs", "eth_gasPrice"]]);
+      // Its steps, in order, detect ending with the scan.
+      const { handed, answered, applied, scanned, built } = report!.steps;
+      expect([handed, answered, applied, scanned, built]).toEqual(
+        [handed, answered, applied, scanned, built].sort((a, b) => a - b),
+      );
+      expect(report!.detectMs).toBe(scanned);
     }
     await bus.close();
+    counting.destroy();
     expect(got.map((b) => b.blockNumber)).toEqual(Array.from({ length: 4 }, (_, i) => got[0]!.blockNumber + i));
     const last = got.at(-1)!;
     const reference = new ArbitrageScanner({ ...options, pools: poolState.pools() }).fullScan();

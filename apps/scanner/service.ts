@@ -1,12 +1,14 @@
-import type { Log } from "ethers";
 import type { Logger } from "pino";
 import { opportunitiesTopic, type Bus } from "../bus/index.ts";
 import {
   logsOf,
   resultOf,
   rpcBatch,
+  type BatchAnswer,
   type BlockHead,
+  type BlockLog,
   type FailoverProvider,
+  type L1FeeEstimator,
   type PoolState,
   type V3PoolStates,
 } from "../chain/index.ts";
@@ -25,8 +27,26 @@ export interface ScannerServiceOptions {
   basePerNative: Record<string, Ratio>;
   /** Tip the executor adds to the node's gas price, so the orchestrator's gas cost is not understated. */
   tipWei: bigint;
-  /** OP-stack chains: the L1 data fee of the executor's transaction for a route of `hops` pools, asked each block. */
-  l1Fee?: (hops: number) => Promise<bigint>;
+  /** OP-stack chains: the L1 data fee of the executor's transaction for each route length, asked each block. */
+  l1Fee?: L1FeeEstimator;
+}
+
+/**
+ * Where a block's time went: ms from the moment it was seen to the end of each step, in order. The node's answer is
+ * the wait for the block's one batch of reads; applying the logs to the pool states ends with "applied" (a state's
+ * full re-read, at start, gap or reorg, waits for the node there too).
+ */
+export interface ScanSteps {
+  /** The scanner took the head (the head source's queue, the trace span). */
+  handed: number;
+  /** The node answered the block's batch (logs, gas price, L1 fees). */
+  answered: number;
+  /** The pool states advanced. */
+  applied: number;
+  /** The exact scan finished: the block's opportunities are known (detectMs). */
+  scanned: number;
+  /** Their candidates, with ids, were built for the bus. */
+  built: number;
 }
 
 export interface ScanReport {
@@ -43,8 +63,10 @@ export interface ScanReport {
   rpcMs: number;
   /** Time the exact scan took (0 when skipped). */
   scanMs: number;
-  /** Block seen -> opportunities published, in ms. */
+  /** Block seen -> opportunities known (the scan done), in ms. */
   detectMs: number;
+  /** Where the block's time went (a head not published has no scan: its `scanned` and `built` are 0). */
+  steps: ScanSteps;
   /** Wall-clock ms when the block was seen: the start of every latency of this block. */
   seenAt: number;
   /** The block replaced one already scanned at its height or below (a reorg): every pool was re-read. */
@@ -71,6 +93,7 @@ export class ScannerService {
   private readonly pendingV3 = new Set<string>();
   private readonly bus: Bus;
   private readonly options: ScannerServiceOptions;
+  private readonly send: (requests: readonly { method: string; params: unknown[] }[]) => Promise<BatchAnswer[]>;
 
   constructor(
     deps: {
@@ -80,6 +103,11 @@ export class ScannerService {
       v3States?: V3PoolStates;
       bus: Bus;
       options: ScannerServiceOptions;
+      /**
+       * How a head's batch of reads reaches the node: by default over the provider; the newHeads socket sends them
+       * on the socket the head came by (WebSocketHeads.reads).
+       */
+      reads?: (requests: readonly { method: string; params: unknown[] }[]) => Promise<BatchAnswer[]>;
     },
     private readonly observe: {
       metrics?: PipelineMetrics;
@@ -95,15 +123,7 @@ export class ScannerService {
     this.v3States = deps.v3States ?? null;
     this.bus = deps.bus;
     this.options = deps.options;
-  }
-
-  /** The L1 data fee per route length at this block (OP-stack chains; undefined elsewhere). */
-  private async l1Fees(): Promise<Record<string, bigint> | undefined> {
-    const { l1Fee, maxHops } = this.options;
-    if (!l1Fee) return undefined;
-    const lengths = Array.from({ length: maxHops - 1 }, (_, i) => i + 2);
-    const fees = await Promise.all(lengths.map((h) => l1Fee(h)));
-    return Object.fromEntries(lengths.map((h, i) => [String(h), fees[i] as bigint]));
+    this.send = deps.reads ?? ((requests) => rpcBatch(this.provider, requests));
   }
 
   /** The V3 pools changed since the last scan, each with a copy of its state (the states go on changing). */
@@ -115,27 +135,44 @@ export class ScannerService {
 
   /**
    * This head's reads of the node, sent as one batch (one HTTP request; each read answered or refused on its own):
-   * the block's logs when the V2 and the V3 states both advance from them (those of both, asked for once), and the
-   * gas price when the head will be published. The node answers requests one at a time, and the block's orders wait
-   * behind each read of it.
+   * the block's logs when a state advances from them (the topics of every such state, asked for once), and, when the
+   * head will be published, the gas price and the L1 data fee of each route length (OP-stack chains). The node answers
+   * requests one at a time, and the block's orders wait behind each read of it.
    */
-  private reads(head: BlockHead, stale: boolean): { logs?: Promise<Log[]>; gasPrice: Promise<string> | null } {
-    const v3 = this.v3States;
-    const shared = v3 !== null && this.poolState.follows(head) && v3.follows(head);
-    const requests = [];
-    if (shared) {
-      const topics = [[...this.poolState.logTopics, ...v3.logTopics]];
+  private reads(
+    head: BlockHead,
+    stale: boolean,
+  ): { answered: Promise<number>; logs?: Promise<BlockLog[]>; priced: Promise<Pricing> | null } {
+    const { l1Fee, maxHops } = this.options;
+    const following = [this.poolState, ...(this.v3States ? [this.v3States] : [])].filter((s) => s.follows(head));
+    const requests: { method: string; params: unknown[] }[] = [];
+    if (following.length > 0) {
+      const topics = [following.flatMap((s) => s.logTopics)];
       requests.push({ method: "eth_getLogs", params: [{ blockHash: head.hash, topics }] });
     }
-    // The gas price goes with a publication only: not asked for a head that will not be published.
-    if (!stale) requests.push({ method: "eth_gasPrice", params: [] });
-    const batch = rpcBatch(this.provider, requests);
-    const gasPrice = stale ? null : batch.then((answers) => resultOf(answers.at(-1)) as string);
-    if (!shared) return { gasPrice };
-    const logs = batch.then((answers) => logsOf(this.provider, answers[0]));
+    const logsAt = following.length > 0 ? 0 : -1;
+    // The prices go with a publication only: not asked for a head that will not be published.
+    const gasAt = requests.length;
+    const lengths = !stale && l1Fee ? Array.from({ length: maxHops - 1 }, (_, i) => i + 2) : [];
+    if (!stale) requests.push({ method: "eth_gasPrice", params: [] }, ...lengths.map((h) => l1Fee!.call(h)));
+    const batch = this.send(requests);
+    const answered = batch.then(
+      () => performance.now(),
+      () => performance.now(),
+    );
+    const priced = stale
+      ? null
+      : batch.then((answers): Pricing => {
+          const gasPriceHex = resultOf(answers[gasAt]) as string;
+          if (!l1Fee) return { gasPriceHex };
+          const fees = lengths.map((h, i) => [String(h), l1Fee.fee(resultOf(answers[gasAt + 1 + i]))] as const);
+          return { gasPriceHex, l1FeeWeiByHops: Object.fromEntries(fees) };
+        });
+    if (logsAt < 0) return { answered, priced };
+    const logs = batch.then((answers) => logsOf(answers[logsAt]));
     // Each state awaits it too and reports a failure as its own; this only keeps it from going unhandled meanwhile.
     logs.catch(() => undefined);
-    return { logs, gasPrice };
+    return { answered, logs, priced };
   }
 
   /** One block, traced from the moment it was seen: the root of the trace its orders and trades continue. */
@@ -149,14 +186,15 @@ export class ScannerService {
   }
 
   private async scanBlock(head: BlockHead): Promise<ScanReport | null> {
+    const since = (t: number) => t - head.seenAt;
+    const handed = since(performance.now());
     // Decided on arrival, not after the reads: a head judged later could always be overtaken, and none published.
     const stale = this.provider.newestBlock > head.number;
     const rpcStarted = performance.now();
-    const { logs, gasPrice } = this.reads(head, stale);
-    const pricing = gasPrice === null ? null : Promise.all([gasPrice, this.l1Fees()]);
+    const { answered, logs, priced } = this.reads(head, stale);
     // What a state advanced by is kept until a scan has taken it: when another read of this block fails, the
     // states have moved on without the scanner, and the next block's changes alone would leave it stale.
-    const [update, v3Update, priced] = await Promise.all([
+    const [update, v3Update, pricing] = await Promise.all([
       this.poolState.onBlock(head, logs).then((u) => {
         for (const change of u?.changed ?? []) this.pendingReserves.set(change.address, change);
         return u;
@@ -167,10 +205,11 @@ export class ScannerService {
             return u;
           })
         : Promise.resolve(null),
-      pricing,
+      priced,
     ]);
     if (update === null) return null;
-    const rpcMs = performance.now() - rpcStarted;
+    const applied = performance.now();
+    const rpcMs = applied - rpcStarted;
 
     const report: ScanReport = {
       blockNumber: update.blockNumber,
@@ -181,13 +220,14 @@ export class ScannerService {
       rpcMs,
       scanMs: 0,
       detectMs: 0,
+      steps: { handed, answered: since(await answered), applied: since(applied), scanned: 0, built: 0 },
       seenAt: performance.timeOrigin + head.seenAt,
       reorg: update.reason === "reorg" || v3Update?.reason === "reorg",
     };
     if (report.reorg) {
       this.observe.log?.warn({ block: update.blockNumber, hash: update.blockHash }, "reorg: pools re-read");
     }
-    if (priced === null) {
+    if (pricing === null) {
       // Stale on arrival: the changes stay pending (see above) for the scan of the newer head.
       this.observe.onScanned?.(report);
       this.observe.log?.warn(
@@ -197,7 +237,6 @@ export class ScannerService {
       return report;
     }
 
-    const [gasPriceHex, l1FeeWeiByHops] = priced;
     const scanStarted = performance.now();
     let opportunities;
     if (this.scanner === null) {
@@ -214,19 +253,23 @@ export class ScannerService {
     }
     this.pendingReserves.clear();
     this.pendingV3.clear();
-    report.scanMs = performance.now() - scanStarted;
+    const scanned = performance.now();
+    report.scanMs = scanned - scanStarted;
     report.opportunities = opportunities.length;
     report.published = true;
-    report.detectMs = performance.now() - head.seenAt;
+    report.detectMs = since(scanned);
+    report.steps.scanned = report.detectMs;
+    const candidates = toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities);
+    report.steps.built = since(performance.now());
     this.observe.onScanned?.(report);
     await this.bus.publish(opportunitiesTopic, {
       blockNumber: update.blockNumber,
       seenAt: report.seenAt,
       rpcMs,
-      gasPriceWei: BigInt(gasPriceHex) + this.options.tipWei,
-      ...(l1FeeWeiByHops ? { l1FeeWeiByHops } : {}),
+      gasPriceWei: BigInt(pricing.gasPriceHex) + this.options.tipWei,
+      ...(pricing.l1FeeWeiByHops ? { l1FeeWeiByHops: pricing.l1FeeWeiByHops } : {}),
       basePerNative: this.options.basePerNative,
-      candidates: toCandidates({ number: update.blockNumber, hash: update.blockHash }, opportunities),
+      candidates,
       // The header this head came with: the executor prices and times the block's orders from it.
       ...(head.baseFee !== undefined && head.hash === update.blockHash
         ? { header: { timestamp: head.timestamp, baseFeeWei: head.baseFee ?? 0n } }
@@ -237,4 +280,10 @@ export class ScannerService {
     this.observe.metrics?.observeStage(labels, "detect", report.detectMs);
     return report;
   }
+}
+
+/** The prices a published block goes with: the node's gas price (hex) and, on OP-stack chains, the L1 fees. */
+interface Pricing {
+  gasPriceHex: string;
+  l1FeeWeiByHops?: Record<string, bigint>;
 }

@@ -6,7 +6,7 @@
  * `orion run scanner|executor` (ORION_CHAIN), so a bot configured from its environment prices, bids and times its
  * trades exactly as a session does.
  */
-import { l1FeeEstimator, type ChainProfile, type FailoverProvider } from "../chain/index.ts";
+import { l1FeeEstimator, type ChainProfile, type L1FeeEstimator } from "../chain/index.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { deadlinePolicy, type DeadlinePolicy, type FeePolicy, type FlashLenderConfig } from "../executor/index.ts";
 import { DEADLINE_BLOCKS, EXECUTOR_TIP_WEI, USER_OPERATION_DEADLINE_BLOCKS } from "./defaults.ts";
@@ -67,9 +67,8 @@ function flashLendersOf(profile: ChainProfile): FlashLenderConfig {
  */
 export async function l1FeePricing(
   gasModel: ChainProfile["gasModel"],
-  provider: FailoverProvider,
   chainId: number,
-): Promise<((hops: number) => Promise<bigint>) | null> {
+): Promise<L1FeeEstimator | null> {
   if (gasModel !== "op-stack") return null;
-  return l1FeeEstimator(provider, (await loadArtifacts()).ArbExecutor.abi, BigInt(chainId));
+  return l1FeeEstimator((await loadArtifacts()).ArbExecutor.abi, BigInt(chainId));
 }

@@ -8,6 +8,7 @@ import {
   type BlockHead,
   type FailoverProvider,
   type HeadSource,
+  type L1FeeEstimator,
 } from "../chain/index.ts";
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
@@ -22,7 +23,7 @@ export interface ScannerConfig {
   /** The executor's priority fee, added to the gas price the orchestrator costs orders with. */
   tipWei: bigint;
   /** OP-stack chains: the L1 data fee of the executor's transaction by route length (see l1FeeEstimator). */
-  l1Fee?: (hops: number) => Promise<bigint>;
+  l1Fee?: L1FeeEstimator;
   /** How often the head is polled. Default 25 ms (a local node); a paid endpoint wants about the block time. */
   pollMs?: number;
   /** A ws(s) URL: heads from its newHeads subscription instead of polling (polling stays the fallback). */
@@ -75,11 +76,21 @@ export class ScannerBot implements BotService {
     const poolState = await PoolState.create(provider, market.pools);
     const v3Pools = market.v3Pools ?? [];
     const v3States = v3Pools.length > 0 ? await V3PoolStates.create(provider, v3Pools) : undefined;
+    const { headsUrl, pollMs = 25 } = this.config;
+    const socket = headsUrl
+      ? new WebSocketHeads(headsUrl, provider, {
+          chainId: market.chainId,
+          pollMs,
+          log: (line) => log.warn(line),
+        })
+      : null;
     const scanner = new ScannerService(
       {
         provider,
         poolState,
         ...(v3States ? { v3States } : {}),
+        // A head's reads go over the socket it came by (see WebSocketHeads.reads).
+        ...(socket ? { reads: (requests) => socket.reads(requests) } : {}),
         bus,
         options: {
           tokens: market.tokens,
@@ -99,14 +110,7 @@ export class ScannerBot implements BotService {
     );
     const limit = this.hooks.blocks ?? null;
     const blocks = this.blocks;
-    const { headsUrl, pollMs = 25 } = this.config;
-    this.collector = headsUrl
-      ? new WebSocketHeads(headsUrl, provider, {
-          chainId: market.chainId,
-          pollMs,
-          log: (line) => log.warn(line),
-        })
-      : new BlockCollector(provider, pollMs);
+    this.collector = socket ?? new BlockCollector(provider, pollMs);
     this.collector.start(
       async (head: BlockHead) => {
         this.hooks.onHead?.(head.number);

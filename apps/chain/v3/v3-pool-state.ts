@@ -4,13 +4,14 @@
  * pool whose price has walked to the edge of the ticks read. The V3 twin of PoolState.
  */
 import { Interface } from "ethers";
-import type { JsonRpcApiProvider, Log } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
 import { TickTable, compress, wordOf } from "../../core/v3/index.ts";
 import type { V3PoolState } from "../../core/v3/index.ts";
 import type { V3Pool } from "../../core/index.ts";
 import { loadArtifacts } from "../../contracts/index.ts";
 import type { BlockHead } from "../block-collector.ts";
 import { isChildOf } from "../head-source.ts";
+import type { BlockLog } from "../rpc-batch.ts";
 import { DEFAULT_WORD_RADIUS, readV3Pool } from "./pool-reader.ts";
 
 export interface V3PoolMeta {
@@ -35,15 +36,16 @@ export class V3PoolStates {
   private readonly meta: Map<string, V3PoolMeta>;
   private readonly states = new Map<string, V3PoolState>();
   private block: { number: number; hash: string } | null = null;
+  private readonly topicList: readonly string[];
 
   private constructor(
     private readonly provider: JsonRpcApiProvider,
     pools: readonly V3PoolMeta[],
-    private readonly pool: Interface,
-    private readonly topics: string[],
+    private readonly topics: { swap: string; mint: string; burn: string },
     private readonly wordRadius: number,
   ) {
     this.meta = new Map(pools.map((p) => [p.address.toLowerCase(), { ...p, address: p.address.toLowerCase() }]));
+    this.topicList = [topics.swap, topics.mint, topics.burn];
   }
 
   static async create(
@@ -52,8 +54,12 @@ export class V3PoolStates {
     options: { wordRadius?: number } = {},
   ): Promise<V3PoolStates> {
     const pool = new Interface((await loadArtifacts()).UniswapV3Pool.abi);
-    const topics = ["Swap", "Mint", "Burn"].map((name) => pool.getEvent(name)!.topicHash);
-    return new V3PoolStates(provider, pools, pool, topics, options.wordRadius ?? DEFAULT_WORD_RADIUS);
+    const [swap, mint, burn] = ["Swap", "Mint", "Burn"].map((name) => pool.getEvent(name)!.topicHash) as [
+      string,
+      string,
+      string,
+    ];
+    return new V3PoolStates(provider, pools, { swap, mint, burn }, options.wordRadius ?? DEFAULT_WORD_RADIUS);
   }
 
   get blockNumber(): number | null {
@@ -90,7 +96,7 @@ export class V3PoolStates {
 
   /** The event topics an advance by one block reads (see onBlock's `logs`). */
   get logTopics(): readonly string[] {
-    return this.topics;
+    return this.topicList;
   }
 
   /** Whether `head` is the direct child of the current block: then onBlock advances from its logs. */
@@ -102,7 +108,7 @@ export class V3PoolStates {
    * Advances to `head`: from its logs when it is the direct child of the current block, else a full re-read. `logs`:
    * the block's logs already asked for (with logTopics among others), read instead of asking again.
    */
-  async onBlock(head: BlockHead, logs?: Promise<readonly Log[]>): Promise<V3PoolStateUpdate | null> {
+  async onBlock(head: BlockHead, logs?: Promise<readonly BlockLog[]>): Promise<V3PoolStateUpdate | null> {
     const current = this.block;
     if (current && current.hash === head.hash) return null;
     if (!current) return this.refresh(head, "start");
@@ -135,10 +141,11 @@ export class V3PoolStates {
     });
   }
 
-  private async applyLogs(head: BlockHead, given?: Promise<readonly Log[]>): Promise<V3PoolStateUpdate> {
-    const logs = await (given ?? this.provider.getLogs({ blockHash: head.hash, topics: [this.topics] }));
+  private async applyLogs(head: BlockHead, given?: Promise<readonly BlockLog[]>): Promise<V3PoolStateUpdate> {
+    const topics = this.logTopics;
+    const logs = await (given ?? this.provider.getLogs({ blockHash: head.hash, topics: [[...topics]] }));
     const ordered = logs
-      .filter((l) => this.topics.includes(l.topics[0] ?? "") && this.meta.has(l.address.toLowerCase()))
+      .filter((l) => topics.includes(l.topics[0] ?? "") && this.meta.has(l.address.toLowerCase()))
       .sort((a, b) => a.index - b.index);
     const changed = new Set<string>();
     for (const log of ordered) {
@@ -159,18 +166,30 @@ export class V3PoolStates {
     };
   }
 
-  private apply(state: V3PoolState, log: Log): void {
-    const event = this.pool.parseLog({ topics: [...log.topics], data: log.data });
-    if (event === null) return;
-    if (event.name === "Swap") {
-      state.sqrtPriceX96 = BigInt(event.args.getValue("sqrtPriceX96"));
-      state.liquidity = BigInt(event.args.getValue("liquidity"));
-      state.tick = Number(event.args.getValue("tick"));
+  /**
+   * One Swap, Mint or Burn log applied to its pool's state, its fields read from their ABI words directly: ethers'
+   * parseLog, which decoded every field of every log, was most of the time between the node's answer and the scan.
+   * Read as the ABI decoder reads them: each value is its word cut to the type's width (two's complement for ints),
+   * and a log too short for its event is an error.
+   */
+  private apply(state: V3PoolState, log: BlockLog): void {
+    const { swap, mint } = this.topics;
+    const event = log.topics[0];
+    if (event === swap) {
+      const data = words(log, 5);
+      state.sqrtPriceX96 = BigInt.asUintN(160, data(2));
+      state.liquidity = BigInt.asUintN(128, data(3));
+      state.tick = Number(BigInt.asIntN(24, data(4)));
       return;
     }
-    const lower = Number(event.args.getValue("tickLower"));
-    const upper = Number(event.args.getValue("tickUpper"));
-    const amount = BigInt(event.args.getValue("amount")) * (event.name === "Burn" ? -1n : 1n);
+    // Mint(address sender, address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount,
+    // ...) and Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, ...).
+    const isMint = event === mint;
+    if (log.topics.length !== 4) throw new Error(`V3 ${isMint ? "Mint" : "Burn"} log with ${log.topics.length} topics`);
+    const lower = Number(BigInt.asIntN(24, BigInt(log.topics[2]!)));
+    const upper = Number(BigInt.asIntN(24, BigInt(log.topics[3]!)));
+    const liquidity = BigInt.asUintN(128, isMint ? words(log, 4)(1) : words(log, 3)(0));
+    const amount = isMint ? liquidity : -liquidity;
     state.ticks.applyPosition(lower, upper, amount);
     // The pool's in-range liquidity changes only when the position spans the current tick.
     if (state.tick >= lower && state.tick < upper) state.liquidity += amount;
@@ -182,4 +201,11 @@ export class V3PoolStates {
     const word = wordOf(compress(s.tick, table.tickSpacing));
     return word - table.fromWord < 1 || table.toWord - word < 1;
   }
+}
+
+/** Word i of a log's data, whose event has `count` words of data (an error when the data is shorter). */
+function words(log: BlockLog, count: number): (i: number) => bigint {
+  if (log.data.length < 2 + 64 * count)
+    throw new Error(`V3 pool log of ${log.data.length} hex chars, ${count} words expected`);
+  return (i) => BigInt(`0x${log.data.slice(2 + 64 * i, 66 + 64 * i)}`);
 }

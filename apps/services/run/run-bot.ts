@@ -223,7 +223,7 @@ async function build(
       const { bus, control } = await redis(e);
       // The profile prices, bids and paces exactly as in an `orion trade` session (one code path, chainSettings).
       const chain = chainSettings(profile);
-      const l1Fee = await l1FeePricing(chain.gasModel, provider, m.chainId);
+      const l1Fee = await l1FeePricing(chain.gasModel, m.chainId);
       const { ScannerBot } = await import("../scanner.ts");
       return new ScannerBot(
         {
