@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createPgPool } from "../store/db.ts";
 import { recordDecisions } from "../store/decisions.ts";
+import { AlreadyJournaled } from "../executor/ports.ts";
 import { DuplicateTrade, PgTradeJournal } from "../store/journal.ts";
 import { migrate } from "../store/migrate.ts";
 import { drFigures, type AckedWrite, type DrFigures } from "./figures.ts";
@@ -121,7 +122,7 @@ class TradeWriter {
           this.nextTrade += 1;
           break;
         } catch (err) {
-          if (err instanceof DuplicateTrade) {
+          if (err instanceof DuplicateTrade || err instanceof AlreadyJournaled) {
             // The commit landed but its acknowledgement died with the connection: the trade is there, as the
             // executor concludes on a retried order. It was never acknowledged, so it counts neither way.
             this.nextTrade += 1;

@@ -10,12 +10,15 @@ import type {
   TradeVerdict,
   UnsentTrade,
 } from "../domain/index.ts";
-import { UnrecordedOrder, type JournaledTrade, type TradeJournal } from "../executor/ports.ts";
+import { AlreadyJournaled, UnrecordedOrder, type JournaledTrade, type TradeJournal } from "../executor/ports.ts";
 import { LeaseLost } from "../executor/lease.ts";
 import type { Fence } from "../executor/lease.ts";
 import { fromBig, toBig } from "./db.ts";
 
-/** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
+/**
+ * A second live trade on one nonce (or one user operation), or a trade id written twice: the caller must not
+ * broadcast. A second trade for the same opportunity is AlreadyJournaled.
+ */
 export class DuplicateTrade extends Error {
   override readonly name = "DuplicateTrade";
 }
@@ -27,6 +30,8 @@ export class IllegalTransition extends Error {
 
 const UNIQUE_VIOLATION = "23505";
 const FOREIGN_KEY_VIOLATION = "23503";
+/** One trade per opportunity (migration 001's UNIQUE): a second insert is a redelivered order's. */
+const ONE_TRADE_PER_OPPORTUNITY = "trades_opportunity_id_key";
 
 interface InFlightRow {
   id: string;
@@ -266,11 +271,6 @@ export class PgTradeJournal implements TradeJournal {
     });
   }
 
-  async hasTradeFor(opportunityId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query("SELECT 1 FROM trades WHERE opportunity_id = $1", [opportunityId]);
-    return rowCount === 1;
-  }
-
   async tradeFor(opportunityId: string): Promise<JournaledTrade | null> {
     const { rows } = await this.pool.query<SettledRow>(
       `SELECT id, status, route, flash_source, tx_hash, user_op_hash, nonce, block_number, simulated_profit,
@@ -315,6 +315,9 @@ export class PgTradeJournal implements TradeJournal {
       return (await this.pool.query(sql, params)).rowCount ?? 0;
     } catch (err) {
       const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === UNIQUE_VIOLATION && constraint === ONE_TRADE_PER_OPPORTUNITY) {
+        throw new AlreadyJournaled(`trade refused: ${(err as Error).message}`, { cause: err });
+      }
       if (code === UNIQUE_VIOLATION) {
         throw new DuplicateTrade(`trade refused: ${(err as Error).message}`, { cause: err });
       }

@@ -18,7 +18,7 @@ import {
   PgLeaseStore,
 } from "./index.ts";
 import { LeaseLost } from "../executor/lease.ts";
-import { UnrecordedOrder } from "../executor/ports.ts";
+import { AlreadyJournaled, UnrecordedOrder } from "../executor/ports.ts";
 import { orderOf, recordOrders } from "./testing/orders.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
@@ -117,7 +117,7 @@ describe("PgTradeJournal", () => {
   it("records a live intent as pending before broadcast, then sent, then final, with exact amounts", async () => {
     const t = await intent({ nonce: 1 });
     await journal.recordIntent(t);
-    expect(await journal.hasTradeFor(t.opportunityId)).toBe(true);
+    expect(await journal.tradeFor(t.opportunityId)).toMatchObject({ settled: false, trade: { id: t.id } });
     let inFlight = await journal.listInFlight(ACCOUNT.toUpperCase().replace("0X", "0x"));
     expect(inFlight).toEqual([{ ...t, status: "pending", replacedTxHashes: [] }]);
     await journal.markSent(t.id, t.txHash);
@@ -147,14 +147,23 @@ describe("PgTradeJournal", () => {
     });
   });
 
-  it("refuses a second trade for one opportunity and a second live trade on one nonce", async () => {
+  it("refuses a second trade for one opportunity (AlreadyJournaled) and a second live trade on one nonce", async () => {
     const t = await intent({ nonce: 2 });
     await journal.recordIntent(t);
-    await expect(journal.recordIntent({ ...t, id: randomUUID(), nonce: 3 })).rejects.toBeInstanceOf(DuplicateTrade);
-    await expect(journal.recordIntent(await intent({ nonce: 2 }))).rejects.toBeInstanceOf(DuplicateTrade);
+    // The executor's duplicate check: the insert itself, fenced or not, intent or unsent row, writing nothing.
+    await expect(journal.recordIntent({ ...t, id: randomUUID(), nonce: 3 })).rejects.toBeInstanceOf(AlreadyJournaled);
     await expect(journal.recordSimulated(await unsent({ opportunityId: t.opportunityId }))).rejects.toBeInstanceOf(
-      DuplicateTrade,
+      AlreadyJournaled,
     );
+    const tag = `fence-${randomUUID()}`;
+    const grant = await new PgLeaseStore(pool, tag).acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    await expect(
+      new PgTradeJournal(pool, tag).recordIntent({ ...t, id: randomUUID() }, { holder: "leader", token: grant.token }),
+    ).rejects.toBeInstanceOf(AlreadyJournaled);
+    expect(await journal.tradeFor(t.opportunityId)).toMatchObject({ trade: { id: t.id, nonce: 2 } });
+    // Another opportunity on a nonce in flight is not a redelivery: the nonce's own refusal.
+    await expect(journal.recordIntent(await intent({ nonce: 2 }))).rejects.toBeInstanceOf(DuplicateTrade);
   });
 
   it("frees the nonce of a dropped intent for reuse and lists in-flight trades lowest nonce first", async () => {
@@ -212,7 +221,7 @@ describe("the fenced intent (one statement under the signing lease)", () => {
     await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token })).rejects.toBeInstanceOf(
       LeaseLost,
     );
-    expect(await fenced.hasTradeFor(stale.opportunityId)).toBe(false);
+    expect(await fenced.tradeFor(stale.opportunityId)).toBeNull();
   });
 
   it("waits for a takeover in progress and then refuses: the lease row is locked against the write", async () => {
@@ -234,7 +243,7 @@ describe("the fenced intent (one statement under the signing lease)", () => {
       expect(settled).toBe(false);
       await takeover.query("COMMIT");
       await expect(write).rejects.toBeInstanceOf(LeaseLost);
-      expect(await fenced.hasTradeFor(t.opportunityId)).toBe(false);
+      expect(await fenced.tradeFor(t.opportunityId)).toBeNull();
     } finally {
       takeover.release();
     }
