@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { DEFAULT_RISK_LIMITS, riskLimitsToWire } from "../control/index.ts";
+import type { Order } from "../domain/index.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { ApiHarness, expectProblem, type TestUser, type Tokens } from "./testing/harness.ts";
 
 let h: ApiHarness;
@@ -37,6 +39,8 @@ beforeAll(async () => {
   for (let i = 0; i < 25; i++) {
     const id = randomUUID();
     const mode = i < 20 ? "sim" : "live";
+    const epoch = mode === "sim" ? (i < 10 ? 1 : 3) : 2;
+    await recordOrders(h.pool, [order(id, mode, epoch, i)]);
     await h.pool.query(
       `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
                            predicted_profit, min_profit, status, simulated_profit, account, nonce, tx_hash,
@@ -44,12 +48,29 @@ beforeAll(async () => {
        VALUES ($1::uuid, $1::uuid::text, $2, $3, $4::int, '0xbase', '{0xp1,0xp2}', '{0xbase,0xt,0xbase}', 1000, 7, 0, $5, $6, $7, $8, $9,
                $10, now() + make_interval(secs => $4::int))`,
       mode === "sim"
-        ? [id, mode, i < 10 ? 1 : 3, i, "simulated", "5", null, null, null, null]
-        : [id, mode, 2, i, "confirmed", null, "0xacc", i, `0x${i}`, "99999999999999999999999999"],
+        ? [id, mode, epoch, i, "simulated", "5", null, null, null, null]
+        : [id, mode, epoch, i, "confirmed", null, "0xacc", i, `0x${i}`, "99999999999999999999999999"],
     );
   }
 });
 afterAll(async () => h.close());
+
+/** The recorded order a trade row below executes (the journal refuses a trade without one). */
+function order(id: string, mode: "sim" | "live", epoch: number, blockNumber: number): Order {
+  const [base, pools] = ["0xbase", ["0xp1", "0xp2"]] as const;
+  return {
+    opportunityId: id,
+    mode,
+    epoch,
+    blockNumber,
+    baseToken: base,
+    pools: [...pools],
+    tokens: [base, "0xt", base],
+    amountIn: 1000n,
+    predictedProfit: 7n,
+    minProfit: 0n,
+  };
+}
 
 describe("trading data", () => {
   it("pages through trades with a cursor and filters by mode and epoch", async () => {
@@ -84,9 +105,11 @@ describe("trading data", () => {
     });
   });
 
-  it("lists opportunities (none yet) and refuses a forged cursor", async () => {
-    const res = await h.request("GET", "/opportunities?mode=sim", { token: viewer.accessToken });
-    expect(res.json()).toEqual({ items: [], nextCursor: null });
+  it("lists opportunities (the decision records of the trades above) and refuses a forged cursor", async () => {
+    const res = await h.request("GET", "/opportunities?mode=live", { token: viewer.accessToken });
+    const { items } = res.json() as { items: { mode: string; epoch: number; decision: string }[] };
+    expect(items).toHaveLength(5);
+    expect(items.every((o) => o.mode === "live" && o.epoch === 2 && o.decision === "order")).toBe(true);
     expectProblem(await h.request("GET", "/opportunities?cursor=bm90LWEtY3Vyc29y", { token: viewer.accessToken }), 400);
   });
 });
@@ -182,10 +205,12 @@ describe("GDPR subject rights", () => {
   });
 
   it("erasure shreds personal data, keeps financial and audit rows under the pseudonym, chain intact", async () => {
+    const id = randomUUID();
+    await recordOrders(h.pool, [order(id, "sim", 1, 1)]);
     await h.pool.query(
       `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
                            predicted_profit, min_profit, status) VALUES ($1::uuid, $1::uuid::text, 'sim', 1, 1, '0xb', '{}', '{}', 1, 1, 0, 'rejected')`,
-      [randomUUID()],
+      [id],
     );
     const before = await h.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE subject = $1", [subject.id]);
     const res = await h.request("POST", "/gdpr/subject-rights", {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { createRedisControlStore, type ControlState } from "../control/index.ts";
 import { TEST_REDIS_URL } from "../../test/support/redis.ts";
 import { CONFIRM_PHRASES } from "./mode-requests.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { ApiHarness, expectProblem, type TestUser, type Tokens } from "./testing/harness.ts";
 
 let h: ApiHarness;
@@ -57,6 +58,8 @@ async function requestLive(t: Tokens): Promise<string> {
 
 async function insertTrade(mode: "sim" | "live", epoch: number, profit: string) {
   const id = randomUUID();
+  const order = { opportunityId: id, mode, epoch, blockNumber: 1, baseToken: "0x00", pools: [], tokens: [] };
+  await recordOrders(h.pool, [{ ...order, amountIn: 1n, predictedProfit: BigInt(profit), minProfit: 0n }]);
   await h.pool.query(
     `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
                          predicted_profit, min_profit, status, simulated_profit)

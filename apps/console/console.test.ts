@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorChain, AnchorDirectory, anchorKey } from "../audit/index.ts";
 import { CONSOLE_DIST, REFRESH_COOKIE } from "../api/console/index.ts";
 import { ApiHarness, type TestUser } from "../api/testing/harness.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { launchChromium, signInAt } from "./testing/browser.ts";
 
 /** Screenshots of every page, kept as test artifacts (gitignored). */
@@ -31,6 +32,10 @@ async function seedTrades(): Promise<void> {
   for (let i = 0; i < 12; i++) {
     const id = randomUUID();
     const profit = (BigInt(3 + ((i * 7) % 11)) * 10n ** 15n).toString();
+    // The decision record first: the journal refuses a trade without its order.
+    const order = { opportunityId: id, mode: "sim" as const, epoch: 1, blockNumber: 100 + i, baseToken: "0x00" };
+    const amounts = { amountIn: 10n ** 18n, predictedProfit: BigInt(profit), minProfit: 0n };
+    await recordOrders(h.pool, [{ ...order, ...amounts, pools: [], tokens: [] }]);
     await h.pool.query(
       `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
                            predicted_profit, min_profit, status, simulated_profit, created_at)

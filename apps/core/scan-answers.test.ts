@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { AnswerRoom } from "./exact-kernel/kernel.ts";
 import { ANSWER_BYTES, ELSEWHERE, ExactKernel, PoolTables, TRADE } from "./exact-kernel/kernel.ts";
 import { INTS, ScanAnswers } from "./scan-answers.ts";
 
@@ -21,12 +22,12 @@ interface Answer {
   profit: bigint | null;
 }
 
-/** The kernel's answer records and keys for `answers` (numbered from `base`), as ExactKernel.scan leaves them. */
-function batch(answers: Answer[], base: number, groupBits: number, indexBits: number) {
-  const answerBytes = new Uint8Array(ANSWER_BYTES * answers.length);
-  const ints = new Int32Array(answerBytes.buffer);
-  const words = new BigUint64Array(answerBytes.buffer);
-  const answerKeys = new BigUint64Array(answers.length);
+/** Writes the answer records and keys for `answers` at `room` (numbered from its base), as ExactKernel.scan does. */
+function write(tables: PoolTables, room: AnswerRoom, answers: Answer[], groupBits: number, indexBits: number): void {
+  const buffer = tables.memory.buffer;
+  const ints = new Int32Array(buffer, room.records, (ANSWER_BYTES / 4) * answers.length);
+  const words = new BigUint64Array(buffer, room.records, (ANSWER_BYTES / 8) * answers.length);
+  const answerKeys = new BigUint64Array(buffer, room.keys, answers.length);
   answers.forEach((a, i) => {
     ints[16 * i] = a.cycle;
     ints[16 * i + 1] = a.profit === null ? ELSEWHERE : TRADE;
@@ -37,22 +38,22 @@ function batch(answers: Answer[], base: number, groupBits: number, indexBits: nu
     words[8 * i + 5] = (1n + profit) >> 64n;
     words[8 * i + 6] = profit & MASK;
     words[8 * i + 7] = profit >> 64n;
-    answerKeys[i] = sortKey(a.group, base + i, profit, groupBits, indexBits);
+    answerKeys[i] = sortKey(a.group, room.base + i, profit, groupBits, indexBits);
   });
-  return { answerBytes, answerKeys };
 }
 
 describe("ScanAnswers", () => {
   it.each([
-    [2, 20],
-    [2, 12],
-    [3, 32],
+    [2, 20, 3000],
+    [2, 12, 3000],
+    [3, 32, 3000],
+    [2, 20, 40_000],
   ])(
-    "lists the kernel's answers by group (%i bits), exact profit, then cycle (index in %i bits), across batches",
-    (groupBits, indexBits) => {
+    "lists the kernel's answers by group (%i bits), exact profit, then cycle (index in %i bits), across batches (%i answers; past 16,384 the space grows)",
+    (groupBits, indexBits, total) => {
       let seed = 11;
       const next = () => (seed = (seed * 16807) % 2147483647);
-      const answers: Answer[] = Array.from({ length: 3000 }, (_, k) => {
+      const answers: Answer[] = Array.from({ length: total }, (_, k) => {
         const kind = next() % 6;
         const profit =
           kind === 0
@@ -72,20 +73,23 @@ describe("ScanAnswers", () => {
         // The kernel answers in cycle order.
         return { cycle: 5 * k + (next() % 5), group: next() % 3, profit };
       });
-      const set = new ScanAnswers();
+      const tables = new PoolTables(4);
+      const set = new ScanAnswers(tables);
       set.clear(indexBits);
-      for (let from = 0; from < answers.length; from += 1024) {
-        set.take(
-          batch(answers.slice(from, from + 1024), from, groupBits, indexBits),
-          Math.min(1024, answers.length - from),
-        );
+      // Batches as the kernel's scan calls write them: up to its room each.
+      for (let from = 0; from < answers.length;) {
+        const room = set.room();
+        const count = Math.min(1024, answers.length - from, room.room);
+        write(tables, room, answers.slice(from, from + count), groupBits, indexBits);
+        set.added(count);
+        from += count;
       }
       // The runs of 2^70 + a few thousand and of 2^100 + 0..2 are too long for the kernel: it hands them back.
-      const kernel = new ExactKernel(new PoolTables(4));
+      const kernel = new ExactKernel(tables);
       let handedBack = 0;
       set.sort({
-        sortKeys: (keys, records, bits) => {
-          const sorted = kernel.sortKeys(keys, records, bits);
+        sortKeys: (keys, n, bits, records, scratch) => {
+          const sorted = kernel.sortKeys(keys, n, bits, records, scratch);
           handedBack += sorted.runs.length / 2;
           return sorted;
         },
@@ -94,7 +98,7 @@ describe("ScanAnswers", () => {
       const { order, ints } = set.lists();
       const listed = Array.from({ length: set.size }, (_, k) => {
         const i = order[k]!;
-        const profit = ints[INTS * i + 1] === TRADE ? set.trade(i).profit : null;
+        const profit = ints[INTS * i + 1] === TRADE ? set.profit(i) : null;
         return { cycle: ints[INTS * i], group: ints[INTS * i + 3], profit };
       });
       const expected = [...answers].sort((x, y) => {
@@ -105,7 +109,8 @@ describe("ScanAnswers", () => {
         return x.cycle - y.cycle;
       });
       expect(listed).toEqual(expected);
-      expect(set.trade(order[0]!).amountOut).toBe(1n + set.trade(order[0]!).profit);
+      expect(set.amountOut(order[0]!)).toBe(1n + set.profit(order[0]!));
+      expect(set.amountIn(order[0]!)).toBe(1n);
     },
   );
 });

@@ -1,35 +1,37 @@
-import type { PoolTables } from "./exact-kernel/kernel.ts";
+import type { AnswerRoom, ExactKernel, PoolTables } from "./exact-kernel/kernel.ts";
 import { ANSWER_BYTES, OPTIMALITY, TRADE } from "./exact-kernel/kernel.ts";
-import type { SizedTrade } from "./sized-trade.ts";
 
-/** What puts a full scan's sort keys in order (ExactKernel.sortKeys). */
-export interface KeySorter {
-  sortKeys(keys: BigUint64Array, records: Uint8Array, indexBits: number): { order: Int32Array; runs: Int32Array };
-}
+/** What puts a full scan's sort keys in order. */
+export type KeySorter = Pick<ExactKernel, "sortKeys">;
 
-/** Answers a new set holds before it first grows (the 1-in-38 10k-pool market gives 14,084). */
+/** Answers the space holds before it first grows (the 1-in-38 10k-pool market gives 14,084). */
 const FIRST_CAPACITY = 16_384;
 export const INTS = ANSWER_BYTES / 4;
 const WORDS = ANSWER_BYTES / 8;
+const UNPROVEN = OPTIMALITY.indexOf("unproven");
 
 /**
- * A full scan's answers from the exact kernel (ExactKernel.scan), gathered across its calls by bulk copies, then put
- * in list order (by group, then profit, highest first, then cycle id) by the kernel's sort of the sort keys it
- * wrote: no JavaScript loop runs per answer before the list is built, in a fresh process where each such loop runs
- * before it is compiled. Each answer: its cycle, TRADE or ELSEWHERE (the TypeScript sizes that cycle itself), its
- * group and, for a trade, the amounts.
+ * A full scan's answers from the exact kernel (ExactKernel.scan), written by the kernel where they stay: in the
+ * tables' memory (PoolTables.answerSpace), `capacity` answer records, then their sort keys, then the sort's scratch.
+ * Neither copied out nor back in (each copy went to memory not touched before: a page fault per 4 KiB, which costs
+ * more than the copy); put in list order (by group, then profit, highest first, then cycle id) by the kernel's sort
+ * of the sort keys: no JavaScript loop runs per answer before the list is built, in a fresh process where each such
+ * loop runs before it is compiled. Each answer: its cycle, TRADE or ELSEWHERE (the TypeScript sizes that cycle
+ * itself), its group and, for a trade, the amounts.
  */
 export class ScanAnswers {
   size = 0;
   private capacity = 0;
-  private bytes = new Uint8Array(0);
+  /** Where the records start in the tables' memory (the keys follow `capacity` records, the scratch the keys). */
+  private at = 0;
   private ints = new Int32Array(0);
   private words = new BigUint64Array(0);
-  private keys = new BigUint64Array(0);
-  /** Answer indices in list order (after `sort`). */
-  private order = new Int32Array(0);
+  /** Answer indices in list order (after `sort`): a view of the sort's scratch. */
+  private order: Int32Array = new Int32Array(0);
   /** Bits of a key holding the answer's index (PoolTables.indexBits). */
   private indexBits = 1;
+
+  constructor(private readonly tables: Pick<PoolTables, "memory" | "answerSpace">) {}
 
   /** Empties the set for a scan whose keys number answers in `indexBits` bits. */
   clear(indexBits: number): void {
@@ -37,28 +39,35 @@ export class ScanAnswers {
     this.indexBits = indexBits;
   }
 
-  /** Appends the `count` answers the kernel's last scan call left in `tables`. */
-  take(tables: Pick<PoolTables, "answerBytes" | "answerKeys">, count: number): void {
-    if (this.size + count > this.capacity) this.grow(Math.max(FIRST_CAPACITY, 2 * (this.size + count)));
-    this.bytes.set(tables.answerBytes.subarray(0, count * ANSWER_BYTES), this.size * ANSWER_BYTES);
-    this.keys.set(tables.answerKeys.subarray(0, count), this.size);
+  /** Where the next answers go, growing the space when it is full. */
+  room(): AnswerRoom {
+    if (this.size === this.capacity) this.grow(Math.max(FIRST_CAPACITY, 2 * this.capacity));
+    const { size, at, capacity } = this;
+    return {
+      base: size,
+      records: at + ANSWER_BYTES * size,
+      keys: at + ANSWER_BYTES * capacity + 8 * size,
+      room: capacity - size,
+    };
+  }
+
+  /** Counts the `count` answers the kernel wrote at the last `room()`. */
+  added(count: number): void {
     this.size += count;
   }
 
   /**
    * Sorts the answers into list order in the kernel (`sorter`): the keys' top bits, then, where they are equal
-   * (profits within a few parts in 2^40 of each other, or cycles the TypeScript sizes), exact profits and cycle ids.
-   * Only a long run of those out of order comes back to be ordered here: no JavaScript loop per key, which in a fresh
-   * process runs before it is compiled.
+   * (profits within a few parts in 2^40, or cycles the TypeScript sizes), exact profits and cycle ids. Only a long
+   * run of those out of order comes back to be ordered here: no JavaScript loop per key, which in a fresh process
+   * runs before it is compiled.
    */
   sort(sorter: KeySorter): void {
     const n = this.size;
-    const { order, runs } = sorter.sortKeys(
-      this.keys.subarray(0, n),
-      this.bytes.subarray(0, ANSWER_BYTES * n),
-      this.indexBits,
-    );
-    this.order.set(order);
+    const keys = this.at + ANSWER_BYTES * this.capacity;
+    const { order, runs } = sorter.sortKeys(keys, n, this.indexBits, this.at, keys + 8 * this.capacity);
+    this.map();
+    this.order = order;
     for (let r = 0; r < runs.length; r += 2) this.orderRun(runs[r]!, runs[r + 1]!);
   }
 
@@ -75,15 +84,22 @@ export class ScanAnswers {
     return this.ints[INTS * i + 1] === TRADE;
   }
 
-  /** Answer i's trade (when it is a TRADE). */
-  trade(i: number): SizedTrade {
-    const at = WORDS * i + 2;
-    return {
-      amountIn: this.amount(at),
-      amountOut: this.amount(at + 2),
-      profit: this.amount(at + 4),
-      optimality: OPTIMALITY[this.ints[INTS * i + 2]!]!,
-    };
+  // Answer i's trade (when it is a TRADE), field by field: a full scan's pass makes no trade object per answer.
+  amountIn(i: number): bigint {
+    return this.amount(WORDS * i + 2);
+  }
+
+  amountOut(i: number): bigint {
+    return this.amount(WORDS * i + 4);
+  }
+
+  profit(i: number): bigint {
+    return this.amount(WORDS * i + 6);
+  }
+
+  /** Whether answer i's size is unproven (SizedTrade's optimality). */
+  unproven(i: number): boolean {
+    return this.ints[INTS * i + 2] === UNPROVEN;
   }
 
   /** The 128-bit amount at word `at` (low word first): one bigint when the high word is 0, as it mostly is. */
@@ -109,16 +125,20 @@ export class ScanAnswers {
     order.set(run, start);
   }
 
+  /** Makes room for `capacity` answers: the records stay, the keys move after them. */
   private grow(capacity: number): void {
-    const bytes = new Uint8Array(capacity * ANSWER_BYTES);
-    bytes.set(this.bytes.subarray(0, this.size * ANSWER_BYTES));
-    const keys = new BigUint64Array(capacity);
-    keys.set(this.keys.subarray(0, this.size));
+    const keysFrom = this.at + ANSWER_BYTES * this.capacity;
+    this.at = this.tables.answerSpace(capacity);
+    const keysTo = this.at + ANSWER_BYTES * capacity;
+    if (this.size > 0) new Uint8Array(this.tables.memory.buffer).copyWithin(keysTo, keysFrom, keysFrom + 8 * this.size);
     this.capacity = capacity;
-    this.bytes = bytes;
-    this.ints = new Int32Array(bytes.buffer);
-    this.words = new BigUint64Array(bytes.buffer);
-    this.keys = keys;
-    this.order = new Int32Array(capacity);
+    this.map();
+  }
+
+  /** (Re)makes the views of the records (the memory's buffer changes when it grows). */
+  private map(): void {
+    const buffer = this.tables.memory.buffer;
+    this.ints = new Int32Array(buffer, this.at, INTS * this.capacity);
+    this.words = new BigUint64Array(buffer, this.at, WORDS * this.capacity);
   }
 }

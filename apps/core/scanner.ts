@@ -66,8 +66,8 @@ export class ArbitrageScanner {
   private readonly queued: Uint32Array;
   /** Scratch list of the cycles one update re-evaluates (at most every cycle once). */
   private readonly dirty: Int32Array;
-  /** A full scan's answers from the exact kernel (scratch, reused). */
-  private readonly answers = new ScanAnswers();
+  /** A full scan's answers from the exact kernel (scratch in its memory, reused). */
+  private readonly answers: ScanAnswers;
   private epoch = 0;
   private readonly unproven = new Set<number>();
   /** 1 for each cycle whose last sizing was "undecided" (see ScanStats.undecided), with their count. */
@@ -106,6 +106,7 @@ export class ArbitrageScanner {
       this.edgeToken[e] = this.state.tokens[source]!.address;
     }
     this.state.tables.holdCycles(this.index, edgeGroups, bases.length);
+    this.answers = new ScanAnswers(this.state.tables);
     this.evaluator = new CycleEvaluator(
       this.state,
       this.index,
@@ -141,10 +142,12 @@ export class ArbitrageScanner {
     const started = performance.now();
     let exact = 0;
     this.unproven.clear();
-    this.undecidedFlag.fill(0);
+    // Only flags set since make the array nonzero: with none, it stays as it is, untouched (in a fresh process, half a
+    // megabyte of pages no one has written yet, a page fault for each 4 KiB).
+    if (this.undecided > 0) this.undecidedFlag.fill(0);
     this.undecided = 0;
-    // The rate test, the profit bound and the sizing of every cycle run in the exact kernel, a batch of answers per
-    // call; only the cycles that may profit come back, sorted into list order by their keys.
+    // The rate test, the profit bound and the sizing of every cycle run in the exact kernel, a call per answer space
+    // (one unless it fills up); only the cycles that may profit come back, sorted into list order by their keys.
     const answers = this.answers;
     answers.clear(this.state.tables.indexBits);
     for (let from = 0; from < this.index.cycleCount;) {
@@ -154,31 +157,41 @@ export class ArbitrageScanner {
     this.evaluator.sort(answers);
     // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after. The book
     // places the list only when asked (a block after the scan); `orion scan` never asks.
-    const cycles: number[] = [];
-    const groups: number[] = [];
-    const listed: Opportunity[] = [];
+    // The pass makes only what it keeps: no trade object per answer, and the lists sized once (grown by push, each
+    // allocates about three times its final size). What it allocates decides whether a minor GC falls in the scan,
+    // and such a GC copies everything young and alive (the market state just built among it).
+    const n = answers.size;
+    const cycles = new Array<number>(n);
+    const groups = new Array<number>(n);
+    const listed = new Array<Opportunity>(n);
+    let count = 0;
     const elsewhere: number[] = [];
     const { order, ints } = answers.lists();
-    for (let k = 0; k < answers.size; k++) {
+    const { minProfit } = this.evaluator;
+    for (let k = 0; k < n; k++) {
       const i = order[k]!;
       const c = ints[INTS * i]!;
       if (ints[INTS * i + 1] !== TRADE) {
         elsewhere.push(c);
         continue;
       }
-      const trade = this.evaluator.cleared(answers.trade(i));
-      if (trade === "undecided") this.setUndecided(c, true);
-      else if (trade !== null) {
-        cycles.push(c);
-        groups.push(ints[INTS * i + 3]!);
-        listed.push(this.record(c, trade, false));
-      }
+      // What CycleEvaluator.cleared makes of the trade: listed, undecided, or nothing.
+      const profit = answers.profit(i);
+      const unproven = answers.unproven(i);
+      if (profit > minProfit) {
+        cycles[count] = c;
+        groups[count] = ints[INTS * i + 3]!;
+        listed[count++] = this.record(c, answers.amountIn(i), answers.amountOut(i), profit, unproven, false);
+      } else if (unproven) this.setUndecided(c, true);
     }
+    cycles.length = count;
+    groups.length = count;
+    listed.length = count;
     this.book.resetListed(cycles, groups, listed);
     for (const c of elsewhere) {
       const trade = this.evaluator.size(c);
       if (trade === "undecided") this.setUndecided(c, true);
-      else if (trade !== null) this.book.set(c, this.groupOf(c), this.record(c, trade, this.evaluator.hasV3(c)));
+      else if (trade !== null) this.book.set(c, this.groupOf(c), this.recordTrade(c, trade));
     }
     const result = this.book.list();
     this.finish(started, this.index.cycleCount, exact);
@@ -252,8 +265,8 @@ export class ArbitrageScanner {
         const { amountIn, amountOut, profit } = trade;
         const opportunity =
           previous === undefined
-            ? this.record(c, trade, this.evaluator.hasV3(c))
-            : { ...this.noteProof(c, trade, previous), amountIn, amountOut, profit };
+            ? this.recordTrade(c, trade)
+            : { ...this.noteProof(c, trade.optimality === "unproven", previous), amountIn, amountOut, profit };
         this.book.set(c, this.groupOf(c), opportunity);
       } else if (this.book.has(c)) {
         this.book.set(c, this.groupOf(c), null);
@@ -288,15 +301,27 @@ export class ArbitrageScanner {
   }
 
   /** Counts cycle c's trade as unproven or not; returns `opportunity`. */
-  private noteProof(c: number, trade: SizedTrade, opportunity: Opportunity): Opportunity {
-    if (trade.optimality === "unproven") this.unproven.add(c);
+  private noteProof(c: number, unproven: boolean, opportunity: Opportunity): Opportunity {
+    if (unproven) this.unproven.add(c);
     else if (this.unproven.size > 0) this.unproven.delete(c);
     return opportunity;
   }
 
-  /** A new opportunity for cycle c's trade (`throughV3`: whether its route names protocols). */
-  private record(c: number, trade: SizedTrade, throughV3: boolean): Opportunity {
-    const { amountIn, amountOut, profit } = trade;
+  /** A new opportunity for cycle c's trade. */
+  private recordTrade(c: number, trade: SizedTrade): Opportunity {
+    const { amountIn, amountOut, profit, optimality } = trade;
+    return this.record(c, amountIn, amountOut, profit, optimality === "unproven", this.evaluator.hasV3(c));
+  }
+
+  /** A new opportunity for cycle c's trade, given by its fields (`throughV3`: whether its route names protocols). */
+  private record(
+    c: number,
+    amountIn: bigint,
+    amountOut: bigint,
+    profit: bigint,
+    unproven: boolean,
+    throughV3: boolean,
+  ): Opportunity {
     const { poolAddress } = this.state;
     const { edges, stride, hops } = this.index;
     const edgeToken = this.edgeToken;
@@ -320,7 +345,7 @@ export class ArbitrageScanner {
       }
       opportunity.protocols = protocols;
     }
-    return this.noteProof(c, trade, opportunity);
+    return this.noteProof(c, unproven, opportunity);
   }
 
   private setUndecided(c: number, undecided: boolean): void {

@@ -61,15 +61,16 @@ export class V2CycleSizer {
 
   /**
    * A full scan's pass over the index from cycle `from` on, in the kernel (ExactKernel.scan: the rate test, the
-   * profit bound when `bounded`, and each survivor's sizing as `size` would), its answers appended to `answers`:
-   * returns the cycle to go on from. The loop over half a million cycles runs compiled in the kernel, where a fresh
+   * profit bound when `bounded`, and each survivor's sizing as `size` would), its answers appended to `answers`
+   * (written there by the kernel, up to the room it has): returns the cycle to go on from. The loop over half a million cycles runs compiled in the kernel, where a fresh
    * process would run it, and a call chain per survivor, before the optimising compiler has caught up.
    */
   scan(from: number, bounded: boolean, minProfit: number, answers: ScanAnswers): number {
     // The rates as the market state holds them now (its own array: a block's loops read it, not the kernel's memory).
     if (from === 0) this.state.tables.rate.set(this.state.rate);
-    const next = this.kernel.scan(from, bounded, minProfit, this.state.v2Count, this.searchBudget, answers.size);
-    answers.take(this.state.tables, this.kernel.answers());
+    const room = answers.room();
+    const next = this.kernel.scan(from, bounded, minProfit, this.state.v2Count, this.searchBudget, room);
+    answers.added(this.kernel.answers());
     return next;
   }
 

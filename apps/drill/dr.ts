@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createPgPool } from "../store/db.ts";
+import { recordDecisions } from "../store/decisions.ts";
+import { AlreadyJournaled } from "../executor/ports.ts";
 import { DuplicateTrade, PgTradeJournal } from "../store/journal.ts";
 import { migrate } from "../store/migrate.ts";
 import { drFigures, type AckedWrite, type DrFigures } from "./figures.ts";
@@ -75,21 +77,41 @@ class TradeWriter {
     while (!this.stopping) {
       const id = randomUUID();
       const n = this.nextTrade;
+      const trade = {
+        id,
+        opportunityId: `dr-drill-${n}-${id}`,
+        mode: "sim" as const,
+        epoch: 1,
+        orderBlock: n,
+        baseToken: "0x0000000000000000000000000000000000000001",
+        pools: ["0x0000000000000000000000000000000000000002", "0x0000000000000000000000000000000000000003"],
+        tokens: ["0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000004"],
+        amountIn: 10n ** 18n,
+        predictedProfit: 10n ** 15n,
+        minProfit: 1n,
+      };
       for (;;) {
         if (this.stopping) return;
         try {
+          // The order's record as the orchestrator writes it (without waiting for the WAL flush; recorded again,
+          // unchanged, on a retry), then the trade row, whose synchronous commit makes both durable.
+          await recordDecisions(
+            this.pool,
+            [
+              {
+                ...trade,
+                id: trade.opportunityId,
+                blockNumber: n,
+                amountOut: trade.amountIn + trade.predictedProfit,
+                profit: trade.predictedProfit,
+                decision: "order",
+                detectedAt: new Date(),
+              },
+            ],
+            [{ ...trade, opportunityId: trade.opportunityId, blockNumber: n }],
+          );
           await new PgTradeJournal(this.pool).recordSimulated({
-            id,
-            opportunityId: `dr-drill-${n}-${id}`,
-            mode: "sim",
-            epoch: 1,
-            orderBlock: n,
-            baseToken: "0x0000000000000000000000000000000000000001",
-            pools: ["0x0000000000000000000000000000000000000002", "0x0000000000000000000000000000000000000003"],
-            tokens: ["0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000004"],
-            amountIn: 10n ** 18n,
-            predictedProfit: 10n ** 15n,
-            minProfit: 1n,
+            ...trade,
             status: "simulated",
             blockNumber: n,
             simulatedProfit: 10n ** 15n,
@@ -100,7 +122,7 @@ class TradeWriter {
           this.nextTrade += 1;
           break;
         } catch (err) {
-          if (err instanceof DuplicateTrade) {
+          if (err instanceof DuplicateTrade || err instanceof AlreadyJournaled) {
             // The commit landed but its acknowledgement died with the connection: the trade is there, as the
             // executor concludes on a retried order. It was never acknowledged, so it counts neither way.
             this.nextTrade += 1;

@@ -90,7 +90,7 @@ const theirs = (share: number) =>
   executor({ ...rival, contract: rivalContract }, Wallet.createRandom().privateKey, share);
 
 /** The orchestrator's order: a minimum profit under the prediction leaves room for a bid. */
-const liveOrder = (o: Opportunity) => orderFor(provider, "live", o, o.profit / 10n);
+const liveOrder = (o: Opportunity) => orderFor(pool, provider, "live", o, o.profit / 10n);
 
 function sent(s: Submission): Extract<Submission, { kind: "sent" }> {
   if (s.kind !== "sent") throw new Error(`expected a hand-over, got ${JSON.stringify(s, (_, v) => String(v))}`);

@@ -1,4 +1,4 @@
-import { toQuantity, Wallet } from "ethers";
+import { keccak256, toQuantity, Wallet } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
@@ -22,7 +22,8 @@ import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
 import type { TradeJournal } from "./ports.ts";
-import { privateKeySigner } from "./signer.ts";
+import { NonceManager } from "./nonce-manager.ts";
+import { privateKeySigner, type TxSigner } from "./signer.ts";
 import { orderFor } from "./testing/orders.ts";
 
 let chain: LocalChain;
@@ -66,7 +67,7 @@ function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps
 }
 
 const order = (mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> =>
-  orderFor(provider, mode, o, minProfit);
+  orderFor(pool, provider, mode, o, minProfit);
 
 const nonces = async () => ({
   latest: await provider.getTransactionCount(account, "latest"),
@@ -104,7 +105,6 @@ function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
     markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
     recordSimulated: (t) => journal.recordSimulated(t),
     listInFlight: (a) => journal.listInFlight(a),
-    hasTradeFor: (id) => journal.hasTradeFor(id),
     tradeFor: (id) => journal.tradeFor(id),
   };
 }
@@ -403,6 +403,92 @@ describe("Executor in live mode", () => {
     // The first takes the arbitrage; the others find it gone and revert, but each used its own nonce.
     expect(results.map((r) => r.status).sort()).toEqual(["confirmed", "reverted", "reverted"]);
     expect((await nonces()).latest).toBe(before.latest + 3);
+  });
+
+  it("takes two deliveries of one order in hand at once for one trade: one sent, the other a duplicate, its nonce unspent", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live");
+    await ex.reconcile();
+    const o = await order("live", opportunity);
+    // Both simulate side by side; the journal's one trade per opportunity refuses the second intent before its send.
+    const both = await Promise.all([ex.submit(o), ex.submit(o)]);
+    expect(both.map((s) => s.kind).sort()).toEqual(["duplicate", "sent"]);
+    expect(await pendingTxCount()).toBe(1);
+    await chain.devnet.mine();
+    expect(await sent(both.find((s) => s.kind === "sent")!).then((s) => s.final)).toMatchObject({
+      status: "confirmed",
+    });
+    // The duplicate wrote and sent nothing: the next order takes the nonce right after the sent trade's.
+    const next = await createArbitrage(chain, provider);
+    const s = await sent(await ex.submit(await order("live", next.opportunity)));
+    expect(s.nonce).toBe(before.pending + 1);
+    await chain.devnet.mine();
+    await s.final;
+  });
+
+  it("signs a trade whose gas is known while the node simulates it, and sends that signature only past every gate", async () => {
+    const key = privateKeySigner(chain.executorAccount.privateKey);
+    const signatures: string[] = [];
+    const signer: TxSigner = {
+      address: key.address,
+      signTransaction: async (tx) => {
+        const raw = await key.signTransaction(tx);
+        signatures.push(raw);
+        return raw;
+      },
+    };
+    let mode: Mode = "live";
+    const ex = executor(async () => mode, { signer });
+    await ex.reconcile();
+    // The route's first trade: its gas is estimated, and it is signed at the send.
+    const first = await createArbitrage(chain, provider);
+    const s1 = await sent(await ex.submit(await order("live", first.opportunity)));
+    expect(signatures.map((raw) => keccak256(raw))).toEqual([s1.txHash]);
+    await chain.devnet.mine();
+    await s1.final;
+    // The same route again: signed once, beside its simulation, and that very transaction is sent.
+    const second = await createArbitrage(chain, provider);
+    const s2 = await sent(await ex.submit(await order("live", second.opportunity)));
+    expect(signatures.map((raw) => keccak256(raw))).toEqual([s1.txHash, s2.txHash]);
+    expect(s2.nonce).toBe(s1.nonce + 1);
+    await chain.devnet.mine();
+    expect(await s2.final).toMatchObject({ status: "confirmed", realizedProfit: second.opportunity.profit });
+    // Signed ahead, then refused at the mode gate: the signature never leaves, and its nonce is the next trade's.
+    const third = await createArbitrage(chain, provider);
+    const before = await nonces();
+    mode = "sim";
+    const refused = await ex.handle(await order("live", third.opportunity));
+    expect(refused).toMatchObject({ status: "rejected", txHash: null });
+    expect(signatures).toHaveLength(3);
+    expect(await pendingTxCount()).toBe(0);
+    expect(await provider.getTransaction(keccak256(signatures[2]!))).toBeNull();
+    mode = "live";
+    const fourth = await createArbitrage(chain, provider);
+    const s4 = await sent(await ex.submit(await order("live", fourth.opportunity)));
+    expect(s4.nonce).toBe(before.pending);
+    await chain.devnet.mine();
+    expect(await s4.final).toMatchObject({ status: "confirmed" });
+  });
+
+  it("reserves nonces for transactions signed ahead in turn, behind the runs already queued", async () => {
+    const fresh = Wallet.createRandom().address.toLowerCase();
+    const nm = new NonceManager(provider, journal, fresh);
+    // Unknown until derived from the chain and the journal: nothing to sign ahead with.
+    expect(nm.reserve()).toBeNull();
+    expect(await nm.withNonce(async (n) => n)).toBe(0);
+    const a = nm.reserve()!;
+    const b = nm.reserve()!;
+    expect([a.nonce, b.nonce]).toEqual([1, 2]);
+    // Released (twice: idempotent) when a's order joins the queue, which counts it from then on.
+    a.release();
+    a.release();
+    let inLock!: () => void;
+    const held = nm.withNonce((n) => new Promise<number>((resolve) => (inLock = () => resolve(n))));
+    expect(nm.reserve()!.nonce).toBe(3);
+    await new Promise((r) => setImmediate(r));
+    inLock();
+    expect(await held).toBe(1);
   });
 
   it("counts the transactions that touched the route's pools before it in the same block", async () => {

@@ -30,7 +30,7 @@ import type {
   Mode,
   Order,
 } from "../domain/index.ts";
-import type { SettledTrade, TradeJournal } from "./ports.ts";
+import { AlreadyJournaled, UnrecordedOrder, type SettledTrade, type TradeJournal } from "./ports.ts";
 import { resultOf, rpcBatch } from "../chain/index.ts";
 import type { TxSigner } from "./signer.ts";
 import { BroadcastRefused, EoaRoute, type BundleRetarget } from "./routes/eoa.ts";
@@ -43,6 +43,7 @@ import {
   type GasCheck,
   type Prepared,
   type SendRequest,
+  type SignedAhead,
 } from "./routes/route.ts";
 import { BACKSTOP_SECONDS, deadlinesOf, isPastDeadline, type DeadlinePolicy } from "./deadline.ts";
 import { UserOperationRoute, type UserOperationSubmitter } from "./routes/user-operation.ts";
@@ -210,6 +211,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The tip the EOA route bids by default (ExecutorOptions.priorityFeeWei). */
 const DEFAULT_TIP_WEI = 2_000_000_000n;
 
+/** The order's transaction signed ahead (ExecutionRoute.signAhead), for submit() to release when the order is done. */
+interface SignedAheadHolder {
+  ahead?: Promise<SignedAhead | null>;
+}
+
 /** What the executor needs of the header of an order's block (0 base fee on a chain without one). */
 export interface OrderBlockHeader {
   timestamp: number;
@@ -217,6 +223,8 @@ export interface OrderBlockHeader {
 }
 /** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
 const FULL_CHECK_MS = 500;
+/** A base token's lenders are read ahead at each head until this many blocks pass without an order needing them. */
+const LENDERS_AHEAD_BLOCKS = 32;
 
 export class Executor {
   private readonly codec: ExecutorCodec;
@@ -242,6 +250,9 @@ export class Executor {
   private readonly minedTrades: MinedTrades[] = [];
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
+  /** Base tokens whose lenders an order needed, with the last such order's block: read ahead at each head. */
+  private readonly lenderBases = new Map<string, number>();
+  private readonly unwatchHeads: (() => void) | undefined;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.codec = new ExecutorCodec(deps.contract.abi);
@@ -301,6 +312,24 @@ export class Executor {
       seconds: o.deadlineSeconds ?? BACKSTOP_SECONDS,
     };
     this.pollMs = o.receiptPollMs ?? 20;
+    const book = deps.flashLenders;
+    if (book) this.unwatchHeads = deps.heads?.watch?.((head) => this.lendersAhead(book, head));
+  }
+
+  /**
+   * At a new head, the lenders of each base token an order needed them for within the last LENDERS_AHEAD_BLOCKS are
+   * read at that head, before its orders come: a block's first order whose first hop is not V2 finds them read, not
+   * 3-19 ms before its simulation. Deferred past the head's own handlers, so the scanner's reads reach the node first.
+   */
+  private lendersAhead(book: FlashLenderBook, head: number): void {
+    for (const [base, lastUsed] of this.lenderBases) {
+      if (head - lastUsed > LENDERS_AHEAD_BLOCKS) {
+        this.lenderBases.delete(base);
+        continue;
+      }
+      // A failure is the order's to see: it reads them again (a failed read is not kept).
+      setImmediate(() => void book.lenders(base, head).catch(() => undefined));
+    }
   }
 
   /** The route this run sends by. */
@@ -321,9 +350,12 @@ export class Executor {
    */
   async submit(received: Order, header?: OrderBlockHeader): Promise<Submission> {
     this.inHand++;
+    const signed: SignedAheadHolder = {};
     try {
-      return await this.carry(received, header);
+      return await this.carry(received, signed, header);
     } finally {
+      // Sent or not, the order is done with what was held for its signature made ahead.
+      void signed.ahead?.then((a) => a?.release());
       if (--this.inHand === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
@@ -347,12 +379,13 @@ export class Executor {
     });
   }
 
-  private async carry(received: Order, header?: OrderBlockHeader): Promise<Submission> {
+  private async carry(received: Order, signed: SignedAheadHolder, header?: OrderBlockHeader): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
     const protocols = orderProtocols(received);
     // A V2 first hop flash-swaps for nothing, which no loan beats: the lenders are read only for the other routes.
     const book = protocols[0] === "uniswap-v2" ? undefined : this.deps.flashLenders;
+    if (book) this.lenderBases.set(received.baseToken.toLowerCase(), received.blockNumber);
     let lendersUnread = false;
     const [block, lenders] = await Promise.all([
       this.headerOf(received.blockNumber, header),
@@ -379,8 +412,7 @@ export class Executor {
     });
     // Refused before any simulation: nothing on the chain is at fault, so the route's pools take no strike; where
     // the lenders were read, a price verdict (unprofitable), which the orchestrator's breaker does not count.
-    const refuse = async (o: Order, source: FlashSource | null, reason: string): Promise<Submission> => {
-      if (await this.deps.journal.hasTradeFor(o.opportunityId)) return { kind: "duplicate" };
+    const refuse = (o: Order, source: FlashSource | null, reason: string): Promise<Submission> => {
       const timings = { receivedAt, simulatedAt: null, sentAt: null };
       return this.recordUnsent(
         id,
@@ -425,15 +457,19 @@ export class Executor {
     // is the route's gas check too, one execution of the trade on the node instead of two (the node runs them one
     // after another, and the block's other orders wait behind them).
     const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data) ?? null) : null;
-    // The duplicate check, the simulation and (live) the route's preparation are independent reads: run together.
-    const [duplicate, first, unchecked] = await Promise.all([
-      this.deps.journal.hasTradeFor(order.opportunityId),
+    // The simulation and (live) the route's preparation are independent reads: run together. A redelivered order is
+    // found at its journal write (AlreadyJournaled), which every way out of here makes before anything is sent.
+    const simulation = Promise.all([
       this.simulate(this.primary, data, knownGas),
       order.mode === "live" && knownGas === null
         ? preparing(this.primary, order, data, deadlines)
         : Promise.resolve(null),
     ]);
-    if (duplicate) return { kind: "duplicate" };
+    // Live, with the gas known: the transaction is signed while the node simulates (a candidate the route sends only
+    // if it is still the transaction to send, after every gate below and its journaled intent).
+    const ahead = knownGas === null ? undefined : this.primary.signAhead?.(data, knownGas, block.baseFee);
+    signed.ahead = ahead;
+    const [first, unchecked] = await simulation;
     let sim = first;
     let prepared = unchecked;
     if (knownGas !== null) {
@@ -543,6 +579,7 @@ export class Executor {
       blockNumber: simulated.blockNumber,
       baseFee: simulated.baseFee,
       profit: simulated.profit,
+      ...(ahead && route === this.primary ? { ahead } : {}),
     };
     return this.send(id, order, route, flash.source, ready, data, at, timings, fence);
   }
@@ -686,15 +723,22 @@ export class Executor {
     routeReverted: boolean,
     verdict?: TradeVerdict,
   ): Promise<Submission> {
-    await this.deps.journal.recordSimulated({
-      ...tradeBase(id, order, route, flashSource),
-      status,
-      blockNumber,
-      simulatedProfit,
-      gasEstimate: null,
-      reason,
-      ...(verdict ? { verdict } : {}),
-    });
+    try {
+      await this.deps.journal.recordSimulated({
+        ...tradeBase(id, order, route, flashSource),
+        status,
+        blockNumber,
+        simulatedProfit,
+        gasEstimate: null,
+        reason,
+        ...(verdict ? { verdict } : {}),
+      });
+    } catch (err) {
+      if (err instanceof AlreadyJournaled) return { kind: "duplicate" };
+      if (err instanceof UnrecordedOrder)
+        return { kind: "done", result: unrecorded(id, order, route, flashSource, timings) };
+      throw err;
+    }
     const result: TradeResult = {
       id,
       order,
@@ -725,7 +769,7 @@ export class Executor {
     flashSource: FlashSource,
     ready: Extract<Prepared, { ok: true }>,
     data: string,
-    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee" | "profit">,
+    at: Pick<SendRequest, "deadlines" | "blockNumber" | "baseFee" | "profit" | "ahead">,
     timings: TradeResult["timings"],
     fence: Fence | null,
   ): Promise<Submission> {
@@ -737,10 +781,15 @@ export class Executor {
     } catch (err) {
       // Not followed by this instance after all: its row, if written, is reconcile()'s to resolve.
       this.own.delete(id);
+      // A redelivery (or a second delivery in hand beside the first): refused at its intent, nothing sent.
+      if (err instanceof AlreadyJournaled) return { kind: "duplicate" };
       // Refused at the hand-over: the route recorded the trade dropped and nothing reached the chain. An outcome
       // like any other (published, counted, reported with its reason), not a failure of the order's handling.
       if (err instanceof BroadcastRefused)
         return { kind: "done", result: refusedAtHandOver(id, order, route, flashSource, err, timings) };
+      // Refused at the journal (its nonce was not spent: nothing was sent).
+      if (err instanceof UnrecordedOrder)
+        return { kind: "done", result: unrecorded(id, order, route.kind, flashSource, timings) };
       throw err;
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;
@@ -767,6 +816,7 @@ export class Executor {
    */
   stop(): void {
     this.stopped = true;
+    this.unwatchHeads?.();
   }
 
   /**
@@ -933,11 +983,39 @@ function refusedAtHandOver(
   err: BroadcastRefused,
   timings: TradeResult["timings"],
 ): TradeResult {
+  return nothingSent(id, order, route.kind, flashSource, "dropped", err.message, timings);
+}
+
+/**
+ * An order the journal refused because its decision record is gone (lost in a crash after it was published): no row
+ * can be written for it and nothing is sent. Published as rejected, so the risk ledger frees its exposure and pools.
+ */
+function unrecorded(
+  id: string,
+  order: Order,
+  route: ExecutionRouteKind,
+  flashSource: FlashSource | null,
+  timings: TradeResult["timings"],
+): TradeResult {
+  const reason = `order ${order.opportunityId} has no decision record (lost in a crash after it was published): not journaled, nothing sent`;
+  return nothingSent(id, order, route, flashSource, "rejected", reason, timings);
+}
+
+/** The outcome of an order that ended before anything reached the chain, for `reason`. */
+function nothingSent(
+  id: string,
+  order: Order,
+  route: ExecutionRouteKind,
+  flashSource: FlashSource | null,
+  status: "dropped" | "rejected",
+  reason: string,
+  timings: TradeResult["timings"],
+): TradeResult {
   return {
     id,
     order,
-    status: "dropped",
-    route: route.kind,
+    status,
+    route,
     flashSource,
     txHash: null,
     userOpHash: null,
@@ -948,7 +1026,7 @@ function refusedAtHandOver(
     gasUsed: null,
     gasCostWei: null,
     precededBy: null,
-    reason: err.message,
+    reason,
     routeReverted: false,
     timings,
   };

@@ -128,7 +128,7 @@ async function statusOf(opportunityId: string): Promise<string | undefined> {
 
 /** Pushes a price off, publishes the order for the arbitrage it creates, and waits until the trade is broadcast. */
 async function placeOrder(): Promise<string> {
-  const order = await orderFor(provider, "live", (await createArbitrage(chain, provider)).opportunity);
+  const order = await orderFor(pool, provider, "live", (await createArbitrage(chain, provider)).opportunity);
   const { opportunityId } = order;
   await bus.publish(ordersTopic, { order, seenAt: performance.timeOrigin + performance.now() });
   await expect.poll(() => statusOf(opportunityId), { timeout: 60_000, interval: 100 }).toBe("sent");

@@ -21,7 +21,9 @@ import { Executor } from "./executor.ts";
 import { ChainFlashLenders } from "./flash-lenders.ts";
 import type { FlashLenderConfig } from "./flash-lenders.ts";
 import { flashFee } from "./flash-source.ts";
+import { HeadTicks } from "./heads.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { orderFor } from "./testing/orders.ts";
 
 let fixture: DevnetFixture | undefined;
@@ -98,7 +100,7 @@ async function mixedOrder(): Promise<Order> {
   const reserves = await reservesOf(chain.devnet.provider, route.v2);
   const quote = (amountIn: bigint) => v3ThenV2Profit(state, reserves, base < route.other, amountIn);
   const amountIn = ladderBest(quote);
-  return {
+  const order: Order = {
     opportunityId: `opp-${randomUUID()}`,
     mode: "live",
     epoch: 1,
@@ -111,13 +113,15 @@ async function mixedOrder(): Promise<Order> {
     predictedProfit: quote(amountIn),
     minProfit: 0n,
   };
+  await recordOrders(pool, [order]);
+  return order;
 }
 
 describe("the executor's flash source, per order", () => {
   it("a V2-first route flash-swaps even with lenders at hand: no fee, no extra gas", async () => {
     const ex = await executor({ aaveV3Pool: chain.markets.aaveV3!.pool });
     const { opportunity } = await createArbitrage(chain, provider);
-    const { result, row } = await trade(ex, await orderFor(provider, "live", opportunity, 0n));
+    const { result, row } = await trade(ex, await orderFor(pool, provider, "live", opportunity, 0n));
     expect(result).toMatchObject({ status: "confirmed", flashSource: "v2-flash-swap" });
     expect(result.realizedProfit).toBe(opportunity.profit);
     expect(row?.flashSource).toBe("v2-flash-swap");
@@ -186,11 +190,13 @@ describe("the executor's flash source, per order", () => {
         `below minProfit ${order.predictedProfit - premium + 1n}`,
     );
     // At exactly the prediction net of the premium it is sent, and realizes it.
-    const { result: sent } = await trade(ex, {
+    const again = {
       ...order,
       opportunityId: `${order.opportunityId}-again`,
       minProfit: order.predictedProfit - premium,
-    });
+    };
+    await recordOrders(pool, [again]);
+    const { result: sent } = await trade(ex, again);
     expect(sent).toMatchObject({ status: "confirmed", flashSource: "aave-v3", precededBy: 0 });
     expect(sent.realizedProfit).toBe(order.predictedProfit - premium);
     await reopenGap(order.amountIn * 2n);
@@ -233,6 +239,54 @@ describe("the executor's flash source, per order", () => {
       expect(calls).toBe(3);
     } finally {
       counted.destroy();
+    }
+  });
+
+  it("reads the lenders ahead at each new head for the base tokens orders needed them for, not for V2-first orders", async () => {
+    const requests: string[][] = [];
+    const recorded = recordingProvider(chain.devnet.provider, requests);
+    const reads: [string, number][] = [];
+    const chainBook = new ChainFlashLenders(recorded, { aaveV3Pool: chain.markets.aaveV3!.pool });
+    const book = {
+      lenders: (token: string, block: number) => {
+        reads.push([token.toLowerCase(), block]);
+        return chainBook.lenders(token, block);
+      },
+    };
+    const heads = new HeadTicks();
+    const ex = await devnetExecutor(chain, provider, pool, book, undefined, heads);
+    const readAhead = async (head: number) => {
+      reads.length = 0;
+      heads.seen(head);
+      // The read goes after the head's own handlers (setImmediate).
+      await new Promise((r) => setImmediate(r));
+      return reads.slice();
+    };
+    try {
+      // A V2-first order reads none: nothing is read ahead either.
+      const { opportunity } = await createArbitrage(chain, provider);
+      await trade(ex, await orderFor(pool, provider, "live", opportunity, 0n));
+      expect(await readAhead(await chain.devnet.blockNumber())).toEqual([]);
+      // A V3-first order needed them: from then on, each new head's lenders of its base token are read as the head
+      // is seen, and an order of that block finds them read (no request of its own).
+      const first = await mixedOrder();
+      await trade(ex, first);
+      await reopenGap(first.amountIn * 2n);
+      const head = await chain.devnet.blockNumber();
+      expect(await readAhead(head)).toEqual([[base.toLowerCase(), head]]);
+      await chainBook.lenders(base, head);
+      requests.length = 0;
+      const order = await mixedOrder();
+      expect(order.blockNumber).toBe(head);
+      const { result } = await trade(ex, order);
+      expect(result).toMatchObject({ status: "confirmed", flashSource: "aave-v3" });
+      expect(requests).toEqual([]);
+      // Until LENDERS_AHEAD_BLOCKS (32) pass with no order needing them.
+      expect(await readAhead(head + 32)).toEqual([[base.toLowerCase(), head + 32]]);
+      expect(await readAhead(head + 33)).toEqual([]);
+      await reopenGap(order.amountIn * 2n);
+    } finally {
+      recorded.destroy();
     }
   });
 

@@ -30,13 +30,18 @@ const aavePool = new Interface([
 const balancerVault = new Interface(["function getProtocolFeesCollector() view returns (address)"]);
 const feesCollector = new Interface(["function getFlashLoanFeePercentage() view returns (uint256)"]);
 const ZERO = "0x0000000000000000000000000000000000000000";
+/** Blocks whose lenders are kept: the newest head's and the one before. */
+const CACHED_BLOCKS = 2;
 
 export class ChainFlashLenders implements FlashLenderBook {
   private aavePremium: Promise<bigint> | null = null;
   private balancerFee: Promise<bigint> | null = null;
   private readonly aTokens = new Map<string, Promise<string | null>>();
-  /** The lenders of each base token read at one block: a block's orders may alternate between base tokens. */
-  private cached: { blockNumber: number; byBase: Map<string, Promise<FlashLender[]>> } | null = null;
+  /**
+   * The lenders of each base token read at the last CACHED_BLOCKS blocks: a block's orders may alternate between base
+   * tokens, and a late order of the previous block must not evict what was read ahead for the new head.
+   */
+  private readonly cached = new Map<number, Map<string, Promise<FlashLender[]>>>();
 
   constructor(
     private readonly provider: JsonRpcApiProvider,
@@ -45,24 +50,28 @@ export class ChainFlashLenders implements FlashLenderBook {
 
   lenders(baseToken: string, blockNumber: number): Promise<FlashLender[]> {
     const base = baseToken.toLowerCase();
-    if (this.cached?.blockNumber !== blockNumber) this.cached = { blockNumber, byBase: new Map() };
-    const byBase = this.cached.byBase;
-    let lenders = byBase.get(base);
-    if (!lenders) {
-      lenders = this.read(base, blockNumber);
-      // A failed read is not kept: the next order asks again.
-      const read = lenders;
-      read.catch(() => {
-        if (byBase.get(base) === read) byBase.delete(base);
-      });
-      byBase.set(base, read);
+    let byBase = this.cached.get(blockNumber);
+    if (!byBase) {
+      const fresh = new Map<string, Promise<FlashLender[]>>();
+      this.cached.set(blockNumber, fresh);
+      if (this.cached.size > CACHED_BLOCKS) this.cached.delete(Math.min(...this.cached.keys()));
+      byBase = fresh;
     }
-    return lenders;
+    const known = byBase.get(base);
+    if (known) return known;
+    const read = this.read(base, blockNumber);
+    // A failed read is not kept: the next order asks again.
+    const block = byBase;
+    read.catch(() => {
+      if (block.get(base) === read) block.delete(base);
+    });
+    byBase.set(base, read);
+    return read;
   }
 
   /**
    * Who may lend the token and at what fee (read once per lender), then what each holds at the block: those balances
-   * in one batch, the first order of the block waiting for them before its simulation.
+   * in one batch: read ahead at the head (Executor, with heads), else by the block's first order before its simulation.
    */
   private async read(base: string, blockTag: number): Promise<FlashLender[]> {
     const { aaveV3Pool, balancerVault: vault, v3Pools = [] } = this.config;

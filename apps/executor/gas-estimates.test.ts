@@ -72,7 +72,7 @@ function unsignedRoute(routeOf: () => { route: string; shape: string }) {
 /** A fresh arbitrage's live order, and its call with no deadlines. */
 async function arbitrageCall(codec: ExecutorCodec) {
   const { opportunity } = await createArbitrage(chain, provider);
-  const order = await orderFor(provider, "live", opportunity);
+  const order = await orderFor(pool, provider, "live", opportunity);
   const trade = codec.encodeExecute(
     order,
     order.pools.map(() => 30),
@@ -89,7 +89,7 @@ describe("the EOA route's gas limit", () => {
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
     calls.length = 0;
-    const s1 = await ex.submit(await orderFor(provider, "live", opportunity));
+    const s1 = await ex.submit(await orderFor(pool, provider, "live", opportunity));
     if (s1.kind !== "sent") throw new Error(`first order not sent: ${s1.kind}`);
     expect(made("eth_estimateGas")).toHaveLength(1);
     expect(gasChecks()).toEqual([]);
@@ -97,7 +97,7 @@ describe("the EOA route's gas limit", () => {
     // The same route again (its own amounts and deadlines): no estimate, and one execution of the trade, limited to
     // the first estimate: the simulation is the re-check.
     calls.length = 0;
-    const s2 = await ex.submit(await orderFor(provider, "live", opportunity, 1n));
+    const s2 = await ex.submit(await orderFor(pool, provider, "live", opportunity, 1n));
     if (s2.kind !== "sent") throw new Error(`second order not sent: ${s2.kind}`);
     expect(made("eth_estimateGas")).toEqual([]);
     const checked = gasChecks();
@@ -121,7 +121,7 @@ describe("the EOA route's gas limit", () => {
     // Every call counts as one route here, so a cheap call's estimate stands for an arbitrage's.
     const { codec, route } = unsignedRoute(() => ({ route: "one route", shape: "one shape" }));
     const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
+    const order = await orderFor(pool, provider, "live", opportunity);
     const cheap = new Interface(abi).encodeFunctionData("owner");
     const trade = codec.encodeExecute(
       order,
@@ -160,7 +160,7 @@ describe("an order whose route has an estimate", () => {
     const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
-    const s1 = await ex.submit(await orderFor(provider, "live", opportunity));
+    const s1 = await ex.submit(await orderFor(pool, provider, "live", opportunity));
     if (s1.kind !== "sent") throw new Error(`first order not sent: ${s1.kind}`);
     await chain.devnet.mine();
     expect(await s1.final).toMatchObject({ status: "confirmed" });
@@ -168,7 +168,7 @@ describe("an order whose route has an estimate", () => {
     // The arbitrage is gone: the same route, limited to its estimate, reverts; the reason comes from a call without
     // the limit, and the route estimates afresh beside it as it would with no estimate (a revert there too).
     calls.length = 0;
-    const s2 = await ex.submit(await orderFor(provider, "live", opportunity));
+    const s2 = await ex.submit(await orderFor(pool, provider, "live", opportunity));
     expect(s2).toMatchObject({ kind: "done", result: { status: "rejected", routeReverted: true } });
     if (s2.kind !== "done") return;
     expect(s2.result.reason).toMatch(/^InsufficientProfit|^reverted/);
@@ -201,7 +201,7 @@ describe("an order that comes with its block's header", () => {
     const ex = await liveExecutor();
     await ex.reconcile();
     const { opportunity } = await createArbitrage(chain, provider);
-    const order = await orderFor(provider, "live", opportunity);
+    const order = await orderFor(pool, provider, "live", opportunity);
     const block = (await provider.getBlock(order.blockNumber))!;
     // A timestamp the node would not give, so the deadline shows where it came from.
     const header = { timestamp: block.timestamp - 5, baseFee: block.baseFeePerGas ?? 0n };

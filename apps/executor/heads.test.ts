@@ -88,7 +88,7 @@ async function sentTrade(options: Omit<ExecutorOptions, "priorityFeeWei"> = {}) 
   const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, ticks, options);
   await ex.reconcile();
   const { opportunity } = await createArbitrage(chain, provider);
-  const order = await orderFor(provider, "live", opportunity);
+  const order = await orderFor(pool, provider, "live", opportunity);
   ticks.seen(order.blockNumber);
   const s = await ex.submit(order);
   if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
@@ -116,7 +116,7 @@ describe("a sent trade followed on new heads", () => {
 
     // Heads that stop coming: the next trade is still found, by the full check every half second.
     const next = await createArbitrage(chain, provider);
-    const second = await ex.submit(await orderFor(provider, "live", next.opportunity));
+    const second = await ex.submit(await orderFor(pool, provider, "live", next.opportunity));
     if (second.kind !== "sent") throw new Error(`order not sent: ${second.kind}`);
     await chain.devnet.mine();
     const started = performance.now();

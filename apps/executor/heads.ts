@@ -12,6 +12,8 @@ export interface HeadSignal {
    * LOOK_AFTER_HEAD_MAX_MS; at once before two were seen): by then the block's own orders have gone to the node.
    */
   pastHead(): Promise<void>;
+  /** Calls `listener` with each new head as it is seen, until the returned function is called. Absent: not offered. */
+  watch?(listener: (blockNumber: number) => void): () => void;
 }
 
 /** The longest pastHead() waits after a head: on slow chains a quarter block would be seconds. */
@@ -24,6 +26,7 @@ export class HeadTicks implements HeadSignal {
   /** Time between the last two consecutive heads; 0 until two were seen. */
   private blockMs = 0;
   private readonly waiting = new Set<() => void>();
+  private readonly watchers = new Set<(blockNumber: number) => void>();
 
   /** A head was seen: everyone waiting for a newer one than they knew goes on. */
   seen(blockNumber: number): void {
@@ -33,6 +36,12 @@ export class HeadTicks implements HeadSignal {
     this.latest = blockNumber;
     this.latestAt = now;
     for (const wake of [...this.waiting]) wake();
+    for (const watcher of [...this.watchers]) watcher(blockNumber);
+  }
+
+  watch(listener: (blockNumber: number) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
   }
 
   next(after: number, timeoutMs: number): Promise<void> {

@@ -40,4 +40,4 @@ export { createExecutor } from "./factory.ts";
 export type { CreateExecutorOptions } from "./factory.ts";
 export type { ExecutorServiceDeps } from "./service.ts";
 export type { TxSigner } from "./signer.ts";
-export type { TradeJournal } from "./ports.ts";
+export { AlreadyJournaled, UnrecordedOrder, type TradeJournal } from "./ports.ts";

@@ -90,7 +90,7 @@ describe("ExecutorLease", () => {
 
 describe("the fence on the live path", () => {
   const liveOrder = async (): Promise<Order> =>
-    orderFor(provider, "live", (await createArbitrage(chain, provider)).opportunity);
+    orderFor(pool, provider, "live", (await createArbitrage(chain, provider)).opportunity);
 
   function executor(journal: PgTradeJournal, lease: ExecutorDeps["lease"]): Executor {
     return new Executor({

@@ -14,10 +14,19 @@ import type {
 } from "../domain/index.ts";
 import type { Fence } from "./lease.ts";
 
+/**
+ * The journal refused a trade because the order it executes has no decision record (lost in a crash after its message
+ * was published): nothing can be written for it, so it must not be sent.
+ */
+export class UnrecordedOrder extends Error {
+  override readonly name = "UnrecordedOrder";
+}
+
 export interface TradeJournal {
   /**
    * Insert a live trade with status `pending`. Must be durable before it returns: the caller broadcasts next. With a
-   * fence, only while that fence is the account's current lease (else LeaseLost, nothing written).
+   * fence, only while that fence is the account's current lease (else LeaseLost, nothing written). An order without
+   * its decision record: UnrecordedOrder, nothing written (also for recordSimulated).
    */
   recordIntent(trade: LiveIntent, fence?: Fence, leaseAccount?: string): Promise<void>;
   /** pending -> sent (txHash null: not known yet, an ERC-4337 operation handed to the bundler). */
@@ -32,14 +41,24 @@ export interface TradeJournal {
    * replaced ones. Durable before it returns: the caller broadcasts the replacement next. Only from `oldHash`, in flight.
    */
   markReplaced(id: string, oldHash: string, newHash: string): Promise<void>;
-  /** Insert a `simulated` or `rejected` trade. */
+  /**
+   * Insert a `simulated` or `rejected` trade. This and recordIntent throw AlreadyJournaled, writing nothing, when the
+   * opportunity has a trade already: the journal's unique opportunity is the executor's duplicate check.
+   */
   recordSimulated(trade: UnsentTrade): Promise<void>;
   /** Live trades of this account still `pending` or `sent`, lowest nonce first. */
   listInFlight(account: string): Promise<InFlightTrade[]>;
-  /** Whether a trade exists for this opportunity (redelivered orders are skipped). */
-  hasTradeFor(opportunityId: string): Promise<boolean>;
   /** This opportunity's trade as journaled (null: none), for a redelivered order whose outcome may be unpublished. */
   tradeFor(opportunityId: string): Promise<JournaledTrade | null>;
+}
+
+/**
+ * The opportunity has a trade in the journal already: its order was delivered before (the bus hands an order again
+ * when a handling failed), or a second delivery is in hand beside the first. Nothing was written, so nothing of this
+ * delivery may leave: no broadcast, and (EOA) its nonce is still free.
+ */
+export class AlreadyJournaled extends Error {
+  override readonly name = "AlreadyJournaled";
 }
 
 /** A journaled trade as a redelivery finds it: still in flight (to be followed) or settled (its outcome known). */

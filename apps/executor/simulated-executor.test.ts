@@ -18,6 +18,7 @@ import { discover } from "../discover/index.ts";
 import type { Order } from "../domain/index.ts";
 import { parseSnapshot, runScan } from "../scan/index.ts";
 import { createPgPool, PgTradeJournal } from "../store/index.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { createExecutor } from "./factory.ts";
 import { SIM_EXECUTOR_ACCOUNT, simulatedExecutor } from "./simulated-executor.ts";
@@ -85,6 +86,7 @@ describe("sim execution on a foreign chain", () => {
       });
     }
     expect(orders.length).toBeGreaterThanOrEqual(2);
+    await recordOrders(pool, orders);
 
     const before = await nonces();
     const sim = await simulatedExecutor(provider);

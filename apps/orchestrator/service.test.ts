@@ -7,6 +7,7 @@ import { createMemoryBus, ordersTopic, type BlockOpportunities, type Bus, type O
 import { createMemoryControlStore, createRedisControlStore, type ControlStore } from "../control/index.ts";
 import type { Candidate } from "../domain/index.ts";
 import { createPgPool, PgTradeJournal } from "../store/index.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
 import { OrchestratorService } from "./index.ts";
 
@@ -214,6 +215,7 @@ describe("orchestrator service", () => {
     await journal.recordIntent(intent(order.opportunityId, 0));
     for (let i = 1; i <= 3; i++) {
       const t = intent(`failed-${prefix2}-${i}`, i);
+      await recordOrders(pool, [{ ...order, opportunityId: t.opportunityId }]);
       await journal.recordIntent(t);
       await journal.markFinal(t.id, {
         status: "reverted",

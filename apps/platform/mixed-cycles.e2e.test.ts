@@ -19,6 +19,7 @@ import { decide, RiskLedger, routeGas } from "../orchestrator/index.ts";
 import { toCandidates } from "../scanner/index.ts";
 import { DEFAULT_GAS_MODEL, EXECUTOR_TIP_WEI } from "../services/index.ts";
 import { listTrades } from "../store/index.ts";
+import { recordOrders } from "../store/testing/orders.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "../executor/testing/devnet-executor.ts";
 
 let fixture: DevnetFixture | undefined;
@@ -118,6 +119,8 @@ describe("mixed V2/V3 cycles on the devnet, from sizing to a confirmed trade", (
         },
         ledger,
       );
+      // Recorded before they go to the executor, as the orchestrator service records them.
+      await recordOrders(pool, orders);
       const submissions = await Promise.all(orders.map((o) => executor.submit(o)));
       await chain.devnet.mine();
       for (const s of submissions) {

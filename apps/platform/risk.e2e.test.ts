@@ -103,7 +103,7 @@ describe("the day's loss across a restart", () => {
     const hashes: string[] = [];
     for (let i = 0; i < 2; i++) {
       const { opportunity } = await createArbitrage(chain, provider);
-      const order: Order = { ...(await orderFor(provider, "live", opportunity)), epoch };
+      const order: Order = { ...(await orderFor(pool, provider, "live", opportunity)), epoch };
       const sent = before.results.length;
       await before.bus.publish(ordersTopic, { order, seenAt: performance.timeOrigin + performance.now() });
       await expect.poll(() => before.service.inFlight).toBe(1);
@@ -269,7 +269,7 @@ describe("a redelivered order whose trade was sent", () => {
     const nonceBefore = await provider.getTransactionCount(account, "pending");
 
     const { opportunity } = await createArbitrage(chain, provider);
-    const order: Order = { ...(await orderFor(provider, "live", opportunity)), epoch };
+    const order: Order = { ...(await orderFor(pool, provider, "live", opportunity)), epoch };
     const envelope = { order, seenAt: performance.timeOrigin + performance.now() };
     await run.bus.publish(ordersTopic, envelope);
     // The first delivery throws once the transaction is out; the redelivery finds it journaled and follows it.

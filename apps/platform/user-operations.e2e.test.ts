@@ -132,7 +132,7 @@ function executor(
 async function order(mode: Mode = "live", minProfit?: bigint): Promise<{ order: Order; profit: bigint }> {
   const { opportunity } = await createArbitrage(chain, provider);
   return {
-    order: await orderFor(provider, mode, opportunity, minProfit ?? opportunity.profit),
+    order: await orderFor(pool, provider, mode, opportunity, minProfit ?? opportunity.profit),
     profit: opportunity.profit,
   };
 }
@@ -405,7 +405,7 @@ describe("the ERC-4337 route with a real bundler", () => {
     const predicted = quoted[quoted.length - 1]! - third;
     const part = { ...opportunity, amountIn: third, profit: predicted };
     const orders = [];
-    for (let i = 0; i < 3; i++) orders.push(await orderFor(provider, "live", part, 1n));
+    for (let i = 0; i < 3; i++) orders.push(await orderFor(pool, provider, "live", part, 1n));
     // alto holds the operations, then puts them all into one handleOps transaction.
     const url = bundler.bundler.url;
     await bundlerCall(url, "debug_bundler_setBundlingMode", ["manual"]);
@@ -441,9 +441,9 @@ describe("the ERC-4337 route with a real bundler", () => {
       new Map(state.pools().map((p) => [p.address, p])),
     );
     const part = { ...opportunity, amountIn: half, profit: quoted[quoted.length - 1]! - half };
-    const first = sent(await ex.submit(await orderFor(provider, "live", part, 1n)));
+    const first = sent(await ex.submit(await orderFor(pool, provider, "live", part, 1n)));
     await bundleSubmitted();
-    const second = sent(await ex.submit(await orderFor(provider, "live", part, 1n)));
+    const second = sent(await ex.submit(await orderFor(pool, provider, "live", part, 1n)));
     // With one submitting account alto keeps the second operation until the first bundle is mined.
     await expect
       .poll(

@@ -5,6 +5,7 @@ import { adminQuery, createTestDatabase, type TestDatabase } from "../../test/su
 import { ledgerRewriteRisks } from "../audit/index.ts";
 import { loginRoleProblem } from "../domain/env/index.ts";
 import { migrate, schemaGap, schemaStatus } from "./index.ts";
+import { recordOrders } from "./testing/orders.ts";
 
 /**
  * The cloud's database roles, on a real server: the migrate job's IAM user is no superuser but a member of the role
@@ -76,6 +77,21 @@ describe("migrate with appRoles", () => {
       );
       expect(rows[0]?.owner).toBe(migrator);
 
+      // The order's decision record first (the bots record it too), as the journal requires.
+      await recordOrders(botPool, [
+        {
+          opportunityId: "opp-1",
+          mode: "sim",
+          epoch: 1,
+          blockNumber: 10,
+          baseToken: "0xb",
+          pools: ["0xp"],
+          tokens: ["0xb", "0xt", "0xb"],
+          amountIn: 5n,
+          predictedProfit: 7n,
+          minProfit: 1n,
+        },
+      ]);
       await botPool.query(
         `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
            predicted_profit, min_profit, status)

@@ -18,6 +18,12 @@ export interface DecidedOpportunity extends Opportunity {
  * Records a block's decisions in one statement (one round trip, atomic): every opportunity with its verdict and the
  * orders placed, so an order never exists without the opportunity it came from (a WITH insert always runs, and the
  * foreign key is checked at the end of the statement). Redelivered blocks change nothing.
+ *
+ * With orders, the transaction commits with synchronous_commit off (set_config local to it): it is visible to every
+ * session when this resolves, so the orders may be published, but the WAL flush (1.7-6.4 ms) is not waited for. The
+ * executor cannot journal a trade without its order's record (trades_order_fk), and its journal row commits
+ * synchronously before any broadcast; the WAL is flushed in order, so that flush makes the record durable first. A
+ * record lost in a crash therefore leaves only orders that can never be sent. Verdicts without orders commit as usual.
  */
 export async function recordDecisions(
   pool: pg.Pool,
@@ -26,8 +32,11 @@ export async function recordDecisions(
   exposureWei: Record<string, bigint> = {},
 ): Promise<void> {
   if (decided.length === 0 && orders.length === 0) return;
+  // The set_config runs once the first order row is joined to it, inside this statement's transaction; SET LOCAL
+  // would need a transaction block, two more round trips.
+  const asyncCommit = orders.length > 0;
   await pool.query(
-    `WITH opp AS (
+    `WITH ${asyncCommit ? "async_commit AS (SELECT set_config('synchronous_commit', 'off', true))," : ""} opp AS (
        INSERT INTO opportunities (id, mode, epoch, block_number, base_token, pools, tokens, amount_in, amount_out,
          profit, decision, detected_at, protocols)
        SELECT id, mode, epoch, block_number, base_token, string_to_array(pools, ','), string_to_array(tokens, ','),
@@ -45,7 +54,7 @@ export async function recordDecisions(
      FROM unnest($13::text[], $14::text[], $15::int[], $16::bigint[], $17::text[], $18::text[], $19::text[],
        $20::numeric[], $21::numeric[], $22::numeric[], $23::numeric[], $25::text[])
        AS t(id, mode, epoch, block_number, base_token, pools, tokens, amount_in, predicted_profit, min_profit,
-            exposure_wei, protocols)
+            exposure_wei, protocols) ${asyncCommit ? "CROSS JOIN async_commit" : ""}
      ON CONFLICT (opportunity_id) DO NOTHING`,
     [
       decided.map((d) => d.id),

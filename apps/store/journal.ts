@@ -10,12 +10,15 @@ import type {
   TradeVerdict,
   UnsentTrade,
 } from "../domain/index.ts";
-import type { JournaledTrade, TradeJournal } from "../executor/ports.ts";
+import { AlreadyJournaled, UnrecordedOrder, type JournaledTrade, type TradeJournal } from "../executor/ports.ts";
 import { LeaseLost } from "../executor/lease.ts";
 import type { Fence } from "../executor/lease.ts";
 import { fromBig, toBig } from "./db.ts";
 
-/** A second trade for the same opportunity (or a second live trade on one nonce): the caller must not broadcast. */
+/**
+ * A second live trade on one nonce (or one user operation), or a trade id written twice: the caller must not
+ * broadcast. A second trade for the same opportunity is AlreadyJournaled.
+ */
 export class DuplicateTrade extends Error {
   override readonly name = "DuplicateTrade";
 }
@@ -26,6 +29,9 @@ export class IllegalTransition extends Error {
 }
 
 const UNIQUE_VIOLATION = "23505";
+const FOREIGN_KEY_VIOLATION = "23503";
+/** One trade per opportunity (migration 001's UNIQUE): a second insert is a redelivered order's. */
+const ONE_TRADE_PER_OPPORTUNITY = "trades_opportunity_id_key";
 
 interface InFlightRow {
   id: string;
@@ -100,7 +106,10 @@ function baseParams(t: TradeBase): unknown[] {
 
 /**
  * The executor's journal in PostgreSQL. Every write is one statement in autocommit, so it is durable (synchronous
- * commit) before the promise resolves: the executor broadcasts only after recordIntent returns.
+ * commit) before the promise resolves: the executor broadcasts only after recordIntent returns. A trade row references
+ * its order (trades_order_fk), whose record the orchestrator commits without waiting for the WAL flush: the WAL is
+ * flushed in order, so this row's flush makes that record durable too, and an order whose record was lost cannot be
+ * journaled (UnrecordedOrder).
  */
 export class PgTradeJournal implements TradeJournal {
   constructor(
@@ -262,11 +271,6 @@ export class PgTradeJournal implements TradeJournal {
     });
   }
 
-  async hasTradeFor(opportunityId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query("SELECT 1 FROM trades WHERE opportunity_id = $1", [opportunityId]);
-    return rowCount === 1;
-  }
-
   async tradeFor(opportunityId: string): Promise<JournaledTrade | null> {
     const { rows } = await this.pool.query<SettledRow>(
       `SELECT id, status, route, flash_source, tx_hash, user_op_hash, nonce, block_number, simulated_profit,
@@ -310,8 +314,15 @@ export class PgTradeJournal implements TradeJournal {
     try {
       return (await this.pool.query(sql, params)).rowCount ?? 0;
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === UNIQUE_VIOLATION && constraint === ONE_TRADE_PER_OPPORTUNITY) {
+        throw new AlreadyJournaled(`trade refused: ${(err as Error).message}`, { cause: err });
+      }
+      if (code === UNIQUE_VIOLATION) {
         throw new DuplicateTrade(`trade refused: ${(err as Error).message}`, { cause: err });
+      }
+      if (code === FOREIGN_KEY_VIOLATION && constraint === "trades_order_fk") {
+        throw new UnrecordedOrder("trade refused: its order has no decision record", { cause: err });
       }
       throw err;
     }

@@ -18,6 +18,8 @@ import {
   PgLeaseStore,
 } from "./index.ts";
 import { LeaseLost } from "../executor/lease.ts";
+import { AlreadyJournaled, UnrecordedOrder } from "../executor/ports.ts";
+import { orderOf, recordOrders } from "./testing/orders.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
 const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
@@ -37,8 +39,9 @@ afterAll(async () => {
   await db.drop();
 });
 
-function intent(over: Partial<EoaIntent> = {}): EoaIntent {
-  return {
+/** A live intent whose order is recorded, as the orchestrator records it before the executor sees it. */
+async function intent(over: Partial<EoaIntent> = {}): Promise<EoaIntent> {
+  const t: EoaIntent = {
     id: randomUUID(),
     opportunityId: `opp-${randomUUID()}`,
     mode: "live",
@@ -58,10 +61,13 @@ function intent(over: Partial<EoaIntent> = {}): EoaIntent {
     route: "eoa",
     ...over,
   };
+  await recordOrders(pool, [orderOf(t)]);
+  return t;
 }
 
-function unsent(over: Partial<UnsentTrade> = {}): UnsentTrade {
-  return {
+/** A simulated trade whose order is recorded. */
+async function unsent(over: Partial<UnsentTrade> = {}): Promise<UnsentTrade> {
+  const t: UnsentTrade = {
     id: randomUUID(),
     opportunityId: `opp-${randomUUID()}`,
     mode: "sim",
@@ -80,6 +86,8 @@ function unsent(over: Partial<UnsentTrade> = {}): UnsentTrade {
     reason: null,
     ...over,
   };
+  await recordOrders(pool, [orderOf(t)]);
+  return t;
 }
 
 describe("migrations", () => {
@@ -107,9 +115,9 @@ describe("migrations", () => {
 
 describe("PgTradeJournal", () => {
   it("records a live intent as pending before broadcast, then sent, then final, with exact amounts", async () => {
-    const t = intent({ nonce: 1 });
+    const t = await intent({ nonce: 1 });
     await journal.recordIntent(t);
-    expect(await journal.hasTradeFor(t.opportunityId)).toBe(true);
+    expect(await journal.tradeFor(t.opportunityId)).toMatchObject({ settled: false, trade: { id: t.id } });
     let inFlight = await journal.listInFlight(ACCOUNT.toUpperCase().replace("0X", "0x"));
     expect(inFlight).toEqual([{ ...t, status: "pending", replacedTxHashes: [] }]);
     await journal.markSent(t.id, t.txHash);
@@ -139,19 +147,28 @@ describe("PgTradeJournal", () => {
     });
   });
 
-  it("refuses a second trade for one opportunity and a second live trade on one nonce", async () => {
-    const t = intent({ nonce: 2 });
+  it("refuses a second trade for one opportunity (AlreadyJournaled) and a second live trade on one nonce", async () => {
+    const t = await intent({ nonce: 2 });
     await journal.recordIntent(t);
-    await expect(journal.recordIntent({ ...t, id: randomUUID(), nonce: 3 })).rejects.toBeInstanceOf(DuplicateTrade);
-    await expect(journal.recordIntent(intent({ nonce: 2 }))).rejects.toBeInstanceOf(DuplicateTrade);
-    await expect(journal.recordSimulated(unsent({ opportunityId: t.opportunityId }))).rejects.toBeInstanceOf(
-      DuplicateTrade,
+    // The executor's duplicate check: the insert itself, fenced or not, intent or unsent row, writing nothing.
+    await expect(journal.recordIntent({ ...t, id: randomUUID(), nonce: 3 })).rejects.toBeInstanceOf(AlreadyJournaled);
+    await expect(journal.recordSimulated(await unsent({ opportunityId: t.opportunityId }))).rejects.toBeInstanceOf(
+      AlreadyJournaled,
     );
+    const tag = `fence-${randomUUID()}`;
+    const grant = await new PgLeaseStore(pool, tag).acquire(ACCOUNT, "leader", 60_000);
+    if (!grant) throw new Error("no lease");
+    await expect(
+      new PgTradeJournal(pool, tag).recordIntent({ ...t, id: randomUUID() }, { holder: "leader", token: grant.token }),
+    ).rejects.toBeInstanceOf(AlreadyJournaled);
+    expect(await journal.tradeFor(t.opportunityId)).toMatchObject({ trade: { id: t.id, nonce: 2 } });
+    // Another opportunity on a nonce in flight is not a redelivery: the nonce's own refusal.
+    await expect(journal.recordIntent(await intent({ nonce: 2 }))).rejects.toBeInstanceOf(DuplicateTrade);
   });
 
   it("frees the nonce of a dropped intent for reuse and lists in-flight trades lowest nonce first", async () => {
     const account = A(0xbeef);
-    const dropped = intent({ account, nonce: 7 });
+    const dropped = await intent({ account, nonce: 7 });
     await journal.recordIntent(dropped);
     await journal.markFinal(dropped.id, {
       status: "dropped",
@@ -162,16 +179,16 @@ describe("PgTradeJournal", () => {
       precededBy: null,
       blockNumber: null,
     });
-    const b = intent({ account, nonce: 8 });
-    const a = intent({ account, nonce: 7 });
+    const b = await intent({ account, nonce: 8 });
+    const a = await intent({ account, nonce: 7 });
     await journal.recordIntent(b);
     await journal.recordIntent(a);
     expect((await journal.listInFlight(account)).map((t) => t.nonce)).toEqual([7, 8]);
   });
 
   it("records simulated and rejected trades and never lists them in flight", async () => {
-    const s = unsent();
-    const r = unsent({ status: "rejected", simulatedProfit: null, reason: "execution reverted: profit" });
+    const s = await unsent();
+    const r = await unsent({ status: "rejected", simulatedProfit: null, reason: "execution reverted: profit" });
     await journal.recordSimulated(s);
     await journal.recordSimulated(r);
     const rows = await listTrades(pool, "sim", 1, new Date(0));
@@ -191,11 +208,11 @@ describe("the fenced intent (one statement under the signing lease)", () => {
     const fenced = new PgTradeJournal(pool, tag);
     const grant = await leases.acquire(ACCOUNT, "leader", 60_000);
     if (!grant) throw new Error("no lease");
-    const t = intent({ nonce: 1 });
+    const t = await intent({ nonce: 1 });
     await fenced.recordIntent(t, { holder: "leader", token: grant.token });
     expect(await leaseToken(t.id)).toBe(grant.token.toString());
 
-    const stale = intent({ nonce: 2 });
+    const stale = await intent({ nonce: 2 });
     await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token + 1n })).rejects.toBeInstanceOf(
       LeaseLost,
     );
@@ -204,7 +221,7 @@ describe("the fenced intent (one statement under the signing lease)", () => {
     await expect(fenced.recordIntent(stale, { holder: "leader", token: grant.token })).rejects.toBeInstanceOf(
       LeaseLost,
     );
-    expect(await fenced.hasTradeFor(stale.opportunityId)).toBe(false);
+    expect(await fenced.tradeFor(stale.opportunityId)).toBeNull();
   });
 
   it("waits for a takeover in progress and then refuses: the lease row is locked against the write", async () => {
@@ -218,7 +235,7 @@ describe("the fenced intent (one statement under the signing lease)", () => {
     try {
       await takeover.query("BEGIN");
       await takeover.query("UPDATE executor_leases SET holder = 'next', token = token + 1 WHERE chain = $1", [tag]);
-      const t = intent({ nonce: 3 });
+      const t = await intent({ nonce: 3 });
       let settled = false;
       const write = fenced.recordIntent(t, { holder: "leader", token: grant.token }).finally(() => (settled = true));
       write.catch(() => undefined);
@@ -226,7 +243,7 @@ describe("the fenced intent (one statement under the signing lease)", () => {
       expect(settled).toBe(false);
       await takeover.query("COMMIT");
       await expect(write).rejects.toBeInstanceOf(LeaseLost);
-      expect(await fenced.hasTradeFor(t.opportunityId)).toBe(false);
+      expect(await fenced.tradeFor(t.opportunityId)).toBeNull();
     } finally {
       takeover.release();
     }
@@ -235,12 +252,12 @@ describe("the fenced intent (one statement under the signing lease)", () => {
 
 describe("the ERC-4337 route in the journal", () => {
   const SMART = A(0x5a);
-  const userOp = (over: Partial<UserOpIntent> = {}): UserOpIntent => {
+  const userOp = async (over: Partial<UserOpIntent> = {}): Promise<UserOpIntent> => {
     const {
       txHash: _,
       route: __,
       ...base
-    } = intent({ account: SMART, nonce: Number(randomUUID().replace(/\D/g, "").slice(0, 12)) });
+    } = await intent({ account: SMART, nonce: Number(randomUUID().replace(/\D/g, "").slice(0, 12)) });
     return {
       ...base,
       route: "erc4337",
@@ -251,7 +268,7 @@ describe("the ERC-4337 route in the journal", () => {
   };
 
   it("a live operation's row is durable with its user-operation hash before any transaction hash exists", async () => {
-    const t = userOp();
+    const t = await userOp();
     await journal.recordIntent(t);
     expect(await journal.listInFlight(SMART)).toContainEqual({ ...t, status: "pending", replacedTxHashes: [] });
     await journal.markSent(t.id, null);
@@ -279,7 +296,7 @@ describe("the ERC-4337 route in the journal", () => {
   });
 
   it("the database refuses a live operation without its hash, a hash on the EOA route, and one operation twice", async () => {
-    const t = userOp();
+    const t = await userOp();
     const raw = (sql: string, params: unknown[]) => pool.query(sql, params);
     const insert = `INSERT INTO trades (id, opportunity_id, mode, epoch, order_block, base_token, pools, tokens, amount_in,
       predicted_profit, min_profit, status, account, nonce, tx_hash, route, user_op_hash)
@@ -292,7 +309,7 @@ describe("the ERC-4337 route in the journal", () => {
     );
     await journal.recordIntent(t);
     await expect(
-      journal.recordIntent({ ...t, id: randomUUID(), opportunityId: randomUUID(), nonce: t.nonce + 1 }),
+      journal.recordIntent(await userOp({ userOpHash: t.userOpHash, nonce: t.nonce + 1 })),
     ).rejects.toBeInstanceOf(DuplicateTrade);
   });
 });
@@ -302,10 +319,10 @@ describe("chain instances", () => {
     const older = new PgTradeJournal(pool, chainTag(31337, "0x" + "aa".repeat(32)));
     const fresh = new PgTradeJournal(pool, chainTag(31337, "0x" + "BB".repeat(32)));
     const account = A(0x5ca1e);
-    const old = intent({ account, nonce: 0 });
+    const old = await intent({ account, nonce: 0 });
     await older.recordIntent(old);
-    await fresh.recordIntent(intent({ account, nonce: 0 }));
-    await expect(fresh.recordIntent(intent({ account, nonce: 0 }))).rejects.toBeInstanceOf(DuplicateTrade);
+    await fresh.recordIntent(await intent({ account, nonce: 0 }));
+    await expect(fresh.recordIntent(await intent({ account, nonce: 0 }))).rejects.toBeInstanceOf(DuplicateTrade);
     expect((await older.listInFlight(account)).map((t) => t.id)).toEqual([old.id]);
     expect(await fresh.listInFlight(account)).toHaveLength(1);
   });
@@ -381,13 +398,51 @@ describe("decisions and P&L", () => {
     expect(orders.rows).toEqual([{ protocols }]);
   });
 
+  it("commits a block's orders without waiting for the WAL flush, in that transaction only; other verdicts as usual", async () => {
+    // What the session's setting is when each record's statement ends (its transaction commits right after).
+    await pool.query(`CREATE TABLE commit_settings (at serial, synchronous_commit text);
+      CREATE FUNCTION log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO commit_settings (synchronous_commit) VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$;
+      CREATE TRIGGER orders_commit_setting AFTER INSERT ON orders FOR EACH STATEMENT EXECUTE FUNCTION log_commit_setting()`);
+    const one = createPgPool(db.url, 1);
+    try {
+      const base = opportunityAt(7, 40, [A(14), A(15)]);
+      const order = { ...base, opportunityId: "w-1", predictedProfit: 50n, minProfit: 40n };
+      await recordDecisions(one, [{ ...base, id: "w-1", decision: "order" }], [order]);
+      await recordDecisions(one, [{ ...base, id: "w-2", decision: "pool-already-ordered" }], []);
+      const logged = await pool.query("SELECT synchronous_commit FROM commit_settings ORDER BY at");
+      expect(logged.rows.map((r) => r.synchronous_commit)).toEqual(["off", "on"]);
+      // Local to the transaction: the pooled session commits synchronously again afterwards.
+      expect((await one.query("SHOW synchronous_commit")).rows).toEqual([{ synchronous_commit: "on" }]);
+    } finally {
+      await one.end();
+      await pool.query(`DROP TRIGGER orders_commit_setting ON orders; DROP FUNCTION log_commit_setting();
+        DROP TABLE commit_settings`);
+    }
+  });
+
+  it("the journal refuses a trade whose order has no record, live or simulated, and takes it once it is recorded", async () => {
+    const recorded = await intent({ account: A(0x0f), nonce: 1 });
+    const t = { ...recorded, id: randomUUID(), opportunityId: `unrecorded-${randomUUID()}` };
+    await expect(journal.recordIntent(t)).rejects.toBeInstanceOf(UnrecordedOrder);
+    await expect(
+      journal.recordSimulated({ ...(await unsent()), opportunityId: t.opportunityId }),
+    ).rejects.toBeInstanceOf(UnrecordedOrder);
+    const rows = async () =>
+      (await pool.query("SELECT id FROM trades WHERE opportunity_id = $1", [t.opportunityId])).rows.map((r) => r.id);
+    expect(await rows()).toEqual([]);
+    await recordOrders(pool, [orderOf(t)]);
+    await journal.recordIntent(t);
+    expect(await rows()).toEqual([t.id]);
+  });
+
   it("keeps P&L per mode and epoch: a new epoch starts at zero", async () => {
     for (const [profit, status] of [
       [10n, "confirmed"],
       [20n, "confirmed"],
       [null, "reverted"],
     ] as const) {
-      const t = intent({ epoch: 9, account: A(0x99), nonce: Number(profit ?? 0n) });
+      const t = await intent({ epoch: 9, account: A(0x99), nonce: Number(profit ?? 0n) });
       await journal.recordIntent(t);
       await journal.markFinal(t.id, {
         status,
@@ -423,12 +478,12 @@ describe("PostgreSQL unreachable", () => {
     health.onChange((h) => changes.push(h));
     try {
       expect(await health.start()).toBe(true);
-      const before = intent({ account: A(0x77), nonce: 1 });
+      const before = await intent({ account: A(0x77), nonce: 1 });
       await flakyJournal.recordIntent(before);
 
       await proxy.down();
       await expect.poll(() => health.healthy).toBe(false);
-      await expect(flakyJournal.recordIntent(intent({ account: A(0x77), nonce: 2 }))).rejects.toThrow();
+      await expect(flakyJournal.recordIntent(await intent({ account: A(0x77), nonce: 2 }))).rejects.toThrow();
       await expect(flakyJournal.listInFlight(A(0x77))).rejects.toThrow();
 
       await proxy.up();

@@ -50,6 +50,32 @@ export interface Verdict {
   absolute: Record<string, number | string>;
 }
 
+/**
+ * One measurement per metric from several runs of a gate (each a fresh process): the run whose value is the median,
+ * its absolute figures with it, plus every run's value under `runs`. For an even count the worse of the two middle
+ * runs, so the gate never judges a figure better than one it measured.
+ */
+export function medianRuns(
+  runs: readonly (readonly Measurement[])[],
+  better: (metric: string) => Better,
+): Measurement[] {
+  const byMetric = new Map<string, Measurement[]>();
+  for (const run of runs)
+    for (const m of run) {
+      const list = byMetric.get(m.metric);
+      if (list === undefined) byMetric.set(m.metric, [m]);
+      else list.push(m);
+    }
+  return [...byMetric.entries()].map(([metric, list]) => {
+    if (list.length === 1) return list[0]!;
+    // Worst first: the middle element is then the median, and for an even count the worse of the two middle ones.
+    const sign = better(metric) === "lower" ? -1 : 1;
+    const sorted = [...list].sort((a, b) => sign * (a.value - b.value));
+    const middle = sorted[(sorted.length - 1) >> 1]!;
+    return { ...middle, absolute: { ...middle.absolute, runs: list.map((m) => round(m.value)).join("/") } };
+  });
+}
+
 /** Limit a measurement may reach before it counts as a regression. */
 export function limitOf(entry: Baseline["metrics"][string]): number {
   return entry.better === "lower" ? entry.value * (1 + entry.tolerance) : entry.value / (1 + entry.tolerance);

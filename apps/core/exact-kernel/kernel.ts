@@ -19,9 +19,10 @@ const TABLES = 65536;
 const POOL_BYTES = 8 + 8 + 32 + 4 + 1;
 /** Bytes per pool of the edges' float rates, after the pool tables (from an 8-byte boundary). */
 const RATE_BYTES = 16;
-/** `scan`'s answers: at most ANSWERS per call, ANSWER_BYTES each, then a sort key (8 bytes) each (assembly/kernel.ts). */
-const ANSWERS = 1024;
+/** Bytes of one of `scan`'s answers (assembly/kernel.ts); each has a sort key (8 bytes) besides. */
 export const ANSWER_BYTES = 64;
+/** Bytes a full scan's answer space takes per answer: the answer, its key, and sortKeys' scratch (16 bytes). */
+const ANSWER_SPACE = ANSWER_BYTES + 8 + 16;
 /** The trade `size` found: amountIn, amountOut, profit (two words each, low first), then split and optimality. */
 const OUT = 1280;
 /** The property tests' arguments and results. */
@@ -50,7 +51,16 @@ const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssem
 interface KernelExports {
   init(pools: number): void;
   initCycles(count: number, stride: number, v2Count: number, groupBits: number, indexBits: number): void;
-  scan(from: number, bounded: number, minProfit: number, budget: number, base: number): number;
+  scan(
+    from: number,
+    bounded: number,
+    minProfit: number,
+    budget: number,
+    base: number,
+    records: number,
+    keys: number,
+    room: number,
+  ): number;
   size(hops: number, e0: number, e1: number, e2: number, e3: number): number;
   testMultiply(): void;
   testDivide(): void;
@@ -59,8 +69,18 @@ interface KernelExports {
   screen(from: number, step: number, count: number, best: number): number;
   value(y: bigint): number;
   search(budget: number): number;
-  sortKeys(at: number, n: number, bits: number): number;
+  sortKeys(at: number, n: number, bits: number, records: number, scratch: number): number;
   testRegisters(op: number, x: number): number;
+}
+
+/** Where the kernel's next scan call writes its answers (ExactKernel.scan): addresses in the tables' memory. */
+export interface AnswerRoom {
+  /** The number of the first answer it writes. */
+  readonly base: number;
+  readonly records: number;
+  readonly keys: number;
+  /** How many answers fit. */
+  readonly room: number;
 }
 
 /** What the exact search of a cycle the kernel left to it (`SEARCH`) can ask the kernel (sizing.ts's V2Split). */
@@ -104,9 +124,6 @@ export class PoolTables {
   private inRange!: Uint8Array;
   /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as a full scan copies them in. */
   rate!: Float64Array;
-  /** `scan`'s answers (ANSWER_BYTES each) and their sort keys, as the last call left them. */
-  answerBytes!: Uint8Array;
-  answerKeys!: BigUint64Array;
   /** The trade of the last `size` or `search` (words), its split and optimality (ints), the sign of a value. */
   outWords!: BigUint64Array;
   outInts!: Int32Array;
@@ -117,19 +134,14 @@ export class PoolTables {
   groupBits = 0;
   indexBits = 1;
   private readonly ratesAt: number;
-  private readonly answersAt: number;
-  private readonly keysAt: number;
-  /** Where ExactKernel.sortKeys works: after the keys, then after the cycle index (`holdCycles`). */
-  private sortAt: number;
+  /** Where a full scan's answers go (`answerSpace`): after the rates, then after the cycle index (`holdCycles`). */
+  private answersAt: number;
 
   constructor(pools: number) {
     this.pools = pools;
     this.ratesAt = alignTo8(TABLES + POOL_BYTES * pools);
     this.answersAt = this.ratesAt + RATE_BYTES * pools;
-    this.keysAt = this.answersAt + ANSWER_BYTES * ANSWERS;
-    const bytes = this.keysAt + 8 * ANSWERS;
-    this.sortAt = bytes;
-    this.memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
+    this.memory = new wasm.Memory({ initial: Math.ceil(this.answersAt / 65536) });
     this.map();
   }
 
@@ -145,17 +157,17 @@ export class PoolTables {
   }
 
   /**
-   * Copies a cycle index (its hop counts and edge rows) into the memory after the answers, growing it, for the
+   * Copies a cycle index (its hop counts and edge rows) into the memory after the rates, growing it, for the
    * kernel's full scan (`ExactKernel.scan`), with the group (0..groupCount-1) of each directed edge's source token
    * (edge 2p sells pool p's token0), which a cycle's first edge gives it. Made once per pool graph, with the scanner.
    */
   holdCycles(index: CycleRows, edgeGroups: Int32Array, groupCount: number): void {
-    const edgeGroupsAt = this.keysAt + 8 * ANSWERS;
+    const edgeGroupsAt = this.ratesAt + RATE_BYTES * this.pools;
     const hopsAt = edgeGroupsAt + 8 * this.pools;
     const edgesAt = Math.ceil((hopsAt + index.cycleCount) / 4) * 4;
     const bytes = edgesAt + 4 * index.stride * index.cycleCount;
     this.reserve(bytes);
-    this.sortAt = alignTo8(bytes);
+    this.answersAt = alignTo8(bytes);
     new Int32Array(this.memory.buffer, edgeGroupsAt, 2 * this.pools).set(edgeGroups);
     new Uint8Array(this.memory.buffer, hopsAt, index.cycleCount).set(index.hops);
     new Int32Array(this.memory.buffer, edgesAt, index.stride * index.cycleCount).set(index.edges);
@@ -165,12 +177,12 @@ export class PoolTables {
   }
 
   /**
-   * Where `n` sort keys go for ExactKernel.sortKeys, with room for what it makes of them and their answers (88 bytes a
-   * key), growing the memory on a market's first full scan.
+   * Where a full scan's answers go, with room for `capacity` of them (ANSWER_SPACE bytes each: ScanAnswers lays them
+   * out), growing the memory (the views are remade: read them anew).
    */
-  sortSpace(n: number): number {
-    this.reserve(this.sortAt + (24 + ANSWER_BYTES) * n);
-    return this.sortAt;
+  answerSpace(capacity: number): number {
+    this.reserve(this.answersAt + ANSWER_SPACE * capacity);
+    return this.answersAt;
   }
 
   /** Grows the memory to at least `bytes` and remakes the views. */
@@ -190,8 +202,6 @@ export class PoolTables {
     this.feeBps = new Int32Array(buffer, TABLES + 48 * pools, pools);
     this.inRange = new Uint8Array(buffer, TABLES + 52 * pools, pools);
     this.rate = new Float64Array(buffer, this.ratesAt, 2 * pools);
-    this.answerBytes = new Uint8Array(buffer, this.answersAt, ANSWER_BYTES * ANSWERS);
-    this.answerKeys = new BigUint64Array(buffer, this.keysAt, ANSWERS);
     this.outWords = new BigUint64Array(buffer, OUT, 6);
     this.outInts = new Int32Array(buffer, OUT + 48, 4);
     this.outSign = new Int32Array(buffer, OUT + 16, 1);
@@ -220,33 +230,47 @@ export class ExactKernel implements SplitKernel {
    * The full scan of the cycles the tables hold (`PoolTables.holdCycles`) from cycle `from` on: the rate test, with
    * `minProfit` (when `bounded`) the float profit bound (CycleEvaluator.mayProfit; pools from `v2Count` on are V3
    * pools, which have none), then `size` and `search` with `budget`. Answers only the cycles that may profit and did
-   * not come out NONE: `answers()` of them in `tables.answerBytes` (ScanAnswers reads them) and their sort keys,
-   * numbered from `base`; stops when its answers are full and returns the cycle to go on from (the cycle count when
-   * done). `scanned()`: how many cycles it sized.
+   * not come out NONE: `answers()` of them, written at `records` (ANSWER_BYTES each) and their sort keys at `keys`
+   * (addresses in the tables' memory: ScanAnswers's space), numbered from `base`; stops after `room` answers and
+   * returns the cycle to go on from (the cycle count when done). `scanned()`: how many cycles it sized.
    */
-  scan(from: number, bounded: boolean, minProfit: number, v2Count: number, budget: number, base: number): number {
+  scan(
+    from: number,
+    bounded: boolean,
+    minProfit: number,
+    v2Count: number,
+    budget: number,
+    answers: AnswerRoom,
+  ): number {
     const { cycles, groupBits, indexBits } = this.tables;
     if (cycles === null) throw new Error("exact kernel: no cycle index held to scan");
     if (!this.placed) {
       this.exports.initCycles(cycles.cycleCount, cycles.stride, v2Count, groupBits, indexBits);
       this.placed = true;
     }
-    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base);
+    const { base, records, keys, room } = answers;
+    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base, records, keys, room);
   }
 
   /**
-   * Sorts a full scan's `keys` (its answers, `records` as `scan` wrote them, numbered 0..n-1 in the keys' low
-   * `indexBits` bits) in the kernel: the answer indices in list order, with the runs (start, end pairs) it left out of
-   * order (assembly/kernel.ts's sortKeys). The views are of the kernel's memory, good until the next call.
+   * Sorts a full scan's `n` sort keys at `keys` (its answers at `records` as `scan` wrote them, numbered 0..n-1 in the
+   * keys' low `indexBits` bits) in place, in the kernel, with 16n bytes of `scratch` (addresses in the tables'
+   * memory): the answer indices in list order, with the runs (start, end pairs) it left out of order
+   * (assembly/kernel.ts's sortKeys). The keys are spent. The views are of the kernel's memory, good until it grows.
    */
-  sortKeys(keys: BigUint64Array, records: Uint8Array, indexBits: number): { order: Int32Array; runs: Int32Array } {
-    const n = keys.length;
-    const at = this.tables.sortSpace(n);
+  sortKeys(
+    keys: number,
+    n: number,
+    indexBits: number,
+    records: number,
+    scratch: number,
+  ): { order: Int32Array; runs: Int32Array } {
+    const runs = this.exports.sortKeys(keys, n, indexBits, records, scratch);
     const buffer = this.tables.memory.buffer;
-    new BigUint64Array(buffer, at, n).set(keys);
-    new Uint8Array(buffer, at + 24 * n, ANSWER_BYTES * n).set(records);
-    const runs = this.exports.sortKeys(at, n, indexBits);
-    return { order: new Int32Array(buffer, at + 16 * n, n), runs: new Int32Array(buffer, at + 20 * n, 2 * runs) };
+    return {
+      order: new Int32Array(buffer, scratch + 8 * n, n),
+      runs: new Int32Array(buffer, scratch + 12 * n, 2 * runs),
+    };
   }
 
   /** How many answers the last `scan` gave. */

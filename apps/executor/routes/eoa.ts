@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { EoaIntent, FinalOutcome, InFlightTrade, Order } from "../../domain/index.ts";
 import { profitShareTip } from "../bid.ts";
 import { isPastDeadline } from "../deadline.ts";
-import { bumpFees, DEFAULT_FEE_BUMP_BPS, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
+import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
@@ -26,6 +26,7 @@ import {
   type Prepared,
   type SendRequest,
   type SentTrade,
+  type SignedAhead,
 } from "./route.ts";
 
 export interface EoaRouteDeps {
@@ -154,25 +155,52 @@ export class EoaRoute implements ExecutionRoute {
     return this.d.gasLimit === null ? this.callGas.knownGas(data) : null;
   }
 
+  /**
+   * The transaction send() would sign if the simulation with `gas` passes (prepare()'s limit from that check), the
+   * head is still the order block and the nonce is the one reserved: signed on this thread while the node runs the
+   * simulation. Not with a profit-share bid (the tip depends on the simulated profit). A failure is a miss, not the
+   * order's: send() signs afresh.
+   */
+  async signAhead(data: string, gas: bigint, baseFee: bigint): Promise<SignedAhead | null> {
+    const { signer } = this.d;
+    if (!signer || this.d.bid) return null;
+    // After the simulation's request has left: signing takes this thread for milliseconds.
+    await new Promise((resolve) => setImmediate(resolve));
+    const chainId = await this.getChainId().catch(() => null);
+    const reserved = chainId === null ? null : this.nonces.reserve();
+    if (chainId === null || reserved === null) return null;
+    try {
+      const fees = txFees(this.d.fees, baseFee, this.d.tip);
+      const tx = this.transaction(chainId, data, reserved.nonce, gasLimitFor(gas, this.d.gasMarginBps), fees);
+      return { key: txKey(tx), raw: await signer.signTransaction(tx), release: reserved.release };
+    } catch (err) {
+      reserved.release();
+      this.d.log?.debug({ err }, "signing ahead failed: the trade signs at send");
+      return null;
+    }
+  }
+
+  /** The executor's call as a transaction of this route. */
+  private transaction(chainId: bigint, data: string, nonce: number, gasLimit: bigint, fees: TxFees): UnsignedTx {
+    return { ...fees, chainId, to: this.contract, data, nonce, gasLimit, value: 0n };
+  }
+
   private async send(req: SendRequest, gasLimit: bigint): Promise<SentTrade> {
     const { provider, journal, signer } = this.d;
     if (!signer) throw new Error("the EOA route has no signing key loaded");
     const { id, order, fence, timings } = req;
     const chainId = await this.getChainId();
     const fees = txFees(this.d.fees, req.baseFee, this.tipFor(req, gasLimit));
+    // Signed while the trade was simulated: awaited outside the lock, which the block's other orders wait for. Its
+    // reservation ends as the order joins the nonce queue, which counts it from there.
+    const ahead = req.ahead ? await req.ahead : null;
+    ahead?.release();
     // The lock covers the nonce, the signature, the intent and the broadcast; the status update after the broadcast
     // is outside it, so the next order of the block signs while this one's row is marked sent. If that update fails,
     // the row stays pending with its hash (reconciliation resolves it) and the nonce is spent either way.
     const sent = await this.nonces.withNonce(async (nonce) => {
-      const raw = await signer.signTransaction({
-        ...fees,
-        chainId,
-        to: this.contract,
-        data: req.data,
-        nonce,
-        gasLimit,
-        value: 0n,
-      });
+      const tx = this.transaction(chainId, req.data, nonce, gasLimit, fees);
+      const raw = ahead?.key === txKey(tx) ? ahead.raw : await signer.signTransaction(tx);
       const txHash = keccak256(raw);
       const intent: EoaIntent = {
         ...tradeBase(id, order, "eoa", req.flashSource),
@@ -407,4 +435,20 @@ function eoaHash(trade: InFlightTrade): string {
 /** Every version of an EOA trade, newest first. */
 function allHashes(trade: InFlightTrade): string[] {
   return [eoaHash(trade), ...trade.replacedTxHashes.slice().reverse()];
+}
+
+/** A transaction of the EOA route as its signer takes it. */
+type UnsignedTx = TxFees & {
+  chainId: bigint;
+  to: string;
+  data: string;
+  nonce: number;
+  gasLimit: bigint;
+  value: bigint;
+};
+
+/** Everything a transaction's signature covers, so that a signature made ahead is used only for that very one. */
+function txKey(tx: UnsignedTx): string {
+  const price = tx.type === 2 ? `${tx.maxFeePerGas}/${tx.maxPriorityFeePerGas}` : `${tx.gasPrice}`;
+  return [tx.type, tx.chainId, tx.nonce, tx.gasLimit, price, tx.to, tx.value, tx.data].join("|");
 }

@@ -36,6 +36,20 @@ export interface SendRequest {
   /** performance.now() stamps; the route sets sentAt at the hand-over to the chain or the bundler. */
   timings: { receivedAt: number; simulatedAt: number | null; sentAt: number | null };
   fence: Fence | null;
+  /** What this route's signAhead() gave for the trade while it was simulated (absent: nothing signed ahead). */
+  ahead?: Promise<SignedAhead | null>;
+}
+
+/**
+ * A transaction signed while the trade was simulated (ExecutionRoute.signAhead), held in memory only: it leaves the
+ * process only through send(), after every gate and its journaled intent, and only if it is exactly the transaction
+ * send() would sign then (`key`: its chain, nonce, gas, fees and call); else send() signs afresh.
+ */
+export interface SignedAhead {
+  key: string;
+  raw: string;
+  /** The order will not be sent, or is being sent: whatever was held for the signature (the nonce) is given back. */
+  release(): void;
 }
 
 /**
@@ -86,6 +100,13 @@ export interface ExecutionRoute {
    * that gas limit, so that one execution on the node is both the simulation and the gas check. Absent: none known.
    */
   knownGas?(data: string): bigint | null;
+  /**
+   * Live, beside the simulation run with `gas` (knownGas()): signs the transaction the trade would be sent as, with
+   * the nonce it would likely get and fees on `baseFee` (the order block's), so that signing is off the broadcast
+   * path. Null when the route cannot tell that transaction ahead. Absent: the route signs in send() only. The caller
+   * releases what it gave once the order is done, sent or not.
+   */
+  signAhead?(data: string, gas: bigint, baseFee: bigint): Promise<SignedAhead | null>;
   /** While following a sent trade: a cheap look for its inclusion; null while not (yet) seen. */
   poll(trade: InFlightTrade): Promise<FinalOutcome | null>;
   /** The full verdict from the chain (included, dropped, or null while undecided); sends nothing. */

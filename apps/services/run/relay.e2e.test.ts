@@ -105,7 +105,11 @@ describe("orion run executor with a relay from its env", () => {
         })
         .toBe(200);
       const { opportunity } = await createArbitrage(chain, provider);
-      const order = await orderFor(provider, "live", opportunity, opportunity.profit / 10n);
+      // Recorded as the orchestrator records it (the service migrated the database at start).
+      const recorder = new pg.Pool({ connectionString: db.url, max: 1 });
+      const order = await orderFor(recorder, provider, "live", opportunity, opportunity.profit / 10n).finally(() =>
+        recorder.end(),
+      );
       await bus.publish(ordersTopic, { order, seenAt: Date.now() });
 
       // Handed to the relay, not the mempool: the trade waits there for its block.

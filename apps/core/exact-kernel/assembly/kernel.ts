@@ -37,10 +37,7 @@ let limbs: usize = 0;
 let exactOk: usize = 0;
 /** The float marginal rate of each directed edge (2 per pool, as the market state computes it). */
 let rates: usize = 0;
-/** `scan`'s answers (ANSWER_BYTES each, at most ANSWERS per call), then their sort keys (u64 each). */
-let answers: usize = 0;
-let keysAt: usize = 0;
-const ANSWERS: usize = 1024;
+/** Bytes of one of `scan`'s answers. */
 const ANSWER_BYTES: usize = 64;
 let poolCount: usize = 0;
 /**
@@ -67,13 +64,11 @@ export function init(pools: i32): void {
   feeBps = limbs + 32 * n;
   exactOk = feeBps + 4 * n;
   rates = (exactOk + n + 7) & ~(<usize>7);
-  answers = rates + 16 * n;
-  keysAt = answers + ANSWER_BYTES * ANSWERS;
   poolCount = n;
 }
 
 /**
- * The edges' groups and the cycle index after the sort keys: `count` cycles of at most `rowStride` edges (the layout
+ * The edges' groups and the cycle index after the rates: `count` cycles of at most `rowStride` edges (the layout
  * ../kernel.ts mirrors); sort keys with `groups` bits of group and `indices` bits of answer index.
  */
 export function initCycles(count: i32, rowStride: i32, v2Count: i32, groups: i32, indices: i32): void {
@@ -82,7 +77,7 @@ export function initCycles(count: i32, rowStride: i32, v2Count: i32, groups: i32
   v2Pools = v2Count;
   groupBits = <u64>groups;
   indexBits = <u64>indices;
-  edgeGroupsAt = keysAt + 8 * ANSWERS;
+  edgeGroupsAt = rates + 16 * poolCount;
   hopsAt = edgeGroupsAt + 8 * poolCount;
   edgesAt = (hopsAt + <usize>count + 3) & ~(<usize>3);
 }
@@ -1325,12 +1320,22 @@ function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
  * The full scan from cycle `from` on: each cycle's rate product (rateSurvivors of ../../scanner.ts), with `bounded` the
  * float profit bound against `minProfit` as well (CycleEvaluator.mayProfit), then `size` and, where it answers SEARCH,
  * `search` with `budget`: one call for a scan's cycles instead of JavaScript loops and calls per cycle that a fresh
- * process runs before they are compiled. Answers only for cycles that may profit: at answers, per cycle its id, TRADE
- * or ELSEWHERE (the TypeScript sizes it, from the start), the optimality, its group, then the trade's six words as at
- * OUT; at keysAt its sort key (`sortKey`, the answer numbered from `base`). Stops after ANSWERS answers; returns the
- * cycle to go on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
+ * process runs before they are compiled. Answers only for cycles that may profit: at `records` (ANSWER_BYTES each),
+ * per cycle its id, TRADE or ELSEWHERE (the TypeScript sizes it, from the start), the optimality, its group, then the
+ * trade's six words as at OUT; at `keys` its sort key (`sortKey`, the answer numbered from `base`). Written where the
+ * scan's answers stay (ScanAnswers of ../../scan-answers.ts): no copy. Stops after `room` answers; returns the cycle to
+ * go on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
  */
-export function scan(from: i32, bounded: i32, minProfit: f64, budget: f64, base: i32): i32 {
+export function scan(
+  from: i32,
+  bounded: i32,
+  minProfit: f64,
+  budget: f64,
+  base: i32,
+  records: usize,
+  keys: usize,
+  room: i32,
+): i32 {
   let count: usize = 0;
   let sized: i32 = 0;
   for (let c = from; c < cycleCount; c++) {
@@ -1357,7 +1362,7 @@ export function scan(from: i32, bounded: i32, minProfit: f64, budget: f64, base:
     let status = size(n, e0, e1, e2, e3);
     if (status == SEARCH) status = search(budget);
     if (status == NONE) continue;
-    const out = answers + ANSWER_BYTES * count;
+    const out = records + ANSWER_BYTES * count;
     const group = load<i32>(edgeGroupsAt + 4 * <usize>e0);
     store<i32>(out, c);
     store<i32>(out + 4, status);
@@ -1368,8 +1373,8 @@ export function scan(from: i32, bounded: i32, minProfit: f64, budget: f64, base:
       for (let w: usize = 0; w < 6; w++) store<u64>(out + 16 + 8 * w, load<u64>(OUT + 8 * w));
       key = sortKey(group, base + <i32>count, load<u64>(OUT + 40), load<u64>(OUT + 32));
     } else key = sortKey(group, base + <i32>count, 0, 0);
-    store<u64>(keysAt + 8 * count, key);
-    if (++count == ANSWERS) {
+    store<u64>(keys + 8 * count, key);
+    if (++count == <usize>room) {
       store<i32>(OUT + 56, <i32>count);
       store<i32>(OUT + 60, sized);
       return c + 1;
@@ -1387,15 +1392,16 @@ const SHORT_RUN: usize = 64;
 
 /**
  * A full scan's `n` sort keys (`sortKey`, numbered 0..n-1 across its calls) at `at`, put in list order: a radix sort,
- * a byte at a time from the lowest (the bytes every key shares are skipped), through the n words after them; then the
- * answer indices in list order (i32) at at+16n. Keys with equal bits above the index (profits within a few parts in
- * 2^40, or cycles the TypeScript sizes) are put in order by the answers at at+24n (as `scan` wrote them, n of them):
- * exact profit, highest first, trades before the rest, then cycle id. A run of them is in cycle order, often already
- * its place (dust cycles often earn the same few wei); one out of order and longer than SHORT_RUN is left as a
- * (start, end) i32 pair at at+20n for the TypeScript, whose count it returns. Here because in a fresh process the same
- * passes in JavaScript run before they are compiled (2-7 ms for 14,084 keys).
+ * a byte at a time from the lowest (the bytes every key shares are skipped), through the n words at `scratch` (the
+ * keys are left in either place); then the answer indices in list order (i32) at scratch+8n. Keys with equal bits
+ * above the index (profits within a few parts in 2^40, or cycles the TypeScript sizes) are put in order by the answers
+ * at `records` (as `scan` wrote them, n of them): exact profit, highest first, trades before the rest, then cycle id.
+ * A run of them is in cycle order, often already its place (dust cycles often earn the same few wei); one out of
+ * order and longer than SHORT_RUN is left as a (start, end) i32 pair at scratch+12n for the TypeScript, whose count
+ * it returns. Here because in a fresh process the same passes in JavaScript run before they are compiled (2-7 ms for
+ * 14,084 keys).
  */
-export function sortKeys(at: usize, n: i32, bits: i32): i32 {
+export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: usize): i32 {
   const count = <usize>n;
   memory.fill(COUNTS, 0, 8 * 256 * 4);
   for (let k: usize = 0; k < count; k++) {
@@ -1406,7 +1412,7 @@ export function sortKeys(at: usize, n: i32, bits: i32): i32 {
     }
   }
   let from = at;
-  let to = at + 8 * count;
+  let to = scratch;
   for (let b: usize = 0; b < 8; b++) {
     const counts = COUNTS + 1024 * b;
     // A byte every key shares moves nothing.
@@ -1428,9 +1434,8 @@ export function sortKeys(at: usize, n: i32, bits: i32): i32 {
     from = to;
     to = swap;
   }
-  const order = at + 16 * count;
-  const runs = at + 20 * count;
-  const records = at + 24 * count;
+  const order = scratch + 8 * count;
+  const runs = scratch + 12 * count;
   const shift = <u64>bits;
   const mask: u64 = ((<u64>1) << shift) - 1;
   let runCount: usize = 0;
