@@ -16,8 +16,9 @@ let provider: FailoverProvider;
 /** The methods of every JSON-RPC request made through `provider`, and when each receipt lookup went. */
 const methods: string[] = [];
 const receiptLookAt: number[] = [];
-/** Requests sent to the node (a batch is one). */
+/** Requests sent to the node (a batch is one), and those it has answered. */
 let sends = 0;
+let answered = 0;
 /** While set, requests with an eth_call wait for it before they reach the node (`held` counts them). */
 let hold: Promise<void> | null = null;
 let held = 0;
@@ -33,7 +34,11 @@ beforeAll(async () => {
         held++;
         await hold;
       }
-      return devnet.send(payloads, timeoutMs);
+      try {
+        return await devnet.send(payloads, timeoutMs);
+      } finally {
+        answered++;
+      }
     },
   }));
   ({ chain, pool, provider } = fixture);
@@ -159,9 +164,13 @@ describe("a sent trade followed on new heads", () => {
     await chain.devnet.mine();
     // Mined in n + 1, final at n + 3: the looks at n + 1 and n + 2 wait for the block's own orders.
     for (const number of [n + 1, n + 2]) {
+      const answeredBefore = answered;
       const at = await head(number);
       await expect.poll(() => firstLook(at), { timeout: 5_000 }).toBeDefined();
       expect(firstLook(at)! - at).toBeGreaterThanOrEqual(90);
+      // The look's two requests (the receipt, then the head's batch) answered before the next block is mined: on a
+      // busy machine a look still in flight would otherwise find the trade final before its head is announced.
+      await expect.poll(() => answered - answeredBefore, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
       await chain.devnet.mine();
     }
     const sent = sends;
