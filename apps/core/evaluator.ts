@@ -91,9 +91,19 @@ export class CycleEvaluator {
 
   /** A sized trade, or what it means when it does not clear minProfit (what `size` returns for it). */
   cleared(trade: SearchResult): SearchResult {
-    if (trade === null || trade === "undecided" || trade.profit > this.minProfit) return trade;
-    // The best found does not clear minProfit; unproven, a better input might.
-    return trade.optimality === "unproven" ? "undecided" : null;
+    if (trade === null || trade === "undecided") return trade;
+    const verdict = this.clears(trade.profit, trade.optimality === "unproven");
+    return verdict === "listed" ? trade : verdict;
+  }
+
+  /**
+   * What a sized trade's `profit` means against minProfit: listed when it clears it; else, when the trade is not
+   * proven optimal, undecided (a better input might clear it); else nothing. The full scan asks it of the kernel's
+   * answers without making a trade of each.
+   */
+  clears(profit: bigint, unproven: boolean): "listed" | "undecided" | null {
+    if (profit > this.minProfit) return "listed";
+    return unproven ? "undecided" : null;
   }
 
   /** Whether cycle `c` goes through a Uniswap-V3 pool. */

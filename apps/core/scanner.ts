@@ -167,7 +167,7 @@ export class ArbitrageScanner {
     let count = 0;
     const elsewhere: number[] = [];
     const { order, ints } = answers.lists();
-    const { minProfit } = this.evaluator;
+    const evaluator = this.evaluator;
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
       const c = ints[INTS * i]!;
@@ -175,14 +175,14 @@ export class ArbitrageScanner {
         elsewhere.push(c);
         continue;
       }
-      // What CycleEvaluator.cleared makes of the trade: listed, undecided, or nothing.
       const profit = answers.profit(i);
       const unproven = answers.unproven(i);
-      if (profit > minProfit) {
+      const verdict = evaluator.clears(profit, unproven);
+      if (verdict === "listed") {
         cycles[count] = c;
         groups[count] = ints[INTS * i + 3]!;
         listed[count++] = this.record(c, answers.amountIn(i), answers.amountOut(i), profit, unproven, false);
-      } else if (unproven) this.setUndecided(c, true);
+      } else if (verdict === "undecided") this.setUndecided(c, true);
     }
     cycles.length = count;
     groups.length = count;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --check [--only scan,api,pipeline] [--baseline FILE] [--update-baseline]`: runs each
- * bench/gate/*.gate.ts in a process of its own (the scan gate in five, judged by their median: see RUNS), compares the ratios they print with the baseline, prints the table and
- * exits 1 on a regression beyond a metric's tolerance (2 for bad arguments or a bad baseline file).
+ * bench/gate/*.gate.ts in a process of its own (the scan gate in five, judged by their median: see RUNS), compares
+ * the ratios they print with the baseline, prints the table and exits 1 on a regression beyond a metric's tolerance
+ * (2 for bad arguments or a bad baseline file).
  * --update-baseline writes this run's ratios into the baseline file instead of judging them (with --only, just those
  * gates' ratios; the others stay as they were).
  */
