@@ -20,7 +20,15 @@ const POOL_BYTES = 8 + 8 + 32 + 4 + 1;
 /** Bytes per pool of the edges' float rates, after the pool tables (from an 8-byte boundary). */
 const RATE_BYTES = 16;
 /** Bytes of one of `scan`'s answers (assembly/kernel.ts); each has a sort key (8 bytes) besides. */
-export const ANSWER_BYTES = 64;
+export const ANSWER_BYTES = 40;
+/** An answer's flags (its second i32): the kind (TRADE, ELSEWHERE) in the low two bits, the optimality in the next two. */
+export const KIND_BITS = 3;
+export const OPTIMALITY_SHIFT = 2;
+/** Set in an answer's flags when its amountIn or profit reaches 2^64 (their high words are not 0). */
+export const WIDE = 16;
+/** The answer's group (its base token) is its flags shifted right by this: groups must fit 23 bits. */
+export const GROUP_SHIFT = 8;
+const MAX_GROUPS = 2 ** (31 - GROUP_SHIFT);
 /** Bytes a full scan's answer space takes per answer: the answer, its key, and sortKeys' scratch (16 bytes). */
 const ANSWER_SPACE = ANSWER_BYTES + 8 + 16;
 /** The trade `size` found: amountIn, amountOut, profit (two words each, low first), then split and optimality. */
@@ -65,6 +73,7 @@ interface KernelExports {
   testMultiply(): void;
   testDivide(): void;
   testToFloat(hi: bigint, lo: bigint): number;
+  testMulDiv(): void;
   testHop(forward: number, p: number, side: number): number;
   screen(from: number, step: number, count: number, best: number): number;
   value(y: bigint): number;
@@ -122,7 +131,7 @@ export class PoolTables {
   feeBps!: Int32Array;
   /** 1 where both reserves are below 2^112 (a V2 pair's uint112): the kernel's range. */
   private inRange!: Uint8Array;
-  /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as a full scan copies them in. */
+  /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as the market state sets them. */
   rate!: Float64Array;
   /** The trade of the last `size` or `search` (words), its split and optimality (ints), the sign of a value. */
   outWords!: BigUint64Array;
@@ -162,6 +171,7 @@ export class PoolTables {
    * (edge 2p sells pool p's token0), which a cycle's first edge gives it. Made once per pool graph, with the scanner.
    */
   holdCycles(index: CycleRows, edgeGroups: Int32Array, groupCount: number): void {
+    if (groupCount > MAX_GROUPS) throw new RangeError(`exact kernel: at most ${MAX_GROUPS} base tokens`);
     const edgeGroupsAt = this.ratesAt + RATE_BYTES * this.pools;
     const hopsAt = edgeGroupsAt + 8 * this.pools;
     const edgesAt = Math.ceil((hopsAt + index.cycleCount) / 4) * 4;

@@ -37,8 +37,11 @@ let limbs: usize = 0;
 let exactOk: usize = 0;
 /** The float marginal rate of each directed edge (2 per pool, as the market state computes it). */
 let rates: usize = 0;
-/** Bytes of one of `scan`'s answers. */
-const ANSWER_BYTES: usize = 64;
+/** Bytes of one of `scan`'s answers (see `scan`). */
+const ANSWER_BYTES: usize = 40;
+/** An answer's flags word: its kind in the low two bits, the optimality in the next two, then WIDE, and the group. */
+const WIDE: i32 = 16;
+const GROUP_SHIFT: i32 = 8;
 let poolCount: usize = 0;
 /**
  * When `initCycles` has placed them: the group (base token) of each directed edge's source token (i32), the cycle
@@ -229,6 +232,132 @@ function divideDigits(u: usize, m: i32, v: usize, n: i32, q: usize): bool {
   return rest != 0;
 }
 
+/** The high word of the last `mul64`. */
+let mulHi: u64 = 0;
+
+/** The 128-bit product of two words: its low word, the high one in mulHi (binaryen inlines it). */
+function mul64(a: u64, b: u64): u64 {
+  const a0 = a & M32;
+  const a1 = a >> 32;
+  const b0 = b & M32;
+  const b1 = b >> 32;
+  const low = a0 * b0;
+  const cross0 = a0 * b1;
+  const cross1 = a1 * b0;
+  const middle = (low >> 32) + (cross0 & M32) + (cross1 & M32);
+  mulHi = a1 * b1 + (cross0 >> 32) + (cross1 >> 32) + (middle >> 32);
+  return (middle << 32) | (low & M32);
+}
+
+/**
+ * floor(x * y / d) for x, y < 2^128 and 0 < d < 2^128, as `multiply` then `divide` give it: into (rhi, rlo), with
+ * inRange and `remainder`. A hop's price is such a quotient, and mostly below 2^63 (an amount of a token, not a
+ * reserve): then the float quotient of the factors, within 2^-50 of it, is an estimate q0 a few thousand off at most;
+ * the remainder x*y - q0*d, a few thousand d, is exact in its low 192 bits (x*y's and q0*d's, modulo 2^192); the float
+ * quotient of that remainder and d corrects q0 to within one, and the remainder's sign and size to the unit. A dozen
+ * 64-bit products and two float divisions instead of Knuth's digit loops (four hardware divisions of 64 bits among
+ * them). Larger quotients are divided digit by digit.
+ */
+function mulDiv(xhi: u64, xlo: u64, yhi: u64, ylo: u64, dhi: u64, dlo: u64): void {
+  const dFloat = toFloat(dhi, dlo);
+  const estimate = (toFloat(xhi, xlo) * toFloat(yhi, ylo)) / dFloat;
+  // From 2^63 the long way: q0 stays a word, and q within a word of it.
+  if (!(estimate < TWO_63)) {
+    multiply(xhi, xlo, yhi, ylo);
+    divide(dhi, dlo);
+    return;
+  }
+  let q = <u64>estimate;
+  // x * y modulo 2^192: n0, n1, n2.
+  const n0 = mul64(xlo, ylo);
+  const h00 = mulHi;
+  const l01 = mul64(xlo, yhi);
+  const h01 = mulHi;
+  const l10 = mul64(xhi, ylo);
+  const h10 = mulHi;
+  const l11 = xhi * yhi;
+  let n1 = h00 + l01;
+  let carry: u64 = n1 < l01 ? 1 : 0;
+  n1 += l10;
+  carry += n1 < l10 ? 1 : 0;
+  const n2 = h01 + h10 + l11 + carry;
+  // q * d (below 2^192): m0, m1, m2; the remainder r = x*y - q*d modulo 2^192, a signed number far inside that.
+  const m0 = mul64(q, dlo);
+  const hA = mulHi;
+  const lB = mul64(q, dhi);
+  const m1 = hA + lB;
+  const m2 = mulHi + (m1 < lB ? 1 : 0);
+  let r0 = n0 - m0;
+  let borrow: u64 = n0 < m0 ? 1 : 0;
+  let r1 = n1 - m1 - borrow;
+  borrow = n1 < m1 || (n1 == m1 && borrow != 0) ? 1 : 0;
+  let r2 = n2 - m2 - borrow;
+  // The correction: floor(r / d) from floats (r and d are accurate to 2^-52, r / d is within a few thousand).
+  const negative = <i64>r2 < 0;
+  let a0 = r0;
+  let a1 = r1;
+  let a2 = r2;
+  if (negative) {
+    a0 = ~r0 + 1;
+    a1 = ~r1 + (a0 == 0 ? 1 : 0);
+    a2 = ~r2 + (a0 == 0 && a1 == 0 ? 1 : 0);
+  }
+  const magnitude = (<f64>a2 * TWO_64 + <f64>a1) * TWO_64 + <f64>a0;
+  const ratio = Math.floor((negative ? -magnitude : magnitude) / dFloat);
+  if (!(Math.abs(ratio) < 4294967296.0)) {
+    multiply(xhi, xlo, yhi, ylo);
+    divide(dhi, dlo);
+    return;
+  }
+  // r -= ratio * d, q += ratio (|ratio| < 2^32: its product with d is below 2^160).
+  const k = <u64>Math.abs(ratio);
+  const t0 = mul64(k, dlo);
+  const tHi = mulHi;
+  const t1l = mul64(k, dhi);
+  const t1 = tHi + t1l;
+  const t2 = mulHi + (t1 < t1l ? 1 : 0);
+  if (ratio >= 0) {
+    borrow = r0 < t0 ? 1 : 0;
+    r0 -= t0;
+    const b1: u64 = r1 < t1 || (r1 == t1 && borrow != 0) ? 1 : 0;
+    r1 = r1 - t1 - borrow;
+    r2 = r2 - t2 - b1;
+    q += k;
+  } else {
+    r0 += t0;
+    let c: u64 = r0 < t0 ? 1 : 0;
+    const s1 = r1 + t1;
+    const c1: u64 = s1 < t1 ? 1 : 0;
+    r1 = s1 + c;
+    c = c1 + (r1 < c ? 1 : 0);
+    r2 = r2 + t2 + c;
+    q -= k;
+  }
+  // Within one d of the remainder now: step to 0 <= r < d.
+  while (<i64>r2 < 0) {
+    r0 += dlo;
+    let c: u64 = r0 < dlo ? 1 : 0;
+    const s1 = r1 + dhi;
+    const c1: u64 = s1 < dhi ? 1 : 0;
+    r1 = s1 + c;
+    c = c1 + (r1 < c ? 1 : 0);
+    r2 += c;
+    q--;
+  }
+  while (r2 != 0 || r1 > dhi || (r1 == dhi && r0 >= dlo)) {
+    borrow = r0 < dlo ? 1 : 0;
+    r0 -= dlo;
+    const b1: u64 = r1 < dhi || (r1 == dhi && borrow != 0) ? 1 : 0;
+    r1 = r1 - dhi - borrow;
+    r2 -= b1;
+    q++;
+  }
+  rhi = 0;
+  rlo = q;
+  inRange = true;
+  remainder = (r0 | r1) != 0;
+}
+
 /** The float nearest to the u128 (hi, lo), ties to even, as Number(bigint) converts. */
 function toFloat(hi: u64, lo: u64): f64 {
   if (hi == 0) return <f64>lo;
@@ -274,8 +403,7 @@ function amountOut(ahi: u64, alo: u64, p: i32, side: i32): void {
   multiplySmall(inHi, inLo, 10000);
   const dLo = rlo + wLo;
   const dHi = rhi + wHi + (dLo < wLo ? 1 : 0);
-  multiply(wHi, wLo, outHi, outLo);
-  divide(dHi, dLo);
+  mulDiv(wHi, wLo, outHi, outLo, dHi, dLo);
 }
 
 /** getAmountIn of (ahi, alo) through that hop, into (rhi, rlo); `unreachable` when no input buys it. */
@@ -299,11 +427,12 @@ function amountIn(ahi: u64, alo: u64, p: i32, side: i32): void {
   }
   // Below the reserve, itself below 2^112: the numerator stays below 2^238 and the denominator below 2^126.
   multiplySmall(inHi, inLo, 10000);
-  multiply(ahi, alo, rhi, rlo);
+  const scaledHi = rhi;
+  const scaledLo = rlo;
   const roomLo = outLo - alo;
   const roomHi = outHi - ahi - (outLo < alo ? 1 : 0);
   multiplySmall(roomHi, roomLo, <u64>(10000 - fee));
-  divide(rhi, rlo);
+  mulDiv(ahi, alo, scaledHi, scaledLo, rhi, rlo);
   if (remainder) {
     rlo += 1;
     if (rlo == 0) rhi += 1;
@@ -1321,10 +1450,12 @@ function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
  * float profit bound against `minProfit` as well (CycleEvaluator.mayProfit), then `size` and, where it answers SEARCH,
  * `search` with `budget`: one call for a scan's cycles instead of JavaScript loops and calls per cycle that a fresh
  * process runs before they are compiled. Answers only for cycles that may profit: at `records` (ANSWER_BYTES each),
- * per cycle its id, TRADE or ELSEWHERE (the TypeScript sizes it, from the start), the optimality, its group, then the
- * trade's six words as at OUT; at `keys` its sort key (`sortKey`, the answer numbered from `base`). Written where the
- * scan's answers stay (ScanAnswers of ../../scan-answers.ts): no copy. Stops after `room` answers; returns the cycle to
- * go on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
+ * per cycle its id (i32), its flags (i32: TRADE or ELSEWHERE, the TypeScript sizing that cycle from the start; the
+ * optimality; WIDE when amountIn or the profit reaches 2^64; the group), then a trade's amountIn and profit (two words
+ * each, low first; amountOut is their sum); at `keys` its sort key (`sortKey`, the answer numbered from `base`).
+ * Written where the scan's answers stay (ScanAnswers of ../../scan-answers.ts): no copy. No more than that: each 4 KiB
+ * of them is a page fault in a fresh process (10-20 us on a VM). Stops after `room` answers; returns the cycle to go
+ * on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
  */
 export function scan(
   from: i32,
@@ -1365,14 +1496,22 @@ export function scan(
     const out = records + ANSWER_BYTES * count;
     const group = load<i32>(edgeGroupsAt + 4 * <usize>e0);
     store<i32>(out, c);
-    store<i32>(out + 4, status);
-    store<i32>(out + 12, group);
     let key: u64 = 0;
     if (status == TRADE) {
-      store<i32>(out + 8, load<i32>(OUT + 52));
-      for (let w: usize = 0; w < 6; w++) store<u64>(out + 16 + 8 * w, load<u64>(OUT + 8 * w));
-      key = sortKey(group, base + <i32>count, load<u64>(OUT + 40), load<u64>(OUT + 32));
-    } else key = sortKey(group, base + <i32>count, 0, 0);
+      const inHi = load<u64>(OUT + 8);
+      const profitLo = load<u64>(OUT + 32);
+      const profitHi = load<u64>(OUT + 40);
+      const wide = (inHi | profitHi) != 0 ? WIDE : 0;
+      store<i32>(out + 4, TRADE | (load<i32>(OUT + 52) << 2) | wide | (group << GROUP_SHIFT));
+      store<u64>(out + 8, load<u64>(OUT));
+      store<u64>(out + 16, inHi);
+      store<u64>(out + 24, profitLo);
+      store<u64>(out + 32, profitHi);
+      key = sortKey(group, base + <i32>count, profitHi, profitLo);
+    } else {
+      store<i32>(out + 4, status | (group << GROUP_SHIFT));
+      key = sortKey(group, base + <i32>count, 0, 0);
+    }
     store<u64>(keys + 8 * count, key);
     if (++count == <usize>room) {
       store<i32>(OUT + 56, <i32>count);
@@ -1461,15 +1600,15 @@ export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: 
 function before(records: usize, i: i32, j: i32): bool {
   const a = records + ANSWER_BYTES * <usize>i;
   const b = records + ANSWER_BYTES * <usize>j;
-  const tradeA = load<i32>(a + 4) == TRADE;
-  const tradeB = load<i32>(b + 4) == TRADE;
+  const tradeA = (load<i32>(a + 4) & 3) == TRADE;
+  const tradeB = (load<i32>(b + 4) & 3) == TRADE;
   if (tradeA != tradeB) return tradeA;
   if (tradeA) {
-    const hiA = load<u64>(a + 56);
-    const hiB = load<u64>(b + 56);
+    const hiA = load<u64>(a + 32);
+    const hiB = load<u64>(b + 32);
     if (hiA != hiB) return hiA > hiB;
-    const loA = load<u64>(a + 48);
-    const loB = load<u64>(b + 48);
+    const loA = load<u64>(a + 24);
+    const loB = load<u64>(b + 24);
     if (loA != loB) return loA > loB;
   }
   return load<i32>(a) < load<i32>(b);
@@ -1513,6 +1652,25 @@ export function testDivide(): void {
   for (let i: usize = 0; i < 8; i++) store<u32>(UN + 4 * i, load<u32>(TEST + 4 * i));
   divide(load<u64>(TEST + 40), load<u64>(TEST + 32));
   for (let i: usize = 0; i < 8; i++) store<u32>(TEST + 48 + 4 * i, load<u32>(QN + 4 * i));
+  store<i32>(TEST + 80, inRange ? 1 : 0);
+  store<i32>(TEST + 84, remainder ? 1 : 0);
+}
+
+/**
+ * TEST: x, y, d (2 words each, d > 0) -> floor(x*y/d) (2 words) at TEST+48, 1 at TEST+80 when it is below 2^128, 1 at
+ * TEST+84 when a remainder is left (`mulDiv`, which the hop prices use).
+ */
+export function testMulDiv(): void {
+  mulDiv(
+    load<u64>(TEST + 8),
+    load<u64>(TEST),
+    load<u64>(TEST + 24),
+    load<u64>(TEST + 16),
+    load<u64>(TEST + 40),
+    load<u64>(TEST + 32),
+  );
+  store<u64>(TEST + 48, rlo);
+  store<u64>(TEST + 56, rhi);
   store<i32>(TEST + 80, inRange ? 1 : 0);
   store<i32>(TEST + 84, remainder ? 1 : 0);
 }
