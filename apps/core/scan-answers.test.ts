@@ -10,6 +10,7 @@ import {
   PoolTables,
   TRADE,
   WIDE,
+  WIDE_BYTES,
 } from "./exact-kernel/kernel.ts";
 import type { Opportunity } from "./opportunity.ts";
 import type { RouteTables } from "./scan-answers.ts";
@@ -36,29 +37,48 @@ interface Answer {
   unproven?: boolean;
 }
 
-/** Writes the answer records and keys for `answers` at `room` (numbered from its base), as ExactKernel.scan does. */
-function write(tables: PoolTables, room: AnswerRoom, answers: Answer[], groupBits: number, indexBits: number): void {
+/**
+ * Writes the answer records and keys for `answers` at `room` (numbered from its base), as ExactKernel.scan does, the
+ * wide ones' amounts in its wide table from entry `wides` on; returns the wide table's entries after them.
+ */
+function write(
+  tables: PoolTables,
+  room: AnswerRoom,
+  answers: Answer[],
+  groupBits: number,
+  indexBits: number,
+  wides: number,
+): number {
   const buffer = tables.memory.buffer;
-  const ints = new Int32Array(buffer, room.records, (ANSWER_BYTES / 4) * answers.length);
-  const words = new BigUint64Array(buffer, room.records, (ANSWER_BYTES / 8) * answers.length);
-  const answerKeys = new BigUint64Array(buffer, room.keys, answers.length);
   const step = ANSWER_BYTES / 8;
+  const ints = new Int32Array(buffer, room.records, 2 * step * answers.length);
+  const words = new BigUint64Array(buffer, room.records, step * answers.length);
+  const answerKeys = new BigUint64Array(buffer, room.keys, answers.length);
+  let entries = wides;
   answers.forEach((a, i) => {
     const profit = a.profit ?? 0n;
     const amountIn = a.amountIn ?? 1n;
     const optimality = OPTIMALITY.indexOf(a.unproven === true ? "unproven" : "exact");
-    const wide = amountIn >> 64n !== 0n || profit >> 64n !== 0n ? WIDE : 0;
+    const group = a.group << GROUP_SHIFT;
     ints[2 * step * i] = a.cycle;
-    ints[2 * step * i + 1] =
-      a.profit === null
-        ? ELSEWHERE | (a.group << GROUP_SHIFT)
-        : TRADE | (optimality << OPTIMALITY_SHIFT) | wide | (a.group << GROUP_SHIFT);
-    words[step * i + 1] = amountIn & MASK;
-    words[step * i + 2] = amountIn >> 64n;
-    words[step * i + 3] = profit & MASK;
-    words[step * i + 4] = profit >> 64n;
     answerKeys[i] = sortKey(a.group, room.base + i, profit, groupBits, indexBits);
+    if (a.profit === null) {
+      ints[2 * step * i + 1] = ELSEWHERE | group;
+      return;
+    }
+    const flags = TRADE | (optimality << OPTIMALITY_SHIFT) | group;
+    if (amountIn >> 64n === 0n && profit >> 64n === 0n) {
+      ints[2 * step * i + 1] = flags;
+      words[step * i + 1] = amountIn;
+      words[step * i + 2] = profit;
+      return;
+    }
+    ints[2 * step * i + 1] = flags | WIDE;
+    words[step * i + 1] = BigInt(entries);
+    const entry = new BigUint64Array(buffer, room.wides + WIDE_BYTES * entries++, 4);
+    entry.set([amountIn & MASK, amountIn >> 64n, profit & MASK, profit >> 64n]);
   });
+  return entries;
 }
 
 /** A set holding `answers` (one batch), sorted by the kernel. */
@@ -66,8 +86,7 @@ function sorted(answers: Answer[], groupBits: number, indexBits: number): ScanAn
   const tables = new PoolTables(4);
   const set = new ScanAnswers(tables);
   set.clear(indexBits);
-  write(tables, set.room(), answers, groupBits, indexBits);
-  set.added(answers.length);
+  set.added(answers.length, write(tables, set.room(), answers, groupBits, indexBits, 0));
   set.sort(new ExactKernel(tables));
   return set;
 }
@@ -107,19 +126,20 @@ describe("ScanAnswers", () => {
       const set = new ScanAnswers(tables);
       set.clear(indexBits);
       // Batches as the kernel's scan calls write them: up to its room each.
+      let wides = 0;
       for (let from = 0; from < answers.length;) {
         const room = set.room();
         const count = Math.min(1024, answers.length - from, room.room);
-        write(tables, room, answers.slice(from, from + count), groupBits, indexBits);
-        set.added(count);
+        wides = write(tables, room, answers.slice(from, from + count), groupBits, indexBits, wides);
+        set.added(count, wides);
         from += count;
       }
       // The runs of 2^70 + a few thousand and of 2^100 + 0..2 are too long for the kernel: it hands them back.
       const kernel = new ExactKernel(tables);
       let handedBack = 0;
       set.sort({
-        sortKeys: (keys, n, bits, records, scratch) => {
-          const sorted = kernel.sortKeys(keys, n, bits, records, scratch);
+        sortKeys: (keys, n, bits, records, scratch, wideTable) => {
+          const sorted = kernel.sortKeys(keys, n, bits, records, scratch, wideTable);
           handedBack += sorted.runs.length / 2;
           return sorted;
         },

@@ -7,6 +7,7 @@ import {
   OPTIMALITY_SHIFT,
   TRADE,
   WIDE,
+  WIDE_BYTES,
 } from "./exact-kernel/kernel.ts";
 import type { Opportunity } from "./opportunity.ts";
 
@@ -17,6 +18,8 @@ export type KeySorter = Pick<ExactKernel, "sortKeys">;
 const FIRST_CAPACITY = 16_384;
 const INTS = ANSWER_BYTES / 4;
 const WORDS = ANSWER_BYTES / 8;
+/** Bytes per answer of the records, keys and sort scratch, before the wide table. */
+const BEFORE_WIDE = ANSWER_BYTES + 8 + 16;
 const UNPROVEN = OPTIMALITY.indexOf("unproven");
 
 /** What a full scan's list needs besides the answers: the cycle index's rows and two tables per directed edge. */
@@ -48,13 +51,15 @@ export interface Listing {
 
 /**
  * A full scan's answers from the exact kernel (ExactKernel.scan), written by the kernel where they stay: in the
- * tables' memory (PoolTables.answerSpace), `capacity` answer records, then their sort keys, then the sort's scratch.
+ * tables' memory (PoolTables.answerSpace), `capacity` answer records, then their sort keys, the sort's scratch, and
+ * the wide table.
  * Neither copied out nor back in (each copy went to memory not touched before: a page fault per 4 KiB, which costs
  * more than the copy); put in list order (by group, then profit, highest first, then cycle id) by the kernel's sort
  * of the sort keys: no JavaScript loop runs per answer before the list is built, in a fresh process where each such
- * loop runs before it is compiled. Each answer (40 bytes: the kernel's `scan` lays them out): its cycle, its flags
+ * loop runs before it is compiled. Each answer (24 bytes: the kernel's `scan` lays them out): its cycle, its flags
  * (TRADE or ELSEWHERE, the TypeScript sizing that cycle itself; the optimality; WIDE; the group) and, for a trade,
- * amountIn and the profit.
+ * amountIn and the profit, each in a word; the one WIDE trade in twenty has them in the wide table instead (two words
+ * each), its entry's number in place of amountIn. Small because each 4 KiB of it is a page fault in a fresh process.
  */
 export class ScanAnswers {
   size = 0;
@@ -63,6 +68,9 @@ export class ScanAnswers {
   private at = 0;
   private ints = new Int32Array(0);
   private words = new BigUint64Array(0);
+  /** The wide table's words, and how many entries it has. */
+  private wideWords = new BigUint64Array(0);
+  private wides = 0;
   /** Answer indices in list order (after `sort`): a view of the sort's scratch. */
   private order: Int32Array = new Int32Array(0);
   /** Bits of a key holding the answer's index (PoolTables.indexBits). */
@@ -73,6 +81,7 @@ export class ScanAnswers {
   /** Empties the set for a scan whose keys number answers in `indexBits` bits. */
   clear(indexBits: number): void {
     this.size = 0;
+    this.wides = 0;
     this.indexBits = indexBits;
   }
 
@@ -85,12 +94,14 @@ export class ScanAnswers {
       records: at + ANSWER_BYTES * size,
       keys: at + ANSWER_BYTES * capacity + 8 * size,
       room: capacity - size,
+      wides: at + BEFORE_WIDE * capacity,
     };
   }
 
-  /** Counts the `count` answers the kernel wrote at the last `room()`. */
-  added(count: number): void {
+  /** Counts the `count` answers the kernel wrote at the last `room()`, and that the wide table now has `wides` entries. */
+  added(count: number, wides: number): void {
     this.size += count;
+    this.wides = wides;
   }
 
   /**
@@ -102,7 +113,8 @@ export class ScanAnswers {
   sort(sorter: KeySorter): void {
     const n = this.size;
     const keys = this.at + ANSWER_BYTES * this.capacity;
-    const { order, runs } = sorter.sortKeys(keys, n, this.indexBits, this.at, keys + 8 * this.capacity);
+    const wides = this.at + BEFORE_WIDE * this.capacity;
+    const { order, runs } = sorter.sortKeys(keys, n, this.indexBits, this.at, keys + 8 * this.capacity, wides);
     this.map();
     this.order = order;
     for (let r = 0; r < runs.length; r += 2) this.orderRun(runs[r]!, runs[r + 1]!);
@@ -117,7 +129,7 @@ export class ScanAnswers {
    */
   list(routes: RouteTables, rule: Clears): Listing {
     const n = this.size;
-    const { order, ints, words } = this;
+    const { order, ints, words, wideWords } = this;
     const { edges, hops, stride, edgeToken, edgePool } = routes;
     // Typed arrays: the scavenger does not copy them.
     const cycles = new Int32Array(n);
@@ -136,10 +148,16 @@ export class ScanAnswers {
         elsewhere.push(c);
         continue;
       }
-      const w = WORDS * i;
-      // The high words read as bigints only where they are not 0 (WIDE): reading one allocates.
-      const amountIn = (flags & WIDE) === 0 ? words[w + 1]! : (words[w + 2]! << 64n) | words[w + 1]!;
-      const profit = (flags & WIDE) === 0 ? words[w + 3]! : (words[w + 4]! << 64n) | words[w + 3]!;
+      let amountIn: bigint;
+      let profit: bigint;
+      if ((flags & WIDE) === 0) {
+        amountIn = words[WORDS * i + 1]!;
+        profit = words[WORDS * i + 2]!;
+      } else {
+        const entry = 4 * ints[INTS * i + 2]!;
+        amountIn = (wideWords[entry + 1]! << 64n) | wideWords[entry]!;
+        profit = (wideWords[entry + 3]! << 64n) | wideWords[entry + 2]!;
+      }
       const isUnproven = ((flags >> OPTIMALITY_SHIFT) & 3) === UNPROVEN;
       const verdict = V ? (profit > 0n ? "listed" : null) : rule.clears(profit, isUnproven);
       if (verdict !== "listed") {
@@ -204,10 +222,9 @@ export class ScanAnswers {
 
   /** Answer i's profit (a TRADE's). */
   private profit(i: number): bigint {
-    const w = WORDS * i;
-    return (this.ints[INTS * i + 1]! & WIDE) === 0
-      ? this.words[w + 3]!
-      : (this.words[w + 4]! << 64n) | this.words[w + 3]!;
+    if ((this.ints[INTS * i + 1]! & WIDE) === 0) return this.words[WORDS * i + 2]!;
+    const entry = 4 * this.ints[INTS * i + 2]!;
+    return (this.wideWords[entry + 3]! << 64n) | this.wideWords[entry + 2]!;
   }
 
   /**
@@ -226,12 +243,17 @@ export class ScanAnswers {
     order.set(run, start);
   }
 
-  /** Makes room for `capacity` answers: the records stay, the keys move after them. */
+  /** Makes room for `capacity` answers: the records stay, the keys and the wide table move after them. */
   private grow(capacity: number): void {
     const keysFrom = this.at + ANSWER_BYTES * this.capacity;
+    const widesFrom = this.at + BEFORE_WIDE * this.capacity;
     this.at = this.tables.answerSpace(capacity);
     const keysTo = this.at + ANSWER_BYTES * capacity;
-    if (this.size > 0) new Uint8Array(this.tables.memory.buffer).copyWithin(keysTo, keysFrom, keysFrom + 8 * this.size);
+    const widesTo = this.at + BEFORE_WIDE * capacity;
+    const bytes = new Uint8Array(this.tables.memory.buffer);
+    // The wide table first: the keys' new place may overlap its old one.
+    if (this.wides > 0) bytes.copyWithin(widesTo, widesFrom, widesFrom + WIDE_BYTES * this.wides);
+    if (this.size > 0) bytes.copyWithin(keysTo, keysFrom, keysFrom + 8 * this.size);
     this.capacity = capacity;
     this.map();
   }
@@ -241,5 +263,10 @@ export class ScanAnswers {
     const buffer = this.tables.memory.buffer;
     this.ints = new Int32Array(buffer, this.at, INTS * this.capacity);
     this.words = new BigUint64Array(buffer, this.at, WORDS * this.capacity);
+    this.wideWords = new BigUint64Array(
+      buffer,
+      this.at + BEFORE_WIDE * this.capacity,
+      (WIDE_BYTES / 8) * this.capacity,
+    );
   }
 }

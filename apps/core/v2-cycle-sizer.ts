@@ -68,7 +68,7 @@ export class V2CycleSizer {
   scan(from: number, bounded: boolean, minProfit: number, answers: ScanAnswers): number {
     const room = answers.room();
     const next = this.kernel.scan(from, bounded, minProfit, this.state.v2Count, this.searchBudget, room);
-    answers.added(this.kernel.answers());
+    answers.added(this.kernel.answers(), this.kernel.wides());
     return next;
   }
 

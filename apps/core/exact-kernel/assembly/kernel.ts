@@ -38,7 +38,12 @@ let exactOk: usize = 0;
 /** The float marginal rate of each directed edge (2 per pool, as the market state computes it). */
 let rates: usize = 0;
 /** Bytes of one of `scan`'s answers (see `scan`). */
-const ANSWER_BYTES: usize = 40;
+const ANSWER_BYTES: usize = 24;
+/** Bytes of an entry of `scan`'s wide table: amountIn and profit, two words each, low first. */
+const WIDE_BYTES: usize = 32;
+/** Where the scan's wide table is (`scan`, `sortKeys`), and how many entries it has this scan. */
+let wideTable: usize = 0;
+let wideCount: i32 = 0;
 /** An answer's flags word: its kind in the low two bits, the optimality in the next two, then WIDE, and the group. */
 const WIDE: i32 = 16;
 const GROUP_SHIFT: i32 = 8;
@@ -1451,11 +1456,13 @@ function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
  * `search` with `budget`: one call for a scan's cycles instead of JavaScript loops and calls per cycle that a fresh
  * process runs before they are compiled. Answers only for cycles that may profit: at `records` (ANSWER_BYTES each),
  * per cycle its id (i32), its flags (i32: TRADE or ELSEWHERE, the TypeScript sizing that cycle from the start; the
- * optimality; WIDE when amountIn or the profit reaches 2^64; the group), then a trade's amountIn and profit (two words
- * each, low first; amountOut is their sum); at `keys` its sort key (`sortKey`, the answer numbered from `base`).
- * Written where the scan's answers stay (ScanAnswers of ../../scan-answers.ts): no copy. No more than that: each 4 KiB
- * of them is a page fault in a fresh process (10-20 us on a VM). Stops after `room` answers; returns the cycle to go
- * on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
+ * optimality; WIDE; the group), then a trade's amountIn and profit (a word each; amountOut is their sum); at `keys`
+ * its sort key (`sortKey`, the answer numbered from `base`). A WIDE trade (amountIn or profit from 2^64, one in twenty
+ * on the 10k-pool markets) has its amounts in the wide table at `wides` instead (WIDE_BYTES an entry, numbered on from
+ * the scan's first call, base 0), its entry's number in place of amountIn. Written where the scan's answers stay
+ * (ScanAnswers of ../../scan-answers.ts): no copy. And no more than that: each 4 KiB written is a page fault in a fresh
+ * process (10-20 us on a VM). Stops after `room` answers; returns the cycle to go on from (cycleCount when done),
+ * with the answers' count at OUT+56 and the cycles sized at OUT+60 (`wides()`: the wide table's entries).
  */
 export function scan(
   from: i32,
@@ -1466,7 +1473,10 @@ export function scan(
   records: usize,
   keys: usize,
   room: i32,
+  wides: usize,
 ): i32 {
+  if (base == 0) wideCount = 0;
+  wideTable = wides;
   let count: usize = 0;
   let sized: i32 = 0;
   for (let c = from; c < cycleCount; c++) {
@@ -1498,15 +1508,25 @@ export function scan(
     store<i32>(out, c);
     let key: u64 = 0;
     if (status == TRADE) {
+      const inLo = load<u64>(OUT);
       const inHi = load<u64>(OUT + 8);
       const profitLo = load<u64>(OUT + 32);
       const profitHi = load<u64>(OUT + 40);
-      const wide = (inHi | profitHi) != 0 ? WIDE : 0;
-      store<i32>(out + 4, TRADE | (load<i32>(OUT + 52) << 2) | wide | (group << GROUP_SHIFT));
-      store<u64>(out + 8, load<u64>(OUT));
-      store<u64>(out + 16, inHi);
-      store<u64>(out + 24, profitLo);
-      store<u64>(out + 32, profitHi);
+      const flags = TRADE | (load<i32>(OUT + 52) << 2) | (group << GROUP_SHIFT);
+      if ((inHi | profitHi) == 0) {
+        store<i32>(out + 4, flags);
+        store<u64>(out + 8, inLo);
+        store<u64>(out + 16, profitLo);
+      } else {
+        const entry = wides + WIDE_BYTES * <usize>wideCount;
+        store<u64>(entry, inLo);
+        store<u64>(entry + 8, inHi);
+        store<u64>(entry + 16, profitLo);
+        store<u64>(entry + 24, profitHi);
+        store<i32>(out + 4, flags | WIDE);
+        store<u64>(out + 8, <u64>wideCount);
+        wideCount++;
+      }
       key = sortKey(group, base + <i32>count, profitHi, profitLo);
     } else {
       store<i32>(out + 4, status | (group << GROUP_SHIFT));
@@ -1524,6 +1544,11 @@ export function scan(
   return cycleCount;
 }
 
+/** How many entries the wide table has (`scan`). */
+export function wides(): i32 {
+  return wideCount;
+}
+
 /** sortKeys' counts: 256 per byte of a key (u32 each). */
 const COUNTS: usize = 16384;
 /** Runs of equal keys longer than this that are out of order are left to the TypeScript (no quadratic sort here). */
@@ -1534,13 +1559,15 @@ const SHORT_RUN: usize = 64;
  * a byte at a time from the lowest (the bytes every key shares are skipped), through the n words at `scratch` (the
  * keys are left in either place); then the answer indices in list order (i32) at scratch+8n. Keys with equal bits
  * above the index (profits within a few parts in 2^40, or cycles the TypeScript sizes) are put in order by the answers
- * at `records` (as `scan` wrote them, n of them): exact profit, highest first, trades before the rest, then cycle id.
+ * at `records` (as `scan` wrote them, n of them, with their wide table at `wides`): exact profit, highest first, trades
+ * before the rest, then cycle id.
  * A run of them is in cycle order, often already its place (dust cycles often earn the same few wei); one out of
  * order and longer than SHORT_RUN is left as a (start, end) i32 pair at scratch+12n for the TypeScript, whose count
  * it returns. Here because in a fresh process the same passes in JavaScript run before they are compiled (2-7 ms for
  * 14,084 keys).
  */
-export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: usize): i32 {
+export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: usize, wides: usize): i32 {
+  wideTable = wides;
   const count = <usize>n;
   memory.fill(COUNTS, 0, 8 * 256 * 4);
   for (let k: usize = 0; k < count; k++) {
@@ -1604,14 +1631,20 @@ function before(records: usize, i: i32, j: i32): bool {
   const tradeB = (load<i32>(b + 4) & 3) == TRADE;
   if (tradeA != tradeB) return tradeA;
   if (tradeA) {
-    const hiA = load<u64>(a + 32);
-    const hiB = load<u64>(b + 32);
+    const hiA = profitWord(a, 1);
+    const hiB = profitWord(b, 1);
     if (hiA != hiB) return hiA > hiB;
-    const loA = load<u64>(a + 24);
-    const loB = load<u64>(b + 24);
+    const loA = profitWord(a, 0);
+    const loB = profitWord(b, 0);
     if (loA != loB) return loA > loB;
   }
   return load<i32>(a) < load<i32>(b);
+}
+
+/** The low (0) or high (1) word of the profit of the trade answered at `record` (from the wide table when WIDE). */
+function profitWord(record: usize, word: usize): u64 {
+  if ((load<i32>(record + 4) & WIDE) == 0) return word == 0 ? load<u64>(record + 16) : 0;
+  return load<u64>(wideTable + WIDE_BYTES * <usize>load<u32>(record + 8) + 16 + 8 * word);
 }
 
 /**
