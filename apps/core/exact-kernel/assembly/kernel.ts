@@ -292,20 +292,19 @@ function mulDiv(xhi: u64, xlo: u64, yhi: u64, ylo: u64, dhi: u64, dlo: u64): voi
   const lB = mul64(q, dhi);
   const m1 = hA + lB;
   const m2 = mulHi + (m1 < lB ? 1 : 0);
-  let r0 = n0 - m0;
-  let borrow: u64 = n0 < m0 ? 1 : 0;
-  let r1 = n1 - m1 - borrow;
-  borrow = n1 < m1 || (n1 == m1 && borrow != 0) ? 1 : 0;
-  let r2 = n2 - m2 - borrow;
+  rem0 = n0;
+  rem1 = n1;
+  rem2 = n2;
+  subtractFromRemainder(m2, m1, m0);
   // The correction: floor(r / d) from floats (r and d are accurate to 2^-52, r / d is within a few thousand).
-  const negative = <i64>r2 < 0;
-  let a0 = r0;
-  let a1 = r1;
-  let a2 = r2;
+  const negative = <i64>rem2 < 0;
+  let a0 = rem0;
+  let a1 = rem1;
+  let a2 = rem2;
   if (negative) {
-    a0 = ~r0 + 1;
-    a1 = ~r1 + (a0 == 0 ? 1 : 0);
-    a2 = ~r2 + (a0 == 0 && a1 == 0 ? 1 : 0);
+    a0 = ~rem0 + 1;
+    a1 = ~rem1 + (a0 == 0 ? 1 : 0);
+    a2 = ~rem2 + (a0 == 0 && a1 == 0 ? 1 : 0);
   }
   const magnitude = (<f64>a2 * TWO_64 + <f64>a1) * TWO_64 + <f64>a0;
   const ratio = Math.floor((negative ? -magnitude : magnitude) / dFloat);
@@ -322,45 +321,48 @@ function mulDiv(xhi: u64, xlo: u64, yhi: u64, ylo: u64, dhi: u64, dlo: u64): voi
   const t1 = tHi + t1l;
   const t2 = mulHi + (t1 < t1l ? 1 : 0);
   if (ratio >= 0) {
-    borrow = r0 < t0 ? 1 : 0;
-    r0 -= t0;
-    const b1: u64 = r1 < t1 || (r1 == t1 && borrow != 0) ? 1 : 0;
-    r1 = r1 - t1 - borrow;
-    r2 = r2 - t2 - b1;
+    subtractFromRemainder(t2, t1, t0);
     q += k;
   } else {
-    r0 += t0;
-    let c: u64 = r0 < t0 ? 1 : 0;
-    const s1 = r1 + t1;
-    const c1: u64 = s1 < t1 ? 1 : 0;
-    r1 = s1 + c;
-    c = c1 + (r1 < c ? 1 : 0);
-    r2 = r2 + t2 + c;
+    addToRemainder(t2, t1, t0);
     q -= k;
   }
   // Within one d of the remainder now: step to 0 <= r < d.
-  while (<i64>r2 < 0) {
-    r0 += dlo;
-    let c: u64 = r0 < dlo ? 1 : 0;
-    const s1 = r1 + dhi;
-    const c1: u64 = s1 < dhi ? 1 : 0;
-    r1 = s1 + c;
-    c = c1 + (r1 < c ? 1 : 0);
-    r2 += c;
+  while (<i64>rem2 < 0) {
+    addToRemainder(0, dhi, dlo);
     q--;
   }
-  while (r2 != 0 || r1 > dhi || (r1 == dhi && r0 >= dlo)) {
-    borrow = r0 < dlo ? 1 : 0;
-    r0 -= dlo;
-    const b1: u64 = r1 < dhi || (r1 == dhi && borrow != 0) ? 1 : 0;
-    r1 = r1 - dhi - borrow;
-    r2 -= b1;
+  while (rem2 != 0 || rem1 > dhi || (rem1 == dhi && rem0 >= dlo)) {
+    subtractFromRemainder(0, dhi, dlo);
     q++;
   }
   rhi = 0;
   rlo = q;
   inRange = true;
-  remainder = (r0 | r1) != 0;
+  remainder = (rem0 | rem1) != 0;
+}
+
+/** mulDiv's remainder, three words modulo 2^192 (rem2 the highest; negative when its top bit is set). */
+let rem0: u64 = 0;
+let rem1: u64 = 0;
+let rem2: u64 = 0;
+
+function addToRemainder(w2: u64, w1: u64, w0: u64): void {
+  rem0 += w0;
+  let carry: u64 = rem0 < w0 ? 1 : 0;
+  const sum = rem1 + w1;
+  const next: u64 = sum < w1 ? 1 : 0;
+  rem1 = sum + carry;
+  carry = next + (rem1 < carry ? 1 : 0);
+  rem2 += w2 + carry;
+}
+
+function subtractFromRemainder(w2: u64, w1: u64, w0: u64): void {
+  const borrow: u64 = rem0 < w0 ? 1 : 0;
+  rem0 -= w0;
+  const next: u64 = rem1 < w1 || (rem1 == w1 && borrow != 0) ? 1 : 0;
+  rem1 = rem1 - w1 - borrow;
+  rem2 = rem2 - w2 - next;
 }
 
 /** The float nearest to the u128 (hi, lo), ties to even, as Number(bigint) converts. */
