@@ -139,7 +139,6 @@ export class ScanAnswers {
     const undecided: number[] = [];
     const elsewhere: number[] = [];
     let count = 0;
-    const V = process.env.VARIANT === "1";
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
       const c = ints[INTS * i]!;
@@ -159,7 +158,7 @@ export class ScanAnswers {
         profit = (wideWords[entry + 3]! << 64n) | wideWords[entry + 2]!;
       }
       const isUnproven = ((flags >> OPTIMALITY_SHIFT) & 3) === UNPROVEN;
-      const verdict = V ? (profit > 0n ? "listed" : null) : rule.clears(profit, isUnproven);
+      const verdict = rule.clears(profit, isUnproven);
       if (verdict !== "listed") {
         if (verdict === "undecided") undecided.push(c);
         continue;
