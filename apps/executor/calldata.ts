@@ -1,5 +1,5 @@
 /** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
-import { Interface, MaxUint256, ZeroAddress } from "ethers";
+import { Interface, MaxUint256, ZeroAddress, getAddress } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
 import { orderProtocols } from "../domain/index.ts";
 import type { FlashSource, Order, PoolProtocol } from "../domain/index.ts";
@@ -20,9 +20,19 @@ export const V2_FLASH_SWAP: FlashParams = { source: "v2-flash-swap", lender: nul
 
 export class ExecutorCodec {
   readonly iface: Interface;
+  /** execute()'s selector, 0x-prefixed. */
+  private readonly selector: string;
 
   constructor(abi: InterfaceAbi) {
     this.iface = new Interface(abi);
+    const execute = this.iface.getFunction("execute");
+    // The encoder below writes this layout word by word: an ABI with another execute() is not ArbExecutor's.
+    if (execute?.format("sighash") !== EXECUTE_SIGNATURE) {
+      throw new Error(
+        `the executor ABI's execute() is ${execute?.format("sighash") ?? "missing"}, not ${EXECUTE_SIGNATURE}`,
+      );
+    }
+    this.selector = execute.selector;
   }
 
   /**
@@ -38,19 +48,32 @@ export class ExecutorCodec {
     deadlineTime: number | null,
   ): string {
     const protocols = orderProtocols(order);
-    return this.iface.encodeFunctionData("execute", [
-      order.baseToken,
-      order.pools.map((pool, i) => [
-        pool,
-        PROTOCOL_INDEX[protocols[i] ?? "uniswap-v2"],
-        protocols[i] === "uniswap-v3" ? 0 : (feesBps[i] ?? 0),
-      ]),
-      order.amountIn,
-      order.minProfit,
-      [FLASH_INDEX[flash.source], flash.lender ?? ZeroAddress],
-      deadlineBlock ?? MaxUint256,
-      deadlineTime ?? MaxUint256,
-    ]);
+    // Word by word, as the ABI lays it out (ethers' encoder took 0.4-0.6 ms a call here, on every order's way to its
+    // simulation); calldata.test.ts holds it to ethers' encoding. The head: the base token, the hops' offset (past
+    // the eight head words: the flash tuple is static, inline), the amounts, the flash tuple, the deadlines; then
+    // the hops, each an inline (pool, protocol, fee).
+    const hops = order.pools.map((pool, i) => {
+      const protocol = protocols[i] ?? "uniswap-v2";
+      const fee = protocol === "uniswap-v3" ? 0 : (feesBps[i] ?? 0);
+      return (
+        addressWord(pool, `hop ${i} pool`) +
+        smallWord(PROTOCOL_INDEX[protocol], 8, "protocol") +
+        smallWord(fee, 16, `hop ${i} fee`)
+      );
+    });
+    return (
+      this.selector +
+      addressWord(order.baseToken, "base token") +
+      uintWord(BigInt(HEAD_WORDS * 32), "hops offset") +
+      uintWord(order.amountIn, "amountIn") +
+      uintWord(order.minProfit, "minProfit") +
+      smallWord(FLASH_INDEX[flash.source], 8, "flash source") +
+      addressWord(flash.lender ?? ZeroAddress, "lender") +
+      uintWord(deadlineBlock === null ? MaxUint256 : BigInt(deadlineBlock), "deadlineBlock") +
+      uintWord(deadlineTime === null ? MaxUint256 : BigInt(deadlineTime), "deadlineTime") +
+      uintWord(BigInt(hops.length), "hop count") +
+      hops.join("")
+    );
   }
 
   /** The length (0x-prefixed hex) of an execute() call of each route length the contract takes (2..4 hops). */
@@ -75,19 +98,38 @@ export class ExecutorCodec {
    * amount); `shape`, the same without the pools' addresses (routes of one shape cost about the same gas).
    */
   routeOf(data: string): { route: string; shape: string } {
-    const [baseToken, hops, , , flash] = this.iface.decodeFunctionData("execute", data) as unknown as [
-      string,
-      [string, bigint, bigint][],
-      bigint,
-      bigint,
-      [bigint, string],
-    ];
-    const lender = `${flash[0]}:${flash[1]}`;
-    const route = hops.map(([pool, protocol, fee]) => `${pool}:${protocol}:${fee}`).join(",");
-    const shape = hops.map(([, protocol]) => String(protocol)).join(",");
+    // Read off the words encodeExecute writes (decoding with ethers cost as much as encoding); calldata.test.ts holds
+    // it to ethers' decoding. Anything not laid out so is refused, never guessed.
+    const words = data.slice(2 + SELECTOR_HEX);
+    const word = (i: number) => {
+      const w = words.slice(i * WORD_HEX, (i + 1) * WORD_HEX);
+      if (w.length !== WORD_HEX || !/^[0-9a-fA-F]+$/.test(w))
+        throw new Error(`not an execute() call: word ${i} is missing`);
+      return w;
+    };
+    if (data.slice(0, 2 + SELECTOR_HEX).toLowerCase() !== this.selector) throw new Error("not an execute() call");
+    const address = (i: number) => {
+      const w = word(i);
+      if (!/^0{24}/.test(w)) throw new Error(`not an execute() call: word ${i} is not an address`);
+      return `0x${w.slice(24)}`;
+    };
+    const small = (i: number) => BigInt(`0x${word(i)}`).toString();
+    const at = BigInt(`0x${word(1)}`);
+    if (at % 32n !== 0n || at < BigInt(HEAD_WORDS * 32)) throw new Error("not an execute() call: bad hops offset");
+    const first = Number(at / 32n);
+    const count = Number(BigInt(`0x${word(first)}`));
+    if (count > words.length / WORD_HEX) throw new Error("not an execute() call: bad hop count");
+    const hops = Array.from({ length: count }, (_, i) => {
+      const h = first + 1 + 3 * i;
+      return { pool: address(h), protocol: small(h + 1), fee: small(h + 2) };
+    });
+    const base = address(0);
+    const lender = `${small(4)}:${address(5)}`;
+    const route = hops.map((h) => `${h.pool}:${h.protocol}:${h.fee}`).join(",");
+    const shape = hops.map((h) => h.protocol).join(",");
     return {
-      route: `${baseToken}|${route}|${lender}`.toLowerCase(),
-      shape: `${baseToken}|${shape}|${lender}`.toLowerCase(),
+      route: `${base}|${route}|${lender}`.toLowerCase(),
+      shape: `${base}|${shape}|${lender}`.toLowerCase(),
     };
   }
 
@@ -127,6 +169,40 @@ export class ExecutorCodec {
     }
     return null;
   }
+}
+
+/** execute() as ArbExecutor declares it: the layout encodeExecute and routeOf write and read. */
+const EXECUTE_SIGNATURE = "execute(address,(address,uint8,uint16)[],uint256,uint256,(uint8,address),uint256,uint256)";
+/** Words before the hops: base token, hops offset, amountIn, minProfit, flash (source, lender), two deadlines. */
+const HEAD_WORDS = 8;
+const SELECTOR_HEX = 8;
+const WORD_HEX = 64;
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** A uint256 word (hex, no prefix), or RangeError naming the field, as ethers refuses one out of range. */
+function uintWord(value: bigint, field: string): string {
+  if (value < 0n || value > MAX_UINT256) throw new RangeError(`execute(): ${field} ${value} is not a uint256`);
+  return value.toString(16).padStart(WORD_HEX, "0");
+}
+
+function smallWord(value: number, bits: number, field: string): string {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+    throw new RangeError(`execute(): ${field} ${value} is not a uint${bits}`);
+  }
+  return value.toString(16).padStart(WORD_HEX, "0");
+}
+
+/** An address word: lowercase hex as is, anything else through ethers' getAddress (which refuses a bad checksum). */
+function addressWord(address: string, field: string): string {
+  let hex = address;
+  if (!/^0x[0-9a-f]{40}$/.test(address)) {
+    try {
+      hex = getAddress(address).toLowerCase();
+    } catch {
+      throw new TypeError(`execute(): ${field} ${address} is not an address`);
+    }
+  }
+  return hex.slice(2).padStart(WORD_HEX, "0");
 }
 
 /**
