@@ -2,7 +2,7 @@ import { ZeroAddress, getAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
-import { orderSchema, orderToMessage, type Order } from "../domain/index.ts";
+import { orderSchema, orderToMessage, type Order, type PoolProtocol } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";
@@ -148,7 +148,7 @@ describe("ExecutorCodec's own encoding, held to ethers'", () => {
     for (let k = 0; k < 200; k++) {
       const n = 2 + pick(3);
       const pools = Array.from({ length: n }, () => address(pick));
-      const protocols = pools.map(() => (pick(2) === 0 ? "uniswap-v2" : "uniswap-v3") as const);
+      const protocols = pools.map((): PoolProtocol => (pick(2) === 0 ? "uniswap-v2" : "uniswap-v3"));
       const order: Order = {
         opportunityId: `o${k}`,
         mode: "live",
@@ -243,6 +243,24 @@ describe("ExecutorCodec's own encoding, held to ethers'", () => {
     );
     expect(() => codec.routeOf(`0xdeadbeef${call.slice(10)}`)).toThrow(/not an execute\(\) call/);
     expect(() => codec.routeOf(call.slice(0, call.length - 64))).toThrow(/word 14 is missing/);
+  });
+
+  it("reads a Trade event's profit as ethers parses it, past other contracts' logs and other events", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const contract = "0x00000000000000000000000000000000000000ee";
+    const trade = codec.iface.getEvent("Trade")!;
+    const log = (address: string, profit: bigint) => ({
+      address,
+      ...codec.iface.encodeEventLog(trade, [WETH, [A, B, C], 10n ** 18n, profit, 2]),
+    });
+    const other = { address: contract, ...codec.iface.encodeEventLog("OperatorChanged", [A]) };
+    for (const profit of [0n, 1n, 12_345_678_901_234_567_890n, 2n ** 256n - 1n]) {
+      const logs = [log(A, 5n), other, log(contract, profit)];
+      expect(codec.tradeProfit(logs, contract)).toBe(profit);
+      expect(BigInt(codec.iface.parseLog(logs[2]!)!.args.profit)).toBe(profit);
+    }
+    expect(codec.tradeProfit([log(A, 5n), other], contract)).toBeNull();
+    expect(() => codec.tradeProfit([{ ...log(contract, 1n), data: "0x00" }], contract)).toThrow(/too short/);
   });
 
   it("takes no ABI whose execute() is laid out otherwise", () => {

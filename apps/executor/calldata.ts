@@ -1,7 +1,8 @@
 /** Encoding the executor contract's entry point and decoding its trade event: pure, no I/O. */
-import { Interface, MaxUint256, ZeroAddress, getAddress } from "ethers";
+import { Interface, MaxUint256, ZeroAddress } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
 import { orderProtocols } from "../domain/index.ts";
+import { WORD_HEX, addressWord, smallWord, uintWord } from "./abi-words.ts";
 import type { FlashSource, Order, PoolProtocol } from "../domain/index.ts";
 
 /** The contract's enums, by position (ArbExecutor.Protocol and ArbExecutor.FlashSource). */
@@ -22,6 +23,8 @@ export class ExecutorCodec {
   readonly iface: Interface;
   /** execute()'s selector, 0x-prefixed. */
   private readonly selector: string;
+  /** The Trade event's topic. */
+  private readonly tradeTopic: string;
 
   constructor(abi: InterfaceAbi) {
     this.iface = new Interface(abi);
@@ -33,6 +36,13 @@ export class ExecutorCodec {
       );
     }
     this.selector = execute.selector;
+    const trade = this.iface.getEvent("Trade");
+    if (trade?.format("sighash") !== TRADE_SIGNATURE) {
+      throw new Error(
+        `the executor ABI's Trade event is ${trade?.format("sighash") ?? "missing"}, not ${TRADE_SIGNATURE}`,
+      );
+    }
+    this.tradeTopic = trade.topicHash;
   }
 
   /**
@@ -160,12 +170,16 @@ export class ExecutorCodec {
     }
   }
 
-  /** Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. */
-  tradeProfit(logs: readonly Log[], contract: string): bigint | null {
+  /**
+   * Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. Read off the event's
+   * third data word (pools' offset, amountIn, profit, source), as every mined trade is settled at a head.
+   */
+  tradeProfit(logs: readonly Pick<Log, "address" | "topics" | "data">[], contract: string): bigint | null {
     for (const log of logs) {
-      if (log.address.toLowerCase() !== contract) continue;
-      const parsed = this.iface.parseLog(log);
-      if (parsed?.name === "Trade") return BigInt(parsed.args.profit);
+      if (log.address.toLowerCase() !== contract || log.topics[0] !== this.tradeTopic) continue;
+      const profit = log.data.slice(2 + 2 * WORD_HEX, 2 + 3 * WORD_HEX);
+      if (profit.length !== WORD_HEX) throw new Error(`a Trade event too short for its profit: ${log.data.length} hex`);
+      return BigInt(`0x${profit}`);
     }
     return null;
   }
@@ -176,34 +190,8 @@ const EXECUTE_SIGNATURE = "execute(address,(address,uint8,uint16)[],uint256,uint
 /** Words before the hops: base token, hops offset, amountIn, minProfit, flash (source, lender), two deadlines. */
 const HEAD_WORDS = 8;
 const SELECTOR_HEX = 8;
-const WORD_HEX = 64;
-const MAX_UINT256 = (1n << 256n) - 1n;
-
-/** A uint256 word (hex, no prefix), or RangeError naming the field, as ethers refuses one out of range. */
-function uintWord(value: bigint, field: string): string {
-  if (value < 0n || value > MAX_UINT256) throw new RangeError(`execute(): ${field} ${value} is not a uint256`);
-  return value.toString(16).padStart(WORD_HEX, "0");
-}
-
-function smallWord(value: number, bits: number, field: string): string {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
-    throw new RangeError(`execute(): ${field} ${value} is not a uint${bits}`);
-  }
-  return value.toString(16).padStart(WORD_HEX, "0");
-}
-
-/** An address word: lowercase hex as is, anything else through ethers' getAddress (which refuses a bad checksum). */
-function addressWord(address: string, field: string): string {
-  let hex = address;
-  if (!/^0x[0-9a-f]{40}$/.test(address)) {
-    try {
-      hex = getAddress(address).toLowerCase();
-    } catch {
-      throw new TypeError(`execute(): ${field} ${address} is not an address`);
-    }
-  }
-  return hex.slice(2).padStart(WORD_HEX, "0");
-}
+/** The Trade event as ArbExecutor declares it: its profit is the third data word. */
+const TRADE_SIGNATURE = "Trade(address,address[],uint256,uint256,uint8)";
 
 /**
  * How many transactions ahead of the trade touched any of the route's pools (any log a pool emitted: Sync, Swap,
