@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { V3PoolState, V3SwapResult } from "./pool.ts";
 import { swapV3 } from "./pool.ts";
 import { SwapPrefix } from "./swap-prefix.ts";
-import { TickTable, compress, wordOf } from "./tick-table.ts";
+import { TickRangeError, TickTable, compress, wordOf } from "./tick-table.ts";
 import { getAmount0Delta } from "./sqrt-price-math.ts";
 import { getSqrtRatioAtTick } from "./tick-math.ts";
 
@@ -108,5 +108,32 @@ describe("SwapPrefix", () => {
       expect(outcome(() => prefix.swap(y))).toEqual(expected);
     }
     expect((swapV3(state, true, exact) as V3SwapResult).steps).toBe(2);
+  });
+  it("refuses at once an amount that would walk past the known ticks, but still quotes one the known steps spend exactly", () => {
+    // Liquidity from tick -2560 (the lowest of bitmap word -1, the last word read) to 20: selling token0 from tick 5
+    // takes a step to 0 and one to -2560; a third would look up word -2, which was not read. An amount that the two
+    // steps spend exactly stops there, as the pool's loop does; one wei more needs the unread word.
+    const table = new TickTable(10, [], -1, 1);
+    table.applyPosition(-2560, 20, 10n ** 12n);
+    const state: V3PoolState = {
+      sqrtPriceX96: getSqrtRatioAtTick(5),
+      tick: 5,
+      liquidity: 10n ** 12n,
+      feePips: 3000,
+      ticks: table,
+    };
+    const taken = (from: number, to: number) => {
+      const amountIn = getAmount0Delta(getSqrtRatioAtTick(to), getSqrtRatioAtTick(from), 10n ** 12n, true);
+      return (amountIn * 1_000_000n + 996_999n) / 997_000n;
+    };
+    const exact = taken(5, 0) + taken(0, -2560);
+    const prefix = new SwapPrefix(state, true);
+    // The larger amount first: the prefix learns the ticks are unknown, then answers the others from what it has.
+    for (const y of [exact + 1n, 10n ** 18n, exact, exact - 1n, exact + 1n]) {
+      const expected = outcome(() => swapV3(state, true, y));
+      expect(outcome(() => prefix.swap(y))).toEqual(expected);
+    }
+    expect((swapV3(state, true, exact) as V3SwapResult).steps).toBe(2);
+    expect(() => swapV3(state, true, exact + 1n)).toThrow(TickRangeError);
   });
 });
