@@ -53,7 +53,7 @@ export class OpportunityBook {
    * `groups[k]`. The book keeps the three arrays: pass arrays of its own. Nothing is placed until a later call needs
    * it; `list` before then copies `opportunities`.
    */
-  resetListed(cycles: readonly number[], groups: readonly number[], opportunities: readonly Opportunity[]): void {
+  resetListed(cycles: ArrayLike<number>, groups: ArrayLike<number>, opportunities: readonly Opportunity[]): void {
     this.listed = { cycles, groups, opportunities };
   }
 
@@ -139,8 +139,8 @@ export class OpportunityBook {
 
 /** What `resetListed` was given. */
 interface Listed {
-  cycles: readonly number[];
-  groups: readonly number[];
+  cycles: ArrayLike<number>;
+  groups: ArrayLike<number>;
   opportunities: readonly Opportunity[];
 }
 

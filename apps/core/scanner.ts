@@ -9,8 +9,8 @@ import type { SearchResult } from "./exact-search.ts";
 import type { SizedTrade } from "./sizing.ts";
 import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
-import { INTS, ScanAnswers } from "./scan-answers.ts";
-import { TRADE } from "./exact-kernel/kernel.ts";
+import type { RouteTables } from "./scan-answers.ts";
+import { ScanAnswers } from "./scan-answers.ts";
 
 export interface ScannerOptions {
   tokens: readonly Token[];
@@ -62,6 +62,8 @@ export class ArbitrageScanner {
   private readonly groupOfToken: Int32Array;
   /** Address of each edge's source token (edge 2p sells pool p's token0), so an opportunity's path is one read a hop. */
   private readonly edgeToken: string[];
+  /** What a full scan's list reads of each cycle's route: the index's rows, each edge's token and pool address. */
+  private readonly routes: RouteTables;
   /** Per-cycle mark of the last update that queued it, so a cycle touching several changed pools runs once. */
   private readonly queued: Uint32Array;
   /** Scratch list of the cycles one update re-evaluates (at most every cycle once). */
@@ -106,6 +108,9 @@ export class ArbitrageScanner {
       this.edgeToken[e] = this.state.tokens[source]!.address;
     }
     this.state.tables.holdCycles(this.index, edgeGroups, bases.length);
+    const { edges, hops, stride } = this.index;
+    const edgePool = Array.from(edgeGroups, (_, e) => this.state.poolAddress[e >> 1]!);
+    this.routes = { edges, hops, stride, edgeToken: this.edgeToken, edgePool };
     this.answers = new ScanAnswers(this.state.tables);
     this.evaluator = new CycleEvaluator(
       this.state,
@@ -155,40 +160,13 @@ export class ArbitrageScanner {
       exact += this.evaluator.scanned();
     }
     this.evaluator.sort(answers);
-    // One pass in list order makes the opportunities; the cycles the TypeScript sizes are placed after. The book
-    // places the list only when asked (a block after the scan); `orion scan` never asks.
-    // The pass makes only what it keeps: no trade object per answer, and the lists sized once (grown by push, each
-    // allocates about three times its final size). What it allocates decides whether a minor GC falls in the scan,
-    // and such a GC copies everything young and alive (the market state just built among it).
-    const n = answers.size;
-    const cycles = new Array<number>(n);
-    const groups = new Array<number>(n);
-    const listed = new Array<Opportunity>(n);
-    let count = 0;
-    const elsewhere: number[] = [];
-    const { order, ints } = answers.lists();
-    const evaluator = this.evaluator;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      const c = ints[INTS * i]!;
-      if (ints[INTS * i + 1] !== TRADE) {
-        elsewhere.push(c);
-        continue;
-      }
-      const profit = answers.profit(i);
-      const unproven = answers.unproven(i);
-      const verdict = evaluator.clears(profit, unproven);
-      if (verdict === "listed") {
-        cycles[count] = c;
-        groups[count] = ints[INTS * i + 3]!;
-        listed[count++] = this.record(c, answers.amountIn(i), answers.amountOut(i), profit, unproven, false);
-      } else if (verdict === "undecided") this.setUndecided(c, true);
-    }
-    cycles.length = count;
-    groups.length = count;
-    listed.length = count;
-    this.book.resetListed(cycles, groups, listed);
-    for (const c of elsewhere) {
+    // One pass in list order makes the opportunities (ScanAnswers.list); the cycles the TypeScript sizes are placed
+    // after. The book places the list only when asked (a block after the scan); `orion scan` never asks.
+    const listing = answers.list(this.routes, this.evaluator);
+    for (const c of listing.unproven) this.unproven.add(c);
+    for (const c of listing.undecided) this.setUndecided(c, true);
+    this.book.resetListed(listing.cycles, listing.groups, listing.opportunities);
+    for (const c of listing.elsewhere) {
       const trade = this.evaluator.size(c);
       if (trade === "undecided") this.setUndecided(c, true);
       else if (trade !== null) this.book.set(c, this.groupOf(c), this.recordTrade(c, trade));
@@ -325,8 +303,8 @@ export class ArbitrageScanner {
     const { poolAddress } = this.state;
     const { edges, stride, hops } = this.index;
     const edgeToken = this.edgeToken;
-    // Read straight from the edge rows into arrays of their final length (a full scan records every opportunity: no
-    // view, iterator or growing array per cycle, and no call per hop in a process that compiles without inlining).
+    // Read straight from the edge rows into arrays of their final length (no view, iterator or growing array per
+    // cycle; a full scan's list makes its own, ScanAnswers.list).
     const n = hops[c]!;
     const path = new Array<string>(n + 1);
     const pools = new Array<string>(n);

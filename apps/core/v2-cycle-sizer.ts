@@ -66,11 +66,9 @@ export class V2CycleSizer {
    * process would run it, and a call chain per survivor, before the optimising compiler has caught up.
    */
   scan(from: number, bounded: boolean, minProfit: number, answers: ScanAnswers): number {
-    // The rates as the market state holds them now (its own array: a block's loops read it, not the kernel's memory).
-    if (from === 0) this.state.tables.rate.set(this.state.rate);
     const room = answers.room();
     const next = this.kernel.scan(from, bounded, minProfit, this.state.v2Count, this.searchBudget, room);
-    answers.added(this.kernel.answers());
+    answers.added(this.kernel.answers(), this.kernel.wides());
     return next;
   }
 

@@ -104,6 +104,51 @@ describe("the exact kernel's arithmetic against bigint", () => {
     check(0n, 7n);
   });
 
+  it("divides a product of two 128-bit numbers by a 128-bit one, quotients below 2^63 from a float estimate corrected", () => {
+    const ints = new Int32Array(words.buffer, TEST + 80, 2);
+    const check = (x: bigint, y: bigint, d: bigint) => {
+      put(words, 0, x, 2);
+      put(words, 2, y, 2);
+      put(words, 4, d, 2);
+      kernel.exports.testMulDiv();
+      const q = (x * y) / d;
+      expect(ints[0]).toBe(q < 1n << 128n ? 1 : 0);
+      if (q < 1n << 128n) expect(get(words, 6, 2)).toBe(q);
+      expect(ints[1]).toBe((x * y) % d === 0n ? 0 : 1);
+    };
+    fc.assert(
+      fc.property(limbs(128), limbs(128), limbs(128), (x, y, d) => check(x, y, d === 0n ? 1n : d)),
+      { numRuns: 5000, seed: 6 },
+    );
+    // Products at and beside a multiple of d whose quotient lies below 2^64 (the estimate's range and its edge):
+    // x * y = q * d + e for y the cofactor of a chosen x, so the remainder's sign and the last unit decide.
+    fc.assert(
+      fc.property(
+        limbs(128),
+        fc.oneof(limbs(64), fc.bigInt({ min: (1n << 63n) - 4096n, max: (1n << 63n) + 4096n })),
+        fc.bigInt({ min: 1n, max: (1n << 40n) - 1n }),
+        fc.integer({ min: -3, max: 3 }),
+        (d, q, x, e) => {
+          const divisor = d === 0n ? 1n : d;
+          const n = divisor * q + BigInt(e);
+          if (n < 0n || n % x !== 0n) {
+            // Not a product of x: take the nearest one below.
+            const y = (n < 0n ? 0n : n) / x;
+            if (y < 1n << 128n) check(x, y, divisor);
+            return;
+          }
+          if (n / x < 1n << 128n) check(x, n / x, divisor);
+        },
+      ),
+      { numRuns: 20000, seed: 7 },
+    );
+    check(0n, 5n, 3n);
+    check(1n, 1n, (1n << 128n) - 1n);
+    check((1n << 128n) - 1n, (1n << 128n) - 1n, (1n << 128n) - 1n);
+    check((1n << 63n) - 1n, 1n, 1n);
+    check(1n << 63n, 1n, 1n);
+  });
+
   it("converts 128-bit numbers to the nearest float, ties to even, as Number does", () => {
     const ties = fc
       .tuple(fc.bigInt({ min: 1n << 52n, max: (1n << 53n) - 1n }), fc.integer({ min: 1, max: 74 }), fc.boolean())

@@ -20,9 +20,25 @@ const POOL_BYTES = 8 + 8 + 32 + 4 + 1;
 /** Bytes per pool of the edges' float rates, after the pool tables (from an 8-byte boundary). */
 const RATE_BYTES = 16;
 /** Bytes of one of `scan`'s answers (assembly/kernel.ts); each has a sort key (8 bytes) besides. */
-export const ANSWER_BYTES = 64;
-/** Bytes a full scan's answer space takes per answer: the answer, its key, and sortKeys' scratch (16 bytes). */
-const ANSWER_SPACE = ANSWER_BYTES + 8 + 16;
+export const ANSWER_BYTES = 24;
+/** Bytes of an entry of a full scan's wide table (amountIn and profit, two words each: assembly/kernel.ts's scan). */
+export const WIDE_BYTES = 32;
+/** An answer's flags (its second i32): the kind (TRADE, ELSEWHERE) in the low two bits, the optimality in the next two. */
+export const KIND_BITS = 3;
+export const OPTIMALITY_SHIFT = 2;
+/**
+ * Set in an answer's flags when its amountIn or profit reaches 2^64: its amounts are then in the wide table, at the
+ * entry numbered in place of amountIn.
+ */
+export const WIDE = 16;
+/** The answer's group (its base token) is its flags shifted right by this: groups must fit 23 bits. */
+export const GROUP_SHIFT = 8;
+const MAX_GROUPS = 2 ** (31 - GROUP_SHIFT);
+/**
+ * Bytes a full scan's answer space takes per answer: the answer, its key, sortKeys' scratch (16 bytes) and room in the
+ * wide table (only what is written is ever touched).
+ */
+const ANSWER_SPACE = ANSWER_BYTES + 8 + 16 + WIDE_BYTES;
 /** The trade `size` found: amountIn, amountOut, profit (two words each, low first), then split and optimality. */
 const OUT = 1280;
 /** The property tests' arguments and results. */
@@ -60,16 +76,19 @@ interface KernelExports {
     records: number,
     keys: number,
     room: number,
+    wides: number,
   ): number;
+  wides(): number;
   size(hops: number, e0: number, e1: number, e2: number, e3: number): number;
   testMultiply(): void;
   testDivide(): void;
   testToFloat(hi: bigint, lo: bigint): number;
+  testMulDiv(): void;
   testHop(forward: number, p: number, side: number): number;
   screen(from: number, step: number, count: number, best: number): number;
   value(y: bigint): number;
   search(budget: number): number;
-  sortKeys(at: number, n: number, bits: number, records: number, scratch: number): number;
+  sortKeys(at: number, n: number, bits: number, records: number, scratch: number, wides: number): number;
   testRegisters(op: number, x: number): number;
 }
 
@@ -81,6 +100,8 @@ export interface AnswerRoom {
   readonly keys: number;
   /** How many answers fit. */
   readonly room: number;
+  /** Where the scan's wide table is (its entries numbered from the scan's first call on). */
+  readonly wides: number;
 }
 
 /** What the exact search of a cycle the kernel left to it (`SEARCH`) can ask the kernel (sizing.ts's V2Split). */
@@ -122,7 +143,7 @@ export class PoolTables {
   feeBps!: Int32Array;
   /** 1 where both reserves are below 2^112 (a V2 pair's uint112): the kernel's range. */
   private inRange!: Uint8Array;
-  /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as a full scan copies them in. */
+  /** rate[2p], rate[2p+1]: the float marginal rates of pool p's two edges, as the market state sets them. */
   rate!: Float64Array;
   /** The trade of the last `size` or `search` (words), its split and optimality (ints), the sign of a value. */
   outWords!: BigUint64Array;
@@ -162,6 +183,7 @@ export class PoolTables {
    * (edge 2p sells pool p's token0), which a cycle's first edge gives it. Made once per pool graph, with the scanner.
    */
   holdCycles(index: CycleRows, edgeGroups: Int32Array, groupCount: number): void {
+    if (groupCount > MAX_GROUPS) throw new RangeError(`exact kernel: at most ${MAX_GROUPS} base tokens`);
     const edgeGroupsAt = this.ratesAt + RATE_BYTES * this.pools;
     const hopsAt = edgeGroupsAt + 8 * this.pools;
     const edgesAt = Math.ceil((hopsAt + index.cycleCount) / 4) * 4;
@@ -248,14 +270,19 @@ export class ExactKernel implements SplitKernel {
       this.exports.initCycles(cycles.cycleCount, cycles.stride, v2Count, groupBits, indexBits);
       this.placed = true;
     }
-    const { base, records, keys, room } = answers;
-    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base, records, keys, room);
+    const { base, records, keys, room, wides } = answers;
+    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base, records, keys, room, wides);
+  }
+
+  /** How many entries the wide table of the scan so far has. */
+  wides(): number {
+    return this.exports.wides();
   }
 
   /**
-   * Sorts a full scan's `n` sort keys at `keys` (its answers at `records` as `scan` wrote them, numbered 0..n-1 in the
-   * keys' low `indexBits` bits) in place, in the kernel, with 16n bytes of `scratch` (addresses in the tables'
-   * memory): the answer indices in list order, with the runs (start, end pairs) it left out of order
+   * Sorts a full scan's `n` sort keys at `keys` (its answers at `records` as `scan` wrote them, with their wide table at
+   * `wides`, numbered 0..n-1 in the keys' low `indexBits` bits) in place, in the kernel, with 16n bytes of `scratch`
+   * (addresses in the tables' memory): the answer indices in list order, with the runs (start, end pairs) it left out of order
    * (assembly/kernel.ts's sortKeys). The keys are spent. The views are of the kernel's memory, good until it grows.
    */
   sortKeys(
@@ -264,8 +291,9 @@ export class ExactKernel implements SplitKernel {
     indexBits: number,
     records: number,
     scratch: number,
+    wides: number,
   ): { order: Int32Array; runs: Int32Array } {
-    const runs = this.exports.sortKeys(keys, n, indexBits, records, scratch);
+    const runs = this.exports.sortKeys(keys, n, indexBits, records, scratch, wides);
     const buffer = this.tables.memory.buffer;
     return {
       order: new Int32Array(buffer, scratch + 8 * n, n),

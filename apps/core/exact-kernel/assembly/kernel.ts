@@ -37,8 +37,16 @@ let limbs: usize = 0;
 let exactOk: usize = 0;
 /** The float marginal rate of each directed edge (2 per pool, as the market state computes it). */
 let rates: usize = 0;
-/** Bytes of one of `scan`'s answers. */
-const ANSWER_BYTES: usize = 64;
+/** Bytes of one of `scan`'s answers (see `scan`). */
+const ANSWER_BYTES: usize = 24;
+/** Bytes of an entry of `scan`'s wide table: amountIn and profit, two words each, low first. */
+const WIDE_BYTES: usize = 32;
+/** Where the scan's wide table is (`scan`, `sortKeys`), and how many entries it has this scan. */
+let wideTable: usize = 0;
+let wideCount: i32 = 0;
+/** An answer's flags word: its kind in the low two bits, the optimality in the next two, then WIDE, and the group. */
+const WIDE: i32 = 16;
+const GROUP_SHIFT: i32 = 8;
 let poolCount: usize = 0;
 /**
  * When `initCycles` has placed them: the group (base token) of each directed edge's source token (i32), the cycle
@@ -229,6 +237,134 @@ function divideDigits(u: usize, m: i32, v: usize, n: i32, q: usize): bool {
   return rest != 0;
 }
 
+/** The high word of the last `mul64`. */
+let mulHi: u64 = 0;
+
+/** The 128-bit product of two words: its low word, the high one in mulHi (binaryen inlines it). */
+function mul64(a: u64, b: u64): u64 {
+  const a0 = a & M32;
+  const a1 = a >> 32;
+  const b0 = b & M32;
+  const b1 = b >> 32;
+  const low = a0 * b0;
+  const cross0 = a0 * b1;
+  const cross1 = a1 * b0;
+  const middle = (low >> 32) + (cross0 & M32) + (cross1 & M32);
+  mulHi = a1 * b1 + (cross0 >> 32) + (cross1 >> 32) + (middle >> 32);
+  return (middle << 32) | (low & M32);
+}
+
+/**
+ * floor(x * y / d) for x, y < 2^128 and 0 < d < 2^128, as `multiply` then `divide` give it: into (rhi, rlo), with
+ * inRange and `remainder`. A hop's price is such a quotient, and mostly below 2^63 (an amount of a token, not a
+ * reserve): then the float quotient of the factors, within 2^-50 of it, is an estimate q0 a few thousand off at most;
+ * the remainder x*y - q0*d, a few thousand d, is exact in its low 192 bits (x*y's and q0*d's, modulo 2^192); the float
+ * quotient of that remainder and d corrects q0 to within one, and the remainder's sign and size to the unit. A dozen
+ * 64-bit products and two float divisions instead of Knuth's digit loops (four hardware divisions of 64 bits among
+ * them). Larger quotients are divided digit by digit.
+ */
+function mulDiv(xhi: u64, xlo: u64, yhi: u64, ylo: u64, dhi: u64, dlo: u64): void {
+  const dFloat = toFloat(dhi, dlo);
+  const estimate = (toFloat(xhi, xlo) * toFloat(yhi, ylo)) / dFloat;
+  // From 2^63 the long way: q0 stays a word, and q within a word of it.
+  if (!(estimate < TWO_63)) {
+    multiply(xhi, xlo, yhi, ylo);
+    divide(dhi, dlo);
+    return;
+  }
+  let q = <u64>estimate;
+  // x * y modulo 2^192: n0, n1, n2.
+  const n0 = mul64(xlo, ylo);
+  const h00 = mulHi;
+  const l01 = mul64(xlo, yhi);
+  const h01 = mulHi;
+  const l10 = mul64(xhi, ylo);
+  const h10 = mulHi;
+  const l11 = xhi * yhi;
+  let n1 = h00 + l01;
+  let carry: u64 = n1 < l01 ? 1 : 0;
+  n1 += l10;
+  carry += n1 < l10 ? 1 : 0;
+  const n2 = h01 + h10 + l11 + carry;
+  // q * d (below 2^192): m0, m1, m2; the remainder r = x*y - q*d modulo 2^192, a signed number far inside that.
+  const m0 = mul64(q, dlo);
+  const hA = mulHi;
+  const lB = mul64(q, dhi);
+  const m1 = hA + lB;
+  const m2 = mulHi + (m1 < lB ? 1 : 0);
+  rem0 = n0;
+  rem1 = n1;
+  rem2 = n2;
+  subtractFromRemainder(m2, m1, m0);
+  // The correction: floor(r / d) from floats (r and d are accurate to 2^-52, r / d is within a few thousand).
+  const negative = <i64>rem2 < 0;
+  let a0 = rem0;
+  let a1 = rem1;
+  let a2 = rem2;
+  if (negative) {
+    a0 = ~rem0 + 1;
+    a1 = ~rem1 + (a0 == 0 ? 1 : 0);
+    a2 = ~rem2 + (a0 == 0 && a1 == 0 ? 1 : 0);
+  }
+  const magnitude = (<f64>a2 * TWO_64 + <f64>a1) * TWO_64 + <f64>a0;
+  const ratio = Math.floor((negative ? -magnitude : magnitude) / dFloat);
+  if (!(Math.abs(ratio) < 4294967296.0)) {
+    multiply(xhi, xlo, yhi, ylo);
+    divide(dhi, dlo);
+    return;
+  }
+  // r -= ratio * d, q += ratio (|ratio| < 2^32: its product with d is below 2^160).
+  const k = <u64>Math.abs(ratio);
+  const t0 = mul64(k, dlo);
+  const tHi = mulHi;
+  const t1l = mul64(k, dhi);
+  const t1 = tHi + t1l;
+  const t2 = mulHi + (t1 < t1l ? 1 : 0);
+  if (ratio >= 0) {
+    subtractFromRemainder(t2, t1, t0);
+    q += k;
+  } else {
+    addToRemainder(t2, t1, t0);
+    q -= k;
+  }
+  // Within one d of the remainder now: step to 0 <= r < d.
+  while (<i64>rem2 < 0) {
+    addToRemainder(0, dhi, dlo);
+    q--;
+  }
+  while (rem2 != 0 || rem1 > dhi || (rem1 == dhi && rem0 >= dlo)) {
+    subtractFromRemainder(0, dhi, dlo);
+    q++;
+  }
+  rhi = 0;
+  rlo = q;
+  inRange = true;
+  remainder = (rem0 | rem1) != 0;
+}
+
+/** mulDiv's remainder, three words modulo 2^192 (rem2 the highest; negative when its top bit is set). */
+let rem0: u64 = 0;
+let rem1: u64 = 0;
+let rem2: u64 = 0;
+
+function addToRemainder(w2: u64, w1: u64, w0: u64): void {
+  rem0 += w0;
+  let carry: u64 = rem0 < w0 ? 1 : 0;
+  const sum = rem1 + w1;
+  const next: u64 = sum < w1 ? 1 : 0;
+  rem1 = sum + carry;
+  carry = next + (rem1 < carry ? 1 : 0);
+  rem2 += w2 + carry;
+}
+
+function subtractFromRemainder(w2: u64, w1: u64, w0: u64): void {
+  const borrow: u64 = rem0 < w0 ? 1 : 0;
+  rem0 -= w0;
+  const next: u64 = rem1 < w1 || (rem1 == w1 && borrow != 0) ? 1 : 0;
+  rem1 = rem1 - w1 - borrow;
+  rem2 = rem2 - w2 - next;
+}
+
 /** The float nearest to the u128 (hi, lo), ties to even, as Number(bigint) converts. */
 function toFloat(hi: u64, lo: u64): f64 {
   if (hi == 0) return <f64>lo;
@@ -274,8 +410,7 @@ function amountOut(ahi: u64, alo: u64, p: i32, side: i32): void {
   multiplySmall(inHi, inLo, 10000);
   const dLo = rlo + wLo;
   const dHi = rhi + wHi + (dLo < wLo ? 1 : 0);
-  multiply(wHi, wLo, outHi, outLo);
-  divide(dHi, dLo);
+  mulDiv(wHi, wLo, outHi, outLo, dHi, dLo);
 }
 
 /** getAmountIn of (ahi, alo) through that hop, into (rhi, rlo); `unreachable` when no input buys it. */
@@ -299,11 +434,12 @@ function amountIn(ahi: u64, alo: u64, p: i32, side: i32): void {
   }
   // Below the reserve, itself below 2^112: the numerator stays below 2^238 and the denominator below 2^126.
   multiplySmall(inHi, inLo, 10000);
-  multiply(ahi, alo, rhi, rlo);
+  const scaledHi = rhi;
+  const scaledLo = rlo;
   const roomLo = outLo - alo;
   const roomHi = outHi - ahi - (outLo < alo ? 1 : 0);
   multiplySmall(roomHi, roomLo, <u64>(10000 - fee));
-  divide(rhi, rlo);
+  mulDiv(ahi, alo, scaledHi, scaledLo, rhi, rlo);
   if (remainder) {
     rlo += 1;
     if (rlo == 0) rhi += 1;
@@ -1321,10 +1457,14 @@ function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
  * float profit bound against `minProfit` as well (CycleEvaluator.mayProfit), then `size` and, where it answers SEARCH,
  * `search` with `budget`: one call for a scan's cycles instead of JavaScript loops and calls per cycle that a fresh
  * process runs before they are compiled. Answers only for cycles that may profit: at `records` (ANSWER_BYTES each),
- * per cycle its id, TRADE or ELSEWHERE (the TypeScript sizes it, from the start), the optimality, its group, then the
- * trade's six words as at OUT; at `keys` its sort key (`sortKey`, the answer numbered from `base`). Written where the
- * scan's answers stay (ScanAnswers of ../../scan-answers.ts): no copy. Stops after `room` answers; returns the cycle to
- * go on from (cycleCount when done), with the answers' count at OUT+56 and the cycles sized at OUT+60.
+ * per cycle its id (i32), its flags (i32: TRADE or ELSEWHERE, the TypeScript sizing that cycle from the start; the
+ * optimality; WIDE; the group), then a trade's amountIn and profit (a word each; amountOut is their sum); at `keys`
+ * its sort key (`sortKey`, the answer numbered from `base`). A WIDE trade (amountIn or profit from 2^64, one in twenty
+ * on the 10k-pool markets) has its amounts in the wide table at `wides` instead (WIDE_BYTES an entry, numbered on from
+ * the scan's first call, base 0), its entry's number in place of amountIn. Written where the scan's answers stay
+ * (ScanAnswers of ../../scan-answers.ts): no copy. And no more than that: each 4 KiB written is a page fault in a fresh
+ * process (10-20 us on a VM). Stops after `room` answers; returns the cycle to go on from (cycleCount when done),
+ * with the answers' count at OUT+56 and the cycles sized at OUT+60 (`wides()`: the wide table's entries).
  */
 export function scan(
   from: i32,
@@ -1335,7 +1475,10 @@ export function scan(
   records: usize,
   keys: usize,
   room: i32,
+  wides: usize,
 ): i32 {
+  if (base == 0) wideCount = 0;
+  wideTable = wides;
   let count: usize = 0;
   let sized: i32 = 0;
   for (let c = from; c < cycleCount; c++) {
@@ -1365,14 +1508,32 @@ export function scan(
     const out = records + ANSWER_BYTES * count;
     const group = load<i32>(edgeGroupsAt + 4 * <usize>e0);
     store<i32>(out, c);
-    store<i32>(out + 4, status);
-    store<i32>(out + 12, group);
     let key: u64 = 0;
     if (status == TRADE) {
-      store<i32>(out + 8, load<i32>(OUT + 52));
-      for (let w: usize = 0; w < 6; w++) store<u64>(out + 16 + 8 * w, load<u64>(OUT + 8 * w));
-      key = sortKey(group, base + <i32>count, load<u64>(OUT + 40), load<u64>(OUT + 32));
-    } else key = sortKey(group, base + <i32>count, 0, 0);
+      const inLo = load<u64>(OUT);
+      const inHi = load<u64>(OUT + 8);
+      const profitLo = load<u64>(OUT + 32);
+      const profitHi = load<u64>(OUT + 40);
+      const flags = TRADE | (load<i32>(OUT + 52) << 2) | (group << GROUP_SHIFT);
+      if ((inHi | profitHi) == 0) {
+        store<i32>(out + 4, flags);
+        store<u64>(out + 8, inLo);
+        store<u64>(out + 16, profitLo);
+      } else {
+        const entry = wides + WIDE_BYTES * <usize>wideCount;
+        store<u64>(entry, inLo);
+        store<u64>(entry + 8, inHi);
+        store<u64>(entry + 16, profitLo);
+        store<u64>(entry + 24, profitHi);
+        store<i32>(out + 4, flags | WIDE);
+        store<u64>(out + 8, <u64>wideCount);
+        wideCount++;
+      }
+      key = sortKey(group, base + <i32>count, profitHi, profitLo);
+    } else {
+      store<i32>(out + 4, status | (group << GROUP_SHIFT));
+      key = sortKey(group, base + <i32>count, 0, 0);
+    }
     store<u64>(keys + 8 * count, key);
     if (++count == <usize>room) {
       store<i32>(OUT + 56, <i32>count);
@@ -1385,6 +1546,11 @@ export function scan(
   return cycleCount;
 }
 
+/** How many entries the wide table has (`scan`). */
+export function wides(): i32 {
+  return wideCount;
+}
+
 /** sortKeys' counts: 256 per byte of a key (u32 each). */
 const COUNTS: usize = 16384;
 /** Runs of equal keys longer than this that are out of order are left to the TypeScript (no quadratic sort here). */
@@ -1395,13 +1561,15 @@ const SHORT_RUN: usize = 64;
  * a byte at a time from the lowest (the bytes every key shares are skipped), through the n words at `scratch` (the
  * keys are left in either place); then the answer indices in list order (i32) at scratch+8n. Keys with equal bits
  * above the index (profits within a few parts in 2^40, or cycles the TypeScript sizes) are put in order by the answers
- * at `records` (as `scan` wrote them, n of them): exact profit, highest first, trades before the rest, then cycle id.
+ * at `records` (as `scan` wrote them, n of them, with their wide table at `wides`): exact profit, highest first, trades
+ * before the rest, then cycle id.
  * A run of them is in cycle order, often already its place (dust cycles often earn the same few wei); one out of
  * order and longer than SHORT_RUN is left as a (start, end) i32 pair at scratch+12n for the TypeScript, whose count
  * it returns. Here because in a fresh process the same passes in JavaScript run before they are compiled (2-7 ms for
  * 14,084 keys).
  */
-export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: usize): i32 {
+export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: usize, wides: usize): i32 {
+  wideTable = wides;
   const count = <usize>n;
   memory.fill(COUNTS, 0, 8 * 256 * 4);
   for (let k: usize = 0; k < count; k++) {
@@ -1461,18 +1629,24 @@ export function sortKeys(at: usize, n: i32, bits: i32, records: usize, scratch: 
 function before(records: usize, i: i32, j: i32): bool {
   const a = records + ANSWER_BYTES * <usize>i;
   const b = records + ANSWER_BYTES * <usize>j;
-  const tradeA = load<i32>(a + 4) == TRADE;
-  const tradeB = load<i32>(b + 4) == TRADE;
+  const tradeA = (load<i32>(a + 4) & 3) == TRADE;
+  const tradeB = (load<i32>(b + 4) & 3) == TRADE;
   if (tradeA != tradeB) return tradeA;
   if (tradeA) {
-    const hiA = load<u64>(a + 56);
-    const hiB = load<u64>(b + 56);
+    const hiA = profitWord(a, 1);
+    const hiB = profitWord(b, 1);
     if (hiA != hiB) return hiA > hiB;
-    const loA = load<u64>(a + 48);
-    const loB = load<u64>(b + 48);
+    const loA = profitWord(a, 0);
+    const loB = profitWord(b, 0);
     if (loA != loB) return loA > loB;
   }
   return load<i32>(a) < load<i32>(b);
+}
+
+/** The low (0) or high (1) word of the profit of the trade answered at `record` (from the wide table when WIDE). */
+function profitWord(record: usize, word: usize): u64 {
+  if ((load<i32>(record + 4) & WIDE) == 0) return word == 0 ? load<u64>(record + 16) : 0;
+  return load<u64>(wideTable + WIDE_BYTES * <usize>load<u32>(record + 8) + 16 + 8 * word);
 }
 
 /**
@@ -1513,6 +1687,25 @@ export function testDivide(): void {
   for (let i: usize = 0; i < 8; i++) store<u32>(UN + 4 * i, load<u32>(TEST + 4 * i));
   divide(load<u64>(TEST + 40), load<u64>(TEST + 32));
   for (let i: usize = 0; i < 8; i++) store<u32>(TEST + 48 + 4 * i, load<u32>(QN + 4 * i));
+  store<i32>(TEST + 80, inRange ? 1 : 0);
+  store<i32>(TEST + 84, remainder ? 1 : 0);
+}
+
+/**
+ * TEST: x, y, d (2 words each, d > 0) -> floor(x*y/d) (2 words) at TEST+48, 1 at TEST+80 when it is below 2^128, 1 at
+ * TEST+84 when a remainder is left (`mulDiv`, which the hop prices use).
+ */
+export function testMulDiv(): void {
+  mulDiv(
+    load<u64>(TEST + 8),
+    load<u64>(TEST),
+    load<u64>(TEST + 24),
+    load<u64>(TEST + 16),
+    load<u64>(TEST + 40),
+    load<u64>(TEST + 32),
+  );
+  store<u64>(TEST + 48, rlo);
+  store<u64>(TEST + 56, rhi);
   store<i32>(TEST + 80, inRange ? 1 : 0);
   store<i32>(TEST + 84, remainder ? 1 : 0);
 }
