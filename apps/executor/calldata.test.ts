@@ -10,6 +10,20 @@ const C = "0x00000000000000000000000000000000000000cc";
 const WETH = "0x00000000000000000000000000000000000000e1";
 const USDC = "0x00000000000000000000000000000000000000e2";
 
+/** A live two-pool order in WETH: what the codec tests vary. */
+const WETH_ORDER: Order = {
+  opportunityId: "o",
+  mode: "live",
+  epoch: 1,
+  blockNumber: 10,
+  baseToken: WETH,
+  pools: [A, B],
+  tokens: [],
+  amountIn: 10n ** 18n,
+  predictedProfit: 5n,
+  minProfit: 5n,
+};
+
 describe("countPrecedingTouches", () => {
   it.each([
     { name: "nothing before", logs: [{ address: A, transactionIndex: 3 }], txIndex: 3, want: 0 },
@@ -196,18 +210,7 @@ describe("ExecutorCodec's own encoding, held to ethers'", () => {
 
   it("refuses what ethers refuses: a bad checksum, an amount outside uint256, a fee outside uint16", async () => {
     const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
-    const order: Order = {
-      opportunityId: "o",
-      mode: "live",
-      epoch: 1,
-      blockNumber: 10,
-      baseToken: WETH,
-      pools: [A, B],
-      tokens: [],
-      amountIn: 1000n,
-      predictedProfit: 7n,
-      minProfit: 5n,
-    };
+    const order: Order = { ...WETH_ORDER, amountIn: 1000n, predictedProfit: 7n };
     const badChecksum = getAddress(address(random(3))).replace(/[a-f]/, (c) => c.toUpperCase());
     expect(() => codec.encodeExecute({ ...order, pools: [A, badChecksum] }, [30, 30], V2_FLASH_SWAP, 1, 1)).toThrow(
       /hop 1 pool .* is not an address/,
@@ -223,24 +226,7 @@ describe("ExecutorCodec's own encoding, held to ethers'", () => {
 
   it("reads no route from calldata that is not an execute() call", async () => {
     const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
-    const call = codec.encodeExecute(
-      {
-        opportunityId: "o",
-        mode: "live",
-        epoch: 1,
-        blockNumber: 1,
-        baseToken: WETH,
-        pools: [A, B],
-        tokens: [],
-        amountIn: 1n,
-        predictedProfit: 1n,
-        minProfit: 1n,
-      },
-      [30, 30],
-      V2_FLASH_SWAP,
-      1,
-      1,
-    );
+    const call = codec.encodeExecute(WETH_ORDER, [30, 30], V2_FLASH_SWAP, 1, 1);
     expect(() => codec.routeOf(`0xdeadbeef${call.slice(10)}`)).toThrow(/not an execute\(\) call/);
     expect(() => codec.routeOf(call.slice(0, call.length - 64))).toThrow(/word 14 is missing/);
   });
@@ -308,16 +294,8 @@ describe("ExecutorCodec.routeOf", () => {
   it("is the same for orders of one route whatever their amounts and deadlines; the shape drops the pools only", async () => {
     const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
     const order: Order = {
-      opportunityId: "o",
-      mode: "live",
-      epoch: 1,
-      blockNumber: 10,
-      baseToken: WETH,
-      pools: [A, B],
+      ...WETH_ORDER,
       tokens: [WETH, USDC, WETH],
-      amountIn: 10n ** 18n,
-      predictedProfit: 5n,
-      minProfit: 5n,
     };
     const key = (o: Order, flash = V2_FLASH_SWAP, deadline = 12) =>
       codec.routeOf(codec.encodeExecute(o, [30, 30], flash, deadline, 1_800_000_000 + deadline));
