@@ -11,6 +11,7 @@ import {
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
+import { BlockClock } from "../domain/index.ts";
 import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
 import { decide } from "./decide.ts";
 import { dayOf, RiskLedger } from "./ledger.ts";
@@ -47,9 +48,6 @@ const timer: NonNullable<OrchestratorDeps["schedule"]> = (run, delayMs) => {
   return { cancel: () => clearTimeout(t) };
 };
 
-/** The longest a block's rejected verdicts wait for its orders to go (see verdictsDelayMs). */
-const VERDICTS_DELAY_MAX_MS = 250;
-
 /**
  * The orchestrator service: the I/O around the pure strategy. Per block it reads the control state (an unreadable
  * store halts: never a default mode), decides, records the orders and their opportunities in PostgreSQL, and only
@@ -60,8 +58,8 @@ export class OrchestratorService {
   readonly ledger = new RiskLedger();
   private latestBlock = 0;
   private readonly subs: Subscription[] = [];
-  /** The last block handled, when it was seen, and the time since the block before it (0 until two in a row). */
-  private clock = { block: -1, seenAt: 0, intervalMs: 0 };
+  /** The blocks handled, timed by when the scanner saw them. */
+  private readonly clock = new BlockClock();
   /** Rejected verdicts waiting for their block's orders to go (verdictsDelayMs), and those being written. */
   private readonly deferred = new Map<{ cancel(): void }, () => Promise<void>>();
   private readonly writing = new Set<Promise<void>>();
@@ -123,14 +121,14 @@ export class OrchestratorService {
   }
 
   /**
-   * How long a block's rejected verdicts wait after its orders are published: a quarter of a block (at most
-   * VERDICTS_DELAY_MAX_MS), as the executor's looks at sent trades wait (HeadTicks.pastHead). The statement is a
+   * How long a block's rejected verdicts wait after its orders are published: a quarter of a block (BlockClock), as
+   * the executor's looks at sent trades wait. The statement is a
    * hundred-odd rows, a few ms of the database's CPU and 1.4-1.7 ms of this process's, and written at once it ran
    * beside the block's simulations and journal rows on the same two cores: deferred, simulation p50 fell 12.6-13.3 ->
    * 8.0-10.5 ms on the devnet (README, issue 14). At once before two consecutive blocks were seen.
    */
   private verdictsDelayMs(): number {
-    return Math.min(Math.floor(this.clock.intervalMs / 4), VERDICTS_DELAY_MAX_MS);
+    return Math.floor(this.clock.quarterBlockMs());
   }
 
   private later(write: () => Promise<void>, delayMs: number): void {
@@ -158,8 +156,7 @@ export class OrchestratorService {
 
   async handleBlock(b: BlockOpportunities): Promise<BlockDecision> {
     const { deps } = this;
-    if (b.blockNumber === this.clock.block + 1) this.clock.intervalMs = b.seenAt - this.clock.seenAt;
-    this.clock = { ...this.clock, block: b.blockNumber, seenAt: b.seenAt };
+    this.clock.seen(b.blockNumber, b.seenAt);
     let control: ControlState | null;
     try {
       control = await deps.control.read();
