@@ -22,3 +22,4 @@ export type {
   InFlightTrade,
 } from "./trade.ts";
 export type { Candidate, Ratio } from "./candidate.ts";
+export { BlockClock, QUARTER_BLOCK_MAX_MS } from "./block-clock.ts";

@@ -1,14 +1,28 @@
-import { ZeroAddress } from "ethers";
+import { ZeroAddress, getAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
-import { orderSchema, orderToMessage, type Order } from "../domain/index.ts";
+import { orderSchema, orderToMessage, type Order, type PoolProtocol } from "../domain/index.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";
 const C = "0x00000000000000000000000000000000000000cc";
 const WETH = "0x00000000000000000000000000000000000000e1";
 const USDC = "0x00000000000000000000000000000000000000e2";
+
+/** A live two-pool order in WETH: what the codec tests vary. */
+const WETH_ORDER: Order = {
+  opportunityId: "o",
+  mode: "live",
+  epoch: 1,
+  blockNumber: 10,
+  baseToken: WETH,
+  pools: [A, B],
+  tokens: [],
+  amountIn: 10n ** 18n,
+  predictedProfit: 5n,
+  minProfit: 5n,
+};
 
 describe("countPrecedingTouches", () => {
   it.each([
@@ -127,6 +141,120 @@ describe("ExecutorCodec", () => {
   });
 });
 
+describe("ExecutorCodec's own encoding, held to ethers'", () => {
+  /** mulberry32: a seeded stream of integers below n, the same every run. */
+  const random = (seed: number) => {
+    let a = seed;
+    return (n: number) => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+  };
+  const address = (pick: (n: number) => number) =>
+    `0x${Array.from({ length: 40 }, () => "0123456789abcdef"[pick(16)]).join("")}`;
+
+  it("writes what ethers writes and reads the route ethers reads, for 200 orders of every shape", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const pick = random(7);
+    const sources = ["v2-flash-swap", "v3-flash", "balancer", "aave-v3"] as const;
+    for (let k = 0; k < 200; k++) {
+      const n = 2 + pick(3);
+      const pools = Array.from({ length: n }, () => address(pick));
+      const protocols = pools.map((): PoolProtocol => (pick(2) === 0 ? "uniswap-v2" : "uniswap-v3"));
+      const order: Order = {
+        opportunityId: `o${k}`,
+        mode: "live",
+        epoch: 1,
+        blockNumber: 10,
+        // Checksummed now and then, as a profile may list a token.
+        baseToken: pick(2) === 0 ? address(pick) : getAddress(address(pick)),
+        pools,
+        tokens: [],
+        ...(pick(3) === 0 ? {} : { protocols }),
+        amountIn: BigInt(pick(1_000_000)) * 10n ** BigInt(pick(60)),
+        predictedProfit: 1n,
+        minProfit: BigInt(pick(1000)),
+      };
+      const fees = pools.map(() => pick(10_000));
+      const source = sources[pick(4)]!;
+      const flash = { source, lender: source === "v2-flash-swap" ? null : address(pick) };
+      const block = pick(3) === 0 ? null : pick(2 ** 31);
+      const time = pick(3) === 0 ? null : 1_700_000_000 + pick(1000);
+      const ours = codec.encodeExecute(order, fees, flash, block, time);
+      const theirs = codec.iface.encodeFunctionData("execute", [
+        order.baseToken,
+        pools.map((p, i) => [
+          p,
+          order.protocols?.[i] === "uniswap-v3" ? 1 : 0,
+          order.protocols?.[i] === "uniswap-v3" ? 0 : fees[i]!,
+        ]),
+        order.amountIn,
+        order.minProfit,
+        [sources.indexOf(source), flash.lender ?? ZeroAddress],
+        block ?? 2n ** 256n - 1n,
+        time ?? 2n ** 256n - 1n,
+      ]);
+      expect(ours).toBe(theirs);
+      const [base, hops, , , f] = codec.iface.decodeFunctionData("execute", theirs);
+      const lender = `${f[0]}:${f[1]}`;
+      const route = [...hops].map((h) => `${h[0]}:${h[1]}:${h[2]}`).join(",");
+      const shape = [...hops].map((h) => String(h[1])).join(",");
+      expect(codec.routeOf(ours)).toEqual({
+        route: `${base}|${route}|${lender}`.toLowerCase(),
+        shape: `${base}|${shape}|${lender}`.toLowerCase(),
+      });
+    }
+  });
+
+  it("refuses what ethers refuses: a bad checksum, an amount outside uint256, a fee outside uint16", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const order: Order = { ...WETH_ORDER, amountIn: 1000n, predictedProfit: 7n };
+    const badChecksum = getAddress(address(random(3))).replace(/[a-f]/, (c) => c.toUpperCase());
+    expect(() => codec.encodeExecute({ ...order, pools: [A, badChecksum] }, [30, 30], V2_FLASH_SWAP, 1, 1)).toThrow(
+      /hop 1 pool .* is not an address/,
+    );
+    expect(() => codec.encodeExecute({ ...order, amountIn: -1n }, [30, 30], V2_FLASH_SWAP, 1, 1)).toThrow(
+      /amountIn -1 is not a uint256/,
+    );
+    expect(() => codec.encodeExecute({ ...order, minProfit: 2n ** 256n }, [30, 30], V2_FLASH_SWAP, 1, 1)).toThrow(
+      /minProfit/,
+    );
+    expect(() => codec.encodeExecute(order, [30, 70_000], V2_FLASH_SWAP, 1, 1)).toThrow(/hop 1 fee 70000/);
+  });
+
+  it("reads no route from calldata that is not an execute() call", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const call = codec.encodeExecute(WETH_ORDER, [30, 30], V2_FLASH_SWAP, 1, 1);
+    expect(() => codec.routeOf(`0xdeadbeef${call.slice(10)}`)).toThrow(/not an execute\(\) call/);
+    expect(() => codec.routeOf(call.slice(0, call.length - 64))).toThrow(/word 14 is missing/);
+  });
+
+  it("reads a Trade event's profit as ethers parses it, past other contracts' logs and other events", async () => {
+    const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
+    const contract = "0x00000000000000000000000000000000000000ee";
+    const trade = codec.iface.getEvent("Trade")!;
+    const log = (address: string, profit: bigint) => ({
+      address,
+      ...codec.iface.encodeEventLog(trade, [WETH, [A, B, C], 10n ** 18n, profit, 2]),
+    });
+    const other = { address: contract, ...codec.iface.encodeEventLog("OperatorChanged", [A]) };
+    for (const profit of [0n, 1n, 12_345_678_901_234_567_890n, 2n ** 256n - 1n]) {
+      const logs = [log(A, 5n), other, log(contract, profit)];
+      expect(codec.tradeProfit(logs, contract)).toBe(profit);
+      expect(BigInt(codec.iface.parseLog(logs[2]!)!.args.profit)).toBe(profit);
+    }
+    expect(codec.tradeProfit([log(A, 5n), other], contract)).toBeNull();
+    expect(() => codec.tradeProfit([{ ...log(contract, 1n), data: "0x00" }], contract)).toThrow(/too short/);
+  });
+
+  it("takes no ABI whose execute() is laid out otherwise", () => {
+    const abi = ["function execute(address baseToken, uint256 amountIn) returns (uint256)"];
+    expect(() => new ExecutorCodec(abi)).toThrow(/execute\(address,uint256\), not execute\(address,/);
+  });
+});
+
 describe("orderSchema", () => {
   const wire = {
     opportunityId: "o1",
@@ -166,16 +294,8 @@ describe("ExecutorCodec.routeOf", () => {
   it("is the same for orders of one route whatever their amounts and deadlines; the shape drops the pools only", async () => {
     const codec = new ExecutorCodec((await loadArtifacts()).ArbExecutor.abi);
     const order: Order = {
-      opportunityId: "o",
-      mode: "live",
-      epoch: 1,
-      blockNumber: 10,
-      baseToken: WETH,
-      pools: [A, B],
+      ...WETH_ORDER,
       tokens: [WETH, USDC, WETH],
-      amountIn: 10n ** 18n,
-      predictedProfit: 5n,
-      minProfit: 5n,
     };
     const key = (o: Order, flash = V2_FLASH_SWAP, deadline = 12) =>
       codec.routeOf(codec.encodeExecute(o, [30, 30], flash, deadline, 1_800_000_000 + deadline));

@@ -2,6 +2,7 @@
 import { Interface, MaxUint256, ZeroAddress } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
 import { orderProtocols } from "../domain/index.ts";
+import { WORD_HEX, addressWord, smallWord, uintWord } from "./abi-words.ts";
 import type { FlashSource, Order, PoolProtocol } from "../domain/index.ts";
 
 /** The contract's enums, by position (ArbExecutor.Protocol and ArbExecutor.FlashSource). */
@@ -20,9 +21,28 @@ export const V2_FLASH_SWAP: FlashParams = { source: "v2-flash-swap", lender: nul
 
 export class ExecutorCodec {
   readonly iface: Interface;
+  /** execute()'s selector, 0x-prefixed. */
+  private readonly selector: string;
+  /** The Trade event's topic. */
+  private readonly tradeTopic: string;
 
   constructor(abi: InterfaceAbi) {
     this.iface = new Interface(abi);
+    const execute = this.iface.getFunction("execute");
+    // The encoder below writes this layout word by word: an ABI with another execute() is not ArbExecutor's.
+    if (execute?.format("sighash") !== EXECUTE_SIGNATURE) {
+      throw new Error(
+        `the executor ABI's execute() is ${execute?.format("sighash") ?? "missing"}, not ${EXECUTE_SIGNATURE}`,
+      );
+    }
+    this.selector = execute.selector;
+    const trade = this.iface.getEvent("Trade");
+    if (trade?.format("sighash") !== TRADE_SIGNATURE) {
+      throw new Error(
+        `the executor ABI's Trade event is ${trade?.format("sighash") ?? "missing"}, not ${TRADE_SIGNATURE}`,
+      );
+    }
+    this.tradeTopic = trade.topicHash;
   }
 
   /**
@@ -38,19 +58,32 @@ export class ExecutorCodec {
     deadlineTime: number | null,
   ): string {
     const protocols = orderProtocols(order);
-    return this.iface.encodeFunctionData("execute", [
-      order.baseToken,
-      order.pools.map((pool, i) => [
-        pool,
-        PROTOCOL_INDEX[protocols[i] ?? "uniswap-v2"],
-        protocols[i] === "uniswap-v3" ? 0 : (feesBps[i] ?? 0),
-      ]),
-      order.amountIn,
-      order.minProfit,
-      [FLASH_INDEX[flash.source], flash.lender ?? ZeroAddress],
-      deadlineBlock ?? MaxUint256,
-      deadlineTime ?? MaxUint256,
-    ]);
+    // Word by word, as the ABI lays it out (ethers' encoder took 0.4-0.6 ms a call here, on every order's way to its
+    // simulation); calldata.test.ts holds it to ethers' encoding. The head: the base token, the hops' offset (past
+    // the eight head words: the flash tuple is static, inline), the amounts, the flash tuple, the deadlines; then
+    // the hops, each an inline (pool, protocol, fee).
+    const hops = order.pools.map((pool, i) => {
+      const protocol = protocols[i] ?? "uniswap-v2";
+      const fee = protocol === "uniswap-v3" ? 0 : (feesBps[i] ?? 0);
+      return (
+        addressWord(pool, `hop ${i} pool`) +
+        smallWord(PROTOCOL_INDEX[protocol], 8, "protocol") +
+        smallWord(fee, 16, `hop ${i} fee`)
+      );
+    });
+    return (
+      this.selector +
+      addressWord(order.baseToken, "base token") +
+      uintWord(BigInt(HEAD_WORDS * 32), "hops offset") +
+      uintWord(order.amountIn, "amountIn") +
+      uintWord(order.minProfit, "minProfit") +
+      smallWord(FLASH_INDEX[flash.source], 8, "flash source") +
+      addressWord(flash.lender ?? ZeroAddress, "lender") +
+      uintWord(deadlineBlock === null ? MaxUint256 : BigInt(deadlineBlock), "deadlineBlock") +
+      uintWord(deadlineTime === null ? MaxUint256 : BigInt(deadlineTime), "deadlineTime") +
+      uintWord(BigInt(hops.length), "hop count") +
+      hops.join("")
+    );
   }
 
   /** The length (0x-prefixed hex) of an execute() call of each route length the contract takes (2..4 hops). */
@@ -75,19 +108,38 @@ export class ExecutorCodec {
    * amount); `shape`, the same without the pools' addresses (routes of one shape cost about the same gas).
    */
   routeOf(data: string): { route: string; shape: string } {
-    const [baseToken, hops, , , flash] = this.iface.decodeFunctionData("execute", data) as unknown as [
-      string,
-      [string, bigint, bigint][],
-      bigint,
-      bigint,
-      [bigint, string],
-    ];
-    const lender = `${flash[0]}:${flash[1]}`;
-    const route = hops.map(([pool, protocol, fee]) => `${pool}:${protocol}:${fee}`).join(",");
-    const shape = hops.map(([, protocol]) => String(protocol)).join(",");
+    // Read off the words encodeExecute writes (decoding with ethers cost as much as encoding); calldata.test.ts holds
+    // it to ethers' decoding. Anything not laid out so is refused, never guessed.
+    const words = data.slice(2 + SELECTOR_HEX);
+    const word = (i: number) => {
+      const w = words.slice(i * WORD_HEX, (i + 1) * WORD_HEX);
+      if (w.length !== WORD_HEX || !/^[0-9a-fA-F]+$/.test(w))
+        throw new Error(`not an execute() call: word ${i} is missing`);
+      return w;
+    };
+    if (data.slice(0, 2 + SELECTOR_HEX).toLowerCase() !== this.selector) throw new Error("not an execute() call");
+    const address = (i: number) => {
+      const w = word(i);
+      if (!/^0{24}/.test(w)) throw new Error(`not an execute() call: word ${i} is not an address`);
+      return `0x${w.slice(24)}`;
+    };
+    const small = (i: number) => BigInt(`0x${word(i)}`).toString();
+    const at = BigInt(`0x${word(1)}`);
+    if (at % 32n !== 0n || at < BigInt(HEAD_WORDS * 32)) throw new Error("not an execute() call: bad hops offset");
+    const first = Number(at / 32n);
+    const count = Number(BigInt(`0x${word(first)}`));
+    if (count > words.length / WORD_HEX) throw new Error("not an execute() call: bad hop count");
+    const hops = Array.from({ length: count }, (_, i) => {
+      const h = first + 1 + 3 * i;
+      return { pool: address(h), protocol: small(h + 1), fee: small(h + 2) };
+    });
+    const base = address(0);
+    const lender = `${small(4)}:${address(5)}`;
+    const route = hops.map((h) => `${h.pool}:${h.protocol}:${h.fee}`).join(",");
+    const shape = hops.map((h) => h.protocol).join(",");
     return {
-      route: `${baseToken}|${route}|${lender}`.toLowerCase(),
-      shape: `${baseToken}|${shape}|${lender}`.toLowerCase(),
+      route: `${base}|${route}|${lender}`.toLowerCase(),
+      shape: `${base}|${shape}|${lender}`.toLowerCase(),
     };
   }
 
@@ -118,16 +170,28 @@ export class ExecutorCodec {
     }
   }
 
-  /** Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. */
-  tradeProfit(logs: readonly Log[], contract: string): bigint | null {
+  /**
+   * Profit from the contract's Trade event in a receipt's logs, or null if it emitted none. Read off the event's
+   * third data word (pools' offset, amountIn, profit, source), as every mined trade is settled at a head.
+   */
+  tradeProfit(logs: readonly Pick<Log, "address" | "topics" | "data">[], contract: string): bigint | null {
     for (const log of logs) {
-      if (log.address.toLowerCase() !== contract) continue;
-      const parsed = this.iface.parseLog(log);
-      if (parsed?.name === "Trade") return BigInt(parsed.args.profit);
+      if (log.address.toLowerCase() !== contract || log.topics[0] !== this.tradeTopic) continue;
+      const profit = log.data.slice(2 + 2 * WORD_HEX, 2 + 3 * WORD_HEX);
+      if (profit.length !== WORD_HEX) throw new Error(`a Trade event too short for its profit: ${log.data.length} hex`);
+      return BigInt(`0x${profit}`);
     }
     return null;
   }
 }
+
+/** execute() as ArbExecutor declares it: the layout encodeExecute and routeOf write and read. */
+const EXECUTE_SIGNATURE = "execute(address,(address,uint8,uint16)[],uint256,uint256,(uint8,address),uint256,uint256)";
+/** Words before the hops: base token, hops offset, amountIn, minProfit, flash (source, lender), two deadlines. */
+const HEAD_WORDS = 8;
+const SELECTOR_HEX = 8;
+/** The Trade event as ArbExecutor declares it: its profit is the third data word. */
+const TRADE_SIGNATURE = "Trade(address,address[],uint256,uint256,uint8)";
 
 /**
  * How many transactions ahead of the trade touched any of the route's pools (any log a pool emitted: Sync, Swap,

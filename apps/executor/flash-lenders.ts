@@ -4,6 +4,7 @@
  * Balancer V2 vault what it holds, at its fee collector's flash-loan fee. What chooseFlashSource() picks from.
  */
 import { Interface, toQuantity } from "ethers";
+import { addressWord, firstUint } from "./abi-words.ts";
 import type { JsonRpcApiProvider } from "ethers";
 import type { FlashLender } from "./flash-source.ts";
 import { resultOf, rpcBatch } from "../chain/index.ts";
@@ -21,7 +22,8 @@ export interface FlashLenderBook {
   lenders(baseToken: string, blockNumber: number): Promise<FlashLender[]>;
 }
 
-const erc20 = new Interface(["function balanceOf(address) view returns (uint256)"]);
+/** balanceOf(address): read for every lender of every base token traded lately, at every head. */
+const BALANCE_OF = "0x70a08231";
 const aavePool = new Interface([
   "function FLASHLOAN_PREMIUM_TOTAL() view returns (uint128)",
   // Aave V3.0's ReserveData, of which only aTokenAddress (the 9th field) is used here.
@@ -108,11 +110,11 @@ export class ChainFlashLenders implements FlashLenderBook {
       this.provider,
       lenders.map((l) => ({
         method: "eth_call",
-        params: [{ to: base, data: erc20.encodeFunctionData("balanceOf", [l.holder]) }, toQuantity(blockTag)],
+        params: [{ to: base, data: BALANCE_OF + addressWord(l.holder, "lender") }, toQuantity(blockTag)],
       })),
     );
     return lenders.map(({ holder: _holder, ...lender }, i) => {
-      const held = BigInt(erc20.decodeFunctionResult("balanceOf", resultOf(answers[i]) as string)[0]);
+      const held = firstUint(resultOf(answers[i]) as string, `${base}.balanceOf(${lender.address})`);
       return { ...lender, available: new Map([[base, held]]) };
     });
   }

@@ -2,6 +2,8 @@
  * New heads of the chain as a signal: a sent trade is looked for once per new block, which is when its receipt can
  * appear, instead of on a timer. Fed by a newHeads subscription (ExecutorBot) or by whatever else sees the heads.
  */
+import { BlockClock } from "../domain/index.ts";
+
 export interface HeadSignal {
   /** The newest head number seen (-1 before the first). */
   readonly latest: number;
@@ -9,32 +11,26 @@ export interface HeadSignal {
   next(after: number, timeoutMs: number): Promise<void>;
   /**
    * Resolves a quarter of a block after the latest head (the block timed between the last two heads, at most
-   * LOOK_AFTER_HEAD_MAX_MS; at once before two were seen): by then the block's own orders have gone to the node.
+   * QUARTER_BLOCK_MAX_MS; at once before two were seen): by then the block's own orders have gone to the node.
    */
   pastHead(): Promise<void>;
   /** Calls `listener` with each new head as it is seen, until the returned function is called. Absent: not offered. */
   watch?(listener: (blockNumber: number) => void): () => void;
 }
 
-/** The longest pastHead() waits after a head: on slow chains a quarter block would be seconds. */
-const LOOK_AFTER_HEAD_MAX_MS = 250;
-
 export class HeadTicks implements HeadSignal {
-  latest = -1;
-  /** performance.now() when `latest` was seen. */
-  private latestAt = 0;
-  /** Time between the last two consecutive heads; 0 until two were seen. */
-  private blockMs = 0;
+  /** The heads as seen, on performance.now(). */
+  private readonly clock = new BlockClock();
   private readonly waiting = new Set<() => void>();
   private readonly watchers = new Set<(blockNumber: number) => void>();
 
+  get latest(): number {
+    return this.clock.block;
+  }
+
   /** A head was seen: everyone waiting for a newer one than they knew goes on. */
   seen(blockNumber: number): void {
-    if (blockNumber <= this.latest) return;
-    const now = performance.now();
-    if (this.latest >= 0 && blockNumber === this.latest + 1) this.blockMs = now - this.latestAt;
-    this.latest = blockNumber;
-    this.latestAt = now;
+    if (!this.clock.seen(blockNumber, performance.now())) return;
     for (const wake of [...this.waiting]) wake();
     for (const watcher of [...this.watchers]) watcher(blockNumber);
   }
@@ -58,7 +54,7 @@ export class HeadTicks implements HeadSignal {
   }
 
   pastHead(): Promise<void> {
-    const wait = this.latestAt + Math.min(this.blockMs / 4, LOOK_AFTER_HEAD_MAX_MS) - performance.now();
+    const wait = this.clock.at + this.clock.quarterBlockMs() - performance.now();
     return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
   }
 }

@@ -143,6 +143,56 @@ describe("orchestrator service", () => {
     expect(most).toBe(2);
   });
 
+  it("records a block's rejected verdicts a quarter block after its orders go, and any still waiting when it stops", async () => {
+    const bus = createMemoryBus();
+    await bus.subscribe(ordersTopic, { group: "executor", consumer: "t" }, async () => undefined);
+    const scheduled: { run: () => void; delayMs: number }[] = [];
+    const svc = new OrchestratorService({
+      bus,
+      control: createMemoryControlStore(),
+      storeHealthy: () => true,
+      db: pool,
+      gas: GAS,
+      schedule: (run, delayMs) => {
+        scheduled.push({ run, delayMs });
+        return { cancel: () => undefined };
+      },
+    });
+    const verdicts = async (n: number) =>
+      (
+        await pool.query<{ id: string; decision: string }>(
+          "SELECT id, decision FROM opportunities WHERE block_number = $1 ORDER BY id",
+          [n],
+        )
+      ).rows;
+    const t0 = performance.timeOrigin + performance.now();
+    // The first block: no block time known yet, so everything is written before handleBlock returns, as before.
+    await svc.handleBlock({ ...block(40), seenAt: t0 });
+    expect(await verdicts(40)).toEqual([
+      { id: "40:a", decision: "order" },
+      { id: "40:b", decision: "pool-already-ordered" },
+    ]);
+    // 400 ms later: its order is recorded and published at once, its rejected verdict 100 ms later (a quarter block).
+    const d = await svc.handleBlock({ ...block(41), seenAt: t0 + 400 });
+    expect(scheduled.map((x) => x.delayMs)).toEqual([100]);
+    const rejected = d.rejections.map((r) => r.opportunityId);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect((await verdicts(41)).filter((r) => rejected.includes(r.id))).toEqual([]);
+    scheduled[0]!.run();
+    await svc.flushVerdicts();
+    expect((await verdicts(41)).map((r) => r.id)).toEqual(["41:a", "41:b"]);
+    // A block whose verdicts are still waiting when the service stops: stopping writes them.
+    await svc.handleBlock({ ...block(42), seenAt: t0 + 800 });
+    expect(scheduled).toHaveLength(2);
+    await svc.stop();
+    expect((await verdicts(42)).map((r) => r.id)).toEqual(["42:a", "42:b"]);
+    // The timer firing after the flush writes nothing twice.
+    scheduled[1]!.run();
+    await svc.flushVerdicts();
+    expect(await verdicts(42)).toHaveLength(2);
+    await bus.close();
+  });
+
   it("halts when the control store is unreachable (dead port): no order, never a fallback mode", async () => {
     const dead = createRedisControlStore({ url: "redis://127.0.0.1:1", keyPrefix: prefix });
     stores.push(dead);

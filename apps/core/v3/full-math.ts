@@ -7,10 +7,20 @@ export const MAX_UINT256 = (1n << 256n) - 1n;
 export const MAX_UINT160 = (1n << 160n) - 1n;
 export const MAX_UINT128 = (1n << 128n) - 1n;
 
-/** A V3 computation the pool contract would revert on (overflow, empty liquidity, price out of range). */
+/**
+ * A V3 computation the pool contract would revert on (overflow, empty liquidity, price out of range). Made without a
+ * stack trace: the exact search meets hundreds in some blocks (a trial size past the known ticks or the price limit)
+ * and catches each, and capturing the stack was most of a throw's cost (6.7 against 2.9 us here).
+ */
 export class V3MathError extends Error {
-  override readonly name = "V3MathError";
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
 }
+V3MathError.prototype.name = "V3MathError";
 
 function checked(result: bigint, what: string): bigint {
   if (result > MAX_UINT256) throw new V3MathError(`${what} overflows uint256`);

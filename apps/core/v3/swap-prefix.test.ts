@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { V3PoolState, V3SwapResult } from "./pool.ts";
 import { swapV3 } from "./pool.ts";
 import { SwapPrefix } from "./swap-prefix.ts";
-import { TickTable, compress, wordOf } from "./tick-table.ts";
+import { TickRangeError, TickTable, compress, wordOf } from "./tick-table.ts";
 import { getAmount0Delta } from "./sqrt-price-math.ts";
 import { getSqrtRatioAtTick } from "./tick-math.ts";
 
@@ -52,6 +52,22 @@ function outcome(run: () => V3SwapResult): V3SwapResult | string {
   }
 }
 
+/**
+ * A pool at tick 5 (0.3% fee, spacing 10) with one position from `lowest` to 20 and bitmap words fromWord..1 read:
+ * selling token0 steps to the word edge at 0, then to `lowest`, where the liquidity ends.
+ */
+function oneRange(o: { lowest: number; fromWord: number }): V3PoolState {
+  const ticks = new TickTable(10, [], o.fromWord, 1);
+  ticks.applyPosition(o.lowest, 20, 10n ** 12n);
+  return { sqrtPriceX96: getSqrtRatioAtTick(5), tick: 5, liquidity: 10n ** 12n, feePips: 3000, ticks };
+}
+
+/** What selling token0 from tick `from` down to `to` takes in oneRange's liquidity, with the fee (rounded up). */
+function taken(from: number, to: number): bigint {
+  const amountIn = getAmount0Delta(getSqrtRatioAtTick(to), getSqrtRatioAtTick(from), 10n ** 12n, true);
+  return (amountIn * 1_000_000n + 996_999n) / 997_000n;
+}
+
 describe("SwapPrefix", () => {
   it("gives swapV3's result or error for every amount, asked in any order", () => {
     const seen = { results: 0, errors: 0, skipped: 0 };
@@ -88,19 +104,7 @@ describe("SwapPrefix", () => {
     // Liquidity from tick -10 to 20 and none below: selling token0 from tick 5 takes a step to the word edge at 0,
     // one to -10 (where the liquidity ends), then free steps through the empty range. An amount of exactly what the
     // first two steps take leaves nothing, and the loop stops before the free step.
-    const table = new TickTable(10, [], -2, 1);
-    table.applyPosition(-10, 20, 10n ** 12n);
-    const state: V3PoolState = {
-      sqrtPriceX96: getSqrtRatioAtTick(5),
-      tick: 5,
-      liquidity: 10n ** 12n,
-      feePips: 3000,
-      ticks: table,
-    };
-    const taken = (from: number, to: number) => {
-      const amountIn = getAmount0Delta(getSqrtRatioAtTick(to), getSqrtRatioAtTick(from), 10n ** 12n, true);
-      return (amountIn * 1_000_000n + 996_999n) / 997_000n;
-    };
+    const state = oneRange({ lowest: -10, fromWord: -2 });
     const exact = taken(5, 0) + taken(0, -10);
     const prefix = new SwapPrefix(state, true);
     for (const y of [exact - 1n, exact, exact + 1n, 1n, 10n ** 9n]) {
@@ -108,5 +112,20 @@ describe("SwapPrefix", () => {
       expect(outcome(() => prefix.swap(y))).toEqual(expected);
     }
     expect((swapV3(state, true, exact) as V3SwapResult).steps).toBe(2);
+  });
+  it("refuses at once an amount that would walk past the known ticks, but still quotes one the known steps spend exactly", () => {
+    // Liquidity from tick -2560 (the lowest of bitmap word -1, the last word read) to 20: selling token0 from tick 5
+    // takes a step to 0 and one to -2560; a third would look up word -2, which was not read. An amount that the two
+    // steps spend exactly stops there, as the pool's loop does; one wei more needs the unread word.
+    const state = oneRange({ lowest: -2560, fromWord: -1 });
+    const exact = taken(5, 0) + taken(0, -2560);
+    const prefix = new SwapPrefix(state, true);
+    // The larger amount first: the prefix learns the ticks are unknown, then answers the others from what it has.
+    for (const y of [exact + 1n, 10n ** 18n, exact, exact - 1n, exact + 1n]) {
+      const expected = outcome(() => swapV3(state, true, y));
+      expect(outcome(() => prefix.swap(y))).toEqual(expected);
+    }
+    expect((swapV3(state, true, exact) as V3SwapResult).steps).toBe(2);
+    expect(() => swapV3(state, true, exact + 1n)).toThrow(TickRangeError);
   });
 });

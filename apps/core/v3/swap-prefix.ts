@@ -16,6 +16,7 @@ import { V3MathError } from "./full-math.ts";
 import type { SwapCursor, V3PoolState, V3SwapResult } from "./pool.ts";
 import { crossTick, defaultPriceLimit, finishSwap, startCursor, swapV3 } from "./pool.ts";
 import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
+import { TickRangeError } from "./tick-table.ts";
 import { getAmount0Delta, getAmount1Delta } from "./sqrt-price-math.ts";
 import { MAX_TICK, MIN_TICK, getSqrtRatioAtTick } from "./tick-math.ts";
 
@@ -31,6 +32,13 @@ export class SwapPrefix {
   /** least[k]: the least amount that completes steps 0..k. */
   private readonly least: bigint[] = [];
   private grown = true;
+  /**
+   * Why the prefix stopped where it did, when that is the ticks past its last cursor not being known: the pool's loop
+   * from that cursor looks them up first, whatever the amount, so every swap that reaches it with input left meets
+   * the same error. The exact search asks for such sizes hundreds of times a block (bracketing a crest, proving the
+   * tail); they are refused at once instead of walking there and throwing anew each time.
+   */
+  private unknownTicks: TickRangeError | null = null;
 
   constructor(
     private readonly pool: V3PoolState,
@@ -55,7 +63,11 @@ export class SwapPrefix {
     }
     const from = this.cursors[k]!;
     // The cursor's amounts count from zero: this swap has amountIn less what the skipped steps took still to go.
-    const cursor = { ...from, remaining: amountIn + from.remaining };
+    const remaining = amountIn + from.remaining;
+    if (this.unknownTicks && k === this.least.length && remaining !== 0n && from.sqrtPrice !== limit) {
+      throw this.unknownTicks;
+    }
+    const cursor = { ...from, remaining };
     return finishSwap(pool, zeroForOne, amountIn, limit, cursor);
   }
 
@@ -69,7 +81,13 @@ export class SwapPrefix {
     const c = this.cursors[this.cursors.length - 1]!;
     try {
       if (c.sqrtPrice === limit) throw new V3MathError("at the price limit");
-      const found = pool.ticks.nextInitializedTickWithinOneWord(c.tick, zeroForOne);
+      let found;
+      try {
+        found = pool.ticks.nextInitializedTickWithinOneWord(c.tick, zeroForOne);
+      } catch (error) {
+        if (error instanceof TickRangeError) this.unknownTicks = error;
+        throw error;
+      }
       const tickNext = Math.min(MAX_TICK, Math.max(MIN_TICK, found.next));
       const target = getSqrtRatioAtTick(tickNext);
       // At or past the limit, the step's target is the limit itself: left to the loop.

@@ -8,6 +8,7 @@ import {
   Q96,
   TickRangeError,
   TickTable,
+  V3MathError,
   getSqrtRatioAtTick,
   getTickAtSqrtRatio,
   swapV3,
@@ -143,5 +144,17 @@ describe("swapV3", () => {
     expect(r.tick).toBe(-601);
     expect(r.crossed).toBe(1);
     expect(r.amount0).toBeLessThan(10n ** 24n);
+  });
+});
+
+describe("V3MathError", () => {
+  it("names itself and its reason, without stack frames, and leaves the process's stack trace limit alone", () => {
+    const before = Error.stackTraceLimit;
+    const error = new TickRangeError("tick 900000 is outside -887272..887272");
+    expect(error).toBeInstanceOf(V3MathError);
+    expect(String(error)).toBe("V3MathError: tick 900000 is outside -887272..887272");
+    expect(error.stack).toBe("V3MathError: tick 900000 is outside -887272..887272");
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error("other").stack).toMatch(/\n\s+at /);
   });
 });
