@@ -205,12 +205,12 @@ export class OrchestratorService {
     for (const r of decision.rejections) deps.metrics?.rejections.inc({ ...labels, reason: r.reason });
 
     // The orders and the opportunities they come from are recorded before any order is published; the block's other
-    // verdicts (often a hundred rejected candidates, most of the statement's cost) right after, before the next block.
-    const verdicts = control && deps.db ? decided(b, control, decision) : [];
+    // verdicts (often a hundred rejected candidates, most of the statement's cost) a quarter block later, and made
+    // then too: nothing of them is on the orders' way.
     const ordered = new Set(decision.orders.map((o) => o.opportunityId));
     if (control && deps.db && (decision.orders.length > 0 || b.candidates.length > 0)) {
       try {
-        const placed = verdicts.filter((v) => ordered.has(v.id));
+        const placed = decided(b, control, decision, (id) => ordered.has(id));
         await recordDecisions(deps.db, placed, decision.orders, decision.exposureWei);
       } catch (err) {
         // Fail closed: an order whose record cannot be written is not placed.
@@ -231,12 +231,15 @@ export class OrchestratorService {
         deps.bus.publish(ordersTopic, { order, seenAt: b.seenAt, ...(b.header ? { header: b.header } : {}) }),
       ),
     );
-    const rest = verdicts.filter((v) => !ordered.has(v.id));
     const db = deps.db;
-    if (db && rest.length > 0) {
+    if (control && db && b.candidates.some((c) => !ordered.has(c.id))) {
       // Placed orders stand whether or not these rows can be written: each has its own record already.
       const write = () =>
-        recordDecisions(db, rest, []).catch((err: unknown) =>
+        recordDecisions(
+          db,
+          decided(b, control, decision, (id) => !ordered.has(id)),
+          [],
+        ).catch((err: unknown) =>
           deps.log?.error({ err: (err as Error).message, block: b.blockNumber }, "rejected verdicts not recorded"),
         );
       const delay = this.verdictsDelayMs();
@@ -249,14 +252,22 @@ export class OrchestratorService {
   }
 }
 
-function decided(b: BlockOpportunities, control: ControlState, d: Decision): DecidedOpportunity[] {
+/** The block's candidates whose id `wanted` takes, each with its verdict: "order" or the rule that rejected it. */
+function decided(
+  b: BlockOpportunities,
+  control: ControlState,
+  d: Decision,
+  wanted: (id: string) => boolean,
+): DecidedOpportunity[] {
   const verdict = new Map<string, string>(d.rejections.map((r) => [r.opportunityId, r.reason]));
   for (const o of d.orders) verdict.set(o.opportunityId, "order");
-  return b.candidates.map((c) => ({
-    ...c,
-    mode: control.mode,
-    epoch: control.epoch,
-    detectedAt: new Date(b.seenAt),
-    decision: verdict.get(c.id) ?? "unknown",
-  }));
+  return b.candidates
+    .filter((c) => wanted(c.id))
+    .map((c) => ({
+      ...c,
+      mode: control.mode,
+      epoch: control.epoch,
+      detectedAt: new Date(b.seenAt),
+      decision: verdict.get(c.id) ?? "unknown",
+    }));
 }
