@@ -80,6 +80,11 @@ export class CycleEvaluator {
     return this.v2.scan(from, this.minProfit > 0n, this.minProfitFloat, answers);
   }
 
+  /** The same full scan of every cycle, shared with the kernel's helper threads (V2CycleSizer.share). */
+  share(answers: ScanAnswers): number {
+    return this.v2.share(this.minProfit > 0n, this.minProfitFloat, answers);
+  }
+
   scanned(): number {
     return this.v2.scanned();
   }

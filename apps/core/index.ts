@@ -23,6 +23,8 @@ export { CycleIndex, MIN_HOPS, MAX_SUPPORTED_HOPS } from "./cycle-index.ts";
 export type { PoolGraph } from "./cycle-index.ts";
 export { ArbitrageScanner } from "./scanner.ts";
 export type { ScannerOptions, ScanStats } from "./scanner.ts";
+export type { KernelHelpers, KernelMemory } from "./exact-kernel/kernel.ts";
+export { helperModuleBytes, SHARE_WORDS } from "./exact-kernel/kernel.ts";
 export type { ExactHop, HopBound, Ratio } from "./exact-hop.ts";
 export { v2ExactHop } from "./exact-hop.ts";
 export { searchTrade, DEFAULT_SEARCH_BUDGET } from "./exact-search.ts";

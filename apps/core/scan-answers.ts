@@ -1,4 +1,4 @@
-import type { AnswerRoom, ExactKernel, PoolTables } from "./exact-kernel/kernel.ts";
+import type { AnswerRoom, ExactKernel, PoolTables, ShareSpace } from "./exact-kernel/kernel.ts";
 import {
   ANSWER_BYTES,
   GROUP_SHIFT,
@@ -66,10 +66,10 @@ export class ScanAnswers {
   private capacity = 0;
   /** Where the records start in the tables' memory (the keys follow `capacity` records, the scratch the keys). */
   private at = 0;
-  private ints = new Int32Array(0);
-  private words = new BigUint64Array(0);
+  private ints: Int32Array = new Int32Array(0);
+  private words: BigUint64Array = new BigUint64Array(0);
   /** The wide table's words, and how many entries it has. */
-  private wideWords = new BigUint64Array(0);
+  private wideWords: BigUint64Array = new BigUint64Array(0);
   private wides = 0;
   /** Answer indices in list order (after `sort`): a view of the sort's scratch. */
   private order: Int32Array = new Int32Array(0);
@@ -95,7 +95,24 @@ export class ScanAnswers {
       keys: at + ANSWER_BYTES * capacity + 8 * size,
       room: capacity - size,
       wides: at + BEFORE_WIDE * capacity,
+      wideFrom: this.wides,
     };
+  }
+
+  /**
+   * Room for a shared scan (ExactKernel.share) over `cycles` cycles: one answer per cycle, each chunk's answers and
+   * wide entries numbered from its first cycle. Only the pages written are ever touched.
+   */
+  shareSpace(cycles: number): ShareSpace {
+    if (this.capacity < cycles) this.grow(cycles);
+    const { at, capacity } = this;
+    return { records: at, keys: at + ANSWER_BYTES * capacity, wides: at + BEFORE_WIDE * capacity };
+  }
+
+  /** Counts the `count` answers of the shared scan, their keys together at the start of the keys. */
+  shared(count: number): void {
+    this.size = count;
+    this.wides = this.capacity;
   }
 
   /** Counts the `count` answers the kernel wrote at the last `room()`, and that the wide table now has `wides` entries. */

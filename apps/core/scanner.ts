@@ -11,6 +11,7 @@ import type { Token } from "./tokens.ts";
 import { normalizeAddress } from "./tokens.ts";
 import type { RouteTables } from "./scan-answers.ts";
 import { ScanAnswers } from "./scan-answers.ts";
+import type { KernelHelpers } from "./exact-kernel/kernel.ts";
 
 export interface ScannerOptions {
   tokens: readonly Token[];
@@ -27,6 +28,11 @@ export interface ScannerOptions {
   sizingBudget?: bigint;
   /** Exact route evaluations the search of one cycle through a V3 pool may use (default DEFAULT_SEARCH_BUDGET). */
   searchBudget?: number;
+  /**
+   * Threads to share each full scan with (`orion scan` starts one: apps/scan/kernel-helper.ts); without them a full
+   * scan runs in this thread alone. Blocks are never shared (a block is short; waking a thread costs more).
+   */
+  kernelHelpers?: KernelHelpers;
 }
 
 export interface ScanStats {
@@ -46,6 +52,8 @@ export interface ScanStats {
    * (through a V3 pool with a coarse token on the way): nothing is reported for them, and nothing is proven.
    */
   undecided: number;
+  /** Chunks of the last full scan that helper threads took (ScannerOptions.kernelHelpers); 0 without them. */
+  helperChunks: number;
 }
 
 /**
@@ -70,6 +78,9 @@ export class ArbitrageScanner {
   private readonly dirty: Int32Array;
   /** A full scan's answers from the exact kernel (scratch in its memory, reused). */
   private readonly answers: ScanAnswers;
+  /** Whether full scans are shared with helper threads (ScannerOptions.kernelHelpers). */
+  private readonly shared: boolean;
+  private helperChunks = 0;
   private epoch = 0;
   private readonly unproven = new Set<number>();
   /** 1 for each cycle whose last sizing was "undecided" (see ScanStats.undecided), with their count. */
@@ -108,10 +119,14 @@ export class ArbitrageScanner {
       this.edgeToken[e] = this.state.tokens[source]!.address;
     }
     this.state.tables.holdCycles(this.index, edgeGroups, bases.length);
+    this.answers = new ScanAnswers(this.state.tables);
+    this.shared = options.kernelHelpers !== undefined;
+    // The shared scan's answer space is made now, so the memory does not grow under the helpers' feet.
+    if (this.shared) this.answers.shareSpace(this.index.cycleCount);
+    options.kernelHelpers?.attach(this.state.tables.memory);
     const { edges, hops, stride } = this.index;
     const edgePool = Array.from(edgeGroups, (_, e) => this.state.poolAddress[e >> 1]!);
     this.routes = { edges, hops, stride, edgeToken: this.edgeToken, edgePool };
-    this.answers = new ScanAnswers(this.state.tables);
     this.evaluator = new CycleEvaluator(
       this.state,
       this.index,
@@ -136,6 +151,7 @@ export class ArbitrageScanner {
       evaluated: this.last.evaluated,
       exactChecks: this.last.exactChecks,
       elapsedMs: this.last.elapsedMs,
+      helperChunks: this.helperChunks,
       opportunities: this.book.size,
       unproven: this.unproven.size,
       undecided: this.undecided,
@@ -155,9 +171,14 @@ export class ArbitrageScanner {
     // (one unless it fills up); only the cycles that may profit come back, sorted into list order by their keys.
     const answers = this.answers;
     answers.clear(this.state.tables.indexBits);
-    for (let from = 0; from < this.index.cycleCount;) {
-      from = this.evaluator.scan(from, answers);
-      exact += this.evaluator.scanned();
+    if (this.shared) {
+      this.helperChunks = this.evaluator.share(answers);
+      exact = this.evaluator.scanned();
+    } else {
+      for (let from = 0; from < this.index.cycleCount;) {
+        from = this.evaluator.scan(from, answers);
+        exact += this.evaluator.scanned();
+      }
     }
     this.evaluator.sort(answers);
     // One pass in list order makes the opportunities (ScanAnswers.list); the cycles the TypeScript sizes are placed

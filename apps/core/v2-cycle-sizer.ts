@@ -72,6 +72,17 @@ export class V2CycleSizer {
     return next;
   }
 
+  /**
+   * The whole of that pass shared with the kernel's helper instances (ExactKernel.share), into `answers`; returns how
+   * many chunks the helpers took.
+   */
+  share(bounded: boolean, minProfit: number, answers: ScanAnswers): number {
+    const space = answers.shareSpace(this.index.cycleCount);
+    const helped = this.kernel.share(bounded, minProfit, this.state.v2Count, this.searchBudget, space);
+    answers.shared(this.kernel.answers());
+    return helped;
+  }
+
   /** Puts a full scan's `answers` in list order (ScanAnswers.sort, with the kernel's sort). */
   sort(answers: ScanAnswers): void {
     answers.sort(this.kernel);

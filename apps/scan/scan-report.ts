@@ -1,5 +1,6 @@
-import type { Opportunity } from "../core/index.ts";
+import type { KernelHelpers, Opportunity } from "../core/index.ts";
 import { ArbitrageScanner } from "../core/index.ts";
+import { startKernelHelper } from "./kernel-helper.ts";
 import type { Snapshot } from "./load-snapshot.ts";
 
 export interface ScanOptions {
@@ -36,6 +37,16 @@ export const ONE_SHOT_SEARCH_BUDGET = 1 << 14;
 
 /** Builds the cycle index for the snapshot, then times one full scan (index building and parsing are not timed). */
 export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
+  // Started first, so the thread starts while the cycle index is built.
+  const helper = startKernelHelper(snapshot.pools.length + snapshot.v3Pools.length);
+  try {
+    return scanWith(snapshot, options, helper);
+  } finally {
+    helper?.stop();
+  }
+}
+
+function scanWith(snapshot: Snapshot, options: ScanOptions, helper: KernelHelpers | undefined): ScanReport {
   const scanner = new ArbitrageScanner({
     tokens: snapshot.tokens,
     pools: snapshot.pools,
@@ -45,6 +56,7 @@ export function runScan(snapshot: Snapshot, options: ScanOptions): ScanReport {
     minProfit: options.minProfit,
     sizingBudget: ONE_SHOT_SIZING_BUDGET,
     searchBudget: ONE_SHOT_SEARCH_BUDGET,
+    kernelHelpers: helper,
   });
   const opportunities = scanner.fullScan();
   const { pools, evaluated, elapsedMs, unproven, undecided } = scanner.stats;

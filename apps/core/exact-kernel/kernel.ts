@@ -5,7 +5,7 @@
  */
 import { MAX_RESERVE } from "../pool-math.ts";
 import type { Optimality, SizedTrade } from "../sized-trade.ts";
-import { KERNEL_WASM } from "./kernel-wasm.ts";
+import { KERNEL_HELPER_WASM, KERNEL_WASM } from "./kernel-wasm.ts";
 
 /** What `size` answers (assembly/kernel.ts). */
 export const NONE = 0;
@@ -49,10 +49,13 @@ export const REGISTER_BYTES = 256;
 export const REGISTER_DIGITS = 62;
 const WORD = 2n ** 64n;
 
-/** A WebAssembly memory: the pool tables and the kernel's scratch. */
+/**
+ * A shared WebAssembly memory: the pool tables and the kernel's scratch, which helper instances in other threads may
+ * scan too (`ExactKernel.share`).
+ */
 export interface KernelMemory {
-  readonly buffer: ArrayBuffer;
-  /** Adds `pages` pages of 64 KiB; the old buffer (and every view of it) is detached. */
+  readonly buffer: SharedArrayBuffer;
+  /** Adds `pages` pages of 64 KiB; views of the old buffer keep its old length. */
   grow(pages: number): number;
 }
 
@@ -60,7 +63,7 @@ export interface KernelMemory {
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: { env: { memory: KernelMemory } }) => { readonly exports: object };
-  Memory: new (descriptor: { initial: number }) => KernelMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => KernelMemory;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
@@ -77,8 +80,12 @@ interface KernelExports {
     keys: number,
     room: number,
     wides: number,
+    wideFrom: number,
+    to: number,
   ): number;
   wides(): number;
+  share(): void;
+  gather(): number;
   size(hops: number, e0: number, e1: number, e2: number, e3: number): number;
   testMultiply(): void;
   testDivide(): void;
@@ -92,6 +99,22 @@ interface KernelExports {
   testRegisters(op: number, x: number): number;
 }
 
+/**
+ * Threads that each run a helper instance of the kernel (`helperModuleBytes`) over a scanner's tables and take chunks
+ * of its full scans (ExactKernel.share). Plain functions of the core cannot start a thread; the caller who can does.
+ */
+export interface KernelHelpers {
+  /** Gives the helpers the tables' memory, once its cycle index is in place; they wait for the plan from then on. */
+  attach(memory: KernelMemory): void;
+}
+
+/** Where a shared full scan writes its answers (ExactKernel.share): room for one per cycle in each. */
+export interface ShareSpace {
+  readonly records: number;
+  readonly keys: number;
+  readonly wides: number;
+}
+
 /** Where the kernel's next scan call writes its answers (ExactKernel.scan): addresses in the tables' memory. */
 export interface AnswerRoom {
   /** The number of the first answer it writes. */
@@ -100,8 +123,9 @@ export interface AnswerRoom {
   readonly keys: number;
   /** How many answers fit. */
   readonly room: number;
-  /** Where the scan's wide table is (its entries numbered from the scan's first call on). */
+  /** Where the scan's wide table is, and the number its next entry takes (the entries so far). */
   readonly wides: number;
+  readonly wideFrom: number;
 }
 
 /** What the exact search of a cycle the kernel left to it (`SEARCH`) can ask the kernel (sizing.ts's V2Split). */
@@ -116,9 +140,44 @@ let compiled: object | undefined;
 
 /** Compiled once per process, on first use (a few kilobytes: V8's baseline compiler takes well under a millisecond). */
 function kernelModule(): object {
-  compiled ??= new wasm.Module(Uint8Array.from(atob(KERNEL_WASM), (c) => c.charCodeAt(0)));
+  compiled ??= new wasm.Module(moduleBytes(KERNEL_WASM));
   return compiled;
 }
+
+function moduleBytes(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/**
+ * The kernel built for a helper instance (its scratch apart from the scanner's own), for a thread that shares full
+ * scans (`ExactKernel.share`): instantiated over the tables' memory with `{ env: { memory } }`, it calls `share()`
+ * whenever the plan's generation moves on (SHARE_WORDS).
+ */
+export function helperModuleBytes(): Uint8Array {
+  return moduleBytes(KERNEL_HELPER_WASM);
+}
+
+/** The shared scan's plan (assembly/kernel.ts's PLAN), as i32 and f64 indices into the memory. */
+const PLAN = 61440;
+const PLAN_GENERATION = PLAN / 4;
+const PLAN_NEXT = PLAN / 4 + 1;
+const PLAN_DONE = PLAN / 4 + 2;
+const PLAN_INTS = PLAN / 4 + 3;
+/** Set by a helper thread that failed (the scan then throws instead of waiting for chunks that will not come). */
+const PLAN_FAILED = PLAN / 4 + 15;
+/**
+ * The plan's words a helper thread uses (i32 indices into the memory): it waits on `generation` and then calls
+ * `share()`; on a failure it sets `failed` and wakes the scan waiting on `done`.
+ */
+export const SHARE_WORDS = { generation: PLAN_GENERATION, done: PLAN_DONE, failed: PLAN_FAILED } as const;
+const PLAN_FLOATS = (PLAN + 64) / 8;
+const PLAN_BOUNDS = (PLAN + 128 + 12 * 128) / 4;
+const PLAN_HELPED = PLAN / 4 + 14;
+/** At most this many chunks (the plan's room for them), each at least MIN_CHUNK cycles long. */
+const MAX_CHUNKS = 128;
+const MIN_CHUNK = 4096;
+/** A shared scan waits this long for a helper's last chunk before it takes the helper for dead. */
+const HELPER_TIMEOUT_MS = 10_000;
 
 /** A cycle index as `PoolTables.holdCycles` takes it (cycle-index.ts). */
 export interface CycleRows {
@@ -162,7 +221,7 @@ export class PoolTables {
     this.pools = pools;
     this.ratesAt = alignTo8(TABLES + POOL_BYTES * pools);
     this.answersAt = this.ratesAt + RATE_BYTES * pools;
-    this.memory = new wasm.Memory({ initial: Math.ceil(this.answersAt / 65536) });
+    this.memory = new wasm.Memory({ initial: Math.ceil(this.answersAt / 65536), maximum: 65536, shared: true });
     this.map();
   }
 
@@ -270,8 +329,50 @@ export class ExactKernel implements SplitKernel {
       this.exports.initCycles(cycles.cycleCount, cycles.stride, v2Count, groupBits, indexBits);
       this.placed = true;
     }
-    const { base, records, keys, room, wides } = answers;
-    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base, records, keys, room, wides);
+    const { base, records, keys, room, wides, wideFrom } = answers;
+    const to = cycles.cycleCount;
+    return this.exports.scan(from, bounded ? 1 : 0, minProfit, budget, base, records, keys, room, wides, wideFrom, to);
+  }
+
+  /**
+   * The same full scan (`scan`), in chunks that this instance and the helper instances started over the same memory
+   * (`helperModuleBytes`) take in turn, each numbering its answers from its first cycle in `space` (room for one per
+   * cycle); returns once all are done, with the answers' keys together for `sortKeys` (`answers()` of them,
+   * `scanned()` cycles sized), how many chunks the helpers took. With no helper running, this instance takes them all.
+   */
+  share(bounded: boolean, minProfit: number, v2Count: number, budget: number, space: ShareSpace): number {
+    const { cycles, groupBits, indexBits, memory, pools } = this.tables;
+    if (cycles === null) throw new Error("exact kernel: no cycle index held to scan");
+    const count = cycles.cycleCount;
+    const plan = new Int32Array(memory.buffer);
+    // Guided chunks: a quarter of what is left (two threads finish together, to within a short chunk), at least
+    // MIN_CHUNK cycles. Each chunk's answers start a run of pages of their own (a page fault each in a fresh process),
+    // so fewer, longer chunks first.
+    let chunks = 0;
+    for (let from = 0; from < count; chunks++) {
+      plan[PLAN_BOUNDS + chunks] = from;
+      const left = count - from;
+      from += chunks === MAX_CHUNKS - 1 ? left : Math.min(left, Math.max(MIN_CHUNK, Math.ceil(left / 4)));
+    }
+    plan[PLAN_BOUNDS + chunks] = count;
+    plan.set([chunks, pools, count, cycles.stride, v2Count, groupBits, indexBits, bounded ? 1 : 0], PLAN_INTS);
+    plan.set([space.records, space.keys, space.wides], PLAN_INTS + 8);
+    new Float64Array(memory.buffer).set([minProfit, budget], PLAN_FLOATS);
+    Atomics.store(plan, PLAN_DONE, 0);
+    Atomics.store(plan, PLAN_NEXT, 0);
+    Atomics.add(plan, PLAN_GENERATION, 1);
+    Atomics.notify(plan, PLAN_GENERATION);
+    this.exports.share();
+    let waited = 0;
+    for (let done = Atomics.load(plan, PLAN_DONE); done < chunks; done = Atomics.load(plan, PLAN_DONE)) {
+      if (Atomics.load(plan, PLAN_FAILED) !== 0)
+        throw new Error("exact kernel: a helper thread failed in a shared scan");
+      if (Atomics.wait(plan, PLAN_DONE, done, 100) === "timed-out" && (waited += 100) >= HELPER_TIMEOUT_MS) {
+        throw new Error("exact kernel: a helper thread stopped in the middle of a shared scan");
+      }
+    }
+    this.exports.gather();
+    return plan[PLAN_HELPED]!;
   }
 
   /** How many entries the wide table of the scan so far has. */

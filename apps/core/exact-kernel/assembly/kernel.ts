@@ -12,23 +12,27 @@
  */
 
 // Memory: scratch below TABLES; from TABLES on the pool tables, laid out by `init` for the pool count (see ../kernel.ts).
+// The memory is shared: a full scan may be shared with helper instances in other threads (`share`). Each instance
+// keeps its scratch (24 KiB) from SCRATCH on, a constant of the build (bin/build-kernel.mjs: 0 for the scanner's own
+// instance, HELPER_SCRATCH for a helper's), and all meet at the shared scan's PLAN.
 const TABLES: usize = 65536;
+const PLAN: usize = 61440;
 /** Digits (u32) of a dividend, 9 with the normalisation's extra one. */
-const UN: usize = 1024;
+const UN: usize = SCRATCH + 1024;
 /** Digits of a divisor. */
-const VN: usize = 1088;
+const VN: usize = SCRATCH + 1088;
 /** Digits of a quotient. */
-const QN: usize = 1152;
+const QN: usize = SCRATCH + 1152;
 /** Digits of the factors of a product. */
-const AD: usize = 1216;
-const BD: usize = 1232;
+const AD: usize = SCRATCH + 1216;
+const BD: usize = SCRATCH + 1232;
 /**
  * Results: amountIn, amountOut, profit (u64 low, high each), then the split (i32) and optimality (i32); `scan`'s
  * counts at OUT+56 and OUT+60.
  */
-const OUT: usize = 1280;
+const OUT: usize = SCRATCH + 1280;
 /** Test arguments and results (the property tests' window on the arithmetic). */
-const TEST: usize = 1344;
+const TEST: usize = SCRATCH + 1344;
 
 let floatReserve0: usize = 0;
 let floatReserve1: usize = 0;
@@ -55,7 +59,6 @@ let poolCount: usize = 0;
 let edgeGroupsAt: usize = 0;
 let hopsAt: usize = 0;
 let edgesAt: usize = 0;
-let cycleCount: i32 = 0;
 let stride: i32 = 0;
 /** Pools from this index on are Uniswap-V3 pools (the kernel sizes none of them). */
 let v2Pools: i32 = 0;
@@ -80,7 +83,6 @@ export function init(pools: i32): void {
  * ../kernel.ts mirrors); sort keys with `groups` bits of group and `indices` bits of answer index.
  */
 export function initCycles(count: i32, rowStride: i32, v2Count: i32, groups: i32, indices: i32): void {
-  cycleCount = count;
   stride = rowStride;
   v2Pools = v2Count;
   groupBits = <u64>groups;
@@ -761,7 +763,7 @@ const INVERSE_HEADROOM: f64 = 0.0009765625;
  * The screen's hops, per hop its float reserves in and out and 10000 - fee (f64 each), read once per `screen` call
  * instead of through the hop's pool and side for every point (a screen passes over hundreds of points per call).
  */
-const SCREEN_HOPS: usize = 1536;
+const SCREEN_HOPS: usize = SCRATCH + 1536;
 
 /** ValueScreen.cannotBeat (../../value-screen.ts), the same operations in the same order, over SCREEN_HOPS. */
 function cannotBeat(y: f64, best: f64): bool {
@@ -839,7 +841,7 @@ export function value(y: u64): i32 {
  * Registers: a digit count, a sign (1 negative) and the digits (u32, lowest first), REG_BYTES apart from REGS. A
  * result longer than MAXL digits sets `overflow`, and the search hands its cycle back to the TypeScript.
  */
-const REGS: usize = 2048;
+const REGS: usize = SCRATCH + 2048;
 const REG_BYTES: usize = 256;
 const MAXL: i32 = 62;
 /** Knuth's dividend and divisor, normalised (MAXL + 1 digits each). */
@@ -1461,9 +1463,9 @@ function sortKey(group: i32, index: i32, profitHi: u64, profitLo: u64): u64 {
  * optimality; WIDE; the group), then a trade's amountIn and profit (a word each; amountOut is their sum); at `keys`
  * its sort key (`sortKey`, the answer numbered from `base`). A WIDE trade (amountIn or profit from 2^64, one in twenty
  * on the 10k-pool markets) has its amounts in the wide table at `wides` instead (WIDE_BYTES an entry, numbered on from
- * the scan's first call, base 0), its entry's number in place of amountIn. Written where the scan's answers stay
+ * `wideFrom`), its entry's number in place of amountIn. Written where the scan's answers stay
  * (ScanAnswers of ../../scan-answers.ts): no copy. And no more than that: each 4 KiB written is a page fault in a fresh
- * process (10-20 us on a VM). Stops after `room` answers; returns the cycle to go on from (cycleCount when done),
+ * process (10-20 us on a VM). Stops after `room` answers or at cycle `to`; returns the cycle to go on from (`to` when done),
  * with the answers' count at OUT+56 and the cycles sized at OUT+60 (`wides()`: the wide table's entries).
  */
 export function scan(
@@ -1476,12 +1478,14 @@ export function scan(
   keys: usize,
   room: i32,
   wides: usize,
+  wideFrom: i32,
+  to: i32,
 ): i32 {
-  if (base == 0) wideCount = 0;
   wideTable = wides;
+  wideCount = wideFrom;
   let count: usize = 0;
   let sized: i32 = 0;
-  for (let c = from; c < cycleCount; c++) {
+  for (let c = from; c < to; c++) {
     const at = edgesAt + 4 * <usize>c * <usize>stride;
     const n = <i32>load<u8>(hopsAt + <usize>c);
     const e0 = load<i32>(at);
@@ -1543,7 +1547,104 @@ export function scan(
   }
   store<i32>(OUT + 56, <i32>count);
   store<i32>(OUT + 60, sized);
-  return cycleCount;
+  return to;
+}
+
+// --- A full scan shared between instances over the shared memory ---------------------------------------------------
+// The plan (../kernel.ts writes it): i32 words (the generation helpers wait on at PLAN, a failure flag at PLAN+60),
+// two f64, per chunk its results, then the chunks' bounds.
+const PLAN_NEXT: usize = PLAN + 4;
+const PLAN_DONE: usize = PLAN + 8;
+const PLAN_CHUNKS: usize = PLAN + 12;
+const PLAN_POOLS: usize = PLAN + 16;
+const PLAN_CYCLES: usize = PLAN + 20;
+const PLAN_STRIDE: usize = PLAN + 24;
+const PLAN_V2: usize = PLAN + 28;
+const PLAN_GROUP_BITS: usize = PLAN + 32;
+const PLAN_INDEX_BITS: usize = PLAN + 36;
+const PLAN_BOUNDED: usize = PLAN + 40;
+const PLAN_RECORDS: usize = PLAN + 44;
+const PLAN_KEYS: usize = PLAN + 48;
+const PLAN_WIDES: usize = PLAN + 52;
+/** `gather` counts there the chunks helper instances took. */
+const PLAN_HELPED: usize = PLAN + 56;
+const PLAN_MIN_PROFIT: usize = PLAN + 64;
+const PLAN_BUDGET: usize = PLAN + 72;
+const PLAN_RESULTS: usize = PLAN + 128;
+/** Per chunk: its answers' count, the cycles it sized, and 1 if a helper instance took it. */
+const RESULT_BYTES: usize = 12;
+/** Chunk k is cycles bounds[k]..bounds[k+1] (i32 each, after room for 128 chunks' results). */
+const PLAN_BOUNDS: usize = PLAN_RESULTS + RESULT_BYTES * 128;
+
+/**
+ * Takes chunks of the planned full scan (`scan` over each chunk's cycles) until none is left, each claimed
+ * by an atomic add, so however many instances call it and whenever they start, each chunk is scanned once and the
+ * faster thread takes more. A chunk's answers are numbered from its first cycle, in records, keys and wide table
+ * alike (room for one per cycle: nothing can fill up), so answer order is cycle order as in one call; `gather` then
+ * closes the gaps between the chunks' keys. The plan is read after each claim: a helper that claims a chunk of a
+ * plan written after it started still scans it as that plan says.
+ */
+export function share(): void {
+  for (;;) {
+    const k = atomic.add<i32>(PLAN_NEXT, 1);
+    if (k >= atomic.load<i32>(PLAN_CHUNKS)) return;
+    init(load<i32>(PLAN_POOLS));
+    initCycles(
+      load<i32>(PLAN_CYCLES),
+      load<i32>(PLAN_STRIDE),
+      load<i32>(PLAN_V2),
+      load<i32>(PLAN_GROUP_BITS),
+      load<i32>(PLAN_INDEX_BITS),
+    );
+    const from = load<i32>(PLAN_BOUNDS + 4 * <usize>k);
+    const to = load<i32>(PLAN_BOUNDS + 4 * <usize>k + 4);
+    const at = <usize>from;
+    scan(
+      from,
+      load<i32>(PLAN_BOUNDED),
+      load<f64>(PLAN_MIN_PROFIT),
+      load<f64>(PLAN_BUDGET),
+      from,
+      <usize>load<i32>(PLAN_RECORDS) + ANSWER_BYTES * at,
+      <usize>load<i32>(PLAN_KEYS) + 8 * at,
+      to - from,
+      <usize>load<i32>(PLAN_WIDES),
+      from,
+      to,
+    );
+    const result = PLAN_RESULTS + RESULT_BYTES * <usize>k;
+    store<i32>(result, load<i32>(OUT + 56));
+    store<i32>(result + 4, load<i32>(OUT + 60));
+    store<i32>(result + 8, SCRATCH == 0 ? 0 : 1);
+    atomic.add<i32>(PLAN_DONE, 1);
+    atomic.notify(PLAN_DONE, 1);
+  }
+}
+
+/**
+ * After every chunk of the shared scan is done: moves the chunks' keys together (in chunk order, so cycle order) for
+ * `sortKeys`, and returns how many there are, with the cycles sized at OUT+60 and the chunks helpers took at
+ * PLAN_HELPED.
+ */
+export function gather(): i32 {
+  const chunks = <usize>load<i32>(PLAN_CHUNKS);
+  const keys = <usize>load<i32>(PLAN_KEYS);
+  let n: usize = 0;
+  let sized: i32 = 0;
+  let helped: i32 = 0;
+  for (let k: usize = 0; k < chunks; k++) {
+    const result = PLAN_RESULTS + RESULT_BYTES * k;
+    const count = <usize>load<i32>(result);
+    const from = <usize>load<i32>(PLAN_BOUNDS + 4 * k);
+    if (from > n && count > 0) memory.copy(keys + 8 * n, keys + 8 * from, 8 * count);
+    n += count;
+    sized += load<i32>(result + 4);
+    helped += load<i32>(result + 8);
+  }
+  store<i32>(OUT + 56, <i32>n);
+  store<i32>(OUT + 60, sized);
+  store<i32>(PLAN_HELPED, helped);
+  return <i32>n;
 }
 
 /** How many entries the wide table has (`scan`). */
@@ -1552,7 +1653,7 @@ export function wides(): i32 {
 }
 
 /** sortKeys' counts: 256 per byte of a key (u32 each). */
-const COUNTS: usize = 16384;
+const COUNTS: usize = SCRATCH + 16384;
 /** Runs of equal keys longer than this that are out of order are left to the TypeScript (no quadratic sort here). */
 const SHORT_RUN: usize = 64;
 

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { rng, syntheticMarket, tradeBlock } from "../../bench/synthetic-market.ts";
+import type { ScannerOptions } from "../core/index.ts";
+import { ArbitrageScanner } from "../core/index.ts";
+import { startKernelHelper } from "./kernel-helper.ts";
+
+const CASES = [
+  // 19,283 answers, more than the serial scan's first answer space holds.
+  { pools: 4000, seed: 21, shocked: 0.3, maxHops: 3, minProfit: 0n },
+  // The float profit bound against a minimum profit, and 4-hop cycles (a wider row per cycle).
+  { pools: 1500, seed: 13, shocked: 0.1, maxHops: 3, minProfit: 10n ** 12n },
+  { pools: 250, seed: 14, shocked: 0.3, maxHops: 4, minProfit: 0n },
+];
+
+describe("a full scan shared with a helper thread (orion scan's)", () => {
+  it("does not start a thread for a small market", () => {
+    expect(startKernelHelper(1999)).toBeUndefined();
+  });
+
+  it.each(CASES)("lists exactly what one thread lists, before and after a block: %o", async (shape) => {
+    const { pools, seed, shocked, ...scan } = shape;
+    const market = syntheticMarket({ pools, seed, shocked });
+    const options: ScannerOptions = { ...market, ...scan };
+    const alone = new ArbitrageScanner(options);
+    const helper = startKernelHelper(10_000)!;
+    try {
+      const shared = new ArbitrageScanner({ ...options, kernelHelpers: helper });
+      expect(await helper.ready).toBe(true);
+      const expected = alone.fullScan();
+      // The helper takes chunks as it wakes up: scan again until it has taken some (on an idle core, at once).
+      let helped = 0;
+      for (let round = 0; round < 5 && helped === 0; round++) {
+        expect(shared.fullScan()).toEqual(expected);
+        helped = shared.stats.helperChunks;
+        expect(shared.stats.unproven).toBe(alone.stats.unproven);
+        expect(shared.stats.exactChecks).toBe(alone.stats.exactChecks);
+      }
+      expect(helped).toBeGreaterThan(0);
+      expect(alone.stats.helperChunks).toBe(0);
+
+      // New reserves: the next shared scan (a new plan) reads them, like a scan in one thread.
+      const block = tradeBlock(market.pools, 50, rng(seed));
+      alone.applyReserves(block);
+      shared.applyReserves(block);
+      expect(shared.fullScan()).toEqual(alone.fullScan());
+    } finally {
+      helper.stop();
+    }
+  });
+});
