@@ -104,7 +104,8 @@ export class ScanAnswers {
    * wide entries numbered from its first cycle. Only the pages written are ever touched.
    */
   shareSpace(cycles: number): ShareSpace {
-    if (this.capacity < cycles) this.grow(cycles);
+    // Never empty, so the sort's scratch has a place of its own even when there are no cycles.
+    if (this.capacity < Math.max(cycles, FIRST_CAPACITY)) this.grow(Math.max(cycles, FIRST_CAPACITY));
     const { at, capacity } = this;
     return { records: at, keys: at + ANSWER_BYTES * capacity, wides: at + BEFORE_WIDE * capacity };
   }

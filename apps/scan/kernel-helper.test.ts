@@ -17,6 +17,39 @@ describe("a full scan shared with a helper thread (orion scan's)", () => {
     expect(startKernelHelper(1999)).toBeUndefined();
   });
 
+  it("scans a market without a cycle to nothing", async () => {
+    // Every pool pairs the base token with a token of its own: no route comes back.
+    const tokens = Array.from({ length: 2001 }, (_, i) => ({
+      address: `0x${(i + 1).toString(16).padStart(40, "0")}`,
+      symbol: `T${i}`,
+      decimals: 18,
+    }));
+    const pools = tokens.slice(1).map((token, i) => ({
+      address: `0x${(i + 1).toString(16).padStart(4, "0")}${"a".repeat(36)}`,
+      dex: "uniswap-v2",
+      token0: tokens[0]!.address,
+      token1: token.address,
+      reserve0: 10n ** 21n,
+      reserve1: 10n ** 21n,
+      feeBps: 30,
+    }));
+    const helper = startKernelHelper(pools.length)!;
+    try {
+      const scanner = new ArbitrageScanner({
+        tokens,
+        pools,
+        baseTokens: [tokens[0]!.address],
+        maxHops: 3,
+        kernelHelpers: helper,
+      });
+      expect(await helper.ready).toBe(true);
+      expect(scanner.cycleCount).toBe(0);
+      expect(scanner.fullScan()).toEqual([]);
+    } finally {
+      helper.stop();
+    }
+  });
+
   it.each(CASES)("lists exactly what one thread lists, before and after a block: %o", async (shape) => {
     const { pools, seed, shocked, ...scan } = shape;
     const market = syntheticMarket({ pools, seed, shocked });
