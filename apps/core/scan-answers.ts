@@ -113,7 +113,6 @@ export class ScanAnswers {
   /** Counts the `count` answers of the shared scan, their keys together at the start of the keys. */
   shared(count: number): void {
     this.size = count;
-    this.wides = this.capacity;
   }
 
   /** Counts the `count` answers the kernel wrote at the last `room()`, and that the wide table now has `wides` entries. */
