@@ -1,7 +1,8 @@
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { rng, syntheticMarket, tradeBlock } from "../../bench/synthetic-market.ts";
-import type { ScannerOptions } from "../core/index.ts";
-import { ArbitrageScanner } from "../core/index.ts";
+import type { KernelMemory, ScannerOptions } from "../core/index.ts";
+import { ArbitrageScanner, SHARE_WORDS } from "../core/index.ts";
 import { startKernelHelper } from "./kernel-helper.ts";
 
 const CASES = [
@@ -15,6 +16,44 @@ const CASES = [
 describe("a full scan shared with a helper thread (orion scan's)", () => {
   it("does not start a thread for a small market", () => {
     expect(startKernelHelper(1999)).toBeUndefined();
+  });
+
+  it("stops with an error, not a wait, when a helper fails with chunks it took", async () => {
+    // A helper that takes every chunk left and then fails without scanning them.
+    const program = `
+      const { parentPort, workerData: { generation, next, done, failed } } = require("node:worker_threads");
+      parentPort.once("message", ({ memory }) => {
+        const plan = new Int32Array(memory.buffer, 0, failed + 1);
+        parentPort.postMessage("ready");
+        for (let seen = 0; ; ) {
+          Atomics.wait(plan, generation, seen);
+          seen = Atomics.load(plan, generation);
+          Atomics.add(plan, next, 1 << 20);
+          Atomics.store(plan, failed, 1);
+          Atomics.notify(plan, done);
+        }
+      });`;
+    const worker = new Worker(program, { eval: true, workerData: SHARE_WORDS });
+    try {
+      const ready = new Promise((resolve) => worker.once("message", resolve));
+      const failing = { attach: (memory: KernelMemory) => worker.postMessage({ memory }) };
+      const market = syntheticMarket({ pools: 4000, seed: 21, shocked: 0.3 });
+      const scanner = new ArbitrageScanner({ ...market, maxHops: 3, kernelHelpers: failing });
+      await ready;
+      // The scanning thread may finish every chunk before the helper wakes (then nothing is missing and the scan
+      // stands); from the next scan on the helper is awake, takes the rest and the failure shows.
+      let error: unknown = null;
+      for (let round = 0; round < 5 && error === null; round++) {
+        try {
+          scanner.fullScan();
+        } catch (err) {
+          error = err;
+        }
+      }
+      expect(String(error)).toMatch(/a helper thread failed in a shared scan/);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it("scans a market without a cycle to nothing", async () => {

@@ -167,9 +167,14 @@ const PLAN_INTS = PLAN / 4 + 3;
 const PLAN_FAILED = PLAN / 4 + 15;
 /**
  * The plan's words a helper thread uses (i32 indices into the memory): it waits on `generation` and then calls
- * `share()`; on a failure it sets `failed` and wakes the scan waiting on `done`.
+ * `share()`, which claims chunks from `next`; on a failure it sets `failed` and wakes the scan waiting on `done`.
  */
-export const SHARE_WORDS = { generation: PLAN_GENERATION, done: PLAN_DONE, failed: PLAN_FAILED } as const;
+export const SHARE_WORDS = {
+  generation: PLAN_GENERATION,
+  next: PLAN_NEXT,
+  done: PLAN_DONE,
+  failed: PLAN_FAILED,
+} as const;
 const PLAN_FLOATS = (PLAN + 64) / 8;
 const PLAN_BOUNDS = (PLAN + 128 + 12 * 128) / 4;
 const PLAN_HELPED = PLAN / 4 + 14;
