@@ -162,6 +162,10 @@ const PLAN = 61440;
 const PLAN_GENERATION = PLAN / 4;
 const PLAN_NEXT = PLAN / 4 + 1;
 const PLAN_DONE = PLAN / 4 + 2;
+/**
+ * The plan's settings from PLAN+12 on, in assembly/kernel.ts's order (PLAN_CHUNKS .. PLAN_WIDES): chunks, pools,
+ * cycles, stride, V2 pools, group bits, index bits, bounded, then the records', keys' and wide table's addresses.
+ */
 const PLAN_INTS = PLAN / 4 + 3;
 /** Set by a helper thread that failed (the scan then throws instead of waiting for chunks that will not come). */
 const PLAN_FAILED = PLAN / 4 + 15;
