@@ -51,19 +51,25 @@ function publishedArtifact(name: PublishedContract): Artifact {
 
 let loaded: Promise<Artifacts> | undefined;
 
-/** All artifacts; compiles once per process (and once per source change across processes, via the cache). */
+/**
+ * All artifacts; compiles once per process (and once per source change across processes, via the cache). A published
+ * one is read from its package on first use: the bots need only ours and Uniswap's, and the image holds only the
+ * production dependencies (ERC-4337's contracts, which only the local chain deploys, are a dev dependency).
+ */
 export function loadArtifacts(): Promise<Artifacts> {
   loaded ??= (async () => {
     const compiled = await compileContracts();
-    const own = {} as Record<OwnContract, Artifact>;
+    const artifacts = {} as Artifacts;
     for (const name of OWN_CONTRACTS) {
       const c = compiled[name];
       if (!c) throw new Error(`compiled output lacks contract ${name}`);
-      own[name] = { abi: c.abi as JsonFragment[], bytecode: c.bytecode };
+      artifacts[name] = { abi: c.abi as JsonFragment[], bytecode: c.bytecode };
     }
-    const published = {} as Record<PublishedContract, Artifact>;
-    for (const name of Object.keys(PUBLISHED) as PublishedContract[]) published[name] = publishedArtifact(name);
-    return { ...own, ...published };
+    for (const name of Object.keys(PUBLISHED) as PublishedContract[]) {
+      let read: Artifact | undefined;
+      Object.defineProperty(artifacts, name, { enumerable: true, get: () => (read ??= publishedArtifact(name)) });
+    }
+    return artifacts;
   })();
   return loaded;
 }

@@ -55,6 +55,8 @@ export interface SessionParts {
   keyPrefix: string;
   busPrefix: string;
   redisUrl?: string | undefined;
+  /** `orion dev --services --bots-from`: the install the bots' processes start from (default this checkout). */
+  botsFrom?: string | undefined;
 }
 
 /** Waits until `done()` or the timeout, polling: the pipeline's counters advance on bus deliveries. */

@@ -38,9 +38,12 @@ interface BotProcess {
 }
 
 function startBot(bot: BotName, env: Record<string, string>, p: SessionParts): BotProcess {
-  const child = spawn(process.execPath, [ORION, "run", bot], {
+  // From another install (the image's tree), the bot runs in its directory, as the container runs it in /app.
+  const from = p.botsFrom;
+  const child = spawn(process.execPath, [from ? join(from, "bin", "orion.mjs") : ORION, "run", bot], {
     // The contract is the bot's whole configuration: nothing else of this process's environment leaks in.
     env: { PATH: process.env.PATH ?? "", ...env },
+    ...(from ? { cwd: from } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<number | null>((r) => child.once("close", (code) => r(code)));

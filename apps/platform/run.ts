@@ -35,6 +35,8 @@ export interface DevOptions {
   log?: Logger;
   /** Each bot in its own OS process (`orion run <bot>`). */
   services?: boolean;
+  /** With `services`: the orion install the bots' processes start from (`--bots-from`); default this checkout. */
+  botsFrom?: string;
   /** eoa (default) or erc4337: user operations of the executor key's smart account, through a local alto. */
   execution?: ExecutionRouteKind;
   /** ERC-4337: send from the EOA when the bundler is down or slower than bundlerTimeoutMs (else reject). */

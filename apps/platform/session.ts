@@ -41,6 +41,11 @@ export interface SessionOptions {
   log?: Logger;
   /** Each bot in its own OS process (`orion run <bot>`), talking through Redis and PostgreSQL (`orion dev --services`). */
   services?: boolean;
+  /**
+   * With `services`: the orion install each bot's process starts from (its `bin/orion.mjs`, run in that directory),
+   * such as the image's production tree; default this checkout.
+   */
+  botsFrom?: string;
   /** The execution route, for the report (`--execution`); the chain's executor config carries the route itself. */
   execution?: ExecutionRouteKind;
 }
@@ -148,6 +153,7 @@ export async function runSession(o: SessionOptions, openChain: () => Promise<Ses
       keyPrefix,
       busPrefix,
       redisUrl: o.redisUrl,
+      botsFrom: o.botsFrom,
     };
     const run = o.services ? await runAsProcesses(parts) : await runInProcess(parts);
     const { blocks, counts, latency, nonceStart, nonceEnd } = run;

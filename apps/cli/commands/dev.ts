@@ -21,6 +21,7 @@ const flags = z
     port: intString("--port", 0, 65_535),
     blockTime: intString("--block-time", 100, 60_000),
     services: z.boolean().optional(),
+    botsFrom: z.string().min(1, "--bots-from needs a directory").optional(),
     execution: z.string().optional(),
     eoaFallback: z.boolean().optional(),
     bundlerTimeout: intString("--bundler-timeout", 100, 600_000),
@@ -51,6 +52,14 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   }
   if (f.services && !process.env.REDIS_URL) {
     throw new InputError("dev --services: set REDIS_URL: the bots' processes talk to each other through Redis");
+  }
+  const botsFrom = f.botsFrom === undefined ? undefined : resolve(f.botsFrom);
+  if (botsFrom !== undefined) {
+    if (!f.services)
+      throw new InputError("dev --bots-from: only with --services (the bots run in this process otherwise)");
+    await access(join(botsFrom, "bin", "orion.mjs"), constants.R_OK).catch(() => {
+      throw new InputError(`dev --bots-from ${botsFrom}: no orion install there (bin/orion.mjs is missing)`);
+    });
   }
   const dataDir = process.env.ORION_HOME ?? resolve(ROOT, ".orion");
   // A bounded run always leaves its report; without --report it goes to .orion/sessions/.
@@ -96,6 +105,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       redisUrl: process.env.REDIS_URL || undefined,
       redisKeyPrefix: process.env.ORION_REDIS_PREFIX || undefined,
       services: f.services ?? false,
+      ...(botsFrom === undefined ? {} : { botsFrom }),
       execution,
       eoaFallback: f.eoaFallback ?? false,
       bundlerTimeoutMs: f.bundlerTimeout,
@@ -120,6 +130,10 @@ export function configure(command: Command): void {
     .option("--port <port>", "port of the HTTP API and /metrics (0 = any free port)", "8080")
     .option("--block-time <ms>", "devnet block interval in milliseconds", "1000")
     .option("--services", "run each bot in its own process (`orion run <bot>`), talking through Redis and PostgreSQL")
+    .option(
+      "--bots-from <dir>",
+      "with --services: start each bot from the orion install in DIR (e.g. the image's production tree)",
+    )
     .option(
       "--execution <route>",
       "eoa (a transaction from the executor account) or erc4337 (a sponsored user operation of its smart account)",

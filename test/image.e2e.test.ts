@@ -1,18 +1,28 @@
 /**
- * The image: what the Dockerfile installs for production is enough to start each bot. One clean directory gets the
+ * The image: what the Dockerfile installs for production is enough to run each bot. One clean directory gets the
  * build context exactly as `docker build` sees it (the Dockerfile's COPY lines, less .dockerignore), then the
  * Dockerfile's own production install line, from the registry (its offline cache allowed). Each bot then starts from
- * that tree: `--help`, and a start with an empty environment, which loads the bot's whole module graph and stops at the
- * env contract (exit 2) before connecting. A dev-only import on the production path fails here, not in Cloud Run.
+ * that tree: `--help`, and a start with an empty environment, which stops at the env contract (exit 2). Then the four
+ * bots run from it as four processes of an `orion dev --services --bots-from` session and trade on the devnet: a bot
+ * module, or a file one reads once running (an ABI, a lens's bytecode), that only a dev dependency provides fails
+ * here, not in Cloud Run.
  */
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { sessionReportSchema } from "../apps/platform/report.ts";
+import { expectOneTracePerOrder, startOtlpReceiver } from "../apps/tracing/testing/otlp-receiver.ts";
+import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "./support/ledger-attacks.ts";
+import { expectMixedTradesByTwoSources } from "./support/mixed-trades.ts";
+import { runOrion } from "./support/orion-cli.ts";
+import { orionSession } from "./support/orion-session.ts";
+import { alive } from "./support/user-operation-report.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BOTS = ["scanner", "orchestrator", "executor", "api"] as const;
@@ -72,6 +82,7 @@ function copyContext(copies: string[], dir: string): void {
 }
 
 const stages = dockerStages();
+const session = orionSession("image");
 const [build = [], runtime = []] = stages;
 const productionInstall = build.find((l) => /^RUN\s+npm ci\b.*--omit=dev/.test(l));
 
@@ -160,8 +171,66 @@ describe("the image's production install", () => {
       () => ({ code: 0, stderr: "" }),
       (err: { code: number; stderr: string }) => err,
     );
-    // Exit 2 is the env contract's refusal, reached only after the bot's modules loaded from this tree.
+    // Exit 2 is the env contract's refusal, before any connection (each bot's own module loads once its env is whole).
     expect(start.code).toBe(2);
     expect(start.stderr).toMatch(new RegExp(`^orion: run ${bot}: [A-Z_]+ is not set\\b[^\\n]*\\n$`));
   });
+
+  // The bots read more than their modules once they run (the contracts' ABIs, the lenses' bytecode): a session whose
+  // four processes start from this tree trades only if the production install holds all of it.
+  it("runs the four bots from this tree: `orion dev --services --bots-from` trades on the devnet, realized == predicted to the wei where nothing preceded; traces cross the processes", async () => {
+    const file = join(session.dir, "services.json");
+    // Two-second blocks: every live trade must land in the block after its own, and two busy cores run six processes.
+    // Eight blocks: a trade confirms in nearly every one (34 in 20 blocks measured); one is all the test needs.
+    const args = ["dev", "--services", "--bots-from", dir, "--mode", "live", "--blocks", "8", "--block-time", "2000"];
+    let attacks: Promise<Record<string, string[]>> | null = null;
+    // Each bot exports its spans by OTLP from its own process to a local receiver.
+    const otlp = await startOtlpReceiver();
+    const run = await runOrion([...args, "--port", "0", "--report", file], {
+      env: session.env({ LOG_LEVEL: "fatal", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }),
+      onStdout: (stdout) => {
+        // Once the bots trade, every role their connections log in as tries to rewrite the ledger and run DDL.
+        if (/^block \d+/m.test(stdout)) attacks ??= ledgerAttacksBySessionRoles(session.db.name);
+      },
+    }).finally(() => otlp.close());
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // One role for the session and the four processes: a member of orion_app only, refused every rewrite.
+    const outcomes = await attacks;
+    const roles = Object.keys(outcomes ?? {});
+    expect(roles).toHaveLength(1);
+    expect(roles[0]).toMatch(/^orion_session_[0-9a-f]{12}$/);
+    expect(outcomes?.[roles[0] ?? ""]).toEqual(LEDGER_ATTACKS.map(() => "42501"));
+    const r = sessionReportSchema.parse(JSON.parse(await readFile(file, "utf8")));
+
+    // Four bots, four processes of their own, all gone once the session ended.
+    expect(r.processes?.map((p) => p.bot)).toEqual(["scanner", "orchestrator", "executor", "api"]);
+    const pids = (r.processes ?? []).map((p) => p.pid);
+    expect(new Set([...pids, process.pid]).size).toBe(5);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+
+    expect(r).toMatchObject({ mode: "live", chainId: 31337 });
+    expect(r.blocks.to - r.blocks.from).toBeGreaterThanOrEqual(7);
+    expect(r.orders).toBeGreaterThan(0);
+    const confirmed = r.trades.filter((t) => t.status === "confirmed");
+    expect(confirmed.length).toBeGreaterThanOrEqual(1);
+    for (const t of confirmed) {
+      expect(BigInt(t.realizedProfit ?? "-1")).toBeGreaterThan(0n);
+      if (t.precededBy === 0) expect(t.realizedProfit).toBe(t.predictedProfit);
+    }
+    expect(confirmed.some((t) => t.precededBy === 0)).toBe(true);
+    expectMixedTradesByTwoSources(r);
+    // Every transaction the executor process broadcast is a reported trade.
+    const broadcast = r.trades.filter((t) => t.txHash !== null).length;
+    expect(r.executor.nonceEnd - r.executor.nonceStart).toBe(broadcast);
+    expect(r.latencyMs.send.p50).toBeGreaterThan(0);
+
+    // One order's spans share one trace id though three processes exported them: the trace crossed Redis Streams twice.
+    for (const [block, decide, order] of expectOneTracePerOrder(otlp.spans)) {
+      expect([block?.service, decide?.service, order?.service]).toEqual([
+        "orion-scanner",
+        "orion-orchestrator",
+        "orion-executor",
+      ]);
+    }
+  }, 600_000);
 });
