@@ -22,6 +22,7 @@ import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "./support/ledger-at
 import { expectMixedTradesByTwoSources } from "./support/mixed-trades.ts";
 import { runOrion } from "./support/orion-cli.ts";
 import { orionSession } from "./support/orion-session.ts";
+import { createTestDatabase } from "./support/postgres.ts";
 import { alive } from "./support/user-operation-report.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -174,6 +175,24 @@ describe("the image's production install", () => {
     // Exit 2 is the env contract's refusal, before any connection (each bot's own module loads once its env is whole).
     expect(start.code).toBe(2);
     expect(start.stderr).toMatch(new RegExp(`^orion: run ${bot}: [A-Z_]+ is not set\\b[^\\n]*\\n$`));
+  });
+
+  it("runs the migrate job from this tree: `orion migrate` applies every migration, then `--check` finds it current", async () => {
+    const db = await createTestDatabase("orion_image_migrate");
+    try {
+      const env = { DATABASE_URL: db.url };
+      const migrate = (args: string[]) =>
+        run(process.execPath, [join(dir, "bin/orion.mjs"), "migrate", ...args], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...env },
+        });
+      const applied = await migrate([]);
+      expect(applied.stdout).toMatch(/^orion migrate: applied 001_trading$/m);
+      expect(applied.stdout).toMatch(/^orion migrate: schema at \d+: \d+ migration\(s\) applied/m);
+      expect((await migrate(["--check"])).stdout).toMatch(/^orion migrate: schema at \d+: current\n$/);
+    } finally {
+      await db.drop();
+    }
   });
 
   // The bots read more than their modules once they run (the contracts' ABIs, the lenses' bytecode): a session whose
