@@ -1,11 +1,11 @@
 /**
  * The image: what the Dockerfile installs for production is enough to run each bot. One clean directory gets the
- * build context exactly as `docker build` sees it (the Dockerfile's COPY lines, less .dockerignore), then the
- * Dockerfile's own production install line, from the registry (its offline cache allowed). Each bot then starts from
- * that tree: `--help`, and a start with an empty environment, which stops at the env contract (exit 2). Then the four
- * bots run from it as four processes of an `orion dev --services --bots-from` session and trade on the devnet: a bot
- * module, or a file one reads once running (an ABI, a lens's bytecode), that only a dev dependency provides fails
- * here, not in Cloud Run.
+ * build context exactly as `docker build` sees it (the Dockerfile's COPY lines, less .dockerignore), the build stage's
+ * full install (this checkout's, linked in) and the CLI's bundle, then the Dockerfile's own production line (`npm prune
+ * --omit=dev`). Each bot then starts from that tree: `--help`, and a start with an empty environment, which stops at
+ * the env contract (exit 2); the migrate job runs from it. Then the four bots run from it as four processes of an
+ * `orion dev --services --bots-from` session and trade on the devnet: a bot module, or a file one reads once running
+ * (an ABI, a lens's bytecode), that only a dev dependency provides fails here, not in Cloud Run.
  */
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -85,15 +85,18 @@ function copyContext(copies: string[], dir: string): void {
 const stages = dockerStages();
 const session = orionSession("image");
 const [build = [], runtime = []] = stages;
-const productionInstall = build.find((l) => /^RUN\s+npm ci\b.*--omit=dev/.test(l));
+const fullInstall = build.find((l) => /^RUN\s+npm ci\b/.test(l));
+const productionInstall = build.find((l) => /^RUN\s+npm prune\b.*--omit=dev/.test(l));
 
 describe("the Dockerfile", () => {
   it("builds in one stage and runs another: production dependencies only, as a non-root user, orion as entrypoint", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(build[0]).toMatch(/\sAS\s+build$/i);
-    // The production install replaces the full one after the build, so nothing from devDependencies remains.
+    // The full install builds; the production prune comes last, so nothing from devDependencies remains.
+    expect(fullInstall).toBeDefined();
     expect(productionInstall).toBeDefined();
     expect(build.indexOf(productionInstall ?? "")).toBe(build.length - 1);
+    expect(build.indexOf(fullInstall ?? "")).toBeLessThan(build.indexOf(productionInstall ?? ""));
     expect(runtime).toContain("COPY --from=build /app /app");
     expect(runtime.filter((l) => /^USER\s/.test(l))).toEqual(["USER node"]);
     expect(runtime.findIndex((l) => l === "USER node")).toBeGreaterThan(runtime.findIndex((l) => /^COPY\s/.test(l)));
@@ -137,11 +140,20 @@ describe("the image's production install", () => {
       build.filter((l) => /^COPY\s/.test(l) && !l.includes("--from")),
       dir,
     );
-    const [, ...install] = (productionInstall ?? "").split(/\s+/);
-    // The registry's tarballs may come from npm's cache: the same bytes, checked against the lockfile's integrity.
-    await run(install[0] ?? "npm", [...install.slice(1), "--prefer-offline"], { cwd: dir, timeout: 540_000 });
-    // The image's bundle is built before the production install; esbuild (a production dependency) builds it here.
+    // The build stage's `npm ci` is this checkout's own (the same lockfile, `.ci/run` installs it clean): its tree is
+    // linked in, file by file, rather than extracted again (a copy where links cannot cross file systems). npm rewrites
+    // its own record of the tree, so that one file is copied, never shared with the checkout.
+    const modules = join(ROOT, "node_modules");
+    await run("cp", ["-al", modules, join(dir, "node_modules")]).catch(() =>
+      run("cp", ["-a", modules, join(dir, "node_modules")]),
+    );
+    rmSync(join(dir, "node_modules", ".package-lock.json"));
+    cpSync(join(modules, ".package-lock.json"), join(dir, "node_modules", ".package-lock.json"));
+    // The rest of `npm ci`'s prepare that the bots need: the CLI's bundle (the console is not theirs).
     await run(process.execPath, [join(dir, "bin/bundle.mjs")], { cwd: dir });
+    // Then the Dockerfile's own production line, as written.
+    const [, ...prune] = (productionInstall ?? "").split(/\s+/);
+    await run(prune[0] ?? "npm", prune.slice(1), { cwd: dir, timeout: 300_000 });
   }, 600_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
