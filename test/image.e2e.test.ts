@@ -8,16 +8,16 @@
  * (an ABI, a lens's bytecode), that only a dev dependency provides fails here, not in Cloud Run.
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { sessionReportSchema } from "../apps/platform/report.ts";
 import { expectOneTracePerOrder, startOtlpReceiver } from "../apps/tracing/testing/otlp-receiver.ts";
+import { buildImageTree, dockerStages, installLines, type ImageTree } from "./support/image-tree.ts";
 import { LEDGER_ATTACKS, ledgerAttacksBySessionRoles } from "./support/ledger-attacks.ts";
 import { expectMixedTradesByTwoSources } from "./support/mixed-trades.ts";
 import { runOrion } from "./support/orion-cli.ts";
@@ -29,64 +29,10 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BOTS = ["scanner", "orchestrator", "executor", "api"] as const;
 const run = promisify(execFile);
 
-/** The Dockerfile as stages, each its instructions with continuation lines joined. */
-function dockerStages(): string[][] {
-  const lines = readFileSync(join(ROOT, "Dockerfile"), "utf8")
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#"));
-  const stages: string[][] = [];
-  for (const l of lines) {
-    if (/^FROM\s/i.test(l)) stages.push([]);
-    stages.at(-1)?.push(l);
-  }
-  return stages;
-}
-
-/** A .dockerignore pattern as a regular expression over context-relative paths ("**" spans directories). */
-function ignorePattern(pattern: string): RegExp {
-  const source = pattern
-    .replace(/^\/+|\/+$/g, "")
-    .split(/(\*\*\/|\*)/)
-    .map((part) => (part === "**/" ? "(?:.*/)?" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`);
-}
-
-/** Whether docker leaves a path out of the build context: a pattern matching it or any directory above it. */
-function ignored(path: string, patterns: RegExp[]): boolean {
-  const parts = path.split("/");
-  return parts.some((_, i) => patterns.some((p) => p.test(parts.slice(0, i + 1).join("/"))));
-}
-
-/** Copies what the build stage's COPY lines take from the context into `dir`. */
-function copyContext(copies: string[], dir: string): void {
-  const patterns = readFileSync(join(ROOT, ".dockerignore"), "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#"))
-    .map(ignorePattern);
-  for (const copy of copies) {
-    const [, ...args] = copy.split(/\s+/);
-    const sources = args.slice(0, -1);
-    for (const source of sources) {
-      cpSync(join(ROOT, source), join(dir, source), {
-        recursive: true,
-        filter: (from) => {
-          const path = relative(ROOT, from);
-          return path === "" || !ignored(path, patterns);
-        },
-      });
-    }
-  }
-}
-
 const stages = dockerStages();
 const session = orionSession("image");
 const [build = [], runtime = []] = stages;
-const fullInstall = build.find((l) => /^RUN\s+npm ci\b/.test(l));
-const productionInstall = build.find((l) => /^RUN\s+npm prune\b.*--omit=dev/.test(l));
+const { full: fullInstall, production: productionInstall } = installLines(build);
 
 describe("the Dockerfile", () => {
   it("builds in one stage and runs another: production dependencies only, as a non-root user, orion as entrypoint", () => {
@@ -134,30 +80,12 @@ describe("the image's production install", () => {
       env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
     });
 
+  let tree: ImageTree | undefined;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "orion-image-"));
-    copyContext(
-      build.filter((l) => /^COPY\s/.test(l) && !l.includes("--from")),
-      dir,
-    );
-    // The build stage's `npm ci` is this checkout's own (the same lockfile, `.ci/run` installs it clean): its tree is
-    // linked in, file by file, rather than extracted again (a copy where links cannot cross file systems). npm rewrites
-    // its own record of the tree, so that one file is copied, never shared with the checkout.
-    const modules = join(ROOT, "node_modules");
-    await run("cp", ["-al", modules, join(dir, "node_modules")]).catch(() =>
-      run("cp", ["-a", modules, join(dir, "node_modules")]),
-    );
-    rmSync(join(dir, "node_modules", ".package-lock.json"));
-    cpSync(join(modules, ".package-lock.json"), join(dir, "node_modules", ".package-lock.json"));
-    // The rest of `npm ci`'s prepare that the bots need: the CLI's bundle (the console is not theirs).
-    await run(process.execPath, [join(dir, "bin/bundle.mjs")], { cwd: dir });
-    // Then the Dockerfile's own production line, as written.
-    const [, ...prune] = (productionInstall ?? "").split(/\s+/);
-    await run(prune[0] ?? "npm", prune.slice(1), { cwd: dir, timeout: 300_000 });
+    tree = await buildImageTree();
+    dir = tree.dir;
   }, 600_000);
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => tree?.remove());
 
   it("holds no dev-only package, and no test file or testing helper", () => {
     // The lockfile marks every package reached only through devDependencies; none of them may be installed.

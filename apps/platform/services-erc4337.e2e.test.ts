@@ -1,22 +1,29 @@
 /**
- * `orion dev --services --execution erc4337`, the real binary: each bot its own `orion run` process, the executor's
- * reaching a real alto and the session's paymaster service by URL (as it would hosted ones), talking through real
+ * `orion dev --services --execution erc4337`, the real binary: each bot its own `orion run` process started from the
+ * image's production tree (`--bots-from`: the route's modules load only once it is configured, so only a run shows
+ * that the image holds them), the executor's reaching a real alto and the session's paymaster service by URL (as it would hosted ones), talking through real
  * Redis and PostgreSQL. And Ctrl-C in a terminal (SIGINT to the whole process group) ends it cleanly: alto runs in
  * its own group, so it outlives the signal until the session has settled its in-flight operations, then stops with it.
  * One session holds both (a session costs about a minute before its first block): it is interrupted once the journal
- * has a confirmed user operation that nothing ran ahead of. `--blocks` ending a `--services` session is
- * services.e2e's, and an ERC-4337 session's dev-erc4337's.
+ * has a confirmed user operation that nothing ran ahead of. `--blocks` ending a `--services` session is the image
+ * test's, and an ERC-4337 session's dev-erc4337's.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImageTree, type ImageTree } from "../../test/support/image-tree.ts";
 import { runOrion, type OrionExit } from "../../test/support/orion-cli.ts";
 import { orionSession } from "../../test/support/orion-session.ts";
 import { alive, expectExactUserOperations } from "../../test/support/user-operation-report.ts";
 import { sessionReportSchema } from "./report.ts";
 
 const session = orionSession("services-erc4337");
+let image: ImageTree | undefined;
+beforeAll(async () => {
+  image = await buildImageTree();
+}, 300_000);
+afterAll(() => image?.remove());
 
 /** Blocks a session waits for its interrupt pattern before it is interrupted anyway (the test then fails, quickly). */
 const INTERRUPT_BY_BLOCKS = 40;
@@ -90,7 +97,19 @@ async function unracedConfirmed(): Promise<boolean> {
 describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL; each bot its own process)", () => {
   it("live: the executor's process trades through user operations, exact to the wei; Ctrl-C to the whole process group settles them, then alto and every bot are gone", async () => {
     const file = join(session.dir, "services-erc4337.json");
-    const args = ["--services", "--mode", "live", "--execution", "erc4337", "--block-time", "1000", "--port", "0"];
+    const from = ["--bots-from", image?.dir ?? ""];
+    const args = [
+      "--services",
+      ...from,
+      "--mode",
+      "live",
+      "--execution",
+      "erc4337",
+      "--block-time",
+      "1000",
+      "--port",
+      "0",
+    ];
     const run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/, unracedConfirmed);
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|exited with code/);
     expect(run.code, run.stderr).toBe(0);
