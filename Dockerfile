@@ -1,8 +1,9 @@
 # One image for the four bots: Cloud Run (and GKE) start it as `orion run <bot>` (components/service sets the args).
 # The build stage installs every dependency to build (vite: the console; esbuild: the CLI bundle; the contracts come
 # compiled, from apps/contracts/build/), then prunes them to the production dependencies alone. The runtime stage
-# is that tree, owned by root and run as the unprivileged `node` user, so the code cannot rewrite itself. test/image.test.ts runs the production install
-# line below in a clean directory and starts each bot from it.
+# is that tree, owned by root and run as the unprivileged `node` user, so the code cannot rewrite itself.
+# test/image.e2e.test.ts builds that tree in a clean directory (test/support/image-tree.ts runs the prune line below)
+# and runs the bots and the migrate job from it.
 
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
