@@ -67,6 +67,26 @@ function sourceLocation(outdir) {
   };
 }
 
+/**
+ * Written beside each build: per chunk, the source it is the entry of (a lazily imported command or module), the
+ * chunks it imports and the packages (static or dynamic imports alike). What `orion run` can load is read from it.
+ */
+export const IMPORTS = "imports.json";
+
+function importGraph(metafile, outdir) {
+  const chunk = (path) => relative(outdir, join(ROOT, path)).split("\\").join("/");
+  const graph = {};
+  for (const [path, output] of Object.entries(metafile.outputs)) {
+    if (!path.endsWith(".mjs")) continue;
+    graph[chunk(path)] = {
+      entry: output.entryPoint ?? null,
+      chunks: output.imports.filter((i) => !i.external).map((i) => chunk(i.path)),
+      packages: [...new Set(output.imports.filter((i) => i.external && !i.path.startsWith("node:")).map((i) => i.path))],
+    };
+  }
+  return graph;
+}
+
 /** Builds a new bundle and makes it current; returns the path of its entry. */
 export async function buildBundle() {
   const { build } = await import("esbuild");
@@ -95,6 +115,7 @@ export async function buildBundle() {
       .filter((p) => !p.startsWith("node_modules/"))
       .map((p) => [p, statSync(join(ROOT, p)).mtimeMs >= builtAt ? "changed-during-build" : stamp(p)]),
   );
+  writeFileSync(join(outdir, IMPORTS), JSON.stringify(importGraph(result.metafile, outdir)));
   mkdirSync(DIST, { recursive: true });
   const temp = `${CURRENT}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ build: id, inputs }));

@@ -117,6 +117,51 @@ describe("the image's production install", () => {
     expect(start.stderr).toMatch(new RegExp(`^orion: run ${bot}: [A-Z_]+ is not set\\b[^\\n]*\\n$`));
   });
 
+  it("holds every package `orion run` and `orion migrate` can import, whatever the configuration (KMS, Cloud SQL, OTLP, ERC-4337)", async () => {
+    // The bundle's import graph (bin/bundle.mjs writes it beside each build): from the two commands' chunks, every
+    // chunk they may load, static or dynamic, and the packages those import.
+    const { build: id } = JSON.parse(readFileSync(join(dir, "dist/cli/current.json"), "utf8")) as { build: string };
+    type Chunk = { entry: string | null; chunks: string[]; packages: string[] };
+    const graph = JSON.parse(readFileSync(join(dir, "dist/cli", id, "imports.json"), "utf8")) as Record<string, Chunk>;
+    const starts = Object.keys(graph).filter((c) =>
+      ["apps/cli/commands/run.ts", "apps/cli/commands/migrate.ts"].includes(graph[c]?.entry ?? ""),
+    );
+    expect(starts).toHaveLength(2);
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    for (const todo = [...starts]; todo.length > 0;) {
+      const c = todo.pop() as string;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      for (const p of graph[c]?.packages ?? []) packages.add(p);
+      todo.push(...(graph[c]?.chunks ?? []));
+    }
+    // The cloud's optional paths are among them: KMS signing, Cloud SQL's connector, OTLP export, user operations.
+    const names = [...packages].map((p) =>
+      p
+        .split("/")
+        .slice(0, p.startsWith("@") ? 2 : 1)
+        .join("/"),
+    );
+    for (const p of [
+      "@google-cloud/kms",
+      "@google-cloud/cloud-sql-connector",
+      "@opentelemetry/exporter-trace-otlp-http",
+    ])
+      expect(names).toContain(p);
+    expect(names).toContain("permissionless");
+    // Each imported from the tree, in one process: a package missing there, or one it needs, names itself.
+    const probe = `const failed = [];
+      for (const p of ${JSON.stringify([...packages].sort())})
+        await import(p).catch((e) => failed.push(p + ": " + String(e.message).split("\\n")[0]));
+      process.stdout.write(JSON.stringify(failed));`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+    });
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
   it("runs the migrate job from this tree: `orion migrate` applies every migration, then `--check` finds it current", async () => {
     const db = await createTestDatabase("orion_image_migrate");
     try {
