@@ -40,8 +40,10 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
   it("live: trades on the devnet, none at a loss, realized == predicted to the wei where nothing preceded", async () => {
     const file = join(session.dir, "live.json");
     let attacks: Promise<Record<string, string[]>> | null = null;
+    // Sixteen blocks: both flash sources must show among the unraced mixed trades, and a clean clone's ten blocks
+    // beside two other sessions once held only Balancer's.
     const run = await orionDev(
-      ["--mode", "live", "--blocks", "10", "--block-time", "400", "--port", "0", "--report", file],
+      ["--mode", "live", "--blocks", "16", "--block-time", "400", "--port", "0", "--report", file],
       {},
       (line) => {
         // While it trades, every role the session's connections log in as tries to rewrite the ledger and run DDL.
@@ -59,7 +61,7 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     expect(run.stdout).not.toContain("could rewrite the audit ledger");
     const r = await report(file);
     expect(r).toMatchObject({ mode: "live", chainId: 31337 });
-    expect(r.blocks.to - r.blocks.from).toBe(9);
+    expect(r.blocks.to - r.blocks.from).toBe(15);
     const confirmed = r.trades.filter((t) => t.status === "confirmed");
     expect(confirmed.length).toBeGreaterThanOrEqual(2);
     for (const t of confirmed) {
