@@ -81,7 +81,9 @@ function importGraph(metafile, outdir) {
     graph[chunk(path)] = {
       entry: output.entryPoint ?? null,
       chunks: output.imports.filter((i) => !i.external).map((i) => chunk(i.path)),
-      packages: [...new Set(output.imports.filter((i) => i.external && !i.path.startsWith("node:")).map((i) => i.path))],
+      packages: [
+        ...new Set(output.imports.filter((i) => i.external && !i.path.startsWith("node:")).map((i) => i.path)),
+      ],
     };
   }
   return graph;
