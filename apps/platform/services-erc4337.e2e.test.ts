@@ -1,8 +1,8 @@
 /**
  * `orion dev --services --execution erc4337`, the real binary: each bot its own `orion run` process started from the
  * image's production tree (`--bots-from`: the route's modules load only once it is configured, so only a run shows
- * that the image holds them), the executor's reaching a real alto and the session's paymaster service by URL (as it would hosted ones), talking through real
- * Redis and PostgreSQL. And Ctrl-C in a terminal (SIGINT to the whole process group) ends it cleanly: alto runs in
+ * that the image holds them), the executor's reaching a real alto and the session's paymaster service by URL (as it
+ * would hosted ones), talking through real Redis and PostgreSQL. And Ctrl-C in a terminal (SIGINT to the whole process group) ends it cleanly: alto runs in
  * its own group, so it outlives the signal until the session has settled its in-flight operations, then stops with it.
  * One session holds both (a session costs about a minute before its first block): it is interrupted once the journal
  * has a confirmed user operation that nothing ran ahead of. `--blocks` ending a `--services` session is the image
@@ -97,20 +97,12 @@ async function unracedConfirmed(): Promise<boolean> {
 describe("orion dev --services --execution erc4337 (real alto, Redis, PostgreSQL; each bot its own process)", () => {
   it("live: the executor's process trades through user operations, exact to the wei; Ctrl-C to the whole process group settles them, then alto and every bot are gone", async () => {
     const file = join(session.dir, "services-erc4337.json");
-    const from = ["--bots-from", image?.dir ?? ""];
-    const args = [
-      "--services",
-      ...from,
-      "--mode",
-      "live",
-      "--execution",
-      "erc4337",
-      "--block-time",
-      "1000",
-      "--port",
-      "0",
-    ];
-    const run = await orionDev([...args, "--report", file], /^ {2}trade confirmed/, unracedConfirmed);
+    const args = ["--services", "--bots-from", image?.dir ?? "", "--mode", "live", "--execution", "erc4337"];
+    const run = await orionDev(
+      [...args, "--block-time", "1000", "--port", "0", "--report", file],
+      /^ {2}trade confirmed/,
+      unracedConfirmed,
+    );
     expect(run.stderr).not.toMatch(/ECONNREFUSED|ECONNRESET|exited with code/);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^session: blocks \d+\.\.\d+/m);
