@@ -69,9 +69,10 @@ function sourceLocation(outdir) {
 
 /**
  * Written beside each build: per chunk, the source it is the entry of (a lazily imported command or module), the
- * chunks it imports and the packages (static or dynamic imports alike). What `orion run` can load is read from it.
+ * chunks it imports and the packages (static or dynamic imports alike). test/image.e2e.test.ts reads what `orion run`
+ * and `orion migrate` can load from it.
  */
-export const IMPORTS = "imports.json";
+const IMPORTS = "imports.json";
 
 function importGraph(metafile, outdir) {
   const chunk = (path) => relative(outdir, join(ROOT, path)).split("\\").join("/");
