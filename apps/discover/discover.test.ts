@@ -3,7 +3,7 @@
  * order, empty pairs, a pair with a token that answers nonsense, a taxed token and a token that blocks transfers.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -173,6 +173,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.devnet.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** The snapshot's Uniswap-V2 pools (this chain has no V3 factory; the type allows V3 pools). */
