@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
+import { testDir } from "../../test/support/test-dir.ts";
 import { bundlerEstimatesEachTrade, CHAINS_DIR, loadChainProfile, parseChainProfile, ProfileError } from "./profile.ts";
 
 const valid = {
@@ -145,8 +145,7 @@ describe("chain profiles", () => {
   });
 
   it("resolves a file path, and names the file for unreadable JSON or an unknown profile name", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "orion-profile-"));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const dir = await testDir("orion-profile");
     await writeFile(join(dir, "mine.json"), JSON.stringify(valid));
     await writeFile(join(dir, "broken.json"), "{");
     expect((await loadChainProfile(join(dir, "mine.json"), dir)).name).toBe("base");
@@ -155,8 +154,7 @@ describe("chain profiles", () => {
   });
 
   it("finds a profile by name in $ORION_HOME/chains (where orion devnet writes)", async () => {
-    const home = await mkdtemp(join(tmpdir(), "orion-home-"));
-    onTestFinished(() => rm(home, { recursive: true, force: true }));
+    const home = await testDir("orion-home");
     await mkdir(join(home, "chains"));
     await writeFile(join(home, "chains", "devnet.json"), JSON.stringify({ ...valid, name: "devnet", chainId: 31337 }));
     expect((await loadChainProfile("devnet", home)).chainId).toBe(31337);

@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { testDir } from "../../test/support/test-dir.ts";
 import { formatAmount } from "./console-view.ts";
 import { LatencyRecorder, percentile } from "./latency.ts";
 import { reportTrade, sessionReportSchema, writeReport, type SessionReport } from "./report.ts";
@@ -42,7 +42,7 @@ const report: SessionReport = {
 
 describe("session report", () => {
   it("is written atomically and reads back equal; an invalid report leaves the old file untouched", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "report-"));
+    const dir = await testDir("orion-report");
     const file = join(dir, "r.json");
     await writeReport(file, report);
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual(report);
@@ -102,7 +102,7 @@ describe("session report", () => {
     expect(sessionReportSchema.safeParse({ ...report, extra: 1 }).success).toBe(false);
     const t = { ...report.trades[0]!, amountIn: "1.5" };
     expect(sessionReportSchema.safeParse({ ...report, trades: [t] }).success).toBe(false);
-    const dir = await mkdtemp(join(tmpdir(), "report-"));
+    const dir = await testDir("orion-report");
     await writeFile(join(dir, "keep.json"), "old");
     await expect(writeReport(join(dir, "keep.json"), { ...report, trades: [t] })).rejects.toThrow();
     expect(await readFile(join(dir, "keep.json"), "utf8")).toBe("old");

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { testDir } from "../../test/support/test-dir.ts";
 import { migrate } from "./migrate.ts";
 
 describe("migrate", () => {
@@ -19,7 +19,7 @@ describe("migrate", () => {
   });
 
   it("applies pending files once, in order, even when two runners start together", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mig-"));
+    const dir = await testDir("orion-mig");
     await writeFile(join(dir, "001_a.sql"), "CREATE TABLE a (id int);");
     await writeFile(join(dir, "002_b.sql"), "INSERT INTO a VALUES (1);");
     const [first, second] = await Promise.all([migrate(pool, { dir: dir + "/" }), migrate(pool, { dir: dir + "/" })]);
@@ -30,7 +30,7 @@ describe("migrate", () => {
   });
 
   it("rolls back a failing file and names it", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mig-"));
+    const dir = await testDir("orion-mig");
     await writeFile(join(dir, "900_bad.sql"), "CREATE TABLE z (id int); SELECT nope FROM nowhere;");
     await expect(migrate(pool, { dir: dir + "/" })).rejects.toThrow(/900_bad/);
     const { rows } = await pool.query("SELECT to_regclass('z') AS t");

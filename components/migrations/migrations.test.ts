@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
+import { testDir } from "../../test/support/test-dir.ts";
 import { migrateEnvSchema, parseEnv } from "../../apps/domain/env/index.ts";
 import { at, build, ofType, TEST_LABELS, TEST_PROJECT } from "../common/test-helpers.ts";
 import { Migrations, type MigrationsArgs } from "./migrations.ts";
@@ -69,8 +69,7 @@ describe("Migrations", () => {
     expect(at(await job({ appRoles: [...(args.appRoles as string[])].reverse() }), "runExecutionToken")).toBe(base);
     expect(at(await job({ appRoles: ["orion-test-api@p.iam"] }), "runExecutionToken")).not.toBe(base);
 
-    const dir = mkdtempSync(join(tmpdir(), "orion-migrations-"));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await testDir("orion-migrations");
     writeFileSync(join(dir, "001_a.sql"), "CREATE TABLE a (id int);");
     const first = migrationsDigest(dir);
     const inputs: JobInputs = { image: "i", migrationsDigest: first, instance: "x", databaseUser: "u", appRoles: [] };
