@@ -4,12 +4,11 @@
  * realizes for the same orders, and no account's nonce may move. The chain is reached only through its profile and
  * RPC URL, as any foreign chain would be.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Interface, id } from "ethers";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDir } from "../../test/support/test-dir.ts";
 import { createMigratedTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { connectChain, deploy, devAccounts, devnetProfile, startLocalChain } from "../chain/index.ts";
 import type { ChainProfile, FailoverProvider, LocalChain } from "../chain/index.ts";
@@ -56,7 +55,7 @@ describe("sim execution on a foreign chain", () => {
       await chain.simulator.step();
       await chain.devnet.mine();
     }
-    const dir = await mkdtemp(join(tmpdir(), "orion-sim-"));
+    const dir = await testDir("orion-sim");
     const { snapshot } = await discover({
       profile,
       provider,

@@ -3,7 +3,7 @@
  * scan them, and paper-trade it with `orion trade --mode sim`. Every step is the real binary; the devnet is a
  * separate process reached over JSON-RPC only.
  */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await devnet?.stop();
   await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe("orion devnet, discover, scan and trade --mode sim (end to end)", () => {
