@@ -94,11 +94,14 @@ export async function buildImageTree(): Promise<ImageTree> {
     // Linked file by file rather than extracted again (a copy where links cannot cross file systems). npm rewrites its
     // own record of the tree, so that one file is copied, never shared with the checkout.
     const modules = join(ROOT, "node_modules");
-    await run("cp", ["-al", modules, join(dir, "node_modules")]).catch(() =>
-      run("cp", ["-a", modules, join(dir, "node_modules")]),
-    );
-    rmSync(join(dir, "node_modules", ".package-lock.json"));
-    cpSync(join(modules, ".package-lock.json"), join(dir, "node_modules", ".package-lock.json"));
+    const target = join(dir, "node_modules");
+    // A link that fails midway leaves a partial tree, into which `cp -a` would copy a second node_modules: removed first.
+    await run("cp", ["-al", modules, target]).catch(async () => {
+      rmSync(target, { recursive: true, force: true });
+      await run("cp", ["-a", modules, target]);
+    });
+    rmSync(join(target, ".package-lock.json"));
+    cpSync(join(modules, ".package-lock.json"), join(target, ".package-lock.json"));
     // What of `npm ci`'s prepare the bots need: the CLI's bundle (the console is the API's, served when built).
     await run(process.execPath, [join(dir, "bin/bundle.mjs")], { cwd: dir });
     const [, ...prune] = production.split(/\s+/);
