@@ -338,4 +338,15 @@ describe("headers", () => {
     expect(res.headers["access-control-allow-origin"]).toBeUndefined();
     expect(res.headers["x-powered-by"]).toBeUndefined();
   });
+
+  it("answers a cross-origin preflight with a denial, and no CORS header, when no origin is allowed", async () => {
+    const preflight = () =>
+      h.request("OPTIONS", "/mode/status", {
+        headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+      });
+    await expectDenied(preflight, 404);
+    const res = await preflight();
+    expect(Object.keys(res.headers).filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    expect(res.headers.vary).toBeUndefined();
+  });
 });

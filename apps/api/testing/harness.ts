@@ -169,7 +169,7 @@ export class ApiHarness {
   }
 
   request(
-    method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH",
+    method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS",
     url: string,
     opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
   ): Promise<LightMyRequestResponse> {
