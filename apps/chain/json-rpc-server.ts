@@ -3,8 +3,8 @@
  * notifications) on one port, over the EDR provider the devnet itself uses in-process. Hardhat's own server
  * (`network.createServer`) keeps its provider to itself, so the devnet's traders had to reach it over loopback HTTP,
  * and it reads each body byte by byte: about 0.5 ms of the node's one thread per request beside 0.1-0.4 ms of EDR
- * (README, issue 14's pipeline, fourth pass). Answers follow JSON-RPC 2.0 and Hardhat's error shapes, so ethers,
- * viem and alto see the node they saw before: a revert is code 3 with the raw return data as `data`.
+ * (bench/MEASUREMENTS.md, the pipeline's fourth pass). Answers follow JSON-RPC 2.0 and Hardhat's error shapes, so
+ * ethers, viem and alto see the node they saw before: a revert is code 3 with the raw return data as `data`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

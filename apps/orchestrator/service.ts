@@ -125,7 +125,7 @@ export class OrchestratorService {
    * the executor's looks at sent trades wait. The statement is a
    * hundred-odd rows, a few ms of the database's CPU and 1.4-1.7 ms of this process's, and written at once it ran
    * beside the block's simulations and journal rows on the same two cores: deferred, simulation p50 fell 12.6-13.3 ->
-   * 8.0-10.5 ms on the devnet (README, issue 14). At once before two consecutive blocks were seen.
+   * 8.0-10.5 ms on the devnet (bench/MEASUREMENTS.md). At once before two consecutive blocks were seen.
    */
   private verdictsDelayMs(): number {
     return Math.floor(this.clock.quarterBlockMs());

@@ -28,9 +28,10 @@ const DIR = fileURLToPath(new URL("./", import.meta.url));
  * takes the median of its rounds already. What moves it is which calls a burst lands on: the V8 helper threads' GC
  * and compile work (counted in the process's CPU time, and caused by the scan's allocations and its kernel's tier-up,
  * not by the float pass's) and other processes on the other core competing for the shared cache and memory, in
- * bursts of a few milliseconds, as long as one call (see README, "The performance gate"). The median of five
- * processes is what the gate judges; a setup of about 3 s of CPU a process (the 10k-pool market and its index) makes
- * more costly. The API and pipeline gates repeat rounds inside their one process and take 20-30 s each.
+ * bursts of a few milliseconds, as long as one call (bench/MEASUREMENTS.md, "Why the scan gate runs five
+ * processes"). The median of five processes is what the gate judges; a setup of about 3 s of CPU a process (the
+ * 10k-pool market and its index) makes more costly. The API and pipeline gates repeat rounds inside their one
+ * process and take 20-30 s each.
  */
 const RUNS: Readonly<Record<string, string | undefined>> = { scan: process.env.BENCH_GATE_SCAN_RUNS ?? "5" };
 

@@ -11,7 +11,7 @@
  * The re-check's limit is the estimate plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same route with
  * other amounts, often needs a little more than the estimate (on the devnet 13 gas to 5% more), and a failed re-check
  * costs the order a second simulation and an eth_estimateGas, 10-15 ms of the node's one queue in front of the
- * block's other simulations (README, issue 14's pipeline). The limit sent is still the margin over the re-checked gas.
+ * block's other simulations (bench/MEASUREMENTS.md). The limit sent is still the margin over the re-checked gas.
  */
 import { toQuantity, type JsonRpcApiProvider } from "ethers";
 import { gasLimitFor } from "../fee-policy.ts";
