@@ -58,7 +58,9 @@ export async function startBenchApi(): Promise<BenchApi> {
       control,
       keys,
       tokens: { issuer: "bench", audience: "bench" },
-      logLevel: "silent",
+      // The level a deployment logs at (LOG_LEVEL's default), its lines discarded: what each request costs as deployed.
+      logLevel: "info",
+      logStream: { write: () => undefined },
       // The limits are still counted (and shared through Redis) on every request; they are only set high enough not to refuse the load.
       rateLimits: { perIp: 1e9, perUser: 1e9 },
     });

@@ -18,6 +18,7 @@ import { RequestBudget } from "./budget.ts";
 import { DenialRecorder } from "./denials.ts";
 import { jsonDepth, MAX_JSON_DEPTH } from "./http/json-depth.ts";
 import { staticSecurityHeaders } from "./http/security-headers.ts";
+import { requestLoggerFactory, RequestLines } from "./http/request-logger.ts";
 import { requireZodSchemas, validationDetail } from "./http/zod-schemas.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SessionCache } from "./session-cache.ts";
@@ -131,6 +132,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
+    // Each request's logger is made only if it writes a line, and a request that went right writes none at info.
+    logController: new RequestLines(),
+    childLoggerFactory: requestLoggerFactory,
     return503OnClosing: true,
     // URLs the router cannot even decode: answered and audited like every other denial (fastify would answer its own
     // JSON shape, before any hook, so neither the limiter nor the ledger would see them).
