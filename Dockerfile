@@ -4,8 +4,10 @@
 # is that tree, owned by root and run as the unprivileged `node` user, so the code cannot rewrite itself.
 # test/image.e2e.test.ts builds that tree in a clean directory (test/support/image-tree.ts runs the prune line below)
 # and runs the bots and the migrate job from it.
+# Node 24, the active LTS line (Node 20 left maintenance in April 2026: no more security fixes), one of the two
+# versions CI tests on; the floating tag takes each of its patch releases at the next build.
 
-FROM node:20.19-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
@@ -20,7 +22,7 @@ RUN npm ci --no-audit --no-fund
 # a fresh `npm ci --omit=dev` would install, without extracting 500 MB a second time).
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20.19-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 COPY --from=build /app /app
