@@ -33,9 +33,6 @@ interface RawLog {
 }
 
 export class MinedTrades {
-  /** The block each followed trade was last seen mined in, until it is final (see minedIn). */
-  private readonly mined = new Map<string, number>();
-
   constructor(
     private readonly provider: JsonRpcApiProvider,
     private readonly codec: ExecutorCodec,
@@ -58,31 +55,11 @@ export class MinedTrades {
   }
 
   /**
-   * The block a trade was last seen mined in while it waited for its confirmations: it can be final at no head before
-   * that block plus `confirmations`. Undefined when it was not seen mined (or is final).
+   * The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). Its reads go
+   * as one batch: the head and the block's hash (with confirmations), the pool logs up to the trade, the raw receipt's
+   * L1 fee. One after another they were four round trips on the node the next orders share.
    */
-  minedIn(tradeId: string): number | undefined {
-    return this.mined.get(tradeId);
-  }
-
-  /** The outcome once the receipt's block is deep enough and canonical; null until then (or after a reorg). */
   async outcome(trade: InFlightTrade, receipt: TransactionReceipt, slice: TradeSlice): Promise<FinalOutcome | null> {
-    const outcome = await this.deepOutcome(trade, receipt, slice);
-    if (outcome) this.mined.delete(trade.id);
-    else this.mined.set(trade.id, receipt.blockNumber);
-    return outcome;
-  }
-
-  /**
-   * The reads of a mined trade's outcome go as one batch: the head and the block's hash (with confirmations), the pool
-   * logs up to the trade, the raw receipt's L1 fee. One after another they were four round trips, and a trade that
-   * becomes final is looked at right at a head, when the block's own orders need the node.
-   */
-  private async deepOutcome(
-    trade: InFlightTrade,
-    receipt: TransactionReceipt,
-    slice: TradeSlice,
-  ): Promise<FinalOutcome | null> {
     const deep = this.confirmations > 0;
     const reads: Record<string, { method: string; params: unknown[] }> = {
       // Everything that ran on the pools after the block the trade was priced on, up to the trade itself: one block
