@@ -147,7 +147,10 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   // The scanner's heads: the executor follows its sent trades block by block by them, not with a timer.
   const heads = new HeadTicks();
   const scans = new Map<number, ScanReport>();
+  // When each block was seen, for its trades' latencies. A trade is final within its deadline and a few looks (blocks,
+  // not hundreds): the oldest stamps are let go, so a session of days does not keep one per block.
   const seenAtOfBlock = new Map<number, number>();
+  const SEEN_BLOCKS_KEPT = 1_000;
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
   const route = chain.executor.userOperations;
@@ -253,6 +256,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       onScanned: (scan) => {
         scans.set(scan.blockNumber, scan);
         seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
+        if (seenAtOfBlock.size > SEEN_BLOCKS_KEPT) seenAtOfBlock.delete(seenAtOfBlock.keys().next().value as number);
         if (scan.published) {
           latency.add("detect", scan.detectMs);
           // Its steps, each from the block seen (ScanSteps): where detect's time goes.
