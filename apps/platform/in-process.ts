@@ -86,6 +86,12 @@ export function userOperationPrerequisites(
   };
 }
 
+/**
+ * Blocks whose seen-at stamps a session keeps for its trades' latencies: a trade is final within its deadline and a few
+ * looks (blocks, not hundreds), and a session of days must not keep one stamp per block.
+ */
+const SEEN_BLOCKS_KEPT = 1_000;
+
 /** The four bots in this process, sharing the session's connections. */
 export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   const { chain, db, control, bus, log, closers, keyPrefix, dbUrl } = p;
@@ -147,10 +153,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
   // The scanner's heads: the executor follows its sent trades block by block by them, not with a timer.
   const heads = new HeadTicks();
   const scans = new Map<number, ScanReport>();
-  // When each block was seen, for its trades' latencies. A trade is final within its deadline and a few looks (blocks,
-  // not hundreds): the oldest stamps are let go, so a session of days does not keep one per block.
+  // When each block was seen, for its trades' latencies (the oldest let go: SEEN_BLOCKS_KEPT).
   const seenAtOfBlock = new Map<number, number>();
-  const SEEN_BLOCKS_KEPT = 1_000;
   const counts = { opportunities: 0, orders: 0, published: 0, decided: 0 };
 
   const route = chain.executor.userOperations;
@@ -254,7 +258,8 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       blocks: o.blocks,
       onHead: (blockNumber) => heads.seen(blockNumber),
       onScanned: (scan) => {
-        scans.set(scan.blockNumber, scan);
+        // Kept for the block's decision line; a block not published gets no decision.
+        if (scan.published) scans.set(scan.blockNumber, scan);
         seenAtOfBlock.set(scan.blockNumber, scan.seenAt);
         if (seenAtOfBlock.size > SEEN_BLOCKS_KEPT) seenAtOfBlock.delete(seenAtOfBlock.keys().next().value as number);
         if (scan.published) {
