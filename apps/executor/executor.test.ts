@@ -3,7 +3,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
-import type { Opportunity } from "../core/index.ts";
+import { ArbitrageScanner, type Opportunity } from "../core/index.ts";
 import { startLocalChain } from "../chain/local-chain.ts";
 import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
@@ -313,6 +313,42 @@ describe("Executor in live mode", () => {
       expect(result).toMatchObject({ status: "simulated", blockNumber: await chain.devnet.blockNumber() });
       expect(result?.simulatedProfit).toBe(o.predictedProfit);
       expect(requests.filter((r) => r.includes("eth_call"))).toEqual([["eth_call", "eth_getBlockByNumber"]]);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it("asks the node for a new route shape's gas only once the orders in hand whose gas it knows are sent", async () => {
+    const requests: string[][] = [];
+    const counting = recordingProvider(chain.devnet.provider, requests);
+    try {
+      const ex = executor("live", { provider: counting });
+      await ex.reconcile();
+      // A 2-hop route's shape learns its gas from an estimate.
+      const learnt = await sent(
+        await ex.submit(await order("live", (await createArbitrage(chain, provider)).opportunity)),
+      );
+      await chain.devnet.mine();
+      await learnt.final;
+      // The next block: a 2-hop route of that shape, and a 3-hop one (a shape not estimated yet), in hand together.
+      const { state } = await createArbitrage(chain, provider);
+      const found = new ArbitrageScanner({
+        tokens: chain.markets.tokens,
+        pools: state.pools(),
+        baseTokens: [chain.markets.baseToken],
+        maxHops: 3,
+      }).fullScan();
+      const known = found.find((o) => o.pools.length === 2)!;
+      const fresh = found.find((o) => o.pools.length === 3)!;
+      const [freshOrder, knownOrder] = await Promise.all([order("live", fresh), order("live", known)]);
+      requests.length = 0;
+      const [a, b] = await Promise.all([ex.submit(freshOrder), ex.submit(knownOrder)]);
+      const asked = requests.flat();
+      // The estimate (30-130 ms of the devnet's one queue) comes after the known route's broadcast, not before it.
+      expect(asked.indexOf("eth_estimateGas")).toBeGreaterThan(asked.indexOf("eth_sendRawTransaction"));
+      expect(asked.filter((m) => m === "eth_estimateGas")).toHaveLength(1);
+      await chain.devnet.mine();
+      for (const s of [a, b]) if (s.kind === "sent") await s.final;
     } finally {
       counting.destroy();
     }

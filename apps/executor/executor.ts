@@ -211,9 +211,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The tip the EOA route bids by default (ExecutorOptions.priorityFeeWei). */
 const DEFAULT_TIP_WEI = 2_000_000_000n;
 
-/** The order's transaction signed ahead (ExecutionRoute.signAhead), for submit() to release when the order is done. */
-interface SignedAheadHolder {
+/** What submit() holds for an order until it is done. */
+interface OrderInHand {
+  /** Its transaction signed ahead (ExecutionRoute.signAhead), released when the order is done. */
   ahead?: Promise<SignedAhead | null>;
+  /** Resolves once the order no longer goes ahead of an estimate (see estimatesWait): done, or about to estimate. */
+  clear: Promise<void>;
+  release: () => void;
 }
 
 /** What the executor needs of the header of an order's block (0 base fee on a chain without one). */
@@ -225,6 +229,8 @@ export interface OrderBlockHeader {
 const FULL_CHECK_MS = 500;
 /** A base token's lenders are read ahead at each head until this many blocks pass without an order needing them. */
 const LENDERS_AHEAD_BLOCKS = 32;
+/** Longest an order's eth_estimateGas waits for the other orders in hand (see estimatesWait). */
+const ESTIMATE_WAIT_MS = 200;
 
 export class Executor {
   private readonly codec: ExecutorCodec;
@@ -246,6 +252,8 @@ export class Executor {
   /** Orders between submit() and their hand-over (or their unsent verdict); followers wait for none (idle()). */
   private inHand = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  /** The orders in hand, for estimatesWait(). */
+  private readonly orders = new Set<OrderInHand>();
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
   /** Base tokens whose lenders an order needed, with the last such order's block: read ahead at each head. */
@@ -345,12 +353,17 @@ export class Executor {
    */
   async submit(received: Order, header?: OrderBlockHeader): Promise<Submission> {
     this.inHand++;
-    const signed: SignedAheadHolder = {};
+    let release!: () => void;
+    const clear = new Promise<void>((resolve) => (release = resolve));
+    const held: OrderInHand = { clear, release };
+    this.orders.add(held);
     try {
-      return await this.carry(received, signed, header);
+      return await this.carry(received, held, header);
     } finally {
       // Sent or not, the order is done with what was held for its signature made ahead.
-      void signed.ahead?.then((a) => a?.release());
+      void held.ahead?.then((a) => a?.release());
+      this.orders.delete(held);
+      held.release();
       if (--this.inHand === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
@@ -374,7 +387,22 @@ export class Executor {
     });
   }
 
-  private async carry(received: Order, signed: SignedAheadHolder, header?: OrderBlockHeader): Promise<Submission> {
+  /**
+   * Resolves once the other orders in hand are done or about to estimate too (at most ESTIMATE_WAIT_MS). An
+   * eth_estimateGas (a route shape seen for the first time, or a re-check that failed) holds the node, which answers
+   * one request at a time, for 30-130 ms on the devnet: sent at once, the block's other orders' simulations and
+   * broadcasts queued behind it. Sent after them, it delays only the order that needs it.
+   */
+  private async estimatesWait(held: OrderInHand): Promise<void> {
+    held.release();
+    const ahead = [...this.orders].filter((o) => o !== held).map((o) => o.clear);
+    if (ahead.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ahead), new Promise((resolve) => (timer = setTimeout(resolve, ESTIMATE_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  private async carry(received: Order, held: OrderInHand, header?: OrderBlockHeader): Promise<Submission> {
     const receivedAt = performance.now();
     const id = randomUUID();
     const protocols = orderProtocols(received);
@@ -452,28 +480,31 @@ export class Executor {
     // is the route's gas check too, one execution of the trade on the node instead of two (the node runs them one
     // after another, and the block's other orders wait behind them).
     const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data) ?? null) : null;
-    // The simulation and (live) the route's preparation are independent reads: run together. A redelivered order is
-    // found at its journal write (AlreadyJournaled), which every way out of here makes before anything is sent.
+    // The simulation and (live) the route's preparation are independent reads: run together, the preparation's
+    // estimate after the orders that need none. A redelivered order is found at its journal write
+    // (AlreadyJournaled), which every way out of here makes before anything is sent.
     const simulation = Promise.all([
       this.simulate(this.primary, data, knownGas),
       order.mode === "live" && knownGas === null
-        ? preparing(this.primary, order, data, deadlines)
+        ? this.estimatesWait(held).then(() => preparing(this.primary, order, data, deadlines))
         : Promise.resolve(null),
     ]);
     // Live, with the gas known: the transaction is signed while the node simulates (a candidate the route sends only
     // if it is still the transaction to send, after every gate below and its journaled intent).
     const ahead = knownGas === null ? undefined : this.primary.signAhead?.(data, knownGas, block.baseFee);
-    signed.ahead = ahead;
+    held.ahead = ahead;
     const [first, unchecked] = await simulation;
     let sim = first;
     let prepared = unchecked;
     if (knownGas !== null) {
       const checked: GasCheck = { gas: knownGas, passed: first.ok };
       // Reverted, or short of that gas: simulated again without a limit (the profit, or the contract's reason) while
-      // the route estimates afresh, as it would have without the known gas.
+      // the route estimates afresh, as it would have without the known gas (after the other orders that need none).
       [sim, prepared] = await Promise.all([
         first.ok ? first : this.simulate(this.primary, data, null),
-        preparing(this.primary, order, data, deadlines, checked),
+        (first.ok ? Promise.resolve() : this.estimatesWait(held)).then(() =>
+          preparing(this.primary, order, data, deadlines, checked),
+        ),
       ]);
     }
     const timings: TradeResult["timings"] = { receivedAt, simulatedAt: performance.now(), sentAt: null };
