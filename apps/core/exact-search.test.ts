@@ -150,6 +150,31 @@ describe("searchTrade", () => {
     // About 9 s of CPU: on two cores shared with a dozen other processes it took over the 60 s default.
   }, 240_000);
 
+  it("proves a profit whose slack is within its allowance without first asking whether a proof fits", () => {
+    // A V3 pool and a deep V2 pair 1% apart: a profit of about 10^14 units, rounding slack of a few units. Each route
+    // quotes the first hop once: its calls count the search's routes.
+    const ticks = new TickTable(10, [], wordOf(compress(-4000, 10)), wordOf(compress(4000, 10)));
+    ticks.applyPosition(-3000, 3000, 10n ** 21n);
+    const pool = { sqrtPriceX96: getSqrtRatioAtTick(0), tick: 0, liquidity: 10n ** 21n, feePips: 500, ticks };
+    const first = v3ExactHop(pool, true);
+    let routes = 0;
+    const counted: ExactHop = {
+      ...first,
+      out: (y) => first.out(y),
+      quote: (y) => {
+        routes++;
+        return first.quote!(y);
+      },
+    };
+    const pair = v2ExactHop({ reserveIn: 10n ** 21n, reserveOut: (10n ** 21n * 101n) / 100n, feeBps: 30 });
+    const trade = searchTrade([counted, pair]);
+    if (trade === null || trade === "undecided") throw new Error(`no trade sized: ${String(trade)}`);
+    expect(trade.optimality).not.toBe("unproven");
+    expect(trade.profit > 10n ** 12n).toBe(true);
+    // Five routes (the crest and its proof); asking first whether a proof fits took four more.
+    expect(routes).toBeLessThanOrEqual(6);
+  });
+
   it("agrees with the V2 closed-form sizing on all-V2 cycles", () => {
     fc.assert(
       fc.property(

@@ -121,6 +121,9 @@ function intervalBound(p: Point, hi: bigint): bigint {
  */
 function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, best: Point | null): boolean {
   const target = targetFor(best === null ? 0n : best.profit);
+  // A profit whose slack is within the target's allowance: the proof drops the intervals about it at their first look.
+  // (On the devnet's blocks, half the searches, none of them hopeless, each look four routes: a sixth of all routes.)
+  if (best !== null && best.profit > 0n && best.profit + best.slack < target) return false;
   const limit = BigInt(Math.max(0, remaining) >> 2);
   const level = best === null ? 0 : Number(best.profit);
   for (const x of [crest + limit + 1n, crest - limit]) {
