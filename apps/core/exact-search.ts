@@ -163,16 +163,17 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, b
  * A point y left of the crest below which no input earns more than the crest point `top` does, or null. The real
  * profit G (concave, at least the exact profit, at most exact + slack: what each hop's bound stands on) rises from y
  * when G(top) >= G(y), since its slope at y is at least the chord's to `top`; then G(x) <= G(y) for every x <= y,
- * and G(y) <= profit(y) + slack(y) <= profit(top) <= the best found. So one route at y settles all of [1, y]; the
- * tangents of the branch and bound need only cover y..crest, instead of halving their way from 1 (a dozen routes).
- * y is placed where a parabola through the rate bound at 1 falls by a few slacks below the crest. Exported for tests.
+ * and G(y) <= profit(y) + slack(y) <= profit(top) <= the best found. So one route at y settles all of [0, y]; the
+ * tangents of the branch and bound need only cover y..crest, instead of halving their way from 0 (a dozen routes).
+ * y is placed where a parabola through the rate bound at the route's start (`start`, its input 0 or 1) falls by a
+ * few slacks below the crest. Exported for tests.
  */
 export function leftCut(
   hops: readonly ExactHop[],
-  first: Point,
+  start: Point,
   top: Point,
 ): { point: Point | null; evaluations: number } | null {
-  const gain = ratioValue(first.rate) - 1;
+  const gain = ratioValue(start.rate) - 1;
   if (!(gain > 0) || top.x < 4n) return null;
   const distance = Math.ceil(Math.sqrt((8 * (Number(top.slack) + 1) * Number(top.x)) / gain));
   if (!Number.isFinite(distance)) return null;
@@ -341,13 +342,13 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
       step *= 2n;
     }
   }
-  const first = crest > 0n ? evaluate(hops, 1n) : null;
-  if (first !== null) {
-    const cut = unproven ? null : leftCut(hops, first, loPoint);
+  if (crest > 0n) {
+    const cut = unproven ? null : leftCut(hops, zero, loPoint);
     evaluations += cut?.evaluations ?? 0;
     if (cut?.point) consider(cut.point);
     // Below the cut nothing reaches the crest's profit (see leftCut): the proof covers the cut to the crest only.
-    stack.push([cut?.point ?? first, crest]);
+    // Without one it covers all from no input at all, where the route is known exactly (no route priced at 1).
+    stack.push([cut?.point ?? zero, crest]);
   }
   if (climbing !== null) stack.push(climbing);
 
