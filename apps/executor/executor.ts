@@ -249,11 +249,12 @@ export class Executor {
   /** Each trade being followed to its outcome, by id: a redelivery of its order waits for the same following. */
   private readonly followed = new Map<string, Promise<FinalOutcome>>();
   private stopped = false;
-  /** Orders between submit() and their hand-over (or their unsent verdict); followers wait for none (idle()). */
-  private inHand = 0;
-  private readonly idleWaiters: (() => void)[] = [];
-  /** The orders in hand, for estimatesWait(). */
+  /**
+   * Orders between submit() and their hand-over (or their unsent verdict): followers wait for none (idle()), and an
+   * estimate for the others (estimatesWait()).
+   */
   private readonly orders = new Set<OrderInHand>();
+  private readonly idleWaiters: (() => void)[] = [];
   /** The lease token this instance last sent under; another one means another leader may have sent in between. */
   private term: bigint | null = null;
   /** Base tokens whose lenders an order needed, with the last such order's block: read ahead at each head. */
@@ -352,7 +353,6 @@ export class Executor {
    * the order block's header as the scanner saw it, which saves reading it here.
    */
   async submit(received: Order, header?: OrderBlockHeader): Promise<Submission> {
-    this.inHand++;
     let release!: () => void;
     const clear = new Promise<void>((resolve) => (release = resolve));
     const held: OrderInHand = { clear, release };
@@ -364,7 +364,7 @@ export class Executor {
       void held.ahead?.then((a) => a?.release());
       this.orders.delete(held);
       held.release();
-      if (--this.inHand === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.orders.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
@@ -373,7 +373,7 @@ export class Executor {
    * lookups do not queue at the node in front of an order's simulation and broadcast.
    */
   private idle(timeoutMs: number): Promise<void> {
-    if (this.inHand === 0) return Promise.resolve();
+    if (this.orders.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
