@@ -1,6 +1,6 @@
 import { keccak256, toQuantity, Wallet } from "ethers";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createMigratedTestDatabase } from "../../test/support/postgres.ts";
 import type { TestDatabase } from "../../test/support/postgres.ts";
 import { ArbitrageScanner, type Opportunity } from "../core/index.ts";
@@ -21,8 +21,8 @@ import { HeadTicks } from "./heads.ts";
 import { ExecutorService } from "./service.ts";
 import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
-import type { TradeJournal } from "./ports.ts";
-import { NonceManager } from "./nonce-manager.ts";
+import { AlreadyJournaled, type TradeJournal } from "./ports.ts";
+import { NonceManager, type NonceSteps } from "./nonce-manager.ts";
 import { privateKeySigner, type TxSigner } from "./signer.ts";
 import { orderFor } from "./testing/orders.ts";
 
@@ -64,6 +64,24 @@ function executor(mode: Mode | (() => Promise<Mode>), over: Partial<ExecutorDeps
     feeOf: () => 30,
     ...over,
   });
+}
+
+/** NonceManager steps that only note what ran, each resolving with its nonce. */
+function plainSteps(events: string[] = []): NonceSteps<number, number> {
+  return {
+    prepare: (n) => {
+      events.push(`prepare ${n}`);
+      return Promise.resolve(n);
+    },
+    send: (_p, n) => {
+      events.push(`send ${n}`);
+      return Promise.resolve(n);
+    },
+    abandon: (_p, n, cause) => {
+      events.push(`abandon ${n}`);
+      return Promise.resolve(new Error(`abandoned ${n} after: ${(cause as Error).message}`));
+    },
+  };
 }
 
 const order = (mode: Mode, o: Opportunity, minProfit = o.profit): Promise<Order> =>
@@ -507,24 +525,83 @@ describe("Executor in live mode", () => {
     expect(await s4.final).toMatchObject({ status: "confirmed" });
   });
 
-  it("reserves nonces for transactions signed ahead in turn, behind the runs already queued", async () => {
+  it("reserves nonces for transactions signed ahead in turn, behind the calls not prepared yet", async () => {
     const fresh = Wallet.createRandom().address.toLowerCase();
     const nm = new NonceManager(provider, journal, fresh);
     // Unknown until derived from the chain and the journal: nothing to sign ahead with.
     expect(nm.reserve()).toBeNull();
-    expect(await nm.withNonce(async (n) => n)).toBe(0);
+    expect(await nm.withNonce(plainSteps())).toBe(0);
     const a = nm.reserve()!;
     const b = nm.reserve()!;
     expect([a.nonce, b.nonce]).toEqual([1, 2]);
     // Released (twice: idempotent) when a's order joins the queue, which counts it from then on.
     a.release();
     a.release();
-    let inLock!: () => void;
-    const held = nm.withNonce((n) => new Promise<number>((resolve) => (inLock = () => resolve(n))));
+    const held = nm.withNonce(plainSteps());
     expect(nm.reserve()!.nonce).toBe(3);
-    await new Promise((r) => setImmediate(r));
-    inLock();
     expect(await held).toBe(1);
+  });
+
+  it("journals a block's next transaction while the one before is broadcast, one journal write at a time", async () => {
+    const nm = new NonceManager(provider, journal, Wallet.createRandom().address.toLowerCase());
+    const events: string[] = [];
+    let broadcastFirst!: () => void;
+    const firstAtTheNode = new Promise<void>((r) => (broadcastFirst = r));
+    let journalSecond!: () => void;
+    const secondJournaled = new Promise<void>((r) => (journalSecond = r));
+    const first = nm.withNonce({
+      ...plainSteps(events),
+      send: async (_p, n) => {
+        events.push(`send ${n} starts`);
+        await firstAtTheNode;
+        events.push(`send ${n} done`);
+        return n;
+      },
+    });
+    const second = nm.withNonce({
+      ...plainSteps(events),
+      prepare: async (n) => {
+        events.push(`prepare ${n} starts`);
+        await secondJournaled;
+        events.push(`prepare ${n} done`);
+        return n;
+      },
+    });
+    const third = nm.withNonce(plainSteps(events));
+    await vi.waitFor(() => expect(events).toContain("prepare 1 starts"), { timeout: 5_000 });
+    // The second is journaled while the first is at the node; the third waits for the second's journal write.
+    expect([...events].sort()).toEqual(["prepare 0", "prepare 1 starts", "send 0 starts"]);
+    journalSecond();
+    await vi.waitFor(() => expect(events).toContain("prepare 2"), { timeout: 5_000 });
+    expect(events).not.toContain("send 1");
+    broadcastFirst();
+    expect(await Promise.all([first, second, third])).toEqual([0, 1, 2]);
+    expect(events.slice(3)).toEqual(["prepare 1 done", "prepare 2", "send 0 done", "send 1", "send 2"]);
+  });
+
+  it("abandons the transactions after one that was not sent, then takes the nonce the chain is at", async () => {
+    const nm = new NonceManager(provider, journal, Wallet.createRandom().address.toLowerCase());
+    const events: string[] = [];
+    const refused = new Error("nonce too low");
+    const first = nm.withNonce({ ...plainSteps(events), send: () => Promise.reject(refused) });
+    const second = nm.withNonce(plainSteps(events));
+    await expect(first).rejects.toBe(refused);
+    // Prepared on nonce 1, which nothing can be mined on while nonce 0 is unused: undone, never broadcast.
+    await expect(second).rejects.toThrow("abandoned 1 after: nonce too low");
+    expect(events).toEqual(["prepare 0", "prepare 1", "abandon 1"]);
+    expect(await nm.withNonce(plainSteps(events))).toBe(0);
+  });
+
+  it("hands the nonce of a transaction refused at its intent to the next one", async () => {
+    const nm = new NonceManager(provider, journal, Wallet.createRandom().address.toLowerCase());
+    expect(await nm.withNonce(plainSteps())).toBe(0);
+    const duplicate = nm.withNonce({
+      ...plainSteps(),
+      prepare: () => Promise.reject(new AlreadyJournaled("order already journaled")),
+    });
+    const next = nm.withNonce(plainSteps());
+    await expect(duplicate).rejects.toBeInstanceOf(AlreadyJournaled);
+    expect(await next).toBe(1);
   });
 
   it("counts the transactions that touched the route's pools before it in the same block", async () => {

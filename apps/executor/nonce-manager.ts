@@ -1,17 +1,41 @@
 /**
- * Nonces for one sending account. Taking a nonce, signing, journaling and broadcasting run under one lock, so
- * concurrent orders never share a nonce (a transaction signed ahead, on a reserved nonce, is used in the lock only if
- * that is the nonce the lock gives). After a restart, or after any failure inside the lock, the next nonce is
- * re-derived from the chain's pending count and the journal's in-flight rows, whichever is higher: a journaled but
- * unbroadcast intent still holds its nonce until reconciliation releases it.
+ * Nonces for one sending account. Each transaction goes in two steps, each in turn: `prepare` (take the nonce, sign,
+ * journal the intent), one transaction at a time so that concurrent orders never share a nonce and no two journal
+ * commits compete; then `send` (the broadcast), in nonce order. The next transaction prepares while the one before is
+ * broadcast: a block's later orders no longer wait for each earlier one's broadcast before their journal write. A
+ * transaction signed ahead, on a reserved nonce, is used only if that is the nonce it is given.
+ *
+ * A transaction that was not sent leaves a gap no later nonce can be mined across: the later ones, prepared already,
+ * are abandoned (their route records them dropped) and nothing of them is broadcast. After any failure the next nonce
+ * is derived again, once every broadcast before it has settled, from the chain's pending count and the journal's
+ * in-flight rows, whichever is higher: a journaled but unbroadcast intent still holds its nonce until reconciliation
+ * releases it.
  */
 import type { JsonRpcApiProvider } from "ethers";
 import { AlreadyJournaled, type TradeJournal } from "./ports.ts";
 
+export interface NonceSteps<P, T> {
+  /** Signs and journals the transaction on `nonce`. */
+  prepare(nonce: number): Promise<P>;
+  /** Broadcasts it: called once every earlier transaction was sent. */
+  send(prepared: P, nonce: number): Promise<T>;
+  /**
+   * An earlier transaction was not sent (`cause`), so this one must not be: undo what `prepare` recorded and return
+   * the error withNonce rejects with.
+   */
+  abandon(prepared: P, nonce: number, cause: unknown): Promise<Error>;
+}
+
+/** How the last broadcast ended: sent, or not (its nonce unused or unknown), and why. */
+type Sent = { sent: true } | { sent: false; cause: unknown };
+
 export class NonceManager {
   private next: number | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
-  /** withNonce runs queued or running: each takes the next nonce in turn. */
+  /** The prepare steps, one at a time. */
+  private preparing: Promise<unknown> = Promise.resolve();
+  /** The last prepared transaction's broadcast, settled: the next one broadcasts after it. */
+  private sending: Promise<Sent> = Promise.resolve({ sent: true });
+  /** withNonce calls not prepared yet: each will take the next nonce in turn. */
   private queued = 0;
   /** Nonces reserved for transactions signed ahead whose orders have not entered withNonce yet. */
   private reserved = 0;
@@ -22,35 +46,70 @@ export class NonceManager {
     private readonly account: string,
   ) {}
 
-  /** Runs fn with the next nonce, exclusively. The nonce counts as used only if fn resolves. */
-  withNonce<T>(fn: (nonce: number) => Promise<T>): Promise<T> {
+  /** Takes the next nonce and runs the steps with it (see NonceSteps). The nonce counts as used only if sent. */
+  withNonce<P, T>(steps: NonceSteps<P, T>): Promise<T> {
     this.queued++;
-    const run = this.tail.then(async () => {
+    const before = this.sending;
+    const prepared = this.preparing.then(async () => {
       try {
-        const nonce = this.next ?? (await this.derive());
+        // Unknown after a failure: derived once every broadcast before has settled (an abandoned intent dropped).
+        const derived = this.next === null;
+        if (derived) this.next = await before.then(() => this.derive());
+        const nonce = this.next!;
         try {
-          const result = await fn(nonce);
+          const value = await steps.prepare(nonce);
           this.next = nonce + 1;
-          return result;
+          return { nonce, value, derived };
         } catch (err) {
-          // A redelivered order refused at its intent wrote nothing and sent nothing: the nonce is the next order's.
-          // After any other failure, whether the nonce was spent is unknown: ask the chain and the journal next time.
-          this.next = err instanceof AlreadyJournaled ? nonce : null;
+          // Refused at its intent (a redelivered order): nothing was written or sent, and the nonce is the next
+          // order's. After any other failure, whether it was spent is unknown: derive it again.
+          if (!(err instanceof AlreadyJournaled)) this.next = null;
           throw err;
         }
       } finally {
-        // In the same turn as `next` moves, so that reserve() never counts a finished run.
+        // In the same turn as `next` moves, so that reserve() never counts a nonce twice.
         this.queued--;
       }
     });
-    this.tail = run.catch(() => undefined);
-    return run;
+    this.preparing = prepared.catch(() => undefined);
+    const sent = prepared.then(({ nonce, value, derived }) => this.send(steps, nonce, value, derived, before));
+    this.sending = prepared.then(
+      () =>
+        sent.then(
+          (): Sent => ({ sent: true }),
+          (cause: unknown): Sent => ({ sent: false, cause }),
+        ),
+      // Not prepared: nothing of it to broadcast, and no nonce of it to leave a gap.
+      () => before,
+    );
+    return sent;
+  }
+
+  private async send<P, T>(
+    steps: NonceSteps<P, T>,
+    nonce: number,
+    prepared: P,
+    derived: boolean,
+    before: Promise<Sent>,
+  ): Promise<T> {
+    const earlier = await before;
+    // A nonce derived afresh was derived after the broadcasts before it had settled: a gap there is already counted.
+    if (!earlier.sent && !derived) {
+      this.next = null;
+      throw await steps.abandon(prepared, nonce, earlier.cause);
+    }
+    try {
+      return await steps.send(prepared, nonce);
+    } catch (err) {
+      this.next = null;
+      throw err;
+    }
   }
 
   /**
-   * A nonce to sign a transaction ahead with: the one its withNonce will most likely get, each run queued and each
-   * reservation made before it spending one. Released (at once, idempotent) when its order enters withNonce or ends
-   * without sending; a reservation released early moves the later ones' nonces, which then sign again in the lock.
+   * A nonce to sign a transaction ahead with: the one its withNonce will most likely get, each call not prepared yet
+   * and each reservation made before it spending one. Released (at once, idempotent) when its order enters withNonce
+   * or ends without sending; a reservation released early moves the later ones' nonces, which then sign again.
    * Null when the next nonce is not known without asking the chain.
    */
   reserve(): { nonce: number; release: () => void } | null {

@@ -1,6 +1,6 @@
 /**
- * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce (under the
- * nonce lock), journaled with its hash, then broadcast. Resolution: a receipt for any of its hashes (a stuck trade is
+ * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce (taken in
+ * turn, broadcast in nonce order: NonceManager), journaled with its hash, then broadcast. Resolution: a receipt for any of its hashes (a stuck trade is
  * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
  * another transaction, else gone past its deadlines.
  */
@@ -191,66 +191,78 @@ export class EoaRoute implements ExecutionRoute {
     const { id, order, fence, timings } = req;
     const chainId = await this.getChainId();
     const fees = txFees(this.d.fees, req.baseFee, this.tipFor(req, gasLimit));
-    // Signed while the trade was simulated: awaited outside the lock, which the block's other orders wait for. Its
-    // reservation ends as the order joins the nonce queue, which counts it from there.
+    // Signed while the trade was simulated: awaited before the order joins the nonce queue, which the block's other
+    // orders wait in. Its reservation ends as the order joins that queue, which counts it from there.
     const ahead = req.ahead ? await req.ahead : null;
     ahead?.release();
-    // The lock covers the nonce, the signature, the intent and the broadcast; the status update after the broadcast
-    // is outside it, so the next order of the block signs while this one's row is marked sent. If that update fails,
-    // the row stays pending with its hash (reconciliation resolves it) and the nonce is spent either way.
-    const sent = await this.nonces.withNonce(async (nonce) => {
-      const tx = this.transaction(chainId, req.data, nonce, gasLimit, fees);
-      const raw = ahead?.key === txKey(tx) ? ahead.raw : await signer.signTransaction(tx);
-      const txHash = keccak256(raw);
-      const intent: EoaIntent = {
-        ...tradeBase(id, order, "eoa", req.flashSource),
-        route: "eoa",
-        mode: "live",
-        account: this.account,
-        nonce,
-        txHash,
-        ...req.deadlines,
-      };
-      await journal.recordIntent(intent, fence ?? undefined);
-      // The last check before the chain: a lease lost while signing and journaling sends nothing.
-      if (fence && this.d.lease?.current()?.token !== fence.token) {
-        await journal.markFinal(id, dropped());
-        throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
-      }
-      let targetBlock = req.blockNumber + 1;
-      try {
-        await this.broadcaster.broadcast(raw, targetBlock);
-      } catch (err) {
-        const next = this.broadcaster.expiresWithBlock ? await this.retarget(req, raw, gasLimit, targetBlock) : null;
-        if (typeof next === "number") {
-          targetBlock = next;
-        } else if (next !== null) {
+    // The nonce, the signature and the intent, one order at a time; the broadcast in nonce order, while the next order
+    // prepares (NonceManager). The status update after the broadcast is outside both: if it fails, the row stays
+    // pending with its hash (reconciliation resolves it) and the nonce is spent either way.
+    const sent = await this.nonces.withNonce({
+      prepare: async (nonce) => {
+        const tx = this.transaction(chainId, req.data, nonce, gasLimit, fees);
+        const raw = ahead?.key === txKey(tx) ? ahead.raw : await signer.signTransaction(tx);
+        const intent: EoaIntent = {
+          ...tradeBase(id, order, "eoa", req.flashSource),
+          route: "eoa",
+          mode: "live",
+          account: this.account,
+          nonce,
+          txHash: keccak256(raw),
+          ...req.deadlines,
+        };
+        await journal.recordIntent(intent, fence ?? undefined);
+        return { raw, intent };
+      },
+      send: async ({ raw, intent }) => {
+        // The last check before the chain: a lease lost while signing and journaling sends nothing.
+        if (fence && this.d.lease?.current()?.token !== fence.token) {
           await journal.markFinal(id, dropped());
-          throw new BroadcastRefused(
-            `trade ${id} dropped (${next}): its bundle came after block ${targetBlock} was built, and ` +
-              RETARGET_REASONS[next],
-            { cause: err },
-          );
-        } else if (!(await provider.getTransaction(txHash))) {
-          // A node that refuses a transaction does not hold it; one that merely timed out might.
-          await journal.markFinal(id, dropped());
-          throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+          throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
         }
-      }
-      // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
-      timings.sentAt = performance.now();
-      this.signed.set(id, {
-        chainId,
-        data: req.data,
-        gasLimit,
-        fees,
-        sentAtBlock: req.blockNumber,
-        replacements: 0,
-        raw,
-        targetBlock,
-        mined: false,
-      });
-      return { intent };
+        let targetBlock = req.blockNumber + 1;
+        try {
+          await this.broadcaster.broadcast(raw, targetBlock);
+        } catch (err) {
+          const next = this.broadcaster.expiresWithBlock ? await this.retarget(req, raw, gasLimit, targetBlock) : null;
+          if (typeof next === "number") {
+            targetBlock = next;
+          } else if (next !== null) {
+            await journal.markFinal(id, dropped());
+            throw new BroadcastRefused(
+              `trade ${id} dropped (${next}): its bundle came after block ${targetBlock} was built, and ` +
+                RETARGET_REASONS[next],
+              { cause: err },
+            );
+          } else if (!(await provider.getTransaction(intent.txHash))) {
+            // A node that refuses a transaction does not hold it; one that merely timed out might.
+            await journal.markFinal(id, dropped());
+            throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
+          }
+        }
+        // Stamped at the broadcast: the journal's status update is bookkeeping, not latency the trade pays.
+        timings.sentAt = performance.now();
+        this.signed.set(id, {
+          chainId,
+          data: req.data,
+          gasLimit,
+          fees,
+          sentAtBlock: req.blockNumber,
+          replacements: 0,
+          raw,
+          targetBlock,
+          mined: false,
+        });
+        return { intent };
+      },
+      abandon: async (_prepared, nonce, cause) => {
+        await journal.markFinal(id, dropped());
+        return new BroadcastRefused(
+          `trade ${id} not sent: the transaction before it (nonce ${nonce - 1}) was not, and nonce ${nonce} would ` +
+            `wait behind that gap: ${(cause as Error).message}`,
+          { cause },
+        );
+      },
     });
     await journal.markSent(id, sent.intent.txHash);
     return sent;
