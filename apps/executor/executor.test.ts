@@ -589,6 +589,13 @@ describe("Executor in live mode", () => {
     // Prepared on nonce 1, which nothing can be mined on while nonce 0 is unused: undone, never broadcast.
     await expect(second).rejects.toThrow("abandoned 1 after: nonce too low");
     expect(events).toEqual(["prepare 0", "prepare 1", "abandon 1"]);
+    // Derived afresh behind the gap, a redelivered order refused at its intent hands nonce 0 on: nothing waits behind
+    // the gap any more.
+    const duplicate = nm.withNonce({
+      ...plainSteps(events),
+      prepare: () => Promise.reject(new AlreadyJournaled("order already journaled")),
+    });
+    await expect(duplicate).rejects.toBeInstanceOf(AlreadyJournaled);
     expect(await nm.withNonce(plainSteps(events))).toBe(0);
   });
 

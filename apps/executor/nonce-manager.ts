@@ -28,13 +28,14 @@ export interface NonceSteps<P, T> {
 
 /** How the last broadcast ended: sent, or not (its nonce unused or unknown), and why. */
 type Sent = { sent: true } | { sent: false; cause: unknown };
+const SENT: Sent = { sent: true };
 
 export class NonceManager {
   private next: number | null = null;
   /** The prepare steps, one at a time. */
   private preparing: Promise<unknown> = Promise.resolve();
   /** The last prepared transaction's broadcast, settled: the next one broadcasts after it. */
-  private sending: Promise<Sent> = Promise.resolve({ sent: true });
+  private sending: Promise<Sent> = Promise.resolve(SENT);
   /** withNonce calls not prepared yet: each will take the next nonce in turn. */
   private queued = 0;
   /** Nonces reserved for transactions signed ahead whose orders have not entered withNonce yet. */
@@ -50,16 +51,18 @@ export class NonceManager {
   withNonce<P, T>(steps: NonceSteps<P, T>): Promise<T> {
     this.queued++;
     const before = this.sending;
+    // A nonce derived afresh is derived once every broadcast before has settled (an abandoned intent dropped): a gap
+    // among them is counted already, and is nothing this call or the next must wait behind.
+    let derived = false;
     const prepared = this.preparing.then(async () => {
       try {
-        // Unknown after a failure: derived once every broadcast before has settled (an abandoned intent dropped).
-        const derived = this.next === null;
+        derived = this.next === null;
         if (derived) this.next = await before.then(() => this.derive());
         const nonce = this.next!;
         try {
           const value = await steps.prepare(nonce);
           this.next = nonce + 1;
-          return { nonce, value, derived };
+          return { nonce, value };
         } catch (err) {
           // Refused at its intent (a redelivered order): nothing was written or sent, and the nonce is the next
           // order's. After any other failure, whether it was spent is unknown: derive it again.
@@ -72,15 +75,15 @@ export class NonceManager {
       }
     });
     this.preparing = prepared.catch(() => undefined);
-    const sent = prepared.then(({ nonce, value, derived }) => this.send(steps, nonce, value, derived, before));
+    const sent = prepared.then(({ nonce, value }) => this.send(steps, nonce, value, derived ? SENT : before));
     this.sending = prepared.then(
       () =>
         sent.then(
-          (): Sent => ({ sent: true }),
+          (): Sent => SENT,
           (cause: unknown): Sent => ({ sent: false, cause }),
         ),
       // Not prepared: nothing of it to broadcast, and no nonce of it to leave a gap.
-      () => before,
+      () => (derived ? SENT : before),
     );
     return sent;
   }
@@ -89,12 +92,10 @@ export class NonceManager {
     steps: NonceSteps<P, T>,
     nonce: number,
     prepared: P,
-    derived: boolean,
-    before: Promise<Sent>,
+    before: Sent | Promise<Sent>,
   ): Promise<T> {
     const earlier = await before;
-    // A nonce derived afresh was derived after the broadcasts before it had settled: a gap there is already counted.
-    if (!earlier.sent && !derived) {
+    if (!earlier.sent) {
       this.next = null;
       throw await steps.abandon(prepared, nonce, earlier.cause);
     }
