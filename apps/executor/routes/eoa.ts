@@ -1,8 +1,8 @@
 /**
- * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce (taken in
- * turn, broadcast in nonce order: NonceManager), journaled with its hash, then broadcast. Resolution: a receipt for any of its hashes (a stuck trade is
- * replaced on its nonce with a fee bump, and the old version may still be the one mined), else the nonce taken by
- * another transaction, else gone past its deadlines.
+ * The EOA route: the trade is a transaction from the executor's account, signed here with the next nonce, journaled
+ * with its hash, then broadcast (nonces taken in turn, broadcasts in nonce order: NonceManager). Resolution: a receipt
+ * for any of its hashes (a stuck trade is replaced on its nonce with a fee bump, and the old version may still be the
+ * one mined), else the nonce taken by another transaction, else gone past its deadlines.
  */
 import { keccak256, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
