@@ -67,7 +67,7 @@ describe("KmsSigner against a local KMS gRPC server and the devnet", () => {
     const fee = { maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, gasLimit: 21_000n };
     const funding = await privateKeySigner(funder.privateKey).signTransaction({
       type: 2,
-      chainId: devnet.chainId,
+      chainId: BigInt(devnet.chainId),
       to: signer.address,
       value: 10n ** 18n,
       nonce: await provider.getTransactionCount(funder.address),
@@ -80,7 +80,7 @@ describe("KmsSigner against a local KMS gRPC server and the devnet", () => {
     for (let nonce = 0; nonce < 4; nonce++) {
       const raw = await signer.signTransaction({
         type: 2,
-        chainId: devnet.chainId,
+        chainId: BigInt(devnet.chainId),
         to: recipient,
         value: 1_000n + BigInt(nonce),
         nonce,

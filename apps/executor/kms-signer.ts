@@ -5,12 +5,13 @@
  * turned into Ethereum's (r, s, yParity) by secp256k1.ts. Requests and responses carry CRC32C checksums both ways.
  */
 import { KeyManagementServiceClient } from "@google-cloud/kms";
-import { Transaction, getBytes } from "ethers";
-import type { Signature, TransactionLike } from "ethers";
+import { getBytes } from "ethers";
+import type { Signature } from "ethers";
 import { EnvError } from "../connections/index.ts";
 import { crc32c } from "./crc32c.ts";
 import { addressOfPublicKey, ethereumSignature } from "./secp256k1.ts";
 import type { TxSigner } from "./signer.ts";
+import { signTransactionWith, type UnsignedTx } from "./transaction.ts";
 
 const KEY_VERSION =
   /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[1-9][0-9]*$/;
@@ -66,10 +67,8 @@ export class KmsSigner implements TxSigner {
     }
   }
 
-  async signTransaction(tx: TransactionLike<string>): Promise<string> {
-    const unsigned = Transaction.from(tx);
-    unsigned.signature = await this.signDigest(unsigned.unsignedHash);
-    return unsigned.serialized;
+  signTransaction(tx: UnsignedTx): Promise<string> {
+    return signTransactionWith(tx, (digest) => this.signDigest(digest));
   }
 
   /**

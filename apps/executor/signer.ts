@@ -2,21 +2,21 @@
  * Who signs the executor's transactions. On the devnet a local key; in the cloud a KMS-backed implementation of the
  * same interface. In sim mode no TxSigner is constructed at all, so no key is ever loaded.
  */
-import { Transaction, Wallet } from "ethers";
-import type { TransactionLike } from "ethers";
+import { SigningKey, computeAddress } from "ethers";
+import { signTransactionWith, type UnsignedTx } from "./transaction.ts";
 
 export interface TxSigner {
   /** The sending account, lowercase. */
   readonly address: string;
-  /** A signed, serialised EIP-1559 transaction. */
-  signTransaction(tx: TransactionLike<string>): Promise<string>;
+  /** The transaction signed and encoded, as eth_sendRawTransaction takes it. */
+  signTransaction(tx: UnsignedTx): Promise<string>;
 }
 
 /** A signer over a raw private key: for the devnet's well-known accounts only. */
 export function privateKeySigner(privateKey: string): TxSigner {
-  const wallet = new Wallet(privateKey);
+  const key = new SigningKey(privateKey);
   return {
-    address: wallet.address.toLowerCase(),
-    signTransaction: (tx) => wallet.signTransaction(Transaction.from(tx)),
+    address: computeAddress(key.publicKey).toLowerCase(),
+    signTransaction: (tx) => signTransactionWith(tx, (digest) => key.sign(digest)),
   };
 }

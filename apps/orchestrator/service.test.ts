@@ -9,6 +9,7 @@ import type { Candidate } from "../domain/index.ts";
 import { createPgPool, PgTradeJournal } from "../store/index.ts";
 import { recordOrders } from "../store/testing/orders.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
+import { PipelineMetrics } from "../metrics/index.ts";
 import { OrchestratorService } from "./index.ts";
 
 const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
@@ -112,6 +113,30 @@ describe("orchestrator service", () => {
     await svc.handleBlock(block(15));
     await bus.close();
     expect(seen).toEqual([{ order: 1, opportunity: "order" }]);
+  });
+
+  it("counts every rejected candidate under its rule on /metrics", async () => {
+    const metrics = new PipelineMetrics("orchestrator");
+    const control = createMemoryControlStore({ mode: "live", epoch: 3 });
+    const svc = new OrchestratorService({
+      bus: createMemoryBus(),
+      control,
+      storeHealthy: () => true,
+      db: null,
+      gas: GAS,
+      metrics,
+    });
+    const [a, b] = block(17).candidates as [Candidate, Candidate];
+    // Three more candidates on the ordered pool, and one whose profit the gas eats.
+    const more = [2, 3, 4].map((i) => ({ ...b, id: `17:${i}`, profit: E / 300n }));
+    const poor = { ...a, id: "17:poor", pools: [A(20), A(21)], amountOut: E + 1n, profit: 1n };
+    const d = await svc.handleBlock({ ...block(17), candidates: [a, b, ...more, poor] });
+    const counted = (await metrics.rejections.get()).values.map((v) => [v.labels.reason, v.labels.epoch, v.value]);
+    const expected = new Map<string, number>();
+    for (const r of d.rejections) expected.set(r.reason, (expected.get(r.reason) ?? 0) + 1);
+    expect(d.rejections).toHaveLength(5);
+    expect(new Map(counted.map(([reason, , n]) => [reason, n]))).toEqual(expected);
+    expect(counted.every(([, epoch]) => String(epoch) === "3")).toBe(true);
   });
 
   it("hands a block's orders to the bus together, in profit order, not one publish round trip after another", async () => {

@@ -202,7 +202,13 @@ export class OrchestratorService {
       deps.metrics?.setDailyLoss({ mode, epoch }, this.ledger.dailyLossWei(now), control.limits.dailyLossLimitWei);
     deps.metrics?.halted.reset();
     if (decision.halted) deps.metrics?.halted.set({ reason: decision.halted }, 1);
-    for (const r of decision.rejections) deps.metrics?.rejections.inc({ ...labels, reason: r.reason });
+    if (deps.metrics) {
+      // Counted per reason first: a block rejects a hundred-odd candidates, and each labelled inc() costs the
+      // orders' way about 4 µs.
+      const byReason = new Map<string, number>();
+      for (const r of decision.rejections) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+      for (const [reason, n] of byReason) deps.metrics.rejections.inc({ ...labels, reason }, n);
+    }
 
     // The orders and the opportunities they come from are recorded before any order is published; the block's other
     // verdicts (often a hundred rejected candidates, most of the statement's cost) a quarter block later, and made

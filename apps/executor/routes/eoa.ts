@@ -14,6 +14,7 @@ import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
 import type { TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
+import type { UnsignedTx } from "../transaction.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
 import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
@@ -448,16 +449,6 @@ function eoaHash(trade: InFlightTrade): string {
 function allHashes(trade: InFlightTrade): string[] {
   return [eoaHash(trade), ...trade.replacedTxHashes.slice().reverse()];
 }
-
-/** A transaction of the EOA route as its signer takes it. */
-type UnsignedTx = TxFees & {
-  chainId: bigint;
-  to: string;
-  data: string;
-  nonce: number;
-  gasLimit: bigint;
-  value: bigint;
-};
 
 /** Everything a transaction's signature covers, so that a signature made ahead is used only for that very one. */
 function txKey(tx: UnsignedTx): string {
