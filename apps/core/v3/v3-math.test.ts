@@ -14,6 +14,42 @@ import {
   swapV3,
 } from "./index.ts";
 import type { V3PoolState } from "./index.ts";
+import { MAX_UINT256, divRoundingUp, mulDiv, mulDivRoundingUp } from "./full-math.ts";
+
+describe("FullMath", () => {
+  const uint256 = fc.bigInt({ min: 0n, max: MAX_UINT256 });
+  const positive = fc.bigInt({ min: 1n, max: MAX_UINT256 });
+
+  it("rounds a*b/d up to the least q with q*d >= a*b, and down to the greatest with q*d <= a*b", () => {
+    fc.assert(
+      fc.property(uint256, uint256, positive, (a, b, d) => {
+        const product = a * b;
+        const floor = product / d;
+        if (floor + 1n > MAX_UINT256) return; // out of range: the next property
+        const up = mulDivRoundingUp(a, b, d);
+        expect(up * d >= product && (up - 1n) * d < product).toBe(true);
+        expect(mulDiv(a, b, d)).toBe(floor);
+        expect(divRoundingUp(a, d) * d >= a && (divRoundingUp(a, d) - 1n) * d < a).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    // Exact quotients stay exact; a remainder of one rounds up.
+    expect(mulDivRoundingUp(6n, 7n, 21n)).toBe(2n);
+    expect(mulDivRoundingUp(6n, 7n, 41n)).toBe(2n);
+    expect(divRoundingUp(0n, 5n)).toBe(0n);
+    expect(divRoundingUp(10n, 5n)).toBe(2n);
+    expect(divRoundingUp(11n, 5n)).toBe(3n);
+  });
+
+  it("reverts as the contract does: on a zero denominator, and where the rounded result passes uint256", () => {
+    expect(() => mulDivRoundingUp(1n, 1n, 0n)).toThrow(V3MathError);
+    expect(() => mulDiv(1n, 1n, 0n)).toThrow(V3MathError);
+    // MAX_UINT256 * 2 / 2 fits; rounded up from just below it does too, one more does not.
+    expect(mulDivRoundingUp(MAX_UINT256, 2n, 2n)).toBe(MAX_UINT256);
+    expect(() => mulDivRoundingUp(MAX_UINT256, 2n, 1n)).toThrow(/overflows uint256/);
+    expect(() => mulDivRoundingUp(MAX_UINT256, 3n, 2n)).toThrow(/overflows uint256/);
+  });
+});
 
 describe("TickMath", () => {
   it("maps the ends and the middle of the tick range to the contract's constants", () => {
