@@ -1,4 +1,4 @@
-import { ZeroAddress, getAddress } from "ethers";
+import { Interface, ZeroAddress, getAddress } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifacts } from "../contracts/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP, countPrecedingTouches } from "./calldata.ts";
@@ -77,6 +77,19 @@ describe("ExecutorCodec", () => {
     expect(codec.describeRevert(data)).toBe("InsufficientProfit(5, 10)");
     expect(codec.describeRevert("0x")).toBe("reverted without data");
     expect(codec.describeRevert("0x08c379a0")).toBe("reverted: 0x08c379a0");
+  });
+
+  it("reads the profit execute() returns as ethers reads it, and refuses return data that holds none", async () => {
+    const { ArbExecutor } = await loadArtifacts();
+    const codec = new ExecutorCodec(ArbExecutor.abi);
+    const iface = new Interface(ArbExecutor.abi);
+    for (const profit of [0n, 1n, 10n ** 18n + 7n, (1n << 256n) - 1n]) {
+      const data = iface.encodeFunctionResult("execute", [profit]);
+      expect(codec.decodeProfit(data)).toBe(profit);
+      expect(codec.decodeProfit(data)).toBe(BigInt(iface.decodeFunctionResult("execute", data)[0] as bigint));
+    }
+    expect(() => codec.decodeProfit("0x")).toThrow(/execute\(\) answered 0x, not a uint256/);
+    expect(() => codec.decodeProfit("0x1234")).toThrow(/not a uint256/);
   });
 
   it("encodes execute() so that it decodes to the order's route, fees and deadline", async () => {

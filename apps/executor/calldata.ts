@@ -2,7 +2,7 @@
 import { Interface, MaxUint256, ZeroAddress } from "ethers";
 import type { InterfaceAbi, Log } from "ethers";
 import { orderProtocols } from "../domain/index.ts";
-import { WORD_HEX, addressWord, smallWord, uintWord } from "./abi-words.ts";
+import { WORD_HEX, addressWord, firstUint, smallWord, uintWord } from "./abi-words.ts";
 import type { FlashSource, Order, PoolProtocol } from "../domain/index.ts";
 
 /** The contract's enums, by position (ArbExecutor.Protocol and ArbExecutor.FlashSource). */
@@ -143,10 +143,9 @@ export class ExecutorCodec {
     };
   }
 
-  /** The profit execute() returns (from an eth_call). */
+  /** The profit execute() returns (from an eth_call): its one uint256 word, read directly (abi-words.ts). */
   decodeProfit(returnData: string): bigint {
-    const [profit] = this.iface.decodeFunctionResult("execute", returnData);
-    return BigInt(profit);
+    return firstUint(returnData, "execute()");
   }
 
   /** The custom error (or revert string) in revert data, for a rejected trade's reason. */
