@@ -78,5 +78,8 @@ describe("the EOA route's transaction encoding", () => {
     expect(() => signingHash({ ...tx, data: "0x123" })).toThrow(/transaction data is not 0x-prefixed hex bytes/);
     expect(() => signingHash({ ...tx, data: "0xzz" })).toThrow(/transaction data/);
     expect(() => signingHash({ ...tx, to: "0x1234" })).toThrow(/transaction to is not an address/);
+    // Mixed case is a checksum, and this one is wrong: one letter's case flipped.
+    const flipped = wallet.address.replace(/[a-f]/, (c) => c.toUpperCase());
+    expect(() => signingHash({ ...tx, to: flipped })).toThrow(/transaction to is not an address/);
   });
 });
