@@ -11,7 +11,7 @@ const wallet = new Wallet(KEY);
 const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
 const hexBytes = fc.uint8Array({ maxLength: 1_200 }).map((b) => `0x${Buffer.from(b).toString("hex")}`);
 const common = {
-  chainId: fc.oneof(fc.constant(1n), fc.constant(31_337n), uint(64)),
+  chainId: fc.oneof(fc.constant(1n), fc.constant(31_337n), fc.bigInt({ min: 1n, max: (1n << 64n) - 1n })),
   to: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}`),
   data: fc.option(hexBytes, { nil: undefined }),
   nonce: fc.nat(),
@@ -65,7 +65,7 @@ describe("the EOA route's transaction encoding", () => {
     expect(Transaction.from(raw).from).toBe(wallet.address);
   });
 
-  it("refuses calldata or an address that is not hex bytes, naming the field", async () => {
+  it("refuses calldata or an address that is not hex bytes, and a legacy transaction with no chain, naming the field", async () => {
     const tx: UnsignedTx = {
       type: 0,
       gasPrice: 1n,
@@ -78,6 +78,8 @@ describe("the EOA route's transaction encoding", () => {
     expect(() => signingHash({ ...tx, data: "0x123" })).toThrow(/transaction data is not 0x-prefixed hex bytes/);
     expect(() => signingHash({ ...tx, data: "0xzz" })).toThrow(/transaction data/);
     expect(() => signingHash({ ...tx, to: "0x1234" })).toThrow(/transaction to is not an address/);
+    // A legacy transaction without a chain id would be valid on every chain.
+    expect(() => signingHash({ ...tx, chainId: 0n })).toThrow(/transaction chainId must be positive/);
     // Mixed case is a checksum, and this one is wrong: one letter's case flipped.
     const flipped = wallet.address.replace(/[a-f]/, (c) => c.toUpperCase());
     expect(() => signingHash({ ...tx, to: flipped })).toThrow(/transaction to is not an address/);

@@ -58,6 +58,8 @@ function fieldsOf(tx: UnsignedTx): Uint8Array[] {
       ...call,
     ];
   }
+  // Without a chain id a legacy signature is valid on every chain: such a transaction is never signed here.
+  if (tx.chainId <= 0n) throw new Error("transaction chainId must be positive: a legacy transaction needs EIP-155's");
   return [toBeArray(tx.nonce), toBeArray(tx.gasPrice), toBeArray(tx.gasLimit), ...call];
 }
 
