@@ -22,16 +22,23 @@ export function smallWord(value: number, bits: number, field: string): string {
   return value.toString(16).padStart(WORD_HEX, "0");
 }
 
-/** An address word: lowercase hex as is, anything else through ethers' getAddress (which refuses a bad checksum). */
-export function addressWord(address: string, field: string): string {
-  let hex = address;
-  if (!/^0x[0-9a-f]{40}$/.test(address)) {
-    try {
-      hex = getAddress(address).toLowerCase();
-    } catch {
-      throw new TypeError(`${field} ${address} is not an address`);
-    }
+/**
+ * An address as lowercase 0x hex: lowercase as is (no checksum hash on the hot path), anything else through ethers'
+ * getAddress (which refuses a bad checksum). Null for what is not an address.
+ */
+export function lowercaseAddress(address: string): string | null {
+  if (/^0x[0-9a-f]{40}$/.test(address)) return address;
+  try {
+    return getAddress(address).toLowerCase();
+  } catch {
+    return null;
   }
+}
+
+/** An address word (lowercaseAddress). */
+export function addressWord(address: string, field: string): string {
+  const hex = lowercaseAddress(address);
+  if (hex === null) throw new TypeError(`${field} ${address} is not an address`);
   return hex.slice(2).padStart(WORD_HEX, "0");
 }
 

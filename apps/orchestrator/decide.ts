@@ -34,6 +34,13 @@ function halt(candidates: readonly Candidate[], reason: RejectReason): Decision 
   };
 }
 
+/** How many of a block's candidates each rule rejected, in the order the rules first appear. */
+export function rejectionCounts(rejections: readonly Rejection[]): Map<RejectReason, number> {
+  const counts = new Map<RejectReason, number>();
+  for (const r of rejections) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * The strategy: turns one block's candidates into orders. Gates first (control store, journal, kill switch,
  * breaker, daily loss), then each candidate best-first by profit after gas: staleness, quarantined pools, pricing,

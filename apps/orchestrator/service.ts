@@ -13,7 +13,7 @@ import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
 import { BlockClock } from "../domain/index.ts";
 import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
-import { decide } from "./decide.ts";
+import { decide, rejectionCounts } from "./decide.ts";
 import { dayOf, RiskLedger } from "./ledger.ts";
 import type { Decision, GasModel } from "./types.ts";
 
@@ -205,9 +205,9 @@ export class OrchestratorService {
     if (deps.metrics) {
       // Counted per reason first: a block rejects a hundred-odd candidates, and each labelled inc() costs the
       // orders' way about 4 µs.
-      const byReason = new Map<string, number>();
-      for (const r of decision.rejections) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
-      for (const [reason, n] of byReason) deps.metrics.rejections.inc({ ...labels, reason }, n);
+      for (const [reason, n] of rejectionCounts(decision.rejections)) {
+        deps.metrics.rejections.inc({ ...labels, reason }, n);
+      }
     }
 
     // The orders and the opportunities they come from are recorded before any order is published; the block's other

@@ -1,5 +1,5 @@
 import type { TradeResult } from "../executor/executor.ts";
-import type { BlockDecision } from "../orchestrator/index.ts";
+import { rejectionCounts, type BlockDecision } from "../orchestrator/index.ts";
 import type { ScanReport } from "../scanner/index.ts";
 
 export interface TokenInfo {
@@ -36,9 +36,7 @@ export class ConsoleView {
     if (d.halted) {
       parts.push(`HALTED: ${d.halted}`);
     } else {
-      const reasons = new Map<string, number>();
-      for (const r of d.rejections) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
-      const why = [...reasons].map(([r, n]) => `${r} x${n}`).join(", ");
+      const why = [...rejectionCounts(d.rejections)].map(([r, n]) => `${r} x${n}`).join(", ");
       parts.push(`${d.orders.length} order${d.orders.length === 1 ? "" : "s"}` + (why ? ` (rejected: ${why})` : ""));
     }
     if (d.unrecorded) parts.push("orders WITHHELD: PostgreSQL unreachable");
