@@ -9,6 +9,7 @@
  * reported as unproven, never guessed.
  */
 import type { ExactHop, HopBound, Ratio } from "./exact-hop.ts";
+import { RouteBound } from "./route-bound.ts";
 import type { SizedTrade } from "./sized-trade.ts";
 
 /** Relative tolerance of the contract: one part in a million of the optimum profit. */
@@ -27,14 +28,8 @@ export interface Point {
   x: bigint;
   out: bigint;
   profit: bigint;
-  /** Rate bound of the route at x. */
-  rate: Ratio;
-  /**
-   * Slack of the route at x, rounded down: profits are integers, so profit(x) + slack bounds them as well as
-   * profit(x) plus the exact slack does. `slackRatio` is the exact one, for bounds that add more to it.
-   */
-  slack: bigint;
-  slackRatio: Ratio;
+  /** The route's rate bound and slack at x (route-bound.ts). */
+  bound: RouteBound;
 }
 
 /**
@@ -78,32 +73,24 @@ function quoteApart(hop: ExactHop, amount: bigint): { out: bigint; bound: HopBou
 /** The route at input x with its composed bound, or null where a hop cannot quote it. Exported for tests. */
 export function evaluate(hops: readonly ExactHop[], x: bigint): Point | null {
   let amount = x;
-  let rate: Ratio = { num: 1n, den: 1n };
-  let slack: Ratio = { num: 0n, den: 1n };
+  const bound = new RouteBound();
   for (const hop of hops) {
     const q = hop.quote ? hop.quote(amount) : quoteApart(hop, amount);
     if (q === null) return null;
-    const { out: next, bound: b } = q;
-    // A later hop multiplies what an earlier one may add: C' = C*r + s, R' = R*r.
-    slack = { num: slack.num * b.rate.num + b.slack * slack.den * b.rate.den, den: slack.den * b.rate.den };
-    rate = { num: rate.num * b.rate.num, den: rate.den * b.rate.den };
-    amount = next;
+    bound.add(q.bound);
+    amount = q.out;
   }
-  return { x, out: amount, profit: amount - x, rate, slack: slack.num / slack.den, slackRatio: slack };
+  return { x, out: amount, profit: amount - x, bound };
 }
 
+/** Whether profit + slack stays under `target` at p (past the crest: whether no input from p on reaches it). */
+const underTarget = (p: Point, target: bigint) => p.bound.slackBelow(target - p.profit);
+
 /**
- * The bound on profit over [p.x, hi]: profit(a) + slack + climb, with the slack and the climb added as rationals and
- * only their sum rounded down (the profits bounded are integers). Rounding each up instead put the bound a unit above
- * a flat crest's profit, which is the target when the ppm allowance is a unit or two (USDC-based cycles): every
- * input of the plateau was then priced, to the end of the budget.
+ * Whether the bound on profit over [p.x, hi], profit(a) + slack + climb, stays under `target` (RouteBound.climbBelow:
+ * the slack and the climb are added as rationals and only their sum compared with the integers).
  */
-function intervalBound(p: Point, hi: bigint): bigint {
-  const excess = p.rate.num - p.rate.den;
-  if (excess <= 0n) return p.profit + p.slack;
-  const { num, den } = p.slackRatio;
-  return p.profit + (num * p.rate.den + excess * (hi - p.x) * den) / (den * p.rate.den);
-}
+const intervalUnder = (p: Point, hi: bigint, target: bigint) => p.bound.climbBelow(hi - p.x, target - p.profit);
 
 /**
  * Whether no proof fits the budget: an interval is dropped only where profit + slack stays under the target, so
@@ -123,21 +110,21 @@ function hopeless(hops: readonly ExactHop[], crest: bigint, remaining: number, b
   const target = targetFor(best === null ? 0n : best.profit);
   // A profit whose slack is within the target's allowance: the proof drops the intervals about it at their first look.
   // (On the devnet's blocks, half the searches, none of them hopeless, each look four routes: a sixth of all routes.)
-  if (best !== null && best.profit > 0n && best.profit + best.slack < target) return false;
+  if (best !== null && best.profit > 0n && underTarget(best, target)) return false;
   const limit = BigInt(Math.max(0, remaining) >> 2);
   const level = best === null ? 0 : Number(best.profit);
   for (const x of [crest + limit + 1n, crest - limit]) {
     const p = x < 1n ? null : evaluate(hops, x);
     if (p === null) continue;
-    if (p.profit + p.slack >= target) return true;
+    if (!underTarget(p, target)) return true;
     // Concave: the real profit falls by at most |rate - 1| per input between the crest and x.
-    const kept = level - Math.abs(ratioValue(p.rate) - 1) * Number(limit);
-    if (kept + Number(p.slack) >= Number(target)) return true;
+    const kept = level - Math.abs(ratioValue(p.bound.rate) - 1) * Number(limit);
+    if (kept + Number(p.bound.slack) >= Number(target)) return true;
   }
   const reaches = (x: bigint) => {
     if (x < 1n) return false;
     const p = evaluate(hops, x);
-    return p !== null && p.profit + p.slack >= target;
+    return p !== null && !underTarget(p, target);
   };
   /** How far from `from` (up to the limit) the inputs keep reaching the target, stepping by `sign`. */
   const extent = (from: bigint, sign: bigint): bigint => {
@@ -173,9 +160,9 @@ export function leftCut(
   start: Point,
   top: Point,
 ): { point: Point | null; evaluations: number } | null {
-  const gain = ratioValue(start.rate) - 1;
+  const gain = ratioValue(start.bound.rate) - 1;
   if (!(gain > 0) || top.x < 4n) return null;
-  const distance = Math.ceil(Math.sqrt((8 * (Number(top.slack) + 1) * Number(top.x)) / gain));
+  const distance = Math.ceil(Math.sqrt((8 * (Number(top.bound.slack) + 1) * Number(top.x)) / gain));
   if (!Number.isFinite(distance)) return null;
   let d = BigInt(distance);
   let evaluations = 0;
@@ -183,7 +170,7 @@ export function leftCut(
     const p = evaluate(hops, top.x - d);
     evaluations++;
     if (p === null) break;
-    if ((top.profit - p.profit) * p.slackRatio.den >= p.slackRatio.num) return { point: p, evaluations };
+    if (p.bound.slackAtMost(top.profit - p.profit)) return { point: p, evaluations };
   }
   return { point: null, evaluations };
 }
@@ -202,7 +189,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   const zero = evaluate(hops, 0n);
   // The real-valued route is concave with F(0) = 0: a marginal rate at most 1 at zero means F(x) <= x for all x,
   // and the exact route never exceeds F.
-  if (zero === null || zero.rate.num <= zero.rate.den) return null;
+  if (zero === null || !zero.bound.rising()) return null;
   let evaluations = 0;
   let best: Point | null = null;
   const consider = (p: Point | null) => {
@@ -213,7 +200,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     evaluations++;
     return consider(evaluate(hops, x));
   };
-  const rising = (p: Point | null) => p !== null && p.rate.num > p.rate.den;
+  const rising = (p: Point | null) => p !== null && p.bound.rising();
 
   // 1. The crest: where the route's rate bound falls to 1, bracketed (from the float guess, or by steps of 16x from
   // 1 without one), then narrowed by the secant
@@ -235,8 +222,8 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     // Where the guess is off (a V3 trade crossing ticks), the first step goes about as far as the secant of
     // 1/sqrt(rate) between 0 and the guess puts the crest from it, a quarter beyond: one step instead of many.
     if (start !== null) {
-      const u0 = sqrtInverse(zero.rate) - 1;
-      const t = u0 / (u0 - (sqrtInverse(start.rate) - 1));
+      const u0 = sqrtInverse(zero.bound.rate) - 1;
+      const t = u0 / (u0 - (sqrtInverse(start.bound.rate) - 1));
       const far = Math.abs(1 - t) * Number(guess) * 1.25;
       if (Number.isFinite(far) && far > Number(step) && far < Number(guess) * 4) step = BigInt(Math.ceil(far));
     }
@@ -292,8 +279,8 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     const secant = !halve && hiPoint !== null;
     let mid = lo + width / 2n;
     if (secant) {
-      const ul = sqrtInverse(loPoint.rate) - 1;
-      const uh = sqrtInverse(hiPoint!.rate) - 1;
+      const ul = sqrtInverse(loPoint.bound.rate) - 1;
+      const uh = sqrtInverse(hiPoint!.bound.rate) - 1;
       const t = ul / (ul - uh);
       if (t > 0 && t < 1) mid = lo + BigInt(Math.floor(t * Number(width)));
       if (mid <= lo) mid = lo + 1n;
@@ -329,7 +316,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
   } else {
     let tail = after;
     let step = crest > 0n ? crest : 1n;
-    while (tail.profit + tail.slack >= targetFor(best!.profit)) {
+    while (!underTarget(tail, targetFor(best!.profit))) {
       const next = evaluate(hops, tail.x + step);
       evaluations++;
       consider(next);
@@ -356,7 +343,7 @@ export function searchTrade(hops: readonly ExactHop[], budget = DEFAULT_SEARCH_B
     const [p, end] = stack.pop()!;
     consider(p);
     const target = targetFor(best!.profit);
-    if (intervalBound(p, end) < target) continue;
+    if (intervalUnder(p, end, target)) continue;
     if (end - p.x <= LEAF) {
       for (let x = p.x + 1n; x <= end; x++) at(x);
     } else {

@@ -29,19 +29,24 @@ function ceilDiv(num: bigint, den: bigint): bigint {
 export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
   const swaps = new SwapPrefix(pool, zeroForOne);
   const keep = FEE_PIPS_DENOMINATOR - BigInt(pool.feePips);
+  const fixed = (zeroForOne ? FEE_PIPS_DENOMINATOR : keep) * Q192;
   const rateAt = (sqrtPrice: bigint) =>
     zeroForOne
-      ? { num: keep * sqrtPrice * sqrtPrice, den: FEE_PIPS_DENOMINATOR * Q192 }
-      : { num: keep * Q192, den: FEE_PIPS_DENOMINATOR * sqrtPrice * sqrtPrice };
+      ? { num: keep * sqrtPrice * sqrtPrice, den: fixed }
+      : { num: fixed, den: FEE_PIPS_DENOMINATOR * sqrtPrice * sqrtPrice };
   const spot = rateAt(pool.sqrtPriceX96);
   const spotCeil = ceilDiv(spot.num, spot.den);
+  const spotSquared = pool.sqrtPriceX96 * pool.sqrtPriceX96;
+  // The search prices dozens of inputs a cycle, most of them within the same ranges: the same most liquidity.
+  let unitOf = { liquidity: -1n, unit: 0n };
   const boundOf = (r: V3SwapResult): HopBound => {
     // One unit of the final sqrt price is worth L/2^96 of token1 (the output selling token0) or L*2^96/s^2 of
     // token0 (the output selling token1, the price rising from s): only the output token's unit counts.
-    const priceUnit = zeroForOne
-      ? ceilDiv(r.maxLiquidity, Q96)
-      : ceilDiv(r.maxLiquidity * Q96, pool.sqrtPriceX96 * pool.sqrtPriceX96);
-    const slack = BigInt(r.steps + 2) * (2n * spotCeil + 2n) + priceUnit + 2n;
+    if (unitOf.liquidity !== r.maxLiquidity) {
+      const L = r.maxLiquidity;
+      unitOf = { liquidity: L, unit: zeroForOne ? ceilDiv(L, Q96) : ceilDiv(L * Q96, spotSquared) };
+    }
+    const slack = BigInt(r.steps + 2) * (2n * spotCeil + 2n) + unitOf.unit + 2n;
     return { rate: rateAt(r.sqrtPriceX96), slack };
   };
   /** One walk: its output when the pool takes all of y (null where it cannot quote y), and the bound there. */
