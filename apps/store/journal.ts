@@ -109,7 +109,8 @@ function baseParams(t: TradeBase): unknown[] {
  * commit) before the promise resolves: the executor broadcasts only after recordIntent returns. A trade row references
  * its order (trades_order_fk), whose record the orchestrator commits without waiting for the WAL flush: the WAL is
  * flushed in order, so this row's flush makes that record durable too, and an order whose record was lost cannot be
- * journaled (UnrecordedOrder).
+ * journaled (UnrecordedOrder). The one exception is markSent (see there). The writes on the broadcast path are named
+ * statements, parsed and planned once per connection rather than at every trade.
  */
 export class PgTradeJournal implements TradeJournal {
   constructor(
@@ -142,11 +143,16 @@ export class PgTradeJournal implements TradeJournal {
       t.deadlineAt,
     ];
     if (!fence) {
-      await this.insert(`INSERT INTO trades (${columns}) VALUES (${BASE}, 'pending', ${placeholders(15, 22)})`, params);
+      await this.insert(
+        "journal-intent",
+        `INSERT INTO trades (${columns}) VALUES (${BASE}, 'pending', ${placeholders(15, 22)})`,
+        params,
+      );
       return;
     }
     // The parameters take their types from the target columns, as in VALUES; no lease row, no row inserted.
     const written = await this.insert(
+      "journal-intent-fenced",
       `WITH lease AS (
          SELECT 1 FROM executor_leases
          WHERE chain = $23 AND account = $24 AND holder = $25 AND token = $26 AND expires_at > now() FOR SHARE
@@ -159,13 +165,20 @@ export class PgTradeJournal implements TradeJournal {
     }
   }
 
+  /**
+   * Committed without waiting for the WAL flush: lost in a crash, the row stays pending with its hash, and
+   * reconciliation resolves it from the chain as it does any pending row. Waited for, its flush came between a block's
+   * broadcasts and held up the next order's intent commit behind it.
+   */
   async markSent(id: string, txHash: string | null): Promise<void> {
     const hash = txHash?.toLowerCase() ?? null;
-    const res = await this.pool.query(
-      `UPDATE trades SET status = 'sent', tx_hash = coalesce($2, tx_hash), sent_at = now()
-       WHERE id = $1 AND status = 'pending'`,
-      [id, hash],
-    );
+    const res = await this.pool.query({
+      name: "journal-sent",
+      text: `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+       UPDATE trades SET status = 'sent', tx_hash = coalesce($2, tx_hash), sent_at = now()
+       FROM async_commit WHERE id = $1 AND status = 'pending'`,
+      values: [id, hash],
+    });
     if (res.rowCount === 1) return;
     // A retried markSent after success is harmless; anything else is a bug in the caller.
     const current = await this.statusOf(id);
@@ -218,6 +231,7 @@ export class PgTradeJournal implements TradeJournal {
 
   async recordSimulated(t: UnsentTrade): Promise<void> {
     await this.insert(
+      "journal-unsent",
       `INSERT INTO trades (${BASE_COLUMNS}, status, block_number, simulated_profit, gas_estimate, reason, final_at,
          chain, verdict)
        VALUES (${BASE}, ${placeholders(15, 19)}, now(), $20, $21)`,
@@ -310,9 +324,9 @@ export class PgTradeJournal implements TradeJournal {
   }
 
   /** Runs an INSERT; returns how many rows it wrote. */
-  private async insert(sql: string, params: unknown[]): Promise<number> {
+  private async insert(name: string, text: string, values: unknown[]): Promise<number> {
     try {
-      return (await this.pool.query(sql, params)).rowCount ?? 0;
+      return (await this.pool.query({ name, text, values })).rowCount ?? 0;
     } catch (err) {
       const { code, constraint } = err as { code?: string; constraint?: string };
       if (code === UNIQUE_VIOLATION && constraint === ONE_TRADE_PER_OPPORTUNITY) {
