@@ -14,7 +14,7 @@ export { startLocalRelay } from "./local-relay.ts";
 export type { BuiltBlock, LocalRelay } from "./local-relay.ts";
 export { FailoverProvider, httpTransport, eip1193Transport } from "./rpc.ts";
 export type { RpcTransport, EndpointHealth, FailoverOptions } from "./rpc.ts";
-export { logsOf, resultOf, rpcBatch, type BatchAnswer, type BlockLog } from "./rpc-batch.ts";
+export { logsOf, resultOf, rpcBatch, type BatchAnswer, type BatchReads, type BlockLog } from "./rpc-batch.ts";
 export { BlockCollector } from "./block-collector.ts";
 export type { HeadSource } from "./head-source.ts";
 export { WebSocketHeads } from "./ws-heads.ts";

@@ -10,6 +10,9 @@ export type BatchAnswer = { ok: true; result: unknown } | { ok: false; error: Er
 
 export type BatchResponse = JsonRpcResult | JsonRpcError;
 
+/** A way to send reads as one batch: rpcBatch over the provider, or over a faster connection to the same node. */
+export type BatchReads = (requests: readonly { method: string; params: unknown[] }[]) => Promise<BatchAnswer[]>;
+
 /**
  * `requests` as one batch, each answered or refused on its own. `send`: the transport, the provider's own by default
  * (its endpoints, failover and timeout); errors are made by the provider whichever carried the batch.

@@ -9,6 +9,7 @@ import type { LocalChain } from "../chain/local-chain.ts";
 import { FailoverProvider, eip1193Transport } from "../chain/rpc.ts";
 import { createArbitrage, outbid } from "../chain/testing/arbitrage.ts";
 import { recordingProvider } from "../chain/testing/recording-provider.ts";
+import { rpcBatch } from "../chain/rpc-batch.ts";
 import { loadArtifacts } from "../contracts/index.ts";
 import { PgTradeJournal, createPgPool, listTrades, loadRiskSnapshot } from "../store/index.ts";
 import { startTcpProxy } from "../store/testing/tcp-proxy.ts";
@@ -723,6 +724,34 @@ describe("Executor in live mode", () => {
       precededBy: 0,
     });
     expect(await nonces()).toEqual({ latest: before.latest + 1, pending: before.pending + 1 });
+  });
+
+  it("simulates by the way the head came when the heads offer one, and broadcasts by the provider only", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const overHttp: string[][] = [];
+    const overSocket: string[][] = [];
+    const http = recordingProvider(chain.devnet.provider, overHttp);
+    // The scanner's socket, as HeadTicks is handed it: a second way to the same node, recorded apart.
+    const socket = recordingProvider(chain.devnet.provider, overSocket);
+    const heads = new HeadTicks();
+    heads.seen(await chain.devnet.blockNumber(), (requests) => rpcBatch(socket, requests));
+    try {
+      const ex = executor("live", { provider: http, heads });
+      await ex.reconcile();
+      const o = await order("live", opportunity);
+      overHttp.length = 0;
+      const s = await sent(await ex.submit(o));
+      expect(overSocket.filter((r) => r.includes("eth_call"))).toEqual([["eth_call", "eth_getBlockByNumber"]]);
+      expect(overHttp.flat()).not.toContain("eth_call");
+      expect(overHttp.flat()).toContain("eth_sendRawTransaction");
+      expect(overSocket.flat()).not.toContain("eth_sendRawTransaction");
+      await chain.devnet.mine();
+      heads.seen(await chain.devnet.blockNumber());
+      expect(await s.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+    } finally {
+      http.destroy();
+      socket.destroy();
+    }
   });
 });
 

@@ -71,6 +71,17 @@ describe("HeadTicks", () => {
     expect(ticks.latest).toBe(7);
   });
 
+  it("offers the reads of the way the latest head came, and none once a head came without one", () => {
+    const ticks = new HeadTicks();
+    expect(ticks.reads).toBeNull();
+    const socket = () => Promise.resolve([]);
+    ticks.seen(3, socket);
+    expect(ticks.reads).toBe(socket);
+    // The socket closed and the heads are polled over HTTP: reads go by the provider again.
+    ticks.seen(4);
+    expect(ticks.reads).toBeNull();
+  });
+
   it("waits a quarter of a block after the latest head, the block timed between the last two heads", async () => {
     const ticks = new HeadTicks();
     ticks.seen(1);

@@ -2,6 +2,7 @@
  * New heads of the chain as a signal: a sent trade is looked for once per new block, which is when its receipt can
  * appear, instead of on a timer. Fed by a newHeads subscription (ExecutorBot) or by whatever else sees the heads.
  */
+import type { BatchReads } from "../chain/index.ts";
 import { BlockClock } from "../domain/index.ts";
 
 export interface HeadSignal {
@@ -16,6 +17,11 @@ export interface HeadSignal {
   pastHead(): Promise<void>;
   /** Calls `listener` with each new head as it is seen, until the returned function is called. Absent: not offered. */
   watch?(listener: (blockNumber: number) => void): () => void;
+  /**
+   * Reads sent by the way the latest head came, when whoever sees the heads offers one (the scanner's newHeads
+   * socket: no HTTP request to make or parse on either side); null or absent: the provider's own.
+   */
+  readonly reads?: BatchReads | null;
 }
 
 export class HeadTicks implements HeadSignal {
@@ -23,13 +29,18 @@ export class HeadTicks implements HeadSignal {
   private readonly clock = new BlockClock();
   private readonly waiting = new Set<() => void>();
   private readonly watchers = new Set<(blockNumber: number) => void>();
+  reads: BatchReads | null = null;
 
   get latest(): number {
     return this.clock.block;
   }
 
-  /** A head was seen: everyone waiting for a newer one than they knew goes on. */
-  seen(blockNumber: number): void {
+  /**
+   * A head was seen: everyone waiting for a newer one than they knew goes on. `reads`: how reads reach the node that
+   * announced it (absent: by the provider, as when the heads are polled).
+   */
+  seen(blockNumber: number, reads?: BatchReads): void {
+    this.reads = reads ?? null;
     if (!this.clock.seen(blockNumber, performance.now())) return;
     for (const wake of [...this.waiting]) wake();
     for (const watcher of [...this.watchers]) watcher(blockNumber);

@@ -256,7 +256,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
     { provider, bus, control, metrics, log },
     {
       blocks: o.blocks,
-      onHead: (blockNumber) => heads.seen(blockNumber),
+      onHead: (blockNumber, reads) => heads.seen(blockNumber, reads),
       onScanned: (scan) => {
         // Kept for the block's decision line; a block not published gets no decision.
         if (scan.published) scans.set(scan.blockNumber, scan);

@@ -4,7 +4,7 @@ import {
   logsOf,
   resultOf,
   rpcBatch,
-  type BatchAnswer,
+  type BatchReads,
   type BlockHead,
   type BlockLog,
   type FailoverProvider,
@@ -93,7 +93,7 @@ export class ScannerService {
   private readonly pendingV3 = new Set<string>();
   private readonly bus: Bus;
   private readonly options: ScannerServiceOptions;
-  private readonly send: (requests: readonly { method: string; params: unknown[] }[]) => Promise<BatchAnswer[]>;
+  private readonly send: BatchReads;
 
   constructor(
     deps: {
@@ -107,7 +107,7 @@ export class ScannerService {
        * How a head's batch of reads reaches the node: by default over the provider; the newHeads socket sends them
        * on the socket the head came by (WebSocketHeads.reads).
        */
-      reads?: (requests: readonly { method: string; params: unknown[] }[]) => Promise<BatchAnswer[]>;
+      reads?: BatchReads;
     },
     private readonly observe: {
       metrics?: PipelineMetrics;

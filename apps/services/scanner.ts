@@ -5,6 +5,7 @@ import {
   PoolState,
   V3PoolStates,
   WebSocketHeads,
+  type BatchReads,
   type BlockHead,
   type FailoverProvider,
   type HeadSource,
@@ -41,8 +42,11 @@ export interface ScannerConnections {
 
 export interface ScannerHooks {
   onScanned?: (report: ScanReport) => void;
-  /** Each new head's number as it is taken, before its scan: other bots of the process can follow the chain by it. */
-  onHead?: (blockNumber: number) => void;
+  /**
+   * Each new head's number as it is taken, before its scan: other bots of the process can follow the chain by it,
+   * and read the chain the way the head came (`reads`, absent when the heads are polled over HTTP).
+   */
+  onHead?: (blockNumber: number, reads?: BatchReads) => void;
   /** Stop collecting after this many blocks (`orion dev --blocks`); `finished` resolves then. */
   blocks?: number | null;
 }
@@ -84,13 +88,14 @@ export class ScannerBot implements BotService {
           log: (line) => log.warn(line),
         })
       : null;
+    // A head's reads go over the socket it came by (see WebSocketHeads.reads).
+    const reads: BatchReads | undefined = socket ? (requests) => socket.reads(requests) : undefined;
     const scanner = new ScannerService(
       {
         provider,
         poolState,
         ...(v3States ? { v3States } : {}),
-        // A head's reads go over the socket it came by (see WebSocketHeads.reads).
-        ...(socket ? { reads: (requests) => socket.reads(requests) } : {}),
+        ...(reads ? { reads } : {}),
         bus,
         options: {
           tokens: market.tokens,
@@ -113,7 +118,7 @@ export class ScannerBot implements BotService {
     this.collector = socket ?? new BlockCollector(provider, pollMs);
     this.collector.start(
       async (head: BlockHead) => {
-        this.hooks.onHead?.(head.number);
+        this.hooks.onHead?.(head.number, reads);
         if (limit !== null && blocks.seen >= limit) return;
         await scanner.onHead(head);
         if (blocks.from < 0) blocks.from = head.number;
