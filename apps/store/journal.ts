@@ -167,8 +167,8 @@ export class PgTradeJournal implements TradeJournal {
 
   /**
    * Committed without waiting for the WAL flush: lost in a crash, the row stays pending with its hash, and
-   * reconciliation resolves it from the chain as it does any pending row. Waited for, its flush came between a block's
-   * broadcasts and held up the next order's intent commit behind it.
+   * reconciliation resolves it from the chain as it does any pending row. Waited for, its flush could come between a
+   * block's intents and delay the next one's commit (block -> sent 2.4-2.6 ms lower without the wait, two pairs).
    */
   async markSent(id: string, txHash: string | null): Promise<void> {
     const hash = txHash?.toLowerCase() ?? null;
