@@ -503,14 +503,14 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine();
     await s1.final;
     // The same route again: signed once, beside its simulation, and that very transaction is sent.
-    const second = await createArbitrage(chain, provider);
+    const second = await createArbitrage(chain, provider, undefined, first.opportunity.pools);
     const s2 = await sent(await ex.submit(await order("live", second.opportunity)));
     expect(signatures.map((raw) => keccak256(raw))).toEqual([s1.txHash, s2.txHash]);
     expect(s2.nonce).toBe(s1.nonce + 1);
     await chain.devnet.mine();
     expect(await s2.final).toMatchObject({ status: "confirmed", realizedProfit: second.opportunity.profit });
     // Signed ahead, then refused at the mode gate: the signature never leaves, and its nonce is the next trade's.
-    const third = await createArbitrage(chain, provider);
+    const third = await createArbitrage(chain, provider, undefined, first.opportunity.pools);
     const before = await nonces();
     mode = "sim";
     const refused = await ex.handle(await order("live", third.opportunity));

@@ -10,11 +10,16 @@ import type { LocalChain } from "../local-chain.ts";
 import { PoolState } from "../pool-state.ts";
 import type { FailoverProvider } from "../rpc.ts";
 
-/** Sells `fractionPpm` of the base-token reserve into the first base-token pool, mines it, and returns the best cycle. */
+/**
+ * Sells `fractionPpm` of the base-token reserve into the first base-token pool, mines it, and returns the best cycle,
+ * or the cycle through `route`'s pools when given: a test that needs the same route again (its gas known) pins it,
+ * since the best cycle moves as earlier tests trade on the shared market.
+ */
 export async function createArbitrage(
   chain: LocalChain,
   provider: FailoverProvider,
   fractionPpm = 30_000n,
+  route?: readonly string[],
 ): Promise<{ opportunity: Opportunity; state: PoolState }> {
   const { markets } = chain;
   const router = new Interface((await loadArtifacts()).SimRouter.abi);
@@ -46,8 +51,9 @@ export async function createArbitrage(
     baseTokens: [markets.baseToken],
     maxHops: 3,
   });
-  const [opportunity] = scanner.fullScan();
-  if (!opportunity) throw new Error("the price push created no arbitrage");
+  const found = scanner.fullScan();
+  const opportunity = route ? found.find((o) => o.pools.join() === route.join()) : found[0];
+  if (!opportunity) throw new Error(`the price push created no arbitrage${route ? ` on ${route.join(">")}` : ""}`);
   return { opportunity, state };
 }
 
