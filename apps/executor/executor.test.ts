@@ -108,17 +108,22 @@ async function row(id: string) {
   return rows.find((r) => r.id === id);
 }
 
-/** A journal that "dies" right after one of its writes, as a process killed at that point would. */
-function killedAfter(step: "recordIntent" | "markSent"): TradeJournal {
+/**
+ * A journal that "dies" right after one of its writes, as a process killed at that point would; with `times`, only
+ * after the first so many (a connection lost once, after the server committed).
+ */
+function killedAfter(step: "recordIntent" | "markSent", times = Infinity): TradeJournal {
+  let left = times;
   const killed = () => new Error(`process killed after ${step}`);
+  const dies = (at: typeof step) => at === step && left-- > 0;
   return {
     recordIntent: async (t) => {
       await journal.recordIntent(t);
-      if (step === "recordIntent") throw killed();
+      if (dies("recordIntent")) throw killed();
     },
     markSent: async (id, hash) => {
       await journal.markSent(id, hash);
-      if (step === "markSent") throw killed();
+      if (dies("markSent")) throw killed();
     },
     markFinal: (id, o) => journal.markFinal(id, o),
     markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
@@ -701,6 +706,46 @@ describe("Executor in live mode", () => {
     await chain.devnet.mine();
     expect((await s.final).status).toBe("confirmed");
     expect((await nonces()).latest).toBe(before.latest + 1);
+  });
+
+  it("reuses at once the nonce of an intent whose write failed after its commit: no gap for the next trade", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live", { journal: killedAfter("recordIntent", 1) });
+    await ex.reconcile();
+    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow(/killed after recordIntent/);
+    expect(await pendingTxCount()).toBe(0);
+    const [left] = await journal.listInFlight(account);
+    expect(left).toMatchObject({ status: "pending", nonce: before.pending });
+
+    // The same executor's next order: the row left behind is dropped first (its transaction never went out), and
+    // its nonce is this trade's. One nonce beyond it, the trade would wait behind the gap and never be mined.
+    const { opportunity: next } = await createArbitrage(chain, provider);
+    const s = await sent(await ex.submit(await order("live", next)));
+    expect((await row(left!.id))?.status).toBe("dropped");
+    expect(s.nonce).toBe(before.pending);
+    await chain.devnet.mine();
+    expect((await s.final).status).toBe("confirmed");
+  });
+
+  it("settles a trade whose sent mark failed from the chain, without a restart", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const ex = executor("live", { journal: killedAfter("markSent", 1) });
+    await ex.reconcile();
+    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow(/killed after markSent/);
+    expect(await pendingTxCount()).toBe(1);
+    const [out] = await journal.listInFlight(account);
+    expect(out).toMatchObject({ nonce: before.pending });
+
+    // No longer followed by the submission that failed: the next live order settles it first (mined meanwhile,
+    // with the blocks that made the next opportunity), where before it stayed "sent" until a restart.
+    const { opportunity: next } = await createArbitrage(chain, provider);
+    const s = await sent(await ex.submit(await order("live", next)));
+    expect((await row(out!.id))?.status).toBe("confirmed");
+    expect(s.nonce).toBe(before.pending + 1);
+    await chain.devnet.mine();
+    expect((await s.final).status).toBe("confirmed");
   });
 
   it("reconciles a trade killed between broadcast and receipt from its receipt, without sending it again", async () => {

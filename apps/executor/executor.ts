@@ -242,7 +242,10 @@ export class Executor {
   /** The header of the last order block looked up: a block's orders share one header read. */
   private orderBlock: { number: number; header: Promise<OrderBlockHeader> } | null = null;
   private readonly pollMs: number;
-  /** Rows left in flight by an earlier process; live orders wait until reconcile() has settled them. */
+  /**
+   * Rows left in flight by an earlier process, or by a failed journal write of this one: live orders wait until
+   * reconcile() has settled them.
+   */
   private settled = false;
   /** Trades this instance journaled and follows itself; reconcile() leaves them alone. */
   private readonly own = new Set<string>();
@@ -558,7 +561,12 @@ export class Executor {
       for (const r of this.routes) r.reset();
     }
     if (!this.settled && (await this.reconcile()).inFlight > 0) {
-      return unsent(this.primary, "rejected", sim, "in-flight trades from before the start are not reconciled yet");
+      return unsent(
+        this.primary,
+        "rejected",
+        sim,
+        "in-flight trades this executor does not follow are not reconciled yet",
+      );
     }
 
     let route = this.primary;
@@ -820,6 +828,10 @@ export class Executor {
       // Refused at the journal (its nonce was not spent: nothing was sent).
       if (err instanceof UnrecordedOrder)
         return { kind: "done", result: unrecorded(id, order, route.kind, flashSource, timings) };
+      // Anything else may have left its row in flight (an intent journaled and never sent, a sent trade whose mark
+      // failed): the next live order reconciles first, before a nonce is counted past that row or the trade is lost
+      // from sight until a restart.
+      this.settled = false;
       throw err;
     }
     const userOpHash = intent.route === "erc4337" ? intent.userOpHash : null;

@@ -12,7 +12,7 @@ import { isPastDeadline } from "../deadline.ts";
 import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
-import type { TradeJournal } from "../ports.ts";
+import { AlreadyJournaled, UnrecordedOrder, type TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
 import type { UnsignedTx } from "../transaction.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
@@ -112,6 +112,13 @@ export class EoaRoute implements ExecutionRoute {
   private chainId: bigint | undefined;
   /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
   private readonly signed = new Map<string, Signed>();
+  /**
+   * Trades whose transaction nothing can mine (never sent, refused where it was sent, or a bundle for a block already
+   * built) whose row a failed journal write may have left in flight: the intent's own write (committed or not), or
+   * the drop mark. Left to their deadline, such a row held its nonce, and the next transaction went out a nonce beyond
+   * it to wait behind the gap. resolve() declares them dropped at once.
+   */
+  private readonly droppedUnjournaled = new Set<string>();
   private readonly broadcaster: Broadcaster;
   private readonly callGas: CallGas;
 
@@ -186,6 +193,19 @@ export class EoaRoute implements ExecutionRoute {
     return { ...fees, chainId, to: this.contract, data, nonce, gasLimit, value: 0n };
   }
 
+  /**
+   * A journal write made while nothing can mine the trade's transaction. If it fails (other than refusing a second
+   * delivery, or an order without its record, which write nothing), resolve() drops the trade's row.
+   */
+  private async whileUnminable(id: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!(err instanceof AlreadyJournaled) && !(err instanceof UnrecordedOrder)) this.droppedUnjournaled.add(id);
+      throw err;
+    }
+  }
+
   private async send(req: SendRequest, gasLimit: bigint): Promise<SentTrade> {
     const { provider, journal, signer } = this.d;
     if (!signer) throw new Error("the EOA route has no signing key loaded");
@@ -212,13 +232,13 @@ export class EoaRoute implements ExecutionRoute {
           txHash: keccak256(raw),
           ...req.deadlines,
         };
-        await journal.recordIntent(intent, fence ?? undefined);
+        await this.whileUnminable(id, () => journal.recordIntent(intent, fence ?? undefined));
         return { raw, intent };
       },
       send: async ({ raw, intent }) => {
         // The last check before the chain: a lease lost while signing and journaling sends nothing.
         if (fence && this.d.lease?.current()?.token !== fence.token) {
-          await journal.markFinal(id, dropped());
+          await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
           throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
         }
         let targetBlock = req.blockNumber + 1;
@@ -229,7 +249,7 @@ export class EoaRoute implements ExecutionRoute {
           if (typeof next === "number") {
             targetBlock = next;
           } else if (next !== null) {
-            await journal.markFinal(id, dropped());
+            await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
             throw new BroadcastRefused(
               `trade ${id} dropped (${next}): its bundle came after block ${targetBlock} was built, and ` +
                 RETARGET_REASONS[next],
@@ -237,7 +257,7 @@ export class EoaRoute implements ExecutionRoute {
             );
           } else if (!(await provider.getTransaction(intent.txHash))) {
             // A node that refuses a transaction does not hold it; one that merely timed out might.
-            await journal.markFinal(id, dropped());
+            await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
             throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
           }
         }
@@ -257,7 +277,7 @@ export class EoaRoute implements ExecutionRoute {
         return { intent };
       },
       abandon: async (_prepared, nonce, cause) => {
-        await journal.markFinal(id, dropped());
+        await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
         return new BroadcastRefused(
           `trade ${id} not sent: the transaction before it (nonce ${nonce - 1}) was not, and nonce ${nonce} would ` +
             `wait behind that gap: ${(cause as Error).message}`,
@@ -326,6 +346,7 @@ export class EoaRoute implements ExecutionRoute {
   }
 
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+    if (this.droppedUnjournaled.delete(trade.id)) return dropped();
     const { provider } = this.d;
     const hashes = allHashes(trade);
     const receipt = await this.minedVersion(hashes);
