@@ -24,6 +24,7 @@ import type { ExecutorDeps, Submission, TradeResult } from "./executor.ts";
 import type { Mode, Order } from "../domain/index.ts";
 import { AlreadyJournaled, type TradeJournal } from "./ports.ts";
 import { NonceManager, type NonceSteps } from "./nonce-manager.ts";
+import { publicMempool, type Broadcaster } from "./submission/broadcaster.ts";
 import { privateKeySigner, type TxSigner } from "./signer.ts";
 import { orderFor } from "./testing/orders.ts";
 
@@ -108,6 +109,20 @@ async function row(id: string) {
   return rows.find((r) => r.id === id);
 }
 
+/** The test database's journal, with some of its methods replaced. */
+function journalWith(over: Partial<TradeJournal>): TradeJournal {
+  return {
+    recordIntent: (t, fence, leaseAccount) => journal.recordIntent(t, fence, leaseAccount),
+    markSent: (id, hash) => journal.markSent(id, hash),
+    markFinal: (id, o) => journal.markFinal(id, o),
+    markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
+    recordSimulated: (t) => journal.recordSimulated(t),
+    listInFlight: (a) => journal.listInFlight(a),
+    tradeFor: (id) => journal.tradeFor(id),
+    ...over,
+  };
+}
+
 /**
  * A journal that "dies" right after one of its writes, as a process killed at that point would; with `times`, only
  * after the first so many (a connection lost once, after the server committed).
@@ -116,7 +131,7 @@ function killedAfter(step: "recordIntent" | "markSent", times = Infinity): Trade
   let left = times;
   const killed = () => new Error(`process killed after ${step}`);
   const dies = (at: typeof step) => at === step && left-- > 0;
-  return {
+  return journalWith({
     recordIntent: async (t) => {
       await journal.recordIntent(t);
       if (dies("recordIntent")) throw killed();
@@ -125,12 +140,7 @@ function killedAfter(step: "recordIntent" | "markSent", times = Infinity): Trade
       await journal.markSent(id, hash);
       if (dies("markSent")) throw killed();
     },
-    markFinal: (id, o) => journal.markFinal(id, o),
-    markReplaced: (id, from, to) => journal.markReplaced(id, from, to),
-    recordSimulated: (t) => journal.recordSimulated(t),
-    listInFlight: (a) => journal.listInFlight(a),
-    tradeFor: (id) => journal.tradeFor(id),
-  };
+  });
 }
 
 describe("Executor in sim mode", () => {
@@ -720,6 +730,38 @@ describe("Executor in live mode", () => {
 
     // The same executor's next order: the row left behind is dropped first (its transaction never went out), and
     // its nonce is this trade's. One nonce beyond it, the trade would wait behind the gap and never be mined.
+    const { opportunity: next } = await createArbitrage(chain, provider);
+    const s = await sent(await ex.submit(await order("live", next)));
+    expect((await row(left!.id))?.status).toBe("dropped");
+    expect(s.nonce).toBe(before.pending);
+    await chain.devnet.mine();
+    expect((await s.final).status).toBe("confirmed");
+  });
+
+  it("reuses at once the nonce of a transaction the node refused when marking it dropped failed", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    const before = await nonces();
+    const mempool = publicMempool(provider);
+    let refusals = 1;
+    const broadcaster: Broadcaster = {
+      ...mempool,
+      broadcast: (raw, target) =>
+        refusals-- > 0 ? Promise.reject(new Error("txpool is full")) : mempool.broadcast(raw, target),
+    };
+    let failures = 1;
+    const ex = executor("live", {
+      journal: journalWith({
+        markFinal: (id, o) =>
+          failures-- > 0 ? Promise.reject(new Error("connection terminated")) : journal.markFinal(id, o),
+      }),
+      options: { broadcaster },
+    });
+    await ex.reconcile();
+    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow("connection terminated");
+    expect(await pendingTxCount()).toBe(0);
+    const [left] = await journal.listInFlight(account);
+    expect(left).toMatchObject({ status: "pending", nonce: before.pending });
+
     const { opportunity: next } = await createArbitrage(chain, provider);
     const s = await sent(await ex.submit(await order("live", next)));
     expect((await row(left!.id))?.status).toBe("dropped");
