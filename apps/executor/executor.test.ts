@@ -718,29 +718,42 @@ describe("Executor in live mode", () => {
     expect((await nonces()).latest).toBe(before.latest + 1);
   });
 
-  it("reuses at once the nonce of an intent whose write failed after its commit: no gap for the next trade", async () => {
+  /**
+   * A live order `ex` fails with `error` after a journal write failed, leaving its row in flight with `broadcast`
+   * transactions in the mempool; then the same executor's next order. That one settles the row first (to `status`),
+   * goes out on nonce `nonceAfter` places past the failed one's, and confirms.
+   */
+  async function failedWriteThenNext(
+    ex: Executor,
+    error: RegExp | string,
+    broadcast: number,
+    status: string,
+    nonceAfter: number,
+  ): Promise<void> {
     const { opportunity } = await createArbitrage(chain, provider);
     const before = await nonces();
-    const ex = executor("live", { journal: killedAfter("recordIntent", 1) });
     await ex.reconcile();
-    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow(/killed after recordIntent/);
-    expect(await pendingTxCount()).toBe(0);
+    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow(error);
+    expect(await pendingTxCount()).toBe(broadcast);
     const [left] = await journal.listInFlight(account);
-    expect(left).toMatchObject({ status: "pending", nonce: before.pending });
+    expect(left).toMatchObject({ nonce: before.pending });
 
-    // The same executor's next order: the row left behind is dropped first (its transaction never went out), and
-    // its nonce is this trade's. One nonce beyond it, the trade would wait behind the gap and never be mined.
     const { opportunity: next } = await createArbitrage(chain, provider);
     const s = await sent(await ex.submit(await order("live", next)));
-    expect((await row(left!.id))?.status).toBe("dropped");
-    expect(s.nonce).toBe(before.pending);
+    expect((await row(left!.id))?.status).toBe(status);
+    expect(s.nonce).toBe(before.pending + nonceAfter);
     await chain.devnet.mine();
     expect((await s.final).status).toBe("confirmed");
+  }
+
+  it("reuses at once the nonce of an intent whose write failed after its commit: no gap for the next trade", async () => {
+    // The row left behind is dropped first (its transaction never went out), and its nonce is the next trade's. One
+    // nonce beyond it, that trade would wait behind the gap and never be mined.
+    const ex = executor("live", { journal: killedAfter("recordIntent", 1) });
+    await failedWriteThenNext(ex, /killed after recordIntent/, 0, "dropped", 0);
   });
 
   it("reuses at once the nonce of a transaction the node refused when marking it dropped failed", async () => {
-    const { opportunity } = await createArbitrage(chain, provider);
-    const before = await nonces();
     const mempool = publicMempool(provider);
     let refusals = 1;
     const broadcaster: Broadcaster = {
@@ -749,45 +762,19 @@ describe("Executor in live mode", () => {
         refusals-- > 0 ? Promise.reject(new Error("txpool is full")) : mempool.broadcast(raw, target),
     };
     let failures = 1;
-    const ex = executor("live", {
-      journal: journalWith({
-        markFinal: (id, o) =>
-          failures-- > 0 ? Promise.reject(new Error("connection terminated")) : journal.markFinal(id, o),
-      }),
-      options: { broadcaster },
+    const journalDown = journalWith({
+      markFinal: (id, o) =>
+        failures-- > 0 ? Promise.reject(new Error("connection terminated")) : journal.markFinal(id, o),
     });
-    await ex.reconcile();
-    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow("connection terminated");
-    expect(await pendingTxCount()).toBe(0);
-    const [left] = await journal.listInFlight(account);
-    expect(left).toMatchObject({ status: "pending", nonce: before.pending });
-
-    const { opportunity: next } = await createArbitrage(chain, provider);
-    const s = await sent(await ex.submit(await order("live", next)));
-    expect((await row(left!.id))?.status).toBe("dropped");
-    expect(s.nonce).toBe(before.pending);
-    await chain.devnet.mine();
-    expect((await s.final).status).toBe("confirmed");
+    const ex = executor("live", { journal: journalDown, options: { broadcaster } });
+    await failedWriteThenNext(ex, "connection terminated", 0, "dropped", 0);
   });
 
   it("settles a trade whose sent mark failed from the chain, without a restart", async () => {
-    const { opportunity } = await createArbitrage(chain, provider);
-    const before = await nonces();
+    // No longer followed by the submission that failed: the next live order settles it first (mined meanwhile, with
+    // the blocks that made the next opportunity), where before it stayed "sent" until a restart.
     const ex = executor("live", { journal: killedAfter("markSent", 1) });
-    await ex.reconcile();
-    await expect(ex.submit(await order("live", opportunity))).rejects.toThrow(/killed after markSent/);
-    expect(await pendingTxCount()).toBe(1);
-    const [out] = await journal.listInFlight(account);
-    expect(out).toMatchObject({ nonce: before.pending });
-
-    // No longer followed by the submission that failed: the next live order settles it first (mined meanwhile,
-    // with the blocks that made the next opportunity), where before it stayed "sent" until a restart.
-    const { opportunity: next } = await createArbitrage(chain, provider);
-    const s = await sent(await ex.submit(await order("live", next)));
-    expect((await row(out!.id))?.status).toBe("confirmed");
-    expect(s.nonce).toBe(before.pending + 1);
-    await chain.devnet.mine();
-    expect((await s.final).status).toBe("confirmed");
+    await failedWriteThenNext(ex, /killed after markSent/, 1, "confirmed", 1);
   });
 
   it("reconciles a trade killed between broadcast and receipt from its receipt, without sending it again", async () => {

@@ -12,13 +12,14 @@ import { isPastDeadline } from "../deadline.ts";
 import { bumpFees, DEFAULT_FEE_BUMP_BPS, gasLimitFor, txFees, type FeePolicy, type TxFees } from "../fee-policy.ts";
 import { LeaseLost, type ExecutorLease } from "../lease.ts";
 import { NonceManager } from "../nonce-manager.ts";
-import { AlreadyJournaled, UnrecordedOrder, type TradeJournal } from "../ports.ts";
+import type { TradeJournal } from "../ports.ts";
 import type { TxSigner } from "../signer.ts";
 import type { UnsignedTx } from "../transaction.ts";
 import { publicMempool, type Broadcaster } from "../submission/broadcaster.ts";
 import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
 import { MinedTrades } from "./mined.ts";
+import { UnminableTrades } from "./unminable.ts";
 import {
   dropped,
   type Deadlines,
@@ -112,13 +113,8 @@ export class EoaRoute implements ExecutionRoute {
   private chainId: bigint | undefined;
   /** Trades this instance signed and still follows; only these can be replaced (their fees are known here). */
   private readonly signed = new Map<string, Signed>();
-  /**
-   * Trades whose transaction nothing can mine (never sent, refused where it was sent, or a bundle for a block already
-   * built) whose row a failed journal write may have left in flight: the intent's own write (committed or not), or
-   * the drop mark. Left to their deadline, such a row held its nonce, and the next transaction went out a nonce beyond
-   * it to wait behind the gap. resolve() declares them dropped at once.
-   */
-  private readonly droppedUnjournaled = new Set<string>();
+  /** Rows a failed journal write left in flight for trades nothing can include: resolve() drops them at once. */
+  private readonly unminable = new UnminableTrades();
   private readonly broadcaster: Broadcaster;
   private readonly callGas: CallGas;
 
@@ -193,19 +189,6 @@ export class EoaRoute implements ExecutionRoute {
     return { ...fees, chainId, to: this.contract, data, nonce, gasLimit, value: 0n };
   }
 
-  /**
-   * A journal write made while nothing can mine the trade's transaction. If it fails (other than refusing a second
-   * delivery, or an order without its record, which write nothing), resolve() drops the trade's row.
-   */
-  private async whileUnminable(id: string, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      if (!(err instanceof AlreadyJournaled) && !(err instanceof UnrecordedOrder)) this.droppedUnjournaled.add(id);
-      throw err;
-    }
-  }
-
   private async send(req: SendRequest, gasLimit: bigint): Promise<SentTrade> {
     const { provider, journal, signer } = this.d;
     if (!signer) throw new Error("the EOA route has no signing key loaded");
@@ -232,13 +215,13 @@ export class EoaRoute implements ExecutionRoute {
           txHash: keccak256(raw),
           ...req.deadlines,
         };
-        await this.whileUnminable(id, () => journal.recordIntent(intent, fence ?? undefined));
+        await this.unminable.write(id, () => journal.recordIntent(intent, fence ?? undefined));
         return { raw, intent };
       },
       send: async ({ raw, intent }) => {
         // The last check before the chain: a lease lost while signing and journaling sends nothing.
         if (fence && this.d.lease?.current()?.token !== fence.token) {
-          await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
+          await this.unminable.write(id, () => journal.markFinal(id, dropped()));
           throw new LeaseLost(`trade ${id} not broadcast: the signing lease was lost before the broadcast`);
         }
         let targetBlock = req.blockNumber + 1;
@@ -249,7 +232,7 @@ export class EoaRoute implements ExecutionRoute {
           if (typeof next === "number") {
             targetBlock = next;
           } else if (next !== null) {
-            await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
+            await this.unminable.write(id, () => journal.markFinal(id, dropped()));
             throw new BroadcastRefused(
               `trade ${id} dropped (${next}): its bundle came after block ${targetBlock} was built, and ` +
                 RETARGET_REASONS[next],
@@ -257,7 +240,7 @@ export class EoaRoute implements ExecutionRoute {
             );
           } else if (!(await provider.getTransaction(intent.txHash))) {
             // A node that refuses a transaction does not hold it; one that merely timed out might.
-            await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
+            await this.unminable.write(id, () => journal.markFinal(id, dropped()));
             throw new BroadcastRefused(`broadcast of trade ${id} refused: ${(err as Error).message}`, { cause: err });
           }
         }
@@ -277,7 +260,7 @@ export class EoaRoute implements ExecutionRoute {
         return { intent };
       },
       abandon: async (_prepared, nonce, cause) => {
-        await this.whileUnminable(id, () => journal.markFinal(id, dropped()));
+        await this.unminable.write(id, () => journal.markFinal(id, dropped()));
         return new BroadcastRefused(
           `trade ${id} not sent: the transaction before it (nonce ${nonce - 1}) was not, and nonce ${nonce} would ` +
             `wait behind that gap: ${(cause as Error).message}`,
@@ -346,7 +329,7 @@ export class EoaRoute implements ExecutionRoute {
   }
 
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
-    if (this.droppedUnjournaled.delete(trade.id)) return dropped();
+    if (this.unminable.take(trade.id)) return dropped();
     const { provider } = this.d;
     const hashes = allHashes(trade);
     const receipt = await this.minedVersion(hashes);

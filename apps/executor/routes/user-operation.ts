@@ -22,6 +22,7 @@ import type { TradeJournal } from "../ports.ts";
 import { CallGas } from "./call-gas.ts";
 import { tradeBase } from "./intent.ts";
 import type { MinedTrades, TradeSlice } from "./mined.ts";
+import { UnminableTrades } from "./unminable.ts";
 import { dropped, RouteUnavailable } from "./route.ts";
 import type { Deadlines, ExecutionRoute, GasCheck, Prepared, SendRequest } from "./route.ts";
 
@@ -131,6 +132,8 @@ export class UserOperationRoute implements ExecutionRoute {
   private readonly callGas: CallGas;
   /** By calldata length: the bundler's estimate of an operation that long (see overheadFor). */
   private readonly overheads = new Map<number, Promise<UserOperationGas>>();
+  /** Rows a failed journal write left in flight for trades nothing can include: resolve() drops them at once. */
+  private readonly unminable = new UnminableTrades();
 
   constructor(private readonly d: UserOperationRouteDeps) {
     this.account = d.account.toLowerCase();
@@ -241,9 +244,9 @@ export class UserOperationRoute implements ExecutionRoute {
       txHash: null,
       ...req.deadlines,
     };
-    await journal.recordIntent(intent, fence ?? undefined, this.d.owner);
+    await this.unminable.write(id, () => journal.recordIntent(intent, fence ?? undefined, this.d.owner));
     if (fence && this.d.lease?.current()?.token !== fence.token) {
-      await journal.markFinal(id, dropped());
+      await this.unminable.write(id, () => journal.markFinal(id, dropped()));
       throw new LeaseLost(`trade ${id} not sent: the signing lease was lost before the operation went to the bundler`);
     }
     try {
@@ -252,7 +255,7 @@ export class UserOperationRoute implements ExecutionRoute {
       // A refused connection or an error answer: the bundler holds nothing. A timeout: it may hold the operation,
       // so the row stays in flight and resolution decides from the chain.
       if (neverReached(err) || !bundlerUnreachable(err)) {
-        await journal.markFinal(id, dropped());
+        await this.unminable.write(id, () => journal.markFinal(id, dropped()));
         throw new OperationRefused(`user operation of trade ${id} not accepted: ${firstLine(err)}`, { cause: err });
       }
     }
@@ -268,6 +271,7 @@ export class UserOperationRoute implements ExecutionRoute {
   }
 
   async resolve(trade: InFlightTrade): Promise<FinalOutcome | null> {
+    if (this.unminable.take(trade.id)) return dropped();
     // Included: followed until final, whatever the deadline (a bundle mined in time can be deep enough only after it).
     if (await this.inclusion(trade)) return this.poll(trade);
     const head = await this.d.provider.getBlock("latest");
