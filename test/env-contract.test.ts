@@ -162,7 +162,7 @@ function contractOf(bot: EnvBot): { reads: string[]; required: string[] } {
  */
 async function checkApiPreflight(env: Record<string, string>, region: string): Promise<void> {
   const api = parseEnv(botEnvSchemas.api, env);
-  expect(api.RPC_URLS).toEqual(SECRET_VALUES.RPC_URLS?.split(","));
+  expect(api.RPC_URLS).toEqual({ requests: SECRET_VALUES.RPC_URLS?.split(","), heads: [] });
   expect(api.ORION_CHAIN_ID).toBe(8453);
   expect(api.ORION_SIGNER_KMS).toMatch(
     new RegExp(`/locations/${region}/keyRings/[^/]+/cryptoKeys/executor-signer/cryptoKeyVersions/1$`),

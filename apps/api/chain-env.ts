@@ -22,7 +22,10 @@ export function chainChecksFromEnv(env: ApiEnv): EnvChainChecks | null {
   if (!env.RPC_URLS) return null;
   if (env.ORION_CHAIN_ID === undefined)
     throw new Error("ORION_CHAIN_ID: set it with RPC_URLS (the chain id they serve)");
-  const provider = FailoverProvider.fromUrls(env.RPC_URLS, { chainId: env.ORION_CHAIN_ID, requestTimeoutMs: 2000 });
+  const provider = FailoverProvider.fromUrls(env.RPC_URLS.requests, {
+    chainId: env.ORION_CHAIN_ID,
+    requestTimeoutMs: 2000,
+  });
   const contract = env.ORION_EXECUTOR_CONTRACT;
   const account = env.ORION_EXECUTOR_ACCOUNT;
   const erc4337 = env.ORION_EXECUTION === "erc4337" ? userOperationsFromEnv(env) : null;

@@ -70,7 +70,7 @@ describe("orion run <bot>", () => {
     const missing = orionRun("executor", { REDIS_URL: TEST_REDIS_URL, DATABASE_URL: "postgres://127.0.0.1:1/x" });
     expect(await missing.exited).toBe(2);
     expect(missing.stderr()).toBe(
-      "orion: run executor: RPC_URLS is not set: it must be comma-separated http(s) JSON-RPC URLs of one chain (failover order)\n",
+      "orion: run executor: RPC_URLS is not set: it must be comma-separated http(s) JSON-RPC URLs of one chain (failover order), and a ws(s) one for new heads\n",
     );
     expect(missing.lines).toEqual([]);
 
@@ -92,7 +92,12 @@ describe("orion run <bot>", () => {
     };
     await scannerRefuses(
       { RPC_URLS: "http://127.0.0.1:1/secret-api-key,ftp://x" },
-      "RPC_URLS must be comma-separated http(s) URLs",
+      "RPC_URLS must be comma-separated http(s) JSON-RPC URLs (and ws(s) ones for new heads)",
+    );
+    // A socket gives new heads only: the requests need an http(s) URL.
+    await scannerRefuses(
+      { RPC_URLS: "ws://127.0.0.1:1/secret-api-key" },
+      "RPC_URLS must list at least one http(s) URL for requests (a ws(s) URL gives new heads only)",
     );
     await scannerRefuses(
       { ORION_POOLS: "/nonexistent/pools.json" },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { address } from "../wire.ts";
-import { milliseconds, optional, urlList, withDefault } from "./vars.ts";
+import { milliseconds, optional, rpcUrls, withDefault } from "./vars.ts";
 
 /** The control-plane API's own variables (apps/api/config.ts adds its connection variables to these). */
 export const apiVariables = {
@@ -48,7 +48,7 @@ export const apiVariables = {
     .describe("a signed report older than this does not unlock live mode"),
   // The live pre-flight's chain checks when the API runs alone (`orion api`, `orion run api`); `orion dev` wires
   // its own devnet instead. Same names as the executor's, so one set of values describes the platform's chain.
-  RPC_URLS: optional(urlList).describe(
+  RPC_URLS: optional(rpcUrls).describe(
     "JSON-RPC URLs the pre-flight checks the chain through (comma-separated, failover order); with ORION_CHAIN_ID",
   ),
   ORION_CHAIN_ID: optional(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { milliseconds, optional, port, required, urlList, withDefault } from "./vars.ts";
+import { milliseconds, optional, port, required, rpcUrls, withDefault } from "./vars.ts";
 
 /** Every bot: where it listens, how it logs, and the Redis key namespace it shares with the others. */
 export const serviceVariables = {
@@ -83,7 +83,9 @@ export const databaseVariables = {
 
 /** The chain and the markets on it, for the bots that read it. */
 export const chainVariables = {
-  RPC_URLS: required(urlList).describe("comma-separated http(s) JSON-RPC URLs of one chain (failover order)"),
+  RPC_URLS: required(rpcUrls).describe(
+    "comma-separated http(s) JSON-RPC URLs of one chain (failover order), and a ws(s) one for new heads",
+  ),
   ORION_POOLS: required(z.string().min(1)).describe(
     "the path of a pool snapshot v1 (`orion discover` writes one): the markets to watch",
   ),

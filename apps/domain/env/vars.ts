@@ -22,16 +22,22 @@ export const milliseconds = z
 
 export const bool = z.enum(["true", "false"], { message: 'must be "true" or "false"' }).transform((v) => v === "true");
 
-const isHttpUrl = (u: string) => {
+const hasProtocol = (u: string, protocols: string[]) => {
   try {
-    return ["http:", "https:"].includes(new URL(u).protocol);
+    return protocols.includes(new URL(u).protocol);
   } catch {
     return false;
   }
 };
+const isHttpUrl = (u: string) => hasProtocol(u, ["http:", "https:"]);
+const isWsUrl = (u: string) => hasProtocol(u, ["ws:", "wss:"]);
 
-/** Comma-separated http(s) URLs, at least one. Messages never echo a URL: it may carry an API key. */
-export const urlList = z
+/**
+ * A chain's JSON-RPC URLs, comma-separated: the http(s) ones take requests (failover order); a ws(s) one gives new
+ * heads by subscription, as `--rpc` does for `orion trade` (the first such is used). At least one http(s) URL.
+ * Messages never echo a URL: a hosted node's carries its API key.
+ */
+export const rpcUrls = z
   .string()
   .transform((s) =>
     s
@@ -39,8 +45,15 @@ export const urlList = z
       .map((u) => u.trim())
       .filter(Boolean),
   )
-  .refine((urls) => urls.length > 0, "must list at least one http(s) URL")
-  .refine((urls) => urls.every(isHttpUrl), "must be comma-separated http(s) URLs");
+  .refine(
+    (urls) => urls.every((u) => isHttpUrl(u) || isWsUrl(u)),
+    "must be comma-separated http(s) JSON-RPC URLs (and ws(s) ones for new heads)",
+  )
+  .refine(
+    (urls) => urls.some(isHttpUrl),
+    "must list at least one http(s) URL for requests (a ws(s) URL gives new heads only)",
+  )
+  .transform((urls) => ({ requests: urls.filter(isHttpUrl), heads: urls.filter(isWsUrl) }));
 
 /** One http(s) URL. The message never echoes it: a hosted bundler's or paymaster's URL carries its API key. */
 export const httpUrl = z.string().refine(isHttpUrl, "must be an http(s) URL");

@@ -5,6 +5,8 @@
  * model carries none. The chain is `orion devnet --gas-model op-stack`, reached over JSON-RPC as a foreign chain.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -41,8 +43,39 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * The devnet's JSON-RPC over HTTP through a proxy that notes each request's method and first parameter: what a bot
+ * asked over HTTP, and how often.
+ */
+async function notingProxy(): Promise<{ url: string; asked: string[]; close: () => Promise<void> }> {
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      for (const r of [JSON.parse(body) as unknown].flat() as { method: string; params?: unknown[] }[]) {
+        asked.push(`${r.method} ${JSON.stringify(r.params?.[0] ?? null)}`);
+      }
+      void fetch(devnet!.url, { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+        async (answer) => res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text()),
+        () => res.destroy(),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    asked,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
 /** A scanner as `orion run scanner` starts it, until it has published two blocks; returns those blocks. */
-async function scannerBlocks(chain: string, keyPrefix: string): Promise<BlockOpportunities[]> {
+async function scannerBlocks(chain: string, keyPrefix: string, rpcUrls = devnet!.url): Promise<BlockOpportunities[]> {
   const abort = new AbortController();
   const done = runBot("scanner", {
     env: {
@@ -50,7 +83,7 @@ async function scannerBlocks(chain: string, keyPrefix: string): Promise<BlockOpp
       LOG_LEVEL: "warn",
       REDIS_URL: TEST_REDIS_URL,
       ORION_KEY_PREFIX: keyPrefix,
-      RPC_URLS: devnet!.url,
+      RPC_URLS: rpcUrls,
       ORION_POOLS: snapshot,
       ORION_CHAIN: chain,
     },
@@ -93,5 +126,28 @@ describe("orion run scanner takes its chain's profile (ORION_CHAIN)", () => {
     const ethereum = join(dir, "devnet-ethereum.json");
     await writeFile(ethereum, JSON.stringify({ ...JSON.parse(await readFile(opStack, "utf8")), gasModel: "ethereum" }));
     for (const b of await scannerBlocks(ethereum, `${prefix}eth:`)) expect(b.l1FeeWeiByHops).toBeUndefined();
+  }, 240_000);
+
+  it("with a ws(s) URL among RPC_URLS, takes its heads by subscription and reads each block over that socket", async () => {
+    // The head, and the reads a block needs (its logs, the gas price) asked over HTTP.
+    const blockReads = (asked: string[]) =>
+      asked.filter((a) => a === 'eth_getBlockByNumber "latest"' || /^eth_(getLogs|gasPrice) /.test(a));
+    const polled = await notingProxy();
+    const subscribed = await notingProxy();
+    try {
+      await scannerBlocks(opStack, `${prefix}poll:`, polled.url);
+      // Without one it polls the head every quarter block (100 ms here) and reads each block over HTTP.
+      expect(blockReads(polled.asked).length).toBeGreaterThan(3);
+      const blocks = await scannerBlocks(
+        opStack,
+        `${prefix}ws:`,
+        `${subscribed.url},${devnet!.url.replace(/^http/, "ws")}`,
+      );
+      expect(blocks).toHaveLength(2);
+      // With one, the heads come by subscription and each block's reads go over the same socket.
+      expect(blockReads(subscribed.asked)).toEqual([]);
+    } finally {
+      await Promise.all([polled.close(), subscribed.close()]);
+    }
   }, 240_000);
 });

@@ -219,7 +219,10 @@ async function build(
     case "scanner": {
       const e = env as BotEnv<"scanner">;
       const { profile, market: m } = place as ChainPlace;
-      const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
+      const provider = await openChain({ urls: e.RPC_URLS.requests, chainId: m.chainId }, c);
+      // A ws(s) URL among them: new heads by subscription (WebSocketHeads checks its chain id, and polls over the
+      // http(s) ones whenever the socket cannot serve).
+      const headsUrl = e.RPC_URLS.heads[0];
       const { bus, control } = await redis(e);
       // The profile prices, bids and paces exactly as in an `orion trade` session (one code path, chainSettings).
       const chain = chainSettings(profile);
@@ -232,6 +235,7 @@ async function build(
           tipWei: chain.tipWei,
           pollMs: chain.pollMs,
           ...(l1Fee ? { l1Fee } : {}),
+          ...(headsUrl ? { headsUrl } : {}),
         },
         { provider, bus, control, metrics, log: c.log },
       );
@@ -248,7 +252,7 @@ async function build(
       const { profile, market: m } = place as ChainPlace;
       // A user operation waits for a bundler, so its deadline is longer (chainSettings' "erc4337" route).
       const chain = chainSettings(profile, route ? "erc4337" : "eoa");
-      const provider = await openChain({ urls: e.RPC_URLS, chainId: m.chainId }, c);
+      const provider = await openChain({ urls: e.RPC_URLS.requests, chainId: m.chainId }, c);
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
       const { write: db } = await openDatabase(database(), c, duty);
@@ -366,7 +370,7 @@ export function userOperationRoute(
     const owner = kms ? digestOwner(await kms()) : keyOwner(await readKeyFile(e));
     try {
       const route = await connectSmartAccount({
-        rpcUrl: e.RPC_URLS[0] as string,
+        rpcUrl: e.RPC_URLS.requests[0] as string,
         bundlerUrl,
         paymasterUrl,
         chainId: m.chainId,
