@@ -200,7 +200,8 @@ export async function runAsProcesses(p: SessionParts): Promise<PipelineRun> {
     ORION_BUS_PREFIX: p.busPrefix,
   };
   // The session's own profile: each bot prices, bids and times its trades from it as this process does.
-  // The devnet's newHeads socket among the URLs, as in the cloud: the scanner takes its heads by subscription there too.
+  // The devnet's newHeads socket among the URLs, as in the cloud: the scanner and the executor take their heads by
+  // subscription there too.
   const rpcUrls = [...chain.rpcUrls, ...(chain.headsUrl ? [chain.headsUrl] : [])].join(",");
   const onChain = { RPC_URLS: rpcUrls, ORION_POOLS: pools, ORION_CHAIN: chain.profileFile };
   // The session migrated as the owner (the cloud's migrate job): the bots log in as its role and run no DDL.
