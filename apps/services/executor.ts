@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
-import type { FailoverProvider } from "../chain/index.ts";
+import { WebSocketHeads, type FailoverProvider } from "../chain/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -9,6 +9,7 @@ import {
   bundleRelay,
   ChainFlashLenders,
   createExecutor,
+  HeadTicks,
   ExecutorLease,
   ExecutorService,
   type FeePolicy,
@@ -68,6 +69,12 @@ export interface ExecutorConfig {
    * key, bidding `bidShareBps` of each trade's profit to the block producer.
    */
   relay?: RelaySubmission;
+  /**
+   * A newHeads socket of its own (a ws(s) URL of the chain, polling every `pollMs` over the provider whenever the
+   * socket cannot serve), when no other bot of the process shares its heads (connections.heads): its simulations go
+   * by that socket, and its sent trades are looked for once a head.
+   */
+  heads?: { url: string; pollMs: number };
 }
 
 export interface RelaySubmission {
@@ -107,6 +114,7 @@ export class ExecutorBot implements BotService {
   private readonly health: StoreHealth;
   private services: ExecutorService[] = [];
   private lease: ExecutorLease | undefined;
+  private socket: WebSocketHeads | null = null;
 
   constructor(
     private readonly config: ExecutorConfig,
@@ -138,10 +146,11 @@ export class ExecutorBot implements BotService {
         "trades go as bundles to the relay",
       );
     }
+    const heads = this.conn.heads ?? this.ownHeads();
     const executor = await createExecutor({
       mode,
       provider,
-      ...(this.conn.heads ? { heads: this.conn.heads } : {}),
+      ...(heads ? { heads } : {}),
       journal: new PgTradeJournal(db, chain),
       lease: this.lease,
       // Read on the broadcast path itself: an engaged kill switch stops even orders decided before it was pulled.
@@ -200,6 +209,25 @@ export class ExecutorBot implements BotService {
     for (const s of this.services) await s.start();
   }
 
+  /** The heads of config.heads' socket, or none without one. */
+  private ownHeads(): HeadTicks | undefined {
+    const { provider, log } = this.conn;
+    const own = this.config.heads;
+    if (!own) return undefined;
+    const socket = new WebSocketHeads(own.url, provider, {
+      chainId: this.config.market.chainId,
+      pollMs: own.pollMs,
+      log: (line) => log.warn(line),
+    });
+    const heads = new HeadTicks();
+    socket.start(
+      (head) => heads.seen(head.number, (requests) => socket.reads(requests)),
+      (err) => log.warn({ err }, "new heads failed"),
+    );
+    this.socket = socket;
+    return heads;
+  }
+
   private userOperations(config: NonNullable<ExecutorConfig["userOperations"]>) {
     const { loadSubmitter, metrics, log } = this.conn;
     return {
@@ -236,6 +264,8 @@ export class ExecutorBot implements BotService {
     this.services = [];
     // Released, so a standby in another region takes over at its next attempt rather than after the TTL.
     await this.lease?.stop();
+    await this.socket?.stop();
+    this.socket = null;
     this.health.stop();
   }
 }

@@ -61,7 +61,7 @@ beforeAll(async () => {
     REDIS_URL: TEST_REDIS_URL,
     ORION_KEY_PREFIX: prefix,
     DATABASE_URL: db.url,
-    // And the node's socket, as a cloud executor may have it: it takes its heads by subscription (see headsBy).
+    // And the node's socket, as a cloud executor may have it: it takes its heads by subscription (ExecutorConfig.heads).
     RPC_URLS: `${chain.devnet.url},${chain.devnet.url!.replace(/^http/, "ws")}`,
     ORION_CHAIN: join(dir, "devnet.json"),
     ORION_POOLS: join(dir, "pools.json"),

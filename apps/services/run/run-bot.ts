@@ -6,14 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { DestinationStream, Logger } from "pino";
 import { orionHome } from "../../api/home.ts";
-import {
-  bundlerEstimatesEachTrade,
-  loadChainProfile,
-  ProfileError,
-  WebSocketHeads,
-  type ChainProfile,
-  type FailoverProvider,
-} from "../../chain/index.ts";
+import { bundlerEstimatesEachTrade, loadChainProfile, ProfileError, type ChainProfile } from "../../chain/index.ts";
 import { botEnvSchemas, EnvError, parseEnv, resolveSecretFiles, type BotEnv } from "../../domain/env/index.ts";
 import {
   controlStoreEndpoint,
@@ -23,7 +16,7 @@ import {
   type RedisEndpoint,
 } from "../../connections/index.ts";
 import type { DigestSigner } from "../../erc4337/owner.ts";
-import { HeadTicks, privateKeySigner } from "../../executor/index.ts";
+import { privateKeySigner } from "../../executor/index.ts";
 import { PipelineMetrics } from "../../metrics/index.ts";
 import { SnapshotError } from "../../scan/index.ts";
 import type { ApiBot } from "../api.ts";
@@ -260,7 +253,6 @@ async function build(
       // A user operation waits for a bundler, so its deadline is longer (chainSettings' "erc4337" route).
       const chain = chainSettings(profile, route ? "erc4337" : "eoa");
       const provider = await openChain({ urls: e.RPC_URLS.requests, chainId: m.chainId }, c);
-      const heads = e.RPC_URLS.heads[0] ? headsBy(e.RPC_URLS.heads[0], provider, m.chainId, chain.pollMs, c) : null;
       const { bus, control } = await redis(e);
       // The journal and the lease need the latest write: the executor reads and writes the primary only.
       const { write: db } = await openDatabase(database(), c, duty);
@@ -284,6 +276,8 @@ async function build(
           ...(route ? { userOperations: route.config } : {}),
           flashLenders: chain.flashLenders,
           ...(relay ? { relay } : {}),
+          // A ws(s) URL among them: its own heads by subscription, as the scanner's.
+          ...(e.RPC_URLS.heads[0] ? { heads: { url: e.RPC_URLS.heads[0], pollMs: chain.pollMs } } : {}),
         },
         {
           provider,
@@ -292,7 +286,6 @@ async function build(
           db,
           loadSigner: () => (kmsOnce ? kmsOnce() : fileSigner(e)),
           ...(route ? { loadSubmitter: () => route.loadSubmitter(kmsOnce) } : {}),
-          ...(heads ? { heads } : {}),
           metrics,
           log: c.log,
         },
@@ -408,18 +401,3 @@ const DESCRIBED = {
   ORION_SMART_ACCOUNT: "the smart account that sends the operations",
   ORION_SMART_ACCOUNT_CONTRACT: "the ArbExecutor the smart account owns",
 } as const;
-
-/**
- * The executor's own new heads, from the ws(s) URL among RPC_URLS: its simulations go by that socket, and its sent
- * trades are looked for once a head, as in `orion dev`, where the scanner's heads reach it in the same process.
- */
-function headsBy(url: string, provider: FailoverProvider, chainId: number, pollMs: number, c: OpenContext): HeadTicks {
-  const socket = new WebSocketHeads(url, provider, { chainId, pollMs, log: (line) => c.log.warn(line) });
-  const heads = new HeadTicks();
-  socket.start(
-    (head) => heads.seen(head.number, (requests) => socket.reads(requests)),
-    (err) => c.log.warn({ err }, "new heads failed"),
-  );
-  c.closers.push(() => socket.stop());
-  return heads;
-}
