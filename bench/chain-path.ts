@@ -19,7 +19,7 @@ import { BlockCollector, PoolState, V3PoolStates, connectChain, loadChainProfile
 import { discover } from "../apps/discover/index.ts";
 import { ChainFlashLenders, HeadTicks, createExecutor, privateKeySigner } from "../apps/executor/index.ts";
 import { deployDevnetContracts, startOrionDevnet } from "../apps/platform/devnet-host.ts";
-import { chainSettings, loadMarket } from "../apps/services/index.ts";
+import { DEFAULT_GAS_MODEL, chainSettings, loadMarket } from "../apps/services/index.ts";
 import { v3Lenders } from "../apps/services/market.ts";
 import type { Order } from "../apps/domain/index.ts";
 import { PgTradeJournal, createPgPool, migrate } from "../apps/store/index.ts";
@@ -94,6 +94,7 @@ export async function runChainPath(o: { blocks: number }): Promise<ChainPathResu
       options: {
         fees: settings.fees,
         priorityFeeWei: settings.tipWei,
+        gasModel: DEFAULT_GAS_MODEL,
         deadlineBlocks: settings.deadline.blocks,
         deadlineSeconds: settings.deadline.seconds,
       },

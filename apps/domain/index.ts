@@ -23,3 +23,5 @@ export type {
 } from "./trade.ts";
 export type { Candidate, Ratio } from "./candidate.ts";
 export { BlockClock, QUARTER_BLOCK_MAX_MS } from "./block-clock.ts";
+export { routeGas } from "./gas-model.ts";
+export type { GasModel } from "./gas-model.ts";

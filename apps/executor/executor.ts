@@ -17,10 +17,11 @@ import { ExecutorCodec } from "./calldata.ts";
 import type { FlashLenderBook } from "./flash-lenders.ts";
 import type { HeadSignal } from "./heads.ts";
 import { chooseFlashSource } from "./flash-source.ts";
+import { gasBudget } from "./gas-budget.ts";
 import type { FeePolicy } from "./fee-policy.ts";
 import { LeaseLost } from "./lease.ts";
 import type { ExecutorLease, Fence } from "./lease.ts";
-import { orderProtocols, type TradeVerdict } from "../domain/index.ts";
+import { orderProtocols, type GasModel, type TradeVerdict } from "../domain/index.ts";
 import type {
   ExecutionRouteKind,
   FinalOutcome,
@@ -54,6 +55,12 @@ export interface ExecutorOptions {
   gasLimit?: bigint;
   /** Margin over eth_estimateGas, in basis points. Default 2000 (20%). */
   gasMarginBps?: number;
+  /**
+   * The model the orchestrator costs orders with. EOA route: a trade on a route with no estimate yet is simulated
+   * with its gas budget (gasBudget(): what it was costed with) as the limit, and sent with the margin over that if
+   * it passes; only a trade that needs more is estimated. Unset: a route's first trade waits for eth_estimateGas.
+   */
+  gasModel?: GasModel;
   /** The chain's fee policy (transaction type, the tip's floor). Default EIP-1559 with no floor. */
   fees?: FeePolicy;
   /**
@@ -479,10 +486,12 @@ export class Executor {
       deadlines.deadlineBlock,
       deadlines.deadlineAt,
     );
-    // Live, when the route knows the call's gas from an earlier estimate: the simulation runs with that gas limit and
-    // is the route's gas check too, one execution of the trade on the node instead of two (the node runs them one
-    // after another, and the block's other orders wait behind them).
-    const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data) ?? null) : null;
+    // Live, when the route knows the call's gas from an earlier estimate, or else from the order's gas budget: the
+    // simulation runs with that gas limit and is the route's gas check too, one execution of the trade on the node
+    // instead of two (the node runs them one after another, and the block's other orders wait behind them).
+    const model = this.deps.options?.gasModel;
+    const budget = model ? gasBudget(protocols, flash.source, model) : null;
+    const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data, budget) ?? null) : null;
     // The simulation and (live) the route's preparation are independent reads: run together, the preparation's
     // estimate after the orders that need none. A redelivered order is found at its journal write
     // (AlreadyJournaled), which every way out of here makes before anything is sent.

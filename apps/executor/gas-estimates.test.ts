@@ -9,9 +9,10 @@ import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
 import type { ExecutorDeps } from "./executor.ts";
 import { gasLimitFor } from "./fee-policy.ts";
+import { gasBudget } from "./gas-budget.ts";
 import { GasEstimates } from "./gas-estimates.ts";
 import { RECHECK_HEADROOM_BPS } from "./routes/call-gas.ts";
-import { EoaRoute } from "./routes/eoa.ts";
+import { EoaRoute, type EoaRouteDeps } from "./routes/eoa.ts";
 import { MinedTrades } from "./routes/mined.ts";
 import { devnetExecutor, openDevnetFixture, type DevnetFixture } from "./testing/devnet-executor.ts";
 import { orderFor } from "./testing/orders.ts";
@@ -51,7 +52,7 @@ const gasChecks = () =>
     .map(BigInt);
 
 /** The EOA route without a signer (prepare only), whose routes are what `routeOf` says. */
-function unsignedRoute(routeOf: () => { route: string; shape: string }) {
+function unsignedRoute(routeOf: () => { route: string; shape: string }, more: Partial<EoaRouteDeps> = {}) {
   const codec = new ExecutorCodec(abi);
   const contract = chain.markets.executor.address;
   const route = new EoaRoute({
@@ -65,6 +66,7 @@ function unsignedRoute(routeOf: () => { route: string; shape: string }) {
     fees: { type: "eip1559", minPriorityFeeWei: 0n },
     tip: 0n,
     gasLimit: null,
+    ...more,
   });
   return { codec, route };
 }
@@ -247,6 +249,89 @@ describe("a route not estimated yet", () => {
     expect(await route.prepare(order, dearer)).toMatchObject({ ok: true });
     expect(made("eth_estimateGas")).toEqual([]);
     expect(gasChecks()).toEqual([estimate]);
+  });
+});
+
+describe("a route not estimated yet, with its order's gas budget", () => {
+  /** Per hop well above what a V2 swap takes here (about 60k with the flash swap's share). */
+  const ROOMY = { fixed: 80_000n, perHop: 80_000n };
+
+  it("is simulated within the budget and sent on it: one execution of the trade on the node, no estimate", async () => {
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, undefined, { gasModel: ROOMY });
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    const order = await orderFor(pool, provider, "live", opportunity);
+    calls.length = 0;
+    const s = await ex.submit(order);
+    if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
+    expect(made("eth_estimateGas")).toEqual([]);
+    expect(made("eth_call")).toHaveLength(1);
+    const budget = gasBudget(
+      order.pools.map(() => "uniswap-v2"),
+      "v2-flash-swap",
+      ROOMY,
+    );
+    expect(gasChecks()).toEqual([gasLimitFor(budget, RECHECK_HEADROOM_BPS)]);
+    const tx = await provider.getTransaction(s.txHash!);
+    expect(tx?.gasLimit).toBe(gasLimitFor(gasLimitFor(budget, RECHECK_HEADROOM_BPS)));
+    await chain.devnet.mine();
+    const final = await s.final;
+    expect(final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+    expect(final.gasUsed).toBeLessThan(budget);
+  });
+
+  it("that needs more is simulated again without a limit and estimated, and its estimate comes before the budget", async () => {
+    // A budget no trade fits in: 31k, the intrinsic cost and little more.
+    const ex = await devnetExecutor(chain, provider, pool, undefined, undefined, undefined, {
+      gasModel: { fixed: 30_000n, perHop: 500n },
+    });
+    await ex.reconcile();
+    const { opportunity } = await createArbitrage(chain, provider);
+    calls.length = 0;
+    const s1 = await ex.submit(await orderFor(pool, provider, "live", opportunity));
+    if (s1.kind !== "sent") throw new Error(`first order not sent: ${s1.kind}`);
+    // Out of gas within the budget, not a rejection: the call without a limit, and the estimate the trade went on.
+    expect(made("eth_call").map((c) => (c.params[0] as { gas?: string }).gas === undefined)).toEqual([false, true]);
+    expect(made("eth_estimateGas")).toHaveLength(1);
+
+    calls.length = 0;
+    const s2 = await ex.submit(await orderFor(pool, provider, "live", opportunity, 1n));
+    if (s2.kind !== "sent") throw new Error(`second order not sent: ${s2.kind}`);
+    expect(made("eth_estimateGas")).toEqual([]);
+    // Nothing was mined since: the first trade's call estimates as it did when it was sent.
+    const tx1 = (await provider.getTransaction(s1.txHash!))!;
+    const estimate = BigInt(
+      (await provider.send("eth_estimateGas", [
+        { from: chain.executorAccount.address, to: tx1.to, data: tx1.data },
+        "latest",
+      ])) as string,
+    );
+    expect(tx1.gasLimit).toBe(gasLimitFor(estimate));
+    // The second was checked against that estimate with the re-check's headroom, not against the budget.
+    expect(gasChecks()).toEqual([gasLimitFor(estimate, RECHECK_HEADROOM_BPS)]);
+    await chain.devnet.mine();
+    expect(await s1.final).toMatchObject({ status: "confirmed", realizedProfit: opportunity.profit });
+    expect((await s2.final).status).toBe("reverted");
+  });
+
+  it("is not given one with a profit-share bid, whose tip is spread over the gas limit", async () => {
+    const budget = 300_000n;
+    const plain = unsignedRoute(() => ({ route: "a bid's route", shape: "a bid's shape" }));
+    const { trade } = await arbitrageCall(plain.codec);
+    expect(plain.route.knownGas(trade, budget)).toBe(gasLimitFor(budget, RECHECK_HEADROOM_BPS));
+    const bidding = unsignedRoute(() => ({ route: "a bid's route", shape: "a bid's shape" }), {
+      bid: { shareBps: 5_000, profitToWei: (_token, amount) => amount },
+    });
+    expect(bidding.route.knownGas(trade, budget)).toBeNull();
+  });
+});
+
+describe("gasBudget", () => {
+  it("is the model's gas for the route with the chosen lender in place of the dearest", () => {
+    const model = { fixed: 70_000n, perHop: 65_000n, perV3Hop: 165_000n, flashLoan: 135_000n };
+    expect(gasBudget(["uniswap-v2", "uniswap-v2"], "v2-flash-swap", model)).toBe(200_000n);
+    expect(gasBudget(["uniswap-v3", "uniswap-v2"], "balancer", model)).toBe(70_000n + 165_000n + 65_000n + 32_000n);
+    expect(gasBudget(["uniswap-v3", "uniswap-v2"], "aave-v3", model)).toBe(70_000n + 165_000n + 65_000n + 135_000n);
   });
 });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DEFAULT_RISK_LIMITS, initialControlState, type ControlState, type RiskLimits } from "../control/index.ts";
+import { routeGas } from "../domain/index.ts";
 import {
   decide,
   gasCostWei,
   RiskLedger,
-  routeGas,
   weiToBase,
   type Candidate,
   type DecideInput,

@@ -1,14 +1,6 @@
-import { orderProtocols, type Order, type PoolProtocol } from "../domain/index.ts";
+import { orderProtocols, routeGas, type GasModel, type Order, type PoolProtocol } from "../domain/index.ts";
 import type { RiskLedger } from "./ledger.ts";
-import type { Candidate, DecideInput, Decision, GasModel, Ratio, RejectReason, Rejection } from "./types.ts";
-
-/** Gas of a route: a number of V2 hops, or each pool's protocol in route order (a V3 first pool borrows). */
-export function routeGas(route: number | readonly PoolProtocol[], gas: GasModel): bigint {
-  if (typeof route === "number") return gas.fixed + gas.perHop * BigInt(route);
-  let total = gas.fixed + (route[0] === "uniswap-v3" ? (gas.flashLoan ?? 0n) : 0n);
-  for (const p of route) total += p === "uniswap-v3" ? (gas.perV3Hop ?? gas.perHop) : gas.perHop;
-  return total;
-}
+import type { Candidate, DecideInput, Decision, Ratio, RejectReason, Rejection } from "./types.ts";
 
 /** Gas cost of a route in wei. */
 export function gasCostWei(route: number | readonly PoolProtocol[], gas: GasModel, gasPriceWei: bigint): bigint {

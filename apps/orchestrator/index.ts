@@ -1,4 +1,4 @@
-export { decide, gasCostWei, rejectionCounts, routeGas, weiToBase, baseToWei } from "./decide.ts";
+export { decide, gasCostWei, rejectionCounts, weiToBase, baseToWei } from "./decide.ts";
 export { RiskLedger, type TradeResult } from "./ledger.ts";
-export type { Candidate, Decision, DecideInput, GasModel, Market, Ratio, RejectReason, Rejection } from "./types.ts";
+export type { Candidate, Decision, DecideInput, Market, Ratio, RejectReason, Rejection } from "./types.ts";
 export { OrchestratorService, type BlockDecision, type OrchestratorDeps } from "./service.ts";

@@ -11,11 +11,11 @@ import {
 import type { ControlState, ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
 import { inSpan } from "../tracing/index.ts";
-import { BlockClock } from "../domain/index.ts";
+import { BlockClock, type GasModel } from "../domain/index.ts";
 import { loadRiskSnapshot, recordDecisions, type DecidedOpportunity } from "../store/index.ts";
 import { decide, rejectionCounts } from "./decide.ts";
 import { dayOf, RiskLedger } from "./ledger.ts";
-import type { Decision, GasModel } from "./types.ts";
+import type { Decision } from "./types.ts";
 
 export interface BlockDecision extends Decision {
   blockNumber: number;

@@ -1,5 +1,5 @@
 import type { ControlState } from "../control/index.ts";
-import type { Candidate, Order, Ratio } from "../domain/index.ts";
+import type { Candidate, GasModel, Order, Ratio } from "../domain/index.ts";
 
 export type { Candidate, Ratio };
 
@@ -16,20 +16,6 @@ export interface Market {
   l1FeeWeiByHops?: Record<string, bigint>;
   /** Base-token units per native wei; a base token missing here cannot be priced against gas and is rejected. */
   basePerNative: Record<string, Ratio>;
-}
-
-/**
- * Gas a route costs the executor contract: the fixed part (flash swap, checks), one swap per hop, and, when the first
- * pool cannot flash-swap (a Uniswap-V3 pool), a flash loan, whose lender the executor picks later.
- */
-export interface GasModel {
-  fixed: bigint;
-  /** A Uniswap-V2 hop. */
-  perHop: bigint;
-  /** A Uniswap-V3 hop (a swap with its callback and tick crossings); absent: perHop. */
-  perV3Hop?: bigint;
-  /** The most gas any lender adds to a route that must borrow (a V3 first hop); absent: 0. */
-  flashLoan?: bigint;
 }
 
 export type RejectReason =

@@ -175,6 +175,7 @@ export async function runInProcess(p: SessionParts): Promise<PipelineRun> {
       contract: chain.executor.contract,
       account,
       tipWei: chain.executor.tipWei ?? EXECUTOR_TIP_WEI,
+      gas: DEFAULT_GAS_MODEL,
       deadlineBlocks: chain.executor.deadline
         ? chain.executor.deadline.blocks
         : userOperations

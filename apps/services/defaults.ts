@@ -1,5 +1,5 @@
 import { FLASH_SOURCE_GAS } from "../executor/index.ts";
-import type { GasModel } from "../orchestrator/index.ts";
+import type { GasModel } from "../domain/index.ts";
 
 /**
  * Gas of the executor contract per route: flash swap and checks, plus one pool swap per hop. Measured on the devnet:

@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
 import { WebSocketHeads, type FailoverProvider } from "../chain/index.ts";
 import type { ControlStore } from "../control/index.ts";
+import type { GasModel } from "../domain/index.ts";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
@@ -35,6 +36,8 @@ export interface ExecutorConfig {
   /** The sending account (the contract's operator), lowercase. */
   account: string;
   tipWei: bigint;
+  /** The model the orchestrator costs orders with: a route's first trade is held to its budget (ExecutorOptions). */
+  gas: GasModel;
   /**
    * The contract reverts this many blocks after the order's block (null: none, on Arbitrum), and this many seconds
    * after the head's timestamp at simulation (default BACKSTOP_SECONDS). See deadlinePolicy().
@@ -170,6 +173,7 @@ export class ExecutorBot implements BotService {
       ...(this.config.userOperations ? { userOperations: this.userOperations(this.config.userOperations) } : {}),
       options: {
         priorityFeeWei: this.config.tipWei,
+        gasModel: this.config.gas,
         // A bundle whose block was built before it arrived may go for the next one: one block more to land in.
         deadlineBlocks:
           relay && this.config.deadlineBlocks !== null

@@ -3,7 +3,8 @@ import type pg from "pg";
 import type { Bus } from "../bus/index.ts";
 import type { ControlStore } from "../control/index.ts";
 import type { PipelineMetrics } from "../metrics/index.ts";
-import { OrchestratorService, type BlockDecision, type GasModel } from "../orchestrator/index.ts";
+import type { GasModel } from "../domain/index.ts";
+import { OrchestratorService, type BlockDecision } from "../orchestrator/index.ts";
 import { StoreHealth } from "../store/index.ts";
 import type { BotService, Readiness } from "./bot.ts";
 

@@ -8,7 +8,11 @@
  * than this route needs: gas is paid as used); if not, the call is estimated afresh. When the executor's simulation
  * already ran with that estimate as its limit (`checked`), its outcome is the re-check.
  *
- * The re-check's limit is the estimate plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same route with
+ * A route with no estimate yet may come with a budget instead (gasBudget(): the gas its order was costed with, an
+ * upper bound of what such routes measured): it is checked the same way, with the same headroom, and only a call
+ * that needs more is estimated. Nothing is learnt from a budget that held: the next trade checks it again.
+ *
+ * The re-check's limit is the estimate (or budget) plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same route with
  * other amounts, often needs a little more than the estimate (on the devnet 13 gas to 5% more), and a failed re-check
  * costs the order a second simulation and an eth_estimateGas, 10-15 ms of the node's one queue in front of the
  * block's other simulations (bench/MEASUREMENTS.md). The limit sent is still the margin over the re-checked gas.
@@ -54,10 +58,13 @@ export class CallGas {
     return gasLimitFor(estimate, this.d.gasMarginBps);
   }
 
-  /** The last estimate of the call's route (or shape) with headroom, for the executor to simulate with as its limit. */
-  knownGas(data: string): bigint | null {
+  /**
+   * The last estimate of the call's route (or shape), or else `budget`, with headroom: for the executor to simulate
+   * with as its limit. Null when neither.
+   */
+  knownGas(data: string, budget: bigint | null = null): bigint | null {
     const key = this.d.routeOf?.(data);
-    return (key && this.known(key)) ?? null;
+    return (key && this.known(key)) ?? (budget === null ? null : gasLimitFor(budget, RECHECK_HEADROOM_BPS));
   }
 
   /** The last estimate of the route, or else of a route of the same shape, plus the re-check's headroom. */

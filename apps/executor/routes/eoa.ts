@@ -155,8 +155,10 @@ export class EoaRoute implements ExecutionRoute {
     return this.d.gasLimit ?? this.callGas.limitOf(data, checked);
   }
 
-  knownGas(data: string): bigint | null {
-    return this.d.gasLimit === null ? this.callGas.knownGas(data) : null;
+  knownGas(data: string, budget: bigint | null = null): bigint | null {
+    if (this.d.gasLimit !== null) return null;
+    // A profit-share bid spreads its tip over the gas limit: a budget's limit, above an estimate's, would bid less.
+    return this.callGas.knownGas(data, this.d.bid ? null : budget);
   }
 
   /**

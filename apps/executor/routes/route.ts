@@ -96,10 +96,11 @@ export interface ExecutionRoute {
    */
   prepare(order: Order, data: string, deadlines: Deadlines, checked?: GasCheck): Promise<Prepared>;
   /**
-   * Live: gas the call is known to have needed (an earlier estimate), or null. The executor runs its simulation with
-   * that gas limit, so that one execution on the node is both the simulation and the gas check. Absent: none known.
+   * Live: gas the call is known to have needed (an earlier estimate), or else, where the route takes it, `budget`
+   * (the gas the order was costed with: gasBudget()); null when neither. The executor runs its simulation with that
+   * gas limit, so that one execution on the node is both the simulation and the gas check. Absent: none known.
    */
-  knownGas?(data: string): bigint | null;
+  knownGas?(data: string, budget?: bigint | null): bigint | null;
   /**
    * Live, beside the simulation run with `gas` (knownGas()): signs the transaction the trade would be sent as, with
    * the nonce it would likely get and fees on `baseFee` (the order block's), so that signing is off the broadcast

@@ -267,6 +267,7 @@ async function build(
           contract: e.ORION_EXECUTOR_CONTRACT,
           account: e.ORION_EXECUTOR_ACCOUNT,
           tipWei: chain.tipWei,
+          gas: DEFAULT_GAS_MODEL,
           deadlineBlocks: chain.deadline.blocks,
           deadlineSeconds: chain.deadline.seconds,
           fees: chain.fees,
