@@ -64,11 +64,15 @@ export function expectOneTracePerOrder(spans: ReceivedSpan[]): ReceivedSpan[][] 
   expect(orders.length).toBeGreaterThan(0);
   const blocks = spans.filter((s) => s.name === "scanner.block");
   expect(new Set(blocks.map((b) => b.traceId)).size).toBe(blocks.length);
+  // On a failure, what each process exported: a missing parent is then told apart from a process that sent nothing.
+  const counts = new Map<string, number>();
+  for (const s of spans) counts.set(`${s.service} ${s.name}`, (counts.get(`${s.service} ${s.name}`) ?? 0) + 1);
+  const received = JSON.stringify([...counts]);
   return orders.map((order) => {
     const decide = byId.get(order.parentSpanId ?? "");
     const block = byId.get(decide?.parentSpanId ?? "");
-    expect(decide?.name).toBe("orchestrator.decide");
-    expect(block?.name).toBe("scanner.block");
+    expect(decide?.name, `the parent of order span ${order.spanId}; received ${received}`).toBe("orchestrator.decide");
+    expect(block?.name, `the parent of decide span ${decide?.spanId}; received ${received}`).toBe("scanner.block");
     expect(new Set([order.traceId, decide?.traceId, block?.traceId]).size).toBe(1);
     return [block as ReceivedSpan, decide as ReceivedSpan, order];
   });
