@@ -90,7 +90,9 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
   process.on("SIGTERM", onSigint);
   // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   const { startTracing } = await import("../../tracing/index.ts");
-  const tracing = await startTracing("orion-dev");
+  const tracing = await startTracing("orion-dev", {
+    onError: (err) => process.stderr.write(`orion dev: spans not exported, they are lost: ${err.message}\n`),
+  });
   try {
     // Loaded on use: the devnet and its toolchain are heavy, and bad usage should fail at once.
     const { runDev } = await import("../../platform/run.ts");

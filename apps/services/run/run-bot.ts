@@ -124,7 +124,10 @@ export async function runBot(bot: BotName, o: RunBotOptions): Promise<void> {
     o.logTo,
   );
   // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the Service component sets it); otherwise no-ops.
-  const tracing = await startTracing(`orion-${bot}`, { env: raw });
+  const tracing = await startTracing(`orion-${bot}`, {
+    env: raw,
+    onError: (err) => log.warn({ err }, "spans not exported: they are lost"),
+  });
   const waits = new Waits();
   const metrics = new PipelineMetrics(`orion-${bot}`);
   let service: BotService | null = null;
