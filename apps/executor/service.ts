@@ -119,7 +119,7 @@ export class ExecutorService {
    * known (at the receipt for a sent trade), and the outcome is published inside it.
    */
   async handle(envelope: OrderEnvelope): Promise<void> {
-    const span = tracer.startSpan("executor.order", {
+    const span = tracer().startSpan("executor.order", {
       attributes: { "order.opportunity": envelope.order.opportunityId, "order.mode": envelope.order.mode },
     });
     try {

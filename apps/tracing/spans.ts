@@ -1,7 +1,21 @@
-import { context, propagation, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
 
-/** The platform's tracer. Without a provider (tests, a run without OTLP) every span is a no-op. */
-export const tracer = trace.getTracer("alpha-orion");
+/**
+ * The platform's tracer, from the provider registered now. Without one (tests, a run without OTLP) every span is a
+ * no-op. Asked for at each span: a tracer taken once, at import, stays with the first provider ever registered in the
+ * process, even once another replaced it (a test worker registers one per file).
+ */
+export function tracer(): Tracer {
+  return trace.getTracer("alpha-orion");
+}
 
 /** W3C trace context (traceparent, tracestate) as a bus message carries it. */
 export type TraceCarrier = Record<string, string>;
@@ -28,7 +42,7 @@ export function inSpan<T>(
   fn: (span: Span) => Promise<T>,
   startTime?: number,
 ): Promise<T> {
-  return tracer.startActiveSpan(
+  return tracer().startActiveSpan(
     name,
     { attributes, ...(startTime === undefined ? {} : { startTime }) },
     async (span) => {
