@@ -490,8 +490,10 @@ export class Executor {
     // simulation runs with that gas limit and is the route's gas check too, one execution of the trade on the node
     // instead of two (the node runs them one after another, and the block's other orders wait behind them).
     const model = this.deps.options?.gasModel;
-    const budget = model ? gasBudget(protocols, flash.source, model) : null;
-    const knownGas = order.mode === "live" ? (this.primary.knownGas?.(data, budget) ?? null) : null;
+    const knownGas =
+      order.mode === "live"
+        ? (this.primary.knownGas?.(data, model ? gasBudget(protocols, flash.source, model) : null) ?? null)
+        : null;
     // The simulation and (live) the route's preparation are independent reads: run together, the preparation's
     // estimate after the orders that need none. A redelivered order is found at its journal write
     // (AlreadyJournaled), which every way out of here makes before anything is sent.

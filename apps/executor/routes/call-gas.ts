@@ -12,10 +12,11 @@
  * upper bound of what such routes measured): it is checked the same way, with the same headroom, and only a call
  * that needs more is estimated. Nothing is learnt from a budget that held: the next trade checks it again.
  *
- * The re-check's limit is the estimate (or budget) plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same route with
- * other amounts, often needs a little more than the estimate (on the devnet 13 gas to 5% more), and a failed re-check
- * costs the order a second simulation and an eth_estimateGas, 10-15 ms of the node's one queue in front of the
- * block's other simulations (bench/MEASUREMENTS.md). The limit sent is still the margin over the re-checked gas.
+ * The re-check's limit is the estimate (or budget) plus RECHECK_HEADROOM_BPS: a route of the same shape, or the same
+ * route with other amounts, often needs a little more than the estimate (on the devnet 13 gas to 5% more), and a
+ * failed re-check costs the order a second simulation and an eth_estimateGas, 10-15 ms of the node's one queue in
+ * front of the block's other simulations (bench/MEASUREMENTS.md). The limit sent is still the margin over the
+ * re-checked gas.
  */
 import { toQuantity, type JsonRpcApiProvider } from "ethers";
 import { gasLimitFor } from "../fee-policy.ts";
