@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalChain } from "../chain/local-chain.ts";
 import type { FailoverProvider, RpcTransport } from "../chain/rpc.ts";
 import { createArbitrage } from "../chain/testing/arbitrage.ts";
+import { orderProtocols } from "../domain/index.ts";
 import { PgTradeJournal } from "../store/index.ts";
 import { ExecutorCodec, V2_FLASH_SWAP } from "./calldata.ts";
 import { BACKSTOP_SECONDS } from "./deadline.ts";
@@ -266,11 +267,7 @@ describe("a route not estimated yet, with its order's gas budget", () => {
     if (s.kind !== "sent") throw new Error(`order not sent: ${s.kind}`);
     expect(made("eth_estimateGas")).toEqual([]);
     expect(made("eth_call")).toHaveLength(1);
-    const budget = gasBudget(
-      order.pools.map(() => "uniswap-v2"),
-      "v2-flash-swap",
-      ROOMY,
-    );
+    const budget = gasBudget(orderProtocols(order), "v2-flash-swap", ROOMY);
     expect(gasChecks()).toEqual([gasLimitFor(budget, RECHECK_HEADROOM_BPS)]);
     const tx = await provider.getTransaction(s.txHash!);
     expect(tx?.gasLimit).toBe(gasLimitFor(gasLimitFor(budget, RECHECK_HEADROOM_BPS)));
