@@ -217,6 +217,25 @@ describe("Executor in sim mode", () => {
     expect(await pendingTxCount()).toBe(0);
     expect(await nonces()).toEqual(before);
   });
+
+  it("reads a live order's mode while the node simulates it, and still refuses it when the store says sim", async () => {
+    const { opportunity } = await createArbitrage(chain, provider);
+    let readAt: number | null = null;
+    const ex = executor(
+      async () => {
+        readAt = performance.now();
+        return "sim";
+      },
+      { signer: privateKeySigner(chain.executorAccount.privateKey) },
+    );
+    await ex.reconcile();
+    const result = (await ex.handle(await order("live", opportunity)))!;
+    expect(result).toMatchObject({ status: "rejected", reason: "mode is sim: live order not sent" });
+    // Asked before the simulation's answer came back, not once it had.
+    expect(readAt).not.toBeNull();
+    expect(readAt!).toBeLessThan(result.timings.simulatedAt!);
+    expect(await pendingTxCount()).toBe(0);
+  });
 });
 
 describe("Executor in live mode", () => {

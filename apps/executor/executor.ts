@@ -494,6 +494,9 @@ export class Executor {
       order.mode === "live"
         ? (this.primary.knownGas?.(data, model ? gasBudget(protocols, flash.source, model) : null) ?? null)
         : null;
+    // Live, the mode (and the kill switch) is read for this order while the node simulates it rather than after: a
+    // round trip off the order's way, and still this order's own read on its way to the chain.
+    const modeRead = order.mode === "live" ? readModeFor(this.deps.readMode) : null;
     // The simulation and (live) the route's preparation are independent reads: run together, the preparation's
     // estimate after the orders that need none. A redelivered order is found at its journal write
     // (AlreadyJournaled), which every way out of here makes before anything is sent.
@@ -553,11 +556,9 @@ export class Executor {
     if (order.mode === "sim" || prepared === null) return unsent(this.primary, "simulated", sim, null);
 
     // Live: every gate below runs on the broadcast path itself, whatever the caller checked before.
-    let mode: Mode;
-    try {
-      mode = await this.deps.readMode();
-    } catch (err) {
-      return unsent(this.primary, "rejected", sim, `mode unreadable, nothing sent: ${(err as Error).message}`);
+    const mode = await (modeRead ?? readModeFor(this.deps.readMode));
+    if (mode instanceof Error) {
+      return unsent(this.primary, "rejected", sim, `mode unreadable, nothing sent: ${mode.message}`);
     }
     if (mode !== "live") return unsent(this.primary, "rejected", sim, `mode is ${mode}: live order not sent`);
     if (!this.primary.canSign) return unsent(this.primary, "rejected", sim, "no signing key loaded");
@@ -1029,6 +1030,11 @@ function refusedAtHandOver(
   timings: TradeResult["timings"],
 ): TradeResult {
   return nothingSent(id, order, route.kind, flashSource, "dropped", err.message, timings);
+}
+
+/** The mode as `read` says it, or the error that kept it from being read. */
+function readModeFor(read: () => Promise<Mode>): Promise<Mode | Error> {
+  return read().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 }
 
 /**
