@@ -40,8 +40,8 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
   it("live: trades on the devnet, none at a loss, realized == predicted to the wei where nothing preceded", async () => {
     const file = join(session.dir, "live.json");
     let attacks: Promise<Record<string, string[]>> | null = null;
-    // Sixteen blocks: both flash sources must show among the unraced mixed trades, and a clean clone's ten blocks
-    // beside two other sessions once held only Balancer's.
+    // Sixteen blocks: both flash sources must show among the confirmed trades, and a mixed one with nothing ahead of
+    // it; a clean clone's ten blocks beside two other sessions once held only Balancer's mixed trades.
     const run = await orionDev(
       ["--mode", "live", "--blocks", "16", "--block-time", "400", "--port", "0", "--report", file],
       {},

@@ -1,5 +1,5 @@
 /**
- * The order test files start in. Two workers share two cores: a long file that starts last leaves one core idle to
+ * The order test files start in. Three workers share two cores: a long file that starts last leaves one core idle to
  * the end, and two end-to-end sessions side by side (a dozen processes on fixed block deadlines) slow each other. So
  * the files known to be slow (file-seconds.json: seconds per file, measured) start first, longest first, end-to-end
  * files alternating with the others so that one of each tends to run at a time; the rest follow in vitest's order.
