@@ -82,10 +82,12 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
     const file = join(session.dir, "sim.json");
     const probes: Promise<[number, string]>[] = [];
     let blockLines = 0;
+    let simulatedLines = 0;
+    let pulled = false;
     // Spans leave by OTLP to a local receiver: the traces are checked on this session rather than a session of their own.
     const otlp = await startOtlpReceiver();
     const run = await orionDev(
-      ["--mode", "sim", "--blocks", "8", "--block-time", "400", "--port", "0", "--report", file],
+      ["--mode", "sim", "--blocks", "10", "--block-time", "400", "--port", "0", "--report", file],
       {
         REDIS_URL: TEST_REDIS_URL,
         ORION_REDIS_PREFIX: prefix,
@@ -93,8 +95,12 @@ describe("orion dev end to end (devnet on 127.0.0.1, real PostgreSQL)", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       },
       (line) => {
-        if (decided(line) && ++blockLines === 3) {
-          // An operator pulls the kill switch mid-session, from another client of the same store.
+        if (decided(line)) blockLines++;
+        if (line.trimStart().startsWith("simulated ")) simulatedLines++;
+        // Mid-session, once a trade was simulated (on a busy machine the first heads may publish nothing), an operator
+        // pulls the kill switch from another client of the same store.
+        if (!pulled && blockLines >= 3 && simulatedLines > 0) {
+          pulled = true;
           const operator = createRedisControlStore({ url: TEST_REDIS_URL, keyPrefix: prefix });
           probes.push(
             operator
