@@ -61,6 +61,14 @@ class RelayError extends Error {
 export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
   const rpc = <T>(method: string, params: unknown[] = []) => chain.request({ method, params }) as Promise<T>;
   const waiting: Bundle[] = [];
+  // Accepting a bundle and building a block take turns: a bundle checked against one head joins the waiting list
+  // before the next block is built, or that block would pass it by, unseen, while its sender was told it was taken.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = turn.then(step);
+    turn = run.catch(() => undefined);
+    return run;
+  };
 
   async function accept(req: IncomingMessage, body: string): Promise<{ bundleHash: string }> {
     const header = req.headers["x-flashbots-signature"];
@@ -85,10 +93,6 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
       throw new RelayError(400, "params[0] must be { txs: [raw...], blockNumber: hex }");
     }
     const targetBlock = Number(BigInt(p.blockNumber));
-    const head = Number(BigInt(await rpc<string>("eth_blockNumber")));
-    if (targetBlock <= head) throw new RelayError(400, `block ${targetBlock} is already built`);
-    const latest = await rpc<{ baseFeePerGas?: string }>("eth_getBlockByNumber", ["latest", false]);
-    const baseFee = BigInt(latest.baseFeePerGas ?? "0x0");
     const txs = p.txs.map((raw) => {
       if (typeof raw !== "string") throw new RelayError(400, "txs must be signed transactions");
       try {
@@ -98,16 +102,22 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
       }
     });
     const txHashes = txs.map((t) => t.hash as string);
-    const bundle: Bundle = {
-      hash: keccak256(concat(txHashes)),
-      signer: signer.toLowerCase(),
-      txs: p.txs as string[],
-      txHashes,
-      targetBlock,
-      bid: txs.reduce((sum, t) => sum + tipOf(t, baseFee) * t.gasLimit, 0n),
-    };
-    waiting.push(bundle);
-    return { bundleHash: bundle.hash };
+    return inTurn(async () => {
+      const head = Number(BigInt(await rpc<string>("eth_blockNumber")));
+      if (targetBlock <= head) throw new RelayError(400, `block ${targetBlock} is already built`);
+      const latest = await rpc<{ baseFeePerGas?: string }>("eth_getBlockByNumber", ["latest", false]);
+      const baseFee = BigInt(latest.baseFeePerGas ?? "0x0");
+      const bundle: Bundle = {
+        hash: keccak256(concat(txHashes)),
+        signer: signer.toLowerCase(),
+        txs: p.txs as string[],
+        txHashes,
+        targetBlock,
+        bid: txs.reduce((sum, t) => sum + tipOf(t, baseFee) * t.gasLimit, 0n),
+      };
+      waiting.push(bundle);
+      return { bundleHash: bundle.hash };
+    });
   }
 
   /**
@@ -156,6 +166,26 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
     return mined ? "taken-back" : "refused";
   }
 
+  /** Builds the block after the head: its bundles tried from the highest bid, else the mempool alone. */
+  async function buildNext(): Promise<BuiltBlock> {
+    const number = Number(BigInt(await rpc<string>("eth_blockNumber"))) + 1;
+    const candidates = waiting.filter((b) => b.targetBlock === number).sort((a, b) => (b.bid > a.bid ? 1 : -1));
+    // This block's bundles are decided now; bundles for blocks already built are gone.
+    for (let i = waiting.length - 1; i >= 0; i--)
+      if ((waiting[i] as Bundle).targetBlock <= number) waiting.splice(i, 1);
+    const reverted: string[] = [];
+    let takenBack = 0;
+    const built = (included: BuiltBlock["included"]): BuiltBlock => ({ number, included, reverted, takenBack });
+    for (const b of candidates) {
+      const tried = (await passesAtHead(b)) ? await tryBundle(b) : "refused";
+      if (tried === "landed") return built({ hash: b.hash, signer: b.signer, bid: b.bid });
+      if (tried === "taken-back") takenBack++;
+      reverted.push(b.hash);
+    }
+    await rpc("evm_mine");
+    return built(null);
+  }
+
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
@@ -179,24 +209,7 @@ export async function startLocalRelay(chain: Eip1193): Promise<LocalRelay> {
   return {
     url: `http://127.0.0.1:${port}`,
     pending: () => waiting.length,
-    async buildBlock() {
-      const number = Number(BigInt(await rpc<string>("eth_blockNumber"))) + 1;
-      const candidates = waiting.filter((b) => b.targetBlock === number).sort((a, b) => (b.bid > a.bid ? 1 : -1));
-      // This block's bundles are decided now; bundles for blocks already built are gone.
-      for (let i = waiting.length - 1; i >= 0; i--)
-        if ((waiting[i] as Bundle).targetBlock <= number) waiting.splice(i, 1);
-      const reverted: string[] = [];
-      let takenBack = 0;
-      const built = (included: BuiltBlock["included"]): BuiltBlock => ({ number, included, reverted, takenBack });
-      for (const b of candidates) {
-        const tried = (await passesAtHead(b)) ? await tryBundle(b) : "refused";
-        if (tried === "landed") return built({ hash: b.hash, signer: b.signer, bid: b.bid });
-        if (tried === "taken-back") takenBack++;
-        reverted.push(b.hash);
-      }
-      await rpc("evm_mine");
-      return built(null);
-    },
+    buildBlock: () => inTurn(buildNext),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

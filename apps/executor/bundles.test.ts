@@ -282,6 +282,53 @@ describe("trades sent as bundles to a relay", () => {
     expect((await relay.buildBlock()).included?.signer).toBe(reputation.address.toLowerCase());
   });
 
+  it("a bundle the relay takes while it builds a block is tried in the block it targets, never passed by", async () => {
+    // A relay of its own over the same devnet, whose read of the head's base fee (after a bundle's target was checked
+    // against the head) waits until a block is mined, or half a second where none can be meanwhile.
+    let reached: () => void = () => undefined;
+    const atBaseFee = new Promise<void>((resolve) => (reached = resolve));
+    let mining: () => void = () => undefined;
+    const mined = new Promise<void>((resolve) => (mining = resolve));
+    const held = await startLocalRelay({
+      request: async (args) => {
+        if (args.method === "evm_mine") mining();
+        if (args.method === "eth_getBlockByNumber") {
+          reached();
+          await Promise.race([mined, new Promise((r) => setTimeout(r, 500))]);
+        }
+        return chain.devnet.provider.request(args);
+      },
+    });
+    try {
+      const head = await provider.getBlockNumber();
+      const raw = await new Wallet(rival.privateKey).signTransaction({
+        to: rival.address,
+        value: 0n,
+        nonce: await provider.getTransactionCount(rival.address, "latest"),
+        gasLimit: 21_000n,
+        maxFeePerGas: 10n ** 11n,
+        maxPriorityFeePerGas: 10n ** 9n,
+        chainId: 31337n,
+      });
+      const handedOver = bundleRelay({ url: held.url, reputationKey: reputation.privateKey })
+        .broadcast(raw, head + 1)
+        .then(
+          () => true,
+          (err: unknown) => (err instanceof BundleRefused ? false : Promise.reject(err)),
+        );
+      // The block is built while the relay is taking the bundle for it.
+      await atBaseFee;
+      const built = await held.buildBlock();
+      expect(built.number).toBe(head + 1);
+      // Taken means tried in its block (and here it lands); a bundle too late is refused, never silently passed by.
+      if (await handedOver) expect(built.included?.signer).toBe(reputation.address.toLowerCase());
+      else expect(built.included).toBeNull();
+      expect(held.pending()).toBe(0);
+    } finally {
+      await held.close();
+    }
+  });
+
   it("against a rival after the same opportunities, a higher bid wins more often, and losing costs nothing", async () => {
     const rng = new Rng(7);
     const wins: Record<number, number> = {};
