@@ -102,6 +102,21 @@ async function pendingTxCount(): Promise<number> {
   return block.transactions.length;
 }
 
+/** A plain transfer by the rival on its next nonce, signed: a one-transaction bundle that lands wherever it is tried. */
+function rivalTransfer(): Promise<string> {
+  return provider.getTransactionCount(rival.address, "latest").then((nonce) =>
+    new Wallet(rival.privateKey).signTransaction({
+      to: rival.address,
+      value: 0n,
+      nonce,
+      gasLimit: 21_000n,
+      maxFeePerGas: 10n ** 11n,
+      maxPriorityFeePerGas: 10n ** 9n,
+      chainId: 31337n,
+    }),
+  );
+}
+
 /** Builds blocks through the relay until the promise settles (a dropped bundle needs its deadline to pass). */
 async function buildUntil<T>(p: Promise<T>, max = 5): Promise<T> {
   let done = false;
@@ -252,15 +267,7 @@ describe("trades sent as bundles to a relay", () => {
 
   it("the relay refuses a bundle for a block already built and a request not signed by its sender", async () => {
     const head = await provider.getBlockNumber();
-    const raw = await new Wallet(rival.privateKey).signTransaction({
-      to: rival.address,
-      value: 0n,
-      nonce: await provider.getTransactionCount(rival.address, "latest"),
-      gasLimit: 21_000n,
-      maxFeePerGas: 10n ** 11n,
-      maxPriorityFeePerGas: 10n ** 9n,
-      chainId: 31337n,
-    });
+    const raw = await rivalTransfer();
     const relayed = bundleRelay({ url: relay.url, reputationKey: reputation.privateKey });
     await expect(relayed.broadcast(raw, head)).rejects.toThrow(BundleRefused);
     await expect(relayed.broadcast(raw, head)).rejects.toThrow(/already built/);
@@ -301,15 +308,7 @@ describe("trades sent as bundles to a relay", () => {
     });
     try {
       const head = await provider.getBlockNumber();
-      const raw = await new Wallet(rival.privateKey).signTransaction({
-        to: rival.address,
-        value: 0n,
-        nonce: await provider.getTransactionCount(rival.address, "latest"),
-        gasLimit: 21_000n,
-        maxFeePerGas: 10n ** 11n,
-        maxPriorityFeePerGas: 10n ** 9n,
-        chainId: 31337n,
-      });
+      const raw = await rivalTransfer();
       const handedOver = bundleRelay({ url: held.url, reputationKey: reputation.privateKey })
         .broadcast(raw, head + 1)
         .then(
