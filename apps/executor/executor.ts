@@ -89,6 +89,11 @@ export interface ExecutorOptions {
   /** How often a sent transaction's receipt is looked for when no new heads are given (deps.heads). Default 20 ms. */
   receiptPollMs?: number;
   /**
+   * How often a followed trade gets the full check (nonce taken, gone past its deadlines), and, with new heads, the
+   * longest it waits for one before looking anyway. Default 500 ms.
+   */
+  fullCheckMs?: number;
+  /**
    * Sim against a chain where the contract was never deployed: its code (and storage) is injected into every
    * simulation by an eth_call state override (see simulatedExecutor()). Never set for live.
    */
@@ -162,7 +167,7 @@ export interface ExecutorDeps {
   lease?: Pick<ExecutorLease, "current">;
   /**
    * New heads (a newHeads subscription): a sent trade is looked for at each new block, and at least every
-   * FULL_CHECK_MS should the heads stop. Absent: looked for every receiptPollMs.
+   * fullCheckMs should the heads stop. Absent: looked for every receiptPollMs.
    */
   heads?: HeadSignal;
 }
@@ -233,7 +238,7 @@ export interface OrderBlockHeader {
   baseFee: bigint;
 }
 /** How often a followed trade gets the full check (nonce taken, gone after deadline), not just a receipt lookup. */
-const FULL_CHECK_MS = 500;
+const DEFAULT_FULL_CHECK_MS = 500;
 /** A base token's lenders are read ahead at each head until this many blocks pass without an order needing them. */
 const LENDERS_AHEAD_BLOCKS = 32;
 /** Longest an order's eth_estimateGas waits for the other orders in hand (see estimatesWait). */
@@ -249,6 +254,7 @@ export class Executor {
   /** The header of the last order block looked up: a block's orders share one header read. */
   private orderBlock: { number: number; header: Promise<OrderBlockHeader> } | null = null;
   private readonly pollMs: number;
+  private readonly fullCheckMs: number;
   /**
    * Rows left in flight by an earlier process, or by a failed journal write of this one: live orders wait until
    * reconcile() has settled them.
@@ -326,6 +332,7 @@ export class Executor {
       seconds: o.deadlineSeconds ?? BACKSTOP_SECONDS,
     };
     this.pollMs = o.receiptPollMs ?? 20;
+    this.fullCheckMs = o.fullCheckMs ?? DEFAULT_FULL_CHECK_MS;
     const book = deps.flashLenders;
     if (book) this.unwatchHeads = deps.heads?.watch?.((head) => this.lendersAhead(book, head));
   }
@@ -919,7 +926,7 @@ export class Executor {
     try {
       for (;;) {
         if (heads) {
-          await heads.next(head, FULL_CHECK_MS);
+          await heads.next(head, this.fullCheckMs);
           // Every look at a new head waits until the block's own orders have gone to the node. At once, its
           // receipt, the outcome's reads, the journal's update and the outcome's publication took the thread, the
           // node and PostgreSQL while the block was decided and its orders recorded and simulated (the decision
@@ -927,14 +934,14 @@ export class Executor {
           // five pairs of runs); and its outcome came before the block's decision in 1 trade of 52 anyway.
           if (heads.latest > head) await heads.pastHead();
         }
-        await this.idle(FULL_CHECK_MS);
+        await this.idle(this.fullCheckMs);
         // The head before the look: one that comes while the node answers is looked at again at once.
         if (heads) head = heads.latest;
         if (this.stopped) throw new ExecutorStopped(`stopped while trade ${trade.id} was in flight`);
         try {
           // Between full checks (nonce, mempool, deadline), only the cheap look for inclusion: following must not
           // crowd the node the next block's trades need.
-          const full = performance.now() - lastFull >= FULL_CHECK_MS;
+          const full = performance.now() - lastFull >= this.fullCheckMs;
           const outcome = full ? await route.resolve(trade) : await route.poll(trade);
           if (full) lastFull = performance.now();
           if (full && !outcome && route.unstick) trade = await route.unstick(trade);

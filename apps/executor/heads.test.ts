@@ -161,7 +161,9 @@ describe("a sent trade followed on new heads", () => {
   });
 
   it("looks a quarter block after each head, once the block's own orders are out, the look that finds it final too", async () => {
-    const { ticks, order, s } = await sentTrade({ confirmations: 2 });
+    // The backstop look (no head for fullCheckMs) is out of this test's way: on a busy machine its 500 ms default fired
+    // while the test was late announcing a head, and that look, not the head's, came first after it.
+    const { ticks, order, s } = await sentTrade({ confirmations: 2, fullCheckMs: 10_000 });
     const n = order.blockNumber;
     // Heads 400 ms apart: a quarter block is 100 ms.
     let last = performance.now();
