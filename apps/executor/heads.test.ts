@@ -114,15 +114,17 @@ async function sentTrade(options: Omit<ExecutorOptions, "priorityFeeWei"> = {}) 
 describe("a sent trade followed on new heads", () => {
   it("is looked for once per head, not on a timer, and at least every half second should the heads stop", async () => {
     methods.length = 0;
+    const looksBefore = receiptLookAt.length;
     const { ticks, ex, order, opportunity, s } = await sentTrade();
+    const sentAt = performance.now();
     // No block the trade can be in yet: no look until a new head, or the full check half a second after the send (a
     // 20 ms timer would have looked about fifteen times; a look at once would queue in front of the block's next
-    // orders at the node).
-    await sleep(300);
-    expect(receiptLooks()).toBe(0);
+    // orders at the node). Judged by when each look went, not by how late this test wakes on a busy machine.
     await expect.poll(receiptLooks, { timeout: 10_000 }).toBe(1);
-    await sleep(200);
-    expect(receiptLooks()).toBe(1);
+    const first = receiptLookAt[looksBefore]!;
+    expect(first - sentAt).toBeGreaterThanOrEqual(300);
+    await sleep(first + 300 - performance.now());
+    expect(receiptLookAt.slice(looksBefore).filter((t) => t < first + 300)).toEqual([first]);
 
     await chain.devnet.mine();
     ticks.seen(order.blockNumber + 1);
