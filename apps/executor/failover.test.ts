@@ -131,7 +131,17 @@ async function placeOrder(): Promise<string> {
   const order = await orderFor(pool, provider, "live", (await createArbitrage(chain, provider)).opportunity);
   const { opportunityId } = order;
   await bus.publish(ordersTopic, { order, seenAt: performance.timeOrigin + performance.now() });
-  await expect.poll(() => statusOf(opportunityId), { timeout: 60_000, interval: 100 }).toBe("sent");
+  await expect
+    .poll(() => statusOf(opportunityId), { timeout: 60_000, interval: 100 })
+    .toBe("sent")
+    .catch(async (err: unknown) => {
+      // Why the order went otherwise (a rejection's reason), and what each executor said last.
+      const { rows } = await pool.query("SELECT status, reason, verdict FROM trades WHERE opportunity_id = $1", [
+        opportunityId,
+      ]);
+      const said = executors.map((e) => `${e.holder}: ${JSON.stringify(e.lines.slice(-5))}`).join("\n");
+      throw new Error(`${String(err)}\n${JSON.stringify(rows)}\n${said}`);
+    });
   return opportunityId;
 }
 
