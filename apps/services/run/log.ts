@@ -20,11 +20,20 @@ export interface ServiceLogOptions {
 }
 
 /**
+ * stdout written synchronously. pino's default destination writes asynchronously, and a line that meets a full pipe
+ * (its reader busy) waits on a timer: the exit that follows `<bot> stopped` dropped that line. A few lines a block
+ * written in place cost microseconds.
+ */
+function stdoutLines(): DestinationStream {
+  return pino.destination({ dest: 1, sync: true });
+}
+
+/**
  * JSON lines on stdout in the shape Cloud Logging reads from a container: `severity`, `message`, `time`, and the
  * active OpenTelemetry span as `logging.googleapis.com/trace` and `spanId`, so a log line links to its trace.
  * Secrets never reach a line: credentials and keys are redacted wherever they appear in a logged object.
  */
-export function serviceLogger(o: ServiceLogOptions, destination: DestinationStream = pino.destination(1)): Logger {
+export function serviceLogger(o: ServiceLogOptions, destination: DestinationStream = stdoutLines()): Logger {
   return pino(
     {
       level: o.level,
