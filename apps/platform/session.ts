@@ -9,6 +9,7 @@ import {
   type Mode,
 } from "../control/index.ts";
 import type { ExecutionRouteKind } from "../domain/index.ts";
+import { logLines } from "../services/index.ts";
 import { listTrades, startEmbeddedPostgres, nextEpoch } from "../store/index.ts";
 import { runInProcess, type SessionParts } from "./in-process.ts";
 import type { LatencyRecorder } from "./latency.ts";
@@ -72,7 +73,7 @@ async function allOrNothing<T extends readonly unknown[]>(promises: { [K in keyo
 }
 
 export async function runSession(o: SessionOptions, openChain: () => Promise<SessionChain>): Promise<DevSession> {
-  const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  const log = o.log ?? pino({ name: "orion-dev", level: process.env.LOG_LEVEL ?? "warn" }, logLines(2));
   const closers: Closer[] = [];
   const closeAll = async () => {
     for (const c of closers.reverse()) {

@@ -20,3 +20,4 @@ export {
 } from "./defaults.ts";
 export { chainSettings, l1FeePricing, TRADE_CONFIRMATIONS } from "./chain-settings.ts";
 export type { ChainSettings } from "./chain-settings.ts";
+export { logLines } from "./run/log.ts";

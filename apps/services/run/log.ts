@@ -20,12 +20,12 @@ export interface ServiceLogOptions {
 }
 
 /**
- * stdout written synchronously. pino's default destination writes asynchronously, and a line that meets a full pipe
- * (its reader busy) waits on a timer: the exit that follows `<bot> stopped` dropped that line. A few lines a block
- * written in place cost microseconds.
+ * Log lines to stdout (1) or stderr (2), each written before the call returns. pino's default destination writes
+ * asynchronously, and a line that meets a full pipe (its reader busy) waits on a timer: the exit that follows
+ * `<bot> stopped` dropped that line. A few lines a block written in place cost microseconds.
  */
-function stdoutLines(): DestinationStream {
-  return pino.destination({ dest: 1, sync: true });
+export function logLines(fd: 1 | 2): DestinationStream {
+  return pino.destination({ dest: fd, sync: true });
 }
 
 /**
@@ -33,7 +33,7 @@ function stdoutLines(): DestinationStream {
  * active OpenTelemetry span as `logging.googleapis.com/trace` and `spanId`, so a log line links to its trace.
  * Secrets never reach a line: credentials and keys are redacted wherever they appear in a logged object.
  */
-export function serviceLogger(o: ServiceLogOptions, destination: DestinationStream = stdoutLines()): Logger {
+export function serviceLogger(o: ServiceLogOptions, destination: DestinationStream = logLines(1)): Logger {
   return pino(
     {
       level: o.level,
