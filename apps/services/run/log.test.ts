@@ -36,7 +36,7 @@ describe("serviceLogger", () => {
       stderr += c.toString();
       // The reader catches up a while after the line was logged.
       if (stderr.includes("full\n"))
-        setTimeout(() => child.stdout.on("data", (c: Buffer) => out.push(c)).resume(), 300);
+        setTimeout(() => child.stdout.on("data", (chunk: Buffer) => out.push(chunk)).resume(), 300);
     });
     const code = await new Promise<number | null>((r) => child.on("close", r));
     expect(stderr).toBe("full\n");
