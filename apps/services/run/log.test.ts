@@ -30,13 +30,15 @@ describe("serviceLogger", () => {
       script,
     ]);
     let stderr = "";
+    let catchingUp = false;
     const out: Buffer[] = [];
     child.stdout.pause();
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
+      if (catchingUp || !stderr.includes("full\n")) return;
+      catchingUp = true;
       // The reader catches up a while after the line was logged.
-      if (stderr.includes("full\n"))
-        setTimeout(() => child.stdout.on("data", (chunk: Buffer) => out.push(chunk)).resume(), 300);
+      setTimeout(() => child.stdout.on("data", (chunk: Buffer) => out.push(chunk)).resume(), 300);
     });
     const code = await new Promise<number | null>((r) => child.on("close", r));
     expect(stderr).toBe("full\n");
