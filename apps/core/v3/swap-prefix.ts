@@ -8,8 +8,8 @@
  * reached is monotone in the amount: the pool's loop completes step k exactly when the input left,
  * y - (what steps 0..k-1 took), with the fee taken off and floored, covers the step's input. So the completed steps
  * are computed once, with the least amount that completes each, and a swap of y skips every step it completes and
- * runs the pool's own loop (`finishSwap`) from there: the same integers, in the same order, as `swapV3` from the
- * start. Steps are added as amounts reach them; the prefix stops growing where a step would leave the known ticks,
+ * prices the partial step it ends in directly, or runs the pool's own loop (`finishSwap`) past the known steps: the
+ * same integers as `swapV3` from the start. Steps are added as amounts reach them; the prefix stops growing where a step would leave the known ticks,
  * revert, or meet the price limit, and the loop takes over there as it would have.
  */
 import { V3MathError } from "./full-math.ts";
@@ -17,8 +17,25 @@ import type { SwapCursor, V3PoolState, V3SwapResult } from "./pool.ts";
 import { crossTick, defaultPriceLimit, finishSwap, startCursor, swapV3 } from "./pool.ts";
 import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
 import { TickRangeError } from "./tick-table.ts";
-import { getAmount0Delta, getAmount1Delta } from "./sqrt-price-math.ts";
+import { getAmount0Delta, getAmount1Delta, getNextSqrtPriceFromInput } from "./sqrt-price-math.ts";
 import { MAX_TICK, MIN_TICK, getSqrtRatioAtTick } from "./tick-math.ts";
+
+/** What a sizing search needs of an exact-input swap (swapV3's result without the state the pool is left in). */
+export interface V3Quote {
+  /** The input the pool takes: all of it, or less where the walk stops at the price limit. */
+  paid: bigint;
+  /** The output it pays. */
+  out: bigint;
+  sqrtPriceX96: bigint;
+  steps: number;
+  maxLiquidity: bigint;
+}
+
+/** A swap's result as a quote, for an exact input selling token0 (zeroForOne) or token1. */
+export function quoteOf(r: V3SwapResult, zeroForOne: boolean): V3Quote {
+  const [paid, paidOut] = zeroForOne ? [r.amount0, r.amount1] : [r.amount1, r.amount0];
+  return { paid, out: -paidOut, sqrtPriceX96: r.sqrtPriceX96, steps: r.steps, maxLiquidity: r.maxLiquidity };
+}
 
 /** Amounts beyond this take the plain loop: the prefix never skips a step whose fee arithmetic could overflow. */
 const LARGEST = 1n << 200n;
@@ -50,11 +67,17 @@ export class SwapPrefix {
     this.cursors = [startCursor(pool, 0n)];
   }
 
-  /** swapV3(pool, zeroForOne, amountIn) for amountIn > 0, with the same result or the same error. */
-  swap(amountIn: bigint): V3SwapResult {
+  /**
+   * What swapV3(pool, zeroForOne, amountIn) takes and gives for amountIn > 0, or the same error. Most amounts end
+   * inside a step the prefix already knows: that last, partial step is priced directly (the price it reaches and what
+   * it pays out), without the loop's tick lookups, the input it recomputes and the tick it ends at, which a quote
+   * does not need. Amounts past the prefix take the loop from its last cursor.
+   */
+  quote(amountIn: bigint): V3Quote {
     const { pool, zeroForOne, limit } = this;
     const limitOk = zeroForOne ? limit < pool.sqrtPriceX96 : limit > pool.sqrtPriceX96;
-    if (amountIn <= 0n || amountIn >= LARGEST || !limitOk) return swapV3(pool, zeroForOne, amountIn);
+    if (amountIn <= 0n || amountIn >= LARGEST || !limitOk)
+      return quoteOf(swapV3(pool, zeroForOne, amountIn), zeroForOne);
     let k = 0;
     for (;;) {
       if (k === this.least.length && !this.grow()) break;
@@ -64,11 +87,27 @@ export class SwapPrefix {
     const from = this.cursors[k]!;
     // The cursor's amounts count from zero: this swap has amountIn less what the skipped steps took still to go.
     const remaining = amountIn + from.remaining;
-    if (this.unknownTicks && k === this.least.length && remaining !== 0n && from.sqrtPrice !== limit) {
-      throw this.unknownTicks;
-    }
+    if (k < this.least.length) return this.partialStep(from, amountIn, remaining);
+    if (this.unknownTicks && remaining !== 0n && from.sqrtPrice !== limit) throw this.unknownTicks;
     const cursor = { ...from, remaining };
-    return finishSwap(pool, zeroForOne, amountIn, limit, cursor);
+    return quoteOf(finishSwap(pool, zeroForOne, amountIn, limit, cursor), zeroForOne);
+  }
+
+  /**
+   * The swap that ends in the step from `from` (a step its input does not complete): no step when nothing is left,
+   * else computeSwapStep's exact-input branch short of its target, which spends all that is left. Its price never
+   * lands on the target: the step's input rounds up to exactly the least input that reaches it (ceil(ceil(a/b)/c) is
+   * ceil(a/(b*c)); the token0 formula's overflow fallback only moves the price less), so a smaller one stops short.
+   */
+  private partialStep(from: SwapCursor, paid: bigint, left: bigint): V3Quote {
+    const { sqrtPrice, liquidity, steps, maxLiquidity } = from;
+    if (left === 0n) return { paid, out: -from.calculated, sqrtPriceX96: sqrtPrice, steps, maxLiquidity };
+    const lessFee = (left * this.keep) / FEE_PIPS_DENOMINATOR;
+    const next = getNextSqrtPriceFromInput(sqrtPrice, liquidity, lessFee, this.zeroForOne);
+    const out = this.zeroForOne
+      ? getAmount1Delta(next, sqrtPrice, liquidity, false)
+      : getAmount0Delta(sqrtPrice, next, liquidity, false);
+    return { paid, out: out - from.calculated, sqrtPriceX96: next, steps: steps + 1, maxLiquidity };
   }
 
   /**

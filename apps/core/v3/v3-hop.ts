@@ -12,7 +12,8 @@
  */
 import type { ExactHop, HopBound } from "../exact-hop.ts";
 import { Q96, V3MathError } from "./full-math.ts";
-import type { V3PoolState, V3SwapResult } from "./pool.ts";
+import type { V3PoolState } from "./pool.ts";
+import type { V3Quote } from "./swap-prefix.ts";
 import { SwapPrefix } from "./swap-prefix.ts";
 import { FEE_PIPS_DENOMINATOR } from "./swap-math.ts";
 
@@ -39,7 +40,7 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
   const spotSquared = pool.sqrtPriceX96 * pool.sqrtPriceX96;
   // The search prices dozens of inputs a cycle, most of them within the same ranges: the same most liquidity.
   let unitOf = { liquidity: -1n, unit: 0n };
-  const boundOf = (r: V3SwapResult): HopBound => {
+  const boundOf = (r: V3Quote): HopBound => {
     // One unit of the final sqrt price is worth L/2^96 of token1 (the output selling token0) or L*2^96/s^2 of
     // token0 (the output selling token1, the price rising from s): only the output token's unit counts.
     if (unitOf.liquidity !== r.maxLiquidity) {
@@ -52,15 +53,14 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
   /** One walk: its output when the pool takes all of y (null where it cannot quote y), and the bound there. */
   const walk = (y: bigint): { out: bigint; bound: HopBound } | null => {
     if (y <= 0n) return { out: 0n, bound: { rate: spot, slack: 0n } };
-    let r: V3SwapResult;
+    let q: V3Quote;
     try {
-      r = swaps.swap(y);
+      q = swaps.quote(y);
     } catch (error) {
       if (error instanceof V3MathError) return null;
       throw error;
     }
-    const [paidIn, paidOut] = zeroForOne ? [r.amount0, r.amount1] : [r.amount1, r.amount0];
-    return paidIn === y ? { out: -paidOut, bound: boundOf(r) } : null;
+    return q.paid === y ? { out: q.out, bound: boundOf(q) } : null;
   };
   // Within the current range the pool is a V2 pair of virtual reserves L/sqrtP (token0) and L*sqrtP (token1).
   const root = Number(pool.sqrtPriceX96) / 2 ** 96;
@@ -74,7 +74,7 @@ export function v3ExactHop(pool: V3PoolState, zeroForOne: boolean): ExactHop {
     out: (y) => walk(y)?.out ?? null,
     bound(y): HopBound {
       if (y <= 0n) return { rate: spot, slack: 0n };
-      return boundOf(swaps.swap(y));
+      return boundOf(swaps.quote(y));
     },
     quote: walk,
   };
