@@ -9,8 +9,8 @@
  * y - (what steps 0..k-1 took), with the fee taken off and floored, covers the step's input. So the completed steps
  * are computed once, with the least amount that completes each, and a swap of y skips every step it completes and
  * prices the partial step it ends in directly, or runs the pool's own loop (`finishSwap`) past the known steps: the
- * same integers as `swapV3` from the start. Steps are added as amounts reach them; the prefix stops growing where a step would leave the known ticks,
- * revert, or meet the price limit, and the loop takes over there as it would have.
+ * same integers as `swapV3` from the start. Steps are added as amounts reach them; the prefix stops growing where a
+ * step would leave the known ticks, revert, or meet the price limit, and the loop takes over there as it would have.
  */
 import { V3MathError } from "./full-math.ts";
 import type { SwapCursor, V3PoolState, V3SwapResult } from "./pool.ts";
