@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { InputError } from "../errors.ts";
+import { interrupts } from "../interrupts.ts";
 import { parseExecution } from "./execution.ts";
 
 const intString = (what: string, min: number, max: number) =>
@@ -76,13 +77,13 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     });
   }
   const abort = new AbortController();
-  let interrupts = 0;
+  const interrupt = interrupts();
   const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+    const verdict = interrupt();
+    if (verdict === "stop") {
       process.stdout.write("\nstopping: finishing in-flight trades (Ctrl-C again to quit at once)\n");
       abort.abort();
-    } else {
+    } else if (verdict === "quit") {
       process.exit(130);
     }
   };
