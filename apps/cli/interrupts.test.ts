@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { SAME_INTERRUPT_MS, interrupts } from "./interrupts.ts";
+import { describe, expect, it, vi } from "vitest";
+import { SAME_INTERRUPT_MS, interrupts, onInterrupt } from "./interrupts.ts";
 
 describe("interrupts", () => {
   it("takes a signal and npm's forwarded copy of it as one Ctrl-C, and a later Ctrl-C as the second", () => {
@@ -22,5 +22,29 @@ describe("interrupts", () => {
     expect(interrupt()).toBe("same");
     now += SAME_INTERRUPT_MS;
     expect(interrupt()).toBe("quit");
+  });
+});
+
+describe("onInterrupt", () => {
+  it("stops once for a signal and its copy, quits with 130 on a later one, and stops listening when told", () => {
+    let now = 0;
+    const stop = vi.fn();
+    const exit = vi.spyOn(process, "exit").mockImplementation(() => undefined as never);
+    const before = process.listenerCount("SIGINT") + process.listenerCount("SIGTERM");
+    const stopListening = onInterrupt(stop, () => now);
+    try {
+      process.emit("SIGINT");
+      now += 5;
+      process.emit("SIGTERM");
+      expect(stop).toHaveBeenCalledTimes(1);
+      expect(exit).not.toHaveBeenCalled();
+      now += 2_000;
+      process.emit("SIGINT");
+      expect(exit).toHaveBeenCalledWith(130);
+    } finally {
+      stopListening();
+      exit.mockRestore();
+    }
+    expect(process.listenerCount("SIGINT") + process.listenerCount("SIGTERM")).toBe(before);
   });
 });

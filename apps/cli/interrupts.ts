@@ -20,3 +20,23 @@ export function interrupts(now: () => number = () => performance.now()): () => I
     return at - previous < SAME_INTERRUPT_MS ? "same" : "quit";
   };
 }
+
+/**
+ * Until the returned function is called, SIGINT and SIGTERM run `stop` on the first interrupt, pass over its copies,
+ * and exit with 130 on a later one (the user insisting). Listening all along, so that no copy meets Node's default
+ * handler, which would end the process in the middle of its graceful stop.
+ */
+export function onInterrupt(stop: () => void, now?: () => number): () => void {
+  const interrupt = interrupts(now);
+  const handler = () => {
+    const verdict = interrupt();
+    if (verdict === "stop") stop();
+    else if (verdict === "quit") process.exit(130);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { startApiServer } from "../../api/index.ts";
 import { InputError } from "../errors.ts";
+import { onInterrupt } from "../interrupts.ts";
 
 const flags = z
   .object({
@@ -22,12 +23,16 @@ export async function runApi(raw: Record<string, unknown>): Promise<void> {
   }
   const api = await startApiServer({ port: parsed.data.port, host: parsed.data.host });
   process.stderr.write(`orion api: control plane on ${api.url} (OpenAPI at ${api.url}/docs)\n`);
+  // Listening until the server has closed: a copy of the signal (npx forwards it) must not end the close midway.
+  let stopListening: () => void = () => undefined;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    stopListening = onInterrupt(resolve);
   });
-  await api.close();
+  try {
+    await api.close();
+  } finally {
+    stopListening();
+  }
 }
 
 export function configure(command: Command): void {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { InputError } from "../errors.ts";
-import { interrupts } from "../interrupts.ts";
+import { onInterrupt } from "../interrupts.ts";
 import { parseExecution } from "./execution.ts";
 
 const intString = (what: string, min: number, max: number) =>
@@ -77,18 +77,10 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
     });
   }
   const abort = new AbortController();
-  const interrupt = interrupts();
-  const onSigint = () => {
-    const verdict = interrupt();
-    if (verdict === "stop") {
-      process.stdout.write("\nstopping: finishing in-flight trades (Ctrl-C again to quit at once)\n");
-      abort.abort();
-    } else if (verdict === "quit") {
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  const stopListening = onInterrupt(() => {
+    process.stdout.write("\nstopping: finishing in-flight trades (Ctrl-C again to quit at once)\n");
+    abort.abort();
+  });
   // Spans leave by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   const { startTracing } = await import("../../tracing/index.ts");
   const tracing = await startTracing("orion-dev", {
@@ -117,8 +109,7 @@ export async function runDevCommand(raw: Record<string, unknown>): Promise<void>
       signal: abort.signal,
     });
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    stopListening();
     await tracing?.shutdown();
   }
 }

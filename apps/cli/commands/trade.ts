@@ -6,6 +6,7 @@ import type { DeployedExecutor, TradeUserOperations } from "../../platform/trade
 import { DEFAULT_BID_SHARE_BPS } from "../../domain/env/index.ts";
 import { InputError } from "../errors.ts";
 import { orionHome } from "../home.ts";
+import { onInterrupt } from "../interrupts.ts";
 import { collect, openChain } from "./chain-args.ts";
 import { parseExecution } from "./execution.ts";
 
@@ -91,9 +92,7 @@ export function configure(command: Command): void {
         throw err;
       }
       const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      const stopListening = onInterrupt(() => abort.abort());
       try {
         const { runTrade } = await import("../../platform/trade.ts");
         await runTrade({
@@ -117,8 +116,7 @@ export function configure(command: Command): void {
           signal: abort.signal,
         });
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        stopListening();
       }
     });
 }
